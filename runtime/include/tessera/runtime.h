@@ -1,0 +1,161 @@
+/* Tessera runtime C API.
+ *
+ * Load an artifact into an immutable *model*, create one *session* per thread, run it.
+ *
+ *   tsr_model* model = NULL;
+ *   tsr_status* st = tsr_model_load_file("model.tsr", NULL, &model);
+ *   if (st) { fprintf(stderr, "%s\n", tsr_status_message(st)); tsr_status_free(st); return 1; }
+ *   tsr_session* session = NULL;
+ *   st = tsr_session_create(model, NULL, &session);
+ *   ... tsr_session_run(session, inputs, 1, outputs, 1) ...
+ *   tsr_session_release(session);
+ *   tsr_model_release(model);
+ *
+ * Conventions: every fallible function returns a tsr_status*; NULL means success, anything else is an error the
+ * caller owns and must free with tsr_status_free. Output parameters come last and are written only on success.
+ * No function aborts or lets an exception escape. There is no global state.
+ *
+ * Thread safety: a tsr_model is immutable after loading; any number of threads may query it and create
+ * sessions from it concurrently. A tsr_session is used by one thread at a time. A session keeps its model
+ * alive, so the model may be released before its sessions. Status objects are plain values.
+ */
+#ifndef TESSERA_RUNTIME_H
+#define TESSERA_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tessera/artifact_format.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Status ---------------------------------------------------------------------------------------- */
+
+typedef enum tsr_code {
+  TSR_STATUS_OK = 0,
+  TSR_STATUS_INVALID_ARGUMENT = 1, /* bad call: NULL pointer, wrong input count/dtype/shape, small buffer */
+  TSR_STATUS_NOT_FOUND = 2,        /* file does not exist, kernel symbol missing */
+  TSR_STATUS_IO_ERROR = 3,         /* open/read/mmap/memfd failed */
+  TSR_STATUS_INVALID_ARTIFACT = 4, /* corrupt or inconsistent artifact (hash, bounds, encoding) */
+  TSR_STATUS_UNSUPPORTED = 5,      /* valid artifact this runtime or CPU cannot run (version, arch, features) */
+  TSR_STATUS_OUT_OF_MEMORY = 6,
+  TSR_STATUS_KERNEL_FAILED = 7,    /* a kernel returned nonzero */
+  TSR_STATUS_INTERNAL = 8,
+} tsr_code;
+
+typedef struct tsr_status tsr_status;
+
+/* Code of `status`; TSR_STATUS_OK for NULL. */
+tsr_code tsr_status_code(const tsr_status* status);
+/* Message of `status` (never NULL; "ok" for NULL). Valid until tsr_status_free. */
+const char* tsr_status_message(const tsr_status* status);
+/* Frees `status`; NULL is a no-op. */
+void tsr_status_free(tsr_status* status);
+/* Name of a status code, e.g. "invalid_artifact". */
+const char* tsr_code_name(tsr_code code);
+
+/* ---- Memory ---------------------------------------------------------------------------------------- */
+
+/* Allocator for the runtime's large buffers (artifact copies, session arenas, session-owned outputs).
+ * `alignment` is a power of two >= 64. A zero-initialized allocator (alloc == NULL) means the C library. */
+typedef struct tsr_allocator {
+  void* self;
+  void* (*alloc)(void* self, size_t size, size_t alignment);
+  void (*free)(void* self, void* ptr);
+} tsr_allocator;
+
+/* ---- Tensors --------------------------------------------------------------------------------------- */
+
+/* Name of a TSR_DTYPE_* value ("float32", "int64", ...); "unknown" otherwise. */
+const char* tsr_dtype_name(uint32_t dtype);
+
+/* Static description of a model input or output. Pointers stay valid while the model lives. */
+typedef struct tsr_tensor_info {
+  const char* name;
+  uint32_t dtype;       /* TSR_DTYPE_* */
+  uint32_t rank;
+  const int64_t* dims;  /* rank entries; dim >= 0 is static, dim < 0 is symbol (-dim - 1) */
+} tsr_tensor_info;
+
+/* A tensor passed to or returned from tsr_session_run. */
+typedef struct tsr_tensor {
+  uint32_t dtype;       /* TSR_DTYPE_*; for outputs 0 on entry means "whatever the model produces" */
+  uint32_t rank;
+  const int64_t* dims;
+  void* data;
+  size_t byte_size;
+} tsr_tensor;
+
+/* ---- Model ----------------------------------------------------------------------------------------- */
+
+typedef struct tsr_model tsr_model;
+
+typedef struct tsr_model_options {
+  tsr_allocator allocator;
+  /* TSR_CPU_* bits treated as absent even when the CPU has them: tests and fallback experiments. */
+  uint64_t disabled_cpu_features;
+} tsr_model_options;
+
+void tsr_model_options_initialize(tsr_model_options* options);
+
+/* Maps `path` read-only and validates it completely before any code is mapped. `options` may be NULL. */
+tsr_status* tsr_model_load_file(const char* path, const tsr_model_options* options, tsr_model** out_model);
+
+/* Loads an artifact from memory. The bytes are copied (into 4 KiB-aligned memory from the allocator), so
+ * `data` may be freed as soon as this returns. */
+tsr_status* tsr_model_load_memory(const void* data, size_t size, const tsr_model_options* options,
+                                  tsr_model** out_model);
+
+/* Drops the caller's reference; the model is freed when its last session is released too. NULL is a no-op. */
+void tsr_model_release(tsr_model* model);
+
+size_t tsr_model_input_count(const tsr_model* model);
+size_t tsr_model_output_count(const tsr_model* model);
+tsr_status* tsr_model_input_info(const tsr_model* model, size_t index, tsr_tensor_info* out_info);
+tsr_status* tsr_model_output_info(const tsr_model* model, size_t index, tsr_tensor_info* out_info);
+
+/* Dim symbols referenced by negative dims: name and inclusive bounds. */
+size_t tsr_model_symbol_count(const tsr_model* model);
+tsr_status* tsr_model_symbol_info(const tsr_model* model, size_t index, const char** out_name,
+                                  int64_t* out_min, int64_t* out_max);
+
+/* Human-readable metadata and schedule (what `tessera-run --info` prints), snprintf-style: writes at most
+ * `capacity` bytes including the terminator into `buffer` (which may be NULL when capacity is 0) and returns
+ * the full length without the terminator. */
+size_t tsr_model_info_string(const tsr_model* model, char* buffer, size_t capacity);
+
+/* ---- Session --------------------------------------------------------------------------------------- */
+
+typedef struct tsr_session tsr_session;
+
+typedef struct tsr_session_options {
+  tsr_allocator allocator;    /* zero: the model's allocator */
+  uint32_t thread_count;      /* requested threads, 0 = default; see tsr_session_thread_count */
+  uint64_t scratch_size;      /* per-worker scratch bytes handed to kernels (tsr_workgroup_state) */
+} tsr_session_options;
+
+void tsr_session_options_initialize(tsr_session_options* options);
+
+tsr_status* tsr_session_create(const tsr_model* model, const tsr_session_options* options,
+                               tsr_session** out_session);
+void tsr_session_release(tsr_session* session);
+
+/* Threads this session actually runs on (1: the executor is single-threaded for now). */
+uint32_t tsr_session_thread_count(const tsr_session* session);
+
+/* Runs the model. `inputs` are in model input order and must match dtype, rank and every static dim; the
+ * input data is only read.
+ * Outputs, in model output order, come in two kinds:
+ *   caller-owned (data != NULL on entry): byte_size is the capacity and must hold the output;
+ *   session-owned (data == NULL on entry): data points into session memory valid until the next run or
+ *   release of this session.
+ * On success every output's dtype, rank, dims (session memory, same lifetime) and byte_size are set. */
+tsr_status* tsr_session_run(tsr_session* session, const tsr_tensor* inputs, size_t input_count,
+                            tsr_tensor* outputs, size_t output_count);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TESSERA_RUNTIME_H */

@@ -1,0 +1,82 @@
+// Text rendering of a loaded model: metadata, container layout and the whole schedule (`tessera-run --info`).
+#include <cinttypes>
+
+#include "runtime_impl.h"
+#include "status.h"
+
+namespace tessera::rt {
+namespace {
+
+std::string dimsString(const Metadata& md, const std::vector<int64_t>& dims) {
+  std::string s = "[";
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (i) s += ",";
+    s += dims[i] >= 0 ? std::to_string(dims[i]) : md.symbols[static_cast<size_t>(-(dims[i] + 1))].name;
+  }
+  return s + "]";
+}
+
+const char* sectionKindName(uint32_t kind) {
+  static const char* names[] = {"?", "METADATA", "SCHEDULE", "CPU_CODE", "WEIGHTS"};
+  return kind < 5 ? names[kind] : "?";
+}
+
+}  // namespace
+
+std::string describeModel(const tsr_model& m) {
+  const Metadata& md = m.metadata;
+  const Schedule& sc = m.schedule;
+  const tsr_artifact_header& h = m.header;
+  std::string o;
+  o += format("artifact: format %u, kernel abi %u, %zu bytes\n", h.format_version, h.kernel_abi_version, m.size);
+  o += format("target: %s (cpu %s), requires: %s\n", h.target_triple, h.target_cpu,
+              cpuFeatureNames(h.required_cpu_features).c_str());
+  o += "sections:\n";
+  for (size_t i = 0; i < m.sections.size(); ++i) {
+    const tsr_section_entry& s = m.sections[i];
+    o += format("  %zu %-8s offset %" PRIu64 " size %" PRIu64 " hash 0x%016" PRIx64 "\n", i,
+                sectionKindName(s.kind), s.offset, s.size, s.hash);
+  }
+  if (!md.symbols.empty()) o += "symbols:\n";
+  for (const Symbol& s : md.symbols)
+    o += format("  %s in [%" PRId64 ", %" PRId64 "]\n", s.name.c_str(), s.min, s.max);
+  for (int io = 0; io < 2; ++io) {
+    const auto& list = io == 0 ? md.inputs : md.outputs;
+    o += io == 0 ? "inputs:\n" : "outputs:\n";
+    for (size_t i = 0; i < list.size(); ++i)
+      o += format("  %zu %s: %s %s (buffer %u)\n", i, list[i].name.c_str(), tsr_dtype_name(list[i].dtype),
+                  dimsString(md, list[i].dims).c_str(), list[i].buffer);
+  }
+  o += format("schedule: arena %" PRIu64 " bytes (align %u), %zu buffers, %zu kernels, %zu steps\n", sc.arena_size,
+              sc.arena_alignment, sc.buffers.size(), sc.kernels.size(), sc.steps.size());
+  o += "buffers:\n";
+  for (size_t i = 0; i < sc.buffers.size(); ++i) {
+    const Buffer& b = sc.buffers[i];
+    o += format("  b%zu %-8s index %u offset %" PRIu64 " size %" PRIu64 "\n", i, bufferKindName(b.kind), b.index,
+                b.offset, b.size);
+  }
+  o += "kernels:\n";
+  for (size_t i = 0; i < sc.kernels.size(); ++i) o += format("  k%zu %s\n", i, sc.kernels[i].c_str());
+  o += "steps:\n";
+  for (size_t i = 0; i < sc.steps.size(); ++i) {
+    const Step& s = sc.steps[i];
+    o += format("  %zu %s", i, stepKindName(s.kind));
+    if (s.kind == TSR_STEP_DISPATCH) {
+      o += format(" %s workgroups [%u,%u,%u] bindings {", sc.kernels[s.kernel].c_str(), s.workgroup_count[0],
+                  s.workgroup_count[1], s.workgroup_count[2]);
+      for (size_t j = 0; j < s.bindings.size(); ++j)
+        o += format("%sb%u+%" PRIu64 ":%" PRIu64, j ? ", " : "", s.bindings[j].buffer, s.bindings[j].offset,
+                    s.bindings[j].length);
+      o += "} constants [";
+      for (size_t j = 0; j < s.constants.size(); ++j) o += format("%s%u", j ? "," : "", s.constants[j]);
+      o += "]";
+    } else if (s.kind == TSR_STEP_COPY) {
+      o += format(" b%u+%" PRIu64 " -> b%u+%" PRIu64 " (%" PRIu64 " bytes)", s.src_buffer, s.src_offset,
+                  s.dst_buffer, s.dst_offset, s.length);
+    }
+    o += "\n";
+  }
+  return o;
+}
+
+}  // namespace tessera::rt

@@ -1,0 +1,124 @@
+#include "platform.h"
+
+#include <dlfcn.h>
+#include <elf.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "status.h"
+
+namespace tessera::rt {
+
+void* allocate(const tsr_allocator& a, size_t size, size_t alignment) {
+  if (alignment < 64) alignment = 64;
+  if (size == 0) size = alignment;
+  if (a.alloc) return a.alloc(a.self, size, alignment);
+  void* p = nullptr;
+  return posix_memalign(&p, alignment, size) == 0 ? p : nullptr;
+}
+
+void deallocate(const tsr_allocator& a, void* ptr) {
+  if (!ptr) return;
+  if (a.alloc) {
+    if (a.free) a.free(a.self, ptr);
+  } else {
+    std::free(ptr);
+  }
+}
+
+namespace {
+struct Feature {
+  uint64_t bit;
+  const char* name;
+};
+// Names as in __builtin_cpu_supports, so messages match what users find in /proc/cpuinfo docs.
+constexpr Feature kFeatures[] = {
+    {TSR_CPU_SSE42, "sse4.2"},         {TSR_CPU_AVX, "avx"},           {TSR_CPU_AVX2, "avx2"},
+    {TSR_CPU_FMA, "fma"},              {TSR_CPU_F16C, "f16c"},         {TSR_CPU_BMI2, "bmi2"},
+    {TSR_CPU_AVX512F, "avx512f"},      {TSR_CPU_AVX512BW, "avx512bw"}, {TSR_CPU_AVX512DQ, "avx512dq"},
+    {TSR_CPU_AVX512VL, "avx512vl"},    {TSR_CPU_AVX512VNNI, "avx512vnni"},
+    {TSR_CPU_AVX512BF16, "avx512bf16"},
+};
+}  // namespace
+
+const char* hostArch() {
+#if defined(__x86_64__)
+  return "x86_64";
+#elif defined(__aarch64__)
+  return "aarch64";
+#else
+  return "unknown";
+#endif
+}
+
+uint64_t hostCpuFeatures() {
+  uint64_t m = 0;
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("sse4.2")) m |= TSR_CPU_SSE42;
+  if (__builtin_cpu_supports("avx")) m |= TSR_CPU_AVX;
+  if (__builtin_cpu_supports("avx2")) m |= TSR_CPU_AVX2;
+  if (__builtin_cpu_supports("fma")) m |= TSR_CPU_FMA;
+  if (__builtin_cpu_supports("f16c")) m |= TSR_CPU_F16C;
+  if (__builtin_cpu_supports("bmi2")) m |= TSR_CPU_BMI2;
+  if (__builtin_cpu_supports("avx512f")) m |= TSR_CPU_AVX512F;
+  if (__builtin_cpu_supports("avx512bw")) m |= TSR_CPU_AVX512BW;
+  if (__builtin_cpu_supports("avx512dq")) m |= TSR_CPU_AVX512DQ;
+  if (__builtin_cpu_supports("avx512vl")) m |= TSR_CPU_AVX512VL;
+  if (__builtin_cpu_supports("avx512vnni")) m |= TSR_CPU_AVX512VNNI;
+  if (__builtin_cpu_supports("avx512bf16")) m |= TSR_CPU_AVX512BF16;
+#endif
+  return m;
+}
+
+uint64_t knownCpuFeatures() {
+  uint64_t m = 0;
+  for (const auto& f : kFeatures) m |= f.bit;
+  return m;
+}
+
+std::string cpuFeatureNames(uint64_t mask) {
+  std::string out;
+  for (const auto& f : kFeatures)
+    if (mask & f.bit) out += (out.empty() ? "" : ", ") + std::string(f.name);
+  if (uint64_t unknown = mask & ~knownCpuFeatures())
+    out += (out.empty() ? "" : ", ") + format("unknown bits 0x%llx", static_cast<unsigned long long>(unknown));
+  return out.empty() ? "none" : out;
+}
+
+CodeLibrary::~CodeLibrary() {
+  if (handle_) dlclose(handle_);
+  if (fd_ >= 0) close(fd_);
+}
+
+tsr_status* CodeLibrary::load(const uint8_t* data, size_t size) {
+  // A quick ELF check gives a clearer message than dlopen's.
+  if (size < sizeof(Elf64_Ehdr) || std::memcmp(data, ELFMAG, SELFMAG) != 0)
+    return makeStatus(TSR_STATUS_INVALID_ARTIFACT, "artifact: CPU_CODE is not an ELF shared object");
+  fd_ = memfd_create("tessera-kernels", MFD_CLOEXEC);
+  if (fd_ < 0)
+    return makeStatus(TSR_STATUS_IO_ERROR, format("memfd_create failed: %s", std::strerror(errno)));
+  for (size_t done = 0; done < size;) {
+    ssize_t n = write(fd_, data + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0)
+      return makeStatus(TSR_STATUS_IO_ERROR, format("writing CPU code to memfd failed: %s", std::strerror(errno)));
+    done += static_cast<size_t>(n);
+  }
+  std::string path = format("/proc/self/fd/%d", fd_);
+  handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle_) {
+    const char* why = dlerror();
+    return makeStatus(TSR_STATUS_INVALID_ARTIFACT,
+                      format("artifact: CPU_CODE cannot be loaded: %s", why ? why : "unknown dlopen error"));
+  }
+  return nullptr;
+}
+
+void* CodeLibrary::symbol(const char* name) const { return handle_ ? dlsym(handle_, name) : nullptr; }
+
+}  // namespace tessera::rt

@@ -1,0 +1,40 @@
+// Internal status helpers: every error leaves the runtime as a heap tsr_status (NULL = ok).
+#ifndef TESSERA_RUNTIME_SRC_STATUS_H
+#define TESSERA_RUNTIME_SRC_STATUS_H
+
+#include <string>
+
+#include "tessera/runtime.h"
+
+struct tsr_status {
+  tsr_code code;
+  std::string message;
+};
+
+namespace tessera::rt {
+
+// Never throws: on allocation failure returns a static out-of-memory status that tsr_status_free ignores.
+tsr_status* makeStatus(tsr_code code, std::string message) noexcept;
+tsr_status* outOfMemoryStatus() noexcept;
+
+// printf-style formatting into a std::string.
+std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+// Runs `body` (returning tsr_status*) and turns any escaping exception into a status, so nothing crosses
+// the C ABI.
+template <typename F>
+tsr_status* guard(F&& body) noexcept {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    return outOfMemoryStatus();
+  } catch (const std::exception& e) {
+    return makeStatus(TSR_STATUS_INTERNAL, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return makeStatus(TSR_STATUS_INTERNAL, "internal error: unknown exception");
+  }
+}
+
+}  // namespace tessera::rt
+
+#endif
