@@ -1,0 +1,60 @@
+/* Small hand-written kernels with the Tessera CPU kernel ABI, compiled into a shared object that the tests
+ * embed as an artifact's CPU_CODE section. Each splits its elements across workgroup x in chunks of
+ * constants[0] elements. */
+#include <stdint.h>
+
+#include "tessera/kernel_abi.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+static void chunk(const tsr_dispatch_state* d, const tsr_workgroup_state* w, uint64_t n, uint64_t* begin,
+                  uint64_t* end) {
+  uint64_t per = d->constant_count ? d->constants[0] : n;
+  *begin = (uint64_t)w->workgroup_id[0] * per;
+  *end = *begin + per < n ? *begin + per : n;
+}
+
+/* bindings: a, b, out (float32); out = a + b */
+EXPORT int add_f32(const tsr_kernel_env* env, const tsr_dispatch_state* d, const tsr_workgroup_state* w) {
+  (void)env;
+  if (d->binding_count != 3) return 1;
+  const float* a = (const float*)d->bindings[0];
+  const float* b = (const float*)d->bindings[1];
+  float* out = (float*)d->bindings[2];
+  uint64_t begin, end;
+  chunk(d, w, d->binding_lengths[2] / 4, &begin, &end);
+  for (uint64_t i = begin; i < end; ++i) out[i] = a[i] + b[i];
+  return 0;
+}
+
+/* bindings: x, weights (constant), out (float32); out = x * weights */
+EXPORT int scale_f32(const tsr_kernel_env* env, const tsr_dispatch_state* d, const tsr_workgroup_state* w) {
+  (void)env;
+  if (d->binding_count != 3) return 1;
+  const float* x = (const float*)d->bindings[0];
+  const float* s = (const float*)d->bindings[1];
+  float* out = (float*)d->bindings[2];
+  uint64_t begin, end;
+  chunk(d, w, d->binding_lengths[2] / 4, &begin, &end);
+  for (uint64_t i = begin; i < end; ++i) out[i] = x[i] * s[i];
+  return 0;
+}
+
+/* Fails on workgroup x == 1 with code 7, to test error reporting. */
+EXPORT int fail_on_second(const tsr_kernel_env* env, const tsr_dispatch_state* d, const tsr_workgroup_state* w) {
+  (void)env;
+  (void)d;
+  return w->workgroup_id[0] == 1 ? 7 : 0;
+}
+
+/* binding 0: uint32 log; appends (x | y << 8 | z << 16) per call, so tests can check the visiting order.
+ * The counter restarts at workgroup (0,0,0). */
+EXPORT int record_order(const tsr_kernel_env* env, const tsr_dispatch_state* d, const tsr_workgroup_state* w) {
+  static uint32_t next;
+  (void)env;
+  const uint32_t* id = w->workgroup_id;
+  if (!id[0] && !id[1] && !id[2]) next = 0;
+  if ((uint64_t)(next + 1) * 4 > d->binding_lengths[0]) return 2;
+  ((uint32_t*)d->bindings[0])[next++] = id[0] | id[1] << 8 | id[2] << 16;
+  return 0;
+}

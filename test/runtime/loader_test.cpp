@@ -1,0 +1,308 @@
+// Every loader error path: each corrupt or unsupported artifact gives a status with a specific message.
+#include <cstdio>
+
+#include "test_util.h"
+
+using namespace tessera::test;
+
+namespace {
+
+constexpr auto kInvalid = TSR_STATUS_INVALID_ARTIFACT;
+constexpr auto kUnsupported = TSR_STATUS_UNSUPPORTED;
+
+TEST(Loader, ValidArtifactLoadsFromMemoryAndFile) {
+  Bytes bytes = sampleSpec().build();
+  EXPECT_LOAD_ERROR(loadResult(bytes), TSR_STATUS_OK, "ok");
+  std::string path = writeTemp(bytes, "valid.tsr");
+  tsr_model* model = nullptr;
+  ASSERT_OK(tsr_model_load_file(path.c_str(), nullptr, &model));
+  EXPECT_EQ(tsr_model_input_count(model), 2u);
+  tsr_model_release(model);
+  std::remove(path.c_str());
+}
+
+TEST(Loader, NonexistentPath) {
+  tsr_model* model = nullptr;
+  EXPECT_STATUS(tsr_model_load_file("/nonexistent/model.tsr", nullptr, &model), TSR_STATUS_NOT_FOUND,
+                "cannot open '/nonexistent/model.tsr': No such file");
+  EXPECT_EQ(model, nullptr);
+}
+
+TEST(Loader, DirectoryIsNotAnArtifact) {
+  tsr_model* model = nullptr;
+  EXPECT_STATUS(tsr_model_load_file("/tmp", nullptr, &model), TSR_STATUS_IO_ERROR, "not a regular file");
+}
+
+TEST(Loader, NullArguments) {
+  tsr_model* model = nullptr;
+  EXPECT_STATUS(tsr_model_load_file(nullptr, nullptr, &model), TSR_STATUS_INVALID_ARGUMENT, "must not be NULL");
+  EXPECT_STATUS(tsr_model_load_memory(nullptr, 10, nullptr, &model), TSR_STATUS_INVALID_ARGUMENT, "NULL");
+}
+
+TEST(Loader, EmptyFileFromPath) {
+  std::string path = writeTemp({}, "empty.tsr");
+  tsr_model* model = nullptr;
+  EXPECT_STATUS(tsr_model_load_file(path.c_str(), nullptr, &model), kInvalid, "file is empty");
+  std::remove(path.c_str());
+}
+
+TEST(Loader, BadMagic) {
+  Bytes b = sampleSpec().build();
+  b[0] = 'X';
+  EXPECT_LOAD_ERROR(loadResult(b), kInvalid, "bad magic");
+}
+
+TEST(Loader, TruncatedAtManyLengths) {
+  Bytes full = sampleSpec().build();
+  for (size_t len : {size_t{0}, size_t{4}, size_t{8}, size_t{100}, size_t{175}, size_t{176}, size_t{200},
+                     size_t{4096}, full.size() / 2, full.size() - 1}) {
+    Bytes b(full.begin(), full.begin() + len);
+    const char* want = len == 0 ? "file is empty"
+                       : len < 8 ? "bad magic"
+                       : len < sizeof(tsr_artifact_header) ? "truncated header"
+                                                           : "header says the file has";
+    SCOPED_TRACE(len);
+    EXPECT_LOAD_ERROR(loadResult(b), kInvalid, want);
+  }
+}
+
+TEST(Loader, FileSizeMismatch) {
+  Bytes b = sampleSpec().build();
+  b.push_back(0);
+  EXPECT_LOAD_ERROR(loadResult(b), kInvalid, "but it has");
+}
+
+TEST(Loader, WrongFormatVersion) {
+  Bytes b = sampleSpec().build();
+  editHeader(b, [](tsr_artifact_header& h) { h.format_version = 2; });
+  EXPECT_LOAD_ERROR(loadResult(b), kUnsupported, "format version 2 is not supported");
+}
+
+TEST(Loader, WrongKernelAbiVersion) {
+  Bytes b = sampleSpec().build();
+  editHeader(b, [](tsr_artifact_header& h) { h.kernel_abi_version = 9; });
+  EXPECT_LOAD_ERROR(loadResult(b), kUnsupported, "kernel ABI version 9");
+}
+
+TEST(Loader, WrongHeaderSize) {
+  Bytes b = sampleSpec().build();
+  editHeader(b, [](tsr_artifact_header& h) { h.header_size = 200; });
+  EXPECT_LOAD_ERROR(loadResult(b), kInvalid, "header_size is 200");
+}
+
+TEST(Loader, HeaderHashMismatch) {
+  Bytes b = sampleSpec().build();
+  b[offsetof(tsr_artifact_header, target_cpu) + 1] ^= 1;
+  EXPECT_LOAD_ERROR(loadResult(b), kInvalid, "header hash mismatch");
+}
+
+TEST(Loader, SectionTableByteIsCoveredByHeaderHash) {
+  Bytes b = sampleSpec().build();
+  sectionEntry(b, 1)->reserved ^= 1;
+  EXPECT_LOAD_ERROR(loadResult(b), kInvalid, "header hash mismatch");
+}
+
+TEST(Loader, EachSectionHashMismatch) {
+  const Bytes good = sampleSpec().build();
+  const char* names[] = {"METADATA", "SCHEDULE", "CPU_CODE", "WEIGHTS"};
+  for (size_t i = 0; i < 4; ++i) {
+    Bytes b = good;
+    tsr_section_entry e = *sectionEntry(b, i);
+    b[e.offset + e.size / 2] ^= 0x40;
+    std::string want = "section " + std::to_string(i) + " (" + names[i] + ") hash mismatch (corrupt file?)";
+    EXPECT_LOAD_ERROR(loadResult(b), kInvalid, want);
+  }
+}
+
+TEST(Loader, TooManySections) {
+  Bytes b = sampleSpec().build();
+  editHeader(b, [](tsr_artifact_header& h) { h.section_count = 1000; });
+  EXPECT_LOAD_ERROR(loadResult(b), kInvalid, "section count 1000 exceeds");
+}
+
+TEST(Loader, SectionOutOfBounds) {
+  Bytes b = sampleSpec().build();
+  sectionEntry(b, 3)->size += 1;
+  rehash(b, false);
+  EXPECT_LOAD_ERROR(loadResult(b), kInvalid, "section 3 (WEIGHTS) bytes");
+  sectionEntry(b, 3)->size = ~uint64_t{0};  // offset + size overflows
+  rehash(b, false);
+  EXPECT_LOAD_ERROR(loadResult(b), kInvalid, "outside the file");
+}
+
+TEST(Loader, SectionInsideHeader) {
+  Bytes b = sampleSpec().build();
+  sectionEntry(b, 0)->offset = 0;
+  rehash(b, false);
+  EXPECT_LOAD_ERROR(loadResult(b), kInvalid, "section 0 (METADATA) bytes [0,");
+}
+
+TEST(Loader, MisalignedSection) {
+  Bytes b = sampleSpec().build();
+  sectionEntry(b, 1)->offset += 8;
+  rehash(b, false);
+  EXPECT_LOAD_ERROR(loadResult(b), kInvalid, "section 1 (SCHEDULE) offset");
+  EXPECT_LOAD_ERROR(loadResult(b), kInvalid, "not 4096-byte aligned");
+}
+
+TEST(Loader, OverlappingSections) {
+  Bytes b = sampleSpec().build();
+  sectionEntry(b, 1)->offset = sectionEntry(b, 0)->offset;
+  rehash(b, false);
+  EXPECT_LOAD_ERROR(loadResult(b), kInvalid, "sections 0 and 1 overlap");
+}
+
+TEST(Loader, DuplicateSection) {
+  ArtifactSpec s = sampleSpec();
+  auto sections = s.sections();
+  sections.push_back(sections[0]);
+  EXPECT_LOAD_ERROR(loadResult(s.pack(sections)), kInvalid, "duplicate METADATA section (sections 0 and 4)");
+}
+
+TEST(Loader, UnknownSectionKind) {
+  ArtifactSpec s = sampleSpec();
+  auto sections = s.sections();
+  sections.push_back({9, {1, 2, 3}});
+  EXPECT_LOAD_ERROR(loadResult(s.pack(sections)), kInvalid, "section 4 has unknown kind 9");
+}
+
+TEST(Loader, MissingRequiredSections) {
+  ArtifactSpec s = sampleSpec();
+  auto all = s.sections();
+  EXPECT_LOAD_ERROR(loadResult(s.pack({all[0], all[2], all[3]})), kInvalid, "missing SCHEDULE section");
+  EXPECT_LOAD_ERROR(loadResult(s.pack({all[1], all[2], all[3]})), kInvalid, "missing METADATA section");
+  EXPECT_LOAD_ERROR(loadResult(s.pack({all[0], all[1], all[3]})), kInvalid, "there is no CPU_CODE section");
+  EXPECT_LOAD_ERROR(loadResult(s.pack({all[0], all[1], all[2]})), kInvalid, "lie outside WEIGHTS");
+}
+
+TEST(Loader, CpuCodeNotElf) {
+  ArtifactSpec s = sampleSpec();
+  s.code = Bytes(100, 0x90);
+  EXPECT_LOAD_ERROR(loadResult(s.build()), kInvalid, "CPU_CODE is not an ELF shared object");
+  s.code = Bytes(kernelCode().begin(), kernelCode().begin() + 200);  // truncated ELF
+  EXPECT_LOAD_ERROR(loadResult(s.build()), kInvalid, "CPU_CODE cannot be loaded");
+}
+
+TEST(Loader, KernelSymbolMissing) {
+  ArtifactSpec s = sampleSpec();
+  s.kernels[1] = "no_such_kernel";
+  EXPECT_LOAD_ERROR(loadResult(s.build()), TSR_STATUS_NOT_FOUND, "kernel 'no_such_kernel' not found in CPU_CODE");
+}
+
+TEST(Loader, RequiredCpuFeatureMissing) {
+  ArtifactSpec s = sampleSpec();
+  s.cpu_features = TSR_CPU_AVX2 | TSR_CPU_FMA | TSR_CPU_AVX512BW;
+  s.cpu = "znver4";
+  tsr_model_options o;
+  tsr_model_options_initialize(&o);
+  o.disabled_cpu_features = TSR_CPU_AVX2 | TSR_CPU_AVX512BW;  // pretend the host lacks them
+  EXPECT_LOAD_ERROR(loadResult(s.build(), &o), kUnsupported,
+                    "this CPU lacks required features: avx2, avx512bw (compiled for cpu 'znver4')");
+}
+
+TEST(Loader, UnknownCpuFeatureBit) {
+  ArtifactSpec s = sampleSpec();
+  s.cpu_features = uint64_t{1} << 40;
+  EXPECT_LOAD_ERROR(loadResult(s.build()), kUnsupported, "unknown CPU feature bits 0x10000000000");
+}
+
+TEST(Loader, WrongArchitecture) {
+  ArtifactSpec s = sampleSpec();
+  s.triple = "riscv64-unknown-linux-gnu";
+  EXPECT_LOAD_ERROR(loadResult(s.build()), kUnsupported, "compiled for 'riscv64-unknown-linux-gnu'");
+}
+
+TEST(Loader, UnterminatedTriple) {
+  Bytes b = sampleSpec().build();
+  editHeader(b, [](tsr_artifact_header& h) { std::memset(h.target_triple, 'x', sizeof h.target_triple); });
+  EXPECT_LOAD_ERROR(loadResult(b), kInvalid, "not NUL-terminated");
+}
+
+// ---- METADATA / SCHEDULE decoding and cross-checks --------------------------------------------------------
+
+struct BadSpec {
+  const char* what;
+  void (*edit)(ArtifactSpec&);
+  const char* message;
+};
+
+class Decoder : public ::testing::TestWithParam<BadSpec> {};
+
+TEST_P(Decoder, Rejects) {
+  ArtifactSpec s = sampleSpec();
+  GetParam().edit(s);
+  EXPECT_LOAD_ERROR(loadResult(s.build()), kInvalid, GetParam().message);
+}
+
+const BadSpec kBadSpecs[] = {
+    {"BindingBufferIndex", [](ArtifactSpec& s) { s.steps[0].bindings[0].buffer = 99; },
+     "step 0: binding 0 buffer 99 out of range (6 buffers)"},
+    {"BindingOffset", [](ArtifactSpec& s) { s.steps[2].bindings[1].offset = 8; },
+     "step 2: binding 1 range [8, +32) exceeds buffer 3 size 32"},
+    {"KernelIndex", [](ArtifactSpec& s) { s.steps[0].kernel = 5; }, "step 0: kernel 5 out of range (2 kernels)"},
+    {"WorkgroupCountZero", [](ArtifactSpec& s) { s.steps[0].workgroups[1] = 0; }, "step 0: workgroup count is 0"},
+    {"CopyOutOfRange", [](ArtifactSpec& s) { s.steps[3].length = 33; }, "step 3: copy source range"},
+    {"CopyIntoConstant", [](ArtifactSpec& s) { s.steps[3].dst = 3; }, "copy writes to read-only constant buffer 3"},
+    {"UnknownStepKind", [](ArtifactSpec& s) { s.steps[1].kind = 42; }, "SCHEDULE: step 1 has unknown kind 42"},
+    {"ConstantOutsideWeights", [](ArtifactSpec& s) { s.buffers[3].offset = 128; },
+     "buffer 3 (constant): bytes [128, +32) lie outside WEIGHTS (128 bytes)"},
+    {"ConstantMisaligned", [](ArtifactSpec& s) { s.buffers[3].offset = 32; }, "offset 32 is not 64-byte aligned"},
+    {"ArenaOutOfRange", [](ArtifactSpec& s) { s.buffers[4].offset = 100; }, "lie outside the arena (128 bytes)"},
+    {"ArenaAlignment", [](ArtifactSpec& s) { s.arena_alignment = 48; }, "arena alignment 48 is not a power of two"},
+    {"UnknownBufferKind", [](ArtifactSpec& s) { s.buffers[1].kind = 7; }, "buffer 1 has unknown kind 7"},
+    {"InputIndexOutOfRange", [](ArtifactSpec& s) { s.buffers[1].index = 2; }, "buffer 1 (input): index 2"},
+    {"UnknownDtype", [](ArtifactSpec& s) { s.inputs[0].dtype = 99; }, "input 0 'a' has unknown dtype 99"},
+    {"HugeRank", [](ArtifactSpec& s) { s.outputs[0].dims.assign(40, 1); }, "output 0 'y' has rank 40 (max 32)"},
+    {"BadSymbolRef", [](ArtifactSpec& s) { s.inputs[0].dims[0] = -3; }, "refers to dim symbol 2 but there are 0"},
+    {"TensorBufferKind", [](ArtifactSpec& s) { s.inputs[1].buffer = 2; },
+     "input 'b' refers to buffer 2, which is output 0, not input 1"},
+    {"TensorBufferIndex", [](ArtifactSpec& s) { s.outputs[1].buffer = 77; }, "refers to buffer 77 but there are 6"},
+    {"StaticSizeMismatch", [](ArtifactSpec& s) { s.inputs[0].dims = {2, 5}; },
+     "input 'a' needs 40 bytes but its buffer 0 has 32"},
+    {"DuplicateName", [](ArtifactSpec& s) { s.outputs[1].name = "y"; }, "duplicate output name 'y'"},
+    {"SymbolBounds", [](ArtifactSpec& s) { s.symbols = {{"N", 5, 2}}; }, "symbol 'N' has bounds [5, 2]"},
+    {"UnboundOutputSymbol",
+     [](ArtifactSpec& s) {
+       s.symbols = {{"N", 1, 2}};
+       s.outputs[0].dims[0] = -1;
+     },
+     "output 'y' uses dim symbol 'N', which no input determines"},
+    {"EmptyKernelName", [](ArtifactSpec& s) { s.kernels[0].clear(); }, "kernel 0 has an empty symbol name"},
+    {"NulInName", [](ArtifactSpec& s) { s.inputs[0].name = std::string("a\0b", 3); }, "contains a NUL byte"},
+};
+
+INSTANTIATE_TEST_SUITE_P(Loader, Decoder, ::testing::ValuesIn(kBadSpecs),
+                         [](const auto& info) { return std::string(info.param.what); });
+
+// Raw byte edits that no ArtifactSpec can express.
+TEST(Loader, MetadataTrailingBytes) {
+  ArtifactSpec s = sampleSpec();
+  auto sections = s.sections();
+  sections[0].bytes.push_back(0);
+  EXPECT_LOAD_ERROR(loadResult(s.pack(sections)), kInvalid, "METADATA: 1 trailing bytes");
+}
+
+TEST(Loader, MetadataStringLengthPastEnd) {
+  ArtifactSpec s = sampleSpec();
+  auto sections = s.sections();
+  uint32_t huge = 0x7fffffff;
+  std::memcpy(sections[0].bytes.data() + 4 + 4, &huge, 4);  // first input's name length
+  EXPECT_LOAD_ERROR(loadResult(s.pack(sections)), kInvalid, "METADATA: tensor name length 2147483647 exceeds");
+}
+
+TEST(Loader, ScheduleCountTooLarge) {
+  ArtifactSpec s = sampleSpec();
+  auto sections = s.sections();
+  uint32_t huge = 0xffffffff;
+  std::memcpy(sections[1].bytes.data() + 12, &huge, 4);  // buffer count
+  EXPECT_LOAD_ERROR(loadResult(s.pack(sections)), kInvalid, "SCHEDULE: buffer count 4294967295 is larger");
+}
+
+TEST(Loader, ScheduleTruncated) {
+  ArtifactSpec s = sampleSpec();
+  auto sections = s.sections();
+  sections[1].bytes.resize(sections[1].bytes.size() - 3);
+  EXPECT_LOAD_ERROR(loadResult(s.pack(sections)), kInvalid, "SCHEDULE: step 3: truncated while reading");
+}
+
+}  // namespace
