@@ -1,0 +1,19 @@
+//===- DispatchOps.h - Tessera dispatch dialect -----------------*- C++ -*-===//
+#ifndef TESSERA_DIALECTS_DISPATCH_IR_DISPATCHOPS_H
+#define TESSERA_DIALECTS_DISPATCH_IR_DISPATCHOPS_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/RegionKindInterface.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/ControlFlowInterfaces.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialects/Dispatch/IR/DispatchDialect.h.inc"
+
+#define GET_OP_CLASSES
+#include "dialects/Dispatch/IR/DispatchOps.h.inc"
+
+#endif

@@ -1,0 +1,87 @@
+#ifndef TESSERA_DISPATCH_OPS
+#define TESSERA_DISPATCH_OPS
+
+include "DispatchBase.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/IR/RegionKindInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+
+def Dispatch_RegionOp : Dispatch_Op<"region", [
+    SingleBlockImplicitTerminator<"ReturnOp">, RecursiveMemoryEffects]> {
+  let summary = "ops that will run as one kernel launch";
+  let description = [{
+    The body may use values from above; outlining turns them into executable arguments.
+    ```mlir
+    %r = tdisp.region -> tensor<4xf32> {
+      %0 = linalg.generic ...
+      tdisp.return %0 : tensor<4xf32>
+    }
+    ```
+  }];
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "(`->` type($results)^)? $body attr-dict";
+  let hasVerifier = 1;
+}
+
+def Dispatch_ReturnOp : Dispatch_Op<"return", [Pure, Terminator, ReturnLike,
+    HasParent<"RegionOp">]> {
+  let summary = "yields the results of a dispatch region";
+  let arguments = (ins Variadic<AnyRankedTensor>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+  let builders = [OpBuilder<(ins), [{ build($_builder, $_state, mlir::ValueRange()); }]>];
+}
+
+def Dispatch_ExecutableOp : Dispatch_Op<"executable", [
+    Symbol, SymbolTable, IsolatedFromAbove, NoRegionArguments,
+    SingleBlockImplicitTerminator<"ExecutableEndOp">]> {
+  let summary = "an outlined kernel with one variant per target";
+  let description = [{
+    ```mlir
+    tdisp.executable @conv_0 {
+      tdisp.variant @cpu target("cpu") { builtin.module { func.func @conv_0(...) ... } }
+    }
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$sym_name attr-dict-with-keyword $body";
+}
+
+def Dispatch_VariantOp : Dispatch_Op<"variant", [
+    Symbol, IsolatedFromAbove, NoRegionArguments, HasParent<"ExecutableOp">,
+    SingleBlockImplicitTerminator<"ExecutableEndOp">]> {
+  let summary = "one target's copy of an executable";
+  let description = [{
+    Holds a `builtin.module` with the kernel function. Codegen rewrites the module in place and records
+    the kernel symbol and workgroup count as attributes (`kernel`, `workgroup_count`).
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, StrAttr:$target);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$sym_name `target` `(` $target `)` attr-dict-with-keyword $body";
+  let extraClassDeclaration = [{
+    /// The module holding the kernel, or null if the variant is malformed.
+    mlir::ModuleOp getInnerModule();
+  }];
+}
+
+def Dispatch_ExecutableEndOp : Dispatch_Op<"executable_end", [Terminator,
+    ParentOneOf<["ExecutableOp", "VariantOp"]>]> {
+  let summary = "terminator of executables and variants";
+  let assemblyFormat = "attr-dict";
+}
+
+def Dispatch_DispatchOp : Dispatch_Op<"dispatch", [
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "launches an executable on tensors";
+  let description = [{
+    `%r = tdisp.dispatch @conv_0(%x, %w) : (tensor<...>, tensor<...>) -> tensor<...>`.
+    Operands bind in order, then results.
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$executable, Variadic<AnyRankedTensor>:$arguments);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let assemblyFormat = "$executable `(` $arguments `)` attr-dict `:` functional-type($arguments, $results)";
+}
+
+#endif

@@ -1,0 +1,128 @@
+//===- GraphFolders.cpp - constant folding for shape computations ---------===//
+//
+// Exporters compute reshape targets with Shape -> Gather -> Unsqueeze -> Concat chains. With static
+// shapes these fold to constants here, so no shape arithmetic reaches codegen. Folding only touches
+// small dense tensors; weights (resource blobs) are never expanded.
+//
+#include "dialects/Graph/IR/GraphOps.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+
+using namespace mlir;
+using namespace tessera::graph;
+
+static constexpr int64_t kMaxFoldElements = 1024;
+
+static DenseElementsAttr smallDense(Attribute attr) {
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(attr);
+  if (!dense || dense.getNumElements() > kMaxFoldElements)
+    return nullptr;
+  return dense;
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+OpFoldResult IdentityOp::fold(FoldAdaptor) {
+  return getInput().getType() == getType() ? getInput() : nullptr;
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  if (auto dense = smallDense(adaptor.getInput()))
+    if (getType().hasStaticShape())
+      return dense.reshape(getType());
+  return nullptr;
+}
+
+OpFoldResult UnsqueezeOp::fold(FoldAdaptor adaptor) {
+  if (auto dense = smallDense(adaptor.getInput()))
+    if (getType().hasStaticShape())
+      return dense.reshape(getType());
+  return nullptr;
+}
+
+OpFoldResult ShapeOp::fold(FoldAdaptor) {
+  auto type = cast<RankedTensorType>(getInput().getType());
+  auto resultType = cast<RankedTensorType>(getType());
+  int64_t rank = type.getRank();
+  int64_t start = std::clamp<int64_t>(getStart() < 0 ? getStart() + rank : getStart(), 0, rank);
+  int64_t end = std::clamp<int64_t>(getEnd() < 0 ? getEnd() + rank : getEnd(), 0, rank);
+  SmallVector<int64_t> dims;
+  for (int64_t i = start; i < end; ++i) {
+    if (type.isDynamicDim(i))
+      return nullptr;
+    dims.push_back(type.getDimSize(i));
+  }
+  if (!resultType.hasStaticShape() || resultType.getNumElements() != (int64_t)dims.size() ||
+      !resultType.getElementType().isInteger(64))
+    return nullptr;
+  return DenseElementsAttr::get(resultType, ArrayRef<int64_t>(dims));
+}
+
+/// Reads a dense integer or float tensor as APInt/APFloat-agnostic attributes in row-major order.
+static SmallVector<Attribute> elementsOf(DenseElementsAttr dense) {
+  return SmallVector<Attribute>(dense.getValues<Attribute>());
+}
+
+OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
+  auto data = smallDense(adaptor.getData());
+  auto indices = smallDense(adaptor.getIndices());
+  auto resultType = cast<RankedTensorType>(getType());
+  if (!data || !indices || !resultType.hasStaticShape() ||
+      !indices.getElementType().isSignlessInteger())
+    return nullptr;
+  auto dataType = cast<RankedTensorType>(data.getType());
+  int64_t axis = getAxis(), axisSize = dataType.getDimSize(axis);
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < axis; ++i)
+    outer *= dataType.getDimSize(i);
+  for (int64_t i = axis + 1; i < dataType.getRank(); ++i)
+    inner *= dataType.getDimSize(i);
+  SmallVector<Attribute> values = elementsOf(data), result;
+  SmallVector<int64_t> idx;
+  for (APInt v : indices.getValues<APInt>()) {
+    int64_t i = v.getSExtValue();
+    if (i < 0)
+      i += axisSize;
+    if (i < 0 || i >= axisSize)
+      return nullptr; // out of range: leave it for the run-time error path
+    idx.push_back(i);
+  }
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i : idx)
+      for (int64_t j = 0; j < inner; ++j)
+        result.push_back(values[(o * axisSize + i) * inner + j]);
+  if ((int64_t)result.size() != resultType.getNumElements())
+    return nullptr;
+  return DenseElementsAttr::get(resultType, result);
+}
+
+OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
+  auto resultType = cast<RankedTensorType>(getType());
+  if (!resultType.hasStaticShape() || resultType.getNumElements() > kMaxFoldElements)
+    return nullptr;
+  if (getInputs().size() == 1 && getInputs()[0].getType() == resultType)
+    return getInputs()[0];
+  int64_t axis = getAxis(), outer = 1;
+  for (int64_t i = 0; i < axis; ++i)
+    outer *= resultType.getDimSize(i);
+  SmallVector<SmallVector<Attribute>> parts;
+  SmallVector<int64_t> chunk;
+  for (Attribute operand : adaptor.getInputs()) {
+    auto dense = smallDense(operand);
+    if (!dense)
+      return nullptr;
+    auto type = cast<RankedTensorType>(dense.getType());
+    int64_t size = 1;
+    for (int64_t i = axis; i < type.getRank(); ++i)
+      size *= type.getDimSize(i);
+    parts.push_back(elementsOf(dense));
+    chunk.push_back(size);
+  }
+  SmallVector<Attribute> result;
+  for (int64_t o = 0; o < outer; ++o)
+    for (auto [part, size] : llvm::zip(parts, chunk))
+      result.append(part.begin() + o * size, part.begin() + (o + 1) * size);
+  return DenseElementsAttr::get(resultType, result);
+}

@@ -1,0 +1,171 @@
+//===- GraphOps.cpp - Tessera graph dialect verifiers ----------------------===//
+#include "dialects/Graph/IR/GraphOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/StringSet.h"
+
+using namespace mlir;
+using namespace tessera::graph;
+
+FailureOr<SmallVector<int64_t>> tessera::graph::broadcastShapes(ArrayRef<int64_t> a,
+                                                                 ArrayRef<int64_t> b) {
+  size_t rank = std::max(a.size(), b.size());
+  SmallVector<int64_t> result(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da == 1)
+      result[i] = db;
+    else if (db == 1 || da == db)
+      result[i] = da;
+    else if (ShapedType::isDynamic(da) || ShapedType::isDynamic(db))
+      result[i] = ShapedType::isDynamic(da) ? db : da;
+    else
+      return failure();
+  }
+  return result;
+}
+
+static RankedTensorType rankedType(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+LogicalResult ConstantOp::verify() {
+  if (getValue().getType() != getType())
+    return emitOpError("value type ") << getValue().getType() << " does not match result type "
+                                      << getType();
+  return success();
+}
+
+LogicalResult GlobalOp::verify() {
+  if (getValue().getType() != getType())
+    return emitOpError("value type ") << getValue().getType() << " does not match declared type "
+                                      << getType();
+  return success();
+}
+
+LogicalResult GlobalLoadOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto global = symbolTable.lookupNearestSymbolFrom<GlobalOp>(*this, getGlobalAttr());
+  if (!global)
+    return emitOpError("'") << getGlobal() << "' does not reference a tgraph.global";
+  if (global.getType() != getType())
+    return emitOpError("result type ") << getType() << " does not match global type "
+                                       << global.getType();
+  return success();
+}
+
+/// Binary ops: the result shape is the broadcast of the operand shapes.
+static LogicalResult verifyBroadcast(Operation *op) {
+  auto lhs = rankedType(op->getOperand(0)), rhs = rankedType(op->getOperand(1));
+  auto out = rankedType(op->getResult(0));
+  auto shape = broadcastShapes(lhs.getShape(), rhs.getShape());
+  if (failed(shape))
+    return op->emitOpError("operand shapes ") << lhs << " and " << rhs << " do not broadcast";
+  if (shape->size() != static_cast<size_t>(out.getRank()))
+    return op->emitOpError("result rank ") << out.getRank() << " does not match broadcast rank "
+                                           << shape->size();
+  for (auto [want, got] : llvm::zip(*shape, out.getShape()))
+    if (!ShapedType::isDynamic(want) && !ShapedType::isDynamic(got) && want != got)
+      return op->emitOpError("result type ") << out << " does not match the broadcast shape";
+  return success();
+}
+
+#define TESSERA_BROADCAST_VERIFIER(Op)                                                             \
+  LogicalResult Op::verify() { return verifyBroadcast(getOperation()); }
+TESSERA_BROADCAST_VERIFIER(AddOp)
+TESSERA_BROADCAST_VERIFIER(AndOp)
+TESSERA_BROADCAST_VERIFIER(BitShiftOp)
+TESSERA_BROADCAST_VERIFIER(DivOp)
+TESSERA_BROADCAST_VERIFIER(EqualOp)
+TESSERA_BROADCAST_VERIFIER(GreaterOp)
+TESSERA_BROADCAST_VERIFIER(GreaterOrEqualOp)
+TESSERA_BROADCAST_VERIFIER(LessOp)
+TESSERA_BROADCAST_VERIFIER(LessOrEqualOp)
+TESSERA_BROADCAST_VERIFIER(MaxOp)
+TESSERA_BROADCAST_VERIFIER(MinOp)
+TESSERA_BROADCAST_VERIFIER(ModOp)
+TESSERA_BROADCAST_VERIFIER(MulOp)
+TESSERA_BROADCAST_VERIFIER(OrOp)
+TESSERA_BROADCAST_VERIFIER(PowOp)
+TESSERA_BROADCAST_VERIFIER(PReluOp)
+TESSERA_BROADCAST_VERIFIER(SubOp)
+TESSERA_BROADCAST_VERIFIER(XorOp)
+#undef TESSERA_BROADCAST_VERIFIER
+
+LogicalResult ConvOp::verify() {
+  auto input = rankedType(getInput()), weight = rankedType(getWeight());
+  int64_t spatial = input.getRank() - 2;
+  if (spatial < 1)
+    return emitOpError("input must have rank >= 3, got ") << input.getRank();
+  if (weight.getRank() != input.getRank())
+    return emitOpError("weight rank ") << weight.getRank() << " differs from input rank "
+                                       << input.getRank();
+  if (static_cast<int64_t>(getStrides().size()) != spatial ||
+      static_cast<int64_t>(getDilations().size()) != spatial ||
+      static_cast<int64_t>(getPads().size()) != 2 * spatial)
+    return emitOpError("expects ") << spatial << " strides and dilations and " << 2 * spatial
+                                   << " pads";
+  if (getGroup() < 1)
+    return emitOpError("group must be positive");
+  int64_t c = input.getDimSize(1), wc = weight.getDimSize(1);
+  if (!ShapedType::isDynamic(c) && !ShapedType::isDynamic(wc) && c != wc * getGroup())
+    return emitOpError("input channels ") << c << " != weight channels " << wc << " x group "
+                                          << getGroup();
+  return success();
+}
+
+LogicalResult PoolOp::verify() {
+  if (getKind() != "max" && getKind() != "avg")
+    return emitOpError("kind must be \"max\" or \"avg\", got \"") << getKind() << "\"";
+  int64_t spatial = rankedType(getInput()).getRank() - 2;
+  if (spatial < 1 || static_cast<int64_t>(getKernelShape().size()) != spatial ||
+      static_cast<int64_t>(getStrides().size()) != spatial ||
+      static_cast<int64_t>(getDilations().size()) != spatial ||
+      static_cast<int64_t>(getPads().size()) != 2 * spatial ||
+      static_cast<int64_t>(getOriginalEndPads().size()) != spatial)
+    return emitOpError("window attributes do not match the input's spatial rank");
+  return success();
+}
+
+LogicalResult ReduceOp::verify() {
+  static const llvm::StringSet<llvm::MallocAllocator> kinds = {"sum",     "mean",        "max",        "min",
+                                          "prod",    "l1",          "l2",         "log_sum",
+                                          "log_sum_exp", "sum_square", "argmax", "argmin"};
+  if (!kinds.contains(getKind()))
+    return emitOpError("unknown reduction kind \"") << getKind() << "\"";
+  int64_t rank = rankedType(getInput()).getRank();
+  int64_t previous = -1;
+  for (int64_t axis : getAxes()) {
+    if (axis < 0 || axis >= rank || axis <= previous)
+      return emitOpError("axes must be sorted, unique and in [0, ") << rank << ")";
+    previous = axis;
+  }
+  return success();
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto in = rankedType(getInput()), out = rankedType(getOutput());
+  if (in.getElementType() != out.getElementType())
+    return emitOpError("element type changes from ") << in.getElementType() << " to "
+                                                     << out.getElementType();
+  if (in.hasStaticShape() && out.hasStaticShape() &&
+      in.getNumElements() != out.getNumElements())
+    return emitOpError("element count changes from ") << in.getNumElements() << " to "
+                                                      << out.getNumElements();
+  return success();
+}
+
+LogicalResult TransposeOp::verify() {
+  int64_t rank = rankedType(getInput()).getRank();
+  if (static_cast<int64_t>(getPerm().size()) != rank)
+    return emitOpError("perm has ") << getPerm().size() << " entries for rank " << rank;
+  llvm::SmallVector<bool> seen(rank, false);
+  for (int64_t p : getPerm()) {
+    if (p < 0 || p >= rank || seen[p])
+      return emitOpError("perm is not a permutation");
+    seen[p] = true;
+  }
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "dialects/Graph/IR/GraphOps.cpp.inc"

@@ -1,0 +1,24 @@
+//===- GraphOps.h - Tessera graph dialect -----------------------*- C++ -*-===//
+#ifndef TESSERA_DIALECTS_GRAPH_IR_GRAPHOPS_H
+#define TESSERA_DIALECTS_GRAPH_IR_GRAPHOPS_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "dialects/Graph/IR/GraphDialect.h.inc"
+
+#define GET_OP_CLASSES
+#include "dialects/Graph/IR/GraphOps.h.inc"
+
+namespace tessera::graph {
+/// The numpy broadcast of two shapes (dynamic dims stay dynamic), or failure if incompatible.
+mlir::FailureOr<llvm::SmallVector<int64_t>> broadcastShapes(llvm::ArrayRef<int64_t> a,
+                                                            llvm::ArrayRef<int64_t> b);
+} // namespace tessera::graph
+
+#endif

@@ -1,0 +1,353 @@
+#ifndef TESSERA_GRAPH_OPS
+#define TESSERA_GRAPH_OPS
+
+include "GraphBase.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+
+//===----------------------------------------------------------------------===//
+// Constants and weights
+//===----------------------------------------------------------------------===//
+
+def Graph_ConstantOp : Graph_Op<"constant", [ConstantLike, Pure]> {
+  let summary = "a small constant tensor (ONNX Constant, folded values)";
+  let description = [{
+    Example: `%c = tgraph.constant dense<[1, 2]> : tensor<2xi64> : tensor<2xi64>`.
+    Large tensors are `tgraph.global`s instead, so that they never travel as inline attributes.
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$value attr-dict `:` type($output)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def Graph_GlobalOp : Graph_Op<"global", [Symbol, IsolatedFromAbove]> {
+  let summary = "a named weight tensor over a resource blob";
+  let description = [{
+    Example: `tgraph.global @conv1.weight : tensor<8x3x3x3xf32> = dense_resource<conv1.weight>`.
+    The value is normally a `dense_resource` so that the bytes are imported without a copy and
+    written to the artifact's weights section without passing through LLVM IR.
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, TypeAttr:$type, ElementsAttr:$value);
+  let assemblyFormat = "$sym_name attr-dict `:` $type `=` $value";
+  let hasVerifier = 1;
+}
+
+def Graph_GlobalLoadOp : Graph_Op<"global_load",
+    [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "the value of a `tgraph.global`";
+  let description = [{ Example: `%w = tgraph.global_load @conv1.weight : tensor<8x3x3x3xf32>` }];
+  let arguments = (ins FlatSymbolRefAttr:$global);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$global attr-dict `:` type($output)";
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+class Graph_UnaryOp<string mnemonic, string onnxName, list<Trait> traits = []>
+    : Graph_Op<mnemonic, !listconcat([Pure, Elementwise, SameOperandsAndResultShape], traits)> {
+  let summary = "ONNX " # onnxName;
+  let description = "Elementwise ONNX `" # onnxName # "`.";
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Graph_AbsOp : Graph_UnaryOp<"abs", "Abs">;
+def Graph_AcosOp : Graph_UnaryOp<"acos", "Acos">;
+def Graph_AcoshOp : Graph_UnaryOp<"acosh", "Acosh">;
+def Graph_AsinOp : Graph_UnaryOp<"asin", "Asin">;
+def Graph_AsinhOp : Graph_UnaryOp<"asinh", "Asinh">;
+def Graph_AtanOp : Graph_UnaryOp<"atan", "Atan">;
+def Graph_AtanhOp : Graph_UnaryOp<"atanh", "Atanh">;
+def Graph_CeilOp : Graph_UnaryOp<"ceil", "Ceil">;
+def Graph_CosOp : Graph_UnaryOp<"cos", "Cos">;
+def Graph_CoshOp : Graph_UnaryOp<"cosh", "Cosh">;
+def Graph_ErfOp : Graph_UnaryOp<"erf", "Erf">;
+def Graph_ExpOp : Graph_UnaryOp<"exp", "Exp">;
+def Graph_FloorOp : Graph_UnaryOp<"floor", "Floor">;
+def Graph_HardSwishOp : Graph_UnaryOp<"hard_swish", "HardSwish">;
+def Graph_IdentityOp : Graph_UnaryOp<"identity", "Identity"> { let hasFolder = 1; }
+def Graph_IsNaNOp : Graph_UnaryOp<"isnan", "IsNaN">;
+def Graph_LogOp : Graph_UnaryOp<"log", "Log">;
+def Graph_MishOp : Graph_UnaryOp<"mish", "Mish">;
+def Graph_NegOp : Graph_UnaryOp<"neg", "Neg">;
+def Graph_NotOp : Graph_UnaryOp<"not", "Not">;
+def Graph_ReciprocalOp : Graph_UnaryOp<"reciprocal", "Reciprocal">;
+def Graph_ReluOp : Graph_UnaryOp<"relu", "Relu">;
+def Graph_RoundOp : Graph_UnaryOp<"round", "Round">;
+def Graph_SigmoidOp : Graph_UnaryOp<"sigmoid", "Sigmoid">;
+def Graph_SignOp : Graph_UnaryOp<"sign", "Sign">;
+def Graph_SinOp : Graph_UnaryOp<"sin", "Sin">;
+def Graph_SinhOp : Graph_UnaryOp<"sinh", "Sinh">;
+def Graph_SoftplusOp : Graph_UnaryOp<"softplus", "Softplus">;
+def Graph_SoftsignOp : Graph_UnaryOp<"softsign", "Softsign">;
+def Graph_SqrtOp : Graph_UnaryOp<"sqrt", "Sqrt">;
+def Graph_TanOp : Graph_UnaryOp<"tan", "Tan">;
+def Graph_TanhOp : Graph_UnaryOp<"tanh", "Tanh">;
+
+class Graph_UnaryAlphaOp<string mnemonic, string onnxName, string alphaDefault>
+    : Graph_UnaryOp<mnemonic, onnxName> {
+  let arguments = (ins AnyRankedTensor:$input,
+                       DefaultValuedAttr<F32Attr, alphaDefault>:$alpha);
+}
+def Graph_CeluOp : Graph_UnaryAlphaOp<"celu", "Celu", "1.0">;
+def Graph_EluOp : Graph_UnaryAlphaOp<"elu", "Elu", "1.0">;
+def Graph_LeakyReluOp : Graph_UnaryAlphaOp<"leaky_relu", "LeakyRelu", "0.01">;
+def Graph_ThresholdedReluOp : Graph_UnaryAlphaOp<"thresholded_relu", "ThresholdedRelu", "1.0">;
+
+def Graph_SeluOp : Graph_UnaryOp<"selu", "Selu"> {
+  let arguments = (ins AnyRankedTensor:$input,
+                       DefaultValuedAttr<F32Attr, "1.67326319217681884765625">:$alpha,
+                       DefaultValuedAttr<F32Attr, "1.05070102214813232421875">:$gamma);
+}
+def Graph_HardSigmoidOp : Graph_UnaryOp<"hard_sigmoid", "HardSigmoid"> {
+  let arguments = (ins AnyRankedTensor:$input, DefaultValuedAttr<F32Attr, "0.2">:$alpha,
+                       DefaultValuedAttr<F32Attr, "0.5">:$beta);
+}
+def Graph_ShrinkOp : Graph_UnaryOp<"shrink", "Shrink"> {
+  let arguments = (ins AnyRankedTensor:$input, DefaultValuedAttr<F32Attr, "0.0">:$bias,
+                       DefaultValuedAttr<F32Attr, "0.5">:$lambd);
+}
+def Graph_GeluOp : Graph_UnaryOp<"gelu", "Gelu"> {
+  let arguments = (ins AnyRankedTensor:$input, DefaultValuedAttr<BoolAttr, "false">:$tanh_approximation);
+}
+def Graph_IsInfOp : Graph_UnaryOp<"isinf", "IsInf"> {
+  let arguments = (ins AnyRankedTensor:$input, DefaultValuedAttr<BoolAttr, "true">:$detect_negative,
+                       DefaultValuedAttr<BoolAttr, "true">:$detect_positive);
+}
+def Graph_CastOp : Graph_UnaryOp<"cast", "Cast"> {
+  let description = "ONNX `Cast`: the result element type is the target type.";
+}
+
+def Graph_ClipOp : Graph_Op<"clip", [Pure, Elementwise, AttrSizedOperandSegments]> {
+  let summary = "ONNX Clip";
+  let description = "Clamps to the scalar bounds `min` and `max` when given.";
+  let arguments = (ins AnyRankedTensor:$input, Optional<AnyRankedTensor>:$min,
+                       Optional<AnyRankedTensor>:$max);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input (`min` $min^)? (`max` $max^)? attr-dict `:` functional-type(operands, results)";
+}
+
+// Binary ops broadcast with numpy rules (ONNX multidirectional broadcasting).
+class Graph_BinaryOp<string mnemonic, string onnxName, list<Trait> traits = []>
+    : Graph_Op<mnemonic, !listconcat([Pure], traits)> {
+  let summary = "ONNX " # onnxName;
+  let description = "Elementwise ONNX `" # onnxName # "` with multidirectional broadcasting.";
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_AddOp : Graph_BinaryOp<"add", "Add", [Commutative]>;
+def Graph_AndOp : Graph_BinaryOp<"and", "And", [Commutative]>;
+def Graph_DivOp : Graph_BinaryOp<"div", "Div">;
+def Graph_EqualOp : Graph_BinaryOp<"equal", "Equal", [Commutative]>;
+def Graph_GreaterOp : Graph_BinaryOp<"greater", "Greater">;
+def Graph_GreaterOrEqualOp : Graph_BinaryOp<"greater_or_equal", "GreaterOrEqual">;
+def Graph_LessOp : Graph_BinaryOp<"less", "Less">;
+def Graph_LessOrEqualOp : Graph_BinaryOp<"less_or_equal", "LessOrEqual">;
+def Graph_MaxOp : Graph_BinaryOp<"max", "Max", [Commutative]>;
+def Graph_MinOp : Graph_BinaryOp<"min", "Min", [Commutative]>;
+def Graph_MulOp : Graph_BinaryOp<"mul", "Mul", [Commutative]>;
+def Graph_OrOp : Graph_BinaryOp<"or", "Or", [Commutative]>;
+def Graph_PowOp : Graph_BinaryOp<"pow", "Pow">;
+def Graph_PReluOp : Graph_BinaryOp<"prelu", "PRelu">;
+def Graph_SubOp : Graph_BinaryOp<"sub", "Sub">;
+def Graph_XorOp : Graph_BinaryOp<"xor", "Xor", [Commutative]>;
+def Graph_ModOp : Graph_BinaryOp<"mod", "Mod"> {
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs,
+                       DefaultValuedAttr<BoolAttr, "false">:$fmod);
+}
+def Graph_BitShiftOp : Graph_BinaryOp<"bit_shift", "BitShift"> {
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs, BoolAttr:$shift_left);
+}
+
+def Graph_WhereOp : Graph_Op<"where", [Pure]> {
+  let summary = "ONNX Where";
+  let description = "Selects from `x` where `condition` holds, else from `y`, with broadcasting.";
+  let arguments = (ins AnyRankedTensor:$condition, AnyRankedTensor:$x, AnyRankedTensor:$y);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$condition `,` $x `,` $y attr-dict `:` functional-type(operands, results)";
+}
+
+//===----------------------------------------------------------------------===//
+// Contractions, convolution, pooling, normalization
+//===----------------------------------------------------------------------===//
+
+def Graph_MatMulOp : Graph_Op<"matmul", [Pure]> {
+  let summary = "ONNX MatMul";
+  let description = "numpy matmul semantics: batch dims broadcast; 1-D operands are promoted.";
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+def Graph_GemmOp : Graph_Op<"gemm", [Pure]> {
+  let summary = "ONNX Gemm";
+  let description = "`alpha * op(A) * op(B) + beta * C` with optional transposes and bias `C`.";
+  let arguments = (ins AnyRankedTensor:$a, AnyRankedTensor:$b, Optional<AnyRankedTensor>:$c,
+                       DefaultValuedAttr<F32Attr, "1.0">:$alpha,
+                       DefaultValuedAttr<F32Attr, "1.0">:$beta,
+                       DefaultValuedAttr<BoolAttr, "false">:$trans_a,
+                       DefaultValuedAttr<BoolAttr, "false">:$trans_b);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$a `,` $b (`,` $c^)? attr-dict `:` functional-type(operands, results)";
+}
+
+def Graph_ConvOp : Graph_Op<"conv", [Pure]> {
+  let summary = "ONNX Conv (NCHW, any spatial rank)";
+  let description = [{
+    Attributes are explicit: `pads` is [begin..., end...], auto_pad already resolved at import.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
+                       Optional<AnyRankedTensor>:$bias,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pads, I64Attr:$group);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_PoolOp : Graph_Op<"pool", [Pure]> {
+  let summary = "ONNX MaxPool / AveragePool / GlobalMaxPool / GlobalAveragePool";
+  let description = [{
+    `kind` is "max" or "avg". Padding is explicit [begin..., end...]; `ceil_mode` has been folded into
+    the end pads at import. `count_include_pad` only matters for "avg".
+  }];
+  let arguments = (ins AnyRankedTensor:$input, StrAttr:$kind, DenseI64ArrayAttr:$kernel_shape,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pads, DenseI64ArrayAttr:$original_end_pads,
+                       DefaultValuedAttr<BoolAttr, "false">:$count_include_pad);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_BatchNormOp : Graph_Op<"batch_norm", [Pure]> {
+  let summary = "ONNX BatchNormalization (inference mode)";
+  let description = "`(x - mean) / sqrt(var + epsilon) * scale + bias` per channel (dim 1).";
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$scale, AnyRankedTensor:$bias,
+                       AnyRankedTensor:$mean, AnyRankedTensor:$variance,
+                       DefaultValuedAttr<F32Attr, "1e-5">:$epsilon);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = [{
+    $input `,` $scale `,` $bias `,` $mean `,` $variance attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Graph_SoftmaxOp : Graph_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+  let summary = "ONNX Softmax / LogSoftmax / Hardmax along one axis (opset-13 semantics)";
+  let description = "`kind` is \"softmax\", \"log_softmax\" or \"hardmax\"; `axis` is non-negative.";
+  let arguments = (ins AnyRankedTensor:$input, StrAttr:$kind, I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Graph_ReduceOp : Graph_Op<"reduce", [Pure]> {
+  let summary = "ONNX ReduceX and ArgMax/ArgMin";
+  let description = [{
+    `kind`: sum, mean, max, min, prod, l1, l2, log_sum, log_sum_exp, sum_square, argmax, argmin.
+    `axes` are non-negative and sorted; an empty list reduces every axis (for arg*: one axis).
+  }];
+  let arguments = (ins AnyRankedTensor:$input, StrAttr:$kind, DenseI64ArrayAttr:$axes,
+                       BoolAttr:$keepdims, DefaultValuedAttr<BoolAttr, "false">:$select_last_index);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Shapes and data movement
+//===----------------------------------------------------------------------===//
+
+def Graph_ReshapeOp : Graph_Op<"reshape", [Pure]> {
+  let summary = "ONNX Reshape / Flatten / Squeeze (same elements, new shape)";
+  let description = [{
+    The result type carries the new shape. `shape` is the ONNX shape operand when it is only known at
+    run time; a statically known shape needs no operand.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, Optional<AnyRankedTensor>:$shape);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input (`shape` $shape^)? attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def Graph_UnsqueezeOp : Graph_Op<"unsqueeze", [Pure]> {
+  let summary = "ONNX Unsqueeze with constant axes";
+  let description = "Inserts unit dims at `axes` (non-negative, of the result).";
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$axes);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Graph_TransposeOp : Graph_Op<"transpose", [Pure]> {
+  let summary = "ONNX Transpose";
+  let description = "`output[i...] = input[perm applied]`; dim `d` of the result is dim `perm[d]` of the input.";
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_ConcatOp : Graph_Op<"concat", [Pure]> {
+  let summary = "ONNX Concat";
+  let description = "Concatenates along non-negative `axis`.";
+  let arguments = (ins Variadic<AnyRankedTensor>:$inputs, I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Graph_ShapeOp : Graph_Op<"shape", [Pure]> {
+  let summary = "ONNX Shape (with start/end)";
+  let description = "The dims `[start, end)` of the input as a 1-D int64 tensor.";
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$start, I64Attr:$end);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Graph_GatherOp : Graph_Op<"gather", [Pure]> {
+  let summary = "ONNX Gather";
+  let description = "Takes slices of `data` along non-negative `axis` at `indices` (negatives wrap).";
+  let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices, I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Graph_SliceOp : Graph_Op<"slice", [Pure]> {
+  let summary = "ONNX Slice with constant starts/ends/steps, normalized per dim";
+  let description = "One entry per input dim: clamped start offset and step; the result type gives sizes.";
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$starts, DenseI64ArrayAttr:$steps);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Graph_PadOp : Graph_Op<"pad", [Pure]> {
+  let summary = "ONNX Pad with constant pads";
+  let description = "`mode`: constant, reflect, edge. `pads` is [begin..., end...] and may be negative.";
+  let arguments = (ins AnyRankedTensor:$input, StrAttr:$mode, DenseI64ArrayAttr:$pads,
+                       Optional<AnyRankedTensor>:$value);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input (`value` $value^)? attr-dict `:` functional-type(operands, results)";
+}
+
+def Graph_ExpandOp : Graph_Op<"expand", [Pure]> {
+  let summary = "ONNX Expand / Tile-free broadcast to the result shape";
+  let description = "Broadcasts `input` to the static result shape.";
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+#endif

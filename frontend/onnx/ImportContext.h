@@ -1,0 +1,89 @@
+//===- ImportContext.h - shared state of the ONNX importer ------*- C++ -*-===//
+//
+// Internal to frontend/onnx. A NodeImporter turns one ONNX node into tgraph ops; it reads operands,
+// attributes and the node's inferred output types through NodeContext.
+//
+#ifndef TESSERA_FRONTEND_ONNX_IMPORTCONTEXT_H
+#define TESSERA_FRONTEND_ONNX_IMPORTCONTEXT_H
+
+#include "dialects/Graph/IR/GraphOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <functional>
+#include <optional>
+
+namespace tessera::onnx {
+
+/// ONNX element type -> MLIR element type (null if unsupported).
+mlir::Type convertElementType(mlir::MLIRContext *ctx, int onnxType);
+/// ONNX tensor type -> ranked tensor type (null if not a ranked tensor of a supported type).
+mlir::RankedTensorType convertTensorType(mlir::MLIRContext *ctx, const ::onnx::TypeProto &type);
+
+class NodeContext {
+public:
+  NodeContext(mlir::OpBuilder &builder, const ::onnx::NodeProto &node, int64_t opset,
+              llvm::SmallVector<mlir::Value> inputs,
+              llvm::SmallVector<mlir::RankedTensorType> inferredOutputTypes, mlir::Location loc)
+      : b(builder), node(node), opset(opset), inputs(std::move(inputs)),
+        inferred(std::move(inferredOutputTypes)), loc(loc) {}
+
+  mlir::OpBuilder &b;
+  const ::onnx::NodeProto &node;
+  int64_t opset;
+  llvm::SmallVector<mlir::Value> inputs; // null for omitted optional inputs
+  llvm::SmallVector<mlir::RankedTensorType> inferred; // null where shape inference gave nothing
+  mlir::Location loc;
+
+  mlir::MLIRContext *ctx() { return b.getContext(); }
+  size_t numInputs() const { return inputs.size(); }
+  mlir::Value input(size_t i) const { return i < inputs.size() ? inputs[i] : mlir::Value(); }
+  mlir::RankedTensorType inputType(size_t i) const {
+    return mlir::cast<mlir::RankedTensorType>(inputs[i].getType());
+  }
+  /// The inferred type of output `i`, or null.
+  mlir::RankedTensorType outputType(size_t i = 0) const {
+    return i < inferred.size() ? inferred[i] : nullptr;
+  }
+
+  const ::onnx::AttributeProto *attr(llvm::StringRef name) const;
+  int64_t getInt(llvm::StringRef name, int64_t dflt) const;
+  float getFloat(llvm::StringRef name, float dflt) const;
+  std::string getString(llvm::StringRef name, llvm::StringRef dflt) const;
+  std::optional<llvm::SmallVector<int64_t>> getInts(llvm::StringRef name) const;
+
+  /// The constant integer values of input `i` if it is a compile-time constant.
+  std::optional<llvm::SmallVector<int64_t>> constantInts(size_t i) const;
+  /// The constant of input `i` as a dense attribute, if it is a compile-time constant.
+  mlir::DenseElementsAttr constantValue(size_t i) const;
+
+  /// An error at this node: "<op> (opset N) node '<name>': <message>".
+  mlir::InFlightDiagnostic error();
+};
+
+/// Converts one node; returns its results (one per ONNX output, null for unused optional ones).
+using NodeImporter =
+    std::function<mlir::FailureOr<llvm::SmallVector<mlir::Value>>(NodeContext &)>;
+
+/// The importers for the default ONNX domain, keyed by op type; each checks its opset range.
+const llvm::StringMap<NodeImporter> &defaultDomainImporters();
+void addElementwiseImporters(llvm::StringMap<NodeImporter> &table);
+void addNNImporters(llvm::StringMap<NodeImporter> &table);
+
+/// Helpers shared by importers.
+mlir::FailureOr<mlir::RankedTensorType> broadcastResultType(NodeContext &c, mlir::Value lhs,
+                                                            mlir::Value rhs,
+                                                            mlir::Type elementType = nullptr);
+/// Normalizes a possibly negative axis against `rank`; failure (with a diagnostic) if out of range.
+mlir::FailureOr<int64_t> normalizeAxis(NodeContext &c, int64_t axis, int64_t rank);
+/// The node's output type: inferred by ONNX if available, else `fallback`; fails if neither is ranked.
+mlir::FailureOr<mlir::RankedTensorType> requireOutputType(NodeContext &c, size_t i,
+                                                          mlir::RankedTensorType fallback = nullptr);
+
+} // namespace tessera::onnx
+
+#endif

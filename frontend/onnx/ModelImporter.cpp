@@ -1,0 +1,414 @@
+//===- ModelImporter.cpp - ONNX ModelProto -> tgraph module ---------------===//
+//
+// Model-level import: parsing, libonnx checks where its opset knowledge suffices (<= 17), initializers
+// (zero-copy resource blobs for large ones), graph inputs/outputs and the node loop. Per-op work lives in
+// NodeImporters*.cpp.
+//
+#include "frontend/onnx/Importer.h"
+#include "frontend/onnx/ImportContext.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/Path.h"
+
+#include <onnx/checker.h>
+#include <onnx/shape_inference/implementation.h>
+
+using namespace mlir;
+namespace onnxpb = ::onnx;
+
+namespace tessera::onnx {
+
+Type convertElementType(MLIRContext *ctx, int t) {
+  Builder b(ctx);
+  switch (t) {
+  case onnxpb::TensorProto::FLOAT: return b.getF32Type();
+  case onnxpb::TensorProto::DOUBLE: return b.getF64Type();
+  case onnxpb::TensorProto::FLOAT16: return b.getF16Type();
+  case onnxpb::TensorProto::BFLOAT16: return b.getBF16Type();
+  case onnxpb::TensorProto::INT8: return b.getIntegerType(8);
+  case onnxpb::TensorProto::INT16: return b.getIntegerType(16);
+  case onnxpb::TensorProto::INT32: return b.getIntegerType(32);
+  case onnxpb::TensorProto::INT64: return b.getIntegerType(64);
+  case onnxpb::TensorProto::UINT8: return b.getIntegerType(8, /*isSigned=*/false);
+  case onnxpb::TensorProto::UINT16: return b.getIntegerType(16, false);
+  case onnxpb::TensorProto::UINT32: return b.getIntegerType(32, false);
+  case onnxpb::TensorProto::UINT64: return b.getIntegerType(64, false);
+  case onnxpb::TensorProto::BOOL: return b.getI1Type();
+  default: return nullptr;
+  }
+}
+
+RankedTensorType convertTensorType(MLIRContext *ctx, const onnxpb::TypeProto &type) {
+  if (!type.has_tensor_type() || !type.tensor_type().has_shape())
+    return nullptr;
+  Type element = convertElementType(ctx, type.tensor_type().elem_type());
+  if (!element)
+    return nullptr;
+  SmallVector<int64_t> dims;
+  for (const auto &d : type.tensor_type().shape().dim())
+    dims.push_back(d.has_dim_value() && d.dim_value() >= 0 ? d.dim_value() : ShapedType::kDynamic);
+  return RankedTensorType::get(dims, element);
+}
+
+static const char *elementTypeName(int t) {
+  return onnxpb::TensorProto::DataType_IsValid(t)
+             ? onnxpb::TensorProto::DataType_Name(static_cast<onnxpb::TensorProto::DataType>(t))
+                   .c_str()
+             : "invalid";
+}
+
+namespace {
+
+/// Imports one model. Holds the proto and the buffers that resource blobs point into until the blobs
+/// take them over.
+class ModelImporter {
+public:
+  ModelImporter(MLIRContext &ctx, StringRef path, const ImportOptions &options)
+      : ctx(ctx), path(path.str()), options(options), b(&ctx),
+        fileLoc(FileLineColLoc::get(&ctx, path, 0, 0)) {}
+
+  OwningOpRef<ModuleOp> run();
+
+private:
+  LogicalResult parse();
+  LogicalResult runLibOnnxChecks();
+  LogicalResult importInitializer(onnxpb::TensorProto &tensor);
+  LogicalResult importNode(const onnxpb::NodeProto &node);
+  FailureOr<std::shared_ptr<std::string>> tensorBytes(onnxpb::TensorProto &tensor,
+                                                      RankedTensorType type);
+  InFlightDiagnostic error() { return emitError(fileLoc); }
+
+  MLIRContext &ctx;
+  std::string path;
+  ImportOptions options;
+  OpBuilder b;
+  Location fileLoc;
+  onnxpb::ModelProto model;
+  int64_t opset = 0;
+  llvm::StringMap<Value> values;
+  llvm::StringMap<RankedTensorType> valueTypes; // from value_info / outputs after inference
+  ModuleOp module;
+  func::FuncOp mainFunc;
+  unsigned globalCounter = 0;
+};
+
+} // namespace
+
+LogicalResult ModelImporter::parse() {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
+  if (!buffer)
+    return error() << "cannot read '" << path << "': " << buffer.getError().message();
+  const auto &bytes = (*buffer)->getBuffer();
+  if (bytes.size() > INT32_MAX)
+    return error() << "model file is larger than 2 GiB; use external data for the weights";
+  if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+    return error() << "'" << path << "' is not a valid ONNX model (protobuf parse failed)";
+  if (!model.has_graph())
+    return error() << "'" << path << "' has no graph";
+  for (const auto &imp : model.opset_import())
+    if (imp.domain().empty() || imp.domain() == "ai.onnx")
+      opset = imp.version();
+  if (opset == 0)
+    return error() << "model does not import the default ONNX domain";
+  return success();
+}
+
+/// libonnx 1.12 knows opsets <= 17. For newer models its checker rejects valid ops, so Tessera's own
+/// verifiers and per-opset importers are the only checks.
+LogicalResult ModelImporter::runLibOnnxChecks() {
+  bool known = true;
+  for (const auto &imp : model.opset_import())
+    if ((imp.domain().empty() || imp.domain() == "ai.onnx") && imp.version() > 17)
+      known = false;
+  if (!known)
+    return success();
+  try {
+    onnxpb::checker::check_model(model);
+  } catch (const std::exception &e) {
+    return error() << "invalid ONNX model: " << e.what();
+  }
+  try {
+    onnxpb::ShapeInferenceOptions opts(/*check_type=*/false, /*error_mode=*/0,
+                                       /*enable_data_propagation=*/true);
+    onnxpb::shape_inference::InferShapes(model, onnxpb::OpSchemaRegistry::Instance(), opts);
+  } catch (const std::exception &e) {
+    return error() << "ONNX shape inference failed: " << e.what();
+  }
+  return success();
+}
+
+/// The bytes of a tensor in little-endian row-major layout, moved out of the proto where possible.
+FailureOr<std::shared_ptr<std::string>>
+ModelImporter::tensorBytes(onnxpb::TensorProto &t, RankedTensorType type) {
+  int64_t count = type.getNumElements();
+  unsigned bits = type.getElementType().getIntOrFloatBitWidth();
+  size_t byteWidth = bits == 1 ? 1 : bits / 8;
+  size_t expected = static_cast<size_t>(count) * byteWidth;
+  auto out = std::make_shared<std::string>();
+
+  if (t.data_location() == onnxpb::TensorProto::EXTERNAL) {
+    std::string location;
+    int64_t offset = 0, length = -1;
+    for (const auto &kv : t.external_data()) {
+      if (kv.key() == "location") location = kv.value();
+      else if (kv.key() == "offset") offset = std::atoll(kv.value().c_str());
+      else if (kv.key() == "length") length = std::atoll(kv.value().c_str());
+    }
+    // External files must stay inside the model's folder: no absolute paths, no "..".
+    SmallString<256> dir(path);
+    llvm::sys::path::remove_filename(dir);
+    if (location.empty() || llvm::sys::path::is_absolute(location))
+      return error() << "initializer '" << t.name() << "': external data location '" << location
+                     << "' must be a relative path inside the model's folder";
+    for (auto it = llvm::sys::path::begin(location); it != llvm::sys::path::end(location); ++it)
+      if (*it == "..")
+        return error() << "initializer '" << t.name() << "': external data location '" << location
+                       << "' escapes the model's folder";
+    SmallString<256> file(dir);
+    llvm::sys::path::append(file, location);
+    auto buffer = llvm::MemoryBuffer::getFile(file, /*IsText=*/false);
+    if (!buffer)
+      return error() << "initializer '" << t.name() << "': cannot read external data '" << file
+                     << "': " << buffer.getError().message();
+    StringRef data = (*buffer)->getBuffer();
+    if (length < 0) length = static_cast<int64_t>(data.size()) - offset;
+    if (offset < 0 || offset > (int64_t)data.size() || length > (int64_t)data.size() - offset)
+      return error() << "initializer '" << t.name() << "': external data range is outside '"
+                     << location << "'";
+    out->assign(data.data() + offset, length);
+  } else if (t.has_raw_data()) {
+    out->swap(*t.mutable_raw_data()); // zero copy: the blob takes over the proto's string
+  } else {
+    auto appendAll = [&](const auto &field, auto convert) {
+      for (auto v : field) {
+        auto converted = convert(v);
+        out->append(reinterpret_cast<const char *>(&converted), sizeof(converted));
+      }
+    };
+    switch (t.data_type()) {
+    case onnxpb::TensorProto::FLOAT: appendAll(t.float_data(), [](float v) { return v; }); break;
+    case onnxpb::TensorProto::DOUBLE: appendAll(t.double_data(), [](double v) { return v; }); break;
+    case onnxpb::TensorProto::INT64: appendAll(t.int64_data(), [](int64_t v) { return v; }); break;
+    case onnxpb::TensorProto::UINT64: appendAll(t.uint64_data(), [](uint64_t v) { return v; }); break;
+    case onnxpb::TensorProto::UINT32: appendAll(t.uint64_data(), [](uint64_t v) { return (uint32_t)v; }); break;
+    case onnxpb::TensorProto::INT32: appendAll(t.int32_data(), [](int32_t v) { return v; }); break;
+    case onnxpb::TensorProto::INT16: appendAll(t.int32_data(), [](int32_t v) { return (int16_t)v; }); break;
+    case onnxpb::TensorProto::UINT16:
+    case onnxpb::TensorProto::FLOAT16:
+    case onnxpb::TensorProto::BFLOAT16:
+      appendAll(t.int32_data(), [](int32_t v) { return (uint16_t)v; }); break;
+    case onnxpb::TensorProto::INT8: appendAll(t.int32_data(), [](int32_t v) { return (int8_t)v; }); break;
+    case onnxpb::TensorProto::UINT8:
+    case onnxpb::TensorProto::BOOL: appendAll(t.int32_data(), [](int32_t v) { return (uint8_t)v; }); break;
+    default: break;
+    }
+  }
+  if (out->size() != expected)
+    return error() << "initializer '" << t.name() << "' has " << out->size()
+                   << " bytes of data, expected " << expected << " for " << type;
+  return out;
+}
+
+LogicalResult ModelImporter::importInitializer(onnxpb::TensorProto &t) {
+  Type element = convertElementType(&ctx, t.data_type());
+  if (!element)
+    return error() << "initializer '" << t.name() << "' has unsupported element type "
+                   << elementTypeName(t.data_type());
+  SmallVector<int64_t> dims(t.dims().begin(), t.dims().end());
+  for (int64_t d : dims)
+    if (d < 0)
+      return error() << "initializer '" << t.name() << "' has a negative dim";
+  auto type = RankedTensorType::get(dims, element);
+  auto bytes = tensorBytes(t, type);
+  if (failed(bytes))
+    return failure();
+  auto loc = NameLoc::get(b.getStringAttr(t.name()), fileLoc);
+  if (type.getNumElements() <= options.maxInlineConstantElements) {
+    DenseElementsAttr attr;
+    if (element.isInteger(1)) { // ONNX bools are bytes; dense i1 buffers are bit-packed
+      SmallVector<bool> bits;
+      for (char c : **bytes)
+        bits.push_back(c != 0);
+      attr = DenseElementsAttr::get(type, bits);
+    } else {
+      attr = DenseElementsAttr::getFromRawBuffer(type, ArrayRef<char>((*bytes)->data(), (*bytes)->size()));
+    }
+    values[t.name()] = graph::ConstantOp::create(b, loc, type, attr);
+    return success();
+  }
+  // Large tensors: a global over a resource blob that owns the bytes (no copy of raw_data).
+  std::shared_ptr<std::string> owner = *bytes;
+  AsmResourceBlob blob(ArrayRef<char>(owner->data(), owner->size()), alignof(uint64_t),
+                       [owner](void *, size_t, size_t) {}, /*dataIsMutable=*/false);
+  std::string symbol = "weight" + std::to_string(globalCounter++);
+  auto attr = DenseResourceElementsAttr::get(type, symbol, std::move(blob));
+  OpBuilder moduleBuilder = OpBuilder::atBlockBegin(module.getBody());
+  moduleBuilder.setInsertionPoint(mainFunc);
+  graph::GlobalOp::create(moduleBuilder, loc, moduleBuilder.getStringAttr(symbol), TypeAttr::get(type), cast<ElementsAttr>(attr));
+  values[t.name()] = graph::GlobalLoadOp::create(b, loc, type, symbol);
+  return success();
+}
+
+LogicalResult ModelImporter::importNode(const onnxpb::NodeProto &node) {
+  std::string label = node.name().empty() ? (node.output_size() ? node.output(0) : node.op_type())
+                                          : node.name();
+  Location loc = NameLoc::get(b.getStringAttr(label), fileLoc);
+  auto fail = [&]() {
+    return emitError(loc) << node.op_type() << " (opset " << opset << ") node '" << label << "': ";
+  };
+  if (!(node.domain().empty() || node.domain() == "ai.onnx"))
+    return fail() << "unsupported operator domain '" << node.domain() << "'";
+  // Tensor-valued Constant nodes are initializers in all but name (weights may hide in them).
+  if (node.op_type() == "Constant" && node.attribute_size() == 1 &&
+      node.attribute(0).name() == "value" && node.attribute(0).has_t() && node.output_size() == 1) {
+    onnxpb::TensorProto tensor = node.attribute(0).t();
+    tensor.set_name(node.output(0));
+    return importInitializer(tensor);
+  }
+  const auto &table = defaultDomainImporters();
+  auto it = table.find(node.op_type());
+  if (it == table.end())
+    return fail() << "unsupported operator";
+  SmallVector<Value> inputs;
+  for (const std::string &name : node.input()) {
+    if (name.empty()) {
+      inputs.push_back(nullptr);
+      continue;
+    }
+    auto v = values.find(name);
+    if (v == values.end())
+      return fail() << "input '" << name << "' is not defined before this node";
+    inputs.push_back(v->second);
+  }
+  SmallVector<RankedTensorType> outTypes;
+  for (const std::string &name : node.output())
+    outTypes.push_back(valueTypes.lookup(name));
+  NodeContext context(b, node, opset, inputs, outTypes, loc);
+  auto results = it->second(context);
+  if (failed(results))
+    return failure();
+  for (auto [name, value] : llvm::zip(node.output(), *results)) {
+    if (name.empty())
+      continue;
+    if (!value)
+      return fail() << "output '" << name << "' is not supported";
+    auto expected = valueTypes.lookup(name);
+    auto got = cast<RankedTensorType>(value.getType());
+    if (expected && expected.getElementType() != got.getElementType())
+      return fail() << "produced element type " << got.getElementType() << " for output '" << name
+                    << "' but ONNX inferred " << expected.getElementType();
+    values[name] = value;
+  }
+  return success();
+}
+
+OwningOpRef<ModuleOp> ModelImporter::run() {
+  if (failed(parse()) || failed(runLibOnnxChecks()))
+    return nullptr;
+  const auto &graph = model.graph();
+  if (!model.functions().empty())
+    return (error() << "model-local functions are not supported yet", nullptr);
+  for (const auto &vi : graph.value_info())
+    if (auto t = convertTensorType(&ctx, vi.type()))
+      valueTypes[vi.name()] = t;
+  for (const auto &vi : graph.output())
+    if (auto t = convertTensorType(&ctx, vi.type()))
+      valueTypes[vi.name()] = t;
+
+  OwningOpRef<ModuleOp> owned = ModuleOp::create(fileLoc);
+  module = *owned;
+  llvm::StringSet<> initializerNames;
+  for (const auto &t : graph.initializer())
+    initializerNames.insert(t.name());
+
+  // Runtime inputs: graph inputs that are not initializers.
+  SmallVector<Type> inputTypes;
+  SmallVector<std::string> inputNames;
+  for (const auto &vi : graph.input()) {
+    if (initializerNames.contains(vi.name()))
+      continue;
+    auto type = convertTensorType(&ctx, vi.type());
+    if (!type) {
+      int elem = vi.type().has_tensor_type() ? vi.type().tensor_type().elem_type() : -1;
+      if (vi.type().has_tensor_type() && !vi.type().tensor_type().has_shape())
+        return (error() << "input '" << vi.name() << "' has no shape (unranked inputs are not supported)", nullptr);
+      return (error() << "input '" << vi.name() << "' has an unsupported type"
+                      << (elem >= 0 ? std::string(" (element type ") + elementTypeName(elem) + ")"
+                                    : std::string(" (not a tensor)")),
+              nullptr);
+    }
+    inputTypes.push_back(type);
+    inputNames.push_back(vi.name());
+  }
+  SmallVector<Type> outputTypes;
+  SmallVector<std::string> outputNames;
+  for (const auto &vi : graph.output()) {
+    auto type = convertTensorType(&ctx, vi.type());
+    if (!type)
+      return (error() << "output '" << vi.name() << "' has an unsupported or unranked type", nullptr);
+    outputTypes.push_back(type);
+    outputNames.push_back(vi.name());
+  }
+
+  OpBuilder moduleBuilder = OpBuilder::atBlockEnd(module.getBody());
+  mainFunc = func::FuncOp::create(moduleBuilder, fileLoc, "main",
+                                  moduleBuilder.getFunctionType(inputTypes, outputTypes));
+  Block *entry = mainFunc.addEntryBlock();
+  b.setInsertionPointToStart(entry);
+  SmallVector<Attribute> inNames, outNames;
+  for (auto [i, name] : llvm::enumerate(inputNames)) {
+    values[name] = entry->getArgument(i);
+    inNames.push_back(b.getStringAttr(name));
+  }
+  for (const auto &name : outputNames)
+    outNames.push_back(b.getStringAttr(name));
+  mainFunc->setAttr("tessera.input_names", b.getArrayAttr(inNames));
+  mainFunc->setAttr("tessera.output_names", b.getArrayAttr(outNames));
+
+  for (auto &t : *model.mutable_graph()->mutable_initializer())
+    if (failed(importInitializer(t)))
+      return nullptr;
+  for (const auto &node : graph.node())
+    if (failed(importNode(node)))
+      return nullptr;
+
+  SmallVector<Value> results;
+  for (auto [name, type] : llvm::zip(outputNames, outputTypes)) {
+    auto it = values.find(name);
+    if (it == values.end())
+      return (error() << "graph output '" << name << "' is never produced", nullptr);
+    Value v = it->second;
+    if (v.getType() != type) {
+      auto got = cast<RankedTensorType>(v.getType());
+      auto want = cast<RankedTensorType>(type);
+      if (got.getElementType() != want.getElementType())
+        return (error() << "graph output '" << name << "' is " << got << " but declared " << want, nullptr);
+      // Declared output shapes may be less precise than the computed ones (or vice versa).
+      v = graph::ReshapeOp::create(b, fileLoc, want, v, Value());
+    }
+    results.push_back(v);
+  }
+  func::ReturnOp::create(b, fileLoc, results);
+  if (failed(verify(module)))
+    return nullptr;
+  return owned;
+}
+
+OwningOpRef<ModuleOp> importModelFile(MLIRContext &context, StringRef path,
+                                      const ImportOptions &options) {
+  context.loadDialect<graph::GraphDialect, func::FuncDialect>();
+  ModelImporter importer(context, path, options);
+  return importer.run();
+}
+
+void registerImportDialects(DialectRegistry &registry) {
+  registry.insert<graph::GraphDialect, func::FuncDialect>();
+}
+
+} // namespace tessera::onnx

@@ -1,0 +1,146 @@
+//===- FormDispatchRegions.cpp - group compute ops into dispatch regions --===//
+//
+// Naive formation: every compute op starts a region unless it can join the region of its producer
+// (an elementwise consumer of the same shape, or an insert_slice into the producer's result), and only
+// when that producer result has no other user. Cheap producers (tensor.empty, constants, fills of
+// constants) are cloned into each region that needs them so regions only capture real data.
+//
+#include "passes/Passes.h"
+
+#include "mlir/IR/Dominance.h"
+#include "mlir/Transforms/RegionUtils.h"
+
+using namespace mlir;
+
+namespace tessera {
+#define GEN_PASS_DEF_FORMDISPATCHREGIONS
+#include "passes/Passes.h.inc"
+
+namespace {
+
+bool isComputeOp(Operation *op) {
+  if (isa<linalg::FillOp>(op))
+    return false; // cloned into its users' regions
+  return isa<linalg::LinalgOp, tensor::PadOp, tensor::ExtractSliceOp, tensor::InsertSliceOp>(op);
+}
+
+bool isElementwise(Operation *op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  return generic && generic.getNumReductionLoops() == 0 && generic.getNumResults() == 1;
+}
+
+/// Ops that are recomputed inside every region instead of being passed in.
+bool isCheapProducer(Operation *op) {
+  if (isa<tensor::EmptyOp>(op))
+    return true;
+  if (auto c = dyn_cast<arith::ConstantOp>(op))
+    return !isa<ShapedType>(c.getType()) || cast<ShapedType>(c.getType()).getNumElements() <= 64;
+  if (auto fill = dyn_cast<linalg::FillOp>(op))
+    return fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>() &&
+           fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
+  return false;
+}
+
+dispatch::RegionOp wrapInRegion(OpBuilder &b, Operation *op) {
+  b.setInsertionPoint(op);
+  auto region = dispatch::RegionOp::create(b, op->getLoc(), op->getResultTypes());
+  Block *body = new Block();
+  region.getBody().push_back(body);
+  op->replaceAllUsesWith(region.getResults());
+  op->moveBefore(body, body->end());
+  b.setInsertionPointToEnd(body);
+  dispatch::ReturnOp::create(b, op->getLoc(), op->getResults());
+  return region;
+}
+
+/// Moves `op` into the region producing its operand `producerValue` (a region result with no other
+/// use); the region result then stands for `op`'s result.
+void joinRegion(Operation *op, OpResult producerValue) {
+  auto region = cast<dispatch::RegionOp>(producerValue.getOwner());
+  auto ret = cast<dispatch::ReturnOp>(region.getBody().front().getTerminator());
+  unsigned index = producerValue.getResultNumber();
+  Value inner = ret.getValues()[index];
+  op->getResult(0).replaceAllUsesWith(producerValue);
+  op->moveBefore(ret);
+  op->replaceUsesOfWith(producerValue, inner);
+  ret->setOperand(index, op->getResult(0));
+  producerValue.setType(op->getResult(0).getType());
+}
+
+bool dominatesRegion(Value v, dispatch::RegionOp region) {
+  Operation *def = v.getDefiningOp();
+  return !def || def->getBlock() != region->getBlock() || def->isBeforeInBlock(region);
+}
+
+/// The producer region result `op` can join, if any.
+OpResult fusableProducer(Operation *op) {
+  auto candidate = [&](Value v) -> OpResult {
+    auto result = dyn_cast<OpResult>(v);
+    if (!result || !isa<dispatch::RegionOp>(result.getOwner()) || !result.hasOneUse())
+      return nullptr;
+    auto region = cast<dispatch::RegionOp>(result.getOwner());
+    for (Value other : op->getOperands())
+      if (other != v && !dominatesRegion(other, region) && !isCheapProducer(other.getDefiningOp()))
+        return nullptr;
+    return result;
+  };
+  if (auto insert = dyn_cast<tensor::InsertSliceOp>(op))
+    return candidate(insert.getDest());
+  if (!isElementwise(op))
+    return nullptr;
+  auto resultType = cast<ShapedType>(op->getResult(0).getType());
+  for (Value v : cast<linalg::GenericOp>(op).getDpsInputs())
+    if (cast<ShapedType>(v.getType()).getShape() == resultType.getShape())
+      if (OpResult r = candidate(v))
+        return r;
+  return nullptr;
+}
+
+/// Clones cheap producers used inside `region` into it.
+void cloneCheapProducers(dispatch::RegionOp region) {
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    SetVector<Value> captured;
+    getUsedValuesDefinedAbove(region.getBody(), captured);
+    for (Value v : captured) {
+      Operation *def = v.getDefiningOp();
+      if (!def || !isCheapProducer(def))
+        continue;
+      OpBuilder b = OpBuilder::atBlockBegin(&region.getBody().front());
+      Operation *clone = b.clone(*def);
+      replaceAllUsesInRegionWith(v, clone->getResult(cast<OpResult>(v).getResultNumber()), region.getBody());
+      changed = true;
+    }
+  }
+}
+
+struct FormDispatchRegionsPass : tessera::impl::FormDispatchRegionsBase<FormDispatchRegionsPass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    OpBuilder b(func.getContext());
+    SmallVector<Operation *> ops;
+    for (Operation &op : func.getBody().front())
+      if (isComputeOp(&op))
+        ops.push_back(&op);
+    for (Operation *op : ops) {
+      if (OpResult producer = fusableProducer(op)) {
+        // Operands defined between the region and `op` are cheap producers: clone them first.
+        auto region = cast<dispatch::RegionOp>(producer.getOwner());
+        for (OpOperand &operand : op->getOpOperands()) {
+          Operation *def = operand.get().getDefiningOp();
+          if (def && !dominatesRegion(operand.get(), region)) {
+            b.setInsertionPoint(region);
+            operand.set(b.clone(*def)->getResult(cast<OpResult>(operand.get()).getResultNumber()));
+          }
+        }
+        joinRegion(op, producer);
+        continue;
+      }
+      wrapInRegion(b, op);
+    }
+    func.walk([](dispatch::RegionOp region) { cloneCheapProducers(region); });
+  }
+};
+} // namespace
+} // namespace tessera

@@ -1,0 +1,118 @@
+//===- LoweringUtils.cpp - helpers for tgraph -> linalg -------------------===//
+#include "passes/GraphToLinalg/LoweringUtils.h"
+
+#include "mlir/IR/AffineMap.h"
+
+using namespace mlir;
+
+namespace tessera {
+
+GraphTypeConverter::GraphTypeConverter() {
+  addConversion([](Type t) { return t; });
+  addConversion([](IntegerType t) -> Type {
+    return t.isUnsigned() ? IntegerType::get(t.getContext(), t.getWidth()) : t;
+  });
+  addConversion([this](RankedTensorType t) -> Type {
+    return RankedTensorType::get(t.getShape(), convertType(t.getElementType()));
+  });
+  auto materialize = [](OpBuilder &b, Type type, ValueRange inputs, Location loc) -> Value {
+    return UnrealizedConversionCastOp::create(b, loc, type, inputs).getResult(0);
+  };
+  addSourceMaterialization(materialize);
+  addTargetMaterialization(materialize);
+}
+
+Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
+                       ValueRange operands, const ScalarBody &body) {
+  int64_t rank = resultType.getRank();
+  SmallVector<AffineMap> maps;
+  for (Value v : operands) {
+    auto t = cast<RankedTensorType>(v.getType());
+    SmallVector<AffineExpr> exprs;
+    int64_t offset = rank - t.getRank();
+    for (int64_t i = 0; i < t.getRank(); ++i) {
+      bool broadcast = t.getDimSize(i) == 1 && resultType.getDimSize(offset + i) != 1;
+      exprs.push_back(broadcast ? b.getAffineConstantExpr(0) : b.getAffineDimExpr(offset + i));
+    }
+    maps.push_back(AffineMap::get(rank, 0, exprs, b.getContext()));
+  }
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(), resultType.getElementType());
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{resultType}, operands, ValueRange{init}, maps, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value r = body(nb, nloc, args.drop_back());
+        linalg::YieldOp::create(nb, nloc, r);
+      });
+  return generic.getResult(0);
+}
+
+Value buildFilled(OpBuilder &b, Location loc, RankedTensorType type, TypedAttr value) {
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  Value scalar = arith::ConstantOp::create(b, loc, value);
+  return linalg::FillOp::create(b, loc, scalar, init).getResult(0);
+}
+
+Value scalarConstant(OpBuilder &b, Location loc, Type elementType, double value) {
+  if (auto ft = dyn_cast<FloatType>(elementType))
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(ft, value));
+  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(elementType, (int64_t)value));
+}
+
+Value reshapeTensor(OpBuilder &b, Location loc, Value value, RankedTensorType type) {
+  auto source = cast<RankedTensorType>(value.getType());
+  if (source.getShape() == type.getShape())
+    return value;
+  // Collapse to 1-D (or expand a 0-D tensor to 1-D), then expand to the target.
+  auto flatType = RankedTensorType::get({source.getNumElements()}, source.getElementType());
+  Value flat = value;
+  if (source.getRank() == 0) {
+    flat = tensor::ExpandShapeOp::create(b, loc, flatType, value, ArrayRef<ReassociationIndices>{});
+  } else if (source.getRank() != 1) {
+    ReassociationIndices all;
+    for (int64_t i = 0; i < source.getRank(); ++i)
+      all.push_back(i);
+    flat = tensor::CollapseShapeOp::create(b, loc, flatType, value, ArrayRef<ReassociationIndices>{all});
+  }
+  if (type.getRank() == 1)
+    return flat;
+  if (type.getRank() == 0)
+    return tensor::CollapseShapeOp::create(b, loc, type, flat, ArrayRef<ReassociationIndices>{});
+  ReassociationIndices all;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    all.push_back(i);
+  return tensor::ExpandShapeOp::create(b, loc, type, flat, ArrayRef<ReassociationIndices>{all});
+}
+
+Value castScalar(OpBuilder &b, Location loc, Value v, Type from, Type to, bool fromUnsigned,
+                 bool toUnsigned) {
+  if (from == to)
+    return v;
+  auto fromFloat = dyn_cast<FloatType>(from), toFloat = dyn_cast<FloatType>(to);
+  if (fromFloat && toFloat)
+    return fromFloat.getWidth() < toFloat.getWidth()
+               ? arith::ExtFOp::create(b, loc, to, v).getResult()
+               : arith::TruncFOp::create(b, loc, to, v).getResult();
+  if (to.isInteger(1)) { // to bool: non-zero
+    if (fromFloat)
+      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, v, scalarConstant(b, loc, from, 0));
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, v, scalarConstant(b, loc, from, 0));
+  }
+  if (fromFloat) // float -> int
+    return toUnsigned ? arith::FPToUIOp::create(b, loc, to, v).getResult()
+                      : arith::FPToSIOp::create(b, loc, to, v).getResult();
+  bool srcUnsigned = fromUnsigned || from.isInteger(1);
+  if (toFloat)
+    return srcUnsigned ? arith::UIToFPOp::create(b, loc, to, v).getResult()
+                       : arith::SIToFPOp::create(b, loc, to, v).getResult();
+  unsigned fw = from.getIntOrFloatBitWidth(), tw = to.getIntOrFloatBitWidth();
+  if (fw < tw)
+    return srcUnsigned ? arith::ExtUIOp::create(b, loc, to, v).getResult()
+                       : arith::ExtSIOp::create(b, loc, to, v).getResult();
+  if (fw > tw)
+    return arith::TruncIOp::create(b, loc, to, v);
+  return v;
+}
+
+} // namespace tessera

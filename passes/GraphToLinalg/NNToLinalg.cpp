@@ -1,0 +1,508 @@
+//===- NNToLinalg.cpp - conv, pooling, contractions, reductions -> linalg -===//
+#include "passes/GraphToLinalg/LoweringUtils.h"
+
+#include "dialects/Graph/IR/GraphOps.h"
+
+#include "mlir/Dialect/Math/IR/Math.h"
+
+using namespace mlir;
+using namespace tessera::graph;
+
+namespace tessera {
+namespace {
+
+RankedTensorType staticType(const TypeConverter *converter, Value v) {
+  auto t = dyn_cast_or_null<RankedTensorType>(converter->convertType(v.getType()));
+  return t && t.hasStaticShape() ? t : nullptr;
+}
+
+/// Pads the spatial dims (2..) of an NC... tensor with `value`.
+Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> pads, TypedAttr value) {
+  auto type = cast<RankedTensorType>(input.getType());
+  size_t n = type.getRank() - 2;
+  if (llvm::all_of(pads, [](int64_t p) { return p == 0; }))
+    return input;
+  SmallVector<OpFoldResult> low(type.getRank(), b.getIndexAttr(0)), high(type.getRank(), b.getIndexAttr(0));
+  SmallVector<int64_t> shape(type.getShape());
+  for (size_t i = 0; i < n; ++i) {
+    low[i + 2] = b.getIndexAttr(pads[i]);
+    high[i + 2] = b.getIndexAttr(pads[i + n]);
+    shape[i + 2] += pads[i] + pads[i + n];
+  }
+  auto resultType = RankedTensorType::get(shape, type.getElementType());
+  Value pad = arith::ConstantOp::create(b, loc, value);
+  return tensor::PadOp::create(b, loc, resultType, input, low, high, pad);
+}
+
+Value addChannelBias(OpBuilder &b, Location loc, Value acc, Value bias) {
+  auto type = cast<RankedTensorType>(acc.getType());
+  int64_t rank = type.getRank();
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank),
+                                 AffineMap::get(rank, 0, {b.getAffineDimExpr(1)}, b.getContext()),
+                                 b.getMultiDimIdentityMap(rank)};
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  return linalg::GenericOp::create(b, loc, TypeRange{type}, ValueRange{acc, bias}, ValueRange{init},
+                                   maps, iterators,
+                                   [](OpBuilder &nb, Location nl, ValueRange a) {
+                                     linalg::YieldOp::create(nb, nl, arith::AddFOp::create(nb, nl, a[0], a[1]).getResult());
+                                   })
+      .getResult(0);
+}
+
+struct ConvLowering : OpConversionPattern<ConvOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ConvOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto inType = staticType(getTypeConverter(), op.getInput());
+    auto wType = staticType(getTypeConverter(), op.getWeight());
+    auto outType = staticType(getTypeConverter(), op.getOutput());
+    if (!inType || !wType || !outType || !isa<FloatType>(inType.getElementType()))
+      return op.emitOpError("needs static shapes and a float element type");
+    int64_t rank = inType.getRank(), group = op.getGroup();
+    Type elem = inType.getElementType();
+    Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPads(), rewriter.getFloatAttr(elem, 0));
+    auto strides = rewriter.getDenseI64ArrayAttr(op.getStrides());
+    auto dilations = rewriter.getDenseI64ArrayAttr(op.getDilations());
+    Value acc;
+    int64_t channels = inType.getDimSize(1), filters = wType.getDimSize(0);
+    if (group == 1) {
+      Value init = buildFilled(rewriter, loc, outType, rewriter.getFloatAttr(elem, 0));
+      ValueRange ins{input, adaptor.getWeight()};
+      if (rank == 4)
+        acc = linalg::Conv2DNchwFchwOp::create(rewriter, loc, outType, ins, init, strides, dilations).getResult(0);
+      else if (rank == 3)
+        acc = linalg::Conv1DNcwFcwOp::create(rewriter, loc, outType, ins, init, strides, dilations).getResult(0);
+      else if (rank == 5)
+        acc = linalg::Conv3DNcdhwFcdhwOp::create(rewriter, loc, outType, ins, init, strides, dilations).getResult(0);
+    } else if (rank == 4 && group == channels && filters == channels) {
+      // Depthwise: weight [C, 1, kh, kw] -> [C, kh, kw].
+      auto w3 = RankedTensorType::get({filters, wType.getDimSize(2), wType.getDimSize(3)}, elem);
+      Value weight = tensor::CollapseShapeOp::create(rewriter, loc, w3, adaptor.getWeight(),
+                                                     ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
+      Value init = buildFilled(rewriter, loc, outType, rewriter.getFloatAttr(elem, 0));
+      acc = linalg::DepthwiseConv2DNchwChwOp::create(rewriter, loc, outType, ValueRange{input, weight},
+                                                     init, strides, dilations).getResult(0);
+    } else if (rank == 4) {
+      // Grouped: N, G, C/G, H, W against G, F/G, C/G, kh, kw.
+      auto pType = cast<RankedTensorType>(input.getType());
+      auto in5 = RankedTensorType::get({pType.getDimSize(0), group, channels / group, pType.getDimSize(2), pType.getDimSize(3)}, elem);
+      auto w5 = RankedTensorType::get({group, filters / group, wType.getDimSize(1), wType.getDimSize(2), wType.getDimSize(3)}, elem);
+      auto out5 = RankedTensorType::get({outType.getDimSize(0), group, filters / group, outType.getDimSize(2), outType.getDimSize(3)}, elem);
+      Value in = tensor::ExpandShapeOp::create(rewriter, loc, in5, input, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
+      Value w = tensor::ExpandShapeOp::create(rewriter, loc, w5, adaptor.getWeight(), ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}, {4}});
+      Value init = buildFilled(rewriter, loc, out5, rewriter.getFloatAttr(elem, 0));
+      Value r = linalg::Conv2DNgchwGfchwOp::create(rewriter, loc, out5, ValueRange{in, w}, init, strides, dilations).getResult(0);
+      acc = tensor::CollapseShapeOp::create(rewriter, loc, outType, r, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
+    }
+    if (!acc)
+      return op.emitOpError("grouped convolution of rank ") << rank << " is not supported yet";
+    if (adaptor.getBias())
+      acc = addChannelBias(rewriter, loc, acc, adaptor.getBias());
+    rewriter.replaceOp(op, acc);
+    return success();
+  }
+};
+
+struct PoolLowering : OpConversionPattern<PoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(PoolOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto inType = staticType(getTypeConverter(), op.getInput());
+    auto outType = staticType(getTypeConverter(), op.getOutput());
+    if (!inType || !outType || !isa<FloatType>(inType.getElementType()))
+      return op.emitOpError("needs static shapes and a float element type");
+    int64_t rank = inType.getRank();
+    if (rank != 4 && rank != 3)
+      return op.emitOpError("pooling of rank ") << rank << " is not supported yet";
+    Type elem = inType.getElementType();
+    auto fElem = cast<FloatType>(elem);
+    bool isMax = op.getKind() == "max";
+    TypedAttr padValue = isMax ? rewriter.getFloatAttr(elem, -std::numeric_limits<double>::infinity())
+                               : rewriter.getFloatAttr(elem, 0);
+    (void)fElem;
+    Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPads(), padValue);
+    Value window = tensor::EmptyOp::create(rewriter, loc, op.getKernelShape(), elem);
+    auto strides = rewriter.getDenseI64ArrayAttr(op.getStrides());
+    auto dilations = rewriter.getDenseI64ArrayAttr(op.getDilations());
+    auto pool = [&](Value in, TypedAttr init) -> Value {
+      Value acc = buildFilled(rewriter, loc, outType, init);
+      ValueRange ins{in, window};
+      if (rank == 4)
+        return isMax && init == padValue
+                   ? linalg::PoolingNchwMaxOp::create(rewriter, loc, outType, ins, acc, strides, dilations).getResult(0)
+                   : linalg::PoolingNchwSumOp::create(rewriter, loc, outType, ins, acc, strides, dilations).getResult(0);
+      return isMax && init == padValue
+                 ? linalg::PoolingNcwMaxOp::create(rewriter, loc, outType, ins, acc, strides, dilations).getResult(0)
+                 : linalg::PoolingNcwSumOp::create(rewriter, loc, outType, ins, acc, strides, dilations).getResult(0);
+    };
+    if (isMax) {
+      rewriter.replaceOp(op, pool(input, padValue));
+      return success();
+    }
+    Value sum = pool(input, rewriter.getFloatAttr(elem, 0));
+    // The divisor: the number of counted elements under each window, from pooling a tensor of ones
+    // (padding counts as 1 only for count_include_pad, and never in the ceil-mode extension).
+    size_t n = rank - 2;
+    SmallVector<int64_t> explicitPads(op.getPads()), extension(2 * n, 0);
+    for (size_t i = 0; i < n; ++i) {
+      explicitPads[i + n] = op.getOriginalEndPads()[i];
+      extension[i + n] = op.getPads()[i + n] - op.getOriginalEndPads()[i];
+    }
+    Value ones = buildFilled(rewriter, loc, inType, rewriter.getFloatAttr(elem, 1));
+    Value counted = padSpatial(rewriter, loc, ones, explicitPads,
+                               rewriter.getFloatAttr(elem, op.getCountIncludePad() ? 1 : 0));
+    counted = padSpatial(rewriter, loc, counted, extension, rewriter.getFloatAttr(elem, 0));
+    Value count = pool(counted, rewriter.getFloatAttr(elem, 0));
+    rewriter.replaceOp(op, buildElementwise(rewriter, loc, outType, ValueRange{sum, count},
+                                            [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                              return arith::DivFOp::create(b, l, a[0], a[1]);
+                                            }));
+    return success();
+  }
+};
+
+struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(BatchNormOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = staticType(getTypeConverter(), op.getOutput());
+    if (!type || type.getRank() < 2 || !isa<FloatType>(type.getElementType()))
+      return op.emitOpError("needs a static float input of rank >= 2");
+    Location loc = op.getLoc();
+    int64_t rank = type.getRank();
+    MLIRContext *ctx = rewriter.getContext();
+    auto channel = AffineMap::get(rank, 0, {getAffineDimExpr(1, ctx)}, ctx);
+    SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank), channel, channel, channel,
+                                   channel, rewriter.getMultiDimIdentityMap(rank)};
+    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType());
+    double eps = op.getEpsilon().convertToDouble();
+    Type elem = type.getElementType();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type},
+        ValueRange{adaptor.getInput(), adaptor.getScale(), adaptor.getBias(), adaptor.getMean(), adaptor.getVariance()},
+        ValueRange{init}, maps, iterators, [&](OpBuilder &b, Location l, ValueRange a) {
+          Value denom = math::SqrtOp::create(b, l, arith::AddFOp::create(b, l, a[4], scalarConstant(b, l, elem, eps)));
+          Value scale = arith::DivFOp::create(b, l, a[1], denom);
+          Value centered = arith::SubFOp::create(b, l, a[0], a[3]);
+          Value r = arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, centered, scale), a[2]);
+          linalg::YieldOp::create(b, l, r);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+/// A contraction written as one linalg.generic: out[b..., m, n] += lhs[b..., m, k] * rhs[b..., k, n],
+/// with broadcast batch dims mapped to 0. `transposeA/B` swap the 2-D operand dims.
+Value buildMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs, RankedTensorType outType,
+                  bool transposeA = false, bool transposeB = false) {
+  auto lt = cast<RankedTensorType>(lhs.getType()), rt = cast<RankedTensorType>(rhs.getType());
+  int64_t batch = outType.getRank() - 2, loops = outType.getRank() + 1;
+  MLIRContext *ctx = b.getContext();
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  auto operandMap = [&](RankedTensorType t, AffineExpr r, AffineExpr c) {
+    SmallVector<AffineExpr> exprs;
+    int64_t tb = t.getRank() - 2;
+    for (int64_t i = 0; i < tb; ++i) {
+      int64_t outDim = batch - tb + i;
+      bool broadcast = t.getDimSize(i) == 1 && outType.getDimSize(outDim) != 1;
+      exprs.push_back(broadcast ? getAffineConstantExpr(0, ctx) : d(outDim));
+    }
+    exprs.push_back(r);
+    exprs.push_back(c);
+    return AffineMap::get(loops, 0, exprs, ctx);
+  };
+  AffineExpr m = d(batch), n = d(batch + 1), k = d(batch + 2);
+  SmallVector<AffineMap> maps = {transposeA ? operandMap(lt, k, m) : operandMap(lt, m, k),
+                                 transposeB ? operandMap(rt, n, k) : operandMap(rt, k, n),
+                                 AffineMap::get(loops, 0, [&] {
+                                   SmallVector<AffineExpr> e;
+                                   for (int64_t i = 0; i < batch + 2; ++i) e.push_back(d(i));
+                                   return e;
+                                 }(), ctx)};
+  SmallVector<utils::IteratorType> iterators(loops, utils::IteratorType::parallel);
+  iterators.back() = utils::IteratorType::reduction;
+  Type elem = outType.getElementType();
+  Value init = buildFilled(b, loc, outType, isa<FloatType>(elem) ? (TypedAttr)b.getFloatAttr(elem, 0) : (TypedAttr)b.getIntegerAttr(elem, 0));
+  bool isFloat = isa<FloatType>(elem);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{outType}, ValueRange{lhs, rhs}, ValueRange{init}, maps, iterators,
+             [&](OpBuilder &nb, Location l, ValueRange a) {
+               Value r = isFloat ? (Value)arith::AddFOp::create(nb, l, a[2], arith::MulFOp::create(nb, l, a[0], a[1]))
+                                 : (Value)arith::AddIOp::create(nb, l, a[2], arith::MulIOp::create(nb, l, a[0], a[1]));
+               linalg::YieldOp::create(nb, l, r);
+             })
+      .getResult(0);
+}
+
+struct MatMulLowering : OpConversionPattern<MatMulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto lt = staticType(getTypeConverter(), op.getLhs()), rt = staticType(getTypeConverter(), op.getRhs());
+    auto outType = staticType(getTypeConverter(), op.getOutput());
+    if (!lt || !rt || !outType)
+      return op.emitOpError("needs static shapes");
+    Location loc = op.getLoc();
+    Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
+    // Promote 1-D operands to matrices, then drop the promoted dims from the result.
+    if (lt.getRank() == 1)
+      lhs = reshapeTensor(rewriter, loc, lhs, RankedTensorType::get({1, lt.getDimSize(0)}, lt.getElementType()));
+    if (rt.getRank() == 1)
+      rhs = reshapeTensor(rewriter, loc, rhs, RankedTensorType::get({rt.getDimSize(0), 1}, rt.getElementType()));
+    auto l2 = cast<RankedTensorType>(lhs.getType()), r2 = cast<RankedTensorType>(rhs.getType());
+    SmallVector<int64_t> shape;
+    int64_t batchRank = std::max(l2.getRank(), r2.getRank()) - 2;
+    for (int64_t i = 0; i < batchRank; ++i) {
+      auto dim = [&](RankedTensorType t) { int64_t j = i - (batchRank - (t.getRank() - 2)); return j < 0 ? 1 : t.getDimSize(j); };
+      shape.push_back(std::max(dim(l2), dim(r2)));
+    }
+    shape.push_back(l2.getDimSize(l2.getRank() - 2));
+    shape.push_back(r2.getDimSize(r2.getRank() - 1));
+    auto full = RankedTensorType::get(shape, outType.getElementType());
+    Value result = buildMatmul(rewriter, loc, lhs, rhs, full);
+    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, result, outType));
+    return success();
+  }
+};
+
+struct GemmLowering : OpConversionPattern<GemmOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(GemmOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto outType = staticType(getTypeConverter(), op.getOutput());
+    if (!outType || !isa<FloatType>(outType.getElementType()))
+      return op.emitOpError("needs static shapes and a float element type");
+    Location loc = op.getLoc();
+    Value acc = buildMatmul(rewriter, loc, adaptor.getA(), adaptor.getB(), outType, op.getTransA(), op.getTransB());
+    double alpha = op.getAlpha().convertToDouble(), beta = op.getBeta().convertToDouble();
+    Type elem = outType.getElementType();
+    SmallVector<Value> operands = {acc};
+    if (adaptor.getC() && beta != 0)
+      operands.push_back(adaptor.getC());
+    if (alpha != 1 || operands.size() > 1)
+      acc = buildElementwise(rewriter, loc, outType, operands, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+        Value r = a[0];
+        if (alpha != 1)
+          r = arith::MulFOp::create(b, l, r, scalarConstant(b, l, elem, alpha));
+        if (a.size() > 1) {
+          Value c = a[1];
+          if (beta != 1)
+            c = arith::MulFOp::create(b, l, c, scalarConstant(b, l, elem, beta));
+          r = arith::AddFOp::create(b, l, r, c);
+        }
+        return r;
+      });
+    rewriter.replaceOp(op, acc);
+    return success();
+  }
+};
+
+/// A reduction over `axes` into the non-keepdims shape. `combine(acc, x)` folds one element.
+Value buildReduction(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes, TypedAttr init,
+                     const std::function<Value(OpBuilder &, Location, Value, Value)> &combine) {
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> shape;
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t i = 0; i < rank; ++i) {
+    bool reduced = llvm::is_contained(axes, i);
+    iterators.push_back(reduced ? utils::IteratorType::reduction : utils::IteratorType::parallel);
+    if (!reduced) {
+      shape.push_back(type.getDimSize(i));
+      outExprs.push_back(b.getAffineDimExpr(i));
+    }
+  }
+  auto outType = RankedTensorType::get(shape, type.getElementType());
+  Value acc = buildFilled(b, loc, outType, init);
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank), AffineMap::get(rank, 0, outExprs, b.getContext())};
+  return linalg::GenericOp::create(b, loc, TypeRange{outType}, ValueRange{input}, ValueRange{acc}, maps,
+                                   iterators, [&](OpBuilder &nb, Location l, ValueRange a) {
+                                     linalg::YieldOp::create(nb, l, combine(nb, l, a[1], a[0]));
+                                   })
+      .getResult(0);
+}
+
+struct ReduceLowering : OpConversionPattern<ReduceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ReduceOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto inType = staticType(getTypeConverter(), op.getInput());
+    auto outType = staticType(getTypeConverter(), op.getOutput());
+    if (!inType || !outType)
+      return op.emitOpError("needs static shapes");
+    Location loc = op.getLoc();
+    Type elem = inType.getElementType();
+    bool isFloat = isa<FloatType>(elem);
+    bool isUnsigned = isa<IntegerType>(cast<ShapedType>(op.getInput().getType()).getElementType()) &&
+                      cast<IntegerType>(cast<ShapedType>(op.getInput().getType()).getElementType()).isUnsigned();
+    StringRef kind = op.getKind();
+    SmallVector<int64_t> axes(op.getAxes());
+    if (axes.empty())
+      for (int64_t i = 0; i < inType.getRank(); ++i) axes.push_back(i);
+    int64_t count = 1;
+    for (int64_t a : axes) count *= inType.getDimSize(a);
+    if (kind == "argmax" || kind == "argmin")
+      return lowerArg(op, adaptor.getInput(), inType, outType, rewriter);
+    auto attrOf = [&](double v) -> TypedAttr {
+      return isFloat ? (TypedAttr)rewriter.getFloatAttr(elem, v) : (TypedAttr)rewriter.getIntegerAttr(elem, (int64_t)v);
+    };
+    auto add = [&](OpBuilder &b, Location l, Value a, Value x) -> Value {
+      return isFloat ? (Value)arith::AddFOp::create(b, l, a, x) : (Value)arith::AddIOp::create(b, l, a, x);
+    };
+    auto mul = [&](OpBuilder &b, Location l, Value a, Value x) -> Value {
+      return isFloat ? (Value)arith::MulFOp::create(b, l, a, x) : (Value)arith::MulIOp::create(b, l, a, x);
+    };
+    Value input = adaptor.getInput();
+    Value result;
+    if (kind == "sum" || kind == "mean" || kind == "log_sum") {
+      result = buildReduction(rewriter, loc, input, axes, attrOf(0), add);
+    } else if (kind == "prod") {
+      result = buildReduction(rewriter, loc, input, axes, attrOf(1), mul);
+    } else if (kind == "sum_square" || kind == "l2") {
+      result = buildReduction(rewriter, loc, input, axes, attrOf(0), [&](OpBuilder &b, Location l, Value a, Value x) {
+        return add(b, l, a, mul(b, l, x, x));
+      });
+    } else if (kind == "l1") {
+      result = buildReduction(rewriter, loc, input, axes, attrOf(0), [&](OpBuilder &b, Location l, Value a, Value x) {
+        Value absx = isFloat ? (Value)math::AbsFOp::create(b, l, x) : (Value)math::AbsIOp::create(b, l, x);
+        return add(b, l, a, absx);
+      });
+    } else if (kind == "log_sum_exp") {
+      if (!isFloat)
+        return op.emitOpError("log_sum_exp needs a float input");
+      result = buildReduction(rewriter, loc, input, axes, attrOf(0), [&](OpBuilder &b, Location l, Value a, Value x) {
+        return add(b, l, a, math::ExpOp::create(b, l, x));
+      });
+    } else if (kind == "max" || kind == "min") {
+      bool isMax = kind == "max";
+      TypedAttr init;
+      if (isFloat)
+        init = rewriter.getFloatAttr(elem, isMax ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity());
+      else {
+        unsigned w = elem.getIntOrFloatBitWidth();
+        APInt v = isUnsigned ? (isMax ? APInt::getMinValue(w) : APInt::getMaxValue(w))
+                             : (isMax ? APInt::getSignedMinValue(w) : APInt::getSignedMaxValue(w));
+        init = rewriter.getIntegerAttr(elem, v);
+      }
+      result = buildReduction(rewriter, loc, input, axes, init, [&](OpBuilder &b, Location l, Value a, Value x) -> Value {
+        if (isFloat)
+          return isMax ? (Value)arith::MaximumFOp::create(b, l, a, x) : (Value)arith::MinimumFOp::create(b, l, a, x);
+        if (isUnsigned)
+          return isMax ? (Value)arith::MaxUIOp::create(b, l, a, x) : (Value)arith::MinUIOp::create(b, l, a, x);
+        return isMax ? (Value)arith::MaxSIOp::create(b, l, a, x) : (Value)arith::MinSIOp::create(b, l, a, x);
+      });
+    }
+    if (!result)
+      return op.emitOpError("reduction kind ") << kind << " is not supported";
+    auto rType = cast<RankedTensorType>(result.getType());
+    if (kind == "mean" || kind == "l2" || kind == "log_sum" || kind == "log_sum_exp") {
+      if (!isFloat && kind != "mean")
+        return op.emitOpError("needs a float input");
+      result = buildElementwise(rewriter, loc, rType, result, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+        if (kind == "mean")
+          return isFloat ? (Value)arith::DivFOp::create(b, l, a[0], scalarConstant(b, l, elem, count))
+                         : (Value)arith::DivSIOp::create(b, l, a[0], scalarConstant(b, l, elem, count));
+        if (kind == "l2")
+          return math::SqrtOp::create(b, l, a[0]);
+        return math::LogOp::create(b, l, a[0]);
+      });
+    }
+    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, result, outType));
+    return success();
+  }
+
+  LogicalResult lowerArg(ReduceOp op, Value input, RankedTensorType inType, RankedTensorType outType,
+                         ConversionPatternRewriter &rewriter) const {
+    Location loc = op.getLoc();
+    int64_t axis = op.getAxes()[0], rank = inType.getRank();
+    Type elem = inType.getElementType();
+    if (!isa<FloatType>(elem))
+      return op.emitOpError("arg reductions need a float input");
+    bool isMax = op.getKind() == "argmax", last = op.getSelectLastIndex();
+    SmallVector<int64_t> shape;
+    SmallVector<AffineExpr> outExprs;
+    SmallVector<utils::IteratorType> iterators;
+    for (int64_t i = 0; i < rank; ++i) {
+      iterators.push_back(i == axis ? utils::IteratorType::reduction : utils::IteratorType::parallel);
+      if (i != axis) {
+        shape.push_back(inType.getDimSize(i));
+        outExprs.push_back(rewriter.getAffineDimExpr(i));
+      }
+    }
+    auto valueType = RankedTensorType::get(shape, elem);
+    auto indexType = RankedTensorType::get(shape, rewriter.getI64Type());
+    double inf = std::numeric_limits<double>::infinity();
+    Value values = buildFilled(rewriter, loc, valueType, rewriter.getFloatAttr(elem, isMax ? -inf : inf));
+    Value indices = buildFilled(rewriter, loc, indexType, rewriter.getI64IntegerAttr(0));
+    auto outMap = AffineMap::get(rank, 0, outExprs, rewriter.getContext());
+    SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank), outMap, outMap};
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{valueType, indexType}, ValueRange{input}, ValueRange{values, indices},
+        maps, iterators, [&](OpBuilder &b, Location l, ValueRange a) {
+          Value idx = arith::IndexCastOp::create(b, l, b.getI64Type(), linalg::IndexOp::create(b, l, axis));
+          auto pred = isMax ? (last ? arith::CmpFPredicate::OGE : arith::CmpFPredicate::OGT)
+                            : (last ? arith::CmpFPredicate::OLE : arith::CmpFPredicate::OLT);
+          Value better = arith::CmpFOp::create(b, l, pred, a[0], a[1]);
+          linalg::YieldOp::create(b, l, ValueRange{arith::SelectOp::create(b, l, better, a[0], a[1]),
+                                                   arith::SelectOp::create(b, l, better, idx, a[2])});
+        });
+    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, generic.getResult(1), outType));
+    return success();
+  }
+};
+
+struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = staticType(getTypeConverter(), op.getOutput());
+    if (!type || !isa<FloatType>(type.getElementType()))
+      return op.emitOpError("needs a static float input");
+    if (op.getKind() == "hardmax")
+      return op.emitOpError("hardmax is not supported yet");
+    Location loc = op.getLoc();
+    Type elem = type.getElementType();
+    int64_t axis = op.getAxis(), rank = type.getRank();
+    if (rank == 0)
+      return op.emitOpError("needs rank >= 1");
+    Value x = adaptor.getInput();
+    double inf = std::numeric_limits<double>::infinity();
+    Value max = buildReduction(rewriter, loc, x, {axis}, rewriter.getFloatAttr(elem, -inf),
+                               [](OpBuilder &b, Location l, Value a, Value v) -> Value { return arith::MaximumFOp::create(b, l, a, v); });
+    SmallVector<int64_t> keptShape(type.getShape());
+    keptShape[axis] = 1;
+    auto keptType = RankedTensorType::get(keptShape, elem);
+    Value maxKept = reshapeTensor(rewriter, loc, max, keptType);
+    Value shifted = buildElementwise(rewriter, loc, type, ValueRange{x, maxKept},
+                                     [](OpBuilder &b, Location l, ValueRange a) -> Value { return arith::SubFOp::create(b, l, a[0], a[1]); });
+    Value exp = buildElementwise(rewriter, loc, type, shifted,
+                                 [](OpBuilder &b, Location l, ValueRange a) -> Value { return math::ExpOp::create(b, l, a[0]); });
+    Value sum = buildReduction(rewriter, loc, exp, {axis}, rewriter.getFloatAttr(elem, 0),
+                               [](OpBuilder &b, Location l, Value a, Value v) -> Value { return arith::AddFOp::create(b, l, a, v); });
+    Value sumKept = reshapeTensor(rewriter, loc, sum, keptType);
+    bool isLog = op.getKind() == "log_softmax";
+    Value result = buildElementwise(rewriter, loc, type, ValueRange{isLog ? shifted : exp, sumKept},
+                                    [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                      if (isLog)
+                                        return arith::SubFOp::create(b, l, a[0], math::LogOp::create(b, l, a[1]));
+                                      return arith::DivFOp::create(b, l, a[0], a[1]);
+                                    });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateNNToLinalgPatterns(GraphTypeConverter &converter, RewritePatternSet &patterns) {
+  patterns.add<ConvLowering, PoolLowering, BatchNormLowering, MatMulLowering, GemmLowering,
+               ReduceLowering, SoftmaxLowering>(converter, patterns.getContext());
+}
+
+} // namespace tessera

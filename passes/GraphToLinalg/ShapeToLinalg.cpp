@@ -1,0 +1,174 @@
+//===- ShapeToLinalg.cpp - constants, reshapes and data movement -> tensor -===//
+#include "passes/GraphToLinalg/LoweringUtils.h"
+
+#include "dialects/Graph/IR/GraphOps.h"
+
+using namespace mlir;
+using namespace tessera::graph;
+
+namespace tessera {
+namespace {
+
+RankedTensorType staticType(const TypeConverter *converter, Value v) {
+  auto t = dyn_cast_or_null<RankedTensorType>(converter->convertType(v.getType()));
+  return t && t.hasStaticShape() ? t : nullptr;
+}
+
+struct ConstantLowering : OpConversionPattern<ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ConstantOp op, OpAdaptor, ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    Attribute value = op.getValue();
+    if (auto dense = dyn_cast<DenseElementsAttr>(value))
+      value = dense.bitcast(type.getElementType()).reshape(type);
+    else if (type != op.getType())
+      return op.emitOpError("unsigned resource constants are not supported yet");
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, type, cast<TypedAttr>(value));
+    return success();
+  }
+};
+
+template <typename OpTy> struct ReshapeLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = staticType(this->getTypeConverter(), op.getOutput());
+    if (!type || !cast<RankedTensorType>(adaptor.getInput().getType()).hasStaticShape())
+      return op.emitOpError("reshapes with dynamic shapes are not supported yet");
+    rewriter.replaceOp(op, reshapeTensor(rewriter, op.getLoc(), adaptor.getInput(), type));
+    return success();
+  }
+};
+
+struct TransposeLowering : OpConversionPattern<TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(TransposeOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
+    auto type = staticType(getTypeConverter(), op.getOutput());
+    if (!type)
+      return op.emitOpError("needs static shapes");
+    Value init = tensor::EmptyOp::create(rewriter, op.getLoc(), type.getShape(), type.getElementType());
+    rewriter.replaceOp(op, linalg::TransposeOp::create(rewriter, op.getLoc(), adaptor.getInput(), init, op.getPerm())
+                               .getResult()[0]);
+    return success();
+  }
+};
+
+struct ConcatLowering : OpConversionPattern<ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ConcatOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
+    auto type = staticType(getTypeConverter(), op.getOutput());
+    if (!type)
+      return op.emitOpError("needs static shapes");
+    Location loc = op.getLoc();
+    Value result = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType());
+    int64_t axis = op.getAxis(), offset = 0;
+    for (Value in : adaptor.getInputs()) {
+      auto t = cast<RankedTensorType>(in.getType());
+      if (t.getNumElements() == 0)
+        continue;
+      SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0)), sizes, strides(type.getRank(), rewriter.getIndexAttr(1));
+      offsets[axis] = rewriter.getIndexAttr(offset);
+      for (int64_t d : t.getShape())
+        sizes.push_back(rewriter.getIndexAttr(d));
+      result = tensor::InsertSliceOp::create(rewriter, loc, in, result, offsets, sizes, strides);
+      offset += t.getDimSize(axis);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct GatherLowering : OpConversionPattern<GatherOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(GatherOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
+    auto type = staticType(getTypeConverter(), op.getOutput());
+    auto dataType = staticType(getTypeConverter(), op.getData());
+    auto idxType = staticType(getTypeConverter(), op.getIndices());
+    if (!type || !dataType || !idxType)
+      return op.emitOpError("needs static shapes");
+    Location loc = op.getLoc();
+    int64_t axis = op.getAxis(), idxRank = idxType.getRank(), rank = type.getRank();
+    SmallVector<AffineExpr> idxExprs;
+    for (int64_t i = 0; i < idxRank; ++i)
+      idxExprs.push_back(rewriter.getAffineDimExpr(axis + i));
+    SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, idxExprs, rewriter.getContext()),
+                                   rewriter.getMultiDimIdentityMap(rank)};
+    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType());
+    Value data = adaptor.getData();
+    int64_t axisSize = dataType.getDimSize(axis);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{adaptor.getIndices()}, ValueRange{init}, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value i = arith::IndexCastOp::create(b, l, b.getIndexType(), a[0]);
+          Value size = arith::ConstantIndexOp::create(b, l, axisSize);
+          Value zero = arith::ConstantIndexOp::create(b, l, 0);
+          Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
+          i = arith::SelectOp::create(b, l, neg, arith::AddIOp::create(b, l, i, size), i);
+          // Out-of-range indices are clamped rather than read out of bounds.
+          i = arith::MaxSIOp::create(b, l, arith::MinSIOp::create(b, l, i, arith::ConstantIndexOp::create(b, l, axisSize - 1)), zero);
+          SmallVector<Value> coords;
+          for (int64_t d = 0; d < axis; ++d)
+            coords.push_back(linalg::IndexOp::create(b, l, d));
+          coords.push_back(i);
+          for (int64_t d = axis + 1; d < dataType.getRank(); ++d)
+            coords.push_back(linalg::IndexOp::create(b, l, d - 1 + idxRank));
+          linalg::YieldOp::create(b, l, tensor::ExtractOp::create(b, l, data, coords).getResult());
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct SliceLowering : OpConversionPattern<SliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(SliceOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
+    auto type = staticType(getTypeConverter(), op.getOutput());
+    if (!type)
+      return op.emitOpError("needs static shapes");
+    if (llvm::any_of(op.getSteps(), [](int64_t s) { return s <= 0; }))
+      return op.emitOpError("negative steps are not supported yet");
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+    for (int64_t i = 0; i < type.getRank(); ++i) {
+      offsets.push_back(rewriter.getIndexAttr(op.getStarts()[i]));
+      sizes.push_back(rewriter.getIndexAttr(type.getDimSize(i)));
+      strides.push_back(rewriter.getIndexAttr(op.getSteps()[i]));
+    }
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(op, type, adaptor.getInput(), offsets, sizes, strides);
+    return success();
+  }
+};
+
+struct ExpandLowering : OpConversionPattern<ExpandOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ExpandOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
+    auto type = staticType(getTypeConverter(), op.getOutput());
+    if (!type)
+      return op.emitOpError("needs static shapes");
+    rewriter.replaceOp(op, buildElementwise(rewriter, op.getLoc(), type, adaptor.getInput(),
+                                            [](OpBuilder &, Location, ValueRange a) { return a[0]; }));
+    return success();
+  }
+};
+
+struct ShapeLowering : OpConversionPattern<ShapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(ShapeOp op, OpAdaptor, ConversionPatternRewriter &rewriter) const override {
+    auto folded = op.fold(ShapeOp::FoldAdaptor({}, op));
+    auto attr = dyn_cast_or_null<DenseElementsAttr>(dyn_cast_if_present<Attribute>(folded));
+    if (!attr)
+      return op.emitOpError("shapes known only at run time are not supported yet");
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, attr);
+    return success();
+  }
+};
+
+} // namespace
+
+void populateShapeToLinalgPatterns(GraphTypeConverter &converter, RewritePatternSet &patterns) {
+  patterns.add<ConstantLowering, ReshapeLowering<ReshapeOp>, ReshapeLowering<UnsqueezeOp>,
+               TransposeLowering, ConcatLowering, GatherLowering, SliceLowering, ExpandLowering,
+               ShapeLowering>(converter, patterns.getContext());
+}
+
+} // namespace tessera

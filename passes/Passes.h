@@ -1,0 +1,39 @@
+//===- Passes.h - Tessera cross-dialect passes ------------------*- C++ -*-===//
+#ifndef TESSERA_PASSES_PASSES_H
+#define TESSERA_PASSES_PASSES_H
+
+#include "dialects/Dispatch/IR/DispatchOps.h"
+#include "dialects/Graph/IR/GraphOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace tessera {
+
+#define GEN_PASS_DECL
+#include "passes/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "passes/Passes.h.inc"
+
+struct FrontendPipelineOptions {
+  std::vector<std::string> targets = {"cpu"};
+};
+
+/// tgraph -> linalg on tensors (with canonicalization around it).
+void buildGraphToLinalgPipeline(mlir::OpPassManager &pm);
+/// linalg on tensors -> outlined, deduplicated executables plus a host function of dispatches.
+void buildDispatchCreationPipeline(mlir::OpPassManager &pm, const FrontendPipelineOptions &options);
+
+/// Registers the passes above and the named pipelines `tessera-graph-to-linalg-pipeline` and
+/// `tessera-dispatch-creation-pipeline`.
+void registerAllTesseraPasses();
+
+} // namespace tessera
+
+#endif

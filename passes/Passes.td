@@ -1,0 +1,51 @@
+#ifndef TESSERA_PASSES
+#define TESSERA_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+//===----------------------------------------------------------------------===//
+// Graph lowering
+//===----------------------------------------------------------------------===//
+
+def ConvertGraphToLinalg : Pass<"tessera-convert-graph-to-linalg", "mlir::ModuleOp"> {
+  let summary = "Lower tgraph ops to linalg, tensor and arith on tensors";
+  let description = [{
+    Every tgraph op becomes upstream ops on signless tensors (unsigned integer tensors become signless;
+    the op's original signedness picks the arith op). Weights stay `tgraph.global`s. An op that cannot
+    be lowered yet is an error at its ONNX node's location.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect", "mlir::math::MathDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// Dispatch creation
+//===----------------------------------------------------------------------===//
+
+def FormDispatchRegions : Pass<"tessera-form-dispatch-regions", "mlir::func::FuncOp"> {
+  let summary = "Group tensor compute ops into tdisp.region ops";
+  let description = [{
+    Naive formation: each root compute op (a linalg op, pad, slice or concat chain) starts a region, and
+    elementwise linalg.generic consumers of the same shape join the region of their producer when the
+    producer has no other user. Reshapes, constants and weight loads stay on the host.
+  }];
+  let dependentDialects = ["tessera::dispatch::DispatchDialect"];
+}
+
+def OutlineDispatchRegions : Pass<"tessera-outline-dispatch-regions", "mlir::ModuleOp"> {
+  let summary = "Outline tdisp.region ops into tdisp.executable ops with per-target variants";
+  let options = [
+    ListOption<"targets", "targets", "std::string", "Targets to create a variant for">
+  ];
+  let dependentDialects = ["tessera::dispatch::DispatchDialect"];
+}
+
+def DeduplicateExecutables : Pass<"tessera-deduplicate-executables", "mlir::ModuleOp"> {
+  let summary = "Merge structurally identical executables";
+  let description = [{
+    CNNs repeat layer shapes; identical executables are compiled once. Executables are compared by
+    their printed body with the symbol name abstracted.
+  }];
+}
+
+#endif

@@ -1,0 +1,37 @@
+//===- Pipelines.cpp - named pass pipelines and registration --------------===//
+#include "passes/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace tessera {
+
+void buildGraphToLinalgPipeline(OpPassManager &pm) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createConvertGraphToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void buildDispatchCreationPipeline(OpPassManager &pm, const FrontendPipelineOptions &options) {
+  pm.addNestedPass<func::FuncOp>(createFormDispatchRegions());
+  OutlineDispatchRegionsOptions outline;
+  outline.targets.assign(options.targets.begin(), options.targets.end());
+  pm.addPass(createOutlineDispatchRegions(outline));
+  pm.addPass(createDeduplicateExecutables());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void registerAllTesseraPasses() {
+  registerTesseraPasses(); // generated per-pass registration
+  PassPipelineRegistration<>("tessera-graph-to-linalg-pipeline",
+                             "Canonicalize tgraph and lower it to linalg on tensors",
+                             buildGraphToLinalgPipeline);
+  PassPipelineRegistration<>("tessera-dispatch-creation-pipeline",
+                             "Form, outline and deduplicate dispatch regions",
+                             [](OpPassManager &pm) { buildDispatchCreationPipeline(pm, {}); });
+}
+
+} // namespace tessera

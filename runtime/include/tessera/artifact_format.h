@@ -1,0 +1,150 @@
+/* Tessera artifact container, format version 1. Defined once here; the compiler's writer and the
+ * runtime's loader both include it.
+ *
+ * Layout (all integers little-endian):
+ *   tsr_artifact_header                     (fixed size, at offset 0)
+ *   tsr_section_entry[section_count]        (right after the header)
+ *   sections, each at its entry's offset, aligned to TSR_SECTION_ALIGNMENT
+ *
+ * `header_hash` covers the header (with header_hash itself zeroed) and the section table; each section
+ * entry's `hash` covers that section's bytes. Hash: tsr_hash64 below (FNV-1a over 64-bit words).
+ *
+ * Sections:
+ *   METADATA  tensor metadata of the model's runtime inputs and outputs, and its dim symbols
+ *   SCHEDULE  the host schedule: buffers, kernels, steps (a data table, run by every executor)
+ *   CPU_CODE  an ELF shared object exporting the kernels (tsr_kernel_fn) named in the schedule
+ *   WEIGHTS   constant tensors, each 64-byte aligned inside the section, used in place
+ *
+ * Encodings inside METADATA and SCHEDULE ("str" = u32 byte length + bytes, no terminator):
+ *   METADATA:
+ *     u32 symbol_count; symbol_count × { str name; i64 min; i64 max }
+ *     u32 input_count;  input_count  × tensor
+ *     u32 output_count; output_count × tensor
+ *     tensor = { str name; u32 dtype (TSR_DTYPE_*); u32 rank; rank × i64 dim; u32 buffer }
+ *       dim >= 0 is static; dim < 0 is the symbol with index (-dim - 1)
+ *       buffer is the schedule buffer that holds this tensor
+ *   SCHEDULE:
+ *     u64 arena_size; u32 arena_alignment
+ *     u32 buffer_count; buffer_count × { u32 kind (TSR_BUFFER_*); u32 index; u64 offset; u64 size }
+ *       INPUT/OUTPUT: index = I/O position, offset 0; CONSTANT: offset into WEIGHTS; ARENA: offset into arena
+ *     u32 kernel_count; kernel_count × { str symbol }
+ *     u32 step_count;   step_count × { u32 kind (TSR_STEP_*); payload }
+ *       DISPATCH: u32 kernel; u32 workgroup_count[3]; u32 binding_count;
+ *                 binding_count × { u32 buffer; u64 offset; u64 length };
+ *                 u32 constant_count; constant_count × u32
+ *       COPY:     u32 src_buffer; u64 src_offset; u32 dst_buffer; u64 dst_offset; u64 length
+ *       BARRIER:  no payload (all earlier steps complete before later ones start)
+ */
+#ifndef TESSERA_ARTIFACT_FORMAT_H
+#define TESSERA_ARTIFACT_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TSR_ARTIFACT_MAGIC "TESSERA\x1a"
+#define TSR_ARTIFACT_MAGIC_SIZE 8
+#define TSR_ARTIFACT_FORMAT_VERSION 1u
+#define TSR_SECTION_ALIGNMENT 4096u
+#define TSR_WEIGHT_ALIGNMENT 64u
+
+typedef struct tsr_artifact_header {
+  char magic[TSR_ARTIFACT_MAGIC_SIZE];
+  uint32_t format_version;
+  uint32_t kernel_abi_version;
+  uint64_t file_size;
+  uint32_t header_size;      /* sizeof(tsr_artifact_header) */
+  uint32_t section_count;
+  uint64_t required_cpu_features; /* TSR_CPU_* bits the CPU code was compiled for */
+  char target_triple[64];    /* NUL-padded, e.g. "x86_64-unknown-linux-gnu" */
+  char target_cpu[64];       /* NUL-padded, e.g. "znver4" */
+  uint64_t header_hash;
+} tsr_artifact_header;
+
+typedef struct tsr_section_entry {
+  uint32_t kind;             /* TSR_SECTION_* */
+  uint32_t reserved;
+  uint64_t offset;
+  uint64_t size;
+  uint64_t hash;
+} tsr_section_entry;
+
+enum {
+  TSR_SECTION_METADATA = 1,
+  TSR_SECTION_SCHEDULE = 2,
+  TSR_SECTION_CPU_CODE = 3,
+  TSR_SECTION_WEIGHTS = 4,
+};
+
+enum { TSR_BUFFER_INPUT = 0, TSR_BUFFER_OUTPUT = 1, TSR_BUFFER_CONSTANT = 2, TSR_BUFFER_ARENA = 3 };
+
+enum { TSR_STEP_DISPATCH = 1, TSR_STEP_COPY = 2, TSR_STEP_BARRIER = 3 };
+
+/* Element types: the values of ONNX TensorProto.DataType. */
+enum {
+  TSR_DTYPE_FLOAT32 = 1,
+  TSR_DTYPE_UINT8 = 2,
+  TSR_DTYPE_INT8 = 3,
+  TSR_DTYPE_UINT16 = 4,
+  TSR_DTYPE_INT16 = 5,
+  TSR_DTYPE_INT32 = 6,
+  TSR_DTYPE_INT64 = 7,
+  TSR_DTYPE_BOOL = 9,
+  TSR_DTYPE_FLOAT16 = 10,
+  TSR_DTYPE_FLOAT64 = 11,
+  TSR_DTYPE_UINT32 = 12,
+  TSR_DTYPE_UINT64 = 13,
+  TSR_DTYPE_BFLOAT16 = 16,
+};
+
+/* x86-64 CPU features the code may require. */
+enum {
+  TSR_CPU_SSE42 = 1u << 0,
+  TSR_CPU_AVX = 1u << 1,
+  TSR_CPU_AVX2 = 1u << 2,
+  TSR_CPU_FMA = 1u << 3,
+  TSR_CPU_F16C = 1u << 4,
+  TSR_CPU_BMI2 = 1u << 5,
+  TSR_CPU_AVX512F = 1u << 6,
+  TSR_CPU_AVX512BW = 1u << 7,
+  TSR_CPU_AVX512DQ = 1u << 8,
+  TSR_CPU_AVX512VL = 1u << 9,
+  TSR_CPU_AVX512VNNI = 1u << 10,
+  TSR_CPU_AVX512BF16 = 1u << 11,
+};
+
+/* Size in bytes of one element of `dtype`, or 0 if unknown. Bool is one byte. */
+static inline size_t tsr_dtype_size(uint32_t dtype) {
+  switch (dtype) {
+  case TSR_DTYPE_UINT8: case TSR_DTYPE_INT8: case TSR_DTYPE_BOOL: return 1;
+  case TSR_DTYPE_UINT16: case TSR_DTYPE_INT16: case TSR_DTYPE_FLOAT16: case TSR_DTYPE_BFLOAT16: return 2;
+  case TSR_DTYPE_FLOAT32: case TSR_DTYPE_INT32: case TSR_DTYPE_UINT32: return 4;
+  case TSR_DTYPE_INT64: case TSR_DTYPE_UINT64: case TSR_DTYPE_FLOAT64: return 8;
+  default: return 0;
+  }
+}
+
+/* FNV-1a over little-endian 64-bit words (tail bytes one at a time). Seed with TSR_HASH_SEED. */
+#define TSR_HASH_SEED 0xcbf29ce484222325ull
+static inline uint64_t tsr_hash64(uint64_t h, const void* data, size_t size) {
+  const unsigned char* p = (const unsigned char*)data;
+  const uint64_t prime = 0x100000001b3ull;
+  while (size >= 8) {
+    uint64_t w = 0;
+    for (int i = 7; i >= 0; --i) w = (w << 8) | p[i];
+    h = (h ^ w) * prime;
+    h ^= h >> 29;
+    p += 8;
+    size -= 8;
+  }
+  while (size--) h = (h ^ *p++) * prime;
+  return h;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TESSERA_ARTIFACT_FORMAT_H */

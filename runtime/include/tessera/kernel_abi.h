@@ -1,0 +1,51 @@
+/* Tessera CPU kernel ABI: the one calling convention every generated CPU kernel uses.
+ *
+ * A kernel is `int fn(const tsr_kernel_env*, const tsr_dispatch_state*, const tsr_workgroup_state*)`.
+ * It has the same shape as a Vulkan dispatch: bindings (buffers), push-style constants, a 3-D workgroup
+ * grid. The runtime calls it once per workgroup id; calls for different ids may run concurrently. A kernel
+ * returns 0 on success. Shapes are not part of the signature: static dims are compiled in, dynamic dims
+ * arrive as constants, so the ABI does not depend on tensor rank. */
+#ifndef TESSERA_KERNEL_ABI_H
+#define TESSERA_KERNEL_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TSR_KERNEL_ABI_VERSION 1u
+
+/* Process-wide services a kernel may use. Reserved; kernels must not rely on any field yet. */
+typedef struct tsr_kernel_env {
+  uint32_t abi_version;
+  uint32_t reserved;
+} tsr_kernel_env;
+
+/* Everything constant across the workgroups of one dispatch. Field order is ABI: codegen indexes it. */
+typedef struct tsr_dispatch_state {
+  uint32_t workgroup_count[3];
+  uint32_t constant_count;
+  const uint32_t* constants;
+  uint32_t binding_count;
+  uint32_t reserved;
+  void* const* bindings;            /* binding_count base pointers, already offset */
+  const uint64_t* binding_lengths;  /* byte length of each binding */
+} tsr_dispatch_state;
+
+/* Per-invocation state: which workgroup this call computes and the worker's scratch memory. */
+typedef struct tsr_workgroup_state {
+  uint32_t workgroup_id[3];
+  uint32_t worker_id;
+  void* scratch;
+  uint64_t scratch_size;
+} tsr_workgroup_state;
+
+typedef int (*tsr_kernel_fn)(const tsr_kernel_env* env, const tsr_dispatch_state* dispatch,
+                             const tsr_workgroup_state* workgroup);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TESSERA_KERNEL_ABI_H */

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every Debian package Tessera's build and tests need. Idempotent.
+set -euo pipefail
+
+PACKAGES=(
+  # build
+  cmake ninja-build ccache g++ pkg-config zlib1g-dev libzstd-dev
+  # LLVM / MLIR 22 and the in-process linker
+  llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools lld-22 liblld-22-dev clang-22
+  # ONNX import
+  libonnx-dev libprotobuf-dev protobuf-compiler
+  # tests
+  libgtest-dev libgmock-dev libonnx-testdata python3 python3-numpy python3-onnx
+)
+# Real-model tests export torchvision models at test time.
+TORCH_PACKAGES=(python3-torch python3-torchvision)
+
+missing=()
+for p in "${PACKAGES[@]}" "${TORCH_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all packages present"
+  exit 0
+fi
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+echo "setup: installing ${missing[*]}"
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${PACKAGES[@]}" "${TORCH_PACKAGES[@]}"
