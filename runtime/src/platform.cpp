@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <elf.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -109,7 +110,22 @@ tsr_status* CodeLibrary::load(const uint8_t* data, size_t size) {
       return makeStatus(TSR_STATUS_IO_ERROR, format("writing CPU code to memfd failed: %s", std::strerror(errno)));
     done += static_cast<size_t>(n);
   }
+  // glibc finds loaded objects by path string. A library that never unloads (linked with -z nodelete, or
+  // still open elsewhere) may hold "/proc/self/fd/N" from a closed memfd with our number; dlopen would hand
+  // back that old code. Move to a fresh fd number until the name is free.
+  // Stopping early would load the wrong code, so walk until a free name or no fd is left.
   std::string path = format("/proc/self/fd/%d", fd_);
+  while (void* stale = dlopen(path.c_str(), RTLD_LAZY | RTLD_NOLOAD)) {
+    dlclose(stale);
+    int fresh = fcntl(fd_, F_DUPFD_CLOEXEC, fd_ + 1);
+    if (fresh < 0)
+      return makeStatus(TSR_STATUS_IO_ERROR,
+                        format("no free name for CPU code (libraries that cannot be unloaded hold them): %s",
+                               std::strerror(errno)));
+    close(fd_);
+    fd_ = fresh;
+    path = format("/proc/self/fd/%d", fd_);
+  }
   handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle_) {
     const char* why = dlerror();

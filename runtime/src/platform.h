@@ -24,7 +24,8 @@ uint64_t knownCpuFeatures();
 std::string cpuFeatureNames(uint64_t mask);
 
 // A shared object loaded from memory (memfd + dlopen). The memfd stays open until dlclose because glibc
-// caches libraries by path string and "/proc/self/fd/N" is reused with the fd number.
+// finds loaded libraries by path string and "/proc/self/fd/N" is reused with the fd number; load() also
+// steps around names still held by libraries that were never unloaded.
 class CodeLibrary {
 public:
   CodeLibrary() = default;

@@ -30,7 +30,9 @@ TEST(LoaderFuzz, RandomFlipsAndTruncations) {
     }
     auto r = loadResult(b);
     (r.first == TSR_STATUS_OK ? ok : errors)++;
-    if (r.first != TSR_STATUS_OK) EXPECT_FALSE(r.second.empty());
+    if (r.first != TSR_STATUS_OK) {
+      EXPECT_FALSE(r.second.empty());
+    }
   }
   EXPECT_GT(errors, 1000);
   RecordProperty("loads_ok", ok);
@@ -50,7 +52,9 @@ TEST(LoaderFuzz, HeaderAndTableFlipsWithRehash) {
     b[pos] ^= static_cast<uint8_t>(1 + rng() % 255);
     rehash(b, true);
     auto r = loadResult(b);
-    if (r.first != TSR_STATUS_OK) EXPECT_FALSE(r.second.empty());
+    if (r.first != TSR_STATUS_OK) {
+      EXPECT_FALSE(r.second.empty());
+    }
   }
 }
 

@@ -189,6 +189,21 @@ TEST(Loader, KernelSymbolMissing) {
   EXPECT_LOAD_ERROR(loadResult(s.build()), TSR_STATUS_NOT_FOUND, "kernel 'no_such_kernel' not found in CPU_CODE");
 }
 
+TEST(Loader, StaleLibraryAtSameFdIsNotReused) {
+  // The first model's code can never be unloaded; its "/proc/self/fd/N" name outlives the memfd. The next
+  // model (likely given the same fd number) must still get its own code.
+  std::ifstream f(TESSERA_TEST_NODELETE_KERNELS_PATH, std::ios::binary);
+  ArtifactSpec stale = sampleSpec();
+  stale.code = Bytes(std::istreambuf_iterator<char>(f), {});
+  stale.kernels.push_back("variant_only");
+  ArtifactSpec fresh = sampleSpec();
+  fresh.kernels.push_back("plain_only");
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_LOAD_ERROR(loadResult(stale.build()), TSR_STATUS_OK, "ok");
+    EXPECT_LOAD_ERROR(loadResult(fresh.build()), TSR_STATUS_OK, "ok");
+  }
+}
+
 TEST(Loader, RequiredCpuFeatureMissing) {
   ArtifactSpec s = sampleSpec();
   s.cpu_features = TSR_CPU_AVX2 | TSR_CPU_FMA | TSR_CPU_AVX512BW;

@@ -58,3 +58,16 @@ EXPORT int record_order(const tsr_kernel_env* env, const tsr_dispatch_state* d, 
   ((uint32_t*)d->bindings[0])[next++] = id[0] | id[1] << 8 | id[2] << 16;
   return 0;
 }
+
+/* Distinguishes two builds of this file: the loader must never confuse one with the other. */
+#ifdef TSR_TEST_VARIANT
+EXPORT int variant_only(const tsr_kernel_env* e, const tsr_dispatch_state* d, const tsr_workgroup_state* w) {
+  (void)e, (void)d, (void)w;
+  return 0;
+}
+#else
+EXPORT int plain_only(const tsr_kernel_env* e, const tsr_dispatch_state* d, const tsr_workgroup_state* w) {
+  (void)e, (void)d, (void)w;
+  return 0;
+}
+#endif

@@ -1,0 +1,275 @@
+// tessera-run: load an artifact, feed it tensors from .npy / .pb files, write or compare the outputs, time it.
+// Exit codes: 0 ok, 1 outputs differ from --expected, 2 any error (bad flag, file, shape, artifact).
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "tessera/runtime.h"
+#include "tessera/tensor_io.h"
+
+namespace {
+
+const char kHelp[] = R"(usage: tessera-run ARTIFACT [options]
+
+Runs a compiled Tessera artifact on the CPU.
+
+  --input [NAME=]FILE     input tensor (.npy or ONNX TensorProto .pb); repeat per input. Without NAME=,
+                          files fill the inputs not given by name, in the model's input order
+  --output-dir DIR        write each output to DIR/<output name>.npy (names made file-system safe)
+  --expected [NAME=]FILE  expected output (.npy or .pb), by name or in output order; compare after running
+  --rtol R                relative tolerance for --expected (default 1e-3)
+  --atol A                absolute tolerance for --expected (default 1e-4)
+  --bench N               run N timed iterations after one warm-up and print one JSON line:
+                          {"median_ms": ..., "min_ms": ..., "max_ms": ..., "runs": N, "threads": T}
+                          (other reports then go to stderr, so stdout holds only that line)
+  --threads T             threads requested per run; the JSON reports the number actually used
+  --info                  print the artifact's metadata and schedule (alone: print and exit)
+  --help                  show this help
+
+exit status: 0 success, 1 outputs differ from --expected, 2 error
+)";
+
+struct Failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+[[noreturn]] void fail(const std::string& message) { throw Failure(message); }
+
+struct Options {
+  std::string artifact, output_dir;
+  std::vector<std::string> inputs, expected;
+  double rtol = 1e-3, atol = 1e-4;
+  long bench = 0, threads = 0;
+  bool info = false;
+};
+
+double parseNumber(const std::string& flag, const std::string& text) {
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end || !std::isfinite(v) || v < 0) fail(flag + " needs a non-negative number, got '" + text + "'");
+  return v;
+}
+
+long parseCount(const std::string& flag, const std::string& text, long min) {
+  char* end = nullptr;
+  long v = std::strtol(text.c_str(), &end, 10);
+  if (text.empty() || *end || v < min || v > 1000000000)
+    fail(flag + " needs an integer >= " + std::to_string(min) + ", got '" + text + "'");
+  return v;
+}
+
+Options parseArgs(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i], value;
+    size_t eq = arg.find('=');
+    bool inline_value = arg.rfind("--", 0) == 0 && eq != std::string::npos;
+    if (inline_value) value = arg.substr(eq + 1), arg = arg.substr(0, eq);
+    auto next = [&]() -> std::string {
+      if (inline_value) return value;
+      if (i + 1 >= argc) fail(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kHelp, stdout);
+      std::exit(0);
+    } else if (arg == "--input") {
+      o.inputs.push_back(next());
+    } else if (arg == "--expected") {
+      o.expected.push_back(next());
+    } else if (arg == "--output-dir") {
+      o.output_dir = next();
+    } else if (arg == "--rtol") {
+      o.rtol = parseNumber(arg, next());
+    } else if (arg == "--atol") {
+      o.atol = parseNumber(arg, next());
+    } else if (arg == "--bench") {
+      o.bench = parseCount(arg, next(), 1);
+    } else if (arg == "--threads") {
+      o.threads = parseCount(arg, next(), 1);
+    } else if (arg == "--info") {
+      o.info = true;
+    } else if (arg.rfind("-", 0) == 0 && arg != "-") {
+      fail("unknown option '" + arg + "' (see --help)");
+    } else if (o.artifact.empty()) {
+      o.artifact = arg;
+    } else {
+      fail("more than one artifact given ('" + o.artifact + "' and '" + arg + "')");
+    }
+  }
+  if (o.artifact.empty()) fail("no artifact given (see --help)");
+  return o;
+}
+
+// Assigns "[NAME=]FILE" arguments to slots named `names`: named ones first, then the rest in order.
+std::vector<std::string> assignFiles(const std::vector<std::string>& args, const std::vector<std::string>& names,
+                                     const char* role) {
+  std::vector<std::string> files(names.size());
+  std::vector<std::string> positional;
+  for (const std::string& a : args) {
+    size_t eq = a.find('=');
+    auto it = eq == std::string::npos ? names.end() : std::find(names.begin(), names.end(), a.substr(0, eq));
+    if (it == names.end()) {
+      positional.push_back(a);  // a file name may itself contain '='
+      continue;
+    }
+    size_t k = static_cast<size_t>(it - names.begin());
+    if (!files[k].empty()) fail(std::string(role) + " '" + names[k] + "' given twice");
+    files[k] = a.substr(eq + 1);
+  }
+  size_t k = 0;
+  for (const std::string& f : positional) {
+    while (k < files.size() && !files[k].empty()) ++k;
+    if (k == files.size())
+      fail(std::string("too many ") + role + " files: the model has " + std::to_string(names.size()) + " " + role +
+           (names.size() == 1 ? "" : "s") + " ('" + f + "' is left over)");
+    files[k] = f;
+  }
+  return files;
+}
+
+std::string sanitize(const std::string& name, size_t index) {
+  std::string s;
+  for (char c : name) s += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_') ? c : '_';
+  if (s.empty() || s == "." || s == "..") s = "output_" + std::to_string(index);
+  return s;
+}
+
+void check(tsr_status* st) {
+  if (!st) return;
+  std::string message = tsr_status_message(st);
+  tsr_status_free(st);
+  fail(message);
+}
+
+int run(int argc, char** argv) {
+  Options o = parseArgs(argc, argv);
+  tsr_model* model = nullptr;
+  check(tsr_model_load_file(o.artifact.c_str(), nullptr, &model));
+  std::unique_ptr<tsr_model, void (*)(tsr_model*)> model_guard(model, tsr_model_release);
+
+  std::FILE* report = o.bench ? stderr : stdout;
+  if (o.info) {
+    std::string text(tsr_model_info_string(model, nullptr, 0), '\0');
+    tsr_model_info_string(model, text.data(), text.size() + 1);
+    std::fputs(text.c_str(), report);
+    if (o.inputs.empty() && o.expected.empty() && o.output_dir.empty() && !o.bench) return 0;
+  }
+
+  auto names = [&](bool input) {
+    std::vector<std::string> out;
+    size_t n = input ? tsr_model_input_count(model) : tsr_model_output_count(model);
+    for (size_t i = 0; i < n; ++i) {
+      tsr_tensor_info info{};
+      check(input ? tsr_model_input_info(model, i, &info) : tsr_model_output_info(model, i, &info));
+      out.push_back(info.name);
+    }
+    return out;
+  };
+  const std::vector<std::string> input_names = names(true), output_names = names(false);
+
+  std::vector<std::string> input_files = assignFiles(o.inputs, input_names, "input");
+  std::vector<tessera::io::Tensor> inputs(input_names.size());
+  std::vector<tsr_tensor> in(input_names.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (input_files[i].empty()) fail("missing input '" + input_names[i] + "' (pass --input " + input_names[i] + "=FILE)");
+    std::string error;
+    if (!tessera::io::readTensorFile(input_files[i], inputs[i], error)) fail(error);
+    in[i] = {inputs[i].dtype, static_cast<uint32_t>(inputs[i].dims.size()), inputs[i].dims.data(),
+             inputs[i].bytes.data(), inputs[i].bytes.size()};
+  }
+  std::vector<std::string> expected_files = assignFiles(o.expected, output_names, "output");
+
+  tsr_session_options so;
+  tsr_session_options_initialize(&so);
+  so.thread_count = static_cast<uint32_t>(o.threads);
+  tsr_session* session = nullptr;
+  check(tsr_session_create(model, &so, &session));
+  std::unique_ptr<tsr_session, void (*)(tsr_session*)> session_guard(session, tsr_session_release);
+
+  std::vector<tsr_tensor> out(output_names.size());
+  auto once = [&] {
+    std::fill(out.begin(), out.end(), tsr_tensor{});
+    check(tsr_session_run(session, in.data(), in.size(), out.data(), out.size()));
+  };
+  once();  // also the warm-up for --bench
+  if (o.bench) {
+    std::vector<double> ms;
+    for (long r = 0; r < o.bench; ++r) {
+      auto t0 = std::chrono::steady_clock::now();
+      once();
+      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    size_t n = ms.size();
+    double median = n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
+    std::printf("{\"median_ms\": %.6f, \"min_ms\": %.6f, \"max_ms\": %.6f, \"runs\": %ld, \"threads\": %u}\n", median,
+                ms.front(), ms.back(), o.bench, tsr_session_thread_count(session));
+  }
+
+  std::vector<tessera::io::Tensor> results(out.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    auto& t = results[i];
+    t.name = output_names[i];
+    t.dtype = out[i].dtype;
+    t.dims.assign(out[i].dims, out[i].dims + out[i].rank);
+    const uint8_t* p = static_cast<const uint8_t*>(out[i].data);
+    t.bytes.assign(p, p + out[i].byte_size);
+  }
+
+  if (!o.output_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.output_dir, ec);
+    if (ec) fail("cannot create output directory '" + o.output_dir + "': " + ec.message());
+    std::set<std::string> used;
+    for (size_t i = 0; i < results.size(); ++i) {
+      std::string file = sanitize(results[i].name, i);
+      if (!used.insert(file).second) file += "_" + std::to_string(i);  // two names that sanitize alike
+      used.insert(file);
+      tessera::io::Tensor t = results[i];
+      if (t.dtype == TSR_DTYPE_BFLOAT16) {
+        t.dtype = TSR_DTYPE_UINT16;  // .npy has no bfloat16: keep the bits
+        std::fprintf(stderr, "tessera-run: note: output '%s' is bfloat16, written as uint16 bit patterns\n",
+                     t.name.c_str());
+      }
+      std::string error;
+      if (!tessera::io::writeNpy(o.output_dir + "/" + file + ".npy", t, error)) fail(error);
+    }
+  }
+
+  int status = 0;
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (expected_files[i].empty()) continue;
+    tessera::io::Tensor want;
+    std::string error, text;
+    if (!tessera::io::readTensorFile(expected_files[i], want, error)) fail(error);
+    bool same = tessera::io::compareTensors(results[i], want, o.rtol, o.atol, text);
+    std::fprintf(report, "output '%s': %s\n", output_names[i].c_str(), text.c_str());
+    if (!same) status = 1;
+  }
+  return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const Failure& f) {
+    std::fprintf(stderr, "tessera-run: error: %s\n", f.what());
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "tessera-run: error: out of memory\n");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tessera-run: error: %s\n", e.what());
+  }
+  return 2;
+}
