@@ -368,8 +368,17 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
   }
   for (const auto &name : outputNames)
     outNames.push_back(b.getStringAttr(name));
+  // Names and ONNX element types of the I/O: signless lowering loses signedness, the artifact keeps it.
+  SmallVector<int32_t> inDtypes, outDtypes;
+  for (const auto &vi : graph.input())
+    if (!initializerNames.contains(vi.name()))
+      inDtypes.push_back(vi.type().tensor_type().elem_type());
+  for (const auto &vi : graph.output())
+    outDtypes.push_back(vi.type().tensor_type().elem_type());
   mainFunc->setAttr("tessera.input_names", b.getArrayAttr(inNames));
   mainFunc->setAttr("tessera.output_names", b.getArrayAttr(outNames));
+  mainFunc->setAttr("tessera.input_dtypes", b.getDenseI32ArrayAttr(inDtypes));
+  mainFunc->setAttr("tessera.output_dtypes", b.getDenseI32ArrayAttr(outDtypes));
 
   for (auto &t : *model.mutable_graph()->mutable_initializer())
     if (failed(importInitializer(t)))

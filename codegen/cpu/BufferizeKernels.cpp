@@ -1,0 +1,108 @@
+//===- BufferizeKernels.cpp - tensor kernels -> memref kernels ------------===//
+//
+// Kernels take every buffer as an argument (inputs, then outputs) plus the workgroup id; nothing is
+// returned. Writing results with materialize_in_destination lets one-shot bufferization compute
+// straight into the output binding.
+//
+#include "codegen/cpu/Passes.h"
+
+#include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
+#include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
+#include "mlir/Dialect/Bufferization/Transforms/Transforms.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+
+namespace tessera::cpu {
+#define GEN_PASS_DEF_BUFFERIZEKERNELS
+#include "codegen/cpu/Passes.h.inc"
+
+namespace {
+
+MemRefType memrefFor(Type t) {
+  auto tensor = cast<RankedTensorType>(t);
+  return MemRefType::get(tensor.getShape(), tensor.getElementType());
+}
+
+/// Rewrites the signature to destination-passing style on memrefs.
+LogicalResult convertSignature(func::FuncOp func) {
+  OpBuilder b(func.getContext());
+  Block &entry = func.getBody().front();
+  auto ret = cast<func::ReturnOp>(entry.getTerminator());
+  FunctionType type = func.getFunctionType();
+  for (Type t : llvm::concat<const Type>(type.getInputs(), type.getResults()))
+    if (!isa<RankedTensorType>(t) || !cast<RankedTensorType>(t).hasStaticShape())
+      return func.emitOpError("kernel buffers must be statically shaped tensors");
+  b.setInsertionPointToStart(&entry);
+  for (BlockArgument arg : entry.getArguments()) {
+    Type tensorType = arg.getType();
+    arg.setType(memrefFor(tensorType));
+    auto toTensor = bufferization::ToTensorOp::create(b, func.getLoc(), tensorType, arg,
+                                                      /*restrict=*/true, /*writable=*/false);
+    arg.replaceAllUsesExcept(toTensor, toTensor);
+  }
+  b.setInsertionPoint(ret);
+  for (Value result : ret.getOperands()) {
+    BlockArgument out = entry.addArgument(memrefFor(result.getType()), func.getLoc());
+    auto store = bufferization::MaterializeInDestinationOp::create(b, func.getLoc(), result, out);
+    store.setRestrict(true);
+    store.setWritable(true);
+  }
+  entry.addArgument(b.getIndexType(), func.getLoc()); // workgroup id
+  ret->setOperands({});
+  SmallVector<Type> argTypes(entry.getArgumentTypes());
+  func.setFunctionType(b.getFunctionType(argTypes, {}));
+  return success();
+}
+
+/// Replaces the workgroup loop by its body at iteration `workgroup_id`.
+LogicalResult inlineWorkgroupLoop(func::FuncOp func) {
+  SmallVector<scf::ForallOp> loops;
+  for (auto forall : func.getBody().front().getOps<scf::ForallOp>())
+    loops.push_back(forall);
+  if (loops.empty())
+    return success();
+  if (loops.size() > 1 || loops[0].getRank() != 1 || loops[0].getNumResults() != 0)
+    return func.emitOpError("expected one bufferized 1-D workgroup loop");
+  scf::ForallOp forall = loops[0];
+  IRRewriter rewriter(func.getContext());
+  rewriter.setInsertionPoint(forall);
+  Value id = func.getBody().front().getArguments().back();
+  Location loc = forall.getLoc();
+  Value lb = getValueOrCreateConstantIndexOp(rewriter, loc, forall.getMixedLowerBound()[0]);
+  Value step = getValueOrCreateConstantIndexOp(rewriter, loc, forall.getMixedStep()[0]);
+  Value iv = arith::AddIOp::create(rewriter, loc, lb, arith::MulIOp::create(rewriter, loc, id, step));
+  Block *body = forall.getBody();
+  rewriter.eraseOp(body->getTerminator());
+  rewriter.inlineBlockBefore(body, forall, ValueRange{iv});
+  rewriter.eraseOp(forall);
+  return success();
+}
+
+struct BufferizeKernelsPass : impl::BufferizeKernelsBase<BufferizeKernelsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    for (auto func : module.getOps<func::FuncOp>())
+      if (!func.isDeclaration() && failed(convertSignature(func)))
+        return signalPassFailure();
+    IRRewriter rewriter(&getContext());
+    if (failed(bufferization::eliminateEmptyTensors(rewriter, module)))
+      return signalPassFailure();
+    bufferization::OneShotBufferizationOptions options;
+    options.bufferizeFunctionBoundaries = false;
+    options.setFunctionBoundaryTypeConversion(bufferization::LayoutMapOption::IdentityLayoutMap);
+    options.unknownTypeConverterFn = [](TensorType t, Attribute space,
+                                        const bufferization::BufferizationOptions &) {
+      return bufferization::getMemRefTypeWithStaticIdentityLayout(t, space);
+    };
+    bufferization::BufferizationState state;
+    if (failed(bufferization::runOneShotBufferize(module, options, state)))
+      return signalPassFailure();
+    for (auto func : module.getOps<func::FuncOp>())
+      if (!func.isDeclaration() && failed(inlineWorkgroupLoop(func)))
+        return signalPassFailure();
+  }
+};
+} // namespace
+} // namespace tessera::cpu

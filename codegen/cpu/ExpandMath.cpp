@@ -1,0 +1,31 @@
+//===- ExpandMath.cpp - polynomial approximations of math ops -------------===//
+#include "codegen/cpu/Passes.h"
+
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+using namespace mlir;
+
+namespace tessera::cpu {
+#define GEN_PASS_DEF_EXPANDMATH
+#include "codegen/cpu/Passes.h.inc"
+
+namespace {
+struct ExpandMathPass : impl::ExpandMathBase<ExpandMathPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    // The upstream set that is accurate to float tolerance: exp, expm1, log, log1p, log2, tanh, erf,
+    // atan, atan2, sin, cos, cbrt, asin, acos. f16/bf16 are computed in f32.
+    auto approximated = [](StringRef name) {
+      return llvm::is_contained({"exp", "expm1", "log", "log1p", "log2", "tanh", "erf", "atan",
+                                 "atan2", "sin", "cos", "asin", "acos"},
+                                name);
+    };
+    populateMathF32ExpansionPatterns(patterns, approximated);
+    populateMathPolynomialApproximationPatterns(patterns, approximated);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace
+} // namespace tessera::cpu

@@ -1,0 +1,171 @@
+//===- ObjectEmitter.cpp - LLVM dialect kernels -> shared object ----------===//
+//
+// All kernels of a model go into one LLVM module, optimized with the O3 pipeline (llc alone skips
+// it), compiled to an object and linked in-process by lld into a small shared object that the
+// runtime maps from memory. Users need no system linker.
+//
+#include "codegen/cpu/ObjectEmitter.h"
+
+#include "runtime/include/tessera/artifact_format.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "lld/Common/Driver.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Linker/Linker.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <mutex>
+
+LLD_HAS_DRIVER(elf)
+
+using namespace mlir;
+
+namespace tessera::cpu {
+
+static void initializeTargets() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+}
+
+FailureOr<CpuTarget> resolveCpuTarget(Location loc, StringRef triple, StringRef cpu) {
+  initializeTargets();
+  CpuTarget target;
+  target.triple = triple.empty() ? llvm::sys::getDefaultTargetTriple() : triple.str();
+  bool host = cpu.empty() || cpu == "host";
+  target.cpu = host ? llvm::sys::getHostCPUName().str() : cpu.str();
+  if (host) {
+    SmallVector<std::string> features;
+    for (auto &f : llvm::sys::getHostCPUFeatures())
+      features.push_back((f.second ? "+" : "-") + f.first().str());
+    llvm::sort(features); // StringMap order is not deterministic
+    target.features = llvm::join(features, ",");
+  }
+  std::string error;
+  llvm::Triple tt(target.triple);
+  const llvm::Target *llvmTarget = llvm::TargetRegistry::lookupTarget(tt, error);
+  if (!llvmTarget)
+    return emitError(loc) << "unknown target triple '" << target.triple << "': " << error;
+  std::unique_ptr<llvm::MCSubtargetInfo> sti(
+      llvmTarget->createMCSubtargetInfo(tt, target.cpu, target.features));
+  if (!sti || !sti->isCPUStringValid(target.cpu))
+    return emitError(loc) << "unknown CPU '" << target.cpu << "' for " << target.triple;
+  static const std::pair<const char *, uint64_t> kFeatures[] = {
+      {"sse4.2", TSR_CPU_SSE42},         {"avx", TSR_CPU_AVX},
+      {"avx2", TSR_CPU_AVX2},            {"fma", TSR_CPU_FMA},
+      {"f16c", TSR_CPU_F16C},            {"bmi2", TSR_CPU_BMI2},
+      {"avx512f", TSR_CPU_AVX512F},      {"avx512bw", TSR_CPU_AVX512BW},
+      {"avx512dq", TSR_CPU_AVX512DQ},    {"avx512vl", TSR_CPU_AVX512VL},
+      {"avx512vnni", TSR_CPU_AVX512VNNI}, {"avx512bf16", TSR_CPU_AVX512BF16}};
+  if (tt.getArch() == llvm::Triple::x86_64)
+    for (auto [name, bit] : kFeatures)
+      if (sti->checkFeatures(std::string("+") + name))
+        target.requiredFeatures |= bit;
+  return target;
+}
+
+FailureOr<std::string> emitSharedObject(Location loc, ArrayRef<ModuleOp> kernelModules,
+                                        const CpuTarget &target, std::string *llvmIR) {
+  initializeTargets();
+  for (ModuleOp m : kernelModules) {
+    registerBuiltinDialectTranslation(*m->getContext());
+    registerLLVMDialectTranslation(*m->getContext());
+  }
+  llvm::LLVMContext llvmContext;
+  auto linked = std::make_unique<llvm::Module>("tessera_kernels", llvmContext);
+  llvm::Linker linker(*linked);
+  for (ModuleOp m : kernelModules) {
+    auto llvmModule = translateModuleToLLVMIR(m, llvmContext, "tessera_kernels");
+    if (!llvmModule)
+      return emitError(loc) << "failed to translate kernels to LLVM IR";
+    if (linker.linkInModule(std::move(llvmModule)))
+      return emitError(loc) << "failed to link kernel modules";
+  }
+
+  std::string error;
+  llvm::Triple tt(target.triple);
+  const llvm::Target *llvmTarget = llvm::TargetRegistry::lookupTarget(tt, error);
+  if (!llvmTarget)
+    return emitError(loc) << error;
+  llvm::TargetOptions options;
+  std::unique_ptr<llvm::TargetMachine> machine(llvmTarget->createTargetMachine(
+      tt, target.cpu, target.features, options, llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+  linked->setTargetTriple(tt);
+  linked->setDataLayout(machine->createDataLayout());
+  for (llvm::Function &fn : *linked)
+    if (!fn.isDeclaration()) {
+      fn.addFnAttr("target-cpu", target.cpu);
+      if (!target.features.empty())
+        fn.addFnAttr("target-features", target.features);
+    }
+
+  // The O3 middle-end pipeline.
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb(machine.get());
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(*linked, mam);
+  if (llvmIR) {
+    llvm::raw_string_ostream os(*llvmIR);
+    linked->print(os, nullptr);
+  }
+
+  SmallString<0> object;
+  {
+    llvm::raw_svector_ostream os(object);
+    llvm::legacy::PassManager codegen;
+    if (machine->addPassesToEmitFile(codegen, os, nullptr, llvm::CodeGenFileType::ObjectFile))
+      return emitError(loc) << "the target cannot emit object files";
+    codegen.run(*linked);
+  }
+
+  // lld reads and writes files: use private temporaries.
+  SmallString<128> objPath, soPath;
+  int objFd;
+  if (llvm::sys::fs::createTemporaryFile("tessera-kernels", "o", objFd, objPath) ||
+      llvm::sys::fs::createTemporaryFile("tessera-kernels", "so", soPath))
+    return emitError(loc) << "cannot create temporary files for linking";
+  {
+    llvm::raw_fd_ostream os(objFd, /*shouldClose=*/true);
+    os << object;
+  }
+  std::string linkOutput;
+  llvm::raw_string_ostream linkErr(linkOutput);
+  std::string outArg = soPath.str().str(), inArg = objPath.str().str();
+  const char *args[] = {"ld.lld", "-shared", "--build-id=none", "-O2", "--hash-style=gnu",
+                        "-z", "noexecstack", "-o", outArg.c_str(), inArg.c_str()};
+  lld::Result result = lld::lldMain(args, llvm::nulls(), linkErr, {{lld::Gnu, &lld::elf::link}});
+  llvm::sys::fs::remove(objPath);
+  if (result.retCode != 0) {
+    llvm::sys::fs::remove(soPath);
+    return emitError(loc) << "linking kernels failed: " << linkOutput;
+  }
+  auto so = llvm::MemoryBuffer::getFile(soPath, /*IsText=*/false);
+  llvm::sys::fs::remove(soPath);
+  if (!so)
+    return emitError(loc) << "cannot read the linked kernels";
+  return (*so)->getBuffer().str();
+}
+
+} // namespace tessera::cpu

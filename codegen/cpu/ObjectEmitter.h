@@ -1,0 +1,32 @@
+//===- ObjectEmitter.h - LLVM dialect kernels -> shared object --*- C++ -*-===//
+#ifndef TESSERA_CODEGEN_CPU_OBJECTEMITTER_H
+#define TESSERA_CODEGEN_CPU_OBJECTEMITTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <string>
+
+namespace tessera::cpu {
+
+/// The resolved CPU target: recorded in the artifact, checked by the loader.
+struct CpuTarget {
+  std::string triple;
+  std::string cpu;
+  std::string features;          // LLVM feature string
+  uint64_t requiredFeatures = 0; // TSR_CPU_* bits
+};
+
+/// Resolves `triple` / `cpu` ("" = host); `cpu == "host"` also means the host.
+mlir::FailureOr<CpuTarget> resolveCpuTarget(mlir::Location loc, llvm::StringRef triple,
+                                            llvm::StringRef cpu);
+
+/// Translates the LLVM-dialect kernel modules into one optimized (O3) object and links it in-process
+/// with lld into a shared object; returns its bytes. `llvmIR`, if given, receives the optimized IR.
+mlir::FailureOr<std::string> emitSharedObject(mlir::Location loc,
+                                              llvm::ArrayRef<mlir::ModuleOp> kernelModules,
+                                              const CpuTarget &target,
+                                              std::string *llvmIR = nullptr);
+
+} // namespace tessera::cpu
+
+#endif

@@ -1,0 +1,37 @@
+//===- Passes.h - Tessera CPU codegen passes --------------------*- C++ -*-===//
+#ifndef TESSERA_CODEGEN_CPU_PASSES_H
+#define TESSERA_CODEGEN_CPU_PASSES_H
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace tessera::cpu {
+
+#define GEN_PASS_DECL
+#include "codegen/cpu/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "codegen/cpu/Passes.h.inc"
+
+/// Attribute names shared by the kernel passes and the schedule builder.
+inline constexpr llvm::StringLiteral kWorkgroupCountAttr = "tessera.workgroup_count";
+
+/// Tensor kernel module -> LLVM dialect module exporting ABI-conforming kernels.
+void buildCpuKernelPipeline(mlir::OpPassManager &pm);
+
+/// Registers the passes and the named pipeline `tessera-cpu-kernel-pipeline`.
+void registerCpuCodegenPasses();
+
+} // namespace tessera::cpu
+
+#endif

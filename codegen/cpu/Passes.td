@@ -1,0 +1,52 @@
+#ifndef TESSERA_CODEGEN_CPU_PASSES
+#define TESSERA_CODEGEN_CPU_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def BufferizeKernels : Pass<"tessera-cpu-bufferize-kernels", "mlir::ModuleOp"> {
+  let summary = "Turn tensor kernels into memref kernels with out-parameters and a workgroup id";
+  let description = [{
+    Each `func.func` of a kernel module becomes `(inputs..., outputs..., workgroup_id: index)` on
+    memrefs: inputs through `bufferization.to_tensor`, results written with
+    `bufferization.materialize_in_destination`, then one-shot bufferization. The distributed
+    `scf.forall` (if any) is replaced by its body at iteration `workgroup_id`.
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect", "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
+}
+
+def DistributeToWorkgroups : Pass<"tessera-cpu-distribute-to-workgroups", "mlir::ModuleOp"> {
+  let summary = "Tile each kernel's final op along one parallel loop into workgroups, fusing producers";
+  let description = [{
+    The op producing the kernel's result is tiled with `scf.forall` along its first parallel loop of
+    static size > 1, into at most `max-workgroups` tiles; its producers are fused into the loop.
+    The workgroup count is recorded as `tessera.workgroup_count` on the function (1 if not tiled).
+  }];
+  let options = [
+    Option<"maxWorkgroups", "max-workgroups", "int64_t", "32", "Upper bound on workgroups per dispatch">
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",
+                           "mlir::affine::AffineDialect"];
+}
+
+def EmitKernelABI : Pass<"tessera-cpu-emit-kernel-abi", "mlir::ModuleOp"> {
+  let summary = "Wrap lowered kernels in Tessera's fixed CPU kernel ABI";
+  let description = [{
+    For each LLVM function carrying `tessera.workgroup_count`, renames it to `<name>_impl` (internal,
+    always-inline) and emits `i32 <name>(ptr env, ptr dispatch_state, ptr workgroup_state)` that loads
+    the binding pointers and the workgroup id from the ABI structs of runtime/include/tessera/kernel_abi.h.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+def ExpandMath : Pass<"tessera-expand-math", "mlir::ModuleOp"> {
+  let summary = "Expand transcendental math ops into polynomial approximations";
+  let description = [{
+    tanh, erf, exp, log and friends become the same arith polynomials on every target, so CPU and
+    Vulkan compute identical formulas; what has no approximation is left for libm.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::vector::VectorDialect",
+                           "mlir::math::MathDialect"];
+}
+
+#endif

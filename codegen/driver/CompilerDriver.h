@@ -1,0 +1,35 @@
+//===- CompilerDriver.h - ONNX model -> artifact, stage by stage -*- C++ -*-===//
+#ifndef TESSERA_CODEGEN_DRIVER_COMPILERDRIVER_H
+#define TESSERA_CODEGEN_DRIVER_COMPILERDRIVER_H
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <functional>
+#include <string>
+
+namespace tessera {
+
+enum class EmitStage { Graph, Linalg, Dispatch, LLVMIR, Artifact };
+
+struct CompileOptions {
+  std::string inputPath;
+  std::string target = "cpu";
+  EmitStage emit = EmitStage::Artifact;
+  std::string targetTriple; // "" = host
+  std::string cpu;          // "" or "host" = host CPU and its features
+  /// Applied to every pass manager the driver creates (timing, IR printing, crash reproducers).
+  std::function<mlir::LogicalResult(mlir::PassManager &)> configurePassManager;
+};
+
+/// Registers every dialect and interface the compiler needs.
+void registerCompilerDialects(mlir::DialectRegistry &registry);
+
+/// Runs the compiler up to `options.emit`; `output` receives the text of that stage or the artifact
+/// bytes. Errors are emitted as diagnostics on `context`.
+mlir::LogicalResult compile(mlir::MLIRContext &context, const CompileOptions &options,
+                            std::string &output);
+
+} // namespace tessera
+
+#endif

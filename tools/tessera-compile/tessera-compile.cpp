@@ -1,0 +1,103 @@
+//===- tessera-compile.cpp - compile an ONNX model ahead of time ----------===//
+#include "codegen/driver/CompilerDriver.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace llvm;
+
+static cl::OptionCategory category("tessera-compile options");
+static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"), cl::Required,
+                                      cl::cat(category));
+static cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout; text stages only)"),
+                                       cl::value_desc("path"), cl::init("-"), cl::cat(category));
+static cl::opt<std::string> target("target", cl::desc("Target: cpu"), cl::init("cpu"), cl::cat(category));
+static cl::opt<tessera::EmitStage> emit(
+    "emit", cl::desc("Stop after this stage"), cl::init(tessera::EmitStage::Artifact),
+    cl::values(clEnumValN(tessera::EmitStage::Graph, "graph", "imported tgraph dialect"),
+               clEnumValN(tessera::EmitStage::Linalg, "linalg", "linalg on tensors"),
+               clEnumValN(tessera::EmitStage::Dispatch, "dispatch", "executables and host dispatches"),
+               clEnumValN(tessera::EmitStage::LLVMIR, "llvm-ir", "optimized LLVM IR of the kernels"),
+               clEnumValN(tessera::EmitStage::Artifact, "artifact", "the loadable artifact (default)")),
+    cl::cat(category));
+static cl::opt<std::string> targetTriple("target-triple", cl::desc("LLVM target triple (default: host)"),
+                                         cl::cat(category));
+static cl::opt<std::string> cpuName("cpu", cl::desc("CPU to compile for (default: host, with its features)"),
+                                    cl::cat(category));
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerMLIRContextCLOptions();
+  mlir::registerPassManagerCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
+  cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
+  cl::ParseCommandLineOptions(argc, argv,
+                              "tessera-compile: compile an ONNX model into a Tessera artifact\n\n"
+                              "  tessera-compile model.onnx --target=cpu -o model.tsr\n"
+                              "  tessera-compile model.onnx --emit=dispatch -o -\n");
+  if (emit == tessera::EmitStage::Artifact && outputPath == "-") {
+    errs() << "tessera-compile: error: an artifact needs an output file (-o model.tsr)\n";
+    return 2;
+  }
+  mlir::DialectRegistry registry;
+  tessera::registerCompilerDialects(registry);
+  mlir::MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  mlir::DefaultTimingManager timing;
+  mlir::applyDefaultTimingManagerCLOptions(timing);
+  tessera::CompileOptions options;
+  options.inputPath = inputPath;
+  options.target = target;
+  options.emit = emit;
+  options.targetTriple = targetTriple;
+  options.cpu = cpuName;
+  // With --mlir-timing every pass manager reports into one tree, printed at exit.
+  mlir::TimingScope rootScope = timing.getRootScope();
+  options.configurePassManager = [&](mlir::PassManager &pm) -> mlir::LogicalResult {
+    if (mlir::failed(mlir::applyPassManagerCLOptions(pm)))
+      return mlir::failure();
+    if (timing.isEnabled())
+      pm.enableTiming(rootScope);
+    return mlir::success();
+  };
+
+  mlir::ScopedDiagnosticHandler handler(&context, [](mlir::Diagnostic &diag) {
+    if (diag.getSeverity() != mlir::DiagnosticSeverity::Error)
+      return mlir::success();
+    // Locations are "node name"(model file); messages already name the node, op type and opset.
+    mlir::Location loc = diag.getLocation();
+    if (auto name = dyn_cast<mlir::NameLoc>(loc))
+      loc = name.getChildLoc();
+    if (auto file = dyn_cast<mlir::FileLineColLoc>(loc))
+      errs() << file.getFilename().getValue() << ": ";
+    errs() << "error: " << diag.str() << "\n";
+    for (auto &note : diag.getNotes())
+      errs() << "  note: " << note.str() << "\n";
+    return mlir::success();
+  });
+
+  // In-process lld resets every cl::opt when it links, so read the flags before compiling.
+  std::string outputFile = outputPath;
+  std::string output;
+  if (mlir::failed(tessera::compile(context, options, output)))
+    return 1;
+  std::string error;
+  auto file = mlir::openOutputFile(outputFile, &error);
+  if (!file) {
+    errs() << "tessera-compile: error: " << error << "\n";
+    return 2;
+  }
+  file->os() << output;
+  file->keep();
+  return 0;
+}
