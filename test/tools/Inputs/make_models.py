@@ -1,0 +1,126 @@
+#!/usr/bin/python3
+"""Writes the small ONNX models (good and deliberately broken) the tools tests feed to tessera-compile
+and tessera-run. Usage: make_models.py OUT_DIR. Everything is deterministic, so the tests can check
+exact messages."""
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+
+def save(model, path):
+    with open(path, "wb") as f:
+        f.write(model.SerializeToString())
+
+
+def tensor(name, shape, elem=TensorProto.FLOAT):
+    return helper.make_tensor_value_info(name, elem, shape)
+
+
+def model(nodes, inputs, outputs, initializers=(), opset=13):
+    graph = helper.make_graph(nodes, "g", inputs, outputs, initializer=list(initializers))
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
+                             producer_name="tessera-tests")
+
+
+def external_initializer(name, location, offset=None, length=None):
+    """A 2x2 float initializer whose bytes live in `location` (never read unless the path is accepted)."""
+    t = numpy_helper.from_array(np.ones((2, 2), np.float32), name)
+    t.ClearField("raw_data")
+    t.data_location = TensorProto.EXTERNAL
+    entries = [("location", location)]
+    if offset is not None:
+        entries.append(("offset", str(offset)))
+    if length is not None:
+        entries.append(("length", str(length)))
+    for k, v in entries:
+        e = t.external_data.add()
+        e.key, e.value = k, v
+    return t
+
+
+def external_model(location, **kw):
+    # The initializer feeds an Add so it is used; 2x2 is small but the importer reads it before any folding.
+    return model([helper.make_node("Add", ["x", "w"], ["y"], name="add")],
+                 [tensor("x", [2, 2])], [tensor("y", [2, 2])],
+                 [external_initializer("w", location, **kw)])
+
+
+def main(out):
+    os.makedirs(out, exist_ok=True)
+    rng = np.random.default_rng(1234)
+
+    # A valid two-input model: y = relu(a + b) with a: f32[2,3], b: f32[2,3].
+    good = model([helper.make_node("Add", ["a", "b"], ["s"], name="add"),
+                  helper.make_node("Relu", ["s"], ["y"], name="relu")],
+                 [tensor("a", [2, 3]), tensor("b", [2, 3])], [tensor("y", [2, 3])])
+    save(good, os.path.join(out, "add_relu.onnx"))
+    a = np.array([[1, -2, 3], [-4, 5, -6]], np.float32)
+    b = np.array([[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]], np.float32)
+    np.save(os.path.join(out, "a.npy"), a)
+    np.save(os.path.join(out, "b.npy"), b)
+    np.save(os.path.join(out, "y.npy"), np.maximum(a + b, 0))
+    np.save(os.path.join(out, "a_2x4.npy"), np.zeros((2, 4), np.float32))
+    np.save(os.path.join(out, "a_rank3.npy"), np.zeros((1, 2, 3), np.float32))
+    np.save(os.path.join(out, "a_f64.npy"), a.astype(np.float64))
+    np.save(os.path.join(out, "a_i32.npy"), a.astype(np.int32))
+    with open(os.path.join(out, "garbage.npy"), "wb") as f:
+        f.write(rng.integers(0, 256, 64, dtype=np.uint8).tobytes())
+    # Right magic and header, but the data stops short of what the shape promises.
+    with open(os.path.join(out, "a.npy"), "rb") as f:
+        npy = f.read()
+    with open(os.path.join(out, "short.npy"), "wb") as f:
+        f.write(npy[:-8])
+
+    # For --print: a [2,12] output (gets a top5 line), the same values as [2,3,4] (rank 3: no top5 line)
+    # and int64 [2]. Row 0 of x has a tie (7 at indices 3 and 9) to pin down the tie order.
+    shape = helper.make_tensor("shape", TensorProto.INT64, [3], [2, 3, 4])
+    save(model([helper.make_node("Relu", ["x"], ["r"], name="relu"),
+                helper.make_node("Reshape", ["x", "shape"], ["r3"], name="reshape"),
+                helper.make_node("ArgMax", ["x"], ["am"], name="argmax", axis=1, keepdims=0)],
+               [tensor("x", [2, 12])],
+               [tensor("r", [2, 12]), tensor("r3", [2, 3, 4]), tensor("am", [2], TensorProto.INT64)], [shape]),
+         os.path.join(out, "print.onnx"))
+    x = np.array([[0.5, -1, 2.25, 7, 3, -8, 1e-7, 6, 1e6, 7, 5, 4],
+                  [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]], np.float32)
+    np.save(os.path.join(out, "x.npy"), x)
+
+    # Not a model at all, and a real model cut off after 100 bytes.
+    with open(os.path.join(out, "garbage.onnx"), "wb") as f:
+        f.write(rng.integers(0, 256, 4096, dtype=np.uint8).tobytes())
+    with open(os.path.join(out, "truncated.onnx"), "wb") as f:
+        f.write(good.SerializeToString()[:100])
+
+    # Det is a valid ONNX op (so the ONNX checker accepts it) that Tessera does not implement.
+    save(model([helper.make_node("Det", ["x"], ["y"], name="the_det")],
+               [tensor("x", [3, 3])], [tensor("y", [])], opset=13),
+         os.path.join(out, "unsupported_det.onnx"))
+    # An op unknown to ONNX itself in the default domain: rejected by the ONNX checker first.
+    save(model([helper.make_node("NoSuchOp", ["x"], ["y"], name="mystery")],
+               [tensor("x", [3, 3])], [tensor("y", [3, 3])], opset=13),
+         os.path.join(out, "unknown_op.onnx"))
+
+    # External data: escaping and absolute locations, and a range past the end of a real file.
+    save(external_model("../secret.bin"), os.path.join(out, "ext_escape.onnx"))
+    save(external_model("sub/../../secret.bin"), os.path.join(out, "ext_escape_nested.onnx"))
+    save(external_model("/etc/passwd"), os.path.join(out, "ext_absolute.onnx"))
+    with open(os.path.join(out, "weights.bin"), "wb") as f:
+        f.write(np.ones((2, 2), np.float32).tobytes())  # 16 bytes
+    save(external_model("weights.bin", offset=8, length=16), os.path.join(out, "ext_past_end.onnx"))
+    save(external_model("weights.bin", offset=64), os.path.join(out, "ext_offset_past_end.onnx"))
+    save(external_model("missing.bin"), os.path.join(out, "ext_missing.onnx"))
+    save(external_model("weights.bin"), os.path.join(out, "ext_ok.onnx"))
+
+    # A graph input of sequence type.
+    seq = helper.make_tensor_sequence_value_info("xs", TensorProto.FLOAT, [2])
+    save(model([helper.make_node("SequenceLength", ["xs"], ["n"], name="len")],
+               [seq], [tensor("n", [], TensorProto.INT64)], opset=13),
+         os.path.join(out, "sequence_input.onnx"))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: make_models.py OUT_DIR")
+    main(sys.argv[1])
