@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cinttypes>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <set>
@@ -33,6 +35,11 @@ Runs a compiled Tessera artifact on the CPU.
                           (other reports then go to stderr, so stdout holds only that line)
   --threads T             threads requested per run; the JSON reports the number actually used
   --info                  print the artifact's metadata and schedule (alone: print and exit)
+  --print                 after running, print each output as "NAME: DTYPE[SHAPE]", then a line
+                          "  values: ..." with its first (up to) 10 values in C order, and for an output
+                          of at most 2 dims and more than 10 elements a line "  top5: I=V ..." with the
+                          (up to) 5 largest values of row 0 along its last dim as index=value, largest
+                          first (ties: lower index first; NaN last)
   --help                  show this help
 
 exit status: 0 success, 1 outputs differ from --expected, 2 error
@@ -49,7 +56,7 @@ struct Options {
   std::vector<std::string> inputs, expected;
   double rtol = 1e-3, atol = 1e-4;
   long bench = 0, threads = 0;
-  bool info = false;
+  bool info = false, print = false;
 };
 
 double parseNumber(const std::string& flag, const std::string& text) {
@@ -98,6 +105,8 @@ Options parseArgs(int argc, char** argv) {
       o.threads = parseCount(arg, next(), 1);
     } else if (arg == "--info") {
       o.info = true;
+    } else if (arg == "--print") {
+      o.print = true;
     } else if (arg.rfind("-", 0) == 0 && arg != "-") {
       fail("unknown option '" + arg + "' (see --help)");
     } else if (o.artifact.empty()) {
@@ -144,6 +153,92 @@ std::string sanitize(const std::string& name, size_t index) {
   return s;
 }
 
+// Element `i` of `t` as a double, for ranking in --print (every dtype tensor_io reads).
+double elementAsDouble(const tessera::io::Tensor& t, size_t i) {
+  const uint8_t* p = t.bytes.data() + i * tessera::io::dtypeSize(t.dtype);
+  auto load = [p](auto v) {
+    std::memcpy(&v, p, sizeof(v));
+    return v;
+  };
+  switch (t.dtype) {
+  case TSR_DTYPE_FLOAT32: return load(float{});
+  case TSR_DTYPE_FLOAT64: return load(double{});
+  case TSR_DTYPE_FLOAT16: {
+    uint16_t h = load(uint16_t{});
+    int exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
+    double v = exponent == 0    ? std::ldexp(mantissa, -24)
+               : exponent == 31 ? (mantissa ? NAN : INFINITY)
+                                : std::ldexp(mantissa | 0x400, exponent - 25);
+    return (h & 0x8000) ? -v : v;
+  }
+  case TSR_DTYPE_BFLOAT16: {
+    uint32_t bits = static_cast<uint32_t>(load(uint16_t{})) << 16;
+    float f;
+    std::memcpy(&f, &bits, sizeof(f));
+    return f;
+  }
+  case TSR_DTYPE_UINT8: case TSR_DTYPE_BOOL: return load(uint8_t{});
+  case TSR_DTYPE_INT8: return load(int8_t{});
+  case TSR_DTYPE_UINT16: return load(uint16_t{});
+  case TSR_DTYPE_INT16: return load(int16_t{});
+  case TSR_DTYPE_INT32: return load(int32_t{});
+  case TSR_DTYPE_UINT32: return load(uint32_t{});
+  case TSR_DTYPE_INT64: return static_cast<double>(load(int64_t{}));
+  case TSR_DTYPE_UINT64: return static_cast<double>(load(uint64_t{}));
+  }
+  return NAN;
+}
+
+// One element as text: integers exactly (64-bit ones do not survive a double), floats with %.6g.
+std::string elementText(const tessera::io::Tensor& t, size_t i) {
+  char buf[64];
+  const uint8_t* p = t.bytes.data() + i * tessera::io::dtypeSize(t.dtype);
+  if (t.dtype == TSR_DTYPE_INT64) {
+    int64_t v;
+    std::memcpy(&v, p, sizeof(v));
+    std::snprintf(buf, sizeof(buf), "%" PRId64, v);
+  } else if (t.dtype == TSR_DTYPE_UINT64) {
+    uint64_t v;
+    std::memcpy(&v, p, sizeof(v));
+    std::snprintf(buf, sizeof(buf), "%" PRIu64, v);
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.6g", elementAsDouble(t, i));  // nan/inf/-inf print as such
+  }
+  return buf;
+}
+
+// The --print report for one output (format documented in kHelp).
+void printTensor(std::FILE* out, const tessera::io::Tensor& t) {
+  size_t count = t.elementCount();
+  if (tessera::io::dtypeSize(t.dtype) == 0 || t.bytes.size() != count * tessera::io::dtypeSize(t.dtype)) {
+    std::fprintf(out, "%s: %s%s (values not printable)\n", t.name.c_str(), tsr_dtype_name(t.dtype),
+                 tessera::io::shapeString(t.dims).c_str());
+    return;
+  }
+  std::fprintf(out, "%s: %s%s\n  values:", t.name.c_str(), tsr_dtype_name(t.dtype),
+               tessera::io::shapeString(t.dims).c_str());
+  size_t shown = std::min<size_t>(count, 10);
+  for (size_t i = 0; i < shown; ++i) std::fprintf(out, " %s", elementText(t, i).c_str());
+  if (shown < count) std::fprintf(out, " ... (%zu values)", count);
+  std::fputs("\n", out);
+  if (t.dims.size() > 2 || count <= 10) return;
+  size_t row = static_cast<size_t>(t.dims.back());
+  std::vector<size_t> order(row);
+  for (size_t i = 0; i < row; ++i) order[i] = i;
+  // Largest first, NaN last, ties by lower index: a total order, so the result never depends on the sort.
+  auto before = [&](size_t a, size_t b) {
+    double x = elementAsDouble(t, a), y = elementAsDouble(t, b);
+    if (std::isnan(x) != std::isnan(y)) return std::isnan(y);
+    if (!std::isnan(x) && x != y) return x > y;
+    return a < b;
+  };
+  size_t k = std::min<size_t>(row, 5);
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(), before);
+  std::fputs("  top5:", out);
+  for (size_t i = 0; i < k; ++i) std::fprintf(out, " %zu=%s", order[i], elementText(t, order[i]).c_str());
+  std::fputs("\n", out);
+}
+
 void check(tsr_status* st) {
   if (!st) return;
   std::string message = tsr_status_message(st);
@@ -162,7 +257,7 @@ int run(int argc, char** argv) {
     std::string text(tsr_model_info_string(model, nullptr, 0), '\0');
     tsr_model_info_string(model, text.data(), text.size() + 1);
     std::fputs(text.c_str(), report);
-    if (o.inputs.empty() && o.expected.empty() && o.output_dir.empty() && !o.bench) return 0;
+    if (o.inputs.empty() && o.expected.empty() && o.output_dir.empty() && !o.bench && !o.print) return 0;
   }
 
   auto names = [&](bool input) {
@@ -245,6 +340,9 @@ int run(int argc, char** argv) {
       if (!tessera::io::writeNpy(o.output_dir + "/" + file + ".npy", t, error)) fail(error);
     }
   }
+
+  if (o.print)
+    for (const tessera::io::Tensor& t : results) printTensor(report, t);
 
   int status = 0;
   for (size_t i = 0; i < results.size(); ++i) {
