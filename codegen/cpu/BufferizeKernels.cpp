@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/Transforms.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
@@ -95,6 +96,11 @@ struct BufferizeKernelsPass : impl::BufferizeKernelsBase<BufferizeKernelsPass> {
     options.unknownTypeConverterFn = [](TensorType t, Attribute space,
                                         const bufferization::BufferizationOptions &) {
       return bufferization::getMemRefTypeWithStaticIdentityLayout(t, space);
+    };
+    // Copies become linalg.copy (then loops), not calls to MLIR's C runner library.
+    options.memCpyFn = [](OpBuilder &b, Location loc, Value from, Value to) {
+      linalg::CopyOp::create(b, loc, from, to);
+      return success();
     };
     bufferization::BufferizationState state;
     if (failed(bufferization::runOneShotBufferize(module, options, state)))

@@ -17,8 +17,9 @@ struct ExpandMathPass : impl::ExpandMathBase<ExpandMathPass> {
     // The upstream set that is accurate to float tolerance: exp, expm1, log, log1p, log2, tanh, erf,
     // atan, atan2, sin, cos, cbrt, asin, acos. f16/bf16 are computed in f32.
     auto approximated = [](StringRef name) {
-      return llvm::is_contained({"exp", "expm1", "log", "log1p", "log2", "tanh", "erf", "atan",
-                                 "atan2", "sin", "cos", "asin", "acos"},
+      return llvm::is_contained({"math.exp", "math.expm1", "math.log", "math.log1p", "math.log2",
+                                 "math.tanh", "math.erf", "math.atan", "math.atan2", "math.sin",
+                                 "math.cos", "math.asin", "math.acos"},
                                 name);
     };
     populateMathF32ExpansionPatterns(patterns, approximated);

@@ -18,10 +18,15 @@ void buildCpuKernelPipeline(OpPassManager &pm) {
   pm.addPass(createDistributeToWorkgroups());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createBufferizeKernels());
+  // Bufferization leaves copies of a buffer onto itself (identical subviews): CSE makes them
+  // literally identical and canonicalization erases them. They would race between workgroups.
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createExpandMath());
+  pm.addPass(createConvertMathToFuncs()); // integer powers as generated functions
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createCanonicalizerPass());
@@ -29,13 +34,14 @@ void buildCpuKernelPipeline(OpPassManager &pm) {
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertBufferizationToMemRefPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // LLVM intrinsics where they exist (copysign, fabs, floor, ...), libm calls for the rest.
+  pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   ConvertFuncToLLVMPassOptions funcOptions;
   funcOptions.useBarePtrCallConv = true;
   pm.addPass(createConvertFuncToLLVMPass(funcOptions));
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
-  pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createEmitKernelABI());

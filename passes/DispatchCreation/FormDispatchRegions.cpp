@@ -129,7 +129,7 @@ struct FormDispatchRegionsPass : tessera::impl::FormDispatchRegionsBase<FormDisp
         auto region = cast<dispatch::RegionOp>(producer.getOwner());
         for (OpOperand &operand : op->getOpOperands()) {
           Operation *def = operand.get().getDefiningOp();
-          if (def && !dominatesRegion(operand.get(), region)) {
+          if (def && def != region && !dominatesRegion(operand.get(), region)) {
             b.setInsertionPoint(region);
             operand.set(b.clone(*def)->getResult(cast<OpResult>(operand.get()).getResultNumber()));
           }

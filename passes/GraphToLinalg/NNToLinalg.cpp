@@ -63,8 +63,8 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     int64_t rank = inType.getRank(), group = op.getGroup();
     Type elem = inType.getElementType();
     Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPads(), rewriter.getFloatAttr(elem, 0));
-    auto strides = rewriter.getDenseI64ArrayAttr(op.getStrides());
-    auto dilations = rewriter.getDenseI64ArrayAttr(op.getDilations());
+    auto strides = rewriter.getI64TensorAttr(op.getStrides()); // linalg wants tensor<Nxi64>
+    auto dilations = rewriter.getI64TensorAttr(op.getDilations());
     Value acc;
     int64_t channels = inType.getDimSize(1), filters = wType.getDimSize(0);
     if (group == 1) {
@@ -125,8 +125,8 @@ struct PoolLowering : OpConversionPattern<PoolOp> {
     (void)fElem;
     Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPads(), padValue);
     Value window = tensor::EmptyOp::create(rewriter, loc, op.getKernelShape(), elem);
-    auto strides = rewriter.getDenseI64ArrayAttr(op.getStrides());
-    auto dilations = rewriter.getDenseI64ArrayAttr(op.getDilations());
+    auto strides = rewriter.getI64TensorAttr(op.getStrides()); // linalg wants tensor<Nxi64>
+    auto dilations = rewriter.getI64TensorAttr(op.getDilations());
     auto pool = [&](Value in, TypedAttr init) -> Value {
       Value acc = buildFilled(rewriter, loc, outType, init);
       ValueRange ins{in, window};

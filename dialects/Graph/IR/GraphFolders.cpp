@@ -27,6 +27,11 @@ OpFoldResult IdentityOp::fold(FoldAdaptor) {
 }
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  // A static result type says everything the shape operand could: drop it (in-place fold).
+  if (getShape() && getType().hasStaticShape()) {
+    getShapeMutable().clear();
+    return getResult();
+  }
   if (getInput().getType() == getType())
     return getInput();
   if (auto dense = smallDense(adaptor.getInput()))

@@ -125,7 +125,7 @@ def Graph_CastOp : Graph_UnaryOp<"cast", "Cast"> {
   let description = "ONNX `Cast`: the result element type is the target type.";
 }
 
-def Graph_ClipOp : Graph_Op<"clip", [Pure, Elementwise, AttrSizedOperandSegments]> {
+def Graph_ClipOp : Graph_Op<"clip", [Pure, AttrSizedOperandSegments]> {
   let summary = "ONNX Clip";
   let description = "Clamps to the scalar bounds `min` and `max` when given.";
   let arguments = (ins AnyRankedTensor:$input, Optional<AnyRankedTensor>:$min,

@@ -1,0 +1,31 @@
+// RUN: tessera-opt %s -tessera-cpu-bufferize-kernels -cse -canonicalize | FileCheck %s
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+// Inputs, then outputs, then the workgroup id; the workgroup loop body runs at that id and writes
+// straight into the output binding (no copy of the whole output).
+// CHECK-LABEL: func.func @k(
+// CHECK-SAME: %[[IN:.*]]: memref<64x8xf32>, %[[OUT:.*]]: memref<64x8xf32>, %[[WG:.*]]: index)
+// CHECK-NOT: scf.forall
+// CHECK: %[[OFF:.*]] = arith.muli %[[WG]], %c2
+// CHECK: %[[SRC:.*]] = memref.subview %[[IN]][%[[OFF]], 0] [2, 8]
+// CHECK: %[[DST:.*]] = memref.subview %[[OUT]][%[[OFF]], 0] [2, 8]
+// CHECK: linalg.generic {{.*}} ins(%[[SRC]] {{.*}} outs(%[[DST]]
+// CHECK-NOT: linalg.copy
+// CHECK-NOT: memref.alloc
+// CHECK: return
+func.func @k(%arg0: tensor<64x8xf32>) -> tensor<64x8xf32> {
+  %0 = tensor.empty() : tensor<64x8xf32>
+  %2 = scf.forall (%i) = (0) to (64) step (2) shared_outs(%o = %0) -> (tensor<64x8xf32>) {
+    %s = tensor.extract_slice %arg0[%i, 0] [2, 8] [1, 1] : tensor<64x8xf32> to tensor<2x8xf32>
+    %d = tensor.extract_slice %o[%i, 0] [2, 8] [1, 1] : tensor<64x8xf32> to tensor<2x8xf32>
+    %4 = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%s : tensor<2x8xf32>) outs(%d : tensor<2x8xf32>) {
+    ^bb0(%in: f32, %out: f32):
+      %5 = arith.negf %in : f32
+      linalg.yield %5 : f32
+    } -> tensor<2x8xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %4 into %o[%i, 0] [2, 8] [1, 1] : tensor<2x8xf32> into tensor<64x8xf32>
+    }
+  }
+  return %2 : tensor<64x8xf32>
+}

@@ -1,0 +1,32 @@
+// RUN: tessera-opt %s | tessera-opt | FileCheck %s
+
+// CHECK-LABEL: func.func @elementwise
+func.func @elementwise(%a: tensor<2x3xf32>, %b: tensor<3xf32>) -> tensor<2x3xi1> {
+  // CHECK: tgraph.add %{{.*}}, %{{.*}} : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  %0 = tgraph.add %a, %b : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  // CHECK: tgraph.leaky_relu %{{.*}} {alpha = 2.000000e-01 : f32}
+  %1 = tgraph.leaky_relu %0 {alpha = 0.2 : f32} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  // CHECK: tgraph.clip %{{.*}} min %{{.*}}
+  %lo = tgraph.constant dense<0.0> : tensor<f32> : tensor<f32>
+  %2 = tgraph.clip %1 min %lo : (tensor<2x3xf32>, tensor<f32>) -> tensor<2x3xf32>
+  %3 = tgraph.less %2, %a : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xi1>
+  return %3 : tensor<2x3xi1>
+}
+
+// CHECK: tgraph.global @w : tensor<4xf32> = dense<
+tgraph.global @w : tensor<4xf32> = dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
+
+// CHECK-LABEL: func.func @nn
+func.func @nn(%x: tensor<1x3x8x8xf32>, %k: tensor<4x3x3x3xf32>) -> tensor<1x4xf32> {
+  // CHECK: tgraph.conv
+  %0 = tgraph.conv %x, %k {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x8x8xf32>
+  // CHECK: tgraph.pool
+  %1 = tgraph.pool %0 {kind = "avg", kernel_shape = array<i64: 8, 8>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, original_end_pads = array<i64: 0, 0>} : (tensor<1x4x8x8xf32>) -> tensor<1x4x1x1xf32>
+  // CHECK: tgraph.reshape
+  %2 = tgraph.reshape %1 : (tensor<1x4x1x1xf32>) -> tensor<1x4xf32>
+  // CHECK: tgraph.global_load @w
+  %w = tgraph.global_load @w : tensor<4xf32>
+  %3 = tgraph.mul %2, %w : (tensor<1x4xf32>, tensor<4xf32>) -> tensor<1x4xf32>
+  %4 = tgraph.softmax %3 {kind = "softmax", axis = 1} : tensor<1x4xf32>
+  return %4 : tensor<1x4xf32>
+}

@@ -1,0 +1,65 @@
+// RUN: tessera-opt %s -split-input-file -tessera-convert-graph-to-linalg | FileCheck %s
+
+// CHECK-LABEL: func.func @conv_bias_relu
+// CHECK: %[[PAD:.*]] = tensor.pad %arg0 low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: %[[FILL:.*]] = linalg.fill
+// CHECK: %[[CONV:.*]] = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%[[PAD]], %arg1 {{.*}}) outs(%[[FILL]]
+// CHECK: %[[BIAS:.*]] = linalg.generic {{.*}} ins(%[[CONV]], %arg2
+// CHECK: arith.addf
+// CHECK: %[[RELU:.*]] = linalg.generic {{.*}} ins(%[[BIAS]]
+// CHECK: arith.maximumf
+// CHECK: return %[[RELU]]
+func.func @conv_bias_relu(%x: tensor<1x2x4x4xf32>, %w: tensor<3x2x3x3xf32>, %b: tensor<3xf32>) -> tensor<1x3x2x2xf32> {
+  %0 = tgraph.conv %x, %w, %b {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1} : (tensor<1x2x4x4xf32>, tensor<3x2x3x3xf32>, tensor<3xf32>) -> tensor<1x3x2x2xf32>
+  %1 = tgraph.relu %0 : (tensor<1x3x2x2xf32>) -> tensor<1x3x2x2xf32>
+  return %1 : tensor<1x3x2x2xf32>
+}
+
+// -----
+
+// Broadcasting operands index with constant 0 on size-1 dims.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-DAG: #[[COL:.*]] = affine_map<(d0, d1) -> (d0, 0)>
+// CHECK-LABEL: func.func @broadcast_add
+// CHECK: linalg.generic {indexing_maps = [#[[ROW]], #[[COL]], #[[ID]]]
+func.func @broadcast_add(%a: tensor<3xf32>, %b: tensor<2x1xf32>) -> tensor<2x3xf32> {
+  %0 = tgraph.add %a, %b : (tensor<3xf32>, tensor<2x1xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// Unsigned integers become signless; the op's signedness picks the arith op.
+// CHECK-LABEL: func.func @unsigned_div
+// CHECK-SAME: (%{{.*}}: tensor<4xi8>, %{{.*}}: tensor<4xi8>) -> tensor<4xi8>
+// CHECK: arith.divui
+func.func @unsigned_div(%a: tensor<4xui8>, %b: tensor<4xui8>) -> tensor<4xui8> {
+  %0 = tgraph.div %a, %b : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  return %0 : tensor<4xui8>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @reduce_mean_keepdims
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: arith.addf
+// CHECK: arith.divf
+// CHECK: tensor.expand_shape {{.*}} into tensor<2x1xf32>
+func.func @reduce_mean_keepdims(%x: tensor<2x3xf32>) -> tensor<2x1xf32> {
+  %0 = tgraph.reduce %x {kind = "mean", axes = array<i64: 1>, keepdims = true} : (tensor<2x3xf32>) -> tensor<2x1xf32>
+  return %0 : tensor<2x1xf32>
+}
+
+// -----
+
+// Weights stay globals; reshapes become collapse/expand pairs.
+// CHECK-LABEL: func.func @weights
+// CHECK: %[[W:.*]] = tgraph.global_load @w : tensor<2x2xf32>
+// CHECK: tensor.collapse_shape %[[W]]
+func.func @weights() -> tensor<4xf32> {
+  %w = tgraph.global_load @w : tensor<2x2xf32>
+  %0 = tgraph.reshape %w : (tensor<2x2xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+tgraph.global @w : tensor<2x2xf32> = dense<1.0> : tensor<2x2xf32>

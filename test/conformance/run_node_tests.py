@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Runs ONNX backend node tests through tessera-compile and tessera-run.
+
+Each model is compiled from its model.onnx alone, then every test_data_set_* is run with its inputs and
+compared with its expected outputs (|got - expected| <= atol + rtol * |expected|; integers and bools
+exact). Every step runs in its own process with a time limit, so a crash or hang only marks that test.
+
+Writes JSON {"target": ..., "results": {test: {"status": ..., "reason": ...}}} and prints
+"N passed, M failed". With --expect-pass FILE, exits non-zero if a listed test does not pass.
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+DEFAULT_DATA = "/usr/share/libonnx-testdata/data/node"
+
+
+def run_step(cmd, timeout):
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "timeout", ""
+    out = (p.stderr + p.stdout).decode("utf-8", "replace")
+    if p.returncode < 0:
+        return "crash", "killed by signal %s" % signal.Signals(-p.returncode).name
+    return p.returncode, out
+
+
+def first_error(text):
+    for line in text.splitlines():
+        if "error" in line:
+            return line.strip()[:300]
+    return text.strip().splitlines()[0][:300] if text.strip() else "no message"
+
+
+def numbered(names, prefix):
+    files = [n for n in names if n.startswith(prefix) and n.endswith(".pb")]
+    return sorted(files, key=lambda n: int(re.findall(r"\d+", n)[-1]))
+
+
+def run_test(test_dir, bindir, target, timeout, workdir):
+    name = os.path.basename(test_dir)
+    artifact = os.path.join(workdir, name + ".tsr")
+    status, out = run_step([os.path.join(bindir, "tessera-compile"), os.path.join(test_dir, "model.onnx"),
+                            "--target=" + target, "-o", artifact], timeout)
+    if status in ("timeout", "crash"):
+        return {"status": status, "reason": "tessera-compile: " + (out or "timed out after %ds" % timeout)}
+    if status != 0:
+        if "error:" in out:
+            return {"status": "unsupported", "reason": first_error(out)}
+        return {"status": "crash", "reason": "tessera-compile exited %d without a diagnostic" % status}
+    sets = sorted(d for d in os.listdir(test_dir) if d.startswith("test_data_set_"))
+    if not sets:
+        return {"status": "fail", "reason": "no test data"}
+    for data in sets:
+        data_dir = os.path.join(test_dir, data)
+        files = os.listdir(data_dir)
+        cmd = [os.path.join(bindir, "tessera-run"), artifact, "--output-dir", os.path.join(workdir, name + "_out"),
+               "--rtol", "1e-3", "--atol", "1e-4"]
+        for f in numbered(files, "input_"):
+            cmd += ["--input", os.path.join(data_dir, f)]
+        for f in numbered(files, "output_"):
+            cmd += ["--expected", os.path.join(data_dir, f)]
+        status, out = run_step(cmd, timeout)
+        if status in ("timeout", "crash"):
+            return {"status": status, "reason": "tessera-run: " + (out or "timed out after %ds" % timeout)}
+        if status != 0:
+            return {"status": "fail", "reason": first_error(out) if status != 1 else
+                    next((l.strip() for l in out.splitlines() if "differ" in l or "mismatch" in l), first_error(out))[:300]}
+    try:
+        os.remove(artifact)
+    except OSError:
+        pass
+    return {"status": "pass", "reason": ""}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--bindir", required=True, help="directory with tessera-compile and tessera-run")
+    ap.add_argument("--data", default=DEFAULT_DATA, help="node test folder (default: %(default)s)")
+    ap.add_argument("--target", default="cpu")
+    ap.add_argument("--filter", default="", help="regex on test names")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--timeout", type=int, default=60, help="seconds per step")
+    ap.add_argument("--json", default="", help="write results here")
+    ap.add_argument("--expect-pass", default="", help="file listing tests that must pass")
+    args = ap.parse_args()
+
+    tests = sorted(d for d in os.listdir(args.data) if os.path.isfile(os.path.join(args.data, d, "model.onnx")))
+    if args.filter:
+        tests = [t for t in tests if re.search(args.filter, t)]
+    start = time.time()
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="tessera-conformance-") as workdir:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            futures = {pool.submit(run_test, os.path.join(args.data, t), args.bindir, args.target, args.timeout,
+                                   workdir): t for t in tests}
+            for f in concurrent.futures.as_completed(futures):
+                results[futures[f]] = f.result()
+    results = dict(sorted(results.items()))
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump({"target": args.target, "results": results}, fh, indent=1, sort_keys=True)
+    counts = {}
+    for r in results.values():
+        counts[r["status"]] = counts.get(r["status"], 0) + 1
+    print("conformance (%s): %s in %.0fs" % (args.target, ", ".join("%s %d" % kv for kv in sorted(counts.items())),
+                                              time.time() - start))
+    rc = 0
+    if args.expect_pass:
+        with open(args.expect_pass) as fh:
+            expected = [l.strip() for l in fh if l.strip() and not l.startswith("#")]
+        regressions = [t for t in expected if t in results and results[t]["status"] != "pass"]
+        missing = [t for t in expected if t not in results and not args.filter]
+        for t in regressions:
+            print("REGRESSION %s: %s %s" % (t, results[t]["status"], results[t]["reason"]))
+        for t in missing:
+            print("MISSING %s" % t)
+        newly = [t for t, r in results.items() if r["status"] == "pass" and t not in expected]
+        if newly:
+            print("%d tests pass that are not in %s (add them): %s" % (len(newly), args.expect_pass, " ".join(newly)))
+        rc = 1 if regressions or missing else 0
+    crashes = [t for t, r in results.items() if r["status"] in ("crash", "timeout")]
+    for t in crashes:
+        print("%s %s: %s" % (results[t]["status"].upper(), t, results[t]["reason"]))
+    passed = counts.get("pass", 0)
+    print("%d passed, %d failed" % (passed, len(results) - passed))
+    sys.exit(rc)
+
+
+if __name__ == "__main__":
+    main()
