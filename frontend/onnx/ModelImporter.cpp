@@ -78,6 +78,7 @@ public:
 private:
   LogicalResult parse();
   LogicalResult runLibOnnxChecks();
+  LogicalResult checkExternalLocation(StringRef tensor, StringRef location);
   LogicalResult importInitializer(onnxpb::TensorProto &tensor);
   LogicalResult importNode(const onnxpb::NodeProto &node);
   FailureOr<std::shared_ptr<std::string>> tensorBytes(onnxpb::TensorProto &tensor,
@@ -119,6 +120,18 @@ LogicalResult ModelImporter::parse() {
   return success();
 }
 
+/// External files must stay inside the model's folder: no absolute paths, no "..".
+LogicalResult ModelImporter::checkExternalLocation(StringRef tensor, StringRef location) {
+  if (location.empty() || llvm::sys::path::is_absolute(location))
+    return error() << "initializer '" << tensor << "': external data location '" << location
+                   << "' must be a relative path inside the model's folder";
+  for (auto it = llvm::sys::path::begin(location); it != llvm::sys::path::end(location); ++it)
+    if (*it == "..")
+      return error() << "initializer '" << tensor << "': external data location '" << location
+                     << "' escapes the model's folder";
+  return success();
+}
+
 /// libonnx 1.12 knows opsets <= 17. For newer models its checker rejects valid ops, so Tessera's own
 /// verifiers and per-opset importers are the only checks.
 LogicalResult ModelImporter::runLibOnnxChecks() {
@@ -128,8 +141,15 @@ LogicalResult ModelImporter::runLibOnnxChecks() {
       known = false;
   if (!known)
     return success();
+  // Locations are checked before libonnx opens any file (its messages would reveal what exists).
+  for (const auto &t : model.graph().initializer())
+    if (t.data_location() == onnxpb::TensorProto::EXTERNAL)
+      for (const auto &kv : t.external_data())
+        if (kv.key() == "location" && failed(checkExternalLocation(t.name(), kv.value())))
+          return failure();
   try {
-    onnxpb::checker::check_model(model);
+    // The path form sets the model folder, so external data resolves relative to the model.
+    onnxpb::checker::check_model(path);
   } catch (const std::exception &e) {
     return error() << "invalid ONNX model: " << e.what();
   }
@@ -160,16 +180,10 @@ ModelImporter::tensorBytes(onnxpb::TensorProto &t, RankedTensorType type) {
       else if (kv.key() == "offset") offset = std::atoll(kv.value().c_str());
       else if (kv.key() == "length") length = std::atoll(kv.value().c_str());
     }
-    // External files must stay inside the model's folder: no absolute paths, no "..".
     SmallString<256> dir(path);
     llvm::sys::path::remove_filename(dir);
-    if (location.empty() || llvm::sys::path::is_absolute(location))
-      return error() << "initializer '" << t.name() << "': external data location '" << location
-                     << "' must be a relative path inside the model's folder";
-    for (auto it = llvm::sys::path::begin(location); it != llvm::sys::path::end(location); ++it)
-      if (*it == "..")
-        return error() << "initializer '" << t.name() << "': external data location '" << location
-                       << "' escapes the model's folder";
+    if (failed(checkExternalLocation(t.name(), location)))
+      return failure();
     SmallString<256> file(dir);
     llvm::sys::path::append(file, location);
     auto buffer = llvm::MemoryBuffer::getFile(file, /*IsText=*/false);

@@ -40,10 +40,12 @@ int main(int argc, char **argv) {
   mlir::registerPassManagerCLOptions();
   mlir::registerDefaultTimingManagerCLOptions();
   cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
-  cl::ParseCommandLineOptions(argc, argv,
-                              "tessera-compile: compile an ONNX model into a Tessera artifact\n\n"
-                              "  tessera-compile model.onnx --target=cpu -o model.tsr\n"
-                              "  tessera-compile model.onnx --emit=dispatch -o -\n");
+  if (!cl::ParseCommandLineOptions(argc, argv,
+                                   "tessera-compile: compile an ONNX model into a Tessera artifact\n\n"
+                                   "  tessera-compile model.onnx --target=cpu -o model.tsr\n"
+                                   "  tessera-compile model.onnx --emit=dispatch -o -\n",
+                                   &errs()))
+    return 2; // usage error
   if (emit == tessera::EmitStage::Artifact && outputPath == "-") {
     errs() << "tessera-compile: error: an artifact needs an output file (-o model.tsr)\n";
     return 2;
