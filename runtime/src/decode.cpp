@@ -110,9 +110,16 @@ bool decodeMetadata(const uint8_t* data, size_t size, Metadata& md, std::string&
   return finish(r, error);
 }
 
-bool decodeSchedule(const uint8_t* data, size_t size, Schedule& sc, std::string& error) {
+bool decodeSchedule(const uint8_t* data, size_t size, size_t symbol_count, Schedule& sc, std::string& error) {
   Reader r(data, size);
   uint32_t n = 0;
+  // Reads one ref; a symbolic ref must name an existing symbol.
+  auto readRef = [&](Ref& out, const char* what) {
+    if (!r.read(out, what)) return false;
+    if (!isLiteral(out) && refSymbol(out) >= symbol_count)
+      return r.fail(format("%s refers to dim symbol %zu but there are %zu", what, refSymbol(out), symbol_count));
+    return true;
+  };
   if (r.read(sc.arena_size, "arena size") && r.read(sc.arena_alignment, "arena alignment")) {
     uint32_t a = sc.arena_alignment;
     if (a == 0 || (a & (a - 1)) != 0 || a > TSR_SECTION_ALIGNMENT)
@@ -122,9 +129,17 @@ bool decodeSchedule(const uint8_t* data, size_t size, Schedule& sc, std::string&
     sc.buffers.resize(n);
     for (uint32_t i = 0; i < n && !r.failed(); ++i) {
       Buffer& b = sc.buffers[i];
-      if (r.read(b.kind, "buffer kind") && r.read(b.index, "buffer index") && r.read(b.offset, "buffer offset") &&
-          r.read(b.size, "buffer size") && b.kind > TSR_BUFFER_ARENA)
+      bool ok = r.read(b.kind, "buffer kind") && r.read(b.index, "buffer index") &&
+                r.read(b.offset, "buffer offset") && readRef(b.size, "buffer size");
+      if (!ok) {
+      } else if (b.kind > TSR_BUFFER_DYNAMIC) {
         r.fail(format("buffer %u has unknown kind %u", i, b.kind));
+      } else if ((b.kind == TSR_BUFFER_ARENA || b.kind == TSR_BUFFER_CONSTANT) && !isLiteral(b.size)) {
+        r.fail(format("buffer %u (%s): size must be a literal", i, bufferKindName(b.kind)));
+      } else if (b.kind == TSR_BUFFER_DYNAMIC && b.offset != 0) {
+        r.fail(format("buffer %u (dynamic): offset must be 0", i));
+      }
+      if (r.failed() && r.error().rfind(format("buffer %u ", i), 0) != 0) r.prefix(format("buffer %u: ", i));
     }
   }
   if (r.readCount(n, 4, "kernel count")) {
@@ -141,21 +156,42 @@ bool decodeSchedule(const uint8_t* data, size_t size, Schedule& sc, std::string&
       if (s.kind == TSR_STEP_DISPATCH) {
         uint32_t count = 0;
         r.read(s.kernel, "kernel index");
-        for (auto& c : s.workgroup_count) r.read(c, "workgroup count");
+        for (auto& c : s.workgroup_count) {
+          if (!readRef(c, "workgroup count")) break;
+          if (c >= kMaxWorkgroupCount)
+            r.fail(format("workgroup count %lld is not below 2^31", static_cast<long long>(c)));
+        }
         if (r.readCount(count, 20, "binding count")) {
           s.bindings.resize(count);
           for (auto& b : s.bindings)
-            r.read(b.buffer, "binding buffer") && r.read(b.offset, "binding offset") &&
-                r.read(b.length, "binding length");
+            if (!r.read(b.buffer, "binding buffer") || !r.read(b.offset, "binding offset") ||
+                !readRef(b.length, "binding length"))
+              break;
         }
-        if (r.readCount(count, 4, "constant count")) {
+        if (r.readCount(count, 8, "constant count")) {
           s.constants.resize(count);
-          for (auto& c : s.constants) r.read(c, "constant");
+          for (size_t j = 0; j < s.constants.size() && !r.failed(); ++j)
+            if (readRef(s.constants[j], "constant") && s.constants[j] > int64_t{UINT32_MAX})
+              r.fail(format("constant %zu is %lld, which does not fit in 32 bits", j,
+                            static_cast<long long>(s.constants[j])));
         }
       } else if (s.kind == TSR_STEP_COPY) {
         r.read(s.src_buffer, "copy source") && r.read(s.src_offset, "copy source offset") &&
             r.read(s.dst_buffer, "copy destination") && r.read(s.dst_offset, "copy destination offset") &&
-            r.read(s.length, "copy length");
+            readRef(s.length, "copy length");
+      } else if (s.kind == TSR_STEP_SHAPE) {
+        if (r.read(s.op, "shape op") && r.read(s.symbol, "shape symbol") && readRef(s.a, "shape operand a") &&
+            readRef(s.b, "shape operand b")) {
+          if (s.op < TSR_SHAPE_ADD || s.op > TSR_SHAPE_CHECK_EQ)
+            r.fail(format("unknown shape op %u", s.op));
+          else if (s.op != TSR_SHAPE_CHECK_EQ && s.symbol >= symbol_count)
+            r.fail(format("shape result symbol %u out of range (%zu symbols)", s.symbol, symbol_count));
+          else if (s.op == TSR_SHAPE_READ_I64 && (!isLiteral(s.a) || !isLiteral(s.b)))
+            r.fail("read_i64 operands must be literals (buffer, element)");
+          else if (s.op == TSR_SHAPE_READ_I64 && static_cast<uint64_t>(s.a) >= sc.buffers.size())
+            r.fail(format("read_i64 buffer %lld out of range (%zu buffers)", static_cast<long long>(s.a),
+                          sc.buffers.size()));
+        }
       } else if (s.kind != TSR_STEP_BARRIER) {
         r.fail(format("step %u has unknown kind %u", i, s.kind));
       }
@@ -171,6 +207,7 @@ const char* bufferKindName(uint32_t kind) {
   case TSR_BUFFER_OUTPUT: return "output";
   case TSR_BUFFER_CONSTANT: return "constant";
   case TSR_BUFFER_ARENA: return "arena";
+  case TSR_BUFFER_DYNAMIC: return "dynamic";
   }
   return "unknown";
 }
@@ -180,8 +217,39 @@ const char* stepKindName(uint32_t kind) {
   case TSR_STEP_DISPATCH: return "dispatch";
   case TSR_STEP_COPY: return "copy";
   case TSR_STEP_BARRIER: return "barrier";
+  case TSR_STEP_SHAPE: return "shape";
   }
   return "unknown";
+}
+
+const char* shapeOpName(uint32_t op) {
+  switch (op) {
+  case TSR_SHAPE_ADD: return "add";
+  case TSR_SHAPE_SUB: return "sub";
+  case TSR_SHAPE_MUL: return "mul";
+  case TSR_SHAPE_DIV_FLOOR: return "div_floor";
+  case TSR_SHAPE_DIV_CEIL: return "div_ceil";
+  case TSR_SHAPE_MAX: return "max";
+  case TSR_SHAPE_MIN: return "min";
+  case TSR_SHAPE_READ_I64: return "read_i64";
+  case TSR_SHAPE_CHECK_EQ: return "check_eq";
+  }
+  return "unknown";
+}
+
+std::string refString(const Metadata& md, Ref r) {
+  if (isLiteral(r)) return std::to_string(r);
+  size_t sym = refSymbol(r);
+  return sym < md.symbols.size() ? md.symbols[sym].name : format("?%zu", sym);
+}
+
+std::string shapeString(const Metadata& md, const Step& s) {
+  std::string args = s.op == TSR_SHAPE_READ_I64
+                         ? format("b%lld, %lld", static_cast<long long>(s.a), static_cast<long long>(s.b))
+                         : refString(md, s.a) + ", " + refString(md, s.b);
+  std::string call = std::string(shapeOpName(s.op)) + "(" + args + ")";
+  if (s.op == TSR_SHAPE_CHECK_EQ) return call;
+  return refString(md, -static_cast<Ref>(s.symbol) - 1) + " = " + call;
 }
 
 }  // namespace tessera::rt

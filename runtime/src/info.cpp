@@ -52,8 +52,8 @@ std::string describeModel(const tsr_model& m) {
   o += "buffers:\n";
   for (size_t i = 0; i < sc.buffers.size(); ++i) {
     const Buffer& b = sc.buffers[i];
-    o += format("  b%zu %-8s index %u offset %" PRIu64 " size %" PRIu64 "\n", i, bufferKindName(b.kind), b.index,
-                b.offset, b.size);
+    o += format("  b%zu %-8s index %u offset %" PRIu64 " size %s\n", i, bufferKindName(b.kind), b.index, b.offset,
+                refString(md, b.size).c_str());
   }
   o += "kernels:\n";
   for (size_t i = 0; i < sc.kernels.size(); ++i) o += format("  k%zu %s\n", i, sc.kernels[i].c_str());
@@ -62,17 +62,20 @@ std::string describeModel(const tsr_model& m) {
     const Step& s = sc.steps[i];
     o += format("  %zu %s", i, stepKindName(s.kind));
     if (s.kind == TSR_STEP_DISPATCH) {
-      o += format(" %s workgroups [%u,%u,%u] bindings {", sc.kernels[s.kernel].c_str(), s.workgroup_count[0],
-                  s.workgroup_count[1], s.workgroup_count[2]);
+      o += format(" %s workgroups [%s,%s,%s] bindings {", sc.kernels[s.kernel].c_str(),
+                  refString(md, s.workgroup_count[0]).c_str(), refString(md, s.workgroup_count[1]).c_str(),
+                  refString(md, s.workgroup_count[2]).c_str());
       for (size_t j = 0; j < s.bindings.size(); ++j)
-        o += format("%sb%u+%" PRIu64 ":%" PRIu64, j ? ", " : "", s.bindings[j].buffer, s.bindings[j].offset,
-                    s.bindings[j].length);
+        o += format("%sb%u+%" PRIu64 ":%s", j ? ", " : "", s.bindings[j].buffer, s.bindings[j].offset,
+                    refString(md, s.bindings[j].length).c_str());
       o += "} constants [";
-      for (size_t j = 0; j < s.constants.size(); ++j) o += format("%s%u", j ? "," : "", s.constants[j]);
+      for (size_t j = 0; j < s.constants.size(); ++j) o += (j ? "," : "") + refString(md, s.constants[j]);
       o += "]";
     } else if (s.kind == TSR_STEP_COPY) {
-      o += format(" b%u+%" PRIu64 " -> b%u+%" PRIu64 " (%" PRIu64 " bytes)", s.src_buffer, s.src_offset,
-                  s.dst_buffer, s.dst_offset, s.length);
+      o += format(" b%u+%" PRIu64 " -> b%u+%" PRIu64 " (%s bytes)", s.src_buffer, s.src_offset, s.dst_buffer,
+                  s.dst_offset, refString(md, s.length).c_str());
+    } else if (s.kind == TSR_STEP_SHAPE) {
+      o += ": " + shapeString(md, s);
     }
     o += "\n";
   }

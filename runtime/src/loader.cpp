@@ -63,7 +63,7 @@ tsr_status* checkContainer(tsr_model& m, const tsr_model_options& options) {
   tsr_artifact_header& h = m.header;
   std::memcpy(&h, m.data, sizeof h);
   if (h.format_version != TSR_ARTIFACT_FORMAT_VERSION)
-    return unsupported(format("format version %u is not supported (this runtime reads version %u)",
+    return unsupported(format("format version %u, expected %u (recompile the model with a matching compiler)",
                               h.format_version, TSR_ARTIFACT_FORMAT_VERSION));
   if (h.kernel_abi_version != TSR_KERNEL_ABI_VERSION)
     return unsupported(format("kernel ABI version %u is not supported (this runtime implements version %u)",
@@ -152,7 +152,8 @@ tsr_status* loadModel(tsr_model& m, const tsr_model_options& options) {
   const tsr_section_entry* sc = findSection(m, TSR_SECTION_SCHEDULE);
   std::string error;
   if (!decodeMetadata(m.data + md->offset, md->size, m.metadata, error)) return invalid("METADATA: " + error);
-  if (!decodeSchedule(m.data + sc->offset, sc->size, m.schedule, error)) return invalid("SCHEDULE: " + error);
+  if (!decodeSchedule(m.data + sc->offset, sc->size, m.metadata.symbols.size(), m.schedule, error))
+    return invalid("SCHEDULE: " + error);
   if (const tsr_section_entry* w = findSection(m, TSR_SECTION_WEIGHTS)) {
     m.weights = m.data + w->offset;
     m.weights_size = w->size;

@@ -1,5 +1,11 @@
 // Sessions and the single-threaded CPU executor. A session owns everything a run writes (arena, scratch,
-// session-owned outputs, staging), so sessions of one model never share mutable state.
+// session-owned outputs, staging, dynamic buffers), so sessions of one model never share mutable state.
+//
+// A run binds the input dim symbols from the caller's tensors, then executes the steps in order: SHAPE steps
+// set the other symbols, and every other ref is resolved when its step runs. A buffer whose size is a
+// literal is ready before the first step; one whose size is symbolic is resolved (and for dynamic and
+// session-owned output buffers, allocated) when a step first touches it, with the value the size has then.
+#include <climits>
 #include <cstring>
 #include <memory>
 
@@ -24,17 +30,24 @@ struct tsr_session {
   uint32_t threads = 1;
   Block arena, scratch;
   std::vector<Block> output_blocks;   // session-owned outputs, one per model output
-  std::vector<Block> staging;         // inputs smaller than their buffer (dynamic shapes), one per input
+  std::vector<Block> staging;         // inputs smaller than their literal-size buffer, one per input
+  std::vector<Block> dynamic_blocks;  // per schedule buffer; used by DYNAMIC buffers only, grown as needed
   std::vector<std::vector<int64_t>> output_dims;
   std::vector<int64_t> symbol_values;
   std::vector<std::string> symbol_source;  // which input fixed each symbol, for messages
-  std::vector<uint8_t*> buffer_base;       // per schedule buffer, rebuilt each run
+  // Per schedule buffer, rebuilt each run: base pointer, resolved size, whether both are known yet.
+  std::vector<uint8_t*> buffer_base;
+  std::vector<uint64_t> buffer_size;
+  std::vector<uint8_t> buffer_ready;
+  std::vector<uint64_t> input_bytes;       // byte size of each caller input tensor
+  std::vector<tsr_tensor> caller_outputs;  // the caller's output descriptors (data == NULL: session-owned)
   std::vector<void*> binding_ptrs;
   std::vector<uint64_t> binding_lengths;
+  std::vector<uint32_t> constants;
 
   ~tsr_session() {
     for (Block* b : {&arena, &scratch}) deallocate(allocator, b->ptr);
-    for (auto* list : {&output_blocks, &staging})
+    for (auto* list : {&output_blocks, &staging, &dynamic_blocks})
       for (Block& b : *list) deallocate(allocator, b.ptr);
     releaseModel(model);
   }
@@ -51,7 +64,7 @@ struct tsr_session {
 
 namespace {
 
-std::string shapeString(const tsr_model& m, const int64_t* dims, size_t rank) {
+std::string dimsString(const tsr_model& m, const int64_t* dims, size_t rank) {
   std::string s = "[";
   for (size_t i = 0; i < rank; ++i) {
     if (i) s += ",";
@@ -72,6 +85,72 @@ bool byteSize(uint32_t dtype, const int64_t* dims, size_t rank, uint64_t& out) {
 }
 
 tsr_status* badArg(std::string message) { return makeStatus(TSR_STATUS_INVALID_ARGUMENT, std::move(message)); }
+tsr_status* badArtifact(std::string message) {
+  return makeStatus(TSR_STATUS_INVALID_ARTIFACT, "artifact: " + std::move(message));
+}
+
+unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
+
+// Value of `r` now. The loader checked that every symbol a step or output reads is set before it is read.
+int64_t value(const tsr_session& s, Ref r) { return isLiteral(r) ? r : s.symbol_values[refSymbol(r)]; }
+
+// "16" for a literal, "N=3" for a symbol: messages show where a value came from.
+std::string operand(const tsr_session& s, Ref r) {
+  if (isLiteral(r)) return std::to_string(r);
+  return s.model->metadata.symbols[refSymbol(r)].name + "=" + std::to_string(value(s, r));
+}
+
+// Ensures `b` has at least `bytes` bytes; false on allocation failure (or a size no allocator can give).
+bool ensureBytes(tsr_session& s, Block& b, uint64_t bytes) {
+  return bytes <= SIZE_MAX / 2 && s.ensure(b, static_cast<size_t>(bytes));
+}
+
+// Makes buffer `b` usable: resolves its size and gives it memory. Literal-size buffers are made ready when a
+// run starts; the rest on first use, so that SHAPE steps before that use have set their size.
+tsr_status* prepareBuffer(tsr_session& s, uint32_t b) {
+  if (s.buffer_ready[b]) return nullptr;
+  const tsr_model& m = *s.model;
+  const Buffer& buf = m.schedule.buffers[b];
+  const int64_t v = value(s, buf.size);
+  if (v < 0) return makeStatus(TSR_STATUS_INTERNAL, format("buffer %u size is unset", b));
+  const uint64_t size = static_cast<uint64_t>(v);
+  switch (buf.kind) {
+  case TSR_BUFFER_INPUT: {
+    // A symbolic input size must describe exactly the caller's tensor (its dims were checked already).
+    const TensorDesc& t = m.metadata.inputs[buf.index];
+    if (size != s.input_bytes[buf.index])
+      return badArtifact(format("input '%s': buffer %u size %s does not match the tensor's %llu bytes",
+                                t.name.c_str(), b, operand(s, buf.size).c_str(), ull(s.input_bytes[buf.index])));
+    break;  // base was set by bindInput
+  }
+  case TSR_BUFFER_OUTPUT: {
+    const tsr_tensor& out = s.caller_outputs[buf.index];
+    if (out.data) {
+      if (out.byte_size < size)
+        return badArg(format("output '%s': caller buffer holds %zu bytes but %llu are needed",
+                             m.metadata.outputs[buf.index].name.c_str(), out.byte_size, ull(size)));
+      s.buffer_base[b] = static_cast<uint8_t*>(out.data);
+    } else {
+      if (!ensureBytes(s, s.output_blocks[buf.index], size)) return outOfMemoryStatus();
+      s.buffer_base[b] = static_cast<uint8_t*>(s.output_blocks[buf.index].ptr);
+    }
+    break;
+  }
+  case TSR_BUFFER_DYNAMIC:
+    if (!ensureBytes(s, s.dynamic_blocks[b], size)) return outOfMemoryStatus();
+    s.buffer_base[b] = static_cast<uint8_t*>(s.dynamic_blocks[b].ptr);
+    break;
+  case TSR_BUFFER_CONSTANT:  // kernels only read constants
+    s.buffer_base[b] = const_cast<uint8_t*>(m.weights) + buf.offset;
+    break;
+  case TSR_BUFFER_ARENA:
+    s.buffer_base[b] = static_cast<uint8_t*>(s.arena.ptr) + buf.offset;
+    break;
+  }
+  s.buffer_size[b] = size;
+  s.buffer_ready[b] = 1;
+  return nullptr;
+}
 
 tsr_status* bindInput(tsr_session& s, size_t i, const tsr_tensor& in) {
   const tsr_model& m = *s.model;
@@ -86,7 +165,7 @@ tsr_status* bindInput(tsr_session& s, size_t i, const tsr_tensor& in) {
     std::string g = "[";
     for (size_t k = 0; k < got.size(); ++k) g += (k ? "," : "") + std::to_string(got[k]);
     return badArg(format("input '%s': expected shape %s but got %s]", name,
-                         shapeString(m, t.dims.data(), t.dims.size()).c_str(), g.c_str()));
+                         dimsString(m, t.dims.data(), t.dims.size()).c_str(), g.c_str()));
   };
   if (got.size() != t.dims.size()) return shapeError();
   for (size_t k = 0; k < got.size(); ++k) {
@@ -113,46 +192,112 @@ tsr_status* bindInput(tsr_session& s, size_t i, const tsr_tensor& in) {
   }
   uint64_t bytes = 0;
   const Buffer& buf = m.schedule.buffers[t.buffer];
-  if (!byteSize(t.dtype, in.dims, in.rank, bytes) || bytes > buf.size)
+  const bool literal = isLiteral(buf.size);
+  const uint64_t capacity = literal ? static_cast<uint64_t>(buf.size) : UINT64_MAX;
+  if (!byteSize(t.dtype, in.dims, in.rank, bytes) || bytes > capacity)
     return badArg(format("input '%s': shape %s needs more than the %llu bytes the model was compiled for", name,
-                         shapeString(m, in.dims, in.rank).c_str(), static_cast<unsigned long long>(buf.size)));
+                         dimsString(m, in.dims, in.rank).c_str(), ull(capacity)));
   if (in.byte_size != bytes)
     return badArg(format("input '%s': byte_size is %zu but %s %s needs %llu", name, in.byte_size,
-                         tsr_dtype_name(t.dtype), shapeString(m, in.dims, in.rank).c_str(),
-                         static_cast<unsigned long long>(bytes)));
+                         tsr_dtype_name(t.dtype), dimsString(m, in.dims, in.rank).c_str(), ull(bytes)));
   if (bytes && !in.data) return badArg(format("input '%s': data is NULL", name));
+  s.input_bytes[i] = bytes;
   uint8_t* base = static_cast<uint8_t*>(in.data);
-  if (bytes < buf.size) {
-    // Kernels may touch the whole buffer: a smaller (dynamic) input goes through zero-padded session memory.
-    if (!s.ensure(s.staging[i], buf.size)) return outOfMemoryStatus();
-    std::memcpy(s.staging[i].ptr, in.data, bytes);
-    std::memset(static_cast<uint8_t*>(s.staging[i].ptr) + bytes, 0, buf.size - bytes);
+  if (literal && bytes < capacity) {
+    // Kernels may touch the whole buffer: a smaller input goes through zero-padded session memory.
+    if (!ensureBytes(s, s.staging[i], capacity)) return outOfMemoryStatus();
+    if (bytes) std::memcpy(s.staging[i].ptr, in.data, bytes);
+    std::memset(static_cast<uint8_t*>(s.staging[i].ptr) + bytes, 0, capacity - bytes);
     base = static_cast<uint8_t*>(s.staging[i].ptr);
   }
   s.buffer_base[t.buffer] = base;
+  if (literal) {
+    s.buffer_size[t.buffer] = capacity;
+    s.buffer_ready[t.buffer] = 1;
+  }
   return nullptr;
 }
 
 tsr_status* bindOutput(tsr_session& s, size_t i, const tsr_tensor& out) {
   const tsr_model& m = *s.model;
   const TensorDesc& t = m.metadata.outputs[i];
-  const Buffer& buf = m.schedule.buffers[t.buffer];
   if (out.dtype != 0 && out.dtype != t.dtype)
     return badArg(format("output '%s': expected dtype %s but got %s", t.name.c_str(), tsr_dtype_name(t.dtype),
                          tsr_dtype_name(out.dtype)));
-  std::vector<int64_t>& dims = s.output_dims[i];
-  dims = t.dims;
-  for (int64_t& d : dims)
-    if (d < 0) d = s.symbol_values[static_cast<size_t>(-(d + 1))];  // validated: an input fixed it
-  if (out.data) {
-    if (out.byte_size < buf.size)
-      return badArg(format("output '%s': caller buffer holds %zu bytes but %llu are needed", t.name.c_str(),
-                           out.byte_size, static_cast<unsigned long long>(buf.size)));
-    s.buffer_base[t.buffer] = static_cast<uint8_t*>(out.data);
+  s.caller_outputs[i] = out;
+  // A literal size is known now: check or allocate before any step runs.
+  return isLiteral(m.schedule.buffers[t.buffer].size) ? prepareBuffer(s, t.buffer) : nullptr;
+}
+
+// Runs one SHAPE step. Values are int64; every failure names the step and its operands.
+tsr_status* runShape(tsr_session& s, size_t index, const Step& st) {
+  const tsr_model& m = *s.model;
+  auto what = [&] { return format("step %zu: shape %s", index, shapeString(m.metadata, st).c_str()); };
+  int64_t r = 0;
+  if (st.op == TSR_SHAPE_READ_I64) {
+    const uint32_t b = static_cast<uint32_t>(st.a);
+    if (tsr_status* e = prepareBuffer(s, b)) return e;
+    const Buffer& buf = m.schedule.buffers[b];
+    // An input's bytes past the caller's tensor are padding, not data.
+    const uint64_t avail = buf.kind == TSR_BUFFER_INPUT ? s.input_bytes[buf.index] : s.buffer_size[b];
+    if (static_cast<uint64_t>(st.b) >= avail / 8)
+      return badArg(format("%s: element %lld is outside the %llu bytes of buffer %u", what().c_str(),
+                           static_cast<long long>(st.b), ull(avail), b));
+    std::memcpy(&r, s.buffer_base[b] + static_cast<uint64_t>(st.b) * 8, 8);
   } else {
-    if (!s.ensure(s.output_blocks[i], buf.size)) return outOfMemoryStatus();
-    s.buffer_base[t.buffer] = static_cast<uint8_t*>(s.output_blocks[i].ptr);
+    const int64_t a = value(s, st.a), b = value(s, st.b);
+    auto operands = [&] {
+      std::string o;
+      for (Ref x : {st.a, st.b})
+        if (!isLiteral(x)) o += (o.empty() ? " (" : ", ") + operand(s, x);
+      return o.empty() ? o : o + ")";
+    };
+    bool overflow = false;
+    switch (st.op) {
+    case TSR_SHAPE_ADD: overflow = __builtin_add_overflow(a, b, &r); break;
+    case TSR_SHAPE_SUB: overflow = __builtin_sub_overflow(a, b, &r); break;
+    case TSR_SHAPE_MUL: overflow = __builtin_mul_overflow(a, b, &r); break;
+    case TSR_SHAPE_DIV_FLOOR:
+    case TSR_SHAPE_DIV_CEIL:
+      if (b == 0) return badArg(format("%s: division by zero%s", what().c_str(), operands().c_str()));
+      if (a == INT64_MIN && b == -1) {
+        overflow = true;
+        break;
+      }
+      r = a / b;  // truncates toward zero; adjust when there is a remainder
+      if (a % b != 0) {
+        bool negative = (a < 0) != (b < 0);
+        if (st.op == TSR_SHAPE_DIV_FLOOR && negative) --r;
+        if (st.op == TSR_SHAPE_DIV_CEIL && !negative) ++r;
+      }
+      break;
+    case TSR_SHAPE_MAX: r = a > b ? a : b; break;
+    case TSR_SHAPE_MIN: r = a < b ? a : b; break;
+    case TSR_SHAPE_CHECK_EQ:
+      if (a != b)
+        return badArg(format("step %zu: shape check failed: %s != %s", index, operand(s, st.a).c_str(),
+                             operand(s, st.b).c_str()));
+      return nullptr;
+    }
+    if (overflow) return badArg(format("%s: int64 overflow%s", what().c_str(), operands().c_str()));
   }
+  const Symbol& sy = m.metadata.symbols[st.symbol];
+  if (r < sy.min || r > sy.max)
+    return badArg(format("%s: result %lld is outside [%lld, %lld]", what().c_str(), static_cast<long long>(r),
+                         static_cast<long long>(sy.min), static_cast<long long>(sy.max)));
+  s.symbol_values[st.symbol] = r;
+  return nullptr;
+}
+
+// Resolves a byte range of buffer `b` for a step, giving the buffer memory first if needed.
+tsr_status* resolveRange(tsr_session& s, size_t index, const char* what, uint32_t b, uint64_t offset, Ref length,
+                         uint64_t& out_length) {
+  if (tsr_status* e = prepareBuffer(s, b)) return e;
+  out_length = static_cast<uint64_t>(value(s, length));
+  const uint64_t size = s.buffer_size[b];
+  if (offset > size || out_length > size - offset)
+    return badArtifact(format("step %zu: %s range [%llu, +%llu) exceeds buffer %u size %llu", index, what,
+                              ull(offset), ull(out_length), b, ull(size)));
   return nullptr;
 }
 
@@ -176,38 +321,70 @@ int runWorkgroups(tsr_kernel_fn fn, const tsr_kernel_env& env, const tsr_dispatc
   return 0;
 }
 
-tsr_status* execute(tsr_session& s) {
+tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st) {
   const tsr_model& m = *s.model;
   const Schedule& sc = m.schedule;
+  tsr_dispatch_state ds{};
+  uint64_t total = 1;
+  for (int k = 0; k < 3; ++k) {
+    const int64_t c = value(s, st.workgroup_count[k]);
+    if (c >= kMaxWorkgroupCount)
+      return badArg(format("step %zu: workgroup count %s is not below 2^31", index,
+                           operand(s, st.workgroup_count[k]).c_str()));
+    ds.workgroup_count[k] = static_cast<uint32_t>(c);
+    total *= static_cast<uint64_t>(c);
+    if (total > UINT32_MAX) return badArg(format("step %zu: more than 2^32 workgroups", index));
+  }
+  if (total == 0) return nullptr;  // an empty grid (e.g. a zero-size dim): nothing to compute
+
+  const size_t n = st.bindings.size();
+  s.binding_ptrs.resize(n);
+  s.binding_lengths.resize(n);
+  for (size_t j = 0; j < n; ++j) {
+    const Binding& bd = st.bindings[j];
+    std::string what = format("binding %zu", j);
+    if (tsr_status* e = resolveRange(s, index, what.c_str(), bd.buffer, bd.offset, bd.length, s.binding_lengths[j]))
+      return e;
+    s.binding_ptrs[j] = s.buffer_base[bd.buffer] + bd.offset;
+  }
+  s.constants.resize(st.constants.size());
+  for (size_t j = 0; j < st.constants.size(); ++j) {
+    const int64_t c = value(s, st.constants[j]);
+    if (c > int64_t{UINT32_MAX})
+      return badArg(format("step %zu: constant %zu (%s) does not fit in 32 bits", index, j,
+                           operand(s, st.constants[j]).c_str()));
+    s.constants[j] = static_cast<uint32_t>(c);
+  }
+  ds.constant_count = static_cast<uint32_t>(s.constants.size());
+  ds.constants = s.constants.data();
+  ds.binding_count = static_cast<uint32_t>(n);
+  ds.bindings = s.binding_ptrs.data();
+  ds.binding_lengths = s.binding_lengths.data();
   const tsr_kernel_env env{TSR_KERNEL_ABI_VERSION, 0};
+  uint32_t at[3] = {0, 0, 0};
+  if (int rc = runWorkgroups(m.kernels[st.kernel], env, ds, 0, total, 0, s, at))
+    return makeStatus(TSR_STATUS_KERNEL_FAILED, format("kernel '%s' (step %zu) failed with code %d at workgroup (%u,%u,%u)",
+                                                       sc.kernels[st.kernel].c_str(), index, rc, at[0], at[1], at[2]));
+  return nullptr;
+}
+
+tsr_status* execute(tsr_session& s) {
+  const Schedule& sc = s.model->schedule;
   for (size_t i = 0; i < sc.steps.size(); ++i) {
     const Step& st = sc.steps[i];
+    tsr_status* e = nullptr;
     if (st.kind == TSR_STEP_COPY) {
-      std::memmove(s.buffer_base[st.dst_buffer] + st.dst_offset, s.buffer_base[st.src_buffer] + st.src_offset,
-                   st.length);
+      uint64_t len = 0;
+      if (!(e = resolveRange(s, i, "copy source", st.src_buffer, st.src_offset, st.length, len)) &&
+          !(e = resolveRange(s, i, "copy destination", st.dst_buffer, st.dst_offset, st.length, len)) && len)
+        std::memmove(s.buffer_base[st.dst_buffer] + st.dst_offset, s.buffer_base[st.src_buffer] + st.src_offset, len);
     } else if (st.kind == TSR_STEP_DISPATCH) {
-      const size_t n = st.bindings.size();
-      s.binding_ptrs.resize(n);
-      s.binding_lengths.resize(n);
-      for (size_t b = 0; b < n; ++b) {
-        s.binding_ptrs[b] = s.buffer_base[st.bindings[b].buffer] + st.bindings[b].offset;
-        s.binding_lengths[b] = st.bindings[b].length;
-      }
-      tsr_dispatch_state ds{};
-      std::memcpy(ds.workgroup_count, st.workgroup_count, sizeof ds.workgroup_count);
-      ds.constant_count = static_cast<uint32_t>(st.constants.size());
-      ds.constants = st.constants.data();
-      ds.binding_count = static_cast<uint32_t>(n);
-      ds.bindings = s.binding_ptrs.data();
-      ds.binding_lengths = s.binding_lengths.data();
-      uint64_t total = uint64_t{st.workgroup_count[0]} * st.workgroup_count[1] * st.workgroup_count[2];
-      uint32_t at[3] = {0, 0, 0};
-      if (int rc = runWorkgroups(m.kernels[st.kernel], env, ds, 0, total, 0, s, at))
-        return makeStatus(TSR_STATUS_KERNEL_FAILED,
-                          format("kernel '%s' (step %zu) failed with code %d at workgroup (%u,%u,%u)",
-                                 sc.kernels[st.kernel].c_str(), i, rc, at[0], at[1], at[2]));
+      e = runDispatch(s, i, st);
+    } else if (st.kind == TSR_STEP_SHAPE) {
+      e = runShape(s, i, st);
     }
     // BARRIER: nothing to wait for while one thread runs every step in order.
+    if (e) return e;
   }
   return nullptr;
 }
@@ -238,8 +415,13 @@ tsr_status* tsr_session_create(const tsr_model* model, const tsr_session_options
     if (o.scratch_size && !s->ensure(s->scratch, o.scratch_size)) return outOfMemoryStatus();
     s->output_blocks.resize(model->metadata.outputs.size());
     s->staging.resize(model->metadata.inputs.size());
+    s->dynamic_blocks.resize(sc.buffers.size());
     s->output_dims.resize(model->metadata.outputs.size());
+    s->caller_outputs.resize(model->metadata.outputs.size());
+    s->input_bytes.resize(model->metadata.inputs.size());
     s->buffer_base.resize(sc.buffers.size());
+    s->buffer_size.resize(sc.buffers.size());
+    s->buffer_ready.resize(sc.buffers.size());
     *out_session = s.release();
     return nullptr;
   });
@@ -264,19 +446,34 @@ tsr_status* tsr_session_run(tsr_session* session, const tsr_tensor* inputs, size
 
     s.symbol_values.assign(md.symbols.size(), -1);
     s.symbol_source.assign(md.symbols.size(), std::string());
+    std::fill(s.buffer_ready.begin(), s.buffer_ready.end(), 0);
     for (size_t i = 0; i < input_count; ++i)
       if (tsr_status* st = bindInput(s, i, inputs[i])) return st;
     for (size_t i = 0; i < output_count; ++i)
       if (tsr_status* st = bindOutput(s, i, outputs[i])) return st;
     for (size_t b = 0; b < m.schedule.buffers.size(); ++b) {
-      const Buffer& buf = m.schedule.buffers[b];
-      if (buf.kind == TSR_BUFFER_CONSTANT)
-        s.buffer_base[b] = const_cast<uint8_t*>(m.weights) + buf.offset;  // kernels only read constants
-      else if (buf.kind == TSR_BUFFER_ARENA)
-        s.buffer_base[b] = static_cast<uint8_t*>(s.arena.ptr) + buf.offset;
+      uint32_t kind = m.schedule.buffers[b].kind;
+      if (kind == TSR_BUFFER_CONSTANT || kind == TSR_BUFFER_ARENA)
+        if (tsr_status* st = prepareBuffer(s, static_cast<uint32_t>(b))) return st;
     }
     if (tsr_status* st = execute(s)) return st;
 
+    // I/O buffers no step touched still get resolved: outputs need memory, inputs their size check.
+    for (const auto* list : {&md.inputs, &md.outputs})
+      for (const TensorDesc& t : *list)
+        if (tsr_status* st = prepareBuffer(s, t.buffer)) return st;
+    for (size_t i = 0; i < output_count; ++i) {
+      const TensorDesc& t = md.outputs[i];
+      std::vector<int64_t>& dims = s.output_dims[i];
+      dims = t.dims;
+      for (int64_t& d : dims)
+        if (d < 0) d = s.symbol_values[refSymbol(d)];  // the loader checked that an input or SHAPE step sets it
+      uint64_t bytes = 0;
+      if (!byteSize(t.dtype, dims.data(), dims.size(), bytes) || bytes > s.buffer_size[t.buffer])
+        return badArtifact(format("output '%s': shape %s needs more than the %llu bytes of its buffer %u",
+                                  t.name.c_str(), dimsString(m, dims.data(), dims.size()).c_str(),
+                                  ull(s.buffer_size[t.buffer]), t.buffer));
+    }
     for (size_t i = 0; i < output_count; ++i) {
       const TensorDesc& t = md.outputs[i];
       tsr_tensor& out = outputs[i];

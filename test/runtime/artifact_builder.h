@@ -43,26 +43,34 @@ struct TSymbol {
   int64_t min = 0, max = 0;
 };
 
+// A ref (artifact_format.h) naming dim symbol `index`; literals are written as plain non-negative numbers.
+constexpr int64_t sym(uint32_t index) { return -int64_t{index} - 1; }
+
 struct TBuffer {
   uint32_t kind = 0, index = 0;
-  uint64_t offset = 0, size = 0;
+  uint64_t offset = 0;
+  int64_t size = 0;  // ref
 };
 
 struct TBinding {
   uint32_t buffer = 0;
-  uint64_t offset = 0, length = 0;
+  uint64_t offset = 0;
+  int64_t length = 0;  // ref
 };
 
 struct TStep {
   uint32_t kind = TSR_STEP_BARRIER;
   uint32_t kernel = 0;
-  uint32_t workgroups[3] = {1, 1, 1};
+  int64_t workgroups[3] = {1, 1, 1};  // refs
   std::vector<TBinding> bindings;
-  std::vector<uint32_t> constants;
+  std::vector<int64_t> constants;  // refs
   uint32_t src = 0, dst = 0;
-  uint64_t src_offset = 0, dst_offset = 0, length = 0;
+  uint64_t src_offset = 0, dst_offset = 0;
+  int64_t length = 0;  // ref
+  uint32_t op = 0, symbol = 0;
+  int64_t a = 0, b = 0;  // refs
 
-  static TStep dispatch(uint32_t kernel, uint32_t wx, std::vector<TBinding> b, std::vector<uint32_t> c) {
+  static TStep dispatch(uint32_t kernel, int64_t wx, std::vector<TBinding> b, std::vector<int64_t> c) {
     TStep s;
     s.kind = TSR_STEP_DISPATCH;
     s.kernel = kernel;
@@ -71,13 +79,20 @@ struct TStep {
     s.constants = std::move(c);
     return s;
   }
-  static TStep copy(uint32_t src, uint64_t so, uint32_t dst, uint64_t doff, uint64_t len) {
+  static TStep copy(uint32_t src, uint64_t so, uint32_t dst, uint64_t doff, int64_t len) {
     TStep s;
     s.kind = TSR_STEP_COPY;
     s.src = src, s.src_offset = so, s.dst = dst, s.dst_offset = doff, s.length = len;
     return s;
   }
   static TStep barrier() { return TStep(); }
+  // symbol = op(a, b); for TSR_SHAPE_CHECK_EQ the symbol is ignored.
+  static TStep shape(uint32_t op, uint32_t symbol, int64_t a, int64_t b) {
+    TStep s;
+    s.kind = TSR_STEP_SHAPE;
+    s.op = op, s.symbol = symbol, s.a = a, s.b = b;
+    return s;
+  }
 };
 
 struct TSection {
@@ -157,9 +172,11 @@ struct ArtifactSpec {
         e.put<uint32_t>(static_cast<uint32_t>(s.bindings.size()));
         for (const auto& b : s.bindings) e.put(b.buffer).put(b.offset).put(b.length);
         e.put<uint32_t>(static_cast<uint32_t>(s.constants.size()));
-        for (uint32_t c : s.constants) e.put(c);
+        for (int64_t c : s.constants) e.put(c);
       } else if (s.kind == TSR_STEP_COPY) {
         e.put(s.src).put(s.src_offset).put(s.dst).put(s.dst_offset).put(s.length);
+      } else if (s.kind == TSR_STEP_SHAPE) {
+        e.put(s.op).put(s.symbol).put(s.a).put(s.b);
       }
     }
     return e.bytes;

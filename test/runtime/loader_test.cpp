@@ -74,8 +74,10 @@ TEST(Loader, FileSizeMismatch) {
 
 TEST(Loader, WrongFormatVersion) {
   Bytes b = sampleSpec().build();
-  editHeader(b, [](tsr_artifact_header& h) { h.format_version = 2; });
-  EXPECT_LOAD_ERROR(loadResult(b), kUnsupported, "format version 2 is not supported");
+  editHeader(b, [](tsr_artifact_header& h) { h.format_version = 1; });
+  EXPECT_LOAD_ERROR(loadResult(b), kUnsupported, "format version 1, expected 2");
+  editHeader(b, [](tsr_artifact_header& h) { h.format_version = 3; });
+  EXPECT_LOAD_ERROR(loadResult(b), kUnsupported, "format version 3, expected 2");
 }
 
 TEST(Loader, WrongKernelAbiVersion) {
@@ -255,7 +257,65 @@ const BadSpec kBadSpecs[] = {
     {"BindingOffset", [](ArtifactSpec& s) { s.steps[2].bindings[1].offset = 8; },
      "step 2: binding 1 range [8, +32) exceeds buffer 3 size 32"},
     {"KernelIndex", [](ArtifactSpec& s) { s.steps[0].kernel = 5; }, "step 0: kernel 5 out of range (2 kernels)"},
-    {"WorkgroupCountZero", [](ArtifactSpec& s) { s.steps[0].workgroups[1] = 0; }, "step 0: workgroup count is 0"},
+    {"WorkgroupCountTooLarge", [](ArtifactSpec& s) { s.steps[0].workgroups[1] = int64_t{1} << 31; },
+     "step 0: workgroup count 2147483648 is not below 2^31"},
+    {"TooManyWorkgroups",
+     [](ArtifactSpec& s) {
+       s.steps[0].workgroups[1] = 1 << 20;
+       s.steps[0].workgroups[2] = 1 << 20;
+     },
+     "step 0: more than 2^32 workgroups"},
+    {"ConstantTooLarge", [](ArtifactSpec& s) { s.steps[0].constants[0] = int64_t{1} << 32; },
+     "step 0: constant 0 is 4294967296, which does not fit in 32 bits"},
+    {"BindingLengthBadSymbol", [](ArtifactSpec& s) { s.steps[0].bindings[2].length = sym(0); },
+     "SCHEDULE: step 0: binding length refers to dim symbol 0 but there are 0"},
+    {"BufferSizeBadSymbol", [](ArtifactSpec& s) { s.buffers[2].size = sym(4); },
+     "SCHEDULE: buffer 2: buffer size refers to dim symbol 4 but there are 0"},
+    {"SymbolicArenaSize",
+     [](ArtifactSpec& s) {
+       s.symbols = {{"N", 1, 2}};
+       s.buffers[4].size = sym(0);
+     },
+     "buffer 4 (arena): size must be a literal"},
+    {"SymbolicConstantSize",
+     [](ArtifactSpec& s) {
+       s.symbols = {{"N", 1, 2}};
+       s.buffers[3].size = sym(0);
+     },
+     "buffer 3 (constant): size must be a literal"},
+    {"DynamicOffset", [](ArtifactSpec& s) { s.buffers.push_back({TSR_BUFFER_DYNAMIC, 0, 64, 32}); },
+     "buffer 6 (dynamic): offset must be 0"},
+    {"UnknownShapeOp", [](ArtifactSpec& s) { s.steps.push_back(TStep::shape(42, 0, 1, 1)); },
+     "SCHEDULE: step 4: unknown shape op 42"},
+    {"ShapeSymbolOutOfRange", [](ArtifactSpec& s) { s.steps.push_back(TStep::shape(TSR_SHAPE_ADD, 5, 1, 1)); },
+     "step 4: shape result symbol 5 out of range (0 symbols)"},
+    {"ShapeOperandBadSymbol", [](ArtifactSpec& s) { s.steps.push_back(TStep::shape(TSR_SHAPE_ADD, 0, 1, sym(2))); },
+     "step 4: shape operand b refers to dim symbol 2 but there are 0"},
+    {"ReadI64SymbolicOperand",
+     [](ArtifactSpec& s) {
+       s.symbols = {{"N", 1, 2}, {"K", 0, 9}};
+       s.steps.push_back(TStep::shape(TSR_SHAPE_READ_I64, 1, 0, sym(0)));
+     },
+     "step 4: read_i64 operands must be literals (buffer, element)"},
+    {"ReadI64BufferOutOfRange",
+     [](ArtifactSpec& s) {
+       s.symbols = {{"K", 0, 9}};
+       s.steps.push_back(TStep::shape(TSR_SHAPE_READ_I64, 0, 6, 0));
+     },
+     "step 4: read_i64 buffer 6 out of range (6 buffers)"},
+    {"ReadI64PastLiteralSize",
+     [](ArtifactSpec& s) {
+       s.symbols = {{"K", 0, 9}};
+       s.steps.push_back(TStep::shape(TSR_SHAPE_READ_I64, 0, 3, 4));
+     },
+     "step 4: read_i64 element 4 lies outside buffer 3 (32 bytes)"},
+    {"SymbolUsedBeforeSet",
+     [](ArtifactSpec& s) {
+       s.symbols = {{"C", 0, 9}};
+       s.steps[2].constants[0] = sym(0);
+       s.steps.push_back(TStep::shape(TSR_SHAPE_ADD, 0, 1, 2));
+     },
+     "step 2: constant 0 uses dim symbol 'C' before an input or SHAPE step sets it"},
     {"CopyOutOfRange", [](ArtifactSpec& s) { s.steps[3].length = 33; }, "step 3: copy source range"},
     {"CopyIntoConstant", [](ArtifactSpec& s) { s.steps[3].dst = 3; }, "copy writes to read-only constant buffer 3"},
     {"UnknownStepKind", [](ArtifactSpec& s) { s.steps[1].kind = 42; }, "SCHEDULE: step 1 has unknown kind 42"},
@@ -281,7 +341,7 @@ const BadSpec kBadSpecs[] = {
        s.symbols = {{"N", 1, 2}};
        s.outputs[0].dims[0] = -1;
      },
-     "output 'y' uses dim symbol 'N', which no input determines"},
+     "output 'y' uses dim symbol 'N', which no input or SHAPE step sets"},
     {"EmptyKernelName", [](ArtifactSpec& s) { s.kernels[0].clear(); }, "kernel 0 has an empty symbol name"},
     {"NulInName", [](ArtifactSpec& s) { s.inputs[0].name = std::string("a\0b", 3); }, "contains a NUL byte"},
 };

@@ -43,7 +43,15 @@ int main(int argc, char** argv) {
   z_wrong[5] += 1;
   tessera::io::Tensor bad = floats(a);
   bad.dims = {8};
-  bool ok = write(dir + "/a.npy", floats(a)) && write(dir + "/b.npy", floats(b)) && write(dir + "/y.npy", floats(y)) &&
+  // The batch model (run-time dim N) with N = 3.
+  Bytes batch = batchSpec().build();
+  std::ofstream(dir + "/batch.tsr", std::ios::binary).write(reinterpret_cast<const char*>(batch.data()), batch.size());
+  std::vector<float> x3, y3;
+  for (int i = 0; i < 12; ++i) x3.push_back(float(i) / 2), y3.push_back((x3.back() * 2 + 1) * 2 + 1);
+  tessera::io::Tensor tx = floats(x3), ty = floats(y3);
+  tx.dims = ty.dims = {3, 4};
+
+  bool ok = write(dir + "/x3.npy", tx) && write(dir + "/y3.npy", ty) && write(dir + "/a.npy", floats(a)) && write(dir + "/b.npy", floats(b)) && write(dir + "/y.npy", floats(y)) &&
             write(dir + "/z.npy", floats(z)) && write(dir + "/z_wrong.npy", floats(z_wrong)) &&
             write(dir + "/a_flat.npy", bad);
   return ok ? 0 : 2;

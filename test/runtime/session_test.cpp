@@ -106,7 +106,7 @@ TEST(Session, InfoStringShowsMetadataAndSchedule) {
   size_t n = tsr_model_info_string(m.model, nullptr, 0);
   std::string text(n, '\0');
   EXPECT_EQ(tsr_model_info_string(m.model, text.data(), n + 1), n);
-  for (const char* part : {"format 1, kernel abi 1", "x86_64-unknown-linux-gnu", "0 a: float32 [2,4] (buffer 0)",
+  for (const char* part : {"format 2, kernel abi 1", "x86_64-unknown-linux-gnu", "0 a: float32 [2,4] (buffer 0)",
                            "b3 constant", "k1 scale_f32",
                            "0 dispatch add_f32 workgroups [2,1,1] bindings {b0+0:32, b1+0:32, b4+0:32} constants [4]",
                            "1 barrier", "3 copy b4+0 -> b5+0 (32 bytes)", "WEIGHTS"})

@@ -24,6 +24,8 @@ expect 1 "output 'z': mismatch: 1 of 8 elements differ" "$S" --input "$DIR/a.npy
 expect 0 '^{"median_ms": [0-9.]*, "min_ms": [0-9.]*, "max_ms": [0-9.]*, "runs": 5, "threads": 1}$' "$S" --input "$DIR/a.npy" --input "$DIR/b.npy" --bench 5 --threads 4
 expect 0 "3 copy b4+0 -> b5+0" "$S" --info
 expect 0 "usage: tessera-run ARTIFACT" --help
+expect 0 "output 'y': ok: 0 of 12" "$DIR/batch.tsr" --input "$DIR/x3.npy" --expected "$DIR/y3.npy"
+expect 0 "0 shape: B = mul(N, 16)" "$DIR/batch.tsr" --info
 expect 2 "^tessera-run: error: .*section 1 (SCHEDULE) hash mismatch" "$DIR/corrupt.tsr" --info
 expect 2 "^tessera-run: error: input 'a': expected shape \[2,4\] but got \[8\]" "$S" --input "$DIR/a_flat.npy" --input "$DIR/b.npy"
 expect 2 "^tessera-run: error: missing input 'b'" "$S" --input "$DIR/a.npy"

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <climits>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -48,6 +49,23 @@ inline ArtifactSpec sampleSpec() {
   s.weights = Bytes(128, 0xee);
   Bytes w = floatBytes(sampleWeights());
   std::copy(w.begin(), w.end(), s.weights.begin() + 64);
+  return s;
+}
+
+// Batch model with a run-time dim: x float32 [N,4] -> y float32 [N,4], y = (x * 2 + 1) * 2 + 1 through a
+// DYNAMIC buffer. A SHAPE step computes B = N * 16, the byte size of all three buffers; each dispatch runs
+// one workgroup per row (count N) of rows_affine_f32 with the rows as constant 0.
+inline ArtifactSpec batchSpec() {
+  ArtifactSpec s;
+  s.symbols = {{"N", 0, 16}, {"B", 0, INT64_MAX}};
+  s.inputs = {{"x", TSR_DTYPE_FLOAT32, {sym(0), 4}, 0}};
+  s.outputs = {{"y", TSR_DTYPE_FLOAT32, {sym(0), 4}, 1}};
+  s.buffers = {{TSR_BUFFER_INPUT, 0, 0, sym(1)}, {TSR_BUFFER_OUTPUT, 0, 0, sym(1)}, {TSR_BUFFER_DYNAMIC, 0, 0, sym(1)}};
+  s.kernels = {"rows_affine_f32"};
+  s.steps = {TStep::shape(TSR_SHAPE_MUL, 1, sym(0), 16),
+             TStep::dispatch(0, sym(0), {{0, 0, sym(1)}, {2, 0, sym(1)}}, {sym(0), sym(0)}),
+             TStep::dispatch(0, sym(0), {{2, 0, sym(1)}, {1, 0, sym(1)}}, {sym(0), sym(0)})};
+  s.code = kernelCode();
   return s;
 }
 

@@ -116,7 +116,8 @@ size_t tsr_model_output_count(const tsr_model* model);
 tsr_status* tsr_model_input_info(const tsr_model* model, size_t index, tsr_tensor_info* out_info);
 tsr_status* tsr_model_output_info(const tsr_model* model, size_t index, tsr_tensor_info* out_info);
 
-/* Dim symbols referenced by negative dims: name and inclusive bounds. */
+/* Dim symbols referenced by negative dims and refs: name and inclusive bounds. Input dims bind their symbols;
+ * the others are computed while the model runs. */
 size_t tsr_model_symbol_count(const tsr_model* model);
 tsr_status* tsr_model_symbol_info(const tsr_model* model, size_t index, const char** out_name,
                                   int64_t* out_min, int64_t* out_max);
@@ -151,7 +152,10 @@ uint32_t tsr_session_thread_count(const tsr_session* session);
  *   caller-owned (data != NULL on entry): byte_size is the capacity and must hold the output;
  *   session-owned (data == NULL on entry): data points into session memory valid until the next run or
  *   release of this session.
- * On success every output's dtype, rank, dims (session memory, same lifetime) and byte_size are set. */
+ * On success every output's dtype, rank, dims (session memory, same lifetime) and byte_size are set; dims that
+ * are known only at run time come from this run, and a caller-owned output needs room only for its actual size.
+ * A run whose shape computations fail (a shape check, division by zero, overflow, a value out of bounds) returns
+ * TSR_STATUS_INVALID_ARGUMENT naming the schedule step. */
 tsr_status* tsr_session_run(tsr_session* session, const tsr_tensor* inputs, size_t input_count,
                             tsr_tensor* outputs, size_t output_count);
 

@@ -40,6 +40,21 @@ EXPORT int scale_f32(const tsr_kernel_env* env, const tsr_dispatch_state* d, con
   return 0;
 }
 
+/* bindings: x, out (float32 [rows, 4]); constants[0] = rows (a dynamic dim), one workgroup per row;
+ * out = x * 2 + 1. Checks everything it is given, so a wrong size from the runtime shows up as an error. */
+EXPORT int rows_affine_f32(const tsr_kernel_env* env, const tsr_dispatch_state* d, const tsr_workgroup_state* w) {
+  (void)env;
+  if (d->binding_count != 2 || d->constant_count < 1) return 1;
+  uint64_t rows = d->constants[0], row = w->workgroup_id[0];
+  if (rows * 16 > d->binding_lengths[0] || rows * 16 > d->binding_lengths[1]) return 2;
+  if (row >= rows || d->workgroup_count[0] != rows || d->workgroup_count[1] != 1 || d->workgroup_count[2] != 1)
+    return 3;
+  const float* x = (const float*)d->bindings[0] + row * 4;
+  float* out = (float*)d->bindings[1] + row * 4;
+  for (int j = 0; j < 4; ++j) out[j] = x[j] * 2 + 1;
+  return 0;
+}
+
 /* Fails on workgroup x == 1 with code 7, to test error reporting. */
 EXPORT int fail_on_second(const tsr_kernel_env* env, const tsr_dispatch_state* d, const tsr_workgroup_state* w) {
   (void)env;
