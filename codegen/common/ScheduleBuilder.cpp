@@ -69,24 +69,36 @@ struct Buffer {
   uint32_t kind;
   uint32_t index = 0;
   uint64_t offset = 0;
-  uint64_t size = 0;
+  int64_t size = 0; // ref: literal bytes or -(symbol + 1)
   int64_t firstUse = -1, lastUse = -1; // step positions, for arena planning
 };
 
 struct Binding {
   uint32_t buffer;
-  uint64_t length;
+  int64_t length; // ref
 };
 
 struct Step {
+  explicit Step(uint32_t kind) : kind(kind) {}
   uint32_t kind;
   uint32_t kernel = 0;
   uint32_t workgroups = 1;
   SmallVector<Binding> bindings;
+  SmallVector<int64_t> constants; // refs
   // COPY
   uint32_t src = 0, dst = 0;
-  uint64_t length = 0;
+  int64_t length = 0; // ref
+  // SHAPE
+  uint32_t shapeOp = 0, symbol = 0;
+  int64_t a = 0, b = 0;
 };
+
+struct Symbol {
+  std::string name;
+  int64_t min = 0, max = INT64_MAX;
+};
+
+int64_t symbolRef(uint32_t symbol) { return -static_cast<int64_t>(symbol) - 1; }
 
 class Builder {
 public:
@@ -108,6 +120,19 @@ private:
   void planArena();
   void encode(ArtifactContents &out);
 
+  /// Value references for dims and index values of the host function; SHAPE steps are emitted the
+  /// first time a computed value is needed, so they run before the step that uses them.
+  FailureOr<int64_t> dimRef(Value tensor, int64_t dim);
+  FailureOr<int64_t> indexRef(Value index);
+  int64_t shapeStep(uint32_t op, int64_t a, int64_t b);
+  FailureOr<int64_t> byteSizeRef(Value tensor);
+  uint32_t inputSymbol(StringRef name);
+
+  SmallVector<Symbol> symbols;
+  llvm::StringMap<uint32_t> symbolByName;
+  DenseMap<Value, int64_t> indexRefs;
+  std::map<std::tuple<uint32_t, int64_t, int64_t>, int64_t> shapeCache;
+
   ModuleOp module;
   func::FuncOp main;
   SmallVector<Buffer> buffers;
@@ -119,6 +144,127 @@ private:
   SmallVector<Step> steps;
   uint64_t arenaSize = 0;
 };
+
+uint32_t Builder::inputSymbol(StringRef name) {
+  auto [it, inserted] = symbolByName.try_emplace(name, symbols.size());
+  if (inserted)
+    symbols.push_back({name.str()});
+  return it->second;
+}
+
+int64_t Builder::shapeStep(uint32_t op, int64_t a, int64_t b) {
+  // Fold literal operands and reuse identical steps.
+  if (a >= 0 && b >= 0) {
+    switch (op) {
+    case TSR_SHAPE_ADD: return a + b;
+    case TSR_SHAPE_MUL: return a * b;
+    case TSR_SHAPE_SUB: if (a >= b) return a - b; break;
+    case TSR_SHAPE_DIV_FLOOR: if (b) return a / b; break;
+    case TSR_SHAPE_DIV_CEIL: if (b) return (a + b - 1) / b; break;
+    case TSR_SHAPE_MAX: return std::max(a, b);
+    case TSR_SHAPE_MIN: return std::min(a, b);
+    default: break;
+    }
+  }
+  if (op == TSR_SHAPE_MUL && (a == 1 || b == 1))
+    return a == 1 ? b : a;
+  auto key = std::make_tuple(op, a, b);
+  if (auto it = shapeCache.find(key); it != shapeCache.end())
+    return it->second;
+  uint32_t symbol = symbols.size();
+  symbols.push_back({"s" + std::to_string(symbol)});
+  Step step{TSR_STEP_SHAPE};
+  step.shapeOp = op;
+  step.symbol = symbol;
+  step.a = a;
+  step.b = b;
+  steps.push_back(step);
+  return shapeCache[key] = symbolRef(symbol);
+}
+
+FailureOr<int64_t> Builder::dimRef(Value tensor, int64_t dim) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  if (!type.isDynamicDim(dim))
+    return type.getDimSize(dim);
+  if (auto arg = dyn_cast<BlockArgument>(tensor)) {
+    auto names = main->getAttrOfType<ArrayAttr>("tessera.input_dims");
+    std::string name = arg.getArgNumber() < (names ? names.size() : 0)
+                           ? cast<StringAttr>(cast<ArrayAttr>(names[arg.getArgNumber()])[dim]).str()
+                           : "";
+    if (name.empty())
+      name = "input" + std::to_string(arg.getArgNumber()) + "_dim" + std::to_string(dim);
+    return symbolRef(inputSymbol(name));
+  }
+  Operation *def = tensor.getDefiningOp();
+  if (auto d = dyn_cast<dispatch::DispatchOp>(def))
+    return indexRef(d.getResultDim(cast<OpResult>(tensor).getResultNumber(), dim));
+  if (isa<UnrealizedConversionCastOp, tensor::CastOp>(def))
+    return dimRef(def->getOperand(0), dim);
+  if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(def)) {
+    int64_t size = 1;
+    for (int64_t d : collapse.getReassociationIndices()[dim]) {
+      auto ref = dimRef(collapse.getSrc(), d);
+      if (failed(ref))
+        return failure();
+      size = shapeStep(TSR_SHAPE_MUL, size, *ref);
+    }
+    return size;
+  }
+  if (auto expand = dyn_cast<tensor::ExpandShapeOp>(def)) {
+    OpFoldResult size = expand.getMixedOutputShape()[dim];
+    if (auto attr = dyn_cast<Attribute>(size))
+      return cast<IntegerAttr>(attr).getInt();
+    return indexRef(cast<Value>(size));
+  }
+  return def->emitOpError("has a dynamic dim the schedule cannot compute");
+}
+
+FailureOr<int64_t> Builder::indexRef(Value v) {
+  if (auto it = indexRefs.find(v); it != indexRefs.end())
+    return it->second;
+  Operation *def = v.getDefiningOp();
+  if (!def)
+    return emitError(v.getLoc()) << "index argument on the host is not supported";
+  FailureOr<int64_t> ref = failure();
+  if (auto c = dyn_cast<arith::ConstantIndexOp>(def)) {
+    ref = c.value();
+  } else if (auto dim = dyn_cast<tensor::DimOp>(def)) {
+    if (auto index = dim.getConstantIndex())
+      ref = dimRef(dim.getSource(), *index);
+  } else if (isa<arith::IndexCastOp>(def)) {
+    ref = indexRef(def->getOperand(0));
+  } else if (def->getNumOperands() == 2) {
+    static const llvm::StringMap<uint32_t> ops = {
+        {"arith.addi", TSR_SHAPE_ADD},         {"arith.subi", TSR_SHAPE_SUB},
+        {"arith.muli", TSR_SHAPE_MUL},         {"arith.divsi", TSR_SHAPE_DIV_FLOOR},
+        {"arith.divui", TSR_SHAPE_DIV_FLOOR},  {"arith.floordivsi", TSR_SHAPE_DIV_FLOOR},
+        {"arith.ceildivsi", TSR_SHAPE_DIV_CEIL}, {"arith.ceildivui", TSR_SHAPE_DIV_CEIL},
+        {"arith.maxsi", TSR_SHAPE_MAX},        {"arith.maxui", TSR_SHAPE_MAX},
+        {"arith.minsi", TSR_SHAPE_MIN},        {"arith.minui", TSR_SHAPE_MIN}};
+    auto it = ops.find(def->getName().getStringRef());
+    if (it != ops.end()) {
+      auto a = indexRef(def->getOperand(0)), b = indexRef(def->getOperand(1));
+      if (succeeded(a) && succeeded(b))
+        ref = shapeStep(it->second, *a, *b);
+    }
+  }
+  if (failed(ref))
+    return def->emitOpError("computes a shape value the schedule cannot express");
+  indexRefs[v] = *ref;
+  return ref;
+}
+
+FailureOr<int64_t> Builder::byteSizeRef(Value tensor) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  int64_t size = elementBytes(type.getElementType());
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    auto ref = dimRef(tensor, d);
+    if (failed(ref))
+      return failure();
+    size = shapeStep(TSR_SHAPE_MUL, size, *ref);
+  }
+  return size;
+}
 
 LogicalResult Builder::bufferForConstant(Value v, ElementsAttr attr, StringRef key) {
   auto it = constantBuffers.find(key);
@@ -146,7 +292,10 @@ LogicalResult Builder::run(ArtifactContents &out) {
   for (auto [i, arg] : llvm::enumerate(body.getArguments())) {
     Buffer b{TSR_BUFFER_INPUT};
     b.index = i;
-    b.size = tensorBytes(arg);
+    auto size = byteSizeRef(arg);
+    if (failed(size))
+      return failure();
+    b.size = *size;
     bufferOf[arg] = addBuffer(b);
   }
   auto ret = cast<func::ReturnOp>(body.getTerminator());
@@ -169,10 +318,10 @@ LogicalResult Builder::run(ArtifactContents &out) {
   }
 
   int64_t position = 0;
-  SymbolTable symbols(module);
+  SymbolTable symbolTable(module);
   for (Operation &op : body.without_terminator()) {
     if (auto load = dyn_cast<graph::GlobalLoadOp>(op)) {
-      auto global = symbols.lookup<graph::GlobalOp>(load.getGlobal());
+      auto global = symbolTable.lookup<graph::GlobalOp>(load.getGlobal());
       if (!global)
         return load.emitOpError("unknown global");
       if (failed(bufferForConstant(load, global.getValue(), ("@" + load.getGlobal()).str())))
@@ -185,13 +334,16 @@ LogicalResult Builder::run(ArtifactContents &out) {
       cst.getValue().print(os);
       if (failed(bufferForConstant(cst, cast<ElementsAttr>(cst.getValue()), key)))
         return failure();
+    } else if (op.getNumResults() == 1 && op.getResult(0).getType().isIndex() &&
+               (isa<tensor::DimOp>(op) || isa<arith::ArithDialect>(op.getDialect()))) {
+      continue; // shape arithmetic: becomes SHAPE steps where a dim is needed (indexRef)
     } else if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::ReshapeOp, tensor::CastOp,
                    UnrealizedConversionCastOp>(op)) {
       if (op.getNumResults() != 1 || !bufferOf.count(op.getOperand(0)))
         return op.emitOpError("cannot alias its operand on the host");
       bufferOf[op.getResult(0)] = bufferOf[op.getOperand(0)];
     } else if (auto d = dyn_cast<dispatch::DispatchOp>(op)) {
-      auto exe = symbols.lookup<dispatch::ExecutableOp>(d.getExecutable());
+      auto exe = symbolTable.lookup<dispatch::ExecutableOp>(d.getExecutable());
       dispatch::VariantOp variant;
       for (auto v : exe.getBody().front().getOps<dispatch::VariantOp>())
         if (v.getTarget() == "cpu")
@@ -205,25 +357,47 @@ LogicalResult Builder::run(ArtifactContents &out) {
       Step step{TSR_STEP_DISPATCH};
       step.kernel = it->second;
       step.workgroups = cast<IntegerAttr>(variant->getAttr("workgroup_count")).getInt();
+      // Kernels get the dynamic dims of their bindings as constants, binding order then dim order.
+      auto bind = [&](Value v) -> LogicalResult {
+        auto length = byteSizeRef(v);
+        if (failed(length))
+          return failure();
+        step.bindings.push_back({bufferOf[v], *length});
+        auto type = cast<RankedTensorType>(v.getType());
+        for (int64_t dim = 0; dim < type.getRank(); ++dim) {
+          if (!type.isDynamicDim(dim))
+            continue;
+          auto ref = dimRef(v, dim);
+          if (failed(ref))
+            return failure();
+          step.constants.push_back(*ref);
+        }
+        return success();
+      };
       for (Value v : d.getArguments()) {
         if (!bufferOf.count(v))
           return d.emitOpError("operand has no buffer (unsupported host op?)");
         use(v, position);
-        step.bindings.push_back({bufferOf[v], tensorBytes(v)});
+        if (failed(bind(v)))
+          return failure();
       }
       for (Value r : d.getResults()) {
-        Buffer b{TSR_BUFFER_ARENA};
-        b.size = tensorBytes(r);
+        auto size = byteSizeRef(r);
+        if (failed(size))
+          return failure();
+        Buffer b{*size >= 0 ? (uint32_t)TSR_BUFFER_ARENA : (uint32_t)TSR_BUFFER_DYNAMIC};
+        b.size = *size;
         if (auto it = directOutput.find(r); it != directOutput.end()) {
           b.kind = TSR_BUFFER_OUTPUT;
           b.index = it->second;
         }
         bufferOf[r] = addBuffer(b);
         use(r, position);
-        step.bindings.push_back({bufferOf[r], tensorBytes(r)});
+        if (failed(bind(r)))
+          return failure();
       }
       steps.push_back(step);
-      steps.push_back(Step{TSR_STEP_BARRIER});
+      steps.push_back(Step(TSR_STEP_BARRIER));
       ++position;
     } else {
       return op.emitOpError("cannot run on the host: every computation must be in a dispatch");
@@ -241,7 +415,10 @@ LogicalResult Builder::run(ArtifactContents &out) {
     }
     Buffer b{TSR_BUFFER_OUTPUT};
     b.index = i;
-    b.size = tensorBytes(v);
+    auto size = byteSizeRef(v);
+    if (failed(size))
+      return failure();
+    b.size = *size;
     uint32_t dst = addBuffer(b);
     outputBuffers.push_back(dst);
     if (!bufferOf.count(v))
@@ -265,22 +442,48 @@ LogicalResult Builder::run(ArtifactContents &out) {
   auto inTypes = dtypes("tessera.input_dtypes"), outTypes = dtypes("tessera.output_dtypes");
   if (!inNames || !outNames || !inTypes || !outTypes)
     return main.emitOpError("is missing I/O names or dtypes");
-  meta.u32(0); // dim symbols: none while shapes are static
-  auto writeTensor = [&](StringRef name, int32_t dtype, Type type, uint32_t buffer) {
-    auto t = cast<RankedTensorType>(type);
+  // Dims first: computing an output dim may add symbols, which the metadata lists first.
+  auto dimsOf = [&](Value v) -> FailureOr<SmallVector<int64_t>> {
+    SmallVector<int64_t> dims;
+    for (int64_t d = 0; d < cast<RankedTensorType>(v.getType()).getRank(); ++d) {
+      auto ref = dimRef(v, d);
+      if (failed(ref))
+        return failure();
+      dims.push_back(*ref);
+    }
+    return dims;
+  };
+  SmallVector<SmallVector<int64_t>> inDims, outDims;
+  for (Value arg : body.getArguments())
+    if (auto dims = dimsOf(arg); succeeded(dims))
+      inDims.push_back(*dims);
+    else
+      return failure();
+  for (Value v : ret.getOperands())
+    if (auto dims = dimsOf(v); succeeded(dims))
+      outDims.push_back(*dims);
+    else
+      return failure();
+  meta.u32(symbols.size());
+  for (const Symbol &sym : symbols) {
+    meta.str(sym.name);
+    meta.i64(sym.min);
+    meta.i64(sym.max);
+  }
+  auto writeTensor = [&](StringRef name, int32_t dtype, ArrayRef<int64_t> dims, uint32_t buffer) {
     meta.str(name.str());
     meta.u32(dtype);
-    meta.u32(t.getRank());
-    for (int64_t d : t.getShape())
+    meta.u32(dims.size());
+    for (int64_t d : dims)
       meta.i64(d);
     meta.u32(buffer);
   };
   meta.u32(body.getNumArguments());
   for (auto [i, arg] : llvm::enumerate(body.getArguments()))
-    writeTensor(cast<StringAttr>(inNames[i]).getValue(), inTypes[i], arg.getType(), bufferOf[arg]);
+    writeTensor(cast<StringAttr>(inNames[i]).getValue(), inTypes[i], inDims[i], bufferOf[arg]);
   meta.u32(ret.getNumOperands());
   for (auto [i, v] : llvm::enumerate(ret.getOperands()))
-    writeTensor(cast<StringAttr>(outNames[i]).getValue(), outTypes[i], v.getType(), outputBuffers[i]);
+    writeTensor(cast<StringAttr>(outNames[i]).getValue(), outTypes[i], outDims[i], outputBuffers[i]);
   out.metadata = std::move(meta.bytes);
   encode(out);
   out.weights = std::move(weights);
@@ -299,20 +502,21 @@ void Builder::planArena() {
   for (uint32_t id : order) {
     Buffer &b = buffers[id];
     SmallVector<std::pair<uint64_t, uint64_t>> busy; // [offset, end) of overlapping live buffers
+    uint64_t size = b.size;
     for (uint32_t other : placed) {
       Buffer &o = buffers[other];
       if (o.lastUse >= b.firstUse && o.firstUse <= b.lastUse)
-        busy.push_back({o.offset, o.offset + o.size});
+        busy.push_back({o.offset, o.offset + (uint64_t)o.size});
     }
     llvm::sort(busy);
     uint64_t offset = 0;
     for (auto [start, end] : busy) {
-      if (offset + b.size <= start)
+      if (offset + size <= start)
         break;
       offset = std::max(offset, alignTo(end, 64));
     }
     b.offset = offset;
-    arenaSize = std::max(arenaSize, offset + b.size);
+    arenaSize = std::max(arenaSize, offset + size);
     placed.push_back(id);
   }
 }
@@ -326,7 +530,7 @@ void Builder::encode(ArtifactContents &out) {
     w.u32(b.kind);
     w.u32(b.index);
     w.u64(b.offset);
-    w.u64(b.size);
+    w.i64(b.size);
   }
   w.u32(kernels.size());
   for (const std::string &k : kernels)
@@ -336,22 +540,29 @@ void Builder::encode(ArtifactContents &out) {
     w.u32(s.kind);
     if (s.kind == TSR_STEP_DISPATCH) {
       w.u32(s.kernel);
-      w.u32(s.workgroups);
-      w.u32(1);
-      w.u32(1);
+      w.i64(s.workgroups);
+      w.i64(1);
+      w.i64(1);
       w.u32(s.bindings.size());
       for (const Binding &b : s.bindings) {
         w.u32(b.buffer);
         w.u64(0);
-        w.u64(b.length);
+        w.i64(b.length);
       }
-      w.u32(0); // constants
+      w.u32(s.constants.size());
+      for (int64_t c : s.constants)
+        w.i64(c);
     } else if (s.kind == TSR_STEP_COPY) {
       w.u32(s.src);
       w.u64(0);
       w.u32(s.dst);
       w.u64(0);
-      w.u64(s.length);
+      w.i64(s.length);
+    } else if (s.kind == TSR_STEP_SHAPE) {
+      w.u32(s.shapeOp);
+      w.u32(s.symbol);
+      w.i64(s.a);
+      w.i64(s.b);
     }
   }
   out.schedule = std::move(w.bytes);

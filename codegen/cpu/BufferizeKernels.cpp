@@ -32,9 +32,15 @@ LogicalResult convertSignature(func::FuncOp func) {
   Block &entry = func.getBody().front();
   auto ret = cast<func::ReturnOp>(entry.getTerminator());
   FunctionType type = func.getFunctionType();
-  for (Type t : llvm::concat<const Type>(type.getInputs(), type.getResults()))
-    if (!isa<RankedTensorType>(t) || !cast<RankedTensorType>(t).hasStaticShape())
-      return func.emitOpError("kernel buffers must be statically shaped tensors");
+  // The ABI wrapper rebuilds each binding's memref from its base pointer, its static dims and the
+  // dispatch constants (dynamic dims): record the binding shapes before types are lowered.
+  SmallVector<Attribute> shapes;
+  for (Type t : llvm::concat<const Type>(type.getInputs(), type.getResults())) {
+    if (!isa<RankedTensorType>(t))
+      return func.emitOpError("kernel bindings must be ranked tensors");
+    shapes.push_back(b.getDenseI64ArrayAttr(cast<RankedTensorType>(t).getShape()));
+  }
+  func->setAttr(kBindingShapesAttr, b.getArrayAttr(shapes));
   b.setInsertionPointToStart(&entry);
   for (BlockArgument arg : entry.getArguments()) {
     Type tensorType = arg.getType();

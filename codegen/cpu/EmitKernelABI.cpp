@@ -1,12 +1,17 @@
 //===- EmitKernelABI.cpp - wrap kernels in the fixed CPU kernel ABI -------===//
 //
-// Kernels are lowered with the bare-pointer memref convention: `impl(ptr binding..., i64 wg_id)`.
-// The exported symbol has the one fixed signature of kernel_abi.h and reads its arguments from the
-// dispatch / workgroup state structs, so the ABI never depends on tensor rank or count.
+// Kernels are lowered with MLIR's memref descriptors: `impl(desc binding..., i64 wg_id)`, where each
+// descriptor is (allocated ptr, aligned ptr, offset, sizes..., strides...). The exported symbol has the
+// one fixed signature of kernel_abi.h: it rebuilds every descriptor from the binding's base pointer,
+// its static dims and the dispatch constants (the dynamic dims, binding order then dim order), with
+// dense row-major strides. So the ABI never depends on tensor rank or count, and after inlining LLVM
+// folds the static parts away.
 //
 #include "codegen/cpu/Passes.h"
 
 #include "runtime/include/tessera/kernel_abi.h"
+
+#include "mlir/IR/BuiltinTypes.h"
 
 #include <cstddef>
 
@@ -21,48 +26,80 @@ namespace {
 struct EmitKernelABIPass : impl::EmitKernelABIBase<EmitKernelABIPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    MLIRContext *ctx = &getContext();
-    auto ptrType = LLVM::LLVMPointerType::get(ctx);
-    auto i32 = IntegerType::get(ctx, 32), i64 = IntegerType::get(ctx, 64), i8 = IntegerType::get(ctx, 8);
     SmallVector<LLVM::LLVMFuncOp> kernels;
     for (auto fn : module.getOps<LLVM::LLVMFuncOp>())
       if (fn->hasAttr(kWorkgroupCountAttr) && !fn.isExternal())
         kernels.push_back(fn);
-    for (LLVM::LLVMFuncOp impl : kernels) {
-      std::string name = impl.getSymName().str();
-      impl.setSymName(name + "_impl");
-      impl.setLinkage(LLVM::Linkage::Internal);
-      impl.setAlwaysInline(true);
-      auto implType = impl.getFunctionType();
-      unsigned numBindings = implType.getNumParams() - 1;
-      for (unsigned i = 0; i < numBindings; ++i)
-        if (!isa<LLVM::LLVMPointerType>(implType.getParamType(i)))
-          return (void)(impl.emitOpError("expected bare-pointer buffer arguments"), signalPassFailure());
+    for (LLVM::LLVMFuncOp impl : kernels)
+      if (failed(wrap(impl)))
+        return signalPassFailure();
+  }
 
-      OpBuilder b(impl);
-      b.setInsertionPointAfter(impl);
-      Location loc = impl.getLoc();
-      auto fnType = LLVM::LLVMFunctionType::get(i32, {ptrType, ptrType, ptrType});
-      auto wrapper = LLVM::LLVMFuncOp::create(b, loc, name, fnType);
-      wrapper->setAttr(kWorkgroupCountAttr, impl->getAttr(kWorkgroupCountAttr));
-      Block *entry = wrapper.addEntryBlock(b);
-      b.setInsertionPointToStart(entry);
-      Value dispatchState = entry->getArgument(1), workgroupState = entry->getArgument(2);
-      auto fieldPtr = [&](Value base, size_t offset) -> Value {
-        return LLVM::GEPOp::create(b, loc, ptrType, i8, base, ArrayRef<LLVM::GEPArg>{(int32_t)offset});
-      };
-      Value bindings = LLVM::LoadOp::create(b, loc, ptrType, fieldPtr(dispatchState, offsetof(tsr_dispatch_state, bindings)));
-      SmallVector<Value> args;
-      for (unsigned i = 0; i < numBindings; ++i) {
-        Value slot = LLVM::GEPOp::create(b, loc, ptrType, ptrType, bindings, ArrayRef<LLVM::GEPArg>{(int32_t)i});
-        args.push_back(LLVM::LoadOp::create(b, loc, ptrType, slot));
+  LogicalResult wrap(LLVM::LLVMFuncOp impl) {
+    MLIRContext *ctx = &getContext();
+    auto ptrType = LLVM::LLVMPointerType::get(ctx);
+    auto i32 = IntegerType::get(ctx, 32), i64 = IntegerType::get(ctx, 64), i8 = IntegerType::get(ctx, 8);
+    auto shapes = impl->getAttrOfType<ArrayAttr>(kBindingShapesAttr);
+    if (!shapes)
+      return impl.emitOpError("has no binding shapes");
+    unsigned expected = 1;
+    for (Attribute shape : shapes)
+      expected += 3 + 2 * cast<DenseI64ArrayAttr>(shape).size();
+    if (impl.getFunctionType().getNumParams() != expected)
+      return impl.emitOpError("expected ") << expected << " descriptor parameters";
+
+    std::string name = impl.getSymName().str();
+    impl.setSymName(name + "_impl");
+    impl.setLinkage(LLVM::Linkage::Internal);
+    impl.setAlwaysInline(true);
+
+    OpBuilder b(impl);
+    b.setInsertionPointAfter(impl);
+    Location loc = impl.getLoc();
+    auto fnType = LLVM::LLVMFunctionType::get(i32, {ptrType, ptrType, ptrType});
+    auto wrapper = LLVM::LLVMFuncOp::create(b, loc, name, fnType);
+    wrapper->setAttr(kWorkgroupCountAttr, impl->getAttr(kWorkgroupCountAttr));
+    Block *entry = wrapper.addEntryBlock(b);
+    b.setInsertionPointToStart(entry);
+    Value dispatchState = entry->getArgument(1), workgroupState = entry->getArgument(2);
+    auto fieldPtr = [&](Value base, size_t offset) -> Value {
+      return LLVM::GEPOp::create(b, loc, ptrType, i8, base, ArrayRef<LLVM::GEPArg>{(int32_t)offset});
+    };
+    auto constant = [&](int64_t v) -> Value {
+      return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v));
+    };
+    Value bindings = LLVM::LoadOp::create(b, loc, ptrType, fieldPtr(dispatchState, offsetof(tsr_dispatch_state, bindings)));
+    Value constants = LLVM::LoadOp::create(b, loc, ptrType, fieldPtr(dispatchState, offsetof(tsr_dispatch_state, constants)));
+    SmallVector<Value> args;
+    int32_t nextConstant = 0;
+    for (auto [i, shapeAttr] : llvm::enumerate(shapes)) {
+      ArrayRef<int64_t> shape = cast<DenseI64ArrayAttr>(shapeAttr).asArrayRef();
+      Value slot = LLVM::GEPOp::create(b, loc, ptrType, ptrType, bindings, ArrayRef<LLVM::GEPArg>{(int32_t)i});
+      Value base = LLVM::LoadOp::create(b, loc, ptrType, slot);
+      SmallVector<Value> sizes;
+      for (int64_t dim : shape) {
+        if (!ShapedType::isDynamic(dim)) {
+          sizes.push_back(constant(dim));
+          continue;
+        }
+        Value c = LLVM::GEPOp::create(b, loc, ptrType, i32, constants, ArrayRef<LLVM::GEPArg>{nextConstant++});
+        sizes.push_back(LLVM::ZExtOp::create(b, loc, i64, LLVM::LoadOp::create(b, loc, i32, c)));
       }
-      Value id = LLVM::LoadOp::create(b, loc, i32, fieldPtr(workgroupState, offsetof(tsr_workgroup_state, workgroup_id)));
-      args.push_back(LLVM::ZExtOp::create(b, loc, i64, id));
-      LLVM::CallOp::create(b, loc, impl, args);
-      Value zero = LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(0));
-      LLVM::ReturnOp::create(b, loc, zero);
+      SmallVector<Value> strides(shape.size());
+      Value stride = constant(1);
+      for (int64_t d = (int64_t)shape.size() - 1; d >= 0; --d) {
+        strides[d] = stride;
+        stride = LLVM::MulOp::create(b, loc, stride, sizes[d]);
+      }
+      args.append({base, base, constant(0)});
+      args.append(sizes.begin(), sizes.end());
+      args.append(strides.begin(), strides.end());
     }
+    Value id = LLVM::LoadOp::create(b, loc, i32, fieldPtr(workgroupState, offsetof(tsr_workgroup_state, workgroup_id)));
+    args.push_back(LLVM::ZExtOp::create(b, loc, i64, id));
+    LLVM::CallOp::create(b, loc, impl, args);
+    LLVM::ReturnOp::create(b, loc, LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(0)).getResult());
+    return success();
   }
 };
 } // namespace

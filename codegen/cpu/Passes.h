@@ -25,6 +25,8 @@ namespace tessera::cpu {
 
 /// Attribute names shared by the kernel passes and the schedule builder.
 inline constexpr llvm::StringLiteral kWorkgroupCountAttr = "tessera.workgroup_count";
+/// Shapes of a kernel's bindings (inputs then outputs; dynamic dims as ShapedType::kDynamic).
+inline constexpr llvm::StringLiteral kBindingShapesAttr = "tessera.binding_shapes";
 
 /// Tensor kernel module -> LLVM dialect module exporting ABI-conforming kernels.
 void buildCpuKernelPipeline(mlir::OpPassManager &pm);

@@ -392,6 +392,17 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
   mainFunc->setAttr("tessera.input_names", b.getArrayAttr(inNames));
   mainFunc->setAttr("tessera.output_names", b.getArrayAttr(outNames));
   mainFunc->setAttr("tessera.input_dtypes", b.getDenseI32ArrayAttr(inDtypes));
+  // Named dims (dim_param) become the artifact's dim symbols; equal names are one symbol.
+  SmallVector<Attribute> inDims;
+  for (const auto &vi : graph.input()) {
+    if (initializerNames.contains(vi.name()))
+      continue;
+    SmallVector<Attribute> names;
+    for (const auto &d : vi.type().tensor_type().shape().dim())
+      names.push_back(b.getStringAttr(d.has_dim_value() ? "" : d.dim_param()));
+    inDims.push_back(b.getArrayAttr(names));
+  }
+  mainFunc->setAttr("tessera.input_dims", b.getArrayAttr(inDims));
   mainFunc->setAttr("tessera.output_dtypes", b.getDenseI32ArrayAttr(outDtypes));
 
   for (auto &t : *model.mutable_graph()->mutable_initializer())

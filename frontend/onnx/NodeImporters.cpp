@@ -304,11 +304,13 @@ static Results importFlatten(NodeContext &c) {
     axis += in.getRank();
   if (axis < 0 || axis > in.getRank())
     return c.error() << "axis out of range";
-  if (!in.hasStaticShape())
-    return c.error() << "dynamic shapes are not supported yet";
+  // A dynamic dim makes its side of the product dynamic.
   int64_t outer = 1, inner = 1;
-  for (int64_t i = 0; i < in.getRank(); ++i)
-    (i < axis ? outer : inner) *= in.getDimSize(i);
+  for (int64_t i = 0; i < in.getRank(); ++i) {
+    int64_t &side = i < axis ? outer : inner;
+    side = in.isDynamicDim(i) || ShapedType::isDynamic(side) ? ShapedType::kDynamic
+                                                              : side * in.getDimSize(i);
+  }
   auto type = RankedTensorType::get({outer, inner}, in.getElementType());
   return one(graph::ReshapeOp::create(c.b, c.loc, type, c.input(0), Value()));
 }

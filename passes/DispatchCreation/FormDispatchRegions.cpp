@@ -31,7 +31,11 @@ bool isElementwise(Operation *op) {
 
 /// Ops that are recomputed inside every region instead of being passed in.
 bool isCheapProducer(Operation *op) {
-  if (isa<tensor::EmptyOp>(op))
+  if (isa<tensor::EmptyOp, tensor::DimOp>(op))
+    return true;
+  // Index arithmetic on dims (dynamic shapes) is recomputed in the kernel from its own operands.
+  if (isa<arith::ArithDialect>(op->getDialect()) && op->getNumResults() == 1 &&
+      op->getResult(0).getType().isIndex())
     return true;
   if (auto c = dyn_cast<arith::ConstantOp>(op))
     return !isa<ShapedType>(c.getType()) || cast<ShapedType>(c.getType()).getNumElements() <= 64;

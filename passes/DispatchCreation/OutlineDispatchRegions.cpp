@@ -1,7 +1,9 @@
 //===- OutlineDispatchRegions.cpp - regions -> executables + dispatches ---===//
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 using namespace mlir;
@@ -26,6 +28,57 @@ std::string executableName(dispatch::RegionOp region, unsigned index) {
   }
   std::replace(root.begin(), root.end(), '.', '_');
   return "dispatch_" + std::to_string(index) + "_" + root;
+}
+
+bool isInside(Value v, dispatch::RegionOp region) {
+  return region.getBody().isAncestor(v.getParentRegion());
+}
+
+FailureOr<Value> hoistIndex(OpBuilder &b, Value v, dispatch::RegionOp region);
+
+/// Dim `dim` of `tensor`, computed before `region` even when `tensor` is produced inside it: the
+/// producer's reified result shape is hoisted (kernels compute their result sizes from their inputs).
+FailureOr<Value> hoistDim(OpBuilder &b, Value tensor, int64_t dim, dispatch::RegionOp region) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  if (!type.isDynamicDim(dim))
+    return (Value)arith::ConstantIndexOp::create(b, region.getLoc(), type.getDimSize(dim));
+  if (!isInside(tensor, region))
+    return (Value)tensor::DimOp::create(b, region.getLoc(), tensor, dim);
+  auto result = cast<OpResult>(tensor);
+  Operation *producer = result.getOwner();
+  OpBuilder inner(producer);
+  ReifiedRankedShapedTypeDims reified;
+  if (failed(reifyResultShapes(inner, producer, reified)))
+    return producer->emitOpError("cannot compute its result shape on the host");
+  OpFoldResult size = reified[result.getResultNumber()][dim];
+  if (auto attr = dyn_cast<Attribute>(size))
+    return (Value)arith::ConstantIndexOp::create(b, region.getLoc(), cast<IntegerAttr>(attr).getInt());
+  return hoistIndex(b, cast<Value>(size), region);
+}
+
+/// An index value computed inside `region`, recomputed before it.
+FailureOr<Value> hoistIndex(OpBuilder &b, Value v, dispatch::RegionOp region) {
+  if (!isInside(v, region))
+    return v;
+  Operation *def = v.getDefiningOp();
+  if (auto dim = dyn_cast_or_null<tensor::DimOp>(def)) {
+    auto index = dim.getConstantIndex();
+    if (!index)
+      return dim.emitOpError("needs a constant dim index");
+    return hoistDim(b, dim.getSource(), *index, region);
+  }
+  if (def && (isa<arith::ArithDialect, affine::AffineDialect>(def->getDialect())) &&
+      def->getNumRegions() == 0 && def->getNumResults() == 1) {
+    IRMapping mapping;
+    for (Value operand : def->getOperands()) {
+      auto hoisted = hoistIndex(b, operand, region);
+      if (failed(hoisted))
+        return failure();
+      mapping.map(operand, *hoisted);
+    }
+    return b.clone(*def, mapping)->getResult(0);
+  }
+  return emitError(v.getLoc()) << "cannot compute a dynamic dim of a dispatch on the host";
 }
 
 struct OutlineDispatchRegionsPass
@@ -81,8 +134,21 @@ struct OutlineDispatchRegionsPass
         }
       }
       b.setInsertionPoint(region);
+      SmallVector<Value> resultDims;
+      auto ret = cast<dispatch::ReturnOp>(region.getBody().front().getTerminator());
+      for (Value v : ret.getValues()) {
+        auto type = cast<RankedTensorType>(v.getType());
+        for (int64_t d = 0; d < type.getRank(); ++d) {
+          if (!type.isDynamicDim(d))
+            continue;
+          auto dim = hoistDim(b, v, d, region);
+          if (failed(dim))
+            return signalPassFailure();
+          resultDims.push_back(*dim);
+        }
+      }
       auto dispatchOp = dispatch::DispatchOp::create(b, region.getLoc(), region.getResultTypes(),
-                                                     name, captured.getArrayRef());
+                                                     name, captured.getArrayRef(), resultDims);
       region.replaceAllUsesWith(dispatchOp.getResults());
       region.erase();
     }

@@ -257,8 +257,8 @@ struct ElementwiseLowering : public ConversionPattern {
                                 ConversionPatternRewriter &rewriter) const override {
     auto resultType = dyn_cast_or_null<RankedTensorType>(
         getTypeConverter()->convertType(op->getResult(0).getType()));
-    if (!resultType || !resultType.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported yet");
+    if (!resultType)
+      return rewriter.notifyMatchFailure(op, "needs a ranked result");
     SmallVector<Value> inputs;
     for (Value v : operands)
       if (v)

@@ -22,6 +22,24 @@ GraphTypeConverter::GraphTypeConverter() {
   addTargetMaterialization(materialize);
 }
 
+SmallVector<Value> dynamicDimsFrom(OpBuilder &b, Location loc, RankedTensorType type,
+                                   ValueRange sources) {
+  SmallVector<Value> dims;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (!type.isDynamicDim(d))
+      continue;
+    for (Value v : sources) {
+      auto t = cast<RankedTensorType>(v.getType());
+      int64_t aligned = d - (type.getRank() - t.getRank());
+      if (aligned >= 0 && t.isDynamicDim(aligned)) {
+        dims.push_back(tensor::DimOp::create(b, loc, v, aligned));
+        break;
+      }
+    }
+  }
+  return dims;
+}
+
 Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
                        ValueRange operands, const ScalarBody &body) {
   int64_t rank = resultType.getRank();
@@ -37,7 +55,8 @@ Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
     maps.push_back(AffineMap::get(rank, 0, exprs, b.getContext()));
   }
   maps.push_back(b.getMultiDimIdentityMap(rank));
-  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(), resultType.getElementType());
+  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(), resultType.getElementType(),
+                                       dynamicDimsFrom(b, loc, resultType, operands));
   SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{resultType}, operands, ValueRange{init}, maps, iterators,
@@ -48,8 +67,9 @@ Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
   return generic.getResult(0);
 }
 
-Value buildFilled(OpBuilder &b, Location loc, RankedTensorType type, TypedAttr value) {
-  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+Value buildFilled(OpBuilder &b, Location loc, RankedTensorType type, TypedAttr value,
+                  ValueRange dynamicDims) {
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType(), dynamicDims);
   Value scalar = arith::ConstantOp::create(b, loc, value);
   return linalg::FillOp::create(b, loc, scalar, init).getResult(0);
 }
@@ -83,6 +103,55 @@ Value reshapeTensor(OpBuilder &b, Location loc, Value value, RankedTensorType ty
   for (int64_t i = 0; i < type.getRank(); ++i)
     all.push_back(i);
   return tensor::ExpandShapeOp::create(b, loc, type, flat, ArrayRef<ReassociationIndices>{all});
+}
+
+FailureOr<Value> reshapeDynamic(OpBuilder &b, Location loc, Value value, RankedTensorType type) {
+  auto source = cast<RankedTensorType>(value.getType());
+  if (source.hasStaticShape() && type.hasStaticShape())
+    return reshapeTensor(b, loc, value, type);
+  bool collapse = type.getRank() <= source.getRank();
+  auto small = collapse ? type : source, large = collapse ? source : type;
+  // Group consecutive dims of the larger shape under each dim of the smaller one.
+  SmallVector<ReassociationIndices> groups;
+  int64_t next = 0;
+  for (int64_t d = 0; d < small.getRank(); ++d) {
+    ReassociationIndices group;
+    if (small.isDynamicDim(d)) {
+      // A dynamic dim maps to exactly one dynamic dim (possibly with unit dims around it).
+      while (next < large.getRank() && large.getDimSize(next) == 1 && !large.isDynamicDim(next))
+        group.push_back(next++);
+      if (next >= large.getRank() || !large.isDynamicDim(next))
+        return failure();
+      group.push_back(next++);
+    } else {
+      int64_t product = 1;
+      while (next < large.getRank() && !large.isDynamicDim(next) && product < small.getDimSize(d))
+        product *= large.getDimSize(next), group.push_back(next++);
+      if (product != small.getDimSize(d))
+        return failure();
+    }
+    groups.push_back(group);
+  }
+  while (next < large.getRank() && large.getDimSize(next) == 1)
+    groups.back().push_back(next++);
+  if (next != large.getRank() || groups.empty())
+    return failure();
+  if (collapse)
+    return (Value)tensor::CollapseShapeOp::create(b, loc, type, value, groups);
+  SmallVector<OpFoldResult> outputShape;
+  int64_t dynamicIndex = 0;
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (!type.isDynamicDim(d)) {
+      outputShape.push_back(b.getIndexAttr(type.getDimSize(d)));
+      continue;
+    }
+    // Find the source dim of the group holding d.
+    for (auto [s, group] : llvm::enumerate(groups))
+      if (llvm::is_contained(group, d))
+        outputShape.push_back(tensor::DimOp::create(b, loc, value, s).getResult());
+    ++dynamicIndex;
+  }
+  return (Value)tensor::ExpandShapeOp::create(b, loc, type, value, groups, outputShape);
 }
 
 Value castScalar(OpBuilder &b, Location loc, Value v, Type from, Type to, bool fromUnsigned,

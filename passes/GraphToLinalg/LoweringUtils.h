@@ -25,17 +25,25 @@ mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
                              mlir::RankedTensorType resultType, mlir::ValueRange operands,
                              const ScalarBody &body);
 
-/// A tensor.empty + linalg.fill of `value`.
+/// A tensor.empty + linalg.fill of `value`; `dynamicDims` gives the dynamic sizes of `type`.
 mlir::Value buildFilled(mlir::OpBuilder &b, mlir::Location loc, mlir::RankedTensorType type,
-                        mlir::TypedAttr value);
+                        mlir::TypedAttr value, mlir::ValueRange dynamicDims = {});
+
+/// The dynamic sizes of `type`, read from `sources` with numpy alignment (trailing dims line up): each
+/// dynamic dim comes from the first source whose aligned dim is dynamic too.
+mlir::SmallVector<mlir::Value> dynamicDimsFrom(mlir::OpBuilder &b, mlir::Location loc,
+                                               mlir::RankedTensorType type, mlir::ValueRange sources);
 
 /// A scalar arith.constant of `elementType` holding `value` (converted for integers).
 mlir::Value scalarConstant(mlir::OpBuilder &b, mlir::Location loc, mlir::Type elementType,
                            double value);
 
-/// Reshapes a statically shaped tensor (collapse to 1-D, expand to the target).
+/// Reshapes a tensor: static shapes collapse to 1-D and expand; a dynamic reshape must be one collapse
+/// or one expand of groups of consecutive dims (failure otherwise).
 mlir::Value reshapeTensor(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
                           mlir::RankedTensorType type);
+mlir::FailureOr<mlir::Value> reshapeDynamic(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
+                                            mlir::RankedTensorType type);
 
 /// Converts a scalar between element types with ONNX Cast semantics.
 mlir::Value castScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v, mlir::Type from,

@@ -16,6 +16,29 @@ RankedTensorType staticType(const TypeConverter *converter, Value v) {
   return t && t.hasStaticShape() ? t : nullptr;
 }
 
+/// Static except possibly the batch dim (dim 0): what windowed ops support.
+RankedTensorType batchDynamicType(const TypeConverter *converter, Value v) {
+  auto t = dyn_cast_or_null<RankedTensorType>(converter->convertType(v.getType()));
+  if (!t)
+    return nullptr;
+  for (int64_t d = 1; d < t.getRank(); ++d)
+    if (t.isDynamicDim(d))
+      return nullptr;
+  return t;
+}
+
+/// The dynamic sizes of `type` (at most its batch dim), read from dim 0 of `source`.
+SmallVector<Value> batchDims(OpBuilder &b, Location loc, RankedTensorType type, Value source) {
+  if (type.getRank() == 0 || !type.isDynamicDim(0))
+    return {};
+  return {tensor::DimOp::create(b, loc, source, 0)};
+}
+
+/// Like staticType, but dynamic dims are fine (the op's lowering reads them with tensor.dim).
+RankedTensorType rankedType(const TypeConverter *converter, Value v) {
+  return dyn_cast_or_null<RankedTensorType>(converter->convertType(v.getType()));
+}
+
 /// Pads the spatial dims (2..) of an NC... tensor with `value`.
 Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> pads, TypedAttr value) {
   auto type = cast<RankedTensorType>(input.getType());
@@ -41,7 +64,8 @@ Value addChannelBias(OpBuilder &b, Location loc, Value acc, Value bias) {
                                  AffineMap::get(rank, 0, {b.getAffineDimExpr(1)}, b.getContext()),
                                  b.getMultiDimIdentityMap(rank)};
   SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
-  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType(),
+                                       dynamicDimsFrom(b, loc, type, acc));
   return linalg::GenericOp::create(b, loc, TypeRange{type}, ValueRange{acc, bias}, ValueRange{init},
                                    maps, iterators,
                                    [](OpBuilder &nb, Location nl, ValueRange a) {
@@ -55,11 +79,12 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
   LogicalResult matchAndRewrite(ConvOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto inType = staticType(getTypeConverter(), op.getInput());
+    auto inType = batchDynamicType(getTypeConverter(), op.getInput());
     auto wType = staticType(getTypeConverter(), op.getWeight());
-    auto outType = staticType(getTypeConverter(), op.getOutput());
+    auto outType = batchDynamicType(getTypeConverter(), op.getOutput());
     if (!inType || !wType || !outType || !isa<FloatType>(inType.getElementType()))
-      return op.emitOpError("needs static shapes and a float element type");
+      return op.emitOpError("needs static shapes (but the batch) and a float element type");
+    SmallVector<Value> outDims = batchDims(rewriter, loc, outType, adaptor.getInput());
     int64_t rank = inType.getRank(), group = op.getGroup();
     Type elem = inType.getElementType();
     Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPads(), rewriter.getFloatAttr(elem, 0));
@@ -68,7 +93,7 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     Value acc;
     int64_t channels = inType.getDimSize(1), filters = wType.getDimSize(0);
     if (group == 1) {
-      Value init = buildFilled(rewriter, loc, outType, rewriter.getFloatAttr(elem, 0));
+      Value init = buildFilled(rewriter, loc, outType, rewriter.getFloatAttr(elem, 0), outDims);
       ValueRange ins{input, adaptor.getWeight()};
       if (rank == 4)
         acc = linalg::Conv2DNchwFchwOp::create(rewriter, loc, outType, ins, init, strides, dilations).getResult(0);
@@ -81,9 +106,11 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
       auto w3 = RankedTensorType::get({filters, wType.getDimSize(2), wType.getDimSize(3)}, elem);
       Value weight = tensor::CollapseShapeOp::create(rewriter, loc, w3, adaptor.getWeight(),
                                                      ArrayRef<ReassociationIndices>{{0, 1}, {2}, {3}});
-      Value init = buildFilled(rewriter, loc, outType, rewriter.getFloatAttr(elem, 0));
+      Value init = buildFilled(rewriter, loc, outType, rewriter.getFloatAttr(elem, 0), outDims);
       acc = linalg::DepthwiseConv2DNchwChwOp::create(rewriter, loc, outType, ValueRange{input, weight},
                                                      init, strides, dilations).getResult(0);
+    } else if (rank == 4 && !outType.hasStaticShape()) {
+      return op.emitOpError("grouped convolution with a dynamic batch is not supported yet");
     } else if (rank == 4) {
       // Grouped: N, G, C/G, H, W against G, F/G, C/G, kh, kw.
       auto pType = cast<RankedTensorType>(input.getType());
@@ -110,11 +137,12 @@ struct PoolLowering : OpConversionPattern<PoolOp> {
   LogicalResult matchAndRewrite(PoolOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto inType = staticType(getTypeConverter(), op.getInput());
-    auto outType = staticType(getTypeConverter(), op.getOutput());
+    auto inType = batchDynamicType(getTypeConverter(), op.getInput());
+    auto outType = batchDynamicType(getTypeConverter(), op.getOutput());
     if (!inType || !outType || !isa<FloatType>(inType.getElementType()))
-      return op.emitOpError("needs static shapes and a float element type");
+      return op.emitOpError("needs static shapes (but the batch) and a float element type");
     int64_t rank = inType.getRank();
+    SmallVector<Value> outDims = batchDims(rewriter, loc, outType, adaptor.getInput());
     if (rank != 4 && rank != 3)
       return op.emitOpError("pooling of rank ") << rank << " is not supported yet";
     Type elem = inType.getElementType();
@@ -128,7 +156,7 @@ struct PoolLowering : OpConversionPattern<PoolOp> {
     auto strides = rewriter.getI64TensorAttr(op.getStrides()); // linalg wants tensor<Nxi64>
     auto dilations = rewriter.getI64TensorAttr(op.getDilations());
     auto pool = [&](Value in, TypedAttr init) -> Value {
-      Value acc = buildFilled(rewriter, loc, outType, init);
+      Value acc = buildFilled(rewriter, loc, outType, init, outDims);
       ValueRange ins{in, window};
       if (rank == 4)
         return isMax && init == padValue
@@ -151,7 +179,8 @@ struct PoolLowering : OpConversionPattern<PoolOp> {
       explicitPads[i + n] = op.getOriginalEndPads()[i];
       extension[i + n] = op.getPads()[i + n] - op.getOriginalEndPads()[i];
     }
-    Value ones = buildFilled(rewriter, loc, inType, rewriter.getFloatAttr(elem, 1));
+    Value ones = buildFilled(rewriter, loc, inType, rewriter.getFloatAttr(elem, 1),
+                             batchDims(rewriter, loc, inType, adaptor.getInput()));
     Value counted = padSpatial(rewriter, loc, ones, explicitPads,
                                rewriter.getFloatAttr(elem, op.getCountIncludePad() ? 1 : 0));
     counted = padSpatial(rewriter, loc, counted, extension, rewriter.getFloatAttr(elem, 0));
@@ -168,9 +197,9 @@ struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(BatchNormOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    auto type = staticType(getTypeConverter(), op.getOutput());
+    auto type = rankedType(getTypeConverter(), op.getOutput());
     if (!type || type.getRank() < 2 || !isa<FloatType>(type.getElementType()))
-      return op.emitOpError("needs a static float input of rank >= 2");
+      return op.emitOpError("needs a float input of rank >= 2");
     Location loc = op.getLoc();
     int64_t rank = type.getRank();
     MLIRContext *ctx = rewriter.getContext();
@@ -178,7 +207,8 @@ struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
     SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank), channel, channel, channel,
                                    channel, rewriter.getMultiDimIdentityMap(rank)};
     SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
-    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType());
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType(),
+                                         dynamicDimsFrom(rewriter, loc, type, adaptor.getInput()));
     double eps = op.getEpsilon().convertToDouble();
     Type elem = type.getElementType();
     auto generic = linalg::GenericOp::create(
@@ -227,7 +257,26 @@ Value buildMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs, RankedTensor
   SmallVector<utils::IteratorType> iterators(loops, utils::IteratorType::parallel);
   iterators.back() = utils::IteratorType::reduction;
   Type elem = outType.getElementType();
-  Value init = buildFilled(b, loc, outType, isa<FloatType>(elem) ? (TypedAttr)b.getFloatAttr(elem, 0) : (TypedAttr)b.getIntegerAttr(elem, 0));
+  SmallVector<Value> dynamicDims;
+  for (int64_t d = 0; d < outType.getRank(); ++d) {
+    if (!outType.isDynamicDim(d))
+      continue;
+    if (d < batch) {
+      for (Value v : {lhs, rhs}) {
+        auto t = cast<RankedTensorType>(v.getType());
+        int64_t aligned = d - (batch - (t.getRank() - 2));
+        if (aligned >= 0 && t.isDynamicDim(aligned)) {
+          dynamicDims.push_back(tensor::DimOp::create(b, loc, v, aligned));
+          break;
+        }
+      }
+    } else if (d == batch) {
+      dynamicDims.push_back(tensor::DimOp::create(b, loc, lhs, lt.getRank() - (transposeA ? 1 : 2)));
+    } else {
+      dynamicDims.push_back(tensor::DimOp::create(b, loc, rhs, rt.getRank() - (transposeB ? 2 : 1)));
+    }
+  }
+  Value init = buildFilled(b, loc, outType, isa<FloatType>(elem) ? (TypedAttr)b.getFloatAttr(elem, 0) : (TypedAttr)b.getIntegerAttr(elem, 0), dynamicDims);
   bool isFloat = isa<FloatType>(elem);
   return linalg::GenericOp::create(
              b, loc, TypeRange{outType}, ValueRange{lhs, rhs}, ValueRange{init}, maps, iterators,
@@ -243,10 +292,12 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(MatMulOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    auto lt = staticType(getTypeConverter(), op.getLhs()), rt = staticType(getTypeConverter(), op.getRhs());
-    auto outType = staticType(getTypeConverter(), op.getOutput());
+    auto lt = rankedType(getTypeConverter(), op.getLhs()), rt = rankedType(getTypeConverter(), op.getRhs());
+    auto outType = rankedType(getTypeConverter(), op.getOutput());
     if (!lt || !rt || !outType)
-      return op.emitOpError("needs static shapes");
+      return op.emitOpError("needs ranked operands");
+    if ((lt.getRank() == 1 || rt.getRank() == 1) && !(lt.hasStaticShape() && rt.hasStaticShape()))
+      return op.emitOpError("1-D operands with dynamic shapes are not supported yet");
     Location loc = op.getLoc();
     Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
     // Promote 1-D operands to matrices, then drop the promoted dims from the result.
@@ -259,13 +310,19 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
     int64_t batchRank = std::max(l2.getRank(), r2.getRank()) - 2;
     for (int64_t i = 0; i < batchRank; ++i) {
       auto dim = [&](RankedTensorType t) { int64_t j = i - (batchRank - (t.getRank() - 2)); return j < 0 ? 1 : t.getDimSize(j); };
-      shape.push_back(std::max(dim(l2), dim(r2)));
+      int64_t a = dim(l2), c = dim(r2);
+      shape.push_back(ShapedType::isDynamic(a) || ShapedType::isDynamic(c)
+                          ? (a == 1 ? c : (c == 1 ? a : ShapedType::kDynamic))
+                          : std::max(a, c));
     }
     shape.push_back(l2.getDimSize(l2.getRank() - 2));
     shape.push_back(r2.getDimSize(r2.getRank() - 1));
     auto full = RankedTensorType::get(shape, outType.getElementType());
     Value result = buildMatmul(rewriter, loc, lhs, rhs, full);
-    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, result, outType));
+    auto reshaped = reshapeDynamic(rewriter, loc, result, outType);
+    if (failed(reshaped))
+      return op.emitOpError("cannot reshape the product to ") << outType;
+    rewriter.replaceOp(op, *reshaped);
     return success();
   }
 };
@@ -274,9 +331,9 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(GemmOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    auto outType = staticType(getTypeConverter(), op.getOutput());
+    auto outType = rankedType(getTypeConverter(), op.getOutput());
     if (!outType || !isa<FloatType>(outType.getElementType()))
-      return op.emitOpError("needs static shapes and a float element type");
+      return op.emitOpError("needs a float element type");
     Location loc = op.getLoc();
     Value acc = buildMatmul(rewriter, loc, adaptor.getA(), adaptor.getB(), outType, op.getTransA(), op.getTransB());
     double alpha = op.getAlpha().convertToDouble(), beta = op.getBeta().convertToDouble();
@@ -319,7 +376,11 @@ Value buildReduction(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> 
     }
   }
   auto outType = RankedTensorType::get(shape, type.getElementType());
-  Value acc = buildFilled(b, loc, outType, init);
+  SmallVector<Value> dynamicDims;
+  for (int64_t i = 0; i < rank; ++i)
+    if (!llvm::is_contained(axes, i) && type.isDynamicDim(i))
+      dynamicDims.push_back(tensor::DimOp::create(b, loc, input, i));
+  Value acc = buildFilled(b, loc, outType, init, dynamicDims);
   SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank), AffineMap::get(rank, 0, outExprs, b.getContext())};
   return linalg::GenericOp::create(b, loc, TypeRange{outType}, ValueRange{input}, ValueRange{acc}, maps,
                                    iterators, [&](OpBuilder &nb, Location l, ValueRange a) {
@@ -332,13 +393,16 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(ReduceOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    auto inType = staticType(getTypeConverter(), op.getInput());
-    auto outType = staticType(getTypeConverter(), op.getOutput());
+    auto inType = rankedType(getTypeConverter(), op.getInput());
+    auto outType = rankedType(getTypeConverter(), op.getOutput());
     if (!inType || !outType)
-      return op.emitOpError("needs static shapes");
+      return op.emitOpError("needs ranked shapes");
     Location loc = op.getLoc();
     Type elem = inType.getElementType();
     bool isFloat = isa<FloatType>(elem);
+    for (int64_t a : op.getAxes())
+      if (inType.isDynamicDim(a) && (op.getKind() == "mean"))
+        return op.emitOpError("mean over a dynamic dim is not supported yet");
     bool isUnsigned = isa<IntegerType>(cast<ShapedType>(op.getInput().getType()).getElementType()) &&
                       cast<IntegerType>(cast<ShapedType>(op.getInput().getType()).getElementType()).isUnsigned();
     StringRef kind = op.getKind();
@@ -413,7 +477,10 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
         return math::LogOp::create(b, l, a[0]);
       });
     }
-    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, result, outType));
+    auto reshaped = reshapeDynamic(rewriter, loc, result, outType);
+    if (failed(reshaped))
+      return op.emitOpError("cannot reshape the reduction to ") << outType;
+    rewriter.replaceOp(op, *reshaped);
     return success();
   }
 
@@ -461,9 +528,9 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    auto type = staticType(getTypeConverter(), op.getOutput());
+    auto type = rankedType(getTypeConverter(), op.getOutput());
     if (!type || !isa<FloatType>(type.getElementType()))
-      return op.emitOpError("needs a static float input");
+      return op.emitOpError("needs a float input");
     if (op.getKind() == "hardmax")
       return op.emitOpError("hardmax is not supported yet");
     Location loc = op.getLoc();
@@ -478,14 +545,16 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
     SmallVector<int64_t> keptShape(type.getShape());
     keptShape[axis] = 1;
     auto keptType = RankedTensorType::get(keptShape, elem);
-    Value maxKept = reshapeTensor(rewriter, loc, max, keptType);
-    Value shifted = buildElementwise(rewriter, loc, type, ValueRange{x, maxKept},
+    auto maxKept = reshapeDynamic(rewriter, loc, max, keptType);
+    if (failed(maxKept))
+      return op.emitOpError("cannot keep the reduced dim");
+    Value shifted = buildElementwise(rewriter, loc, type, ValueRange{x, *maxKept},
                                      [](OpBuilder &b, Location l, ValueRange a) -> Value { return arith::SubFOp::create(b, l, a[0], a[1]); });
     Value exp = buildElementwise(rewriter, loc, type, shifted,
                                  [](OpBuilder &b, Location l, ValueRange a) -> Value { return math::ExpOp::create(b, l, a[0]); });
     Value sum = buildReduction(rewriter, loc, exp, {axis}, rewriter.getFloatAttr(elem, 0),
                                [](OpBuilder &b, Location l, Value a, Value v) -> Value { return arith::AddFOp::create(b, l, a, v); });
-    Value sumKept = reshapeTensor(rewriter, loc, sum, keptType);
+    Value sumKept = *reshapeDynamic(rewriter, loc, sum, keptType);
     bool isLog = op.getKind() == "log_softmax";
     Value result = buildElementwise(rewriter, loc, type, ValueRange{isLog ? shifted : exp, sumKept},
                                     [&](OpBuilder &b, Location l, ValueRange a) -> Value {

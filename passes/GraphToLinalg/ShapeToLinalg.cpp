@@ -32,10 +32,11 @@ template <typename OpTy> struct ReshapeLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
   LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
-    auto type = staticType(this->getTypeConverter(), op.getOutput());
-    if (!type || !cast<RankedTensorType>(adaptor.getInput().getType()).hasStaticShape())
-      return op.emitOpError("reshapes with dynamic shapes are not supported yet");
-    rewriter.replaceOp(op, reshapeTensor(rewriter, op.getLoc(), adaptor.getInput(), type));
+    auto type = cast<RankedTensorType>(this->getTypeConverter()->convertType(op.getOutput().getType()));
+    auto reshaped = reshapeDynamic(rewriter, op.getLoc(), adaptor.getInput(), type);
+    if (failed(reshaped))
+      return op.emitOpError("this reshape with dynamic dims is not supported yet");
+    rewriter.replaceOp(op, *reshaped);
     return success();
   }
 };

@@ -63,3 +63,16 @@ func.func @weights() -> tensor<4xf32> {
   return %0 : tensor<4xf32>
 }
 tgraph.global @w : tensor<2x2xf32> = dense<1.0> : tensor<2x2xf32>
+
+// -----
+
+// Dynamic dims are read from the operands with tensor.dim.
+// CHECK-LABEL: func.func @dynamic_batch
+// CHECK: %[[C0:.*]] = arith.constant 0 : index
+// CHECK: %[[N:.*]] = tensor.dim %arg0, %[[C0]] : tensor<?x4xf32>
+// CHECK: tensor.empty(%[[N]]) : tensor<?x4xf32>
+// CHECK: linalg.generic
+func.func @dynamic_batch(%x: tensor<?x4xf32>, %b: tensor<4xf32>) -> tensor<?x4xf32> {
+  %0 = tgraph.add %x, %b : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}

@@ -1,4 +1,4 @@
-// RUN: tessera-opt %s -tessera-outline-dispatch-regions | FileCheck %s
+// RUN: tessera-opt %s -split-input-file -tessera-outline-dispatch-regions | FileCheck %s
 
 // Captured values become arguments; the region becomes a dispatch of an executable with a cpu variant.
 // CHECK: tdisp.executable @dispatch_0_matmul {
@@ -17,4 +17,25 @@ func.func @f(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf32> {
     tdisp.return %mm : tensor<2x4xf32>
   }
   return %r : tensor<2x4xf32>
+}
+
+// -----
+
+// Dynamic result dims are computed on the host from the kernel's own shape logic.
+// CHECK-LABEL: func.func @dynamic
+// CHECK: %[[N:.*]] = tensor.dim %arg0, %{{.*}} : tensor<?x4xf32>
+// CHECK: tdisp.dispatch @dispatch_0_generic(%arg0) dims(%[[N]]) : (tensor<?x4xf32>) -> tensor<?x4xf32>
+func.func @dynamic(%a: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %r = tdisp.region -> tensor<?x4xf32> {
+    %c0 = arith.constant 0 : index
+    %n = tensor.dim %a, %c0 : tensor<?x4xf32>
+    %e = tensor.empty(%n) : tensor<?x4xf32>
+    %g = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%a : tensor<?x4xf32>) outs(%e : tensor<?x4xf32>) {
+    ^bb0(%in: f32, %out: f32):
+      %x = arith.negf %in : f32
+      linalg.yield %x : f32
+    } -> tensor<?x4xf32>
+    tdisp.return %g : tensor<?x4xf32>
+  }
+  return %r : tensor<?x4xf32>
 }

@@ -35,5 +35,25 @@ LogicalResult DispatchOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   return success();
 }
 
+LogicalResult DispatchOp::verify() {
+  int64_t dynamic = 0;
+  for (Type t : getResultTypes())
+    dynamic += cast<RankedTensorType>(t).getNumDynamicDims();
+  if (dynamic != static_cast<int64_t>(getResultDims().size()))
+    return emitOpError("has ") << getResultDims().size() << " result dims for " << dynamic
+                               << " dynamic result dims";
+  return success();
+}
+
+Value DispatchOp::getResultDim(unsigned result, unsigned dim) {
+  unsigned index = 0;
+  for (unsigned r = 0; r < result; ++r)
+    index += cast<RankedTensorType>(getResult(r).getType()).getNumDynamicDims();
+  auto type = cast<RankedTensorType>(getResult(result).getType());
+  for (unsigned d = 0; d < dim; ++d)
+    index += type.isDynamicDim(d);
+  return getResultDims()[index];
+}
+
 #define GET_OP_CLASSES
 #include "dialects/Dispatch/IR/DispatchOps.cpp.inc"

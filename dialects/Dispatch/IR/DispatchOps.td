@@ -72,16 +72,27 @@ def Dispatch_ExecutableEndOp : Dispatch_Op<"executable_end", [Terminator,
   let assemblyFormat = "attr-dict";
 }
 
-def Dispatch_DispatchOp : Dispatch_Op<"dispatch", [
+def Dispatch_DispatchOp : Dispatch_Op<"dispatch", [AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "launches an executable on tensors";
   let description = [{
     `%r = tdisp.dispatch @conv_0(%x, %w) : (tensor<...>, tensor<...>) -> tensor<...>`.
-    Operands bind in order, then results.
+    Operands bind in order, then results. `result_dims` holds the dynamic dims of the results, in
+    result order then dim order, computed on the host:
+    `%r = tdisp.dispatch @exe(%x) dims(%n) : (tensor<?x4xf32>) -> tensor<?x4xf32>`.
   }];
-  let arguments = (ins FlatSymbolRefAttr:$executable, Variadic<AnyRankedTensor>:$arguments);
+  let arguments = (ins FlatSymbolRefAttr:$executable, Variadic<AnyRankedTensor>:$arguments,
+                       Variadic<Index>:$result_dims);
   let results = (outs Variadic<AnyRankedTensor>:$results);
-  let assemblyFormat = "$executable `(` $arguments `)` attr-dict `:` functional-type($arguments, $results)";
+  let assemblyFormat = [{
+    $executable `(` $arguments `)` (`dims` `(` $result_dims^ `)`)? attr-dict `:`
+    functional-type($arguments, $results)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The host value of dynamic dim `dim` of result `result`.
+    mlir::Value getResultDim(unsigned result, unsigned dim);
+  }];
 }
 
 #endif

@@ -15,25 +15,37 @@
  *   CPU_CODE  an ELF shared object exporting the kernels (tsr_kernel_fn) named in the schedule
  *   WEIGHTS   constant tensors, each 64-byte aligned inside the section, used in place
  *
- * Encodings inside METADATA and SCHEDULE ("str" = u32 byte length + bytes, no terminator):
+ * Encodings inside METADATA and SCHEDULE ("str" = u32 byte length + bytes, no terminator;
+ * "ref" = i64 value reference: >= 0 is that literal value, < 0 is the current value of dim symbol
+ * (-ref - 1), so sizes, dims and counts can be known only at run time):
  *   METADATA:
  *     u32 symbol_count; symbol_count × { str name; i64 min; i64 max }
+ *       the model's dim symbols: input dims named in the model, and values computed by SHAPE steps
  *     u32 input_count;  input_count  × tensor
  *     u32 output_count; output_count × tensor
  *     tensor = { str name; u32 dtype (TSR_DTYPE_*); u32 rank; rank × i64 dim; u32 buffer }
- *       dim >= 0 is static; dim < 0 is the symbol with index (-dim - 1)
+ *       dim >= 0 is static; dim < 0 is the symbol with index (-dim - 1). An input dim symbol is bound
+ *       from the caller's tensor (the same symbol in two places must agree, and lie in [min, max]);
+ *       every other symbol is set by a SHAPE step before it is used.
  *       buffer is the schedule buffer that holds this tensor
  *   SCHEDULE:
  *     u64 arena_size; u32 arena_alignment
- *     u32 buffer_count; buffer_count × { u32 kind (TSR_BUFFER_*); u32 index; u64 offset; u64 size }
- *       INPUT/OUTPUT: index = I/O position, offset 0; CONSTANT: offset into WEIGHTS; ARENA: offset into arena
+ *     u32 buffer_count; buffer_count × { u32 kind (TSR_BUFFER_*); u32 index; u64 offset; ref size }
+ *       INPUT/OUTPUT: index = I/O position, offset 0; CONSTANT: offset into WEIGHTS;
+ *       ARENA: offset into the arena (size must be a literal); DYNAMIC: allocated by the session for
+ *       each run with the size the ref has then (offset 0)
  *     u32 kernel_count; kernel_count × { str symbol }
  *     u32 step_count;   step_count × { u32 kind (TSR_STEP_*); payload }
- *       DISPATCH: u32 kernel; u32 workgroup_count[3]; u32 binding_count;
- *                 binding_count × { u32 buffer; u64 offset; u64 length };
- *                 u32 constant_count; constant_count × u32
- *       COPY:     u32 src_buffer; u64 src_offset; u32 dst_buffer; u64 dst_offset; u64 length
+ *       DISPATCH: u32 kernel; ref workgroup_count[3]; u32 binding_count;
+ *                 binding_count × { u32 buffer; u64 offset; ref length };
+ *                 u32 constant_count; constant_count × ref   (each must fit in u32 at run time)
+ *       COPY:     u32 src_buffer; u64 src_offset; u32 dst_buffer; u64 dst_offset; ref length
  *       BARRIER:  no payload (all earlier steps complete before later ones start)
+ *       SHAPE:    u32 op (TSR_SHAPE_*); u32 symbol; ref a; ref b
+ *                 sets dim symbol `symbol` (except CHECK_EQ); an error at run time (bad value,
+ *                 division by zero, overflow, out-of-bounds read) fails the run with a message
+ * CPU kernels get the dynamic dims of their bindings as dispatch constants, in binding order, then
+ * dim order (see kernel_abi.h).
  */
 #ifndef TESSERA_ARTIFACT_FORMAT_H
 #define TESSERA_ARTIFACT_FORMAT_H
@@ -47,7 +59,7 @@ extern "C" {
 
 #define TSR_ARTIFACT_MAGIC "TESSERA\x1a"
 #define TSR_ARTIFACT_MAGIC_SIZE 8
-#define TSR_ARTIFACT_FORMAT_VERSION 1u
+#define TSR_ARTIFACT_FORMAT_VERSION 2u
 #define TSR_SECTION_ALIGNMENT 4096u
 #define TSR_WEIGHT_ALIGNMENT 64u
 
@@ -79,9 +91,28 @@ enum {
   TSR_SECTION_WEIGHTS = 4,
 };
 
-enum { TSR_BUFFER_INPUT = 0, TSR_BUFFER_OUTPUT = 1, TSR_BUFFER_CONSTANT = 2, TSR_BUFFER_ARENA = 3 };
+enum {
+  TSR_BUFFER_INPUT = 0,
+  TSR_BUFFER_OUTPUT = 1,
+  TSR_BUFFER_CONSTANT = 2,
+  TSR_BUFFER_ARENA = 3,
+  TSR_BUFFER_DYNAMIC = 4,
+};
 
-enum { TSR_STEP_DISPATCH = 1, TSR_STEP_COPY = 2, TSR_STEP_BARRIER = 3 };
+enum { TSR_STEP_DISPATCH = 1, TSR_STEP_COPY = 2, TSR_STEP_BARRIER = 3, TSR_STEP_SHAPE = 4 };
+
+/* SHAPE step operations: symbol = f(a, b) on int64 values (refs resolved first). */
+enum {
+  TSR_SHAPE_ADD = 1,       /* a + b */
+  TSR_SHAPE_SUB = 2,       /* a - b */
+  TSR_SHAPE_MUL = 3,       /* a * b */
+  TSR_SHAPE_DIV_FLOOR = 4, /* floor(a / b), b != 0 */
+  TSR_SHAPE_DIV_CEIL = 5,  /* ceil(a / b), b != 0 */
+  TSR_SHAPE_MAX = 6,
+  TSR_SHAPE_MIN = 7,
+  TSR_SHAPE_READ_I64 = 8,  /* element b of the int64 tensor in buffer a (a, b literals) */
+  TSR_SHAPE_CHECK_EQ = 9,  /* fail the run unless a == b (e.g. broadcast dims); symbol unused */
+};
 
 /* Element types: the values of ONNX TensorProto.DataType. */
 enum {

@@ -4,7 +4,8 @@
  * It has the same shape as a Vulkan dispatch: bindings (buffers), push-style constants, a 3-D workgroup
  * grid. The runtime calls it once per workgroup id; calls for different ids may run concurrently. A kernel
  * returns 0 on success. Shapes are not part of the signature: static dims are compiled in, dynamic dims
- * arrive as constants, so the ABI does not depend on tensor rank. */
+ * arrive as constants, so the ABI does not depend on tensor rank. Bindings are row-major and dense;
+ * a kernel's first constants are the dynamic dims of its bindings, in binding order then dim order. */
 #ifndef TESSERA_KERNEL_ABI_H
 #define TESSERA_KERNEL_ABI_H
 
