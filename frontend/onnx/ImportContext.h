@@ -73,6 +73,19 @@ using NodeImporter =
 const llvm::StringMap<NodeImporter> &defaultDomainImporters();
 void addElementwiseImporters(llvm::StringMap<NodeImporter> &table);
 void addNNImporters(llvm::StringMap<NodeImporter> &table);
+void addCompositeImporters(llvm::StringMap<NodeImporter> &table);
+void addIndexingImporters(llvm::StringMap<NodeImporter> &table);
+
+/// Imports `node` as its function body (libonnx schema or model-local function) through `importNode`
+/// when the op has no importer of its own; nullopt when the node is not such a call.
+std::optional<mlir::LogicalResult>
+inlineFunctionNode(const ::onnx::NodeProto &node, int64_t opset, const ::onnx::ModelProto &model,
+                   const llvm::StringMap<mlir::Value> &values,
+                   llvm::function_ref<mlir::LogicalResult(const ::onnx::NodeProto &)> importNode);
+
+/// The value of `op` given constant `operands` (null entries: unknown), for the small integer and
+/// shape arithmetic that the dialect's folders leave alone; null if not evaluated.
+mlir::DenseElementsAttr evaluateConstant(mlir::Operation *op, llvm::ArrayRef<mlir::Attribute> operands);
 
 /// Helpers shared by importers.
 mlir::FailureOr<mlir::RankedTensorType> broadcastResultType(NodeContext &c, mlir::Value lhs,

@@ -276,6 +276,10 @@ LogicalResult ModelImporter::importNode(const onnxpb::NodeProto &node) {
   auto fail = [&]() {
     return emitError(loc) << node.op_type() << " (opset " << opset << ") node '" << label << "': ";
   };
+  // Ops defined by a function body (schema or model-local) are imported as that body.
+  if (auto inlined = inlineFunctionNode(node, opset, model, values,
+                                        [&](const onnxpb::NodeProto &n) { return importNode(n); }))
+    return *inlined;
   if (!(node.domain().empty() || node.domain() == "ai.onnx"))
     return fail() << "unsupported operator domain '" << node.domain() << "'";
   // Tensor-valued Constant nodes are initializers in all but name (weights may hide in them).

@@ -33,13 +33,36 @@ std::optional<SmallVector<int64_t>> NodeContext::getInts(StringRef name) const {
   return SmallVector<int64_t>(a->ints().begin(), a->ints().end());
 }
 
-DenseElementsAttr NodeContext::constantValue(size_t i) const {
-  Value v = input(i);
-  if (!v)
+/// The value of `v` if its producers fold to a constant (shape chains such as Shape -> Gather ->
+/// Concat, which function bodies use without ONNX-inferred types).
+static DenseElementsAttr foldToConstant(Value v, int depth = 0) {
+  Operation *op = v ? v.getDefiningOp() : nullptr;
+  if (!op || depth > 16)
     return nullptr;
-  auto c = v.getDefiningOp<graph::ConstantOp>();
-  return c ? dyn_cast<DenseElementsAttr>(c.getValue()) : nullptr;
+  if (auto c = dyn_cast<graph::ConstantOp>(op))
+    return dyn_cast<DenseElementsAttr>(c.getValue());
+  if (op->getNumResults() != 1)
+    return nullptr;
+  SmallVector<Attribute> operands;
+  for (Value operand : op->getOperands())
+    operands.push_back(foldToConstant(operand, depth + 1));
+  if (auto evaluated = evaluateConstant(op, operands))
+    return evaluated;
+  // Folding must not mutate the op (ReshapeOp drops its shape operand in place): fold a clone.
+  Operation *clone = op->clone();
+  SmallVector<OpFoldResult> results;
+  DenseElementsAttr folded;
+  if (succeeded(clone->fold(operands, results)) && results.size() == 1) {
+    if (auto attr = dyn_cast_if_present<Attribute>(results[0]))
+      folded = dyn_cast<DenseElementsAttr>(attr);
+    else if (auto value = dyn_cast_if_present<Value>(results[0]); value && value != clone->getResult(0))
+      folded = value == clone->getOperand(0) ? foldToConstant(op->getOperand(0), depth + 1) : nullptr;
+  }
+  clone->destroy();
+  return folded;
 }
+
+DenseElementsAttr NodeContext::constantValue(size_t i) const { return foldToConstant(input(i)); }
 
 std::optional<SmallVector<int64_t>> NodeContext::constantInts(size_t i) const {
   auto dense = constantValue(i);
@@ -215,8 +238,45 @@ static Results importConstant(NodeContext &c) {
   return c.error() << "internal: tensor constants are imported as initializers";
 }
 
+/// Reshape's result type from a constant shape operand: 0 copies the input dim (unless allowzero),
+/// one -1 takes the remaining elements.
+static RankedTensorType reshapeTypeFromOperand(NodeContext &c) {
+  auto shape = c.constantInts(1);
+  auto in = c.inputType(0);
+  if (!shape || !in.hasStaticShape())
+    return nullptr;
+  bool allowZero = c.getInt("allowzero", 0) != 0;
+  SmallVector<int64_t> dims;
+  int64_t known = 1, inferred = -1;
+  for (auto [i, d] : llvm::enumerate(*shape)) {
+    if (d == 0 && !allowZero) {
+      if ((int64_t)i >= in.getRank())
+        return nullptr;
+      d = in.getDimSize(i);
+    }
+    if (d == -1) {
+      if (inferred >= 0)
+        return nullptr;
+      inferred = i;
+      dims.push_back(1);
+      continue;
+    }
+    if (d < 0)
+      return nullptr;
+    dims.push_back(d);
+    known *= d;
+  }
+  if (inferred >= 0) {
+    if (known == 0 || in.getNumElements() % known)
+      return nullptr;
+    dims[inferred] = in.getNumElements() / known;
+  }
+  return RankedTensorType::get(dims, in.getElementType());
+}
+
 static Results importReshapeLike(NodeContext &c) {
-  auto type = requireOutputType(c, 0);
+  RankedTensorType fromOperand = c.outputType(0) ? nullptr : reshapeTypeFromOperand(c);
+  auto type = requireOutputType(c, 0, fromOperand);
   if (failed(type))
     return failure();
   if (!type->hasStaticShape())
@@ -485,6 +545,8 @@ const llvm::StringMap<NodeImporter> &defaultDomainImporters() {
     llvm::StringMap<NodeImporter> t;
     addElementwiseImporters(t);
     addNNImporters(t);
+    addCompositeImporters(t);
+    addIndexingImporters(t);
     return t;
   }();
   return table;

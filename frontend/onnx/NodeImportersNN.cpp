@@ -266,7 +266,6 @@ void addNNImporters(llvm::StringMap<NodeImporter> &t) {
   t["MatMul"] = importMatMul;
   t["Softmax"] = softmax("softmax");
   t["LogSoftmax"] = softmax("log_softmax");
-  t["Hardmax"] = softmax("hardmax");
   // ReduceSum took axes as an input from opset 13, the others from opset 18.
   t["ReduceSum"] = reduce("sum", 13);
   t["ReduceMean"] = reduce("mean", 18);

@@ -1,4 +1,5 @@
 //===- ConvertGraphToLinalgPass.cpp - tgraph -> linalg on tensors ---------===//
+#include "passes/GraphToLinalg/IndexingPatterns.h"
 #include "passes/GraphToLinalg/LoweringUtils.h"
 #include "passes/Passes.h"
 
@@ -33,6 +34,7 @@ struct ConvertGraphToLinalgPass
     populateElementwiseToLinalgPatterns(converter, patterns);
     populateNNToLinalgPatterns(converter, patterns);
     populateShapeToLinalgPatterns(converter, patterns);
+    populateIndexingToLinalgPatterns(converter, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, converter);
     populateReturnOpTypeConversionPattern(patterns, converter);
     if (failed(applyFullConversion(getOperation(), target, std::move(patterns))))

@@ -169,3 +169,23 @@ LogicalResult TransposeOp::verify() {
 
 #define GET_OP_CLASSES
 #include "dialects/Graph/IR/GraphOps.cpp.inc"
+
+LogicalResult GatherElementsOp::verify() {
+  auto data = rankedType(getData()), indices = rankedType(getIndices());
+  if (data.getRank() != indices.getRank() || getType() != RankedTensorType::get(indices.getShape(), data.getElementType()))
+    return emitOpError("expects indices of the data's rank and a result shaped like the indices");
+  if (getAxis() < 0 || getAxis() >= data.getRank())
+    return emitOpError("axis ") << getAxis() << " is out of range";
+  return success();
+}
+
+LogicalResult ScatterElementsOp::verify() {
+  auto data = rankedType(getData()), indices = rankedType(getIndices()), updates = rankedType(getUpdates());
+  if (indices.getShape() != updates.getShape() || indices.getRank() != data.getRank() || getType() != data)
+    return emitOpError("expects indices and updates of one shape, of the data's rank");
+  if (getAxis() < 0 || getAxis() >= data.getRank())
+    return emitOpError("axis ") << getAxis() << " is out of range";
+  if (!llvm::is_contained({"none", "add", "mul", "max", "min"}, getReduction()))
+    return emitOpError("unknown reduction '") << getReduction() << "'";
+  return success();
+}

@@ -350,4 +350,82 @@ def Graph_ExpandOp : Graph_Op<"expand", [Pure]> {
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
+//===----------------------------------------------------------------------===//
+// Indexing, scans and selection
+//===----------------------------------------------------------------------===//
+
+def Graph_GatherElementsOp : Graph_Op<"gather_elements", [Pure]> {
+  let summary = "ONNX GatherElements";
+  let description = [{
+    `output[i...] = data[i... with dim axis replaced by indices[i...]]`; the result has the shape of
+    `indices`; negative indices wrap. Example:
+    `%r = tgraph.gather_elements %d, %i {axis = 1 : i64} : (tensor<2x3xf32>, tensor<2x2xi64>) -> tensor<2x2xf32>`
+  }];
+  let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices, I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_ScatterElementsOp : Graph_Op<"scatter_elements", [Pure]> {
+  let summary = "ONNX ScatterElements (and the deprecated Scatter)";
+  let description = [{
+    A copy of `data` where `updates[i...]` goes to the position of `i...` with dim `axis` replaced by
+    `indices[i...]`, in row-major order of the updates. `reduction`: none, add, mul, max, min.
+    Example: `%r = tgraph.scatter_elements %d, %i, %u {axis = 0 : i64, reduction = "add"} : ...`
+  }];
+  let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices, AnyRankedTensor:$updates,
+                       I64Attr:$axis, StrAttr:$reduction);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Graph_GatherNDOp : Graph_Op<"gather_nd", [Pure]> {
+  let summary = "ONNX GatherND";
+  let description = [{
+    The last dim of `indices` holds coordinates into `data` after `batch_dims` leading dims shared by
+    both. Example: `%r = tgraph.gather_nd %d, %i {batch_dims = 0 : i64} : ...`
+  }];
+  let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices, I64Attr:$batch_dims);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
+}
+
+def Graph_ScatterNDOp : Graph_Op<"scatter_nd", [Pure]> {
+  let summary = "ONNX ScatterND";
+  let description = [{
+    A copy of `data` where each slice `updates[i...]` goes to the coordinates `indices[i..., :]`, in
+    row-major order. `reduction`: none, add, mul, max, min.
+    Example: `%r = tgraph.scatter_nd %d, %i, %u {reduction = "none"} : ...`
+  }];
+  let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices, AnyRankedTensor:$updates,
+                       StrAttr:$reduction);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)";
+}
+
+def Graph_CumSumOp : Graph_Op<"cumsum", [Pure, SameOperandsAndResultType]> {
+  let summary = "ONNX CumSum along a constant axis";
+  let description = [{
+    Running sum along non-negative `axis`; `exclusive` leaves out the element itself, `reverse` sums
+    from the end. Example: `%r = tgraph.cumsum %x {axis = 0 : i64, exclusive = false, reverse = false} : tensor<5xf32>`
+  }];
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis, BoolAttr:$exclusive, BoolAttr:$reverse);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Graph_TopKOp : Graph_Op<"topk", [Pure]> {
+  let summary = "ONNX TopK with a constant k";
+  let description = [{
+    The `k` largest (or smallest) elements along non-negative `axis` and their int64 indices, sorted
+    when `sorted`; ties go to the lower index. The result types carry k.
+    Example: `%v, %i = tgraph.topk %x {axis = 1 : i64, largest = true, sorted = true} : ...`
+  }];
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis, BoolAttr:$largest, BoolAttr:$sorted);
+  let results = (outs AnyRankedTensor:$values, AnyRankedTensor:$indices);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
 #endif

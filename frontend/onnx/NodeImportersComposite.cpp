@@ -1,0 +1,583 @@
+//===- NodeImportersComposite.cpp - ONNX ops built from other tgraph ops ---===//
+//
+// Ops that are exact compositions of existing tgraph ops once their shape operands are compile-time
+// constants: creation ops (Size, Range, ConstantOfShape, EyeLike), masks (Trilu, OneHot, Hardmax),
+// data movement (Slice, Split, Tile, DepthToSpace, SpaceToDepth), Dropout at inference, and
+// normalizations (InstanceNormalization, LpNormalization, LRN). Masks are built by comparing small
+// index vectors that broadcast, so no large constant is ever materialized.
+//
+#include "frontend/onnx/ImportContext.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+
+#include <cmath>
+
+using namespace mlir;
+namespace onnxpb = ::onnx;
+
+namespace tessera::onnx {
+
+using Results = FailureOr<SmallVector<Value>>;
+static Results one(Value v) { return SmallVector<Value>{v}; }
+
+static Value i64Constant(NodeContext &c, ArrayRef<int64_t> values, ArrayRef<int64_t> shape) {
+  auto type = RankedTensorType::get(shape, c.b.getI64Type());
+  return graph::ConstantOp::create(c.b, c.loc, type, DenseElementsAttr::get(type, values));
+}
+
+/// A rank-0 constant of `elem` (float, signless, unsigned or bool).
+static Value scalarConstant(NodeContext &c, Type elem, double v) {
+  auto type = RankedTensorType::get({}, elem);
+  Attribute a = isa<FloatType>(elem) ? (Attribute)c.b.getFloatAttr(elem, v)
+                                     : (Attribute)c.b.getIntegerAttr(elem, APInt(elem.getIntOrFloatBitWidth(), (int64_t)v, /*isSigned=*/!elem.isInteger(1)));
+  return graph::ConstantOp::create(c.b, c.loc, type, DenseElementsAttr::get(type, a));
+}
+
+static Value reshape(NodeContext &c, Value v, ArrayRef<int64_t> shape) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (t.getShape() == shape)
+    return v;
+  return graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(shape, t.getElementType()), v, Value());
+}
+
+static Value transpose(NodeContext &c, Value v, ArrayRef<int64_t> perm) {
+  auto t = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(t.getDimSize(p));
+  return graph::TransposeOp::create(c.b, c.loc, RankedTensorType::get(shape, t.getElementType()), v,
+                                    c.b.getDenseI64ArrayAttr(perm));
+}
+
+template <typename OpTy> static Value binary(NodeContext &c, Value a, Value b, Type elem = nullptr) {
+  auto type = broadcastResultType(c, a, b, elem);
+  return OpTy::create(c.b, c.loc, *type, a, b);
+}
+
+static Value castTo(NodeContext &c, Value v, Type elem) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (t.getElementType() == elem)
+    return v;
+  return graph::CastOp::create(c.b, c.loc, RankedTensorType::get(t.getShape(), elem), v);
+}
+
+/// [0, 1, ..., n) + offset as an i64 vector laid along `axis` of a rank-`rank` shape of ones.
+static Value iota(NodeContext &c, int64_t n, int64_t axis, int64_t rank, int64_t offset = 0) {
+  SmallVector<int64_t> values, shape(rank, 1);
+  for (int64_t i = 0; i < n; ++i)
+    values.push_back(i + offset);
+  shape[axis] = n;
+  return i64Constant(c, values, shape);
+}
+
+static FailureOr<RankedTensorType> staticInput(NodeContext &c, size_t i) {
+  if (!c.input(i))
+    return c.error() << "missing input " << i;
+  auto t = c.inputType(i);
+  if (!t.hasStaticShape())
+    return c.error() << "dynamic shapes are not supported yet";
+  return t;
+}
+
+//===----------------------------------------------------------------------===//
+// Creation
+//===----------------------------------------------------------------------===//
+
+static Results importSize(NodeContext &c) {
+  auto in = staticInput(c, 0);
+  if (failed(in))
+    return failure();
+  return one(i64Constant(c, {in->getNumElements()}, {}));
+}
+
+/// The single value of ConstantOfShape's `value` tensor attribute.
+static FailureOr<Value> fillValue(NodeContext &c) {
+  const auto *a = c.attr("value");
+  if (!a)
+    return scalarConstant(c, c.b.getF32Type(), 0);
+  const onnxpb::TensorProto &t = a->t();
+  Type elem = convertElementType(c.ctx(), t.data_type());
+  if (!elem)
+    return c.error() << "unsupported value type";
+  double v = 0;
+  if (t.has_raw_data()) {
+    const std::string &raw = t.raw_data();
+    auto read = [&](auto sample) {
+      decltype(sample) x{};
+      if (raw.size() >= sizeof(x))
+        memcpy(&x, raw.data(), sizeof(x));
+      return (double)x;
+    };
+    switch (t.data_type()) {
+    case onnxpb::TensorProto::FLOAT: v = read(float()); break;
+    case onnxpb::TensorProto::DOUBLE: v = read(double()); break;
+    case onnxpb::TensorProto::INT64: v = read(int64_t()); break;
+    case onnxpb::TensorProto::INT32: v = read(int32_t()); break;
+    case onnxpb::TensorProto::INT16: v = read(int16_t()); break;
+    case onnxpb::TensorProto::INT8: v = read(int8_t()); break;
+    case onnxpb::TensorProto::UINT8: case onnxpb::TensorProto::BOOL: v = read(uint8_t()); break;
+    case onnxpb::TensorProto::UINT16: v = read(uint16_t()); break;
+    case onnxpb::TensorProto::UINT32: v = read(uint32_t()); break;
+    default: return c.error() << "unsupported value type";
+    }
+  } else if (t.float_data_size()) {
+    v = t.float_data(0);
+  } else if (t.double_data_size()) {
+    v = t.double_data(0);
+  } else if (t.int64_data_size()) {
+    v = (double)t.int64_data(0);
+  } else if (t.int32_data_size()) {
+    v = t.int32_data(0);
+  }
+  return scalarConstant(c, elem, v);
+}
+
+static Results importConstantOfShape(NodeContext &c) {
+  auto shape = c.constantInts(0);
+  if (!shape)
+    return c.error() << "a shape known only at run time is not supported yet";
+  auto value = fillValue(c);
+  if (failed(value))
+    return failure();
+  auto elem = cast<RankedTensorType>(value->getType()).getElementType();
+  return one(graph::ExpandOp::create(c.b, c.loc, RankedTensorType::get(*shape, elem), *value));
+}
+
+static Results importRange(NodeContext &c) {
+  auto start = c.constantValue(0), limit = c.constantValue(1), delta = c.constantValue(2);
+  if (!start || !limit || !delta)
+    return c.error() << "start, limit and delta must be compile-time constants";
+  Type elem = start.getElementType();
+  auto read = [&](DenseElementsAttr a) {
+    return isa<FloatType>(elem) ? (*a.getValues<APFloat>().begin()).convertToDouble()
+                                : (double)(*a.getValues<APInt>().begin()).getSExtValue();
+  };
+  double s = read(start), l = read(limit), d = read(delta);
+  if (d == 0)
+    return c.error() << "delta is zero";
+  int64_t n = std::max<int64_t>(0, (int64_t)std::ceil((l - s) / d));
+  auto type = RankedTensorType::get({n}, elem);
+  SmallVector<Attribute> values;
+  for (int64_t i = 0; i < n; ++i) {
+    if (isa<FloatType>(elem)) // accumulate like the reference (start + i * delta in the element type)
+      values.push_back(c.b.getFloatAttr(elem, s + i * d));
+    else
+      values.push_back(c.b.getIntegerAttr(elem, (int64_t)s + i * (int64_t)d));
+  }
+  return one(graph::ConstantOp::create(c.b, c.loc, type, DenseElementsAttr::get(type, values)));
+}
+
+static Results importEyeLike(NodeContext &c) {
+  auto in = staticInput(c, 0);
+  if (failed(in))
+    return failure();
+  if (in->getRank() != 2)
+    return c.error() << "expects a 2-D input";
+  Type elem = in->getElementType();
+  if (const auto *dtype = c.attr("dtype"))
+    if (!(elem = convertElementType(c.ctx(), dtype->i())))
+      return c.error() << "unsupported dtype";
+  int64_t k = c.getInt("k", 0);
+  Value rows = iota(c, in->getDimSize(0), 0, 2, k), cols = iota(c, in->getDimSize(1), 1, 2);
+  return one(castTo(c, binary<graph::EqualOp>(c, cols, rows, c.b.getI1Type()), elem));
+}
+
+//===----------------------------------------------------------------------===//
+// Masks
+//===----------------------------------------------------------------------===//
+
+static Results importTrilu(NodeContext &c) {
+  auto in = staticInput(c, 0);
+  if (failed(in))
+    return failure();
+  int64_t rank = in->getRank();
+  if (rank < 2)
+    return c.error() << "expects rank >= 2";
+  // Keep (i, j) where j - i >= k (upper) or j - i <= k (lower); k may be a run-time scalar.
+  Value rows = iota(c, in->getDimSize(rank - 2), 0, 2), cols = iota(c, in->getDimSize(rank - 1), 1, 2);
+  if (c.input(1)) {
+    auto kType = c.inputType(1);
+    if (kType.getNumElements() != 1 || !kType.getElementType().isInteger(64))
+      return c.error() << "k must be an int64 scalar";
+    rows = binary<graph::AddOp>(c, rows, reshape(c, c.input(1), {}));
+  }
+  Value mask = c.getInt("upper", 1) ? binary<graph::GreaterOrEqualOp>(c, cols, rows, c.b.getI1Type())
+                                    : binary<graph::LessOrEqualOp>(c, cols, rows, c.b.getI1Type());
+  Value zero = scalarConstant(c, in->getElementType(), 0);
+  return one(graph::WhereOp::create(c.b, c.loc, *in, mask, c.input(0), zero));
+}
+
+static Results importOneHot(NodeContext &c) {
+  auto in = staticInput(c, 0);
+  if (failed(in))
+    return failure();
+  auto depthAttr = c.constantValue(1);
+  if (!depthAttr || depthAttr.getNumElements() != 1)
+    return c.error() << "depth must be a compile-time constant";
+  int64_t depth = isa<FloatType>(depthAttr.getElementType())
+                      ? (int64_t)(*depthAttr.getValues<APFloat>().begin()).convertToDouble()
+                      : (*depthAttr.getValues<APInt>().begin()).getSExtValue();
+  int64_t rank = in->getRank() + 1;
+  auto axis = normalizeAxis(c, c.getInt("axis", -1), rank);
+  if (failed(axis))
+    return failure();
+  // Negative indices count from the end of the depth axis.
+  Value idx = castTo(c, c.input(0), c.b.getI64Type());
+  Value zero = i64Constant(c, {0}, {}), d = i64Constant(c, {depth}, {});
+  Value negative = binary<graph::LessOp>(c, idx, zero, c.b.getI1Type());
+  idx = graph::WhereOp::create(c.b, c.loc, idx.getType(), negative, binary<graph::AddOp>(c, idx, d), idx);
+  SmallVector<int64_t> shape(in->getShape());
+  shape.insert(shape.begin() + *axis, 1);
+  idx = reshape(c, idx, shape);
+  Value mask = binary<graph::EqualOp>(c, idx, iota(c, depth, *axis, rank), c.b.getI1Type());
+  auto valuesType = c.inputType(2);
+  auto scalar = RankedTensorType::get({}, valuesType.getElementType());
+  Value flat = reshape(c, c.input(2), {2});
+  Value off = graph::GatherOp::create(c.b, c.loc, scalar, flat, i64Constant(c, {0}, {}), 0);
+  Value on = graph::GatherOp::create(c.b, c.loc, scalar, flat, i64Constant(c, {1}, {}), 0);
+  auto type = RankedTensorType::get(cast<RankedTensorType>(mask.getType()).getShape(), scalar.getElementType());
+  return one(graph::WhereOp::create(c.b, c.loc, type, mask, on, off));
+}
+
+static Results importHardmax(NodeContext &c) {
+  auto in = staticInput(c, 0);
+  if (failed(in))
+    return failure();
+  int64_t rank = in->getRank();
+  if (rank == 0)
+    return c.error() << "expects rank >= 1";
+  auto axis = normalizeAxis(c, c.getInt("axis", c.opset >= 13 ? -1 : 1), rank);
+  if (failed(axis))
+    return failure();
+  Value x = c.input(0);
+  if (c.opset < 13) { // coerced to 2-D at `axis`
+    int64_t outer = 1, inner = 1;
+    for (int64_t i = 0; i < rank; ++i)
+      (i < *axis ? outer : inner) *= in->getDimSize(i);
+    x = reshape(c, x, {outer, inner});
+    axis = 1;
+  }
+  auto xType = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> kept(xType.getShape());
+  kept[*axis] = 1;
+  Value arg = graph::ReduceOp::create(c.b, c.loc, RankedTensorType::get(kept, c.b.getI64Type()), x,
+                                      "argmax", c.b.getDenseI64ArrayAttr({*axis}), true, false);
+  Value hot = binary<graph::EqualOp>(c, arg, iota(c, xType.getDimSize(*axis), *axis, xType.getRank()),
+                                     c.b.getI1Type());
+  return one(reshape(c, castTo(c, hot, in->getElementType()), in->getShape()));
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement
+//===----------------------------------------------------------------------===//
+
+static Value slice(NodeContext &c, Value v, ArrayRef<int64_t> starts, ArrayRef<int64_t> sizes,
+                   ArrayRef<int64_t> steps) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (t.getShape() == sizes)
+    return v;
+  return graph::SliceOp::create(c.b, c.loc, RankedTensorType::get(sizes, t.getElementType()), v,
+                                c.b.getDenseI64ArrayAttr(starts), c.b.getDenseI64ArrayAttr(steps));
+}
+
+static Results importSlice(NodeContext &c) {
+  auto in = staticInput(c, 0);
+  if (failed(in))
+    return failure();
+  int64_t rank = in->getRank();
+  std::optional<SmallVector<int64_t>> starts, ends, axes, steps;
+  if (c.opset < 10) {
+    starts = c.getInts("starts");
+    ends = c.getInts("ends");
+    axes = c.getInts("axes");
+  } else {
+    starts = c.constantInts(1);
+    ends = c.constantInts(2);
+    if (c.input(3) && !(axes = c.constantInts(3)))
+      return c.error() << "axes must be a compile-time constant";
+    if (c.input(4) && !(steps = c.constantInts(4)))
+      return c.error() << "steps must be a compile-time constant";
+  }
+  if (!starts || !ends)
+    return c.error() << "starts and ends must be compile-time constants";
+  size_t n = starts->size();
+  if (!axes)
+    axes = llvm::to_vector(llvm::seq<int64_t>(0, n));
+  if (!steps)
+    steps = SmallVector<int64_t>(n, 1);
+  if (ends->size() != n || axes->size() != n || steps->size() != n)
+    return c.error() << "starts, ends, axes and steps differ in length";
+  SmallVector<int64_t> offs(rank, 0), sizes(in->getShape()), strides(rank, 1);
+  SmallVector<std::pair<int64_t, SmallVector<int64_t>>> reversed; // axis -> gathered indices
+  for (size_t i = 0; i < n; ++i) {
+    auto axis = normalizeAxis(c, (*axes)[i], rank);
+    if (failed(axis))
+      return failure();
+    int64_t dim = in->getDimSize(*axis), step = (*steps)[i];
+    if (step == 0)
+      return c.error() << "step is zero";
+    int64_t s = (*starts)[i], e = (*ends)[i];
+    if (s < 0) s += dim;
+    if (e < 0) e += dim;
+    int64_t size;
+    if (step > 0) {
+      s = std::clamp<int64_t>(s, 0, dim);
+      e = std::clamp<int64_t>(e, 0, dim);
+      size = e > s ? (e - s + step - 1) / step : 0;
+    } else {
+      s = std::clamp<int64_t>(s, 0, dim - 1);
+      e = std::clamp<int64_t>(e, -1, dim - 1);
+      size = s > e ? (s - e - step - 1) / -step : 0;
+    }
+    if (step > 0 || size == 0) {
+      offs[*axis] = size ? s : 0;
+      strides[*axis] = size ? step : 1;
+    } else { // negative steps: a gather of the selected indices
+      SmallVector<int64_t> idx;
+      for (int64_t j = 0; j < size; ++j)
+        idx.push_back(s + j * step);
+      reversed.push_back({*axis, idx});
+    }
+    sizes[*axis] = size;
+  }
+  SmallVector<int64_t> sliced(sizes);
+  for (auto &[axis, idx] : reversed)
+    sliced[axis] = in->getDimSize(axis);
+  Value result = slice(c, c.input(0), offs, sliced, strides);
+  for (auto &[axis, idx] : reversed) {
+    auto t = cast<RankedTensorType>(result.getType());
+    SmallVector<int64_t> shape(t.getShape());
+    shape[axis] = idx.size();
+    result = graph::GatherOp::create(c.b, c.loc, RankedTensorType::get(shape, t.getElementType()), result,
+                                     i64Constant(c, idx, {(int64_t)idx.size()}), axis);
+  }
+  if (result == c.input(0))
+    result = graph::IdentityOp::create(c.b, c.loc, *in, result);
+  return one(result);
+}
+
+static Results importSplit(NodeContext &c) {
+  auto in = staticInput(c, 0);
+  if (failed(in))
+    return failure();
+  auto axis = normalizeAxis(c, c.getInt("axis", 0), in->getRank());
+  if (failed(axis))
+    return failure();
+  int64_t dim = in->getDimSize(*axis), outputs = c.node.output_size();
+  std::optional<SmallVector<int64_t>> split;
+  if (c.opset >= 13 && c.input(1)) {
+    if (!(split = c.constantInts(1)))
+      return c.error() << "split sizes must be a compile-time constant";
+  } else if (c.opset < 13) {
+    split = c.getInts("split");
+  }
+  if (!split) { // equal parts; with num_outputs (opset 18) the last part may be smaller
+    int64_t part = c.attr("num_outputs") ? (dim + outputs - 1) / outputs : dim / outputs;
+    if (!c.attr("num_outputs") && dim % outputs)
+      return c.error() << "dim " << dim << " does not split into " << outputs << " equal parts";
+    split.emplace();
+    for (int64_t i = 0, left = dim; i < outputs; ++i, left -= part)
+      split->push_back(std::min(part, left));
+  }
+  if ((int64_t)split->size() != outputs)
+    return c.error() << "expects " << split->size() << " outputs";
+  SmallVector<Value> results;
+  int64_t offset = 0;
+  for (int64_t size : *split) {
+    SmallVector<int64_t> starts(in->getRank(), 0), sizes(in->getShape()), steps(in->getRank(), 1);
+    starts[*axis] = offset;
+    sizes[*axis] = size;
+    Value part = slice(c, c.input(0), starts, sizes, steps);
+    if (part == c.input(0))
+      part = graph::IdentityOp::create(c.b, c.loc, *in, part);
+    results.push_back(part);
+    offset += size;
+  }
+  if (offset != dim)
+    return c.error() << "split sizes add up to " << offset << ", not " << dim;
+  return results;
+}
+
+static Results importTile(NodeContext &c) {
+  auto in = staticInput(c, 0);
+  if (failed(in))
+    return failure();
+  auto repeats = c.constantInts(1);
+  if (!repeats || (int64_t)repeats->size() != in->getRank())
+    return c.error() << "repeats must be a compile-time constant with one entry per dim";
+  // [d...] -> [1, d0, 1, d1, ...] -> broadcast to [r0, d0, r1, d1, ...] -> [r0*d0, ...]
+  SmallVector<int64_t> interleaved, expanded, out;
+  for (auto [d, r] : llvm::zip(in->getShape(), *repeats)) {
+    interleaved.append({1, d});
+    expanded.append({r, d});
+    out.push_back(r * d);
+  }
+  Value x = reshape(c, c.input(0), interleaved);
+  x = graph::ExpandOp::create(c.b, c.loc, RankedTensorType::get(expanded, in->getElementType()), x);
+  return one(reshape(c, x, out));
+}
+
+static Results importDepthToSpace(NodeContext &c) {
+  auto in = staticInput(c, 0);
+  if (failed(in))
+    return failure();
+  if (in->getRank() != 4)
+    return c.error() << "expects a 4-D input";
+  int64_t b = c.getInt("blocksize", 0), n = in->getDimSize(0), ch = in->getDimSize(1),
+          h = in->getDimSize(2), w = in->getDimSize(3);
+  if (b <= 0 || ch % (b * b))
+    return c.error() << "channels are not divisible by blocksize^2";
+  bool crd = c.getString("mode", "DCR") == "CRD";
+  Value x = crd ? reshape(c, c.input(0), {n, ch / (b * b), b, b, h, w})
+                : reshape(c, c.input(0), {n, b, b, ch / (b * b), h, w});
+  x = crd ? transpose(c, x, {0, 1, 4, 2, 5, 3}) : transpose(c, x, {0, 3, 4, 1, 5, 2});
+  return one(reshape(c, x, {n, ch / (b * b), h * b, w * b}));
+}
+
+static Results importSpaceToDepth(NodeContext &c) {
+  auto in = staticInput(c, 0);
+  if (failed(in))
+    return failure();
+  if (in->getRank() != 4)
+    return c.error() << "expects a 4-D input";
+  int64_t b = c.getInt("blocksize", 0), n = in->getDimSize(0), ch = in->getDimSize(1),
+          h = in->getDimSize(2), w = in->getDimSize(3);
+  if (b <= 0 || h % b || w % b)
+    return c.error() << "spatial dims are not divisible by blocksize";
+  Value x = reshape(c, c.input(0), {n, ch, h / b, b, w / b, b});
+  x = transpose(c, x, {0, 3, 5, 1, 2, 4});
+  return one(reshape(c, x, {n, ch * b * b, h / b, w / b}));
+}
+
+/// Inference-time Dropout: the identity, with an all-true mask.
+static Results importDropout(NodeContext &c) {
+  auto in = staticInput(c, 0);
+  if (failed(in))
+    return failure();
+  bool training = false;
+  double ratio = c.getFloat("ratio", 0.5f);
+  if (c.opset >= 12) {
+    if (c.input(2)) {
+      auto t = c.constantValue(2);
+      if (!t)
+        return c.error() << "training_mode must be a compile-time constant";
+      training = !(*t.getValues<APInt>().begin()).isZero();
+    }
+    ratio = 0.5;
+    if (training && c.input(1)) { // the ratio only matters in training mode
+      auto r = c.constantValue(1);
+      if (!r)
+        return c.error() << "ratio must be a compile-time constant";
+      ratio = (*r.getValues<APFloat>().begin()).convertToDouble();
+    }
+  } else if (c.opset < 7) {
+    training = c.getInt("is_test", 0) == 0;
+  }
+  if (training && ratio != 0)
+    return c.error() << "training-mode dropout (random) is not supported";
+  SmallVector<Value> results = {graph::IdentityOp::create(c.b, c.loc, *in, c.input(0))};
+  if (c.node.output_size() > 1 && !c.node.output(1).empty()) {
+    Type maskElem = c.opset >= 10 ? c.b.getI1Type() : in->getElementType();
+    results.push_back(graph::ExpandOp::create(c.b, c.loc, RankedTensorType::get(in->getShape(), maskElem),
+                                              scalarConstant(c, maskElem, 1)));
+  }
+  return results;
+}
+
+//===----------------------------------------------------------------------===//
+// Normalizations
+//===----------------------------------------------------------------------===//
+
+static Value reduceKeep(NodeContext &c, Value x, StringRef kind, ArrayRef<int64_t> axes) {
+  auto t = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> shape(t.getShape());
+  for (int64_t a : axes)
+    shape[a] = 1;
+  return graph::ReduceOp::create(c.b, c.loc, RankedTensorType::get(shape, t.getElementType()), x, kind,
+                                 c.b.getDenseI64ArrayAttr(axes), true, false);
+}
+
+static Results importInstanceNorm(NodeContext &c) {
+  auto in = staticInput(c, 0);
+  if (failed(in))
+    return failure();
+  int64_t rank = in->getRank();
+  if (rank < 3 || !isa<FloatType>(in->getElementType()))
+    return c.error() << "expects a float input of rank >= 3";
+  SmallVector<int64_t> axes, channelShape(rank, 1);
+  for (int64_t i = 2; i < rank; ++i)
+    axes.push_back(i);
+  channelShape[1] = in->getDimSize(1);
+  Type elem = in->getElementType();
+  Value x = c.input(0);
+  Value centered = binary<graph::SubOp>(c, x, reduceKeep(c, x, "mean", axes));
+  Value var = reduceKeep(c, binary<graph::MulOp>(c, centered, centered), "mean", axes);
+  Value eps = scalarConstant(c, elem, c.getFloat("epsilon", 1e-5f));
+  Value stddev = graph::SqrtOp::create(c.b, c.loc, var.getType(), binary<graph::AddOp>(c, var, eps));
+  Value y = binary<graph::DivOp>(c, centered, stddev);
+  y = binary<graph::MulOp>(c, y, reshape(c, c.input(1), channelShape));
+  return one(binary<graph::AddOp>(c, y, reshape(c, c.input(2), channelShape)));
+}
+
+static Results importLpNorm(NodeContext &c) {
+  auto in = staticInput(c, 0);
+  if (failed(in))
+    return failure();
+  auto axis = normalizeAxis(c, c.getInt("axis", -1), in->getRank());
+  if (failed(axis))
+    return failure();
+  int64_t p = c.getInt("p", 2);
+  if (p != 1 && p != 2)
+    return c.error() << "p must be 1 or 2";
+  Value norm = reduceKeep(c, c.input(0), p == 1 ? "l1" : "l2", {*axis});
+  return one(binary<graph::DivOp>(c, c.input(0), norm));
+}
+
+/// LRN: x / (bias + alpha / size * sum of squares over a channel window) ^ beta. The window sum is
+/// an average pool (padding counted) over [N, 1, C, rest] times size.
+static Results importLRN(NodeContext &c) {
+  auto in = staticInput(c, 0);
+  if (failed(in))
+    return failure();
+  if (in->getRank() < 3 || !isa<FloatType>(in->getElementType()))
+    return c.error() << "expects a float input of rank >= 3";
+  int64_t size = c.getInt("size", 0);
+  if (size <= 0)
+    return c.error() << "size must be positive";
+  Type elem = in->getElementType();
+  int64_t n = in->getDimSize(0), ch = in->getDimSize(1), rest = in->getNumElements() / (n * ch);
+  Value x = c.input(0);
+  Value sq = reshape(c, binary<graph::MulOp>(c, x, x), {n, 1, ch, rest});
+  int64_t before = (size - 1) / 2, after = size - 1 - before;
+  auto pooledType = RankedTensorType::get({n, 1, ch, rest}, elem);
+  Value avg = graph::PoolOp::create(
+      c.b, c.loc, pooledType, sq, "avg", c.b.getDenseI64ArrayAttr({size, 1}),
+      c.b.getDenseI64ArrayAttr({1, 1}), c.b.getDenseI64ArrayAttr({1, 1}),
+      c.b.getDenseI64ArrayAttr({before, 0, after, 0}), c.b.getDenseI64ArrayAttr({after, 0}), true);
+  avg = reshape(c, avg, in->getShape());
+  Value scaled = binary<graph::MulOp>(c, avg, scalarConstant(c, elem, c.getFloat("alpha", 1e-4f)));
+  Value base = binary<graph::AddOp>(c, scaled, scalarConstant(c, elem, c.getFloat("bias", 1.0f)));
+  Value denom = binary<graph::PowOp>(c, base, scalarConstant(c, elem, c.getFloat("beta", 0.75f)));
+  return one(binary<graph::DivOp>(c, x, denom));
+}
+
+void addCompositeImporters(llvm::StringMap<NodeImporter> &t) {
+  t["Size"] = importSize;
+  t["ConstantOfShape"] = importConstantOfShape;
+  t["Range"] = importRange;
+  t["EyeLike"] = importEyeLike;
+  t["Trilu"] = importTrilu;
+  t["OneHot"] = importOneHot;
+  t["Hardmax"] = importHardmax;
+  t["Slice"] = importSlice;
+  t["Split"] = importSplit;
+  t["Tile"] = importTile;
+  t["DepthToSpace"] = importDepthToSpace;
+  t["SpaceToDepth"] = importSpaceToDepth;
+  t["Dropout"] = importDropout;
+  t["InstanceNormalization"] = importInstanceNorm;
+  t["LpNormalization"] = importLpNorm;
+  t["LRN"] = importLRN;
+}
+
+} // namespace tessera::onnx

@@ -1,0 +1,180 @@
+//===- NodeImportersIndexing.cpp - gathers, scatters, CumSum, TopK, Pad ----===//
+#include "frontend/onnx/ImportContext.h"
+
+using namespace mlir;
+namespace onnxpb = ::onnx;
+
+namespace tessera::onnx {
+
+using Results = FailureOr<SmallVector<Value>>;
+static Results one(Value v) { return SmallVector<Value>{v}; }
+
+static bool isIndexType(Type t) {
+  auto i = dyn_cast<IntegerType>(t);
+  return i && !i.isUnsigned() && (i.getWidth() == 32 || i.getWidth() == 64);
+}
+
+static Results importGatherElements(NodeContext &c) {
+  auto data = c.inputType(0), indices = c.inputType(1);
+  if (data.getRank() != indices.getRank() || !isIndexType(indices.getElementType()))
+    return c.error() << "expects int32/int64 indices of the data's rank";
+  auto axis = normalizeAxis(c, c.getInt("axis", 0), data.getRank());
+  if (failed(axis))
+    return failure();
+  auto type = RankedTensorType::get(indices.getShape(), data.getElementType());
+  return one(graph::GatherElementsOp::create(c.b, c.loc, type, c.input(0), c.input(1), *axis));
+}
+
+static Results importScatterElements(NodeContext &c) {
+  auto data = c.inputType(0), indices = c.inputType(1), updates = c.inputType(2);
+  if (data.getRank() != indices.getRank() || indices.getShape() != updates.getShape() ||
+      !isIndexType(indices.getElementType()))
+    return c.error() << "expects int32/int64 indices and updates of one shape, of the data's rank";
+  auto axis = normalizeAxis(c, c.getInt("axis", 0), data.getRank());
+  if (failed(axis))
+    return failure();
+  std::string reduction = c.getString("reduction", "none");
+  if (!llvm::is_contained({"none", "add", "mul", "max", "min"}, reduction))
+    return c.error() << "unknown reduction '" << reduction << "'";
+  return one(graph::ScatterElementsOp::create(c.b, c.loc, data, c.input(0), c.input(1), c.input(2), *axis,
+                                              reduction));
+}
+
+static Results importGatherND(NodeContext &c) {
+  auto data = c.inputType(0), indices = c.inputType(1);
+  int64_t batch = c.getInt("batch_dims", 0), q = indices.getRank();
+  if (!indices.hasStaticShape() || q < 1 || !indices.getElementType().isInteger(64))
+    return c.error() << "expects static int64 indices of rank >= 1";
+  int64_t k = indices.getDimSize(q - 1);
+  if (batch < 0 || batch >= q || batch + k > data.getRank())
+    return c.error() << "indices do not address the data";
+  SmallVector<int64_t> shape(indices.getShape().drop_back());
+  llvm::append_range(shape, data.getShape().drop_front(batch + k));
+  auto type = RankedTensorType::get(shape, data.getElementType());
+  return one(graph::GatherNDOp::create(c.b, c.loc, type, c.input(0), c.input(1), batch));
+}
+
+static Results importScatterND(NodeContext &c) {
+  auto data = c.inputType(0), indices = c.inputType(1), updates = c.inputType(2);
+  int64_t q = indices.getRank();
+  if (!indices.hasStaticShape() || q < 1 || !indices.getElementType().isInteger(64))
+    return c.error() << "expects static int64 indices of rank >= 1";
+  int64_t k = indices.getDimSize(q - 1);
+  SmallVector<int64_t> want(indices.getShape().drop_back());
+  llvm::append_range(want, data.getShape().drop_front(std::min<int64_t>(k, data.getRank())));
+  if (k > data.getRank() || updates.getShape() != ArrayRef<int64_t>(want))
+    return c.error() << "updates " << updates << " do not match the indices and data";
+  std::string reduction = c.getString("reduction", "none");
+  if (!llvm::is_contained({"none", "add", "mul", "max", "min"}, reduction))
+    return c.error() << "unknown reduction '" << reduction << "'";
+  return one(graph::ScatterNDOp::create(c.b, c.loc, data, c.input(0), c.input(1), c.input(2), reduction));
+}
+
+static Results importCumSum(NodeContext &c) {
+  auto in = c.inputType(0);
+  auto axisValue = c.constantInts(1);
+  if (!axisValue || axisValue->size() != 1)
+    return c.error() << "axis must be a compile-time constant";
+  auto axis = normalizeAxis(c, (*axisValue)[0], in.getRank());
+  if (failed(axis))
+    return failure();
+  return one(graph::CumSumOp::create(c.b, c.loc, in, c.input(0), *axis, c.getInt("exclusive", 0) != 0,
+                                     c.getInt("reverse", 0) != 0));
+}
+
+static Results importTopK(NodeContext &c) {
+  auto in = c.inputType(0);
+  int64_t k;
+  if (c.opset < 10) {
+    k = c.getInt("k", -1);
+  } else {
+    auto kv = c.constantInts(1);
+    if (!kv || kv->size() != 1)
+      return c.error() << "k known only at run time is not supported yet";
+    k = (*kv)[0];
+  }
+  auto axis = normalizeAxis(c, c.getInt("axis", -1), in.getRank());
+  if (failed(axis))
+    return failure();
+  if (!in.hasStaticShape() || k < 0 || k > in.getDimSize(*axis))
+    return c.error() << "k = " << k << " does not fit the static axis";
+  SmallVector<int64_t> shape(in.getShape());
+  shape[*axis] = k;
+  auto values = RankedTensorType::get(shape, in.getElementType());
+  auto indices = RankedTensorType::get(shape, c.b.getI64Type());
+  auto op = graph::TopKOp::create(c.b, c.loc, values, indices, c.input(0), *axis,
+                                  c.getInt("largest", 1) != 0, c.getInt("sorted", 1) != 0);
+  return SmallVector<Value>{op.getValues(), op.getIndices()};
+}
+
+static Results importPad(NodeContext &c) {
+  auto in = c.inputType(0);
+  int64_t rank = in.getRank();
+  std::optional<SmallVector<int64_t>> pads;
+  Value value;
+  if (c.opset < 11) {
+    pads = c.getInts("pads");
+    auto scalar = RankedTensorType::get({}, in.getElementType());
+    if (!isa<FloatType>(in.getElementType()))
+      return c.error() << "expects a float input";
+    value = graph::ConstantOp::create(
+        c.b, c.loc, scalar, DenseElementsAttr::get(scalar, c.b.getFloatAttr(in.getElementType(), c.getFloat("value", 0))));
+  } else {
+    pads = c.constantInts(1);
+    if (c.input(2))
+      value = c.input(2);
+  }
+  if (!pads)
+    return c.error() << "pads known only at run time are not supported yet";
+  if (c.input(3)) { // opset 18: pads for the listed axes only
+    auto axes = c.constantInts(3);
+    if (!axes)
+      return c.error() << "axes must be a compile-time constant";
+    SmallVector<int64_t> full(2 * rank, 0);
+    for (auto [i, a] : llvm::enumerate(*axes)) {
+      auto axis = normalizeAxis(c, a, rank);
+      if (failed(axis))
+        return failure();
+      full[*axis] = (*pads)[i];
+      full[*axis + rank] = (*pads)[i + axes->size()];
+    }
+    pads = full;
+  }
+  if ((int64_t)pads->size() != 2 * rank)
+    return c.error() << "expects " << 2 * rank << " pads";
+  if (!in.hasStaticShape())
+    return c.error() << "dynamic shapes are not supported yet";
+  std::string mode = c.getString("mode", "constant");
+  if (mode != "constant" && mode != "reflect" && mode != "edge")
+    return c.error() << "unknown mode '" << mode << "'";
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < rank; ++i) {
+    int64_t size = in.getDimSize(i) + (*pads)[i] + (*pads)[i + rank];
+    if (size < 0)
+      return c.error() << "negative pads remove more than dim " << i;
+    if (mode == "reflect" && ((*pads)[i] >= in.getDimSize(i) || (*pads)[i + rank] >= in.getDimSize(i)))
+      return c.error() << "reflect pads must be smaller than the dim";
+    shape.push_back(size);
+  }
+  if (value && cast<RankedTensorType>(value.getType()).getRank() != 0) {
+    if (cast<RankedTensorType>(value.getType()).getNumElements() != 1)
+      return c.error() << "constant_value must be a scalar";
+    auto scalar = RankedTensorType::get({}, in.getElementType());
+    value = graph::ReshapeOp::create(c.b, c.loc, scalar, value, Value());
+  }
+  auto type = RankedTensorType::get(shape, in.getElementType());
+  return one(graph::PadOp::create(c.b, c.loc, type, c.input(0), mode, c.b.getDenseI64ArrayAttr(*pads), value));
+}
+
+void addIndexingImporters(llvm::StringMap<NodeImporter> &t) {
+  t["GatherElements"] = importGatherElements;
+  t["ScatterElements"] = importScatterElements;
+  t["Scatter"] = importScatterElements; // deprecated alias (opset 9-10), same semantics
+  t["GatherND"] = importGatherND;
+  t["ScatterND"] = importScatterND;
+  t["CumSum"] = importCumSum;
+  t["TopK"] = importTopK;
+  t["Pad"] = importPad;
+}
+
+} // namespace tessera::onnx

@@ -1,0 +1,14 @@
+//===- IndexingPatterns.h - tgraph indexing ops -> linalg -------*- C++ -*-===//
+#ifndef TESSERA_PASSES_GRAPHTOLINALG_INDEXINGPATTERNS_H
+#define TESSERA_PASSES_GRAPHTOLINALG_INDEXINGPATTERNS_H
+
+#include "passes/GraphToLinalg/LoweringUtils.h"
+
+namespace tessera {
+
+/// GatherElements, ScatterElements, GatherND, ScatterND, CumSum, TopK and Pad.
+void populateIndexingToLinalgPatterns(GraphTypeConverter &converter, mlir::RewritePatternSet &patterns);
+
+} // namespace tessera
+
+#endif

@@ -1,0 +1,92 @@
+// RUN: tessera-opt %s -split-input-file -tessera-convert-graph-to-linalg | FileCheck %s
+
+// The index wraps when negative and is clamped; the other coordinates are the loop indices.
+// CHECK-LABEL: func.func @gather_elements
+// CHECK: linalg.generic {{.*}} ins(%arg1 : tensor<2x2xi64>)
+// CHECK: %[[ROW:.*]] = linalg.index 0
+// CHECK: arith.index_cast
+// CHECK: arith.select
+// CHECK: tensor.extract %arg0[%[[ROW]], %{{.*}}]
+func.func @gather_elements(%d: tensor<2x3xf32>, %i: tensor<2x2xi64>) -> tensor<2x2xf32> {
+  %0 = tgraph.gather_elements %d, %i {axis = 1 : i64} : (tensor<2x3xf32>, tensor<2x2xi64>) -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
+// Output dims are parallel, update dims a reduction; the data is the initial value.
+// CHECK-LABEL: func.func @scatter_elements_add
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "reduction"]
+// CHECK-SAME: ins(%arg1, %arg2 : tensor<1x2xi64>, tensor<1x2xf32>) outs(%arg0 : tensor<3x3xf32>)
+// CHECK: arith.addf
+// CHECK: arith.select
+func.func @scatter_elements_add(%d: tensor<3x3xf32>, %i: tensor<1x2xi64>, %u: tensor<1x2xf32>) -> tensor<3x3xf32> {
+  %0 = tgraph.scatter_elements %d, %i, %u {axis = 0 : i64, reduction = "add"} : (tensor<3x3xf32>, tensor<1x2xi64>, tensor<1x2xf32>) -> tensor<3x3xf32>
+  return %0 : tensor<3x3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @gather_nd
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<2x2xf32>)
+// CHECK-COUNT-2: tensor.extract %arg1
+// CHECK: tensor.extract %arg0
+func.func @gather_nd(%d: tensor<2x2x2xf32>, %i: tensor<2x2xi64>) -> tensor<2x2xf32> {
+  %0 = tgraph.gather_nd %d, %i {batch_dims = 0 : i64} : (tensor<2x2x2xf32>, tensor<2x2xi64>) -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @scatter_nd
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK-SAME: ins(%arg2 : tensor<2x4xf32>) outs(%arg0 : tensor<4x4xf32>)
+func.func @scatter_nd(%d: tensor<4x4xf32>, %i: tensor<2x1xi64>, %u: tensor<2x4xf32>) -> tensor<4x4xf32> {
+  %0 = tgraph.scatter_nd %d, %i, %u {reduction = "none"} : (tensor<4x4xf32>, tensor<2x1xi64>, tensor<2x4xf32>) -> tensor<4x4xf32>
+  return %0 : tensor<4x4xf32>
+}
+
+// -----
+
+// An exclusive reverse scan sums the strictly later positions.
+// CHECK-LABEL: func.func @cumsum_exclusive_reverse
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: arith.cmpi sgt
+func.func @cumsum_exclusive_reverse(%x: tensor<5xf32>) -> tensor<5xf32> {
+  %0 = tgraph.cumsum %x {axis = 0 : i64, exclusive = true, reverse = true} : tensor<5xf32>
+  return %0 : tensor<5xf32>
+}
+
+// -----
+
+// Ranks first, then one selection pass that yields values and indices.
+// CHECK-LABEL: func.func @topk
+// CHECK: %[[RANK:.*]] = linalg.generic {{.*}} ins(%arg0, %arg0
+// CHECK: %[[SEL:.*]]:2 = linalg.generic {{.*}} ins(%arg0, %[[RANK]]
+// CHECK: return %[[SEL]]#0, %[[SEL]]#1
+func.func @topk(%x: tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xi64>) {
+  %v, %i = tgraph.topk %x {axis = 1 : i64, largest = true, sorted = true} : (tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xi64>)
+  return %v, %i : tensor<3x2xf32>, tensor<3x2xi64>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @pad_reflect
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<3x5xf32>)
+// CHECK: tensor.extract %arg0
+func.func @pad_reflect(%x: tensor<3x3xf32>) -> tensor<3x5xf32> {
+  %0 = tgraph.pad %x {mode = "reflect", pads = array<i64: 0, 1, 0, 1>} : (tensor<3x3xf32>) -> tensor<3x5xf32>
+  return %0 : tensor<3x5xf32>
+}
+
+// -----
+
+// A run-time pad value is read once as a scalar.
+// CHECK-LABEL: func.func @pad_constant_value
+// CHECK: %[[V:.*]] = tensor.extract %arg1[]
+// CHECK: linalg.generic
+// CHECK: arith.select %{{.*}}, %{{.*}}, %[[V]]
+func.func @pad_constant_value(%x: tensor<2xf32>, %v: tensor<f32>) -> tensor<4xf32> {
+  %0 = tgraph.pad %x value %v {mode = "constant", pads = array<i64: 1, 1>} : (tensor<2xf32>, tensor<f32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
