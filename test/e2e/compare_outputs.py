@@ -19,7 +19,12 @@ def main():
         return 1
     err = float(np.max(np.abs(got.astype(np.float64) - ref)))
     scale = float(np.max(np.abs(ref)))
-    flat_got, flat_ref = got.reshape(got.shape[0], -1), ref.reshape(ref.shape[0], -1)
+    # Classifiers: top-k over the classes; decoders [batch, seq, vocab]: the next token after the last position.
+    if got.ndim == 3:
+        got_last, ref_last = got[:, -1, :], ref[:, -1, :]
+    else:
+        got_last, ref_last = got, ref
+    flat_got, flat_ref = got_last.reshape(got.shape[0], -1), ref_last.reshape(ref.shape[0], -1)
     top_got = np.argsort(-flat_got, axis=1)[:, :args.topk]
     top_ref = np.argsort(-flat_ref, axis=1)[:, :args.topk]
     ok = err <= args.tol * scale and np.array_equal(top_got, top_ref)

@@ -12,6 +12,44 @@ import torch
 import torchvision
 
 
+class Block(torch.nn.Module):
+    """Pre-LayerNorm transformer block: causal self-attention and a GELU MLP."""
+
+    def __init__(self, d, heads, seq):
+        super().__init__()
+        self.heads = heads
+        self.ln1, self.ln2 = torch.nn.LayerNorm(d), torch.nn.LayerNorm(d)
+        self.qkv, self.proj = torch.nn.Linear(d, 3 * d), torch.nn.Linear(d, d)
+        self.fc, self.out = torch.nn.Linear(d, 4 * d), torch.nn.Linear(4 * d, d)
+        self.register_buffer("mask", torch.tril(torch.ones(seq, seq, dtype=torch.bool)))
+
+    def forward(self, x):
+        b, t, d = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(d, dim=2)
+        q, k, v = (z.reshape(b, t, self.heads, d // self.heads).transpose(1, 2) for z in (q, k, v))
+        att = (q @ k.transpose(-2, -1)) * (1.0 / (d // self.heads) ** 0.5)
+        att = att.masked_fill(~self.mask[:t, :t], float("-inf")).softmax(dim=-1)
+        y = (att @ v).transpose(1, 2).reshape(b, t, d)
+        x = x + self.proj(y)
+        return x + self.out(torch.nn.functional.gelu(self.fc(self.ln2(x))))
+
+
+class GPT(torch.nn.Module):
+    """GPT-style decoder: token embedding + learned positions, pre-LN blocks, LM head tied to the embedding."""
+
+    def __init__(self, vocab=50257, d=256, heads=4, layers=4, seq=64):
+        super().__init__()
+        self.tok, self.pos = torch.nn.Embedding(vocab, d), torch.nn.Embedding(seq, d)
+        self.blocks = torch.nn.ModuleList(Block(d, heads, seq) for _ in range(layers))
+        self.ln = torch.nn.LayerNorm(d)
+
+    def forward(self, ids):
+        x = self.tok(ids) + self.pos(torch.arange(ids.shape[1]))
+        for block in self.blocks:
+            x = block(x)
+        return self.ln(x) @ self.tok.weight.t()
+
+
 def randomize_norms(model, gen):
     for m in model.modules():
         if isinstance(m, (torch.nn.BatchNorm2d, torch.nn.LayerNorm)):
@@ -26,16 +64,20 @@ def randomize_norms(model, gen):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("model", choices=["mobilenet_v2", "resnet18"])
+    ap.add_argument("model", choices=["mobilenet_v2", "resnet18", "gpt"])
     ap.add_argument("outdir")
     ap.add_argument("--opset", type=int, default=14)
     args = ap.parse_args()
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(0)
-    model = getattr(torchvision.models, args.model)(weights=None)
+    if args.model == "gpt":
+        model = GPT()
+        x = torch.randint(0, 50257, (1, 64), generator=gen)
+    else:
+        model = getattr(torchvision.models, args.model)(weights=None)
+        x = torch.randn(1, 3, 224, 224, generator=gen)
     randomize_norms(model, gen)
     model.eval()
-    x = torch.randn(1, 3, 224, 224, generator=gen)
     with torch.no_grad():
         y = model(x)
     os.makedirs(args.outdir, exist_ok=True)
