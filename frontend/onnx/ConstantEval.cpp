@@ -112,6 +112,13 @@ DenseElementsAttr evaluateConstant(Operation *op, ArrayRef<Attribute> operands) 
   }
   if (isa<graph::AddOp, graph::SubOp, graph::MulOp, graph::DivOp>(op))
     return evalBinary(op, in[0], in[1], type);
+  if (isa<graph::NegOp>(op) && isa<IntegerType>(in[0].getElementType()) &&
+      in[0].getElementType() == type.getElementType()) {
+    SmallVector<APInt> out;
+    for (APInt v : in[0].getValues<APInt>())
+      out.push_back(-v);
+    return DenseElementsAttr::get(type, out);
+  }
   if (isa<graph::CastOp>(op))
     return evalCast(in[0], type);
   if (auto slice = dyn_cast<graph::SliceOp>(op))

@@ -276,12 +276,26 @@ static RankedTensorType reshapeTypeFromOperand(NodeContext &c) {
 
 static Results importReshapeLike(NodeContext &c) {
   RankedTensorType fromOperand = c.outputType(0) ? nullptr : reshapeTypeFromOperand(c);
+  if (!fromOperand && !c.outputType(0) && c.input(1))
+    if (auto shapeType = dyn_cast<RankedTensorType>(c.input(1).getType()))
+      if (shapeType.getRank() == 1 && !shapeType.isDynamicDim(0))
+        fromOperand = RankedTensorType::get(
+            SmallVector<int64_t>(shapeType.getDimSize(0), ShapedType::kDynamic),
+            c.inputType(0).getElementType());
   auto type = requireOutputType(c, 0, fromOperand);
   if (failed(type))
     return failure();
-  if (!type->hasStaticShape())
-    return c.error() << "reshape to a shape known only at run time is not supported yet";
   auto in = c.inputType(0);
+  if (!type->hasStaticShape()) {
+    // The target shape is a run-time value: dims are computed on the host when the model runs.
+    auto shapeType = c.input(1) ? dyn_cast<RankedTensorType>(c.input(1).getType()) : nullptr;
+    if (!shapeType || shapeType.getRank() != 1 || shapeType.isDynamicDim(0) ||
+        shapeType.getDimSize(0) != type->getRank())
+      return c.error() << "the shape operand's length must be known at compile time";
+    auto op = graph::ReshapeOp::create(c.b, c.loc, *type, c.input(0), c.input(1));
+    op.setAllowZero(c.getInt("allowzero", 0) != 0);
+    return one(op);
+  }
   if (in.hasStaticShape() && in.getNumElements() != type->getNumElements())
     return c.error() << "cannot reshape " << in << " to " << *type;
   return one(graph::ReshapeOp::create(c.b, c.loc, *type, c.input(0), Value()));
@@ -291,8 +305,10 @@ static Results importShape(NodeContext &c) {
   int64_t rank = c.inputType(0).getRank();
   int64_t start = c.getInt("start", 0), end = c.getInt("end", rank);
   auto clampAxis = [&](int64_t a) { return std::clamp<int64_t>(a < 0 ? a + rank : a, 0, rank); };
-  int64_t n = std::max<int64_t>(0, clampAxis(end) - clampAxis(start));
-  auto type = RankedTensorType::get({n}, c.b.getI64Type());
+  // Normalized here: the op's I64Attr accessors are unsigned, so its folder cannot see negatives.
+  start = clampAxis(start);
+  end = std::max(start, clampAxis(end));
+  auto type = RankedTensorType::get({end - start}, c.b.getI64Type());
   return one(graph::ShapeOp::create(c.b, c.loc, type, c.input(0), start, end));
 }
 
@@ -547,6 +563,7 @@ const llvm::StringMap<NodeImporter> &defaultDomainImporters() {
     addNNImporters(t);
     addCompositeImporters(t);
     addIndexingImporters(t);
+    addQuantizeImporters(t);
     return t;
   }();
   return table;

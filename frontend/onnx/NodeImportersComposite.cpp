@@ -193,6 +193,8 @@ static Results importTrilu(NodeContext &c) {
   int64_t rank = in->getRank();
   if (rank < 2)
     return c.error() << "expects rank >= 2";
+  if (in->getNumElements() == 0) // nothing to compute (and kernels over empty tensors are avoided)
+    return one(graph::ConstantOp::create(c.b, c.loc, *in, DenseElementsAttr::get(*in, ArrayRef<Attribute>{})));
   // Keep (i, j) where j - i >= k (upper) or j - i <= k (lower); k may be a run-time scalar.
   Value rows = iota(c, in->getDimSize(rank - 2), 0, 2), cols = iota(c, in->getDimSize(rank - 1), 1, 2);
   if (c.input(1)) {

@@ -69,6 +69,17 @@ Value combine(OpBuilder &b, Location loc, StringRef reduction, Value acc, Value 
   return upd;
 }
 
+/// True on the first iteration of the reduction dims [from, to): where a scatter starts from the
+/// data. Reading the data as an input (not as the initial value of the result) keeps the result
+/// independent of how the output is later split into workgroups.
+Value firstIteration(OpBuilder &b, Location loc, int64_t from, int64_t to) {
+  Value first = arith::ConstantOp::create(b, loc, b.getBoolAttr(true));
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  for (int64_t d = from; d < to; ++d)
+    first = arith::AndIOp::create(b, loc, first, eqIndex(b, loc, linalg::IndexOp::create(b, loc, d), zero));
+  return first;
+}
+
 struct GatherElementsLowering : OpConversionPattern<GatherElementsOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(GatherElementsOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
@@ -106,15 +117,22 @@ struct ScatterElementsLowering : OpConversionPattern<ScatterElementsOp> {
     Location loc = op.getLoc();
     int64_t rank = type.getRank(), axis = op.getAxis();
     // Loops: output dims [0, rank), update dims [rank, 2 * rank).
+    if (updType.getNumElements() == 0) {
+      rewriter.replaceOp(op, adaptor.getData());
+      return success();
+    }
     auto updMap = dimsMap(rewriter, 2 * rank, range(rank, 2 * rank));
-    SmallVector<AffineMap> maps = {updMap, updMap, dimsMap(rewriter, 2 * rank, range(0, rank))};
+    auto outMap = dimsMap(rewriter, 2 * rank, range(0, rank));
+    SmallVector<AffineMap> maps = {updMap, updMap, outMap, outMap};
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType());
     SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
     iterators.append(rank, utils::IteratorType::reduction);
     StringRef reduction = op.getReduction();
     bool u = isUnsigned(op.getData());
     auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{adaptor.getIndices(), adaptor.getUpdates()},
-        ValueRange{adaptor.getData()}, maps, iterators, [&](OpBuilder &b, Location l, ValueRange a) {
+        rewriter, loc, TypeRange{type}, ValueRange{adaptor.getIndices(), adaptor.getUpdates(), adaptor.getData()},
+        ValueRange{init}, maps, iterators, [&](OpBuilder &b, Location l, ValueRange a) {
+          Value acc = arith::SelectOp::create(b, l, firstIteration(b, l, rank, 2 * rank), a[2], a[3]);
           Value match = arith::ConstantOp::create(b, l, b.getBoolAttr(true));
           for (int64_t d = 0; d < rank; ++d) {
             Value out = linalg::IndexOp::create(b, l, d);
@@ -122,8 +140,8 @@ struct ScatterElementsLowering : OpConversionPattern<ScatterElementsOp> {
                                      : (Value)linalg::IndexOp::create(b, l, rank + d);
             match = arith::AndIOp::create(b, l, match, eqIndex(b, l, out, target));
           }
-          Value updated = combine(b, l, reduction, a[2], a[1], u);
-          linalg::YieldOp::create(b, l, arith::SelectOp::create(b, l, match, updated, a[2]).getResult());
+          Value updated = combine(b, l, reduction, acc, a[1], u);
+          linalg::YieldOp::create(b, l, arith::SelectOp::create(b, l, match, updated, acc).getResult());
         });
     rewriter.replaceOp(op, generic.getResult(0));
     return success();
@@ -183,15 +201,22 @@ struct ScatterNDLowering : OpConversionPattern<ScatterNDOp> {
     // dims are the output's dims [k, rank).
     SmallVector<int64_t> updDims = range(rank, loops);
     llvm::append_range(updDims, range(k, rank));
-    SmallVector<AffineMap> maps = {dimsMap(rewriter, loops, updDims), dimsMap(rewriter, loops, range(0, rank))};
+    if (cast<RankedTensorType>(adaptor.getUpdates().getType()).getNumElements() == 0) {
+      rewriter.replaceOp(op, adaptor.getData());
+      return success();
+    }
+    auto outMap = dimsMap(rewriter, loops, range(0, rank));
+    SmallVector<AffineMap> maps = {dimsMap(rewriter, loops, updDims), outMap, outMap};
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType());
     SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
     iterators.append(q - 1, utils::IteratorType::reduction);
     Value indices = adaptor.getIndices();
     StringRef reduction = op.getReduction();
     bool u = isUnsigned(op.getData());
     auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{adaptor.getUpdates()}, ValueRange{adaptor.getData()},
+        rewriter, loc, TypeRange{type}, ValueRange{adaptor.getUpdates(), adaptor.getData()}, ValueRange{init},
         maps, iterators, [&](OpBuilder &b, Location l, ValueRange a) {
+          Value acc = arith::SelectOp::create(b, l, firstIteration(b, l, rank, loops), a[1], a[2]);
           SmallVector<Value> at;
           for (int64_t d = rank; d < loops; ++d)
             at.push_back(linalg::IndexOp::create(b, l, d));
@@ -203,8 +228,8 @@ struct ScatterNDLowering : OpConversionPattern<ScatterNDOp> {
             Value target = normalizeIndex(b, l, v, type.getDimSize(j));
             match = arith::AndIOp::create(b, l, match, eqIndex(b, l, linalg::IndexOp::create(b, l, j), target));
           }
-          Value updated = combine(b, l, reduction, a[1], a[0], u);
-          linalg::YieldOp::create(b, l, arith::SelectOp::create(b, l, match, updated, a[1]).getResult());
+          Value updated = combine(b, l, reduction, acc, a[0], u);
+          linalg::YieldOp::create(b, l, arith::SelectOp::create(b, l, match, updated, acc).getResult());
         });
     rewriter.replaceOp(op, generic.getResult(0));
     return success();

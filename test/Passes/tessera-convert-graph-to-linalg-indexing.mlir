@@ -14,10 +14,11 @@ func.func @gather_elements(%d: tensor<2x3xf32>, %i: tensor<2x2xi64>) -> tensor<2
 
 // -----
 
-// Output dims are parallel, update dims a reduction; the data is the initial value.
+// Output dims are parallel, update dims a reduction; the data is read on the first update.
 // CHECK-LABEL: func.func @scatter_elements_add
+// CHECK: %[[INIT:.*]] = tensor.empty() : tensor<3x3xf32>
 // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "reduction"]
-// CHECK-SAME: ins(%arg1, %arg2 : tensor<1x2xi64>, tensor<1x2xf32>) outs(%arg0 : tensor<3x3xf32>)
+// CHECK-SAME: ins(%arg1, %arg2, %arg0 : tensor<1x2xi64>, tensor<1x2xf32>, tensor<3x3xf32>) outs(%[[INIT]] : tensor<3x3xf32>)
 // CHECK: arith.addf
 // CHECK: arith.select
 func.func @scatter_elements_add(%d: tensor<3x3xf32>, %i: tensor<1x2xi64>, %u: tensor<1x2xf32>) -> tensor<3x3xf32> {
@@ -40,7 +41,7 @@ func.func @gather_nd(%d: tensor<2x2x2xf32>, %i: tensor<2x2xi64>) -> tensor<2x2xf
 
 // CHECK-LABEL: func.func @scatter_nd
 // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
-// CHECK-SAME: ins(%arg2 : tensor<2x4xf32>) outs(%arg0 : tensor<4x4xf32>)
+// CHECK-SAME: ins(%arg2, %arg0 : tensor<2x4xf32>, tensor<4x4xf32>) outs(%{{.*}} : tensor<4x4xf32>)
 func.func @scatter_nd(%d: tensor<4x4xf32>, %i: tensor<2x1xi64>, %u: tensor<2x4xf32>) -> tensor<4x4xf32> {
   %0 = tgraph.scatter_nd %d, %i, %u {reduction = "none"} : (tensor<4x4xf32>, tensor<2x1xi64>, tensor<2x4xf32>) -> tensor<4x4xf32>
   return %0 : tensor<4x4xf32>
