@@ -564,6 +564,7 @@ const llvm::StringMap<NodeImporter> &defaultDomainImporters() {
     addCompositeImporters(t);
     addIndexingImporters(t);
     addQuantizeImporters(t);
+    addConvTransposeImporter(t);
     return t;
   }();
   return table;
