@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
 #include <map>
@@ -158,7 +159,8 @@ int64_t Builder::shapeStep(uint32_t op, int64_t a, int64_t b) {
     switch (op) {
     case TSR_SHAPE_ADD: return a + b;
     case TSR_SHAPE_MUL: return a * b;
-    case TSR_SHAPE_SUB: if (a >= b) return a - b; break;
+    case TSR_SHAPE_SUB: return a - b;
+    case TSR_SHAPE_EQ: return a == b;
     case TSR_SHAPE_DIV_FLOOR: if (b) return a / b; break;
     case TSR_SHAPE_DIV_CEIL: if (b) return (a + b - 1) / b; break;
     case TSR_SHAPE_MAX: return std::max(a, b);
@@ -172,7 +174,7 @@ int64_t Builder::shapeStep(uint32_t op, int64_t a, int64_t b) {
   if (auto it = shapeCache.find(key); it != shapeCache.end())
     return it->second;
   uint32_t symbol = symbols.size();
-  symbols.push_back({"s" + std::to_string(symbol)});
+  symbols.push_back({"s" + std::to_string(symbol), INT64_MIN, INT64_MAX}); // -1 and 0 are markers
   Step step{TSR_STEP_SHAPE};
   step.shapeOp = op;
   step.symbol = symbol;
@@ -210,6 +212,12 @@ FailureOr<int64_t> Builder::dimRef(Value tensor, int64_t dim) {
     }
     return size;
   }
+  if (auto reshape = dyn_cast<tensor::ReshapeOp>(def)) {
+    auto shape = reshape.getShape().getDefiningOp<tensor::FromElementsOp>();
+    if (!shape)
+      return reshape.emitOpError("needs its shape built on the host (tensor.from_elements)");
+    return indexRef(shape.getElements()[dim]);
+  }
   if (auto expand = dyn_cast<tensor::ExpandShapeOp>(def)) {
     OpFoldResult size = expand.getMixedOutputShape()[dim];
     if (auto attr = dyn_cast<Attribute>(size))
@@ -231,8 +239,47 @@ FailureOr<int64_t> Builder::indexRef(Value v) {
   } else if (auto dim = dyn_cast<tensor::DimOp>(def)) {
     if (auto index = dim.getConstantIndex())
       ref = dimRef(dim.getSource(), *index);
-  } else if (isa<arith::IndexCastOp>(def)) {
+  } else if (isa<arith::IndexCastOp, arith::IndexCastUIOp, arith::ExtUIOp, arith::ExtSIOp>(def)) {
     ref = indexRef(def->getOperand(0));
+  } else if (auto c = dyn_cast<arith::ConstantOp>(def)) {
+    if (auto i = dyn_cast<IntegerAttr>(c.getValue()))
+      ref = i.getType().isInteger(1) ? (int64_t)i.getValue().getZExtValue() : i.getInt();
+  } else if (auto extract = dyn_cast<tensor::ExtractOp>(def)) {
+    // A value of a runtime tensor (a shape operand): read from its buffer when the step runs.
+    auto type = cast<RankedTensorType>(extract.getTensor().getType());
+    if (type.getElementType().isInteger(64) && type.hasStaticShape() && bufferOf.count(extract.getTensor())) {
+      int64_t linear = 0;
+      bool constantIndices = true;
+      for (auto [i, index] : llvm::enumerate(extract.getIndices())) {
+        auto c = getConstantIntValue(index);
+        constantIndices &= c.has_value();
+        linear = linear * type.getDimSize(i) + c.value_or(0);
+      }
+      if (constantIndices) {
+        uint32_t symbol = symbols.size();
+        symbols.push_back({"s" + std::to_string(symbol), INT64_MIN, INT64_MAX});
+        Step step(TSR_STEP_SHAPE);
+        step.shapeOp = TSR_SHAPE_READ_I64;
+        step.symbol = symbol;
+        step.a = bufferOf[extract.getTensor()];
+        step.b = linear;
+        steps.push_back(step);
+        ref = symbolRef(symbol);
+      }
+    }
+  } else if (auto cmp = dyn_cast<arith::CmpIOp>(def)) {
+    auto a = indexRef(cmp.getLhs()), b = indexRef(cmp.getRhs());
+    if (cmp.getPredicate() == arith::CmpIPredicate::eq && succeeded(a) && succeeded(b))
+      ref = shapeStep(TSR_SHAPE_EQ, *a, *b);
+    else if (cmp.getPredicate() == arith::CmpIPredicate::ne && succeeded(a) && succeeded(b))
+      ref = shapeStep(TSR_SHAPE_SUB, 1, shapeStep(TSR_SHAPE_EQ, *a, *b));
+  } else if (auto select = dyn_cast<arith::SelectOp>(def)) {
+    // c * x + (1 - c) * y, with c in {0, 1}.
+    auto c = indexRef(select.getCondition()), x = indexRef(select.getTrueValue()),
+         y = indexRef(select.getFalseValue());
+    if (succeeded(c) && succeeded(x) && succeeded(y))
+      ref = shapeStep(TSR_SHAPE_ADD, shapeStep(TSR_SHAPE_MUL, *c, *x),
+                      shapeStep(TSR_SHAPE_MUL, shapeStep(TSR_SHAPE_SUB, 1, *c), *y));
   } else if (def->getNumOperands() == 2) {
     static const llvm::StringMap<uint32_t> ops = {
         {"arith.addi", TSR_SHAPE_ADD},         {"arith.subi", TSR_SHAPE_SUB},
@@ -334,9 +381,12 @@ LogicalResult Builder::run(ArtifactContents &out) {
       cst.getValue().print(os);
       if (failed(bufferForConstant(cst, cast<ElementsAttr>(cst.getValue()), key)))
         return failure();
-    } else if (op.getNumResults() == 1 && op.getResult(0).getType().isIndex() &&
-               (isa<tensor::DimOp>(op) || isa<arith::ArithDialect>(op.getDialect()))) {
+    } else if (op.getNumResults() == 1 && op.getResult(0).getType().isIntOrIndex() &&
+               (isa<tensor::DimOp, tensor::ExtractOp>(op) || isa<arith::ArithDialect>(op.getDialect()))) {
       continue; // shape arithmetic: becomes SHAPE steps where a dim is needed (indexRef)
+    } else if (isa<tensor::FromElementsOp>(op) &&
+               cast<RankedTensorType>(op.getResult(0).getType()).getElementType().isIndex()) {
+      continue; // a shape for tensor.reshape: read through dimRef
     } else if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::ReshapeOp, tensor::CastOp,
                    UnrealizedConversionCastOp>(op)) {
       if (op.getNumResults() != 1 || !bufferOf.count(op.getOperand(0)))
@@ -374,7 +424,12 @@ LogicalResult Builder::run(ArtifactContents &out) {
         }
         return success();
       };
+      SmallVector<Value> scalars;
       for (Value v : d.getArguments()) {
+        if (v.getType().isIndex()) {
+          scalars.push_back(v);
+          continue;
+        }
         if (!bufferOf.count(v))
           return d.emitOpError("operand has no buffer (unsupported host op?)");
         use(v, position);
@@ -395,6 +450,12 @@ LogicalResult Builder::run(ArtifactContents &out) {
         use(r, position);
         if (failed(bind(r)))
           return failure();
+      }
+      for (Value v : scalars) {
+        auto ref = indexRef(v);
+        if (failed(ref))
+          return failure();
+        step.constants.push_back(*ref);
       }
       steps.push_back(step);
       steps.push_back(Step(TSR_STEP_BARRIER));

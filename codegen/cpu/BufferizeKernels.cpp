@@ -34,16 +34,23 @@ LogicalResult convertSignature(func::FuncOp func) {
   FunctionType type = func.getFunctionType();
   // The ABI wrapper rebuilds each binding's memref from its base pointer, its static dims and the
   // dispatch constants (dynamic dims): record the binding shapes before types are lowered.
+  // Index arguments are scalars passed as constants (a unit attribute marks them).
   SmallVector<Attribute> shapes;
   for (Type t : llvm::concat<const Type>(type.getInputs(), type.getResults())) {
+    if (t.isIndex()) {
+      shapes.push_back(b.getUnitAttr());
+      continue;
+    }
     if (!isa<RankedTensorType>(t))
-      return func.emitOpError("kernel bindings must be ranked tensors");
+      return func.emitOpError("kernel arguments must be ranked tensors or indices");
     shapes.push_back(b.getDenseI64ArrayAttr(cast<RankedTensorType>(t).getShape()));
   }
   func->setAttr(kBindingShapesAttr, b.getArrayAttr(shapes));
   b.setInsertionPointToStart(&entry);
   for (BlockArgument arg : entry.getArguments()) {
     Type tensorType = arg.getType();
+    if (tensorType.isIndex())
+      continue;
     arg.setType(memrefFor(tensorType));
     auto toTensor = bufferization::ToTensorOp::create(b, func.getLoc(), tensorType, arg,
                                                       /*restrict=*/true, /*writable=*/false);

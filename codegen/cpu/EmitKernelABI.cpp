@@ -42,9 +42,13 @@ struct EmitKernelABIPass : impl::EmitKernelABIBase<EmitKernelABIPass> {
     auto shapes = impl->getAttrOfType<ArrayAttr>(kBindingShapesAttr);
     if (!shapes)
       return impl.emitOpError("has no binding shapes");
-    unsigned expected = 1;
-    for (Attribute shape : shapes)
-      expected += 3 + 2 * cast<DenseI64ArrayAttr>(shape).size();
+    unsigned expected = 1, numDynamicDims = 0;
+    for (Attribute shape : shapes) {
+      auto dims = dyn_cast<DenseI64ArrayAttr>(shape);
+      expected += dims ? 3 + 2 * dims.size() : 1;
+      if (dims)
+        numDynamicDims += llvm::count_if(dims.asArrayRef(), ShapedType::isDynamic);
+    }
     if (impl.getFunctionType().getNumParams() != expected)
       return impl.emitOpError("expected ") << expected << " descriptor parameters";
 
@@ -70,11 +74,19 @@ struct EmitKernelABIPass : impl::EmitKernelABIBase<EmitKernelABIPass> {
     };
     Value bindings = LLVM::LoadOp::create(b, loc, ptrType, fieldPtr(dispatchState, offsetof(tsr_dispatch_state, bindings)));
     Value constants = LLVM::LoadOp::create(b, loc, ptrType, fieldPtr(dispatchState, offsetof(tsr_dispatch_state, constants)));
+    auto loadConstant = [&](int32_t index) -> Value {
+      Value c = LLVM::GEPOp::create(b, loc, ptrType, i32, constants, ArrayRef<LLVM::GEPArg>{index});
+      return LLVM::ZExtOp::create(b, loc, i64, LLVM::LoadOp::create(b, loc, i32, c));
+    };
     SmallVector<Value> args;
-    int32_t nextConstant = 0;
-    for (auto [i, shapeAttr] : llvm::enumerate(shapes)) {
+    int32_t nextConstant = 0, nextScalar = numDynamicDims, nextBinding = 0;
+    for (Attribute shapeAttr : shapes) {
+      if (!isa<DenseI64ArrayAttr>(shapeAttr)) { // a scalar: constants after the dynamic dims
+        args.push_back(loadConstant(nextScalar++));
+        continue;
+      }
       ArrayRef<int64_t> shape = cast<DenseI64ArrayAttr>(shapeAttr).asArrayRef();
-      Value slot = LLVM::GEPOp::create(b, loc, ptrType, ptrType, bindings, ArrayRef<LLVM::GEPArg>{(int32_t)i});
+      Value slot = LLVM::GEPOp::create(b, loc, ptrType, ptrType, bindings, ArrayRef<LLVM::GEPArg>{nextBinding++});
       Value base = LLVM::LoadOp::create(b, loc, ptrType, slot);
       SmallVector<Value> sizes;
       for (int64_t dim : shape) {
@@ -82,8 +94,7 @@ struct EmitKernelABIPass : impl::EmitKernelABIBase<EmitKernelABIPass> {
           sizes.push_back(constant(dim));
           continue;
         }
-        Value c = LLVM::GEPOp::create(b, loc, ptrType, i32, constants, ArrayRef<LLVM::GEPArg>{nextConstant++});
-        sizes.push_back(LLVM::ZExtOp::create(b, loc, i64, LLVM::LoadOp::create(b, loc, i32, c)));
+        sizes.push_back(loadConstant(nextConstant++));
       }
       SmallVector<Value> strides(shape.size());
       Value stride = constant(1);

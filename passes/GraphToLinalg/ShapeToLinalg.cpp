@@ -28,12 +28,58 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
   }
 };
 
+/// ONNX Reshape with a shape known only at run time: the target dims are computed on the host from the
+/// shape tensor's values (0 copies the input dim, -1 takes what is left) and the data is reinterpreted
+/// in place with tensor.reshape.
+FailureOr<Value> reshapeToRuntimeShape(OpBuilder &b, Location loc, Value input, Value shape,
+                                       RankedTensorType type, bool allowZero) {
+  auto shapeType = cast<RankedTensorType>(shape.getType());
+  auto inType = cast<RankedTensorType>(input.getType());
+  if (shapeType.getRank() != 1 || shapeType.isDynamicDim(0) || !shapeType.getElementType().isInteger(64) ||
+      shapeType.getDimSize(0) != type.getRank())
+    return failure();
+  auto index = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, loc, v); };
+  Value total = index(1);
+  for (int64_t d = 0; d < inType.getRank(); ++d)
+    total = arith::MulIOp::create(b, loc, total, tensor::DimOp::create(b, loc, input, d));
+  SmallVector<Value> requested, isInferred;
+  Value known = index(1);
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    Value raw = tensor::ExtractOp::create(b, loc, shape, ValueRange{index(d)});
+    Value s = arith::IndexCastOp::create(b, loc, b.getIndexType(), raw);
+    Value v = s;
+    if (d < inType.getRank() && !allowZero) { // 0 copies the input dim
+      Value zero = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, s, index(0));
+      v = arith::SelectOp::create(b, loc, zero, tensor::DimOp::create(b, loc, input, d), s);
+    }
+    Value inferred = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, s, index(-1));
+    known = arith::MulIOp::create(b, loc, known, arith::SelectOp::create(b, loc, inferred, index(1), v));
+    requested.push_back(v);
+    isInferred.push_back(inferred);
+  }
+  SmallVector<Value> dims;
+  Value rest = arith::DivSIOp::create(b, loc, total, known);
+  for (auto [v, inferred] : llvm::zip(requested, isInferred))
+    dims.push_back(arith::SelectOp::create(b, loc, inferred, rest, v));
+  Value dimsTensor = tensor::FromElementsOp::create(b, loc, dims);
+  auto resultType = RankedTensorType::get(SmallVector<int64_t>(type.getRank(), ShapedType::kDynamic),
+                                          type.getElementType());
+  Value result = tensor::ReshapeOp::create(b, loc, resultType, input, dimsTensor);
+  return result.getType() == type ? result : (Value)tensor::CastOp::create(b, loc, type, result);
+}
+
 template <typename OpTy> struct ReshapeLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
   LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                                 ConversionPatternRewriter &rewriter) const override {
     auto type = cast<RankedTensorType>(this->getTypeConverter()->convertType(op.getOutput().getType()));
-    auto reshaped = reshapeDynamic(rewriter, op.getLoc(), adaptor.getInput(), type);
+    FailureOr<Value> reshaped = failure();
+    if constexpr (std::is_same_v<OpTy, ReshapeOp>)
+      if (adaptor.getShape() && !type.hasStaticShape())
+        reshaped = reshapeToRuntimeShape(rewriter, op.getLoc(), adaptor.getInput(), adaptor.getShape(),
+                                         type, op.getAllowZero());
+    if (failed(reshaped))
+      reshaped = reshapeDynamic(rewriter, op.getLoc(), adaptor.getInput(), type);
     if (failed(reshaped))
       return op.emitOpError("this reshape with dynamic dims is not supported yet");
     rewriter.replaceOp(op, *reshaped);

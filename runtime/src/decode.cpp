@@ -95,7 +95,7 @@ bool decodeMetadata(const uint8_t* data, size_t size, Metadata& md, std::string&
     for (uint32_t i = 0; i < n && !r.failed(); ++i) {
       Symbol& s = md.symbols[i];
       if (r.readString(s.name, "symbol name") && r.read(s.min, "symbol min") && r.read(s.max, "symbol max") &&
-          (s.min < 0 || s.max < s.min))
+          s.max < s.min)
         r.fail(format("symbol '%s' has bounds [%lld, %lld]", s.name.c_str(), static_cast<long long>(s.min),
                       static_cast<long long>(s.max)));
     }
@@ -182,7 +182,7 @@ bool decodeSchedule(const uint8_t* data, size_t size, size_t symbol_count, Sched
       } else if (s.kind == TSR_STEP_SHAPE) {
         if (r.read(s.op, "shape op") && r.read(s.symbol, "shape symbol") && readRef(s.a, "shape operand a") &&
             readRef(s.b, "shape operand b")) {
-          if (s.op < TSR_SHAPE_ADD || s.op > TSR_SHAPE_CHECK_EQ)
+          if (s.op < TSR_SHAPE_ADD || s.op > TSR_SHAPE_EQ)
             r.fail(format("unknown shape op %u", s.op));
           else if (s.op != TSR_SHAPE_CHECK_EQ && s.symbol >= symbol_count)
             r.fail(format("shape result symbol %u out of range (%zu symbols)", s.symbol, symbol_count));
@@ -231,6 +231,7 @@ const char* shapeOpName(uint32_t op) {
   case TSR_SHAPE_DIV_CEIL: return "div_ceil";
   case TSR_SHAPE_MAX: return "max";
   case TSR_SHAPE_MIN: return "min";
+  case TSR_SHAPE_EQ: return "eq";
   case TSR_SHAPE_READ_I64: return "read_i64";
   case TSR_SHAPE_CHECK_EQ: return "check_eq";
   }

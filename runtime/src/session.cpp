@@ -273,6 +273,7 @@ tsr_status* runShape(tsr_session& s, size_t index, const Step& st) {
       break;
     case TSR_SHAPE_MAX: r = a > b ? a : b; break;
     case TSR_SHAPE_MIN: r = a < b ? a : b; break;
+    case TSR_SHAPE_EQ: r = a == b; break;
     case TSR_SHAPE_CHECK_EQ:
       if (a != b)
         return badArg(format("step %zu: shape check failed: %s != %s", index, operand(s, st.a).c_str(),

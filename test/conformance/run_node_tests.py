@@ -27,6 +27,8 @@ def run_step(cmd, timeout):
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
     except subprocess.TimeoutExpired:
         return "timeout", ""
+    except OSError as e:  # the tool could not be started at all
+        return "crash", "cannot start %s: %s" % (cmd[0], e)
     out = (p.stderr + p.stdout).decode("utf-8", "replace")
     if p.returncode < 0:
         return "crash", "killed by signal %s" % signal.Signals(-p.returncode).name

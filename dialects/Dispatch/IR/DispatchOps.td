@@ -77,11 +77,13 @@ def Dispatch_DispatchOp : Dispatch_Op<"dispatch", [AttrSizedOperandSegments,
   let summary = "launches an executable on tensors";
   let description = [{
     `%r = tdisp.dispatch @conv_0(%x, %w) : (tensor<...>, tensor<...>) -> tensor<...>`.
-    Operands bind in order, then results. `result_dims` holds the dynamic dims of the results, in
+    Tensor operands bind in order, then results; index operands are passed as scalars (dispatch
+    constants, after the dynamic dims of the bindings). `result_dims` holds the dynamic dims of the results, in
     result order then dim order, computed on the host:
     `%r = tdisp.dispatch @exe(%x) dims(%n) : (tensor<?x4xf32>) -> tensor<?x4xf32>`.
   }];
-  let arguments = (ins FlatSymbolRefAttr:$executable, Variadic<AnyRankedTensor>:$arguments,
+  let arguments = (ins FlatSymbolRefAttr:$executable,
+                       Variadic<AnyTypeOf<[AnyRankedTensor, Index]>>:$arguments,
                        Variadic<Index>:$result_dims);
   let results = (outs Variadic<AnyRankedTensor>:$results);
   let assemblyFormat = [{

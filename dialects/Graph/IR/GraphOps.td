@@ -271,9 +271,11 @@ def Graph_ReshapeOp : Graph_Op<"reshape", [Pure]> {
   let summary = "ONNX Reshape / Flatten / Squeeze (same elements, new shape)";
   let description = [{
     The result type carries the new shape. `shape` is the ONNX shape operand when it is only known at
-    run time; a statically known shape needs no operand.
+    run time; a statically known shape needs no operand. With `allow_zero`, a 0 in the shape operand
+    is a zero-sized dim instead of "copy the input dim" (ONNX `allowzero`).
   }];
-  let arguments = (ins AnyRankedTensor:$input, Optional<AnyRankedTensor>:$shape);
+  let arguments = (ins AnyRankedTensor:$input, Optional<AnyRankedTensor>:$shape,
+                       UnitAttr:$allow_zero);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$input (`shape` $shape^)? attr-dict `:` functional-type(operands, results)";
   let hasFolder = 1;
@@ -426,6 +428,21 @@ def Graph_TopKOp : Graph_Op<"topk", [Pure]> {
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis, BoolAttr:$largest, BoolAttr:$sorted);
   let results = (outs AnyRankedTensor:$values, AnyRankedTensor:$indices);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Graph_EinsumOp : Graph_Op<"einsum", [Pure]> {
+  let summary = "ONNX Einsum, with the equation resolved to loop dims";
+  let description = [{
+    `operand_dims[i][j]` is the loop dim that indexes dim j of operand i (-1: a broadcast size-1
+    dim), `output_dims` the loop dims of the result. Loop dims not in the output are summed; a loop
+    dim repeated in one operand takes its diagonal. Example (`ij,jk->ik`):
+    `%r = tgraph.einsum %a, %b {operand_dims = [array<i64: 0, 2>, array<i64: 2, 1>], output_dims = array<i64: 0, 1>} : ...`
+  }];
+  let arguments = (ins Variadic<AnyRankedTensor>:$inputs, ArrayAttr:$operand_dims,
+                       DenseI64ArrayAttr:$output_dims);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
 }
 
 #endif

@@ -21,6 +21,7 @@
  *   METADATA:
  *     u32 symbol_count; symbol_count × { str name; i64 min; i64 max }
  *       the model's dim symbols: input dims named in the model, and values computed by SHAPE steps
+ *       (a computed symbol may have a negative min: ONNX shape operands use -1 and 0 as markers)
  *     u32 input_count;  input_count  × tensor
  *     u32 output_count; output_count × tensor
  *     tensor = { str name; u32 dtype (TSR_DTYPE_*); u32 rank; rank × i64 dim; u32 buffer }
@@ -45,7 +46,7 @@
  *                 sets dim symbol `symbol` (except CHECK_EQ); an error at run time (bad value,
  *                 division by zero, overflow, out-of-bounds read) fails the run with a message
  * CPU kernels get the dynamic dims of their bindings as dispatch constants, in binding order, then
- * dim order (see kernel_abi.h).
+ * dim order, followed by their scalar arguments (see kernel_abi.h).
  */
 #ifndef TESSERA_ARTIFACT_FORMAT_H
 #define TESSERA_ARTIFACT_FORMAT_H
@@ -112,6 +113,7 @@ enum {
   TSR_SHAPE_MIN = 7,
   TSR_SHAPE_READ_I64 = 8,  /* element b of the int64 tensor in buffer a (a, b literals) */
   TSR_SHAPE_CHECK_EQ = 9,  /* fail the run unless a == b (e.g. broadcast dims); symbol unused */
+  TSR_SHAPE_EQ = 10,       /* a == b ? 1 : 0 (selects are written as c * x + (1 - c) * y) */
 };
 
 /* Element types: the values of ONNX TensorProto.DataType. */

@@ -5,7 +5,8 @@
  * grid. The runtime calls it once per workgroup id; calls for different ids may run concurrently. A kernel
  * returns 0 on success. Shapes are not part of the signature: static dims are compiled in, dynamic dims
  * arrive as constants, so the ABI does not depend on tensor rank. Bindings are row-major and dense;
- * a kernel's first constants are the dynamic dims of its bindings, in binding order then dim order. */
+ * a kernel's first constants are the dynamic dims of its bindings, in binding order then dim order,
+ * followed by its scalar arguments (values computed on the host, e.g. from shape operands). */
 #ifndef TESSERA_KERNEL_ABI_H
 #define TESSERA_KERNEL_ABI_H
 
