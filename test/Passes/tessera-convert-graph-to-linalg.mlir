@@ -76,3 +76,20 @@ func.func @dynamic_batch(%x: tensor<?x4xf32>, %b: tensor<4xf32>) -> tensor<?x4xf
   %0 = tgraph.add %x, %b : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
 }
+
+// -----
+
+// A shape operand known only at run time: dims are computed on the host from its values (0 copies the
+// input dim, -1 takes the rest) and the data is reinterpreted in place.
+// CHECK-LABEL: func.func @runtime_reshape
+// CHECK: %[[S0:.*]] = tensor.extract %arg1[%{{.*}}] : tensor<2xi64>
+// CHECK: arith.index_cast %[[S0]] : i64 to index
+// CHECK: arith.cmpi eq
+// CHECK: arith.divsi
+// CHECK: %[[SHAPE:.*]] = tensor.from_elements %{{.*}}, %{{.*}} : tensor<2xindex>
+// CHECK: %[[R:.*]] = tensor.reshape %arg0(%[[SHAPE]]) : (tensor<2x3x4xf32>, tensor<2xindex>) -> tensor<?x?xf32>
+// CHECK: return %[[R]]
+func.func @runtime_reshape(%x: tensor<2x3x4xf32>, %s: tensor<2xi64>) -> tensor<?x?xf32> {
+  %0 = tgraph.reshape %x shape %s : (tensor<2x3x4xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}
