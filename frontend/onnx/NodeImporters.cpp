@@ -565,6 +565,7 @@ const llvm::StringMap<NodeImporter> &defaultDomainImporters() {
     addIndexingImporters(t);
     addQuantizeImporters(t);
     addConvTransposeImporter(t);
+    addEinsumImporter(t);
     return t;
   }();
   return table;

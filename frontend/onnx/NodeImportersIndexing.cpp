@@ -70,11 +70,39 @@ static Results importScatterND(NodeContext &c) {
   return one(graph::ScatterNDOp::create(c.b, c.loc, data, c.input(0), c.input(1), c.input(2), reduction));
 }
 
+/// CumSum along an axis known only at run time: one scan per possible axis, selected by the value
+/// (the axis never changes the shape, so this stays static).
+static Results cumSumAnyAxis(NodeContext &c) {
+  auto in = c.inputType(0), axisType = c.inputType(1);
+  if (axisType.getNumElements() != 1 || !isIndexType(axisType.getElementType()) || in.getRank() == 0)
+    return c.error() << "axis must be an int32/int64 scalar";
+  bool exclusive = c.getInt("exclusive", 0) != 0, reverse = c.getInt("reverse", 0) != 0;
+  auto i64 = c.b.getI64Type();
+  auto scalar = RankedTensorType::get({}, i64), mask = RankedTensorType::get({}, c.b.getI1Type());
+  auto constant = [&](int64_t v) -> Value {
+    return graph::ConstantOp::create(c.b, c.loc, scalar, DenseElementsAttr::get(scalar, v));
+  };
+  Value axis = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get({}, axisType.getElementType()), c.input(1), Value());
+  axis = graph::CastOp::create(c.b, c.loc, scalar, axis);
+  Value negative = graph::LessOp::create(c.b, c.loc, mask, axis, constant(0));
+  Value wrapped = graph::AddOp::create(c.b, c.loc, scalar, axis, constant(in.getRank()));
+  axis = graph::WhereOp::create(c.b, c.loc, scalar, negative, wrapped, axis);
+  Value result = graph::CumSumOp::create(c.b, c.loc, in, c.input(0), in.getRank() - 1, exclusive, reverse);
+  for (int64_t d = in.getRank() - 2; d >= 0; --d) {
+    Value scan = graph::CumSumOp::create(c.b, c.loc, in, c.input(0), d, exclusive, reverse);
+    Value is = graph::EqualOp::create(c.b, c.loc, mask, axis, constant(d));
+    result = graph::WhereOp::create(c.b, c.loc, in, is, scan, result);
+  }
+  return SmallVector<Value>{result};
+}
+
 static Results importCumSum(NodeContext &c) {
   auto in = c.inputType(0);
   auto axisValue = c.constantInts(1);
-  if (!axisValue || axisValue->size() != 1)
-    return c.error() << "axis must be a compile-time constant";
+  if (!axisValue)
+    return cumSumAnyAxis(c);
+  if (axisValue->size() != 1)
+    return c.error() << "axis must be a scalar";
   auto axis = normalizeAxis(c, (*axisValue)[0], in.getRank());
   if (failed(axis))
     return failure();

@@ -8,6 +8,8 @@ namespace tessera {
 
 /// GatherElements, ScatterElements, GatherND, ScatterND, CumSum, TopK and Pad.
 void populateIndexingToLinalgPatterns(GraphTypeConverter &converter, mlir::RewritePatternSet &patterns);
+/// Einsum (one linalg.generic per equation).
+void populateEinsumToLinalgPatterns(GraphTypeConverter &converter, mlir::RewritePatternSet &patterns);
 
 } // namespace tessera
 

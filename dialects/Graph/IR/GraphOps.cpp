@@ -189,3 +189,22 @@ LogicalResult ScatterElementsOp::verify() {
     return emitOpError("unknown reduction '") << getReduction() << "'";
   return success();
 }
+
+LogicalResult EinsumOp::verify() {
+  if (getOperandDims().size() != getInputs().size())
+    return emitOpError("expects one operand_dims entry per input");
+  int64_t loops = 0;
+  for (int64_t d : getOutputDims())
+    loops = std::max(loops, d + 1);
+  for (auto [input, attr] : llvm::zip(getInputs(), getOperandDims())) {
+    auto dims = dyn_cast<DenseI64ArrayAttr>(attr);
+    if (!dims || dims.size() != rankedType(input).getRank())
+      return emitOpError("operand_dims entries must be i64 arrays of the operand ranks");
+    for (int64_t d : dims.asArrayRef())
+      if (d < -1)
+        return emitOpError("invalid loop dim ") << d;
+  }
+  if ((int64_t)getOutputDims().size() != rankedType(getOutput()).getRank())
+    return emitOpError("output_dims must have the result rank");
+  return success();
+}
