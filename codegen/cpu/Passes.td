@@ -49,4 +49,14 @@ def ExpandMath : Pass<"tessera-expand-math", "mlir::ModuleOp"> {
                            "mlir::math::MathDialect"];
 }
 
+def VectorizableLoopOrder : Pass<"tessera-cpu-vectorizable-loop-order", "mlir::ModuleOp"> {
+  let summary = "Make a contiguous parallel loop innermost in reductions (conv, matmul, pooling)";
+  let description = [{
+    Interchanges the loops of linalg ops with reductions so that the parallel loop that walks the
+    output's last dim is innermost, when every operand is contiguous or invariant along it; named ops
+    are generalized first. LLVM then vectorizes that loop.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 #endif

@@ -24,6 +24,7 @@ void buildCpuKernelPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createVectorizableLoopOrder());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createExpandMath());
   pm.addPass(createConvertMathToFuncs()); // integer powers as generated functions
