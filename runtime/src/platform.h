@@ -2,6 +2,7 @@
 #ifndef TESSERA_RUNTIME_SRC_PLATFORM_H
 #define TESSERA_RUNTIME_SRC_PLATFORM_H
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 
@@ -22,6 +23,23 @@ uint64_t hostCpuFeatures();
 uint64_t knownCpuFeatures();
 // Comma-separated feature names of `mask`, e.g. "avx2, fma".
 std::string cpuFeatureNames(uint64_t mask);
+
+// CPUs this process may run on (its affinity mask; the online count if that is unavailable), at least 1.
+uint32_t availableCpus();
+
+// Futex on a 32-bit atomic: futexWait sleeps while `*word == expected` (returns at once otherwise, and may
+// return spuriously); futexWake wakes up to `count` threads waiting on `word`. Private to this process.
+void futexWait(std::atomic<uint32_t>& word, uint32_t expected);
+void futexWake(std::atomic<uint32_t>& word, int count);
+
+// A hint inside spin loops (x86 `pause`): saves power and yields the core to its hyperthread sibling.
+inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield" ::: "memory");
+#endif
+}
 
 // A shared object loaded from memory (memfd + dlopen). The memfd stays open until dlclose because glibc
 // finds loaded libraries by path string and "/proc/self/fd/N" is reused with the fd number; load() also

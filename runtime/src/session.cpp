@@ -1,16 +1,23 @@
-// Sessions and the single-threaded CPU executor. A session owns everything a run writes (arena, scratch,
-// session-owned outputs, staging, dynamic buffers), so sessions of one model never share mutable state.
+// Sessions and the CPU executor. A session owns everything a run writes (arena, scratch, session-owned
+// outputs, staging, dynamic buffers) and its worker threads, so sessions of one model never share mutable state.
+//
+// Steps run in order on the calling thread, which already satisfies BARRIER. Only the workgroups of one
+// DISPATCH run in parallel: the caller and the session's workers take chunks of the flattened grid from the
+// pool (thread_pool.h), and the dispatch ends when every chunk has run.
 //
 // A run binds the input dim symbols from the caller's tensors, then executes the steps in order: SHAPE steps
 // set the other symbols, and every other ref is resolved when its step runs. A buffer whose size is a
 // literal is ready before the first step; one whose size is symbolic is resolved (and for dynamic and
 // session-owned output buffers, allocated) when a step first touches it, with the value the size has then.
+#include <algorithm>
+#include <atomic>
 #include <climits>
 #include <cstring>
 #include <memory>
 
 #include "runtime_impl.h"
 #include "status.h"
+#include "thread_pool.h"
 
 using namespace tessera::rt;
 
@@ -22,13 +29,23 @@ struct Block {
   size_t size = 0;
 };
 
+// Threads for thread_count 0: one per available CPU, but past this a single inference rarely gains and the
+// machine is likely shared.
+constexpr uint32_t kDefaultMaxThreads = 16;
+// Requests above this are clamped (tsr_session_thread_count reports the result).
+constexpr uint32_t kMaxThreads = 256;
+// Chunks handed out per thread and dispatch: several, so uneven workgroups balance out.
+constexpr uint64_t kChunksPerThread = 8;
+
 }  // namespace
 
 struct tsr_session {
   const tsr_model* model = nullptr;
   tsr_allocator allocator{};
   uint32_t threads = 1;
-  Block arena, scratch;
+  std::unique_ptr<ThreadPool> pool;  // only when threads > 1
+  Block arena, scratch;              // scratch: one region of scratch_stride bytes per thread
+  uint64_t scratch_size = 0, scratch_stride = 0;
   std::vector<Block> output_blocks;   // session-owned outputs, one per model output
   std::vector<Block> staging;         // inputs smaller than their literal-size buffer, one per input
   std::vector<Block> dynamic_blocks;  // per schedule buffer; used by DYNAMIC buffers only, grown as needed
@@ -46,6 +63,7 @@ struct tsr_session {
   std::vector<uint32_t> constants;
 
   ~tsr_session() {
+    pool.reset();  // join the workers before freeing memory they could touch
     for (Block* b : {&arena, &scratch}) deallocate(allocator, b->ptr);
     for (auto* list : {&output_blocks, &staging, &dynamic_blocks})
       for (Block& b : *list) deallocate(allocator, b.ptr);
@@ -302,24 +320,42 @@ tsr_status* resolveRange(tsr_session& s, size_t index, const char* what, uint32_
   return nullptr;
 }
 
-// Runs workgroups [first, last) of one dispatch in x-fastest order. A thread pool will call this per chunk.
-int runWorkgroups(tsr_kernel_fn fn, const tsr_kernel_env& env, const tsr_dispatch_state& ds, uint64_t first,
-                  uint64_t last, uint32_t worker, const tsr_session& s, uint32_t failed_at[3]) {
+// One dispatch as the threads see it. The first failing workgroup records itself; the others then skip theirs.
+struct DispatchJob {
+  tsr_kernel_fn fn;
+  tsr_kernel_env env;
+  const tsr_dispatch_state* ds;
+  const tsr_session* session;
+  std::atomic<bool> failed{false};
+  int rc = 0;  // rc and at: written once, by the thread that set `failed`
+  uint32_t at[3] = {0, 0, 0};
+};
+
+// Runs workgroups [first, last) of a dispatch in x-fastest order as thread `worker`, with that thread's scratch.
+void runWorkgroups(void* context, uint64_t first, uint64_t last, uint32_t worker) {
+  DispatchJob& job = *static_cast<DispatchJob*>(context);
+  const tsr_dispatch_state& ds = *job.ds;
   tsr_workgroup_state wg{};
   wg.worker_id = worker;
-  wg.scratch = s.scratch.ptr;
-  wg.scratch_size = s.scratch.size;
+  if (job.session->scratch_size) {
+    wg.scratch = static_cast<uint8_t*>(job.session->scratch.ptr) + worker * job.session->scratch_stride;
+    wg.scratch_size = job.session->scratch_size;
+  }
   const uint64_t nx = ds.workgroup_count[0], nxy = nx * ds.workgroup_count[1];
   for (uint64_t id = first; id < last; ++id) {
+    if (job.failed.load(std::memory_order_relaxed)) return;  // the dispatch fails anyway: stop early
     wg.workgroup_id[0] = static_cast<uint32_t>(id % nx);
     wg.workgroup_id[1] = static_cast<uint32_t>((id / nx) % ds.workgroup_count[1]);
     wg.workgroup_id[2] = static_cast<uint32_t>(id / nxy);
-    if (int rc = fn(&env, &ds, &wg)) {
-      std::memcpy(failed_at, wg.workgroup_id, sizeof wg.workgroup_id);
-      return rc;
+    if (int rc = job.fn(&job.env, &ds, &wg)) {
+      bool expected = false;
+      if (job.failed.compare_exchange_strong(expected, true, std::memory_order_relaxed)) {
+        job.rc = rc;  // published to the caller by the pool's completion count
+        std::memcpy(job.at, wg.workgroup_id, sizeof job.at);
+      }
+      return;
     }
   }
-  return 0;
 }
 
 tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st) {
@@ -361,11 +397,20 @@ tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st) {
   ds.binding_count = static_cast<uint32_t>(n);
   ds.bindings = s.binding_ptrs.data();
   ds.binding_lengths = s.binding_lengths.data();
-  const tsr_kernel_env env{TSR_KERNEL_ABI_VERSION, 0};
-  uint32_t at[3] = {0, 0, 0};
-  if (int rc = runWorkgroups(m.kernels[st.kernel], env, ds, 0, total, 0, s, at))
+  DispatchJob job;
+  job.fn = m.kernels[st.kernel];
+  job.env = {TSR_KERNEL_ABI_VERSION, 0};
+  job.ds = &ds;
+  job.session = &s;
+  // A single workgroup runs inline: waking workers would only add latency.
+  if (s.pool && total > 1)
+    s.pool->run(total, std::max<uint64_t>(1, total / (s.threads * kChunksPerThread)), runWorkgroups, &job);
+  else
+    runWorkgroups(&job, 0, total, 0);
+  if (job.failed.load(std::memory_order_relaxed))
     return makeStatus(TSR_STATUS_KERNEL_FAILED, format("kernel '%s' (step %zu) failed with code %d at workgroup (%u,%u,%u)",
-                                                       sc.kernels[st.kernel].c_str(), index, rc, at[0], at[1], at[2]));
+                                                       sc.kernels[st.kernel].c_str(), index, job.rc, job.at[0],
+                                                       job.at[1], job.at[2]));
   return nullptr;
 }
 
@@ -384,7 +429,7 @@ tsr_status* execute(tsr_session& s) {
     } else if (st.kind == TSR_STEP_SHAPE) {
       e = runShape(s, i, st);
     }
-    // BARRIER: nothing to wait for while one thread runs every step in order.
+    // BARRIER: nothing to wait for: a dispatch returns only when all its workgroups are done.
     if (e) return e;
   }
   return nullptr;
@@ -409,11 +454,24 @@ tsr_status* tsr_session_create(const tsr_model* model, const tsr_session_options
     retainModel(model);
     s->model = model;
     s->allocator = o.allocator.alloc ? o.allocator : model->allocator;
-    s->threads = 1;
+    uint32_t threads = o.thread_count ? std::min(o.thread_count, kMaxThreads)
+                                      : std::min(availableCpus(), kDefaultMaxThreads);
     const Schedule& sc = model->schedule;
     // The arena is allocated once, here: runs never allocate unless shapes are dynamic or outputs new.
     if (!s->ensure(s->arena, sc.arena_size, sc.arena_alignment)) return outOfMemoryStatus();
-    if (o.scratch_size && !s->ensure(s->scratch, o.scratch_size)) return outOfMemoryStatus();
+    if (threads > 1) {
+      s->pool = std::make_unique<ThreadPool>(threads);
+      threads = s->pool->threads();  // fewer if the OS would not start them all
+      if (threads == 1) s->pool.reset();
+    }
+    s->threads = threads;
+    if (o.scratch_size) {
+      // Each thread's region starts on its own cache line.
+      if (o.scratch_size > (SIZE_MAX / 2) / threads) return outOfMemoryStatus();
+      s->scratch_size = o.scratch_size;
+      s->scratch_stride = (o.scratch_size + 63) & ~uint64_t{63};
+      if (!ensureBytes(*s, s->scratch, s->scratch_stride * threads)) return outOfMemoryStatus();
+    }
     s->output_blocks.resize(model->metadata.outputs.size());
     s->staging.resize(model->metadata.inputs.size());
     s->dynamic_blocks.resize(sc.buffers.size());

@@ -21,7 +21,8 @@ expect 0 "output 'z': ok: 0 of 8" "$S" --input "$DIR/a.npy" --input "$DIR/b.npy"
 expect 0 "output 'y': ok" "$S" --input "b=$DIR/b.npy" --input "a=$DIR/a.npy" --output-dir "$DIR/out" --expected "y=$DIR/y.npy"
 expect 0 "output 'z': ok" "$S" --input "$DIR/a.npy" --input "$DIR/b.npy" --expected "z=$DIR/out/z.npy"
 expect 1 "output 'z': mismatch: 1 of 8 elements differ" "$S" --input "$DIR/a.npy" --input "$DIR/b.npy" --expected "z=$DIR/z_wrong.npy"
-expect 0 '^{"median_ms": [0-9.]*, "min_ms": [0-9.]*, "max_ms": [0-9.]*, "runs": 5, "threads": 1}$' "$S" --input "$DIR/a.npy" --input "$DIR/b.npy" --bench 5 --threads 4
+expect 0 '^{"median_ms": [0-9.]*, "min_ms": [0-9.]*, "max_ms": [0-9.]*, "runs": 5, "threads": 4}$' "$S" --input "$DIR/a.npy" --input "$DIR/b.npy" --bench 5 --threads 4
+expect 0 '^{"median_ms": [0-9.]*, "min_ms": [0-9.]*, "max_ms": [0-9.]*, "runs": 2, "threads": 1}$' "$S" --input "$DIR/a.npy" --input "$DIR/b.npy" --bench 2 --threads 1
 expect 0 "3 copy b4+0 -> b5+0" "$S" --info
 expect 0 "usage: tessera-run ARTIFACT" --help
 expect 0 "output 'y': ok: 0 of 12" "$DIR/batch.tsr" --input "$DIR/x3.npy" --expected "$DIR/y3.npy"

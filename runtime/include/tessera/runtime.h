@@ -18,6 +18,11 @@
  * Thread safety: a tsr_model is immutable after loading; any number of threads may query it and create
  * sessions from it concurrently. A tsr_session is used by one thread at a time. A session keeps its model
  * alive, so the model may be released before its sessions. Status objects are plain values.
+ *
+ * Threads: a session may own worker threads (tsr_session_options.thread_count). tsr_session_run executes the
+ * schedule's steps in order on the calling thread; the workgroups of one dispatch are shared between the caller
+ * and the workers, and the dispatch ends when all of them are done. Workers spin briefly after a dispatch and
+ * then sleep; they are started by tsr_session_create and joined by tsr_session_release.
  */
 #ifndef TESSERA_RUNTIME_H
 #define TESSERA_RUNTIME_H
@@ -133,8 +138,11 @@ typedef struct tsr_session tsr_session;
 
 typedef struct tsr_session_options {
   tsr_allocator allocator;    /* zero: the model's allocator */
-  uint32_t thread_count;      /* requested threads, 0 = default; see tsr_session_thread_count */
-  uint64_t scratch_size;      /* per-worker scratch bytes handed to kernels (tsr_workgroup_state) */
+  /* Threads per dispatch, the caller included: 1 runs everything on the caller; T > 1 adds T - 1 workers owned
+   * by the session; 0 (default) means one per CPU this process may use, at most 16. Requests above 256 are
+   * clamped; tsr_session_thread_count reports the result. */
+  uint32_t thread_count;
+  uint64_t scratch_size;      /* scratch bytes handed to kernels (tsr_workgroup_state), for each thread */
 } tsr_session_options;
 
 void tsr_session_options_initialize(tsr_session_options* options);
@@ -143,10 +151,13 @@ tsr_status* tsr_session_create(const tsr_model* model, const tsr_session_options
                                tsr_session** out_session);
 void tsr_session_release(tsr_session* session);
 
-/* Threads this session actually runs on (1: the executor is single-threaded for now). */
+/* Threads this session's dispatches run on, the caller included: thread_count after the default and clamping,
+ * or fewer if the OS refused to start some workers. 0 for NULL. */
 uint32_t tsr_session_thread_count(const tsr_session* session);
 
-/* Runs the model. `inputs` are in model input order and must match dtype, rank and every static dim; the
+/* Runs the model. A kernel that returns nonzero fails the run with TSR_STATUS_KERNEL_FAILED naming the kernel,
+ * the step and the workgroup (with several threads, the first failure recorded; the dispatch's other workgroups
+ * stop early or finish, and the outputs are then unspecified). `inputs` are in model input order and must match dtype, rank and every static dim; the
  * input data is only read.
  * Outputs, in model output order, come in two kinds:
  *   caller-owned (data != NULL on entry): byte_size is the capacity and must hold the output;

@@ -4,10 +4,15 @@
 //   std::vector<tessera::Tensor> y = model.forward({tessera::Tensor::fromVector<float>({1, 4}, {1, 2, 3, 4})});
 //
 // Model is cheap to copy (shared, immutable) and safe to use from many threads: forward() borrows an idle
-// session from a small per-model pool, so concurrent calls never share a session.
+// session from a small per-model pool, so concurrent calls never share a session. Pooled sessions use the
+// default thread count (one per CPU); for another count, or many concurrent callers, use a Session:
+//
+//   tessera::Session session(model, 4);  // the caller plus 3 workers per dispatch
+//   auto y = session.run(inputs);
 #ifndef TESSERA_RUNTIME_HPP
 #define TESSERA_RUNTIME_HPP
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -161,6 +166,18 @@ class Session {
 public:
   explicit Session(const Model& model, const tsr_session_options* options = nullptr) : model_(model) {
     Error::check(tsr_session_create(model.get(), options, &session_));
+  }
+  // A session whose dispatches run on `threads` threads (0: the default; see tsr_session_options). A template
+  // so that a literal 0 picks this one rather than being ambiguous with a null options pointer.
+  template <typename Int, typename = std::enable_if_t<std::is_integral_v<Int>>>
+  Session(const Model& model, Int threads) : model_(model) {
+    tsr_session_options options;
+    tsr_session_options_initialize(&options);
+    uint64_t count = 0;  // negative: the default
+    if constexpr (std::is_signed_v<Int>) count = threads > 0 ? static_cast<uint64_t>(threads) : 0;
+    else count = threads;
+    options.thread_count = static_cast<uint32_t>(std::min<uint64_t>(count, UINT32_MAX));
+    Error::check(tsr_session_create(model.get(), &options, &session_));
   }
   Session(Session&& o) noexcept : model_(o.model_), session_(o.session_) { o.session_ = nullptr; }
   Session& operator=(Session&& o) noexcept {

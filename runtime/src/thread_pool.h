@@ -1,0 +1,154 @@
+// A session's thread pool: the caller plus T-1 workers run the chunks of one parallel loop at a time.
+//
+// Protocol. `ticket_` holds (epoch << 32 | chunks not yet claimed). The caller writes the job, then publishes a
+// fresh ticket with a release store; anyone claims a chunk with a CAS that takes one from the low half. A
+// successful claim acquires the job, and the job cannot change until `done_` (chunks finished) reaches the
+// chunk count, which needs the claimer's own chunk: so a claimer may read the job until it reports its chunk
+// done, and a worker that wakes late finds nothing to claim and touches nothing else. The epoch in the high half
+// keeps a CAS from a stale read from landing in a newer job.
+//
+// Waiting. Workers spin briefly on the ticket (back-to-back dispatches then cost no syscall), then sleep on the
+// `wake_seq_` futex; the caller bumps it and wakes sleepers only when some are registered. The caller spins
+// on `done_`, then sleeps on it; the thread finishing the last chunk wakes it if it registered. Both sleep
+// handshakes are store-then-load on two words from each side, hence seq_cst there.
+//
+// Progress never depends on a worker waking: the caller claims chunks too, so a dispatch finishes even if
+// every worker stays asleep; waiting on `done_` only covers chunks some thread has already claimed.
+#ifndef TESSERA_RUNTIME_SRC_THREAD_POOL_H
+#define TESSERA_RUNTIME_SRC_THREAD_POOL_H
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "platform.h"
+
+namespace tessera::rt {
+
+class ThreadPool {
+public:
+  // Runs indices [first, last) as thread `worker` (0 = the caller).
+  using ChunkFn = void (*)(void* context, uint64_t first, uint64_t last, uint32_t worker);
+
+  // Starts up to `threads - 1` workers; if the OS refuses a thread, the pool keeps the ones it has
+  // (threads() says how many run).
+  explicit ThreadPool(uint32_t threads) {
+    workers_.reserve(threads > 0 ? threads - 1 : 0);
+    for (uint32_t id = 1; id < threads; ++id) {
+      try {
+        workers_.emplace_back([this, id] { workerLoop(id); });
+      } catch (const std::system_error&) {
+        break;
+      }
+    }
+  }
+
+  ~ThreadPool() {
+    stop_.store(true, std::memory_order_seq_cst);
+    wake_seq_.fetch_add(1, std::memory_order_seq_cst);
+    futexWake(wake_seq_, INT32_MAX);
+    for (std::thread& t : workers_) t.join();
+  }
+
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  uint32_t threads() const { return static_cast<uint32_t>(workers_.size()) + 1; }
+
+  // Runs fn over [0, total) in chunks of `chunk` indices on the caller and the workers; returns when every
+  // chunk has run. Needs total / chunk < 2^32. Only the owning thread calls this, one loop at a time.
+  void run(uint64_t total, uint64_t chunk, ChunkFn fn, void* context) {
+    const uint32_t chunks = static_cast<uint32_t>((total + chunk - 1) / chunk);
+    job_ = Job{fn, context, total, chunk, chunks};
+    done_.store(0, std::memory_order_relaxed);  // ordered before any claim by the release below
+    ++epoch_;
+    ticket_.store(uint64_t{epoch_} << 32 | chunks, std::memory_order_release);
+    // Wake only as many sleepers as there are chunks for; spinning workers join by themselves.
+    wake_seq_.fetch_add(1, std::memory_order_seq_cst);
+    if (sleepers_.load(std::memory_order_seq_cst) > 0)
+      futexWake(wake_seq_, static_cast<int>(std::min<uint64_t>(chunks - 1, workers_.size())));
+    uint32_t index;
+    while (claim(index)) runChunk(index, 0);
+    waitDone(chunks);
+  }
+
+private:
+  struct Job {
+    ChunkFn fn = nullptr;
+    void* context = nullptr;
+    uint64_t total = 0, chunk = 1;
+    uint32_t chunks = 0;
+  };
+
+  // Some tens of microseconds of `pause` (its latency varies by CPU): enough to bridge the host work between
+  // two dispatches, short enough that idle workers soon stop burning a core.
+  static constexpr int kSpinIterations = 4000;
+
+  bool claim(uint32_t& index) {
+    uint64_t v = ticket_.load(std::memory_order_acquire);
+    while (static_cast<uint32_t>(v) != 0)
+      if (ticket_.compare_exchange_weak(v, v - 1, std::memory_order_acquire, std::memory_order_acquire)) {
+        index = job_.chunks - static_cast<uint32_t>(v);
+        return true;
+      }
+    return false;
+  }
+
+  void runChunk(uint32_t index, uint32_t worker) {
+    const Job job = job_;  // the job may be replaced as soon as done_ counts this chunk
+    const uint64_t first = uint64_t{index} * job.chunk;
+    job.fn(job.context, first, std::min(job.total, first + job.chunk), worker);
+    if (done_.fetch_add(1, std::memory_order_seq_cst) + 1 == job.chunks &&
+        caller_sleeping_.load(std::memory_order_seq_cst))
+      futexWake(done_, 1);
+  }
+
+  void waitDone(uint32_t chunks) {
+    for (int i = 0; i < kSpinIterations; ++i) {
+      if (done_.load(std::memory_order_acquire) == chunks) return;
+      cpuRelax();
+    }
+    caller_sleeping_.store(true, std::memory_order_seq_cst);
+    for (uint32_t d; (d = done_.load(std::memory_order_seq_cst)) != chunks;) futexWait(done_, d);
+    caller_sleeping_.store(false, std::memory_order_relaxed);
+  }
+
+  bool hasWork() const { return static_cast<uint32_t>(ticket_.load(std::memory_order_seq_cst)) != 0; }
+
+  void workerLoop(uint32_t id) {
+    for (;;) {
+      uint32_t index;
+      while (claim(index)) runChunk(index, id);
+      int spins = 0;
+      while (!hasWork() && !stop_.load(std::memory_order_relaxed) && spins < kSpinIterations) {
+        cpuRelax();
+        ++spins;
+      }
+      if (stop_.load(std::memory_order_acquire)) return;
+      if (hasWork()) continue;
+      // Register as a sleeper, then look again: a dispatch published after this look sees the registration.
+      const uint32_t seen = wake_seq_.load(std::memory_order_seq_cst);
+      sleepers_.fetch_add(1, std::memory_order_seq_cst);
+      if (!hasWork() && !stop_.load(std::memory_order_seq_cst)) futexWait(wake_seq_, seen);
+      sleepers_.fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
+
+  // Shared words on their own cache lines: workers poll the ticket while chunks finish into done_.
+  alignas(64) std::atomic<uint64_t> ticket_{0};
+  alignas(64) std::atomic<uint32_t> done_{0};
+  std::atomic<bool> caller_sleeping_{false};
+  alignas(64) std::atomic<uint32_t> wake_seq_{0};
+  std::atomic<uint32_t> sleepers_{0};
+  std::atomic<bool> stop_{false};
+  alignas(64) Job job_;  // written by the caller only while no chunk is claimable or running
+  uint32_t epoch_ = 0;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace tessera::rt
+
+#endif
