@@ -566,6 +566,7 @@ const llvm::StringMap<NodeImporter> &defaultDomainImporters() {
     addQuantizeImporters(t);
     addConvTransposeImporter(t);
     addEinsumImporter(t);
+    addRecurrentImporters(t);
     return t;
   }();
   return table;

@@ -194,7 +194,41 @@ static Results importPad(NodeContext &c) {
   return one(graph::PadOp::create(c.b, c.loc, type, c.input(0), mode, c.b.getDenseI64ArrayAttr(*pads), value));
 }
 
+/// out[t, b] = in[len[b] - 1 - t, b] for t < len[b], else in[t, b]: a GatherElements along time with
+/// indices computed from the (run-time) lengths.
+static Results importReverseSequence(NodeContext &c) {
+  auto in = c.inputType(0);
+  int64_t rank = in.getRank();
+  if (!in.hasStaticShape() || rank < 2)
+    return c.error() << "expects a static input of rank >= 2";
+  auto timeAxis = normalizeAxis(c, c.getInt("time_axis", 0), rank);
+  auto batchAxis = normalizeAxis(c, c.getInt("batch_axis", 1), rank);
+  if (failed(timeAxis) || failed(batchAxis) || *timeAxis == *batchAxis)
+    return failure();
+  auto i64 = c.b.getI64Type();
+  int64_t steps = in.getDimSize(*timeAxis), batch = in.getDimSize(*batchAxis);
+  SmallVector<int64_t> timeShape(rank, 1), batchShape(rank, 1), both(rank, 1);
+  timeShape[*timeAxis] = both[*timeAxis] = steps;
+  batchShape[*batchAxis] = both[*batchAxis] = batch;
+  auto timeType = RankedTensorType::get(timeShape, i64);
+  Value t = graph::ConstantOp::create(c.b, c.loc, timeType,
+                                      DenseElementsAttr::get(timeType, ArrayRef<int64_t>(llvm::to_vector(llvm::seq<int64_t>(0, steps)))));
+  auto lensType = RankedTensorType::get(batchShape, i64);
+  Value lens = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(batchShape, c.inputType(1).getElementType()), c.input(1), Value());
+  lens = graph::CastOp::create(c.b, c.loc, lensType, lens);
+  auto scalar = RankedTensorType::get({}, i64);
+  Value unit = graph::ConstantOp::create(c.b, c.loc, scalar, DenseElementsAttr::get(scalar, int64_t(1)));
+  auto bothType = RankedTensorType::get(both, i64);
+  Value last = graph::SubOp::create(c.b, c.loc, lensType, lens, unit);
+  Value reversed = graph::SubOp::create(c.b, c.loc, bothType, last, t);
+  Value inside = graph::LessOp::create(c.b, c.loc, RankedTensorType::get(both, c.b.getI1Type()), t, lens);
+  Value idx = graph::WhereOp::create(c.b, c.loc, bothType, inside, reversed, t);
+  idx = graph::ExpandOp::create(c.b, c.loc, RankedTensorType::get(in.getShape(), i64), idx);
+  return one(graph::GatherElementsOp::create(c.b, c.loc, in, c.input(0), idx, *timeAxis));
+}
+
 void addIndexingImporters(llvm::StringMap<NodeImporter> &t) {
+  t["ReverseSequence"] = importReverseSequence;
   t["GatherElements"] = importGatherElements;
   t["ScatterElements"] = importScatterElements;
   t["Scatter"] = importScatterElements; // deprecated alias (opset 9-10), same semantics

@@ -1,7 +1,8 @@
 //===- NodeImportersQuantize.cpp - QuantizeLinear / DequantizeLinear -------===//
 //
-// Both are exact compositions of elementwise tgraph ops: y = saturate(round(x / scale) + zero_point)
-// (round half to even) and y = (x - zero_point) * scale, with per-axis scales laid along `axis`.
+// Exact compositions of tgraph ops: y = saturate(round(x / scale) + zero_point) (round half to even)
+// and y = (x - zero_point) * scale, with per-axis scales laid along `axis`; the integer MatMul/Conv
+// variants subtract zero points before an int32 MatMul or an f64 Conv (exact for 8-bit operands).
 //
 #include "frontend/onnx/ImportContext.h"
 
@@ -101,9 +102,119 @@ static Results importDequantizeLinear(NodeContext &c) {
   return SmallVector<Value>{q.binaryOp("mul", x, *scale)};
 }
 
+/// `v - zero_point` in `elem`; a 1-D zero point of `rowsOfA` entries applies per row of a matrix A.
+static Value centered(Quant &q, Value v, Value zp, Type elem, bool perRow) {
+  Value x = q.castTo(v, elem);
+  if (!zp)
+    return x;
+  Value z = q.castTo(zp, elem);
+  auto zt = cast<RankedTensorType>(z.getType());
+  if (perRow && zt.getRank() == 1 && zt.getDimSize(0) != 1)
+    z = graph::ReshapeOp::create(q.c.b, q.c.loc, RankedTensorType::get({zt.getDimSize(0), 1}, elem), z, Value());
+  return q.binaryOp("sub", x, z);
+}
+
+/// Runs another importer (Conv, MatMul) on substituted operands with this node's attributes.
+static FailureOr<Value> importAs(NodeContext &c, StringRef op, SmallVector<Value> inputs) {
+  NodeContext inner(c.b, c.node, c.opset, std::move(inputs), {}, c.loc);
+  auto r = defaultDomainImporters().lookup(op)(inner);
+  if (failed(r))
+    return failure();
+  return (*r)[0];
+}
+
+static Results importMatMulInteger(NodeContext &c) {
+  Quant q{c};
+  Type i32 = c.b.getI32Type();
+  auto product = importAs(c, "MatMul", {centered(q, c.input(0), c.input(2), i32, true),
+                                        centered(q, c.input(1), c.input(3), i32, false)});
+  if (failed(product))
+    return failure();
+  return SmallVector<Value>{*product};
+}
+
+/// Integer convolution in f64, exact for any int8 product sum below 2^53, then back to int32.
+static FailureOr<Value> integerConv(NodeContext &c, Quant &q, Value x, Value xzp, Value w, Value wzp) {
+  Type f64 = c.b.getF64Type();
+  Value wc = q.castTo(w, f64);
+  if (wzp) { // per output channel: [M] -> [M, 1, ...]
+    Value z = q.castTo(wzp, f64);
+    auto zt = cast<RankedTensorType>(z.getType());
+    if (zt.getRank() == 1 && zt.getDimSize(0) != 1) {
+      SmallVector<int64_t> shape(cast<RankedTensorType>(w.getType()).getRank(), 1);
+      shape[0] = zt.getDimSize(0);
+      z = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(shape, f64), z, Value());
+    }
+    wc = q.binaryOp("sub", wc, z);
+  }
+  auto y = importAs(c, "Conv", {centered(q, x, xzp, f64, false), wc});
+  if (failed(y))
+    return failure();
+  return q.castTo(*y, c.b.getI32Type());
+}
+
+static Results importConvInteger(NodeContext &c) {
+  Quant q{c};
+  auto y = integerConv(c, q, c.input(0), c.input(2), c.input(1), c.input(3));
+  if (failed(y))
+    return failure();
+  return SmallVector<Value>{*y};
+}
+
+/// round(acc * a_scale * b_scale / y_scale) + y_zero_point, saturated to y's 8-bit type.
+static Value requantize(Quant &q, Value acc, Value scale, Value yScale, Value yzp, Value perChannel) {
+  NodeContext &c = q.c;
+  Type f32 = c.b.getF32Type();
+  Value s = q.binaryOp("div", q.binaryOp("mul", q.castTo(scale, f32), q.castTo(perChannel, f32)), q.castTo(yScale, f32));
+  Value y = q.binaryOp("mul", q.castTo(acc, f32), s);
+  y = graph::RoundOp::create(c.b, c.loc, cast<RankedTensorType>(y.getType()), y);
+  y = q.binaryOp("add", y, q.castTo(yzp, f32));
+  auto outElem = cast<IntegerType>(cast<RankedTensorType>(yzp.getType()).getElementType());
+  bool isUnsigned = outElem.isUnsigned();
+  y = graph::ClipOp::create(c.b, c.loc, y.getType(), y, q.scalar(f32, isUnsigned ? 0 : -128), q.scalar(f32, isUnsigned ? 255 : 127));
+  return q.castTo(y, outElem);
+}
+
+static Results importQLinearMatMul(NodeContext &c) {
+  Quant q{c};
+  Type i32 = c.b.getI32Type();
+  auto acc = importAs(c, "MatMul", {centered(q, c.input(0), c.input(2), i32, true),
+                                    centered(q, c.input(3), c.input(5), i32, false)});
+  if (failed(acc))
+    return failure();
+  Value aScale = c.input(1);
+  if (cast<RankedTensorType>(aScale.getType()).getNumElements() != 1)
+    return c.error() << "per-row a_scale is not supported";
+  return SmallVector<Value>{requantize(q, *acc, aScale, c.input(6), c.input(7), c.input(4))};
+}
+
+static Results importQLinearConv(NodeContext &c) {
+  Quant q{c};
+  auto acc = integerConv(c, q, c.input(0), c.input(2), c.input(3), c.input(5));
+  if (failed(acc))
+    return failure();
+  auto accType = cast<RankedTensorType>(acc->getType());
+  auto channel = [&](Value v) -> Value { // [M] -> [1, M, 1, ...]
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getRank() != 1 || t.getDimSize(0) == 1)
+      return v;
+    SmallVector<int64_t> shape(accType.getRank(), 1);
+    shape[1] = t.getDimSize(0);
+    return graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(shape, t.getElementType()), v, Value());
+  };
+  Value sum = *acc;
+  if (c.input(8))
+    sum = q.binaryOp("add", sum, channel(c.input(8)));
+  return SmallVector<Value>{requantize(q, sum, c.input(1), c.input(6), c.input(7), channel(c.input(4)))};
+}
+
 void addQuantizeImporters(llvm::StringMap<NodeImporter> &t) {
   t["QuantizeLinear"] = importQuantizeLinear;
   t["DequantizeLinear"] = importDequantizeLinear;
+  t["MatMulInteger"] = importMatMulInteger;
+  t["ConvInteger"] = importConvInteger;
+  t["QLinearMatMul"] = importQLinearMatMul;
+  t["QLinearConv"] = importQLinearConv;
 }
 
 } // namespace tessera::onnx
