@@ -2,6 +2,7 @@
  * embed as an artifact's CPU_CODE section. Each splits its elements across workgroup x in chunks of
  * constants[0] elements. */
 #include <stdint.h>
+#include <time.h>
 
 #include "tessera/kernel_abi.h"
 
@@ -71,6 +72,50 @@ EXPORT int record_order(const tsr_kernel_env* env, const tsr_dispatch_state* d, 
   if (!id[0] && !id[1] && !id[2]) next = 0;
   if ((uint64_t)(next + 1) * 4 > d->binding_lengths[0]) return 2;
   ((uint32_t*)d->bindings[0])[next++] = id[0] | id[1] << 8 | id[2] << 16;
+  return 0;
+}
+
+static void spin_us(uint32_t us) {
+  struct timespec t0, t;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  do clock_gettime(CLOCK_MONOTONIC, &t);
+  while ((t.tv_sec - t0.tv_sec) * 1000000000ll + (t.tv_nsec - t0.tv_nsec) < (long long)us * 1000);
+}
+
+/* binding 0: uint32 log with one slot per workgroup (x fastest, then y, z), filled with 0xffffffff by the
+ * caller; each workgroup writes the worker_id that ran it, then spins constants[0] microseconds so that a
+ * dispatch lasts long enough for every thread to join. With constants[1] != 0 it also checks its scratch: the
+ * size must be constants[1] and the region 64-byte aligned, and the worker's id written over it before the spin
+ * must be intact after it (a region shared with another thread would show). Returns 4 for a workgroup run
+ * twice, 5 for clobbered scratch, 6 for a bad scratch size or alignment. */
+EXPORT int record_worker(const tsr_kernel_env* env, const tsr_dispatch_state* d, const tsr_workgroup_state* w) {
+  (void)env;
+  if (d->binding_count != 1 || d->constant_count < 2) return 1;
+  const uint32_t* id = w->workgroup_id;
+  uint64_t slot = id[0] + (uint64_t)d->workgroup_count[0] * (id[1] + (uint64_t)d->workgroup_count[1] * id[2]);
+  if ((slot + 1) * 4 > d->binding_lengths[0]) return 2;
+  uint32_t* log = (uint32_t*)d->bindings[0];
+  if (log[slot] != 0xffffffffu) return 4;
+  log[slot] = w->worker_id;
+  uint32_t* scratch = (uint32_t*)w->scratch;
+  uint64_t words = w->scratch_size / 4;
+  if (d->constants[1]) {
+    if (w->scratch_size != d->constants[1] || !scratch || (uintptr_t)scratch % 64) return 6;
+    for (uint64_t i = 0; i < words; ++i) scratch[i] = w->worker_id;
+  }
+  spin_us(d->constants[0]);
+  if (d->constants[1])
+    for (uint64_t i = 0; i < words; ++i)
+      if (scratch[i] != w->worker_id) return 5;
+  return 0;
+}
+
+/* Fails with code 11 on every workgroup x >= constants[0]; the others spin constants[1] microseconds. */
+EXPORT int fail_from(const tsr_kernel_env* env, const tsr_dispatch_state* d, const tsr_workgroup_state* w) {
+  (void)env;
+  if (d->constant_count < 2) return 1;
+  if (w->workgroup_id[0] >= d->constants[0]) return 11;
+  spin_us(d->constants[1]);
   return 0;
 }
 
