@@ -49,6 +49,15 @@ def ExpandMath : Pass<"tessera-expand-math", "mlir::ModuleOp"> {
                            "mlir::math::MathDialect"];
 }
 
+def VerifyWorkgroupWrites : Pass<"tessera-cpu-verify-workgroup-writes", "mlir::ModuleOp"> {
+  let summary = "Fall back to one workgroup when a kernel writes a whole output binding";
+  let description = [{
+    Runs after bufferization: a kernel with several workgroups must write its outputs only through
+    subviews (its slice). A write to a whole binding would race between workgroups, so such a kernel's
+    `tessera.workgroup_count` becomes 1.
+  }];
+}
+
 def VectorizableLoopOrder : Pass<"tessera-cpu-vectorizable-loop-order", "mlir::ModuleOp"> {
   let summary = "Make a contiguous parallel loop innermost in reductions (conv, matmul, pooling)";
   let description = [{

@@ -22,6 +22,7 @@ void buildCpuKernelPipeline(OpPassManager &pm) {
   // literally identical and canonicalization erases them. They would race between workgroups.
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createVerifyWorkgroupWrites());
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createVectorizableLoopOrder());
