@@ -11,7 +11,14 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   # tests
   libgtest-dev libgmock-dev libonnx-testdata python3 python3-numpy python3-onnx
+  # benchmarks
+  bc
 )
+# The ONNX Runtime reference runs under Node.js; the machine image ships Node 20 with npm. Debian's
+# packages are the fallback when it is absent.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
 # Real-model tests export torchvision models at test time.
 TORCH_PACKAGES=(python3-torch python3-torchvision)
 
@@ -19,8 +26,18 @@ missing=()
 for p in "${PACKAGES[@]}" "${TORCH_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+install_ort() {
+  # ONNX Runtime (CPU build bundled in the npm package) for side-by-side benchmarks and as the oracle
+  # for opsets newer than libonnx knows. Its install script would download; the bundle needs none.
+  local bench=$(cd "$(dirname "$0")/../bench" && pwd)
+  if [ ! -d "$bench/node_modules/onnxruntime-node" ]; then
+    (cd "$bench" && ONNXRUNTIME_NODE_INSTALL=skip npm install --no-audit --no-fund --no-package-lock --ignore-scripts)
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all packages present"
+  install_ort
   exit 0
 fi
 
@@ -30,3 +47,4 @@ export DEBIAN_FRONTEND=noninteractive
 echo "setup: installing ${missing[*]}"
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${PACKAGES[@]}" "${TORCH_PACKAGES[@]}"
+install_ort
