@@ -227,7 +227,43 @@ static Results importReverseSequence(NodeContext &c) {
   return one(graph::GatherElementsOp::create(c.b, c.loc, in, c.input(0), idx, *timeAxis));
 }
 
+/// MaxUnpool: zeros of the unpooled shape with X scattered to its flat indices.
+static Results importMaxUnpool(NodeContext &c) {
+  auto x = c.inputType(0), idx = c.inputType(1);
+  int64_t rank = x.getRank(), n = rank - 2;
+  if (rank < 3 || !x.hasStaticShape() || x.getShape() != idx.getShape() || !idx.getElementType().isInteger(64))
+    return c.error() << "expects static X and int64 indices of one shape";
+  auto kernel = c.getInts("kernel_shape");
+  auto strides = c.getInts("strides").value_or(SmallVector<int64_t>(n, 1));
+  auto pads = c.getInts("pads").value_or(SmallVector<int64_t>(2 * n, 0));
+  if (!kernel || (int64_t)kernel->size() != n || (int64_t)strides.size() != n || (int64_t)pads.size() != 2 * n)
+    return c.error() << "kernel_shape, strides and pads must match the spatial rank";
+  SmallVector<int64_t> shape(x.getShape().take_front(2));
+  for (int64_t i = 0; i < n; ++i)
+    shape.push_back((x.getDimSize(i + 2) - 1) * strides[i] + (*kernel)[i] - pads[i] - pads[i + n]);
+  if (c.input(2)) {
+    auto given = c.constantInts(2);
+    if (!given || (int64_t)given->size() != rank)
+      return c.error() << "an output_shape known only at run time is not supported yet";
+    shape = *given;
+  }
+  int64_t total = 1;
+  for (int64_t d : shape)
+    total *= d;
+  Type elem = x.getElementType();
+  auto scalar = RankedTensorType::get({}, elem);
+  Value zero = graph::ConstantOp::create(c.b, c.loc, scalar, DenseElementsAttr::get(scalar, c.b.getZeroAttr(elem)));
+  auto flatType = RankedTensorType::get({total}, elem);
+  Value zeros = graph::ExpandOp::create(c.b, c.loc, flatType, zero);
+  int64_t count = x.getNumElements();
+  Value values = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get({count}, elem), c.input(0), Value());
+  Value indices = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get({count}, idx.getElementType()), c.input(1), Value());
+  Value flat = graph::ScatterElementsOp::create(c.b, c.loc, flatType, zeros, indices, values, 0, "none");
+  return one(graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(shape, elem), flat, Value()));
+}
+
 void addIndexingImporters(llvm::StringMap<NodeImporter> &t) {
+  t["MaxUnpool"] = importMaxUnpool;
   t["ReverseSequence"] = importReverseSequence;
   t["GatherElements"] = importGatherElements;
   t["ScatterElements"] = importScatterElements;

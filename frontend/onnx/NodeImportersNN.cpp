@@ -74,8 +74,9 @@ static NodeImporter pool(StringRef kind, bool global) {
     auto input = c.inputType(0);
     if (input.getRank() < 3)
       return c.error() << "expects an input of rank >= 3";
-    if (c.node.output_size() > 1 && !c.node.output(1).empty())
-      return c.error() << "the Indices output is not supported";
+    bool withIndices = c.node.output_size() > 1 && !c.node.output(1).empty();
+    if (withIndices && kind != "max")
+      return c.error() << "only MaxPool has an Indices output";
     size_t n = input.getRank() - 2;
     SmallVector<int64_t> kernel;
     if (global) {
@@ -117,6 +118,13 @@ static NodeImporter pool(StringRef kind, bool global) {
       shape.push_back(out);
     }
     auto type = RankedTensorType::get(shape, input.getElementType());
+    if (withIndices) {
+      auto op = graph::MaxPoolWithIndicesOp::create(
+          c.b, c.loc, type, RankedTensorType::get(shape, c.b.getI64Type()), c.input(0),
+          c.b.getDenseI64ArrayAttr(kernel), c.b.getDenseI64ArrayAttr(strides),
+          c.b.getDenseI64ArrayAttr(dilations), c.b.getDenseI64ArrayAttr(pads), c.getInt("storage_order", 0));
+      return SmallVector<Value>{op.getValues(), op.getIndices()};
+    }
     return one(graph::PoolOp::create(
         c.b, c.loc, type, c.input(0), kind, c.b.getDenseI64ArrayAttr(kernel),
         c.b.getDenseI64ArrayAttr(strides), c.b.getDenseI64ArrayAttr(dilations),

@@ -445,4 +445,19 @@ def Graph_EinsumOp : Graph_Op<"einsum", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Graph_MaxPoolWithIndicesOp : Graph_Op<"max_pool_with_indices", [Pure]> {
+  let summary = "ONNX MaxPool with its Indices output";
+  let description = [{
+    Like `tgraph.pool` of kind "max" (explicit pads, ceil_mode folded into the end pads); `indices`
+    holds each maximum's flat int64 position in the input, spatial dims row-major
+    (`storage_order` 0) or column-major (1); ties take the first position in window order.
+    Example: `%v, %i = tgraph.max_pool_with_indices %x {kernel_shape = array<i64: 2, 2>, ...} : ...`
+  }];
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$kernel_shape,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       DenseI64ArrayAttr:$pads, I64Attr:$storage_order);
+  let results = (outs AnyRankedTensor:$values, AnyRankedTensor:$indices);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
 #endif

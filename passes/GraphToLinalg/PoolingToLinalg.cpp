@@ -1,0 +1,188 @@
+//===- PoolingToLinalg.cpp - pooling of any rank and type, MaxPool indices -===//
+//
+// linalg has named pooling ops for NCW and NCHW only. These patterns build the same computation as
+// one linalg.generic over the output and window dims for the cases those do not cover: 3-D pooling,
+// integer max pooling, and max pooling that also returns the argmax positions. They take precedence
+// (benefit 2) only for those cases.
+//
+#include "passes/GraphToLinalg/IndexingPatterns.h"
+
+#include "dialects/Graph/IR/GraphOps.h"
+
+using namespace mlir;
+using namespace tessera::graph;
+
+namespace tessera {
+namespace {
+
+RankedTensorType staticType(const TypeConverter *converter, Value v) {
+  auto t = dyn_cast_or_null<RankedTensorType>(converter->convertType(v.getType()));
+  return t && t.hasStaticShape() ? t : nullptr;
+}
+
+/// Pads dims 2.. of an NC... tensor with `value`.
+Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> pads, TypedAttr value) {
+  auto type = cast<RankedTensorType>(input.getType());
+  size_t n = type.getRank() - 2;
+  if (llvm::all_of(pads, [](int64_t p) { return p == 0; }))
+    return input;
+  SmallVector<OpFoldResult> low(type.getRank(), b.getIndexAttr(0)), high(type.getRank(), b.getIndexAttr(0));
+  SmallVector<int64_t> shape(type.getShape());
+  for (size_t i = 0; i < n; ++i) {
+    low[i + 2] = b.getIndexAttr(pads[i]);
+    high[i + 2] = b.getIndexAttr(pads[i + n]);
+    shape[i + 2] += pads[i] + pads[i + n];
+  }
+  Value pad = arith::ConstantOp::create(b, loc, value);
+  return tensor::PadOp::create(b, loc, RankedTensorType::get(shape, type.getElementType()), input, low, high, pad);
+}
+
+/// Loops: output dims [0, rank), window dims [rank, rank + n). Maps for (input, window, outputs...).
+SmallVector<AffineMap> windowMaps(OpBuilder &b, int64_t rank, ArrayRef<int64_t> strides,
+                                  ArrayRef<int64_t> dilations, int64_t outputs) {
+  int64_t n = rank - 2, loops = rank + n;
+  SmallVector<AffineExpr> in = {b.getAffineDimExpr(0), b.getAffineDimExpr(1)}, window, out;
+  for (int64_t i = 0; i < n; ++i) {
+    in.push_back(b.getAffineDimExpr(i + 2) * strides[i] + b.getAffineDimExpr(rank + i) * dilations[i]);
+    window.push_back(b.getAffineDimExpr(rank + i));
+  }
+  for (int64_t i = 0; i < rank; ++i)
+    out.push_back(b.getAffineDimExpr(i));
+  SmallVector<AffineMap> maps = {AffineMap::get(loops, 0, in, b.getContext()),
+                                 AffineMap::get(loops, 0, window, b.getContext())};
+  maps.append(outputs, AffineMap::get(loops, 0, out, b.getContext()));
+  return maps;
+}
+
+SmallVector<utils::IteratorType> windowIterators(int64_t rank) {
+  SmallVector<utils::IteratorType> it(rank, utils::IteratorType::parallel);
+  it.append(rank - 2, utils::IteratorType::reduction);
+  return it;
+}
+
+TypedAttr lowest(OpBuilder &b, Type elem, bool isUnsigned) {
+  if (isa<FloatType>(elem))
+    return b.getFloatAttr(elem, -std::numeric_limits<double>::infinity());
+  unsigned w = elem.getIntOrFloatBitWidth();
+  return b.getIntegerAttr(elem, isUnsigned ? APInt::getMinValue(w) : APInt::getSignedMinValue(w));
+}
+
+struct GenericPoolLowering : OpConversionPattern<PoolOp> {
+  GenericPoolLowering(TypeConverter &converter, MLIRContext *ctx) : OpConversionPattern(converter, ctx, /*benefit=*/2) {}
+  LogicalResult matchAndRewrite(PoolOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
+    auto inType = staticType(getTypeConverter(), op.getInput());
+    auto outType = staticType(getTypeConverter(), op.getOutput());
+    if (!inType || !outType)
+      return rewriter.notifyMatchFailure(op, "dynamic shapes");
+    Type elem = inType.getElementType();
+    bool isFloat = isa<FloatType>(elem), isMax = op.getKind() == "max";
+    int64_t rank = inType.getRank();
+    if ((rank == 3 || rank == 4) && isFloat)
+      return rewriter.notifyMatchFailure(op, "handled by the named pooling ops");
+    if (!isFloat && !isMax)
+      return op.emitOpError("average pooling needs a float element type");
+    Location loc = op.getLoc();
+    auto inElem = dyn_cast<IntegerType>(cast<ShapedType>(op.getInput().getType()).getElementType());
+    bool isUnsigned = inElem && inElem.isUnsigned();
+    Value window = tensor::EmptyOp::create(rewriter, loc, op.getKernelShape(), elem);
+    auto maps = windowMaps(rewriter, rank, op.getStrides(), op.getDilations(), 1);
+    auto pool = [&](Value in, TypedAttr init, bool max) -> Value {
+      Value acc = buildFilled(rewriter, loc, outType, init);
+      return linalg::GenericOp::create(
+                 rewriter, loc, TypeRange{outType}, ValueRange{in, window}, ValueRange{acc}, maps, windowIterators(rank),
+                 [&](OpBuilder &b, Location l, ValueRange a) {
+                   Value r;
+                   if (!max)
+                     r = arith::AddFOp::create(b, l, a[2], a[0]);
+                   else if (isFloat)
+                     r = arith::MaximumFOp::create(b, l, a[2], a[0]);
+                   else
+                     r = isUnsigned ? (Value)arith::MaxUIOp::create(b, l, a[2], a[0]) : (Value)arith::MaxSIOp::create(b, l, a[2], a[0]);
+                   linalg::YieldOp::create(b, l, r);
+                 })
+          .getResult(0);
+    };
+    if (isMax) {
+      TypedAttr low = lowest(rewriter, elem, isUnsigned);
+      rewriter.replaceOp(op, pool(padSpatial(rewriter, loc, adaptor.getInput(), op.getPads(), low), low, true));
+      return success();
+    }
+    TypedAttr zero = rewriter.getFloatAttr(elem, 0);
+    Value sum = pool(padSpatial(rewriter, loc, adaptor.getInput(), op.getPads(), zero), zero, false);
+    // The divisor counts the input elements (and explicit padding for count_include_pad) per window.
+    size_t n = rank - 2;
+    SmallVector<int64_t> explicitPads(op.getPads()), extension(2 * n, 0);
+    for (size_t i = 0; i < n; ++i) {
+      explicitPads[i + n] = op.getOriginalEndPads()[i];
+      extension[i + n] = op.getPads()[i + n] - op.getOriginalEndPads()[i];
+    }
+    Value ones = buildFilled(rewriter, loc, inType, rewriter.getFloatAttr(elem, 1));
+    Value counted = padSpatial(rewriter, loc, ones, explicitPads, rewriter.getFloatAttr(elem, op.getCountIncludePad() ? 1 : 0));
+    counted = padSpatial(rewriter, loc, counted, extension, zero);
+    Value count = pool(counted, zero, false);
+    rewriter.replaceOp(op, buildElementwise(rewriter, loc, outType, ValueRange{sum, count},
+                                            [](OpBuilder &b, Location l, ValueRange a) -> Value {
+                                              return arith::DivFOp::create(b, l, a[0], a[1]);
+                                            }));
+    return success();
+  }
+};
+
+struct MaxPoolWithIndicesLowering : OpConversionPattern<MaxPoolWithIndicesOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(MaxPoolWithIndicesOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
+    auto inType = staticType(getTypeConverter(), op.getInput());
+    auto valType = staticType(getTypeConverter(), op.getValues());
+    auto idxType = staticType(getTypeConverter(), op.getIndices());
+    if (!inType || !valType || !idxType || !isa<FloatType>(inType.getElementType()))
+      return op.emitOpError("needs static shapes and a float element type");
+    Location loc = op.getLoc();
+    Type elem = inType.getElementType();
+    int64_t rank = inType.getRank(), n = rank - 2;
+    TypedAttr low = lowest(rewriter, elem, false);
+    Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPads(), low);
+    Value window = tensor::EmptyOp::create(rewriter, loc, op.getKernelShape(), elem);
+    Value values = buildFilled(rewriter, loc, valType, low);
+    Value indices = buildFilled(rewriter, loc, idxType, rewriter.getI64IntegerAttr(0));
+    auto strides = op.getStrides(), dilations = op.getDilations(), pads = op.getPads();
+    bool columnMajor = op.getStorageOrder() == 1;
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{valType, idxType}, ValueRange{input, window}, ValueRange{values, indices},
+        windowMaps(rewriter, rank, strides, dilations, 2), windowIterators(rank),
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          auto cst = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, l, v); };
+          // Position in the unpadded input: o * stride + k * dilation - pad_begin.
+          SmallVector<Value> pos;
+          for (int64_t i = 0; i < n; ++i) {
+            Value o = arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, i + 2), cst(strides[i]));
+            Value k = arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, rank + i), cst(dilations[i]));
+            pos.push_back(arith::SubIOp::create(b, l, arith::AddIOp::create(b, l, o, k), cst(pads[i])));
+          }
+          Value flat = arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, linalg::IndexOp::create(b, l, 0), cst(inType.getDimSize(1))),
+                                             linalg::IndexOp::create(b, l, 1));
+          int64_t spatial = 1;
+          for (int64_t i = 0; i < n; ++i)
+            spatial *= inType.getDimSize(i + 2);
+          Value offset = cst(0);
+          for (int64_t j = 0; j < n; ++j) { // row-major, or reversed dim order for column-major
+            int64_t i = columnMajor ? n - 1 - j : j;
+            offset = arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, offset, cst(inType.getDimSize(i + 2))), pos[i]);
+          }
+          flat = arith::AddIOp::create(b, l, arith::MulIOp::create(b, l, flat, cst(spatial)), offset);
+          Value idx = arith::IndexCastOp::create(b, l, b.getI64Type(), flat);
+          Value better = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, a[0], a[2]);
+          linalg::YieldOp::create(b, l, ValueRange{arith::SelectOp::create(b, l, better, a[0], a[2]),
+                                                   arith::SelectOp::create(b, l, better, idx, a[3])});
+        });
+    rewriter.replaceOp(op, generic.getResults());
+    return success();
+  }
+};
+
+} // namespace
+
+void populatePoolingToLinalgPatterns(GraphTypeConverter &converter, RewritePatternSet &patterns) {
+  patterns.add<GenericPoolLowering, MaxPoolWithIndicesLowering>(converter, patterns.getContext());
+}
+
+} // namespace tessera
