@@ -133,11 +133,58 @@ static NodeImporter pool(StringRef kind, bool global) {
   };
 }
 
+/// Training mode: normalize with the batch statistics (population variance) and return the running
+/// statistics updated with `momentum`.
+static Results importBatchNormTraining(NodeContext &c) {
+  auto in = c.inputType(0);
+  int64_t rank = in.getRank();
+  if (rank < 2 || !in.hasStaticShape() || !isa<FloatType>(in.getElementType()))
+    return c.error() << "expects a static float input of rank >= 2";
+  Type elem = in.getElementType();
+  SmallVector<int64_t> axes = {0}, kept(rank, 1);
+  for (int64_t i = 2; i < rank; ++i)
+    axes.push_back(i);
+  kept[1] = in.getDimSize(1);
+  auto keptType = RankedTensorType::get(kept, elem);
+  auto bin = [&](auto tag, Value a, Value b) -> Value {
+    using OpTy = decltype(tag);
+    return OpTy::create(c.b, c.loc, *broadcastResultType(c, a, b), a, b);
+  };
+  auto scalar = [&](double v) -> Value {
+    auto t = RankedTensorType::get({}, elem);
+    return graph::ConstantOp::create(c.b, c.loc, t, DenseElementsAttr::get(t, c.b.getFloatAttr(elem, v)));
+  };
+  auto reduceMean = [&](Value v) -> Value {
+    return graph::ReduceOp::create(c.b, c.loc, keptType, v, "mean", c.b.getDenseI64ArrayAttr(axes), true, false);
+  };
+  auto channel = [&](Value v) -> Value {
+    return graph::ReshapeOp::create(c.b, c.loc, keptType, v, Value());
+  };
+  auto flat = [&](Value v) -> Value {
+    return graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get({in.getDimSize(1)}, elem), v, Value());
+  };
+  Value x = c.input(0);
+  Value mean = reduceMean(x);
+  Value centered = bin(graph::SubOp(), x, mean);
+  Value var = reduceMean(bin(graph::MulOp(), centered, centered));
+  Value denom = graph::SqrtOp::create(c.b, c.loc, keptType, bin(graph::AddOp(), var, scalar(c.getFloat("epsilon", 1e-5f))));
+  Value y = bin(graph::AddOp(), bin(graph::MulOp(), bin(graph::DivOp(), centered, denom), channel(c.input(1))),
+                channel(c.input(2)));
+  double momentum = c.getFloat("momentum", 0.9f);
+  auto running = [&](Value old, Value batch) {
+    return bin(graph::AddOp(), bin(graph::MulOp(), old, scalar(momentum)),
+               bin(graph::MulOp(), flat(batch), scalar(1 - momentum)));
+  };
+  SmallVector<Value> results = {y, running(c.input(3), mean), running(c.input(4), var)};
+  results.resize(c.node.output_size());
+  return results;
+}
+
 static Results importBatchNorm(NodeContext &c) {
-  if (c.getInt("training_mode", 0) != 0)
-    return c.error() << "training_mode=1 is not supported";
   if (c.numInputs() != 5)
     return c.error() << "expects 5 inputs";
+  if (c.getInt("training_mode", 0) != 0)
+    return importBatchNormTraining(c);
   return one(graph::BatchNormOp::create(c.b, c.loc, c.inputType(0), c.input(0), c.input(1),
                                         c.input(2), c.input(3), c.input(4),
                                         c.b.getF32FloatAttr(c.getFloat("epsilon", 1e-5f))));
