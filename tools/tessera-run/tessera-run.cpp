@@ -33,7 +33,8 @@ Runs a compiled Tessera artifact on the CPU.
   --bench N               run N timed iterations after one warm-up and print one JSON line:
                           {"median_ms": ..., "min_ms": ..., "max_ms": ..., "runs": N, "threads": T}
                           (other reports then go to stderr, so stdout holds only that line)
-  --threads T             threads requested per run; the JSON reports the number actually used
+  --threads T             threads per dispatch, the caller included (default: one per CPU, at most 16);
+                          the JSON reports the number actually used
   --info                  print the artifact's metadata and schedule (alone: print and exit)
   --print                 after running, print each output as "NAME: DTYPE[SHAPE]", then a line
                           "  values: ..." with its first (up to) 10 values in C order, and for an output
