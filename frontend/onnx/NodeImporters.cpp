@@ -567,6 +567,7 @@ const llvm::StringMap<NodeImporter> &defaultDomainImporters() {
     addConvTransposeImporter(t);
     addEinsumImporter(t);
     addRecurrentImporters(t);
+    addResizeImporters(t);
     return t;
   }();
   return table;

@@ -37,6 +37,7 @@ struct ConvertGraphToLinalgPass
     populateIndexingToLinalgPatterns(converter, patterns);
     populateEinsumToLinalgPatterns(converter, patterns);
     populatePoolingToLinalgPatterns(converter, patterns);
+    populateResizeToLinalgPatterns(converter, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, converter);
     populateReturnOpTypeConversionPattern(patterns, converter);
     if (failed(applyFullConversion(getOperation(), target, std::move(patterns))))

@@ -10,6 +10,8 @@ namespace tessera {
 void populateIndexingToLinalgPatterns(GraphTypeConverter &converter, mlir::RewritePatternSet &patterns);
 /// Pooling the named linalg ops do not cover (3-D, integer max) and MaxPool with indices.
 void populatePoolingToLinalgPatterns(GraphTypeConverter &converter, mlir::RewritePatternSet &patterns);
+/// Resize (nearest, n-linear) with constant scales.
+void populateResizeToLinalgPatterns(GraphTypeConverter &converter, mlir::RewritePatternSet &patterns);
 /// Einsum (one linalg.generic per equation).
 void populateEinsumToLinalgPatterns(GraphTypeConverter &converter, mlir::RewritePatternSet &patterns);
 

@@ -1,0 +1,85 @@
+//===- NodeImportersResize.cpp - Resize / Upsample with constant scales ----===//
+#include "frontend/onnx/ImportContext.h"
+
+using namespace mlir;
+
+namespace tessera::onnx {
+
+using Results = FailureOr<SmallVector<Value>>;
+
+static std::optional<SmallVector<double>> constantFloats(NodeContext &c, size_t i) {
+  auto dense = c.constantValue(i);
+  if (!dense || !isa<FloatType>(dense.getElementType()))
+    return std::nullopt;
+  SmallVector<double> out;
+  for (APFloat v : dense.getValues<APFloat>())
+    out.push_back(v.convertToDouble());
+  return out;
+}
+
+static bool present(NodeContext &c, size_t i) {
+  return c.input(i) && c.inputType(i).getNumElements() != 0;
+}
+
+static Results importResize(NodeContext &c, bool upsample) {
+  auto in = c.inputType(0);
+  if (!in.hasStaticShape())
+    return c.error() << "dynamic shapes are not supported yet";
+  int64_t rank = in.getRank();
+  std::string mode = c.getString("mode", "nearest");
+  if (mode == "bilinear" || mode == "trilinear") // Upsample-7 spelling
+    mode = "linear";
+  // Upsample and Resize-10 map output i to input i / scale.
+  bool legacy = upsample || c.opset < 11;
+  std::string ctm = legacy ? "asymmetric" : c.getString("coordinate_transformation_mode", "half_pixel");
+  std::string nearest = upsample ? "floor" : legacy ? "round_prefer_floor" : c.getString("nearest_mode", "round_prefer_floor");
+  if (mode != "nearest" && mode != "linear")
+    return c.error() << "mode '" << mode << "' is not supported yet";
+  if (ctm == "tf_crop_and_resize")
+    return c.error() << "tf_crop_and_resize is not supported yet";
+  if (c.attr("axes") || c.getString("keep_aspect_ratio_policy", "stretch") != "stretch")
+    return c.error() << "axes and keep_aspect_ratio_policy are not supported yet";
+  std::optional<SmallVector<double>> scales;
+  std::optional<SmallVector<int64_t>> sizes;
+  size_t scalesInput = c.opset < 11 ? 1 : 2;
+  if (upsample && c.opset < 9) {
+    if (auto s = c.attr("scales"))
+      scales = SmallVector<double>(s->floats().begin(), s->floats().end());
+  } else if (present(c, scalesInput)) {
+    if (!(scales = constantFloats(c, scalesInput)))
+      return c.error() << "scales known only at run time are not supported yet";
+  } else if (!legacy && present(c, 3)) {
+    if (!(sizes = c.constantInts(3)))
+      return c.error() << "sizes known only at run time are not supported yet";
+  }
+  if (!scales && !sizes)
+    return c.error() << "expects scales or sizes";
+  if ((scales && (int64_t)scales->size() != rank) || (sizes && (int64_t)sizes->size() != rank))
+    return c.error() << "expects one scale or size per dim";
+  SmallVector<int64_t> shape;
+  SmallVector<double> used;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t size = in.getDimSize(d);
+    if (scales) {
+      if ((*scales)[d] <= 0)
+        return c.error() << "scales must be positive";
+      shape.push_back((int64_t)std::floor(size * (*scales)[d]));
+      used.push_back((*scales)[d]);
+    } else {
+      shape.push_back((*sizes)[d]);
+      used.push_back(size ? double((*sizes)[d]) / double(size) : 1.0);
+    }
+    if (shape.back() <= 0 || size == 0)
+      return c.error() << "resizing dim " << d << " to an empty dim is not supported";
+  }
+  auto type = RankedTensorType::get(shape, in.getElementType());
+  return SmallVector<Value>{graph::ResizeOp::create(c.b, c.loc, type, c.input(0), mode, ctm, nearest,
+                                                    c.b.getDenseF64ArrayAttr(used))};
+}
+
+void addResizeImporters(llvm::StringMap<NodeImporter> &t) {
+  t["Resize"] = [](NodeContext &c) { return importResize(c, false); };
+  t["Upsample"] = [](NodeContext &c) { return importResize(c, true); };
+}
+
+} // namespace tessera::onnx

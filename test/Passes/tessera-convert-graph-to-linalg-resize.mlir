@@ -1,0 +1,27 @@
+// RUN: tessera-opt %s -split-input-file -tessera-convert-graph-to-linalg | FileCheck %s
+
+// Nearest: N and C are copied, H and W map back through the transform and one read.
+// CHECK-LABEL: func.func @nearest_asymmetric_floor
+// CHECK: linalg.generic
+// CHECK: %[[N:.*]] = linalg.index 0
+// CHECK: %[[C:.*]] = linalg.index 1
+// CHECK: math.floor
+// CHECK: math.floor
+// CHECK: tensor.extract %arg0[%[[N]], %[[C]], %{{.*}}, %{{.*}}]
+// CHECK-NOT: tensor.extract
+func.func @nearest_asymmetric_floor(%x: tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32> {
+  %0 = tgraph.resize %x {mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor", scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
+  return %0 : tensor<1x3x8x8xf32>
+}
+
+// -----
+
+// Bilinear: four weighted reads, blended in f64.
+// CHECK-LABEL: func.func @linear_half_pixel
+// CHECK: linalg.generic
+// CHECK-COUNT-4: tensor.extract %arg0
+// CHECK: arith.truncf %{{.*}} : f64 to f32
+func.func @linear_half_pixel(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32> {
+  %0 = tgraph.resize %x {mode = "linear", coordinate_transformation_mode = "half_pixel", nearest_mode = "round_prefer_floor", scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : (tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32>
+  return %0 : tensor<1x1x4x4xf32>
+}
