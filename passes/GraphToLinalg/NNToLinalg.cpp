@@ -94,7 +94,7 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     int64_t channels = inType.getDimSize(1), filters = wType.getDimSize(0);
     if (group == 1) {
       Value init = buildFilled(rewriter, loc, outType, rewriter.getFloatAttr(elem, 0), outDims);
-      ValueRange ins{input, adaptor.getWeight()};
+      SmallVector<Value> ins{input, adaptor.getWeight()};
       if (rank == 4)
         acc = linalg::Conv2DNchwFchwOp::create(rewriter, loc, outType, ins, init, strides, dilations).getResult(0);
       else if (rank == 3)
@@ -157,7 +157,7 @@ struct PoolLowering : OpConversionPattern<PoolOp> {
     auto dilations = rewriter.getI64TensorAttr(op.getDilations());
     auto pool = [&](Value in, TypedAttr init) -> Value {
       Value acc = buildFilled(rewriter, loc, outType, init, outDims);
-      ValueRange ins{in, window};
+      SmallVector<Value> ins{in, window};
       if (rank == 4)
         return isMax && init == padValue
                    ? linalg::PoolingNchwMaxOp::create(rewriter, loc, outType, ins, acc, strides, dilations).getResult(0)
