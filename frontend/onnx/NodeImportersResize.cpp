@@ -1,4 +1,4 @@
-//===- NodeImportersResize.cpp - Resize / Upsample with constant scales ----===//
+//===- NodeImportersResize.cpp - Resize / Upsample, GridSample -------------===//
 #include "frontend/onnx/ImportContext.h"
 
 using namespace mlir;
@@ -77,7 +77,23 @@ static Results importResize(NodeContext &c, bool upsample) {
                                                     c.b.getDenseF64ArrayAttr(used))};
 }
 
+static Results importGridSample(NodeContext &c) {
+  auto in = c.inputType(0), grid = c.inputType(1);
+  if (in.getRank() != 4 || grid.getRank() != 4 || grid.getDimSize(3) != 2 || !in.hasStaticShape() ||
+      !grid.hasStaticShape() || grid.getElementType() != in.getElementType())
+    return c.error() << "expects a static 4-D input and an [N, H, W, 2] grid of its type";
+  std::string mode = c.getString("mode", "bilinear"), padding = c.getString("padding_mode", "zeros");
+  if (!llvm::is_contained({"bilinear", "nearest", "bicubic"}, mode) ||
+      !llvm::is_contained({"zeros", "border", "reflection"}, padding))
+    return c.error() << "unknown mode '" << mode << "' or padding_mode '" << padding << "'";
+  auto type = RankedTensorType::get({in.getDimSize(0), in.getDimSize(1), grid.getDimSize(1), grid.getDimSize(2)},
+                                    in.getElementType());
+  return SmallVector<Value>{graph::GridSampleOp::create(c.b, c.loc, type, c.input(0), c.input(1), mode, padding,
+                                                        c.getInt("align_corners", 0) != 0)};
+}
+
 void addResizeImporters(llvm::StringMap<NodeImporter> &t) {
+  t["GridSample"] = importGridSample;
   t["Resize"] = [](NodeContext &c) { return importResize(c, false); };
   t["Upsample"] = [](NodeContext &c) { return importResize(c, true); };
 }

@@ -117,10 +117,127 @@ struct ResizeLowering : OpConversionPattern<ResizeOp> {
   }
 };
 
+/// GridSample with PyTorch's grid_sampler semantics (which the ONNX reference outputs follow):
+/// bilinear/nearest pad the source coordinate, bicubic pads each tap; taps outside read zero.
+struct GridSampleLowering : OpConversionPattern<GridSampleOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(GridSampleOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
+    auto inType = dyn_cast_or_null<RankedTensorType>(getTypeConverter()->convertType(op.getInput().getType()));
+    auto type = dyn_cast_or_null<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    if (!inType || !type || !inType.hasStaticShape() || !type.hasStaticShape() || inType.getRank() != 4 ||
+        !isa<FloatType>(type.getElementType()))
+      return op.emitOpError("needs static 4-D float shapes");
+    StringRef mode = op.getMode(), padding = op.getPaddingMode();
+    if (!llvm::is_contained({"bilinear", "nearest", "bicubic"}, mode) ||
+        !llvm::is_contained({"zeros", "border", "reflection"}, padding))
+      return op.emitOpError("unknown mode or padding_mode");
+    bool align = op.getAlignCorners();
+    Location loc = op.getLoc();
+    Type elem = type.getElementType();
+    Value input = adaptor.getInput(), grid = adaptor.getGrid();
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), elem);
+    SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(4)};
+    SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{}, ValueRange{init}, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange) {
+          auto fc = [&](double v) -> Value { return arith::ConstantOp::create(b, l, b.getFloatAttr(elem, v)); };
+          auto add = [&](Value x, Value y) -> Value { return arith::AddFOp::create(b, l, x, y); };
+          auto sub = [&](Value x, Value y) -> Value { return arith::SubFOp::create(b, l, x, y); };
+          auto mul = [&](Value x, Value y) -> Value { return arith::MulFOp::create(b, l, x, y); };
+          auto clip = [&](Value x, int64_t size) -> Value {
+            return arith::MinimumFOp::create(b, l, arith::MaximumFOp::create(b, l, x, fc(0)), fc(size - 1));
+          };
+          auto reflect = [&](Value x, int64_t size) -> Value {
+            double lo = align ? 0 : -0.5, span = align ? size - 1 : size;
+            if (span <= 0)
+              return fc(0);
+            Value in = math::AbsFOp::create(b, l, sub(x, fc(lo)));
+            Value flips = math::FloorOp::create(b, l, arith::DivFOp::create(b, l, in, fc(span)));
+            Value extra = arith::RemFOp::create(b, l, in, fc(span));
+            Value even = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OEQ, arith::RemFOp::create(b, l, flips, fc(2)), fc(0));
+            return arith::SelectOp::create(b, l, even, add(extra, fc(lo)), add(sub(fc(span), extra), fc(lo)));
+          };
+          auto pad = [&](Value x, int64_t size) -> Value {
+            if (padding == "border")
+              return clip(x, size);
+            if (padding == "reflection")
+              return clip(reflect(x, size), size);
+            return x;
+          };
+          Value n = linalg::IndexOp::create(b, l, 0), ch = linalg::IndexOp::create(b, l, 1);
+          Value ho = linalg::IndexOp::create(b, l, 2), wo = linalg::IndexOp::create(b, l, 3);
+          auto gridAt = [&](int64_t k) -> Value {
+            return tensor::ExtractOp::create(b, l, grid, ValueRange{n, ho, wo, arith::ConstantIndexOp::create(b, l, k)});
+          };
+          int64_t h = inType.getDimSize(2), w = inType.getDimSize(3);
+          auto unnormalize = [&](Value g, int64_t size) -> Value {
+            if (align)
+              return mul(mul(add(g, fc(1)), fc(0.5)), fc(size - 1));
+            return mul(sub(mul(add(g, fc(1)), fc(size)), fc(1)), fc(0.5));
+          };
+          Value x = unnormalize(gridAt(0), w), y = unnormalize(gridAt(1), h);
+          // A tap at integral float coordinates: zero outside the input.
+          auto tap = [&](Value yf, Value xf) -> Value {
+            auto inside = [&](Value v, int64_t size) -> Value {
+              Value ge = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGE, v, fc(0));
+              Value le = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLE, v, fc(size - 1));
+              return arith::AndIOp::create(b, l, ge, le);
+            };
+            Value ok = arith::AndIOp::create(b, l, inside(yf, h), inside(xf, w));
+            auto index = [&](Value v, int64_t size) -> Value {
+              Value i = arith::FPToSIOp::create(b, l, b.getI64Type(), clip(v, size));
+              return arith::IndexCastOp::create(b, l, b.getIndexType(), i);
+            };
+            Value v = tensor::ExtractOp::create(b, l, input, ValueRange{n, ch, index(yf, h), index(xf, w)});
+            return arith::SelectOp::create(b, l, ok, v, fc(0));
+          };
+          Value result;
+          if (mode == "nearest") {
+            result = tap(math::RoundEvenOp::create(b, l, pad(y, h)), math::RoundEvenOp::create(b, l, pad(x, w)));
+          } else if (mode == "bilinear") {
+            Value px = pad(x, w), py = pad(y, h);
+            Value x0 = math::FloorOp::create(b, l, px), y0 = math::FloorOp::create(b, l, py);
+            Value x1 = add(x0, fc(1)), y1 = add(y0, fc(1));
+            Value wx1 = sub(px, x0), wy1 = sub(py, y0), wx0 = sub(fc(1), wx1), wy0 = sub(fc(1), wy1);
+            result = add(add(mul(mul(wy0, wx0), tap(y0, x0)), mul(mul(wy0, wx1), tap(y0, x1))),
+                         add(mul(mul(wy1, wx0), tap(y1, x0)), mul(mul(wy1, wx1), tap(y1, x1))));
+          } else { // bicubic, A = -0.75
+            double a = -0.75;
+            auto coeffs = [&](Value t) {
+              auto far = [&](Value s) { // ((A s - 5A) s + 8A) s - 4A for s in [1, 2]
+                return sub(mul(add(mul(sub(mul(fc(a), s), fc(5 * a)), s), fc(8 * a)), s), fc(4 * a));
+              };
+              auto near = [&](Value s) { // ((A + 2) s - (A + 3)) s s + 1 for s in [0, 1]
+                return add(mul(mul(sub(mul(fc(a + 2), s), fc(a + 3)), s), s), fc(1));
+              };
+              Value oneMinus = sub(fc(1), t);
+              return SmallVector<Value>{far(add(t, fc(1))), near(t), near(oneMinus), far(add(oneMinus, fc(1)))};
+            };
+            Value x0 = math::FloorOp::create(b, l, x), y0 = math::FloorOp::create(b, l, y);
+            auto cx = coeffs(sub(x, x0)), cy = coeffs(sub(y, y0));
+            for (int i = 0; i < 4; ++i) {
+              Value row;
+              Value yy = pad(add(y0, fc(i - 1)), h);
+              for (int j = 0; j < 4; ++j) {
+                Value term = mul(cx[j], tap(yy, pad(add(x0, fc(j - 1)), w)));
+                row = row ? add(row, term) : term;
+              }
+              Value term = mul(cy[i], row);
+              result = result ? add(result, term) : term;
+            }
+          }
+          linalg::YieldOp::create(b, l, result);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 } // namespace
 
 void populateResizeToLinalgPatterns(GraphTypeConverter &converter, RewritePatternSet &patterns) {
-  patterns.add<ResizeLowering>(converter, patterns.getContext());
+  patterns.add<ResizeLowering, GridSampleLowering>(converter, patterns.getContext());
 }
 
 } // namespace tessera

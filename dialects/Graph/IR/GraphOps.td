@@ -476,4 +476,17 @@ def Graph_ResizeOp : Graph_Op<"resize", [Pure]> {
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
+def Graph_GridSampleOp : Graph_Op<"grid_sample", [Pure]> {
+  let summary = "ONNX GridSample (2-D, opset 16)";
+  let description = [{
+    Samples `input` [N, C, H, W] at the normalized (x, y) positions of `grid` [N, Ho, Wo, 2].
+    `mode`: bilinear, nearest, bicubic; `padding_mode`: zeros, border, reflection.
+    Example: `%y = tgraph.grid_sample %x, %g {mode = "bilinear", padding_mode = "zeros", align_corners = false} : ...`
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$grid, StrAttr:$mode,
+                       StrAttr:$padding_mode, BoolAttr:$align_corners);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input `,` $grid attr-dict `:` functional-type(operands, results)";
+}
+
 #endif
