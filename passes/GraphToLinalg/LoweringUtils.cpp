@@ -139,7 +139,6 @@ FailureOr<Value> reshapeDynamic(OpBuilder &b, Location loc, Value value, RankedT
   if (collapse)
     return (Value)tensor::CollapseShapeOp::create(b, loc, type, value, groups);
   SmallVector<OpFoldResult> outputShape;
-  int64_t dynamicIndex = 0;
   for (int64_t d = 0; d < type.getRank(); ++d) {
     if (!type.isDynamicDim(d)) {
       outputShape.push_back(b.getIndexAttr(type.getDimSize(d)));
@@ -149,7 +148,6 @@ FailureOr<Value> reshapeDynamic(OpBuilder &b, Location loc, Value value, RankedT
     for (auto [s, group] : llvm::enumerate(groups))
       if (llvm::is_contained(group, d))
         outputShape.push_back(tensor::DimOp::create(b, loc, value, s).getResult());
-    ++dynamicIndex;
   }
   return (Value)tensor::ExpandShapeOp::create(b, loc, type, value, groups, outputShape);
 }

@@ -107,7 +107,7 @@ LogicalResult ConvOp::verify() {
   if (getGroup() < 1)
     return emitOpError("group must be positive");
   int64_t c = input.getDimSize(1), wc = weight.getDimSize(1);
-  if (!ShapedType::isDynamic(c) && !ShapedType::isDynamic(wc) && c != wc * getGroup())
+  if (!ShapedType::isDynamic(c) && !ShapedType::isDynamic(wc) && c != wc * static_cast<int64_t>(getGroup()))
     return emitOpError("input channels ") << c << " != weight channels " << wc << " x group "
                                           << getGroup();
   return success();
@@ -174,7 +174,7 @@ LogicalResult GatherElementsOp::verify() {
   auto data = rankedType(getData()), indices = rankedType(getIndices());
   if (data.getRank() != indices.getRank() || getType() != RankedTensorType::get(indices.getShape(), data.getElementType()))
     return emitOpError("expects indices of the data's rank and a result shaped like the indices");
-  if (getAxis() < 0 || getAxis() >= data.getRank())
+  if (static_cast<int64_t>(getAxis()) < 0 || static_cast<int64_t>(getAxis()) >= data.getRank())
     return emitOpError("axis ") << getAxis() << " is out of range";
   return success();
 }
@@ -183,7 +183,7 @@ LogicalResult ScatterElementsOp::verify() {
   auto data = rankedType(getData()), indices = rankedType(getIndices()), updates = rankedType(getUpdates());
   if (indices.getShape() != updates.getShape() || indices.getRank() != data.getRank() || getType() != data)
     return emitOpError("expects indices and updates of one shape, of the data's rank");
-  if (getAxis() < 0 || getAxis() >= data.getRank())
+  if (static_cast<int64_t>(getAxis()) < 0 || static_cast<int64_t>(getAxis()) >= data.getRank())
     return emitOpError("axis ") << getAxis() << " is out of range";
   if (!llvm::is_contained({"none", "add", "mul", "max", "min"}, getReduction()))
     return emitOpError("unknown reduction '") << getReduction() << "'";
