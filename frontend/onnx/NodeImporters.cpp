@@ -568,6 +568,7 @@ const llvm::StringMap<NodeImporter> &defaultDomainImporters() {
     addEinsumImporter(t);
     addRecurrentImporters(t);
     addResizeImporters(t);
+    addSignalImporters(t);
     return t;
   }();
   return table;
