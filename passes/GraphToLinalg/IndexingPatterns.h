@@ -6,7 +6,7 @@
 
 namespace tessera {
 
-/// GatherElements, ScatterElements, GatherND, ScatterND, CumSum, TopK and Pad.
+/// GatherElements, ScatterElements, GatherND, ScatterND, CumSum, TopK, Pad, integer ArgMax/ArgMin.
 void populateIndexingToLinalgPatterns(GraphTypeConverter &converter, mlir::RewritePatternSet &patterns);
 /// Pooling the named linalg ops do not cover (3-D, integer max) and MaxPool with indices.
 void populatePoolingToLinalgPatterns(GraphTypeConverter &converter, mlir::RewritePatternSet &patterns);

@@ -91,3 +91,15 @@ func.func @pad_constant_value(%x: tensor<2xf32>, %v: tensor<f32>) -> tensor<4xf3
   %0 = tgraph.pad %x value %v {mode = "constant", pads = array<i64: 1, 1>} : (tensor<2xf32>, tensor<f32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// Integer ArgMax compares signed and keeps the first maximum.
+// CHECK-LABEL: func.func @argmax_i32
+// CHECK: %[[R:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: arith.cmpi sgt
+// CHECK: tensor.expand_shape %[[R]]#1
+func.func @argmax_i32(%x: tensor<3x4xi32>) -> tensor<3x1xi64> {
+  %0 = tgraph.reduce %x {axes = array<i64: 1>, keepdims = true, kind = "argmax"} : (tensor<3x4xi32>) -> tensor<3x1xi64>
+  return %0 : tensor<3x1xi64>
+}
