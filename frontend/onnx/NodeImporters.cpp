@@ -569,6 +569,7 @@ const llvm::StringMap<NodeImporter> &defaultDomainImporters() {
     addRecurrentImporters(t);
     addResizeImporters(t);
     addSignalImporters(t);
+    addGroupNormImporter(t);
     return t;
   }();
   return table;
