@@ -1,4 +1,4 @@
-//===- NodeImportersResize.cpp - Resize / Upsample, GridSample -------------===//
+//===- NodeImportersResize.cpp - Resize / Upsample, GridSample, RoiAlign ---===//
 #include "frontend/onnx/ImportContext.h"
 
 using namespace mlir;
@@ -92,7 +92,29 @@ static Results importGridSample(NodeContext &c) {
                                                         c.getInt("align_corners", 0) != 0)};
 }
 
+static Results importRoiAlign(NodeContext &c) {
+  auto in = c.inputType(0), rois = c.inputType(1), idx = c.inputType(2);
+  if (in.getRank() != 4 || !in.hasStaticShape() || rois.getRank() != 2 || !rois.hasStaticShape() ||
+      rois.getDimSize(1) != 4 || idx.getRank() != 1 || !isa<FloatType>(in.getElementType()) ||
+      !isa<FloatType>(rois.getElementType()))
+    return c.error() << "expects a static float [N, C, H, W] input and [R, 4] rois";
+  if (c.getString("mode", "avg") != "avg")
+    return c.error() << "only mode 'avg' is supported";
+  int64_t ratio = c.getInt("sampling_ratio", 0);
+  if (ratio <= 0)
+    return c.error() << "an adaptive sampling ratio (0) is not supported yet";
+  std::string ctm = c.getString("coordinate_transformation_mode", "half_pixel");
+  if (ctm != "half_pixel" && ctm != "output_half_pixel")
+    return c.error() << "unknown coordinate_transformation_mode '" << ctm << "'";
+  auto type = RankedTensorType::get({rois.getDimSize(0), in.getDimSize(1), c.getInt("output_height", 1),
+                                     c.getInt("output_width", 1)}, in.getElementType());
+  return SmallVector<Value>{graph::RoiAlignOp::create(c.b, c.loc, type, c.input(0), c.input(1), c.input(2),
+                                                      c.b.getBoolAttr(ctm == "half_pixel"), c.b.getI64IntegerAttr(ratio),
+                                                      c.b.getF32FloatAttr(c.getFloat("spatial_scale", 1.0f)))};
+}
+
 void addResizeImporters(llvm::StringMap<NodeImporter> &t) {
+  t["RoiAlign"] = importRoiAlign;
   t["GridSample"] = importGridSample;
   t["Resize"] = [](NodeContext &c) { return importResize(c, false); };
   t["Upsample"] = [](NodeContext &c) { return importResize(c, true); };

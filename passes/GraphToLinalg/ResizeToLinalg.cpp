@@ -234,10 +234,101 @@ struct GridSampleLowering : OpConversionPattern<GridSampleOp> {
   }
 };
 
+/// RoiAlign with the reference's bilinear rule: samples beyond one pixel outside read zero, others
+/// clamp to the edge.
+struct RoiAlignLowering : OpConversionPattern<RoiAlignOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(RoiAlignOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
+    auto inType = dyn_cast_or_null<RankedTensorType>(getTypeConverter()->convertType(op.getInput().getType()));
+    auto type = dyn_cast_or_null<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    if (!inType || !type || !inType.hasStaticShape() || !type.hasStaticShape() || inType.getRank() != 4 ||
+        !isa<FloatType>(type.getElementType()) || op.getSamplingRatio() <= 0)
+      return op.emitOpError("needs static 4-D float shapes and a positive sampling ratio");
+    Location loc = op.getLoc();
+    Type elem = type.getElementType();
+    Value input = adaptor.getInput(), rois = adaptor.getRois(), batchIdx = adaptor.getBatchIndices();
+    int64_t h = inType.getDimSize(2), w = inType.getDimSize(3), outH = type.getDimSize(2), outW = type.getDimSize(3);
+    int64_t grid = op.getSamplingRatio();
+    bool halfPixel = op.getHalfPixel();
+    double scale = op.getSpatialScale().convertToDouble();
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), elem);
+    SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(4)};
+    SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{}, ValueRange{init}, maps, iterators,
+        [&](OpBuilder &b, Location l, ValueRange) {
+          auto fc = [&](double v) -> Value { return arith::ConstantOp::create(b, l, b.getFloatAttr(elem, v)); };
+          auto add = [&](Value x, Value y) -> Value { return arith::AddFOp::create(b, l, x, y); };
+          auto sub = [&](Value x, Value y) -> Value { return arith::SubFOp::create(b, l, x, y); };
+          auto mul = [&](Value x, Value y) -> Value { return arith::MulFOp::create(b, l, x, y); };
+          auto toFloat = [&](Value index) -> Value {
+            return arith::SIToFPOp::create(b, l, elem, arith::IndexCastOp::create(b, l, b.getI64Type(), index));
+          };
+          auto toIndex = [&](Value f) -> Value {
+            return arith::IndexCastOp::create(b, l, b.getIndexType(), arith::FPToSIOp::create(b, l, b.getI64Type(), f));
+          };
+          Value r = linalg::IndexOp::create(b, l, 0), ch = linalg::IndexOp::create(b, l, 1);
+          Value ph = toFloat(linalg::IndexOp::create(b, l, 2)), pw = toFloat(linalg::IndexOp::create(b, l, 3));
+          auto roi = [&](int64_t k) -> Value {
+            Value v = tensor::ExtractOp::create(b, l, rois, ValueRange{r, arith::ConstantIndexOp::create(b, l, k)});
+            if (v.getType() != elem)
+              v = cast<FloatType>(v.getType()).getWidth() > cast<FloatType>(elem).getWidth()
+                      ? (Value)arith::TruncFOp::create(b, l, elem, v) : (Value)arith::ExtFOp::create(b, l, elem, v);
+            return sub(mul(v, fc(scale)), fc(halfPixel ? 0.5 : 0));
+          };
+          Value x1 = roi(0), y1 = roi(1), x2 = roi(2), y2 = roi(3);
+          Value roiW = sub(x2, x1), roiH = sub(y2, y1);
+          if (!halfPixel) {
+            roiW = arith::MaximumFOp::create(b, l, roiW, fc(1));
+            roiH = arith::MaximumFOp::create(b, l, roiH, fc(1));
+          }
+          Value binW = mul(roiW, fc(1.0 / outW)), binH = mul(roiH, fc(1.0 / outH));
+          Value batch = tensor::ExtractOp::create(b, l, batchIdx, ValueRange{r});
+          batch = arith::IndexCastOp::create(b, l, b.getIndexType(), batch);
+          auto sample = [&](Value y, Value x) -> Value {
+            Value outside = arith::OrIOp::create(
+                b, l,
+                arith::OrIOp::create(b, l, arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, y, fc(-1)),
+                                     arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, y, fc(h))),
+                arith::OrIOp::create(b, l, arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, x, fc(-1)),
+                                     arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, x, fc(w))));
+            // low = min(floor(max(v, 0)), size - 1); high = min(low + 1, size - 1); at the edge v = low.
+            auto axis = [&](Value v, int64_t size) {
+              v = arith::MaximumFOp::create(b, l, v, fc(0));
+              Value low = arith::MinimumFOp::create(b, l, math::FloorOp::create(b, l, v), fc(size - 1));
+              Value high = arith::MinimumFOp::create(b, l, add(low, fc(1)), fc(size - 1));
+              v = arith::MinimumFOp::create(b, l, v, fc(size - 1));
+              Value frac = sub(v, low);
+              return std::make_tuple(toIndex(low), toIndex(high), sub(fc(1), frac), frac);
+            };
+            auto [yl, yh, wy0, wy1] = axis(y, h);
+            auto [xl, xh, wx0, wx1] = axis(x, w);
+            auto at = [&](Value yi, Value xi) -> Value {
+              return tensor::ExtractOp::create(b, l, input, ValueRange{batch, ch, yi, xi});
+            };
+            Value v = add(add(mul(mul(wy0, wx0), at(yl, xl)), mul(mul(wy0, wx1), at(yl, xh))),
+                          add(mul(mul(wy1, wx0), at(yh, xl)), mul(mul(wy1, wx1), at(yh, xh))));
+            return arith::SelectOp::create(b, l, outside, fc(0), v);
+          };
+          Value sum = fc(0);
+          for (int64_t iy = 0; iy < grid; ++iy) {
+            Value y = add(add(y1, mul(ph, binH)), mul(binH, fc((iy + 0.5) / grid)));
+            for (int64_t ix = 0; ix < grid; ++ix) {
+              Value x = add(add(x1, mul(pw, binW)), mul(binW, fc((ix + 0.5) / grid)));
+              sum = add(sum, sample(y, x));
+            }
+          }
+          linalg::YieldOp::create(b, l, mul(sum, fc(1.0 / (grid * grid))));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 } // namespace
 
 void populateResizeToLinalgPatterns(GraphTypeConverter &converter, RewritePatternSet &patterns) {
-  patterns.add<ResizeLowering, GridSampleLowering>(converter, patterns.getContext());
+  patterns.add<ResizeLowering, GridSampleLowering, RoiAlignLowering>(converter, patterns.getContext());
 }
 
 } // namespace tessera

@@ -37,3 +37,16 @@ func.func @grid_sample_bilinear(%x: tensor<1x1x3x2xf32>, %g: tensor<1x2x4x2xf32>
   %0 = tgraph.grid_sample %x, %g {mode = "bilinear", padding_mode = "zeros", align_corners = false} : (tensor<1x1x3x2xf32>, tensor<1x2x4x2xf32>) -> tensor<1x1x2x4xf32>
   return %0 : tensor<1x1x2x4xf32>
 }
+
+// -----
+
+// Each output bin averages sampling_ratio^2 bilinear samples: 4 samples x 4 reads.
+// CHECK-LABEL: func.func @roi_align
+// CHECK: linalg.generic
+// CHECK-COUNT-4: tensor.extract %arg1
+// CHECK: tensor.extract %arg2
+// CHECK-COUNT-16: tensor.extract %arg0
+func.func @roi_align(%x: tensor<1x1x10x10xf32>, %rois: tensor<3x4xf32>, %idx: tensor<3xi64>) -> tensor<3x1x5x5xf32> {
+  %0 = tgraph.roi_align %x, %rois, %idx {half_pixel = true, sampling_ratio = 2 : i64, spatial_scale = 1.0 : f32} : (tensor<1x1x10x10xf32>, tensor<3x4xf32>, tensor<3xi64>) -> tensor<3x1x5x5xf32>
+  return %0 : tensor<3x1x5x5xf32>
+}

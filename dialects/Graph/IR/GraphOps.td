@@ -489,4 +489,17 @@ def Graph_GridSampleOp : Graph_Op<"grid_sample", [Pure]> {
   let assemblyFormat = "$input `,` $grid attr-dict `:` functional-type(operands, results)";
 }
 
+def Graph_RoiAlignOp : Graph_Op<"roi_align", [Pure]> {
+  let summary = "ONNX RoiAlign (average mode, fixed sampling ratio)";
+  let description = [{
+    For each roi [x1, y1, x2, y2] (scaled by `spatial_scale`, shifted by 0.5 when `half_pixel`) and
+    its batch index, averages `sampling_ratio`^2 bilinear samples of `input` per output bin.
+    Example: `%y = tgraph.roi_align %x, %rois, %idx {half_pixel = true, sampling_ratio = 2 : i64, spatial_scale = 1.0 : f32} : ...`
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$rois, AnyRankedTensor:$batch_indices,
+                       BoolAttr:$half_pixel, I64Attr:$sampling_ratio, F32Attr:$spatial_scale);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input `,` $rois `,` $batch_indices attr-dict `:` functional-type(operands, results)";
+}
+
 #endif
