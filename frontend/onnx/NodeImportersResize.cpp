@@ -33,7 +33,7 @@ static Results importResize(NodeContext &c, bool upsample) {
   bool legacy = upsample || c.opset < 11;
   std::string ctm = legacy ? "asymmetric" : c.getString("coordinate_transformation_mode", "half_pixel");
   std::string nearest = upsample ? "floor" : legacy ? "round_prefer_floor" : c.getString("nearest_mode", "round_prefer_floor");
-  if (mode != "nearest" && mode != "linear")
+  if (mode != "nearest" && mode != "linear" && mode != "cubic")
     return c.error() << "mode '" << mode << "' is not supported yet";
   if (ctm == "tf_crop_and_resize")
     return c.error() << "tf_crop_and_resize is not supported yet";
@@ -74,7 +74,9 @@ static Results importResize(NodeContext &c, bool upsample) {
   }
   auto type = RankedTensorType::get(shape, in.getElementType());
   return SmallVector<Value>{graph::ResizeOp::create(c.b, c.loc, type, c.input(0), mode, ctm, nearest,
-                                                    c.b.getDenseF64ArrayAttr(used))};
+                                                    c.b.getDenseF64ArrayAttr(used),
+                                                    llvm::APFloat((double)c.getFloat("cubic_coeff_a", -0.75f)),
+                                                    c.getInt("exclude_outside", 0) != 0)};
 }
 
 static Results importGridSample(NodeContext &c) {

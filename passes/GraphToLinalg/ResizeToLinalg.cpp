@@ -1,8 +1,8 @@
 //===- ResizeToLinalg.cpp - tgraph.resize -> linalg.generic ----------------===//
 //
 // Each output element maps back to a source position per resized dim (the coordinate transform),
-// then reads the nearest input element or blends the 2^n neighbours (n-linear) through
-// tensor.extract. Dims that keep their size and scale 1 are copied index for index.
+// then reads the nearest input element or blends the 2^n (n-linear) or 4^n (n-cubic) neighbours
+// through tensor.extract, clamped to the edge. Dims that keep their size and scale 1 are copied.
 //
 #include "passes/GraphToLinalg/IndexingPatterns.h"
 
@@ -24,7 +24,7 @@ struct ResizeLowering : OpConversionPattern<ResizeOp> {
     if (!inType || !type || !inType.hasStaticShape() || !type.hasStaticShape() || !isa<FloatType>(type.getElementType()))
       return op.emitOpError("needs static shapes and a float element type");
     StringRef mode = op.getMode(), ctm = op.getCoordinateTransformationMode(), nearest = op.getNearestMode();
-    if (mode != "nearest" && mode != "linear")
+    if (mode != "nearest" && mode != "linear" && mode != "cubic")
       return op.emitOpError("mode '") << mode << "' is not supported";
     if (!llvm::is_contained({"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn"}, ctm))
       return op.emitOpError("coordinate_transformation_mode '") << ctm << "' is not supported";
@@ -76,6 +76,42 @@ struct ResizeLowering : OpConversionPattern<ResizeOp> {
               else if (nearest == "round_prefer_ceil") r = math::FloorOp::create(b, l, arith::AddFOp::create(b, l, x, fc(0.5)));
               else r = math::CeilOp::create(b, l, arith::SubFOp::create(b, l, x, fc(0.5)));
               taps[d].push_back({toIndex(r, inSize), Value()});
+              continue;
+            }
+            if (mode == "cubic") {
+              // x0 = ceil(x) - 1 keeps t = x - x0 in (0, 1] (the reference prefers the left pixel).
+              Value x0 = arith::SubFOp::create(b, l, math::CeilOp::create(b, l, x), fc(1));
+              Value t = arith::SubFOp::create(b, l, x, x0);
+              double a = op.getCubicCoeffA().convertToDouble();
+              auto far = [&](Value s) { // ((A s - 5A) s + 8A) s - 4A, s in [1, 2]
+                Value r = arith::SubFOp::create(b, l, arith::MulFOp::create(b, l, fc(a), s), fc(5 * a));
+                r = arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, r, s), fc(8 * a));
+                return (Value)arith::SubFOp::create(b, l, arith::MulFOp::create(b, l, r, s), fc(4 * a));
+              };
+              auto near = [&](Value s) { // ((A + 2) s - (A + 3)) s s + 1, s in [0, 1]
+                Value r = arith::SubFOp::create(b, l, arith::MulFOp::create(b, l, fc(a + 2), s), fc(a + 3));
+                return (Value)arith::AddFOp::create(b, l, arith::MulFOp::create(b, l, arith::MulFOp::create(b, l, r, s), s), fc(1));
+              };
+              Value u = arith::SubFOp::create(b, l, fc(1), t);
+              SmallVector<Value> weights = {far(arith::AddFOp::create(b, l, t, fc(1))), near(t), near(u),
+                                            far(arith::AddFOp::create(b, l, u, fc(1)))};
+              SmallVector<Value> positions;
+              for (int k = 0; k < 4; ++k)
+                positions.push_back(arith::AddFOp::create(b, l, x0, fc(k - 1)));
+              if (op.getExcludeOutside()) { // zero the taps outside, then renormalize
+                Value total = fc(0);
+                for (int k = 0; k < 4; ++k) {
+                  Value in = arith::AndIOp::create(
+                      b, l, arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGE, positions[k], fc(0)),
+                      arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLE, positions[k], fc(inSize - 1)));
+                  weights[k] = arith::SelectOp::create(b, l, in, weights[k], fc(0));
+                  total = arith::AddFOp::create(b, l, total, weights[k]);
+                }
+                for (int k = 0; k < 4; ++k)
+                  weights[k] = arith::DivFOp::create(b, l, weights[k], total);
+              }
+              for (int k = 0; k < 4; ++k)
+                taps[d].push_back({toIndex(positions[k], inSize), weights[k]});
               continue;
             }
             Value x0 = math::FloorOp::create(b, l, x);

@@ -50,3 +50,16 @@ func.func @roi_align(%x: tensor<1x1x10x10xf32>, %rois: tensor<3x4xf32>, %idx: te
   %0 = tgraph.roi_align %x, %rois, %idx {half_pixel = true, sampling_ratio = 2 : i64, spatial_scale = 1.0 : f32} : (tensor<1x1x10x10xf32>, tensor<3x4xf32>, tensor<3xi64>) -> tensor<3x1x5x5xf32>
   return %0 : tensor<3x1x5x5xf32>
 }
+
+// -----
+
+// Cubic over two dims: 4 x 4 clamped reads; exclude_outside renormalizes the weights.
+// CHECK-LABEL: func.func @cubic_exclude_outside
+// CHECK: linalg.generic
+// CHECK: math.ceil
+// CHECK: arith.divf
+// CHECK-COUNT-16: tensor.extract %arg0
+func.func @cubic_exclude_outside(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x8x8xf32> {
+  %0 = tgraph.resize %x {mode = "cubic", coordinate_transformation_mode = "half_pixel", nearest_mode = "round_prefer_floor", scales = array<f64: 1.0, 1.0, 2.0, 2.0>, cubic_coeff_a = -5.000000e-01 : f64, exclude_outside = true} : (tensor<1x1x4x4xf32>) -> tensor<1x1x8x8xf32>
+  return %0 : tensor<1x1x8x8xf32>
+}

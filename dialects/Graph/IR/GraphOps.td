@@ -463,7 +463,8 @@ def Graph_MaxPoolWithIndicesOp : Graph_Op<"max_pool_with_indices", [Pure]> {
 def Graph_ResizeOp : Graph_Op<"resize", [Pure]> {
   let summary = "ONNX Resize / Upsample with constant scales";
   let description = [{
-    `mode`: nearest or linear (n-linear over the resized dims). `scales[d]` is the scale of dim d used
+    `mode`: nearest, linear (n-linear) or cubic (n-cubic with `cubic_coeff_a`; `exclude_outside` drops
+    and renormalizes taps outside the input). `scales[d]` is the scale of dim d used
     by `coordinate_transformation_mode` (half_pixel, pytorch_half_pixel, align_corners, asymmetric,
     tf_half_pixel_for_nn); `nearest_mode`: round_prefer_floor, round_prefer_ceil, floor, ceil. The
     result type gives the output sizes. Source positions outside the input clamp to its edge.
@@ -471,7 +472,9 @@ def Graph_ResizeOp : Graph_Op<"resize", [Pure]> {
     nearest_mode = "floor", scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>`
   }];
   let arguments = (ins AnyRankedTensor:$input, StrAttr:$mode, StrAttr:$coordinate_transformation_mode,
-                       StrAttr:$nearest_mode, DenseF64ArrayAttr:$scales);
+                       StrAttr:$nearest_mode, DenseF64ArrayAttr:$scales,
+                       DefaultValuedAttr<F64Attr, "-0.75">:$cubic_coeff_a,
+                       DefaultValuedAttr<BoolAttr, "false">:$exclude_outside);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
