@@ -17,10 +17,6 @@ using namespace tessera::graph;
 namespace tessera {
 namespace {
 
-RankedTensorType staticType(const TypeConverter *converter, Value v) {
-  auto t = dyn_cast_or_null<RankedTensorType>(converter->convertType(v.getType()));
-  return t && t.hasStaticShape() ? t : nullptr;
-}
 
 bool isUnsigned(Value v) {
   auto t = dyn_cast<IntegerType>(cast<ShapedType>(v.getType()).getElementType());

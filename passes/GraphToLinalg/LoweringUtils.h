@@ -20,6 +20,20 @@ public:
 using ScalarBody =
     std::function<mlir::Value(mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
 
+/// The converted type of `v` if it is ranked and fully static, else null.
+mlir::RankedTensorType staticType(const mlir::TypeConverter *converter, mlir::Value v);
+/// The converted type of `v` if it is ranked (dynamic dims allowed), else null.
+mlir::RankedTensorType rankedType(const mlir::TypeConverter *converter, mlir::Value v);
+/// The converted type of `v` if it is static except possibly its batch dim (dim 0): what windowed
+/// ops (conv, pooling) support.
+mlir::RankedTensorType batchDynamicType(const mlir::TypeConverter *converter, mlir::Value v);
+/// The dynamic sizes of `type` (at most its batch dim), read from dim 0 of `source`.
+mlir::SmallVector<mlir::Value> batchDims(mlir::OpBuilder &b, mlir::Location loc,
+                                         mlir::RankedTensorType type, mlir::Value source);
+/// Pads the spatial dims (2..) of an NC... tensor: `pads` is [begin..., end...].
+mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                       llvm::ArrayRef<int64_t> pads, mlir::TypedAttr value);
+
 /// A linalg.generic over `resultType` whose operands broadcast (numpy rules, static shapes) to it.
 mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
                              mlir::RankedTensorType resultType, mlir::ValueRange operands,

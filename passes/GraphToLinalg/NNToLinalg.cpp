@@ -11,51 +11,6 @@ using namespace tessera::graph;
 namespace tessera {
 namespace {
 
-RankedTensorType staticType(const TypeConverter *converter, Value v) {
-  auto t = dyn_cast_or_null<RankedTensorType>(converter->convertType(v.getType()));
-  return t && t.hasStaticShape() ? t : nullptr;
-}
-
-/// Static except possibly the batch dim (dim 0): what windowed ops support.
-RankedTensorType batchDynamicType(const TypeConverter *converter, Value v) {
-  auto t = dyn_cast_or_null<RankedTensorType>(converter->convertType(v.getType()));
-  if (!t)
-    return nullptr;
-  for (int64_t d = 1; d < t.getRank(); ++d)
-    if (t.isDynamicDim(d))
-      return nullptr;
-  return t;
-}
-
-/// The dynamic sizes of `type` (at most its batch dim), read from dim 0 of `source`.
-SmallVector<Value> batchDims(OpBuilder &b, Location loc, RankedTensorType type, Value source) {
-  if (type.getRank() == 0 || !type.isDynamicDim(0))
-    return {};
-  return {tensor::DimOp::create(b, loc, source, 0)};
-}
-
-/// Like staticType, but dynamic dims are fine (the op's lowering reads them with tensor.dim).
-RankedTensorType rankedType(const TypeConverter *converter, Value v) {
-  return dyn_cast_or_null<RankedTensorType>(converter->convertType(v.getType()));
-}
-
-/// Pads the spatial dims (2..) of an NC... tensor with `value`.
-Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> pads, TypedAttr value) {
-  auto type = cast<RankedTensorType>(input.getType());
-  size_t n = type.getRank() - 2;
-  if (llvm::all_of(pads, [](int64_t p) { return p == 0; }))
-    return input;
-  SmallVector<OpFoldResult> low(type.getRank(), b.getIndexAttr(0)), high(type.getRank(), b.getIndexAttr(0));
-  SmallVector<int64_t> shape(type.getShape());
-  for (size_t i = 0; i < n; ++i) {
-    low[i + 2] = b.getIndexAttr(pads[i]);
-    high[i + 2] = b.getIndexAttr(pads[i + n]);
-    shape[i + 2] += pads[i] + pads[i + n];
-  }
-  auto resultType = RankedTensorType::get(shape, type.getElementType());
-  Value pad = arith::ConstantOp::create(b, loc, value);
-  return tensor::PadOp::create(b, loc, resultType, input, low, high, pad);
-}
 
 Value addChannelBias(OpBuilder &b, Location loc, Value acc, Value bias) {
   auto type = cast<RankedTensorType>(acc.getType());

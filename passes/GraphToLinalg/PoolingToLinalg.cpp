@@ -15,27 +15,6 @@ using namespace tessera::graph;
 namespace tessera {
 namespace {
 
-RankedTensorType staticType(const TypeConverter *converter, Value v) {
-  auto t = dyn_cast_or_null<RankedTensorType>(converter->convertType(v.getType()));
-  return t && t.hasStaticShape() ? t : nullptr;
-}
-
-/// Pads dims 2.. of an NC... tensor with `value`.
-Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> pads, TypedAttr value) {
-  auto type = cast<RankedTensorType>(input.getType());
-  size_t n = type.getRank() - 2;
-  if (llvm::all_of(pads, [](int64_t p) { return p == 0; }))
-    return input;
-  SmallVector<OpFoldResult> low(type.getRank(), b.getIndexAttr(0)), high(type.getRank(), b.getIndexAttr(0));
-  SmallVector<int64_t> shape(type.getShape());
-  for (size_t i = 0; i < n; ++i) {
-    low[i + 2] = b.getIndexAttr(pads[i]);
-    high[i + 2] = b.getIndexAttr(pads[i + n]);
-    shape[i + 2] += pads[i] + pads[i + n];
-  }
-  Value pad = arith::ConstantOp::create(b, loc, value);
-  return tensor::PadOp::create(b, loc, RankedTensorType::get(shape, type.getElementType()), input, low, high, pad);
-}
 
 /// Loops: output dims [0, rank), window dims [rank, rank + n). Maps for (input, window, outputs...).
 SmallVector<AffineMap> windowMaps(OpBuilder &b, int64_t rank, ArrayRef<int64_t> strides,

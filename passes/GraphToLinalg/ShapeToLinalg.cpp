@@ -9,10 +9,6 @@ using namespace tessera::graph;
 namespace tessera {
 namespace {
 
-RankedTensorType staticType(const TypeConverter *converter, Value v) {
-  auto t = dyn_cast_or_null<RankedTensorType>(converter->convertType(v.getType()));
-  return t && t.hasStaticShape() ? t : nullptr;
-}
 
 struct ConstantLowering : OpConversionPattern<ConstantOp> {
   using OpConversionPattern::OpConversionPattern;
