@@ -1,0 +1,313 @@
+#!/usr/bin/env python3
+"""Writes small ONNX models at opsets 18-22 (signature changes libonnx 1.12 does not know, new ops and
+version bumps) with fixed-seed random inputs.
+
+    make_models.py [OUT_DIR]     (default: ./models)
+
+Each model gets OUT_DIR/<name>/model.onnx and one OUT_DIR/<name>/input_<k>_<NAME>.npy per runtime
+input. Output shapes are declared (Tessera needs ranked outputs); the oracle is ONNX Runtime.
+The models are not passed through onnx.checker: onnx 1.12 does not know these opsets.
+"""
+import os
+import sys
+
+import numpy as np
+from onnx import TensorProto, helper, numpy_helper
+
+DTYPES = {
+    np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.float16): TensorProto.FLOAT16,
+    np.dtype(np.float64): TensorProto.DOUBLE, np.dtype(np.int64): TensorProto.INT64,
+    np.dtype(np.int32): TensorProto.INT32, np.dtype(np.int8): TensorProto.INT8,
+    np.dtype(np.uint8): TensorProto.UINT8, np.dtype(np.bool_): TensorProto.BOOL,
+}
+
+CASES = []
+
+
+def case(name, opset, nodes, inputs, outputs, inits=()):
+    """inputs/inits: [(name, array)]; outputs: [(name, numpy dtype, shape)]."""
+    CASES.append((name, opset, nodes, list(inputs), list(outputs), list(inits)))
+
+
+def rng(seed):
+    return np.random.RandomState(seed)
+
+
+def randf(seed, *shape, lo=-2.0, hi=2.0):
+    return rng(seed).uniform(lo, hi, shape).astype(np.float32)
+
+
+def i64(*v):
+    return np.array(v, dtype=np.int64)
+
+
+def node(op, ins, outs, **attrs):
+    return helper.make_node(op, ins, outs, **attrs)
+
+
+F32, I64, I32, I8, U8, BOOL = np.float32, np.int64, np.int32, np.int8, np.uint8, np.bool_
+
+# --- opset 18: Reduce* take axes as an input -------------------------------------------------------
+X345 = randf(1, 3, 4, 5)
+POS345 = np.abs(X345) + 0.1
+for op in ["ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceSumSquare", "ReduceL1",
+           "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSum"]:
+    x = POS345 if op in ("ReduceLogSum", "ReduceProd") else X345
+    short = op[len("Reduce"):].lower()
+    case(f"reduce_{short}_axes_input_18", 18, [node(op, ["x", "axes"], ["y"], keepdims=1)],
+         [("x", x)], [("y", F32, [3, 1, 5])], [("axes", i64(1))])
+    case(f"reduce_{short}_axes_input_nokeep_18", 18, [node(op, ["x", "axes"], ["y"], keepdims=0)],
+         [("x", x)], [("y", F32, [4])], [("axes", i64(-1, 0))])
+case("reduce_mean_no_axes_18", 18, [node("ReduceMean", ["x"], ["y"])], [("x", X345)],
+     [("y", F32, [1, 1, 1])])
+case("reduce_max_noop_empty_axes_18", 18, [node("ReduceMax", ["x"], ["y"], noop_with_empty_axes=1)],
+     [("x", X345)], [("y", F32, [3, 4, 5])])
+case("reduce_max_bool_20", 20, [node("ReduceMax", ["x", "axes"], ["y"], keepdims=0)],
+     [("x", X345 > 0.5)], [("y", BOOL, [3, 5])], [("axes", i64(1))])
+case("reduce_min_axes_input_20", 20, [node("ReduceMin", ["x", "axes"], ["y"], keepdims=1)],
+     [("x", X345)], [("y", F32, [1, 4, 1])], [("axes", i64(0, 2))])
+
+# --- Split num_outputs (18) ------------------------------------------------------------------------
+X74 = randf(2, 7, 4)
+case("split_num_outputs_uneven_18", 18, [node("Split", ["x"], ["a", "b", "c"], axis=0, num_outputs=3)],
+     [("x", X74)], [("a", F32, [3, 4]), ("b", F32, [3, 4]), ("c", F32, [1, 4])])
+case("split_num_outputs_even_18", 18, [node("Split", ["x"], ["a", "b"], axis=1, num_outputs=2)],
+     [("x", X74)], [("a", F32, [7, 2]), ("b", F32, [7, 2])])
+case("split_sizes_input_18", 18, [node("Split", ["x", "s"], ["a", "b"], axis=0)],
+     [("x", X74)], [("a", F32, [2, 4]), ("b", F32, [5, 4])], [("s", i64(2, 5))])
+case("split_num_outputs_neg_axis_22", 22, [node("Split", ["x"], ["a", "b", "c"], axis=-1, num_outputs=3)],
+     [("x", randf(70, 3, 5))], [("a", F32, [3, 2]), ("b", F32, [3, 2]), ("c", F32, [3, 1])])
+
+# --- Pad axes input (18), wrap mode (19) -----------------------------------------------------------
+case("pad_axes_constant_18", 18, [node("Pad", ["x", "p", "v", "axes"], ["y"], mode="constant")],
+     [("x", X345)], [("y", F32, [4, 4, 8])],
+     [("p", i64(1, 2, 0, 1)), ("v", np.array(1.5, np.float32)), ("axes", i64(0, 2))])
+case("pad_axes_edge_neg_18", 18, [node("Pad", ["x", "p", "", "axes"], ["y"], mode="edge")],
+     [("x", X345)], [("y", F32, [3, 4, 8])], [("p", i64(2, 1)), ("axes", i64(-1))])
+case("pad_axes_reflect_18", 18, [node("Pad", ["x", "p", "", "axes"], ["y"], mode="reflect")],
+     [("x", X345)], [("y", F32, [3, 7, 5])], [("p", i64(1, 2)), ("axes", i64(1))])
+case("pad_wrap_19", 19, [node("Pad", ["x", "p", "", "axes"], ["y"], mode="wrap")],
+     [("x", X345)], [("y", F32, [3, 4, 8])], [("p", i64(1, 2)), ("axes", i64(2))])
+case("pad_constant_21", 21, [node("Pad", ["x", "p"], ["y"])],
+     [("x", X345)], [("y", F32, [4, 4, 7])], [("p", i64(1, 0, 1, 0, 0, 1))])
+case("pad_negative_22", 22, [node("Pad", ["x", "p"], ["y"])],
+     [("x", X345)], [("y", F32, [2, 5, 5])], [("p", i64(-1, 0, 0, 0, 1, 0))])
+
+# --- ScatterElements / ScatterND reduction max/min (18) --------------------------------------------
+D34 = randf(3, 3, 4)
+U24 = randf(4, 2, 4)
+IDX24 = np.array([[0, 2, 1, 0], [0, 1, 1, 2]], np.int64)  # repeats exercise the reduction
+for red in ["max", "min", "add", "mul"]:
+    case(f"scatter_elements_{red}_18", 18,
+         [node("ScatterElements", ["d", "i", "u"], ["y"], axis=0, reduction=red)],
+         [("d", D34), ("u", U24)], [("y", F32, [3, 4])], [("i", IDX24)])
+D43 = randf(5, 4, 3)
+U33 = randf(6, 3, 3)
+for red in ["max", "min"]:
+    case(f"scatter_nd_{red}_18", 18, [node("ScatterND", ["d", "i", "u"], ["y"], reduction=red)],
+         [("d", D43), ("u", U33)], [("y", F32, [4, 3])], [("i", np.array([[0], [2], [0]], np.int64))])
+
+# --- CenterCropPad, Col2Im (18) --------------------------------------------------------------------
+X563 = randf(7, 5, 6, 3)
+case("center_crop_pad_18", 18, [node("CenterCropPad", ["x", "s"], ["y"], axes=[0, 1])],
+     [("x", X563)], [("y", F32, [4, 8, 3])], [("s", i64(4, 8))])
+case("col2im_18", 18, [node("Col2Im", ["x", "img", "blk"], ["y"])],
+     [("x", randf(8, 1, 4, 9))], [("y", F32, [1, 1, 4, 4])], [("img", i64(4, 4)), ("blk", i64(2, 2))])
+
+# --- Cast / CastLike saturate (19), 21 -------------------------------------------------------------
+X234 = randf(9, 2, 3, 4, lo=-50, hi=50)
+case("cast_float_to_int32_19", 19, [node("Cast", ["x"], ["y"], to=TensorProto.INT32, saturate=1)],
+     [("x", X234)], [("y", I32, [2, 3, 4])])
+case("cast_int64_to_float_19", 19, [node("Cast", ["x"], ["y"], to=TensorProto.FLOAT)],
+     [("x", rng(10).randint(-100, 100, (2, 3)).astype(np.int64))], [("y", F32, [2, 3])])
+case("cast_float_to_int8_21", 21, [node("Cast", ["x"], ["y"], to=TensorProto.INT8)],
+     [("x", X234)], [("y", I8, [2, 3, 4])])
+case("castlike_19", 19, [node("CastLike", ["x", "t"], ["y"], saturate=1)],
+     [("x", X234)], [("y", I64, [2, 3, 4])], [("t", i64(0))])
+case("castlike_21", 21, [node("CastLike", ["x", "t"], ["y"])],
+     [("x", rng(11).randint(-9, 9, (3, 2)).astype(np.int32))], [("y", F32, [3, 2])],
+     [("t", np.zeros([1], np.float32))])
+
+# --- Shape / Size / Reshape / Identity / ... bumped at 19 and 21 ----------------------------------
+X2345 = randf(12, 2, 3, 4, 5)
+case("shape_start_end_19", 19, [node("Shape", ["x"], ["y"], start=1, end=-1)],
+     [("x", X2345)], [("y", I64, [2])])
+case("shape_21", 21, [node("Shape", ["x"], ["s"]), node("Cast", ["s"], ["y"], to=TensorProto.FLOAT),
+                      node("Add", ["y", "b"], ["z"])],
+     [("x", X2345)], [("z", F32, [4])], [("b", np.ones([4], np.float32))])
+case("size_19", 19, [node("Size", ["x"], ["y"])], [("x", X2345)], [("y", I64, [])])
+case("size_21", 21, [node("Size", ["x"], ["y"])], [("x", X345)], [("y", I64, [])])
+case("reshape_19", 19, [node("Reshape", ["x", "s"], ["y"])], [("x", X2345)], [("y", F32, [6, 20])],
+     [("s", i64(6, -1))])
+case("reshape_zero_21", 21, [node("Reshape", ["x", "s"], ["y"])], [("x", X2345)],
+     [("y", F32, [2, 60])], [("s", i64(0, -1))])
+case("reshape_from_shape_21", 21,
+     [node("Shape", ["r"], ["s"]), node("Reshape", ["x", "s"], ["y"])],
+     [("x", X2345), ("r", randf(13, 10, 12))], [("y", F32, [10, 12])])
+case("identity_19", 19, [node("Identity", ["x"], ["y"])], [("x", X345)], [("y", F32, [3, 4, 5])])
+case("identity_21", 21, [node("Identity", ["x"], ["y"])],
+     [("x", rng(14).randint(0, 9, (4,)).astype(np.int64))], [("y", I64, [4])])
+case("flatten_21", 21, [node("Flatten", ["x"], ["y"], axis=2)], [("x", X2345)], [("y", F32, [6, 20])])
+case("squeeze_unsqueeze_21", 21,
+     [node("Unsqueeze", ["x", "a"], ["u"]), node("Squeeze", ["u", "b"], ["y"])],
+     [("x", X345)], [("y", F32, [3, 4, 5])], [("a", i64(0, -1)), ("b", i64(0, 4))])
+case("unsqueeze_21", 21, [node("Unsqueeze", ["x", "a"], ["y"])], [("x", X345)],
+     [("y", F32, [3, 1, 4, 5])], [("a", i64(1))])
+case("squeeze_no_axes_21", 21, [node("Squeeze", ["x"], ["y"])], [("x", randf(15, 1, 3, 1, 2))],
+     [("y", F32, [3, 2])])
+case("transpose_21", 21, [node("Transpose", ["x"], ["y"], perm=[2, 0, 1])], [("x", X345)],
+     [("y", F32, [5, 3, 4])])
+case("equal_19", 19, [node("Equal", ["a", "b"], ["y"])],
+     [("a", rng(16).randint(0, 3, (3, 4)).astype(np.int64)), ("b", rng(17).randint(0, 3, (4,)).astype(np.int64))],
+     [("y", BOOL, [3, 4])])
+case("averagepool_dilations_19", 19,
+     [node("AveragePool", ["x"], ["y"], kernel_shape=[2, 2], dilations=[2, 2])],
+     [("x", randf(18, 1, 2, 6, 6))], [("y", F32, [1, 2, 4, 4])])
+
+# --- Quantization (19, 21 blocked) -----------------------------------------------------------------
+case("dequantize_linear_19", 19, [node("DequantizeLinear", ["x", "s", "z"], ["y"])],
+     [("x", rng(19).randint(0, 255, (2, 3, 4)).astype(np.uint8))], [("y", F32, [2, 3, 4])],
+     [("s", np.array(0.05, np.float32)), ("z", np.array(128, np.uint8))])
+case("quantize_linear_19", 19, [node("QuantizeLinear", ["x", "s", "z"], ["y"])],
+     [("x", X234 / 10)], [("y", U8, [2, 3, 4])],
+     [("s", np.array(0.03, np.float32)), ("z", np.array(120, np.uint8))])
+case("dequantize_linear_axis_21", 21, [node("DequantizeLinear", ["x", "s", "z"], ["y"], axis=1)],
+     [("x", rng(20).randint(-128, 127, (4, 6)).astype(np.int8))], [("y", F32, [4, 6])],
+     [("s", rng(21).uniform(0.01, 0.1, (6,)).astype(np.float32)),
+      ("z", rng(22).randint(-5, 5, (6,)).astype(np.int8))])
+case("dequantize_linear_blocked_21", 21,
+     [node("DequantizeLinear", ["x", "s", "z"], ["y"], axis=1, block_size=3)],
+     [("x", rng(23).randint(-128, 127, (4, 6)).astype(np.int8))], [("y", F32, [4, 6])],
+     [("s", rng(24).uniform(0.01, 0.1, (4, 2)).astype(np.float32)),
+      ("z", rng(25).randint(-5, 5, (4, 2)).astype(np.int8))])
+case("quantize_linear_blocked_21", 21,
+     [node("QuantizeLinear", ["x", "s", "z"], ["y"], axis=0, block_size=2)],
+     [("x", randf(26, 4, 6))], [("y", I8, [4, 6])],
+     [("s", rng(27).uniform(0.01, 0.05, (2, 6)).astype(np.float32)),
+      ("z", rng(28).randint(-5, 5, (2, 6)).astype(np.int8))])
+case("quantize_linear_output_dtype_21", 21,
+     [node("QuantizeLinear", ["x", "s"], ["y"], output_dtype=TensorProto.UINT8)],
+     [("x", np.abs(randf(29, 3, 4)))], [("y", U8, [3, 4])], [("s", np.array(0.02, np.float32))])
+
+# --- New ops and changed ops at opset 20 -----------------------------------------------------------
+case("gelu_20", 20, [node("Gelu", ["x"], ["y"])], [("x", X345)], [("y", F32, [3, 4, 5])])
+case("gelu_tanh_20", 20, [node("Gelu", ["x"], ["y"], approximate="tanh")], [("x", X345)],
+     [("y", F32, [3, 4, 5])])
+SPECIAL = np.array([[1.0, np.nan, -np.inf, 0.0], [np.inf, -2.5, np.nan, 3.0]], np.float32)
+case("isnan_20", 20, [node("IsNaN", ["x"], ["y"])], [("x", SPECIAL)], [("y", BOOL, [2, 4])])
+case("isinf_20", 20, [node("IsInf", ["x"], ["y"])], [("x", SPECIAL)], [("y", BOOL, [2, 4])])
+case("isinf_positive_20", 20, [node("IsInf", ["x"], ["y"], detect_negative=0)], [("x", SPECIAL)],
+     [("y", BOOL, [2, 4])])
+case("constant_of_shape_20", 20,
+     [node("ConstantOfShape", ["s"], ["c"], value=helper.make_tensor("v", TensorProto.FLOAT, [1], [2.5])),
+      node("Add", ["x", "c"], ["y"])],
+     [("x", randf(30, 2, 3))], [("y", F32, [2, 3])], [("s", i64(2, 3))])
+case("constant_of_shape_from_shape_21", 21,
+     [node("Shape", ["x"], ["s"]),
+      node("ConstantOfShape", ["s"], ["c"], value=helper.make_tensor("v", TensorProto.INT64, [1], [7])),
+      node("Cast", ["x"], ["xi"], to=TensorProto.INT64), node("Mul", ["xi", "c"], ["y"])],
+     [("x", X234)], [("y", I64, [2, 3, 4])])
+case("constant_of_shape_default_21", 21, [node("ConstantOfShape", ["s"], ["y"])], [],
+     [("y", F32, [3, 2])], [("s", i64(3, 2))])
+case("affine_grid_20", 20, [node("AffineGrid", ["theta", "size"], ["y"], align_corners=0)],
+     [("theta", randf(31, 2, 2, 3, lo=-1, hi=1))], [("y", F32, [2, 4, 5, 2])],
+     [("size", i64(2, 1, 4, 5))])
+case("grid_sample_linear_20", 20, [node("GridSample", ["x", "g"], ["y"], mode="linear")],
+     [("x", randf(32, 1, 2, 4, 5)), ("g", randf(33, 1, 3, 3, 2, lo=-1, hi=1))], [("y", F32, [1, 2, 3, 3])])
+case("grid_sample_nearest_22", 22,
+     [node("GridSample", ["x", "g"], ["y"], mode="nearest", padding_mode="border", align_corners=1)],
+     [("x", randf(34, 1, 2, 4, 5)), ("g", randf(35, 1, 3, 3, 2, lo=-1.2, hi=1.2))],
+     [("y", F32, [1, 2, 3, 3])])
+case("dft_axis_input_20", 20, [node("DFT", ["x", "", "axis"], ["y"])],
+     [("x", randf(36, 2, 8, 1))], [("y", F32, [2, 8, 2])], [("axis", np.array(1, np.int64))])
+case("dft_onesided_20", 20, [node("DFT", ["x", "", "axis"], ["y"], onesided=1)],
+     [("x", randf(37, 2, 8, 1))], [("y", F32, [2, 5, 2])], [("axis", np.array(-2, np.int64))])
+
+# --- GroupNormalization (18: per-group scale; 21: per-channel) -------------------------------------
+X2633 = randf(38, 2, 6, 3, 3)
+case("group_norm_21", 21, [node("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=3)],
+     [("x", X2633)], [("y", F32, [2, 6, 3, 3])],
+     [("s", randf(39, 6)), ("b", randf(40, 6))])
+case("group_norm_18", 18, [node("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=2, epsilon=1e-3)],
+     [("x", X2633)], [("y", F32, [2, 6, 3, 3])], [("s", randf(41, 2)), ("b", randf(42, 2))])
+
+# --- Version bumps at 22 (mostly bfloat16 types) ---------------------------------------------------
+X1255 = randf(43, 1, 2, 5, 5)
+X1266 = randf(44, 1, 2, 6, 6)
+case("conv_22", 22, [node("Conv", ["x", "w", "b"], ["y"], pads=[1, 1, 1, 1])],
+     [("x", X1255)], [("y", F32, [1, 3, 5, 5])], [("w", randf(45, 3, 2, 3, 3)), ("b", randf(46, 3))])
+case("conv_transpose_22", 22, [node("ConvTranspose", ["x", "w"], ["y"], strides=[2, 2])],
+     [("x", X1255)], [("y", F32, [1, 3, 11, 11])], [("w", randf(47, 2, 3, 3, 3))])
+case("maxpool_22", 22, [node("MaxPool", ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2])],
+     [("x", X1266)], [("y", F32, [1, 2, 3, 3])])
+case("averagepool_22", 22,
+     [node("AveragePool", ["x"], ["y"], kernel_shape=[3, 3], pads=[1, 1, 1, 1], count_include_pad=0)],
+     [("x", X1266)], [("y", F32, [1, 2, 6, 6])])
+case("global_average_pool_22", 22, [node("GlobalAveragePool", ["x"], ["y"])], [("x", X1266)],
+     [("y", F32, [1, 2, 1, 1])])
+case("global_max_pool_22", 22, [node("GlobalMaxPool", ["x"], ["y"])], [("x", X1266)],
+     [("y", F32, [1, 2, 1, 1])])
+case("instance_norm_22", 22, [node("InstanceNormalization", ["x", "s", "b"], ["y"])],
+     [("x", X1266)], [("y", F32, [1, 2, 6, 6])], [("s", randf(48, 2)), ("b", randf(49, 2))])
+case("eyelike_22", 22, [node("EyeLike", ["x"], ["y"], k=1)], [("x", randf(50, 3, 4))],
+     [("y", F32, [3, 4])])
+case("dropout_22", 22, [node("Dropout", ["x"], ["y"])], [("x", X345)], [("y", F32, [3, 4, 5])])
+for op, attrs in [("Elu", {}), ("Selu", {}), ("Softplus", {}), ("Softsign", {}), ("Mish", {}),
+                  ("HardSwish", {}), ("HardSigmoid", {"alpha": 0.3}), ("ThresholdedRelu", {"alpha": 0.5}),
+                  ("Sin", {}), ("Cos", {}), ("Tan", {}), ("Asin", {}), ("Acos", {}), ("Atan", {}),
+                  ("Sinh", {}), ("Cosh", {}), ("Asinh", {}), ("Atanh", {})]:
+    x = randf(51, 3, 4, lo=-0.9, hi=0.9)
+    case(f"{op.lower()}_22", 22, [node(op, ["x"], ["y"], **attrs)], [("x", x)], [("y", F32, [3, 4])])
+case("acosh_22", 22, [node("Acosh", ["x"], ["y"])], [("x", randf(52, 3, 4, lo=1.1, hi=3))],
+     [("y", F32, [3, 4])])
+case("lstm_22", 22, [node("LSTM", ["x", "w", "r", "b"], ["y", "h"], hidden_size=3)],
+     [("x", randf(53, 4, 2, 5))], [("y", F32, [4, 1, 2, 3]), ("h", F32, [1, 2, 3])],
+     [("w", randf(54, 1, 12, 5, lo=-.5, hi=.5)), ("r", randf(55, 1, 12, 3, lo=-.5, hi=.5)),
+      ("b", randf(56, 1, 24, lo=-.5, hi=.5))])
+case("gru_22", 22, [node("GRU", ["x", "w", "r"], ["y", "h"], hidden_size=3, linear_before_reset=1)],
+     [("x", randf(57, 4, 2, 5))], [("y", F32, [4, 1, 2, 3]), ("h", F32, [1, 2, 3])],
+     [("w", randf(58, 1, 9, 5, lo=-.5, hi=.5)), ("r", randf(59, 1, 9, 3, lo=-.5, hi=.5))])
+case("rnn_22", 22, [node("RNN", ["x", "w", "r"], ["y"], hidden_size=3)],
+     [("x", randf(60, 4, 2, 5))], [("y", F32, [4, 1, 2, 3])],
+     [("w", randf(61, 1, 3, 5, lo=-.5, hi=.5)), ("r", randf(62, 1, 3, 3, lo=-.5, hi=.5))])
+# RoiAlign-22 is not in ONNX Runtime yet: the newest version it runs.
+case("roi_align_21", 21,
+     [node("RoiAlign", ["x", "rois", "bi"], ["y"], output_height=2, output_width=2, sampling_ratio=2,
+           spatial_scale=1.0)],
+     [("x", randf(63, 1, 2, 6, 6))], [("y", F32, [2, 2, 2, 2])],
+     [("rois", np.array([[0.5, 0.5, 4.0, 3.5], [1.0, 0.0, 5.0, 5.0]], np.float32)),
+      ("bi", i64(0, 0))])
+case("matmul_add_relu_22", 22,
+     [node("MatMul", ["x", "w"], ["m"]), node("Add", ["m", "b"], ["a"]), node("Relu", ["a"], ["y"])],
+     [("x", randf(64, 3, 5))], [("y", F32, [3, 4])], [("w", randf(65, 5, 4)), ("b", randf(66, 4))])
+case("softmax_gemm_22", 22,
+     [node("Gemm", ["x", "w", "b"], ["g"], transB=1), node("Softmax", ["g"], ["y"])],
+     [("x", randf(67, 2, 5))], [("y", F32, [2, 3])], [("w", randf(68, 3, 5)), ("b", randf(69, 3))])
+
+
+def write(out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    for name, opset, nodes, inputs, outputs, inits in CASES:
+        d = os.path.join(out_dir, name)
+        os.makedirs(d, exist_ok=True)
+        graph = helper.make_graph(
+            nodes, name,
+            [helper.make_tensor_value_info(n, DTYPES[a.dtype], a.shape) for n, a in inputs],
+            [helper.make_tensor_value_info(n, DTYPES[np.dtype(t)], s) for n, t, s in outputs],
+            [numpy_helper.from_array(a, n) for n, a in inits])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)],
+                                  producer_name="tessera-opset-tests")
+        model.ir_version = 10 if opset >= 21 else 8
+        with open(os.path.join(d, "model.onnx"), "wb") as f:
+            f.write(model.SerializeToString())
+        for old in os.listdir(d):
+            if old.endswith(".npy"):
+                os.remove(os.path.join(d, old))
+        for k, (n, a) in enumerate(inputs):
+            np.save(os.path.join(d, "input_%d_%s.npy" % (k, n)), a)
+    return [c[0] for c in CASES]
+
+
+if __name__ == "__main__":
+    names = write(sys.argv[1] if len(sys.argv) > 1 else "models")
+    print("%d models" % len(names))
