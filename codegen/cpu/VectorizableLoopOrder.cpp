@@ -4,7 +4,7 @@
 // reduction loops (kw, k): scalar code with strided loads. Moving the parallel loop that walks the
 // output's last (contiguous) dim innermost lets LLVM's loop vectorizer process independent output
 // elements in SIMD lanes, with no floating-point reassociation. The move is made only when every
-// operand is either contiguous or invariant along that loop.
+// operand is either contiguous (or stride 2) or invariant along that loop.
 //
 #include "codegen/cpu/Passes.h"
 
@@ -42,12 +42,20 @@ std::optional<unsigned> innermostCandidate(linalg::LinalgOp op) {
       // Only the operand's last dim may move with the loop, with unit step (contiguous).
       if (i + 1 != map.getNumResults())
         return std::nullopt;
+      // Unit step, or step 2 (stride-2 windows: LLVM loads interleaved groups and shuffles).
+      AffineExpr dim = getAffineDimExpr(loop, op.getContext());
+      auto smallStep = [&](AffineExpr e) {
+        if (e == dim)
+          return true;
+        auto mul = dyn_cast<AffineBinaryOpExpr>(e);
+        auto factor = mul ? dyn_cast<AffineConstantExpr>(mul.getRHS()) : nullptr;
+        return mul && mul.getKind() == AffineExprKind::Mul && mul.getLHS() == dim && factor &&
+               factor.getValue() <= 2;
+      };
       auto add = dyn_cast<AffineBinaryOpExpr>(expr);
-      bool unitStep = isa<AffineDimExpr>(expr) ||
-                      (add && add.getKind() == AffineExprKind::Add &&
-                       (add.getLHS() == getAffineDimExpr(loop, op.getContext()) ||
-                        add.getRHS() == getAffineDimExpr(loop, op.getContext())));
-      if (!unitStep)
+      bool ok = smallStep(expr) || (add && add.getKind() == AffineExprKind::Add &&
+                                    (smallStep(add.getLHS()) || smallStep(add.getRHS())));
+      if (!ok)
         return std::nullopt;
     }
   }

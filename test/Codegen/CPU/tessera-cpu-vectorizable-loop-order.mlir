@@ -39,11 +39,23 @@ func.func @row_sum(%x: memref<4x8xf32>, %y: memref<4xf32>) {
 
 // -----
 
-// A strided convolution is left alone (its input is not contiguous along ow).
-// CHECK-LABEL: func.func @strided_conv
-// CHECK: linalg.conv_2d_nchw_fchw
-func.func @strided_conv(%x: memref<1x2x7x7xf32>, %w: memref<3x2x3x3xf32>, %y: memref<1x3x3x3xf32>) {
+// Stride 2 still moves (LLVM loads interleaved pairs and shuffles).
+// CHECK-LABEL: func.func @stride2_conv
+// CHECK: linalg.generic
+// CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction", "parallel"]
+func.func @stride2_conv(%x: memref<1x2x7x7xf32>, %w: memref<3x2x3x3xf32>, %y: memref<1x3x3x3xf32>) {
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
     ins(%x, %w : memref<1x2x7x7xf32>, memref<3x2x3x3xf32>) outs(%y : memref<1x3x3x3xf32>)
+  return
+}
+
+// -----
+
+// A larger stride is left alone (its input is too sparse along ow).
+// CHECK-LABEL: func.func @stride3_conv
+// CHECK: linalg.conv_2d_nchw_fchw
+func.func @stride3_conv(%x: memref<1x2x9x9xf32>, %w: memref<3x2x3x3xf32>, %y: memref<1x3x3x3xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<3> : tensor<2xi64>}
+    ins(%x, %w : memref<1x2x9x9xf32>, memref<3x2x3x3xf32>) outs(%y : memref<1x3x3x3xf32>)
   return
 }
