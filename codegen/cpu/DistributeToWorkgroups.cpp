@@ -32,6 +32,10 @@ int64_t distribute(func::FuncOp func, int64_t maxWorkgroups) {
   rewriter.setInsertionPoint(op);
   SmallVector<utils::IteratorType> iterators = op.getLoopIteratorTypes();
   SmallVector<Range> domain = op.getIterationDomain(rewriter);
+  // Empty iteration spaces have nothing to split (and tiling them would divide by zero).
+  for (const Range &range : domain)
+    if (auto size = getConstantIntValue(range.size); size && *size == 0)
+      return 1;
   int64_t dim = -1, size = 0;
   for (auto [i, it] : llvm::enumerate(iterators)) {
     auto ub = getConstantIntValue(domain[i].size);

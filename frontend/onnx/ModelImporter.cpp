@@ -80,7 +80,8 @@ private:
   LogicalResult runLibOnnxChecks();
   LogicalResult checkExternalLocation(StringRef tensor, StringRef location);
   LogicalResult importInitializer(onnxpb::TensorProto &tensor);
-  LogicalResult importNode(const onnxpb::NodeProto &node);
+  /// `nodeOpset`: the opset `node` is written for (function bodies may differ from the model's).
+  LogicalResult importNode(const onnxpb::NodeProto &node, int64_t nodeOpset);
   FailureOr<std::shared_ptr<std::string>> tensorBytes(onnxpb::TensorProto &tensor,
                                                       RankedTensorType type);
   InFlightDiagnostic error() { return emitError(fileLoc); }
@@ -269,16 +270,16 @@ LogicalResult ModelImporter::importInitializer(onnxpb::TensorProto &t) {
   return success();
 }
 
-LogicalResult ModelImporter::importNode(const onnxpb::NodeProto &node) {
+LogicalResult ModelImporter::importNode(const onnxpb::NodeProto &node, int64_t nodeOpset) {
   std::string label = node.name().empty() ? (node.output_size() ? node.output(0) : node.op_type())
                                           : node.name();
   Location loc = NameLoc::get(b.getStringAttr(label), fileLoc);
   auto fail = [&]() {
-    return emitError(loc) << node.op_type() << " (opset " << opset << ") node '" << label << "': ";
+    return emitError(loc) << node.op_type() << " (opset " << nodeOpset << ") node '" << label << "': ";
   };
   // Ops defined by a function body (schema or model-local) are imported as that body.
-  if (auto inlined = inlineFunctionNode(node, opset, model, values,
-                                        [&](const onnxpb::NodeProto &n) { return importNode(n); }))
+  if (auto inlined = inlineFunctionNode(node, nodeOpset, model, values,
+                                        [&](const onnxpb::NodeProto &n, int64_t o) { return importNode(n, o); }))
     return *inlined;
   if (!(node.domain().empty() || node.domain() == "ai.onnx"))
     return fail() << "unsupported operator domain '" << node.domain() << "'";
@@ -307,7 +308,7 @@ LogicalResult ModelImporter::importNode(const onnxpb::NodeProto &node) {
   SmallVector<RankedTensorType> outTypes;
   for (const std::string &name : node.output())
     outTypes.push_back(valueTypes.lookup(name));
-  NodeContext context(b, node, opset, inputs, outTypes, loc);
+  NodeContext context(b, node, nodeOpset, inputs, outTypes, loc);
   auto results = it->second(context);
   if (failed(results))
     return failure();
@@ -330,8 +331,6 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
   if (failed(parse()) || failed(runLibOnnxChecks()))
     return nullptr;
   const auto &graph = model.graph();
-  if (!model.functions().empty())
-    return (error() << "model-local functions are not supported yet", nullptr);
   for (const auto &vi : graph.value_info())
     if (auto t = convertTensorType(&ctx, vi.type()))
       valueTypes[vi.name()] = t;
@@ -413,7 +412,7 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
     if (failed(importInitializer(t)))
       return nullptr;
   for (const auto &node : graph.node())
-    if (failed(importNode(node)))
+    if (failed(importNode(node, opset)))
       return nullptr;
 
   SmallVector<Value> results;

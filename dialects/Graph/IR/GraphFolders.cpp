@@ -51,8 +51,10 @@ OpFoldResult ShapeOp::fold(FoldAdaptor) {
   auto type = cast<RankedTensorType>(getInput().getType());
   auto resultType = cast<RankedTensorType>(getType());
   int64_t rank = type.getRank();
-  int64_t start = std::clamp<int64_t>(getStart() < 0 ? getStart() + rank : getStart(), 0, rank);
-  int64_t end = std::clamp<int64_t>(getEnd() < 0 ? getEnd() + rank : getEnd(), 0, rank);
+  // I64Attr accessors are unsigned: read the attributes as signed values.
+  int64_t rawStart = getStartAttr().getInt(), rawEnd = getEndAttr().getInt();
+  int64_t start = std::clamp<int64_t>(rawStart < 0 ? rawStart + rank : rawStart, 0, rank);
+  int64_t end = std::clamp<int64_t>(rawEnd < 0 ? rawEnd + rank : rawEnd, 0, rank);
   SmallVector<int64_t> dims;
   for (int64_t i = start; i < end; ++i) {
     if (type.isDynamicDim(i))

@@ -57,6 +57,18 @@ def main(out):
                   helper.make_node("Relu", ["s"], ["y"], name="relu")],
                  [tensor("a", [2, 3]), tensor("b", [2, 3])], [tensor("y", [2, 3])])
     save(good, os.path.join(out, "add_relu.onnx"))
+
+    # A model-local function: y = Softsign2(a, b) where Softsign2(x, z) = (x + z) / (1 + |x + z|).
+    body = [helper.make_node("Add", ["x", "z"], ["s"]), helper.make_node("Abs", ["s"], ["m"]),
+            helper.make_node("Constant", [], ["one"], value_float=1.0),
+            helper.make_node("Add", ["m", "one"], ["d"]), helper.make_node("Div", ["s", "d"], ["r"])]
+    fn = helper.make_function("local", "Softsign2", ["x", "z"], ["r"], body,
+                              [helper.make_opsetid("", 13)])
+    local = model([helper.make_node("Softsign2", ["a", "b"], ["y"], domain="local", name="call")],
+                  [tensor("a", [2, 3]), tensor("b", [2, 3])], [tensor("y", [2, 3])])
+    local.opset_import.append(helper.make_opsetid("local", 1))
+    local.functions.append(fn)
+    save(local, os.path.join(out, "local_function.onnx"))
     a = np.array([[1, -2, 3], [-4, 5, -6]], np.float32)
     b = np.array([[0.5, 0.5, 0.5], [0.5, 0.5, 0.5]], np.float32)
     np.save(os.path.join(out, "a.npy"), a)
