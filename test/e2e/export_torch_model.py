@@ -52,7 +52,7 @@ class GPT(torch.nn.Module):
 
 def randomize_norms(model, gen):
     for m in model.modules():
-        if isinstance(m, (torch.nn.BatchNorm2d, torch.nn.LayerNorm)):
+        if isinstance(m, (torch.nn.BatchNorm2d, torch.nn.LayerNorm)) and m.weight is not None:
             with torch.no_grad():
                 if getattr(m, "weight", None) is not None:
                     m.weight.copy_(torch.rand(m.weight.shape, generator=gen) * 1.5 + 0.25)
@@ -64,7 +64,7 @@ def randomize_norms(model, gen):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("model", choices=["mobilenet_v2", "resnet18", "gpt"])
+    ap.add_argument("model", help="gpt, or a torchvision.models classifier name")
     ap.add_argument("outdir")
     ap.add_argument("--opset", type=int, default=14)
     args = ap.parse_args()
