@@ -97,7 +97,7 @@ static void substitute(onnxpb::NodeProto &n, const std::map<std::string, std::st
 std::optional<LogicalResult>
 inlineFunctionNode(const onnxpb::NodeProto &node, int64_t opset, const onnxpb::ModelProto &model,
                    const llvm::StringMap<Value> &values,
-                   llvm::function_ref<LogicalResult(const onnxpb::NodeProto &)> importNode) {
+                   llvm::function_ref<LogicalResult(const onnxpb::NodeProto &, int64_t)> importNode) {
   bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
   if (defaultDomain && defaultDomainImporters().count(node.op_type()))
     return std::nullopt;
@@ -129,6 +129,13 @@ inlineFunctionNode(const onnxpb::NodeProto &node, int64_t opset, const onnxpb::M
   }
   if (!body || body->node_size() == 0)
     return std::nullopt;
+  // The body is written for its own opset (a libonnx schema's body for the version that defined it),
+  // not the model's: e.g. LayerNormalization-17 uses ReduceMean with an `axes` attribute, which is an
+  // input from opset 18 on.
+  int64_t bodyOpset = schema ? schema->since_version() : opset;
+  for (const auto &imp : body->opset_import())
+    if (imp.domain().empty() || imp.domain() == "ai.onnx")
+      bodyOpset = imp.version();
 
   std::string prefix = node.op_type() + "/";
   for (const auto &out : node.output())
@@ -144,7 +151,7 @@ inlineFunctionNode(const onnxpb::NodeProto &node, int64_t opset, const onnxpb::M
   for (const auto &inner : body->node()) {
     onnxpb::NodeProto n = inner;
     substitute(n, rename, prefix, node, schema);
-    if (failed(importNode(n)))
+    if (failed(importNode(n, bodyOpset)))
       return failure();
   }
   return success();

@@ -84,11 +84,12 @@ void addSignalImporters(llvm::StringMap<NodeImporter> &table);
 void addGroupNormImporter(llvm::StringMap<NodeImporter> &table);
 
 /// Imports `node` as its function body (libonnx schema or model-local function) through `importNode`
-/// when the op has no importer of its own; nullopt when the node is not such a call.
+/// when the op has no importer of its own; nullopt when the node is not such a call. `importNode` gets
+/// each body node with the opset the body is written for.
 std::optional<mlir::LogicalResult>
 inlineFunctionNode(const ::onnx::NodeProto &node, int64_t opset, const ::onnx::ModelProto &model,
                    const llvm::StringMap<mlir::Value> &values,
-                   llvm::function_ref<mlir::LogicalResult(const ::onnx::NodeProto &)> importNode);
+                   llvm::function_ref<mlir::LogicalResult(const ::onnx::NodeProto &, int64_t)> importNode);
 
 /// The value of `op` given constant `operands` (null entries: unknown), for the small integer and
 /// shape arithmetic that the dialect's folders leave alone; null if not evaluated.
