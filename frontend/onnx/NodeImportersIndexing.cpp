@@ -135,6 +135,39 @@ static Results importTopK(NodeContext &c) {
   return SmallVector<Value>{op.getValues(), op.getIndices()};
 }
 
+/// Pad-19 "wrap": each padded axis becomes concat(x[d - before:], x, x[:after]).
+static Results padWrap(NodeContext &c, ArrayRef<int64_t> pads) {
+  Value x = c.input(0);
+  int64_t rank = c.inputType(0).getRank();
+  for (int64_t i = 0; i < rank; ++i) {
+    auto t = cast<RankedTensorType>(x.getType());
+    int64_t d = t.getDimSize(i), before = pads[i], after = pads[i + rank];
+    if (before < 0 || after < 0 || before > d || after > d)
+      return c.error() << "wrap pads must be between 0 and the dim size";
+    if (!before && !after)
+      continue;
+    auto part = [&](int64_t start, int64_t size) -> Value {
+      SmallVector<int64_t> starts(rank, 0), steps(rank, 1), shape(t.getShape());
+      starts[i] = start;
+      shape[i] = size;
+      return graph::SliceOp::create(c.b, c.loc, RankedTensorType::get(shape, t.getElementType()), x,
+                                    c.b.getDenseI64ArrayAttr(starts), c.b.getDenseI64ArrayAttr(steps));
+    };
+    SmallVector<Value> parts;
+    if (before)
+      parts.push_back(part(d - before, before));
+    parts.push_back(x);
+    if (after)
+      parts.push_back(part(0, after));
+    SmallVector<int64_t> shape(t.getShape());
+    shape[i] = d + before + after;
+    x = graph::ConcatOp::create(c.b, c.loc, RankedTensorType::get(shape, t.getElementType()), parts, i);
+  }
+  if (x == c.input(0))
+    x = graph::IdentityOp::create(c.b, c.loc, x.getType(), x);
+  return SmallVector<Value>{x};
+}
+
 static Results importPad(NodeContext &c) {
   auto in = c.inputType(0);
   int64_t rank = in.getRank();
@@ -173,6 +206,8 @@ static Results importPad(NodeContext &c) {
   if (!in.hasStaticShape())
     return c.error() << "dynamic shapes are not supported yet";
   std::string mode = c.getString("mode", "constant");
+  if (mode == "wrap")
+    return padWrap(c, *pads);
   if (mode != "constant" && mode != "reflect" && mode != "edge")
     return c.error() << "unknown mode '" << mode << "'";
   SmallVector<int64_t> shape;

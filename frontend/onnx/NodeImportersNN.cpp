@@ -285,6 +285,14 @@ static NodeImporter reduce(StringRef kind, int64_t axesInputSince) {
       }
     }
     auto type = RankedTensorType::get(shape, in.getElementType());
+    if (in.getElementType().isInteger(1) && (kind == "max" || kind == "min")) {
+      // Bool max/min (opset 20) as 0/1 integers: a signless i1 reads true as -1.
+      Type i8 = c.b.getIntegerType(8);
+      Value x = graph::CastOp::create(c.b, c.loc, RankedTensorType::get(in.getShape(), i8), c.input(0));
+      Value r = graph::ReduceOp::create(c.b, c.loc, RankedTensorType::get(shape, i8), x, kind,
+                                        c.b.getDenseI64ArrayAttr(normalized), keepdims, false);
+      return one(graph::CastOp::create(c.b, c.loc, type, r));
+    }
     return one(graph::ReduceOp::create(c.b, c.loc, type, c.input(0), kind,
                                        c.b.getDenseI64ArrayAttr(normalized), keepdims, false));
   };

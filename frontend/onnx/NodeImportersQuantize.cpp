@@ -33,17 +33,46 @@ struct Quant {
     auto type = RankedTensorType::get({}, elem);
     return graph::ConstantOp::create(c.b, c.loc, type, DenseElementsAttr::get(type, c.b.getFloatAttr(elem, v)));
   }
+  /// Blocked parameters (opset 21): entry k along `axis` covers input rows [k * block, (k + 1) * block);
+  /// repeated to the input's shape ([.., n, ..] -> [.., n, block, ..] -> [.., n * block, ..] -> slice).
+  FailureOr<Value> blocked(Value v, RankedTensorType input, int64_t axis, int64_t block) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (!input.hasStaticShape() || t.getRank() != input.getRank())
+      return c.error() << "blocked parameters need the input's rank and a static input shape";
+    int64_t n = t.getDimSize(axis), dim = input.getDimSize(axis);
+    for (int64_t i = 0; i < t.getRank(); ++i)
+      if (i != axis && t.getDimSize(i) != input.getDimSize(i))
+        return c.error() << "blocked parameters do not match the input outside axis " << axis;
+    if (n != (dim + block - 1) / block)
+      return c.error() << "expects " << (dim + block - 1) / block << " blocks along axis " << axis;
+    Type elem = t.getElementType();
+    SmallVector<int64_t> split(t.getShape()), repeated(t.getShape()), merged(t.getShape());
+    split.insert(split.begin() + axis + 1, 1);
+    repeated.insert(repeated.begin() + axis + 1, block);
+    merged[axis] = n * block;
+    Value x = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(split, elem), v, Value());
+    x = graph::ExpandOp::create(c.b, c.loc, RankedTensorType::get(repeated, elem), x);
+    x = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(merged, elem), x, Value());
+    if (n * block != dim) {
+      SmallVector<int64_t> starts(t.getRank(), 0), steps(t.getRank(), 1);
+      x = graph::SliceOp::create(c.b, c.loc, RankedTensorType::get(input.getShape(), elem), x,
+                                 c.b.getDenseI64ArrayAttr(starts), c.b.getDenseI64ArrayAttr(steps));
+    }
+    return x;
+  }
   /// A scale or zero point: scalars broadcast as they are, 1-D ones lie along `axis` of the input.
   FailureOr<Value> alongAxis(Value v, RankedTensorType input) {
     auto t = cast<RankedTensorType>(v.getType());
     if (t.getRank() == 0 || t.getNumElements() == 1)
       return graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get({}, t.getElementType()), v, Value())
           .getResult();
-    if (t.getRank() != 1)
-      return c.error() << "blocked quantization is not supported";
     auto axis = normalizeAxis(c, c.getInt("axis", 1), input.getRank());
     if (failed(axis))
       return failure();
+    if (int64_t block = c.getInt("block_size", 0); block > 0)
+      return blocked(v, input, *axis, block);
+    if (t.getRank() != 1)
+      return c.error() << "parameters of rank " << t.getRank() << " need a block_size";
     if (input.getDimSize(*axis) != t.getDimSize(0))
       return c.error() << "per-axis parameters do not match dim " << *axis;
     SmallVector<int64_t> shape(input.getRank(), 1);
@@ -59,6 +88,8 @@ static Results importQuantizeLinear(NodeContext &c) {
   auto in = c.inputType(0);
   Type f32 = c.b.getF32Type();
   Type outElem = c.input(2) ? c.inputType(2).getElementType() : c.b.getIntegerType(8, /*isSigned=*/false);
+  if (!c.input(2) && c.getInt("output_dtype", 0)) // opset 21: the type without a zero point
+    outElem = convertElementType(c.ctx(), c.getInt("output_dtype", 0));
   auto outInt = dyn_cast<IntegerType>(outElem);
   if (!outInt || outInt.getWidth() != 8)
     return c.error() << "only int8 and uint8 outputs are supported";
