@@ -82,6 +82,8 @@ void addRecurrentImporters(llvm::StringMap<NodeImporter> &table);
 void addResizeImporters(llvm::StringMap<NodeImporter> &table);
 void addSignalImporters(llvm::StringMap<NodeImporter> &table);
 void addGroupNormImporter(llvm::StringMap<NodeImporter> &table);
+/// After addResizeImporters: wraps GridSample for its opset-20 spelling.
+void addCropGridImporters(llvm::StringMap<NodeImporter> &table);
 
 /// Imports `node` as its function body (libonnx schema or model-local function) through `importNode`
 /// when the op has no importer of its own; nullopt when the node is not such a call. `importNode` gets

@@ -570,6 +570,7 @@ const llvm::StringMap<NodeImporter> &defaultDomainImporters() {
     addResizeImporters(t);
     addSignalImporters(t);
     addGroupNormImporter(t);
+    addCropGridImporters(t);
     return t;
   }();
   return table;
