@@ -426,12 +426,19 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
       auto want = cast<RankedTensorType>(type);
       if (got.getElementType() != want.getElementType())
         return (error() << "graph output '" << name << "' is " << got << " but declared " << want, nullptr);
-      // Declared output shapes may be less precise than the computed ones (or vice versa).
-      v = graph::ReshapeOp::create(b, fileLoc, want, v, Value());
+      // Declared output shapes may be less precise than the computed ones (or vice versa). Where
+      // the ranks agree the computed type is the output type: a dim known only at run time is
+      // reported by the runtime; otherwise the declared shape is a reshape.
+      bool compatible = got.getRank() == want.getRank();
+      for (int64_t d = 0; compatible && d < got.getRank(); ++d)
+        compatible = got.isDynamicDim(d) || want.isDynamicDim(d) || got.getDimSize(d) == want.getDimSize(d);
+      if (!compatible)
+        v = graph::ReshapeOp::create(b, fileLoc, want, v, Value());
     }
     results.push_back(v);
   }
   func::ReturnOp::create(b, fileLoc, results);
+  mainFunc.setFunctionType(b.getFunctionType(inputTypes, ValueRange(results).getTypes()));
   if (failed(verify(module)))
     return nullptr;
   return owned;

@@ -433,13 +433,30 @@ static Results importConcat(NodeContext &c) {
 
 static Results importExpand(NodeContext &c) {
   auto shapeValues = c.constantInts(1);
-  if (!shapeValues)
-    return c.error() << "a shape known only at run time is not supported yet";
+  if (!shapeValues) {
+    // A shape known only at run time: dims that the (static) input fixes stay static, the others
+    // are read from the shape operand when the model runs.
+    auto in = c.inputType(0);
+    auto shapeType = dyn_cast<RankedTensorType>(c.input(1).getType());
+    if (!in.hasStaticShape() || !shapeType || shapeType.getRank() != 1 || shapeType.isDynamicDim(0))
+      return c.error() << "a run-time shape needs a static input and a shape operand of known length";
+    int64_t rank = std::max<int64_t>(in.getRank(), shapeType.getDimSize(0));
+    if (shapeType.getDimSize(0) != rank)
+      return c.error() << "a run-time shape shorter than the input's rank is not supported yet";
+    SmallVector<int64_t> dims;
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t aligned = d - (rank - in.getRank());
+      int64_t inDim = aligned >= 0 ? in.getDimSize(aligned) : 1;
+      dims.push_back(inDim != 1 ? inDim : ShapedType::kDynamic);
+    }
+    auto type = RankedTensorType::get(dims, in.getElementType());
+    return one(graph::ExpandOp::create(c.b, c.loc, type, c.input(0), c.input(1)));
+  }
   auto shape = graph::broadcastShapes(c.inputType(0).getShape(), *shapeValues);
   if (failed(shape))
     return c.error() << "input does not broadcast to the requested shape";
   auto type = RankedTensorType::get(*shape, c.inputType(0).getElementType());
-  return one(graph::ExpandOp::create(c.b, c.loc, type, c.input(0)));
+  return one(graph::ExpandOp::create(c.b, c.loc, type, c.input(0), Value()));
 }
 
 void addElementwiseImporters(llvm::StringMap<NodeImporter> &t) {

@@ -134,13 +134,18 @@ static FailureOr<Value> fillValue(NodeContext &c) {
 
 static Results importConstantOfShape(NodeContext &c) {
   auto shape = c.constantInts(0);
-  if (!shape)
-    return c.error() << "a shape known only at run time is not supported yet";
   auto value = fillValue(c);
   if (failed(value))
     return failure();
   auto elem = cast<RankedTensorType>(value->getType()).getElementType();
-  return one(graph::ExpandOp::create(c.b, c.loc, RankedTensorType::get(*shape, elem), *value));
+  if (shape)
+    return one(graph::ExpandOp::create(c.b, c.loc, RankedTensorType::get(*shape, elem), *value, Value()));
+  // A shape known only at run time: every dim is read from it when the model runs.
+  auto shapeType = dyn_cast<RankedTensorType>(c.input(0).getType());
+  if (!shapeType || shapeType.getRank() != 1 || shapeType.isDynamicDim(0))
+    return c.error() << "the shape operand's length must be known at compile time";
+  auto type = RankedTensorType::get(SmallVector<int64_t>(shapeType.getDimSize(0), ShapedType::kDynamic), elem);
+  return one(graph::ExpandOp::create(c.b, c.loc, type, *value, c.input(0)));
 }
 
 static Results importRange(NodeContext &c) {

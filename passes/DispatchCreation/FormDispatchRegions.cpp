@@ -34,9 +34,11 @@ bool isCheapProducer(Operation *op) {
   if (isa<tensor::EmptyOp, tensor::DimOp>(op))
     return true;
   // Index arithmetic on dims (dynamic shapes) is recomputed in the kernel from its own operands.
+  // Values computed from tensor contents on the host (index_cast of a tensor.extract) are passed
+  // to the kernel as scalars instead.
   if (isa<arith::ArithDialect>(op->getDialect()) && op->getNumResults() == 1 &&
       op->getResult(0).getType().isIndex())
-    return true;
+    return llvm::all_of(op->getOperandTypes(), [](Type t) { return t.isIndex(); });
   if (auto c = dyn_cast<arith::ConstantOp>(op))
     return !isa<ShapedType>(c.getType()) || cast<ShapedType>(c.getType()).getNumElements() <= 64;
   if (auto fill = dyn_cast<linalg::FillOp>(op))

@@ -83,7 +83,7 @@ SmallVector<Value> dynamicDimsFrom(OpBuilder &b, Location loc, RankedTensorType 
 }
 
 Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
-                       ValueRange operands, const ScalarBody &body) {
+                       ValueRange operands, const ScalarBody &body, Value init) {
   int64_t rank = resultType.getRank();
   SmallVector<AffineMap> maps;
   for (Value v : operands) {
@@ -97,8 +97,9 @@ Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
     maps.push_back(AffineMap::get(rank, 0, exprs, b.getContext()));
   }
   maps.push_back(b.getMultiDimIdentityMap(rank));
-  Value init = tensor::EmptyOp::create(b, loc, resultType.getShape(), resultType.getElementType(),
-                                       dynamicDimsFrom(b, loc, resultType, operands));
+  if (!init)
+    init = tensor::EmptyOp::create(b, loc, resultType.getShape(), resultType.getElementType(),
+                                   dynamicDimsFrom(b, loc, resultType, operands));
   SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
   auto generic = linalg::GenericOp::create(
       b, loc, TypeRange{resultType}, operands, ValueRange{init}, maps, iterators,

@@ -35,9 +35,10 @@ mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input
                        llvm::ArrayRef<int64_t> pads, mlir::TypedAttr value);
 
 /// A linalg.generic over `resultType` whose operands broadcast (numpy rules, static shapes) to it.
+/// `init`, if given, is the destination (its dynamic sizes are then not read from the operands).
 mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
                              mlir::RankedTensorType resultType, mlir::ValueRange operands,
-                             const ScalarBody &body);
+                             const ScalarBody &body, mlir::Value init = nullptr);
 
 /// A tensor.empty + linalg.fill of `value`; `dynamicDims` gives the dynamic sizes of `type`.
 mlir::Value buildFilled(mlir::OpBuilder &b, mlir::Location loc, mlir::RankedTensorType type,

@@ -185,11 +185,24 @@ struct SliceLowering : OpConversionPattern<SliceOp> {
 struct ExpandLowering : OpConversionPattern<ExpandOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(ExpandOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
-    auto type = staticType(getTypeConverter(), op.getOutput());
-    if (!type)
-      return op.emitOpError("needs static shapes");
-    rewriter.replaceOp(op, buildElementwise(rewriter, op.getLoc(), type, adaptor.getInput(),
-                                            [](OpBuilder &, Location, ValueRange a) { return a[0]; }));
+    auto type = rankedType(getTypeConverter(), op.getOutput());
+    auto inType = rankedType(getTypeConverter(), op.getInput());
+    if (!type || !inType || !inType.hasStaticShape() || (!type.hasStaticShape() && !adaptor.getShape()))
+      return op.emitOpError("needs a static input, and a shape operand for dynamic result dims");
+    Location loc = op.getLoc();
+    // Dynamic result dims are the shape operand's values, read on the host.
+    SmallVector<Value> dims;
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      if (!type.isDynamicDim(d))
+        continue;
+      Value index = arith::ConstantIndexOp::create(rewriter, loc, d);
+      Value v = tensor::ExtractOp::create(rewriter, loc, adaptor.getShape(), ValueRange{index});
+      dims.push_back(arith::IndexCastOp::create(rewriter, loc, rewriter.getIndexType(), v));
+    }
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType(), dims);
+    rewriter.replaceOp(op, buildElementwise(rewriter, loc, type, adaptor.getInput(),
+                                            [](OpBuilder &, Location, ValueRange a) { return a[0]; },
+                                            init));
     return success();
   }
 };

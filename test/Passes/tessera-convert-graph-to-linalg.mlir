@@ -93,3 +93,17 @@ func.func @runtime_reshape(%x: tensor<2x3x4xf32>, %s: tensor<2xi64>) -> tensor<?
   %0 = tgraph.reshape %x shape %s : (tensor<2x3x4xf32>, tensor<2xi64>) -> tensor<?x?xf32>
   return %0 : tensor<?x?xf32>
 }
+
+// -----
+
+// Expand to a shape known only at run time: dims the input fixes stay static, the others are read
+// from the shape operand (on the host).
+// CHECK-LABEL: func.func @runtime_expand
+// CHECK: %[[D0:.*]] = tensor.extract %arg1[%{{.*}}] : tensor<2xi64>
+// CHECK: %[[N:.*]] = arith.index_cast %[[D0]] : i64 to index
+// CHECK: %[[E:.*]] = tensor.empty(%[[N]]) : tensor<?x3xf32>
+// CHECK: linalg.generic {{.*}} ins(%arg0 : tensor<1x3xf32>) outs(%[[E]] : tensor<?x3xf32>)
+func.func @runtime_expand(%x: tensor<1x3xf32>, %s: tensor<2xi64>) -> tensor<?x3xf32> {
+  %0 = tgraph.expand %x shape %s : (tensor<1x3xf32>, tensor<2xi64>) -> tensor<?x3xf32>
+  return %0 : tensor<?x3xf32>
+}

@@ -345,11 +345,17 @@ def Graph_PadOp : Graph_Op<"pad", [Pure]> {
 }
 
 def Graph_ExpandOp : Graph_Op<"expand", [Pure]> {
-  let summary = "ONNX Expand / Tile-free broadcast to the result shape";
-  let description = "Broadcasts `input` to the static result shape.";
-  let arguments = (ins AnyRankedTensor:$input);
+  let summary = "ONNX Expand / ConstantOfShape: broadcast to the result shape";
+  let description = [{
+    Broadcasts `input` (numpy alignment) to the result shape. The result's dynamic dims are the values
+    of `shape` (one entry per result dim), a 1-D int64 tensor known only at run time.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, Optional<AnyRankedTensor>:$shape);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$input (`shape` $shape^)? attr-dict `:` functional-type(operands, results)";
+  let builders = [OpBuilder<(ins "mlir::Type":$type, "mlir::Value":$input), [{
+    build($_builder, $_state, type, input, mlir::Value());
+  }]>];
 }
 
 //===----------------------------------------------------------------------===//
