@@ -21,11 +21,44 @@ static Results importDFT(NodeContext &c) {
   if (!in.hasStaticShape() || rank < 2 || (in.getDimSize(rank - 1) != 1 && in.getDimSize(rank - 1) != 2) ||
       !isa<FloatType>(elem))
     return c.error() << "expects a static float signal with a last dim of 1 (real) or 2 (complex)";
-  if (c.input(1))
-    return c.error() << "dft_length is not supported yet";
-  auto axis = normalizeAxis(c, c.getInt("axis", 1), rank - 1);
+  // The axis is an attribute (default 1) before opset 20, an optional input (default -2) from 20 on;
+  // negative values count from the back including the trailing real/imaginary dim.
+  int64_t axisValue = c.getInt("axis", 1);
+  if (c.opset >= 20) {
+    axisValue = -2;
+    if (c.input(2)) {
+      auto v = c.constantInts(2);
+      if (!v || v->size() != 1)
+        return c.error() << "axis must be a compile-time constant scalar";
+      axisValue = (*v)[0];
+    }
+  }
+  auto axis = normalizeAxis(c, axisValue, rank);
   if (failed(axis))
     return failure();
+  if (*axis == rank - 1)
+    return c.error() << "axis " << axisValue << " is the real/imaginary dim";
+  Value signal = c.input(0);
+  if (c.input(1)) { // dft_length: the signal is truncated or zero-padded to it along the axis
+    auto length = c.constantInts(1);
+    if (!length || length->size() != 1 || (*length)[0] <= 0)
+      return c.error() << "dft_length must be a positive compile-time constant";
+    int64_t have = in.getDimSize(*axis), want = (*length)[0];
+    SmallVector<int64_t> shape(in.getShape());
+    shape[*axis] = want;
+    auto type = RankedTensorType::get(shape, elem);
+    if (want < have) {
+      SmallVector<int64_t> starts(rank, 0), steps(rank, 1);
+      signal = graph::SliceOp::create(c.b, c.loc, type, signal, c.b.getDenseI64ArrayAttr(starts),
+                                      c.b.getDenseI64ArrayAttr(steps));
+    } else if (want > have) {
+      SmallVector<int64_t> pads(2 * rank, 0);
+      pads[rank + *axis] = want - have;
+      signal = graph::PadOp::create(c.b, c.loc, type, signal, "constant", c.b.getDenseI64ArrayAttr(pads),
+                                    Value());
+    }
+    in = type;
+  }
   bool inverse = c.getInt("inverse", 0) != 0, onesided = c.getInt("onesided", 0) != 0;
   if (inverse && onesided)
     return c.error() << "inverse one-sided transforms are not supported";
@@ -44,7 +77,7 @@ static Results importDFT(NodeContext &c) {
     SmallVector<int64_t> starts(rank, 0), sizes(in.getShape()), steps(rank, 1);
     starts[rank - 1] = j;
     sizes[rank - 1] = 1;
-    Value s = graph::SliceOp::create(c.b, c.loc, RankedTensorType::get(sizes, elem), c.input(0),
+    Value s = graph::SliceOp::create(c.b, c.loc, RankedTensorType::get(sizes, elem), signal,
                                      c.b.getDenseI64ArrayAttr(starts), c.b.getDenseI64ArrayAttr(steps));
     s = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(partShape, elem), s, Value());
     SmallVector<int64_t> moved;
