@@ -64,6 +64,8 @@ case("reduce_max_noop_empty_axes_18", 18, [node("ReduceMax", ["x"], ["y"], noop_
      [("x", X345)], [("y", F32, [3, 4, 5])])
 case("reduce_max_bool_20", 20, [node("ReduceMax", ["x", "axes"], ["y"], keepdims=0)],
      [("x", X345 > 0.5)], [("y", BOOL, [3, 5])], [("axes", i64(1))])
+case("reduce_min_bool_20", 20, [node("ReduceMin", ["x", "axes"], ["y"], keepdims=1)],
+     [("x", X345 > -1.5)], [("y", BOOL, [3, 1, 5])], [("axes", i64(1))])
 case("reduce_min_axes_input_20", 20, [node("ReduceMin", ["x", "axes"], ["y"], keepdims=1)],
      [("x", X345)], [("y", F32, [1, 4, 1])], [("axes", i64(0, 2))])
 
@@ -88,6 +90,8 @@ case("pad_axes_reflect_18", 18, [node("Pad", ["x", "p", "", "axes"], ["y"], mode
      [("x", X345)], [("y", F32, [3, 7, 5])], [("p", i64(1, 2)), ("axes", i64(1))])
 case("pad_wrap_19", 19, [node("Pad", ["x", "p", "", "axes"], ["y"], mode="wrap")],
      [("x", X345)], [("y", F32, [3, 4, 8])], [("p", i64(1, 2)), ("axes", i64(2))])
+case("pad_wrap_two_axes_22", 22, [node("Pad", ["x", "p"], ["y"], mode="wrap")],
+     [("x", X345)], [("y", F32, [3, 7, 6])], [("p", i64(0, 2, 0, 0, 1, 1))])
 case("pad_constant_21", 21, [node("Pad", ["x", "p"], ["y"])],
      [("x", X345)], [("y", F32, [4, 4, 7])], [("p", i64(1, 0, 1, 0, 0, 1))])
 case("pad_negative_22", 22, [node("Pad", ["x", "p"], ["y"])],
@@ -111,8 +115,14 @@ for red in ["max", "min"]:
 X563 = randf(7, 5, 6, 3)
 case("center_crop_pad_18", 18, [node("CenterCropPad", ["x", "s"], ["y"], axes=[0, 1])],
      [("x", X563)], [("y", F32, [4, 8, 3])], [("s", i64(4, 8))])
+case("center_crop_pad_odd_all_axes_18", 18, [node("CenterCropPad", ["x", "s"], ["y"])],
+     [("x", X563)], [("y", F32, [2, 9, 3])], [("s", i64(2, 9, 3))])
 case("col2im_18", 18, [node("Col2Im", ["x", "img", "blk"], ["y"])],
      [("x", randf(8, 1, 4, 9))], [("y", F32, [1, 1, 4, 4])], [("img", i64(4, 4)), ("blk", i64(2, 2))])
+
+case("col2im_strided_padded_18", 18,
+     [node("Col2Im", ["x", "img", "blk"], ["y"], strides=[2, 1], pads=[1, 0, 1, 1], dilations=[1, 2])],
+     [("x", randf(79, 2, 12, 12))], [("y", F32, [2, 2, 5, 5])], [("img", i64(5, 5)), ("blk", i64(3, 2))])
 
 # --- Cast / CastLike saturate (19), 21 -------------------------------------------------------------
 X234 = randf(9, 2, 3, 4, lo=-50, hi=50)
@@ -122,6 +132,10 @@ case("cast_int64_to_float_19", 19, [node("Cast", ["x"], ["y"], to=TensorProto.FL
      [("x", rng(10).randint(-100, 100, (2, 3)).astype(np.int64))], [("y", F32, [2, 3])])
 case("cast_float_to_int8_21", 21, [node("Cast", ["x"], ["y"], to=TensorProto.INT8)],
      [("x", X234)], [("y", I8, [2, 3, 4])])
+case("cast_float_to_float16_19", 19, [node("Cast", ["x"], ["y"], to=TensorProto.FLOAT16, saturate=1)],
+     [("x", X234)], [("y", np.float16, [2, 3, 4])])
+case("cast_int64_to_bool_21", 21, [node("Cast", ["x"], ["y"], to=TensorProto.BOOL)],
+     [("x", rng(80).randint(-2, 3, (3, 4)).astype(np.int64))], [("y", BOOL, [3, 4])])
 case("castlike_19", 19, [node("CastLike", ["x", "t"], ["y"], saturate=1)],
      [("x", X234)], [("y", I64, [2, 3, 4])], [("t", i64(0))])
 case("castlike_21", 21, [node("CastLike", ["x", "t"], ["y"])],
@@ -185,6 +199,13 @@ case("quantize_linear_blocked_21", 21,
      [("x", randf(26, 4, 6))], [("y", I8, [4, 6])],
      [("s", rng(27).uniform(0.01, 0.05, (2, 6)).astype(np.float32)),
       ("z", rng(28).randint(-5, 5, (2, 6)).astype(np.int8))])
+case("dequantize_linear_blocked_partial_21", 21,
+     [node("DequantizeLinear", ["x", "s"], ["y"], axis=0, block_size=2)],
+     [("x", rng(74).randint(0, 255, (5, 3)).astype(np.uint8))], [("y", F32, [5, 3])],
+     [("s", rng(75).uniform(0.01, 0.1, (3, 3)).astype(np.float32))])
+case("quantize_linear_output_dtype_int8_21", 21,
+     [node("QuantizeLinear", ["x", "s"], ["y"], output_dtype=TensorProto.INT8)],
+     [("x", randf(76, 3, 4))], [("y", I8, [3, 4])], [("s", np.array(0.02, np.float32))])
 case("quantize_linear_output_dtype_21", 21,
      [node("QuantizeLinear", ["x", "s"], ["y"], output_dtype=TensorProto.UINT8)],
      [("x", np.abs(randf(29, 3, 4)))], [("y", U8, [3, 4])], [("s", np.array(0.02, np.float32))])
@@ -212,6 +233,11 @@ case("constant_of_shape_default_21", 21, [node("ConstantOfShape", ["s"], ["y"])]
 case("affine_grid_20", 20, [node("AffineGrid", ["theta", "size"], ["y"], align_corners=0)],
      [("theta", randf(31, 2, 2, 3, lo=-1, hi=1))], [("y", F32, [2, 4, 5, 2])],
      [("size", i64(2, 1, 4, 5))])
+case("affine_grid_3d_align_corners_20", 20, [node("AffineGrid", ["theta", "size"], ["y"], align_corners=1)],
+     [("theta", randf(71, 1, 3, 4, lo=-1, hi=1))], [("y", F32, [1, 2, 3, 4, 3])],
+     [("size", i64(1, 2, 2, 3, 4))])
+case("grid_sample_cubic_20", 20, [node("GridSample", ["x", "g"], ["y"], mode="cubic", align_corners=1)],
+     [("x", randf(72, 1, 2, 4, 5)), ("g", randf(73, 1, 3, 3, 2, lo=-1, hi=1))], [("y", F32, [1, 2, 3, 3])])
 case("grid_sample_linear_20", 20, [node("GridSample", ["x", "g"], ["y"], mode="linear")],
      [("x", randf(32, 1, 2, 4, 5)), ("g", randf(33, 1, 3, 3, 2, lo=-1, hi=1))], [("y", F32, [1, 2, 3, 3])])
 case("grid_sample_nearest_22", 22,
@@ -222,6 +248,17 @@ case("dft_axis_input_20", 20, [node("DFT", ["x", "", "axis"], ["y"])],
      [("x", randf(36, 2, 8, 1))], [("y", F32, [2, 8, 2])], [("axis", np.array(1, np.int64))])
 case("dft_onesided_20", 20, [node("DFT", ["x", "", "axis"], ["y"], onesided=1)],
      [("x", randf(37, 2, 8, 1))], [("y", F32, [2, 5, 2])], [("axis", np.array(-2, np.int64))])
+
+case("dft_length_input_20", 20, [node("DFT", ["x", "n", "axis"], ["y"])],
+     [("x", randf(81, 1, 6, 2))], [("y", F32, [1, 8, 2])],
+     [("n", np.array(8, np.int64)), ("axis", np.array(1, np.int64))])
+case("dft_length_truncate_axis0_20", 20, [node("DFT", ["x", "n", "axis"], ["y"])],
+     [("x", randf(82, 6, 3, 2))], [("y", F32, [4, 3, 2])],
+     [("n", np.array(4, np.int64)), ("axis", np.array(0, np.int64))])
+case("dft_default_axis_inverse_20", 20, [node("DFT", ["x"], ["y"], inverse=1)],
+     [("x", randf(83, 2, 3, 5, 2))], [("y", F32, [2, 3, 5, 2])])
+case("lp_normalization_22", 22, [node("LpNormalization", ["x"], ["y"], axis=1, p=1)],
+     [("x", X345)], [("y", F32, [3, 4, 5])])
 
 # --- GroupNormalization (18: per-group scale; 21: per-channel) -------------------------------------
 X2633 = randf(38, 2, 6, 3, 3)
@@ -277,6 +314,10 @@ case("roi_align_21", 21,
      [("x", randf(63, 1, 2, 6, 6))], [("y", F32, [2, 2, 2, 2])],
      [("rois", np.array([[0.5, 0.5, 4.0, 3.5], [1.0, 0.0, 5.0, 5.0]], np.float32)),
       ("bi", i64(0, 0))])
+case("layer_norm_22", 22, [node("LayerNormalization", ["x", "s", "b"], ["y"], axis=-1)],
+     [("x", X345)], [("y", F32, [3, 4, 5])], [("s", randf(77, 5)), ("b", randf(78, 5))])
+case("mean_variance_norm_22", 22, [node("MeanVarianceNormalization", ["x"], ["y"])],
+     [("x", X1266)], [("y", F32, [1, 2, 6, 6])])
 case("matmul_add_relu_22", 22,
      [node("MatMul", ["x", "w"], ["m"]), node("Add", ["m", "b"], ["a"]), node("Relu", ["a"], ["y"])],
      [("x", randf(64, 3, 5))], [("y", F32, [3, 4])], [("w", randf(65, 5, 4)), ("b", randf(66, 4))])

@@ -28,6 +28,8 @@ def run(cmd, timeout):
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
     except subprocess.TimeoutExpired:
         return -1, "timed out after %ds" % timeout
+    except OSError as e:  # the tool could not be started at all
+        return -1, "cannot start %s: %s" % (cmd[0], e)
     return p.returncode, (p.stderr + p.stdout).decode("utf-8", "replace")
 
 
