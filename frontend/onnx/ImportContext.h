@@ -97,6 +97,9 @@ inlineFunctionNode(const ::onnx::NodeProto &node, int64_t opset, const ::onnx::M
 /// shape arithmetic that the dialect's folders leave alone; null if not evaluated.
 mlir::DenseElementsAttr evaluateConstant(mlir::Operation *op, llvm::ArrayRef<mlir::Attribute> operands);
 
+/// Unsqueeze whose axes are only known at run time (RuntimeAxes.cpp).
+mlir::FailureOr<mlir::Value> unsqueezeWithRuntimeAxes(NodeContext &c, mlir::Value x, mlir::Value axes);
+
 /// Helpers shared by importers.
 mlir::FailureOr<mlir::RankedTensorType> broadcastResultType(NodeContext &c, mlir::Value lhs,
                                                             mlir::Value rhs,

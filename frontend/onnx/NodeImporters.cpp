@@ -326,6 +326,12 @@ static Results importGather(NodeContext &c) {
 
 static Results importUnsqueeze(NodeContext &c) {
   auto axes = c.opset >= 13 ? c.constantInts(1) : c.getInts("axes");
+  if (!axes && c.opset >= 13 && c.input(1)) {
+    auto result = unsqueezeWithRuntimeAxes(c, c.input(0), c.input(1));
+    if (failed(result))
+      return failure();
+    return one(*result);
+  }
   if (!axes)
     return c.error() << "axes must be a compile-time constant";
   auto in = c.inputType(0);
