@@ -210,6 +210,16 @@ case("quantize_linear_output_dtype_21", 21,
      [node("QuantizeLinear", ["x", "s"], ["y"], output_dtype=TensorProto.UINT8)],
      [("x", np.abs(randf(29, 3, 4)))], [("y", U8, [3, 4])], [("s", np.array(0.02, np.float32))])
 
+case("qlinear_matmul_21", 21, [node("QLinearMatMul", ["a", "as", "az", "b", "bs", "bz", "ys", "yz"], ["y"])],
+     [("a", rng(84).randint(0, 255, (3, 4)).astype(np.uint8))], [("y", U8, [3, 2])],
+     [("as", np.array(0.02, np.float32)), ("az", np.array(110, np.uint8)),
+      ("b", rng(85).randint(0, 255, (4, 2)).astype(np.uint8)), ("bs", np.array(0.03, np.float32)),
+      ("bz", np.array(130, np.uint8)), ("ys", np.array(0.05, np.float32)), ("yz", np.array(125, np.uint8))])
+case("matmul_integer_21", 21, [node("MatMulInteger", ["a", "b", "az"], ["y"])],
+     [("a", rng(86).randint(0, 255, (3, 4)).astype(np.uint8)),
+      ("b", rng(87).randint(0, 255, (4, 5)).astype(np.uint8))], [("y", I32, [3, 5])],
+     [("az", np.array(12, np.uint8))])
+
 # --- New ops and changed ops at opset 20 -----------------------------------------------------------
 case("gelu_20", 20, [node("Gelu", ["x"], ["y"])], [("x", X345)], [("y", F32, [3, 4, 5])])
 case("gelu_tanh_20", 20, [node("Gelu", ["x"], ["y"], approximate="tanh")], [("x", X345)],
@@ -318,6 +328,18 @@ case("layer_norm_22", 22, [node("LayerNormalization", ["x", "s", "b"], ["y"], ax
      [("x", X345)], [("y", F32, [3, 4, 5])], [("s", randf(77, 5)), ("b", randf(78, 5))])
 case("mean_variance_norm_22", 22, [node("MeanVarianceNormalization", ["x"], ["y"])],
      [("x", X1266)], [("y", F32, [1, 2, 6, 6])])
+case("constant_value_floats_21", 21,
+     [node("Constant", [], ["c"], value_floats=[1.0, -2.0, 3.5, 0.25]), node("Mul", ["x", "c"], ["y"])],
+     [("x", randf(88, 3, 4))], [("y", F32, [3, 4])])
+case("constant_tensor_22", 22,
+     [node("Constant", [], ["c"], value=helper.make_tensor("c", TensorProto.FLOAT, [4], [1, 2, 3, 4])),
+      node("Sub", ["x", "c"], ["y"])],
+     [("x", randf(89, 3, 4))], [("y", F32, [3, 4])])
+case("max_unpool_22", 22, [node("MaxUnpool", ["x", "i"], ["y"], kernel_shape=[2, 2], strides=[2, 2])],
+     [("x", randf(90, 1, 1, 2, 2))], [("y", F32, [1, 1, 4, 4])], [("i", np.array([[[[1, 7], [8, 15]]]], np.int64))])
+case("trilu_topk_22", 22,
+     [node("Trilu", ["x"], ["t"], upper=0), node("TopK", ["t", "k"], ["v", "i"], axis=1)],
+     [("x", randf(91, 4, 5))], [("v", F32, [4, 2]), ("i", I64, [4, 2])], [("k", i64(2))])
 case("matmul_add_relu_22", 22,
      [node("MatMul", ["x", "w"], ["m"]), node("Add", ["m", "b"], ["a"]), node("Relu", ["a"], ["y"])],
      [("x", randf(64, 3, 5))], [("y", F32, [3, 4])], [("w", randf(65, 5, 4)), ("b", randf(66, 4))])
