@@ -99,6 +99,8 @@ mlir::DenseElementsAttr evaluateConstant(mlir::Operation *op, llvm::ArrayRef<mli
 
 /// Unsqueeze whose axes are only known at run time (RuntimeAxes.cpp).
 mlir::FailureOr<mlir::Value> unsqueezeWithRuntimeAxes(NodeContext &c, mlir::Value x, mlir::Value axes);
+/// Squeeze whose axes are only known at run time (RuntimeAxes.cpp).
+mlir::FailureOr<mlir::Value> squeezeWithRuntimeAxes(NodeContext &c, mlir::Value x, mlir::Value axes);
 
 /// Helpers shared by importers.
 mlir::FailureOr<mlir::RankedTensorType> broadcastResultType(NodeContext &c, mlir::Value lhs,

@@ -364,6 +364,12 @@ static Results importSqueeze(NodeContext &c) {
   auto in = c.inputType(0);
   auto axes = c.opset >= 13 ? (c.input(1) ? c.constantInts(1) : std::optional<SmallVector<int64_t>>(SmallVector<int64_t>{}))
                             : c.getInts("axes");
+  if (!axes && c.opset >= 13 && c.input(1)) {
+    auto result = squeezeWithRuntimeAxes(c, c.input(0), c.input(1));
+    if (failed(result))
+      return failure();
+    return one(*result);
+  }
   if (!axes)
     return c.error() << "axes must be a compile-time constant";
   SmallVector<int64_t> shape;
