@@ -148,10 +148,38 @@ static Results importConstantOfShape(NodeContext &c) {
   return one(graph::ExpandOp::create(c.b, c.loc, type, *value, c.input(0)));
 }
 
+/// Range over values known only at run time: the element count max(0, ceil((limit - start) / delta))
+/// is computed by tgraph ops (a small kernel) and read when the model runs.
+static Results importRuntimeRange(NodeContext &c) {
+  auto scalarType = [&](size_t i) { return dyn_cast<RankedTensorType>(c.input(i).getType()); };
+  for (size_t i = 0; i < 3; ++i)
+    if (!c.input(i) || !scalarType(i) || scalarType(i).getRank() != 0)
+      return c.error() << "start, limit and delta must be scalars";
+  Type elem = scalarType(0).getElementType();
+  auto scalar = RankedTensorType::get({}, elem);
+  auto i64 = RankedTensorType::get({}, c.b.getI64Type());
+  Value span = graph::SubOp::create(c.b, c.loc, scalar, c.input(1), c.input(0));
+  Value count;
+  if (isa<FloatType>(elem)) {
+    Value steps = graph::CeilOp::create(c.b, c.loc, scalar, graph::DivOp::create(c.b, c.loc, scalar, span, c.input(2)));
+    count = graph::CastOp::create(c.b, c.loc, i64, steps);
+  } else {
+    // ceil(a / b) for integers: (a + b - sign(b)) / b with truncating division.
+    Value sign = graph::SignOp::create(c.b, c.loc, scalar, c.input(2));
+    Value adjusted = graph::SubOp::create(c.b, c.loc, scalar,
+                                          graph::AddOp::create(c.b, c.loc, scalar, span, c.input(2)), sign);
+    count = graph::CastOp::create(c.b, c.loc, i64, graph::DivOp::create(c.b, c.loc, scalar, adjusted, c.input(2)));
+  }
+  auto zero = graph::ConstantOp::create(c.b, c.loc, i64, DenseElementsAttr::get(i64, {int64_t(0)}));
+  count = graph::MaxOp::create(c.b, c.loc, i64, count, zero);
+  auto type = RankedTensorType::get({ShapedType::kDynamic}, elem);
+  return one(graph::RangeOp::create(c.b, c.loc, type, c.input(0), c.input(2), count));
+}
+
 static Results importRange(NodeContext &c) {
   auto start = c.constantValue(0), limit = c.constantValue(1), delta = c.constantValue(2);
   if (!start || !limit || !delta)
-    return c.error() << "start, limit and delta must be compile-time constants";
+    return importRuntimeRange(c);
   Type elem = start.getElementType();
   auto read = [&](DenseElementsAttr a) {
     return isa<FloatType>(elem) ? (*a.getValues<APFloat>().begin()).convertToDouble()

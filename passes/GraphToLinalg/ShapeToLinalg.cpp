@@ -207,6 +207,47 @@ struct ExpandLowering : OpConversionPattern<ExpandOp> {
   }
 };
 
+struct RangeLowering : OpConversionPattern<RangeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(RangeOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
+    auto type = rankedType(getTypeConverter(), op.getOutput());
+    auto countType = rankedType(getTypeConverter(), op.getCount());
+    if (!type || type.getRank() != 1 || !countType || countType.getRank() != 0 ||
+        !countType.getElementType().isInteger(64))
+      return op.emitOpError("expects a 1-D result and a 0-d int64 count");
+    Location loc = op.getLoc();
+    Type elem = type.getElementType();
+    // The count is read on the host; start and delta are read by the kernel.
+    Value count = arith::IndexCastOp::create(rewriter, loc, rewriter.getIndexType(),
+                                             tensor::ExtractOp::create(rewriter, loc, adaptor.getCount(), ValueRange{}));
+    SmallVector<Value> dims;
+    if (type.isDynamicDim(0))
+      dims.push_back(count);
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), elem, dims);
+    Value start = adaptor.getStart(), delta = adaptor.getDelta();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{}, ValueRange{init},
+        SmallVector<AffineMap>{rewriter.getMultiDimIdentityMap(1)},
+        SmallVector<utils::IteratorType>{utils::IteratorType::parallel},
+        [&](OpBuilder &b, Location l, ValueRange) {
+          Value s = tensor::ExtractOp::create(b, l, start, ValueRange{});
+          Value d = tensor::ExtractOp::create(b, l, delta, ValueRange{});
+          Value i = arith::IndexCastOp::create(b, l, b.getI64Type(), linalg::IndexOp::create(b, l, 0));
+          Value r;
+          if (isa<FloatType>(elem)) {
+            Value fi = arith::SIToFPOp::create(b, l, elem, i);
+            r = arith::AddFOp::create(b, l, s, arith::MulFOp::create(b, l, fi, d));
+          } else {
+            Value ii = castScalar(b, l, i, b.getI64Type(), elem, false, false);
+            r = arith::AddIOp::create(b, l, s, arith::MulIOp::create(b, l, ii, d));
+          }
+          linalg::YieldOp::create(b, l, r);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 struct ShapeLowering : OpConversionPattern<ShapeOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(ShapeOp op, OpAdaptor, ConversionPatternRewriter &rewriter) const override {
@@ -224,7 +265,7 @@ struct ShapeLowering : OpConversionPattern<ShapeOp> {
 void populateShapeToLinalgPatterns(GraphTypeConverter &converter, RewritePatternSet &patterns) {
   patterns.add<ConstantLowering, ReshapeLowering<ReshapeOp>, ReshapeLowering<UnsqueezeOp>,
                TransposeLowering, ConcatLowering, GatherLowering, SliceLowering, ExpandLowering,
-               ShapeLowering>(converter, patterns.getContext());
+               ShapeLowering, RangeLowering>(converter, patterns.getContext());
 }
 
 } // namespace tessera

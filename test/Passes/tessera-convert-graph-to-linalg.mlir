@@ -107,3 +107,20 @@ func.func @runtime_expand(%x: tensor<1x3xf32>, %s: tensor<2xi64>) -> tensor<?x3x
   %0 = tgraph.expand %x shape %s : (tensor<1x3xf32>, tensor<2xi64>) -> tensor<?x3xf32>
   return %0 : tensor<?x3xf32>
 }
+
+// -----
+
+// Range with a count known only at run time: the count is read on the host, start and delta by the
+// kernel.
+// CHECK-LABEL: func.func @runtime_range
+// CHECK: %[[C:.*]] = tensor.extract %arg2[] : tensor<i64>
+// CHECK: %[[N:.*]] = arith.index_cast %[[C]] : i64 to index
+// CHECK: %[[E:.*]] = tensor.empty(%[[N]]) : tensor<?xf32>
+// CHECK: linalg.generic {{.*}} outs(%[[E]] : tensor<?xf32>)
+// CHECK: linalg.index 0
+// CHECK: arith.mulf
+// CHECK: arith.addf
+func.func @runtime_range(%start: tensor<f32>, %delta: tensor<f32>, %count: tensor<i64>) -> tensor<?xf32> {
+  %0 = tgraph.range %start, %delta, %count : (tensor<f32>, tensor<f32>, tensor<i64>) -> tensor<?xf32>
+  return %0 : tensor<?xf32>
+}

@@ -344,6 +344,17 @@ def Graph_PadOp : Graph_Op<"pad", [Pure]> {
   let assemblyFormat = "$input (`value` $value^)? attr-dict `:` functional-type(operands, results)";
 }
 
+def Graph_RangeOp : Graph_Op<"range", [Pure]> {
+  let summary = "ONNX Range with operands known only at run time";
+  let description = [{
+    `output[i] = start + i * delta` for `i < count`, where `count` (a 0-d int64 tensor, computed by the
+    importer as max(0, ceil((limit - start) / delta))) is read when the model runs.
+  }];
+  let arguments = (ins AnyRankedTensor:$start, AnyRankedTensor:$delta, AnyRankedTensor:$count);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$start `,` $delta `,` $count attr-dict `:` functional-type(operands, results)";
+}
+
 def Graph_ExpandOp : Graph_Op<"expand", [Pure]> {
   let summary = "ONNX Expand / ConstantOfShape: broadcast to the result shape";
   let description = [{
