@@ -247,24 +247,38 @@ static Results importOneHot(NodeContext &c) {
   if (failed(in))
     return failure();
   auto depthAttr = c.constantValue(1);
-  if (!depthAttr || depthAttr.getNumElements() != 1)
-    return c.error() << "depth must be a compile-time constant";
-  int64_t depth = isa<FloatType>(depthAttr.getElementType())
-                      ? (int64_t)(*depthAttr.getValues<APFloat>().begin()).convertToDouble()
-                      : (*depthAttr.getValues<APInt>().begin()).getSExtValue();
   int64_t rank = in->getRank() + 1;
   auto axis = normalizeAxis(c, c.getInt("axis", -1), rank);
   if (failed(axis))
     return failure();
+  Value d, positions;
+  if (depthAttr && depthAttr.getNumElements() == 1) {
+    int64_t depth = isa<FloatType>(depthAttr.getElementType())
+                        ? (int64_t)(*depthAttr.getValues<APFloat>().begin()).convertToDouble()
+                        : (*depthAttr.getValues<APInt>().begin()).getSExtValue();
+    d = i64Constant(c, {depth}, {});
+    positions = iota(c, depth, *axis, rank);
+  } else {
+    // A depth known only at run time: the positions are a run-time Range along the depth axis.
+    auto depthType = dyn_cast<RankedTensorType>(c.input(1).getType());
+    if (!depthType || depthType.getNumElements() != 1 || !depthType.hasStaticShape())
+      return c.error() << "depth must be a single value";
+    d = castTo(c, reshape(c, c.input(1), {}), c.b.getI64Type());
+    Value range = graph::RangeOp::create(c.b, c.loc, RankedTensorType::get({ShapedType::kDynamic}, c.b.getI64Type()),
+                                         i64Constant(c, {0}, {}), i64Constant(c, {1}, {}), d);
+    SmallVector<int64_t> shape(rank, 1);
+    shape[*axis] = ShapedType::kDynamic;
+    positions = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(shape, c.b.getI64Type()), range, Value());
+  }
   // Negative indices count from the end of the depth axis.
   Value idx = castTo(c, c.input(0), c.b.getI64Type());
-  Value zero = i64Constant(c, {0}, {}), d = i64Constant(c, {depth}, {});
+  Value zero = i64Constant(c, {0}, {});
   Value negative = binary<graph::LessOp>(c, idx, zero, c.b.getI1Type());
   idx = graph::WhereOp::create(c.b, c.loc, idx.getType(), negative, binary<graph::AddOp>(c, idx, d), idx);
   SmallVector<int64_t> shape(in->getShape());
   shape.insert(shape.begin() + *axis, 1);
   idx = reshape(c, idx, shape);
-  Value mask = binary<graph::EqualOp>(c, idx, iota(c, depth, *axis, rank), c.b.getI1Type());
+  Value mask = binary<graph::EqualOp>(c, idx, positions, c.b.getI1Type());
   auto valuesType = c.inputType(2);
   auto scalar = RankedTensorType::get({}, valuesType.getElementType());
   Value flat = reshape(c, c.input(2), {2});
