@@ -24,16 +24,6 @@ bool isUnsigned(Value v) {
 }
 
 /// An index into a dim of `size`: negative values wrap, then clamp so that reads stay in bounds.
-Value normalizeIndex(OpBuilder &b, Location loc, Value v, int64_t size) {
-  Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
-  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-  Value n = arith::ConstantIndexOp::create(b, loc, size);
-  Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, zero);
-  i = arith::SelectOp::create(b, loc, neg, arith::AddIOp::create(b, loc, i, n), i);
-  Value last = arith::ConstantIndexOp::create(b, loc, std::max<int64_t>(size - 1, 0));
-  return arith::MaxSIOp::create(b, loc, arith::MinSIOp::create(b, loc, i, last), zero);
-}
-
 Value eqIndex(OpBuilder &b, Location loc, Value x, Value y) {
   return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, y);
 }

@@ -64,6 +64,16 @@ Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> pads
                                high, pad);
 }
 
+Value normalizeIndex(OpBuilder &b, Location loc, Value v, int64_t size) {
+  Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value n = arith::ConstantIndexOp::create(b, loc, size);
+  Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, zero);
+  i = arith::SelectOp::create(b, loc, neg, arith::AddIOp::create(b, loc, i, n), i);
+  Value last = arith::ConstantIndexOp::create(b, loc, std::max<int64_t>(size - 1, 0));
+  return arith::MaxSIOp::create(b, loc, arith::MinSIOp::create(b, loc, i, last), zero);
+}
+
 SmallVector<Value> dynamicDimsFrom(OpBuilder &b, Location loc, RankedTensorType type,
                                    ValueRange sources) {
   SmallVector<Value> dims;

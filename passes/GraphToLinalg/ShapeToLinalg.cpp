@@ -143,13 +143,7 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{type}, ValueRange{adaptor.getIndices()}, ValueRange{init}, maps, iterators,
         [&](OpBuilder &b, Location l, ValueRange a) {
-          Value i = arith::IndexCastOp::create(b, l, b.getIndexType(), a[0]);
-          Value size = arith::ConstantIndexOp::create(b, l, axisSize);
-          Value zero = arith::ConstantIndexOp::create(b, l, 0);
-          Value neg = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
-          i = arith::SelectOp::create(b, l, neg, arith::AddIOp::create(b, l, i, size), i);
-          // Out-of-range indices are clamped rather than read out of bounds.
-          i = arith::MaxSIOp::create(b, l, arith::MinSIOp::create(b, l, i, arith::ConstantIndexOp::create(b, l, axisSize - 1)), zero);
+          Value i = normalizeIndex(b, l, a[0], axisSize);
           SmallVector<Value> coords;
           for (int64_t d = 0; d < axis; ++d)
             coords.push_back(linalg::IndexOp::create(b, l, d));
