@@ -447,13 +447,42 @@ static Results importSplit(NodeContext &c) {
   return results;
 }
 
+/// Tile with repeats known only at run time, as for constant repeats but with run-time shapes:
+/// [d...] -> [1, d0, 1, d1, ...] -> expand to [r0, d0, r1, d1, ...] -> reshape to [r0*d0, ...].
+static Results importRuntimeTile(NodeContext &c, RankedTensorType in) {
+  auto repeatsType = dyn_cast<RankedTensorType>(c.input(1).getType());
+  int64_t rank = in.getRank();
+  if (!repeatsType || repeatsType.getRank() != 1 || repeatsType.getDimSize(0) != rank ||
+      !repeatsType.getElementType().isInteger(64) || rank == 0)
+    return c.error() << "repeats must be an int64 tensor with one entry per dim";
+  Type i64 = c.b.getI64Type();
+  SmallVector<int64_t> interleaved, expanded;
+  for (int64_t d : in.getShape()) {
+    interleaved.append({1, d});
+    expanded.append({ShapedType::kDynamic, d == 1 ? ShapedType::kDynamic : d});
+  }
+  Value x = reshape(c, c.input(0), interleaved);
+  Value dims = i64Constant(c, in.getShape(), {rank, 1});
+  Value column = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get({rank, 1}, i64), c.input(1), Value());
+  Value pairs = graph::ConcatOp::create(c.b, c.loc, RankedTensorType::get({rank, 2}, i64),
+                                        ValueRange{column, dims}, 1);
+  Value shape = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get({2 * rank}, i64), pairs, Value());
+  x = graph::ExpandOp::create(c.b, c.loc, RankedTensorType::get(expanded, in.getElementType()), x, shape);
+  Value outDims = graph::MulOp::create(c.b, c.loc, RankedTensorType::get({rank}, i64), c.input(1),
+                                       i64Constant(c, in.getShape(), {rank}));
+  auto type = RankedTensorType::get(SmallVector<int64_t>(rank, ShapedType::kDynamic), in.getElementType());
+  return one(graph::ReshapeOp::create(c.b, c.loc, type, x, outDims));
+}
+
 static Results importTile(NodeContext &c) {
   auto in = staticInput(c, 0);
   if (failed(in))
     return failure();
   auto repeats = c.constantInts(1);
-  if (!repeats || (int64_t)repeats->size() != in->getRank())
-    return c.error() << "repeats must be a compile-time constant with one entry per dim";
+  if (!repeats)
+    return importRuntimeTile(c, *in);
+  if ((int64_t)repeats->size() != in->getRank())
+    return c.error() << "repeats must have one entry per dim";
   // [d...] -> [1, d0, 1, d1, ...] -> broadcast to [r0, d0, r1, d1, ...] -> [r0*d0, ...]
   SmallVector<int64_t> interleaved, expanded, out;
   for (auto [d, r] : llvm::zip(in->getShape(), *repeats)) {
