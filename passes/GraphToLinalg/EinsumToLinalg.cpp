@@ -13,7 +13,7 @@ namespace {
 struct EinsumLowering : OpConversionPattern<EinsumOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(EinsumOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
-    auto type = dyn_cast_or_null<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    auto type = rankedType(getTypeConverter(), op.getResult());
     if (!type || !type.hasStaticShape())
       return op.emitOpError("needs static shapes");
     Type elem = type.getElementType();

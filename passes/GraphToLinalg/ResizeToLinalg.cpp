@@ -19,8 +19,8 @@ namespace {
 struct ResizeLowering : OpConversionPattern<ResizeOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(ResizeOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
-    auto inType = dyn_cast_or_null<RankedTensorType>(getTypeConverter()->convertType(op.getInput().getType()));
-    auto type = dyn_cast_or_null<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    auto inType = rankedType(getTypeConverter(), op.getInput());
+    auto type = rankedType(getTypeConverter(), op.getResult());
     if (!inType || !type || !inType.hasStaticShape() || !type.hasStaticShape() || !isa<FloatType>(type.getElementType()))
       return op.emitOpError("needs static shapes and a float element type");
     StringRef mode = op.getMode(), ctm = op.getCoordinateTransformationMode(), nearest = op.getNearestMode();
@@ -158,8 +158,8 @@ struct ResizeLowering : OpConversionPattern<ResizeOp> {
 struct GridSampleLowering : OpConversionPattern<GridSampleOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(GridSampleOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
-    auto inType = dyn_cast_or_null<RankedTensorType>(getTypeConverter()->convertType(op.getInput().getType()));
-    auto type = dyn_cast_or_null<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    auto inType = rankedType(getTypeConverter(), op.getInput());
+    auto type = rankedType(getTypeConverter(), op.getResult());
     if (!inType || !type || !inType.hasStaticShape() || !type.hasStaticShape() || inType.getRank() != 4 ||
         !isa<FloatType>(type.getElementType()))
       return op.emitOpError("needs static 4-D float shapes");
@@ -275,8 +275,8 @@ struct GridSampleLowering : OpConversionPattern<GridSampleOp> {
 struct RoiAlignLowering : OpConversionPattern<RoiAlignOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(RoiAlignOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
-    auto inType = dyn_cast_or_null<RankedTensorType>(getTypeConverter()->convertType(op.getInput().getType()));
-    auto type = dyn_cast_or_null<RankedTensorType>(getTypeConverter()->convertType(op.getType()));
+    auto inType = rankedType(getTypeConverter(), op.getInput());
+    auto type = rankedType(getTypeConverter(), op.getResult());
     if (!inType || !type || !inType.hasStaticShape() || !type.hasStaticShape() || inType.getRank() != 4 ||
         !isa<FloatType>(type.getElementType()) || op.getSamplingRatio() <= 0)
       return op.emitOpError("needs static 4-D float shapes and a positive sampling ratio");
