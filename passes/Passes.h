@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -22,7 +23,7 @@ namespace tessera {
 #include "passes/Passes.h.inc"
 
 struct FrontendPipelineOptions {
-  std::vector<std::string> targets = {"cpu"};
+  std::vector<std::string> targets; // a variant per target
 };
 
 /// tgraph -> linalg on tensors (with canonicalization around it).

@@ -48,4 +48,18 @@ def DeduplicateExecutables : Pass<"tessera-deduplicate-executables", "mlir::Modu
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Before the target split
+//===----------------------------------------------------------------------===//
+
+def ExpandMath : Pass<"tessera-expand-math", "mlir::ModuleOp"> {
+  let summary = "Expand transcendental math ops into polynomial approximations";
+  let description = [{
+    tanh, erf, exp, log and friends become the same arith polynomials on every target, so CPU and
+    Vulkan compute identical formulas; what has no approximation is left for libm.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::vector::VectorDialect",
+                           "mlir::math::MathDialect"];
+}
+
 #endif

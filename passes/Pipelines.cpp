@@ -21,6 +21,8 @@ void buildDispatchCreationPipeline(OpPassManager &pm, const FrontendPipelineOpti
   outline.targets.assign(options.targets.begin(), options.targets.end());
   pm.addPass(createOutlineDispatchRegions(outline));
   pm.addPass(createDeduplicateExecutables());
+  // Math expansion belongs to no target: every variant gets the same polynomials.
+  pm.addPass(createExpandMath());
   pm.addPass(createCanonicalizerPass());
 }
 
@@ -29,9 +31,16 @@ void registerAllTesseraPasses() {
   PassPipelineRegistration<>("tessera-graph-to-linalg-pipeline",
                              "Canonicalize tgraph and lower it to linalg on tensors",
                              buildGraphToLinalgPipeline);
-  PassPipelineRegistration<>("tessera-dispatch-creation-pipeline",
-                             "Form, outline and deduplicate dispatch regions",
-                             [](OpPassManager &pm) { buildDispatchCreationPipeline(pm, {}); });
+  struct DispatchCreationOptions : PassPipelineOptions<DispatchCreationOptions> {
+    ListOption<std::string> targets{*this, "targets", llvm::cl::desc("Targets to create a variant for")};
+  };
+  PassPipelineRegistration<DispatchCreationOptions>(
+      "tessera-dispatch-creation-pipeline", "Form, outline and deduplicate dispatch regions; expand math",
+      [](OpPassManager &pm, const DispatchCreationOptions &options) {
+        FrontendPipelineOptions frontend;
+        frontend.targets.assign(options.targets.begin(), options.targets.end());
+        buildDispatchCreationPipeline(pm, frontend);
+      });
 }
 
 } // namespace tessera

@@ -6,6 +6,8 @@
 //
 #include "codegen/cpu/Passes.h"
 
+#include "runtime/include/tessera/artifact_format.h"
+
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/Transforms.h"
@@ -46,6 +48,13 @@ LogicalResult convertSignature(func::FuncOp func) {
     shapes.push_back(b.getDenseI64ArrayAttr(cast<RankedTensorType>(t).getShape()));
   }
   func->setAttr(kBindingShapesAttr, b.getArrayAttr(shapes));
+  // How the kernel uses each binding (TSR_ACCESS_*): tensor arguments are read, results written.
+  SmallVector<int32_t> access;
+  for (Type t : type.getInputs())
+    if (!t.isIndex())
+      access.push_back(TSR_ACCESS_READ);
+  access.append(type.getNumResults(), TSR_ACCESS_WRITE);
+  func->setAttr(kBindingAccessAttr, b.getDenseI32ArrayAttr(access));
   b.setInsertionPointToStart(&entry);
   for (BlockArgument arg : entry.getArguments()) {
     Type tensorType = arg.getType();

@@ -63,6 +63,10 @@ struct EmitKernelABIPass : impl::EmitKernelABIBase<EmitKernelABIPass> {
     auto fnType = LLVM::LLVMFunctionType::get(i32, {ptrType, ptrType, ptrType});
     auto wrapper = LLVM::LLVMFuncOp::create(b, loc, name, fnType);
     wrapper->setAttr(kWorkgroupCountAttr, impl->getAttr(kWorkgroupCountAttr));
+    if (Attribute access = impl->getAttr(kBindingAccessAttr))
+      wrapper->setAttr(kBindingAccessAttr, access);
+    unsigned numScalars = llvm::count_if(shapes, [](Attribute a) { return !isa<DenseI64ArrayAttr>(a); });
+    wrapper->setAttr(kConstantCountAttr, b.getI64IntegerAttr(numDynamicDims + numScalars));
     Block *entry = wrapper.addEntryBlock(b);
     b.setInsertionPointToStart(entry);
     Value dispatchState = entry->getArgument(1), workgroupState = entry->getArgument(2);

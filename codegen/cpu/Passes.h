@@ -28,6 +28,11 @@ inline constexpr llvm::StringLiteral kWorkgroupCountAttr = "tessera.workgroup_co
 /// Shapes of a kernel's bindings (inputs then outputs; dynamic dims as ShapedType::kDynamic).
 inline constexpr llvm::StringLiteral kBindingShapesAttr = "tessera.binding_shapes";
 
+/// TSR_ACCESS_* of each binding (DenseI32ArrayAttr), set by bufferization.
+inline constexpr llvm::StringLiteral kBindingAccessAttr = "tessera.binding_access";
+/// Number of dispatch constants an ABI kernel reads (I64 attribute on the exported wrapper).
+inline constexpr llvm::StringLiteral kConstantCountAttr = "tessera.constant_count";
+
 /// Tensor kernel module -> LLVM dialect module exporting ABI-conforming kernels.
 void buildCpuKernelPipeline(mlir::OpPassManager &pm);
 

@@ -39,16 +39,6 @@ def EmitKernelABI : Pass<"tessera-cpu-emit-kernel-abi", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
-def ExpandMath : Pass<"tessera-expand-math", "mlir::ModuleOp"> {
-  let summary = "Expand transcendental math ops into polynomial approximations";
-  let description = [{
-    tanh, erf, exp, log and friends become the same arith polynomials on every target, so CPU and
-    Vulkan compute identical formulas; what has no approximation is left for libm.
-  }];
-  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::vector::VectorDialect",
-                           "mlir::math::MathDialect"];
-}
-
 def VerifyWorkgroupWrites : Pass<"tessera-cpu-verify-workgroup-writes", "mlir::ModuleOp"> {
   let summary = "Fall back to one workgroup when a kernel writes a whole output binding";
   let description = [{

@@ -27,7 +27,6 @@ void buildCpuKernelPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createVectorizableLoopOrder());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-  pm.addPass(createExpandMath());
   pm.addPass(createConvertMathToFuncs()); // integer powers as generated functions
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());

@@ -1,15 +1,19 @@
 //===- CompilerDriver.cpp - ONNX model -> artifact, stage by stage --------===//
+//
+// import -> graph to linalg -> dispatch creation (math expanded, one variant per target) -> each target
+// compiles its own variants and declares their exports -> host schedule passes -> serialization. Nothing
+// here knows a target by name: each one comes from the registry (codegen/target/TargetBackend.h).
+//
 #include "codegen/driver/CompilerDriver.h"
 
-#include "codegen/common/ScheduleBuilder.h"
-#include "codegen/cpu/ObjectEmitter.h"
-#include "codegen/cpu/Passes.h"
+#include "codegen/host/Passes.h"
+#include "codegen/host/SerializeSchedule.h"
 #include "dialects/Dispatch/IR/DispatchOps.h"
 #include "dialects/Graph/IR/GraphOps.h"
+#include "dialects/Schedule/IR/ScheduleOps.h"
 #include "frontend/onnx/Importer.h"
 #include "passes/Passes.h"
 
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
@@ -23,91 +27,116 @@ void registerCompilerDialects(DialectRegistry &registry) {
   registerAllDialects(registry);
   registerAllExtensions(registry);
   registerAllToLLVMIRTranslations(registry);
-  registry.insert<graph::GraphDialect, dispatch::DispatchDialect>();
+  registry.insert<graph::GraphDialect, dispatch::DispatchDialect, schedule::ScheduleDialect>();
 }
 
-static std::string printModule(ModuleOp module) {
+static std::string printOp(Operation *op) {
   std::string text;
   llvm::raw_string_ostream os(text);
   OpPrintingFlags flags;
   flags.elideLargeElementsAttrs(16).elideLargeResourceString(64);
-  module.print(os, flags);
+  op->print(os, flags);
+  os << "\n";
   return text;
 }
 
-static LogicalResult runPipeline(ModuleOp module, const CompileOptions &options,
+static LogicalResult runPipeline(Operation *op, const CompileOptions &options,
                                  const std::function<void(OpPassManager &)> &build) {
-  PassManager pm(module->getContext(), ModuleOp::getOperationName());
+  PassManager pm(op->getContext(), op->getName().getStringRef());
   if (options.configurePassManager && failed(options.configurePassManager(pm)))
     return failure();
   build(pm);
-  return pm.run(module);
+  return pm.run(op);
+}
+
+/// Compiles every variant of `target` and declares its exports; returns the compiled variants.
+static FailureOr<SmallVector<dispatch::VariantOp>> compileVariants(ModuleOp module, StringRef targetName,
+                                                                   const ConfiguredTarget &target,
+                                                                   const CompileOptions &options) {
+  SmallVector<dispatch::VariantOp> compiled;
+  for (auto exe : module.getOps<dispatch::ExecutableOp>()) {
+    for (auto variant : exe.getBody().front().getOps<dispatch::VariantOp>()) {
+      if (variant.getTarget() != targetName)
+        continue;
+      ModuleOp inner = variant.getInnerModule();
+      if (!inner)
+        return variant.emitOpError("has no kernel module");
+      if (failed(runPipeline(inner, options, [&](OpPassManager &pm) { target.buildVariantPipeline(pm); })))
+        return exe.emitOpError("failed to compile for ") << targetName;
+      if (failed(target.declareExports(variant)))
+        return failure();
+      compiled.push_back(variant);
+    }
+  }
+  return compiled;
 }
 
 LogicalResult compile(MLIRContext &context, const CompileOptions &options, std::string &output) {
   Location loc = FileLineColLoc::get(&context, options.inputPath, 0, 0);
-  if (options.target != "cpu")
-    return emitError(loc) << "unsupported target '" << options.target << "' (available: cpu)";
+  registerAllTargetBackends();
+  TargetBackend *backend = lookupTargetBackend(options.target);
+  if (!backend)
+    return emitError(loc) << "unsupported target '" << options.target << "' (available: " << registeredTargetNames()
+                          << ")";
+  if (options.emit == EmitStage::TargetText && backend->textStageName().empty())
+    return emitError(loc) << "target '" << options.target << "' has no text stage to emit";
+  auto target = backend->configure(loc, options.targetOptions);
+  if (failed(target))
+    return failure();
+
   OwningOpRef<ModuleOp> module = onnx::importModelFile(context, options.inputPath);
   if (!module)
     return failure();
   if (options.emit == EmitStage::Graph) {
-    output = printModule(*module);
+    output = printOp(*module);
     return success();
   }
   if (failed(runPipeline(*module, options, buildGraphToLinalgPipeline)))
     return failure();
   if (options.emit == EmitStage::Linalg) {
-    output = printModule(*module);
+    output = printOp(*module);
     return success();
   }
   FrontendPipelineOptions frontend;
-  frontend.targets = {options.target};
+  frontend.targets = {backend->name().str()};
   if (failed(runPipeline(*module, options, [&](OpPassManager &pm) { buildDispatchCreationPipeline(pm, frontend); })))
     return failure();
   if (options.emit == EmitStage::Dispatch) {
-    output = printModule(*module);
+    output = printOp(*module);
     return success();
   }
 
-  auto target = cpu::resolveCpuTarget(loc, options.targetTriple, options.cpu);
-  if (failed(target))
+  auto variants = compileVariants(*module, backend->name(), **target, options);
+  if (failed(variants))
     return failure();
-  SmallVector<ModuleOp> kernelModules;
-  for (auto exe : module->getOps<dispatch::ExecutableOp>()) {
-    for (auto variant : exe.getBody().front().getOps<dispatch::VariantOp>()) {
-      ModuleOp inner = variant.getInnerModule();
-      if (!inner)
-        return variant.emitOpError("has no kernel module");
-      StringRef name = exe.getSymName();
-      if (failed(runPipeline(inner, options, cpu::buildCpuKernelPipeline)))
-        return exe.emitOpError("failed to compile for cpu");
-      auto kernel = inner.lookupSymbol<LLVM::LLVMFuncOp>(name);
-      if (!kernel || !kernel->hasAttr(cpu::kWorkgroupCountAttr))
-        return exe.emitOpError("kernel '") << name << "' was not produced";
-      variant->setAttr("kernel", StringAttr::get(&context, name));
-      variant->setAttr("workgroup_count", kernel->getAttr(cpu::kWorkgroupCountAttr));
-      kernelModules.push_back(inner);
-    }
-  }
-  std::string llvmIR;
-  auto code = cpu::emitSharedObject(loc, kernelModules, *target,
-                                    options.emit == EmitStage::LLVMIR ? &llvmIR : nullptr);
+  auto code = (*target)->serialize(loc, *variants, options.emit == EmitStage::TargetText);
   if (failed(code))
     return failure();
-  if (options.emit == EmitStage::LLVMIR) {
-    output = std::move(llvmIR);
+  if (options.emit == EmitStage::TargetText) {
+    output = std::move(code->text);
     return success();
   }
-  auto main = module->lookupSymbol<func::FuncOp>("main");
-  ArtifactContents contents;
-  contents.targetTriple = target->triple;
-  contents.targetCpu = target->cpu;
-  contents.requiredCpuFeatures = target->requiredFeatures;
-  contents.cpuCode = std::move(*code);
-  if (!main || failed(buildSchedule(*module, main, contents)))
+
+  if (failed(runPipeline(*module, options, host::buildHostSchedulePipeline)))
     return failure();
-  output = writeArtifact(contents);
+  auto programs = llvm::to_vector(module->getOps<schedule::ProgramOp>());
+  if (programs.size() != 1)
+    return emitError(loc) << "expected one host program, found " << programs.size();
+  if (options.emit == EmitStage::Schedule) {
+    output = printOp(programs.front());
+    return success();
+  }
+  auto serialized = host::serializeSchedule(*module, programs.front());
+  if (failed(serialized))
+    return failure();
+  std::string metadata = codec::encodeMetadata(serialized->metadata);
+  std::string schedule = codec::encodeSchedule(serialized->schedule);
+  codec::ContainerInfo info;
+  (*target)->describeContainer(info);
+  output = codec::writeContainer(info, {{TSR_SECTION_METADATA, metadata},
+                                        {TSR_SECTION_SCHEDULE, schedule},
+                                        {code->sectionKind, code->code},
+                                        {TSR_SECTION_WEIGHTS, serialized->weights}});
   return success();
 }
 

@@ -2,6 +2,8 @@
 #ifndef TESSERA_CODEGEN_DRIVER_COMPILERDRIVER_H
 #define TESSERA_CODEGEN_DRIVER_COMPILERDRIVER_H
 
+#include "codegen/target/TargetBackend.h"
+
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -10,14 +12,15 @@
 
 namespace tessera {
 
-enum class EmitStage { Graph, Linalg, Dispatch, LLVMIR, Artifact };
+/// Where compilation stops. `TargetText` is the target's readable code (LLVM IR for the CPU).
+enum class EmitStage { Graph, Linalg, Dispatch, TargetText, Schedule, Artifact };
 
 struct CompileOptions {
   std::string inputPath;
-  std::string target = "cpu";
+  std::string target; // a registered target backend
   EmitStage emit = EmitStage::Artifact;
-  std::string targetTriple; // "" = host
-  std::string cpu;          // "" or "host" = host CPU and its features
+  /// Option values of the target backends (`TargetBackend::options()`), by option name.
+  TargetOptionValues targetOptions;
   /// Applied to every pass manager the driver creates (timing, IR printing, crash reproducers).
   std::function<mlir::LogicalResult(mlir::PassManager &)> configurePassManager;
 };

@@ -87,8 +87,10 @@ struct OutlineDispatchRegionsPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<std::string> targetList(targets.begin(), targets.end());
-    if (targetList.empty())
-      targetList.push_back("cpu");
+    if (targetList.empty()) {
+      module.emitError("tessera-outline-dispatch-regions needs at least one target (targets=NAME,...)");
+      return signalPassFailure();
+    }
     SmallVector<dispatch::RegionOp> regions;
     module.walk([&](dispatch::RegionOp r) { regions.push_back(r); });
     OpBuilder b(module.getContext());

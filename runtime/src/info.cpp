@@ -7,18 +7,20 @@
 namespace tessera::rt {
 namespace {
 
+using codec::accessName;
+using codec::bufferKindName;
+using codec::refString;
+using codec::sectionKindName;
+using codec::shapeString;
+using codec::stepKindName;
+
 std::string dimsString(const Metadata& md, const std::vector<int64_t>& dims) {
   std::string s = "[";
   for (size_t i = 0; i < dims.size(); ++i) {
     if (i) s += ",";
-    s += dims[i] >= 0 ? std::to_string(dims[i]) : md.symbols[static_cast<size_t>(-(dims[i] + 1))].name;
+    s += refString(md, dims[i]);
   }
   return s + "]";
-}
-
-const char* sectionKindName(uint32_t kind) {
-  static const char* names[] = {"?", "METADATA", "SCHEDULE", "CPU_CODE", "WEIGHTS"};
-  return kind < 5 ? names[kind] : "?";
 }
 
 }  // namespace
@@ -47,24 +49,36 @@ std::string describeModel(const tsr_model& m) {
       o += format("  %zu %s: %s %s (buffer %u)\n", i, list[i].name.c_str(), tsr_dtype_name(list[i].dtype),
                   dimsString(md, list[i].dims).c_str(), list[i].buffer);
   }
-  o += format("schedule: arena %" PRIu64 " bytes (align %u), %zu buffers, %zu kernels, %zu steps\n", sc.arena_size,
-              sc.arena_alignment, sc.buffers.size(), sc.kernels.size(), sc.steps.size());
+  o += format("schedule: arena %" PRIu64 " bytes (align %u), %zu buffers, %zu executables, %zu steps\n",
+              sc.arena_size, sc.arena_alignment, sc.buffers.size(), sc.executables.size(), sc.steps.size());
   o += "buffers:\n";
   for (size_t i = 0; i < sc.buffers.size(); ++i) {
     const Buffer& b = sc.buffers[i];
     o += format("  b%zu %-8s index %u offset %" PRIu64 " size %s\n", i, bufferKindName(b.kind), b.index, b.offset,
                 refString(md, b.size).c_str());
   }
-  o += "kernels:\n";
-  for (size_t i = 0; i < sc.kernels.size(); ++i) o += format("  k%zu %s\n", i, sc.kernels[i].c_str());
+  o += "executables:\n";
+  for (size_t i = 0; i < sc.executables.size(); ++i) {
+    const Executable& e = sc.executables[i];
+    o += format("  e%zu %s (%s)\n", i, e.name.c_str(), sectionKindName(e.code_section));
+    for (size_t k = 0; k < e.exports.size(); ++k) {
+      const Export& x = e.exports[k];
+      std::string access;
+      for (size_t j = 0; j < x.binding_access.size(); ++j)
+        access += (j ? "," : "") + std::string(accessName(x.binding_access[j]));
+      o += format("    %zu %s workgroup size [%u,%u,%u] bindings [%s] constants %u\n", k, x.symbol.c_str(),
+                  x.workgroup_size[0], x.workgroup_size[1], x.workgroup_size[2], access.c_str(), x.constant_count);
+    }
+  }
   o += "steps:\n";
   for (size_t i = 0; i < sc.steps.size(); ++i) {
     const Step& s = sc.steps[i];
     o += format("  %zu %s", i, stepKindName(s.kind));
     if (s.kind == TSR_STEP_DISPATCH) {
-      o += format(" %s workgroups [%s,%s,%s] bindings {", sc.kernels[s.kernel].c_str(),
-                  refString(md, s.workgroup_count[0]).c_str(), refString(md, s.workgroup_count[1]).c_str(),
-                  refString(md, s.workgroup_count[2]).c_str());
+      const Executable& e = sc.executables[s.executable];
+      o += format(" %s::%s workgroups [%s,%s,%s] bindings {", e.name.c_str(),
+                  e.exports[s.export_index].symbol.c_str(), refString(md, s.workgroup_count[0]).c_str(),
+                  refString(md, s.workgroup_count[1]).c_str(), refString(md, s.workgroup_count[2]).c_str());
       for (size_t j = 0; j < s.bindings.size(); ++j)
         o += format("%sb%u+%" PRIu64 ":%s", j ? ", " : "", s.bindings[j].buffer, s.bindings[j].offset,
                     refString(md, s.bindings[j].length).c_str());

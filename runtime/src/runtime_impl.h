@@ -3,8 +3,10 @@
 #define TESSERA_RUNTIME_SRC_RUNTIME_IMPL_H
 
 #include <atomic>
+#include <memory>
 #include <vector>
 
+#include "executor.h"
 #include "model.h"
 #include "platform.h"
 #include "tessera/artifact_format.h"
@@ -25,8 +27,9 @@ struct tsr_model {
 
   tessera::rt::Metadata metadata;
   tessera::rt::Schedule schedule;
-  tessera::rt::CodeLibrary code;
-  std::vector<tsr_kernel_fn> kernels;  // parallel to schedule.kernels
+  // One executor per code section the executables use, and each executable's executor.
+  std::vector<std::unique_ptr<tessera::rt::Executor>> executors;
+  std::vector<const tessera::rt::Executor*> executable_executors;  // parallel to schedule.executables
   std::vector<tsr_tensor_info> input_infos, output_infos;
 
   // Sessions hold a reference, so releasing the model before its sessions is safe.

@@ -1,16 +1,15 @@
-// Sessions and the CPU executor. A session owns everything a run writes (arena, scratch, session-owned
-// outputs, staging, dynamic buffers) and its worker threads, so sessions of one model never share mutable state.
+// Sessions. A session owns everything a run writes (arena, scratch, session-owned outputs, staging, dynamic
+// buffers) and its worker threads, so sessions of one model never share mutable state.
 //
-// Steps run in order on the calling thread, which already satisfies BARRIER. Only the workgroups of one
-// DISPATCH run in parallel: the caller and the session's workers take chunks of the flattened grid from the
-// pool (thread_pool.h), and the dispatch ends when every chunk has run.
+// Steps run in order on the calling thread, which already satisfies BARRIER. SHAPE and COPY run here; each
+// DISPATCH goes, resolved, to the executor of its executable (executor.h), which returns when every workgroup
+// is done and may run them in parallel on the session's threads.
 //
 // A run binds the input dim symbols from the caller's tensors, then executes the steps in order: SHAPE steps
 // set the other symbols, and every other ref is resolved when its step runs. A buffer whose size is a
 // literal is ready before the first step; one whose size is symbolic is resolved (and for dynamic and
 // session-owned output buffers, allocated) when a step first touches it, with the value the size has then.
 #include <algorithm>
-#include <atomic>
 #include <climits>
 #include <cstring>
 #include <memory>
@@ -34,8 +33,6 @@ struct Block {
 constexpr uint32_t kDefaultMaxThreads = 16;
 // Requests above this are clamped (tsr_session_thread_count reports the result).
 constexpr uint32_t kMaxThreads = 256;
-// Chunks handed out per thread and dispatch: several, so uneven workgroups balance out.
-constexpr uint64_t kChunksPerThread = 8;
 
 }  // namespace
 
@@ -44,8 +41,8 @@ struct tsr_session {
   tsr_allocator allocator{};
   uint32_t threads = 1;
   std::unique_ptr<ThreadPool> pool;  // only when threads > 1
-  Block arena, scratch;              // scratch: one region of scratch_stride bytes per thread
-  uint64_t scratch_size = 0, scratch_stride = 0;
+  Block arena, scratch;              // scratch: one region per thread (see host_threads)
+  HostThreads host_threads;          // the pool, thread count and scratch regions, as executors see them
   std::vector<Block> output_blocks;   // session-owned outputs, one per model output
   std::vector<Block> staging;         // inputs smaller than their literal-size buffer, one per input
   std::vector<Block> dynamic_blocks;  // per schedule buffer; used by DYNAMIC buffers only, grown as needed
@@ -320,59 +317,21 @@ tsr_status* resolveRange(tsr_session& s, size_t index, const char* what, uint32_
   return nullptr;
 }
 
-// One dispatch as the threads see it. The first failing workgroup records itself; the others then skip theirs.
-struct DispatchJob {
-  tsr_kernel_fn fn;
-  tsr_kernel_env env;
-  const tsr_dispatch_state* ds;
-  const tsr_session* session;
-  std::atomic<bool> failed{false};
-  int rc = 0;  // rc and at: written once, by the thread that set `failed`
-  uint32_t at[3] = {0, 0, 0};
-};
-
-// Runs workgroups [first, last) of a dispatch in x-fastest order as thread `worker`, with that thread's scratch.
-void runWorkgroups(void* context, uint64_t first, uint64_t last, uint32_t worker) {
-  DispatchJob& job = *static_cast<DispatchJob*>(context);
-  const tsr_dispatch_state& ds = *job.ds;
-  tsr_workgroup_state wg{};
-  wg.worker_id = worker;
-  if (job.session->scratch_size) {
-    wg.scratch = static_cast<uint8_t*>(job.session->scratch.ptr) + worker * job.session->scratch_stride;
-    wg.scratch_size = job.session->scratch_size;
-  }
-  const uint64_t nx = ds.workgroup_count[0], nxy = nx * ds.workgroup_count[1];
-  for (uint64_t id = first; id < last; ++id) {
-    if (job.failed.load(std::memory_order_relaxed)) return;  // the dispatch fails anyway: stop early
-    wg.workgroup_id[0] = static_cast<uint32_t>(id % nx);
-    wg.workgroup_id[1] = static_cast<uint32_t>((id / nx) % ds.workgroup_count[1]);
-    wg.workgroup_id[2] = static_cast<uint32_t>(id / nxy);
-    if (int rc = job.fn(&job.env, &ds, &wg)) {
-      bool expected = false;
-      if (job.failed.compare_exchange_strong(expected, true, std::memory_order_relaxed)) {
-        job.rc = rc;  // published to the caller by the pool's completion count
-        std::memcpy(job.at, wg.workgroup_id, sizeof job.at);
-      }
-      return;
-    }
-  }
-}
-
 tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st) {
-  const tsr_model& m = *s.model;
-  const Schedule& sc = m.schedule;
-  tsr_dispatch_state ds{};
-  uint64_t total = 1;
+  Dispatch d;
+  d.step = index;
+  d.executable = st.executable;
+  d.export_index = st.export_index;
   for (int k = 0; k < 3; ++k) {
     const int64_t c = value(s, st.workgroup_count[k]);
     if (c >= kMaxWorkgroupCount)
       return badArg(format("step %zu: workgroup count %s is not below 2^31", index,
                            operand(s, st.workgroup_count[k]).c_str()));
-    ds.workgroup_count[k] = static_cast<uint32_t>(c);
-    total *= static_cast<uint64_t>(c);
-    if (total > UINT32_MAX) return badArg(format("step %zu: more than 2^32 workgroups", index));
+    d.workgroup_count[k] = static_cast<uint32_t>(c);
+    d.workgroups *= static_cast<uint64_t>(c);
+    if (d.workgroups > UINT32_MAX) return badArg(format("step %zu: more than 2^32 workgroups", index));
   }
-  if (total == 0) return nullptr;  // an empty grid (e.g. a zero-size dim): nothing to compute
+  if (d.workgroups == 0) return nullptr;  // an empty grid (e.g. a zero-size dim): nothing to compute
 
   const size_t n = st.bindings.size();
   s.binding_ptrs.resize(n);
@@ -392,26 +351,12 @@ tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st) {
                            operand(s, st.constants[j]).c_str()));
     s.constants[j] = static_cast<uint32_t>(c);
   }
-  ds.constant_count = static_cast<uint32_t>(s.constants.size());
-  ds.constants = s.constants.data();
-  ds.binding_count = static_cast<uint32_t>(n);
-  ds.bindings = s.binding_ptrs.data();
-  ds.binding_lengths = s.binding_lengths.data();
-  DispatchJob job;
-  job.fn = m.kernels[st.kernel];
-  job.env = {TSR_KERNEL_ABI_VERSION, 0};
-  job.ds = &ds;
-  job.session = &s;
-  // A single workgroup runs inline: waking workers would only add latency.
-  if (s.pool && total > 1)
-    s.pool->run(total, std::max<uint64_t>(1, total / (s.threads * kChunksPerThread)), runWorkgroups, &job);
-  else
-    runWorkgroups(&job, 0, total, 0);
-  if (job.failed.load(std::memory_order_relaxed))
-    return makeStatus(TSR_STATUS_KERNEL_FAILED, format("kernel '%s' (step %zu) failed with code %d at workgroup (%u,%u,%u)",
-                                                       sc.kernels[st.kernel].c_str(), index, job.rc, job.at[0],
-                                                       job.at[1], job.at[2]));
-  return nullptr;
+  d.binding_count = static_cast<uint32_t>(n);
+  d.bindings = s.binding_ptrs.data();
+  d.binding_lengths = s.binding_lengths.data();
+  d.constant_count = static_cast<uint32_t>(s.constants.size());
+  d.constants = s.constants.data();
+  return s.model->executable_executors[st.executable]->dispatch(d, s.host_threads);
 }
 
 tsr_status* execute(tsr_session& s) {
@@ -465,12 +410,16 @@ tsr_status* tsr_session_create(const tsr_model* model, const tsr_session_options
       if (threads == 1) s->pool.reset();
     }
     s->threads = threads;
+    HostThreads& ht = s->host_threads;
+    ht.pool = s->pool.get();
+    ht.count = threads;
     if (o.scratch_size) {
       // Each thread's region starts on its own cache line.
       if (o.scratch_size > (SIZE_MAX / 2) / threads) return outOfMemoryStatus();
-      s->scratch_size = o.scratch_size;
-      s->scratch_stride = (o.scratch_size + 63) & ~uint64_t{63};
-      if (!ensureBytes(*s, s->scratch, s->scratch_stride * threads)) return outOfMemoryStatus();
+      ht.scratch_size = o.scratch_size;
+      ht.scratch_stride = (o.scratch_size + 63) & ~uint64_t{63};
+      if (!ensureBytes(*s, s->scratch, ht.scratch_stride * threads)) return outOfMemoryStatus();
+      ht.scratch = static_cast<uint8_t*>(s->scratch.ptr);
     }
     s->output_blocks.resize(model->metadata.outputs.size());
     s->staging.resize(model->metadata.inputs.size());

@@ -1,4 +1,4 @@
-// RUN: tessera-opt %s -split-input-file -tessera-outline-dispatch-regions | FileCheck %s
+// RUN: tessera-opt %s -split-input-file -tessera-outline-dispatch-regions=targets=cpu | FileCheck %s
 
 // Captured values become arguments; the region becomes a dispatch of an executable with a cpu variant.
 // CHECK: tdisp.executable @dispatch_0_matmul {

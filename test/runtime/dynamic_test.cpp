@@ -1,4 +1,4 @@
-// Run-time shapes (format version 2): symbolic refs, SHAPE steps, DYNAMIC buffers and their run-time checks.
+// Run-time shapes: symbolic refs, SHAPE steps, DYNAMIC buffers and their run-time checks.
 #include "tessera/runtime.hpp"
 #include "test_util.h"
 
@@ -128,10 +128,11 @@ TEST(Dynamic, InfoShowsRefsAndShapeSteps) {
   size_t n = tsr_model_info_string(m.model, nullptr, 0);
   std::string text(n, '\0');
   tsr_model_info_string(m.model, text.data(), n + 1);
-  for (const char* part : {"format 2, kernel abi 1", "N in [0, 16]", "0 x: float32 [N,4] (buffer 0)",
-                           "b0 input    index 0 offset 0 size B", "b2 dynamic  index 0 offset 0 size B",
-                           "0 shape: B = mul(N, 16)",
-                           "1 dispatch rows_affine_f32 workgroups [N,1,1] bindings {b0+0:B, b2+0:B} constants [N,N]"})
+  for (const char* part :
+       {"format 3, kernel abi 1", "N in [0, 16]", "0 x: float32 [N,4] (buffer 0)",
+        "b0 input    index 0 offset 0 size B", "b2 dynamic  index 0 offset 0 size B", "0 shape: B = mul(N, 16)",
+        "1 dispatch rows_affine_f32::rows_affine_f32 workgroups [N,1,1] bindings {b0+0:B, b2+0:B} constants [N,N]",
+        "0 rows_affine_f32 workgroup size [1,1,1] bindings [r,w] constants 2"})
     EXPECT_NE(text.find(part), std::string::npos) << part << "\n" << text;
 }
 
@@ -333,7 +334,7 @@ TEST(Dynamic, LiteralZeroWorkgroupCountSkips) {
   ArtifactSpec s = sampleSpec();
   s.kernels.push_back("fail_on_second");
   TStep d = TStep::dispatch(2, 3, {}, {});
-  d.workgroups[2] = 0;
+  d.workgroup_count[2] = 0;
   s.steps.push_back(d);
   Loaded m(s.build());
   std::vector<float> a(8), b(8);
@@ -393,10 +394,13 @@ TEST(DynamicLoad, CheckEqIgnoresItsSymbol) {
   EXPECT_LOAD_ERROR(loadResult(arithmeticSpec(true).build()), TSR_STATUS_OK, "ok");
 }
 
-TEST(DynamicLoad, FormatVersion1IsRejected) {
+TEST(DynamicLoad, EarlierFormatVersionsAreRejected) {
   ArtifactSpec s = sampleSpec();
-  s.format_version = 1;
-  EXPECT_LOAD_ERROR(loadResult(s.build()), TSR_STATUS_UNSUPPORTED, "format version 1, expected 2");
+  for (uint32_t v : {1u, 2u}) {
+    s.format_version = v;
+    EXPECT_LOAD_ERROR(loadResult(s.build()), TSR_STATUS_UNSUPPORTED,
+                      "format version " + std::to_string(v) + ", expected 3");
+  }
 }
 
 }  // namespace

@@ -74,10 +74,10 @@ TEST(Loader, FileSizeMismatch) {
 
 TEST(Loader, WrongFormatVersion) {
   Bytes b = sampleSpec().build();
-  editHeader(b, [](tsr_artifact_header& h) { h.format_version = 1; });
-  EXPECT_LOAD_ERROR(loadResult(b), kUnsupported, "format version 1, expected 2");
-  editHeader(b, [](tsr_artifact_header& h) { h.format_version = 3; });
-  EXPECT_LOAD_ERROR(loadResult(b), kUnsupported, "format version 3, expected 2");
+  editHeader(b, [](tsr_artifact_header& h) { h.format_version = 2; });
+  EXPECT_LOAD_ERROR(loadResult(b), kUnsupported, "format version 2, expected 3");
+  editHeader(b, [](tsr_artifact_header& h) { h.format_version = 4; });
+  EXPECT_LOAD_ERROR(loadResult(b), kUnsupported, "format version 4, expected 3");
 }
 
 TEST(Loader, WrongKernelAbiVersion) {
@@ -173,7 +173,8 @@ TEST(Loader, MissingRequiredSections) {
   auto all = s.sections();
   EXPECT_LOAD_ERROR(loadResult(s.pack({all[0], all[2], all[3]})), kInvalid, "missing SCHEDULE section");
   EXPECT_LOAD_ERROR(loadResult(s.pack({all[1], all[2], all[3]})), kInvalid, "missing METADATA section");
-  EXPECT_LOAD_ERROR(loadResult(s.pack({all[0], all[1], all[3]})), kInvalid, "there is no CPU_CODE section");
+  EXPECT_LOAD_ERROR(loadResult(s.pack({all[0], all[1], all[3]})), kInvalid,
+                    "artifact: executable 'add_f32' needs section CPU_CODE, which the artifact lacks");
   EXPECT_LOAD_ERROR(loadResult(s.pack({all[0], all[1], all[2]})), kInvalid, "lie outside WEIGHTS");
 }
 
@@ -256,13 +257,38 @@ const BadSpec kBadSpecs[] = {
      "step 0: binding 0 buffer 99 out of range (6 buffers)"},
     {"BindingOffset", [](ArtifactSpec& s) { s.steps[2].bindings[1].offset = 8; },
      "step 2: binding 1 range [8, +32) exceeds buffer 3 size 32"},
-    {"KernelIndex", [](ArtifactSpec& s) { s.steps[0].kernel = 5; }, "step 0: kernel 5 out of range (2 kernels)"},
-    {"WorkgroupCountTooLarge", [](ArtifactSpec& s) { s.steps[0].workgroups[1] = int64_t{1} << 31; },
+    {"ExecutableIndex", [](ArtifactSpec& s) { s.steps[0].executable = 5; },
+     "step 0: executable 5 out of range (2 executables)"},
+    {"ExportIndex", [](ArtifactSpec& s) { s.steps[2].export_index = 1; },
+     "step 2: export 1 out of range (executable 'scale_f32' has 1)"},
+    {"BindingCountMismatch", [](ArtifactSpec& s) { s.kernels[0].access = {TSR_ACCESS_READ, TSR_ACCESS_WRITE}; },
+     "step 0: 3 bindings but add_f32::add_f32 takes 2"},
+    {"ConstantCountMismatch", [](ArtifactSpec& s) { s.kernels[1].constants = 2; },
+     "step 2: 1 constants but scale_f32::scale_f32 takes 2"},
+    {"WriteToInputBuffer",
+     [](ArtifactSpec& s) { s.kernels[0].access = {TSR_ACCESS_READ, TSR_ACCESS_READ_WRITE, TSR_ACCESS_WRITE}; },
+     "step 0: binding 1 writes to read-only input buffer 1 (add_f32::add_f32 access rw)"},
+    {"WriteToConstantBuffer",
+     [](ArtifactSpec& s) { s.kernels[1].access = {TSR_ACCESS_READ, TSR_ACCESS_WRITE, TSR_ACCESS_WRITE}; },
+     "step 2: binding 1 writes to read-only constant buffer 3 (scale_f32::scale_f32 access w)"},
+    {"UnknownCodeSection", [](ArtifactSpec& s) { s.kernels[0].code_section = 9; },
+     "executable 0 'add_f32': unknown code section 9"},
+    {"CodeInNonCodeSection", [](ArtifactSpec& s) { s.kernels[1].code_section = TSR_SECTION_WEIGHTS; },
+     "executable 1 'scale_f32': section WEIGHTS holds no code"},
+    {"AccessZero", [](ArtifactSpec& s) { s.kernels[0].access = {TSR_ACCESS_READ, 0, TSR_ACCESS_WRITE}; },
+     "executable 0 'add_f32': export 'add_f32' binding 1 has unknown access 0"},
+    {"AccessTooLarge", [](ArtifactSpec& s) { s.kernels[1].access = {TSR_ACCESS_READ, TSR_ACCESS_READ, 4}; },
+     "executable 1 'scale_f32': export 'scale_f32' binding 2 has unknown access 4"},
+    {"WorkgroupSizeZero", [](ArtifactSpec& s) { s.kernels[0].workgroup_size[1] = 0; },
+     "executable 0 'add_f32': export 'add_f32' has workgroup size [1,0,1], not all >= 1"},
+    {"CpuWorkgroupSizeNotOne", [](ArtifactSpec& s) { s.kernels[1].workgroup_size[0] = 4; },
+     "artifact: kernel 'scale_f32' has workgroup size [4,1,1] but CPU kernels have [1,1,1]"},
+    {"WorkgroupCountTooLarge", [](ArtifactSpec& s) { s.steps[0].workgroup_count[1] = int64_t{1} << 31; },
      "step 0: workgroup count 2147483648 is not below 2^31"},
     {"TooManyWorkgroups",
      [](ArtifactSpec& s) {
-       s.steps[0].workgroups[1] = 1 << 20;
-       s.steps[0].workgroups[2] = 1 << 20;
+       s.steps[0].workgroup_count[1] = 1 << 20;
+       s.steps[0].workgroup_count[2] = 1 << 20;
      },
      "step 0: more than 2^32 workgroups"},
     {"ConstantTooLarge", [](ArtifactSpec& s) { s.steps[0].constants[0] = int64_t{1} << 32; },
@@ -317,7 +343,8 @@ const BadSpec kBadSpecs[] = {
      },
      "step 2: constant 0 uses dim symbol 'C' before an input or SHAPE step sets it"},
     {"CopyOutOfRange", [](ArtifactSpec& s) { s.steps[3].length = 33; }, "step 3: copy source range"},
-    {"CopyIntoConstant", [](ArtifactSpec& s) { s.steps[3].dst = 3; }, "copy writes to read-only constant buffer 3"},
+    {"CopyIntoConstant", [](ArtifactSpec& s) { s.steps[3].dst_buffer = 3; },
+     "copy writes to read-only constant buffer 3"},
     {"UnknownStepKind", [](ArtifactSpec& s) { s.steps[1].kind = 42; }, "SCHEDULE: step 1 has unknown kind 42"},
     {"ConstantOutsideWeights", [](ArtifactSpec& s) { s.buffers[3].offset = 128; },
      "buffer 3 (constant): bytes [128, +32) lie outside WEIGHTS (128 bytes)"},
@@ -342,7 +369,8 @@ const BadSpec kBadSpecs[] = {
        s.outputs[0].dims[0] = -1;
      },
      "output 'y' uses dim symbol 'N', which no input or SHAPE step sets"},
-    {"EmptyKernelName", [](ArtifactSpec& s) { s.kernels[0].clear(); }, "kernel 0 has an empty symbol name"},
+    {"EmptyExportSymbol", [](ArtifactSpec& s) { s.kernels[0].symbol.clear(); },
+     "executable 0 '': export 0 has an empty symbol name"},
     {"NulInName", [](ArtifactSpec& s) { s.inputs[0].name = std::string("a\0b", 3); }, "contains a NUL byte"},
 };
 
@@ -371,6 +399,49 @@ TEST(Loader, ScheduleCountTooLarge) {
   uint32_t huge = 0xffffffff;
   std::memcpy(sections[1].bytes.data() + 12, &huge, 4);  // buffer count
   EXPECT_LOAD_ERROR(loadResult(s.pack(sections)), kInvalid, "SCHEDULE: buffer count 4294967295 is larger");
+}
+
+// Offset of the executable count in the sample's SCHEDULE: what precedes it, less the two (empty) counts.
+size_t executableCountOffset(const ArtifactSpec& s) {
+  codec::Schedule sc = s.schedule();
+  sc.executables.clear();
+  sc.steps.clear();
+  return codec::encodeSchedule(sc).size() - 8;
+}
+
+TEST(Loader, ExecutableTableCountsTooLarge) {
+  ArtifactSpec s = sampleSpec();
+  const uint32_t huge = 0xffffffff;
+  const size_t executables = executableCountOffset(s);
+  const size_t exports = executables + 4 + 4 + s.kernels[0].symbol.size() + 4;  // name, code section
+  const size_t bindings = exports + 4 + 4 + s.kernels[0].symbol.size() + 12;    // symbol, workgroup size
+  auto sections = s.sections();
+  uint32_t count = 0;
+  std::memcpy(&count, sections[1].bytes.data() + bindings, 4);
+  ASSERT_EQ(count, 3u);  // the offsets are right: add_f32 has three bindings
+  std::memcpy(sections[1].bytes.data() + bindings, &huge, 4);
+  EXPECT_LOAD_ERROR(loadResult(s.pack(sections)), kInvalid,
+                    "SCHEDULE: executable 0: binding count 4294967295 is larger than the section allows");
+  sections = s.sections();
+  std::memcpy(sections[1].bytes.data() + exports, &huge, 4);
+  EXPECT_LOAD_ERROR(loadResult(s.pack(sections)), kInvalid,
+                    "SCHEDULE: executable 0: export count 4294967295 is larger than the section allows");
+  sections = s.sections();
+  std::memcpy(sections[1].bytes.data() + executables, &huge, 4);
+  EXPECT_LOAD_ERROR(loadResult(s.pack(sections)), kInvalid,
+                    "SCHEDULE: executable count 4294967295 is larger than the section allows");
+}
+
+TEST(Loader, ExecutableTableTruncated) {
+  ArtifactSpec s = sampleSpec();
+  codec::Schedule first = s.schedule();
+  first.executables.resize(1);
+  first.steps.clear();
+  const size_t first_end = codec::encodeSchedule(first).size() - 4;  // the step count follows executable 0
+  auto sections = s.sections();
+  sections[1].bytes.resize(first_end + 4 + 2);  // executable 1's name length and 2 of its 9 bytes
+  EXPECT_LOAD_ERROR(loadResult(s.pack(sections)), kInvalid,
+                    "SCHEDULE: executable 1: executable name length 9 exceeds the 2 remaining bytes");
 }
 
 TEST(Loader, ScheduleTruncated) {

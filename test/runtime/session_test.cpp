@@ -110,10 +110,12 @@ TEST(Session, InfoStringShowsMetadataAndSchedule) {
   size_t n = tsr_model_info_string(m.model, nullptr, 0);
   std::string text(n, '\0');
   EXPECT_EQ(tsr_model_info_string(m.model, text.data(), n + 1), n);
-  for (const char* part : {"format 2, kernel abi 1", "x86_64-unknown-linux-gnu", "0 a: float32 [2,4] (buffer 0)",
-                           "b3 constant", "k1 scale_f32",
-                           "0 dispatch add_f32 workgroups [2,1,1] bindings {b0+0:32, b1+0:32, b4+0:32} constants [4]",
-                           "1 barrier", "3 copy b4+0 -> b5+0 (32 bytes)", "WEIGHTS"})
+  for (const char* part :
+       {"format 3, kernel abi 1", "x86_64-unknown-linux-gnu", "0 a: float32 [2,4] (buffer 0)",
+        "6 buffers, 2 executables, 4 steps", "b3 constant", "executables:\n  e0 add_f32 (CPU_CODE)\n",
+        "  e1 scale_f32 (CPU_CODE)\n    0 scale_f32 workgroup size [1,1,1] bindings [r,r,w] constants 1\n",
+        "0 dispatch add_f32::add_f32 workgroups [2,1,1] bindings {b0+0:32, b1+0:32, b4+0:32} constants [4]",
+        "1 barrier", "3 copy b4+0 -> b5+0 (32 bytes)", "WEIGHTS"})
     EXPECT_NE(text.find(part), std::string::npos) << part << "\n" << text;
   char small[8];
   EXPECT_EQ(tsr_model_info_string(m.model, small, sizeof small), n);
@@ -172,14 +174,42 @@ TEST(Session, KernelFailureNamesKernel) {
                 "kernel 'fail_on_second' (step 4) failed with code 7 at workgroup (1,0,0)");
 }
 
+TEST(Session, ExecutableWithSeveralExports) {
+  // add_f32 and scale_f32 as exports 0 and 1 of one executable: each dispatch must call its own export.
+  ArtifactSpec s = sampleSpec();
+  codec::Schedule sc = s.schedule();
+  sc.executables[0].name = "both";
+  sc.executables[0].exports.push_back(sc.executables[1].exports[0]);
+  sc.executables.pop_back();
+  sc.steps[2].executable = 0;
+  sc.steps[2].export_index = 1;
+  Loaded m(s.build(sc));
+  ASSERT_NE(m.session, nullptr);
+  std::vector<float> a = {1, 2, 3, 4, 5, 6, 7, 8}, b(8, 0.5f);
+  tsr_tensor in[2] = {f32(a), f32(b)};
+  tsr_tensor out[2] = {};
+  ASSERT_OK(tsr_session_run(m.session, in, 2, out, 2));
+  std::vector<float> y, z;
+  expected(a, b, y, z);
+  EXPECT_EQ(toFloats(out[0]), y);
+  EXPECT_EQ(toFloats(out[1]), z);
+  std::string info(tsr_model_info_string(m.model, nullptr, 0), '\0');
+  tsr_model_info_string(m.model, info.data(), info.size() + 1);
+  EXPECT_NE(info.find("2 dispatch both::scale_f32 workgroups"), std::string::npos) << info;
+  EXPECT_NE(info.find("  e0 both (CPU_CODE)\n    0 add_f32 workgroup size [1,1,1] bindings [r,r,w] constants 1\n"
+                      "    1 scale_f32 "),
+            std::string::npos)
+      << info;
+}
+
 TEST(Session, WorkgroupsRunXFastest) {
   ArtifactSpec s;
   s.outputs = {{"log", TSR_DTYPE_UINT32, {12}, 0}};
   s.buffers = {{TSR_BUFFER_OUTPUT, 0, 0, 48}};
   s.kernels = {"record_order"};
   TStep d = TStep::dispatch(0, 2, {{0, 0, 48}}, {});
-  d.workgroups[1] = 3;
-  d.workgroups[2] = 2;
+  d.workgroup_count[1] = 3;
+  d.workgroup_count[2] = 2;
   s.steps = {d};
   s.code = kernelCode();
   Loaded m(s.build(), 1);  // the order of visits is defined for one thread (and record_order is not thread-safe)

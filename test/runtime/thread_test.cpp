@@ -114,8 +114,8 @@ ArtifactSpec recordSpec(int64_t spin_us, int64_t scratch) {
   s.buffers = {{TSR_BUFFER_OUTPUT, 0, 0, 1024}};
   s.kernels = {"record_worker"};
   TStep d = TStep::dispatch(0, 8, {{0, 0, 1024}}, {spin_us, scratch});
-  d.workgroups[1] = 4;
-  d.workgroups[2] = 8;
+  d.workgroup_count[1] = 4;
+  d.workgroup_count[2] = 8;
   s.steps = {d};
   s.code = kernelCode();
   return s;

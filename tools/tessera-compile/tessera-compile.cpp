@@ -12,6 +12,10 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
 
+#include <deque>
+#include <memory>
+#include <set>
+
 using namespace llvm;
 
 static cl::OptionCategory category("tessera-compile options");
@@ -19,19 +23,33 @@ static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"), 
                                       cl::cat(category));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout; text stages only)"),
                                        cl::value_desc("path"), cl::init("-"), cl::cat(category));
-static cl::opt<std::string> target("target", cl::desc("Target: cpu"), cl::init("cpu"), cl::cat(category));
+static cl::opt<std::string> target("target", cl::desc("Target backend (set from the registry at startup)"),
+                                   cl::init("cpu"), cl::cat(category));
 static cl::opt<tessera::EmitStage> emit(
     "emit", cl::desc("Stop after this stage"), cl::init(tessera::EmitStage::Artifact),
     cl::values(clEnumValN(tessera::EmitStage::Graph, "graph", "imported tgraph dialect"),
                clEnumValN(tessera::EmitStage::Linalg, "linalg", "linalg on tensors"),
                clEnumValN(tessera::EmitStage::Dispatch, "dispatch", "executables and host dispatches"),
-               clEnumValN(tessera::EmitStage::LLVMIR, "llvm-ir", "optimized LLVM IR of the kernels"),
+               clEnumValN(tessera::EmitStage::TargetText, "llvm-ir", "the target's code as text (optimized LLVM IR)"),
+               clEnumValN(tessera::EmitStage::Schedule, "schedule", "the host schedule (tsched.program)"),
                clEnumValN(tessera::EmitStage::Artifact, "artifact", "the loadable artifact (default)")),
     cl::cat(category));
-static cl::opt<std::string> targetTriple("target-triple", cl::desc("LLVM target triple (default: host)"),
-                                         cl::cat(category));
-static cl::opt<std::string> cpuName("cpu", cl::desc("CPU to compile for (default: host, with its features)"),
-                                    cl::cat(category));
+
+/// One flag per option of every registered target (e.g. the CPU target's --cpu and --target-triple).
+/// cl::opt keeps references to its name and description, so they live in `storage`.
+static std::vector<std::unique_ptr<cl::opt<std::string>>> registerTargetOptions(std::deque<std::string> &storage) {
+  std::vector<std::unique_ptr<cl::opt<std::string>>> flags;
+  std::set<std::string> seen;
+  for (tessera::TargetBackend *backend : tessera::registeredTargetBackends())
+    for (const tessera::TargetOptionInfo &info : backend->options()) {
+      if (!seen.insert(info.name).second)
+        continue;
+      const std::string &name = storage.emplace_back(info.name);
+      const std::string &desc = storage.emplace_back(info.description + " [" + backend->name().str() + " target]");
+      flags.push_back(std::make_unique<cl::opt<std::string>>(StringRef(name), cl::desc(desc), cl::cat(category)));
+    }
+  return flags;
+}
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
@@ -39,6 +57,19 @@ int main(int argc, char **argv) {
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
   mlir::registerDefaultTimingManagerCLOptions();
+  tessera::registerAllTargetBackends();
+  std::deque<std::string> flagStrings;
+  auto targetFlags = registerTargetOptions(flagStrings);
+  // `--target=list` needs no model: answer it before the positional argument is required.
+  for (int i = 1; i < argc; ++i)
+    if (StringRef(argv[i]) == "--target=list" || StringRef(argv[i]) == "-target=list") {
+      for (tessera::TargetBackend *backend : tessera::registeredTargetBackends())
+        outs() << backend->name() << "\t" << backend->description() << "\n";
+      return 0;
+    }
+  std::string targetHelp = "Target backend, one of: " + tessera::registeredTargetNames() +
+                           " (default cpu; --target=list describes them)";
+  target.setDescription(targetHelp);
   cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
   if (!cl::ParseCommandLineOptions(argc, argv,
                                    "tessera-compile: compile an ONNX model into a Tessera artifact\n\n"
@@ -61,8 +92,8 @@ int main(int argc, char **argv) {
   options.inputPath = inputPath;
   options.target = target;
   options.emit = emit;
-  options.targetTriple = targetTriple;
-  options.cpu = cpuName;
+  for (auto &flag : targetFlags)
+    options.targetOptions[flag->ArgStr] = flag->getValue();
   // With --mlir-timing every pass manager reports into one tree, printed at exit.
   mlir::TimingScope rootScope = timing.getRootScope();
   options.configurePassManager = [&](mlir::PassManager &pm) -> mlir::LogicalResult {

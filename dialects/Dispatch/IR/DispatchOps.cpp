@@ -28,6 +28,23 @@ ModuleOp VariantOp::getInnerModule() {
   return modules.empty() ? ModuleOp() : *modules.begin();
 }
 
+LogicalResult ExportOp::verify() {
+  if (getWorkgroupCount().size() != 3 || getWorkgroupSize().size() != 3)
+    return emitOpError("needs 3-D workgroup count and size");
+  for (int64_t v : getWorkgroupCount())
+    if (v < 0)
+      return emitOpError("workgroup count must not be negative");
+  for (int64_t v : getWorkgroupSize())
+    if (v < 1)
+      return emitOpError("workgroup size must be at least 1");
+  for (int32_t a : getAccess())
+    if (a < 1 || a > 3)
+      return emitOpError("access ") << a << " is not read (1), write (2) or read-write (3)";
+  if (getConstants() < 0)
+    return emitOpError("constant count must not be negative");
+  return success();
+}
+
 LogicalResult DispatchOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   auto exe = symbolTable.lookupNearestSymbolFrom<ExecutableOp>(*this, getExecutableAttr());
   if (!exe)

@@ -40,7 +40,7 @@ def Dispatch_ExecutableOp : Dispatch_Op<"executable", [
   let description = [{
     ```mlir
     tdisp.executable @conv_0 {
-      tdisp.variant @cpu target("cpu") { builtin.module { func.func @conv_0(...) ... } }
+      tdisp.variant @NAME target("NAME") { builtin.module { func.func @conv_0(...) ... } }
     }
     ```
   }];
@@ -50,12 +50,12 @@ def Dispatch_ExecutableOp : Dispatch_Op<"executable", [
 }
 
 def Dispatch_VariantOp : Dispatch_Op<"variant", [
-    Symbol, IsolatedFromAbove, NoRegionArguments, HasParent<"ExecutableOp">,
+    Symbol, SymbolTable, IsolatedFromAbove, NoRegionArguments, HasParent<"ExecutableOp">,
     SingleBlockImplicitTerminator<"ExecutableEndOp">]> {
   let summary = "one target's copy of an executable";
   let description = [{
-    Holds a `builtin.module` with the kernel function. Codegen rewrites the module in place and records
-    the kernel symbol and workgroup count as attributes (`kernel`, `workgroup_count`).
+    Holds a `builtin.module` with the kernel function. The target's variant pipeline rewrites the
+    module in place; the target then declares the entry points it produced as `tdisp.export` ops.
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, StrAttr:$target);
   let regions = (region SizedRegion<1>:$body);
@@ -64,6 +64,24 @@ def Dispatch_VariantOp : Dispatch_Op<"variant", [
     /// The module holding the kernel, or null if the variant is malformed.
     mlir::ModuleOp getInnerModule();
   }];
+}
+
+def Dispatch_ExportOp : Dispatch_Op<"export", [Symbol, HasParent<"VariantOp">]> {
+  let summary = "an entry point of a compiled variant, with the signature dispatches must match";
+  let description = [{
+    ```mlir
+    tdisp.export @conv_0 workgroup_count [8, 1, 1] workgroup_size [1, 1, 1] access [1, 1, 2] constants 0
+    ```
+    `access` holds one TSR_ACCESS_* value per binding (1 read, 2 write, 3 both); `constants` is the
+    number of dispatch constants the kernel reads.
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, DenseI64ArrayAttr:$workgroup_count,
+                       DenseI64ArrayAttr:$workgroup_size, DenseI32ArrayAttr:$access, I64Attr:$constants);
+  let assemblyFormat = [{
+    $sym_name `workgroup_count` $workgroup_count `workgroup_size` $workgroup_size `access` $access
+    `constants` $constants attr-dict
+  }];
+  let hasVerifier = 1;
 }
 
 def Dispatch_ExecutableEndOp : Dispatch_Op<"executable_end", [Terminator,

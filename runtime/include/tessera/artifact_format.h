@@ -1,5 +1,5 @@
-/* Tessera artifact container, format version 1. Defined once here; the compiler's writer and the
- * runtime's loader both include it.
+/* Tessera artifact container, format version 3. Defined once here and coded once, by the artifact codec
+ * (runtime/codec/artifact_codec.h), which the compiler's writer, the runtime's loader and the tests share.
  *
  * Layout (all integers little-endian):
  *   tsr_artifact_header                     (fixed size, at offset 0)
@@ -11,8 +11,8 @@
  *
  * Sections:
  *   METADATA  tensor metadata of the model's runtime inputs and outputs, and its dim symbols
- *   SCHEDULE  the host schedule: buffers, kernels, steps (a data table, run by every executor)
- *   CPU_CODE  an ELF shared object exporting the kernels (tsr_kernel_fn) named in the schedule
+ *   SCHEDULE  the host schedule: buffers, executables, steps (a data table, run by every executor)
+ *   CPU_CODE  an ELF shared object exporting the CPU executables' entry points (tsr_kernel_fn)
  *   WEIGHTS   constant tensors, each 64-byte aligned inside the section, used in place
  *
  * Encodings inside METADATA and SCHEDULE ("str" = u32 byte length + bytes, no terminator;
@@ -35,9 +35,14 @@
  *       INPUT/OUTPUT: index = I/O position, offset 0; CONSTANT: offset into WEIGHTS;
  *       ARENA: offset into the arena (size must be a literal); DYNAMIC: allocated by the session for
  *       each run with the size the ref has then (offset 0)
- *     u32 kernel_count; kernel_count × { str symbol }
+ *     u32 executable_count; executable_count × executable
+ *       executable = { str name; u32 code_section (TSR_SECTION_*: where its code lives, which also
+ *                      selects the runtime executor that runs it); u32 export_count; export_count × export }
+ *       export     = { str symbol; u32 workgroup_size[3]; u32 binding_count;
+ *                      binding_count × u32 access (TSR_ACCESS_*); u32 constant_count }
+ *         the signature every dispatch of the export must match
  *     u32 step_count;   step_count × { u32 kind (TSR_STEP_*); payload }
- *       DISPATCH: u32 kernel; ref workgroup_count[3]; u32 binding_count;
+ *       DISPATCH: u32 executable; u32 export; ref workgroup_count[3]; u32 binding_count;
  *                 binding_count × { u32 buffer; u64 offset; ref length };
  *                 u32 constant_count; constant_count × ref   (each must fit in u32 at run time)
  *       COPY:     u32 src_buffer; u64 src_offset; u32 dst_buffer; u64 dst_offset; ref length
@@ -60,7 +65,7 @@ extern "C" {
 
 #define TSR_ARTIFACT_MAGIC "TESSERA\x1a"
 #define TSR_ARTIFACT_MAGIC_SIZE 8
-#define TSR_ARTIFACT_FORMAT_VERSION 2u
+#define TSR_ARTIFACT_FORMAT_VERSION 3u
 #define TSR_SECTION_ALIGNMENT 4096u
 #define TSR_WEIGHT_ALIGNMENT 64u
 
@@ -99,6 +104,9 @@ enum {
   TSR_BUFFER_ARENA = 3,
   TSR_BUFFER_DYNAMIC = 4,
 };
+
+/* How an export uses a binding: a dispatch may not bind an INPUT or CONSTANT buffer to a binding it writes. */
+enum { TSR_ACCESS_READ = 1, TSR_ACCESS_WRITE = 2, TSR_ACCESS_READ_WRITE = 3 };
 
 enum { TSR_STEP_DISPATCH = 1, TSR_STEP_COPY = 2, TSR_STEP_BARRIER = 3, TSR_STEP_SHAPE = 4 };
 

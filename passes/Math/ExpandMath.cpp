@@ -1,14 +1,17 @@
 //===- ExpandMath.cpp - polynomial approximations of math ops -------------===//
-#include "codegen/cpu/Passes.h"
+//
+// Runs before the target split, so every target's variant computes the same formulas.
+//
+#include "passes/Passes.h"
 
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 using namespace mlir;
 
-namespace tessera::cpu {
+namespace tessera {
 #define GEN_PASS_DEF_EXPANDMATH
-#include "codegen/cpu/Passes.h.inc"
+#include "passes/Passes.h.inc"
 
 namespace {
 struct ExpandMathPass : impl::ExpandMathBase<ExpandMathPass> {
@@ -29,4 +32,4 @@ struct ExpandMathPass : impl::ExpandMathBase<ExpandMathPass> {
   }
 };
 } // namespace
-} // namespace tessera::cpu
+} // namespace tessera

@@ -1,14 +1,18 @@
-// Cross-checks between METADATA, SCHEDULE and WEIGHTS: after this, every index the executor follows is in
-// range, every literal byte range lies inside its buffer, and every dim symbol a step or an output needs has
-// been set (by an input dim or an earlier SHAPE step) by the time it is needed. Ranges that involve symbols
-// are checked by the executor once their values are known.
+// Cross-checks between METADATA, SCHEDULE (with its executable table) and WEIGHTS: after this, every index an
+// executor follows is in range, every literal byte range lies inside its buffer, every dispatch matches its
+// export's signature, and every dim symbol a step or an output needs has been set (by an input dim or an
+// earlier SHAPE step) by the time it is needed. Ranges that involve symbols are checked by the runtime once
+// their values are known.
 #include <set>
 
-#include "model.h"
-#include "status.h"
+#include "runtime/codec/artifact_codec.h"
+#include "runtime/codec/codec_internal.h"
 
-namespace tessera::rt {
+namespace tessera::codec {
 namespace {
+
+using detail::format;
+using detail::ull;
 
 bool rangeInside(uint64_t offset, uint64_t length, uint64_t size) {
   return offset <= size && length <= size - offset;
@@ -46,13 +50,42 @@ bool checkIo(const std::vector<TensorDesc>& list, uint32_t kind, const Schedule&
     uint64_t bytes = 0;
     if (isLiteral(b.size) && staticByteSize(t, bytes) && bytes != static_cast<uint64_t>(b.size))
       return fail(error, format("%s '%s' needs %llu bytes but its buffer %u has %llu", role, t.name.c_str(),
-                                static_cast<unsigned long long>(bytes), t.buffer,
-                                static_cast<unsigned long long>(b.size)));
+                                ull(bytes), t.buffer, ull(b.size)));
   }
   return true;
 }
 
-unsigned long long ull(int64_t v) { return static_cast<unsigned long long>(v); }
+bool readOnly(uint32_t buffer_kind) { return buffer_kind == TSR_BUFFER_INPUT || buffer_kind == TSR_BUFFER_CONSTANT; }
+
+// The executable table on its own: code in a code section, and well-formed export signatures.
+bool checkExecutables(const Schedule& sc, std::string& error) {
+  for (size_t e = 0; e < sc.executables.size(); ++e) {
+    const Executable& x = sc.executables[e];
+    const char* name = x.name.c_str();
+    if (!sectionHoldsCode(x.code_section)) {
+      if (!isKnownSection(x.code_section))
+        return fail(error, format("executable %zu '%s': unknown code section %u", e, name, x.code_section));
+      return fail(error, format("executable %zu '%s': section %s holds no code", e, name,
+                                sectionKindName(x.code_section)));
+    }
+    for (size_t k = 0; k < x.exports.size(); ++k) {
+      const Export& ex = x.exports[k];
+      if (ex.symbol.empty())
+        return fail(error, format("executable %zu '%s': export %zu has an empty symbol name", e, name, k));
+      const uint32_t* wg = ex.workgroup_size;
+      if (!wg[0] || !wg[1] || !wg[2])
+        return fail(error, format("executable %zu '%s': export '%s' has workgroup size [%u,%u,%u], not all >= 1",
+                                  e, name, ex.symbol.c_str(), wg[0], wg[1], wg[2]));
+      for (size_t j = 0; j < ex.binding_access.size(); ++j) {
+        uint32_t a = ex.binding_access[j];
+        if (a < TSR_ACCESS_READ || a > TSR_ACCESS_READ_WRITE)
+          return fail(error, format("executable %zu '%s': export '%s' binding %zu has unknown access %u", e, name,
+                                    ex.symbol.c_str(), j, a));
+      }
+    }
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -72,21 +105,20 @@ bool validateModel(const Metadata& md, const Schedule& sc, uint64_t weights_size
     case TSR_BUFFER_CONSTANT:  // decodeSchedule made CONSTANT and ARENA sizes literal
       if (!rangeInside(b.offset, static_cast<uint64_t>(b.size), weights_size))
         return fail(error, format("%s: bytes [%llu, +%llu) lie outside WEIGHTS (%llu bytes)", where().c_str(),
-                                  static_cast<unsigned long long>(b.offset), ull(b.size),
-                                  static_cast<unsigned long long>(weights_size)));
+                                  ull(b.offset), ull(b.size), ull(weights_size)));
       if (b.offset % TSR_WEIGHT_ALIGNMENT != 0)
         return fail(error, format("%s: offset %llu is not %u-byte aligned", where().c_str(),
-                                  static_cast<unsigned long long>(b.offset), TSR_WEIGHT_ALIGNMENT));
+                                  ull(b.offset), TSR_WEIGHT_ALIGNMENT));
       break;
     case TSR_BUFFER_ARENA:
       if (!rangeInside(b.offset, static_cast<uint64_t>(b.size), sc.arena_size))
         return fail(error, format("%s: bytes [%llu, +%llu) lie outside the arena (%llu bytes)", where().c_str(),
-                                  static_cast<unsigned long long>(b.offset), ull(b.size),
-                                  static_cast<unsigned long long>(sc.arena_size)));
+                                  ull(b.offset), ull(b.size), ull(sc.arena_size)));
       break;
     }
   }
-  if (!checkIo(md.inputs, TSR_BUFFER_INPUT, sc, error) || !checkIo(md.outputs, TSR_BUFFER_OUTPUT, sc, error))
+  if (!checkIo(md.inputs, TSR_BUFFER_INPUT, sc, error) || !checkIo(md.outputs, TSR_BUFFER_OUTPUT, sc, error) ||
+      !checkExecutables(sc, error))
     return false;
 
   // Which symbols have a value so far, walking the steps in order: input dims from the start, SHAPE results
@@ -112,7 +144,7 @@ bool validateModel(const Metadata& md, const Schedule& sc, uint64_t weights_size
     if (buffer >= sc.buffers.size())
       return fail(error, format("step %zu: %s buffer %u out of range (%zu buffers)", step, what, buffer,
                                 sc.buffers.size()));
-    // The executor resolves a buffer's size when a step first touches it.
+    // The runtime resolves a buffer's size when a step first touches it.
     std::string size_what = format("%s buffer %u size", what, buffer);
     return uses(sc.buffers[buffer].size, size_what.c_str());
   };
@@ -122,15 +154,28 @@ bool validateModel(const Metadata& md, const Schedule& sc, uint64_t weights_size
     if (isLiteral(size) && isLiteral(length) &&
         !rangeInside(offset, static_cast<uint64_t>(length), static_cast<uint64_t>(size)))
       return fail(error, format("step %zu: %s range [%llu, +%llu) exceeds buffer %u size %llu", step, what,
-                                static_cast<unsigned long long>(offset), ull(length), buffer, ull(size)));
+                                ull(offset), ull(length), buffer, ull(size)));
     return true;
   };
   for (; step < sc.steps.size(); ++step) {
     const Step& s = sc.steps[step];
     const size_t i = step;
     if (s.kind == TSR_STEP_DISPATCH) {
-      if (s.kernel >= sc.kernels.size())
-        return fail(error, format("step %zu: kernel %u out of range (%zu kernels)", i, s.kernel, sc.kernels.size()));
+      if (s.executable >= sc.executables.size())
+        return fail(error, format("step %zu: executable %u out of range (%zu executables)", i, s.executable,
+                                  sc.executables.size()));
+      const Executable& exe = sc.executables[s.executable];
+      if (s.export_index >= exe.exports.size())
+        return fail(error, format("step %zu: export %u out of range (executable '%s' has %zu)", i, s.export_index,
+                                  exe.name.c_str(), exe.exports.size()));
+      const Export& ex = exe.exports[s.export_index];
+      const std::string callee = exe.name + "::" + ex.symbol;
+      if (s.bindings.size() != ex.binding_access.size())
+        return fail(error, format("step %zu: %zu bindings but %s takes %zu", i, s.bindings.size(), callee.c_str(),
+                                  ex.binding_access.size()));
+      if (s.constants.size() != ex.constant_count)
+        return fail(error, format("step %zu: %zu constants but %s takes %u", i, s.constants.size(), callee.c_str(),
+                                  ex.constant_count));
       uint64_t total = 1;
       for (Ref c : s.workgroup_count) {
         if (!uses(c, "workgroup count")) return false;
@@ -139,8 +184,12 @@ bool validateModel(const Metadata& md, const Schedule& sc, uint64_t weights_size
       }
       for (size_t j = 0; j < s.bindings.size(); ++j) {
         std::string what = format("binding %zu", j);
-        if (!checkRange(what.c_str(), s.bindings[j].buffer, s.bindings[j].offset, s.bindings[j].length))
-          return false;
+        const Binding& b = s.bindings[j];
+        if (!checkRange(what.c_str(), b.buffer, b.offset, b.length)) return false;
+        const uint32_t k = sc.buffers[b.buffer].kind;
+        if ((ex.binding_access[j] & TSR_ACCESS_WRITE) && readOnly(k))
+          return fail(error, format("step %zu: binding %zu writes to read-only %s buffer %u (%s access %s)", i, j,
+                                    bufferKindName(k), b.buffer, callee.c_str(), accessName(ex.binding_access[j])));
       }
       for (size_t j = 0; j < s.constants.size(); ++j) {
         std::string what = format("constant %zu", j);
@@ -151,7 +200,7 @@ bool validateModel(const Metadata& md, const Schedule& sc, uint64_t weights_size
           !checkRange("copy destination", s.dst_buffer, s.dst_offset, s.length))
         return false;
       uint32_t k = sc.buffers[s.dst_buffer].kind;
-      if (k == TSR_BUFFER_INPUT || k == TSR_BUFFER_CONSTANT)
+      if (readOnly(k))
         return fail(error, format("step %zu: copy writes to read-only %s buffer %u", i, bufferKindName(k),
                                   s.dst_buffer));
     } else if (s.kind == TSR_STEP_SHAPE) {
@@ -195,4 +244,4 @@ bool validateModel(const Metadata& md, const Schedule& sc, uint64_t weights_size
   return true;
 }
 
-}  // namespace tessera::rt
+}  // namespace tessera::codec

@@ -1,0 +1,278 @@
+//===- AssignBuffers.cpp - tensors of the host function -> tsched buffers --===//
+//
+// The host function becomes a `tsched.program`: every tensor gets a buffer, every dispatch its bindings,
+// lengths and constants, every output its buffer and dims. Ops are created in place, in the order of the
+// function, so the index values they use (lowered by tessera-host-lower-shapes) dominate them; then the
+// schedule ops move into the program and the tensor ops are dropped with the function.
+//
+#include "codegen/host/HostShapes.h"
+#include "codegen/host/Passes.h"
+
+#include "dialects/Graph/IR/GraphOps.h"
+#include "runtime/include/tessera/artifact_format.h"
+
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace tessera::schedule;
+
+namespace tessera::host {
+#define GEN_PASS_DEF_ASSIGNBUFFERS
+#include "codegen/host/Passes.h.inc"
+
+namespace {
+
+bool isAlias(Operation *op) {
+  return isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::ReshapeOp, tensor::CastOp,
+             UnrealizedConversionCastOp>(op);
+}
+
+/// The value whose buffer `v` shares: reshapes and casts do not change row-major bytes.
+Value aliasRoot(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (!isAlias(def))
+      break;
+    v = def->getOperand(0);
+  }
+  return v;
+}
+
+/// Host ops that need no buffer: index arithmetic (already lowered) and shapes of reshapes.
+bool isHostScalar(Operation &op) {
+  if (op.getDialect() && isa<ScheduleDialect>(op.getDialect()))
+    return true;
+  if (op.getNumResults() == 1 && op.getResult(0).getType().isIntOrIndex() &&
+      (isa<tensor::DimOp, tensor::ExtractOp>(op) || isa<arith::ArithDialect>(op.getDialect())))
+    return true;
+  return isa<tensor::FromElementsOp>(op) &&
+         cast<RankedTensorType>(op.getResult(0).getType()).getElementType().isIndex();
+}
+
+class Assigner {
+public:
+  Assigner(func::FuncOp func, SymbolTable &symbols) : func(func), symbols(symbols), shapes(func) {}
+  LogicalResult run();
+
+private:
+  LogicalResult dispatch(dispatch::DispatchOp d);
+  LogicalResult outputs(func::ReturnOp ret);
+  Value constant(OpBuilder &b, Location loc, ElementsAttr value);
+
+  func::FuncOp func;
+  SymbolTable &symbols;
+  HostShapes shapes;
+  DenseMap<Value, Value> bufferOf;
+  DenseMap<Attribute, Value> constants;
+  DenseMap<Value, unsigned> directOutput; // dispatch results computed straight into an output buffer
+};
+
+Value Assigner::constant(OpBuilder &b, Location loc, ElementsAttr value) {
+  auto [it, inserted] = constants.try_emplace(value);
+  if (inserted)
+    it->second = ConstantOp::create(b, loc, BufferType::get(b.getContext()), value);
+  return it->second;
+}
+
+LogicalResult Assigner::dispatch(dispatch::DispatchOp d) {
+  OpBuilder b(d);
+  Location loc = d.getLoc();
+  SmallVector<Value> bindings, lengths, constantValues, scalars;
+  SmallVector<int32_t> access;
+  // Kernels get the dynamic dims of their bindings as constants, binding order then dim order.
+  auto bind = [&](Value tensor, Value buffer, int32_t how) -> LogicalResult {
+    auto length = shapes.byteSize(tensor, d);
+    if (failed(length))
+      return failure();
+    bindings.push_back(buffer);
+    lengths.push_back(*length);
+    access.push_back(how);
+    auto type = cast<RankedTensorType>(tensor.getType());
+    for (int64_t k = 0; k < type.getRank(); ++k) {
+      if (!type.isDynamicDim(k))
+        continue;
+      auto dim = shapes.dim(tensor, k, d);
+      if (failed(dim))
+        return failure();
+      constantValues.push_back(*dim);
+    }
+    return success();
+  };
+  for (Value v : d.getArguments()) {
+    if (v.getType().isIndex()) {
+      scalars.push_back(v);
+      continue;
+    }
+    auto it = bufferOf.find(v);
+    if (it == bufferOf.end())
+      return d.emitOpError("operand has no buffer (unsupported host op?)");
+    if (failed(bind(v, it->second, TSR_ACCESS_READ)))
+      return failure();
+  }
+  for (Value r : d.getResults()) {
+    auto size = shapes.byteSize(r, d);
+    if (failed(size))
+      return failure();
+    Value buffer;
+    if (auto it = directOutput.find(r); it != directOutput.end())
+      buffer = OutputOp::create(b, loc, BufferType::get(b.getContext()), b.getI64IntegerAttr(it->second), *size);
+    else
+      buffer = AllocOp::create(b, loc, BufferType::get(b.getContext()), *size, IntegerAttr());
+    bufferOf[r] = buffer;
+    if (failed(bind(r, buffer, TSR_ACCESS_WRITE)))
+      return failure();
+  }
+  for (Value v : scalars) {
+    auto value = shapes.index(v);
+    if (failed(value))
+      return failure();
+    constantValues.push_back(*value);
+  }
+  DispatchOp::create(b, loc, d.getExecutableAttr(), ValueRange(), bindings, lengths, constantValues,
+                     b.getDenseI32ArrayAttr(access));
+  return success();
+}
+
+LogicalResult Assigner::outputs(func::ReturnOp ret) {
+  OpBuilder b(ret);
+  Location loc = ret.getLoc();
+  for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+    Value root = aliasRoot(v);
+    if (auto it = directOutput.find(root); it != directOutput.end() && it->second == i)
+      continue;
+    auto source = bufferOf.find(v);
+    if (source == bufferOf.end())
+      return emitError(v.getLoc()) << "output " << i << " has no buffer";
+    auto size = shapes.byteSize(v, ret);
+    if (failed(size))
+      return failure();
+    Value out = OutputOp::create(b, loc, BufferType::get(b.getContext()), b.getI64IntegerAttr(i), *size);
+    CopyOp::create(b, loc, source->second, out, *size);
+  }
+  for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+    SmallVector<Value> dims;
+    for (int64_t k = 0; k < cast<RankedTensorType>(v.getType()).getRank(); ++k) {
+      auto dim = shapes.dim(v, k, ret);
+      if (failed(dim))
+        return failure();
+      dims.push_back(*dim);
+    }
+    OutputDimsOp::create(b, loc, b.getI64IntegerAttr(i), dims);
+  }
+  return success();
+}
+
+LogicalResult Assigner::run() {
+  Block &body = func.getBody().front();
+  auto ret = cast<func::ReturnOp>(body.getTerminator());
+  SmallVector<Operation *> ops;
+  for (Operation &op : body.without_terminator())
+    ops.push_back(&op);
+  Operation *first = &body.front();
+  OpBuilder b(first);
+  for (BlockArgument arg : body.getArguments()) {
+    SmallVector<Value> dims;
+    for (int64_t k = 0; k < cast<RankedTensorType>(arg.getType()).getRank(); ++k) {
+      auto dim = shapes.dim(arg, k, first);
+      if (failed(dim))
+        return failure();
+      dims.push_back(*dim);
+    }
+    auto size = shapes.byteSize(arg, first);
+    if (failed(size))
+      return failure();
+    bufferOf[arg] = InputOp::create(b, arg.getLoc(), BufferType::get(b.getContext()),
+                                    b.getI64IntegerAttr(arg.getArgNumber()), dims, *size);
+  }
+  // Results that can be computed straight into an output buffer (first claim wins).
+  for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+    Value root = aliasRoot(v);
+    if (root.getDefiningOp<dispatch::DispatchOp>() && !directOutput.count(root))
+      directOutput[root] = i;
+  }
+
+  for (Operation *op : ops) {
+    if (auto load = dyn_cast<graph::GlobalLoadOp>(op)) {
+      auto global = symbols.lookup<graph::GlobalOp>(load.getGlobal());
+      if (!global)
+        return load.emitOpError("unknown global");
+      OpBuilder at(op);
+      bufferOf[load] = constant(at, load.getLoc(), global.getValue());
+    } else if (auto cst = dyn_cast<arith::ConstantOp>(op); cst && isa<RankedTensorType>(cst.getType())) {
+      OpBuilder at(op);
+      bufferOf[cst] = constant(at, cst.getLoc(), cast<ElementsAttr>(cst.getValue()));
+    } else if (isHostScalar(*op)) {
+      continue;
+    } else if (isAlias(op)) {
+      if (op->getNumResults() != 1 || !bufferOf.count(op->getOperand(0)))
+        return op->emitOpError("cannot alias its operand on the host");
+      bufferOf[op->getResult(0)] = bufferOf[op->getOperand(0)];
+    } else if (auto d = dyn_cast<dispatch::DispatchOp>(op)) {
+      if (failed(dispatch(d)))
+        return failure();
+    } else {
+      return op->emitOpError("cannot run on the host: every computation must be in a dispatch");
+    }
+  }
+  if (failed(outputs(ret)))
+    return failure();
+
+  // Host reads now read buffers.
+  for (auto read : body.getOps<ReadI64Op>()) {
+    if (isa<BufferType>(read.getSource().getType()))
+      continue;
+    auto it = bufferOf.find(read.getSource());
+    if (it == bufferOf.end())
+      return read.emitOpError("reads a tensor that has no buffer");
+    read.getSourceMutable().assign(it->second);
+  }
+
+  auto names = [&](StringRef attr) { return func->getAttrOfType<ArrayAttr>(attr); };
+  auto dtypes = [&](StringRef attr) { return func->getAttrOfType<DenseI32ArrayAttr>(attr); };
+  auto inNames = names("tessera.input_names"), outNames = names("tessera.output_names");
+  auto inTypes = dtypes("tessera.input_dtypes"), outTypes = dtypes("tessera.output_dtypes");
+  if (!inNames || !outNames || !inTypes || !outTypes)
+    return func.emitOpError("is missing I/O names or dtypes");
+  OpBuilder outer(func);
+  auto program = ProgramOp::create(outer, func.getLoc(), func.getSymName(), inNames, inTypes, outNames,
+                                   outTypes, IntegerAttr());
+  Block *block = new Block();
+  program.getBody().push_back(block);
+  // Keep the schedule ops and their index constants; the tensor ops go with the function.
+  SmallPtrSet<Operation *, 32> kept;
+  SmallVector<Operation *> moving;
+  for (Operation &op : body.without_terminator()) {
+    bool schedule = op.getDialect() && isa<ScheduleDialect>(op.getDialect());
+    bool indexConstant = isa<arith::ConstantOp>(op) && op.getResult(0).getType().isIndex();
+    if (schedule || indexConstant) {
+      kept.insert(&op);
+      moving.push_back(&op);
+    }
+  }
+  for (Operation *op : moving)
+    for (Value v : op->getOperands())
+      if (!v.getDefiningOp() || !kept.contains(v.getDefiningOp()))
+        return op->emitOpError("uses a value the host schedule cannot compute");
+  for (Operation *op : moving)
+    op->moveBefore(block, block->end());
+  func.erase();
+  return success();
+}
+
+struct AssignBuffersPass : impl::AssignBuffersBase<AssignBuffersPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+    SmallVector<func::FuncOp> funcs;
+    for (auto func : module.getOps<func::FuncOp>())
+      if (!func.isDeclaration())
+        funcs.push_back(func);
+    for (func::FuncOp func : funcs) {
+      Assigner assigner(func, symbols);
+      if (failed(assigner.run()))
+        return signalPassFailure();
+    }
+  }
+};
+
+} // namespace
+} // namespace tessera::host

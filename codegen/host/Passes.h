@@ -1,0 +1,30 @@
+//===- Passes.h - host schedule passes --------------------------*- C++ -*-===//
+#ifndef TESSERA_CODEGEN_HOST_PASSES_H
+#define TESSERA_CODEGEN_HOST_PASSES_H
+
+#include "dialects/Dispatch/IR/DispatchOps.h"
+#include "dialects/Schedule/IR/ScheduleOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace tessera::host {
+
+#define GEN_PASS_DECL
+#include "codegen/host/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "codegen/host/Passes.h.inc"
+
+/// Host function of dispatches (with compiled executables) -> `tsched.program`, ready to serialize.
+void buildHostSchedulePipeline(mlir::OpPassManager &pm);
+
+/// Registers the passes and the named pipeline `tessera-host-schedule-pipeline`.
+void registerHostPasses();
+
+} // namespace tessera::host
+
+#endif

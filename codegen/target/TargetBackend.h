@@ -1,0 +1,94 @@
+//===- TargetBackend.h - what a target contributes to the compiler -*- C++ -*-===//
+//
+// A target plugs into the compiler here and nowhere else: it names itself, declares its options, builds
+// the pipeline that compiles its `tdisp.variant`s, declares the entry points each compiled variant
+// exports, and serializes its variants into one artifact code section (whose kind tells the runtime
+// which executor runs it). The driver, the host schedule passes and the serializer only talk to this
+// interface, so no target name appears outside the target's own files.
+//
+#ifndef TESSERA_CODEGEN_TARGET_TARGETBACKEND_H
+#define TESSERA_CODEGEN_TARGET_TARGETBACKEND_H
+
+#include "dialects/Dispatch/IR/DispatchOps.h"
+#include "runtime/codec/artifact_codec.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <memory>
+#include <string>
+
+namespace tessera {
+
+/// One option a target accepts, e.g. `--cpu=NAME`. Tools turn each into a command-line flag.
+struct TargetOptionInfo {
+  std::string name;
+  std::string description;
+};
+
+/// Values of target options by name ("" when not given).
+using TargetOptionValues = llvm::StringMap<std::string>;
+
+/// What serializing a target's variants produces.
+struct SerializedTarget {
+  uint32_t sectionKind = 0; // TSR_SECTION_*
+  std::string code;         // the section's bytes
+  std::string text;         // the target's readable form, when requested (e.g. LLVM IR)
+};
+
+/// A target configured for one compile (options resolved); used by one thread at a time.
+class ConfiguredTarget {
+public:
+  virtual ~ConfiguredTarget();
+
+  /// Passes that compile the inner module of one variant of this target.
+  virtual void buildVariantPipeline(mlir::OpPassManager &pm) const = 0;
+
+  /// After the pipeline: adds the `tdisp.export` ops of the compiled `variant`.
+  virtual mlir::LogicalResult declareExports(dispatch::VariantOp variant) const = 0;
+
+  /// Serializes every compiled variant of this target into one code section. `withText` asks for the
+  /// target's readable form too (`--emit=` of a target stage).
+  virtual mlir::FailureOr<SerializedTarget> serialize(mlir::Location loc,
+                                                      llvm::ArrayRef<dispatch::VariantOp> variants,
+                                                      bool withText) const = 0;
+
+  /// Fills the container header fields this target owns (e.g. the CPU triple and features).
+  virtual void describeContainer(codec::ContainerInfo &info) const {}
+};
+
+/// A registered target: its name, options and code section, and a factory for configured instances.
+class TargetBackend {
+public:
+  virtual ~TargetBackend();
+
+  /// The name `--target=` and `tdisp.variant target(...)` use.
+  virtual llvm::StringRef name() const = 0;
+  virtual llvm::StringRef description() const = 0;
+  /// The artifact section that holds this target's code.
+  virtual uint32_t codeSection() const = 0;
+  virtual std::vector<TargetOptionInfo> options() const { return {}; }
+  /// Name of the stage `--emit=` shows for this target's code ("llvm-ir"), or "" if none.
+  virtual llvm::StringRef textStageName() const { return ""; }
+
+  /// Validates and resolves option values once per compile (e.g. the host CPU); errors go to `loc`.
+  virtual mlir::FailureOr<std::unique_ptr<ConfiguredTarget>> configure(mlir::Location loc,
+                                                                      const TargetOptionValues &values) const = 0;
+};
+
+/// Registers a backend (once per name; later registrations of the same name are ignored).
+void registerTargetBackend(std::unique_ptr<TargetBackend> backend);
+/// The backend named `name`, or null.
+TargetBackend *lookupTargetBackend(llvm::StringRef name);
+/// Every registered backend, in name order.
+std::vector<TargetBackend *> registeredTargetBackends();
+/// "cpu, vulkan": the names of the registered backends, for messages and help.
+std::string registeredTargetNames();
+
+/// Registers every backend built into this compiler.
+void registerAllTargetBackends();
+
+} // namespace tessera
+
+#endif

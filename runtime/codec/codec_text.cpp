@@ -1,0 +1,96 @@
+// Names and text forms of format values, for messages and `--info`.
+#include <cstdarg>
+#include <cstdio>
+
+#include "runtime/codec/artifact_codec.h"
+#include "runtime/codec/codec_internal.h"
+
+namespace tessera::codec {
+
+namespace detail {
+std::string format(const char* fmt, ...) {
+  va_list args;
+  va_start(args, fmt);
+  va_list copy;
+  va_copy(copy, args);
+  int n = std::vsnprintf(nullptr, 0, fmt, copy);
+  va_end(copy);
+  std::string out(n > 0 ? static_cast<size_t>(n) : 0, '\0');
+  if (n > 0) std::vsnprintf(out.data(), out.size() + 1, fmt, args);
+  va_end(args);
+  return out;
+}
+}  // namespace detail
+
+const char* sectionKindName(uint32_t kind) {
+  switch (kind) {
+  case TSR_SECTION_METADATA: return "METADATA";
+  case TSR_SECTION_SCHEDULE: return "SCHEDULE";
+  case TSR_SECTION_CPU_CODE: return "CPU_CODE";
+  case TSR_SECTION_WEIGHTS: return "WEIGHTS";
+  }
+  return "unknown";
+}
+
+const char* bufferKindName(uint32_t kind) {
+  switch (kind) {
+  case TSR_BUFFER_INPUT: return "input";
+  case TSR_BUFFER_OUTPUT: return "output";
+  case TSR_BUFFER_CONSTANT: return "constant";
+  case TSR_BUFFER_ARENA: return "arena";
+  case TSR_BUFFER_DYNAMIC: return "dynamic";
+  }
+  return "unknown";
+}
+
+const char* stepKindName(uint32_t kind) {
+  switch (kind) {
+  case TSR_STEP_DISPATCH: return "dispatch";
+  case TSR_STEP_COPY: return "copy";
+  case TSR_STEP_BARRIER: return "barrier";
+  case TSR_STEP_SHAPE: return "shape";
+  }
+  return "unknown";
+}
+
+const char* shapeOpName(uint32_t op) {
+  switch (op) {
+  case TSR_SHAPE_ADD: return "add";
+  case TSR_SHAPE_SUB: return "sub";
+  case TSR_SHAPE_MUL: return "mul";
+  case TSR_SHAPE_DIV_FLOOR: return "div_floor";
+  case TSR_SHAPE_DIV_CEIL: return "div_ceil";
+  case TSR_SHAPE_MAX: return "max";
+  case TSR_SHAPE_MIN: return "min";
+  case TSR_SHAPE_EQ: return "eq";
+  case TSR_SHAPE_READ_I64: return "read_i64";
+  case TSR_SHAPE_CHECK_EQ: return "check_eq";
+  }
+  return "unknown";
+}
+
+const char* accessName(uint32_t access) {
+  switch (access) {
+  case TSR_ACCESS_READ: return "r";
+  case TSR_ACCESS_WRITE: return "w";
+  case TSR_ACCESS_READ_WRITE: return "rw";
+  }
+  return "?";
+}
+
+std::string refString(const Metadata& md, Ref r) {
+  if (isLiteral(r)) return std::to_string(r);
+  size_t sym = refSymbol(r);
+  return sym < md.symbols.size() ? md.symbols[sym].name : detail::format("?%zu", sym);
+}
+
+std::string shapeString(const Metadata& md, const Step& s) {
+  std::string args = s.op == TSR_SHAPE_READ_I64
+                         ? detail::format("b%lld, %lld", static_cast<long long>(s.a), static_cast<long long>(s.b))
+                         : refString(md, s.a) + ", " + refString(md, s.b);
+  std::string call = std::string(shapeOpName(s.op)) + "(" + args + ")";
+  if (s.op == TSR_SHAPE_CHECK_EQ) return call;
+  return refString(md, symbolRef(s.symbol)) + " = " + call;
+}
+
+}  // namespace tessera::codec
