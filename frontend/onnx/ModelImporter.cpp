@@ -78,7 +78,7 @@ public:
 private:
   LogicalResult parse();
   LogicalResult runLibOnnxChecks();
-  LogicalResult checkExternalLocation(StringRef tensor, StringRef location);
+  LogicalResult checkExternalLocation(const std::string &what, StringRef location);
   LogicalResult importInitializer(onnxpb::TensorProto &tensor);
   /// `nodeOpset`: the opset `node` is written for (function bodies may differ from the model's).
   LogicalResult importNode(const onnxpb::NodeProto &node, int64_t nodeOpset);
@@ -121,15 +121,38 @@ LogicalResult ModelImporter::parse() {
   return success();
 }
 
-/// External files must stay inside the model's folder: no absolute paths, no "..".
-LogicalResult ModelImporter::checkExternalLocation(StringRef tensor, StringRef location) {
+/// External files must stay inside the model's folder: no absolute paths, no "..", and no symlink (of the
+/// file or of a folder on its path) that leads outside it. Only regular files: a device or a FIFO would
+/// be read forever or block. Checked before libonnx or Tessera opens anything.
+LogicalResult ModelImporter::checkExternalLocation(const std::string &what, StringRef location) {
   if (location.empty() || llvm::sys::path::is_absolute(location))
-    return error() << "initializer '" << tensor << "': external data location '" << location
+    return error() << what << ": external data location '" << location
                    << "' must be a relative path inside the model's folder";
   for (auto it = llvm::sys::path::begin(location); it != llvm::sys::path::end(location); ++it)
     if (*it == "..")
-      return error() << "initializer '" << tensor << "': external data location '" << location
+      return error() << what << ": external data location '" << location
                      << "' escapes the model's folder";
+  SmallString<256> dir(path), realDir, realFile;
+  llvm::sys::path::remove_filename(dir);
+  if (dir.empty())
+    dir = ".";
+  SmallString<256> file(dir);
+  llvm::sys::path::append(file, location);
+  if (std::error_code ec = llvm::sys::fs::real_path(dir, realDir))
+    return error() << "cannot resolve the model's folder '" << dir << "': " << ec.message();
+  if (std::error_code ec = llvm::sys::fs::real_path(file, realFile))
+    return error() << what << ": cannot read external data '" << location
+                   << "': " << ec.message();
+  if (!StringRef(realFile).starts_with((realDir + llvm::sys::path::get_separator()).str()))
+    return error() << what << ": external data location '" << location
+                   << "' resolves (through a symbolic link) outside the model's folder";
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(realFile, status))
+    return error() << what << ": cannot read external data '" << location
+                   << "': " << ec.message();
+  if (!llvm::sys::fs::is_regular_file(status))
+    return error() << what << ": external data location '" << location
+                   << "' is not a regular file";
   return success();
 }
 
@@ -143,11 +166,21 @@ LogicalResult ModelImporter::runLibOnnxChecks() {
   if (!known)
     return success();
   // Locations are checked before libonnx opens any file (its messages would reveal what exists).
-  for (const auto &t : model.graph().initializer())
+  auto checkTensor = [&](const onnxpb::TensorProto &t, const std::string &what) -> LogicalResult {
     if (t.data_location() == onnxpb::TensorProto::EXTERNAL)
       for (const auto &kv : t.external_data())
-        if (kv.key() == "location" && failed(checkExternalLocation(t.name(), kv.value())))
+        if (kv.key() == "location" && failed(checkExternalLocation(what, kv.value())))
           return failure();
+    return success();
+  };
+  for (const auto &t : model.graph().initializer())
+    if (failed(checkTensor(t, "initializer '" + t.name() + "'")))
+      return failure();
+  for (const auto &node : model.graph().node()) // Constant nodes and other tensor attributes
+    for (const auto &attr : node.attribute())
+      if (attr.has_t() && failed(checkTensor(attr.t(), "tensor attribute '" + attr.name() + "' of node '" +
+                                                          node.name() + "'")))
+        return failure();
   try {
     // The path form sets the model folder, so external data resolves relative to the model.
     onnxpb::checker::check_model(path);
@@ -175,15 +208,20 @@ ModelImporter::tensorBytes(onnxpb::TensorProto &t, RankedTensorType type) {
 
   if (t.data_location() == onnxpb::TensorProto::EXTERNAL) {
     std::string location;
-    int64_t offset = 0, length = -1;
+    int64_t offset = 0, length = -1; // no length: to the end of the file
     for (const auto &kv : t.external_data()) {
-      if (kv.key() == "location") location = kv.value();
-      else if (kv.key() == "offset") offset = std::atoll(kv.value().c_str());
-      else if (kv.key() == "length") length = std::atoll(kv.value().c_str());
+      if (kv.key() == "location") {
+        location = kv.value();
+      } else if (kv.key() == "offset" || kv.key() == "length") {
+        int64_t &field = kv.key() == "offset" ? offset : length;
+        if (StringRef(kv.value()).getAsInteger(10, field) || field < 0)
+          return error() << "initializer '" << t.name() << "': external data " << kv.key() << " '" << kv.value()
+                         << "' is not a non-negative integer";
+      }
     }
     SmallString<256> dir(path);
     llvm::sys::path::remove_filename(dir);
-    if (failed(checkExternalLocation(t.name(), location)))
+    if (failed(checkExternalLocation("initializer '" + t.name() + "'", location)))
       return failure();
     SmallString<256> file(dir);
     llvm::sys::path::append(file, location);

@@ -124,6 +124,15 @@ def main(out):
     save(external_model("weights.bin", offset=64), os.path.join(out, "ext_offset_past_end.onnx"))
     save(external_model("missing.bin"), os.path.join(out, "ext_missing.onnx"))
     save(external_model("weights.bin"), os.path.join(out, "ext_ok.onnx"))
+    # Links, a FIFO and a negative length: the test creates link.bin, linkdir/ and fifo.bin.
+    save(external_model("link.bin"), os.path.join(out, "ext_link_file.onnx"))
+    save(external_model("linkdir/secret.bin"), os.path.join(out, "ext_link_dir.onnx"))
+    save(external_model("fifo.bin"), os.path.join(out, "ext_fifo.onnx"))
+    save(external_model("weights.bin", length=-1), os.path.join(out, "ext_negative_length.onnx"))
+    const_ext = external_initializer("c", "link.bin")
+    save(model([helper.make_node("Constant", [], ["w"], value=const_ext, name="const"),
+                helper.make_node("Add", ["x", "w"], ["y"], name="add")],
+               [tensor("x", [2, 2])], [tensor("y", [2, 2])]), os.path.join(out, "ext_link_constant.onnx"))
 
     # A graph input of sequence type.
     seq = helper.make_tensor_sequence_value_info("xs", TensorProto.FLOAT, [2])
