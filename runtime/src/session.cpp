@@ -79,12 +79,20 @@ struct tsr_session {
 
 namespace {
 
-std::string dimsString(const tsr_model& m, const int64_t* dims, size_t rank) {
+// Declared dims: a literal, or the name of the dim symbol a ref names ("[N,32]").
+std::string refsString(const tsr_model& m, const std::vector<int64_t>& dims) {
   std::string s = "[";
-  for (size_t i = 0; i < rank; ++i) {
+  for (size_t i = 0; i < dims.size(); ++i) {
     if (i) s += ",";
-    s += dims[i] >= 0 ? std::to_string(dims[i]) : m.metadata.symbols[static_cast<size_t>(-(dims[i] + 1))].name;
+    s += isLiteral(dims[i]) ? std::to_string(dims[i]) : m.metadata.symbols[refSymbol(dims[i])].name;
   }
+  return s + "]";
+}
+
+// Dims known at run time: plain numbers, negative ones included ("[-1,32]").
+std::string valuesString(const int64_t* dims, size_t rank) {
+  std::string s = "[";
+  for (size_t i = 0; i < rank; ++i) s += (i ? "," : "") + std::to_string(dims[i]);
   return s + "]";
 }
 
@@ -127,7 +135,8 @@ tsr_status* prepareBuffer(tsr_session& s, uint32_t b) {
   const tsr_model& m = *s.model;
   const Buffer& buf = m.schedule.buffers[b];
   const int64_t v = value(s, buf.size);
-  if (v < 0) return makeStatus(TSR_STATUS_INTERNAL, format("buffer %u size is unset", b));
+  // The loader checked that the size is set before this use: a negative one was computed from input values.
+  if (v < 0) return badArg(format("buffer %u: size %s is negative", b, operand(s, buf.size).c_str()));
   const uint64_t size = static_cast<uint64_t>(v);
   switch (buf.kind) {
   case TSR_BUFFER_INPUT: {
@@ -177,10 +186,8 @@ tsr_status* bindInput(tsr_session& s, size_t i, const tsr_tensor& in) {
   if (in.rank && !in.dims) return badArg(format("input '%s': dims is NULL", name));
   std::vector<int64_t> got(in.dims, in.dims + in.rank);
   auto shapeError = [&] {
-    std::string g = "[";
-    for (size_t k = 0; k < got.size(); ++k) g += (k ? "," : "") + std::to_string(got[k]);
-    return badArg(format("input '%s': expected shape %s but got %s]", name,
-                         dimsString(m, t.dims.data(), t.dims.size()).c_str(), g.c_str()));
+    return badArg(format("input '%s': expected shape %s but got %s", name, refsString(m, t.dims).c_str(),
+                         valuesString(got.data(), got.size()).c_str()));
   };
   if (got.size() != t.dims.size()) return shapeError();
   for (size_t k = 0; k < got.size(); ++k) {
@@ -211,10 +218,10 @@ tsr_status* bindInput(tsr_session& s, size_t i, const tsr_tensor& in) {
   const uint64_t capacity = literal ? static_cast<uint64_t>(buf.size) : UINT64_MAX;
   if (!byteSize(t.dtype, in.dims, in.rank, bytes) || bytes > capacity)
     return badArg(format("input '%s': shape %s needs more than the %llu bytes the model was compiled for", name,
-                         dimsString(m, in.dims, in.rank).c_str(), ull(capacity)));
+                         valuesString(in.dims, in.rank).c_str(), ull(capacity)));
   if (in.byte_size != bytes)
     return badArg(format("input '%s': byte_size is %zu but %s %s needs %llu", name, in.byte_size,
-                         tsr_dtype_name(t.dtype), dimsString(m, in.dims, in.rank).c_str(), ull(bytes)));
+                         tsr_dtype_name(t.dtype), valuesString(in.dims, in.rank).c_str(), ull(bytes)));
   if (bytes && !in.data) return badArg(format("input '%s': data is NULL", name));
   s.input_bytes[i] = bytes;
   uint8_t* base = static_cast<uint8_t*>(in.data);
@@ -291,8 +298,9 @@ tsr_status* runShape(tsr_session& s, size_t index, const Step& st) {
     case TSR_SHAPE_EQ: r = a == b; break;
     case TSR_SHAPE_CHECK_EQ:
       if (a != b)
-        return badArg(format("step %zu: shape check failed: %s != %s", index, operand(s, st.a).c_str(),
-                             operand(s, st.b).c_str()));
+        return badArg(format("step %zu: shape check failed: %s != %s (the inputs give a dim or element count "
+                             "that the compiled model does not allow)",
+                             index, operand(s, st.a).c_str(), operand(s, st.b).c_str()));
       return nullptr;
     }
     if (overflow) return badArg(format("%s: int64 overflow%s", what().c_str(), operands().c_str()));
@@ -309,7 +317,10 @@ tsr_status* runShape(tsr_session& s, size_t index, const Step& st) {
 tsr_status* resolveRange(tsr_session& s, size_t index, const char* what, uint32_t b, uint64_t offset, Ref length,
                          uint64_t& out_length) {
   if (tsr_status* e = prepareBuffer(s, b)) return e;
-  out_length = static_cast<uint64_t>(value(s, length));
+  const int64_t v = value(s, length);
+  if (v < 0)
+    return badArg(format("step %zu: %s length %s is negative", index, what, operand(s, length).c_str()));
+  out_length = static_cast<uint64_t>(v);
   const uint64_t size = s.buffer_size[b];
   if (offset > size || out_length > size - offset)
     return badArtifact(format("step %zu: %s range [%llu, +%llu) exceeds buffer %u size %llu", index, what,
@@ -324,6 +335,8 @@ tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st) {
   d.export_index = st.export_index;
   for (int k = 0; k < 3; ++k) {
     const int64_t c = value(s, st.workgroup_count[k]);
+    if (c < 0)
+      return badArg(format("step %zu: workgroup count %s is negative", index, operand(s, st.workgroup_count[k]).c_str()));
     if (c >= kMaxWorkgroupCount)
       return badArg(format("step %zu: workgroup count %s is not below 2^31", index,
                            operand(s, st.workgroup_count[k]).c_str()));
@@ -346,6 +359,9 @@ tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st) {
   s.constants.resize(st.constants.size());
   for (size_t j = 0; j < st.constants.size(); ++j) {
     const int64_t c = value(s, st.constants[j]);
+    // Kernels read constants as unsigned 32-bit sizes: -1 would arrive as 4294967295.
+    if (c < 0)
+      return badArg(format("step %zu: constant %zu (%s) is negative", index, j, operand(s, st.constants[j]).c_str()));
     if (c > int64_t{UINT32_MAX})
       return badArg(format("step %zu: constant %zu (%s) does not fit in 32 bits", index, j,
                            operand(s, st.constants[j]).c_str()));
@@ -474,12 +490,17 @@ tsr_status* tsr_session_run(tsr_session* session, const tsr_tensor* inputs, size
       const TensorDesc& t = md.outputs[i];
       std::vector<int64_t>& dims = s.output_dims[i];
       dims = t.dims;
-      for (int64_t& d : dims)
-        if (d < 0) d = s.symbol_values[refSymbol(d)];  // the loader checked that an input or SHAPE step sets it
+      for (size_t k = 0; k < dims.size(); ++k) {
+        if (isLiteral(dims[k])) continue;
+        dims[k] = value(s, t.dims[k]);  // the loader checked that an input or SHAPE step sets it
+        if (dims[k] < 0)
+          return badArg(format("output '%s': dim %zu (%s) is negative", t.name.c_str(), k,
+                               operand(s, t.dims[k]).c_str()));
+      }
       uint64_t bytes = 0;
       if (!byteSize(t.dtype, dims.data(), dims.size(), bytes) || bytes > s.buffer_size[t.buffer])
         return badArtifact(format("output '%s': shape %s needs more than the %llu bytes of its buffer %u",
-                                  t.name.c_str(), dimsString(m, dims.data(), dims.size()).c_str(),
+                                  t.name.c_str(), valuesString(dims.data(), dims.size()).c_str(),
                                   ull(s.buffer_size[t.buffer]), t.buffer));
     }
     for (size_t i = 0; i < output_count; ++i) {

@@ -354,6 +354,89 @@ TEST(Dynamic, CppWrapperReportsRunTimeDims) {
   EXPECT_EQ(outs[0].toVector<float>(), batchExpected(x));
 }
 
+// ---- negative values computed at run time --------------------------------------------------------------
+// The compiler gives computed symbols unbounded ranges (intermediate values may be negative), so every use of
+// a value as a size, a count or a kernel constant checks its sign when the step runs.
+
+constexpr int64_t kUnbounded[2] = {INT64_MIN, INT64_MAX};
+
+// p int64 [2] -> y uint8 [K] with K = p[1], an unbounded computed symbol; y's buffer has 16 literal bytes.
+ArtifactSpec negativeDimSpec() {
+  ArtifactSpec s;
+  s.symbols = {{"K", kUnbounded[0], kUnbounded[1]}};
+  s.inputs = {{"p", TSR_DTYPE_INT64, {2}, 0}};
+  s.outputs = {{"y", TSR_DTYPE_UINT8, {sym(0)}, 1}};
+  s.buffers = {{TSR_BUFFER_INPUT, 0, 0, 16}, {TSR_BUFFER_OUTPUT, 0, 0, 16}};
+  s.steps = {TStep::shape(TSR_SHAPE_READ_I64, 0, 0, 1), TStep::copy(0, 0, 1, 0, 16)};
+  return s;
+}
+
+std::pair<tsr_code, std::string> runP(tsr_session* session, std::vector<int64_t> p, size_t outputs = 1) {
+  std::vector<int64_t> dims = {static_cast<int64_t>(p.size())};
+  tsr_tensor in[1] = {tensor(TSR_DTYPE_INT64, p, dims)};
+  tsr_tensor out[1] = {};
+  tsr_status* st = tsr_session_run(session, in, 1, out, outputs);
+  std::pair<tsr_code, std::string> r{tsr_status_code(st), tsr_status_message(st)};
+  tsr_status_free(st);
+  return r;
+}
+
+TEST(DynamicNegative, OutputDimIsAnErrorWithItsValue) {
+  Loaded m(negativeDimSpec().build());
+  EXPECT_EQ(runP(m.session, {0, 16}).second, "ok");
+  // -7 once named symbol 6 of a one-symbol table; -1 was printed as the name of symbol 0.
+  for (int64_t k : {int64_t{-1}, int64_t{-7}, INT64_MIN}) {
+    SCOPED_TRACE(k);
+    auto r = runP(m.session, {0, k});
+    EXPECT_EQ(r.first, kBadArg) << r.second;
+    EXPECT_EQ(r.second, "output 'y': dim 0 (K=" + std::to_string(k) + ") is negative");
+  }
+}
+
+TEST(DynamicNegative, ShapeErrorsPrintValuesAsNumbers) {
+  // y's buffer is too small for K = 17: the message shows the computed shape as numbers.
+  Loaded m(negativeDimSpec().build());
+  EXPECT_LOAD_ERROR(runP(m.session, {0, 17}), kInvalid, "output 'y': shape [17] needs more than the 16 bytes");
+  // An input dim the caller gives as -1 is printed as -1, not as the first symbol's name.
+  Loaded b(batchSpec().build());
+  std::vector<float> x(4);
+  std::vector<int64_t> dims = {-1, 4};
+  tsr_tensor in[1] = {tensor(TSR_DTYPE_FLOAT32, x, dims)};
+  tsr_tensor out[1] = {};
+  EXPECT_STATUS(tsr_session_run(b.session, in, 1, out, 1), kBadArg,
+                "input 'x': expected shape [N,4] but got [-1,4]");
+}
+
+TEST(DynamicNegative, DispatchConstantIsAnError) {
+  ArtifactSpec s = countsSpec();
+  s.symbols[0] = {"C", kUnbounded[0], kUnbounded[1]};
+  Loaded m(s.build());
+  EXPECT_EQ(runCounts(m.session, 5, 1).second, "ok");
+  EXPECT_LOAD_ERROR(runCounts(m.session, -1, 1), kBadArg, "step 2: constant 0 (C=-1) is negative");
+}
+
+TEST(DynamicNegative, WorkgroupCountIsAnError) {
+  ArtifactSpec s = countsSpec();
+  s.symbols[1] = {"W", kUnbounded[0], kUnbounded[1]};
+  Loaded m(s.build());
+  EXPECT_LOAD_ERROR(runCounts(m.session, 1, -3), kBadArg, "step 2: workgroup count W=-3 is negative");
+}
+
+TEST(DynamicNegative, BufferSizeAndCopyLengthAreErrors) {
+  // y uint8 [K]: its buffer size and the copy length are K itself.
+  ArtifactSpec s = negativeDimSpec();
+  s.buffers[1].size = sym(0);
+  s.steps[1].length = 8;
+  Loaded m(s.build());
+  EXPECT_EQ(runP(m.session, {0, 8}).second, "ok");
+  EXPECT_LOAD_ERROR(runP(m.session, {0, -8}), kBadArg, "buffer 1: size K=-8 is negative");
+  s = negativeDimSpec();
+  s.steps[1].length = sym(0);
+  Loaded c(s.build());
+  EXPECT_EQ(runP(c.session, {0, 16}).second, "ok");
+  EXPECT_LOAD_ERROR(runP(c.session, {0, -16}), kBadArg, "step 1: copy source length K=-16 is negative");
+}
+
 // ---- load-time rules for symbols ------------------------------------------------------------------------
 
 TEST(DynamicLoad, SymbolUsedBeforeItIsSet) {
