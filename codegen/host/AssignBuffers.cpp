@@ -44,7 +44,9 @@ bool isHostScalar(Operation &op) {
   if (op.getNumResults() == 1 && op.getResult(0).getType().isIntOrIndex() &&
       (isa<tensor::DimOp, tensor::ExtractOp>(op) || isa<arith::ArithDialect>(op.getDialect())))
     return true;
-  return isa<tensor::FromElementsOp>(op) &&
+  // Shapes of reshapes (built from host values or folded to a literal) are read on the host only.
+  return isa<tensor::FromElementsOp, arith::ConstantOp>(op) && op.getNumResults() == 1 &&
+         isa<RankedTensorType>(op.getResult(0).getType()) &&
          cast<RankedTensorType>(op.getResult(0).getType()).getElementType().isIndex();
 }
 
@@ -56,6 +58,9 @@ public:
 private:
   LogicalResult dispatch(dispatch::DispatchOp d);
   LogicalResult outputs(func::ReturnOp ret);
+  LogicalResult checkAlias(Operation *op);
+  LogicalResult checkEq(OpBuilder &b, Operation *op, Value lhs, Value rhs, StringRef what);
+  FailureOr<Value> product(OpBuilder &b, Operation *op, Value tensor, ArrayRef<int64_t> dims);
   Value constant(OpBuilder &b, Location loc, ElementsAttr value);
 
   func::FuncOp func;
@@ -161,6 +166,106 @@ LogicalResult Assigner::outputs(func::ReturnOp ret) {
   return success();
 }
 
+/// `lhs == rhs` at run time. Literals are compared now: a reshape that can never hold is a compile error.
+LogicalResult Assigner::checkEq(OpBuilder &b, Operation *op, Value lhs, Value rhs, StringRef what) {
+  if (lhs == rhs)
+    return success();
+  auto literal = [](Value v) -> std::optional<int64_t> {
+    if (auto c = v.getDefiningOp<arith::ConstantIndexOp>())
+      return c.value();
+    return std::nullopt;
+  };
+  auto l = literal(lhs), r = literal(rhs);
+  if (l && r) {
+    if (*l == *r)
+      return success();
+    return op->emitOpError() << what << " is " << *l << " but must be " << *r;
+  }
+  auto ls = lhs.getDefiningOp<SymbolOp>(), rs = rhs.getDefiningOp<SymbolOp>();
+  if (ls && rs && ls.getName() == rs.getName())
+    return success();
+  CheckEqOp::create(b, op->getLoc(), lhs, rhs);
+  return success();
+}
+
+/// The product of dims `dims` of `tensor` (1 for none).
+FailureOr<Value> Assigner::product(OpBuilder &b, Operation *op, Value tensor, ArrayRef<int64_t> dims) {
+  Value p = arith::ConstantIndexOp::create(b, op->getLoc(), 1);
+  for (int64_t d : dims) {
+    auto dim = shapes.dim(tensor, d, op);
+    if (failed(dim))
+      return failure();
+    p = shapes.shape(b, op->getLoc(), ShapeOpKind::mul, p, *dim);
+  }
+  return p;
+}
+
+/// An alias reinterprets its operand's bytes with the shape its type claims. Where that shape is not
+/// implied by the operand's static dims it depends on run-time values (a declared static dim over a
+/// computed one, a reshape to dims read from a tensor), so the run checks it: each static dim against
+/// what computes it, each reshape group's element count, and that reshaped dims are not negative.
+LogicalResult Assigner::checkAlias(Operation *op) {
+  auto srcType = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
+  auto resType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  if (!srcType || !resType || (srcType.hasStaticShape() && resType.hasStaticShape()))
+    return success();
+  Value src = op->getOperand(0), res = op->getResult(0);
+  OpBuilder b(op);
+  auto all = [](RankedTensorType t) { return llvm::to_vector(llvm::seq<int64_t>(0, t.getRank())); };
+  auto groupCheck = [&](ArrayRef<int64_t> srcDims, ArrayRef<int64_t> resDims) -> LogicalResult {
+    auto lhs = product(b, op, res, resDims), rhs = product(b, op, src, srcDims);
+    if (failed(lhs) || failed(rhs))
+      return failure();
+    return checkEq(b, op, *lhs, *rhs, "the element count of the result");
+  };
+  if (isa<tensor::CastOp, UnrealizedConversionCastOp>(op)) {
+    if (srcType.getRank() != resType.getRank())
+      return success();
+    for (int64_t k = 0; k < resType.getRank(); ++k) {
+      if (resType.isDynamicDim(k) || !srcType.isDynamicDim(k))
+        continue;
+      auto dim = shapes.dim(src, k, op);
+      if (failed(dim))
+        return failure();
+      Value want = arith::ConstantIndexOp::create(b, op->getLoc(), resType.getDimSize(k));
+      if (failed(checkEq(b, op, *dim, want, "dim " + std::to_string(k))))
+        return failure();
+    }
+    return success();
+  }
+  if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op)) {
+    for (auto [k, group] : llvm::enumerate(collapse.getReassociationIndices()))
+      if (!resType.isDynamicDim(k) && llvm::any_of(group, [&](int64_t d) { return srcType.isDynamicDim(d); }))
+        if (failed(groupCheck(group, {static_cast<int64_t>(k)})))
+          return failure();
+    return success();
+  }
+  if (auto expand = dyn_cast<tensor::ExpandShapeOp>(op)) {
+    for (auto [k, group] : llvm::enumerate(expand.getReassociationIndices()))
+      if (failed(groupCheck({static_cast<int64_t>(k)}, group)))
+        return failure();
+    return success();
+  }
+  if (isa<tensor::ReshapeOp>(op)) {
+    for (int64_t k = 0; k < resType.getRank(); ++k) {
+      if (!resType.isDynamicDim(k))
+        continue;
+      // max(d, 0) == d: a negative dim (an unresolved -1, or -2) is refused before any kernel sees it.
+      auto dim = shapes.dim(res, k, op);
+      if (failed(dim))
+        return failure();
+      if (auto c = dim->getDefiningOp<arith::ConstantIndexOp>(); c && c.value() < 0)
+        return op->emitOpError() << "dim " << k << " is negative (" << c.value() << ")";
+      Value zero = arith::ConstantIndexOp::create(b, op->getLoc(), 0);
+      Value clamped = shapes.shape(b, op->getLoc(), ShapeOpKind::max, *dim, zero);
+      if (failed(checkEq(b, op, clamped, *dim, "dim " + std::to_string(k))))
+        return failure();
+    }
+    return groupCheck(all(srcType), all(resType));
+  }
+  return success();
+}
+
 LogicalResult Assigner::run() {
   Block &body = func.getBody().front();
   auto ret = cast<func::ReturnOp>(body.getTerminator());
@@ -197,7 +302,8 @@ LogicalResult Assigner::run() {
         return load.emitOpError("unknown global");
       OpBuilder at(op);
       bufferOf[load] = constant(at, load.getLoc(), global.getValue());
-    } else if (auto cst = dyn_cast<arith::ConstantOp>(op); cst && isa<RankedTensorType>(cst.getType())) {
+    } else if (auto cst = dyn_cast<arith::ConstantOp>(op); cst && isa<RankedTensorType>(cst.getType()) &&
+                                                           !isHostScalar(*op)) {
       OpBuilder at(op);
       bufferOf[cst] = constant(at, cst.getLoc(), cast<ElementsAttr>(cst.getValue()));
     } else if (isHostScalar(*op)) {
@@ -206,6 +312,8 @@ LogicalResult Assigner::run() {
       if (op->getNumResults() != 1 || !bufferOf.count(op->getOperand(0)))
         return op->emitOpError("cannot alias its operand on the host");
       bufferOf[op->getResult(0)] = bufferOf[op->getOperand(0)];
+      if (failed(checkAlias(op)))
+        return failure();
     } else if (auto d = dyn_cast<dispatch::DispatchOp>(op)) {
       if (failed(dispatch(d)))
         return failure();

@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -61,6 +62,9 @@ FailureOr<Value> HostShapes::dim(Value tensor, int64_t dim, Operation *before) {
     return size;
   }
   if (auto reshape = dyn_cast<tensor::ReshapeOp>(def)) {
+    DenseIntElementsAttr literal;
+    if (matchPattern(reshape.getShape(), m_Constant(&literal)))
+      return constant(b, loc, literal.getValues<APInt>()[dim].getSExtValue());
     auto shapeOp = reshape.getShape().getDefiningOp<tensor::FromElementsOp>();
     if (!shapeOp)
       return report(reshape.emitOpError("needs its shape built on the host (tensor.from_elements)"));

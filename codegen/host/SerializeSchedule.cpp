@@ -214,6 +214,20 @@ LogicalResult Serializer::step(Operation &op) {
         refs[s] = codec::symbolRef(st.symbol);
         return success();
       })
+      .Case([&](CheckEqOp c) -> LogicalResult {
+        codec::Step st;
+        st.kind = TSR_STEP_SHAPE;
+        st.op = TSR_SHAPE_CHECK_EQ;
+        st.symbol = 0; // a check sets no symbol
+        if (failed(refOr(c.getLhs(), st.a)) || failed(refOr(c.getRhs(), st.b)))
+          return failure();
+        if (st.a == st.b) // the same symbol or literal (values CSE merged): always holds
+          return success();
+        if (codec::isLiteral(st.a) && codec::isLiteral(st.b))
+          return c.emitOpError("always fails: ") << st.a << " != " << st.b;
+        out.schedule.steps.push_back(st);
+        return success();
+      })
       .Case([&](ReadI64Op r) -> LogicalResult {
         auto source = buffer(r.getSource(), r);
         if (failed(source))

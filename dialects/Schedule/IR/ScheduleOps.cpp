@@ -4,6 +4,8 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -87,6 +89,17 @@ OpFoldResult ShapeOp::fold(FoldAdaptor adaptor) {
   case ShapeOpKind::eq: r = a == b; break;
   }
   return IntegerAttr::get(IndexType::get(getContext()), r);
+}
+
+/// A check that always holds is dropped; one that always fails stays, so the run reports it.
+LogicalResult CheckEqOp::canonicalize(CheckEqOp op, PatternRewriter &rewriter) {
+  APInt lhs, rhs;
+  bool holds = op.getLhs() == op.getRhs() || (matchPattern(op.getLhs(), m_ConstantInt(&lhs)) &&
+                                             matchPattern(op.getRhs(), m_ConstantInt(&rhs)) && lhs == rhs);
+  if (!holds)
+    return failure();
+  rewriter.eraseOp(op);
+  return success();
 }
 
 LogicalResult DispatchOp::verify() {

@@ -55,6 +55,22 @@ def Schedule_ShapeOp : Schedule_Op<"shape", [Pure]> {
   let hasFolder = 1;
 }
 
+def Schedule_CheckEqOp : Schedule_Op<"check_eq"> {
+  let summary = "fails the run unless two host values are equal (a SHAPE step, CHECK_EQ)";
+  let description = [{
+    `tsched.check_eq %a, %b` guards a dim that the compiled code assumes but a run-time value decides:
+    a declared static dim computed from an input's values, or the element count a reshape keeps. The
+    run fails with both values when they differ. Equal literals or the same value canonicalize away.
+    ```mlir
+    %d = tsched.read_i64 %shape[0] : !tsched.buffer
+    tsched.check_eq %d, %c4
+    ```
+  }];
+  let arguments = (ins Index:$lhs, Index:$rhs);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict";
+  let hasCanonicalizeMethod = 1;
+}
+
 def Schedule_ReadI64Op : Schedule_Op<"read_i64", [MemoryEffects<[MemRead]>]> {
   let summary = "reads one element of an int64 tensor or buffer on the host";
   let description = [{

@@ -81,3 +81,64 @@ func.func @main(%x: tensor<4xf32>) -> tensor<4xf32> attributes {tessera.input_na
   %e = tensor.empty() : tensor<4xf32>
   return %e : tensor<4xf32>
 }
+
+// -----
+
+tdisp.executable @e {
+  tdisp.variant @cpu target("cpu") {
+    builtin.module {}
+  }
+}
+
+// A static dim over a run-time one (a declared shape claimed by a cast) is checked when the model runs.
+// CHECK-LABEL: tsched.program @main
+// CHECK: %[[N:.*]] = tsched.symbol "N"
+// CHECK: %[[C4:.*]] = arith.constant 4 : index
+// CHECK: tsched.check_eq %[[N]], %[[C4]]
+// CHECK: tsched.dispatch @e
+func.func @main(%x: tensor<?xf32>) -> tensor<4xf32> attributes {tessera.input_dims = [["N"]], tessera.input_names = ["x"], tessera.input_dtypes = array<i32: 1>, tessera.output_names = ["y"], tessera.output_dtypes = array<i32: 1>} {
+  %c = tensor.cast %x : tensor<?xf32> to tensor<4xf32>
+  %r = tdisp.dispatch @e(%c) : (tensor<4xf32>) -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+tdisp.executable @e {
+  tdisp.variant @cpu target("cpu") {
+    builtin.module {}
+  }
+}
+
+// A reshape to dims read at run time: each dim is not negative (max(d, 0) == d) and the element count is
+// kept.
+// CHECK-LABEL: tsched.program @main
+// CHECK: %[[S:.*]] = tsched.input 1
+// CHECK: %[[A:.*]] = tsched.read_i64 %[[S]][0] : !tsched.buffer
+// CHECK: %[[B:.*]] = tsched.read_i64 %[[S]][1] : !tsched.buffer
+// CHECK: %[[MA:.*]] = tsched.shape max %[[A]], %{{.*}}
+// CHECK: tsched.check_eq %[[MA]], %[[A]]
+// CHECK: %[[MB:.*]] = tsched.shape max %[[B]], %{{.*}}
+// CHECK: tsched.check_eq %[[MB]], %[[B]]
+// CHECK: %[[P:.*]] = tsched.shape mul %[[A]], %[[B]]
+// CHECK: tsched.check_eq %[[P]], %{{.*}}
+func.func @main(%x: tensor<2x32xf32>, %s: tensor<2xi64>) -> tensor<?x?xf32> attributes {tessera.input_names = ["x", "s"], tessera.input_dtypes = array<i32: 1, 7>, tessera.output_names = ["y"], tessera.output_dtypes = array<i32: 1>} {
+  %a = tsched.read_i64 %s[0] : tensor<2xi64>
+  %b = tsched.read_i64 %s[1] : tensor<2xi64>
+  %shape = tensor.from_elements %a, %b : tensor<2xindex>
+  %r = tensor.reshape %x(%shape) : (tensor<2x32xf32>, tensor<2xindex>) -> tensor<?x?xf32>
+  return %r : tensor<?x?xf32>
+}
+
+// -----
+
+// A reshape whose literal dims change the element count can never run.
+func.func @main(%x: tensor<16xf32>) -> tensor<4x4xf32> attributes {tessera.input_names = ["x"], tessera.input_dtypes = array<i32: 1>, tessera.output_names = ["y"], tessera.output_dtypes = array<i32: 1>} {
+  %c4 = arith.constant 4 : index
+  %c6 = arith.constant 6 : index
+  %shape = tensor.from_elements %c4, %c6 : tensor<2xindex>
+  // expected-error@+1 {{the element count of the result is 24 but must be 16}}
+  %r = tensor.reshape %x(%shape) : (tensor<16xf32>, tensor<2xindex>) -> tensor<?x?xf32>
+  %c = tensor.cast %r : tensor<?x?xf32> to tensor<4x4xf32>
+  return %c : tensor<4x4xf32>
+}

@@ -33,3 +33,19 @@ tsched.program @identity attributes {input_names = [], input_dtypes = array<i32>
   %y = tsched.output 0 size(%c1)
   tsched.output_dims 0 dims(%a, %b, %d)
 }
+
+// -----
+
+// A check that always holds (equal literals, one value twice) is dropped; one that needs the run stays.
+// CHECK-LABEL: tsched.program @check_eq
+// CHECK: %[[N:.*]] = tsched.symbol "N"
+// CHECK-NEXT: tsched.check_eq %[[N]], %{{.*}}
+// CHECK-NOT: tsched.check_eq
+tsched.program @check_eq attributes {input_names = [], input_dtypes = array<i32>, output_names = [], output_dtypes = array<i32>} {
+  %c4 = arith.constant 4 : index
+  %c4b = arith.constant 4 : index
+  %n = tsched.symbol "N"
+  tsched.check_eq %n, %c4
+  tsched.check_eq %c4, %c4b
+  tsched.check_eq %n, %n
+}

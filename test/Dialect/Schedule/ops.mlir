@@ -10,6 +10,7 @@
 // CHECK: tsched.dispatch @exe::@cpu::@exe workgroups(%{{.*}}, %{{.*}}, %{{.*}}) bindings(%[[X]], %[[W]], %[[T]]) lengths(%[[S]], %{{.*}}, %[[S]]) constants(%[[N]], %[[N]]) access [1, 1, 2]
 // CHECK: tsched.barrier
 // CHECK: %[[V:.*]] = tsched.read_i64 %[[T]][1] : !tsched.buffer
+// CHECK: tsched.check_eq %[[V]], %[[N]]
 // CHECK: %[[Y:.*]] = tsched.output 0 size(%[[S]])
 // CHECK: tsched.copy %[[T]] to %[[Y]] length(%[[S]])
 // CHECK: tsched.output_dims 0 dims(%[[N]], %{{.*}})
@@ -26,6 +27,7 @@ tsched.program @main attributes {input_names = ["x"], input_dtypes = array<i32: 
   tsched.dispatch @exe::@cpu::@exe workgroups(%c4, %c1, %c1) bindings(%x, %w, %t) lengths(%s, %c16, %s) constants(%n, %n) access [1, 1, 2]
   tsched.barrier
   %v = tsched.read_i64 %t[1] : !tsched.buffer
+  tsched.check_eq %v, %n
   %y = tsched.output 0 size(%s)
   tsched.copy %t to %y length(%s)
   tsched.output_dims 0 dims(%n, %c4)
