@@ -102,6 +102,26 @@ mlir::FailureOr<mlir::Value> unsqueezeWithRuntimeAxes(NodeContext &c, mlir::Valu
 /// Squeeze whose axes are only known at run time (RuntimeAxes.cpp).
 mlir::FailureOr<mlir::Value> squeezeWithRuntimeAxes(NodeContext &c, mlir::Value x, mlir::Value axes);
 
+/// The newest ONNX opset the importers know.
+constexpr int64_t kMaxOnnxOpset = 22;
+
+/// What validation can know of a node's operands (either may be empty): constant integer values and
+/// shapes (ShapedType::kDynamic for dims known only at run time).
+struct OperandInfo {
+  std::function<std::optional<llvm::SmallVector<int64_t>>(size_t)> constantInts;
+  std::function<std::optional<llvm::SmallVector<int64_t>>(size_t)> shape;
+};
+/// "<op> (opset N) node '<name>': ", the prefix of every message about a node.
+std::string nodePrefix(const ::onnx::NodeProto &node, int64_t opset);
+/// Checks the attributes and constant operands of one node before any shape arithmetic
+/// (NodeValidation.cpp); empty if valid, else what is wrong.
+std::string validateNode(const ::onnx::NodeProto &node, int64_t opset, const OperandInfo &operands);
+/// Checks the whole model before libonnx or an importer sees it: the opset, that every value has one
+/// producer, every node (validateNode, constants from initializers and Constant nodes), that model-local
+/// functions do not call themselves, and input and initializer sizes. Empty if valid, else a message that
+/// names the node or value.
+std::string validateModel(const ::onnx::ModelProto &model, int64_t opset);
+
 /// Helpers shared by importers.
 mlir::FailureOr<mlir::RankedTensorType> broadcastResultType(NodeContext &c, mlir::Value lhs,
                                                             mlir::Value rhs,

@@ -95,6 +95,7 @@ private:
   int64_t opset = 0;
   llvm::StringMap<Value> values;
   llvm::StringMap<RankedTensorType> valueTypes; // from value_info / outputs after inference
+  unsigned inlineDepth = 0;                     // function bodies being imported, nested
   ModuleOp module;
   func::FuncOp mainFunc;
   unsigned globalCounter = 0;
@@ -315,9 +316,16 @@ LogicalResult ModelImporter::importNode(const onnxpb::NodeProto &node, int64_t n
   auto fail = [&]() {
     return emitError(loc) << node.op_type() << " (opset " << nodeOpset << ") node '" << label << "': ";
   };
-  // Ops defined by a function body (schema or model-local) are imported as that body.
-  if (auto inlined = inlineFunctionNode(node, nodeOpset, model, values,
-                                        [&](const onnxpb::NodeProto &n, int64_t o) { return importNode(n, o); }))
+  // Ops defined by a function body (schema or model-local) are imported as that body. validateModel
+  // refused call cycles among model-local functions; the limit also bounds schema bodies.
+  constexpr unsigned kMaxInlineDepth = 64;
+  if (inlineDepth >= kMaxInlineDepth)
+    return fail() << "function bodies nest deeper than " << kMaxInlineDepth << " calls";
+  ++inlineDepth;
+  auto inlined = inlineFunctionNode(node, nodeOpset, model, values,
+                                    [&](const onnxpb::NodeProto &n, int64_t o) { return importNode(n, o); });
+  --inlineDepth;
+  if (inlined)
     return *inlined;
   if (!(node.domain().empty() || node.domain() == "ai.onnx"))
     return fail() << "unsupported operator domain '" << node.domain() << "'";
@@ -347,6 +355,15 @@ LogicalResult ModelImporter::importNode(const onnxpb::NodeProto &node, int64_t n
   for (const std::string &name : node.output())
     outTypes.push_back(valueTypes.lookup(name));
   NodeContext context(b, node, nodeOpset, inputs, outTypes, loc);
+  OperandInfo operands;
+  operands.constantInts = [&](size_t i) { return context.constantInts(i); };
+  operands.shape = [&](size_t i) -> std::optional<SmallVector<int64_t>> {
+    if (!context.input(i))
+      return std::nullopt;
+    return SmallVector<int64_t>(context.inputType(i).getShape());
+  };
+  if (std::string e = validateNode(node, nodeOpset, operands); !e.empty())
+    return fail() << e;
   auto results = it->second(context);
   if (failed(results))
     return failure();
@@ -366,7 +383,12 @@ LogicalResult ModelImporter::importNode(const onnxpb::NodeProto &node, int64_t n
 }
 
 OwningOpRef<ModuleOp> ModelImporter::run() {
-  if (failed(parse()) || failed(runLibOnnxChecks()))
+  if (failed(parse()))
+    return nullptr;
+  // Before libonnx: its shape inference divides by strides and recurses into functions unchecked.
+  if (std::string e = validateModel(model, opset); !e.empty())
+    return (error() << e, nullptr);
+  if (failed(runLibOnnxChecks()))
     return nullptr;
   const auto &graph = model.graph();
   for (const auto &vi : graph.value_info())
@@ -464,14 +486,15 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
       auto want = cast<RankedTensorType>(type);
       if (got.getElementType() != want.getElementType())
         return (error() << "graph output '" << name << "' is " << got << " but declared " << want, nullptr);
-      // Declared output shapes may be less precise than the computed ones (or vice versa). Where
-      // the ranks agree the computed type is the output type: a dim known only at run time is
-      // reported by the runtime; otherwise the declared shape is a reshape.
+      // Declared output shapes may be less precise than the computed ones (or vice versa): the
+      // computed type is the output type, and a dim known only at run time is reported by the
+      // runtime. A declared shape that contradicts the computed one is an error, not a reshape.
       bool compatible = got.getRank() == want.getRank();
       for (int64_t d = 0; compatible && d < got.getRank(); ++d)
         compatible = got.isDynamicDim(d) || want.isDynamicDim(d) || got.getDimSize(d) == want.getDimSize(d);
       if (!compatible)
-        v = graph::ReshapeOp::create(b, fileLoc, want, v, Value());
+        return (error() << "graph output '" << name << "' is declared " << want << " but computed as " << got,
+                nullptr);
     }
     results.push_back(v);
   }

@@ -2,6 +2,7 @@
 #include "frontend/onnx/ImportContext.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinOps.h"
 
 using namespace mlir;
 namespace onnxpb = ::onnx;
@@ -298,6 +299,21 @@ static Results importReshapeLike(NodeContext &c) {
   }
   if (in.hasStaticShape() && in.getNumElements() != type->getNumElements())
     return c.error() << "cannot reshape " << in << " to " << *type;
+  if (c.input(1) && (!c.constantInts(1) || !in.hasStaticShape())) {
+    // A static result over a shape known only at run time (its values, or the input's dims that a 0 or
+    // -1 refers to): reshape to the run-time dims, then claim the static type. The host schedule checks
+    // the element count and each claimed dim against the computed one.
+    auto shapeType = dyn_cast<RankedTensorType>(c.input(1).getType());
+    if (!shapeType || shapeType.getRank() != 1 || shapeType.getDimSize(0) != type->getRank())
+      return c.error() << "the shape operand has " << (shapeType ? shapeType.getDimSize(0) : 0)
+                       << " values but the declared output has rank " << type->getRank();
+    auto dynamic = RankedTensorType::get(SmallVector<int64_t>(type->getRank(), ShapedType::kDynamic),
+                                         type->getElementType());
+    auto op = graph::ReshapeOp::create(c.b, c.loc, dynamic, c.input(0), c.input(1));
+    op.setAllowZero(c.getInt("allowzero", 0) != 0);
+    return one(UnrealizedConversionCastOp::create(c.b, c.loc, TypeRange{*type}, ValueRange{op.getResult()})
+                   .getResult(0));
+  }
   return one(graph::ReshapeOp::create(c.b, c.loc, *type, c.input(0), Value()));
 }
 

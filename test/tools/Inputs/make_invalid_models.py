@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+"""Writes small ONNX models that break one rule each (and a few valid reshapes with run-time dims), for the
+importer validation and run-time shape check tests. Usage: make_invalid_models.py OUT_DIR. Deterministic."""
+import os
+import sys
+
+import numpy as np
+from onnx import TensorProto, helper, numpy_helper
+
+
+def save(model, out, name):
+    with open(os.path.join(out, name), "wb") as f:
+        f.write(model.SerializeToString())
+
+
+def tensor(name, shape, elem=TensorProto.FLOAT):
+    return helper.make_tensor_value_info(name, elem, shape)
+
+
+def model(nodes, inputs, outputs, initializers=(), opset=18, functions=()):
+    graph = helper.make_graph(nodes, "g", inputs, outputs, initializer=list(initializers))
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="tessera-tests")
+    for f in functions:
+        m.functions.append(f)
+    return m
+
+
+def ints(name, values):
+    return numpy_helper.from_array(np.array(values, np.int64), name)
+
+
+def conv_model(opset, **attrs):
+    w = numpy_helper.from_array(np.ones((1, 1, 2, 2), np.float32), "w")
+    return model([helper.make_node("Conv", ["x", "w"], ["y"], name="conv", **attrs)],
+                 [tensor("x", [1, 1, 4, 4])], [tensor("y", [1, 1, 3, 3])], [w], opset=opset)
+
+
+def pool_model(op, opset, **attrs):
+    return model([helper.make_node(op, ["x"], ["y"], name="pool", **attrs)],
+                 [tensor("x", [1, 1, 4, 4])], [tensor("y", [1, 1, 3, 3])], opset=opset)
+
+
+def main(out):
+    os.makedirs(out, exist_ok=True)
+
+    # Windows: stride 0 and kernel 0 divide by zero in shape arithmetic (libonnx's below opset 18).
+    for opset in (13, 18):
+        save(conv_model(opset, strides=[0, 1]), out, "conv_stride0_op%d.onnx" % opset)
+        save(pool_model("AveragePool", opset, kernel_shape=[2, 2], strides=[1, 0]), out,
+             "avgpool_stride0_op%d.onnx" % opset)
+        save(pool_model("MaxPool", opset, kernel_shape=[0, 0]), out, "maxpool_kernel0_op%d.onnx" % opset)
+    save(conv_model(13, dilations=[1, -1]), out, "conv_dilation_negative.onnx")
+    save(conv_model(18, pads=[0, 0, -1, 0]), out, "conv_pads_negative.onnx")
+
+    # Attributes of the wrong type (helper.make_node picks INT for 2 and FLOAT for 1.0).
+    for opset in (13, 18):
+        save(model([helper.make_node("LeakyRelu", ["x"], ["y"], name="leaky", alpha=2)],
+                   [tensor("x", [2, 3])], [tensor("y", [2, 3])], opset=opset), out, "leakyrelu_alpha_int_op%d.onnx" % opset)
+        save(model([helper.make_node("Softmax", ["x"], ["y"], name="softmax", axis=1.0)],
+                   [tensor("x", [2, 3])], [tensor("y", [2, 3])], opset=opset), out, "softmax_axis_float_op%d.onnx" % opset)
+
+    # Concat without its required axis.
+    save(model([helper.make_node("Concat", ["a", "b"], ["y"], name="concat")],
+               [tensor("a", [2, 3]), tensor("b", [2, 3])], [tensor("y", [4, 3])]), out, "concat_no_axis.onnx")
+
+    # Two producers of one value; a node output named like a graph input.
+    save(model([helper.make_node("Relu", ["x"], ["y"], name="first"),
+                helper.make_node("Neg", ["x"], ["y"], name="second")],
+               [tensor("x", [2, 3])], [tensor("y", [2, 3])]), out, "duplicate_output.onnx")
+    save(model([helper.make_node("Relu", ["x"], ["z"], name="relu"),
+                helper.make_node("Neg", ["z"], ["x"], name="shadow")],
+               [tensor("x", [2, 3])], [tensor("z", [2, 3])]), out, "shadow_input.onnx")
+
+    # An opset no ONNX release has.
+    save(model([helper.make_node("Relu", ["x"], ["y"], name="relu")],
+               [tensor("x", [2, 3])], [tensor("y", [2, 3])], opset=999), out, "opset999.onnx")
+
+    # Constant Reshape shapes that mean nothing.
+    for name, shape in (("two_minus1", [-1, -1]), ("minus2", [-2, 32]), ("bad_count", [4, 15]),
+                        ("zero_past_rank", [0, 0, 0, -1])):
+        for opset in (13, 18):
+            save(model([helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
+                       [tensor("x", [2, 32])], [tensor("y", ["A", "B"])], [ints("shape", shape)], opset=opset),
+                 out, "reshape_%s_op%d.onnx" % (name, opset))
+    # [-1, -1] with a symbolic batch and symbolic declared output dims.
+    save(model([helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
+               [tensor("x", ["N", 32])], [tensor("y", ["A", "B"])], [ints("shape", [-1, -1])]),
+         out, "reshape_two_minus1_symbolic.onnx")
+
+    # Slice naming one axis twice (-1 and 1 are the same axis of a rank-2 input).
+    for opset, axes in ((13, [1, 1]), (18, [1, -1])):
+        save(model([helper.make_node("Slice", ["x", "starts", "ends", "axes"], ["y"], name="slice")],
+                   [tensor("x", [4, 4])], [tensor("y", [4, 2])],
+                   [ints("starts", [0, 0]), ints("ends", [2, 2]), ints("axes", axes)], opset=opset),
+             out, "slice_duplicate_axes_op%d.onnx" % opset)
+
+    # A declared output shape that the computed one contradicts.
+    save(model([helper.make_node("Relu", ["x"], ["y"], name="relu")],
+               [tensor("x", [2, 3])], [tensor("y", [3, 2])]), out, "output_shape_mismatch.onnx")
+
+    # Input dims whose product overflows.
+    save(model([helper.make_node("Relu", ["x"], ["y"], name="relu")],
+               [tensor("x", [1 << 40, 1 << 40])], [tensor("y", [1 << 40, 1 << 40])]), out, "input_overflow.onnx")
+
+    # A model-local function that calls itself, and two that call each other.
+    for name, calls in (("recursive_function", {"Loop1": "Loop1"}),
+                        ("mutual_functions", {"Ping": "Pong", "Pong": "Ping"})):
+        fns = [helper.make_function("local", f, ["a"], ["b"], [helper.make_node(g, ["a"], ["b"], domain="local")],
+                                    [helper.make_opsetid("", 18), helper.make_opsetid("local", 1)])
+               for f, g in calls.items()]
+        first = next(iter(calls))
+        m = model([helper.make_node(first, ["x"], ["y"], domain="local", name="call")],
+                  [tensor("x", [2, 3])], [tensor("y", [2, 3])], functions=fns)
+        m.opset_import.append(helper.make_opsetid("local", 1))
+        save(m, out, name + ".onnx")
+
+    # Valid reshapes whose dims are known only at run time.
+    #   x [N, 64] -> [-1, 32]: y [2N, 32].
+    save(model([helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
+               [tensor("x", ["N", 64])], [tensor("y", ["M", 32])], [ints("shape", [-1, 32])]),
+         out, "reshape_minus1_symbolic.onnx")
+    #   x [N, 32] -> [4, 16]: valid only when N = 2.
+    save(model([helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
+               [tensor("x", ["N", 32])], [tensor("y", [4, 16])], [ints("shape", [4, 16])]),
+         out, "reshape_fixed_symbolic.onnx")
+    #   x [2, 32] -> the shape input's values, declared [4, 16].
+    save(model([helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
+               [tensor("x", [2, 32]), tensor("shape", [2], TensorProto.INT64)], [tensor("y", [4, 16])]),
+         out, "reshape_runtime_shape_static_output.onnx")
+    x = np.arange(3 * 64, dtype=np.float32).reshape(3, 64)
+    np.save(os.path.join(out, "x3x64.npy"), x)
+    np.save(os.path.join(out, "y6x32.npy"), x.reshape(6, 32))
+    x2 = np.arange(2 * 32, dtype=np.float32).reshape(2, 32)
+    np.save(os.path.join(out, "x2x32.npy"), x2)
+    np.save(os.path.join(out, "y4x16.npy"), x2.reshape(4, 16))
+    np.save(os.path.join(out, "x4x32.npy"), np.zeros((4, 32), np.float32))
+    np.save(os.path.join(out, "shape4x16.npy"), np.array([4, 16], np.int64))
+    np.save(os.path.join(out, "shape8x8.npy"), np.array([8, 8], np.int64))
+    np.save(os.path.join(out, "shape_minus1x16.npy"), np.array([-1, 16], np.int64))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: make_invalid_models.py OUT_DIR")
+    main(sys.argv[1])
