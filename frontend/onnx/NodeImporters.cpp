@@ -299,7 +299,9 @@ static Results importReshapeLike(NodeContext &c) {
   }
   if (in.hasStaticShape() && in.getNumElements() != type->getNumElements())
     return c.error() << "cannot reshape " << in << " to " << *type;
-  if (c.input(1) && (!c.constantInts(1) || !in.hasStaticShape())) {
+  // An empty result is left static: the run-time reshape divides the element count by the product of
+  // the requested dims, which is 0 here.
+  if (c.input(1) && (!c.constantInts(1) || !in.hasStaticShape()) && type->getNumElements() != 0) {
     // A static result over a shape known only at run time (its values, or the input's dims that a 0 or
     // -1 refers to): reshape to the run-time dims, then claim the static type. The host schedule checks
     // the element count and each claimed dim against the computed one.
