@@ -19,6 +19,19 @@ def ConvertGraphToLinalg : Pass<"tessera-convert-graph-to-linalg", "mlir::Module
 }
 
 //===----------------------------------------------------------------------===//
+// Global optimization (linalg on tensors, whole model)
+//===----------------------------------------------------------------------===//
+
+def FoldTransposesIntoContractions : Pass<"tessera-fold-transposes-into-contractions", "mlir::ModuleOp"> {
+  let summary = "Fold transposes that only feed contractions into the contractions' indexing maps";
+  let description = [{
+    The contraction then reads the untransposed tensor through permuted indices instead of a transposed
+    copy made at run time (a weight transposed by the exporter is copied on every run otherwise).
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+//===----------------------------------------------------------------------===//
 // Dispatch creation
 //===----------------------------------------------------------------------===//
 

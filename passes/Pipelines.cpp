@@ -13,6 +13,7 @@ void buildGraphToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createConvertGraphToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  pm.addPass(createFoldTransposesIntoContractions());
 }
 
 void buildDispatchCreationPipeline(OpPassManager &pm, const FrontendPipelineOptions &options) {
