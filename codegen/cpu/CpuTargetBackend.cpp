@@ -12,6 +12,7 @@
 #include "codegen/target/TargetBackend.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "llvm/TargetParser/Triple.h"
 
 using namespace mlir;
 
@@ -24,7 +25,11 @@ class ConfiguredCpuTarget : public ConfiguredTarget {
 public:
   explicit ConfiguredCpuTarget(CpuTarget target) : target(std::move(target)) {}
 
-  void buildVariantPipeline(OpPassManager &pm) const override { buildCpuKernelPipeline(pm); }
+  void buildVariantPipeline(OpPassManager &pm) const override {
+    CpuKernelPipelineOptions options;
+    options.ukernels = llvm::Triple(target.triple).getArch() == llvm::Triple::x86_64;
+    buildCpuKernelPipeline(pm, options);
+  }
 
   LogicalResult declareExports(dispatch::VariantOp variant) const override {
     auto exe = variant->getParentOfType<dispatch::ExecutableOp>();

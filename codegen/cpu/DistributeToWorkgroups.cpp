@@ -20,6 +20,78 @@ namespace tessera::cpu {
 
 namespace {
 
+/// If `func` computes a matrix product whose result `root` writes elementwise (or `root` is the product),
+/// the loop of `root` that runs over the product's columns (n).
+std::optional<unsigned> productColumnDim(func::FuncOp func, linalg::LinalgOp root) {
+  linalg::LinalgOp product;
+  func.walk([&](linalg::LinalgOp op) {
+    if (!product && linalg::isaContractionOpInterface(op))
+      product = op;
+  });
+  if (!product)
+    return std::nullopt;
+  auto dims = linalg::inferContractionDims(product);
+  if (failed(dims) || dims->n.empty())
+    return std::nullopt;
+  unsigned n = dims->n.back();
+  if (product == root)
+    return n;
+  // The product's result position of n; an elementwise root with identity maps loops over it there.
+  AffineMap out = product.getIndexingMapMatchingResult(cast<OpResult>(product->getResult(0)));
+  std::optional<unsigned> position;
+  for (auto [i, e] : llvm::enumerate(out.getResults()))
+    if (auto d = dyn_cast<AffineDimExpr>(e); d && d.getPosition() == n)
+      position = i;
+  if (!position || root.getNumReductionLoops() != 0 || root.getNumLoops() != out.getNumResults() ||
+      !llvm::all_of(root.getIndexingMapsArray(), [](AffineMap m) { return m.isIdentity() || m.isProjectedPermutation(); }))
+    return std::nullopt;
+  AffineMap rootOut = root.getIndexingMapMatchingResult(cast<OpResult>(root->getResult(0)));
+  if (!rootOut.isIdentity())
+    return std::nullopt;
+  return *position;
+}
+
+/// Columns per microkernel panel (ukernels/sgemm.c NR).
+constexpr int64_t kPanelWidth = 32;
+/// Rows per microkernel register tile (ukernels/sgemm.c MR).
+constexpr int64_t kTileRows = 8;
+
+/// Fraction of microkernel lanes a size uses when padded to whole units.
+double useOf(int64_t size, int64_t unit) { return double(size) / double((size + unit - 1) / unit * unit); }
+
+/// For a kernel computing a 2-D NCHW convolution that `root` is (or writes elementwise, same loops): how to
+/// split it, as (loop of `root`, tile alignment). The microkernel multiplies filters (rows) by output
+/// positions (columns): split the filters in whole register tiles, or the output rows, whichever leaves
+/// each workgroup's product fuller.
+std::optional<std::pair<unsigned, int64_t>> convolutionSplit(func::FuncOp func, linalg::LinalgOp root,
+                                                             int64_t maxWorkgroups) {
+  linalg::Conv2DNchwFchwOp conv;
+  func.walk([&](linalg::Conv2DNchwFchwOp op) { conv = op; });
+  if (!conv || root.getNumParallelLoops() < 4)
+    return std::nullopt;
+  if (conv.getOperation() != root.getOperation() &&
+      (root.getNumReductionLoops() != 0 || root.getNumLoops() != 4 ||
+       !root.getIndexingMapMatchingResult(cast<OpResult>(root->getResult(0))).isIdentity()))
+    return std::nullopt;
+  auto outType = cast<ShapedType>(conv.getOutputs()[0].getType());
+  if (!outType.hasStaticShape())
+    return std::nullopt;
+  int64_t filters = outType.getDimSize(1), rows = outType.getDimSize(2), width = outType.getDimSize(3);
+  auto split = [&](int64_t size, int64_t align) {
+    int64_t tile = (size + maxWorkgroups - 1) / maxWorkgroups;
+    return (tile + align - 1) / align * align;
+  };
+  int64_t filterTile = split(filters, kTileRows), rowTile = split(rows, 1);
+  double byFilters = useOf(filterTile, kTileRows) * useOf(rows * width, kPanelWidth);
+  double byRows = useOf(filters, kTileRows) * useOf(rowTile * width, kPanelWidth);
+  // Few output rows leave too few workgroups to share between threads.
+  if (rows / rowTile < 2 && filters / filterTile >= 2)
+    byRows = 0;
+  if (byFilters >= byRows && filters >= 2 * kTileRows)
+    return std::make_pair(1u, kTileRows);
+  return rows >= 2 ? std::optional(std::make_pair(2u, int64_t(1))) : std::nullopt;
+}
+
 /// Tiles `func`'s result op; returns the number of workgroups (1 when the kernel stays whole).
 int64_t distribute(func::FuncOp func, int64_t maxWorkgroups) {
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
@@ -36,19 +108,36 @@ int64_t distribute(func::FuncOp func, int64_t maxWorkgroups) {
   for (const Range &range : domain)
     if (auto size = getConstantIntValue(range.size); size && *size == 0)
       return 1;
-  int64_t dim = -1, size = 0;
+  int64_t dim = -1, size = 0, align = 1;
+  if (auto split = convolutionSplit(func, cast<linalg::LinalgOp>(op.getOperation()), maxWorkgroups)) {
+    dim = split->first;
+    size = *getConstantIntValue(domain[dim].size);
+    align = split->second;
+  }
+  // A kernel computing a matrix product splits along its columns in whole microkernel panels, so each
+  // workgroup runs full register tiles; otherwise along the first parallel loop.
+  if (auto column = dim < 0 ? productColumnDim(func, cast<linalg::LinalgOp>(op.getOperation())) : std::nullopt) {
+    auto ub = getConstantIntValue(domain[*column].size);
+    if (ub && *ub >= 2 * kPanelWidth) {
+      dim = *column;
+      size = *ub;
+      align = kPanelWidth;
+    }
+  }
   for (auto [i, it] : llvm::enumerate(iterators)) {
+    if (dim >= 0)
+      break;
     auto ub = getConstantIntValue(domain[i].size);
     if (it == utils::IteratorType::parallel && ub && *ub > 1) {
       dim = i;
       size = *ub;
-      break;
     }
   }
   if (dim < 0)
     return 1;
   int64_t workgroups = std::min(size, maxWorkgroups);
   int64_t tile = (size + workgroups - 1) / workgroups;
+  tile = (tile + align - 1) / align * align;
   workgroups = (size + tile - 1) / tile;
   SmallVector<OpFoldResult> tileSizes(iterators.size(), rewriter.getIndexAttr(0));
   tileSizes[dim] = rewriter.getIndexAttr(tile);

@@ -14,6 +14,7 @@
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "lld/Common/Driver.h"
+#include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Linker/Linker.h"
@@ -78,6 +79,43 @@ FailureOr<CpuTarget> resolveCpuTarget(Location loc, StringRef triple, StringRef 
   return target;
 }
 
+/// The microkernels (ukernels/*.c) as LLVM bitcode, compiled at build time without target features.
+static const unsigned char kUkernelBitcode[] = {
+#include "codegen/cpu/UkernelBitcode.inc"
+};
+
+/// Links the microkernels the kernels call into `linked` (whose triple and data layout are set), as
+/// internal functions: the O3 pipeline then compiles (and may inline) them for the artifact's CPU.
+static LogicalResult linkUkernels(Location loc, llvm::Module &linked) {
+  bool needed = llvm::any_of(linked, [](const llvm::Function &fn) {
+    return fn.isDeclaration() && fn.getName().starts_with(kUkernelPrefix);
+  });
+  if (!needed)
+    return success();
+  if (linked.getTargetTriple().getArch() != llvm::Triple::x86_64)
+    return emitError(loc) << "the CPU microkernels are built for x86-64 only, not "
+                          << linked.getTargetTriple().str();
+  llvm::MemoryBufferRef buffer(
+      StringRef(reinterpret_cast<const char *>(kUkernelBitcode), sizeof(kUkernelBitcode)), "tessera_ukernels");
+  auto ukernels = llvm::parseBitcodeFile(buffer, linked.getContext());
+  if (!ukernels)
+    return emitError(loc) << "cannot read the microkernel bitcode: " << llvm::toString(ukernels.takeError());
+  (*ukernels)->setTargetTriple(linked.getTargetTriple());
+  (*ukernels)->setDataLayout(linked.getDataLayout());
+  for (llvm::Function &fn : **ukernels) {
+    // The artifact's CPU decides the code: drop what the build host's compiler assumed.
+    fn.removeFnAttr("target-cpu");
+    fn.removeFnAttr("target-features");
+    fn.removeFnAttr("tune-cpu");
+  }
+  if (llvm::Linker::linkModules(linked, std::move(*ukernels), llvm::Linker::LinkOnlyNeeded))
+    return emitError(loc) << "failed to link the microkernels";
+  for (llvm::Function &fn : linked)
+    if (!fn.isDeclaration() && fn.getName().starts_with(kUkernelPrefix))
+      fn.setLinkage(llvm::GlobalValue::InternalLinkage);
+  return success();
+}
+
 FailureOr<std::string> emitSharedObject(Location loc, ArrayRef<ModuleOp> kernelModules,
                                         const CpuTarget &target, std::string *llvmIR) {
   initializeTargets();
@@ -107,6 +145,8 @@ FailureOr<std::string> emitSharedObject(Location loc, ArrayRef<ModuleOp> kernelM
       llvm::CodeGenOptLevel::Aggressive));
   linked->setTargetTriple(tt);
   linked->setDataLayout(machine->createDataLayout());
+  if (failed(linkUkernels(loc, *linked)))
+    return failure();
   for (llvm::Function &fn : *linked)
     if (!fn.isDeclaration()) {
       fn.addFnAttr("target-cpu", target.cpu);

@@ -8,6 +8,9 @@
 
 namespace tessera::cpu {
 
+/// Prefix of the microkernel functions kernels may call (ukernels/*.c).
+inline constexpr llvm::StringLiteral kUkernelPrefix = "tsr_ukernel_";
+
 /// The resolved CPU target: recorded in the artifact, checked by the loader.
 struct CpuTarget {
   std::string triple;

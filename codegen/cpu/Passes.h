@@ -33,8 +33,13 @@ inline constexpr llvm::StringLiteral kBindingAccessAttr = "tessera.binding_acces
 /// Number of dispatch constants an ABI kernel reads (I64 attribute on the exported wrapper).
 inline constexpr llvm::StringLiteral kConstantCountAttr = "tessera.constant_count";
 
+struct CpuKernelPipelineOptions {
+  /// Call the microkernels (ukernels/*.c) for the contractions they cover; they exist for x86-64.
+  bool ukernels = true;
+};
+
 /// Tensor kernel module -> LLVM dialect module exporting ABI-conforming kernels.
-void buildCpuKernelPipeline(mlir::OpPassManager &pm);
+void buildCpuKernelPipeline(mlir::OpPassManager &pm, const CpuKernelPipelineOptions &options);
 
 /// Registers the passes and the named pipeline `tessera-cpu-kernel-pipeline`.
 void registerCpuCodegenPasses();

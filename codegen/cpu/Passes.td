@@ -39,6 +39,17 @@ def EmitKernelABI : Pass<"tessera-cpu-emit-kernel-abi", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
+def LowerContractionsToUkernels : Pass<"tessera-cpu-lower-contractions-to-ukernels", "mlir::ModuleOp"> {
+  let summary = "Replace bufferized f32 matmul-like contractions by calls to the sgemm microkernel";
+  let description = [{
+    One m, n and k dimension (unit dims dropped) and any batch dims: a loop over the batch dims around
+    `tsr_ukernel_sgemm_f32` (codegen/cpu/ukernels/sgemm.c), which reads A and B through their strides.
+    A zero fill of the output right before is folded into the call. Other contractions are left alone.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::scf::SCFDialect", "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def VerifyWorkgroupWrites : Pass<"tessera-cpu-verify-workgroup-writes", "mlir::ModuleOp"> {
   let summary = "Fall back to one workgroup when a kernel writes a whole output binding";
   let description = [{

@@ -14,7 +14,7 @@ using namespace mlir;
 
 namespace tessera::cpu {
 
-void buildCpuKernelPipeline(OpPassManager &pm) {
+void buildCpuKernelPipeline(OpPassManager &pm, const CpuKernelPipelineOptions &options) {
   pm.addPass(createDistributeToWorkgroups());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createBufferizeKernels());
@@ -25,6 +25,8 @@ void buildCpuKernelPipeline(OpPassManager &pm) {
   pm.addPass(createVerifyWorkgroupWrites());
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createCanonicalizerPass());
+  if (options.ukernels)
+    pm.addPass(createLowerContractionsToUkernels());
   pm.addPass(createVectorizableLoopOrder());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertMathToFuncs()); // integer powers as generated functions
@@ -50,7 +52,7 @@ void registerCpuCodegenPasses() {
   registerCpuCodegenGenPasses();
   PassPipelineRegistration<>("tessera-cpu-kernel-pipeline",
                              "Lower a tensor kernel module to LLVM with the Tessera kernel ABI",
-                             buildCpuKernelPipeline);
+                             [](OpPassManager &pm) { buildCpuKernelPipeline(pm, {}); });
 }
 
 } // namespace tessera::cpu

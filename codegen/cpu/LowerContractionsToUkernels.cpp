@@ -1,0 +1,264 @@
+//===- LowerContractionsToUkernels.cpp - f32 matmuls -> the sgemm microkernel --===//
+//
+// A bufferized f32 contraction (one m, one n and one k dimension after dropping unit dims, any number of
+// batch dims) becomes a loop over its batch dims around a call to `tsr_ukernel_sgemm_f32`
+// (ukernels/sgemm.c), which reads A and B through their element strides, so transposed operands and
+// subviews need no copy. The microkernel is linked into the kernels as bitcode and compiled for the
+// artifact's CPU (ObjectEmitter). A zero fill of the output right before the contraction is folded into
+// the call (it overwrites instead of accumulating). What does not match stays on the loop path.
+//
+#include "codegen/cpu/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+
+namespace tessera::cpu {
+#define GEN_PASS_DEF_LOWERCONTRACTIONSTOUKERNELS
+#include "codegen/cpu/Passes.h.inc"
+
+namespace {
+
+constexpr llvm::StringLiteral kSgemm = "tsr_ukernel_sgemm_f32";
+constexpr llvm::StringLiteral kConv2d = "tsr_ukernel_conv2d_nchw_f32";
+
+/// The loop dims of a contraction that matter: unit dims dropped, exactly one m, n and k.
+struct GemmDims {
+  SmallVector<unsigned> batch;
+  unsigned m = 0, n = 0, k = 0;
+};
+
+FailureOr<GemmDims> gemmDims(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !linalg::isaContractionOpInterface(op))
+    return failure();
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<MemRefType>(operand.get().getType());
+    if (!type || !type.getElementType().isF32())
+      return failure();
+  }
+  auto dims = linalg::inferContractionDims(op);
+  if (failed(dims))
+    return failure();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  auto nonUnit = [&](ArrayRef<unsigned> list) {
+    SmallVector<unsigned> out;
+    for (unsigned d : list)
+      if (ranges[d] != 1)
+        out.push_back(d);
+    return out;
+  };
+  SmallVector<unsigned> m = nonUnit(dims->m), n = nonUnit(dims->n), k = nonUnit(dims->k);
+  // A loop dim of extent 1 still needs a role: take the innermost candidate.
+  auto pick = [](SmallVector<unsigned> &chosen, ArrayRef<unsigned> all) {
+    if (chosen.empty() && !all.empty())
+      chosen.push_back(all.back());
+  };
+  pick(m, dims->m);
+  pick(n, dims->n);
+  pick(k, dims->k);
+  if (m.empty() || n.empty() || k.size() != 1)
+    return failure();
+  GemmDims out;
+  // The innermost m and n loops go to the microkernel; every other parallel loop (batch dims, and m or n
+  // dims that one operand broadcasts, as in numpy matmul) becomes a loop around the call.
+  out.m = m.back();
+  out.n = n.back();
+  out.k = k[0];
+  for (unsigned d = 0; d < op.getNumLoops(); ++d)
+    if (d != out.m && d != out.n && d != out.k) {
+      if (llvm::is_contained(dims->k, d) && ranges[d] != 1)
+        return failure(); // a second reduction dim
+      out.batch.push_back(d);
+    }
+  return out;
+}
+
+/// Position of loop dim `d` among the results of `map`, if it indexes the operand.
+std::optional<unsigned> resultOf(AffineMap map, unsigned d) {
+  for (auto [i, e] : llvm::enumerate(map.getResults()))
+    if (auto dim = dyn_cast<AffineDimExpr>(e); dim && dim.getPosition() == d)
+      return i;
+  return std::nullopt;
+}
+
+/// A zero fill of `buffer` right before `op` (only side-effect-free ops in between).
+linalg::FillOp zeroFillBefore(Operation *op, Value buffer) {
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+    if (auto fill = dyn_cast<linalg::FillOp>(prev)) {
+      if (fill.getOutputs()[0] != buffer || !matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
+        return {};
+      return fill;
+    }
+    if (!isPure(prev))
+      return {};
+  }
+  return {};
+}
+
+/// `name(index x indexArgs, i32)`, declared once in `module`.
+func::FuncOp declareUkernel(ModuleOp module, StringRef name, unsigned indexArgs) {
+  if (auto fn = module.lookupSymbol<func::FuncOp>(name))
+    return fn;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  SmallVector<Type> args(indexArgs, b.getIndexType());
+  args.push_back(b.getI32Type());
+  auto fn = func::FuncOp::create(b, module.getLoc(), name, b.getFunctionType(args, {}));
+  fn.setPrivate();
+  return fn;
+}
+
+/// Base address, offset and strides of a memref, as index values.
+struct Operand {
+  Value pointer, offset;
+  SmallVector<Value> strides;
+  AffineMap map;
+};
+
+Operand describe(OpBuilder &b, Location loc, Value memref, AffineMap map = {}) {
+  auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+  Operand o;
+  o.pointer = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
+  o.offset = meta.getOffset();
+  o.strides.assign(meta.getStrides().begin(), meta.getStrides().end());
+  o.map = map;
+  return o;
+}
+
+/// Static strides of `memref`, or failure when its layout is not strided with static strides.
+FailureOr<SmallVector<int64_t>> staticStrides(Value memref) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(cast<MemRefType>(memref.getType()).getStridesAndOffset(strides, offset)) ||
+      llvm::any_of(strides, ShapedType::isDynamic))
+    return failure();
+  return strides;
+}
+
+/// A 2-D NCHW f32 convolution (on an already padded input) -> a loop over images around the convolution
+/// microkernel, when the weights are contiguous per filter and the output rows of a filter are contiguous.
+LogicalResult lowerConv(linalg::Conv2DNchwFchwOp conv) {
+  Value x = conv.getInputs()[0], w = conv.getInputs()[1], y = conv.getOutputs()[0];
+  for (Value v : {x, w, y}) {
+    auto type = dyn_cast<MemRefType>(v.getType());
+    if (!type || !type.getElementType().isF32())
+      return failure();
+  }
+  auto wStrides = staticStrides(w), yStrides = staticStrides(y);
+  auto wType = cast<MemRefType>(w.getType()), yType = cast<MemRefType>(y.getType());
+  if (failed(wStrides) || failed(yStrides) || wType.isDynamicDim(2) || wType.isDynamicDim(3) ||
+      yType.isDynamicDim(3))
+    return failure();
+  int64_t kh = wType.getDimSize(2), kw = wType.getDimSize(3), ow = yType.getDimSize(3);
+  if ((*wStrides)[3] != 1 || (*wStrides)[2] != kw || (*wStrides)[1] != kh * kw || (*yStrides)[3] != 1 ||
+      (*yStrides)[2] != ow)
+    return failure();
+  auto attr = [](DenseIntElementsAttr a, int i) { return (*(a.getValues<int64_t>().begin() + i)); };
+  auto strides = conv.getStrides(), dilations = conv.getDilations();
+
+  OpBuilder b(conv);
+  Location loc = conv.getLoc();
+  auto cst = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, loc, v); };
+  auto dim = [&](Value v, int64_t d) -> Value { return b.createOrFold<memref::DimOp>(loc, v, d); };
+  Operand X = describe(b, loc, x), W = describe(b, loc, w), Y = describe(b, loc, y);
+  linalg::FillOp fill = zeroFillBefore(conv, y);
+  Value accumulate = arith::ConstantIntOp::create(b, loc, b.getI32Type(), fill ? 0 : 1);
+  func::FuncOp ukernel = declareUkernel(conv->getParentOfType<ModuleOp>(), kConv2d, 21);
+  auto loop = scf::ForOp::create(b, loc, cst(0), dim(y, 0), cst(1));
+  b.setInsertionPointToStart(loop.getBody());
+  Value n = loop.getInductionVar();
+  Value xOffset = arith::AddIOp::create(b, loc, X.offset, arith::MulIOp::create(b, loc, n, X.strides[0]));
+  Value yOffset = arith::AddIOp::create(b, loc, Y.offset, arith::MulIOp::create(b, loc, n, Y.strides[0]));
+  func::CallOp::create(b, loc, ukernel,
+                       ValueRange{dim(y, 1), dim(x, 1), cst(kh), cst(kw), dim(y, 2), cst(ow), cst(attr(strides, 0)),
+                                  cst(attr(strides, 1)), cst(attr(dilations, 0)), cst(attr(dilations, 1)), X.pointer,
+                                  xOffset, X.strides[1], X.strides[2], X.strides[3], W.pointer, W.offset,
+                                  W.strides[0], Y.pointer, yOffset, Y.strides[1], accumulate});
+  if (fill)
+    fill.erase();
+  conv.erase();
+  return success();
+}
+
+LogicalResult lower(linalg::LinalgOp op, const GemmDims &dims, func::FuncOp sgemm) {
+  Value a = op.getDpsInputOperand(0)->get(), bOperand = op.getDpsInputOperand(1)->get();
+  Value c = op.getDpsInitOperand(0)->get();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  // C must be contiguous along n: the microkernel writes rows.
+  auto cType = cast<MemRefType>(c.getType());
+  SmallVector<int64_t> cStrides;
+  int64_t cOffset;
+  auto cN = resultOf(maps[2], dims.n);
+  if (failed(cType.getStridesAndOffset(cStrides, cOffset)) || !cN || cStrides[*cN] != 1)
+    return failure();
+  for (AffineMap map : maps)
+    if (!map.isProjectedPermutation())
+      return failure();
+
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto cst = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, loc, v); };
+  Operand A = describe(b, loc, a, maps[0]), B = describe(b, loc, bOperand, maps[1]), C = describe(b, loc, c, maps[2]);
+  auto stride = [&](const Operand &o, unsigned d) -> Value {
+    auto r = resultOf(o.map, d);
+    return r ? o.strides[*r] : cst(0); // a dim the operand does not have: broadcast
+  };
+  // Loop extents from the operands that carry each dim.
+  auto extent = [&](unsigned d) -> Value {
+    for (auto [operand, map] : llvm::zip(ValueRange{a, bOperand, c}, maps))
+      if (auto r = resultOf(map, d))
+        return b.createOrFold<memref::DimOp>(loc, operand, *r);
+    return cst(1);
+  };
+  Value M = extent(dims.m), N = extent(dims.n), K = extent(dims.k);
+  linalg::FillOp fill = zeroFillBefore(op, c);
+  Value accumulate = arith::ConstantIntOp::create(b, loc, b.getI32Type(), fill ? 0 : 1);
+
+  // Batch dims: a loop nest; each operand's offset moves by its stride along the dim.
+  SmallVector<Value> offsets = {A.offset, B.offset, C.offset};
+  for (unsigned d : dims.batch) {
+    auto loop = scf::ForOp::create(b, loc, cst(0), extent(d), cst(1));
+    b.setInsertionPointToStart(loop.getBody());
+    Value iv = loop.getInductionVar();
+    for (auto [i, o] : llvm::enumerate(std::array<Operand *, 3>{&A, &B, &C})) {
+      Value step = arith::MulIOp::create(b, loc, iv, stride(*o, d));
+      offsets[i] = arith::AddIOp::create(b, loc, offsets[i], step);
+    }
+  }
+  func::CallOp::create(b, loc, sgemm,
+                       ValueRange{M, N, K, A.pointer, offsets[0], stride(A, dims.m), stride(A, dims.k), B.pointer,
+                                  offsets[1], stride(B, dims.k), stride(B, dims.n), C.pointer, offsets[2],
+                                  stride(C, dims.m), accumulate});
+  if (fill)
+    fill.erase();
+  op.erase();
+  return success();
+}
+
+struct LowerContractionsToUkernelsPass
+    : impl::LowerContractionsToUkernelsBase<LowerContractionsToUkernelsPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<std::pair<linalg::LinalgOp, GemmDims>> matches;
+    module.walk([&](linalg::LinalgOp op) {
+      if (auto dims = gemmDims(op); succeeded(dims))
+        matches.push_back({op, *dims});
+    });
+    SmallVector<linalg::Conv2DNchwFchwOp> convs;
+    module.walk([&](linalg::Conv2DNchwFchwOp conv) { convs.push_back(conv); });
+    // What a microkernel cannot take stays on the loop path.
+    for (linalg::Conv2DNchwFchwOp conv : convs)
+      (void)lowerConv(conv);
+    if (matches.empty())
+      return;
+    func::FuncOp sgemm = declareUkernel(module, kSgemm, 14);
+    for (auto &[op, dims] : matches)
+      (void)lower(op, dims, sgemm);
+  }
+};
+
+} // namespace
+} // namespace tessera::cpu

@@ -1,0 +1,206 @@
+/* Single-precision GEMM and convolution microkernels, linked as LLVM bitcode into the kernels that call them.
+ *
+ * C[M,N] (+)= A[M,K] * B[K,N] with arbitrary element strides for A and B (so transposed operands need no
+ * copy) and a row stride for C; a convolution is the same product with B read from the image. Written with GCC/Clang vector extensions rather than intrinsics: the
+ * bitcode carries no target features, and the compiler re-targets it to the artifact's CPU after linking
+ * (AVX-512 on zmm registers, AVX2 as pairs of ymm), so one source serves every x86-64 level.
+ *
+ * Blocking (BLIS style): N in blocks of NC, K in blocks of KC, M in blocks of MC. B is packed once per (n, k)
+ * block into contiguous KC x NR panels, A once per (n, k, m) block into MR-row panels, so the inner loop
+ * reads both operands sequentially; the 8 x 32 register tile keeps 16 accumulators of 16 floats live.
+ * Packing buffers live on the stack (304 KiB): kernels run concurrently, one call per workgroup.
+ */
+#include <stdint.h>
+
+#define MR 8
+#define NR 32
+#define KC 256
+#define MC 48
+#define NC 256
+
+typedef float v16f __attribute__((vector_size(64), aligned(4)));
+
+static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+/* Packs rows [m0, m0 + mc) x cols [k0, k0 + kc) of A into MR-row panels, k-major; missing rows are zero. */
+static void pack_a(const float* a, int64_t rs, int64_t cs, int64_t mc, int64_t kc, float* out) {
+  for (int64_t p = 0; p < mc; p += MR) {
+    int64_t rows = min64(MR, mc - p);
+    for (int64_t k = 0; k < kc; ++k) {
+      for (int64_t i = 0; i < rows; ++i) out[k * MR + i] = a[(p + i) * rs + k * cs];
+      for (int64_t i = rows; i < MR; ++i) out[k * MR + i] = 0.0f;
+    }
+    out += kc * MR;
+  }
+}
+
+/* Where B comes from: a strided matrix, or (for convolutions) the columns of an im2col matrix read straight
+ * from the (already padded) NCHW image: B[k][j] = x[c][oh * sh + kh * dh][ow * sw + kw * dw] with
+ * k = (c, kh, kw) and j = (oh, ow), so no im2col buffer is ever materialized. */
+typedef struct b_source {
+  const float* b;
+  int64_t rs, cs;                     /* matrix strides */
+  int conv;                           /* nonzero: image source */
+  int64_t kh, kw, ow, sh, sw, dh, dw; /* kernel size, output width, strides, dilations */
+  int64_t xc, xh, xw;                 /* image strides of a channel, a row, a column */
+} b_source;
+
+/* Packs rows [k0, k0 + kc) x columns [n0, n0 + nc) (nc <= NR) of B into a contiguous kc x NR panel;
+ * missing columns are zero. */
+static void pack_b(const b_source* src, int64_t k0, int64_t n0, int64_t kc, int64_t nc, float* out) {
+  if (!src->conv) {
+    const float* b = src->b + k0 * src->rs + n0 * src->cs;
+    if (src->cs == 1 && nc == NR) {
+      for (int64_t k = 0; k < kc; ++k)
+        for (int64_t j = 0; j < NR; ++j) out[k * NR + j] = b[k * src->rs + j];
+      return;
+    }
+    for (int64_t k = 0; k < kc; ++k) {
+      for (int64_t j = 0; j < nc; ++j) out[k * NR + j] = b[k * src->rs + j * src->cs];
+      for (int64_t j = nc; j < NR; ++j) out[k * NR + j] = 0.0f;
+    }
+    return;
+  }
+  int64_t column[NR]; /* image offset of each output position of the panel */
+  for (int64_t j = 0; j < nc; ++j) {
+    int64_t p = n0 + j, oh = p / src->ow, ow = p % src->ow;
+    column[j] = oh * src->sh * src->xh + ow * src->sw * src->xw;
+  }
+  int64_t taps = src->kh * src->kw;
+  int64_t c = k0 / taps, r = k0 % taps, kh = r / src->kw, kw = r % src->kw;
+  for (int64_t k = 0; k < kc; ++k) {
+    const float* tap = src->b + c * src->xc + kh * src->dh * src->xh + kw * src->dw * src->xw;
+    for (int64_t j = 0; j < nc; ++j) out[k * NR + j] = tap[column[j]];
+    for (int64_t j = nc; j < NR; ++j) out[k * NR + j] = 0.0f;
+    if (++kw == src->kw) {
+      kw = 0;
+      if (++kh == src->kh) {
+        kh = 0;
+        ++c;
+      }
+    }
+  }
+}
+
+/* One MR x NR tile: acc = sum over k of A[:, k] (MR values, element (i, k) at a[i * ars + k * aks]) outer
+ * b[k] (NR values); then C (+)= acc. A is either a packed panel (ars 1, aks MR) or MR full rows of a
+ * row-major A read in place (ars its row stride, aks 1): eight sequential streams need no packing. */
+static void tile(int64_t kc, const float* a, int64_t ars, int64_t aks, const float* b, float* c, int64_t rsc,
+                 int64_t mr, int64_t nr, int accumulate) {
+  v16f acc[MR][2];
+  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = (v16f){0};
+  for (int64_t k = 0; k < kc; ++k) {
+    v16f b0 = *(const v16f*)(b + k * NR), b1 = *(const v16f*)(b + k * NR + 16);
+    for (int i = 0; i < MR; ++i) {
+      float ai = a[i * ars + k * aks]; /* scalar * vector splats (a broadcast, folded into the FMA) */
+      acc[i][0] += ai * b0;
+      acc[i][1] += ai * b1;
+    }
+  }
+  if (mr == MR && nr == NR) {
+    for (int i = 0; i < MR; ++i) {
+      v16f* row = (v16f*)(c + i * rsc);
+      if (accumulate) {
+        row[0] += acc[i][0];
+        row[1] += acc[i][1];
+      } else {
+        row[0] = acc[i][0];
+        row[1] = acc[i][1];
+      }
+    }
+    return;
+  }
+  float partial[MR][NR] __attribute__((aligned(64)));
+  for (int i = 0; i < MR; ++i) {
+    *(v16f*)&partial[i][0] = acc[i][0];
+    *(v16f*)&partial[i][16] = acc[i][1];
+  }
+  for (int64_t i = 0; i < mr; ++i)
+    for (int64_t j = 0; j < nr; ++j) c[i * rsc + j] = accumulate ? c[i * rsc + j] + partial[i][j] : partial[i][j];
+}
+
+/* Few rows: no register tile would fill, and B is read once anyway; stream it row by row (memory bound). */
+static void gemm_rows(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, int64_t a_cs,
+                      const b_source* src, float* c, int64_t c_rs, int32_t accumulate) {
+  for (int64_t i = 0; i < m; ++i) {
+    float* row = c + i * c_rs;
+    if (!accumulate)
+      for (int64_t j = 0; j < n; ++j) row[j] = 0.0f;
+    for (int64_t l = 0; l < k; ++l) {
+      float x = a[i * a_rs + l * a_cs];
+      const float* b = src->b + l * src->rs;
+      for (int64_t j = 0; j < n; ++j) row[j] += x * b[j];
+    }
+  }
+}
+
+/* C[m, n] (+)= A[m, k] * B[k, n], B from `src`. */
+static void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, int64_t a_cs, const b_source* src,
+                 float* c, int64_t c_rs, int32_t accumulate) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate)
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) c[i * c_rs + j] = 0.0f;
+    return;
+  }
+  if (m < MR / 2 && !src->conv && src->cs == 1) {
+    gemm_rows(m, n, k, a, a_rs, a_cs, src, c, c_rs, accumulate);
+    return;
+  }
+  /* B is packed once per (column block, k block); A, unless read in place, once per (column, k, row) block. */
+  float apack[MC * KC] __attribute__((aligned(64)));
+  float bpack[KC * NC] __attribute__((aligned(64)));
+  for (int64_t n0 = 0; n0 < n; n0 += NC) {
+    int64_t nc = min64(NC, n - n0);
+    for (int64_t k0 = 0; k0 < k; k0 += KC) {
+      int64_t kc = min64(KC, k - k0);
+      int acc = accumulate || k0 > 0;
+      for (int64_t j = 0; j < nc; j += NR) pack_b(src, k0, n0 + j, kc, min64(NR, nc - j), bpack + j * kc);
+      for (int64_t m0 = 0; m0 < m; m0 += MC) {
+        int64_t mc = min64(MC, m - m0);
+        const float* ablock = a + m0 * a_rs + k0 * a_cs;
+        /* Full row tiles of a row-major A are read in place; otherwise (a partial last tile, or A read
+         * across rows) the block is packed. */
+        int in_place = a_cs == 1 && mc % MR == 0;
+        if (!in_place) pack_a(ablock, a_rs, a_cs, mc, kc, apack);
+        for (int64_t j = 0; j < nc; j += NR)
+          for (int64_t p = 0; p < mc; p += MR) {
+            float* ctile = c + (m0 + p) * c_rs + n0 + j;
+            int64_t mr = min64(MR, mc - p), nr = min64(NR, nc - j);
+            if (in_place)
+              tile(kc, ablock + p * a_rs, a_rs, 1, bpack + j * kc, ctile, c_rs, mr, nr, acc);
+            else
+              tile(kc, apack + p * kc, 1, MR, bpack + j * kc, ctile, c_rs, mr, nr, acc);
+          }
+      }
+    }
+  }
+}
+
+/* Pointers arrive as integers (base address plus element offset) so callers need no pointer types. */
+void tsr_ukernel_sgemm_f32(int64_t m, int64_t n, int64_t k, intptr_t a_base, int64_t a_offset, int64_t a_rs,
+                           int64_t a_cs, intptr_t b_base, int64_t b_offset, int64_t b_rs, int64_t b_cs,
+                           intptr_t c_base, int64_t c_offset, int64_t c_rs, int32_t accumulate) {
+  b_source src = {0};
+  src.b = (const float*)b_base + b_offset;
+  src.rs = b_rs;
+  src.cs = b_cs;
+  gemm(m, n, k, (const float*)a_base + a_offset, a_rs, a_cs, &src, (float*)c_base + c_offset, c_rs, accumulate);
+}
+
+/* One image of a 2-D NCHW convolution on a padded input as an implicit GEMM: y[f][oh][ow] (+)= sum over
+ * (c, kh, kw) of w[f][c][kh][kw] * x[c][oh * sh + kh * dh][ow * sw + kw * dw]. The weights are contiguous
+ * per filter (row stride w_f); the output rows of one filter are contiguous (y_f apart). */
+void tsr_ukernel_conv2d_nchw_f32(int64_t filters, int64_t channels, int64_t kh, int64_t kw, int64_t oh, int64_t ow,
+                                 int64_t sh, int64_t sw, int64_t dh, int64_t dw, intptr_t x_base, int64_t x_offset,
+                                 int64_t x_c, int64_t x_h, int64_t x_w, intptr_t w_base, int64_t w_offset,
+                                 int64_t w_f, intptr_t y_base, int64_t y_offset, int64_t y_f, int32_t accumulate) {
+  b_source src = {0};
+  src.b = (const float*)x_base + x_offset;
+  src.conv = 1;
+  src.kh = kh, src.kw = kw, src.ow = ow, src.sh = sh, src.sw = sw, src.dh = dh, src.dw = dw;
+  src.xc = x_c, src.xh = x_h, src.xw = x_w;
+  gemm(filters, oh * ow, channels * kh * kw, (const float*)w_base + w_offset, w_f, 1, &src,
+       (float*)y_base + y_offset, y_f, accumulate);
+}

@@ -1,0 +1,60 @@
+// RUN: tessera-opt %s -split-input-file -tessera-cpu-lower-contractions-to-ukernels | FileCheck %s
+
+// A zero fill followed by a matmul becomes one overwriting call; A and B are read through their
+// strides (B is transposed: its k stride is its last, its n stride its first).
+// CHECK: func.func private @tsr_ukernel_sgemm_f32(index, index, index, index, index, index, index, index, index, index, index, index, index, index, i32)
+// CHECK-LABEL: func.func @k
+// CHECK-NOT: linalg.fill
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0 : i32
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
+// CHECK-DAG: %[[C512:.*]] = arith.constant 512 : index
+// CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
+// CHECK-DAG: %[[PA:.*]] = memref.extract_aligned_pointer_as_index %arg0
+// CHECK-DAG: %[[PB:.*]] = memref.extract_aligned_pointer_as_index %arg1
+// CHECK-DAG: %[[PC:.*]] = memref.extract_aligned_pointer_as_index %arg2
+// CHECK: call @tsr_ukernel_sgemm_f32(%[[C64]], %[[C512]], %[[C256]], %[[PA]], %{{.*}}, %[[SA:strides[_0-9]*]]#0, %[[SA]]#1, %[[PB]], %{{.*}}, %[[SB:strides[_0-9]*]]#1, %[[SB]]#0, %[[PC]], %{{.*}}, %[[SC:strides[_0-9]*]]#0, %[[ZERO]])
+// CHECK-NOT: linalg.generic
+func.func @k(%a: memref<64x256xf32>, %b: memref<512x256xf32>, %c: memref<64x512xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<64x512xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<64x256xf32>, memref<512x256xf32>) outs(%c : memref<64x512xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A batch dim broadcast over B (numpy matmul) becomes a loop; B's offset does not move with it. Without a
+// fill right before, the call accumulates into C.
+// CHECK-LABEL: func.func @batched
+// CHECK-DAG: %[[ONE:.*]] = arith.constant 1 : i32
+// CHECK: scf.for %[[I:.*]] =
+// CHECK:   call @tsr_ukernel_sgemm_f32({{.*}}, %[[ONE]])
+func.func @batched(%a: memref<3x8x16xf32>, %b: memref<16x32xf32>, %c: memref<3x8x32xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (k, n)>, affine_map<(b, m, n, k) -> (b, m, n)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<3x8x16xf32>, memref<16x32xf32>) outs(%c : memref<3x8x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Other element types stay on the loop path.
+// CHECK-LABEL: func.func @integer
+// CHECK: linalg.matmul
+// CHECK-NOT: call
+func.func @integer(%a: memref<4x4xi32>, %b: memref<4x4xi32>, %c: memref<4x4xi32>) {
+  linalg.matmul ins(%a, %b : memref<4x4xi32>, memref<4x4xi32>) outs(%c : memref<4x4xi32>)
+  return
+}

@@ -1,0 +1,88 @@
+// The CPU microkernels (codegen/cpu/ukernels) compiled natively and checked against plain loops: full and
+// partial register tiles, K beyond one cache block, transposed and strided operands, accumulation, and
+// convolutions with strides and dilations.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+extern "C" {
+void tsr_ukernel_sgemm_f32(int64_t m, int64_t n, int64_t k, intptr_t a_base, int64_t a_offset, int64_t a_rs,
+                           int64_t a_cs, intptr_t b_base, int64_t b_offset, int64_t b_rs, int64_t b_cs,
+                           intptr_t c_base, int64_t c_offset, int64_t c_rs, int32_t accumulate);
+void tsr_ukernel_conv2d_nchw_f32(int64_t filters, int64_t channels, int64_t kh, int64_t kw, int64_t oh, int64_t ow,
+                                 int64_t sh, int64_t sw, int64_t dh, int64_t dw, intptr_t x_base, int64_t x_offset,
+                                 int64_t x_c, int64_t x_h, int64_t x_w, intptr_t w_base, int64_t w_offset,
+                                 int64_t w_f, intptr_t y_base, int64_t y_offset, int64_t y_f, int32_t accumulate);
+}
+
+namespace {
+
+std::vector<float> randomVector(size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+intptr_t address(const std::vector<float>& v) { return reinterpret_cast<intptr_t>(v.data()); }
+
+struct GemmCase {
+  int64_t m, n, k;
+  bool transposeB;
+  bool accumulate;
+};
+
+class Sgemm : public ::testing::TestWithParam<GemmCase> {};
+
+TEST_P(Sgemm, MatchesLoops) {
+  const GemmCase p = GetParam();
+  // A has a padded row stride and an offset; B is [k, n] or, transposed, [n, k].
+  const int64_t lda = p.k + 3, aOffset = 5;
+  std::vector<float> a = randomVector(aOffset + p.m * lda, 1), b = randomVector(p.k * p.n, 2);
+  std::vector<float> c = randomVector(p.m * p.n, 3), want = c;
+  const int64_t bRs = p.transposeB ? 1 : p.n, bCs = p.transposeB ? p.k : 1;
+  for (int64_t i = 0; i < p.m; ++i)
+    for (int64_t j = 0; j < p.n; ++j) {
+      double sum = p.accumulate ? want[i * p.n + j] : 0.0;
+      for (int64_t l = 0; l < p.k; ++l) sum += double(a[aOffset + i * lda + l]) * b[l * bRs + j * bCs];
+      want[i * p.n + j] = float(sum);
+    }
+  tsr_ukernel_sgemm_f32(p.m, p.n, p.k, address(a), aOffset, lda, 1, address(b), 0, bRs, bCs, address(c), 0, p.n,
+                        p.accumulate);
+  for (int64_t i = 0; i < p.m * p.n; ++i)
+    ASSERT_NEAR(c[i], want[i], 1e-4 * (1 + p.k)) << "element " << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, Sgemm,
+                         ::testing::Values(GemmCase{8, 32, 16, false, false},    // one full tile
+                                           GemmCase{1, 1, 1, false, false},      // scalar
+                                           GemmCase{13, 45, 7, false, true},     // partial tiles, accumulate
+                                           GemmCase{64, 100, 300, false, false}, // K over one block
+                                           GemmCase{50, 70, 260, true, false},   // transposed B, M over MC
+                                           GemmCase{9, 33, 0, false, false}));   // K = 0 zeroes C
+
+TEST(Conv2d, MatchesLoopsWithStridesAndDilations) {
+  const int64_t filters = 10, channels = 3, kh = 3, kw = 2, oh = 5, ow = 7, sh = 2, sw = 1, dh = 1, dw = 2;
+  const int64_t h = (oh - 1) * sh + (kh - 1) * dh + 1, w = (ow - 1) * sw + (kw - 1) * dw + 1;
+  std::vector<float> x = randomVector(channels * h * w, 4), wt = randomVector(filters * channels * kh * kw, 5);
+  std::vector<float> y(filters * oh * ow, 7.0f), want(y.size());
+  for (int64_t f = 0; f < filters; ++f)
+    for (int64_t i = 0; i < oh; ++i)
+      for (int64_t j = 0; j < ow; ++j) {
+        double sum = 0;
+        for (int64_t c = 0; c < channels; ++c)
+          for (int64_t r = 0; r < kh; ++r)
+            for (int64_t s = 0; s < kw; ++s)
+              sum += double(wt[((f * channels + c) * kh + r) * kw + s]) *
+                     x[(c * h + i * sh + r * dh) * w + j * sw + s * dw];
+        want[(f * oh + i) * ow + j] = float(sum);
+      }
+  tsr_ukernel_conv2d_nchw_f32(filters, channels, kh, kw, oh, ow, sh, sw, dh, dw, address(x), 0, h * w, w, 1,
+                              address(wt), 0, channels * kh * kw, address(y), 0, oh * ow, /*accumulate=*/0);
+  for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], want[i], 1e-4) << "element " << i;
+}
+
+}  // namespace
