@@ -56,13 +56,15 @@ constexpr int64_t kPanelWidth = 32;
 /// Rows per microkernel register tile (ukernels/sgemm.c MR).
 constexpr int64_t kTileRows = 8;
 
-/// Fraction of microkernel lanes a size uses when padded to whole units.
-double useOf(int64_t size, int64_t unit) { return double(size) / double((size + unit - 1) / unit * unit); }
+/// Filters per workgroup when a convolution is split by filters: each workgroup packs the whole im2col
+/// matrix, so fewer, larger slices pay for it over more rows.
+constexpr int64_t kMinFiltersPerWorkgroup = 64;
 
 /// For a kernel computing a 2-D NCHW convolution that `root` is (or writes elementwise, same loops): how to
-/// split it, as (loop of `root`, tile alignment). The microkernel multiplies filters (rows) by output
-/// positions (columns): split the filters in whole register tiles, or the output rows, whichever leaves
-/// each workgroup's product fuller.
+/// split it, as (loop of `root`, tile, workgroups). The microkernel multiplies filters (rows) by output
+/// positions (columns) and packs the columns it reads: splitting the output rows packs each column once,
+/// so that is the choice unless the output has too few rows to share or too few positions per row band
+/// to fill a panel; then the filters are split in large slices of whole register tiles.
 std::optional<std::pair<unsigned, int64_t>> convolutionSplit(func::FuncOp func, linalg::LinalgOp root,
                                                              int64_t maxWorkgroups) {
   linalg::Conv2DNchwFchwOp conv;
@@ -77,19 +79,15 @@ std::optional<std::pair<unsigned, int64_t>> convolutionSplit(func::FuncOp func, 
   if (!outType.hasStaticShape())
     return std::nullopt;
   int64_t filters = outType.getDimSize(1), rows = outType.getDimSize(2), width = outType.getDimSize(3);
-  auto split = [&](int64_t size, int64_t align) {
-    int64_t tile = (size + maxWorkgroups - 1) / maxWorkgroups;
-    return (tile + align - 1) / align * align;
-  };
-  int64_t filterTile = split(filters, kTileRows), rowTile = split(rows, 1);
-  double byFilters = useOf(filterTile, kTileRows) * useOf(rows * width, kPanelWidth);
-  double byRows = useOf(filters, kTileRows) * useOf(rowTile * width, kPanelWidth);
-  // Few output rows leave too few workgroups to share between threads.
-  if (rows / rowTile < 2 && filters / filterTile >= 2)
-    byRows = 0;
-  if (byFilters >= byRows && filters >= 2 * kTileRows)
-    return std::make_pair(1u, kTileRows);
-  return rows >= 2 ? std::optional(std::make_pair(2u, int64_t(1))) : std::nullopt;
+  int64_t rowTile = (rows + maxWorkgroups - 1) / maxWorkgroups;
+  if (rows >= 4 && rowTile * width >= kPanelWidth)
+    return std::make_pair(2u, rowTile);
+  if (filters >= 2 * kMinFiltersPerWorkgroup) {
+    int64_t workgroups = std::min(maxWorkgroups, filters / kMinFiltersPerWorkgroup);
+    int64_t tile = (filters + workgroups - 1) / workgroups;
+    return std::make_pair(1u, (tile + kTileRows - 1) / kTileRows * kTileRows);
+  }
+  return rows >= 2 ? std::optional(std::make_pair(2u, rowTile)) : std::nullopt;
 }
 
 /// Tiles `func`'s result op; returns the number of workgroups (1 when the kernel stays whole).
@@ -109,10 +107,11 @@ int64_t distribute(func::FuncOp func, int64_t maxWorkgroups) {
     if (auto size = getConstantIntValue(range.size); size && *size == 0)
       return 1;
   int64_t dim = -1, size = 0, align = 1;
+  int64_t fixedTile = 0;
   if (auto split = convolutionSplit(func, cast<linalg::LinalgOp>(op.getOperation()), maxWorkgroups)) {
     dim = split->first;
     size = *getConstantIntValue(domain[dim].size);
-    align = split->second;
+    fixedTile = split->second;
   }
   // A kernel computing a matrix product splits along its columns in whole microkernel panels, so each
   // workgroup runs full register tiles; otherwise along the first parallel loop.
@@ -137,7 +136,7 @@ int64_t distribute(func::FuncOp func, int64_t maxWorkgroups) {
     return 1;
   int64_t workgroups = std::min(size, maxWorkgroups);
   int64_t tile = (size + workgroups - 1) / workgroups;
-  tile = (tile + align - 1) / align * align;
+  tile = fixedTile ? fixedTile : (tile + align - 1) / align * align;
   workgroups = (size + tile - 1) / tile;
   SmallVector<OpFoldResult> tileSizes(iterators.size(), rewriter.getIndexAttr(0));
   tileSizes[dim] = rewriter.getIndexAttr(tile);

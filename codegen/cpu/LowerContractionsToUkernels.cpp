@@ -24,6 +24,7 @@ namespace {
 
 constexpr llvm::StringLiteral kSgemm = "tsr_ukernel_sgemm_f32";
 constexpr llvm::StringLiteral kConv2d = "tsr_ukernel_conv2d_nchw_f32";
+constexpr llvm::StringLiteral kDepthwise = "tsr_ukernel_depthwise_conv2d_nchw_f32";
 
 /// The loop dims of a contraction that matter: unit dims dropped, exactly one m, n and k.
 struct GemmDims {
@@ -128,12 +129,12 @@ Operand describe(OpBuilder &b, Location loc, Value memref, AffineMap map = {}) {
   return o;
 }
 
-/// Static strides of `memref`, or failure when its layout is not strided with static strides.
-FailureOr<SmallVector<int64_t>> staticStrides(Value memref) {
+/// Strides of `memref` (ShapedType::kDynamic where only known at run time), or failure when its layout is
+/// not strided.
+FailureOr<SmallVector<int64_t>> layoutStrides(Value memref) {
   SmallVector<int64_t> strides;
   int64_t offset;
-  if (failed(cast<MemRefType>(memref.getType()).getStridesAndOffset(strides, offset)) ||
-      llvm::any_of(strides, ShapedType::isDynamic))
+  if (failed(cast<MemRefType>(memref.getType()).getStridesAndOffset(strides, offset)))
     return failure();
   return strides;
 }
@@ -147,7 +148,7 @@ LogicalResult lowerConv(linalg::Conv2DNchwFchwOp conv) {
     if (!type || !type.getElementType().isF32())
       return failure();
   }
-  auto wStrides = staticStrides(w), yStrides = staticStrides(y);
+  auto wStrides = layoutStrides(w), yStrides = layoutStrides(y);
   auto wType = cast<MemRefType>(w.getType()), yType = cast<MemRefType>(y.getType());
   if (failed(wStrides) || failed(yStrides) || wType.isDynamicDim(2) || wType.isDynamicDim(3) ||
       yType.isDynamicDim(3))
@@ -177,6 +178,45 @@ LogicalResult lowerConv(linalg::Conv2DNchwFchwOp conv) {
                                   cst(attr(strides, 1)), cst(attr(dilations, 0)), cst(attr(dilations, 1)), X.pointer,
                                   xOffset, X.strides[1], X.strides[2], X.strides[3], W.pointer, W.offset,
                                   W.strides[0], Y.pointer, yOffset, Y.strides[1], accumulate});
+  if (fill)
+    fill.erase();
+  conv.erase();
+  return success();
+}
+
+/// A 2-D NCHW f32 depthwise convolution (padded input) -> a loop over images around its microkernel, when
+/// the output rows are contiguous.
+LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
+  Value x = conv.getInputs()[0], w = conv.getInputs()[1], y = conv.getOutputs()[0];
+  for (Value v : {x, w, y}) {
+    auto type = dyn_cast<MemRefType>(v.getType());
+    if (!type || !type.getElementType().isF32())
+      return failure();
+  }
+  auto yStrides = layoutStrides(y);
+  if (failed(yStrides) || (*yStrides)[3] != 1)
+    return failure();
+  auto attr = [](DenseIntElementsAttr a, int i) { return (*(a.getValues<int64_t>().begin() + i)); };
+  auto strides = conv.getStrides(), dilations = conv.getDilations();
+  OpBuilder b(conv);
+  Location loc = conv.getLoc();
+  auto cst = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, loc, v); };
+  auto dim = [&](Value v, int64_t d) -> Value { return b.createOrFold<memref::DimOp>(loc, v, d); };
+  Operand X = describe(b, loc, x), W = describe(b, loc, w), Y = describe(b, loc, y);
+  linalg::FillOp fill = zeroFillBefore(conv, y);
+  Value accumulate = arith::ConstantIntOp::create(b, loc, b.getI32Type(), fill ? 0 : 1);
+  func::FuncOp ukernel = declareUkernel(conv->getParentOfType<ModuleOp>(), kDepthwise, 23);
+  auto loop = scf::ForOp::create(b, loc, cst(0), dim(y, 0), cst(1));
+  b.setInsertionPointToStart(loop.getBody());
+  Value n = loop.getInductionVar();
+  Value xOffset = arith::AddIOp::create(b, loc, X.offset, arith::MulIOp::create(b, loc, n, X.strides[0]));
+  Value yOffset = arith::AddIOp::create(b, loc, Y.offset, arith::MulIOp::create(b, loc, n, Y.strides[0]));
+  func::CallOp::create(b, loc, ukernel,
+                       ValueRange{dim(y, 1), dim(w, 1), dim(w, 2), dim(y, 2), dim(y, 3), cst(attr(strides, 0)),
+                                  cst(attr(strides, 1)), cst(attr(dilations, 0)), cst(attr(dilations, 1)), X.pointer,
+                                  xOffset, X.strides[1], X.strides[2], X.strides[3], W.pointer, W.offset,
+                                  W.strides[0], W.strides[1], W.strides[2], Y.pointer, yOffset, Y.strides[1],
+                                  Y.strides[2], accumulate});
   if (fill)
     fill.erase();
   conv.erase();
@@ -252,6 +292,10 @@ struct LowerContractionsToUkernelsPass
     // What a microkernel cannot take stays on the loop path.
     for (linalg::Conv2DNchwFchwOp conv : convs)
       (void)lowerConv(conv);
+    SmallVector<linalg::DepthwiseConv2DNchwChwOp> depthwise;
+    module.walk([&](linalg::DepthwiseConv2DNchwChwOp conv) { depthwise.push_back(conv); });
+    for (linalg::DepthwiseConv2DNchwChwOp conv : depthwise)
+      (void)lowerDepthwise(conv);
     if (matches.empty())
       return;
     func::FuncOp sgemm = declareUkernel(module, kSgemm, 14);

@@ -15,6 +15,15 @@ def BufferizeKernels : Pass<"tessera-cpu-bufferize-kernels", "mlir::ModuleOp"> {
                            "mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
 }
 
+def DecomposeResultPads : Pass<"tessera-cpu-decompose-result-pads", "mlir::ModuleOp"> {
+  let summary = "Turn a kernel's result tensor.pad into a fill and an insert_slice of its output";
+  let description = [{
+    So a padding kernel writes its output binding directly instead of a per-run temporary that is then
+    copied. Pads inside a kernel (fused into a tiled consumer) are left alone.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
+}
+
 def DistributeToWorkgroups : Pass<"tessera-cpu-distribute-to-workgroups", "mlir::ModuleOp"> {
   let summary = "Tile each kernel's final op along one parallel loop into workgroups, fusing producers";
   let description = [{

@@ -15,6 +15,7 @@ using namespace mlir;
 namespace tessera::cpu {
 
 void buildCpuKernelPipeline(OpPassManager &pm, const CpuKernelPipelineOptions &options) {
+  pm.addPass(createDecomposeResultPads());
   pm.addPass(createDistributeToWorkgroups());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createBufferizeKernels());

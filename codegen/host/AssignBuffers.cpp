@@ -311,7 +311,9 @@ LogicalResult Assigner::run() {
     } else if (isAlias(op)) {
       if (op->getNumResults() != 1 || !bufferOf.count(op->getOperand(0)))
         return op->emitOpError("cannot alias its operand on the host");
-      bufferOf[op->getResult(0)] = bufferOf[op->getOperand(0)];
+      // Copy first: inserting the result may grow the map and move the operand's entry.
+      Value buffer = bufferOf.lookup(op->getOperand(0));
+      bufferOf[op->getResult(0)] = buffer;
       if (failed(checkAlias(op)))
         return failure();
     } else if (auto d = dyn_cast<dispatch::DispatchOp>(op)) {

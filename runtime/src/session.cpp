@@ -10,6 +10,7 @@
 // literal is ready before the first step; one whose size is symbolic is resolved (and for dynamic and
 // session-owned output buffers, allocated) when a step first touches it, with the value the size has then.
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstring>
 #include <memory>
@@ -58,6 +59,8 @@ struct tsr_session {
   std::vector<void*> binding_ptrs;
   std::vector<uint64_t> binding_lengths;
   std::vector<uint32_t> constants;
+  bool profiling = false;
+  std::vector<tsr_profile_event> profile;  // the last run's steps when profiling
 
   ~tsr_session() {
     pool.reset();  // join the workers before freeing memory they could touch
@@ -375,10 +378,30 @@ tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st) {
   return s.model->executable_executors[st.executable]->dispatch(d, s.host_threads);
 }
 
+uint64_t nowNs() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count());
+}
+
 tsr_status* execute(tsr_session& s) {
   const Schedule& sc = s.model->schedule;
+  s.profile.clear();
+  const uint64_t run_start = s.profiling ? nowNs() : 0;
   for (size_t i = 0; i < sc.steps.size(); ++i) {
     const Step& st = sc.steps[i];
+    if (s.profiling && st.kind != TSR_STEP_BARRIER) {
+      tsr_profile_event ev{};
+      ev.name = st.kind == TSR_STEP_DISPATCH ? sc.executables[st.executable].name.c_str() : tessera::codec::stepKindName(st.kind);
+      ev.step = static_cast<uint32_t>(i);
+      if (st.kind == TSR_STEP_DISPATCH) {
+        uint64_t total = 1;
+        for (Ref c : st.workgroup_count) total *= static_cast<uint64_t>(std::max<int64_t>(value(s, c), 0));
+        ev.workgroups = static_cast<uint32_t>(std::min<uint64_t>(total, UINT32_MAX));
+      }
+      ev.start_ns = nowNs() - run_start;
+      s.profile.push_back(ev);
+    }
     tsr_status* e = nullptr;
     if (st.kind == TSR_STEP_COPY) {
       uint64_t len = 0;
@@ -391,6 +414,8 @@ tsr_status* execute(tsr_session& s) {
       e = runShape(s, i, st);
     }
     // BARRIER: nothing to wait for: a dispatch returns only when all its workgroups are done.
+    if (s.profiling && st.kind != TSR_STEP_BARRIER)
+      s.profile.back().duration_ns = nowNs() - run_start - s.profile.back().start_ns;
     if (e) return e;
   }
   return nullptr;
@@ -454,6 +479,16 @@ tsr_status* tsr_session_create(const tsr_model* model, const tsr_session_options
 void tsr_session_release(tsr_session* session) { delete session; }
 
 uint32_t tsr_session_thread_count(const tsr_session* session) { return session ? session->threads : 0; }
+
+void tsr_session_set_profiling(tsr_session* session, int enabled) {
+  if (session) session->profiling = enabled != 0;
+}
+
+size_t tsr_session_profile_events(const tsr_session* session, const tsr_profile_event** out_events) {
+  if (!session || !out_events) return 0;
+  *out_events = session->profile.data();
+  return session->profile.size();
+}
 
 tsr_status* tsr_session_run(tsr_session* session, const tsr_tensor* inputs, size_t input_count,
                             tsr_tensor* outputs, size_t output_count) {

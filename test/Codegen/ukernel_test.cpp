@@ -15,6 +15,12 @@ void tsr_ukernel_conv2d_nchw_f32(int64_t filters, int64_t channels, int64_t kh, 
                                  int64_t sh, int64_t sw, int64_t dh, int64_t dw, intptr_t x_base, int64_t x_offset,
                                  int64_t x_c, int64_t x_h, int64_t x_w, intptr_t w_base, int64_t w_offset,
                                  int64_t w_f, intptr_t y_base, int64_t y_offset, int64_t y_f, int32_t accumulate);
+void tsr_ukernel_depthwise_conv2d_nchw_f32(int64_t channels, int64_t kh, int64_t kw, int64_t oh, int64_t ow,
+                                           int64_t sh, int64_t sw, int64_t dh, int64_t dw, intptr_t x_base,
+                                           int64_t x_offset, int64_t x_c, int64_t x_h, int64_t x_w, intptr_t w_base,
+                                           int64_t w_offset, int64_t w_c, int64_t w_h, int64_t w_w,
+                                           intptr_t y_base, int64_t y_offset, int64_t y_c, int64_t y_h,
+                                           int32_t accumulate);
 }
 
 namespace {
@@ -64,8 +70,14 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Sgemm,
                                            GemmCase{50, 70, 260, true, false},   // transposed B, M over MC
                                            GemmCase{9, 33, 0, false, false}));   // K = 0 zeroes C
 
-TEST(Conv2d, MatchesLoopsWithStridesAndDilations) {
-  const int64_t filters = 10, channels = 3, kh = 3, kw = 2, oh = 5, ow = 7, sh = 2, sw = 1, dh = 1, dw = 2;
+struct ConvCase {
+  int64_t filters, channels, kh, kw, oh, ow, sh, sw, dh, dw;
+};
+
+class Conv2d : public ::testing::TestWithParam<ConvCase> {};
+
+TEST_P(Conv2d, MatchesLoops) {
+  const auto [filters, channels, kh, kw, oh, ow, sh, sw, dh, dw] = GetParam();
   const int64_t h = (oh - 1) * sh + (kh - 1) * dh + 1, w = (ow - 1) * sw + (kw - 1) * dw + 1;
   std::vector<float> x = randomVector(channels * h * w, 4), wt = randomVector(filters * channels * kh * kw, 5);
   std::vector<float> y(filters * oh * ow, 7.0f), want(y.size());
@@ -84,5 +96,39 @@ TEST(Conv2d, MatchesLoopsWithStridesAndDilations) {
                               address(wt), 0, channels * kh * kw, address(y), 0, oh * ow, /*accumulate=*/0);
   for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], want[i], 1e-4) << "element " << i;
 }
+
+// Unit column stride (rows copied as runs, panels crossing output rows) and strided columns (gathered).
+INSTANTIATE_TEST_SUITE_P(Geometries, Conv2d,
+                         ::testing::Values(ConvCase{10, 3, 3, 2, 5, 7, 2, 1, 1, 2},
+                                           ConvCase{9, 4, 3, 3, 6, 13, 1, 2, 1, 1},
+                                           ConvCase{17, 2, 1, 1, 3, 40, 1, 1, 1, 1}));
+
+class Depthwise : public ::testing::TestWithParam<ConvCase> {};
+
+TEST_P(Depthwise, MatchesLoops) {
+  const auto [unused, channels, kh, kw, oh, ow, sh, sw, dh, dw] = GetParam();
+  (void)unused;
+  const int64_t h = (oh - 1) * sh + (kh - 1) * dh + 1, w = (ow - 1) * sw + (kw - 1) * dw + 1;
+  std::vector<float> x = randomVector(channels * h * w, 6), wt = randomVector(channels * kh * kw, 7);
+  std::vector<float> y = randomVector(channels * oh * ow, 8), want = y;
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t i = 0; i < oh; ++i)
+      for (int64_t j = 0; j < ow; ++j) {
+        double sum = want[(c * oh + i) * ow + j];  // accumulates
+        for (int64_t r = 0; r < kh; ++r)
+          for (int64_t s = 0; s < kw; ++s)
+            sum += double(wt[(c * kh + r) * kw + s]) * x[(c * h + i * sh + r * dh) * w + j * sw + s * dw];
+        want[(c * oh + i) * ow + j] = float(sum);
+      }
+  tsr_ukernel_depthwise_conv2d_nchw_f32(channels, kh, kw, oh, ow, sh, sw, dh, dw, address(x), 0, h * w, w, 1,
+                                        address(wt), 0, kh * kw, kw, 1, address(y), 0, oh * ow, ow,
+                                        /*accumulate=*/1);
+  for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], want[i], 1e-4) << "element " << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(Geometries, Depthwise,
+                         ::testing::Values(ConvCase{0, 5, 3, 3, 7, 9, 1, 1, 1, 1},
+                                           ConvCase{0, 3, 5, 5, 4, 6, 2, 2, 1, 1},
+                                           ConvCase{0, 2, 3, 2, 3, 5, 1, 2, 2, 1}));
 
 }  // namespace

@@ -73,6 +73,41 @@ TEST(Session, RunsSampleWithSessionOwnedOutputs) {
   EXPECT_EQ(toFloats(again[0]), y);
 }
 
+TEST(Session, ProfilesEveryTimedStepWhenAsked) {
+  const ArtifactSpec spec = sampleSpec();
+  Loaded m(spec.build());
+  std::vector<float> a(8, 1.0f), b(8, 2.0f);
+  tsr_tensor in[2] = {f32(a), f32(b)};
+  tsr_tensor out[2] = {};
+  const tsr_profile_event* events = nullptr;
+  ASSERT_OK(tsr_session_run(m.session, in, 2, out, 2));
+  EXPECT_EQ(tsr_session_profile_events(m.session, &events), 0u);  // off by default
+
+  tsr_session_set_profiling(m.session, 1);
+  tsr_tensor again[2] = {};
+  ASSERT_OK(tsr_session_run(m.session, in, 2, again, 2));
+  size_t n = tsr_session_profile_events(m.session, &events);
+  const auto& steps = spec.steps;
+  size_t timed = 0;
+  for (const auto& st : steps) timed += st.kind != TSR_STEP_BARRIER;
+  ASSERT_EQ(n, timed);
+  uint64_t previous = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const auto& st = steps[events[i].step];
+    EXPECT_NE(st.kind, uint32_t{TSR_STEP_BARRIER});
+    if (st.kind == TSR_STEP_DISPATCH) {
+      EXPECT_EQ(std::string(events[i].name), spec.kernels[st.executable].symbol);
+      EXPECT_GE(events[i].workgroups, 1u);
+    }
+    EXPECT_GE(events[i].start_ns, previous);  // in step order
+    previous = events[i].start_ns;
+  }
+
+  tsr_session_set_profiling(m.session, 0);
+  ASSERT_OK(tsr_session_run(m.session, in, 2, again, 2));
+  EXPECT_EQ(tsr_session_profile_events(m.session, &events), 0u);
+}
+
 TEST(Session, CallerOwnedOutputs) {
   Loaded m(sampleSpec().build());
   std::vector<float> a(8, 1.5f), b(8, 2.0f), y(8, 0), z(8, 0);

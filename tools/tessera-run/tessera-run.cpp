@@ -2,6 +2,7 @@
 // Exit codes: 0 ok, 1 outputs differ from --expected, 2 any error (bad flag, file, shape, artifact).
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cinttypes>
 #include <cmath>
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <set>
 #include <stdexcept>
@@ -35,6 +37,9 @@ Runs a compiled Tessera artifact on the CPU.
                           (other reports then go to stderr, so stdout holds only that line)
   --threads T             threads per dispatch, the caller included (default: one per CPU, at most 16);
                           the JSON reports the number actually used
+  --profile FILE.json     after the other runs, run once more timing every schedule step; write a Chrome
+                          trace (open in ui.perfetto.dev or chrome://tracing) with one slice per dispatch,
+                          named after its executable, and print the time per op type to stderr
   --info                  print the artifact's metadata and schedule (alone: print and exit)
   --print                 after running, print each output as "NAME: DTYPE[SHAPE]", then a line
                           "  values: ..." with its first (up to) 10 values in C order, and for an output
@@ -53,7 +58,7 @@ struct Failure : std::runtime_error {
 [[noreturn]] void fail(const std::string& message) { throw Failure(message); }
 
 struct Options {
-  std::string artifact, output_dir;
+  std::string artifact, output_dir, profile;
   std::vector<std::string> inputs, expected;
   double rtol = 1e-3, atol = 1e-4;
   long bench = 0, threads = 0;
@@ -104,6 +109,8 @@ Options parseArgs(int argc, char** argv) {
       o.bench = parseCount(arg, next(), 1);
     } else if (arg == "--threads") {
       o.threads = parseCount(arg, next(), 1);
+    } else if (arg == "--profile") {
+      o.profile = next();
     } else if (arg == "--info") {
       o.info = true;
     } else if (arg == "--print") {
@@ -240,6 +247,55 @@ void printTensor(std::FILE* out, const tessera::io::Tensor& t) {
   std::fputs("\n", out);
 }
 
+// The op type of an executable: its name without the "dispatch_<n>_" prefix ("conv_2d_nchw_fchw").
+std::string opType(const std::string& name) {
+  if (name.rfind("dispatch_", 0) != 0) return name;
+  size_t sep = name.find('_', 9);
+  return sep == std::string::npos ? name : name.substr(sep + 1);
+}
+
+std::string jsonString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    out += c;
+  }
+  return out + "\"";
+}
+
+// A Chrome trace (JSON array format, times in microseconds) of one profiled run, and per-op-type totals on
+// stderr, largest first.
+void writeProfile(const std::string& path, const tsr_profile_event* events, size_t count, uint32_t threads) {
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) fail("cannot write profile '" + path + "': " + std::strerror(errno));
+  std::fprintf(f, "{\"traceEvents\": [\n");
+  std::fprintf(f, "  {\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 1, \"tid\": 1, \"args\": {\"name\": "
+                  "\"tessera run (%u threads per dispatch)\"}}",
+               threads);
+  uint64_t total = 0;
+  std::map<std::string, std::pair<uint64_t, unsigned>> byType;
+  for (size_t i = 0; i < count; ++i) {
+    const tsr_profile_event& e = events[i];
+    std::fprintf(f, ",\n  {\"name\": %s, \"cat\": %s, \"ph\": \"X\", \"pid\": 1, \"tid\": 1, \"ts\": %.3f, "
+                    "\"dur\": %.3f, \"args\": {\"step\": %u, \"workgroups\": %u}}",
+                 jsonString(e.name).c_str(), jsonString(opType(e.name)).c_str(), e.start_ns / 1e3,
+                 e.duration_ns / 1e3, e.step, e.workgroups);
+    auto& slot = byType[opType(e.name)];
+    slot.first += e.duration_ns;
+    slot.second += 1;
+    total += e.duration_ns;
+  }
+  std::fprintf(f, "\n]}\n");
+  std::fclose(f);
+  std::vector<std::pair<std::string, std::pair<uint64_t, unsigned>>> rows(byType.begin(), byType.end());
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.second.first > b.second.first; });
+  std::fprintf(stderr, "profile: %.3f ms in %zu steps (written to %s)\n", total / 1e6, count, path.c_str());
+  for (const auto& [type, slot] : rows)
+    std::fprintf(stderr, "  %-28s %9.3f ms %5.1f%% %4u steps\n", type.c_str(), slot.first / 1e6,
+                 total ? 100.0 * slot.first / total : 0.0, slot.second);
+}
+
 void check(tsr_status* st) {
   if (!st) return;
   std::string message = tsr_status_message(st);
@@ -258,7 +314,8 @@ int run(int argc, char** argv) {
     std::string text(tsr_model_info_string(model, nullptr, 0), '\0');
     tsr_model_info_string(model, text.data(), text.size() + 1);
     std::fputs(text.c_str(), report);
-    if (o.inputs.empty() && o.expected.empty() && o.output_dir.empty() && !o.bench && !o.print) return 0;
+    if (o.inputs.empty() && o.expected.empty() && o.output_dir.empty() && !o.bench && !o.print && o.profile.empty())
+      return 0;
   }
 
   auto names = [&](bool input) {
@@ -317,6 +374,14 @@ int run(int argc, char** argv) {
     double median = n % 2 ? ms[n / 2] : (ms[n / 2 - 1] + ms[n / 2]) / 2;
     std::printf("{\"median_ms\": %.6f, \"min_ms\": %.6f, \"max_ms\": %.6f, \"runs\": %ld, \"threads\": %u}\n", median,
                 ms.front(), ms.back(), o.bench, tsr_session_thread_count(session));
+  }
+
+  if (!o.profile.empty()) {
+    tsr_session_set_profiling(session, 1);
+    once();
+    const tsr_profile_event* events = nullptr;
+    size_t count = tsr_session_profile_events(session, &events);
+    writeProfile(o.profile, events, count, tsr_session_thread_count(session));
   }
 
   std::vector<tessera::io::Tensor> results(out.size());

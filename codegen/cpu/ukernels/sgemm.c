@@ -66,11 +66,28 @@ static void pack_b(const b_source* src, int64_t k0, int64_t n0, int64_t kc, int6
     int64_t p = n0 + j, oh = p / src->ow, ow = p % src->ow;
     column[j] = oh * src->sh * src->xh + ow * src->sw * src->xw;
   }
+  /* With unit column stride, the columns of one output row read consecutive input: copy them as runs. */
+  int contiguous = src->sw * src->xw == 1;
+  int64_t runs = 0, run_start[NR], run_length[NR];
+  for (int64_t j = 0; contiguous && j < nc; ++runs) {
+    int64_t left_in_row = src->ow - (n0 + j) % src->ow, length = min64(nc - j, left_in_row);
+    run_start[runs] = j;
+    run_length[runs] = length;
+    j += length;
+  }
   int64_t taps = src->kh * src->kw;
   int64_t c = k0 / taps, r = k0 % taps, kh = r / src->kw, kw = r % src->kw;
   for (int64_t k = 0; k < kc; ++k) {
     const float* tap = src->b + c * src->xc + kh * src->dh * src->xh + kw * src->dw * src->xw;
-    for (int64_t j = 0; j < nc; ++j) out[k * NR + j] = tap[column[j]];
+    if (contiguous) {
+      for (int64_t q = 0; q < runs; ++q) {
+        const float* from = tap + column[run_start[q]];
+        float* to = out + k * NR + run_start[q];
+        for (int64_t j = 0; j < run_length[q]; ++j) to[j] = from[j];
+      }
+    } else {
+      for (int64_t j = 0; j < nc; ++j) out[k * NR + j] = tap[column[j]];
+    }
     for (int64_t j = nc; j < NR; ++j) out[k * NR + j] = 0.0f;
     if (++kw == src->kw) {
       kw = 0;
@@ -203,4 +220,33 @@ void tsr_ukernel_conv2d_nchw_f32(int64_t filters, int64_t channels, int64_t kh, 
   src.xc = x_c, src.xh = x_h, src.xw = x_w;
   gemm(filters, oh * ow, channels * kh * kw, (const float*)w_base + w_offset, w_f, 1, &src,
        (float*)y_base + y_offset, y_f, accumulate);
+}
+
+/* One image of a 2-D NCHW depthwise convolution on a padded input: y[c][oh][ow] (+)= sum over (kh, kw) of
+ * w[c][kh][kw] * x[c][oh * sh + kh * dh][ow * sw + kw * dw]. Each tap is a multiply-add over a whole
+ * output row, which vectorizes along the row (strided loads when sw > 1). Rows are contiguous in y. */
+void tsr_ukernel_depthwise_conv2d_nchw_f32(int64_t channels, int64_t kh, int64_t kw, int64_t oh, int64_t ow,
+                                           int64_t sh, int64_t sw, int64_t dh, int64_t dw, intptr_t x_base,
+                                           int64_t x_offset, int64_t x_c, int64_t x_h, int64_t x_w, intptr_t w_base,
+                                           int64_t w_offset, int64_t w_c, int64_t w_h, int64_t w_w,
+                                           intptr_t y_base, int64_t y_offset, int64_t y_c, int64_t y_h,
+                                           int32_t accumulate) {
+  const float* x = (const float*)x_base + x_offset;
+  const float* w = (const float*)w_base + w_offset;
+  float* y = (float*)y_base + y_offset;
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t i = 0; i < oh; ++i) {
+      float* row = y + c * y_c + i * y_h;
+      if (!accumulate)
+        for (int64_t j = 0; j < ow; ++j) row[j] = 0.0f;
+      for (int64_t r = 0; r < kh; ++r)
+        for (int64_t s = 0; s < kw; ++s) {
+          float tap = w[c * w_c + r * w_h + s * w_w];
+          const float* in = x + c * x_c + (i * sh + r * dh) * x_h + s * dw * x_w;
+          if (sw * x_w == 1)
+            for (int64_t j = 0; j < ow; ++j) row[j] += tap * in[j];
+          else
+            for (int64_t j = 0; j < ow; ++j) row[j] += tap * in[j * sw * x_w];
+        }
+    }
 }

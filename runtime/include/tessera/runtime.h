@@ -170,6 +170,26 @@ uint32_t tsr_session_thread_count(const tsr_session* session);
 tsr_status* tsr_session_run(tsr_session* session, const tsr_tensor* inputs, size_t input_count,
                             tsr_tensor* outputs, size_t output_count);
 
+/* ---- Profiling ------------------------------------------------------------------------------------- */
+
+/* One timed schedule step of the last run. `name` is the executable of a dispatch ("dispatch_5_conv_2d...",
+ * named after its root op) or the step kind ("copy", "shape"); times are steady-clock nanoseconds from the
+ * start of the run. Valid until the next run or release of the session. */
+typedef struct tsr_profile_event {
+  const char* name;
+  uint32_t step;        /* index in the schedule */
+  uint32_t workgroups;  /* dispatches: the workgroups run; 0 otherwise */
+  uint64_t start_ns;
+  uint64_t duration_ns;
+} tsr_profile_event;
+
+/* Turns step timing on or off for this session's later runs (off by default; on costs two clock reads per
+ * step). */
+void tsr_session_set_profiling(tsr_session* session, int enabled);
+
+/* The events of the last run with profiling on, in step order (barriers are not timed). */
+size_t tsr_session_profile_events(const tsr_session* session, const tsr_profile_event** out_events);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,41 @@
+//===- DecomposeResultPads.cpp - a padding kernel writes its output in place --===//
+//
+// A kernel that only pads (the input of a padded convolution or pooling) becomes a fill of its output
+// and a copy of the input into the interior. Bufferized as a tensor.pad, it allocated a temporary on every
+// run and copied it whole into the output; decomposed, both writes go straight to the output binding.
+//
+#include "codegen/cpu/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+using namespace mlir;
+
+namespace tessera::cpu {
+#define GEN_PASS_DEF_DECOMPOSERESULTPADS
+#include "codegen/cpu/Passes.h.inc"
+
+namespace {
+
+struct DecomposeResultPadsPass : impl::DecomposeResultPadsBase<DecomposeResultPadsPass> {
+  void runOnOperation() override {
+    SmallVector<Operation *> pads;
+    getOperation()->walk([&](tensor::PadOp pad) {
+      if (pad->hasOneUse() && isa<func::ReturnOp>(*pad->user_begin()))
+        pads.push_back(pad);
+    });
+    if (pads.empty())
+      return;
+    RewritePatternSet patterns(&getContext());
+    patterns.add<linalg::DecomposePadOpPattern>(&getContext());
+    GreedyRewriteConfig config;
+    config.setStrictness(GreedyRewriteStrictness::ExistingOps);
+    if (failed(applyOpPatternsGreedily(pads, std::move(patterns), config)))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
+} // namespace tessera::cpu

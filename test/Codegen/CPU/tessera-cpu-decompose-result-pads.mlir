@@ -1,0 +1,39 @@
+// RUN: tessera-opt %s -split-input-file -tessera-cpu-decompose-result-pads | FileCheck %s
+
+// A kernel that only pads fills its result and inserts the input: after bufferization both write the
+// output binding, with no temporary.
+// CHECK-LABEL: func.func @pad_kernel
+// CHECK-NOT: tensor.pad
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<1x2x6x6xf32>
+// CHECK: %[[F:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E]] : tensor<1x2x6x6xf32>)
+// CHECK: %[[R:.*]] = tensor.insert_slice %arg0 into %[[F]][0, 0, 1, 1] [1, 2, 4, 4] [1, 1, 1, 1]
+// CHECK: return %[[R]]
+func.func @pad_kernel(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x6x6xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %zero : f32
+  } : tensor<1x2x4x4xf32> to tensor<1x2x6x6xf32>
+  return %p : tensor<1x2x6x6xf32>
+}
+
+// -----
+
+// A pad feeding a computation in the same kernel is left for tiling to fuse.
+// CHECK-LABEL: func.func @fused_pad
+// CHECK: tensor.pad
+func.func @fused_pad(%x: tensor<4xf32>) -> tensor<6xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = tensor.pad %x low[1] high[1] {
+  ^bb0(%i: index):
+    tensor.yield %zero : f32
+  } : tensor<4xf32> to tensor<6xf32>
+  %e = tensor.empty() : tensor<6xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>], iterator_types = ["parallel"]}
+      ins(%p : tensor<6xf32>) outs(%e : tensor<6xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %n = arith.negf %a : f32
+    linalg.yield %n : f32
+  } -> tensor<6xf32>
+  return %r : tensor<6xf32>
+}
