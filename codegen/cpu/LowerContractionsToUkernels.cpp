@@ -139,15 +139,56 @@ FailureOr<SmallVector<int64_t>> layoutStrides(Value memref) {
   return strides;
 }
 
-/// A 2-D NCHW f32 convolution (on an already padded input) -> a loop over images around the convolution
-/// microkernel, when the weights are contiguous per filter and the output rows of a filter are contiguous.
+/// What a convolution microkernel call needs besides the per-image offsets.
+struct ImageCall {
+  OpBuilder &b;
+  Location loc;
+  Operand x, w, y;
+  Value accumulate;
+  Value constant(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value dim(Value memref, int64_t d) { return b.createOrFold<memref::DimOp>(loc, memref, d); }
+};
+
+/// The shared part of lowering an NCHW convolution `conv` (inputs x, w; output y; all f32 memrefs): a loop
+/// over images around `name`, whose arguments `args` builds from the call state and the image's x and y
+/// offsets. A zero fill of y right before is folded into the call.
+template <typename ConvOp>
+LogicalResult lowerImageLoop(ConvOp conv, StringRef name, unsigned indexArgs,
+                             function_ref<SmallVector<Value>(ImageCall &, Value, Value)> args) {
+  Value x = conv.getInputs()[0], w = conv.getInputs()[1], y = conv.getOutputs()[0];
+  OpBuilder b(conv);
+  Location loc = conv.getLoc();
+  ImageCall call{b, loc, describe(b, loc, x), describe(b, loc, w), describe(b, loc, y), Value()};
+  linalg::FillOp fill = zeroFillBefore(conv, y);
+  call.accumulate = arith::ConstantIntOp::create(b, loc, b.getI32Type(), fill ? 0 : 1);
+  func::FuncOp ukernel = declareUkernel(conv->template getParentOfType<ModuleOp>(), name, indexArgs);
+  auto loop = scf::ForOp::create(b, loc, call.constant(0), call.dim(y, 0), call.constant(1));
+  b.setInsertionPointToStart(loop.getBody());
+  Value n = loop.getInductionVar();
+  Value xOffset = arith::AddIOp::create(b, loc, call.x.offset, arith::MulIOp::create(b, loc, n, call.x.strides[0]));
+  Value yOffset = arith::AddIOp::create(b, loc, call.y.offset, arith::MulIOp::create(b, loc, n, call.y.strides[0]));
+  func::CallOp::create(b, loc, ukernel, args(call, xOffset, yOffset));
+  if (fill)
+    fill.erase();
+  conv.erase();
+  return success();
+}
+
+bool allF32Memrefs(ValueRange values) {
+  return llvm::all_of(values, [](Value v) {
+    auto type = dyn_cast<MemRefType>(v.getType());
+    return type && type.getElementType().isF32();
+  });
+}
+
+int64_t element(DenseIntElementsAttr a, int i) { return *(a.getValues<int64_t>().begin() + i); }
+
+/// A 2-D NCHW f32 convolution (on an already padded input) -> the convolution microkernel, when the weights
+/// are contiguous per filter and the output rows of a filter are contiguous.
 LogicalResult lowerConv(linalg::Conv2DNchwFchwOp conv) {
   Value x = conv.getInputs()[0], w = conv.getInputs()[1], y = conv.getOutputs()[0];
-  for (Value v : {x, w, y}) {
-    auto type = dyn_cast<MemRefType>(v.getType());
-    if (!type || !type.getElementType().isF32())
-      return failure();
-  }
+  if (!allF32Memrefs({x, w, y}))
+    return failure();
   auto wStrides = layoutStrides(w), yStrides = layoutStrides(y);
   auto wType = cast<MemRefType>(w.getType()), yType = cast<MemRefType>(y.getType());
   if (failed(wStrides) || failed(yStrides) || wType.isDynamicDim(2) || wType.isDynamicDim(3) ||
@@ -157,70 +198,34 @@ LogicalResult lowerConv(linalg::Conv2DNchwFchwOp conv) {
   if ((*wStrides)[3] != 1 || (*wStrides)[2] != kw || (*wStrides)[1] != kh * kw || (*yStrides)[3] != 1 ||
       (*yStrides)[2] != ow)
     return failure();
-  auto attr = [](DenseIntElementsAttr a, int i) { return (*(a.getValues<int64_t>().begin() + i)); };
   auto strides = conv.getStrides(), dilations = conv.getDilations();
-
-  OpBuilder b(conv);
-  Location loc = conv.getLoc();
-  auto cst = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, loc, v); };
-  auto dim = [&](Value v, int64_t d) -> Value { return b.createOrFold<memref::DimOp>(loc, v, d); };
-  Operand X = describe(b, loc, x), W = describe(b, loc, w), Y = describe(b, loc, y);
-  linalg::FillOp fill = zeroFillBefore(conv, y);
-  Value accumulate = arith::ConstantIntOp::create(b, loc, b.getI32Type(), fill ? 0 : 1);
-  func::FuncOp ukernel = declareUkernel(conv->getParentOfType<ModuleOp>(), kConv2d, 21);
-  auto loop = scf::ForOp::create(b, loc, cst(0), dim(y, 0), cst(1));
-  b.setInsertionPointToStart(loop.getBody());
-  Value n = loop.getInductionVar();
-  Value xOffset = arith::AddIOp::create(b, loc, X.offset, arith::MulIOp::create(b, loc, n, X.strides[0]));
-  Value yOffset = arith::AddIOp::create(b, loc, Y.offset, arith::MulIOp::create(b, loc, n, Y.strides[0]));
-  func::CallOp::create(b, loc, ukernel,
-                       ValueRange{dim(y, 1), dim(x, 1), cst(kh), cst(kw), dim(y, 2), cst(ow), cst(attr(strides, 0)),
-                                  cst(attr(strides, 1)), cst(attr(dilations, 0)), cst(attr(dilations, 1)), X.pointer,
-                                  xOffset, X.strides[1], X.strides[2], X.strides[3], W.pointer, W.offset,
-                                  W.strides[0], Y.pointer, yOffset, Y.strides[1], accumulate});
-  if (fill)
-    fill.erase();
-  conv.erase();
-  return success();
+  return lowerImageLoop(conv, kConv2d, 21, [&](ImageCall &c, Value xOffset, Value yOffset) {
+    return SmallVector<Value>{c.dim(y, 1), c.dim(x, 1), c.constant(kh), c.constant(kw), c.dim(y, 2),
+                              c.constant(ow), c.constant(element(strides, 0)), c.constant(element(strides, 1)),
+                              c.constant(element(dilations, 0)), c.constant(element(dilations, 1)), c.x.pointer,
+                              xOffset, c.x.strides[1], c.x.strides[2], c.x.strides[3], c.w.pointer, c.w.offset,
+                              c.w.strides[0], c.y.pointer, yOffset, c.y.strides[1], c.accumulate};
+  });
 }
 
-/// A 2-D NCHW f32 depthwise convolution (padded input) -> a loop over images around its microkernel, when
-/// the output rows are contiguous.
+/// A 2-D NCHW f32 depthwise convolution (padded input) -> its microkernel, when the output rows are
+/// contiguous.
 LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
   Value x = conv.getInputs()[0], w = conv.getInputs()[1], y = conv.getOutputs()[0];
-  for (Value v : {x, w, y}) {
-    auto type = dyn_cast<MemRefType>(v.getType());
-    if (!type || !type.getElementType().isF32())
-      return failure();
-  }
+  if (!allF32Memrefs({x, w, y}))
+    return failure();
   auto yStrides = layoutStrides(y);
   if (failed(yStrides) || (*yStrides)[3] != 1)
     return failure();
-  auto attr = [](DenseIntElementsAttr a, int i) { return (*(a.getValues<int64_t>().begin() + i)); };
   auto strides = conv.getStrides(), dilations = conv.getDilations();
-  OpBuilder b(conv);
-  Location loc = conv.getLoc();
-  auto cst = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, loc, v); };
-  auto dim = [&](Value v, int64_t d) -> Value { return b.createOrFold<memref::DimOp>(loc, v, d); };
-  Operand X = describe(b, loc, x), W = describe(b, loc, w), Y = describe(b, loc, y);
-  linalg::FillOp fill = zeroFillBefore(conv, y);
-  Value accumulate = arith::ConstantIntOp::create(b, loc, b.getI32Type(), fill ? 0 : 1);
-  func::FuncOp ukernel = declareUkernel(conv->getParentOfType<ModuleOp>(), kDepthwise, 23);
-  auto loop = scf::ForOp::create(b, loc, cst(0), dim(y, 0), cst(1));
-  b.setInsertionPointToStart(loop.getBody());
-  Value n = loop.getInductionVar();
-  Value xOffset = arith::AddIOp::create(b, loc, X.offset, arith::MulIOp::create(b, loc, n, X.strides[0]));
-  Value yOffset = arith::AddIOp::create(b, loc, Y.offset, arith::MulIOp::create(b, loc, n, Y.strides[0]));
-  func::CallOp::create(b, loc, ukernel,
-                       ValueRange{dim(y, 1), dim(w, 1), dim(w, 2), dim(y, 2), dim(y, 3), cst(attr(strides, 0)),
-                                  cst(attr(strides, 1)), cst(attr(dilations, 0)), cst(attr(dilations, 1)), X.pointer,
-                                  xOffset, X.strides[1], X.strides[2], X.strides[3], W.pointer, W.offset,
-                                  W.strides[0], W.strides[1], W.strides[2], Y.pointer, yOffset, Y.strides[1],
-                                  Y.strides[2], accumulate});
-  if (fill)
-    fill.erase();
-  conv.erase();
-  return success();
+  return lowerImageLoop(conv, kDepthwise, 23, [&](ImageCall &c, Value xOffset, Value yOffset) {
+    return SmallVector<Value>{c.dim(y, 1), c.dim(w, 1), c.dim(w, 2), c.dim(y, 2), c.dim(y, 3),
+                              c.constant(element(strides, 0)), c.constant(element(strides, 1)),
+                              c.constant(element(dilations, 0)), c.constant(element(dilations, 1)), c.x.pointer,
+                              xOffset, c.x.strides[1], c.x.strides[2], c.x.strides[3], c.w.pointer, c.w.offset,
+                              c.w.strides[0], c.w.strides[1], c.w.strides[2], c.y.pointer, yOffset,
+                              c.y.strides[1], c.y.strides[2], c.accumulate};
+  });
 }
 
 LogicalResult lower(linalg::LinalgOp op, const GemmDims &dims, func::FuncOp sgemm) {
@@ -253,13 +258,44 @@ LogicalResult lower(linalg::LinalgOp op, const GemmDims &dims, func::FuncOp sgem
         return b.createOrFold<memref::DimOp>(loc, operand, *r);
     return cst(1);
   };
-  Value M = extent(dims.m), N = extent(dims.n), K = extent(dims.k);
+  // Row dims of A and C that are contiguous with the chosen m (image rows and columns of a 1x1 product over
+  // an NHWC tensor, say) fold into m: one tall product instead of a loop of short ones. Checked on static
+  // strides and sizes: an outer dim d folds when A and C both step over whole m extents along it, and B
+  // does not depend on it.
+  SmallVector<unsigned> batch = dims.batch;
+  Value M = extent(dims.m);
+  {
+    auto aStrides = layoutStrides(a), cStrides = layoutStrides(c);
+    auto aM = resultOf(maps[0], dims.m), cM = resultOf(maps[2], dims.m);
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    int64_t rows = ranges[dims.m];
+    int64_t rowStrideA = succeeded(aStrides) && aM ? (*aStrides)[*aM] : ShapedType::kDynamic;
+    int64_t rowStrideC = succeeded(cStrides) && cM ? (*cStrides)[*cM] : ShapedType::kDynamic;
+    while (succeeded(aStrides) && succeeded(cStrides) && aM && cM && !ShapedType::isDynamic(rows) &&
+           *aM > 0 && *cM > 0) {
+      auto aOuter = maps[0].getResult(*aM - 1), cOuter = maps[2].getResult(*cM - 1);
+      auto da = dyn_cast<AffineDimExpr>(aOuter), dc = dyn_cast<AffineDimExpr>(cOuter);
+      if (!da || !dc || da.getPosition() != dc.getPosition() || resultOf(maps[1], da.getPosition()) ||
+          !llvm::is_contained(batch, da.getPosition()) || ShapedType::isDynamic(ranges[da.getPosition()]))
+        break;
+      if (ShapedType::isDynamic(rowStrideA) || ShapedType::isDynamic(rowStrideC) ||
+          (*aStrides)[*aM - 1] != rows * rowStrideA || (*cStrides)[*cM - 1] != rows * rowStrideC)
+        break;
+      rows *= ranges[da.getPosition()];
+      llvm::erase(batch, da.getPosition());
+      --*aM;
+      --*cM;
+    }
+    if (rows != ranges[dims.m] && !ShapedType::isDynamic(rows))
+      M = cst(rows);
+  }
+  Value N = extent(dims.n), K = extent(dims.k);
   linalg::FillOp fill = zeroFillBefore(op, c);
   Value accumulate = arith::ConstantIntOp::create(b, loc, b.getI32Type(), fill ? 0 : 1);
 
   // Batch dims: a loop nest; each operand's offset moves by its stride along the dim.
   SmallVector<Value> offsets = {A.offset, B.offset, C.offset};
-  for (unsigned d : dims.batch) {
+  for (unsigned d : batch) {
     auto loop = scf::ForOp::create(b, loc, cst(0), extent(d), cst(1));
     b.setInsertionPointToStart(loop.getBody());
     Value iv = loop.getInductionVar();

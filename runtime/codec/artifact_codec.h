@@ -144,6 +144,9 @@ enum class ContainerStatus { Ok, Invalid, Unsupported };
 ContainerStatus readContainer(const uint8_t* data, size_t size, tsr_artifact_header& header,
                               std::vector<tsr_section_entry>& sections, std::string& error);
 
+// printf-style formatting into a std::string (the codec's and the runtime's messages).
+std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
 // Names for messages and `--info`.
 const char* sectionKindName(uint32_t kind);
 const char* bufferKindName(uint32_t kind);

@@ -14,7 +14,6 @@ static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "the artifact format is
 namespace tessera::codec {
 namespace {
 
-using detail::format;
 using detail::ull;
 
 class Reader {

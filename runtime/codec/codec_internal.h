@@ -7,8 +7,6 @@
 
 namespace tessera::codec::detail {
 
-// printf-style formatting into a std::string.
-std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
 inline unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
 

@@ -7,7 +7,6 @@
 
 namespace tessera::codec {
 
-namespace detail {
 std::string format(const char* fmt, ...) {
   va_list args;
   va_start(args, fmt);
@@ -20,7 +19,6 @@ std::string format(const char* fmt, ...) {
   va_end(args);
   return out;
 }
-}  // namespace detail
 
 const char* sectionKindName(uint32_t kind) {
   switch (kind) {
@@ -81,12 +79,12 @@ const char* accessName(uint32_t access) {
 std::string refString(const Metadata& md, Ref r) {
   if (isLiteral(r)) return std::to_string(r);
   size_t sym = refSymbol(r);
-  return sym < md.symbols.size() ? md.symbols[sym].name : detail::format("?%zu", sym);
+  return sym < md.symbols.size() ? md.symbols[sym].name : format("?%zu", sym);
 }
 
 std::string shapeString(const Metadata& md, const Step& s) {
   std::string args = s.op == TSR_SHAPE_READ_I64
-                         ? detail::format("b%lld, %lld", static_cast<long long>(s.a), static_cast<long long>(s.b))
+                         ? format("b%lld, %lld", static_cast<long long>(s.a), static_cast<long long>(s.b))
                          : refString(md, s.a) + ", " + refString(md, s.b);
   std::string call = std::string(shapeOpName(s.op)) + "(" + args + ")";
   if (s.op == TSR_SHAPE_CHECK_EQ) return call;

@@ -11,7 +11,6 @@
 namespace tessera::codec {
 namespace {
 
-using detail::format;
 using detail::ull;
 
 bool rangeInside(uint64_t offset, uint64_t length, uint64_t size) {

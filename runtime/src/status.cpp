@@ -1,6 +1,5 @@
 #include "status.h"
 
-#include <cstdarg>
 #include <cstdio>
 #include <new>
 
@@ -20,18 +19,6 @@ tsr_status* makeStatus(tsr_code code, std::string message) noexcept {
   return s;
 }
 
-std::string format(const char* fmt, ...) {
-  va_list args;
-  va_start(args, fmt);
-  va_list copy;
-  va_copy(copy, args);
-  int n = std::vsnprintf(nullptr, 0, fmt, copy);
-  va_end(copy);
-  std::string out(n > 0 ? static_cast<size_t>(n) : 0, '\0');
-  if (n > 0) std::vsnprintf(out.data(), out.size() + 1, fmt, args);
-  va_end(args);
-  return out;
-}
 
 }  // namespace tessera::rt
 

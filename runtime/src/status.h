@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "runtime/codec/artifact_codec.h"
+
 #include "tessera/runtime.h"
 
 struct tsr_status {
@@ -17,8 +19,8 @@ namespace tessera::rt {
 tsr_status* makeStatus(tsr_code code, std::string message) noexcept;
 tsr_status* outOfMemoryStatus() noexcept;
 
-// printf-style formatting into a std::string.
-std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+// printf-style formatting into a std::string, shared with the codec.
+using codec::format;
 
 // Runs `body` (returning tsr_status*) and turns any escaping exception into a status, so nothing crosses
 // the C ABI.

@@ -30,16 +30,16 @@ func.func @k(%a: memref<64x256xf32>, %b: memref<512x256xf32>, %c: memref<64x512x
 
 // -----
 
-// A batch dim broadcast over B (numpy matmul) becomes a loop; B's offset does not move with it. Without a
-// fill right before, the call accumulates into C.
+// A batch dim of all three operands becomes a loop around the call; each operand's offset moves with it.
+// Without a fill right before, the call accumulates into C.
 // CHECK-LABEL: func.func @batched
 // CHECK-DAG: %[[ONE:.*]] = arith.constant 1 : i32
 // CHECK: scf.for %[[I:.*]] =
 // CHECK:   call @tsr_ukernel_sgemm_f32({{.*}}, %[[ONE]])
-func.func @batched(%a: memref<3x8x16xf32>, %b: memref<16x32xf32>, %c: memref<3x8x32xf32>) {
-  linalg.generic {indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (k, n)>, affine_map<(b, m, n, k) -> (b, m, n)>],
+func.func @batched(%a: memref<3x8x16xf32>, %b: memref<3x16x32xf32>, %c: memref<3x8x32xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (b, k, n)>, affine_map<(b, m, n, k) -> (b, m, n)>],
                   iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
-      ins(%a, %b : memref<3x8x16xf32>, memref<16x32xf32>) outs(%c : memref<3x8x32xf32>) {
+      ins(%a, %b : memref<3x8x16xf32>, memref<3x16x32xf32>) outs(%c : memref<3x8x32xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
     %s = arith.addf %acc, %p : f32
@@ -56,5 +56,25 @@ func.func @batched(%a: memref<3x8x16xf32>, %b: memref<16x32xf32>, %c: memref<3x8
 // CHECK-NOT: call
 func.func @integer(%a: memref<4x4xi32>, %b: memref<4x4xi32>, %c: memref<4x4xi32>) {
   linalg.matmul ins(%a, %b : memref<4x4xi32>, memref<4x4xi32>) outs(%c : memref<4x4xi32>)
+  return
+}
+
+// -----
+
+// Image rows and columns of a 1x1 product over an NHWC tensor are contiguous with the m rows: one call
+// with m = 7 * 7 instead of a loop of 7-row products.
+// CHECK-LABEL: func.func @nhwc_rows
+// CHECK-DAG: %[[C49:.*]] = arith.constant 49 : index
+// CHECK-NOT: scf.for
+// CHECK: call @tsr_ukernel_sgemm_f32(%[[C49]],
+func.func @nhwc_rows(%a: memref<1x7x7x64xf32>, %b: memref<64x32xf32>, %c: memref<1x7x7x32xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(n, h, w, f, k) -> (n, h, w, k)>, affine_map<(n, h, w, f, k) -> (k, f)>, affine_map<(n, h, w, f, k) -> (n, h, w, f)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<1x7x7x64xf32>, memref<64x32xf32>) outs(%c : memref<1x7x7x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
   return
 }
