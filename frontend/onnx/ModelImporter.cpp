@@ -104,6 +104,11 @@ private:
 } // namespace
 
 LogicalResult ModelImporter::parse() {
+  // A FIFO or a device would block the compiler or be read without end: regular files only.
+  llvm::sys::fs::file_status status;
+  if (!llvm::sys::fs::status(path, status) && !llvm::sys::fs::is_regular_file(status) &&
+      !llvm::sys::fs::is_directory(status))
+    return error() << "'" << path << "' is not a regular file";
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false);
   if (!buffer)
     return error() << "cannot read '" << path << "': " << buffer.getError().message();

@@ -121,7 +121,8 @@ tsr_status* tsr_model_load_file(const char* path, const tsr_model_options* optio
   return guard([&]() -> tsr_status* {
     if (!path || !out_model) return makeStatus(TSR_STATUS_INVALID_ARGUMENT, "path and out_model must not be NULL");
     tsr_model_options o = resolve(options);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    // Non-blocking: opening a FIFO must not hang; fstat below refuses anything but a regular file.
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
       int err = errno;
       return makeStatus(err == ENOENT ? TSR_STATUS_NOT_FOUND : TSR_STATUS_IO_ERROR,

@@ -9,7 +9,7 @@ failures=0
 expect() {
   want=$1 pattern=$2
   shift 2
-  out=$("$RUN" "$@" 2>&1)
+  out=$($RUN "$@" 2>&1)
   got=$?
   if [ "$got" != "$want" ] || ! printf '%s\n' "$out" | grep -q -- "$pattern"; then
     echo "FAIL: tessera-run $* -> exit $got (want $want), output:"; printf '%s\n' "$out"
@@ -32,6 +32,14 @@ expect 2 "^tessera-run: error: input 'a': expected shape \[2,4\] but got \[8\]" 
 expect 2 "^tessera-run: error: missing input 'b'" "$S" --input "$DIR/a.npy"
 expect 2 "^tessera-run: error: cannot open '$DIR/nope.npy'" "$S" --input "$DIR/nope.npy" --input "$DIR/b.npy"
 expect 2 "^tessera-run: error: cannot open '$DIR/none.tsr'" "$DIR/none.tsr"
+# FIFOs and devices are refused at once (a FIFO would block forever, /dev/zero would be read until memory
+# runs out); `timeout` turns a hang into a failure.
+mkfifo "$DIR/fifo.npy" "$DIR/fifo.tsr" && ln -s /dev/zero "$DIR/zero.npy"
+RUN_REAL=$RUN RUN="timeout 20 $RUN_REAL"
+expect 2 "^tessera-run: error: '$DIR/fifo.npy' is not a regular file" "$S" --input "$DIR/fifo.npy" --input "$DIR/b.npy"
+expect 2 "^tessera-run: error: '$DIR/zero.npy' is not a regular file" "$S" --input "$DIR/zero.npy" --input "$DIR/b.npy"
+expect 2 "^tessera-run: error: .*'$DIR/fifo.tsr' is not a regular file" "$DIR/fifo.tsr" --info
+RUN=$RUN_REAL
 expect 2 "^tessera-run: error: unknown option '--frobnicate'" "$S" --frobnicate
 expect 2 "^tessera-run: error: --bench needs an integer" "$S" --bench zero
 expect 2 "^tessera-run: error: too many input files" "$S" --input "$DIR/a.npy" --input "$DIR/b.npy" --input "$DIR/a.npy"

@@ -1,6 +1,10 @@
 // Shared helpers and the extension dispatch.
-#include <fstream>
-#include <iterator>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "tensor_io_internal.h"
 #include "tessera/tensor_io.h"
@@ -59,11 +63,28 @@ bool byteSize(uint32_t dtype, const std::vector<int64_t>& dims, uint64_t& bytes)
   return bytes <= SIZE_MAX / 2;
 }
 
+// Regular files only, opened without blocking: a FIFO would hang the reader and a device (/dev/zero)
+// would be read until memory runs out.
 bool readFile(const std::string& path, std::vector<uint8_t>& data, std::string& error) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return fail(error, "cannot open '" + path + "'");
-  data.assign(std::istreambuf_iterator<char>(f), {});
-  if (f.bad()) return fail(error, "cannot read '" + path + "'");
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return fail(error, "cannot open '" + path + "': " + std::strerror(errno));
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return fail(error, "'" + path + "' is not a regular file");
+  }
+  data.resize(static_cast<size_t>(st.st_size));
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = read(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      close(fd);
+      return fail(error, "cannot read '" + path + "'" + (n < 0 ? std::string(": ") + std::strerror(errno) : ""));
+    }
+    done += static_cast<size_t>(n);
+  }
+  close(fd);
   return true;
 }
 
