@@ -12,7 +12,7 @@ PACKAGES=(
   # tests
   libgtest-dev libgmock-dev libonnx-testdata python3 python3-numpy python3-onnx
   # benchmarks
-  bc
+  bc libbenchmark-dev
 )
 # The ONNX Runtime reference runs under Node.js; the machine image ships Node 20 with npm. Debian's
 # packages are the fallback when it is absent.
