@@ -43,7 +43,7 @@ std::optional<unsigned> productColumnDim(func::FuncOp func, linalg::LinalgOp roo
     if (auto d = dyn_cast<AffineDimExpr>(e); d && d.getPosition() == n)
       position = i;
   if (!position || root.getNumReductionLoops() != 0 || root.getNumLoops() != out.getNumResults() ||
-      !llvm::all_of(root.getIndexingMapsArray(), [](AffineMap m) { return m.isIdentity() || m.isProjectedPermutation(); }))
+      !llvm::all_of(root.getIndexingMapsArray(), [](AffineMap m) { return m.isProjectedPermutation(); }))
     return std::nullopt;
   AffineMap rootOut = root.getIndexingMapMatchingResult(cast<OpResult>(root->getResult(0)));
   if (!rootOut.isIdentity())
@@ -61,7 +61,7 @@ constexpr int64_t kTileRows = 8;
 constexpr int64_t kMinFiltersPerWorkgroup = 64;
 
 /// For a kernel computing a 2-D NCHW convolution that `root` is (or writes elementwise, same loops): how to
-/// split it, as (loop of `root`, tile, workgroups). The microkernel multiplies filters (rows) by output
+/// split it, as (loop of `root`, tile size). The microkernel multiplies filters (rows) by output
 /// positions (columns) and packs the columns it reads: splitting the output rows packs each column once,
 /// so that is the choice unless the output has too few rows to share or too few positions per row band
 /// to fill a panel; then the filters are split in large slices of whole register tiles.

@@ -233,11 +233,9 @@ LogicalResult lower(linalg::LinalgOp op, const GemmDims &dims, func::FuncOp sgem
   Value c = op.getDpsInitOperand(0)->get();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   // C must be contiguous along n: the microkernel writes rows.
-  auto cType = cast<MemRefType>(c.getType());
-  SmallVector<int64_t> cStrides;
-  int64_t cOffset;
+  auto cStrides = layoutStrides(c);
   auto cN = resultOf(maps[2], dims.n);
-  if (failed(cType.getStridesAndOffset(cStrides, cOffset)) || !cN || cStrides[*cN] != 1)
+  if (failed(cStrides) || !cN || (*cStrides)[*cN] != 1)
     return failure();
   for (AffineMap map : maps)
     if (!map.isProjectedPermutation())
@@ -265,13 +263,13 @@ LogicalResult lower(linalg::LinalgOp op, const GemmDims &dims, func::FuncOp sgem
   SmallVector<unsigned> batch = dims.batch;
   Value M = extent(dims.m);
   {
-    auto aStrides = layoutStrides(a), cStrides = layoutStrides(c);
+    auto aStrides = layoutStrides(a);
     auto aM = resultOf(maps[0], dims.m), cM = resultOf(maps[2], dims.m);
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     int64_t rows = ranges[dims.m];
     int64_t rowStrideA = succeeded(aStrides) && aM ? (*aStrides)[*aM] : ShapedType::kDynamic;
-    int64_t rowStrideC = succeeded(cStrides) && cM ? (*cStrides)[*cM] : ShapedType::kDynamic;
-    while (succeeded(aStrides) && succeeded(cStrides) && aM && cM && !ShapedType::isDynamic(rows) &&
+    int64_t rowStrideC = cM ? (*cStrides)[*cM] : ShapedType::kDynamic;
+    while (succeeded(aStrides) && aM && cM && !ShapedType::isDynamic(rows) &&
            *aM > 0 && *cM > 0) {
       auto aOuter = maps[0].getResult(*aM - 1), cOuter = maps[2].getResult(*cM - 1);
       auto da = dyn_cast<AffineDimExpr>(aOuter), dc = dyn_cast<AffineDimExpr>(cOuter);

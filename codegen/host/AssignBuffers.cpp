@@ -60,7 +60,6 @@ private:
   LogicalResult outputs(func::ReturnOp ret);
   LogicalResult checkAlias(Operation *op);
   LogicalResult checkEq(OpBuilder &b, Operation *op, Value lhs, Value rhs, StringRef what);
-  FailureOr<Value> product(OpBuilder &b, Operation *op, Value tensor, ArrayRef<int64_t> dims);
   Value constant(OpBuilder &b, Location loc, ElementsAttr value);
 
   func::FuncOp func;
@@ -188,18 +187,6 @@ LogicalResult Assigner::checkEq(OpBuilder &b, Operation *op, Value lhs, Value rh
   return success();
 }
 
-/// The product of dims `dims` of `tensor` (1 for none).
-FailureOr<Value> Assigner::product(OpBuilder &b, Operation *op, Value tensor, ArrayRef<int64_t> dims) {
-  Value p = arith::ConstantIndexOp::create(b, op->getLoc(), 1);
-  for (int64_t d : dims) {
-    auto dim = shapes.dim(tensor, d, op);
-    if (failed(dim))
-      return failure();
-    p = shapes.shape(b, op->getLoc(), ShapeOpKind::mul, p, *dim);
-  }
-  return p;
-}
-
 /// An alias reinterprets its operand's bytes with the shape its type claims. Where that shape is not
 /// implied by the operand's static dims it depends on run-time values (a declared static dim over a
 /// computed one, a reshape to dims read from a tensor), so the run checks it: each static dim against
@@ -213,7 +200,7 @@ LogicalResult Assigner::checkAlias(Operation *op) {
   OpBuilder b(op);
   auto all = [](RankedTensorType t) { return llvm::to_vector(llvm::seq<int64_t>(0, t.getRank())); };
   auto groupCheck = [&](ArrayRef<int64_t> srcDims, ArrayRef<int64_t> resDims) -> LogicalResult {
-    auto lhs = product(b, op, res, resDims), rhs = product(b, op, src, srcDims);
+    auto lhs = shapes.product(res, resDims, op), rhs = shapes.product(src, srcDims, op);
     if (failed(lhs) || failed(rhs))
       return failure();
     return checkEq(b, op, *lhs, *rhs, "the element count of the result");

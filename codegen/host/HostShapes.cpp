@@ -170,17 +170,26 @@ FailureOr<Value> HostShapes::index(Value v) {
   return result;
 }
 
-FailureOr<Value> HostShapes::byteSize(Value tensor, Operation *before) {
-  auto type = cast<RankedTensorType>(tensor.getType());
+FailureOr<Value> HostShapes::product(Value tensor, ArrayRef<int64_t> dims, Operation *before) {
   OpBuilder b(before);
-  Value size = constant(b, before->getLoc(), elementBytes(type.getElementType()));
-  for (int64_t d = 0; d < type.getRank(); ++d) {
+  Value size = constant(b, before->getLoc(), 1);
+  for (int64_t d : dims) {
     auto part = dim(tensor, d, before);
     if (failed(part))
       return failure();
     size = shape(b, before->getLoc(), ShapeOpKind::mul, size, *part);
   }
   return size;
+}
+
+FailureOr<Value> HostShapes::byteSize(Value tensor, Operation *before) {
+  auto type = cast<RankedTensorType>(tensor.getType());
+  auto elements = product(tensor, llvm::to_vector(llvm::seq<int64_t>(0, type.getRank())), before);
+  if (failed(elements))
+    return failure();
+  OpBuilder b(before);
+  Value width = constant(b, before->getLoc(), elementBytes(type.getElementType()));
+  return shape(b, before->getLoc(), ShapeOpKind::mul, width, *elements);
 }
 
 } // namespace tessera::host

@@ -19,6 +19,8 @@ public:
   mlir::FailureOr<mlir::Value> dim(mlir::Value tensor, int64_t dim, mlir::Operation *before);
   /// `value` (an integer or index computed on the host) as arith.constant / tsched ops of index type.
   mlir::FailureOr<mlir::Value> index(mlir::Value value);
+  /// The product of dims `dims` of `tensor` (1 for none), built before `before`.
+  mlir::FailureOr<mlir::Value> product(mlir::Value tensor, llvm::ArrayRef<int64_t> dims, mlir::Operation *before);
   /// The byte size of `tensor` (element bytes times its dims), built before `before`.
   mlir::FailureOr<mlir::Value> byteSize(mlir::Value tensor, mlir::Operation *before);
   /// `kind(lhs, rhs)`, folded when both are literals.

@@ -19,6 +19,9 @@ namespace tessera::host {
 #define GEN_PASS_REGISTRATION
 #include "codegen/host/Passes.h.inc"
 
+/// Alignment of every arena slice (and of the arena itself), in bytes.
+inline constexpr uint64_t kArenaAlignment = 64;
+
 /// Host function of dispatches (with compiled executables) -> `tsched.program`, ready to serialize.
 void buildHostSchedulePipeline(mlir::OpPassManager &pm);
 

@@ -7,6 +7,7 @@
 #include "codegen/host/Passes.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace tessera::schedule;
@@ -16,10 +17,6 @@ namespace tessera::host {
 #include "codegen/host/Passes.h.inc"
 
 namespace {
-
-constexpr uint64_t kArenaAlignment = 64;
-
-uint64_t alignTo(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
 struct Interval {
   AllocOp alloc;
@@ -81,7 +78,7 @@ LogicalResult plan(ProgramOp program) {
     for (auto [start, end] : busy) {
       if (offset + iv.size <= start)
         break;
-      offset = std::max(offset, alignTo(end, kArenaAlignment));
+      offset = std::max(offset, llvm::alignTo(end, kArenaAlignment));
     }
     iv.offset = offset;
     arenaSize = std::max(arenaSize, offset + iv.size);

@@ -7,12 +7,14 @@
 #include "codegen/host/SerializeSchedule.h"
 
 #include "codegen/host/HostShapes.h"
+#include "codegen/host/Passes.h"
 #include "codegen/target/TargetBackend.h"
 #include "dialects/Dispatch/IR/DispatchOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <map>
 
@@ -21,10 +23,6 @@ using namespace tessera::schedule;
 
 namespace tessera::host {
 namespace {
-
-constexpr uint64_t kArenaAlignment = 64;
-
-uint64_t alignTo(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
 /// Row-major little-endian bytes of a constant (splats expanded, i1 as bytes).
 FailureOr<std::string> constantBytes(ElementsAttr attr) {
@@ -58,7 +56,7 @@ FailureOr<std::string> constantBytes(ElementsAttr attr) {
 
 class Serializer {
 public:
-  Serializer(ModuleOp module, ProgramOp program) : module(module), program(program), symbols(module) {}
+  Serializer(ModuleOp module, ProgramOp program) : program(program), symbols(module) {}
   FailureOr<SerializedSchedule> run();
 
 private:
@@ -70,7 +68,6 @@ private:
   FailureOr<std::pair<uint32_t, uint32_t>> exportIndex(DispatchOp d);
   LogicalResult constant(ConstantOp op);
 
-  ModuleOp module;
   ProgramOp program;
   SymbolTable symbols;
   SerializedSchedule out;
@@ -129,7 +126,7 @@ LogicalResult Serializer::constant(ConstantOp op) {
       bytes->size() != static_cast<uint64_t>(type.getNumElements()) * elementBytes(type.getElementType()))
     return op.emitOpError("cannot serialize constant of type ") << value.getType();
   std::string &weights = out.weights;
-  uint64_t offset = alignTo(weights.size(), TSR_WEIGHT_ALIGNMENT);
+  uint64_t offset = llvm::alignTo(weights.size(), TSR_WEIGHT_ALIGNMENT);
   weights.resize(offset, '\0');
   weights.append(*bytes);
   codec::Buffer b;

@@ -331,7 +331,8 @@ tsr_status* resolveRange(tsr_session& s, size_t index, const char* what, uint32_
   return nullptr;
 }
 
-tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st) {
+// Runs one DISPATCH; `workgroups` receives the size of its grid (for the profile) once it is known.
+tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st, uint64_t& workgroups) {
   Dispatch d;
   d.step = index;
   d.executable = st.executable;
@@ -347,6 +348,7 @@ tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st) {
     d.workgroups *= static_cast<uint64_t>(c);
     if (d.workgroups > UINT32_MAX) return badArg(format("step %zu: more than 2^32 workgroups", index));
   }
+  workgroups = d.workgroups;
   if (d.workgroups == 0) return nullptr;  // an empty grid (e.g. a zero-size dim): nothing to compute
 
   const size_t n = st.bindings.size();
@@ -394,28 +396,27 @@ tsr_status* execute(tsr_session& s) {
       tsr_profile_event ev{};
       ev.name = st.kind == TSR_STEP_DISPATCH ? sc.executables[st.executable].name.c_str() : tessera::codec::stepKindName(st.kind);
       ev.step = static_cast<uint32_t>(i);
-      if (st.kind == TSR_STEP_DISPATCH) {
-        uint64_t total = 1;
-        for (Ref c : st.workgroup_count) total *= static_cast<uint64_t>(std::max<int64_t>(value(s, c), 0));
-        ev.workgroups = static_cast<uint32_t>(std::min<uint64_t>(total, UINT32_MAX));
-      }
       ev.start_ns = nowNs() - run_start;
       s.profile.push_back(ev);
     }
     tsr_status* e = nullptr;
+    uint64_t workgroups = 0;
     if (st.kind == TSR_STEP_COPY) {
       uint64_t len = 0;
       if (!(e = resolveRange(s, i, "copy source", st.src_buffer, st.src_offset, st.length, len)) &&
           !(e = resolveRange(s, i, "copy destination", st.dst_buffer, st.dst_offset, st.length, len)) && len)
         std::memmove(s.buffer_base[st.dst_buffer] + st.dst_offset, s.buffer_base[st.src_buffer] + st.src_offset, len);
     } else if (st.kind == TSR_STEP_DISPATCH) {
-      e = runDispatch(s, i, st);
+      e = runDispatch(s, i, st, workgroups);
     } else if (st.kind == TSR_STEP_SHAPE) {
       e = runShape(s, i, st);
     }
     // BARRIER: nothing to wait for: a dispatch returns only when all its workgroups are done.
-    if (s.profiling && st.kind != TSR_STEP_BARRIER)
-      s.profile.back().duration_ns = nowNs() - run_start - s.profile.back().start_ns;
+    if (s.profiling && st.kind != TSR_STEP_BARRIER) {
+      tsr_profile_event& ev = s.profile.back();
+      ev.duration_ns = nowNs() - run_start - ev.start_ns;
+      ev.workgroups = static_cast<uint32_t>(workgroups);  // at most 2^32 - 1: runDispatch checked
+    }
     if (e) return e;
   }
   return nullptr;
