@@ -75,4 +75,38 @@ def ExpandMath : Pass<"tessera-expand-math", "mlir::ModuleOp"> {
                            "mlir::math::MathDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Kernel optimization (inside each executable variant; target independent)
+//===----------------------------------------------------------------------===//
+
+def FuseElementwiseOps : Pass<"tessera-fuse-elementwise-ops", "mlir::ModuleOp"> {
+  let summary = "Fuse elementwise linalg.generic producers into their only consumer";
+  let description = [{
+    A kernel's elementwise chain (SiLU is a sigmoid and a multiply) becomes one loop nest with no
+    temporary between its steps. A producer with other users is not duplicated.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def ReuseInputAsDestination : Pass<"tessera-reuse-input-as-destination", "mlir::ModuleOp"> {
+  let summary = "Let elementwise epilogues update their producer's result in place";
+  let description = [{
+    An all-parallel linalg.generic that does not read its destination and has an input of the same
+    type and indexing map, produced by a destination-style op for this generic alone, takes that input
+    as its destination. After empty-tensor elimination the producer (a convolution, a matmul) writes
+    straight into the kernel's output and the epilogue updates it there: no temporary, no copy.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def CollapseContiguousLoops : Pass<"tessera-collapse-contiguous-loops", "mlir::ModuleOp"> {
+  let summary = "Merge adjacent loops of bufferized linalg.generic/copy ops that walk contiguous memory";
+  let description = [{
+    Consecutive loops of one iterator type merge when every operand either steps over them
+    contiguously (checked on the static strides of its memref) or does not depend on them, so an
+    elementwise kernel over NxCxHxW runs one long vectorizable loop instead of short rows.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::memref::MemRefDialect"];
+}
+
 #endif

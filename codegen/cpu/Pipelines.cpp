@@ -1,5 +1,6 @@
 //===- Pipelines.cpp - the CPU kernel pipeline ----------------------------===//
 #include "codegen/cpu/Passes.h"
+#include "passes/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
@@ -11,13 +12,18 @@
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
+using tessera::createCollapseContiguousLoops;
+using tessera::createFuseElementwiseOps;
+using tessera::createReuseInputAsDestination;
 
 namespace tessera::cpu {
 
 void buildCpuKernelPipeline(OpPassManager &pm, const CpuKernelPipelineOptions &options) {
+  pm.addPass(createFuseElementwiseOps());
   pm.addPass(createDecomposeResultPads());
   pm.addPass(createDistributeToWorkgroups());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createReuseInputAsDestination());
   pm.addPass(createBufferizeKernels());
   // Bufferization leaves copies of a buffer onto itself (identical subviews): CSE makes them
   // literally identical and canonicalization erases them. They would race between workgroups.
@@ -28,6 +34,7 @@ void buildCpuKernelPipeline(OpPassManager &pm, const CpuKernelPipelineOptions &o
   pm.addPass(createCanonicalizerPass());
   if (options.ukernels)
     pm.addPass(createLowerContractionsToUkernels());
+  pm.addPass(createCollapseContiguousLoops());
   pm.addPass(createVectorizableLoopOrder());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertMathToFuncs()); // integer powers as generated functions
