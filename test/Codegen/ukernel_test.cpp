@@ -3,8 +3,12 @@
 // convolutions with strides and dilations.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
+
+#include <sys/mman.h>
+#include <unistd.h>
 #include <vector>
 
 extern "C" {
@@ -35,6 +39,28 @@ std::vector<float> randomVector(size_t n, unsigned seed) {
 
 intptr_t address(const std::vector<float>& v) { return reinterpret_cast<intptr_t>(v.data()); }
 
+/// A copy of `values` whose last element ends right before an inaccessible page, so a kernel that reads
+/// past the operand faults instead of passing by luck.
+class Guarded {
+ public:
+  explicit Guarded(const std::vector<float>& values) {
+    const size_t page = sysconf(_SC_PAGESIZE), bytes = values.size() * sizeof(float);
+    length_ = (bytes + page - 1) / page * page + page;
+    base_ = static_cast<char*>(mmap(nullptr, length_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    EXPECT_NE(base_, MAP_FAILED);
+    EXPECT_EQ(mprotect(base_ + length_ - page, page, PROT_NONE), 0);
+    data_ = reinterpret_cast<float*>(base_ + length_ - page - bytes);
+    std::copy(values.begin(), values.end(), data_);
+  }
+  ~Guarded() { munmap(base_, length_); }
+  intptr_t address() const { return reinterpret_cast<intptr_t>(data_); }
+
+ private:
+  char* base_ = nullptr;
+  size_t length_ = 0;
+  float* data_ = nullptr;
+};
+
 struct GemmCase {
   int64_t m, n, k;
   bool transposeB;
@@ -56,8 +82,9 @@ TEST_P(Sgemm, MatchesLoops) {
       for (int64_t l = 0; l < p.k; ++l) sum += double(a[aOffset + i * lda + l]) * b[l * bRs + j * bCs];
       want[i * p.n + j] = float(sum);
     }
-  tsr_ukernel_sgemm_f32(p.m, p.n, p.k, address(a), aOffset, lda, 1, address(b), 0, bRs, bCs, address(c), 0, p.n,
-                        p.accumulate);
+  Guarded guardedB(b);
+  tsr_ukernel_sgemm_f32(p.m, p.n, p.k, address(a), aOffset, lda, 1, guardedB.address(), 0, bRs, bCs, address(c), 0,
+                        p.n, p.accumulate);
   for (int64_t i = 0; i < p.m * p.n; ++i)
     ASSERT_NEAR(c[i], want[i], 1e-4 * (1 + p.k)) << "element " << i;
 }
@@ -68,6 +95,8 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Sgemm,
                                            GemmCase{13, 45, 7, false, true},     // partial tiles, accumulate
                                            GemmCase{64, 100, 300, false, false}, // K over one block
                                            GemmCase{50, 70, 260, true, false},   // transposed B, M over MC
+                                           GemmCase{1, 1000, 1280, true, false}, // few rows, B as [n, k]
+                                           GemmCase{3, 37, 21, true, true},      // the same with tails
                                            GemmCase{9, 33, 0, false, false}));   // K = 0 zeroes C
 
 struct ConvCase {
@@ -120,15 +149,23 @@ TEST_P(Depthwise, MatchesLoops) {
             sum += double(wt[(c * kh + r) * kw + s]) * x[(c * h + i * sh + r * dh) * w + j * sw + s * dw];
         want[(c * oh + i) * ow + j] = float(sum);
       }
-  tsr_ukernel_depthwise_conv2d_nchw_f32(channels, kh, kw, oh, ow, sh, sw, dh, dw, address(x), 0, h * w, w, 1,
+  Guarded guardedX(x);
+  tsr_ukernel_depthwise_conv2d_nchw_f32(channels, kh, kw, oh, ow, sh, sw, dh, dw, guardedX.address(), 0, h * w, w, 1,
                                         address(wt), 0, kh * kw, kw, 1, address(y), 0, oh * ow, ow,
                                         /*accumulate=*/1);
   for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], want[i], 1e-4) << "element " << i;
 }
 
+// Strides 1 and 2 take the flattened plane path (vector chunks across rows, short and long rows, bands
+// of rows when a plane is larger than one band); others the row path. The input ends at a guard page.
 INSTANTIATE_TEST_SUITE_P(Geometries, Depthwise,
                          ::testing::Values(ConvCase{0, 5, 3, 3, 7, 9, 1, 1, 1, 1},
                                            ConvCase{0, 3, 5, 5, 4, 6, 2, 2, 1, 1},
-                                           ConvCase{0, 2, 3, 2, 3, 5, 1, 2, 2, 1}));
+                                           ConvCase{0, 2, 3, 2, 3, 5, 1, 2, 2, 1},
+                                           ConvCase{0, 4, 3, 3, 14, 14, 1, 1, 1, 1},
+                                           ConvCase{0, 3, 3, 3, 7, 7, 2, 2, 1, 1},
+                                           ConvCase{0, 2, 3, 3, 56, 56, 2, 2, 1, 1},
+                                           ConvCase{0, 2, 5, 5, 9, 11, 1, 1, 2, 2},
+                                           ConvCase{0, 1, 3, 3, 112, 112, 1, 1, 1, 1}));
 
 }  // namespace

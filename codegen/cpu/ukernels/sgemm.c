@@ -151,6 +151,34 @@ static void gemm_rows(int64_t m, int64_t n, int64_t k, const float* a, int64_t a
   }
 }
 
+/* Few rows and a B whose columns are contiguous (a weight stored as [n, k], as Gemm with transB and
+ * fully connected layers keep it): each C element is a dot product of two contiguous vectors, four
+ * columns at a time so each A vector loaded feeds four FMAs. Memory bound: B is read once. */
+static void gemm_rows_bt(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, const float* b,
+                         int64_t b_cs, float* c, int64_t c_rs, int32_t accumulate) {
+  int64_t kv = k / 16 * 16;
+  for (int64_t i = 0; i < m; ++i) {
+    const float* ai = a + i * a_rs;
+    for (int64_t j0 = 0; j0 < n; j0 += 4) {
+      int64_t cols = min64(4, n - j0);
+      float dot[4] = {0, 0, 0, 0};
+      v16f acc[4] = {(v16f){0}, (v16f){0}, (v16f){0}, (v16f){0}};
+      const float* bj[4];
+      for (int64_t q = 0; q < 4; ++q) bj[q] = b + (j0 + (q < cols ? q : 0)) * b_cs;
+      for (int64_t l = 0; l < kv; l += 16) {
+        v16f av = *(const v16f*)(ai + l);
+        for (int q = 0; q < 4; ++q) acc[q] += av * *(const v16f*)(bj[q] + l);
+      }
+      for (int q = 0; q < 4; ++q) {
+        for (int lane = 0; lane < 16; ++lane) dot[q] += acc[q][lane];
+        for (int64_t l = kv; l < k; ++l) dot[q] += ai[l] * bj[q][l];
+      }
+      for (int64_t q = 0; q < cols; ++q)
+        c[i * c_rs + j0 + q] = accumulate ? c[i * c_rs + j0 + q] + dot[q] : dot[q];
+    }
+  }
+}
+
 /* C[m, n] (+)= A[m, k] * B[k, n], B from `src`. */
 static void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, int64_t a_cs, const b_source* src,
                  float* c, int64_t c_rs, int32_t accumulate) {
@@ -163,6 +191,10 @@ static void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, 
   }
   if (m < MR / 2 && !src->conv && src->cs == 1) {
     gemm_rows(m, n, k, a, a_rs, a_cs, src, c, c_rs, accumulate);
+    return;
+  }
+  if (m < MR / 2 && !src->conv && src->rs == 1 && a_cs == 1) {
+    gemm_rows_bt(m, n, k, a, a_rs, src->b, src->cs, c, c_rs, accumulate);
     return;
   }
   /* B is packed once per (column block, k block); A, unless read in place, once per (column, k, row) block. */
@@ -222,9 +254,59 @@ void tsr_ukernel_conv2d_nchw_f32(int64_t filters, int64_t channels, int64_t kh, 
        (float*)y_base + y_offset, y_f, accumulate);
 }
 
+/* Flattened positions of a channel's output computed per band (16 KiB: the band stays in L1). */
+#define DW_BAND 4096
+/* Most taps a depthwise filter may have for the flattened path (7x7 is 49). */
+#define DW_TAPS 64
+
+/* Sixteen floats from p, p + s, p + 2s, ... (s is 1 or 2). */
+static inline v16f load_every(const float* p, int64_t s) {
+  v16f lo = *(const v16f*)p;
+  if (s == 1) return lo;
+  v16f hi = *(const v16f*)(p + 16);
+  return __builtin_shufflevector(lo, hi, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+}
+
+/* One channel of a depthwise convolution with equal strides s (1 or 2) along rows and columns and unit
+ * column stride in x. Give output (i, j) the flattened index q = i * xh + j: it reads x at s * q + off_t
+ * for tap t (off_t = r * dh * xh + c * dw), so the whole plane is a 1-D filter over q, vectorized 16
+ * positions at a time with no short row tails. The xh - ow positions past each row's end are computed
+ * and dropped (they read rows that exist: the input has the rows and columns the taps need). Only full
+ * vectors are computed that stay a vector away from the last position, so no read passes the last
+ * element a valid position reads. */
+static void depthwise_plane(const float* x, int64_t xh, int64_t s, const float* taps, const int64_t* off,
+                            int64_t ntaps, int64_t oh, int64_t ow, float* y, int64_t yh, int accumulate) {
+  float ext[DW_BAND] __attribute__((aligned(64)));
+  int64_t band = DW_BAND / xh;
+  for (int64_t i0 = 0; i0 < oh; i0 += band) {
+    int64_t rows = min64(band, oh - i0);
+    int64_t span = (rows - 1) * xh + ow;
+    const float* base = x + i0 * s * xh;
+    int64_t q = 0;
+    for (; q + 16 < span; q += 16) {
+      v16f acc = (v16f){0};
+      for (int64_t t = 0; t < ntaps; ++t) acc += taps[t] * load_every(base + s * q + off[t], s);
+      *(v16f*)(ext + q) = acc;
+    }
+    for (; q < span; ++q) {
+      float acc = 0.0f;
+      for (int64_t t = 0; t < ntaps; ++t) acc += taps[t] * base[s * q + off[t]];
+      ext[q] = acc;
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+      float* dst = y + (i0 + r) * yh;
+      const float* src = ext + r * xh;
+      if (accumulate)
+        for (int64_t j = 0; j < ow; ++j) dst[j] += src[j];
+      else
+        for (int64_t j = 0; j < ow; ++j) dst[j] = src[j];
+    }
+  }
+}
+
 /* One image of a 2-D NCHW depthwise convolution on a padded input: y[c][oh][ow] (+)= sum over (kh, kw) of
- * w[c][kh][kw] * x[c][oh * sh + kh * dh][ow * sw + kw * dw]. Each tap is a multiply-add over a whole
- * output row, which vectorizes along the row (strided loads when sw > 1). Rows are contiguous in y. */
+ * w[c][kh][kw] * x[c][oh * sh + kh * dh][ow * sw + kw * dw]. Strides 1 and 2 with contiguous input rows
+ * take the flattened plane path; otherwise each tap is a multiply-add over a whole output row. */
 void tsr_ukernel_depthwise_conv2d_nchw_f32(int64_t channels, int64_t kh, int64_t kw, int64_t oh, int64_t ow,
                                            int64_t sh, int64_t sw, int64_t dh, int64_t dw, intptr_t x_base,
                                            int64_t x_offset, int64_t x_c, int64_t x_h, int64_t x_w, intptr_t w_base,
@@ -234,6 +316,20 @@ void tsr_ukernel_depthwise_conv2d_nchw_f32(int64_t channels, int64_t kh, int64_t
   const float* x = (const float*)x_base + x_offset;
   const float* w = (const float*)w_base + w_offset;
   float* y = (float*)y_base + y_offset;
+  int flattened = sh == sw && (sh == 1 || sh == 2) && x_w == 1 && kh * kw <= DW_TAPS && x_h <= DW_BAND &&
+                  x_h >= ow;
+  if (flattened && oh > 0 && ow > 0) {
+    int64_t off[DW_TAPS];
+    float taps[DW_TAPS];
+    for (int64_t r = 0; r < kh; ++r)
+      for (int64_t s = 0; s < kw; ++s) off[r * kw + s] = r * dh * x_h + s * dw;
+    for (int64_t c = 0; c < channels; ++c) {
+      for (int64_t r = 0; r < kh; ++r)
+        for (int64_t s = 0; s < kw; ++s) taps[r * kw + s] = w[c * w_c + r * w_h + s * w_w];
+      depthwise_plane(x + c * x_c, x_h, sh, taps, off, kh * kw, oh, ow, y + c * y_c, y_h, accumulate);
+    }
+    return;
+  }
   for (int64_t c = 0; c < channels; ++c)
     for (int64_t i = 0; i < oh; ++i) {
       float* row = y + c * y_c + i * y_h;
