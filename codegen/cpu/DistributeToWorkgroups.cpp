@@ -20,14 +20,20 @@ namespace tessera::cpu {
 
 namespace {
 
-/// If `func` computes a matrix product whose result `root` writes elementwise (or `root` is the product),
-/// the loop of `root` that runs over the product's columns (n).
-std::optional<unsigned> productColumnDim(func::FuncOp func, linalg::LinalgOp root) {
+/// The first contraction in `func`.
+linalg::LinalgOp productOf(func::FuncOp func) {
   linalg::LinalgOp product;
   func.walk([&](linalg::LinalgOp op) {
     if (!product && linalg::isaContractionOpInterface(op))
       product = op;
   });
+  return product;
+}
+
+/// If `func` computes a matrix product whose result `root` writes elementwise (or `root` is the product),
+/// the loop of `root` that runs over the product's columns (n).
+std::optional<unsigned> productColumnDim(func::FuncOp func, linalg::LinalgOp root) {
+  linalg::LinalgOp product = productOf(func);
   if (!product)
     return std::nullopt;
   auto dims = linalg::inferContractionDims(product);
@@ -60,11 +66,27 @@ constexpr int64_t kTileRows = 8;
 /// matrix, so fewer, larger slices pay for it over more rows.
 constexpr int64_t kMinFiltersPerWorkgroup = 64;
 
+/// Multiply-adds a workgroup should have at least (about 10 us on one core): a thinner slice costs more in
+/// operand packing, partial register tiles and re-read weights than it gains in parallel slack.
+constexpr int64_t kMinFmasPerWorkgroup = int64_t(1) << 21;
+
+/// Workgroups worth making for a product of `fmas` multiply-adds (the loop ranges' product, or 0 when a
+/// range is dynamic: then as many as allowed).
+int64_t workgroupsFor(linalg::LinalgOp product, int64_t maxWorkgroups) {
+  int64_t fmas = 1;
+  for (int64_t range : product.getStaticLoopRanges()) {
+    if (ShapedType::isDynamic(range))
+      return maxWorkgroups;
+    fmas *= range;
+  }
+  return std::clamp<int64_t>(fmas / kMinFmasPerWorkgroup, 1, maxWorkgroups);
+}
+
 /// For a kernel computing a 2-D NCHW convolution that `root` is (or writes elementwise, same loops): how to
 /// split it, as (loop of `root`, tile size). The microkernel multiplies filters (rows) by output
 /// positions (columns) and packs the columns it reads: splitting the output rows packs each column once,
-/// so that is the choice unless the output has too few rows to share or too few positions per row band
-/// to fill a panel; then the filters are split in large slices of whole register tiles.
+/// so that is the choice when each workgroup still gets two panels of positions; otherwise the filters
+/// are split in large slices of whole register tiles; otherwise fewer, wider row bands.
 std::optional<std::pair<unsigned, int64_t>> convolutionSplit(func::FuncOp func, linalg::LinalgOp root,
                                                              int64_t maxWorkgroups) {
   linalg::Conv2DNchwFchwOp conv;
@@ -79,15 +101,16 @@ std::optional<std::pair<unsigned, int64_t>> convolutionSplit(func::FuncOp func, 
   if (!outType.hasStaticShape())
     return std::nullopt;
   int64_t filters = outType.getDimSize(1), rows = outType.getDimSize(2), width = outType.getDimSize(3);
-  int64_t rowTile = (rows + maxWorkgroups - 1) / maxWorkgroups;
-  if (rows >= 4 && rowTile * width >= kPanelWidth)
+  int64_t wanted = workgroupsFor(conv, maxWorkgroups);
+  int64_t rowTile = llvm::divideCeilSigned(rows, wanted);
+  if (rowTile * width >= 2 * kPanelWidth || wanted == 1)
     return std::make_pair(2u, rowTile);
-  if (filters >= 2 * kMinFiltersPerWorkgroup) {
-    int64_t workgroups = std::min(maxWorkgroups, filters / kMinFiltersPerWorkgroup);
-    int64_t tile = (filters + workgroups - 1) / workgroups;
-    return std::make_pair(1u, (tile + kTileRows - 1) / kTileRows * kTileRows);
+  if (filters >= 2 * kMinFiltersPerWorkgroup || filters >= 2 * kTileRows * wanted) {
+    int64_t slices = std::min(wanted, std::max<int64_t>(filters / kMinFiltersPerWorkgroup, 2));
+    int64_t tile = llvm::divideCeilSigned(filters, slices);
+    return std::make_pair(1u, llvm::divideCeilSigned(tile, kTileRows) * kTileRows);
   }
-  return rows >= 2 ? std::optional(std::make_pair(2u, rowTile)) : std::nullopt;
+  return std::make_pair(2u, std::min(rows, llvm::divideCeilSigned(2 * kPanelWidth, width)));
 }
 
 /// Tiles `func`'s result op; returns the number of workgroups (1 when the kernel stays whole).
@@ -121,6 +144,7 @@ int64_t distribute(func::FuncOp func, int64_t maxWorkgroups) {
       dim = *column;
       size = *ub;
       align = kPanelWidth;
+      maxWorkgroups = std::min(maxWorkgroups, workgroupsFor(productOf(func), maxWorkgroups));
     }
   }
   for (auto [i, it] : llvm::enumerate(iterators)) {

@@ -78,4 +78,13 @@ def VectorizableLoopOrder : Pass<"tessera-cpu-vectorizable-loop-order", "mlir::M
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def ReassociateReductions : Pass<"tessera-cpu-reassociate-reductions", "mlir::ModuleOp"> {
+  let summary = "Mark the combining op of each linalg reduction `reassoc` so reductions vectorize";
+  let description = [{
+    Only the op that folds a value into the accumulator (addf, mulf, max/min) gets the flag; LLVM may
+    then keep partial results in vector lanes. Everything else keeps strict floating-point semantics.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
 #endif

@@ -35,6 +35,7 @@ void buildCpuKernelPipeline(OpPassManager &pm, const CpuKernelPipelineOptions &o
   if (options.ukernels)
     pm.addPass(createLowerContractionsToUkernels());
   pm.addPass(createCollapseContiguousLoops());
+  pm.addPass(createReassociateReductions());
   pm.addPass(createVectorizableLoopOrder());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertMathToFuncs()); // integer powers as generated functions

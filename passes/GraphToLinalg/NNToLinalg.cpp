@@ -87,6 +87,120 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
   }
 };
 
+/// How many elements each output position of an average pool counts along spatial dim `i`: the taps of
+/// its window that land on the input (or on explicit padding, with count_include_pad), never those in
+/// the ceil-mode extension.
+SmallVector<int64_t> countsAlong(PoolOp op, int64_t inputSize, int64_t outputSize, size_t i) {
+  int64_t begin = op.getPads()[i], originalEnd = op.getOriginalEndPads()[i];
+  int64_t low = op.getCountIncludePad() ? 0 : begin;
+  int64_t high = begin + inputSize + (op.getCountIncludePad() ? originalEnd : 0); // exclusive
+  SmallVector<int64_t> counts(outputSize, 0);
+  for (int64_t o = 0; o < outputSize; ++o)
+    for (int64_t t = 0; t < op.getKernelShape()[i]; ++t) {
+      int64_t p = o * op.getStrides()[i] + t * op.getDilations()[i];
+      counts[o] += p >= low && p < high;
+    }
+  return counts;
+}
+
+/// `sum` (an average pool's window sums, shape `outType`) divided by each window's count, computed at
+/// compile time from the static spatial sizes: one constant when every window counts the same, else a
+/// constant per output position broadcast over batch and channels.
+Value divideByWindowCounts(OpBuilder &b, Location loc, PoolOp op, Value sum, RankedTensorType outType) {
+  auto inType = cast<RankedTensorType>(op.getInput().getType());
+  int64_t rank = outType.getRank();
+  SmallVector<int64_t> spatialShape(outType.getShape().drop_front(2));
+  SmallVector<double> counts{1.0};
+  for (int64_t i = 0; i + 2 < rank; ++i) {
+    SmallVector<int64_t> along = countsAlong(op, inType.getDimSize(i + 2), outType.getDimSize(i + 2), i);
+    SmallVector<double> next;
+    for (double c : counts)
+      for (int64_t a : along)
+        next.push_back(c * a);
+    counts = std::move(next);
+  }
+  Type elem = outType.getElementType();
+  MLIRContext *ctx = b.getContext();
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
+  AffineMap identity = b.getMultiDimIdentityMap(rank);
+  Value init = tensor::EmptyOp::create(b, loc, outType.getShape(), elem, dynamicDimsFrom(b, loc, outType, sum));
+  if (llvm::all_equal(counts)) {
+    Value divisor = scalarConstant(b, loc, elem, counts.front());
+    return linalg::GenericOp::create(b, loc, TypeRange{outType}, ValueRange{sum}, ValueRange{init},
+                                     ArrayRef<AffineMap>{identity, identity}, iterators,
+                                     [&](OpBuilder &nb, Location l, ValueRange a) {
+                                       linalg::YieldOp::create(nb, l, ValueRange{arith::DivFOp::create(nb, l, a[0], divisor)});
+                                     })
+        .getResult(0);
+  }
+  auto countType = RankedTensorType::get(spatialShape, elem);
+  SmallVector<Attribute> values;
+  for (double c : counts)
+    values.push_back(b.getFloatAttr(elem, c));
+  Value countTensor = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(countType, values));
+  SmallVector<AffineExpr> spatial;
+  for (int64_t i = 2; i < rank; ++i)
+    spatial.push_back(getAffineDimExpr(i, ctx));
+  AffineMap spatialMap = AffineMap::get(rank, 0, spatial, ctx);
+  return linalg::GenericOp::create(b, loc, TypeRange{outType}, ValueRange{sum, countTensor}, ValueRange{init},
+                                   ArrayRef<AffineMap>{identity, spatialMap, identity}, iterators,
+                                   [&](OpBuilder &nb, Location l, ValueRange a) {
+                                     linalg::YieldOp::create(nb, l, ValueRange{arith::DivFOp::create(nb, l, a[0], a[1])});
+                                   })
+      .getResult(0);
+}
+
+/// A pool whose window is the whole unpadded image (GlobalAveragePool, GlobalMaxPool) as a plain
+/// reduction over the spatial dims: unlike a pooling op, its loops collapse into one contiguous
+/// reduction per channel, which vectorizes. Static shapes only; null otherwise.
+Value lowerGlobalPool(OpBuilder &b, Location loc, PoolOp op, Value input, RankedTensorType inType,
+                      RankedTensorType outType) {
+  int64_t rank = inType.getRank();
+  if (!inType.hasStaticShape() || !outType.hasStaticShape() || llvm::any_of(op.getPads(), [](int64_t p) { return p != 0; }) ||
+      llvm::any_of(op.getDilations(), [](int64_t d) { return d != 1; }))
+    return {};
+  for (int64_t i = 2; i < rank; ++i)
+    if (outType.getDimSize(i) != 1 || op.getKernelShape()[i - 2] != inType.getDimSize(i))
+      return {};
+  Type elem = inType.getElementType();
+  bool isMax = op.getKind() == "max";
+  auto reducedType = RankedTensorType::get(inType.getShape().take_front(2), elem);
+  double initValue = isMax ? -std::numeric_limits<double>::infinity() : 0.0;
+  Value init = linalg::FillOp::create(b, loc, scalarConstant(b, loc, elem, initValue),
+                                      tensor::EmptyOp::create(b, loc, reducedType.getShape(), elem).getResult())
+                   .getResult(0);
+  MLIRContext *ctx = b.getContext();
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::reduction);
+  iterators[0] = iterators[1] = utils::IteratorType::parallel;
+  AffineMap kept = AffineMap::get(rank, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)}, ctx);
+  Value reduced = linalg::GenericOp::create(
+                      b, loc, TypeRange{reducedType}, ValueRange{input}, ValueRange{init},
+                      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank), kept}, iterators,
+                      [&](OpBuilder &nb, Location l, ValueRange a) {
+                        Value r = isMax ? arith::MaximumFOp::create(nb, l, a[1], a[0]).getResult()
+                                        : arith::AddFOp::create(nb, l, a[1], a[0]).getResult();
+                        linalg::YieldOp::create(nb, l, ValueRange{r});
+                      })
+                      .getResult(0);
+  if (!isMax) {
+    Value count = scalarConstant(b, loc, elem, double(inType.getNumElements() / (inType.getDimSize(0) * inType.getDimSize(1))));
+    AffineMap identity = b.getMultiDimIdentityMap(2);
+    reduced = linalg::GenericOp::create(
+                  b, loc, TypeRange{reducedType}, ValueRange{reduced},
+                  ValueRange{tensor::EmptyOp::create(b, loc, reducedType.getShape(), elem).getResult()},
+                  ArrayRef<AffineMap>{identity, identity},
+                  SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+                  [&](OpBuilder &nb, Location l, ValueRange a) {
+                    linalg::YieldOp::create(nb, l, ValueRange{arith::DivFOp::create(nb, l, a[0], count)});
+                  })
+                  .getResult(0);
+  }
+  SmallVector<ReassociationIndices> groups{{0}, {1}};
+  for (int64_t i = 2; i < rank; ++i)
+    groups.back().push_back(i);
+  return tensor::ExpandShapeOp::create(b, loc, outType, reduced, groups);
+}
+
 struct PoolLowering : OpConversionPattern<PoolOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(PoolOp op, OpAdaptor adaptor,
@@ -106,6 +220,10 @@ struct PoolLowering : OpConversionPattern<PoolOp> {
     TypedAttr padValue = isMax ? rewriter.getFloatAttr(elem, -std::numeric_limits<double>::infinity())
                                : rewriter.getFloatAttr(elem, 0);
     (void)fElem;
+    if (Value global = lowerGlobalPool(rewriter, loc, op, adaptor.getInput(), inType, outType)) {
+      rewriter.replaceOp(op, global);
+      return success();
+    }
     Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPads(), padValue);
     Value window = tensor::EmptyOp::create(rewriter, loc, op.getKernelShape(), elem);
     auto strides = rewriter.getI64TensorAttr(op.getStrides()); // linalg wants tensor<Nxi64>
@@ -126,24 +244,7 @@ struct PoolLowering : OpConversionPattern<PoolOp> {
       return success();
     }
     Value sum = pool(input, rewriter.getFloatAttr(elem, 0));
-    // The divisor: the number of counted elements under each window, from pooling a tensor of ones
-    // (padding counts as 1 only for count_include_pad, and never in the ceil-mode extension).
-    size_t n = rank - 2;
-    SmallVector<int64_t> explicitPads(op.getPads()), extension(2 * n, 0);
-    for (size_t i = 0; i < n; ++i) {
-      explicitPads[i + n] = op.getOriginalEndPads()[i];
-      extension[i + n] = op.getPads()[i + n] - op.getOriginalEndPads()[i];
-    }
-    Value ones = buildFilled(rewriter, loc, inType, rewriter.getFloatAttr(elem, 1),
-                             batchDims(rewriter, loc, inType, adaptor.getInput()));
-    Value counted = padSpatial(rewriter, loc, ones, explicitPads,
-                               rewriter.getFloatAttr(elem, op.getCountIncludePad() ? 1 : 0));
-    counted = padSpatial(rewriter, loc, counted, extension, rewriter.getFloatAttr(elem, 0));
-    Value count = pool(counted, rewriter.getFloatAttr(elem, 0));
-    rewriter.replaceOp(op, buildElementwise(rewriter, loc, outType, ValueRange{sum, count},
-                                            [](OpBuilder &b, Location l, ValueRange a) -> Value {
-                                              return arith::DivFOp::create(b, l, a[0], a[1]);
-                                            }));
+    rewriter.replaceOp(op, divideByWindowCounts(rewriter, loc, op, sum, outType));
     return success();
   }
 };

@@ -34,3 +34,33 @@ func.func @max_pool_indices(%x: tensor<1x1x4x4xf32>) -> (tensor<1x1x2x2xf32>, te
   %v, %i = tgraph.max_pool_with_indices %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, storage_order = 0 : i64} : (tensor<1x1x4x4xf32>) -> (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>)
   return %v, %i : tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>
 }
+
+// -----
+
+// A global average pool is a sum over the spatial dims (a reduction, not a pooling window) divided by
+// the count known at compile time, then reshaped to Nx C x1x1.
+// CHECK-LABEL: func.func @global_average_pool
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "reduction"]
+// CHECK: arith.addf
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<2x3xf32>)
+// CHECK: arith.divf %{{.*}}, %cst
+// CHECK: tensor.expand_shape %[[MEAN]] {{\[\[}}0], [1, 2, 3]]
+// CHECK-NOT: pooling
+func.func @global_average_pool(%x: tensor<2x3x7x7xf32>) -> tensor<2x3x1x1xf32> {
+  %0 = tgraph.pool %x {kind = "avg", kernel_shape = array<i64: 7, 7>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, original_end_pads = array<i64: 0, 0>} : (tensor<2x3x7x7xf32>) -> tensor<2x3x1x1xf32>
+  return %0 : tensor<2x3x1x1xf32>
+}
+
+// -----
+
+// An average pool whose windows count different numbers of elements (padding not counted, a ceil-mode
+// extension never): the counts are a constant per output position, not a second pool at run time.
+// CHECK-LABEL: func.func @average_pool_counts
+// CHECK: linalg.pooling_nchw_sum
+// CHECK-NOT: linalg.pooling_nchw_sum
+// CHECK: arith.constant dense<{{\[\[}}4.000000e+00, 2.000000e+00], [2.000000e+00, 1.000000e+00]]> : tensor<2x2xf32>
+// CHECK: arith.divf
+func.func @average_pool_counts(%x: tensor<1x1x3x3xf32>) -> tensor<1x1x2x2xf32> {
+  %0 = tgraph.pool %x {kind = "avg", kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 1, 1>, original_end_pads = array<i64: 0, 0>} : (tensor<1x1x3x3xf32>) -> tensor<1x1x2x2xf32>
+  return %0 : tensor<1x1x2x2xf32>
+}

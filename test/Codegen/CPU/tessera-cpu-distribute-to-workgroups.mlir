@@ -50,3 +50,63 @@ func.func @scalar(%a: tensor<f32>) -> tensor<f32> {
   } -> tensor<f32>
   return %r : tensor<f32>
 }
+
+// -----
+
+// A 1x1 convolution over 14x14 positions: row bands would hold fewer than two 32-wide panels, so the
+// 96 filters split in two slices of whole 8-row tiles (10.8 M multiply-adds: about five workgroups'
+// worth, but no slice under 64 filters packs the image again for too few rows).
+// CHECK-LABEL: func.func @conv_few_positions
+// CHECK-SAME: tessera.workgroup_count = 2 : i64
+// CHECK: scf.forall (%{{.*}}) = (0) to (96) step (48)
+func.func @conv_few_positions(%x: tensor<1x576x14x14xf32>, %w: tensor<96x576x1x1xf32>) -> tensor<1x96x14x14xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x96x14x14xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x96x14x14xf32>) -> tensor<1x96x14x14xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x576x14x14xf32>, tensor<96x576x1x1xf32>) outs(%f : tensor<1x96x14x14xf32>) -> tensor<1x96x14x14xf32>
+  return %c : tensor<1x96x14x14xf32>
+}
+
+// -----
+
+// A large image: row bands, one per 2 M multiply-adds (19.3 M in all), at most 8 here.
+// CHECK-LABEL: func.func @conv_rows
+// CHECK-SAME: tessera.workgroup_count = 8 : i64
+// CHECK: scf.forall (%{{.*}}) = (0) to (112) step (14)
+func.func @conv_rows(%x: tensor<1x16x112x112xf32>, %w: tensor<96x16x1x1xf32>) -> tensor<1x96x112x112xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x96x112x112xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x96x112x112xf32>) -> tensor<1x96x112x112xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x16x112x112xf32>, tensor<96x16x1x1xf32>) outs(%f : tensor<1x96x112x112xf32>) -> tensor<1x96x112x112xf32>
+  return %c : tensor<1x96x112x112xf32>
+}
+
+// -----
+
+// Too little work to share: one workgroup.
+// CHECK-LABEL: func.func @conv_small
+// CHECK-SAME: tessera.workgroup_count = 1 : i64
+func.func @conv_small(%x: tensor<1x8x10x10xf32>, %w: tensor<8x8x3x3xf32>) -> tensor<1x8x8x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x8x8x8xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x8x10x10xf32>, tensor<8x8x3x3xf32>) outs(%f : tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+  return %c : tensor<1x8x8x8xf32>
+}
+
+// -----
+
+// A matmul splits along its columns in whole panels, one workgroup per 2 M multiply-adds (12.6 M).
+// CHECK-LABEL: func.func @matmul_by_work
+// CHECK-SAME: tessera.workgroup_count = 6 : i64
+// CHECK: scf.forall (%{{.*}}) = (0) to (768) step (128)
+func.func @matmul_by_work(%a: tensor<64x256xf32>, %b: tensor<256x768xf32>) -> tensor<64x768xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x768xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<64x768xf32>) -> tensor<64x768xf32>
+  %c = linalg.matmul ins(%a, %b : tensor<64x256xf32>, tensor<256x768xf32>) outs(%f : tensor<64x768xf32>) -> tensor<64x768xf32>
+  return %c : tensor<64x768xf32>
+}
