@@ -13,7 +13,9 @@
 #include "mlir/Dialect/Bufferization/Transforms/Transforms.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 using namespace mlir;
 
@@ -109,6 +111,13 @@ struct BufferizeKernelsPass : impl::BufferizeKernelsBase<BufferizeKernelsPass> {
     for (auto func : module.getOps<func::FuncOp>())
       if (!func.isDeclaration() && failed(convertSignature(func)))
         return signalPassFailure();
+    // A workgroup's slice of an empty tensor is an empty tensor: folded, the chain from the workgroup's
+    // output slice back through destinations ends at a tensor.empty, which empty-tensor elimination
+    // replaces by the output binding (no temporary, no copy).
+    RewritePatternSet patterns(&getContext());
+    tensor::populateFoldTensorEmptyPatterns(patterns, /*foldSingleUseOnly=*/false);
+    if (failed(applyPatternsGreedily(module, std::move(patterns))))
+      return signalPassFailure();
     IRRewriter rewriter(&getContext());
     if (failed(bufferization::eliminateEmptyTensors(rewriter, module)))
       return signalPassFailure();

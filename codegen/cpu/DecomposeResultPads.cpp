@@ -4,6 +4,10 @@
 // and a copy of the input into the interior. Bufferized as a tensor.pad, it allocated a temporary on every
 // run and copied it whole into the output; decomposed, both writes go straight to the output binding.
 //
+// With `convolution-inputs`, a pad feeding a convolution in the same kernel is decomposed too: it is then
+// not tiled with the convolution, and the microkernel lowering folds the fill and the copy into a
+// convolution that reads the unpadded image (zeros outside it).
+//
 #include "codegen/cpu/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -20,10 +24,16 @@ namespace tessera::cpu {
 namespace {
 
 struct DecomposeResultPadsPass : impl::DecomposeResultPadsBase<DecomposeResultPadsPass> {
+  using Base::Base;
   void runOnOperation() override {
     SmallVector<Operation *> pads;
     getOperation()->walk([&](tensor::PadOp pad) {
-      if (pad->hasOneUse() && isa<func::ReturnOp>(*pad->user_begin()))
+      if (!pad->hasOneUse())
+        return;
+      Operation *user = *pad->user_begin();
+      bool convolutionInput = isa<linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNchwChwOp>(user) &&
+                              cast<linalg::LinalgOp>(user).getDpsInputOperand(0)->get() == pad.getResult();
+      if (isa<func::ReturnOp>(user) || (convolutionInputs && convolutionInput))
         pads.push_back(pad);
     });
     if (pads.empty())

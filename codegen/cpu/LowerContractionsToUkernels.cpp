@@ -9,6 +9,7 @@
 //
 #include "codegen/cpu/Passes.h"
 
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -139,38 +140,162 @@ FailureOr<SmallVector<int64_t>> layoutStrides(Value memref) {
   return strides;
 }
 
+/// The image a convolution reads. Usually its input; but when the input is (a window of) a zero-padded
+/// copy made in this kernel -- an allocation, a zero fill, and one copy of a source into its interior --
+/// the source itself, with the window's start relative to it (negative in the padding). The microkernels
+/// read zeros outside the source, so the copy becomes dead.
+struct Image {
+  Value memref;
+  SmallVector<OpFoldResult> start; // per dim
+  memref::AllocOp paddedCopy;      // the padded allocation this replaces, if any
+};
+
+/// The copy writing all of `view`, if exactly one op writes it.
+Operation *soleCopyInto(Value view) {
+  Operation *copy = nullptr;
+  for (Operation *user : view.getUsers()) {
+    bool writes = (isa<linalg::CopyOp>(user) && cast<linalg::CopyOp>(user).getOutputs()[0] == view) ||
+                  (isa<memref::CopyOp>(user) && cast<memref::CopyOp>(user).getTarget() == view);
+    if (!writes || copy)
+      return nullptr;
+    copy = user;
+  }
+  return copy;
+}
+
+bool readsAsConvolutionInput(Operation *user, Value v) {
+  return isa<linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNchwChwOp>(user) &&
+         cast<linalg::LinalgOp>(user).getDpsInputOperand(0)->get() == v;
+}
+
+Image imageOf(OpBuilder &b, Value input) {
+  Image plain{input, SmallVector<OpFoldResult>(4, b.getIndexAttr(0)), {}};
+  Value base = input;
+  SmallVector<OpFoldResult> offsets = plain.start;
+  if (auto window = input.getDefiningOp<memref::SubViewOp>()) {
+    if (!window.hasUnitStride() || window.getSourceType().getRank() != 4 || window.getType().getRank() != 4)
+      return plain;
+    base = window.getSource();
+    offsets = window.getMixedOffsets();
+  }
+  auto alloc = base.getDefiningOp<memref::AllocOp>();
+  if (!alloc)
+    return plain;
+  linalg::FillOp fill;
+  Operation *copy = nullptr;
+  memref::SubViewOp interior;
+  for (Operation *user : alloc->getUsers()) {
+    if (isa<memref::DeallocOp>(user) || readsAsConvolutionInput(user, base))
+      continue;
+    if (auto f = dyn_cast<linalg::FillOp>(user)) {
+      if (fill || f.getOutputs()[0] != base || !matchPattern(f.getInputs()[0], m_AnyZeroFloat()))
+        return plain;
+      fill = f;
+      continue;
+    }
+    auto view = dyn_cast<memref::SubViewOp>(user);
+    if (!view)
+      return plain;
+    if (Operation *writer = soleCopyInto(view)) {
+      if (copy)
+        return plain;
+      copy = writer;
+      interior = view;
+      continue;
+    }
+    if (!llvm::all_of(view->getUsers(), [&](Operation *u) { return readsAsConvolutionInput(u, view); }))
+      return plain;
+  }
+  if (!fill || !copy || fill->getBlock() != copy->getBlock() || !fill->isBeforeInBlock(copy) ||
+      copy->getBlock() != input.getParentBlock() || !interior.hasUnitStride())
+    return plain;
+  Value source = copy->getOperand(0);
+  auto sourceType = cast<MemRefType>(source.getType());
+  if (sourceType.getShape() != interior.getType().getShape())
+    return plain;
+  // Where the window starts in the source: its offset in the copy minus the interior's.
+  Image image{source, {}, alloc};
+  Location loc = input.getLoc();
+  for (auto [window, inner] : llvm::zip(offsets, interior.getMixedOffsets())) {
+    auto innerConstant = getConstantIntValue(inner);
+    if (!innerConstant)
+      return plain;
+    Value at = getValueOrCreateConstantIndexOp(b, loc, window);
+    image.start.push_back(b.createOrFold<arith::SubIOp>(loc, at, arith::ConstantIndexOp::create(b, loc, *innerConstant)));
+  }
+  return image;
+}
+
+/// Erases a padded copy that no convolution reads any more.
+void eraseIfDead(memref::AllocOp alloc) {
+  SmallVector<Operation *> dead;
+  for (Operation *user : alloc->getUsers()) {
+    if (isa<linalg::FillOp, memref::DeallocOp>(user)) {
+      dead.push_back(user);
+      continue;
+    }
+    auto view = dyn_cast<memref::SubViewOp>(user);
+    if (!view)
+      return;
+    for (Operation *u : view->getUsers()) {
+      if (!isa<linalg::CopyOp, memref::CopyOp>(u) || u->getOperand(1) != view.getResult())
+        return;
+      dead.push_back(u);
+    }
+    dead.push_back(view);
+  }
+  for (Operation *op : dead)
+    op->erase();
+  alloc->erase();
+}
+
 /// What a convolution microkernel call needs besides the per-image offsets.
 struct ImageCall {
   OpBuilder &b;
   Location loc;
+  Image image;
   Operand x, w, y;
   Value accumulate;
   Value constant(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value dim(Value memref, int64_t d) { return b.createOrFold<memref::DimOp>(loc, memref, d); }
+  Value start(unsigned d) { return getValueOrCreateConstantIndexOp(b, loc, image.start[d]); }
+  /// The image's extent and where the windows start in it (height, width, row0, col0).
+  SmallVector<Value> window() {
+    return {dim(image.memref, 2), dim(image.memref, 3), start(2), start(3)};
+  }
 };
 
 /// The shared part of lowering an NCHW convolution `conv` (inputs x, w; output y; all f32 memrefs): a loop
 /// over images around `name`, whose arguments `args` builds from the call state and the image's x and y
-/// offsets. A zero fill of y right before is folded into the call.
+/// offsets. A zero fill of y right before is folded into the call; a padded copy of x made in the kernel
+/// is read through the image it copies.
 template <typename ConvOp>
 LogicalResult lowerImageLoop(ConvOp conv, StringRef name, unsigned indexArgs,
                              function_ref<SmallVector<Value>(ImageCall &, Value, Value)> args) {
   Value x = conv.getInputs()[0], w = conv.getInputs()[1], y = conv.getOutputs()[0];
   OpBuilder b(conv);
   Location loc = conv.getLoc();
-  ImageCall call{b, loc, describe(b, loc, x), describe(b, loc, w), describe(b, loc, y), Value()};
+  Image image = imageOf(b, x);
+  ImageCall call{b, loc, image, describe(b, loc, image.memref), describe(b, loc, w), describe(b, loc, y), Value()};
   linalg::FillOp fill = zeroFillBefore(conv, y);
   call.accumulate = arith::ConstantIntOp::create(b, loc, b.getI32Type(), fill ? 0 : 1);
   func::FuncOp ukernel = declareUkernel(conv->template getParentOfType<ModuleOp>(), name, indexArgs);
+  // The window's batch and channel start move the image's base (they are never in the padding).
+  Value xBase = arith::AddIOp::create(
+      b, loc, call.x.offset,
+      arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, call.start(0), call.x.strides[0]),
+                            arith::MulIOp::create(b, loc, call.start(1), call.x.strides[1])));
   auto loop = scf::ForOp::create(b, loc, call.constant(0), call.dim(y, 0), call.constant(1));
   b.setInsertionPointToStart(loop.getBody());
   Value n = loop.getInductionVar();
-  Value xOffset = arith::AddIOp::create(b, loc, call.x.offset, arith::MulIOp::create(b, loc, n, call.x.strides[0]));
+  Value xOffset = arith::AddIOp::create(b, loc, xBase, arith::MulIOp::create(b, loc, n, call.x.strides[0]));
   Value yOffset = arith::AddIOp::create(b, loc, call.y.offset, arith::MulIOp::create(b, loc, n, call.y.strides[0]));
   func::CallOp::create(b, loc, ukernel, args(call, xOffset, yOffset));
   if (fill)
     fill.erase();
   conv.erase();
+  if (image.paddedCopy)
+    eraseIfDead(image.paddedCopy);
   return success();
 }
 
@@ -199,12 +324,15 @@ LogicalResult lowerConv(linalg::Conv2DNchwFchwOp conv) {
       (*yStrides)[2] != ow)
     return failure();
   auto strides = conv.getStrides(), dilations = conv.getDilations();
-  return lowerImageLoop(conv, kConv2d, 21, [&](ImageCall &c, Value xOffset, Value yOffset) {
-    return SmallVector<Value>{c.dim(y, 1), c.dim(x, 1), c.constant(kh), c.constant(kw), c.dim(y, 2),
-                              c.constant(ow), c.constant(element(strides, 0)), c.constant(element(strides, 1)),
-                              c.constant(element(dilations, 0)), c.constant(element(dilations, 1)), c.x.pointer,
-                              xOffset, c.x.strides[1], c.x.strides[2], c.x.strides[3], c.w.pointer, c.w.offset,
-                              c.w.strides[0], c.y.pointer, yOffset, c.y.strides[1], c.accumulate};
+  return lowerImageLoop(conv, kConv2d, 25, [&](ImageCall &c, Value xOffset, Value yOffset) {
+    SmallVector<Value> args{c.dim(y, 1), c.dim(x, 1), c.constant(kh), c.constant(kw), c.dim(y, 2),
+                            c.constant(ow), c.constant(element(strides, 0)), c.constant(element(strides, 1)),
+                            c.constant(element(dilations, 0)), c.constant(element(dilations, 1)), c.x.pointer,
+                            xOffset, c.x.strides[1], c.x.strides[2], c.x.strides[3]};
+    llvm::append_range(args, c.window());
+    llvm::append_range(args, SmallVector<Value>{c.w.pointer, c.w.offset, c.w.strides[0], c.y.pointer, yOffset,
+                                                c.y.strides[1], c.accumulate});
+    return args;
   });
 }
 
@@ -218,13 +346,16 @@ LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
   if (failed(yStrides) || (*yStrides)[3] != 1)
     return failure();
   auto strides = conv.getStrides(), dilations = conv.getDilations();
-  return lowerImageLoop(conv, kDepthwise, 23, [&](ImageCall &c, Value xOffset, Value yOffset) {
-    return SmallVector<Value>{c.dim(y, 1), c.dim(w, 1), c.dim(w, 2), c.dim(y, 2), c.dim(y, 3),
-                              c.constant(element(strides, 0)), c.constant(element(strides, 1)),
-                              c.constant(element(dilations, 0)), c.constant(element(dilations, 1)), c.x.pointer,
-                              xOffset, c.x.strides[1], c.x.strides[2], c.x.strides[3], c.w.pointer, c.w.offset,
-                              c.w.strides[0], c.w.strides[1], c.w.strides[2], c.y.pointer, yOffset,
-                              c.y.strides[1], c.y.strides[2], c.accumulate};
+  return lowerImageLoop(conv, kDepthwise, 27, [&](ImageCall &c, Value xOffset, Value yOffset) {
+    SmallVector<Value> args{c.dim(y, 1), c.dim(w, 1), c.dim(w, 2), c.dim(y, 2), c.dim(y, 3),
+                            c.constant(element(strides, 0)), c.constant(element(strides, 1)),
+                            c.constant(element(dilations, 0)), c.constant(element(dilations, 1)), c.x.pointer,
+                            xOffset, c.x.strides[1], c.x.strides[2], c.x.strides[3]};
+    llvm::append_range(args, c.window());
+    llvm::append_range(args, SmallVector<Value>{c.w.pointer, c.w.offset, c.w.strides[0], c.w.strides[1],
+                                                c.w.strides[2], c.y.pointer, yOffset, c.y.strides[1],
+                                                c.y.strides[2], c.accumulate});
+    return args;
   });
 }
 

@@ -21,6 +21,10 @@ def DecomposeResultPads : Pass<"tessera-cpu-decompose-result-pads", "mlir::Modul
     So a padding kernel writes its output binding directly instead of a per-run temporary that is then
     copied. Pads inside a kernel (fused into a tiled consumer) are left alone.
   }];
+  let options = [
+    Option<"convolutionInputs", "convolution-inputs", "bool", "false",
+           "Also decompose a pad whose only user is a convolution's input (for the microkernels)">
+  ];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
 }
 

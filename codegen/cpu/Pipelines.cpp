@@ -20,7 +20,7 @@ namespace tessera::cpu {
 
 void buildCpuKernelPipeline(OpPassManager &pm, const CpuKernelPipelineOptions &options) {
   pm.addPass(createFuseElementwiseOps());
-  pm.addPass(createDecomposeResultPads());
+  pm.addPass(createDecomposeResultPads({/*convolutionInputs=*/options.ukernels}));
   pm.addPass(createDistributeToWorkgroups());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createReuseInputAsDestination());

@@ -7,7 +7,9 @@
 //
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Dominance.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 using namespace mlir;
@@ -78,6 +80,29 @@ bool dominatesRegion(Value v, dispatch::RegionOp region) {
   return !def || def->getBlock() != region->getBlock() || def->isBeforeInBlock(region);
 }
 
+/// Whether `v` is a zero padding of the spatial dims only (dims 2 and up of an NCHW tensor).
+bool isSpatialZeroPad(Value v) {
+  auto pad = v.getDefiningOp<tensor::PadOp>();
+  if (!pad || !pad.getConstantPaddingValue() || !matchPattern(pad.getConstantPaddingValue(), m_AnyZeroFloat()))
+    return false;
+  for (unsigned d = 0; d < 2; ++d)
+    for (OpFoldResult amount : {pad.getMixedLowPad()[d], pad.getMixedHighPad()[d]})
+      if (!isConstantIntValue(amount, 0))
+        return false;
+  return true;
+}
+
+/// Whether `v` is, or can be computed, before `region`: cheap producers and side-effect-free host ops
+/// (reshapes of weights, say) whose operands can be.
+bool hoistable(Value v, dispatch::RegionOp region) {
+  if (dominatesRegion(v, region))
+    return true;
+  Operation *def = v.getDefiningOp();
+  if (!def || isa<dispatch::RegionOp>(def) || isComputeOp(def) || !(isCheapProducer(def) || isPure(def)))
+    return false;
+  return llvm::all_of(def->getOperands(), [&](Value operand) { return hoistable(operand, region); });
+}
+
 /// The producer region result `op` can join, if any.
 OpResult fusableProducer(Operation *op) {
   auto candidate = [&](Value v) -> OpResult {
@@ -86,12 +111,23 @@ OpResult fusableProducer(Operation *op) {
       return nullptr;
     auto region = cast<dispatch::RegionOp>(result.getOwner());
     for (Value other : op->getOperands())
-      if (other != v && !dominatesRegion(other, region) && !isCheapProducer(other.getDefiningOp()))
+      if (other != v && !hoistable(other, region))
         return nullptr;
     return result;
   };
   if (auto insert = dyn_cast<tensor::InsertSliceOp>(op))
     return candidate(insert.getDest());
+  // A depthwise convolution joins the zero padding of its input: the kernel then reads the image and
+  // pads it in cache, band by band, instead of a padded copy going through memory between two
+  // dispatches. (Dense convolutions read each input element kh x kw times from a packed panel; there a
+  // separate pad measured faster than padding inside the kernel.)
+  if (isa<linalg::DepthwiseConv2DNchwChwOp>(op)) {
+    OpResult input = candidate(cast<linalg::LinalgOp>(op).getDpsInputOperand(0)->get());
+    if (!input)
+      return nullptr;
+    auto ret = cast<dispatch::ReturnOp>(cast<dispatch::RegionOp>(input.getOwner()).getBody().front().getTerminator());
+    return isSpatialZeroPad(ret.getValues()[input.getResultNumber()]) ? input : nullptr;
+  }
   if (!isElementwise(op))
     return nullptr;
   auto resultType = cast<ShapedType>(op->getResult(0).getType());
@@ -100,6 +136,25 @@ OpResult fusableProducer(Operation *op) {
       if (OpResult r = candidate(v))
         return r;
   return nullptr;
+}
+
+/// `v`, or where it is defined after `region`, a value computed before it: cheap producers are cloned
+/// there, other host-side ops (a reshape of a weight) are moved there.
+Value hoistAbove(OpBuilder &b, Value v, dispatch::RegionOp region) {
+  if (dominatesRegion(v, region))
+    return v;
+  Operation *def = v.getDefiningOp();
+  IRMapping operands;
+  for (Value operand : def->getOperands())
+    operands.map(operand, hoistAbove(b, operand, region));
+  if (!isCheapProducer(def)) {
+    for (OpOperand &operand : def->getOpOperands())
+      operand.set(operands.lookup(operand.get()));
+    def->moveBefore(region);
+    return v;
+  }
+  b.setInsertionPoint(region);
+  return b.clone(*def, operands)->getResult(cast<OpResult>(v).getResultNumber());
 }
 
 /// Clones cheap producers used inside `region` into it.
@@ -133,13 +188,9 @@ struct FormDispatchRegionsPass : tessera::impl::FormDispatchRegionsBase<FormDisp
       if (OpResult producer = fusableProducer(op)) {
         // Operands defined between the region and `op` are cheap producers: clone them first.
         auto region = cast<dispatch::RegionOp>(producer.getOwner());
-        for (OpOperand &operand : op->getOpOperands()) {
-          Operation *def = operand.get().getDefiningOp();
-          if (def && def != region && !dominatesRegion(operand.get(), region)) {
-            b.setInsertionPoint(region);
-            operand.set(b.clone(*def)->getResult(cast<OpResult>(operand.get()).getResultNumber()));
-          }
-        }
+        for (OpOperand &operand : op->getOpOperands())
+          if (operand.get().getDefiningOp() != region)
+            operand.set(hoistAbove(b, operand.get(), region));
         joinRegion(op, producer);
         continue;
       }

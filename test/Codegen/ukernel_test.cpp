@@ -17,11 +17,13 @@ void tsr_ukernel_sgemm_f32(int64_t m, int64_t n, int64_t k, intptr_t a_base, int
                            intptr_t c_base, int64_t c_offset, int64_t c_rs, int32_t accumulate);
 void tsr_ukernel_conv2d_nchw_f32(int64_t filters, int64_t channels, int64_t kh, int64_t kw, int64_t oh, int64_t ow,
                                  int64_t sh, int64_t sw, int64_t dh, int64_t dw, intptr_t x_base, int64_t x_offset,
-                                 int64_t x_c, int64_t x_h, int64_t x_w, intptr_t w_base, int64_t w_offset,
-                                 int64_t w_f, intptr_t y_base, int64_t y_offset, int64_t y_f, int32_t accumulate);
+                                 int64_t x_c, int64_t x_h, int64_t x_w, int64_t height, int64_t width, int64_t row0,
+                                 int64_t col0, intptr_t w_base, int64_t w_offset, int64_t w_f, intptr_t y_base,
+                                 int64_t y_offset, int64_t y_f, int32_t accumulate);
 void tsr_ukernel_depthwise_conv2d_nchw_f32(int64_t channels, int64_t kh, int64_t kw, int64_t oh, int64_t ow,
                                            int64_t sh, int64_t sw, int64_t dh, int64_t dw, intptr_t x_base,
-                                           int64_t x_offset, int64_t x_c, int64_t x_h, int64_t x_w, intptr_t w_base,
+                                           int64_t x_offset, int64_t x_c, int64_t x_h, int64_t x_w, int64_t height,
+                                           int64_t width, int64_t row0, int64_t col0, intptr_t w_base,
                                            int64_t w_offset, int64_t w_c, int64_t w_h, int64_t w_w,
                                            intptr_t y_base, int64_t y_offset, int64_t y_c, int64_t y_h,
                                            int32_t accumulate);
@@ -97,17 +99,36 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Sgemm,
                                            GemmCase{50, 70, 260, true, false},   // transposed B, M over MC
                                            GemmCase{1, 1000, 1280, true, false}, // few rows, B as [n, k]
                                            GemmCase{3, 37, 21, true, true},      // the same with tails
+                                           GemmCase{24, 100, 40, false, true},   // few rows: B read in place
+                                           GemmCase{16, 64, 300, false, false},  // the same, K over one block
                                            GemmCase{9, 33, 0, false, false}));   // K = 0 zeroes C
 
 struct ConvCase {
   int64_t filters, channels, kh, kw, oh, ow, sh, sw, dh, dw;
+  int64_t pad = 0; // zeros on every side of the image, read but never stored
+};
+
+/// The image of a case: the windows span h x w with the padding, the stored image is smaller by it.
+struct ImageSize {
+  int64_t h, w;
+  explicit ImageSize(const ConvCase& p)
+      : h((p.oh - 1) * p.sh + (p.kh - 1) * p.dh + 1 - 2 * p.pad),
+        w((p.ow - 1) * p.sw + (p.kw - 1) * p.dw + 1 - 2 * p.pad) {}
+  /// x[c][r - pad][s - pad], zero outside the image.
+  float at(const std::vector<float>& x, int64_t c, int64_t r, int64_t s, int64_t pad) const {
+    r -= pad;
+    s -= pad;
+    return r < 0 || r >= h || s < 0 || s >= w ? 0.0f : x[(c * h + r) * w + s];
+  }
 };
 
 class Conv2d : public ::testing::TestWithParam<ConvCase> {};
 
 TEST_P(Conv2d, MatchesLoops) {
-  const auto [filters, channels, kh, kw, oh, ow, sh, sw, dh, dw] = GetParam();
-  const int64_t h = (oh - 1) * sh + (kh - 1) * dh + 1, w = (ow - 1) * sw + (kw - 1) * dw + 1;
+  const ConvCase p = GetParam();
+  const auto [filters, channels, kh, kw, oh, ow, sh, sw, dh, dw, pad] = p;
+  const ImageSize image(p);
+  const int64_t h = image.h, w = image.w;
   std::vector<float> x = randomVector(channels * h * w, 4), wt = randomVector(filters * channels * kh * kw, 5);
   std::vector<float> y(filters * oh * ow, 7.0f), want(y.size());
   for (int64_t f = 0; f < filters; ++f)
@@ -118,11 +139,13 @@ TEST_P(Conv2d, MatchesLoops) {
           for (int64_t r = 0; r < kh; ++r)
             for (int64_t s = 0; s < kw; ++s)
               sum += double(wt[((f * channels + c) * kh + r) * kw + s]) *
-                     x[(c * h + i * sh + r * dh) * w + j * sw + s * dw];
+                     image.at(x, c, i * sh + r * dh, j * sw + s * dw, pad);
         want[(f * oh + i) * ow + j] = float(sum);
       }
-  tsr_ukernel_conv2d_nchw_f32(filters, channels, kh, kw, oh, ow, sh, sw, dh, dw, address(x), 0, h * w, w, 1,
-                              address(wt), 0, channels * kh * kw, address(y), 0, oh * ow, /*accumulate=*/0);
+  Guarded guardedX(x);
+  tsr_ukernel_conv2d_nchw_f32(filters, channels, kh, kw, oh, ow, sh, sw, dh, dw, guardedX.address(), 0, h * w, w, 1,
+                              h, w, -pad, -pad, address(wt), 0, channels * kh * kw, address(y), 0, oh * ow,
+                              /*accumulate=*/0);
   for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], want[i], 1e-4) << "element " << i;
 }
 
@@ -130,14 +153,20 @@ TEST_P(Conv2d, MatchesLoops) {
 INSTANTIATE_TEST_SUITE_P(Geometries, Conv2d,
                          ::testing::Values(ConvCase{10, 3, 3, 2, 5, 7, 2, 1, 1, 2},
                                            ConvCase{9, 4, 3, 3, 6, 13, 1, 2, 1, 1},
-                                           ConvCase{17, 2, 1, 1, 3, 40, 1, 1, 1, 1}));
+                                           ConvCase{17, 2, 1, 1, 3, 40, 1, 1, 1, 1},
+                                           ConvCase{40, 20, 1, 1, 4, 33, 1, 1, 1, 1},  // pointwise: a matrix
+                                           ConvCase{12, 3, 3, 3, 14, 14, 1, 1, 1, 1, 1},   // padded
+                                           ConvCase{8, 2, 7, 7, 8, 8, 2, 2, 1, 1, 3},      // padded, strided
+                                           ConvCase{9, 2, 3, 3, 5, 33, 1, 2, 2, 1, 2}));  // padded, gathered
 
 class Depthwise : public ::testing::TestWithParam<ConvCase> {};
 
 TEST_P(Depthwise, MatchesLoops) {
-  const auto [unused, channels, kh, kw, oh, ow, sh, sw, dh, dw] = GetParam();
+  const ConvCase p = GetParam();
+  const auto [unused, channels, kh, kw, oh, ow, sh, sw, dh, dw, pad] = p;
   (void)unused;
-  const int64_t h = (oh - 1) * sh + (kh - 1) * dh + 1, w = (ow - 1) * sw + (kw - 1) * dw + 1;
+  const ImageSize image(p);
+  const int64_t h = image.h, w = image.w;
   std::vector<float> x = randomVector(channels * h * w, 6), wt = randomVector(channels * kh * kw, 7);
   std::vector<float> y = randomVector(channels * oh * ow, 8), want = y;
   for (int64_t c = 0; c < channels; ++c)
@@ -146,12 +175,12 @@ TEST_P(Depthwise, MatchesLoops) {
         double sum = want[(c * oh + i) * ow + j];  // accumulates
         for (int64_t r = 0; r < kh; ++r)
           for (int64_t s = 0; s < kw; ++s)
-            sum += double(wt[(c * kh + r) * kw + s]) * x[(c * h + i * sh + r * dh) * w + j * sw + s * dw];
+            sum += double(wt[(c * kh + r) * kw + s]) * image.at(x, c, i * sh + r * dh, j * sw + s * dw, pad);
         want[(c * oh + i) * ow + j] = float(sum);
       }
   Guarded guardedX(x);
   tsr_ukernel_depthwise_conv2d_nchw_f32(channels, kh, kw, oh, ow, sh, sw, dh, dw, guardedX.address(), 0, h * w, w, 1,
-                                        address(wt), 0, kh * kw, kw, 1, address(y), 0, oh * ow, ow,
+                                        h, w, -pad, -pad, address(wt), 0, kh * kw, kw, 1, address(y), 0, oh * ow, ow,
                                         /*accumulate=*/1);
   for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], want[i], 1e-4) << "element " << i;
 }
@@ -166,6 +195,11 @@ INSTANTIATE_TEST_SUITE_P(Geometries, Depthwise,
                                            ConvCase{0, 3, 3, 3, 7, 7, 2, 2, 1, 1},
                                            ConvCase{0, 2, 3, 3, 56, 56, 2, 2, 1, 1},
                                            ConvCase{0, 2, 5, 5, 9, 11, 1, 1, 2, 2},
-                                           ConvCase{0, 1, 3, 3, 112, 112, 1, 1, 1, 1}));
+                                           ConvCase{0, 1, 3, 3, 112, 112, 1, 1, 1, 1},
+                                           ConvCase{0, 3, 3, 3, 14, 14, 1, 1, 1, 1, 1},    // padded
+                                           ConvCase{0, 2, 3, 3, 56, 56, 2, 2, 1, 1, 1},    // padded, strided
+                                           ConvCase{0, 2, 5, 5, 7, 7, 1, 1, 1, 1, 2},      // padded, 5x5
+                                           ConvCase{0, 2, 3, 3, 112, 112, 1, 1, 1, 1, 1},  // padded, banded
+                                           ConvCase{0, 2, 3, 3, 5, 6, 3, 3, 1, 1, 1}));    // padded, stride 3
 
 }  // namespace

@@ -67,3 +67,38 @@ func.func @reshape_between(%a: tensor<2x2xf32>, %b: tensor<2x2xf32>) -> tensor<4
   %c = tensor.collapse_shape %mm [[0, 1]] : tensor<2x2xf32> into tensor<4xf32>
   return %c : tensor<4xf32>
 }
+
+// -----
+
+// A depthwise convolution joins the region of its input's zero padding (the kernel pads in cache); its
+// fill is cloned in above the pad. A dense convolution leaves its pad in a region of its own.
+// CHECK-LABEL: func.func @padded_convolutions
+// CHECK: %[[DW:.*]] = tdisp.region -> tensor<1x8x6x6xf32> {
+// CHECK:   tensor.pad
+// CHECK:   linalg.depthwise_conv_2d_nchw_chw
+// CHECK:   tdisp.return
+// CHECK: %[[PAD:.*]] = tdisp.region -> tensor<1x8x8x8xf32> {
+// CHECK:   tensor.pad
+// CHECK:   tdisp.return
+// CHECK: tdisp.region -> tensor<1x4x6x6xf32> {
+// CHECK:   linalg.conv_2d_nchw_fchw {{.*}} ins(%[[PAD]]
+func.func @padded_convolutions(%x: tensor<1x8x6x6xf32>, %w: tensor<8x3x3xf32>, %wd: tensor<4x8x3x3xf32>) -> tensor<1x4x6x6xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %zero : f32
+  } : tensor<1x8x6x6xf32> to tensor<1x8x8x8xf32>
+  %e = tensor.empty() : tensor<1x8x6x6xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32>
+  %dw = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%p, %w : tensor<1x8x8x8xf32>, tensor<8x3x3xf32>) outs(%f : tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32>
+  %p2 = tensor.pad %dw low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %zero : f32
+  } : tensor<1x8x6x6xf32> to tensor<1x8x8x8xf32>
+  %e2 = tensor.empty() : tensor<1x4x6x6xf32>
+  %f2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<1x4x6x6xf32>) -> tensor<1x4x6x6xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%p2, %wd : tensor<1x8x8x8xf32>, tensor<4x8x3x3xf32>) outs(%f2 : tensor<1x4x6x6xf32>) -> tensor<1x4x6x6xf32>
+  return %c : tensor<1x4x6x6xf32>
+}

@@ -17,6 +17,9 @@
 #define KC 256
 #define MC 48
 #define NC 256
+/* Up to this many rows of A, full panels of a row-major B are read in place instead of packed: packing
+ * costs about as much as the product when only a few row tiles reuse each panel. */
+#define B_IN_PLACE_ROWS 32
 
 typedef float v16f __attribute__((vector_size(64), aligned(4)));
 
@@ -35,15 +38,21 @@ static void pack_a(const float* a, int64_t rs, int64_t cs, int64_t mc, int64_t k
 }
 
 /* Where B comes from: a strided matrix, or (for convolutions) the columns of an im2col matrix read straight
- * from the (already padded) NCHW image: B[k][j] = x[c][oh * sh + kh * dh][ow * sw + kw * dw] with
- * k = (c, kh, kw) and j = (oh, ow), so no im2col buffer is ever materialized. */
+ * from the NCHW image: B[k][j] = x[c][oh * sh + kh * dh + row0][ow * sw + kw * dw + col0] with
+ * k = (c, kh, kw) and j = (oh, ow), so no im2col buffer is ever materialized. Rows and columns outside
+ * [0, height) x [0, width) of the image read as zero: that is the convolution's padding, which is
+ * therefore never materialized either (row0 and col0 are minus the leading pads). */
 typedef struct b_source {
   const float* b;
   int64_t rs, cs;                     /* matrix strides */
   int conv;                           /* nonzero: image source */
   int64_t kh, kw, ow, sh, sw, dh, dw; /* kernel size, output width, strides, dilations */
   int64_t xc, xh, xw;                 /* image strides of a channel, a row, a column */
+  int64_t row0, col0, height, width;  /* where the window starts, and the image's extent */
+  int padded;                         /* nonzero: some windows leave the image (check every read) */
 } b_source;
+
+static inline int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
 
 /* Packs rows [k0, k0 + kc) x columns [n0, n0 + nc) (nc <= NR) of B into a contiguous kc x NR panel;
  * missing columns are zero. */
@@ -61,16 +70,19 @@ static void pack_b(const b_source* src, int64_t k0, int64_t n0, int64_t kc, int6
     }
     return;
   }
-  int64_t column[NR]; /* image offset of each output position of the panel */
+  int64_t out_row[NR], out_col[NR], column[NR]; /* output row, column and image offset of each position */
   for (int64_t j = 0; j < nc; ++j) {
-    int64_t p = n0 + j, oh = p / src->ow, ow = p % src->ow;
-    column[j] = oh * src->sh * src->xh + ow * src->sw * src->xw;
+    int64_t p = n0 + j;
+    out_row[j] = p / src->ow;
+    out_col[j] = p % src->ow;
+    column[j] = out_row[j] * src->sh * src->xh + out_col[j] * src->sw * src->xw;
   }
-  /* With unit column stride, the columns of one output row read consecutive input: copy them as runs. */
+  /* With unit column stride, the columns of one output row read consecutive input: copy them as runs
+   * (zero where a run leaves the image, when windows can). */
   int contiguous = src->sw * src->xw == 1;
   int64_t runs = 0, run_start[NR], run_length[NR];
   for (int64_t j = 0; contiguous && j < nc; ++runs) {
-    int64_t left_in_row = src->ow - (n0 + j) % src->ow, length = min64(nc - j, left_in_row);
+    int64_t left_in_row = src->ow - out_col[j], length = min64(nc - j, left_in_row);
     run_start[runs] = j;
     run_length[runs] = length;
     j += length;
@@ -78,17 +90,44 @@ static void pack_b(const b_source* src, int64_t k0, int64_t n0, int64_t kc, int6
   int64_t taps = src->kh * src->kw;
   int64_t c = k0 / taps, r = k0 % taps, kh = r / src->kw, kw = r % src->kw;
   for (int64_t k = 0; k < kc; ++k) {
-    const float* tap = src->b + c * src->xc + kh * src->dh * src->xh + kw * src->dw * src->xw;
-    if (contiguous) {
-      for (int64_t q = 0; q < runs; ++q) {
-        const float* from = tap + column[run_start[q]];
-        float* to = out + k * NR + run_start[q];
-        for (int64_t j = 0; j < run_length[q]; ++j) to[j] = from[j];
+    const float* channel = src->b + c * src->xc;
+    const float* tap = channel + kh * src->dh * src->xh + kw * src->dw * src->xw;
+    float* to = out + k * NR;
+    if (!src->padded) {
+      if (contiguous) {
+        for (int64_t q = 0; q < runs; ++q) {
+          const float* from = tap + column[run_start[q]];
+          float* dst = to + run_start[q];
+          for (int64_t j = 0; j < run_length[q]; ++j) dst[j] = from[j];
+        }
+      } else {
+        for (int64_t j = 0; j < nc; ++j) to[j] = tap[column[j]];
       }
     } else {
-      for (int64_t j = 0; j < nc; ++j) out[k * NR + j] = tap[column[j]];
+      int64_t row_shift = kh * src->dh + src->row0, col_shift = kw * src->dw + src->col0;
+      if (contiguous) {
+        for (int64_t q = 0; q < runs; ++q) {
+          int64_t j0 = run_start[q], length = run_length[q];
+          int64_t row = out_row[j0] * src->sh + row_shift, col = out_col[j0] + col_shift;
+          int64_t lo = 0, hi = 0;
+          if (row >= 0 && row < src->height) {
+            lo = clamp64(-col, 0, length);
+            hi = clamp64(src->width - col, lo, length);
+          }
+          const float* from = channel + row * src->xh + col;
+          for (int64_t j = 0; j < lo; ++j) to[j0 + j] = 0.0f;
+          for (int64_t j = lo; j < hi; ++j) to[j0 + j] = from[j];
+          for (int64_t j = hi; j < length; ++j) to[j0 + j] = 0.0f;
+        }
+      } else {
+        for (int64_t j = 0; j < nc; ++j) {
+          int64_t row = out_row[j] * src->sh + row_shift, col = out_col[j] * src->sw + col_shift;
+          int inside = row >= 0 && row < src->height && col >= 0 && col < src->width;
+          to[j] = inside ? channel[row * src->xh + col * src->xw] : 0.0f;
+        }
+      }
     }
-    for (int64_t j = nc; j < NR; ++j) out[k * NR + j] = 0.0f;
+    for (int64_t j = nc; j < NR; ++j) to[j] = 0.0f;
     if (++kw == src->kw) {
       kw = 0;
       if (++kh == src->kh) {
@@ -102,12 +141,12 @@ static void pack_b(const b_source* src, int64_t k0, int64_t n0, int64_t kc, int6
 /* One MR x NR tile: acc = sum over k of A[:, k] (MR values, element (i, k) at a[i * ars + k * aks]) outer
  * b[k] (NR values); then C (+)= acc. A is either a packed panel (ars 1, aks MR) or MR full rows of a
  * row-major A read in place (ars its row stride, aks 1): eight sequential streams need no packing. */
-static void tile(int64_t kc, const float* a, int64_t ars, int64_t aks, const float* b, float* c, int64_t rsc,
+static void tile(int64_t kc, const float* a, int64_t ars, int64_t aks, const float* b, int64_t bks, float* c, int64_t rsc,
                  int64_t mr, int64_t nr, int accumulate) {
   v16f acc[MR][2];
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = (v16f){0};
   for (int64_t k = 0; k < kc; ++k) {
-    v16f b0 = *(const v16f*)(b + k * NR), b1 = *(const v16f*)(b + k * NR + 16);
+    v16f b0 = *(const v16f*)(b + k * bks), b1 = *(const v16f*)(b + k * bks + 16);
     for (int i = 0; i < MR; ++i) {
       float ai = a[i * ars + k * aks]; /* scalar * vector splats (a broadcast, folded into the FMA) */
       acc[i][0] += ai * b0;
@@ -198,6 +237,7 @@ static void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, 
     return;
   }
   /* B is packed once per (column block, k block); A, unless read in place, once per (column, k, row) block. */
+  int b_in_place = m <= B_IN_PLACE_ROWS && !src->conv && src->cs == 1;
   float apack[MC * KC] __attribute__((aligned(64)));
   float bpack[KC * NC] __attribute__((aligned(64)));
   for (int64_t n0 = 0; n0 < n; n0 += NC) {
@@ -205,7 +245,9 @@ static void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, 
     for (int64_t k0 = 0; k0 < k; k0 += KC) {
       int64_t kc = min64(KC, k - k0);
       int acc = accumulate || k0 > 0;
-      for (int64_t j = 0; j < nc; j += NR) pack_b(src, k0, n0 + j, kc, min64(NR, nc - j), bpack + j * kc);
+      /* A full panel of a row-major B is read in place when too few rows share it to pay for packing. */
+      for (int64_t j = 0; j < nc; j += NR)
+        if (!(b_in_place && nc - j >= NR)) pack_b(src, k0, n0 + j, kc, min64(NR, nc - j), bpack + j * kc);
       for (int64_t m0 = 0; m0 < m; m0 += MC) {
         int64_t mc = min64(MC, m - m0);
         const float* ablock = a + m0 * a_rs + k0 * a_cs;
@@ -217,10 +259,13 @@ static void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, 
           for (int64_t p = 0; p < mc; p += MR) {
             float* ctile = c + (m0 + p) * c_rs + n0 + j;
             int64_t mr = min64(MR, mc - p), nr = min64(NR, nc - j);
+            int direct = b_in_place && nr == NR;
+            const float* bpanel = direct ? src->b + k0 * src->rs + n0 + j : bpack + j * kc;
+            int64_t bks = direct ? src->rs : NR;
             if (in_place)
-              tile(kc, ablock + p * a_rs, a_rs, 1, bpack + j * kc, ctile, c_rs, mr, nr, acc);
+              tile(kc, ablock + p * a_rs, a_rs, 1, bpanel, bks, ctile, c_rs, mr, nr, acc);
             else
-              tile(kc, apack + p * kc, 1, MR, bpack + j * kc, ctile, c_rs, mr, nr, acc);
+              tile(kc, apack + p * kc, 1, MR, bpanel, bks, ctile, c_rs, mr, nr, acc);
           }
       }
     }
@@ -238,18 +283,71 @@ void tsr_ukernel_sgemm_f32(int64_t m, int64_t n, int64_t k, intptr_t a_base, int
   gemm(m, n, k, (const float*)a_base + a_offset, a_rs, a_cs, &src, (float*)c_base + c_offset, c_rs, accumulate);
 }
 
-/* One image of a 2-D NCHW convolution on a padded input as an implicit GEMM: y[f][oh][ow] (+)= sum over
- * (c, kh, kw) of w[f][c][kh][kw] * x[c][oh * sh + kh * dh][ow * sw + kw * dw]. The weights are contiguous
- * per filter (row stride w_f); the output rows of one filter are contiguous (y_f apart). */
+/* Floats of the zero-padded window copy a convolution call may make on the stack (256 KiB). */
+#define CONV_PADDED (64 * 1024)
+
+/* Rows [first, first + rows) and columns [0, cols) of the zero-padded view of a channel (image rows and
+ * columns start at row0 and col0 of the view; the image is height x width, columns x_w apart) into
+ * `out`, cols floats per row. */
+static void copy_padded_rows(const float* channel, int64_t x_h, int64_t x_w, int64_t height, int64_t width,
+                             int64_t row0, int64_t col0, int64_t first, int64_t rows, int64_t cols, float* out) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float* to = out + r * cols;
+    int64_t row = first + r + row0;
+    int64_t lo = 0, hi = 0;
+    if (row >= 0 && row < height) {
+      lo = clamp64(-col0, 0, cols);
+      hi = clamp64(width - col0, lo, cols);
+    }
+    const float* from = channel + row * x_h + col0 * x_w;
+    for (int64_t j = 0; j < lo; ++j) to[j] = 0.0f;
+    if (x_w == 1)
+      for (int64_t j = lo; j < hi; ++j) to[j] = from[j];
+    else
+      for (int64_t j = lo; j < hi; ++j) to[j] = from[j * x_w];
+    for (int64_t j = hi; j < cols; ++j) to[j] = 0.0f;
+  }
+}
+
+/* One image of a 2-D NCHW convolution as an implicit GEMM: y[f][oh][ow] (+)= sum over (c, kh, kw) of
+ * w[f][c][kh][kw] * x[c][oh * sh + kh * dh + row0][ow * sw + kw * dw + col0], where x is height x width
+ * and reads outside it are zero (row0 and col0 are minus the leading pads, or where a tile of a padded
+ * image starts). The weights are contiguous per filter (row stride w_f); the output rows of one filter
+ * are contiguous (y_f apart). */
 void tsr_ukernel_conv2d_nchw_f32(int64_t filters, int64_t channels, int64_t kh, int64_t kw, int64_t oh, int64_t ow,
                                  int64_t sh, int64_t sw, int64_t dh, int64_t dw, intptr_t x_base, int64_t x_offset,
-                                 int64_t x_c, int64_t x_h, int64_t x_w, intptr_t w_base, int64_t w_offset,
-                                 int64_t w_f, intptr_t y_base, int64_t y_offset, int64_t y_f, int32_t accumulate) {
+                                 int64_t x_c, int64_t x_h, int64_t x_w, int64_t height, int64_t width, int64_t row0,
+                                 int64_t col0, intptr_t w_base, int64_t w_offset, int64_t w_f, intptr_t y_base,
+                                 int64_t y_offset, int64_t y_f, int32_t accumulate) {
+  const float* x = (const float*)x_base + x_offset;
   b_source src = {0};
-  src.b = (const float*)x_base + x_offset;
   src.conv = 1;
   src.kh = kh, src.kw = kw, src.ow = ow, src.sh = sh, src.sw = sw, src.dh = dh, src.dw = dw;
-  src.xc = x_c, src.xh = x_h, src.xw = x_w;
+  /* The windows cover rows [row0, row0 + view_h) and columns [col0, col0 + view_w) of the image. */
+  int64_t view_h = (oh - 1) * sh + (kh - 1) * dh + 1, view_w = (ow - 1) * sw + (kw - 1) * dw + 1;
+  int inside = row0 >= 0 && col0 >= 0 && row0 + view_h <= height && col0 + view_w <= width;
+  float padded[CONV_PADDED] __attribute__((aligned(64)));
+  if (inside && kh == 1 && kw == 1 && sh == 1 && sw == 1 && x_w == 1 && x_h == ow) {
+    /* A pointwise convolution over whole contiguous rows: B is the image itself, channels by positions. */
+    src.conv = 0;
+    src.b = x + row0 * x_h + col0;
+    src.rs = x_c, src.cs = 1;
+  } else if (inside) {
+    src.b = x + row0 * x_h + col0 * x_w;
+    src.xc = x_c, src.xh = x_h, src.xw = x_w;
+  } else if (oh > 0 && ow > 0 && channels * view_h * view_w <= CONV_PADDED) {
+    /* A zero-padded copy of the window (the image in L1/L2, the im2col panels packed from it as runs). */
+    for (int64_t c = 0; c < channels; ++c)
+      copy_padded_rows(x + c * x_c, x_h, x_w, height, width, row0, col0, 0, view_h, view_w,
+                       padded + c * view_h * view_w);
+    src.b = padded;
+    src.xc = view_h * view_w, src.xh = view_w, src.xw = 1;
+  } else {
+    src.b = x;
+    src.xc = x_c, src.xh = x_h, src.xw = x_w;
+    src.row0 = row0, src.col0 = col0, src.height = height, src.width = width;
+    src.padded = 1;
+  }
   gemm(filters, oh * ow, channels * kh * kw, (const float*)w_base + w_offset, w_f, 1, &src,
        (float*)y_base + y_offset, y_f, accumulate);
 }
@@ -304,45 +402,74 @@ static void depthwise_plane(const float* x, int64_t xh, int64_t s, const float* 
   }
 }
 
-/* One image of a 2-D NCHW depthwise convolution on a padded input: y[c][oh][ow] (+)= sum over (kh, kw) of
- * w[c][kh][kw] * x[c][oh * sh + kh * dh][ow * sw + kw * dw]. Strides 1 and 2 with contiguous input rows
- * take the flattened plane path; otherwise each tap is a multiply-add over a whole output row. */
+/* Floats of the padded input rows a band of the flattened path copies (64 KiB). */
+#define DW_PADDED (4 * DW_BAND)
+
+/* One image of a 2-D NCHW depthwise convolution: y[c][oh][ow] (+)= sum over (kh, kw) of w[c][kh][kw] *
+ * x[c][oh * sh + kh * dh + row0][ow * sw + kw * dw + col0], x being height x width with zeros outside
+ * (row0, col0: minus the leading pads). Strides 1 and 2 take the flattened plane path, on the image in
+ * place when the window stays inside it, else on bands of zero-padded rows copied to the stack; other
+ * strides check every tap. */
 void tsr_ukernel_depthwise_conv2d_nchw_f32(int64_t channels, int64_t kh, int64_t kw, int64_t oh, int64_t ow,
                                            int64_t sh, int64_t sw, int64_t dh, int64_t dw, intptr_t x_base,
-                                           int64_t x_offset, int64_t x_c, int64_t x_h, int64_t x_w, intptr_t w_base,
+                                           int64_t x_offset, int64_t x_c, int64_t x_h, int64_t x_w, int64_t height,
+                                           int64_t width, int64_t row0, int64_t col0, intptr_t w_base,
                                            int64_t w_offset, int64_t w_c, int64_t w_h, int64_t w_w,
                                            intptr_t y_base, int64_t y_offset, int64_t y_c, int64_t y_h,
                                            int32_t accumulate) {
   const float* x = (const float*)x_base + x_offset;
   const float* w = (const float*)w_base + w_offset;
   float* y = (float*)y_base + y_offset;
-  int flattened = sh == sw && (sh == 1 || sh == 2) && x_w == 1 && kh * kw <= DW_TAPS && x_h <= DW_BAND &&
-                  x_h >= ow;
-  if (flattened && oh > 0 && ow > 0) {
-    int64_t off[DW_TAPS];
-    float taps[DW_TAPS];
+  if (oh <= 0 || ow <= 0) return;
+  /* The view the windows cover: rows [0, view_h) and columns [0, view_w) from (row0, col0). */
+  int64_t view_h = (oh - 1) * sh + (kh - 1) * dh + 1, view_w = (ow - 1) * sw + (kw - 1) * dw + 1;
+  int inside = row0 >= 0 && col0 >= 0 && row0 + view_h <= height && col0 + view_w <= width;
+  int flattened = sh == sw && (sh == 1 || sh == 2) && kh * kw <= DW_TAPS;
+  int64_t off[DW_TAPS];
+  float taps[DW_TAPS];
+  if (flattened && inside && x_w == 1 && x_h <= DW_BAND && x_h >= ow) {
     for (int64_t r = 0; r < kh; ++r)
       for (int64_t s = 0; s < kw; ++s) off[r * kw + s] = r * dh * x_h + s * dw;
     for (int64_t c = 0; c < channels; ++c) {
       for (int64_t r = 0; r < kh; ++r)
         for (int64_t s = 0; s < kw; ++s) taps[r * kw + s] = w[c * w_c + r * w_h + s * w_w];
-      depthwise_plane(x + c * x_c, x_h, sh, taps, off, kh * kw, oh, ow, y + c * y_c, y_h, accumulate);
+      depthwise_plane(x + c * x_c + row0 * x_h + col0, x_h, sh, taps, off, kh * kw, oh, ow, y + c * y_c, y_h,
+                      accumulate);
+    }
+    return;
+  }
+  /* Output rows per band: the flattened band and the padded input rows it reads must fit their buffers. */
+  int64_t band = view_w <= DW_BAND ? DW_BAND / view_w : 0;
+  while (band > 0 && ((band - 1) * sh + (kh - 1) * dh + 1) * view_w > DW_PADDED) --band;
+  if (flattened && band > 0) {
+    float padded[DW_PADDED] __attribute__((aligned(64)));
+    for (int64_t r = 0; r < kh; ++r)
+      for (int64_t s = 0; s < kw; ++s) off[r * kw + s] = r * dh * view_w + s * dw;
+    for (int64_t c = 0; c < channels; ++c) {
+      for (int64_t r = 0; r < kh; ++r)
+        for (int64_t s = 0; s < kw; ++s) taps[r * kw + s] = w[c * w_c + r * w_h + s * w_w];
+      for (int64_t i0 = 0; i0 < oh; i0 += band) {
+        int64_t rows = min64(band, oh - i0), in_rows = (rows - 1) * sh + (kh - 1) * dh + 1;
+        copy_padded_rows(x + c * x_c, x_h, x_w, height, width, row0, col0, i0 * sh, in_rows, view_w, padded);
+        depthwise_plane(padded, view_w, sh, taps, off, kh * kw, rows, ow, y + c * y_c + i0 * y_h, y_h,
+                        accumulate);
+      }
     }
     return;
   }
   for (int64_t c = 0; c < channels; ++c)
-    for (int64_t i = 0; i < oh; ++i) {
-      float* row = y + c * y_c + i * y_h;
-      if (!accumulate)
-        for (int64_t j = 0; j < ow; ++j) row[j] = 0.0f;
-      for (int64_t r = 0; r < kh; ++r)
-        for (int64_t s = 0; s < kw; ++s) {
-          float tap = w[c * w_c + r * w_h + s * w_w];
-          const float* in = x + c * x_c + (i * sh + r * dh) * x_h + s * dw * x_w;
-          if (sw * x_w == 1)
-            for (int64_t j = 0; j < ow; ++j) row[j] += tap * in[j];
-          else
-            for (int64_t j = 0; j < ow; ++j) row[j] += tap * in[j * sw * x_w];
+    for (int64_t i = 0; i < oh; ++i)
+      for (int64_t j = 0; j < ow; ++j) {
+        float sum = 0.0f;
+        for (int64_t r = 0; r < kh; ++r) {
+          int64_t row = i * sh + r * dh + row0;
+          if (row < 0 || row >= height) continue;
+          for (int64_t s = 0; s < kw; ++s) {
+            int64_t col = j * sw + s * dw + col0;
+            if (col >= 0 && col < width) sum += w[c * w_c + r * w_h + s * w_w] * x[c * x_c + row * x_h + col * x_w];
+          }
         }
-    }
+        float* out = y + c * y_c + i * y_h + j;
+        *out = accumulate ? *out + sum : sum;
+      }
 }

@@ -1,4 +1,5 @@
 // RUN: tessera-opt %s -split-input-file -tessera-cpu-decompose-result-pads | FileCheck %s
+// RUN: tessera-opt %s -split-input-file -tessera-cpu-decompose-result-pads=convolution-inputs=1 | FileCheck %s --check-prefix=CONV
 
 // A kernel that only pads fills its result and inserts the input: after bufferization both write the
 // output binding, with no temporary.
@@ -36,4 +37,27 @@ func.func @fused_pad(%x: tensor<4xf32>) -> tensor<6xf32> {
     linalg.yield %n : f32
   } -> tensor<6xf32>
   return %r : tensor<6xf32>
+}
+
+// -----
+
+// With convolution-inputs, a pad feeding a convolution in the kernel becomes a fill and an insert_slice
+// (left whole by tiling; the microkernel lowering then reads the image instead).
+// CONV-LABEL: func.func @convolution_input
+// CONV: %[[FILL:.*]] = linalg.fill
+// CONV: %[[PADDED:.*]] = tensor.insert_slice %{{.*}} into %[[FILL]][0, 0, 1, 1] [1, 2, 4, 4]
+// CONV: linalg.depthwise_conv_2d_nchw_chw {{.*}} ins(%[[PADDED]]
+// CHECK-LABEL: func.func @convolution_input
+// CHECK: tensor.pad
+func.func @convolution_input(%x: tensor<1x2x4x4xf32>, %w: tensor<2x3x3xf32>) -> tensor<1x2x4x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %zero : f32
+  } : tensor<1x2x4x4xf32> to tensor<1x2x6x6xf32>
+  %e = tensor.empty() : tensor<1x2x4x4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %dw = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%p, %w : tensor<1x2x6x6xf32>, tensor<2x3x3xf32>) outs(%f : tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  return %dw : tensor<1x2x4x4xf32>
 }

@@ -78,3 +78,29 @@ func.func @nhwc_rows(%a: memref<1x7x7x64xf32>, %b: memref<64x32xf32>, %c: memref
   }
   return
 }
+
+// -----
+
+// A depthwise convolution reading a window of a zero-padded copy made in the kernel reads the image
+// itself: the call gets the image's extent (4x4) and where the window starts in it (row %r - 1, column
+// -1), and the allocation, fill and copy are gone.
+// CHECK-LABEL: func.func @padded_depthwise
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: linalg.copy
+// CHECK: %[[ROW:.*]] = arith.subi %{{.*}}, %c1
+// CHECK: call @tsr_ukernel_depthwise_conv2d_nchw_f32({{.*}}, %c4{{.*}}, %c4{{.*}}, %[[ROW]], %c-1,
+// CHECK-NOT: memref.dealloc
+func.func @padded_depthwise(%x: memref<1x2x4x4xf32>, %w: memref<2x3x3xf32>, %y: memref<1x2x4x4xf32>, %wg: index) {
+  %zero = arith.constant 0.0 : f32
+  %alloc = memref.alloc() {alignment = 64 : i64} : memref<1x2x6x6xf32>
+  linalg.fill ins(%zero : f32) outs(%alloc : memref<1x2x6x6xf32>)
+  %interior = memref.subview %alloc[0, 0, 1, 1] [1, 2, 4, 4] [1, 1, 1, 1] : memref<1x2x6x6xf32> to memref<1x2x4x4xf32, strided<[72, 36, 6, 1], offset: 7>>
+  linalg.copy ins(%x : memref<1x2x4x4xf32>) outs(%interior : memref<1x2x4x4xf32, strided<[72, 36, 6, 1], offset: 7>>)
+  %window = memref.subview %alloc[0, 0, %wg, 0] [1, 2, 4, 6] [1, 1, 1, 1] : memref<1x2x6x6xf32> to memref<1x2x4x6xf32, strided<[72, 36, 6, 1], offset: ?>>
+  %out = memref.subview %y[0, 0, %wg, 0] [1, 2, 2, 4] [1, 1, 1, 1] : memref<1x2x4x4xf32> to memref<1x2x2x4xf32, strided<[32, 16, 4, 1], offset: ?>>
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%window, %w : memref<1x2x4x6xf32, strided<[72, 36, 6, 1], offset: ?>>, memref<2x3x3xf32>)
+      outs(%out : memref<1x2x2x4xf32, strided<[32, 16, 4, 1], offset: ?>>)
+  memref.dealloc %alloc : memref<1x2x6x6xf32>
+  return
+}
