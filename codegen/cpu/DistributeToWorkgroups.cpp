@@ -70,6 +70,10 @@ constexpr int64_t kMinFiltersPerWorkgroup = 64;
 /// operand packing, partial register tiles and re-read weights than it gains in parallel slack.
 constexpr int64_t kMinFmasPerWorkgroup = int64_t(1) << 21;
 
+/// Loop iterations a workgroup of any other kernel should have at least (a few microseconds): waking
+/// another thread for less costs more than it saves.
+constexpr int64_t kMinIterationsPerWorkgroup = int64_t(1) << 15;
+
 /// Workgroups worth making for a product of `fmas` multiply-adds (the loop ranges' product, or 0 when a
 /// range is dynamic: then as many as allowed).
 int64_t workgroupsFor(linalg::LinalgOp product, int64_t maxWorkgroups) {
@@ -154,9 +158,16 @@ int64_t distribute(func::FuncOp func, int64_t maxWorkgroups) {
     if (it == utils::IteratorType::parallel && ub && *ub > 1) {
       dim = i;
       size = *ub;
+      // Any other kernel (elementwise, pooling, depthwise, copies): one workgroup per
+      // kMinIterationsPerWorkgroup iterations, so small kernels stay whole and run inline.
+      int64_t iterations = 1;
+      for (const Range &range : domain)
+        if (auto extent = getConstantIntValue(range.size))
+          iterations *= *extent;
+      maxWorkgroups = std::clamp<int64_t>(iterations / kMinIterationsPerWorkgroup, 1, maxWorkgroups);
     }
   }
-  if (dim < 0)
+  if (dim < 0 || maxWorkgroups == 1)
     return 1;
   int64_t workgroups = std::min(size, maxWorkgroups);
   int64_t tile = (size + workgroups - 1) / workgroups;

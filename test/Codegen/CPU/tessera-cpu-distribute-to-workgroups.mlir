@@ -1,14 +1,32 @@
 // RUN: tessera-opt %s -split-input-file -tessera-cpu-distribute-to-workgroups=max-workgroups=8 -canonicalize | FileCheck %s
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
-// The first parallel loop of size > 1 is split into at most 8 workgroups.
+// The first parallel loop of size > 1 is split into at most 8 workgroups (262144 iterations: 8 of
+// 32768).
 // CHECK-LABEL: func.func @elementwise
 // CHECK-SAME: attributes {tessera.workgroup_count = 8 : i64}
-// CHECK: scf.forall (%[[IV:.*]]) = (0) to (64) step (8) shared_outs
-// CHECK: tensor.extract_slice %arg0[%[[IV]], 0] [8, 8] [1, 1]
+// CHECK: scf.forall (%[[IV:.*]]) = (0) to (4096) step (512) shared_outs
+// CHECK: tensor.extract_slice %arg0[%[[IV]], 0] [512, 64] [1, 1]
 // CHECK: linalg.generic
 // CHECK: tensor.parallel_insert_slice
-func.func @elementwise(%a: tensor<64x8xf32>) -> tensor<64x8xf32> {
+func.func @elementwise(%a: tensor<4096x64xf32>) -> tensor<4096x64xf32> {
+  %e = tensor.empty() : tensor<4096x64xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%a : tensor<4096x64xf32>) outs(%e : tensor<4096x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  } -> tensor<4096x64xf32>
+  return %r : tensor<4096x64xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+// Too few iterations to pay for waking another thread: one workgroup, run inline.
+// CHECK-LABEL: func.func @small_elementwise
+// CHECK-SAME: attributes {tessera.workgroup_count = 1 : i64}
+// CHECK-NOT: scf.forall
+func.func @small_elementwise(%a: tensor<64x8xf32>) -> tensor<64x8xf32> {
   %e = tensor.empty() : tensor<64x8xf32>
   %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%a : tensor<64x8xf32>) outs(%e : tensor<64x8xf32>) {
   ^bb0(%in: f32, %out: f32):
@@ -22,17 +40,17 @@ func.func @elementwise(%a: tensor<64x8xf32>) -> tensor<64x8xf32> {
 
 // Producers are fused into the workgroup loop; a unit batch dim is skipped.
 // CHECK-LABEL: func.func @matmul_fused_fill
-// CHECK-SAME: tessera.workgroup_count = 3 : i64
+// CHECK-SAME: tessera.workgroup_count = 8 : i64
 // CHECK: scf.forall
 // CHECK: linalg.fill
 // CHECK: linalg.batch_matmul
 // CHECK-NOT: linalg.batch_matmul
-func.func @matmul_fused_fill(%a: tensor<1x3x4xf32>, %b: tensor<1x4x5xf32>) -> tensor<1x3x5xf32> {
+func.func @matmul_fused_fill(%a: tensor<1x256x64xf32>, %b: tensor<1x64x48xf32>) -> tensor<1x256x48xf32> {
   %cst = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<1x3x5xf32>
-  %f = linalg.fill ins(%cst : f32) outs(%e : tensor<1x3x5xf32>) -> tensor<1x3x5xf32>
-  %r = linalg.batch_matmul ins(%a, %b : tensor<1x3x4xf32>, tensor<1x4x5xf32>) outs(%f : tensor<1x3x5xf32>) -> tensor<1x3x5xf32>
-  return %r : tensor<1x3x5xf32>
+  %e = tensor.empty() : tensor<1x256x48xf32>
+  %f = linalg.fill ins(%cst : f32) outs(%e : tensor<1x256x48xf32>) -> tensor<1x256x48xf32>
+  %r = linalg.batch_matmul ins(%a, %b : tensor<1x256x64xf32>, tensor<1x64x48xf32>) outs(%f : tensor<1x256x48xf32>) -> tensor<1x256x48xf32>
+  return %r : tensor<1x256x48xf32>
 }
 
 // -----
