@@ -26,6 +26,7 @@ namespace {
 constexpr llvm::StringLiteral kSgemm = "tsr_ukernel_sgemm_f32";
 constexpr llvm::StringLiteral kConv2d = "tsr_ukernel_conv2d_nchw_f32";
 constexpr llvm::StringLiteral kDepthwise = "tsr_ukernel_depthwise_conv2d_nchw_f32";
+constexpr llvm::StringLiteral kMaxPool = "tsr_ukernel_max_pool2d_nchw_f32";
 
 /// The loop dims of a contraction that matter: unit dims dropped, exactly one m, n and k.
 struct GemmDims {
@@ -359,6 +360,66 @@ LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
   });
 }
 
+/// A fill of `buffer` with -infinity right before `op` (only side-effect-free ops in between).
+linalg::FillOp negativeInfinityFillBefore(Operation *op, Value buffer) {
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
+    if (auto fill = dyn_cast<linalg::FillOp>(prev)) {
+      FloatAttr value;
+      if (fill.getOutputs()[0] != buffer || !matchPattern(fill.getInputs()[0], m_Constant(&value)) ||
+          !value.getValue().isInfinity() || !value.getValue().isNegative())
+        return {};
+      return fill;
+    }
+    if (!isPure(prev))
+      return {};
+  }
+  return {};
+}
+
+/// A 2-D NCHW f32 max pool (padded input) -> its microkernel, when the output rows are contiguous. The
+/// window operand only carries the window's shape: its buffer goes with the op.
+LogicalResult lowerMaxPool(linalg::PoolingNchwMaxOp pool) {
+  Value x = pool.getInputs()[0], window = pool.getInputs()[1], y = pool.getOutputs()[0];
+  if (!allF32Memrefs({x, window, y}))
+    return failure();
+  auto yStrides = layoutStrides(y);
+  auto windowType = cast<MemRefType>(window.getType());
+  if (failed(yStrides) || (*yStrides)[3] != 1 || !windowType.hasStaticShape())
+    return failure();
+  OpBuilder b(pool);
+  Location loc = pool.getLoc();
+  auto constant = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, loc, v); };
+  Operand X = describe(b, loc, x), Y = describe(b, loc, y);
+  linalg::FillOp fill = negativeInfinityFillBefore(pool, y);
+  Value accumulate = arith::ConstantIntOp::create(b, loc, b.getI32Type(), fill ? 0 : 1);
+  func::FuncOp ukernel = declareUkernel(pool->getParentOfType<ModuleOp>(), kMaxPool, 18);
+  auto strides = pool.getStrides(), dilations = pool.getDilations();
+  Value images = b.createOrFold<memref::DimOp>(loc, y, 0);
+  auto loop = scf::ForOp::create(b, loc, constant(0), images, constant(1));
+  b.setInsertionPointToStart(loop.getBody());
+  Value n = loop.getInductionVar();
+  Value xOffset = arith::AddIOp::create(b, loc, X.offset, arith::MulIOp::create(b, loc, n, X.strides[0]));
+  Value yOffset = arith::AddIOp::create(b, loc, Y.offset, arith::MulIOp::create(b, loc, n, Y.strides[0]));
+  auto dim = [&](Value memref, int64_t d) { return b.createOrFold<memref::DimOp>(loc, memref, d); };
+  func::CallOp::create(b, loc, ukernel,
+                       ValueRange{dim(y, 1), constant(windowType.getDimSize(0)), constant(windowType.getDimSize(1)),
+                                  dim(y, 2), dim(y, 3), constant(element(strides, 0)), constant(element(strides, 1)),
+                                  constant(element(dilations, 0)), constant(element(dilations, 1)), X.pointer,
+                                  xOffset, X.strides[1], X.strides[2], X.strides[3], Y.pointer, yOffset,
+                                  Y.strides[1], Y.strides[2], accumulate});
+  if (fill)
+    fill.erase();
+  pool.erase();
+  // The window buffer (an uninitialized allocation) has no reader left.
+  if (auto alloc = window.getDefiningOp<memref::AllocOp>();
+      alloc && llvm::all_of(alloc->getUsers(), [](Operation *u) { return isa<memref::DeallocOp>(u); })) {
+    for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+      user->erase();
+    alloc->erase();
+  }
+  return success();
+}
+
 LogicalResult lower(linalg::LinalgOp op, const GemmDims &dims, func::FuncOp sgemm) {
   Value a = op.getDpsInputOperand(0)->get(), bOperand = op.getDpsInputOperand(1)->get();
   Value c = op.getDpsInitOperand(0)->get();
@@ -461,6 +522,10 @@ struct LowerContractionsToUkernelsPass
     module.walk([&](linalg::DepthwiseConv2DNchwChwOp conv) { depthwise.push_back(conv); });
     for (linalg::DepthwiseConv2DNchwChwOp conv : depthwise)
       (void)lowerDepthwise(conv);
+    SmallVector<linalg::PoolingNchwMaxOp> pools;
+    module.walk([&](linalg::PoolingNchwMaxOp pool) { pools.push_back(pool); });
+    for (linalg::PoolingNchwMaxOp pool : pools)
+      (void)lowerMaxPool(pool);
     if (matches.empty())
       return;
     func::FuncOp sgemm = declareUkernel(module, kSgemm, 14);

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <cstdint>
 #include <random>
 
@@ -27,6 +29,10 @@ void tsr_ukernel_depthwise_conv2d_nchw_f32(int64_t channels, int64_t kh, int64_t
                                            int64_t w_offset, int64_t w_c, int64_t w_h, int64_t w_w,
                                            intptr_t y_base, int64_t y_offset, int64_t y_c, int64_t y_h,
                                            int32_t accumulate);
+void tsr_ukernel_max_pool2d_nchw_f32(int64_t channels, int64_t kh, int64_t kw, int64_t oh, int64_t ow, int64_t sh,
+                                     int64_t sw, int64_t dh, int64_t dw, intptr_t x_base, int64_t x_offset,
+                                     int64_t x_c, int64_t x_h, int64_t x_w, intptr_t y_base, int64_t y_offset,
+                                     int64_t y_c, int64_t y_h, int32_t accumulate);
 }
 
 namespace {
@@ -201,5 +207,47 @@ INSTANTIATE_TEST_SUITE_P(Geometries, Depthwise,
                                            ConvCase{0, 2, 5, 5, 7, 7, 1, 1, 1, 1, 2},      // padded, 5x5
                                            ConvCase{0, 2, 3, 3, 112, 112, 1, 1, 1, 1, 1},  // padded, banded
                                            ConvCase{0, 2, 3, 3, 5, 6, 3, 3, 1, 1, 1}));    // padded, stride 3
+
+class MaxPool : public ::testing::TestWithParam<ConvCase> {};
+
+TEST_P(MaxPool, MatchesLoops) {
+  const ConvCase p = GetParam();
+  const auto [accumulate, channels, kh, kw, oh, ow, sh, sw, dh, dw, unusedPad] = p;
+  (void)unusedPad;
+  const ImageSize image(p);
+  const int64_t h = image.h, w = image.w;
+  std::vector<float> x = randomVector(channels * h * w, 9);
+  x[3] = std::numeric_limits<float>::quiet_NaN();  // propagates like arith.maximumf
+  std::vector<float> y = randomVector(channels * oh * ow, 10), want = y;
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t i = 0; i < oh; ++i)
+      for (int64_t j = 0; j < ow; ++j) {
+        float m = accumulate ? want[(c * oh + i) * ow + j] : -std::numeric_limits<float>::infinity();
+        for (int64_t r = 0; r < kh; ++r)
+          for (int64_t s = 0; s < kw; ++s) {
+            float v = x[(c * h + i * sh + r * dh) * w + j * sw + s * dw];
+            m = std::isnan(v) || std::isnan(m) ? std::numeric_limits<float>::quiet_NaN() : std::max(m, v);
+          }
+        want[(c * oh + i) * ow + j] = m;
+      }
+  Guarded guardedX(x);
+  tsr_ukernel_max_pool2d_nchw_f32(channels, kh, kw, oh, ow, sh, sw, dh, dw, guardedX.address(), 0, h * w, w, 1,
+                                  address(y), 0, oh * ow, ow, static_cast<int32_t>(accumulate));
+  for (size_t i = 0; i < y.size(); ++i) {
+    if (std::isnan(want[i]))
+      ASSERT_TRUE(std::isnan(y[i])) << "element " << i;
+    else
+      ASSERT_EQ(y[i], want[i]) << "element " << i;
+  }
+}
+
+// The first field says whether the output is max-accumulated. Strides 1 and 2 take the flattened path
+// (short and long rows); stride 3 the loop per element.
+INSTANTIATE_TEST_SUITE_P(Geometries, MaxPool,
+                         ::testing::Values(ConvCase{0, 3, 3, 3, 55, 55, 2, 2, 1, 1},
+                                           ConvCase{1, 2, 3, 3, 7, 7, 2, 2, 1, 1},
+                                           ConvCase{0, 2, 2, 2, 9, 13, 1, 1, 1, 1},
+                                           ConvCase{0, 2, 3, 3, 4, 5, 3, 3, 1, 1},
+                                           ConvCase{1, 1, 3, 2, 6, 6, 1, 2, 2, 1}));
 
 }  // namespace

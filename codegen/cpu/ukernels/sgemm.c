@@ -402,6 +402,68 @@ static void depthwise_plane(const float* x, int64_t xh, int64_t s, const float* 
   }
 }
 
+/* The flattened plane path of depthwise_plane with a maximum instead of a weighted sum (max pooling):
+ * y[q] = max over taps of x[s * q + off_t], NaN-propagating like the loop path's arith.maximumf. */
+static void max_plane(const float* x, int64_t xh, int64_t s, const int64_t* off, int64_t ntaps, int64_t oh,
+                      int64_t ow, float* y, int64_t yh, int accumulate) {
+  float ext[DW_BAND] __attribute__((aligned(64)));
+  int64_t band = DW_BAND / xh;
+  for (int64_t i0 = 0; i0 < oh; i0 += band) {
+    int64_t rows = min64(band, oh - i0);
+    int64_t span = (rows - 1) * xh + ow;
+    const float* base = x + i0 * s * xh;
+    int64_t q = 0;
+    for (; q + 16 < span; q += 16) {
+      v16f acc = load_every(base + s * q + off[0], s);
+      for (int64_t t = 1; t < ntaps; ++t) acc = __builtin_elementwise_maximum(acc, load_every(base + s * q + off[t], s));
+      *(v16f*)(ext + q) = acc;
+    }
+    for (; q < span; ++q) {
+      float acc = base[s * q + off[0]];
+      for (int64_t t = 1; t < ntaps; ++t) acc = __builtin_elementwise_maximum(acc, base[s * q + off[t]]);
+      ext[q] = acc;
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+      float* dst = y + (i0 + r) * yh;
+      const float* src = ext + r * xh;
+      if (accumulate)
+        for (int64_t j = 0; j < ow; ++j) dst[j] = __builtin_elementwise_maximum(dst[j], src[j]);
+      else
+        for (int64_t j = 0; j < ow; ++j) dst[j] = src[j];
+    }
+  }
+}
+
+/* One image of a 2-D NCHW max pool on an (already padded) input: y[c][i][j] (max)= max over the kh x kw
+ * window of x[c][i * sh + r * dh][j * sw + s * dw]. Without `accumulate` y is overwritten. Strides 1
+ * and 2 with contiguous rows take the flattened plane path; others a loop per output element. */
+void tsr_ukernel_max_pool2d_nchw_f32(int64_t channels, int64_t kh, int64_t kw, int64_t oh, int64_t ow, int64_t sh,
+                                     int64_t sw, int64_t dh, int64_t dw, intptr_t x_base, int64_t x_offset,
+                                     int64_t x_c, int64_t x_h, int64_t x_w, intptr_t y_base, int64_t y_offset,
+                                     int64_t y_c, int64_t y_h, int32_t accumulate) {
+  const float* x = (const float*)x_base + x_offset;
+  float* y = (float*)y_base + y_offset;
+  if (oh <= 0 || ow <= 0 || kh <= 0 || kw <= 0) return;
+  if (sh == sw && (sh == 1 || sh == 2) && kh * kw <= DW_TAPS && x_w == 1 && x_h <= DW_BAND && x_h >= ow) {
+    int64_t off[DW_TAPS];
+    for (int64_t r = 0; r < kh; ++r)
+      for (int64_t s = 0; s < kw; ++s) off[r * kw + s] = r * dh * x_h + s * dw;
+    for (int64_t c = 0; c < channels; ++c)
+      max_plane(x + c * x_c, x_h, sh, off, kh * kw, oh, ow, y + c * y_c, y_h, accumulate);
+    return;
+  }
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t i = 0; i < oh; ++i)
+      for (int64_t j = 0; j < ow; ++j) {
+        const float* window = x + c * x_c + i * sh * x_h + j * sw * x_w;
+        float acc = window[0];
+        for (int64_t r = 0; r < kh; ++r)
+          for (int64_t s = 0; s < kw; ++s) acc = __builtin_elementwise_maximum(acc, window[r * dh * x_h + s * dw * x_w]);
+        float* out = y + c * y_c + i * y_h + j;
+        *out = accumulate ? __builtin_elementwise_maximum(*out, acc) : acc;
+      }
+}
+
 /* Floats of the padded input rows a band of the flattened path copies (64 KiB). */
 #define DW_PADDED (4 * DW_BAND)
 

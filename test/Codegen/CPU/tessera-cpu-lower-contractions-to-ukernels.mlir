@@ -104,3 +104,23 @@ func.func @padded_depthwise(%x: memref<1x2x4x4xf32>, %w: memref<2x3x3xf32>, %y: 
   memref.dealloc %alloc : memref<1x2x6x6xf32>
   return
 }
+
+// -----
+
+// A max pool whose output was filled with -inf right before: the microkernel overwrites it (accumulate
+// 0); the window operand's buffer, which only carried the window's shape, is gone.
+// CHECK-LABEL: func.func @max_pool
+// CHECK-NOT: linalg.fill
+// CHECK-NOT: memref.alloc
+// CHECK: call @tsr_ukernel_max_pool2d_nchw_f32(%c8{{.*}}, %c3{{.*}}, %c3{{.*}}, %c4{{.*}}, %c4{{.*}}, %c2{{.*}}, %c2{{.*}}, %c1{{.*}}, %c1{{.*}}, {{.*}}, %c0_i32)
+// CHECK-NOT: linalg.pooling_nchw_max
+// CHECK-NOT: memref.dealloc
+func.func @max_pool(%x: memref<1x8x9x9xf32>, %y: memref<1x8x4x4xf32>) {
+  %ninf = arith.constant 0xFF800000 : f32
+  %window = memref.alloc() : memref<3x3xf32>
+  linalg.fill ins(%ninf : f32) outs(%y : memref<1x8x4x4xf32>)
+  linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %window : memref<1x8x9x9xf32>, memref<3x3xf32>) outs(%y : memref<1x8x4x4xf32>)
+  memref.dealloc %window : memref<3x3xf32>
+  return
+}
