@@ -381,6 +381,23 @@ static void depthwise_plane(const float* x, int64_t xh, int64_t s, const float* 
     int64_t span = (rows - 1) * xh + ow;
     const float* base = x + i0 * s * xh;
     int64_t q = 0;
+    /* Four vectors at a time: four independent FMA chains hide the FMA latency, and each tap's weight
+     * and offset are loaded once for 64 positions. */
+    for (; q + 64 < span; q += 64) {
+      v16f acc0 = (v16f){0}, acc1 = (v16f){0}, acc2 = (v16f){0}, acc3 = (v16f){0};
+      for (int64_t t = 0; t < ntaps; ++t) {
+        const float* p = base + s * q + off[t];
+        float w = taps[t];
+        acc0 += w * load_every(p, s);
+        acc1 += w * load_every(p + 16 * s, s);
+        acc2 += w * load_every(p + 32 * s, s);
+        acc3 += w * load_every(p + 48 * s, s);
+      }
+      *(v16f*)(ext + q) = acc0;
+      *(v16f*)(ext + q + 16) = acc1;
+      *(v16f*)(ext + q + 32) = acc2;
+      *(v16f*)(ext + q + 48) = acc3;
+    }
     for (; q + 16 < span; q += 16) {
       v16f acc = (v16f){0};
       for (int64_t t = 0; t < ntaps; ++t) acc += taps[t] * load_every(base + s * q + off[t], s);
@@ -413,6 +430,22 @@ static void max_plane(const float* x, int64_t xh, int64_t s, const int64_t* off,
     int64_t span = (rows - 1) * xh + ow;
     const float* base = x + i0 * s * xh;
     int64_t q = 0;
+    for (; q + 64 < span; q += 64) { /* four independent chains, as in depthwise_plane */
+      const float* p = base + s * q + off[0];
+      v16f acc0 = load_every(p, s), acc1 = load_every(p + 16 * s, s), acc2 = load_every(p + 32 * s, s),
+           acc3 = load_every(p + 48 * s, s);
+      for (int64_t t = 1; t < ntaps; ++t) {
+        p = base + s * q + off[t];
+        acc0 = __builtin_elementwise_maximum(acc0, load_every(p, s));
+        acc1 = __builtin_elementwise_maximum(acc1, load_every(p + 16 * s, s));
+        acc2 = __builtin_elementwise_maximum(acc2, load_every(p + 32 * s, s));
+        acc3 = __builtin_elementwise_maximum(acc3, load_every(p + 48 * s, s));
+      }
+      *(v16f*)(ext + q) = acc0;
+      *(v16f*)(ext + q + 16) = acc1;
+      *(v16f*)(ext + q + 32) = acc2;
+      *(v16f*)(ext + q + 48) = acc3;
+    }
     for (; q + 16 < span; q += 16) {
       v16f acc = load_every(base + s * q + off[0], s);
       for (int64_t t = 1; t < ntaps; ++t) acc = __builtin_elementwise_maximum(acc, load_every(base + s * q + off[t], s));
