@@ -11,6 +11,8 @@ PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler
   # tests
   libgtest-dev libgmock-dev libonnx-testdata python3 python3-numpy python3-onnx
+  # sanitizer tests and fuzzers (compiler-rt for clang-22)
+  libclang-rt-22-dev
   # benchmarks
   bc libbenchmark-dev
 )
