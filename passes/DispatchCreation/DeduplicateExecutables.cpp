@@ -17,7 +17,10 @@ std::string structuralKey(dispatch::ExecutableOp exe) {
   std::string name = exe.getSymName().str();
   std::string text;
   llvm::raw_string_ostream os(text);
+  // Local scope: each op is printed on its own, not numbered within the whole module (that made the
+  // pass quadratic in the number of executables).
   OpPrintingFlags flags;
+  flags.useLocalScope();
   for (Operation &op : exe.getBody().front())
     op.print(os, flags);
   size_t pos = 0;

@@ -75,9 +75,18 @@ void joinRegion(Operation *op, OpResult producerValue) {
   producerValue.setType(op->getResult(0).getType());
 }
 
-bool dominatesRegion(Value v, dispatch::RegionOp region) {
+/// Positions of the function's top-level ops in program order. Ops placed above a region (cloned or
+/// moved producers) take the position just before it. Kept by hand because Block::isBeforeInBlock
+/// renumbers the whole block after every insertion, which made the pass quadratic in model size.
+struct ProgramOrder {
+  llvm::DenseMap<Operation *, int64_t> position;
+  void placeBefore(Operation *op, Operation *anchor) { position[op] = position.lookup(anchor) - 1; }
+};
+
+bool dominatesRegion(Value v, dispatch::RegionOp region, const ProgramOrder &order) {
   Operation *def = v.getDefiningOp();
-  return !def || def->getBlock() != region->getBlock() || def->isBeforeInBlock(region);
+  return !def || def->getBlock() != region->getBlock() ||
+         order.position.lookup(def) < order.position.lookup(region);
 }
 
 /// Whether `v` is a zero padding of the spatial dims only (dims 2 and up of an NCHW tensor).
@@ -94,24 +103,24 @@ bool isSpatialZeroPad(Value v) {
 
 /// Whether `v` is, or can be computed, before `region`: cheap producers and side-effect-free host ops
 /// (reshapes of weights, say) whose operands can be.
-bool hoistable(Value v, dispatch::RegionOp region) {
-  if (dominatesRegion(v, region))
+bool hoistable(Value v, dispatch::RegionOp region, const ProgramOrder &order) {
+  if (dominatesRegion(v, region, order))
     return true;
   Operation *def = v.getDefiningOp();
   if (!def || isa<dispatch::RegionOp>(def) || isComputeOp(def) || !(isCheapProducer(def) || isPure(def)))
     return false;
-  return llvm::all_of(def->getOperands(), [&](Value operand) { return hoistable(operand, region); });
+  return llvm::all_of(def->getOperands(), [&](Value operand) { return hoistable(operand, region, order); });
 }
 
 /// The producer region result `op` can join, if any.
-OpResult fusableProducer(Operation *op) {
+OpResult fusableProducer(Operation *op, const ProgramOrder &order) {
   auto candidate = [&](Value v) -> OpResult {
     auto result = dyn_cast<OpResult>(v);
     if (!result || !isa<dispatch::RegionOp>(result.getOwner()) || !result.hasOneUse())
       return nullptr;
     auto region = cast<dispatch::RegionOp>(result.getOwner());
     for (Value other : op->getOperands())
-      if (other != v && !hoistable(other, region))
+      if (other != v && !hoistable(other, region, order))
         return nullptr;
     return result;
   };
@@ -140,39 +149,56 @@ OpResult fusableProducer(Operation *op) {
 
 /// `v`, or where it is defined after `region`, a value computed before it: cheap producers are cloned
 /// there, other host-side ops (a reshape of a weight) are moved there.
-Value hoistAbove(OpBuilder &b, Value v, dispatch::RegionOp region) {
-  if (dominatesRegion(v, region))
+Value hoistAbove(OpBuilder &b, Value v, dispatch::RegionOp region, ProgramOrder &order) {
+  if (dominatesRegion(v, region, order))
     return v;
   Operation *def = v.getDefiningOp();
   IRMapping operands;
   for (Value operand : def->getOperands())
-    operands.map(operand, hoistAbove(b, operand, region));
+    operands.map(operand, hoistAbove(b, operand, region, order));
   if (!isCheapProducer(def)) {
     for (OpOperand &operand : def->getOpOperands())
       operand.set(operands.lookup(operand.get()));
     def->moveBefore(region);
+    order.placeBefore(def, region);
     return v;
   }
   b.setInsertionPoint(region);
-  return b.clone(*def, operands)->getResult(cast<OpResult>(v).getResultNumber());
+  Operation *clone = b.clone(*def, operands);
+  order.placeBefore(clone, region);
+  return clone->getResult(cast<OpResult>(v).getResultNumber());
 }
 
-/// Clones cheap producers used inside `region` into it.
+/// Clones cheap producers used inside `region` into it. Uses are rewritten by walking the region, not
+/// the value's use list: a shared constant has a use in every region.
 void cloneCheapProducers(dispatch::RegionOp region) {
-  bool changed = true;
-  while (changed) {
-    changed = false;
+  while (true) {
     SetVector<Value> captured;
     getUsedValuesDefinedAbove(region.getBody(), captured);
-    for (Value v : captured) {
+    // Cloned in program order, so a clone's operands that are cloned too come first.
+    SmallVector<Value> cheap;
+    for (Value v : captured)
+      if (Operation *def = v.getDefiningOp(); def && isCheapProducer(def))
+        cheap.push_back(v);
+    llvm::sort(cheap, [](Value a, Value b) {
+      Operation *x = a.getDefiningOp(), *y = b.getDefiningOp();
+      return x != y && x->getBlock() == y->getBlock() && x->isBeforeInBlock(y);
+    });
+    IRMapping clones;
+    OpBuilder b = OpBuilder::atBlockBegin(&region.getBody().front());
+    for (Value v : cheap) {
       Operation *def = v.getDefiningOp();
-      if (!def || !isCheapProducer(def))
-        continue;
-      OpBuilder b = OpBuilder::atBlockBegin(&region.getBody().front());
-      Operation *clone = b.clone(*def);
-      replaceAllUsesInRegionWith(v, clone->getResult(cast<OpResult>(v).getResultNumber()), region.getBody());
-      changed = true;
+      Operation *clone = b.clone(*def, clones);
+      for (auto [old, copy] : llvm::zip(def->getResults(), clone->getResults()))
+        clones.map(old, copy);
     }
+    if (clones.getValueMap().empty())
+      return;
+    region.getBody().walk([&](Operation *inner) {
+      for (OpOperand &operand : inner->getOpOperands())
+        if (Value replacement = clones.lookupOrNull(operand.get()))
+          operand.set(replacement);
+    });
   }
 }
 
@@ -181,20 +207,24 @@ struct FormDispatchRegionsPass : tessera::impl::FormDispatchRegionsBase<FormDisp
     func::FuncOp func = getOperation();
     OpBuilder b(func.getContext());
     SmallVector<Operation *> ops;
-    for (Operation &op : func.getBody().front())
+    ProgramOrder order;
+    for (Operation &op : func.getBody().front()) {
+      order.position[&op] = 2 * static_cast<int64_t>(order.position.size());
       if (isComputeOp(&op))
         ops.push_back(&op);
+    }
     for (Operation *op : ops) {
-      if (OpResult producer = fusableProducer(op)) {
-        // Operands defined between the region and `op` are cheap producers: clone them first.
+      if (OpResult producer = fusableProducer(op, order)) {
+        // Operands defined between the region and `op` are computed above the region first.
         auto region = cast<dispatch::RegionOp>(producer.getOwner());
         for (OpOperand &operand : op->getOpOperands())
           if (operand.get().getDefiningOp() != region)
-            operand.set(hoistAbove(b, operand.get(), region));
+            operand.set(hoistAbove(b, operand.get(), region, order));
         joinRegion(op, producer);
         continue;
       }
-      wrapInRegion(b, op);
+      dispatch::RegionOp region = wrapInRegion(b, op);
+      order.position[region] = order.position.lookup(op);
     }
     func.walk([](dispatch::RegionOp region) { cloneCheapProducers(region); });
   }
