@@ -1,14 +1,17 @@
-/* Single-precision GEMM and convolution microkernels, linked as LLVM bitcode into the kernels that call them.
+/* Single-precision microkernels -- GEMM, NCHW convolution (implicit im2col), depthwise convolution and max
+ * pooling -- linked as LLVM bitcode into the kernels that call them.
  *
  * C[M,N] (+)= A[M,K] * B[K,N] with arbitrary element strides for A and B (so transposed operands need no
- * copy) and a row stride for C; a convolution is the same product with B read from the image. Written with GCC/Clang vector extensions rather than intrinsics: the
- * bitcode carries no target features, and the compiler re-targets it to the artifact's CPU after linking
- * (AVX-512 on zmm registers, AVX2 as pairs of ymm), so one source serves every x86-64 level.
+ * copy) and a row stride for C; a convolution is the same product with B read from the image (zeros
+ * outside it). Written with GCC/Clang vector extensions rather than intrinsics: the bitcode carries no
+ * target features, and the compiler re-targets it to the artifact's CPU after linking (AVX-512 on zmm
+ * registers, AVX2 as pairs of ymm), so one source serves every x86-64 level.
  *
  * Blocking (BLIS style): N in blocks of NC, K in blocks of KC, M in blocks of MC. B is packed once per (n, k)
  * block into contiguous KC x NR panels, A once per (n, k, m) block into MR-row panels, so the inner loop
  * reads both operands sequentially; the 8 x 32 register tile keeps 16 accumulators of 16 floats live.
- * Packing buffers live on the stack (304 KiB): kernels run concurrently, one call per workgroup.
+ * Packing and padding buffers live on the stack (under 600 KiB per call): kernels run concurrently, one
+ * call per workgroup, on threads with the default 8 MiB stacks.
  */
 #include <stdint.h>
 
