@@ -30,10 +30,9 @@ linalg::LinalgOp productOf(func::FuncOp func) {
   return product;
 }
 
-/// If `func` computes a matrix product whose result `root` writes elementwise (or `root` is the product),
+/// If `product` (the kernel's matrix product, if any) is `root` or `root` writes it elementwise,
 /// the loop of `root` that runs over the product's columns (n).
-std::optional<unsigned> productColumnDim(func::FuncOp func, linalg::LinalgOp root) {
-  linalg::LinalgOp product = productOf(func);
+std::optional<unsigned> productColumnDim(linalg::LinalgOp product, linalg::LinalgOp root) {
   if (!product)
     return std::nullopt;
   auto dims = linalg::inferContractionDims(product);
@@ -142,13 +141,14 @@ int64_t distribute(func::FuncOp func, int64_t maxWorkgroups) {
   }
   // A kernel computing a matrix product splits along its columns in whole microkernel panels, so each
   // workgroup runs full register tiles; otherwise along the first parallel loop.
-  if (auto column = dim < 0 ? productColumnDim(func, cast<linalg::LinalgOp>(op.getOperation())) : std::nullopt) {
+  linalg::LinalgOp product = productOf(func);
+  if (auto column = dim < 0 ? productColumnDim(product, cast<linalg::LinalgOp>(op.getOperation())) : std::nullopt) {
     auto ub = getConstantIntValue(domain[*column].size);
     if (ub && *ub >= 2 * kPanelWidth) {
       dim = *column;
       size = *ub;
       align = kPanelWidth;
-      maxWorkgroups = std::min(maxWorkgroups, workgroupsFor(productOf(func), maxWorkgroups));
+      maxWorkgroups = std::min(maxWorkgroups, workgroupsFor(product, maxWorkgroups));
     }
   }
   for (auto [i, it] : llvm::enumerate(iterators)) {

@@ -88,18 +88,23 @@ std::optional<unsigned> resultOf(AffineMap map, unsigned d) {
   return std::nullopt;
 }
 
-/// A zero fill of `buffer` right before `op` (only side-effect-free ops in between).
-linalg::FillOp zeroFillBefore(Operation *op, Value buffer) {
+/// A fill of `buffer` right before `op` (only side-effect-free ops in between) whose value `isValue`
+/// accepts: the microkernel then overwrites `buffer` instead of folding into it.
+linalg::FillOp fillBefore(Operation *op, Value buffer, function_ref<bool(Value)> isValue) {
   for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
-    if (auto fill = dyn_cast<linalg::FillOp>(prev)) {
-      if (fill.getOutputs()[0] != buffer || !matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
-        return {};
-      return fill;
-    }
+    if (auto fill = dyn_cast<linalg::FillOp>(prev))
+      return fill.getOutputs()[0] == buffer && isValue(fill.getInputs()[0]) ? fill : linalg::FillOp();
     if (!isPure(prev))
       return {};
   }
   return {};
+}
+
+bool isZero(Value v) { return matchPattern(v, m_AnyZeroFloat()); }
+
+bool isNegativeInfinity(Value v) {
+  FloatAttr value;
+  return matchPattern(v, m_Constant(&value)) && value.getValue().isInfinity() && value.getValue().isNegative();
 }
 
 /// `name(index x indexArgs, i32)`, declared once in `module`.
@@ -266,19 +271,22 @@ struct ImageCall {
   }
 };
 
-/// The shared part of lowering an NCHW convolution `conv` (inputs x, w; output y; all f32 memrefs): a loop
-/// over images around `name`, whose arguments `args` builds from the call state and the image's x and y
-/// offsets. A zero fill of y right before is folded into the call; a padded copy of x made in the kernel
-/// is read through the image it copies.
+/// The shared part of lowering an NCHW convolution or pool `conv` (inputs x, w; output y; all f32 memrefs):
+/// a loop over images around `name`, whose arguments `args` builds from the call state and the image's x
+/// and y offsets. A fill of y right before with the value the op starts from (`isInitial`) is folded into
+/// the call; a padded copy of x made in the kernel is read through the image it copies. A pool's w only
+/// carries the window's shape (`describeWeights` false): nothing reads it.
 template <typename ConvOp>
-LogicalResult lowerImageLoop(ConvOp conv, StringRef name, unsigned indexArgs,
+LogicalResult lowerImageLoop(ConvOp conv, StringRef name, unsigned indexArgs, function_ref<bool(Value)> isInitial,
+                             bool describeWeights,
                              function_ref<SmallVector<Value>(ImageCall &, Value, Value)> args) {
   Value x = conv.getInputs()[0], w = conv.getInputs()[1], y = conv.getOutputs()[0];
   OpBuilder b(conv);
   Location loc = conv.getLoc();
   Image image = imageOf(b, x);
-  ImageCall call{b, loc, image, describe(b, loc, image.memref), describe(b, loc, w), describe(b, loc, y), Value()};
-  linalg::FillOp fill = zeroFillBefore(conv, y);
+  ImageCall call{b, loc, image, describe(b, loc, image.memref), describeWeights ? describe(b, loc, w) : Operand(),
+                 describe(b, loc, y), Value()};
+  linalg::FillOp fill = fillBefore(conv, y, isInitial);
   call.accumulate = arith::ConstantIntOp::create(b, loc, b.getI32Type(), fill ? 0 : 1);
   func::FuncOp ukernel = declareUkernel(conv->template getParentOfType<ModuleOp>(), name, indexArgs);
   // The window's batch and channel start move the image's base (they are never in the padding).
@@ -325,7 +333,7 @@ LogicalResult lowerConv(linalg::Conv2DNchwFchwOp conv) {
       (*yStrides)[2] != ow)
     return failure();
   auto strides = conv.getStrides(), dilations = conv.getDilations();
-  return lowerImageLoop(conv, kConv2d, 25, [&](ImageCall &c, Value xOffset, Value yOffset) {
+  return lowerImageLoop(conv, kConv2d, 25, isZero, true, [&](ImageCall &c, Value xOffset, Value yOffset) {
     SmallVector<Value> args{c.dim(y, 1), c.dim(x, 1), c.constant(kh), c.constant(kw), c.dim(y, 2),
                             c.constant(ow), c.constant(element(strides, 0)), c.constant(element(strides, 1)),
                             c.constant(element(dilations, 0)), c.constant(element(dilations, 1)), c.x.pointer,
@@ -347,7 +355,7 @@ LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
   if (failed(yStrides) || (*yStrides)[3] != 1)
     return failure();
   auto strides = conv.getStrides(), dilations = conv.getDilations();
-  return lowerImageLoop(conv, kDepthwise, 27, [&](ImageCall &c, Value xOffset, Value yOffset) {
+  return lowerImageLoop(conv, kDepthwise, 27, isZero, true, [&](ImageCall &c, Value xOffset, Value yOffset) {
     SmallVector<Value> args{c.dim(y, 1), c.dim(w, 1), c.dim(w, 2), c.dim(y, 2), c.dim(y, 3),
                             c.constant(element(strides, 0)), c.constant(element(strides, 1)),
                             c.constant(element(dilations, 0)), c.constant(element(dilations, 1)), c.x.pointer,
@@ -360,24 +368,8 @@ LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
   });
 }
 
-/// A fill of `buffer` with -infinity right before `op` (only side-effect-free ops in between).
-linalg::FillOp negativeInfinityFillBefore(Operation *op, Value buffer) {
-  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
-    if (auto fill = dyn_cast<linalg::FillOp>(prev)) {
-      FloatAttr value;
-      if (fill.getOutputs()[0] != buffer || !matchPattern(fill.getInputs()[0], m_Constant(&value)) ||
-          !value.getValue().isInfinity() || !value.getValue().isNegative())
-        return {};
-      return fill;
-    }
-    if (!isPure(prev))
-      return {};
-  }
-  return {};
-}
-
 /// A 2-D NCHW f32 max pool (padded input) -> its microkernel, when the output rows are contiguous. The
-/// window operand only carries the window's shape: its buffer goes with the op.
+/// window operand's buffer, which only carried the window's shape, goes with the op.
 LogicalResult lowerMaxPool(linalg::PoolingNchwMaxOp pool) {
   Value x = pool.getInputs()[0], window = pool.getInputs()[1], y = pool.getOutputs()[0];
   if (!allF32Memrefs({x, window, y}))
@@ -386,33 +378,17 @@ LogicalResult lowerMaxPool(linalg::PoolingNchwMaxOp pool) {
   auto windowType = cast<MemRefType>(window.getType());
   if (failed(yStrides) || (*yStrides)[3] != 1 || !windowType.hasStaticShape())
     return failure();
-  OpBuilder b(pool);
-  Location loc = pool.getLoc();
-  auto constant = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, loc, v); };
-  Operand X = describe(b, loc, x), Y = describe(b, loc, y);
-  linalg::FillOp fill = negativeInfinityFillBefore(pool, y);
-  Value accumulate = arith::ConstantIntOp::create(b, loc, b.getI32Type(), fill ? 0 : 1);
-  func::FuncOp ukernel = declareUkernel(pool->getParentOfType<ModuleOp>(), kMaxPool, 18);
   auto strides = pool.getStrides(), dilations = pool.getDilations();
-  Value images = b.createOrFold<memref::DimOp>(loc, y, 0);
-  auto loop = scf::ForOp::create(b, loc, constant(0), images, constant(1));
-  b.setInsertionPointToStart(loop.getBody());
-  Value n = loop.getInductionVar();
-  Value xOffset = arith::AddIOp::create(b, loc, X.offset, arith::MulIOp::create(b, loc, n, X.strides[0]));
-  Value yOffset = arith::AddIOp::create(b, loc, Y.offset, arith::MulIOp::create(b, loc, n, Y.strides[0]));
-  auto dim = [&](Value memref, int64_t d) { return b.createOrFold<memref::DimOp>(loc, memref, d); };
-  func::CallOp::create(b, loc, ukernel,
-                       ValueRange{dim(y, 1), constant(windowType.getDimSize(0)), constant(windowType.getDimSize(1)),
-                                  dim(y, 2), dim(y, 3), constant(element(strides, 0)), constant(element(strides, 1)),
-                                  constant(element(dilations, 0)), constant(element(dilations, 1)), X.pointer,
-                                  xOffset, X.strides[1], X.strides[2], X.strides[3], Y.pointer, yOffset,
-                                  Y.strides[1], Y.strides[2], accumulate});
-  if (fill)
-    fill.erase();
-  pool.erase();
-  // The window buffer (an uninitialized allocation) has no reader left.
-  if (auto alloc = window.getDefiningOp<memref::AllocOp>();
-      alloc && llvm::all_of(alloc->getUsers(), [](Operation *u) { return isa<memref::DeallocOp>(u); })) {
+  auto alloc = window.getDefiningOp<memref::AllocOp>();
+  (void)lowerImageLoop(pool, kMaxPool, 18, isNegativeInfinity, false, [&](ImageCall &c, Value xOffset, Value yOffset) {
+    return SmallVector<Value>{c.dim(y, 1), c.constant(windowType.getDimSize(0)), c.constant(windowType.getDimSize(1)),
+                              c.dim(y, 2), c.dim(y, 3), c.constant(element(strides, 0)),
+                              c.constant(element(strides, 1)), c.constant(element(dilations, 0)),
+                              c.constant(element(dilations, 1)), c.x.pointer, xOffset, c.x.strides[1],
+                              c.x.strides[2], c.x.strides[3], c.y.pointer, yOffset, c.y.strides[1], c.y.strides[2],
+                              c.accumulate};
+  });
+  if (alloc && llvm::all_of(alloc->getUsers(), [](Operation *u) { return isa<memref::DeallocOp>(u); })) {
     for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
       user->erase();
     alloc->erase();
@@ -480,7 +456,7 @@ LogicalResult lower(linalg::LinalgOp op, const GemmDims &dims, func::FuncOp sgem
       M = cst(rows);
   }
   Value N = extent(dims.n), K = extent(dims.k);
-  linalg::FillOp fill = zeroFillBefore(op, c);
+  linalg::FillOp fill = fillBefore(op, c, isZero);
   Value accumulate = arith::ConstantIntOp::create(b, loc, b.getI32Type(), fill ? 0 : 1);
 
   // Batch dims: a loop nest; each operand's offset moves by its stride along the dim.

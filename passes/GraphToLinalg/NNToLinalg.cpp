@@ -120,34 +120,21 @@ Value divideByWindowCounts(OpBuilder &b, Location loc, PoolOp op, Value sum, Ran
     counts = std::move(next);
   }
   Type elem = outType.getElementType();
-  MLIRContext *ctx = b.getContext();
-  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
-  AffineMap identity = b.getMultiDimIdentityMap(rank);
-  Value init = tensor::EmptyOp::create(b, loc, outType.getShape(), elem, dynamicDimsFrom(b, loc, outType, sum));
   if (llvm::all_equal(counts)) {
     Value divisor = scalarConstant(b, loc, elem, counts.front());
-    return linalg::GenericOp::create(b, loc, TypeRange{outType}, ValueRange{sum}, ValueRange{init},
-                                     ArrayRef<AffineMap>{identity, identity}, iterators,
-                                     [&](OpBuilder &nb, Location l, ValueRange a) {
-                                       linalg::YieldOp::create(nb, l, ValueRange{arith::DivFOp::create(nb, l, a[0], divisor)});
-                                     })
-        .getResult(0);
+    return buildElementwise(b, loc, outType, ValueRange{sum}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+      return arith::DivFOp::create(nb, l, a[0], divisor);
+    });
   }
-  auto countType = RankedTensorType::get(spatialShape, elem);
+  // One count per output position, broadcast over batch and channels (numpy alignment of trailing dims).
   SmallVector<Attribute> values;
   for (double c : counts)
     values.push_back(b.getFloatAttr(elem, c));
-  Value countTensor = arith::ConstantOp::create(b, loc, DenseElementsAttr::get(countType, values));
-  SmallVector<AffineExpr> spatial;
-  for (int64_t i = 2; i < rank; ++i)
-    spatial.push_back(getAffineDimExpr(i, ctx));
-  AffineMap spatialMap = AffineMap::get(rank, 0, spatial, ctx);
-  return linalg::GenericOp::create(b, loc, TypeRange{outType}, ValueRange{sum, countTensor}, ValueRange{init},
-                                   ArrayRef<AffineMap>{identity, spatialMap, identity}, iterators,
-                                   [&](OpBuilder &nb, Location l, ValueRange a) {
-                                     linalg::YieldOp::create(nb, l, ValueRange{arith::DivFOp::create(nb, l, a[0], a[1])});
-                                   })
-      .getResult(0);
+  Value countTensor =
+      arith::ConstantOp::create(b, loc, DenseElementsAttr::get(RankedTensorType::get(spatialShape, elem), values));
+  return buildElementwise(b, loc, outType, ValueRange{sum, countTensor}, [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+    return arith::DivFOp::create(nb, l, a[0], a[1]);
+  });
 }
 
 /// A pool whose window is the whole unpadded image (GlobalAveragePool, GlobalMaxPool) as a plain
@@ -166,9 +153,7 @@ Value lowerGlobalPool(OpBuilder &b, Location loc, PoolOp op, Value input, Ranked
   bool isMax = op.getKind() == "max";
   auto reducedType = RankedTensorType::get(inType.getShape().take_front(2), elem);
   double initValue = isMax ? -std::numeric_limits<double>::infinity() : 0.0;
-  Value init = linalg::FillOp::create(b, loc, scalarConstant(b, loc, elem, initValue),
-                                      tensor::EmptyOp::create(b, loc, reducedType.getShape(), elem).getResult())
-                   .getResult(0);
+  Value init = buildFilled(b, loc, reducedType, b.getFloatAttr(elem, initValue));
   MLIRContext *ctx = b.getContext();
   SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::reduction);
   iterators[0] = iterators[1] = utils::IteratorType::parallel;
@@ -184,16 +169,9 @@ Value lowerGlobalPool(OpBuilder &b, Location loc, PoolOp op, Value input, Ranked
                       .getResult(0);
   if (!isMax) {
     Value count = scalarConstant(b, loc, elem, double(inType.getNumElements() / (inType.getDimSize(0) * inType.getDimSize(1))));
-    AffineMap identity = b.getMultiDimIdentityMap(2);
-    reduced = linalg::GenericOp::create(
-                  b, loc, TypeRange{reducedType}, ValueRange{reduced},
-                  ValueRange{tensor::EmptyOp::create(b, loc, reducedType.getShape(), elem).getResult()},
-                  ArrayRef<AffineMap>{identity, identity},
-                  SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
-                  [&](OpBuilder &nb, Location l, ValueRange a) {
-                    linalg::YieldOp::create(nb, l, ValueRange{arith::DivFOp::create(nb, l, a[0], count)});
-                  })
-                  .getResult(0);
+    reduced = buildElementwise(b, loc, reducedType, ValueRange{reduced}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+      return arith::DivFOp::create(nb, l, a[0], count);
+    });
   }
   SmallVector<ReassociationIndices> groups{{0}, {1}};
   for (int64_t i = 2; i < rank; ++i)

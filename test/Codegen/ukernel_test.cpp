@@ -163,7 +163,10 @@ INSTANTIATE_TEST_SUITE_P(Geometries, Conv2d,
                                            ConvCase{40, 20, 1, 1, 4, 33, 1, 1, 1, 1},  // pointwise: a matrix
                                            ConvCase{12, 3, 3, 3, 14, 14, 1, 1, 1, 1, 1},   // padded
                                            ConvCase{8, 2, 7, 7, 8, 8, 2, 2, 1, 1, 3},      // padded, strided
-                                           ConvCase{9, 2, 3, 3, 5, 33, 1, 2, 2, 1, 2}));  // padded, gathered
+                                           ConvCase{9, 2, 3, 3, 5, 33, 1, 2, 2, 1, 2},    // padded, gathered
+                                           // Padded windows too large for the stack copy: every read checked.
+                                           ConvCase{4, 20, 3, 3, 58, 58, 1, 1, 1, 1, 1},
+                                           ConvCase{3, 20, 3, 3, 29, 29, 2, 2, 1, 1, 1}));
 
 class Depthwise : public ::testing::TestWithParam<ConvCase> {};
 

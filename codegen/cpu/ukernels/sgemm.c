@@ -13,6 +13,7 @@
  * Packing and padding buffers live on the stack (under 600 KiB per call): kernels run concurrently, one
  * call per workgroup, on threads with the default 8 MiB stacks.
  */
+#include <stddef.h>
 #include <stdint.h>
 
 #define MR 8
@@ -80,9 +81,8 @@ static void pack_b(const b_source* src, int64_t k0, int64_t n0, int64_t kc, int6
     out_col[j] = p % src->ow;
     column[j] = out_row[j] * src->sh * src->xh + out_col[j] * src->sw * src->xw;
   }
-  /* With unit column stride, the columns of one output row read consecutive input: copy them as runs
-   * (zero where a run leaves the image, when windows can). */
-  int contiguous = src->sw * src->xw == 1;
+  /* With unit column stride, the columns of one output row read consecutive input: copy them as runs. */
+  int contiguous = !src->padded && src->sw * src->xw == 1;
   int64_t runs = 0, run_start[NR], run_length[NR];
   for (int64_t j = 0; contiguous && j < nc; ++runs) {
     int64_t left_in_row = src->ow - out_col[j], length = min64(nc - j, left_in_row);
@@ -96,39 +96,23 @@ static void pack_b(const b_source* src, int64_t k0, int64_t n0, int64_t kc, int6
     const float* channel = src->b + c * src->xc;
     const float* tap = channel + kh * src->dh * src->xh + kw * src->dw * src->xw;
     float* to = out + k * NR;
-    if (!src->padded) {
-      if (contiguous) {
-        for (int64_t q = 0; q < runs; ++q) {
-          const float* from = tap + column[run_start[q]];
-          float* dst = to + run_start[q];
-          for (int64_t j = 0; j < run_length[q]; ++j) dst[j] = from[j];
-        }
-      } else {
-        for (int64_t j = 0; j < nc; ++j) to[j] = tap[column[j]];
+    if (src->padded) {
+      /* The rare fallback for windows too large to copy padded (see the convolution entry): check every
+       * read. */
+      int64_t row_shift = kh * src->dh + src->row0, col_shift = kw * src->dw + src->col0;
+      for (int64_t j = 0; j < nc; ++j) {
+        int64_t row = out_row[j] * src->sh + row_shift, col = out_col[j] * src->sw + col_shift;
+        int inside = row >= 0 && row < src->height && col >= 0 && col < src->width;
+        to[j] = inside ? channel[row * src->xh + col * src->xw] : 0.0f;
+      }
+    } else if (contiguous) {
+      for (int64_t q = 0; q < runs; ++q) {
+        const float* from = tap + column[run_start[q]];
+        float* dst = to + run_start[q];
+        for (int64_t j = 0; j < run_length[q]; ++j) dst[j] = from[j];
       }
     } else {
-      int64_t row_shift = kh * src->dh + src->row0, col_shift = kw * src->dw + src->col0;
-      if (contiguous) {
-        for (int64_t q = 0; q < runs; ++q) {
-          int64_t j0 = run_start[q], length = run_length[q];
-          int64_t row = out_row[j0] * src->sh + row_shift, col = out_col[j0] + col_shift;
-          int64_t lo = 0, hi = 0;
-          if (row >= 0 && row < src->height) {
-            lo = clamp64(-col, 0, length);
-            hi = clamp64(src->width - col, lo, length);
-          }
-          const float* from = channel + row * src->xh + col;
-          for (int64_t j = 0; j < lo; ++j) to[j0 + j] = 0.0f;
-          for (int64_t j = lo; j < hi; ++j) to[j0 + j] = from[j];
-          for (int64_t j = hi; j < length; ++j) to[j0 + j] = 0.0f;
-        }
-      } else {
-        for (int64_t j = 0; j < nc; ++j) {
-          int64_t row = out_row[j] * src->sh + row_shift, col = out_col[j] * src->sw + col_shift;
-          int inside = row >= 0 && row < src->height && col >= 0 && col < src->width;
-          to[j] = inside ? channel[row * src->xh + col * src->xw] : 0.0f;
-        }
-      }
+      for (int64_t j = 0; j < nc; ++j) to[j] = tap[column[j]];
     }
     for (int64_t j = nc; j < NR; ++j) to[j] = 0.0f;
     if (++kw == src->kw) {
@@ -368,64 +352,28 @@ static inline v16f load_every(const float* p, int64_t s) {
   return __builtin_shufflevector(lo, hi, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
 }
 
-/* One channel of a depthwise convolution with equal strides s (1 or 2) along rows and columns and unit
- * column stride in x. Give output (i, j) the flattened index q = i * xh + j: it reads x at s * q + off_t
- * for tap t (off_t = r * dh * xh + c * dw), so the whole plane is a 1-D filter over q, vectorized 16
- * positions at a time with no short row tails. The xh - ow positions past each row's end are computed
- * and dropped (they read rows that exist: the input has the rows and columns the taps need). Only full
- * vectors are computed that stay a vector away from the last position, so no read passes the last
- * element a valid position reads. */
-static void depthwise_plane(const float* x, int64_t xh, int64_t s, const float* taps, const int64_t* off,
-                            int64_t ntaps, int64_t oh, int64_t ow, float* y, int64_t yh, int accumulate) {
-  float ext[DW_BAND] __attribute__((aligned(64)));
-  int64_t band = DW_BAND / xh;
-  for (int64_t i0 = 0; i0 < oh; i0 += band) {
-    int64_t rows = min64(band, oh - i0);
-    int64_t span = (rows - 1) * xh + ow;
-    const float* base = x + i0 * s * xh;
-    int64_t q = 0;
-    /* Four vectors at a time: four independent FMA chains hide the FMA latency, and each tap's weight
-     * and offset are loaded once for 64 positions. */
-    for (; q + 64 < span; q += 64) {
-      v16f acc0 = (v16f){0}, acc1 = (v16f){0}, acc2 = (v16f){0}, acc3 = (v16f){0};
-      for (int64_t t = 0; t < ntaps; ++t) {
-        const float* p = base + s * q + off[t];
-        float w = taps[t];
-        acc0 += w * load_every(p, s);
-        acc1 += w * load_every(p + 16 * s, s);
-        acc2 += w * load_every(p + 32 * s, s);
-        acc3 += w * load_every(p + 48 * s, s);
-      }
-      *(v16f*)(ext + q) = acc0;
-      *(v16f*)(ext + q + 16) = acc1;
-      *(v16f*)(ext + q + 32) = acc2;
-      *(v16f*)(ext + q + 48) = acc3;
-    }
-    for (; q + 16 < span; q += 16) {
-      v16f acc = (v16f){0};
-      for (int64_t t = 0; t < ntaps; ++t) acc += taps[t] * load_every(base + s * q + off[t], s);
-      *(v16f*)(ext + q) = acc;
-    }
-    for (; q < span; ++q) {
-      float acc = 0.0f;
-      for (int64_t t = 0; t < ntaps; ++t) acc += taps[t] * base[s * q + off[t]];
-      ext[q] = acc;
-    }
-    for (int64_t r = 0; r < rows; ++r) {
-      float* dst = y + (i0 + r) * yh;
-      const float* src = ext + r * xh;
-      if (accumulate)
-        for (int64_t j = 0; j < ow; ++j) dst[j] += src[j];
-      else
-        for (int64_t j = 0; j < ow; ++j) dst[j] = src[j];
-    }
-  }
+/* Folds one tap into an accumulator: a weighted sum (depthwise convolution, `taps` given) or a maximum
+ * (max pooling, `taps` NULL), NaN-propagating like the loop path's arith.maximumf. */
+static inline v16f fold_vector(v16f acc, v16f x, const float* taps, int64_t t) {
+  return taps ? acc + taps[t] * x : __builtin_elementwise_maximum(acc, x);
+}
+static inline float fold_scalar(float acc, float x, const float* taps, int64_t t) {
+  return taps ? acc + taps[t] * x : __builtin_elementwise_maximum(acc, x);
 }
 
-/* The flattened plane path of depthwise_plane with a maximum instead of a weighted sum (max pooling):
- * y[q] = max over taps of x[s * q + off_t], NaN-propagating like the loop path's arith.maximumf. */
-static void max_plane(const float* x, int64_t xh, int64_t s, const int64_t* off, int64_t ntaps, int64_t oh,
-                      int64_t ow, float* y, int64_t yh, int accumulate) {
+/* One channel of a depthwise convolution (`taps` given) or max pool (`taps` NULL) with equal strides s (1
+ * or 2) along rows and columns and unit column stride in x. Give output (i, j) the flattened index
+ * q = i * xh + j: it reads x at s * q + off_t for tap t (off_t = r * dh * xh + c * dw), so the whole
+ * plane is a 1-D filter over q, vectorized 16 positions at a time with no short row tails. The xh - ow
+ * positions past each row's end are computed and dropped (they read rows that exist: the input has the
+ * rows and columns the taps need). Only full vectors are computed that stay a vector away from the last
+ * position, so no read passes the last element a valid position reads. */
+/* Inlined into each caller, so the fold is fixed there and the loops carry no test of `taps`. */
+static inline __attribute__((always_inline)) void fold_plane(const float* x, int64_t xh, int64_t s,
+                                                             const float* taps, const int64_t* off, int64_t ntaps,
+                                                             int64_t oh, int64_t ow, float* y, int64_t yh,
+                                                             int accumulate) {
+  const float init = taps ? 0.0f : -__builtin_inff();
   float ext[DW_BAND] __attribute__((aligned(64)));
   int64_t band = DW_BAND / xh;
   for (int64_t i0 = 0; i0 < oh; i0 += band) {
@@ -433,16 +381,16 @@ static void max_plane(const float* x, int64_t xh, int64_t s, const int64_t* off,
     int64_t span = (rows - 1) * xh + ow;
     const float* base = x + i0 * s * xh;
     int64_t q = 0;
-    for (; q + 64 < span; q += 64) { /* four independent chains, as in depthwise_plane */
-      const float* p = base + s * q + off[0];
-      v16f acc0 = load_every(p, s), acc1 = load_every(p + 16 * s, s), acc2 = load_every(p + 32 * s, s),
-           acc3 = load_every(p + 48 * s, s);
-      for (int64_t t = 1; t < ntaps; ++t) {
-        p = base + s * q + off[t];
-        acc0 = __builtin_elementwise_maximum(acc0, load_every(p, s));
-        acc1 = __builtin_elementwise_maximum(acc1, load_every(p + 16 * s, s));
-        acc2 = __builtin_elementwise_maximum(acc2, load_every(p + 32 * s, s));
-        acc3 = __builtin_elementwise_maximum(acc3, load_every(p + 48 * s, s));
+    /* Four vectors at a time: four independent chains hide the latency of the fold, and each tap's
+     * weight and offset are loaded once for 64 positions. */
+    for (; q + 64 < span; q += 64) {
+      v16f acc0 = (v16f){0} + init, acc1 = acc0, acc2 = acc0, acc3 = acc0;
+      for (int64_t t = 0; t < ntaps; ++t) {
+        const float* p = base + s * q + off[t];
+        acc0 = fold_vector(acc0, load_every(p, s), taps, t);
+        acc1 = fold_vector(acc1, load_every(p + 16 * s, s), taps, t);
+        acc2 = fold_vector(acc2, load_every(p + 32 * s, s), taps, t);
+        acc3 = fold_vector(acc3, load_every(p + 48 * s, s), taps, t);
       }
       *(v16f*)(ext + q) = acc0;
       *(v16f*)(ext + q + 16) = acc1;
@@ -450,22 +398,24 @@ static void max_plane(const float* x, int64_t xh, int64_t s, const int64_t* off,
       *(v16f*)(ext + q + 48) = acc3;
     }
     for (; q + 16 < span; q += 16) {
-      v16f acc = load_every(base + s * q + off[0], s);
-      for (int64_t t = 1; t < ntaps; ++t) acc = __builtin_elementwise_maximum(acc, load_every(base + s * q + off[t], s));
+      v16f acc = (v16f){0} + init;
+      for (int64_t t = 0; t < ntaps; ++t) acc = fold_vector(acc, load_every(base + s * q + off[t], s), taps, t);
       *(v16f*)(ext + q) = acc;
     }
     for (; q < span; ++q) {
-      float acc = base[s * q + off[0]];
-      for (int64_t t = 1; t < ntaps; ++t) acc = __builtin_elementwise_maximum(acc, base[s * q + off[t]]);
+      float acc = init;
+      for (int64_t t = 0; t < ntaps; ++t) acc = fold_scalar(acc, base[s * q + off[t]], taps, t);
       ext[q] = acc;
     }
     for (int64_t r = 0; r < rows; ++r) {
       float* dst = y + (i0 + r) * yh;
       const float* src = ext + r * xh;
-      if (accumulate)
-        for (int64_t j = 0; j < ow; ++j) dst[j] = __builtin_elementwise_maximum(dst[j], src[j]);
-      else
+      if (!accumulate)
         for (int64_t j = 0; j < ow; ++j) dst[j] = src[j];
+      else if (taps)
+        for (int64_t j = 0; j < ow; ++j) dst[j] += src[j];
+      else
+        for (int64_t j = 0; j < ow; ++j) dst[j] = __builtin_elementwise_maximum(dst[j], src[j]);
     }
   }
 }
@@ -485,7 +435,7 @@ void tsr_ukernel_max_pool2d_nchw_f32(int64_t channels, int64_t kh, int64_t kw, i
     for (int64_t r = 0; r < kh; ++r)
       for (int64_t s = 0; s < kw; ++s) off[r * kw + s] = r * dh * x_h + s * dw;
     for (int64_t c = 0; c < channels; ++c)
-      max_plane(x + c * x_c, x_h, sh, off, kh * kw, oh, ow, y + c * y_c, y_h, accumulate);
+      fold_plane(x + c * x_c, x_h, sh, NULL, off, kh * kw, oh, ow, y + c * y_c, y_h, accumulate);
     return;
   }
   for (int64_t c = 0; c < channels; ++c)
@@ -531,7 +481,7 @@ void tsr_ukernel_depthwise_conv2d_nchw_f32(int64_t channels, int64_t kh, int64_t
     for (int64_t c = 0; c < channels; ++c) {
       for (int64_t r = 0; r < kh; ++r)
         for (int64_t s = 0; s < kw; ++s) taps[r * kw + s] = w[c * w_c + r * w_h + s * w_w];
-      depthwise_plane(x + c * x_c + row0 * x_h + col0, x_h, sh, taps, off, kh * kw, oh, ow, y + c * y_c, y_h,
+      fold_plane(x + c * x_c + row0 * x_h + col0, x_h, sh, taps, off, kh * kw, oh, ow, y + c * y_c, y_h,
                       accumulate);
     }
     return;
@@ -549,7 +499,7 @@ void tsr_ukernel_depthwise_conv2d_nchw_f32(int64_t channels, int64_t kh, int64_t
       for (int64_t i0 = 0; i0 < oh; i0 += band) {
         int64_t rows = min64(band, oh - i0), in_rows = (rows - 1) * sh + (kh - 1) * dh + 1;
         copy_padded_rows(x + c * x_c, x_h, x_w, height, width, row0, col0, i0 * sh, in_rows, view_w, padded);
-        depthwise_plane(padded, view_w, sh, taps, off, kh * kw, rows, ow, y + c * y_c + i0 * y_h, y_h,
+        fold_plane(padded, view_w, sh, taps, off, kh * kw, rows, ow, y + c * y_c + i0 * y_h, y_h,
                         accumulate);
       }
     }
