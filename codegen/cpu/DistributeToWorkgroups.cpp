@@ -69,20 +69,71 @@ constexpr int64_t kMinFiltersPerWorkgroup = 64;
 /// operand packing, partial register tiles and re-read weights than it gains in parallel slack.
 constexpr int64_t kMinFmasPerWorkgroup = int64_t(1) << 21;
 
+/// Operand elements a product's workgroup should read at least (512 KiB of f32): a product with few rows
+/// (a matrix-vector product) streams its weights once, so its time is their bytes, not its multiply-adds.
+constexpr int64_t kMinOperandElementsPerWorkgroup = int64_t(1) << 17;
+
 /// Loop iterations a workgroup of any other kernel should have at least (a few microseconds): waking
 /// another thread for less costs more than it saves.
 constexpr int64_t kMinIterationsPerWorkgroup = int64_t(1) << 15;
 
-/// Workgroups worth making for a product of `fmas` multiply-adds (the loop ranges' product, or 0 when a
-/// range is dynamic: then as many as allowed).
-int64_t workgroupsFor(linalg::LinalgOp product, int64_t maxWorkgroups) {
-  int64_t fmas = 1;
-  for (int64_t range : product.getStaticLoopRanges()) {
+/// The product of `op`'s loop ranges, or nullopt when one is dynamic.
+std::optional<int64_t> staticIterations(linalg::LinalgOp op) {
+  int64_t iterations = 1;
+  for (int64_t range : op.getStaticLoopRanges()) {
     if (ShapedType::isDynamic(range))
-      return maxWorkgroups;
-    fmas *= range;
+      return std::nullopt;
+    iterations *= range;
   }
-  return std::clamp<int64_t>(fmas / kMinFmasPerWorkgroup, 1, maxWorkgroups);
+  return iterations;
+}
+
+/// Workgroups worth making for a product: by its multiply-adds or, when larger, the elements of its
+/// operands (as many as allowed when a size is dynamic).
+int64_t workgroupsFor(linalg::LinalgOp product, int64_t maxWorkgroups) {
+  std::optional<int64_t> fmas = staticIterations(product);
+  if (!fmas)
+    return maxWorkgroups;
+  int64_t elements = 0;
+  for (Value operand : product.getDpsInputs())
+    if (auto type = dyn_cast<ShapedType>(operand.getType()); type && type.hasStaticShape())
+      elements += type.getNumElements();
+  int64_t wanted = std::max(*fmas / kMinFmasPerWorkgroup, elements / kMinOperandElementsPerWorkgroup);
+  return std::clamp<int64_t>(wanted, 1, maxWorkgroups);
+}
+
+/// Workgroups worth making for a kernel without a product: by the iterations of its heaviest op (a
+/// depthwise convolution feeding an elementwise result does most of the work).
+int64_t workgroupsForLoops(func::FuncOp func, int64_t maxWorkgroups) {
+  int64_t iterations = 1;
+  bool dynamic = false;
+  func.walk([&](linalg::LinalgOp op) {
+    if (std::optional<int64_t> n = staticIterations(op))
+      iterations = std::max(iterations, *n);
+    else
+      dynamic = true;
+  });
+  if (dynamic)
+    return maxWorkgroups;
+  return std::clamp<int64_t>(iterations / kMinIterationsPerWorkgroup, 1, maxWorkgroups);
+}
+
+/// The tile that splits `size` iterations into about `workgroups` slices of a multiple of `align`, taking
+/// up to twice as many slices when that makes their count even: two (or four) threads then get equal
+/// shares, where three slices on two threads take as long as four.
+int64_t balancedTile(int64_t size, int64_t workgroups, int64_t align) {
+  auto tileFor = [&](int64_t w) { return llvm::divideCeilSigned(llvm::divideCeilSigned(size, w), align) * align; };
+  int64_t tile = tileFor(workgroups);
+  int64_t count = llvm::divideCeilSigned(size, tile);
+  if (count <= 1 || count % 2 == 0)
+    return tile;
+  for (int64_t w = workgroups + 1; w <= 2 * workgroups; ++w) {
+    int64_t t = tileFor(w);
+    int64_t c = llvm::divideCeilSigned(size, t);
+    if (c % 2 == 0 && c <= 2 * workgroups)
+      return t;
+  }
+  return tile;
 }
 
 /// For a kernel computing a 2-D NCHW convolution that `root` is (or writes elementwise, same loops): how to
@@ -105,13 +156,12 @@ std::optional<std::pair<unsigned, int64_t>> convolutionSplit(func::FuncOp func, 
     return std::nullopt;
   int64_t filters = outType.getDimSize(1), rows = outType.getDimSize(2), width = outType.getDimSize(3);
   int64_t wanted = workgroupsFor(conv, maxWorkgroups);
-  int64_t rowTile = llvm::divideCeilSigned(rows, wanted);
+  int64_t rowTile = balancedTile(rows, wanted, 1);
   if (rowTile * width >= 2 * kPanelWidth || wanted == 1)
     return std::make_pair(2u, rowTile);
   if (filters >= 2 * kMinFiltersPerWorkgroup || filters >= 2 * kTileRows * wanted) {
     int64_t slices = std::min(wanted, std::max<int64_t>(filters / kMinFiltersPerWorkgroup, 2));
-    int64_t tile = llvm::divideCeilSigned(filters, slices);
-    return std::make_pair(1u, llvm::divideCeilSigned(tile, kTileRows) * kTileRows);
+    return std::make_pair(1u, balancedTile(filters, slices, kTileRows));
   }
   return std::make_pair(2u, std::min(rows, llvm::divideCeilSigned(2 * kPanelWidth, width)));
 }
@@ -160,19 +210,13 @@ int64_t distribute(func::FuncOp func, int64_t maxWorkgroups) {
       size = *ub;
       // Any other kernel (elementwise, pooling, depthwise, copies): one workgroup per
       // kMinIterationsPerWorkgroup iterations, so small kernels stay whole and run inline.
-      int64_t iterations = 1;
-      for (const Range &range : domain)
-        if (auto extent = getConstantIntValue(range.size))
-          iterations *= *extent;
-      maxWorkgroups = std::clamp<int64_t>(iterations / kMinIterationsPerWorkgroup, 1, maxWorkgroups);
+      maxWorkgroups = workgroupsForLoops(func, maxWorkgroups);
     }
   }
   if (dim < 0 || maxWorkgroups == 1)
     return 1;
-  int64_t workgroups = std::min(size, maxWorkgroups);
-  int64_t tile = (size + workgroups - 1) / workgroups;
-  tile = fixedTile ? fixedTile : (tile + align - 1) / align * align;
-  workgroups = (size + tile - 1) / tile;
+  int64_t tile = fixedTile ? fixedTile : balancedTile(size, std::min(size, maxWorkgroups), align);
+  int64_t workgroups = (size + tile - 1) / tile;
   SmallVector<OpFoldResult> tileSizes(iterators.size(), rewriter.getIndexAttr(0));
   tileSizes[dim] = rewriter.getIndexAttr(tile);
   scf::SCFTileAndFuseOptions options;

@@ -131,12 +131,14 @@ LogicalResult compile(MLIRContext &context, const CompileOptions &options, std::
     return failure();
   std::string metadata = codec::encodeMetadata(serialized->metadata);
   std::string schedule = codec::encodeSchedule(serialized->schedule);
+  std::string sources = codec::encodeSources(serialized->sources);
   codec::ContainerInfo info;
   (*target)->describeContainer(info);
   output = codec::writeContainer(info, {{TSR_SECTION_METADATA, metadata},
                                         {TSR_SECTION_SCHEDULE, schedule},
                                         {code->sectionKind, code->code},
-                                        {TSR_SECTION_WEIGHTS, serialized->weights}});
+                                        {TSR_SECTION_WEIGHTS, serialized->weights},
+                                        {TSR_SECTION_SOURCES, sources}});
   return success();
 }
 

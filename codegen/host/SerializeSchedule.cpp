@@ -338,6 +338,20 @@ LogicalResult Serializer::step(Operation &op) {
       .Default([](Operation *op) { return op->emitOpError("has no meaning in a schedule"); });
 }
 
+/// The names in `loc` (NameLocs, as the importer gives each node), first occurrence first.
+std::vector<std::string> nodeNames(Location loc) {
+  std::vector<std::string> names;
+  loc->walk([&](Location l) {
+    if (auto name = dyn_cast<NameLoc>(l)) {
+      std::string s = name.getName().str();
+      if (!s.empty() && llvm::find(names, s) == names.end())
+        names.push_back(std::move(s));
+    }
+    return WalkResult::advance();
+  });
+  return names;
+}
+
 FailureOr<SerializedSchedule> Serializer::run() {
   for (auto [list, names, dtypes] :
        {std::make_tuple(&out.metadata.inputs, program.getInputNames(), program.getInputDtypes()),
@@ -349,9 +363,13 @@ FailureOr<SerializedSchedule> Serializer::run() {
       list->push_back(std::move(t));
     }
   }
-  for (Operation &op : program.getBody().front())
+  for (Operation &op : program.getBody().front()) {
     if (failed(step(op)))
       return failure();
+    // Barriers order steps; they compute nothing of their own.
+    while (out.sources.size() < out.schedule.steps.size())
+      out.sources.push_back(isa<BarrierOp>(op) ? std::vector<std::string>() : nodeNames(op.getLoc()));
+  }
   out.schedule.arena_size = program.getArenaSize().value_or(0);
   out.schedule.arena_alignment = kArenaAlignment;
   return std::move(out);

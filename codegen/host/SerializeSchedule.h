@@ -12,6 +12,7 @@ namespace tessera::host {
 struct SerializedSchedule {
   codec::Metadata metadata;
   codec::Schedule schedule;
+  codec::StepSources sources;  // per step: the names in its op's location (the ONNX nodes it computes)
   std::string weights;
 };
 

@@ -2,6 +2,8 @@
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
@@ -83,6 +85,18 @@ FailureOr<Value> hoistIndex(OpBuilder &b, Value v, dispatch::RegionOp region) {
 
 struct OutlineDispatchRegionsPass
     : tessera::impl::OutlineDispatchRegionsBase<OutlineDispatchRegionsPass> {
+  /// Where a dispatch comes from: the locations (ONNX node names) of everything its region computes, in
+  /// program order, so profiles and messages can name the nodes fused into it. Constants, empty tensors
+  /// and fills only initialize (and CSE may have merged them across nodes): they name no node.
+  static Location computedLoc(dispatch::RegionOp region) {
+    SmallVector<Location> locs;
+    for (Operation &op : region.getBody().front())
+      if (!op.hasTrait<OpTrait::ConstantLike>() &&
+          !isa<tensor::EmptyOp, linalg::FillOp, dispatch::ReturnOp>(op))
+        locs.push_back(op.getLoc());
+    return locs.empty() ? region.getLoc() : FusedLoc::get(region.getContext(), locs);
+  }
+
   using Base::Base;
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -149,7 +163,7 @@ struct OutlineDispatchRegionsPass
           resultDims.push_back(*dim);
         }
       }
-      auto dispatchOp = dispatch::DispatchOp::create(b, region.getLoc(), region.getResultTypes(),
+      auto dispatchOp = dispatch::DispatchOp::create(b, computedLoc(region), region.getResultTypes(),
                                                      name, captured.getArrayRef(), resultDims);
       region.replaceAllUsesWith(dispatchOp.getResults());
       region.erase();

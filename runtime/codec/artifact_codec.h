@@ -102,17 +102,23 @@ struct Schedule {
 
 // Whether `kind` is a TSR_SECTION_* of this format version, and whether such a section holds executables' code
 // (an executable's code_section must).
-inline bool isKnownSection(uint32_t kind) { return kind >= TSR_SECTION_METADATA && kind <= TSR_SECTION_WEIGHTS; }
+inline bool isKnownSection(uint32_t kind) { return kind >= TSR_SECTION_METADATA && kind <= TSR_SECTION_SOURCES; }
 inline bool sectionHoldsCode(uint32_t kind) { return kind == TSR_SECTION_CPU_CODE; }
+
+// Per schedule step, the ONNX nodes it computes (the SOURCES section).
+using StepSources = std::vector<std::vector<std::string>>;
 
 // Section encoders (exactly the layout artifact_format.h describes).
 std::string encodeMetadata(const Metadata& md);
 std::string encodeSchedule(const Schedule& sc);
+std::string encodeSources(const StepSources& sources);
 
 // Decoders: full bounds checking; on failure return false with `error` describing the first problem.
 bool decodeMetadata(const uint8_t* data, size_t size, Metadata& out, std::string& error);
 // Refs are checked against `symbol_count` (decode the metadata first).
 bool decodeSchedule(const uint8_t* data, size_t size, size_t symbol_count, Schedule& out, std::string& error);
+// Needs one entry per schedule step (`step_count`).
+bool decodeSources(const uint8_t* data, size_t size, size_t step_count, StepSources& out, std::string& error);
 
 // Cross-checks metadata against the schedule, the executable table and the weights section size: indices in
 // range, literal byte ranges inside their buffers, dispatches matching their export's signature (binding and

@@ -240,6 +240,23 @@ bool decodeSchedule(const uint8_t* data, size_t size, size_t symbol_count, Sched
   return finish(r, error);
 }
 
+bool decodeSources(const uint8_t* data, size_t size, size_t step_count, StepSources& out, std::string& error) {
+  Reader r(data, size);
+  uint32_t n = 0;
+  if (r.readCount(n, 4, "source step count") && n != step_count)
+    r.fail(format("source step count %u does not match the schedule's %zu steps", n, step_count));
+  if (!r.failed()) out.resize(n);
+  for (uint32_t i = 0; i < n && !r.failed(); ++i) {
+    uint32_t names = 0;
+    if (!r.readCount(names, 4, "source name count")) break;
+    out[i].resize(names);
+    for (std::string& name : out[i])
+      if (!r.readString(name, "source node name")) break;
+    r.prefix(format("step %u: ", i), "step ");
+  }
+  return finish(r, error);
+}
+
 ContainerStatus readContainer(const uint8_t* data, size_t size, tsr_artifact_header& h,
                               std::vector<tsr_section_entry>& sections, std::string& error) {
   auto invalid = [&](std::string message) {
@@ -283,7 +300,7 @@ ContainerStatus readContainer(const uint8_t* data, size_t size, tsr_artifact_hea
 
   sections.resize(h.section_count);
   if (h.section_count) std::memcpy(sections.data(), data + sizeof h, table_end - sizeof h);
-  int seen[TSR_SECTION_WEIGHTS + 1];
+  int seen[TSR_SECTION_SOURCES + 1];
   std::fill(std::begin(seen), std::end(seen), -1);
   for (uint32_t i = 0; i < h.section_count; ++i) {
     const tsr_section_entry& s = sections[i];

@@ -79,6 +79,16 @@ std::string encodeSchedule(const Schedule& sc) {
   return std::move(w.out);
 }
 
+std::string encodeSources(const StepSources& sources) {
+  Writer w;
+  w.count(sources.size());
+  for (const std::vector<std::string>& names : sources) {
+    w.count(names.size());
+    for (const std::string& name : names) w.str(name);
+  }
+  return std::move(w.out);
+}
+
 std::string writeContainer(const ContainerInfo& info, const std::vector<SectionBytes>& sections) {
   tsr_artifact_header h;
   std::memset(&h, 0, sizeof h);  // padding and unused string bytes are hashed: they must be zero

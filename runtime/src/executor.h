@@ -5,6 +5,7 @@
 #ifndef TESSERA_RUNTIME_SRC_EXECUTOR_H
 #define TESSERA_RUNTIME_SRC_EXECUTOR_H
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 
@@ -22,7 +23,22 @@ struct HostThreads {
   uint32_t count = 1;
   uint8_t* scratch = nullptr;
   uint64_t scratch_size = 0, scratch_stride = 0;
+  // When profiling: one entry per thread, reset by the session before each dispatch, filled by the executor
+  // (each thread writes only its own entry).
+  struct WorkerTime* worker_times = nullptr;
 };
+
+// One thread's share of a dispatch, in steady-clock nanoseconds (see nowNs()).
+struct WorkerTime {
+  uint64_t first_start = 0, last_end = 0, busy = 0;
+  uint64_t workgroups = 0;
+};
+
+inline uint64_t nowNs() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+          .count());
+}
 
 // One DISPATCH step as the session resolved it. The grid is not empty and has fewer than 2^32 workgroups;
 // binding and constant counts match the export (the loader checked).

@@ -91,6 +91,7 @@ std::string describeModel(const tsr_model& m) {
     } else if (s.kind == TSR_STEP_SHAPE) {
       o += ": " + shapeString(md, s);
     }
+    if (i < m.step_sources.size() && !m.step_sources[i].empty()) o += " from " + m.step_sources[i];
     o += "\n";
   }
   return o;

@@ -88,6 +88,14 @@ tsr_status* loadModel(tsr_model& m, const tsr_model_options& options) {
     m.weights_size = w->size;
   }
   if (!codec::validateModel(m.metadata, m.schedule, m.weights_size, error)) return invalid(error);
+  m.step_sources.resize(m.schedule.steps.size());
+  if (const tsr_section_entry* src = findSection(m, TSR_SECTION_SOURCES)) {
+    codec::StepSources sources;
+    if (!codec::decodeSources(m.data + src->offset, src->size, m.schedule.steps.size(), sources, error))
+      return invalid("SOURCES: " + error);
+    for (size_t i = 0; i < sources.size(); ++i)
+      for (const std::string& name : sources[i]) m.step_sources[i] += (m.step_sources[i].empty() ? "" : ", ") + name;
+  }
 
   for (auto* list : {&m.metadata.inputs, &m.metadata.outputs}) {
     auto& infos = list == &m.metadata.inputs ? m.input_infos : m.output_infos;
@@ -192,6 +200,11 @@ tsr_status* tsr_model_input_info(const tsr_model* model, size_t index, tsr_tenso
 }
 tsr_status* tsr_model_output_info(const tsr_model* model, size_t index, tsr_tensor_info* out_info) {
   return info(model, index, out_info, false);
+}
+
+const char* tsr_model_step_source(const tsr_model* model, size_t step) {
+  if (!model || step >= model->step_sources.size()) return nullptr;
+  return model->step_sources[step].c_str();
 }
 
 size_t tsr_model_symbol_count(const tsr_model* model) { return model ? model->metadata.symbols.size() : 0; }

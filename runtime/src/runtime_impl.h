@@ -27,6 +27,8 @@ struct tsr_model {
 
   tessera::rt::Metadata metadata;
   tessera::rt::Schedule schedule;
+  // Per step, the ONNX nodes it computes, joined with ", " (empty without a SOURCES section).
+  std::vector<std::string> step_sources;
   // One executor per code section the executables use, and each executable's executor.
   std::vector<std::unique_ptr<tessera::rt::Executor>> executors;
   std::vector<const tessera::rt::Executor*> executable_executors;  // parallel to schedule.executables

@@ -61,6 +61,8 @@ struct tsr_session {
   std::vector<uint32_t> constants;
   bool profiling = false;
   std::vector<tsr_profile_event> profile;  // the last run's steps when profiling
+  std::vector<tsr_profile_worker_slice> worker_slices;  // and each thread's share of its dispatches
+  std::vector<WorkerTime> worker_times;                 // one per thread, for the dispatch running now
 
   ~tsr_session() {
     pool.reset();  // join the workers before freeing memory they could touch
@@ -380,15 +382,29 @@ tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st, uint64_t& 
   return s.model->executable_executors[st.executable]->dispatch(d, s.host_threads);
 }
 
-uint64_t nowNs() {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-          .count());
+// Appends each thread's share of the dispatch that just ran (the last profile event) to the profile.
+void recordWorkers(tsr_session& s, uint64_t run_start) {
+  for (uint32_t w = 0; w < s.worker_times.size(); ++w) {
+    const WorkerTime& t = s.worker_times[w];
+    if (!t.workgroups) continue;
+    tsr_profile_worker_slice slice{};
+    slice.event = static_cast<uint32_t>(s.profile.size() - 1);
+    slice.worker = w;
+    slice.workgroups = static_cast<uint32_t>(t.workgroups);
+    slice.start_ns = t.first_start - run_start;
+    slice.duration_ns = t.last_end - t.first_start;
+    slice.busy_ns = t.busy;
+    s.worker_slices.push_back(slice);
+  }
 }
 
 tsr_status* execute(tsr_session& s) {
   const Schedule& sc = s.model->schedule;
+  ThreadPool::RunScope run(s.pool.get());
   s.profile.clear();
+  s.worker_slices.clear();
+  s.worker_times.assign(s.host_threads.count, WorkerTime{});
+  s.host_threads.worker_times = s.profiling ? s.worker_times.data() : nullptr;
   const uint64_t run_start = s.profiling ? nowNs() : 0;
   for (size_t i = 0; i < sc.steps.size(); ++i) {
     const Step& st = sc.steps[i];
@@ -407,7 +423,9 @@ tsr_status* execute(tsr_session& s) {
           !(e = resolveRange(s, i, "copy destination", st.dst_buffer, st.dst_offset, st.length, len)) && len)
         std::memmove(s.buffer_base[st.dst_buffer] + st.dst_offset, s.buffer_base[st.src_buffer] + st.src_offset, len);
     } else if (st.kind == TSR_STEP_DISPATCH) {
+      if (s.profiling) std::fill(s.worker_times.begin(), s.worker_times.end(), WorkerTime{});
       e = runDispatch(s, i, st, workgroups);
+      if (s.profiling) recordWorkers(s, run_start);
     } else if (st.kind == TSR_STEP_SHAPE) {
       e = runShape(s, i, st);
     }
@@ -483,6 +501,12 @@ uint32_t tsr_session_thread_count(const tsr_session* session) { return session ?
 
 void tsr_session_set_profiling(tsr_session* session, int enabled) {
   if (session) session->profiling = enabled != 0;
+}
+
+size_t tsr_session_profile_worker_slices(const tsr_session* session, const tsr_profile_worker_slice** out_slices) {
+  if (!session || !out_slices) return 0;
+  *out_slices = session->worker_slices.data();
+  return session->worker_slices.size();
 }
 
 size_t tsr_session_profile_events(const tsr_session* session, const tsr_profile_event** out_events) {

@@ -7,8 +7,10 @@
 // done, and a worker that wakes late finds nothing to claim and touches nothing else. The epoch in the high half
 // keeps a CAS from a stale read from landing in a newer job.
 //
-// Waiting. Workers spin briefly on the ticket (back-to-back dispatches then cost no syscall), then sleep on the
-// `wake_seq_` futex; the caller bumps it and wakes sleepers only when some are registered. The caller spins
+// Waiting. While the owner has a run open (RunScope), workers spin on the ticket: dispatches of one run follow
+// each other within microseconds, but a single-workgroup dispatch runs on the caller alone for up to a few
+// hundred, and a worker woken from a futex takes about as long again to start (more under a hypervisor).
+// Outside a run they spin briefly, then sleep on the `wake_seq_` futex, so idle sessions burn no core; the caller bumps it and wakes sleepers only when some are registered. The caller spins
 // on `done_`, then sleeps on it; the thread finishing the last chunk wakes it if it registered. Both sleep
 // handshakes are store-then-load on two words from each side, hence seq_cst there.
 //
@@ -58,6 +60,26 @@ public:
 
   uint32_t threads() const { return static_cast<uint32_t>(workers_.size()) + 1; }
 
+  // Marks one run of the owner (a sequence of dispatches): sleeping workers are woken now, while the first
+  // steps run, and keep spinning until the run ends.
+  class RunScope {
+  public:
+    explicit RunScope(ThreadPool* pool) : pool_(pool) {
+      if (!pool_) return;
+      pool_->in_run_.store(true, std::memory_order_seq_cst);
+      pool_->wake_seq_.fetch_add(1, std::memory_order_seq_cst);
+      if (pool_->sleepers_.load(std::memory_order_seq_cst) > 0) futexWake(pool_->wake_seq_, INT32_MAX);
+    }
+    ~RunScope() {
+      if (pool_) pool_->in_run_.store(false, std::memory_order_relaxed);
+    }
+    RunScope(const RunScope&) = delete;
+    RunScope& operator=(const RunScope&) = delete;
+
+  private:
+    ThreadPool* pool_;
+  };
+
   // Runs fn over [0, total) in chunks of `chunk` indices on the caller and the workers; returns when every
   // chunk has run. Needs total / chunk < 2^32. Only the owning thread calls this, one loop at a time.
   void run(uint64_t total, uint64_t chunk, ChunkFn fn, void* context) {
@@ -83,8 +105,8 @@ private:
     uint32_t chunks = 0;
   };
 
-  // Some tens of microseconds of `pause` (its latency varies by CPU): enough to bridge the host work between
-  // two dispatches, short enough that idle workers soon stop burning a core.
+  // Some tens of microseconds of `pause` (its latency varies by CPU) after the last chunk outside a run: idle
+  // workers soon stop burning a core.
   static constexpr int kSpinIterations = 4000;
 
   bool claim(uint32_t& index) {
@@ -123,16 +145,19 @@ private:
       uint32_t index;
       while (claim(index)) runChunk(index, id);
       int spins = 0;
-      while (!hasWork() && !stop_.load(std::memory_order_relaxed) && spins < kSpinIterations) {
+      while (!hasWork() && !stop_.load(std::memory_order_relaxed) &&
+             (spins < kSpinIterations || in_run_.load(std::memory_order_relaxed))) {
         cpuRelax();
         ++spins;
       }
       if (stop_.load(std::memory_order_acquire)) return;
       if (hasWork()) continue;
-      // Register as a sleeper, then look again: a dispatch published after this look sees the registration.
+      // Register as a sleeper, then look again: a dispatch or run published after this look sees the
+      // registration.
       const uint32_t seen = wake_seq_.load(std::memory_order_seq_cst);
       sleepers_.fetch_add(1, std::memory_order_seq_cst);
-      if (!hasWork() && !stop_.load(std::memory_order_seq_cst)) futexWait(wake_seq_, seen);
+      if (!hasWork() && !stop_.load(std::memory_order_seq_cst) && !in_run_.load(std::memory_order_seq_cst))
+        futexWait(wake_seq_, seen);
       sleepers_.fetch_sub(1, std::memory_order_relaxed);
     }
   }
@@ -144,6 +169,7 @@ private:
   alignas(64) std::atomic<uint32_t> wake_seq_{0};
   std::atomic<uint32_t> sleepers_{0};
   std::atomic<bool> stop_{false};
+  std::atomic<bool> in_run_{false};
   alignas(64) Job job_;  // written by the caller only while no chunk is claimable or running
   uint32_t epoch_ = 0;
   std::vector<std::thread> workers_;

@@ -1,4 +1,5 @@
 // RUN: tessera-opt %s -split-input-file -tessera-outline-dispatch-regions=targets=cpu | FileCheck %s
+// RUN: tessera-opt %s -split-input-file -tessera-outline-dispatch-regions=targets=cpu -mlir-print-debuginfo | FileCheck %s --check-prefix=LOC
 
 // Captured values become arguments; the region becomes a dispatch of an executable with a cpu variant.
 // CHECK: tdisp.executable @dispatch_0_matmul {
@@ -38,4 +39,31 @@ func.func @dynamic(%a: tensor<?x4xf32>) -> tensor<?x4xf32> {
     tdisp.return %g : tensor<?x4xf32>
   }
   return %r : tensor<?x4xf32>
+}
+
+// -----
+
+// The dispatch is located at every node its region computes, in program order (fills name none), so
+// the artifact can name them.
+// LOC-LABEL: func.func @named
+// LOC: tdisp.dispatch @dispatch_0_matmul(%arg0, %arg1) {{.*}} loc(#[[FUSED:loc[0-9]+]])
+// LOC: #[[MM:loc[0-9]+]] = loc("/mm/MatMul")
+// LOC-NEXT: #[[ACT:loc[0-9]+]] = loc("/act/Relu")
+// LOC: #[[FUSED]] = loc(fused[#[[MM]], #[[ACT]]])
+func.func @named(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf32> {
+  %r = tdisp.region -> tensor<2x4xf32> {
+    %cst = arith.constant 0.0 : f32
+    %e = tensor.empty() : tensor<2x4xf32>
+    %f = linalg.fill ins(%cst : f32) outs(%e : tensor<2x4xf32>) -> tensor<2x4xf32> loc("/fill/Elsewhere")
+    %mm = linalg.matmul ins(%a, %b : tensor<2x3xf32>, tensor<3x4xf32>) outs(%f : tensor<2x4xf32>) -> tensor<2x4xf32> loc("/mm/MatMul")
+    %relu = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                            iterator_types = ["parallel", "parallel"]}
+        ins(%mm : tensor<2x4xf32>) outs(%e : tensor<2x4xf32>) {
+    ^bb0(%in: f32, %out: f32):
+      %m = arith.maximumf %in, %cst : f32
+      linalg.yield %m : f32
+    } -> tensor<2x4xf32> loc("/act/Relu")
+    tdisp.return %relu : tensor<2x4xf32>
+  }
+  return %r : tensor<2x4xf32>
 }

@@ -33,6 +33,18 @@ TEST(Codec, ScheduleAndMetadataRoundTrip) {
   }
 }
 
+TEST(Codec, SourcesRoundTrip) {
+  const codec::StepSources sources = {{"/conv1/Conv", "/relu1/Relu"}, {}, {"name, with \"quotes\""}};
+  const std::string bytes = codec::encodeSources(sources);
+  codec::StepSources back;
+  std::string error;
+  ASSERT_TRUE(codec::decodeSources(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), 3, back, error))
+      << error;
+  EXPECT_EQ(back, sources);
+  EXPECT_FALSE(codec::decodeSources(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), 4, back, error));
+  EXPECT_EQ(error, "source step count 3 does not match the schedule's 4 steps");
+}
+
 TEST(Codec, ValidSampleValidates) {
   ArtifactSpec s = sampleSpec();
   std::string error;
@@ -112,6 +124,7 @@ TEST(Codec, ReadContainerReportsUnsupportedVersions) {
 
 TEST(Codec, Names) {
   EXPECT_STREQ(codec::sectionKindName(TSR_SECTION_CPU_CODE), "CPU_CODE");
+  EXPECT_STREQ(codec::sectionKindName(TSR_SECTION_SOURCES), "SOURCES");
   EXPECT_STREQ(codec::sectionKindName(42), "unknown");
   EXPECT_STREQ(codec::accessName(TSR_ACCESS_READ_WRITE), "rw");
   EXPECT_STREQ(codec::accessName(0), "?");

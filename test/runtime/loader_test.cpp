@@ -168,6 +168,48 @@ TEST(Loader, UnknownSectionKind) {
   EXPECT_LOAD_ERROR(loadResult(s.pack(sections)), kInvalid, "section 4 has unknown kind 9");
 }
 
+TEST(Loader, StepSourcesNameTheNodesOfEachStep) {
+  ArtifactSpec s = sampleSpec();
+  const size_t steps = s.steps.size();
+  codec::StepSources sources(steps);
+  sources[0] = {"/layer1/Conv", "/layer1/Relu"};
+  auto sections = s.sections();
+  sections.push_back({TSR_SECTION_SOURCES, toBytes(codec::encodeSources(sources))});
+  auto load = [](const Bytes& bytes) {
+    tsr_model* model = nullptr;
+    tsr_status* st = tsr_model_load_memory(bytes.data(), bytes.size(), nullptr, &model);
+    EXPECT_EQ(st, nullptr) << tsr_status_message(st);
+    tsr_status_free(st);
+    return std::unique_ptr<tsr_model, void (*)(tsr_model*)>(model, tsr_model_release);
+  };
+  auto m = load(s.pack(sections));
+  ASSERT_NE(m, nullptr);
+  EXPECT_STREQ(tsr_model_step_source(m.get(), 0), "/layer1/Conv, /layer1/Relu");
+  EXPECT_STREQ(tsr_model_step_source(m.get(), 1), "");
+  EXPECT_EQ(tsr_model_step_source(m.get(), steps), nullptr);
+  EXPECT_EQ(tsr_model_step_source(nullptr, 0), nullptr);
+  auto without = load(s.build());  // SOURCES is optional
+  ASSERT_NE(without, nullptr);
+  EXPECT_STREQ(tsr_model_step_source(without.get(), 0), "");
+}
+
+TEST(Loader, StepSourcesMustCoverTheSchedule) {
+  ArtifactSpec s = sampleSpec();
+  auto sections = s.sections();
+  sections.push_back({TSR_SECTION_SOURCES, toBytes(codec::encodeSources(codec::StepSources(1)))});
+  EXPECT_LOAD_ERROR(loadResult(s.pack(sections)), kInvalid,
+                    codec::format("SOURCES: source step count 1 does not match the schedule's %zu steps",
+                                  s.steps.size()));
+  codec::StepSources sources(s.steps.size());
+  sources.back() = {"a"};
+  std::string bytes = codec::encodeSources(sources);
+  bytes.pop_back();  // the last step's name loses its only byte
+  sections.back().bytes = toBytes(bytes);
+  EXPECT_LOAD_ERROR(loadResult(s.pack(sections)), kInvalid,
+                    codec::format("SOURCES: step %zu: source node name length 1 exceeds the 0 remaining bytes",
+                                  s.steps.size() - 1));
+}
+
 TEST(Loader, MissingRequiredSections) {
   ArtifactSpec s = sampleSpec();
   auto all = s.sections();

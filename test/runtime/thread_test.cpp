@@ -247,6 +247,35 @@ TEST(Threads, WorkersShareTheWorkgroups) {
   for (uint32_t id : runRecord(one.s)) EXPECT_EQ(id, 0u);
 }
 
+TEST(Threads, ProfileSlicesSayWhichThreadRanHowManyWorkgroups) {
+  Model m(recordSpec(20, 0).build());
+  Session s(m.model, 2);
+  tsr_session_set_profiling(s.s, 1);
+  std::vector<uint32_t> log = runRecord(s.s);
+  const tsr_profile_event* events = nullptr;
+  const tsr_profile_worker_slice* slices = nullptr;
+  ASSERT_EQ(tsr_session_profile_events(s.s, &events), 1u);
+  const size_t n = tsr_session_profile_worker_slices(s.s, &slices);
+  ASSERT_GE(n, 1u);
+  ASSERT_LE(n, 2u);
+  uint32_t total = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const tsr_profile_worker_slice& w = slices[i];
+    EXPECT_EQ(w.event, 0u);
+    ASSERT_LT(w.worker, 2u);
+    EXPECT_EQ(w.workgroups, std::count(log.begin(), log.end(), w.worker)) << "worker " << w.worker;
+    EXPECT_GE(w.start_ns, events[0].start_ns);
+    EXPECT_LE(w.start_ns + w.duration_ns, events[0].start_ns + events[0].duration_ns);
+    EXPECT_LE(w.busy_ns, w.duration_ns);
+    EXPECT_GE(w.busy_ns, uint64_t{w.workgroups} * 20'000) << "each workgroup spins 20 us";
+    total += w.workgroups;
+  }
+  EXPECT_EQ(total, 256u);
+  tsr_session_set_profiling(s.s, 0);
+  runRecord(s.s);
+  EXPECT_EQ(tsr_session_profile_worker_slices(s.s, &slices), 0u);
+}
+
 TEST(Threads, EachWorkerHasItsOwnScratch) {
   // 100 bytes: regions are padded to a cache line each, so the kernel's alignment check covers the layout.
   Model m(recordSpec(20, 100).build());

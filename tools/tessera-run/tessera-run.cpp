@@ -38,8 +38,9 @@ Runs a compiled Tessera artifact on the CPU.
   --threads T             threads per dispatch, the caller included (default: one per CPU, at most 16);
                           the JSON reports the number actually used
   --profile FILE.json     after the other runs, run once more timing every schedule step; write a Chrome
-                          trace (open in ui.perfetto.dev or chrome://tracing) with one slice per dispatch,
-                          named after its executable, and print the time per op type to stderr
+                          trace (open in ui.perfetto.dev or chrome://tracing): one slice per step, and per
+                          thread one per dispatch it helped run, each named after the ONNX nodes fused into
+                          it; print the time per op type and each thread's busy time to stderr
   --info                  print the artifact's metadata and schedule (alone: print and exit)
   --print                 after running, print each output as "NAME: DTYPE[SHAPE]", then a line
                           "  values: ..." with its first (up to) 10 values in C order, and for an output
@@ -264,27 +265,54 @@ std::string jsonString(const std::string& s) {
   return out + "\"";
 }
 
-// A Chrome trace (JSON array format, times in microseconds) of one profiled run, and per-op-type totals on
-// stderr, largest first.
-void writeProfile(const std::string& path, const tsr_profile_event* events, size_t count, uint32_t threads) {
+// A Chrome trace (JSON object format, times in microseconds) of one profiled run: track 0 holds every timed
+// step, tracks 1..T what each thread ran of each dispatch. Slices are named after the ONNX nodes of their step
+// (the executable or step kind when the artifact does not record them). Per-op-type totals and each thread's
+// busy time go to stderr, largest first.
+void writeProfile(const std::string& path, const tsr_model* model, const tsr_session* session) {
+  const tsr_profile_event* events = nullptr;
+  const tsr_profile_worker_slice* slices = nullptr;
+  const size_t count = tsr_session_profile_events(session, &events);
+  const size_t slice_count = tsr_session_profile_worker_slices(session, &slices);
+  const uint32_t threads = tsr_session_thread_count(session);
   std::FILE* f = std::fopen(path.c_str(), "w");
   if (!f) fail("cannot write profile '" + path + "': " + std::strerror(errno));
-  std::fprintf(f, "{\"traceEvents\": [\n");
-  std::fprintf(f, "  {\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 1, \"tid\": 1, \"args\": {\"name\": "
-                  "\"tessera run (%u threads per dispatch)\"}}",
+  std::fprintf(f, "{\"displayTimeUnit\": \"ms\", \"traceEvents\": [\n");
+  std::fprintf(f, "  {\"name\": \"process_name\", \"ph\": \"M\", \"pid\": 1, \"args\": {\"name\": \"tessera-run\"}}");
+  std::fprintf(f, ",\n  {\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 1, \"tid\": 0, \"args\": {\"name\": "
+                  "\"schedule (%u threads per dispatch)\"}}",
                threads);
+  for (uint32_t t = 0; t < threads; ++t)
+    std::fprintf(f, ",\n  {\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 1, \"tid\": %u, \"args\": {\"name\": "
+                    "\"thread %u%s\"}}",
+                 t + 1, t, t == 0 ? " (caller)" : "");
+  auto nameOf = [&](const tsr_profile_event& e) {
+    const char* nodes = tsr_model_step_source(model, e.step);
+    return nodes && *nodes ? std::string(nodes) : std::string(e.name);
+  };
   uint64_t total = 0;
   std::map<std::string, std::pair<uint64_t, unsigned>> byType;
   for (size_t i = 0; i < count; ++i) {
     const tsr_profile_event& e = events[i];
-    std::fprintf(f, ",\n  {\"name\": %s, \"cat\": %s, \"ph\": \"X\", \"pid\": 1, \"tid\": 1, \"ts\": %.3f, "
-                    "\"dur\": %.3f, \"args\": {\"step\": %u, \"workgroups\": %u}}",
-                 jsonString(e.name).c_str(), jsonString(opType(e.name)).c_str(), e.start_ns / 1e3,
-                 e.duration_ns / 1e3, e.step, e.workgroups);
+    std::fprintf(f, ",\n  {\"name\": %s, \"cat\": %s, \"ph\": \"X\", \"pid\": 1, \"tid\": 0, \"ts\": %.3f, "
+                    "\"dur\": %.3f, \"args\": {\"step\": %u, \"executable\": %s, \"workgroups\": %u}}",
+                 jsonString(nameOf(e)).c_str(), jsonString(opType(e.name)).c_str(), e.start_ns / 1e3,
+                 e.duration_ns / 1e3, e.step, jsonString(e.name).c_str(), e.workgroups);
     auto& slot = byType[opType(e.name)];
     slot.first += e.duration_ns;
     slot.second += 1;
     total += e.duration_ns;
+  }
+  std::vector<uint64_t> busy(threads, 0);
+  for (size_t i = 0; i < slice_count; ++i) {
+    const tsr_profile_worker_slice& w = slices[i];
+    if (w.event >= count || w.worker >= threads) continue;
+    const tsr_profile_event& e = events[w.event];
+    std::fprintf(f, ",\n  {\"name\": %s, \"cat\": %s, \"ph\": \"X\", \"pid\": 1, \"tid\": %u, \"ts\": %.3f, "
+                    "\"dur\": %.3f, \"args\": {\"step\": %u, \"workgroups\": %u, \"busy_us\": %.3f}}",
+                 jsonString(nameOf(e)).c_str(), jsonString(opType(e.name)).c_str(), w.worker + 1, w.start_ns / 1e3,
+                 w.duration_ns / 1e3, e.step, w.workgroups, w.busy_ns / 1e3);
+    busy[w.worker] += w.busy_ns;
   }
   std::fprintf(f, "\n]}\n");
   std::fclose(f);
@@ -294,6 +322,8 @@ void writeProfile(const std::string& path, const tsr_profile_event* events, size
   for (const auto& [type, slot] : rows)
     std::fprintf(stderr, "  %-28s %9.3f ms %5.1f%% %4u steps\n", type.c_str(), slot.first / 1e6,
                  total ? 100.0 * slot.first / total : 0.0, slot.second);
+  std::fprintf(stderr, "busy in dispatches:");
+  for (uint32_t t = 0; t < threads; ++t) std::fprintf(stderr, " thread %u %.3f ms%s", t, busy[t] / 1e6, t + 1 < threads ? "," : "\n");
 }
 
 void check(tsr_status* st) {
@@ -379,9 +409,7 @@ int run(int argc, char** argv) {
   if (!o.profile.empty()) {
     tsr_session_set_profiling(session, 1);
     once();
-    const tsr_profile_event* events = nullptr;
-    size_t count = tsr_session_profile_events(session, &events);
-    writeProfile(o.profile, events, count, tsr_session_thread_count(session));
+    writeProfile(o.profile, model, session);
   }
 
   std::vector<tessera::io::Tensor> results(out.size());

@@ -14,6 +14,7 @@
  *   SCHEDULE  the host schedule: buffers, executables, steps (a data table, run by every executor)
  *   CPU_CODE  an ELF shared object exporting the CPU executables' entry points (tsr_kernel_fn)
  *   WEIGHTS   constant tensors, each 64-byte aligned inside the section, used in place
+ *   SOURCES   optional: the names of the ONNX nodes each schedule step computes (for profiles and messages)
  *
  * Encodings inside METADATA and SCHEDULE ("str" = u32 byte length + bytes, no terminator;
  * "ref" = i64 value reference: >= 0 is that literal value, < 0 is the current value of dim symbol
@@ -50,6 +51,9 @@
  *       SHAPE:    u32 op (TSR_SHAPE_*); u32 symbol; ref a; ref b
  *                 sets dim symbol `symbol` (except CHECK_EQ); an error at run time (bad value,
  *                 division by zero, overflow, out-of-bounds read) fails the run with a message
+ *   SOURCES:
+ *     u32 step_count (the schedule's); step_count × { u32 name_count; name_count × str node_name }
+ *       a step made by no node (a barrier, a copy the planner added) has no names
  * CPU kernels get the dynamic dims of their bindings as dispatch constants, in binding order, then
  * dim order, followed by their scalar arguments (see kernel_abi.h).
  */
@@ -95,6 +99,7 @@ enum {
   TSR_SECTION_SCHEDULE = 2,
   TSR_SECTION_CPU_CODE = 3,
   TSR_SECTION_WEIGHTS = 4,
+  TSR_SECTION_SOURCES = 5,
 };
 
 enum {

@@ -127,6 +127,10 @@ size_t tsr_model_symbol_count(const tsr_model* model);
 tsr_status* tsr_model_symbol_info(const tsr_model* model, size_t index, const char** out_name,
                                   int64_t* out_min, int64_t* out_max);
 
+/* The ONNX nodes schedule step `step` computes, as "name, name, ..." ("" when the artifact does not record
+ * them or no node made the step); NULL when `step` is out of range. Valid while the model lives. */
+const char* tsr_model_step_source(const tsr_model* model, size_t step);
+
 /* Human-readable metadata and schedule (what `tessera-run --info` prints), snprintf-style: writes at most
  * `capacity` bytes including the terminator into `buffer` (which may be NULL when capacity is 0) and returns
  * the full length without the terminator. */
@@ -189,6 +193,21 @@ void tsr_session_set_profiling(tsr_session* session, int enabled);
 
 /* The events of the last run with profiling on, in step order (barriers are not timed). */
 size_t tsr_session_profile_events(const tsr_session* session, const tsr_profile_event** out_events);
+
+/* What each thread did in the dispatches of the last profiled run: one slice per dispatch and thread that
+ * ran at least one of its workgroups, from its first workgroup's start to its last one's end (same clock as
+ * the events). Valid until the next run or release of the session. */
+typedef struct tsr_profile_worker_slice {
+  uint32_t event;       /* index into tsr_session_profile_events */
+  uint32_t worker;      /* 0: the calling thread; 1..threads-1: the session's workers */
+  uint32_t workgroups;  /* workgroups this thread ran */
+  uint32_t reserved;
+  uint64_t start_ns;
+  uint64_t duration_ns;
+  uint64_t busy_ns;     /* time inside this thread's chunks of the dispatch (<= duration_ns) */
+} tsr_profile_worker_slice;
+
+size_t tsr_session_profile_worker_slices(const tsr_session* session, const tsr_profile_worker_slice** out_slices);
 
 #ifdef __cplusplus
 }

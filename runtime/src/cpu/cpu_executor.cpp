@@ -40,6 +40,8 @@ void runWorkgroups(void* context, uint64_t first, uint64_t last, uint32_t worker
     wg.scratch = job.threads->scratch + worker * job.threads->scratch_stride;
     wg.scratch_size = job.threads->scratch_size;
   }
+  WorkerTime* time = job.threads->worker_times ? &job.threads->worker_times[worker] : nullptr;
+  const uint64_t start = time ? nowNs() : 0;
   const uint64_t nx = ds.workgroup_count[0], nxy = nx * ds.workgroup_count[1];
   for (uint64_t id = first; id < last; ++id) {
     if (job.failed.load(std::memory_order_relaxed)) return;  // the dispatch fails anyway: stop early
@@ -52,8 +54,15 @@ void runWorkgroups(void* context, uint64_t first, uint64_t last, uint32_t worker
         job.rc = rc;  // published to the caller by the pool's completion count
         std::memcpy(job.at, wg.workgroup_id, sizeof job.at);
       }
-      return;
+      break;
     }
+  }
+  if (time) {
+    const uint64_t end = nowNs();
+    if (!time->workgroups) time->first_start = start;
+    time->last_end = end;
+    time->busy += end - start;
+    time->workgroups += last - first;
   }
 }
 

@@ -128,3 +128,58 @@ func.func @matmul_by_work(%a: tensor<64x256xf32>, %b: tensor<256x768xf32>) -> te
   %c = linalg.matmul ins(%a, %b : tensor<64x256xf32>, tensor<256x768xf32>) outs(%f : tensor<64x768xf32>) -> tensor<64x768xf32>
   return %c : tensor<64x768xf32>
 }
+
+// -----
+
+// Without a product, the heaviest op sets the count: the depthwise convolution (451 K iterations) feeding
+// a 50 K-element bias add, split along channels.
+// CHECK-LABEL: func.func @depthwise_then_bias
+// CHECK-SAME: tessera.workgroup_count = 8 : i64
+// CHECK: scf.forall (%{{.*}}) = (0) to (64) step (8)
+func.func @depthwise_then_bias(%x: tensor<1x64x30x30xf32>, %w: tensor<64x3x3xf32>, %b: tensor<64xf32>) -> tensor<1x64x28x28xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x64x28x28xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x64x28x28xf32>) -> tensor<1x64x28x28xf32>
+  %d = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x64x30x30xf32>, tensor<64x3x3xf32>) outs(%f : tensor<1x64x28x28xf32>) -> tensor<1x64x28x28xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(n, c, h, w) -> (n, c, h, w)>, affine_map<(n, c, h, w) -> (c)>,
+                                        affine_map<(n, c, h, w) -> (n, c, h, w)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%d, %b : tensor<1x64x28x28xf32>, tensor<64xf32>) outs(%e : tensor<1x64x28x28xf32>) {
+  ^bb0(%in: f32, %bias: f32, %out: f32):
+    %s = arith.addf %in, %bias : f32
+    linalg.yield %s : f32
+  } -> tensor<1x64x28x28xf32>
+  return %r : tensor<1x64x28x28xf32>
+}
+
+// -----
+
+// A matrix-vector product has 1 M multiply-adds (too few for a second workgroup) but streams 4 MiB of
+// weights: one workgroup per 512 KiB of operands.
+// CHECK-LABEL: func.func @matvec_by_bytes
+// CHECK-SAME: tessera.workgroup_count = 8 : i64
+// CHECK: scf.forall (%{{.*}}) = (0) to (1024) step (128)
+func.func @matvec_by_bytes(%a: tensor<1x1024xf32>, %b: tensor<1024x1024xf32>) -> tensor<1x1024xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x1024xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x1024xf32>) -> tensor<1x1024xf32>
+  %c = linalg.matmul ins(%a, %b : tensor<1x1024xf32>, tensor<1024x1024xf32>) outs(%f : tensor<1x1024xf32>) -> tensor<1x1024xf32>
+  return %c : tensor<1x1024xf32>
+}
+
+// -----
+
+// 7.2 M multiply-adds want 3 workgroups; 3 bands of rows on 2 threads take as long as 4, so it makes 4
+// (rows 7 at a time).
+// CHECK-LABEL: func.func @conv_even_count
+// CHECK-SAME: tessera.workgroup_count = 4 : i64
+// CHECK: scf.forall (%{{.*}}) = (0) to (28) step (7)
+func.func @conv_even_count(%x: tensor<1x32x30x30xf32>, %w: tensor<32x32x3x3xf32>) -> tensor<1x32x28x28xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x32x28x28xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x32x28x28xf32>) -> tensor<1x32x28x28xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x32x30x30xf32>, tensor<32x32x3x3xf32>) outs(%f : tensor<1x32x28x28xf32>) -> tensor<1x32x28x28xf32>
+  return %c : tensor<1x32x28x28xf32>
+}
