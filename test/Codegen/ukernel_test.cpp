@@ -209,7 +209,11 @@ INSTANTIATE_TEST_SUITE_P(Geometries, Depthwise,
                                            ConvCase{0, 2, 3, 3, 56, 56, 2, 2, 1, 1, 1},    // padded, strided
                                            ConvCase{0, 2, 5, 5, 7, 7, 1, 1, 1, 1, 2},      // padded, 5x5
                                            ConvCase{0, 2, 3, 3, 112, 112, 1, 1, 1, 1, 1},  // padded, banded
-                                           ConvCase{0, 2, 3, 3, 5, 6, 3, 3, 1, 1, 1}));    // padded, stride 3
+                                           ConvCase{0, 2, 3, 3, 5, 6, 3, 3, 1, 1, 1},      // padded, stride 3
+                                           // padded, stride 2 split into phases: odd sizes, 5x5, two bands
+                                           ConvCase{0, 3, 3, 3, 57, 61, 2, 2, 1, 1, 1},
+                                           ConvCase{0, 2, 5, 5, 60, 98, 2, 2, 1, 1, 2},
+                                           ConvCase{0, 2, 3, 3, 400, 50, 2, 2, 1, 1, 1}));
 
 class MaxPool : public ::testing::TestWithParam<ConvCase> {};
 
