@@ -382,6 +382,16 @@ tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st, uint64_t& 
   return s.model->executable_executors[st.executable]->dispatch(d, s.host_threads);
 }
 
+// Adds the ONNX nodes that made step `index` (when the artifact records them) to its error, so a failed
+// shape check or kernel points at the model, not only at the schedule.
+tsr_status* namingNodes(const tsr_session& s, size_t index, tsr_status* e) {
+  const std::vector<std::string>& sources = s.model->step_sources;
+  if (e == outOfMemoryStatus() || index >= sources.size() || sources[index].empty()) return e;
+  const bool several = sources[index].find(", ") != std::string::npos;
+  e->message += format(" (ONNX node%s %s)", several ? "s" : "", sources[index].c_str());
+  return e;
+}
+
 // Appends each thread's share of the dispatch that just ran (the last profile event) to the profile.
 void recordWorkers(tsr_session& s, uint64_t run_start) {
   for (uint32_t w = 0; w < s.worker_times.size(); ++w) {
@@ -435,7 +445,7 @@ tsr_status* execute(tsr_session& s) {
       ev.duration_ns = nowNs() - run_start - ev.start_ns;
       ev.workgroups = static_cast<uint32_t>(workgroups);  // at most 2^32 - 1: runDispatch checked
     }
-    if (e) return e;
+    if (e) return namingNodes(s, i, e);
   }
   return nullptr;
 }

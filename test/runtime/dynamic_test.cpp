@@ -275,6 +275,24 @@ TEST(Dynamic, CheckEqFailsWithBothValues) {
   EXPECT_LOAD_ERROR(runAB(m.session, 3, 4, out), kBadArg, "step 0: shape check failed: N=3 != M=4");
 }
 
+TEST(Dynamic, RunTimeErrorsNameTheOnnxNodesOfTheStep) {
+  ArtifactSpec spec = arithmeticSpec(true);
+  codec::StepSources sources(spec.steps.size());
+  sources[0] = {"/blocks/Concat"};
+  auto sections = spec.sections();
+  sections.push_back({TSR_SECTION_SOURCES, toBytes(codec::encodeSources(sources))});
+  Loaded m(spec.pack(sections));
+  tsr_tensor out[1] = {};
+  const std::string failed =
+      "step 0: shape check failed: N=3 != M=4 (the inputs give a dim or element count that the compiled model "
+      "does not allow)";
+  EXPECT_EQ(runAB(m.session, 3, 4, out).second, failed + " (ONNX node /blocks/Concat)");
+  sources[0] = {"/a/Add", "/a/Relu"};
+  sections.back().bytes = toBytes(codec::encodeSources(sources));
+  Loaded two(spec.pack(sections));
+  EXPECT_EQ(runAB(two.session, 3, 4, out).second, failed + " (ONNX nodes /a/Add, /a/Relu)");
+}
+
 TEST(Dynamic, MulOverflowIsAnError) {
   ArtifactSpec s;
   s.symbols = {{"N", 0, 16}, {"P", 0, INT64_MAX}};
