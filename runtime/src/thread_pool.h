@@ -10,9 +10,10 @@
 // Waiting. While the owner has a run open (RunScope), workers spin on the ticket: dispatches of one run follow
 // each other within microseconds, but a single-workgroup dispatch runs on the caller alone for up to a few
 // hundred, and a worker woken from a futex takes about as long again to start (more under a hypervisor).
-// Outside a run they spin briefly, then sleep on the `wake_seq_` futex, so idle sessions burn no core; the caller bumps it and wakes sleepers only when some are registered. The caller spins
-// on `done_`, then sleeps on it; the thread finishing the last chunk wakes it if it registered. Both sleep
-// handshakes are store-then-load on two words from each side, hence seq_cst there.
+// Outside a run they spin briefly, then sleep on the `wake_seq_` futex, so idle sessions burn no core; the
+// caller bumps it and wakes sleepers only when some are registered. The caller spins on `done_`, then sleeps
+// on it; the thread finishing the last chunk wakes it if it registered. Both sleep handshakes are
+// store-then-load on two words from each side, hence seq_cst there.
 //
 // Progress never depends on a worker waking: the caller claims chunks too, so a dispatch finishes even if
 // every worker stays asleep; waiting on `done_` only covers chunks some thread has already claimed.
@@ -148,7 +149,7 @@ private:
       while (!hasWork() && !stop_.load(std::memory_order_relaxed) &&
              (spins < kSpinIterations || in_run_.load(std::memory_order_relaxed))) {
         cpuRelax();
-        ++spins;
+        if (spins < kSpinIterations) ++spins;  // a run may spin for longer than an int counts
       }
       if (stop_.load(std::memory_order_acquire)) return;
       if (hasWork()) continue;
