@@ -51,12 +51,26 @@ std::optional<SmallVector<int64_t>> ints(const onnxpb::NodeProto &node, llvm::St
   return SmallVector<int64_t>(a->ints().begin(), a->ints().end());
 }
 
-/// Attribute types and required attributes, from the schema of the op at this opset (if libonnx has one).
+/// The newest default-domain opset whose schemas Debian's libonnx (1.12) has.
+constexpr int64_t kNewestSchemaOpset = 17;
+
+/// Input counts, attribute types and required attributes, from the schema of the op at this opset (if libonnx has one).
 std::string checkSchemaAttributes(const onnxpb::NodeProto &node, int64_t opset) {
   const onnxpb::OpSchema *schema =
       onnxpb::OpSchemaRegistry::Schema(node.op_type(), static_cast<int>(opset), node.domain());
   if (!schema)
     return "";
+  // Input counts and required inputs, so importers may read every input the schema requires. libonnx's
+  // newest schemas are opset 17's: for later opsets (which added optional inputs) only the minimum holds.
+  const int inputs = node.input_size(), least = schema->min_input();
+  if (inputs < least)
+    return "has " + std::to_string(inputs) + " inputs but takes at least " + std::to_string(least);
+  if (opset <= kNewestSchemaOpset && inputs > schema->max_input())
+    return "has " + std::to_string(inputs) + " inputs but takes at most " + std::to_string(schema->max_input());
+  const auto &formals = schema->inputs();
+  for (int i = 0; i < least && i < static_cast<int>(formals.size()); ++i)
+    if (node.input(i).empty())
+      return "required input " + std::to_string(i) + " ('" + formals[i].GetName() + "') is missing";
   for (const auto &a : node.attribute()) {
     auto it = schema->attributes().find(a.name());
     if (it == schema->attributes().end() || a.type() == onnxpb::AttributeProto::UNDEFINED)
@@ -128,11 +142,12 @@ std::string checkReshape(const onnxpb::NodeProto &node, const OperandInfo &opera
     return "";
   int64_t total = 1, known = 1;
   for (int64_t d : *in)
-    total *= d;
+    if (__builtin_mul_overflow(total, d, &total))
+      return "the input of shape " + list(*in) + " has more elements than 64 bits count";
   for (size_t i = 0; i < shape->size(); ++i) {
     int64_t d = (*shape)[i] == 0 && !allowZero ? (*in)[i] : (*shape)[i];
-    if (d != -1)
-      known *= d;
+    if (d != -1 && __builtin_mul_overflow(known, d, &known))
+      return "shape " + list(*shape) + " has more elements than 64 bits count";
   }
   bool fits = inferred ? (known != 0 && total % known == 0) || (known == 0 && total == 0) : known == total;
   if (!fits)

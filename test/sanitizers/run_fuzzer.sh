@@ -1,11 +1,13 @@
 #!/bin/sh
-# Replays a fuzzer's regression inputs, then fuzzes it for SECONDS from seeds made by make_sample.
-#   run_fuzzer.sh FUZZER MAKE_SAMPLE REGRESSIONS_DIR WORK_DIR SECONDS
+# Replays a fuzzer's regression inputs, then fuzzes it for SECONDS from the seeds SEED_COMMAND writes into
+# the directory it is given as its last argument.
+#   run_fuzzer.sh FUZZER REGRESSIONS_DIR WORK_DIR SECONDS SEED_COMMAND...
 set -eu
-fuzzer=$1 make_sample=$2 regressions=$3 work=$4 seconds=$5
+fuzzer=$1 regressions=$2 work=$3 seconds=$4
+shift 4
 rm -rf "$work"
 mkdir -p "$work/seeds" "$work/corpus" "$work/artifacts"
-"$make_sample" "$work/seeds"
+"$@" "$work/seeds"
 if [ -d "$regressions" ] && [ -n "$(ls -A "$regressions")" ]; then
   echo "replaying $(ls "$regressions" | wc -l) regression inputs"
   "$fuzzer" "$regressions"/*

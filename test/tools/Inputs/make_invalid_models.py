@@ -59,6 +59,12 @@ def main(out):
         save(model([helper.make_node("Softmax", ["x"], ["y"], name="softmax", axis=1.0)],
                    [tensor("x", [2, 3])], [tensor("y", [2, 3])], opset=opset), out, "softmax_axis_float_op%d.onnx" % opset)
 
+    # Inputs the schema requires, missing (opset 18: no libonnx checker runs first).
+    save(model([helper.make_node("LeakyRelu", [], ["y"], name="leaky")],
+               [tensor("x", [2, 3])], [tensor("y", [2, 3])], opset=18), out, "leakyrelu_no_input_op18.onnx")
+    save(model([helper.make_node("Gemm", ["x", ""], ["y"], name="gemm")],
+               [tensor("x", [2, 3])], [tensor("y", [2, 3])], opset=18), out, "gemm_empty_input_op18.onnx")
+
     # Concat without its required axis.
     save(model([helper.make_node("Concat", ["a", "b"], ["y"], name="concat")],
                [tensor("a", [2, 3]), tensor("b", [2, 3])], [tensor("y", [4, 3])]), out, "concat_no_axis.onnx")
