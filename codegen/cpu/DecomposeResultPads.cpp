@@ -31,9 +31,7 @@ struct DecomposeResultPadsPass : impl::DecomposeResultPadsBase<DecomposeResultPa
       if (!pad->hasOneUse())
         return;
       Operation *user = *pad->user_begin();
-      bool convolutionInput = isa<linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNchwChwOp>(user) &&
-                              cast<linalg::LinalgOp>(user).getDpsInputOperand(0)->get() == pad.getResult();
-      if (isa<func::ReturnOp>(user) || (convolutionInputs && convolutionInput))
+      if (isa<func::ReturnOp>(user) || (convolutionInputs && isConvolutionInput(user, pad.getResult())))
         pads.push_back(pad);
     });
     if (pads.empty())

@@ -21,6 +21,11 @@ namespace tessera::cpu {
 #define GEN_PASS_DEF_LOWERCONTRACTIONSTOUKERNELS
 #include "codegen/cpu/Passes.h.inc"
 
+bool isConvolutionInput(Operation *user, Value v) {
+  return isa<linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNchwChwOp>(user) &&
+         cast<linalg::LinalgOp>(user).getDpsInputOperand(0)->get() == v;
+}
+
 namespace {
 
 constexpr llvm::StringLiteral kSgemm = "tsr_ukernel_sgemm_f32";
@@ -169,11 +174,6 @@ Operation *soleCopyInto(Value view) {
   return copy;
 }
 
-bool readsAsConvolutionInput(Operation *user, Value v) {
-  return isa<linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNchwChwOp>(user) &&
-         cast<linalg::LinalgOp>(user).getDpsInputOperand(0)->get() == v;
-}
-
 Image imageOf(OpBuilder &b, Value input) {
   Image plain{input, SmallVector<OpFoldResult>(4, b.getIndexAttr(0)), {}};
   Value base = input;
@@ -191,10 +191,10 @@ Image imageOf(OpBuilder &b, Value input) {
   Operation *copy = nullptr;
   memref::SubViewOp interior;
   for (Operation *user : alloc->getUsers()) {
-    if (isa<memref::DeallocOp>(user) || readsAsConvolutionInput(user, base))
+    if (isa<memref::DeallocOp>(user) || isConvolutionInput(user, base))
       continue;
     if (auto f = dyn_cast<linalg::FillOp>(user)) {
-      if (fill || f.getOutputs()[0] != base || !matchPattern(f.getInputs()[0], m_AnyZeroFloat()))
+      if (fill || f.getOutputs()[0] != base || !isZero(f.getInputs()[0]))
         return plain;
       fill = f;
       continue;
@@ -209,7 +209,7 @@ Image imageOf(OpBuilder &b, Value input) {
       interior = view;
       continue;
     }
-    if (!llvm::all_of(view->getUsers(), [&](Operation *u) { return readsAsConvolutionInput(u, view); }))
+    if (!llvm::all_of(view->getUsers(), [&](Operation *u) { return isConvolutionInput(u, view); }))
       return plain;
   }
   if (!fill || !copy || fill->getBlock() != copy->getBlock() || !fill->isBeforeInBlock(copy) ||
@@ -255,6 +255,8 @@ void eraseIfDead(memref::AllocOp alloc) {
   alloc->erase();
 }
 
+int64_t element(DenseIntElementsAttr a, int i) { return *(a.getValues<int64_t>().begin() + i); }
+
 /// What a convolution microkernel call needs besides the per-image offsets.
 struct ImageCall {
   OpBuilder &b;
@@ -265,6 +267,11 @@ struct ImageCall {
   Value constant(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value dim(Value memref, int64_t d) { return b.createOrFold<memref::DimOp>(loc, memref, d); }
   Value start(unsigned d) { return getValueOrCreateConstantIndexOp(b, loc, image.start[d]); }
+  /// Window strides and dilations, then the image: pointer, this image's offset, channel/row/column strides.
+  SmallVector<Value> input(DenseIntElementsAttr strides, DenseIntElementsAttr dilations, Value xOffset) {
+    return {constant(element(strides, 0)), constant(element(strides, 1)), constant(element(dilations, 0)),
+            constant(element(dilations, 1)), x.pointer, xOffset, x.strides[1], x.strides[2], x.strides[3]};
+  }
   /// The image's extent and where the windows start in it (height, width, row0, col0).
   SmallVector<Value> window() {
     return {dim(image.memref, 2), dim(image.memref, 3), start(2), start(3)};
@@ -315,8 +322,6 @@ bool allF32Memrefs(ValueRange values) {
   });
 }
 
-int64_t element(DenseIntElementsAttr a, int i) { return *(a.getValues<int64_t>().begin() + i); }
-
 /// A 2-D NCHW f32 convolution (on an already padded input) -> the convolution microkernel, when the weights
 /// are contiguous per filter and the output rows of a filter are contiguous.
 LogicalResult lowerConv(linalg::Conv2DNchwFchwOp conv) {
@@ -334,10 +339,8 @@ LogicalResult lowerConv(linalg::Conv2DNchwFchwOp conv) {
     return failure();
   auto strides = conv.getStrides(), dilations = conv.getDilations();
   return lowerImageLoop(conv, kConv2d, 25, isZero, true, [&](ImageCall &c, Value xOffset, Value yOffset) {
-    SmallVector<Value> args{c.dim(y, 1), c.dim(x, 1), c.constant(kh), c.constant(kw), c.dim(y, 2),
-                            c.constant(ow), c.constant(element(strides, 0)), c.constant(element(strides, 1)),
-                            c.constant(element(dilations, 0)), c.constant(element(dilations, 1)), c.x.pointer,
-                            xOffset, c.x.strides[1], c.x.strides[2], c.x.strides[3]};
+    SmallVector<Value> args{c.dim(y, 1), c.dim(x, 1), c.constant(kh), c.constant(kw), c.dim(y, 2), c.constant(ow)};
+    llvm::append_range(args, c.input(strides, dilations, xOffset));
     llvm::append_range(args, c.window());
     llvm::append_range(args, SmallVector<Value>{c.w.pointer, c.w.offset, c.w.strides[0], c.y.pointer, yOffset,
                                                 c.y.strides[1], c.accumulate});
@@ -356,10 +359,8 @@ LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
     return failure();
   auto strides = conv.getStrides(), dilations = conv.getDilations();
   return lowerImageLoop(conv, kDepthwise, 27, isZero, true, [&](ImageCall &c, Value xOffset, Value yOffset) {
-    SmallVector<Value> args{c.dim(y, 1), c.dim(w, 1), c.dim(w, 2), c.dim(y, 2), c.dim(y, 3),
-                            c.constant(element(strides, 0)), c.constant(element(strides, 1)),
-                            c.constant(element(dilations, 0)), c.constant(element(dilations, 1)), c.x.pointer,
-                            xOffset, c.x.strides[1], c.x.strides[2], c.x.strides[3]};
+    SmallVector<Value> args{c.dim(y, 1), c.dim(w, 1), c.dim(w, 2), c.dim(y, 2), c.dim(y, 3)};
+    llvm::append_range(args, c.input(strides, dilations, xOffset));
     llvm::append_range(args, c.window());
     llvm::append_range(args, SmallVector<Value>{c.w.pointer, c.w.offset, c.w.strides[0], c.w.strides[1],
                                                 c.w.strides[2], c.y.pointer, yOffset, c.y.strides[1],
@@ -380,14 +381,15 @@ LogicalResult lowerMaxPool(linalg::PoolingNchwMaxOp pool) {
     return failure();
   auto strides = pool.getStrides(), dilations = pool.getDilations();
   auto alloc = window.getDefiningOp<memref::AllocOp>();
-  (void)lowerImageLoop(pool, kMaxPool, 18, isNegativeInfinity, false, [&](ImageCall &c, Value xOffset, Value yOffset) {
-    return SmallVector<Value>{c.dim(y, 1), c.constant(windowType.getDimSize(0)), c.constant(windowType.getDimSize(1)),
-                              c.dim(y, 2), c.dim(y, 3), c.constant(element(strides, 0)),
-                              c.constant(element(strides, 1)), c.constant(element(dilations, 0)),
-                              c.constant(element(dilations, 1)), c.x.pointer, xOffset, c.x.strides[1],
-                              c.x.strides[2], c.x.strides[3], c.y.pointer, yOffset, c.y.strides[1], c.y.strides[2],
-                              c.accumulate};
-  });
+  auto arguments = [&](ImageCall &c, Value xOffset, Value yOffset) {
+    SmallVector<Value> args{c.dim(y, 1), c.constant(windowType.getDimSize(0)), c.constant(windowType.getDimSize(1)),
+                            c.dim(y, 2), c.dim(y, 3)};
+    llvm::append_range(args, c.input(strides, dilations, xOffset));
+    llvm::append_range(args, SmallVector<Value>{c.y.pointer, yOffset, c.y.strides[1], c.y.strides[2], c.accumulate});
+    return args;
+  };
+  if (failed(lowerImageLoop(pool, kMaxPool, 18, isNegativeInfinity, false, arguments)))
+    return failure();
   if (alloc && llvm::all_of(alloc->getUsers(), [](Operation *u) { return isa<memref::DeallocOp>(u); })) {
     for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
       user->erase();

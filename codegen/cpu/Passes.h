@@ -33,6 +33,9 @@ inline constexpr llvm::StringLiteral kBindingAccessAttr = "tessera.binding_acces
 /// Number of dispatch constants an ABI kernel reads (I64 attribute on the exported wrapper).
 inline constexpr llvm::StringLiteral kConstantCountAttr = "tessera.constant_count";
 
+/// Whether `user` is a 2-D NCHW convolution or depthwise convolution reading `v` as its image (input 0).
+bool isConvolutionInput(mlir::Operation *user, mlir::Value v);
+
 struct CpuKernelPipelineOptions {
   /// Call the microkernels (ukernels/*.c) for the contractions they cover; they exist for x86-64.
   bool ukernels = true;

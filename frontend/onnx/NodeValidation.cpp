@@ -54,8 +54,9 @@ std::optional<SmallVector<int64_t>> ints(const onnxpb::NodeProto &node, llvm::St
 /// The newest default-domain opset whose schemas Debian's libonnx (1.12) has.
 constexpr int64_t kNewestSchemaOpset = 17;
 
-/// Input counts, attribute types and required attributes, from the schema of the op at this opset (if libonnx has one).
-std::string checkSchemaAttributes(const onnxpb::NodeProto &node, int64_t opset) {
+/// Input counts, attribute types and required attributes, from the schema of the op at this opset (if
+/// libonnx has one).
+std::string checkSchema(const onnxpb::NodeProto &node, int64_t opset) {
   const onnxpb::OpSchema *schema =
       onnxpb::OpSchemaRegistry::Schema(node.op_type(), static_cast<int>(opset), node.domain());
   if (!schema)
@@ -189,7 +190,7 @@ std::string validateNode(const onnxpb::NodeProto &node, int64_t opset, const Ope
   bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
   if (!defaultDomain)
     return "";
-  if (std::string e = checkSchemaAttributes(node, opset); !e.empty())
+  if (std::string e = checkSchema(node, opset); !e.empty())
     return e;
   const std::string &op = node.op_type();
   if (op == "Conv" || op == "ConvTranspose" || op == "ConvInteger" || op == "QLinearConv" ||

@@ -10,10 +10,10 @@
 // literal is ready before the first step; one whose size is symbolic is resolved (and for dynamic and
 // session-owned output buffers, allocated) when a step first touches it, with the value the size has then.
 #include <algorithm>
-#include <chrono>
 #include <climits>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 #include "runtime_impl.h"
 #include "status.h"
@@ -392,10 +392,11 @@ tsr_status* namingNodes(const tsr_session& s, size_t index, tsr_status* e) {
   return e;
 }
 
-// Appends each thread's share of the dispatch that just ran (the last profile event) to the profile.
+// Moves each thread's share of the dispatch that just ran (the last profile event) into the profile, leaving
+// the threads' entries cleared for the next dispatch.
 void recordWorkers(tsr_session& s, uint64_t run_start) {
   for (uint32_t w = 0; w < s.worker_times.size(); ++w) {
-    const WorkerTime& t = s.worker_times[w];
+    const WorkerTime t = std::exchange(s.worker_times[w], WorkerTime{});
     if (!t.workgroups) continue;
     tsr_profile_worker_slice slice{};
     slice.event = static_cast<uint32_t>(s.profile.size() - 1);
@@ -413,8 +414,11 @@ tsr_status* execute(tsr_session& s) {
   ThreadPool::RunScope run(s.pool.get());
   s.profile.clear();
   s.worker_slices.clear();
-  s.worker_times.assign(s.host_threads.count, WorkerTime{});
-  s.host_threads.worker_times = s.profiling ? s.worker_times.data() : nullptr;
+  s.host_threads.worker_times = nullptr;
+  if (s.profiling) {
+    s.worker_times.assign(s.host_threads.count, WorkerTime{});
+    s.host_threads.worker_times = s.worker_times.data();
+  }
   const uint64_t run_start = s.profiling ? nowNs() : 0;
   for (size_t i = 0; i < sc.steps.size(); ++i) {
     const Step& st = sc.steps[i];
@@ -433,7 +437,6 @@ tsr_status* execute(tsr_session& s) {
           !(e = resolveRange(s, i, "copy destination", st.dst_buffer, st.dst_offset, st.length, len)) && len)
         std::memmove(s.buffer_base[st.dst_buffer] + st.dst_offset, s.buffer_base[st.src_buffer] + st.src_offset, len);
     } else if (st.kind == TSR_STEP_DISPATCH) {
-      if (s.profiling) std::fill(s.worker_times.begin(), s.worker_times.end(), WorkerTime{});
       e = runDispatch(s, i, st, workgroups);
       if (s.profiling) recordWorkers(s, run_start);
     } else if (st.kind == TSR_STEP_SHAPE) {

@@ -168,6 +168,18 @@ INSTANTIATE_TEST_SUITE_P(Geometries, Conv2d,
                                            ConvCase{4, 20, 3, 3, 58, 58, 1, 1, 1, 1, 1},
                                            ConvCase{3, 20, 3, 3, 29, 29, 2, 2, 1, 1, 1}));
 
+/// out[c][i][j] = window(c, row, col, out[c][i][j]) for every output of a per-channel case, (row, col)
+/// being where the window of output (i, j) starts in the (padded) image.
+template <typename Window>
+void forEachOutput(const ConvCase& p, std::vector<float>& out, Window window) {
+  for (int64_t c = 0; c < p.channels; ++c)
+    for (int64_t i = 0; i < p.oh; ++i)
+      for (int64_t j = 0; j < p.ow; ++j) {
+        float& o = out[(c * p.oh + i) * p.ow + j];
+        o = window(c, i * p.sh, j * p.sw, o);
+      }
+}
+
 class Depthwise : public ::testing::TestWithParam<ConvCase> {};
 
 TEST_P(Depthwise, MatchesLoops) {
@@ -178,15 +190,15 @@ TEST_P(Depthwise, MatchesLoops) {
   const int64_t h = image.h, w = image.w;
   std::vector<float> x = randomVector(channels * h * w, 6), wt = randomVector(channels * kh * kw, 7);
   std::vector<float> y = randomVector(channels * oh * ow, 8), want = y;
-  for (int64_t c = 0; c < channels; ++c)
-    for (int64_t i = 0; i < oh; ++i)
-      for (int64_t j = 0; j < ow; ++j) {
-        double sum = want[(c * oh + i) * ow + j];  // accumulates
-        for (int64_t r = 0; r < kh; ++r)
-          for (int64_t s = 0; s < kw; ++s)
-            sum += double(wt[(c * kh + r) * kw + s]) * image.at(x, c, i * sh + r * dh, j * sw + s * dw, pad);
-        want[(c * oh + i) * ow + j] = float(sum);
-      }
+  // (Structured bindings are captured by copy: C++17 lambdas cannot capture them by reference.)
+  forEachOutput(p, want, [&, kh = kh, kw = kw, dh = dh, dw = dw, pad = pad](int64_t c, int64_t row, int64_t col,
+                                                                         float out) {
+    double sum = out;  // accumulates
+    for (int64_t r = 0; r < kh; ++r)
+      for (int64_t s = 0; s < kw; ++s)
+        sum += double(wt[(c * kh + r) * kw + s]) * image.at(x, c, row + r * dh, col + s * dw, pad);
+    return float(sum);
+  });
   Guarded guardedX(x);
   tsr_ukernel_depthwise_conv2d_nchw_f32(channels, kh, kw, oh, ow, sh, sw, dh, dw, guardedX.address(), 0, h * w, w, 1,
                                         h, w, -pad, -pad, address(wt), 0, kh * kw, kw, 1, address(y), 0, oh * ow, ow,
@@ -226,17 +238,16 @@ TEST_P(MaxPool, MatchesLoops) {
   std::vector<float> x = randomVector(channels * h * w, 9);
   x[3] = std::numeric_limits<float>::quiet_NaN();  // propagates like arith.maximumf
   std::vector<float> y = randomVector(channels * oh * ow, 10), want = y;
-  for (int64_t c = 0; c < channels; ++c)
-    for (int64_t i = 0; i < oh; ++i)
-      for (int64_t j = 0; j < ow; ++j) {
-        float m = accumulate ? want[(c * oh + i) * ow + j] : -std::numeric_limits<float>::infinity();
-        for (int64_t r = 0; r < kh; ++r)
-          for (int64_t s = 0; s < kw; ++s) {
-            float v = x[(c * h + i * sh + r * dh) * w + j * sw + s * dw];
-            m = std::isnan(v) || std::isnan(m) ? std::numeric_limits<float>::quiet_NaN() : std::max(m, v);
-          }
-        want[(c * oh + i) * ow + j] = m;
+  forEachOutput(p, want, [&, accumulate = accumulate, kh = kh, kw = kw, dh = dh, dw = dw](int64_t c, int64_t row,
+                                                                                         int64_t col, float out) {
+    float m = accumulate ? out : -std::numeric_limits<float>::infinity();
+    for (int64_t r = 0; r < kh; ++r)
+      for (int64_t s = 0; s < kw; ++s) {
+        float v = x[(c * h + row + r * dh) * w + col + s * dw];
+        m = std::isnan(v) || std::isnan(m) ? std::numeric_limits<float>::quiet_NaN() : std::max(m, v);
       }
+    return m;
+  });
   Guarded guardedX(x);
   tsr_ukernel_max_pool2d_nchw_f32(channels, kh, kw, oh, ow, sh, sw, dh, dw, guardedX.address(), 0, h * w, w, 1,
                                   address(y), 0, oh * ow, ow, static_cast<int32_t>(accumulate));

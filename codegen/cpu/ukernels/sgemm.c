@@ -363,14 +363,26 @@ static inline float fold_scalar(float acc, float x, const float* taps, int64_t t
   return taps ? acc + taps[t] * x : __builtin_elementwise_maximum(acc, x);
 }
 
+/* Offsets of the kh x kw taps in a plane of row pitch `pitch`, tap (r, c) at index r * kw + c. */
+static void plane_offsets(int64_t kh, int64_t kw, int64_t dh, int64_t dw, int64_t pitch, int64_t* off) {
+  for (int64_t r = 0; r < kh; ++r)
+    for (int64_t c = 0; c < kw; ++c) off[r * kw + c] = r * dh * pitch + c * dw;
+}
+
+/* The kh x kw weights of one depthwise channel (element (r, c) at w[r * w_h + c * w_w]), in tap order. */
+static void load_taps(const float* w, int64_t w_h, int64_t w_w, int64_t kh, int64_t kw, float* taps) {
+  for (int64_t r = 0; r < kh; ++r)
+    for (int64_t c = 0; c < kw; ++c) taps[r * kw + c] = w[r * w_h + c * w_w];
+}
+
 /* One channel of a depthwise convolution (`taps` given) or max pool (`taps` NULL) with equal strides s (1
  * or 2) along rows and columns and unit column stride in x. Give output (i, j) the flattened index
  * q = i * xh + j: it reads x at s * q + off_t for tap t (off_t = r * dh * xh + c * dw), so the whole
  * plane is a 1-D filter over q, vectorized 16 positions at a time with no short row tails. The xh - ow
  * positions past each row's end are computed and dropped (they read rows that exist: the input has the
  * rows and columns the taps need). Only full vectors are computed that stay a vector away from the last
- * position, so no read passes the last element a valid position reads. */
-/* Inlined into each caller, so the fold is fixed there and the loops carry no test of `taps`. */
+ * position, so no read passes the last element a valid position reads. Inlined into each caller, so the
+ * fold is fixed there and the loops carry no test of `taps`. */
 static inline __attribute__((always_inline)) void fold_plane(const float* x, int64_t xh, int64_t s,
                                                              const float* taps, const int64_t* off, int64_t ntaps,
                                                              int64_t oh, int64_t ow, float* y, int64_t yh,
@@ -437,8 +449,7 @@ void tsr_ukernel_max_pool2d_nchw_f32(int64_t channels, int64_t kh, int64_t kw, i
   if (oh <= 0 || ow <= 0 || kh <= 0 || kw <= 0) return;
   if (sh == sw && (sh == 1 || sh == 2) && kh * kw <= DW_TAPS && x_w == 1 && x_h <= DW_BAND && x_h >= ow) {
     int64_t off[DW_TAPS];
-    for (int64_t r = 0; r < kh; ++r)
-      for (int64_t s = 0; s < kw; ++s) off[r * kw + s] = r * dh * x_h + s * dw;
+    plane_offsets(kh, kw, dh, dw, x_h, off);
     for (int64_t c = 0; c < channels; ++c)
       fold_plane(x + c * x_c, x_h, sh, NULL, off, kh * kw, oh, ow, y + c * y_c, y_h, accumulate, 0);
     return;
@@ -479,8 +490,7 @@ static int depthwise_stride2_phases(int64_t channels, int64_t kh, int64_t kw, in
   int64_t off[DW_TAPS];
   float taps[DW_TAPS];
   for (int64_t c = 0; c < channels; ++c) {
-    for (int64_t r = 0; r < kh; ++r)
-      for (int64_t s = 0; s < kw; ++s) taps[r * kw + s] = w[c * w_c + r * w_h + s * w_w];
+    load_taps(w + c * w_c, w_h, w_w, kh, kw, taps);
     const float* channel = x + c * x_c;
     for (int64_t i0 = 0; i0 < oh; i0 += band) {
       const int64_t rows = min64(band, oh - i0), hp = rows + extra_rows, plane = hp * wp + 16;
@@ -528,11 +538,9 @@ void tsr_ukernel_depthwise_conv2d_nchw_f32(int64_t channels, int64_t kh, int64_t
   int64_t off[DW_TAPS];
   float taps[DW_TAPS];
   if (flattened && inside && x_w == 1 && x_h <= DW_BAND && x_h >= ow) {
-    for (int64_t r = 0; r < kh; ++r)
-      for (int64_t s = 0; s < kw; ++s) off[r * kw + s] = r * dh * x_h + s * dw;
+    plane_offsets(kh, kw, dh, dw, x_h, off);
     for (int64_t c = 0; c < channels; ++c) {
-      for (int64_t r = 0; r < kh; ++r)
-        for (int64_t s = 0; s < kw; ++s) taps[r * kw + s] = w[c * w_c + r * w_h + s * w_w];
+      load_taps(w + c * w_c, w_h, w_w, kh, kw, taps);
       fold_plane(x + c * x_c + row0 * x_h + col0, x_h, sh, taps, off, kh * kw, oh, ow, y + c * y_c, y_h,
                  accumulate, 0);
     }
@@ -548,11 +556,9 @@ void tsr_ukernel_depthwise_conv2d_nchw_f32(int64_t channels, int64_t kh, int64_t
   while (band > 0 && ((band - 1) * sh + (kh - 1) * dh + 1) * view_w > DW_PADDED) --band;
   if (flattened && band > 0) {
     float padded[DW_PADDED + DW_SLACK] __attribute__((aligned(64)));
-    for (int64_t r = 0; r < kh; ++r)
-      for (int64_t s = 0; s < kw; ++s) off[r * kw + s] = r * dh * view_w + s * dw;
+    plane_offsets(kh, kw, dh, dw, view_w, off);
     for (int64_t c = 0; c < channels; ++c) {
-      for (int64_t r = 0; r < kh; ++r)
-        for (int64_t s = 0; s < kw; ++s) taps[r * kw + s] = w[c * w_c + r * w_h + s * w_w];
+      load_taps(w + c * w_c, w_h, w_w, kh, kw, taps);
       for (int64_t i0 = 0; i0 < oh; i0 += band) {
         int64_t rows = min64(band, oh - i0), in_rows = (rows - 1) * sh + (kh - 1) * dh + 1;
         copy_padded_rows(x + c * x_c, x_h, x_w, height, width, row0, col0, i0 * sh, in_rows, view_w, padded);
