@@ -15,7 +15,8 @@ def ConvertGraphToLinalg : Pass<"tessera-convert-graph-to-linalg", "mlir::Module
     be lowered yet is an error at its ONNX node's location.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
-                           "mlir::arith::ArithDialect", "mlir::math::MathDialect"];
+                           "mlir::arith::ArithDialect", "mlir::math::MathDialect",
+                           "tessera::dispatch::DispatchDialect"];
 }
 
 //===----------------------------------------------------------------------===//

@@ -112,8 +112,12 @@ struct EmitKernelABIPass : impl::EmitKernelABIBase<EmitKernelABIPass> {
     }
     Value id = LLVM::LoadOp::create(b, loc, i32, fieldPtr(workgroupState, offsetof(tsr_workgroup_state, workgroup_id)));
     args.push_back(LLVM::ZExtOp::create(b, loc, i64, id));
-    LLVM::CallOp::create(b, loc, impl, args);
-    LLVM::ReturnOp::create(b, loc, LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(0)).getResult());
+    auto call = LLVM::CallOp::create(b, loc, impl, args);
+    // A kernel that can fail on values (LowerKernelErrors) returns its error code; others always succeed.
+    Value code = call.getNumResults() == 1
+                     ? call.getResult()
+                     : LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(0)).getResult();
+    LLVM::ReturnOp::create(b, loc, code);
     return success();
   }
 };

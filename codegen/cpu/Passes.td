@@ -91,4 +91,14 @@ def ReassociateReductions : Pass<"tessera-cpu-reassociate-reductions", "mlir::Mo
   let dependentDialects = ["mlir::arith::ArithDialect"];
 }
 
+def LowerKernelErrors : Pass<"tessera-cpu-lower-kernel-errors", "mlir::ModuleOp"> {
+  let summary = "Turn tdisp.error_if into the kernel's return code";
+  let description = [{
+    A kernel with `tdisp.error_if` ops returns an i32: 0, or the code of an error whose condition held
+    (the last one to hold, when several do). Each check is a select into a flag local to the call, so
+    loops stay branch-free; LLVM keeps the flag in a register. Runs once the kernel is loops.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
+}
+
 #endif

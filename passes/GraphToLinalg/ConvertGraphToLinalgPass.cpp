@@ -23,7 +23,8 @@ struct ConvertGraphToLinalgPass
                            math::MathDialect>();
     target.addIllegalDialect<graph::GraphDialect>();
     // Weights keep their declared types; users see them through a cast to the signless type.
-    target.addLegalOp<ModuleOp, graph::GlobalOp, graph::GlobalLoadOp, UnrealizedConversionCastOp>();
+    target.addLegalOp<ModuleOp, graph::GlobalOp, graph::GlobalLoadOp, UnrealizedConversionCastOp,
+                      dispatch::ErrorIfOp>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {
       return converter.isSignatureLegal(op.getFunctionType());
     });

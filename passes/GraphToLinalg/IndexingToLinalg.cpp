@@ -23,7 +23,7 @@ bool isUnsigned(Value v) {
   return t && t.isUnsigned();
 }
 
-/// An index into a dim of `size`: negative values wrap, then clamp so that reads stay in bounds.
+/// x == y, for indices.
 Value eqIndex(OpBuilder &b, Location loc, Value x, Value y) {
   return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, y);
 }

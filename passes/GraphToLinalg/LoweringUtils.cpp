@@ -1,6 +1,8 @@
 //===- LoweringUtils.cpp - helpers for tgraph -> linalg -------------------===//
 #include "passes/GraphToLinalg/LoweringUtils.h"
 
+#include "dialects/Dispatch/IR/DispatchOps.h"
+
 #include "mlir/IR/AffineMap.h"
 
 using namespace mlir;
@@ -70,6 +72,10 @@ Value normalizeIndex(OpBuilder &b, Location loc, Value v, int64_t size) {
   Value n = arith::ConstantIndexOp::create(b, loc, size);
   Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, zero);
   i = arith::SelectOp::create(b, loc, neg, arith::AddIOp::create(b, loc, i, n), i);
+  // After wrapping, [0, size) is valid; anything else fails the run (the unsigned compare also catches
+  // negatives), and the clamp below keeps this kernel's reads in bounds until it returns.
+  Value outside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, i, n);
+  dispatch::ErrorIfOp::create(b, loc, outside, dispatch::KernelError::index_out_of_range);
   Value last = arith::ConstantIndexOp::create(b, loc, std::max<int64_t>(size - 1, 0));
   return arith::MaxSIOp::create(b, loc, arith::MinSIOp::create(b, loc, i, last), zero);
 }

@@ -34,8 +34,8 @@ mlir::SmallVector<mlir::Value> batchDims(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
                        llvm::ArrayRef<int64_t> pads, mlir::TypedAttr value);
 
-/// An ONNX index into a dim of `size` as an `index`: negative values count from the end; out-of-range
-/// values are clamped rather than read out of bounds.
+/// An ONNX index into a dim of `size` as an `index`: negative values count from the end; an out-of-range
+/// value fails the kernel (`tdisp.error_if`), and is clamped so that its reads stay in bounds meanwhile.
 mlir::Value normalizeIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v, int64_t size);
 
 /// A linalg.generic over `resultType` whose operands broadcast (numpy rules, static shapes) to it.

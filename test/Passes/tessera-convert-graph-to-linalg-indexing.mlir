@@ -1,11 +1,15 @@
 // RUN: tessera-opt %s -split-input-file -tessera-convert-graph-to-linalg | FileCheck %s
 
-// The index wraps when negative and is clamped; the other coordinates are the loop indices.
+// The index wraps when negative; outside [0, 3) then, it fails the kernel, and is clamped so the read
+// stays in bounds; the other coordinates are the loop indices.
 // CHECK-LABEL: func.func @gather_elements
 // CHECK: linalg.generic {{.*}} ins(%arg1 : tensor<2x2xi64>)
 // CHECK: %[[ROW:.*]] = linalg.index 0
 // CHECK: arith.index_cast
-// CHECK: arith.select
+// CHECK: %[[WRAPPED:.*]] = arith.select
+// CHECK: %[[OUTSIDE:.*]] = arith.cmpi uge, %[[WRAPPED]], %c3
+// CHECK: tdisp.error_if %[[OUTSIDE]], index_out_of_range
+// CHECK: arith.minsi %[[WRAPPED]]
 // CHECK: tensor.extract %arg0[%[[ROW]], %{{.*}}]
 func.func @gather_elements(%d: tensor<2x3xf32>, %i: tensor<2x2xi64>) -> tensor<2x2xf32> {
   %0 = tgraph.gather_elements %d, %i {axis = 1 : i64} : (tensor<2x3xf32>, tensor<2x2xi64>) -> tensor<2x2xf32>
@@ -19,6 +23,7 @@ func.func @gather_elements(%d: tensor<2x3xf32>, %i: tensor<2x2xi64>) -> tensor<2
 // CHECK: %[[INIT:.*]] = tensor.empty() : tensor<3x3xf32>
 // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction", "reduction"]
 // CHECK-SAME: ins(%arg1, %arg2, %arg0 : tensor<1x2xi64>, tensor<1x2xf32>, tensor<3x3xf32>) outs(%[[INIT]] : tensor<3x3xf32>)
+// CHECK: tdisp.error_if
 // CHECK: arith.addf
 // CHECK: arith.select
 func.func @scatter_elements_add(%d: tensor<3x3xf32>, %i: tensor<1x2xi64>, %u: tensor<1x2xf32>) -> tensor<3x3xf32> {
@@ -30,7 +35,10 @@ func.func @scatter_elements_add(%d: tensor<3x3xf32>, %i: tensor<1x2xi64>, %u: te
 
 // CHECK-LABEL: func.func @gather_nd
 // CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<2x2xf32>)
-// CHECK-COUNT-2: tensor.extract %arg1
+// CHECK: tensor.extract %arg1
+// CHECK: tdisp.error_if
+// CHECK: tensor.extract %arg1
+// CHECK: tdisp.error_if
 // CHECK: tensor.extract %arg0
 func.func @gather_nd(%d: tensor<2x2x2xf32>, %i: tensor<2x2xi64>) -> tensor<2x2xf32> {
   %0 = tgraph.gather_nd %d, %i {batch_dims = 0 : i64} : (tensor<2x2x2xf32>, tensor<2x2xi64>) -> tensor<2x2xf32>
@@ -42,6 +50,7 @@ func.func @gather_nd(%d: tensor<2x2x2xf32>, %i: tensor<2x2xi64>) -> tensor<2x2xf
 // CHECK-LABEL: func.func @scatter_nd
 // CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
 // CHECK-SAME: ins(%arg2, %arg0 : tensor<2x4xf32>, tensor<4x4xf32>) outs(%{{.*}} : tensor<4x4xf32>)
+// CHECK: tdisp.error_if
 func.func @scatter_nd(%d: tensor<4x4xf32>, %i: tensor<2x1xi64>, %u: tensor<2x4xf32>) -> tensor<4x4xf32> {
   %0 = tgraph.scatter_nd %d, %i, %u {reduction = "none"} : (tensor<4x4xf32>, tensor<2x1xi64>, tensor<2x4xf32>) -> tensor<4x4xf32>
   return %0 : tensor<4x4xf32>

@@ -8,6 +8,7 @@ using namespace mlir;
 using namespace tessera::dispatch;
 
 #include "dialects/Dispatch/IR/DispatchDialect.cpp.inc"
+#include "dialects/Dispatch/IR/DispatchEnums.cpp.inc"
 
 void DispatchDialect::initialize() {
   addOperations<

@@ -12,6 +12,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include "dialects/Dispatch/IR/DispatchDialect.h.inc"
+#include "dialects/Dispatch/IR/DispatchEnums.h.inc"
 
 #define GET_OP_CLASSES
 #include "dialects/Dispatch/IR/DispatchOps.h.inc"

@@ -6,6 +6,7 @@ include "mlir/IR/SymbolInterfaces.td"
 include "mlir/IR/RegionKindInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/ControlFlowInterfaces.td"
+include "mlir/IR/EnumAttr.td"
 
 def Dispatch_RegionOp : Dispatch_Op<"region", [
     SingleBlockImplicitTerminator<"ReturnOp">, RecursiveMemoryEffects]> {
@@ -113,6 +114,30 @@ def Dispatch_DispatchOp : Dispatch_Op<"dispatch", [AttrSizedOperandSegments,
     /// The host value of dynamic dim `dim` of result `result`.
     mlir::Value getResultDim(unsigned result, unsigned dim);
   }];
+}
+
+// Values match TSR_KERNEL_ERROR_* in runtime/include/tessera/kernel_abi.h: a kernel returns the code.
+def Dispatch_IndexOutOfRange : I32EnumAttrCase<"index_out_of_range", 1>;
+def Dispatch_KernelError : I32EnumAttr<"KernelError", "a value error a kernel reports",
+    [Dispatch_IndexOutOfRange]> {
+  let cppNamespace = "::tessera::dispatch";
+}
+
+def Dispatch_ErrorIfOp : Dispatch_Op<"error_if", [MemoryEffects<[MemWrite]>]> {
+  let summary = "fails the dispatch when a condition holds";
+  let description = [{
+    For errors that depend on tensor values, which no compile-time or host check can see: an index
+    outside the dim it indexes (ONNX says Gather, GatherND and the scatters fail on one). The kernel
+    keeps running with whatever safe value its code computes (indices are still clamped, so memory
+    stays in bounds) and returns the error's code; the runtime then fails the run with a message
+    naming the error and the ONNX nodes of the dispatch. Allowed in `linalg.generic` bodies.
+    ```mlir
+    tdisp.error_if %outside, index_out_of_range
+    ```
+    It writes (the kernel's error flag), so it is never erased as dead.
+  }];
+  let arguments = (ins I1:$condition, Dispatch_KernelError:$error);
+  let assemblyFormat = "$condition `,` $error attr-dict";
 }
 
 #endif

@@ -3,7 +3,7 @@
  * A kernel is `int fn(const tsr_kernel_env*, const tsr_dispatch_state*, const tsr_workgroup_state*)`.
  * It has the same shape as a Vulkan dispatch: bindings (buffers), push-style constants, a 3-D workgroup
  * grid. The runtime calls it once per workgroup id; calls for different ids may run concurrently. A kernel
- * returns 0 on success. Shapes are not part of the signature: static dims are compiled in, dynamic dims
+ * returns 0 on success, or a TSR_KERNEL_ERROR_* code. Shapes are not part of the signature: static dims are compiled in, dynamic dims
  * arrive as constants, so the ABI does not depend on tensor rank. Bindings are row-major and dense;
  * a kernel's first constants are the dynamic dims of its bindings, in binding order then dim order,
  * followed by its scalar arguments (values computed on the host, e.g. from shape operands). */
@@ -43,6 +43,10 @@ typedef struct tsr_workgroup_state {
   void* scratch;
   uint64_t scratch_size;
 } tsr_workgroup_state;
+
+/* What a kernel's nonzero return means. Codes from 1 to 255 are value errors (the inputs' values are
+ * wrong, not the artifact); other nonzero codes are failures of the kernel itself. */
+#define TSR_KERNEL_ERROR_INDEX_OUT_OF_RANGE 1 /* an index outside the dim it indexes (Gather, scatters) */
 
 typedef int (*tsr_kernel_fn)(const tsr_kernel_env* env, const tsr_dispatch_state* dispatch,
                              const tsr_workgroup_state* workgroup);

@@ -159,8 +159,9 @@ void tsr_session_release(tsr_session* session);
  * or fewer if the OS refused to start some workers. 0 for NULL. */
 uint32_t tsr_session_thread_count(const tsr_session* session);
 
-/* Runs the model. A kernel that returns nonzero fails the run with TSR_STATUS_KERNEL_FAILED naming the kernel,
- * the step and the workgroup (with several threads, the first failure recorded; the dispatch's other workgroups
+/* Runs the model. A kernel that reports a value error (TSR_KERNEL_ERROR_*, kernel_abi.h: an index out of range)
+ * fails the run with TSR_STATUS_INVALID_ARGUMENT naming the error, the step and its ONNX nodes; any other nonzero
+ * return with TSR_STATUS_KERNEL_FAILED naming the kernel, the step and the workgroup (with several threads, the first failure recorded; the dispatch's other workgroups
  * stop early or finish, and the outputs are then unspecified). `inputs` are in model input order and must match dtype, rank and every static dim; the
  * input data is only read.
  * Outputs, in model output order, come in two kinds:

@@ -98,6 +98,10 @@ public:
                         &job);
     else
       runWorkgroups(&job, 0, total, 0);
+    if (job.failed.load(std::memory_order_relaxed) && job.rc == TSR_KERNEL_ERROR_INDEX_OUT_OF_RANGE)
+      return makeStatus(TSR_STATUS_INVALID_ARGUMENT,
+                        format("step %zu: an index is out of range of the dim it indexes (kernel '%s')", d.step,
+                               k.symbol->c_str()));
     if (job.failed.load(std::memory_order_relaxed))
       return makeStatus(TSR_STATUS_KERNEL_FAILED,
                         format("kernel '%s' (step %zu) failed with code %d at workgroup (%u,%u,%u)", k.symbol->c_str(),

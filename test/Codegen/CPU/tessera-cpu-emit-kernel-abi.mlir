@@ -25,6 +25,15 @@ llvm.func @k(%a0: !llvm.ptr, %a1: !llvm.ptr, %a2: i64, %a3: i64, %a4: i64, %a5: 
   llvm.return
 }
 
+// A kernel that reports value errors returns its code through the wrapper.
+// CHECK: llvm.func @failing(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr) -> i32
+// CHECK: %[[CODE:.*]] = llvm.call @failing_impl(%{{.*}}) : (i64) -> i32
+// CHECK: llvm.return %[[CODE]] : i32
+llvm.func @failing(%wg: i64) -> i32 attributes {tessera.workgroup_count = 1 : i64, tessera.binding_shapes = []} {
+  %c1 = llvm.mlir.constant(1 : i32) : i32
+  llvm.return %c1 : i32
+}
+
 // Functions without a workgroup count are left alone.
 // CHECK: llvm.func @helper()
 llvm.func @helper() {

@@ -24,3 +24,11 @@ func.func @host(%a: tensor<4xf32>) -> tensor<4xf32> {
   %d = tdisp.dispatch @exe(%r) : (tensor<4xf32>) -> tensor<4xf32>
   return %d : tensor<4xf32>
 }
+
+// A value error check round-trips (and, writing the kernel's error flag, is not dead code).
+// CHECK-LABEL: func.func @error_if
+// CHECK: tdisp.error_if %{{.*}}, index_out_of_range
+func.func @error_if(%c: i1) {
+  tdisp.error_if %c, index_out_of_range
+  return
+}

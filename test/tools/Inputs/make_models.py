@@ -140,6 +140,23 @@ def main(out):
                [seq], [tensor("n", [], TensorProto.INT64)], opset=13),
          os.path.join(out, "sequence_input.onnx"))
 
+    # Indices read at run time: Gather rows of a constant [5, 3] table, and ScatterElements into zeros.
+    # ONNX makes an index outside [-5, 5) an error, which only the run can see.
+    table = numpy_helper.from_array(np.arange(15, dtype=np.float32).reshape(5, 3), "table")
+    save(model([helper.make_node("Gather", ["table", "idx"], ["rows"], name="lookup", axis=0)],
+               [tensor("idx", [2], TensorProto.INT64)], [tensor("rows", [2, 3])], [table]),
+         os.path.join(out, "gather_rows.onnx"))
+    zeros = numpy_helper.from_array(np.zeros(5, np.float32), "zeros")
+    save(model([helper.make_node("ScatterElements", ["zeros", "idx", "val"], ["y"], name="scatter")],
+               [tensor("idx", [2], TensorProto.INT64), tensor("val", [2])], [tensor("y", [5])], [zeros]),
+         os.path.join(out, "scatter_elements.onnx"))
+    np.save(os.path.join(out, "idx_ok.npy"), np.array([4, -5], np.int64))
+    np.save(os.path.join(out, "rows_ok.npy"), np.arange(15, dtype=np.float32).reshape(5, 3)[[4, 0]])
+    np.save(os.path.join(out, "idx_high.npy"), np.array([1, 5], np.int64))
+    np.save(os.path.join(out, "idx_low.npy"), np.array([-6, 0], np.int64))
+    np.save(os.path.join(out, "val.npy"), np.array([1.5, 2.5], np.float32))
+    np.save(os.path.join(out, "scattered_ok.npy"), np.array([2.5, 0, 0, 0, 1.5], np.float32))
+
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
