@@ -70,7 +70,8 @@ int main(int argc, char **argv) {
   std::string targetHelp = "Target backend, one of: " + tessera::registeredTargetNames() +
                            " (default cpu; --target=list describes them)";
   target.setDescription(targetHelp);
-  cl::HideUnrelatedOptions({&category, &cl::getGeneralCategory()});
+  // Only Tessera's flags in --help: the general category holds every LLVM backend option linked in.
+  cl::HideUnrelatedOptions(category);
   if (!cl::ParseCommandLineOptions(argc, argv,
                                    "tessera-compile: compile an ONNX model into a Tessera artifact\n\n"
                                    "  tessera-compile model.onnx --target=cpu -o model.tsr\n"
