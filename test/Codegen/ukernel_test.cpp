@@ -1,6 +1,6 @@
 // The CPU microkernels (codegen/cpu/ukernels) compiled natively and checked against plain loops: full and
-// partial register tiles, K beyond one cache block, transposed and strided operands, accumulation, and
-// convolutions with strides and dilations.
+// partial register tiles, K beyond one cache block, transposed and strided operands, accumulation,
+// convolutions with strides and dilations, and the Winograd F(4x4, 3x3) convolution.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -33,6 +33,12 @@ void tsr_ukernel_max_pool2d_nchw_f32(int64_t channels, int64_t kh, int64_t kw, i
                                      int64_t sw, int64_t dh, int64_t dw, intptr_t x_base, int64_t x_offset,
                                      int64_t x_c, int64_t x_h, int64_t x_w, intptr_t y_base, int64_t y_offset,
                                      int64_t y_c, int64_t y_h, int32_t accumulate);
+void tsr_ukernel_conv2d_winograd_f43_nchw_f32(int64_t filters, int64_t channels, int64_t oh, int64_t ow,
+                                              intptr_t x_base, int64_t x_offset, int64_t x_c, int64_t x_h,
+                                              int64_t x_w, int64_t height, int64_t width, int64_t row0,
+                                              int64_t col0, intptr_t u_base, int64_t u_offset, int64_t u_t,
+                                              int64_t u_f, intptr_t y_base, int64_t y_offset, int64_t y_f,
+                                              int64_t y_h, int32_t accumulate);
 }
 
 namespace {
@@ -267,5 +273,96 @@ INSTANTIATE_TEST_SUITE_P(Geometries, MaxPool,
                                            ConvCase{0, 2, 2, 2, 9, 13, 1, 1, 1, 1},
                                            ConvCase{0, 2, 3, 3, 4, 5, 3, 3, 1, 1},
                                            ConvCase{1, 1, 3, 2, 6, 6, 1, 2, 2, 1}));
+
+struct WinogradCase {
+  int64_t filters, channels, oh, ow;
+  int64_t height, width, row0, col0;  // the image, and where the windows start in it (minus the pads)
+  int64_t rowPitch = 0;               // x_h when larger than the row (0: packed rows)
+  int64_t colStride = 1;              // x_w
+  bool accumulate = false;
+};
+
+/// (G w G^T)[a][b] for one 3x3 filter, G the F(4x4, 3x3) filter transform (points 0, +-1, +-2, infinity):
+/// what the compiler stores as U(6a + b, f, c).
+std::vector<double> winogradFilter(const float* w) {
+  static const double g[6][3] = {{1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                 {-1.0 / 6, 1.0 / 6, -1.0 / 6}, {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                 {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
+  double gw[6][3] = {};
+  for (int a = 0; a < 6; ++a)
+    for (int j = 0; j < 3; ++j)
+      for (int k = 0; k < 3; ++k) gw[a][j] += g[a][k] * w[k * 3 + j];
+  std::vector<double> u(36, 0.0);
+  for (int a = 0; a < 6; ++a)
+    for (int b = 0; b < 6; ++b)
+      for (int j = 0; j < 3; ++j) u[a * 6 + b] += gw[a][j] * g[b][j];
+  return u;
+}
+
+class Winograd : public ::testing::TestWithParam<WinogradCase> {};
+
+TEST_P(Winograd, MatchesDirectConvolution) {
+  const WinogradCase p = GetParam();
+  const int64_t xw = p.colStride, xh = std::max(p.rowPitch, (p.width - 1) * xw + 1), xc = p.height * xh;
+  // The image ends right before a guard page (its last element is the last one stored).
+  std::vector<float> x = randomVector((p.channels - 1) * xc + (p.height - 1) * xh + (p.width - 1) * xw + 1, 11);
+  std::vector<float> w = randomVector(p.filters * p.channels * 9, 12);
+  // U with padded strides and an offset; it too ends at a guard page.
+  const int64_t uF = p.channels + 3, uT = p.filters * uF + 5, uOffset = 7;
+  std::vector<float> u(uOffset + 35 * uT + (p.filters - 1) * uF + p.channels, 0.0f);
+  for (int64_t f = 0; f < p.filters; ++f)
+    for (int64_t c = 0; c < p.channels; ++c) {
+      std::vector<double> t = winogradFilter(&w[(f * p.channels + c) * 9]);
+      for (int64_t i = 0; i < 36; ++i) u[uOffset + i * uT + f * uF + c] = float(t[i]);
+    }
+  // y has padded rows and filter planes: what lies outside the oh x ow outputs must stay untouched.
+  const int64_t yH = p.ow + 5, yF = p.oh * yH + 9, yOffset = 3;
+  std::vector<float> y = randomVector(yOffset + p.filters * yF, 13), want = y;
+  auto at = [&](int64_t c, int64_t r, int64_t s) {
+    return r < 0 || r >= p.height || s < 0 || s >= p.width ? 0.0 : double(x[c * xc + r * xh + s * xw]);
+  };
+  std::vector<double> bound(y.size(), -1.0);  // the sum of |terms| of each output; -1 elsewhere
+  for (int64_t f = 0; f < p.filters; ++f)
+    for (int64_t i = 0; i < p.oh; ++i)
+      for (int64_t j = 0; j < p.ow; ++j) {
+        const int64_t o = yOffset + f * yF + i * yH + j;
+        double sum = p.accumulate ? want[o] : 0.0, magnitude = std::abs(sum);
+        for (int64_t c = 0; c < p.channels; ++c)
+          for (int64_t r = 0; r < 3; ++r)
+            for (int64_t s = 0; s < 3; ++s) {
+              double term = w[((f * p.channels + c) * 3 + r) * 3 + s] * at(c, p.row0 + i + r, p.col0 + j + s);
+              sum += term;
+              magnitude += std::abs(term);
+            }
+        want[o] = float(sum);
+        bound[o] = magnitude;
+      }
+  Guarded guardedX(x), guardedU(u);
+  tsr_ukernel_conv2d_winograd_f43_nchw_f32(p.filters, p.channels, p.oh, p.ow, guardedX.address(), 0, xc, xh, xw,
+                                           p.height, p.width, p.row0, p.col0, guardedU.address(), uOffset, uT, uF,
+                                           address(y), yOffset, yF, yH, p.accumulate);
+  for (size_t i = 0; i < y.size(); ++i) {
+    if (bound[i] < 0.0)
+      ASSERT_EQ(y[i], want[i]) << "element " << i << " (outside the outputs)";
+    else
+      ASSERT_NEAR(y[i], want[i], 1e-4 * bound[i] + 1e-6) << "element " << i;
+  }
+}
+
+// Padded layers, filters and channels off the register tile and the chunk, partial tiles, slices of rows,
+// strided rows and columns, several tile blocks and channel chunks. The image and U end at guard pages.
+INSTANTIATE_TEST_SUITE_P(
+    Geometries, Winograd,
+    ::testing::Values(WinogradCase{64, 64, 14, 14, 14, 14, -1, -1},             // resnet-like, pad 1
+                      WinogradCase{13, 70, 26, 26, 26, 26, -1, -1},             // filter tails, 2 chunks of 35
+                      WinogradCase{9, 5, 7, 9, 7, 9, -1, -1},                   // partial tiles
+                      WinogradCase{8, 8, 8, 12, 16, 12, 3, -1},                 // output rows 4..11
+                      WinogradCase{16, 3, 12, 12, 12, 12, -1, -1, 0, 1, true},  // accumulate
+                      WinogradCase{11, 6, 11, 13, 13, 15, 0, 0, 21},            // unpadded, x_h > width
+                      WinogradCase{16, 96, 30, 30, 30, 30, -1, -1},             // 64 tiles, 2 chunks
+                      WinogradCase{5, 4, 9, 10, 11, 30, -2, 22, 0, 2},          // x_w 2, column slice
+                      WinogradCase{3, 130, 21, 70, 21, 70, -1, -1, 0, 1, true}, // 3 chunks, 16+ tile rows
+                      WinogradCase{4, 3, 6, 90, 8, 92, 0, 0, 97},               // 16 tiles inside the image
+                      WinogradCase{1, 1, 1, 1, 3, 3, 0, 0}));                   // one output
 
 }  // namespace
