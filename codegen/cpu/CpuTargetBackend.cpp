@@ -12,6 +12,7 @@
 #include "codegen/target/TargetBackend.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/TargetParser/Triple.h"
 
 using namespace mlir;
@@ -25,9 +26,16 @@ class ConfiguredCpuTarget : public ConfiguredTarget {
 public:
   explicit ConfiguredCpuTarget(CpuTarget target) : target(std::move(target)) {}
 
+  void buildGlobalOptimizationPipeline(OpPassManager &pm) const override {
+    if (!hasUkernels())
+      return;
+    pm.addPass(createWinogradConvolutions()); // only the microkernels implement the op
+    pm.addPass(createCanonicalizerPass());     // the paddings it absorbed
+  }
+
   void buildVariantPipeline(OpPassManager &pm) const override {
     CpuKernelPipelineOptions options;
-    options.ukernels = llvm::Triple(target.triple).getArch() == llvm::Triple::x86_64;
+    options.ukernels = hasUkernels();
     buildCpuKernelPipeline(pm, options);
   }
 
@@ -71,6 +79,8 @@ public:
   }
 
 private:
+  bool hasUkernels() const { return llvm::Triple(target.triple).getArch() == llvm::Triple::x86_64; }
+
   CpuTarget target;
 };
 

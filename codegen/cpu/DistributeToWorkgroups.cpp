@@ -6,6 +6,8 @@
 //
 #include "codegen/cpu/Passes.h"
 
+#include "dialects/Dispatch/IR/DispatchOps.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
@@ -169,14 +171,47 @@ std::optional<std::pair<unsigned, int64_t>> convolutionSplit(func::FuncOp func, 
   return std::make_pair(2u, std::min(rows, llvm::divideCeilSigned(2 * kPanelWidth, width)));
 }
 
+/// Filters a Winograd convolution's workgroup takes at least when split by filters: every slice transforms
+/// the whole input, which costs about as much as the products of 8 filters.
+constexpr int64_t kMinWinogradFilters = 32;
+
+/// For a kernel computing a Winograd convolution that `root` is (or writes elementwise): how to split it.
+/// By filters in whole register tiles while slices keep kMinWinogradFilters (each transforms the input
+/// once, and the tiles fill their panels as in the whole image); otherwise by rows of whole 4x4 tiles.
+std::optional<std::pair<unsigned, int64_t>> winogradSplit(func::FuncOp func, Operation *root, int64_t maxWorkgroups) {
+  dispatch::WinogradConv2DOp conv;
+  func.walk([&](dispatch::WinogradConv2DOp op) { conv = op; });
+  if (!conv)
+    return std::nullopt;
+  if (conv.getOperation() != root) {
+    auto generic = dyn_cast<linalg::LinalgOp>(root);
+    if (!generic || generic.getNumReductionLoops() != 0 || generic.getNumLoops() != 4 ||
+        !generic.getIndexingMapMatchingResult(cast<OpResult>(root->getResult(0))).isIdentity())
+      return std::nullopt;
+  }
+  auto outType = cast<ShapedType>(conv.getInit().getType());
+  auto filterType = cast<ShapedType>(conv.getFilter().getType());
+  if (!outType.hasStaticShape() || !filterType.hasStaticShape())
+    return std::nullopt;
+  int64_t filters = outType.getDimSize(1), rows = outType.getDimSize(2), width = outType.getDimSize(3);
+  int64_t tiles = llvm::divideCeilSigned(rows, int64_t(4)) * llvm::divideCeilSigned(width, int64_t(4));
+  int64_t fmas = 36 * tiles * filters * filterType.getDimSize(2) * outType.getDimSize(0);
+  int64_t wanted = std::clamp<int64_t>(fmas / kMinFmasPerWorkgroup, 1, maxWorkgroups);
+  int64_t slices = std::min(wanted, filters / kMinWinogradFilters);
+  if (slices >= 2)
+    return std::make_pair(1u, balancedTile(filters, slices, kTileRows));
+  return std::make_pair(2u, balancedTile(rows, std::min<int64_t>(wanted, llvm::divideCeilSigned(rows, int64_t(4))), 4));
+}
+
 /// Tiles `func`'s result op; returns the number of workgroups (1 when the kernel stays whole).
 int64_t distribute(func::FuncOp func, int64_t maxWorkgroups) {
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   if (ret.getNumOperands() != 1)
     return 1;
   auto op = ret.getOperand(0).getDefiningOp<TilingInterface>();
-  if (!op || !isa<linalg::LinalgOp>(op.getOperation()))
+  if (!op || !isa<linalg::LinalgOp, dispatch::WinogradConv2DOp>(op.getOperation()))
     return 1;
+  auto linalgRoot = dyn_cast<linalg::LinalgOp>(op.getOperation());
   IRRewriter rewriter(func.getContext());
   rewriter.setInsertionPoint(op);
   SmallVector<utils::IteratorType> iterators = op.getLoopIteratorTypes();
@@ -187,15 +222,20 @@ int64_t distribute(func::FuncOp func, int64_t maxWorkgroups) {
       return 1;
   int64_t dim = -1, size = 0, align = 1;
   int64_t fixedTile = 0;
-  if (auto split = convolutionSplit(func, cast<linalg::LinalgOp>(op.getOperation()), maxWorkgroups)) {
+  auto split = winogradSplit(func, op, maxWorkgroups);
+  if (!split && linalgRoot)
+    split = convolutionSplit(func, linalgRoot, maxWorkgroups);
+  if (split) {
     dim = split->first;
     size = *getConstantIntValue(domain[dim].size);
     fixedTile = split->second;
   }
+  if (!linalgRoot && dim < 0)
+    return 1;
   // A kernel computing a matrix product splits along its columns in whole microkernel panels, so each
   // workgroup runs full register tiles; otherwise along the first parallel loop.
   linalg::LinalgOp product = productOf(func);
-  if (auto column = dim < 0 ? productColumnDim(product, cast<linalg::LinalgOp>(op.getOperation())) : std::nullopt) {
+  if (auto column = dim < 0 ? productColumnDim(product, linalgRoot) : std::nullopt) {
     auto ub = getConstantIntValue(domain[*column].size);
     if (ub && *ub >= 2 * kPanelWidth) {
       dim = *column;

@@ -9,6 +9,8 @@
 //
 #include "codegen/cpu/Passes.h"
 
+#include "dialects/Dispatch/IR/DispatchOps.h"
+
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -32,6 +34,7 @@ constexpr llvm::StringLiteral kSgemm = "tsr_ukernel_sgemm_f32";
 constexpr llvm::StringLiteral kConv2d = "tsr_ukernel_conv2d_nchw_f32";
 constexpr llvm::StringLiteral kDepthwise = "tsr_ukernel_depthwise_conv2d_nchw_f32";
 constexpr llvm::StringLiteral kMaxPool = "tsr_ukernel_max_pool2d_nchw_f32";
+constexpr llvm::StringLiteral kWinograd = "tsr_ukernel_conv2d_winograd_f43_nchw_f32";
 
 /// The loop dims of a contraction that matter: unit dims dropped, exactly one m, n and k.
 struct GemmDims {
@@ -398,6 +401,40 @@ LogicalResult lowerMaxPool(linalg::PoolingNchwMaxOp pool) {
   return success();
 }
 
+/// A Winograd convolution on buffers -> a loop over images around its microkernel, which reads the
+/// image and the transformed filters through their strides (tiles are subviews) and needs whole output
+/// rows and filter rows contiguous.
+LogicalResult lowerWinograd(dispatch::WinogradConv2DOp op) {
+  Value x = op.getInput(), u = op.getFilter(), y = op.getInit();
+  if (!allF32Memrefs({x, u, y}))
+    return failure();
+  auto yStrides = layoutStrides(y), uStrides = layoutStrides(u);
+  if (failed(yStrides) || (*yStrides)[3] != 1 || failed(uStrides) || (*uStrides)[2] != 1)
+    return failure();
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto cst = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, loc, v); };
+  auto dim = [&](Value memref, int64_t d) -> Value { return b.createOrFold<memref::DimOp>(loc, memref, d); };
+  Operand X = describe(b, loc, x), U = describe(b, loc, u), Y = describe(b, loc, y);
+  linalg::FillOp fill = fillBefore(op, y, isZero);
+  Value accumulate = arith::ConstantIntOp::create(b, loc, b.getI32Type(), fill ? 0 : 1);
+  func::FuncOp ukernel = declareUkernel(op->getParentOfType<ModuleOp>(), kWinograd, 21);
+  auto loop = scf::ForOp::create(b, loc, cst(0), dim(y, 0), cst(1));
+  b.setInsertionPointToStart(loop.getBody());
+  Value n = loop.getInductionVar();
+  Value xOffset = arith::AddIOp::create(b, loc, X.offset, arith::MulIOp::create(b, loc, n, X.strides[0]));
+  Value yOffset = arith::AddIOp::create(b, loc, Y.offset, arith::MulIOp::create(b, loc, n, Y.strides[0]));
+  func::CallOp::create(b, loc, ukernel,
+                       ValueRange{dim(y, 1), dim(u, 2), dim(y, 2), dim(y, 3), X.pointer, xOffset, X.strides[1],
+                                  X.strides[2], X.strides[3], dim(x, 2), dim(x, 3), op.getRow(), op.getCol(),
+                                  U.pointer, U.offset, U.strides[0], U.strides[1], Y.pointer, yOffset,
+                                  Y.strides[1], Y.strides[2], accumulate});
+  if (fill)
+    fill.erase();
+  op.erase();
+  return success();
+}
+
 LogicalResult lower(linalg::LinalgOp op, const GemmDims &dims, func::FuncOp sgemm) {
   Value a = op.getDpsInputOperand(0)->get(), bOperand = op.getDpsInputOperand(1)->get();
   Value c = op.getDpsInitOperand(0)->get();
@@ -500,6 +537,13 @@ struct LowerContractionsToUkernelsPass
     module.walk([&](linalg::DepthwiseConv2DNchwChwOp conv) { depthwise.push_back(conv); });
     for (linalg::DepthwiseConv2DNchwChwOp conv : depthwise)
       (void)lowerDepthwise(conv);
+    SmallVector<dispatch::WinogradConv2DOp> winograds;
+    module.walk([&](dispatch::WinogradConv2DOp op) { winograds.push_back(op); });
+    for (dispatch::WinogradConv2DOp op : winograds)
+      if (failed(lowerWinograd(op))) {
+        op.emitOpError("has no microkernel for these operand layouts");
+        return signalPassFailure();
+      }
     SmallVector<linalg::PoolingNchwMaxOp> pools;
     module.walk([&](linalg::PoolingNchwMaxOp pool) { pools.push_back(pool); });
     for (linalg::PoolingNchwMaxOp pool : pools)

@@ -101,4 +101,15 @@ def LowerKernelErrors : Pass<"tessera-cpu-lower-kernel-errors", "mlir::ModuleOp"
   let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
 }
 
+def WinogradConvolutions : Pass<"tessera-cpu-winograd-convolutions", "mlir::ModuleOp"> {
+  let summary = "Turn 3x3 stride-1 NCHW convolutions with constant filters into tdisp.winograd_conv2d";
+  let description = [{
+    Runs on the whole model (linalg on tensors) before dispatch regions form, for CPU targets with the
+    microkernels. Where the image has enough 4x4 tiles to fill the microkernel's panels, the filters
+    are transformed now into a new weight [36, F, C] (the old one goes when nothing else reads it)
+    and the convolution reads its unpadded input with the padding as the window origin.
+  }];
+  let dependentDialects = ["tessera::dispatch::DispatchDialect", "mlir::arith::ArithDialect"];
+}
+
 #endif

@@ -99,7 +99,11 @@ LogicalResult compile(MLIRContext &context, const CompileOptions &options, std::
   }
   FrontendPipelineOptions frontend;
   frontend.targets = {backend->name().str()};
-  if (failed(runPipeline(*module, options, [&](OpPassManager &pm) { buildDispatchCreationPipeline(pm, frontend); })))
+  auto dispatchCreation = [&](OpPassManager &pm) {
+    (*target)->buildGlobalOptimizationPipeline(pm);
+    buildDispatchCreationPipeline(pm, frontend);
+  };
+  if (failed(runPipeline(*module, options, dispatchCreation)))
     return failure();
   if (options.emit == EmitStage::Dispatch) {
     output = printOp(*module);

@@ -42,6 +42,10 @@ class ConfiguredTarget {
 public:
   virtual ~ConfiguredTarget();
 
+  /// Whole-model passes on linalg tensors, before dispatch regions form: the op forms and weight layouts
+  /// this target's kernels want (Winograd filters, say). Nothing by default.
+  virtual void buildGlobalOptimizationPipeline(mlir::OpPassManager &pm) const {}
+
   /// Passes that compile the inner module of one variant of this target.
   virtual void buildVariantPipeline(mlir::OpPassManager &pm) const = 0;
 

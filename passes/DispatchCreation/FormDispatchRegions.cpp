@@ -23,7 +23,8 @@ namespace {
 bool isComputeOp(Operation *op) {
   if (isa<linalg::FillOp>(op))
     return false; // cloned into its users' regions
-  return isa<linalg::LinalgOp, tensor::PadOp, tensor::ExtractSliceOp, tensor::InsertSliceOp>(op);
+  return isa<linalg::LinalgOp, dispatch::WinogradConv2DOp, tensor::PadOp, tensor::ExtractSliceOp,
+             tensor::InsertSliceOp>(op);
 }
 
 bool isElementwise(Operation *op) {

@@ -20,6 +20,10 @@ namespace {
 std::string executableName(dispatch::RegionOp region, unsigned index) {
   std::string root = "copy";
   for (Operation &op : region.getBody().front()) {
+    if (isa<dispatch::WinogradConv2DOp>(op)) {
+      root = op.getName().stripDialect().str();
+      break;
+    }
     if (isa<linalg::LinalgOp>(op) && !isa<linalg::FillOp>(op)) {
       root = op.getName().stripDialect().str();
       if (!isa<linalg::GenericOp>(op))

@@ -10,6 +10,9 @@
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/ControlFlowInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
+#include "mlir/Interfaces/TilingInterface.h"
 
 #include "dialects/Dispatch/IR/DispatchDialect.h.inc"
 #include "dialects/Dispatch/IR/DispatchEnums.h.inc"

@@ -7,6 +7,9 @@ include "mlir/IR/RegionKindInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/ControlFlowInterfaces.td"
 include "mlir/IR/EnumAttr.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
+include "mlir/Interfaces/TilingInterface.td"
+include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.td"
 
 def Dispatch_RegionOp : Dispatch_Op<"region", [
     SingleBlockImplicitTerminator<"ReturnOp">, RecursiveMemoryEffects]> {
@@ -138,6 +141,41 @@ def Dispatch_ErrorIfOp : Dispatch_Op<"error_if", [MemoryEffects<[MemWrite]>]> {
   }];
   let arguments = (ins I1:$condition, Dispatch_KernelError:$error);
   let assemblyFormat = "$condition `,` $error attr-dict";
+}
+
+def Dispatch_WinogradConv2DOp : Dispatch_Op<"winograd_conv2d", [
+    DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+    DeclareOpInterfaceMethods<TilingInterface, ["getLoopIteratorTypes", "getIterationDomain",
+        "getTiledImplementation", "getResultTilePosition", "generateResultTileValue"]>,
+    DeclareOpInterfaceMethods<BufferizableOpInterface, ["bufferizesToMemoryRead",
+        "bufferizesToMemoryWrite", "getAliasingValues", "bufferize"]>]> {
+  let summary = "a 3x3 stride-1 NCHW convolution by Winograd F(4x4, 3x3), filters transformed ahead";
+  let description = [{
+    `result = init + conv(input, w)` for a 3x3 filter `w` [F, C, 3, 3], stride and dilation 1, where
+    output element (n, f, i, j) reads `input[n, c, row + i + kh, col + j + kw]` and reads outside the
+    input are zero (so `row` and `col` are minus the leading pads; a tile of the output starts further
+    in). `filter` is [36, F, C]: filter[t, f, c] = (G w[f, c] G^T)[t / 6, t % 6] with the F(4x4, 3x3)
+    matrix G of Lavin and Gray, computed when the model is compiled. On tensors (one result) or on
+    buffers (no result); tiles along any output dim.
+    ```mlir
+    %y = tdisp.winograd_conv2d ins(%x, %u : tensor<1x64x56x56xf32>, tensor<36x64x64xf32>)
+        outs(%init : tensor<1x64x56x56xf32>) origin(%m1, %m1) -> tensor<1x64x56x56xf32>
+    ```
+  }];
+  let arguments = (ins AnyTypeOf<[AnyRankedTensor, AnyStridedMemRef]>:$input,
+                       AnyTypeOf<[AnyRankedTensor, AnyStridedMemRef]>:$filter,
+                       AnyTypeOf<[AnyRankedTensor, AnyStridedMemRef]>:$init,
+                       Index:$row, Index:$col);
+  let results = (outs Variadic<AnyRankedTensor>:$result);
+  let assemblyFormat = [{
+    `ins` `(` $input `,` $filter `:` type($input) `,` type($filter) `)`
+    `outs` `(` $init `:` type($init) `)` `origin` `(` $row `,` $col `)` attr-dict (`->` type($result)^)?
+  }];
+  let extraClassDeclaration = [{
+    mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
+  }];
+  let hasVerifier = 1;
 }
 
 #endif

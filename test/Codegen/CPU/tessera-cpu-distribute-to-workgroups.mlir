@@ -199,3 +199,47 @@ func.func @conv_filter_slices(%x: tensor<1x512x9x9xf32>, %w: tensor<512x512x3x3x
       ins(%x, %w : tensor<1x512x9x9xf32>, tensor<512x512x3x3xf32>) outs(%f : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32>
   return %c : tensor<1x512x7x7xf32>
 }
+
+// -----
+
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// A Winograd convolution under its epilogue splits by filters, in slices of whole register tiles that
+// keep at least 32 filters (each slice transforms the whole input): 64 filters, two slices of 32. The
+// convolution is fused into each slice, with its filter slice.
+// CHECK-LABEL: func.func @winograd_by_filters
+// CHECK-SAME: tessera.workgroup_count = 2 : i64
+// CHECK: scf.forall (%[[F:.*]]) = (0) to (64) step (32)
+// CHECK: tensor.extract_slice %arg1[0, %[[F]], 0] [36, 32, 64] [1, 1, 1]
+// CHECK: tdisp.winograd_conv2d {{.*}} -> tensor<1x32x56x56xf32>
+// CHECK: linalg.generic
+func.func @winograd_by_filters(%x: tensor<1x64x56x56xf32>, %u: tensor<36x64x64xf32>) -> tensor<1x64x56x56xf32> {
+  %zero = arith.constant 0.0 : f32
+  %m1 = arith.constant -1 : index
+  %e = tensor.empty() : tensor<1x64x56x56xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32>
+  %y = tdisp.winograd_conv2d ins(%x, %u : tensor<1x64x56x56xf32>, tensor<36x64x64xf32>) outs(%init : tensor<1x64x56x56xf32>) origin(%m1, %m1) -> tensor<1x64x56x56xf32>
+  %r = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%y : tensor<1x64x56x56xf32>) outs(%e : tensor<1x64x56x56xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x64x56x56xf32>
+  return %r : tensor<1x64x56x56xf32>
+}
+
+// -----
+
+// Too few filters for two slices: bands of whole 4x4 tile rows (14.4 M multiply-adds are worth about 6
+// workgroups: 12-row bands, the last 8 rows), each band's windows starting at its first row.
+// CHECK-LABEL: func.func @winograd_by_rows
+// CHECK-SAME: tessera.workgroup_count = 5 : i64
+// CHECK: scf.forall (%[[R:.*]]) = (0) to (56) step (12)
+// CHECK: %[[ROW:.*]] = arith.addi %[[R]], %c-1 : index
+// CHECK: tdisp.winograd_conv2d {{.*}} origin(%[[ROW]], %c-1) -> tensor<1x32x?x56xf32>
+func.func @winograd_by_rows(%x: tensor<1x64x56x56xf32>, %u: tensor<36x32x64xf32>) -> tensor<1x32x56x56xf32> {
+  %zero = arith.constant 0.0 : f32
+  %m1 = arith.constant -1 : index
+  %e = tensor.empty() : tensor<1x32x56x56xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x32x56x56xf32>) -> tensor<1x32x56x56xf32>
+  %y = tdisp.winograd_conv2d ins(%x, %u : tensor<1x64x56x56xf32>, tensor<36x32x64xf32>) outs(%init : tensor<1x32x56x56xf32>) origin(%m1, %m1) -> tensor<1x32x56x56xf32>
+  return %y : tensor<1x32x56x56xf32>
+}

@@ -124,3 +124,30 @@ func.func @max_pool(%x: memref<1x8x9x9xf32>, %y: memref<1x8x4x4xf32>) {
   memref.dealloc %window : memref<3x3xf32>
   return
 }
+
+// -----
+
+// A Winograd convolution over a slice of filters and rows: a loop over images around its microkernel,
+// with the window origin, the filter slice's tap and filter strides and the output's filter and row
+// strides; the zero fill before it becomes an overwrite.
+// CHECK: func.func private @tsr_ukernel_conv2d_winograd_f43_nchw_f32(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, i32)
+// CHECK-LABEL: func.func @winograd
+// CHECK-NOT: linalg.fill
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0 : i32
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
+// CHECK-DAG: %[[C12:.*]] = arith.constant 12 : index
+// CHECK-DAG: %[[C56:.*]] = arith.constant 56 : index
+// CHECK-DAG: %[[PX:.*]] = memref.extract_aligned_pointer_as_index %arg0
+// CHECK-DAG: %[[PU:.*]] = memref.extract_aligned_pointer_as_index %[[U:.*]] :
+// CHECK: call @tsr_ukernel_conv2d_winograd_f43_nchw_f32(%[[C32]], %[[C64]], %[[C12]], %[[C56]], %[[PX]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c56{{(_[0-9]+)?}}, %c56{{(_[0-9]+)?}}, %arg3, %arg4, %[[PU]], %{{.*}}, %[[SU:strides[_0-9]*]]#0, %[[SU]]#1, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]])
+// CHECK-NOT: tdisp.winograd_conv2d
+func.func @winograd(%x: memref<1x64x56x56xf32>, %u: memref<36x64x64xf32>, %y: memref<1x64x56x56xf32>, %row: index, %col: index) {
+  %zero = arith.constant 0.0 : f32
+  %us = memref.subview %u[0, 32, 0] [36, 32, 64] [1, 1, 1] : memref<36x64x64xf32> to memref<36x32x64xf32, strided<[4096, 64, 1], offset: 2048>>
+  %ys = memref.subview %y[0, 32, 12, 0] [1, 32, 12, 56] [1, 1, 1, 1] : memref<1x64x56x56xf32> to memref<1x32x12x56xf32, strided<[200704, 3136, 56, 1], offset: 101024>>
+  linalg.fill ins(%zero : f32) outs(%ys : memref<1x32x12x56xf32, strided<[200704, 3136, 56, 1], offset: 101024>>)
+  tdisp.winograd_conv2d ins(%x, %us : memref<1x64x56x56xf32>, memref<36x32x64xf32, strided<[4096, 64, 1], offset: 2048>>)
+      outs(%ys : memref<1x32x12x56xf32, strided<[200704, 3136, 56, 1], offset: 101024>>) origin(%row, %col)
+  return
+}

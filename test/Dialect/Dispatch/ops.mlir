@@ -32,3 +32,15 @@ func.func @error_if(%c: i1) {
   tdisp.error_if %c, index_out_of_range
   return
 }
+
+// The Winograd convolution on tensors (one result) and on buffers (none).
+// CHECK-LABEL: func.func @winograd
+// CHECK: %{{.*}} = tdisp.winograd_conv2d ins(%{{.*}}, %{{.*}} : tensor<1x16x8x8xf32>, tensor<36x32x16xf32>) outs(%{{.*}} : tensor<1x32x8x8xf32>) origin(%{{.*}}, %{{.*}}) -> tensor<1x32x8x8xf32>
+// CHECK: tdisp.winograd_conv2d ins(%{{.*}}, %{{.*}} : memref<1x16x8x8xf32>, memref<36x32x16xf32>) outs(%{{.*}} : memref<1x32x8x8xf32>) origin(%{{.*}}, %{{.*}}){{$}}
+func.func @winograd(%x: tensor<1x16x8x8xf32>, %u: tensor<36x32x16xf32>, %y: tensor<1x32x8x8xf32>,
+                    %bx: memref<1x16x8x8xf32>, %bu: memref<36x32x16xf32>, %by: memref<1x32x8x8xf32>) -> tensor<1x32x8x8xf32> {
+  %m1 = arith.constant -1 : index
+  %r = tdisp.winograd_conv2d ins(%x, %u : tensor<1x16x8x8xf32>, tensor<36x32x16xf32>) outs(%y : tensor<1x32x8x8xf32>) origin(%m1, %m1) -> tensor<1x32x8x8xf32>
+  tdisp.winograd_conv2d ins(%bx, %bu : memref<1x16x8x8xf32>, memref<36x32x16xf32>) outs(%by : memref<1x32x8x8xf32>) origin(%m1, %m1)
+  return %r : tensor<1x32x8x8xf32>
+}
