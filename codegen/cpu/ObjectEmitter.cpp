@@ -85,16 +85,18 @@ static const unsigned char kUkernelBitcode[] = {
 };
 
 /// Links the microkernels the kernels call into `linked` (whose triple and data layout are set), as
-/// internal functions: the O3 pipeline then compiles (and may inline) them for the artifact's CPU.
+/// internal functions: the O3 pipeline then compiles (and may inline) them for the artifact's CPU. On
+/// x86-64 the kernels' own memcpy, memmove and memset (ukernels/memory.c, hidden) always come along.
 static LogicalResult linkUkernels(Location loc, llvm::Module &linked) {
   bool needed = llvm::any_of(linked, [](const llvm::Function &fn) {
     return fn.isDeclaration() && fn.getName().starts_with(kUkernelPrefix);
   });
-  if (!needed)
-    return success();
-  if (linked.getTargetTriple().getArch() != llvm::Triple::x86_64)
+  if (linked.getTargetTriple().getArch() != llvm::Triple::x86_64) {
+    if (!needed)
+      return success();
     return emitError(loc) << "the CPU microkernels are built for x86-64 only, not "
                           << linked.getTargetTriple().str();
+  }
   llvm::MemoryBufferRef buffer(
       StringRef(reinterpret_cast<const char *>(kUkernelBitcode), sizeof(kUkernelBitcode)), "tessera_ukernels");
   auto ukernels = llvm::parseBitcodeFile(buffer, linked.getContext());

@@ -1,3 +1,8 @@
 /* The microkernels as one translation unit (one bitcode module): winograd.c uses sgemm.c's static helpers. */
 #include "sgemm.c"
 #include "winograd.c"
+/* The kernels' own memcpy/memmove/memset go into the bitcode only (native builds of the microkernels, as in
+ * the unit tests, use the C library's). */
+#ifdef TSR_UKERNELS_BITCODE
+#include "memory.c"
+#endif
