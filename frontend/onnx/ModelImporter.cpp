@@ -8,6 +8,7 @@
 #include "frontend/onnx/ImportContext.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Verifier.h"
@@ -500,6 +501,16 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
       if (!compatible)
         return (error() << "graph output '" << name << "' is declared " << want << " but computed as " << got,
                 nullptr);
+      // A dim declared static but computed at run time is a promise the inputs must keep: the cast to
+      // the declared dim becomes a run-time check (a mismatch fails the run instead of returning a shape
+      // the model says cannot happen).
+      SmallVector<int64_t> refined(got.getShape());
+      for (int64_t d = 0; d < got.getRank(); ++d)
+        if (got.isDynamicDim(d))
+          refined[d] = want.getDimSize(d);
+      if (ArrayRef<int64_t>(refined) != got.getShape())
+        v = tensor::CastOp::create(b, NameLoc::get(b.getStringAttr("graph output " + name), fileLoc),
+                                   got.clone(refined), v);
     }
     results.push_back(v);
   }
@@ -512,13 +523,13 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
 
 OwningOpRef<ModuleOp> importModelFile(MLIRContext &context, StringRef path,
                                       const ImportOptions &options) {
-  context.loadDialect<graph::GraphDialect, func::FuncDialect>();
+  context.loadDialect<graph::GraphDialect, func::FuncDialect, tensor::TensorDialect>();
   ModelImporter importer(context, path, options);
   return importer.run();
 }
 
 void registerImportDialects(DialectRegistry &registry) {
-  registry.insert<graph::GraphDialect, func::FuncDialect>();
+  registry.insert<graph::GraphDialect, func::FuncDialect, tensor::TensorDialect>();
 }
 
 } // namespace tessera::onnx

@@ -157,6 +157,13 @@ def main(out):
     np.save(os.path.join(out, "val.npy"), np.array([1.5, 2.5], np.float32))
     np.save(os.path.join(out, "scattered_ok.npy"), np.array([2.5, 0, 0, 0, 1.5], np.float32))
 
+    # An output declared [2, 4] over an input dim N: the declaration is a promise the run checks.
+    save(model([helper.make_node("Relu", ["x"], ["y"], name="relu")],
+               [tensor("x", ["N", 4])], [tensor("y", [2, 4])]), os.path.join(out, "declared_output.onnx"))
+    np.save(os.path.join(out, "x2x4.npy"), np.arange(-4, 4, dtype=np.float32).reshape(2, 4))
+    np.save(os.path.join(out, "relu2x4.npy"), np.maximum(np.arange(-4, 4, dtype=np.float32).reshape(2, 4), 0))
+    np.save(os.path.join(out, "x3x4.npy"), np.zeros((3, 4), np.float32))
+
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
