@@ -186,11 +186,11 @@ func.func @conv_even_count(%x: tensor<1x32x30x30xf32>, %w: tensor<32x32x3x3xf32>
 
 // -----
 
-// Few positions (7x7) and 512 filters: split by filters, one slice per 128 (each slice packs the whole
+// Few positions (7x7) and 512 filters: split by filters, one slice per 256 (each slice packs the whole
 // im2col matrix, so slices stay large).
 // CHECK-LABEL: func.func @conv_filter_slices
-// CHECK-SAME: tessera.workgroup_count = 4 : i64
-// CHECK: scf.forall (%{{.*}}) = (0) to (512) step (128)
+// CHECK-SAME: tessera.workgroup_count = 2 : i64
+// CHECK: scf.forall (%{{.*}}) = (0) to (512) step (256)
 func.func @conv_filter_slices(%x: tensor<1x512x9x9xf32>, %w: tensor<512x512x3x3xf32>) -> tensor<1x512x7x7xf32> {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x512x7x7xf32>
