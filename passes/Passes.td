@@ -84,8 +84,15 @@ def FuseElementwiseOps : Pass<"tessera-fuse-elementwise-ops", "mlir::ModuleOp"> 
   let summary = "Fuse elementwise linalg.generic producers into their only consumer";
   let description = [{
     A kernel's elementwise chain (SiLU is a sigmoid and a multiply) becomes one loop nest with no
-    temporary between its steps. A producer with other users is not duplicated.
+    temporary between its steps. A producer with other users is not duplicated. Before dispatch regions
+    form (`into-elementwise-only`), only elementwise consumers take producers: SiLU's two generics become
+    one that reads the convolution's result twice, so it joins the convolution's kernel; contractions and
+    reductions keep their plain bodies (the microkernels match those).
   }];
+  let options = [
+    Option<"intoElementwiseOnly", "into-elementwise-only", "bool", "false",
+           "Fuse only into consumers without reduction loops">
+  ];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 

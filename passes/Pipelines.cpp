@@ -17,6 +17,9 @@ void buildGraphToLinalgPipeline(OpPassManager &pm) {
 }
 
 void buildDispatchCreationPipeline(OpPassManager &pm, const FrontendPipelineOptions &options) {
+  // Elementwise chains whose intermediate has one user (SiLU) become one generic, so they join their
+  // producer's kernel as one epilogue.
+  pm.addPass(createFuseElementwiseOps({/*intoElementwiseOnly=*/true}));
   pm.addNestedPass<func::FuncOp>(createFormDispatchRegions());
   OutlineDispatchRegionsOptions outline;
   outline.targets.assign(options.targets.begin(), options.targets.end());

@@ -117,7 +117,9 @@ bool hoistable(Value v, dispatch::RegionOp region, const ProgramOrder &order) {
 OpResult fusableProducer(Operation *op, const ProgramOrder &order) {
   auto candidate = [&](Value v) -> OpResult {
     auto result = dyn_cast<OpResult>(v);
-    if (!result || !isa<dispatch::RegionOp>(result.getOwner()) || !result.hasOneUse())
+    // Only `op` may read the result (possibly as several operands: x * sigmoid(x) fused into one).
+    if (!result || !isa<dispatch::RegionOp>(result.getOwner()) ||
+        !llvm::all_of(result.getUsers(), [&](Operation *user) { return user == op; }))
       return nullptr;
     auto region = cast<dispatch::RegionOp>(result.getOwner());
     for (Value other : op->getOperands())

@@ -1,9 +1,16 @@
-//===- FuseElementwiseOps.cpp - one loop nest per elementwise chain in a kernel --===//
+//===- FuseElementwiseOps.cpp - one loop nest per elementwise chain --------===//
 //
 // Dispatch formation groups an elementwise chain (SiLU is x * sigmoid(x): two generics) into one kernel,
 // but each generic still becomes its own loop nest with a temporary between them. Fusing a producer
 // generic into its only consumer leaves one loop nest that reads the inputs once and keeps the
 // intermediate in registers. Producers with other users are left alone (fusing would recompute them).
+//
+// Run before dispatch formation too (`into-elementwise-only`): there a chain whose intermediate has one
+// user becomes one generic that joins its producer's kernel as a single epilogue (SiLU after a
+// convolution read the convolution's result twice, so it stayed a kernel of its own). Only elementwise
+// consumers that read each producer element once take part there: contractions keep the plain bodies the
+// microkernels match, and a gate broadcast over an image is not recomputed per pixel. The fused op keeps
+// both ops' locations, so the kernel still names every ONNX node in it.
 //
 #include "passes/Passes.h"
 
@@ -17,13 +24,46 @@ namespace tessera {
 #include "passes/Passes.h.inc"
 
 namespace {
+
+bool producerHasOneUse(OpOperand *fused) {
+  Operation *producer = fused->get().getDefiningOp();
+  return producer && producer->hasOneUse();
+}
+
+/// Fuses an elementwise producer with one use into an elementwise consumer that reads each of its
+/// elements once; the fused op is located at both.
+struct FuseIntoElementwise : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp consumer, PatternRewriter &rewriter) const override {
+    if (consumer.getNumReductionLoops() != 0)
+      return failure();
+    for (OpOperand &operand : consumer->getOpOperands()) {
+      if (!producerHasOneUse(&operand) || !linalg::areElementwiseOpsFusable(&operand) ||
+          !consumer.getMatchingIndexingMap(&operand).isPermutation())
+        continue;
+      Location loc = rewriter.getFusedLoc({operand.get().getLoc(), consumer.getLoc()});
+      FailureOr<linalg::ElementwiseOpFusionResult> fused = linalg::fuseElementwiseOps(rewriter, &operand);
+      if (failed(fused))
+        continue;
+      fused->fusedOp->setLoc(loc);
+      for (OpResult result : consumer->getResults())
+        if (Value replacement = fused->replacements.lookup(result))
+          rewriter.replaceAllUsesWith(result, replacement);
+      rewriter.eraseOp(consumer);
+      return success();
+    }
+    return failure();
+  }
+};
+
 struct FuseElementwiseOpsPass : impl::FuseElementwiseOpsBase<FuseElementwiseOpsPass> {
+  using Base::Base;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    linalg::populateElementwiseOpsFusionPatterns(patterns, [](OpOperand *fused) {
-      Operation *producer = fused->get().getDefiningOp();
-      return producer && producer->hasOneUse();
-    });
+    if (intoElementwiseOnly)
+      patterns.add<FuseIntoElementwise>(&getContext());
+    else
+      linalg::populateElementwiseOpsFusionPatterns(patterns, producerHasOneUse);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

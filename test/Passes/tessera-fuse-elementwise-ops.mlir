@@ -1,4 +1,5 @@
 // RUN: tessera-opt %s -tessera-fuse-elementwise-ops -split-input-file | FileCheck %s
+// RUN: tessera-opt %s -tessera-fuse-elementwise-ops=into-elementwise-only -split-input-file | FileCheck %s --check-prefix=ELT
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
 // SiLU: the sigmoid generic fuses into the multiply; one loop nest reads %x once.
@@ -10,6 +11,10 @@
 // CHECK: arith.mulf
 // CHECK-NOT: linalg.generic
 // CHECK: return
+// ELT-LABEL: func.func @silu
+// ELT-COUNT-1: linalg.generic
+// ELT-NOT: linalg.generic
+// ELT: return
 func.func @silu(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %one = arith.constant 1.0 : f32
   %e = tensor.empty() : tensor<4x8xf32>
@@ -53,4 +58,62 @@ func.func @shared(%x: tensor<8xf32>) -> (tensor<8xf32>, tensor<8xf32>) {
     linalg.yield %m : f32
   } -> tensor<8xf32>
   return %a, %b : tensor<8xf32>, tensor<8xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+// A gate broadcast over the consumer's columns: inside a kernel it fuses (the kernel is one loop nest
+// anyway); before dispatch formation it stays, or the sigmoid would run once per column instead of once.
+// CHECK-LABEL: func.func @broadcast_gate
+// CHECK-COUNT-1: linalg.generic
+// CHECK-NOT: linalg.generic
+// ELT-LABEL: func.func @broadcast_gate
+// ELT-COUNT-2: linalg.generic
+func.func @broadcast_gate(%x: tensor<4x8xf32>, %g: tensor<4xf32>) -> tensor<4x8xf32> {
+  %e4 = tensor.empty() : tensor<4xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]}
+      ins(%g : tensor<4xf32>) outs(%e4 : tensor<4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = math.exp %in : f32
+    linalg.yield %n : f32
+  } -> tensor<4xf32>
+  %e = tensor.empty() : tensor<4x8xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s : tensor<4x8xf32>, tensor<4xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %m = arith.mulf %a, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8xf32>
+  return %y : tensor<4x8xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+// A contraction consumer keeps its plain multiply-add body before dispatch formation (the microkernel
+// lowering matches it); inside a kernel the producer fuses.
+// CHECK-LABEL: func.func @into_contraction
+// CHECK-COUNT-1: linalg.generic
+// CHECK-NOT: linalg.generic
+// ELT-LABEL: func.func @into_contraction
+// ELT-COUNT-2: linalg.generic
+func.func @into_contraction(%a: tensor<4x8xf32>, %b: tensor<8x2xf32>, %c: tensor<4x2xf32>) -> tensor<4x2xf32> {
+  %e = tensor.empty() : tensor<4x8xf32>
+  %n = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %v = arith.negf %in : f32
+    linalg.yield %v : f32
+  } -> tensor<4x8xf32>
+  %m = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%n, %b : tensor<4x8xf32>, tensor<8x2xf32>) outs(%c : tensor<4x2xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<4x2xf32>
+  return %m : tensor<4x2xf32>
 }
