@@ -135,14 +135,16 @@ LogicalResult compile(MLIRContext &context, const CompileOptions &options, std::
     return failure();
   std::string metadata = codec::encodeMetadata(serialized->metadata);
   std::string schedule = codec::encodeSchedule(serialized->schedule);
-  std::string sources = codec::encodeSources(serialized->sources);
   codec::ContainerInfo info;
   (*target)->describeContainer(info);
-  output = codec::writeContainer(info, {{TSR_SECTION_METADATA, metadata},
-                                        {TSR_SECTION_SCHEDULE, schedule},
-                                        {code->sectionKind, code->code},
-                                        {TSR_SECTION_WEIGHTS, serialized->weights},
-                                        {TSR_SECTION_SOURCES, sources}});
+  std::vector<codec::SectionBytes> sections = {{TSR_SECTION_METADATA, metadata},
+                                               {TSR_SECTION_SCHEDULE, schedule},
+                                               {code->sectionKind, code->code},
+                                               {TSR_SECTION_WEIGHTS, serialized->weights}};
+  std::string sources = options.recordSources ? codec::encodeSources(serialized->sources) : std::string();
+  if (options.recordSources)
+    sections.push_back({TSR_SECTION_SOURCES, sources}); // sections refer to their bytes
+  output = codec::writeContainer(info, sections);
   return success();
 }
 

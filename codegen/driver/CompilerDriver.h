@@ -19,6 +19,9 @@ struct CompileOptions {
   std::string inputPath;
   std::string target; // a registered target backend
   EmitStage emit = EmitStage::Artifact;
+  /// Record the ONNX nodes each step computes (the artifact's SOURCES section), which run-time errors,
+  /// `--info` and profiles name.
+  bool recordSources = true;
   /// Option values of the target backends (`TargetBackend::options()`), by option name.
   TargetOptionValues targetOptions;
   /// Applied to every pass manager the driver creates (timing, IR printing, crash reproducers).

@@ -25,6 +25,11 @@ static cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdou
                                        cl::value_desc("path"), cl::init("-"), cl::cat(category));
 static cl::opt<std::string> target("target", cl::desc("Target backend (set from the registry at startup)"),
                                    cl::init("cpu"), cl::cat(category));
+static cl::opt<bool> stripSources(
+    "strip-sources",
+    cl::desc("Leave the ONNX node names of each step out of the artifact (they name nodes in run-time errors, "
+             "--info and profiles)"),
+    cl::init(false), cl::cat(category));
 static cl::opt<tessera::EmitStage> emit(
     "emit", cl::desc("Stop after this stage"), cl::init(tessera::EmitStage::Artifact),
     cl::values(clEnumValN(tessera::EmitStage::Graph, "graph", "imported tgraph dialect"),
@@ -93,6 +98,7 @@ int main(int argc, char **argv) {
   options.inputPath = inputPath;
   options.target = target;
   options.emit = emit;
+  options.recordSources = !stripSources;
   for (auto &flag : targetFlags)
     options.targetOptions[flag->ArgStr] = flag->getValue();
   // With --mlir-timing every pass manager reports into one tree, printed at exit.
