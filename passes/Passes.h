@@ -31,6 +31,9 @@ void buildGraphToLinalgPipeline(mlir::OpPassManager &pm);
 /// linalg on tensors -> outlined, deduplicated executables plus a host function of dispatches.
 void buildDispatchCreationPipeline(mlir::OpPassManager &pm, const FrontendPipelineOptions &options);
 
+/// The zero padding of the spatial dims only (dims 2 and up of an NCHW tensor) that `v` is, if it is one.
+mlir::tensor::PadOp spatialZeroPad(mlir::Value v);
+
 /// Registers the passes above and the named pipelines `tessera-graph-to-linalg-pipeline` and
 /// `tessera-dispatch-creation-pipeline`.
 void registerAllTesseraPasses();

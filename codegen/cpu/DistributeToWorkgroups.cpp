@@ -142,6 +142,16 @@ int64_t balancedTile(int64_t size, int64_t workgroups, int64_t align) {
   return tile;
 }
 
+/// Whether `root` is the 4-D `op` or an elementwise op over the same four loops writing its result in
+/// order (an epilogue), so splitting `root` splits `op` the same way.
+bool isOrWritesElementwise(Operation *op, Operation *root) {
+  if (op == root)
+    return true;
+  auto epilogue = dyn_cast<linalg::LinalgOp>(root);
+  return epilogue && epilogue.getNumReductionLoops() == 0 && epilogue.getNumLoops() == 4 &&
+         epilogue.getIndexingMapMatchingResult(cast<OpResult>(root->getResult(0))).isIdentity();
+}
+
 /// For a kernel computing a 2-D NCHW convolution that `root` is (or writes elementwise, same loops): how to
 /// split it, as (loop of `root`, tile size). The microkernel multiplies filters (rows) by output
 /// positions (columns) and packs the columns it reads: splitting the output rows packs each column once,
@@ -151,11 +161,7 @@ std::optional<std::pair<unsigned, int64_t>> convolutionSplit(func::FuncOp func, 
                                                              int64_t maxWorkgroups) {
   linalg::Conv2DNchwFchwOp conv;
   func.walk([&](linalg::Conv2DNchwFchwOp op) { conv = op; });
-  if (!conv || root.getNumParallelLoops() < 4)
-    return std::nullopt;
-  if (conv.getOperation() != root.getOperation() &&
-      (root.getNumReductionLoops() != 0 || root.getNumLoops() != 4 ||
-       !root.getIndexingMapMatchingResult(cast<OpResult>(root->getResult(0))).isIdentity()))
+  if (!conv || root.getNumParallelLoops() < 4 || !isOrWritesElementwise(conv, root))
     return std::nullopt;
   auto outType = cast<ShapedType>(conv.getOutputs()[0].getType());
   if (!outType.hasStaticShape())
@@ -182,14 +188,8 @@ constexpr int64_t kMinWinogradFilters = 32;
 std::optional<std::pair<unsigned, int64_t>> winogradSplit(func::FuncOp func, Operation *root, int64_t maxWorkgroups) {
   dispatch::WinogradConv2DOp conv;
   func.walk([&](dispatch::WinogradConv2DOp op) { conv = op; });
-  if (!conv)
+  if (!conv || !isOrWritesElementwise(conv, root))
     return std::nullopt;
-  if (conv.getOperation() != root) {
-    auto generic = dyn_cast<linalg::LinalgOp>(root);
-    if (!generic || generic.getNumReductionLoops() != 0 || generic.getNumLoops() != 4 ||
-        !generic.getIndexingMapMatchingResult(cast<OpResult>(root->getResult(0))).isIdentity())
-      return std::nullopt;
-  }
   auto outType = cast<ShapedType>(conv.getInit().getType());
   auto filterType = cast<ShapedType>(conv.getFilter().getType());
   if (!outType.hasStaticShape() || !filterType.hasStaticShape())

@@ -13,13 +13,13 @@
 // on the filters' bytes.
 //
 #include "codegen/cpu/Passes.h"
+#include "passes/Passes.h"
 
 #include "dialects/Dispatch/IR/DispatchOps.h"
 #include "dialects/Graph/IR/GraphOps.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
-#include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
 
 #include <cstring>
@@ -94,18 +94,6 @@ std::vector<float> transformFilters(ArrayRef<float> w, int64_t filters, int64_t 
   return u;
 }
 
-/// The zero padding of the spatial dims that `input` is, as (source, top pad, left pad).
-std::optional<std::tuple<Value, int64_t, int64_t>> spatialZeroPad(Value input) {
-  auto pad = input.getDefiningOp<tensor::PadOp>();
-  if (!pad || !pad.getConstantPaddingValue() || !matchPattern(pad.getConstantPaddingValue(), m_AnyZeroFloat()))
-    return std::nullopt;
-  SmallVector<int64_t> low(pad.getStaticLow()), high(pad.getStaticHigh());
-  if (low.size() != 4 || ShapedType::isDynamic(low[2]) || ShapedType::isDynamic(low[3]) || low[0] || low[1] ||
-      high[0] || high[1])
-    return std::nullopt;
-  return std::make_tuple(pad.getSource(), low[2], low[3]);
-}
-
 struct WinogradConvolutionsPass : impl::WinogradConvolutionsBase<WinogradConvolutionsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -129,7 +117,7 @@ struct WinogradConvolutionsPass : impl::WinogradConvolutionsBase<WinogradConvolu
       auto global = symbols.lookup<graph::GlobalOp>(load.getGlobal());
       if (!global)
         continue;
-      graph::GlobalOp &filter = transformed[global];
+      graph::GlobalOp filter = transformed.lookup(global);
       if (!filter) {
         std::optional<std::vector<float>> w = floatsOf(global.getValue());
         if (!w)
@@ -143,14 +131,19 @@ struct WinogradConvolutionsPass : impl::WinogradConvolutionsBase<WinogradConvolu
         filter = graph::GlobalOp::create(b, global.getLoc(), b.getStringAttr(name), TypeAttr::get(type),
                                          cast<ElementsAttr>(attr));
         symbols.insert(filter); // renamed if taken
+        transformed[global] = filter;
       }
       OpBuilder b(conv);
       Location loc = conv.getLoc();
       Value u = graph::GlobalLoadOp::create(b, loc, filter.getType(), filter.getSymName());
+      // A zero padding with static leading pads becomes the window origin.
       Value input = conv.getInputs()[0];
       int64_t top = 0, left = 0;
-      if (auto pad = spatialZeroPad(input))
-        std::tie(input, top, left) = *pad;
+      if (tensor::PadOp pad = spatialZeroPad(input)) {
+        ArrayRef<int64_t> low = pad.getStaticLow();
+        if (!ShapedType::isDynamic(low[2]) && !ShapedType::isDynamic(low[3]))
+          std::tie(input, top, left) = std::make_tuple(pad.getSource(), low[2], low[3]);
+      }
       auto winograd = dispatch::WinogradConv2DOp::create(
           b, loc, TypeRange{yType}, input, u, conv.getOutputs()[0], arith::ConstantIndexOp::create(b, loc, -top),
           arith::ConstantIndexOp::create(b, loc, -left));

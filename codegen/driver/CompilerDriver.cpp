@@ -141,9 +141,11 @@ LogicalResult compile(MLIRContext &context, const CompileOptions &options, std::
                                                {TSR_SECTION_SCHEDULE, schedule},
                                                {code->sectionKind, code->code},
                                                {TSR_SECTION_WEIGHTS, serialized->weights}};
-  std::string sources = options.recordSources ? codec::encodeSources(serialized->sources) : std::string();
-  if (options.recordSources)
-    sections.push_back({TSR_SECTION_SOURCES, sources}); // sections refer to their bytes
+  std::string sources; // sections refer to their bytes: it must outlive writeContainer
+  if (options.recordSources) {
+    sources = codec::encodeSources(serialized->sources);
+    sections.push_back({TSR_SECTION_SOURCES, sources});
+  }
   output = codec::writeContainer(info, sections);
   return success();
 }

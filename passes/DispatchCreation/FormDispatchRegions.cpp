@@ -18,6 +18,17 @@ namespace tessera {
 #define GEN_PASS_DEF_FORMDISPATCHREGIONS
 #include "passes/Passes.h.inc"
 
+tensor::PadOp spatialZeroPad(Value v) {
+  auto pad = v.getDefiningOp<tensor::PadOp>();
+  if (!pad || !pad.getConstantPaddingValue() || !matchPattern(pad.getConstantPaddingValue(), m_AnyZeroFloat()))
+    return {};
+  for (unsigned d = 0; d < 2; ++d)
+    for (OpFoldResult amount : {pad.getMixedLowPad()[d], pad.getMixedHighPad()[d]})
+      if (!isConstantIntValue(amount, 0))
+        return {};
+  return pad;
+}
+
 namespace {
 
 bool isComputeOp(Operation *op) {
@@ -90,18 +101,6 @@ bool dominatesRegion(Value v, dispatch::RegionOp region, const ProgramOrder &ord
          order.position.lookup(def) < order.position.lookup(region);
 }
 
-/// Whether `v` is a zero padding of the spatial dims only (dims 2 and up of an NCHW tensor).
-bool isSpatialZeroPad(Value v) {
-  auto pad = v.getDefiningOp<tensor::PadOp>();
-  if (!pad || !pad.getConstantPaddingValue() || !matchPattern(pad.getConstantPaddingValue(), m_AnyZeroFloat()))
-    return false;
-  for (unsigned d = 0; d < 2; ++d)
-    for (OpFoldResult amount : {pad.getMixedLowPad()[d], pad.getMixedHighPad()[d]})
-      if (!isConstantIntValue(amount, 0))
-        return false;
-  return true;
-}
-
 /// Whether `v` is, or can be computed, before `region`: cheap producers and side-effect-free host ops
 /// (reshapes of weights, say) whose operands can be.
 bool hoistable(Value v, dispatch::RegionOp region, const ProgramOrder &order) {
@@ -138,7 +137,7 @@ OpResult fusableProducer(Operation *op, const ProgramOrder &order) {
     if (!input)
       return nullptr;
     auto ret = cast<dispatch::ReturnOp>(cast<dispatch::RegionOp>(input.getOwner()).getBody().front().getTerminator());
-    return isSpatialZeroPad(ret.getValues()[input.getResultNumber()]) ? input : nullptr;
+    return spatialZeroPad(ret.getValues()[input.getResultNumber()]) ? input : nullptr;
   }
   if (!isElementwise(op))
     return nullptr;

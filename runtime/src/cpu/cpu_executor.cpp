@@ -98,15 +98,14 @@ public:
                         &job);
     else
       runWorkgroups(&job, 0, total, 0);
-    if (job.failed.load(std::memory_order_relaxed) && job.rc == TSR_KERNEL_ERROR_INDEX_OUT_OF_RANGE)
+    if (!job.failed.load(std::memory_order_relaxed)) return nullptr;
+    if (job.rc == TSR_KERNEL_ERROR_INDEX_OUT_OF_RANGE)  // the inputs' values, not the kernel
       return makeStatus(TSR_STATUS_INVALID_ARGUMENT,
                         format("step %zu: an index is out of range of the dim it indexes (kernel '%s')", d.step,
                                k.symbol->c_str()));
-    if (job.failed.load(std::memory_order_relaxed))
-      return makeStatus(TSR_STATUS_KERNEL_FAILED,
-                        format("kernel '%s' (step %zu) failed with code %d at workgroup (%u,%u,%u)", k.symbol->c_str(),
-                               d.step, job.rc, job.at[0], job.at[1], job.at[2]));
-    return nullptr;
+    return makeStatus(TSR_STATUS_KERNEL_FAILED,
+                      format("kernel '%s' (step %zu) failed with code %d at workgroup (%u,%u,%u)", k.symbol->c_str(),
+                             d.step, job.rc, job.at[0], job.at[1], job.at[2]));
   }
 };
 
