@@ -15,6 +15,7 @@
 
 #include "lld/Common/Driver.h"
 #include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/IR/Constants.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Linker/Linker.h"
@@ -87,7 +88,9 @@ static const unsigned char kUkernelBitcode[] = {
 /// Links the microkernels the kernels call into `linked` (whose triple and data layout are set), as
 /// internal functions: the O3 pipeline then compiles (and may inline) them for the artifact's CPU. On
 /// x86-64 the kernels' own memcpy, memmove and memset (ukernels/memory.c, hidden) always come along.
-static LogicalResult linkUkernels(Location loc, llvm::Module &linked) {
+/// The microkernels' `tsr_ukernel_vector_registers` (how many 16-float vectors the registers hold) is
+/// defined here as a constant for `target`, so O3 keeps only the register blocking that CPU wants.
+static LogicalResult linkUkernels(Location loc, llvm::Module &linked, const CpuTarget &target) {
   bool needed = llvm::any_of(linked, [](const llvm::Function &fn) {
     return fn.isDeclaration() && fn.getName().starts_with(kUkernelPrefix);
   });
@@ -115,6 +118,12 @@ static LogicalResult linkUkernels(Location loc, llvm::Module &linked) {
   for (llvm::Function &fn : linked)
     if (!fn.isDeclaration() && fn.getName().starts_with(kUkernelPrefix))
       fn.setLinkage(llvm::GlobalValue::InternalLinkage);
+  if (llvm::GlobalVariable *registers = linked.getGlobalVariable("tsr_ukernel_vector_registers")) {
+    int32_t count = target.requiredFeatures & TSR_CPU_AVX512F ? 32 : 8;
+    registers->setInitializer(llvm::ConstantInt::get(registers->getValueType(), count));
+    registers->setConstant(true);
+    registers->setLinkage(llvm::GlobalValue::InternalLinkage);
+  }
   return success();
 }
 
@@ -147,7 +156,7 @@ FailureOr<std::string> emitSharedObject(Location loc, ArrayRef<ModuleOp> kernelM
       llvm::CodeGenOptLevel::Aggressive));
   linked->setTargetTriple(tt);
   linked->setDataLayout(machine->createDataLayout());
-  if (failed(linkUkernels(loc, *linked)))
+  if (failed(linkUkernels(loc, *linked, target)))
     return failure();
   for (llvm::Function &fn : *linked)
     if (!fn.isDeclaration()) {

@@ -14,6 +14,8 @@
 #include <vector>
 
 extern "C" {
+// Defined by the compiler for the artifact's CPU (see depthwise_blocked.c); the tests set it to run both blockings.
+int32_t tsr_ukernel_vector_registers = 32;
 void tsr_ukernel_sgemm_f32(int64_t m, int64_t n, int64_t k, intptr_t a_base, int64_t a_offset, int64_t a_rs,
                            int64_t a_cs, intptr_t b_base, int64_t b_offset, int64_t b_rs, int64_t b_cs,
                            intptr_t c_base, int64_t c_offset, int64_t c_rs, int32_t accumulate);
@@ -232,6 +234,143 @@ INSTANTIATE_TEST_SUITE_P(Geometries, Depthwise,
                                            ConvCase{0, 3, 3, 3, 57, 61, 2, 2, 1, 1, 1},
                                            ConvCase{0, 2, 5, 5, 60, 98, 2, 2, 1, 1, 2},
                                            ConvCase{0, 2, 3, 3, 400, 50, 2, 2, 1, 1, 1}));
+
+/// A depthwise case for the channel-blocked path (groups of 16 channels in the vector lanes): the image
+/// and where the windows start in it, row and output pitches, accumulation and the weights' layout.
+struct DepthwiseCase {
+  int64_t channels, kh, kw, oh, ow, sh, sw, dh, dw;
+  int64_t height, width, row0, col0;  // the image, and where the windows start in it (minus the pads)
+  int64_t rowPitch = 0;               // x_h when larger than the row (0: packed rows)
+  int64_t outPitch = 0;               // y_h when larger than the output row (0: packed rows)
+  bool accumulate = false;
+  bool channelsLast = false;          // weights as [kh][kw][channels] instead of [channels][kh][kw]
+};
+
+/// A copy of `values` that starts right after an inaccessible page, so a kernel that reads before the
+/// operand faults (Guarded catches reads past its end).
+class GuardedFront {
+ public:
+  explicit GuardedFront(const std::vector<float>& values) {
+    const size_t page = sysconf(_SC_PAGESIZE), bytes = values.size() * sizeof(float);
+    length_ = (bytes + page - 1) / page * page + page;
+    base_ = static_cast<char*>(mmap(nullptr, length_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    EXPECT_NE(base_, MAP_FAILED);
+    EXPECT_EQ(mprotect(base_, page, PROT_NONE), 0);
+    data_ = reinterpret_cast<float*>(base_ + page);
+    std::copy(values.begin(), values.end(), data_);
+  }
+  ~GuardedFront() { munmap(base_, length_); }
+  intptr_t address() const { return reinterpret_cast<intptr_t>(data_); }
+
+ private:
+  char* base_ = nullptr;
+  size_t length_ = 0;
+  float* data_ = nullptr;
+};
+
+class DepthwiseBlocked : public ::testing::TestWithParam<DepthwiseCase> {};
+
+TEST_P(DepthwiseBlocked, MatchesLoops) {
+  const DepthwiseCase p = GetParam();
+  const int64_t xh = p.rowPitch ? p.rowPitch : p.width, yh = p.outPitch ? p.outPitch : p.ow;
+  // Gaps after every plane; the elements outside the image (row and plane gaps) are NaN, so reading one
+  // into a result shows.
+  const int64_t xc = p.height * xh + 5, yc = p.oh * yh + 3;
+  std::vector<float> x(p.channels * xc, std::numeric_limits<float>::quiet_NaN());
+  const std::vector<float> image = randomVector(p.channels * p.height * p.width, 11);
+  for (int64_t c = 0; c < p.channels; ++c)
+    for (int64_t r = 0; r < p.height; ++r)
+      for (int64_t s = 0; s < p.width; ++s) x[c * xc + r * xh + s] = image[(c * p.height + r) * p.width + s];
+  const std::vector<float> wt = randomVector(p.channels * p.kh * p.kw, 12);
+  const int64_t w_c = p.channelsLast ? 1 : p.kh * p.kw, w_h = p.channelsLast ? p.kw * p.channels : p.kw,
+                w_w = p.channelsLast ? p.channels : 1;
+  // Every element of y starts random: the outputs accumulate onto it or are overwritten, the others
+  // (row and plane gaps) must stay as they are.
+  const std::vector<float> y0 = randomVector(p.channels * yc, 13);
+  std::vector<float> want = y0;
+  for (int64_t c = 0; c < p.channels; ++c)
+    for (int64_t i = 0; i < p.oh; ++i)
+      for (int64_t j = 0; j < p.ow; ++j) {
+        double sum = p.accumulate ? y0[c * yc + i * yh + j] : 0.0;
+        for (int64_t r = 0; r < p.kh; ++r)
+          for (int64_t s = 0; s < p.kw; ++s) {
+            const int64_t row = i * p.sh + r * p.dh + p.row0, col = j * p.sw + s * p.dw + p.col0;
+            if (row >= 0 && row < p.height && col >= 0 && col < p.width)
+              sum += double(wt[c * w_c + r * w_h + s * w_w]) * x[c * xc + row * xh + col];
+          }
+        want[c * yc + i * yh + j] = float(sum);
+      }
+  auto run = [&](intptr_t xAddress) {
+    std::vector<float> y = y0;
+    tsr_ukernel_depthwise_conv2d_nchw_f32(p.channels, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.dh, p.dw, xAddress, 0,
+                                          xc, xh, 1, p.height, p.width, p.row0, p.col0, address(wt), 0, w_c, w_h, w_w,
+                                          address(y), 0, yc, yh, p.accumulate);
+    for (size_t k = 0; k < y.size(); ++k) {
+      const int64_t c = k / yc, row = k % yc / yh, col = k % yc % yh;
+      if (row < p.oh && col < p.ow)
+        ASSERT_NEAR(y[k], want[k], 1e-4) << "channel " << c << " output (" << row << ", " << col << ")";
+      else
+        ASSERT_EQ(y[k], want[k]) << "element " << k << " outside the outputs";
+    }
+  };
+  // The image against a guard page at its end, then at its start; register blockings for AVX-512 (32
+  // vectors of 16 floats) and for AVX2 (8).
+  for (int32_t registers : {32, 8}) {
+    SCOPED_TRACE(testing::Message() << registers << " vector registers");
+    tsr_ukernel_vector_registers = registers;
+    {
+      SCOPED_TRACE("guard page after the input");
+      Guarded guardedX(x);
+      run(guardedX.address());
+    }
+    {
+      SCOPED_TRACE("guard page before the input");
+      GuardedFront guardedX(x);
+      run(guardedX.address());
+    }
+  }
+  tsr_ukernel_vector_registers = 32;
+}
+
+// Groups of 16 channels in the vector lanes: full groups and last groups of 1 (left to the plane path), 6
+// and 8 channels; 3x3, 5x5 and 7x7 filters at strides 1 and 2 (with AVX-512: register blocks of 16
+// stored straight into the planes, of 14 where they divide the rows, of 8 or of 4; with AVX2 all of 4),
+// other strides and dilations; padding, windows inside the image, strided input rows and output rows;
+// bands of rows in a ring, narrow planes packed across rows, tiny planes, and views too wide for the
+// buffers (left to the plane path).
+INSTANTIATE_TEST_SUITE_P(
+    Geometries, DepthwiseBlocked,
+    ::testing::Values(DepthwiseCase{16, 3, 3, 7, 7, 1, 1, 1, 1, 7, 7, -1, -1},                    // MobileNet 7x7
+                      DepthwiseCase{17, 3, 3, 14, 14, 1, 1, 1, 1, 14, 14, -1, -1, 0, 0, true},     // tail of 1
+                      DepthwiseCase{22, 5, 5, 14, 14, 1, 1, 1, 1, 14, 14, -2, -2},                 // tail of 6
+                      DepthwiseCase{40, 3, 3, 28, 28, 2, 2, 1, 1, 56, 56, -1, -1, 0, 0, true},     // tail of 8
+                      DepthwiseCase{32, 3, 3, 112, 112, 1, 1, 1, 1, 112, 112, -1, -1},
+                      DepthwiseCase{16, 3, 3, 56, 56, 2, 2, 1, 1, 112, 112, -1, -1},
+                      DepthwiseCase{16, 3, 3, 28, 28, 1, 1, 1, 1, 28, 28, -1, -1},                 // bands
+                      DepthwiseCase{16, 5, 5, 14, 14, 2, 2, 1, 1, 28, 28, -1, -2},                 // asymmetric
+                      DepthwiseCase{16, 5, 5, 7, 7, 1, 1, 1, 1, 7, 7, -2, -2, 0, 0, true},
+                      DepthwiseCase{16, 7, 7, 7, 7, 1, 1, 1, 1, 7, 7, -3, -3},                     // ConvNeXt
+                      DepthwiseCase{16, 7, 7, 28, 28, 1, 1, 1, 1, 28, 28, -3, -3, 0, 0, true},
+                      DepthwiseCase{16, 7, 7, 9, 11, 2, 2, 1, 1, 20, 23, -3, -3},
+                      DepthwiseCase{16, 3, 5, 9, 10, 1, 1, 1, 1, 9, 10, -1, -2},                   // 3x5
+                      DepthwiseCase{16, 3, 3, 10, 12, 1, 1, 1, 1, 20, 30, 4, 5},                   // inside
+                      DepthwiseCase{16, 5, 5, 6, 7, 2, 2, 1, 1, 20, 30, 3, 2},                     // inside
+                      DepthwiseCase{18, 3, 3, 9, 11, 1, 1, 1, 1, 9, 11, -1, -1, 16, 13},           // pitches
+                      DepthwiseCase{16, 7, 7, 12, 5, 2, 1, 1, 1, 24, 6, -3, -3, 9, 0, true},       // pitched
+                      DepthwiseCase{16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, -1, -1},                     // 1x1
+                      DepthwiseCase{16, 3, 3, 2, 3, 2, 2, 1, 1, 4, 6, -1, -1, 0, 0, true},         // 2x3
+                      DepthwiseCase{16, 3, 3, 6, 6, 1, 1, 1, 1, 4, 4, -3, -2},                     // pad rows
+                      DepthwiseCase{16, 3, 3, 3, 6, 1, 1, 1, 1, 8, 6, 2, -1, 0, 0, true},          // rows inside
+                      DepthwiseCase{16, 3, 3, 10, 10, 1, 1, 2, 2, 10, 10, -2, -2},                 // dilated
+                      DepthwiseCase{16, 3, 3, 5, 6, 3, 3, 1, 1, 15, 18, -1, -1},                   // stride 3
+                      DepthwiseCase{16, 1, 1, 7, 7, 2, 2, 1, 1, 14, 14, 0, 0},                     // rows skipped
+                      DepthwiseCase{32, 3, 3, 14, 14, 1, 1, 1, 1, 14, 14, -1, -1, 0, 0, false, true},
+                      DepthwiseCase{16, 3, 3, 5, 32, 1, 1, 1, 1, 5, 32, -1, -1, 40, 35, true},     // pitched
+                      DepthwiseCase{16, 7, 7, 4, 16, 1, 1, 1, 1, 4, 16, -3, -3},
+                      DepthwiseCase{20, 5, 5, 3, 16, 2, 2, 1, 1, 6, 32, -2, -2, 0, 0, true},
+                      DepthwiseCase{16, 5, 5, 4, 4, 1, 1, 1, 1, 4, 4, -2, -2, 0, 6},               // 4 wide
+                      DepthwiseCase{16, 3, 3, 4, 300, 1, 1, 1, 1, 4, 300, -1, -1},                 // wide rows
+                      DepthwiseCase{16, 7, 7, 2, 1000, 1, 1, 1, 1, 2, 1000, -3, -3}));             // too wide
 
 class MaxPool : public ::testing::TestWithParam<ConvCase> {};
 

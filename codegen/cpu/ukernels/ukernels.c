@@ -1,5 +1,7 @@
-/* The microkernels as one translation unit (one bitcode module): winograd.c uses sgemm.c's static helpers. */
+/* The microkernels as one translation unit (one bitcode module): the others use sgemm.c's static helpers. */
 #include "sgemm.c"
+#include "depthwise_blocked.c"
+#include "depthwise.c"
 #include "winograd.c"
 /* The kernels' own memcpy/memmove/memset go into the bitcode only (native builds of the microkernels, as in
  * the unit tests, use the C library's). */
