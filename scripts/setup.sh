@@ -10,7 +10,7 @@ PACKAGES=(
   # ONNX import
   libonnx-dev libprotobuf-dev protobuf-compiler
   # tests
-  libgtest-dev libgmock-dev libonnx-testdata python3 python3-numpy python3-onnx
+  libgtest-dev libgmock-dev libonnx-testdata python3 python3-numpy python3-onnx python3-pytest
   # sanitizer tests and fuzzers (compiler-rt for clang-22)
   libclang-rt-22-dev
   # benchmarks
