@@ -178,6 +178,41 @@ std::optional<std::pair<unsigned, int64_t>> convolutionSplit(func::FuncOp func, 
   return std::make_pair(2u, std::min(rows, llvm::divideCeilSigned(2 * kPanelWidth, width)));
 }
 
+/// Channels per group of the depthwise microkernel (ukernels/depthwise_blocked.c DWB_C).
+constexpr int64_t kDepthwiseChannelGroup = 16;
+/// Output rows a depthwise band should have at least when split by rows: each band packs kernel-height - 1
+/// input rows (a strided filter: fewer) that its neighbour packs too.
+constexpr int64_t kMinDepthwiseRows = 4;
+
+/// For a kernel computing a 2-D NCHW depthwise convolution that `root` is (or writes elementwise, same
+/// loops): how to split it. The microkernel runs 16 channels at a time in the vector lanes, so channel
+/// slices are whole groups of 16 (a split into 3-channel slices left every one to the slower plane by
+/// plane path); with too few groups to share evenly (one, or an odd count under 8) the output rows are
+/// split instead, in bands of at least kMinDepthwiseRows.
+std::optional<std::pair<unsigned, int64_t>> depthwiseSplit(func::FuncOp func, linalg::LinalgOp root,
+                                                           int64_t maxWorkgroups) {
+  linalg::DepthwiseConv2DNchwChwOp conv;
+  func.walk([&](linalg::DepthwiseConv2DNchwChwOp op) { conv = op; });
+  if (!conv || !isOrWritesElementwise(conv, root))
+    return std::nullopt;
+  auto outType = cast<ShapedType>(conv.getOutputs()[0].getType());
+  if (!outType.hasStaticShape())
+    return std::nullopt;
+  AffineMap out = root.getIndexingMapMatchingResult(cast<OpResult>(root->getResult(0)));
+  auto channelLoop = dyn_cast<AffineDimExpr>(out.getResult(1));
+  auto rowLoop = dyn_cast<AffineDimExpr>(out.getResult(2));
+  if (!channelLoop || !rowLoop)
+    return std::nullopt;
+  int64_t channels = outType.getDimSize(1), rows = outType.getDimSize(2);
+  int64_t wanted = workgroupsForLoops(func, maxWorkgroups);
+  int64_t groups = llvm::divideCeilSigned(channels, kDepthwiseChannelGroup);
+  if (groups >= 2 && (groups % 2 == 0 || groups >= 8))
+    return std::make_pair(channelLoop.getPosition(),
+                          balancedTile(channels, std::min(wanted, groups), kDepthwiseChannelGroup));
+  int64_t bands = std::clamp<int64_t>(std::min(wanted, rows / kMinDepthwiseRows), 1, rows);
+  return std::make_pair(rowLoop.getPosition(), balancedTile(rows, bands, 1));
+}
+
 /// Filters a Winograd convolution's workgroup takes at least when split by filters: every slice transforms
 /// the whole input, which costs about as much as the products of 8 filters.
 constexpr int64_t kMinWinogradFilters = 32;
@@ -226,6 +261,8 @@ int64_t distribute(func::FuncOp func, int64_t maxWorkgroups) {
   auto split = winogradSplit(func, op, maxWorkgroups);
   if (!split && linalgRoot)
     split = convolutionSplit(func, linalgRoot, maxWorkgroups);
+  if (!split && linalgRoot)
+    split = depthwiseSplit(func, linalgRoot, maxWorkgroups);
   if (split) {
     dim = split->first;
     size = *getConstantIntValue(domain[dim].size);

@@ -132,10 +132,10 @@ func.func @matmul_by_work(%a: tensor<64x256xf32>, %b: tensor<256x768xf32>) -> te
 // -----
 
 // Without a product, the heaviest op sets the count: the depthwise convolution (451 K iterations) feeding
-// a 50 K-element bias add, split along channels.
+// a 50 K-element bias add, split along channels in whole groups of 16 (the microkernel's vector lanes).
 // CHECK-LABEL: func.func @depthwise_then_bias
-// CHECK-SAME: tessera.workgroup_count = 8 : i64
-// CHECK: scf.forall (%{{.*}}) = (0) to (64) step (8)
+// CHECK-SAME: tessera.workgroup_count = 4 : i64
+// CHECK: scf.forall (%{{.*}}) = (0) to (64) step (16)
 func.func @depthwise_then_bias(%x: tensor<1x64x30x30xf32>, %w: tensor<64x3x3xf32>, %b: tensor<64xf32>) -> tensor<1x64x28x28xf32> {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x64x28x28xf32>
@@ -151,6 +151,22 @@ func.func @depthwise_then_bias(%x: tensor<1x64x30x30xf32>, %w: tensor<64x3x3xf32
     linalg.yield %s : f32
   } -> tensor<1x64x28x28xf32>
   return %r : tensor<1x64x28x28xf32>
+}
+
+// -----
+
+// One group of 16 channels: split along the output rows instead, in bands of at least 4 rows (56 / 4 =
+// 14 wanted, capped at 8 and made even: 8 bands of 7).
+// CHECK-LABEL: func.func @depthwise_rows
+// CHECK-SAME: tessera.workgroup_count = 8 : i64
+// CHECK: scf.forall (%{{.*}}) = (0) to (56) step (7)
+func.func @depthwise_rows(%x: tensor<1x16x58x58xf32>, %w: tensor<16x3x3xf32>) -> tensor<1x16x56x56xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x16x56x56xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x16x56x56xf32>) -> tensor<1x16x56x56xf32>
+  %d = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x16x58x58xf32>, tensor<16x3x3xf32>) outs(%f : tensor<1x16x56x56xf32>) -> tensor<1x16x56x56xf32>
+  return %d : tensor<1x16x56x56xf32>
 }
 
 // -----
