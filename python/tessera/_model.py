@@ -160,7 +160,10 @@ class Session:
         handle = ctypes.c_void_p()
         _check(lib.tsr_session_create(model._handle, ctypes.byref(options), ctypes.byref(handle)))
         self._handle = handle
-        self._model = model  # the Python object: its metadata converts inputs
+        # The metadata, not the Model: the C session keeps the model alive, and a reference back to the
+        # Model would make a cycle (Model -> pool -> Session -> Model) that delays freeing both.
+        self._inputs = model.inputs
+        self._output_count = len(model.outputs)
         self._busy = threading.Lock()
 
     @property
@@ -174,7 +177,7 @@ class Session:
             raise RuntimeError("tessera: a Session is used by one thread at a time; use Model.forward or "
                                "one session per thread")
         try:
-            return self._run(_arrange(self._model.inputs, inputs))
+            return self._run(_arrange(self._inputs, inputs))
         finally:
             self._busy.release()
 
@@ -182,10 +185,9 @@ class Session:
     __call__ = run
 
     def _run(self, arrays):
-        model = self._model
         c_inputs = (Tensor * max(len(arrays), 1))()
-        keep = []  # dims arrays must outlive the call
-        for c, info, array in zip(c_inputs, list(model.inputs) + [None] * len(arrays), arrays):
+        keep = []  # the arrays and dims must outlive the call
+        for c, info, array in zip(c_inputs, list(self._inputs) + [None] * len(arrays), arrays):
             array = _as_input(array, info)
             dims = (ctypes.c_int64 * max(array.ndim, 1))(*array.shape)
             keep.append((array, dims))
@@ -194,10 +196,10 @@ class Session:
             c.dims = dims
             c.data = array.ctypes.data
             c.byte_size = array.nbytes
-        c_outputs = (Tensor * max(len(model.outputs), 1))()  # zeroed: session-owned outputs
-        _check(lib.tsr_session_run(self._handle, c_inputs, len(arrays), c_outputs, len(model.outputs)))
+        c_outputs = (Tensor * max(self._output_count, 1))()  # zeroed: session-owned outputs
+        _check(lib.tsr_session_run(self._handle, c_inputs, len(arrays), c_outputs, self._output_count))
         results = []
-        for c in c_outputs[:len(model.outputs)]:
+        for c in c_outputs[:self._output_count]:
             dtype = np.dtype(_NUMPY_DTYPES.get(c.dtype, np.uint8))
             out = np.empty(tuple(c.dims[d] for d in range(c.rank)), dtype)
             if out.nbytes != c.byte_size:

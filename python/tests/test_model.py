@@ -2,6 +2,7 @@
 import os
 import pathlib
 import subprocess
+import weakref
 
 import numpy as np
 import pytest
@@ -125,3 +126,13 @@ def test_sessions(tiny_cnn, image):
     model.close()
     with pytest.raises(ValueError):
         model.session()
+
+
+def test_a_dropped_model_is_freed_at_once(tiny_cnn, image):
+    model = tessera.load(tiny_cnn)
+    model(image)  # fills the session pool
+    session = model.session(threads=1)
+    ref = weakref.ref(model)
+    del model
+    assert ref() is None  # no reference cycle: freed without waiting for the cycle collector
+    assert session.run(image)[0].shape == (1, 10)  # a session keeps the runtime's model alive
