@@ -247,6 +247,25 @@ TEST(Threads, WorkersShareTheWorkgroups) {
   for (uint32_t id : runRecord(one.s)) EXPECT_EQ(id, 0u);
 }
 
+// Each thread owns a contiguous share of a dispatch's workgroups (the caller the first half with two
+// threads, the worker the second), so consecutive dispatches split alike leave each thread on the data it
+// wrote; a thread takes others' workgroups only once its share is done. With both threads running, at least
+// three quarters of each half run on its owner (a loaded machine may delay the worker: a few attempts).
+TEST(Threads, EachThreadRunsItsOwnShareFirst) {
+  Model m(recordSpec(50, 0).build());
+  Session s(m.model, 2);
+  ASSERT_EQ(tsr_session_thread_count(s.s), 2u);
+  size_t bestFirst = 0, bestSecond = 0;
+  for (int attempt = 0; attempt < 10 && (bestFirst < 96 || bestSecond < 96); ++attempt) {
+    std::vector<uint32_t> log = runRecord(s.s);
+    size_t first = std::count(log.begin(), log.begin() + 128, 0u);
+    size_t second = std::count(log.begin() + 128, log.end(), 1u);
+    if (std::min(first, second) > std::min(bestFirst, bestSecond)) bestFirst = first, bestSecond = second;
+  }
+  EXPECT_GE(bestFirst, 96u) << "workgroups 0-127 run by the caller (of 128)";
+  EXPECT_GE(bestSecond, 96u) << "workgroups 128-255 run by the worker (of 128)";
+}
+
 TEST(Threads, ProfileSlicesSayWhichThreadRanHowManyWorkgroups) {
   Model m(recordSpec(20, 0).build());
   Session s(m.model, 2);
