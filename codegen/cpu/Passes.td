@@ -82,6 +82,17 @@ def VectorizableLoopOrder : Pass<"tessera-cpu-vectorizable-loop-order", "mlir::M
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def KeepInnerLoopsRolled : Pass<"tessera-cpu-keep-inner-loops-rolled", "mlir::ModuleOp"> {
+  let summary = "Mark short innermost loops `llvm.loop.unroll.disable` so LLVM vectorizes them";
+  let description = [{
+    An innermost `scf.for` inside another loop, with a constant trip count from 16 (a vector of f32)
+    to 256, gets `loop_annotation = #llvm.loop_annotation<unroll = #llvm.loop_unroll<disable = true>>`,
+    which the lowering to LLVM carries to the loop's back edge. Unflattened, the loop is the one LLVM's
+    loop vectorizer takes, with contiguous vectors, rather than the loop around it with gathers.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 def ReassociateReductions : Pass<"tessera-cpu-reassociate-reductions", "mlir::ModuleOp"> {
   let summary = "Mark the combining op of each linalg reduction `reassoc` so reductions vectorize";
   let description = [{

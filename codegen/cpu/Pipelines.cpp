@@ -38,6 +38,7 @@ void buildCpuKernelPipeline(OpPassManager &pm, const CpuKernelPipelineOptions &o
   pm.addPass(createReassociateReductions());
   pm.addPass(createVectorizableLoopOrder());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createKeepInnerLoopsRolled());
   pm.addPass(createLowerKernelErrors());
   pm.addPass(createConvertMathToFuncs()); // integer powers as generated functions
   pm.addPass(createLowerAffinePass());

@@ -5,7 +5,9 @@
 // lays two adjacent loops out contiguously (the outer stride is the inner extent times the inner
 // stride, or the operand does not depend on either loop), the loops merge into one; a workgroup's slice
 // of that kernel becomes a single loop of tens of thousands of iterations. Runs on bufferized kernels,
-// where the strides of each workgroup's subview are known.
+// where the strides of each workgroup's subview are known. A broadcast operand's unit dims (indexed by
+// constant 0, as a per-channel scale 1xCx1x1 is) are dropped from it first, so they do not keep the
+// loops over them apart.
 //
 #include "passes/Passes.h"
 
@@ -86,6 +88,52 @@ SmallVector<ReassociationIndices> loopGroups(linalg::LinalgOp op) {
   return groups;
 }
 
+/// Drops the unit dims that `op` indexes with a constant 0 from its input operands (a 1xCx1x1 scale read
+/// as (n, c, 0, 0) becomes a C-element operand read as (c)), folding each into a neighbouring dim.
+void dropBroadcastUnitDims(linalg::GenericOp op, RewriterBase &rewriter) {
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  bool changed = false;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    auto type = dyn_cast<MemRefType>(input->get().getType());
+    AffineMap map = maps[input->getOperandNumber()];
+    if (!type || type.getRank() == 0)
+      continue;
+    SmallVector<AffineExpr> kept;
+    SmallVector<ReassociationIndices> groups;
+    bool dropped = false, pending = false; // pending: unit dims before the first kept result
+    for (auto [i, expr] : llvm::enumerate(map.getResults())) {
+      auto constant = dyn_cast<AffineConstantExpr>(expr);
+      if (constant && constant.getValue() == 0 && type.getDimSize(i) == 1) {
+        dropped = true;
+        if (groups.empty()) {
+          groups.push_back({});
+          pending = true;
+        }
+        groups.back().push_back(i);
+        continue;
+      }
+      if (groups.empty() || !pending)
+        groups.push_back({});
+      pending = false;
+      groups.back().push_back(i);
+      kept.push_back(expr);
+    }
+    if (!dropped)
+      continue;
+    if (kept.empty())
+      groups.clear(); // every dim is a unit one: a rank-0 operand
+    if (!memref::CollapseShapeOp::isGuaranteedCollapsible(type, groups))
+      continue;
+    rewriter.setInsertionPoint(op);
+    Value collapsed = memref::CollapseShapeOp::create(rewriter, op.getLoc(), input->get(), groups);
+    rewriter.modifyOpInPlace(op, [&] { input->set(collapsed); });
+    maps[input->getOperandNumber()] = AffineMap::get(map.getNumDims(), 0, kept, op.getContext());
+    changed = true;
+  }
+  if (changed)
+    rewriter.modifyOpInPlace(op, [&] { op.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps)); });
+}
+
 struct CollapseContiguousLoopsPass : impl::CollapseContiguousLoopsBase<CollapseContiguousLoopsPass> {
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> ops;
@@ -96,6 +144,8 @@ struct CollapseContiguousLoopsPass : impl::CollapseContiguousLoopsBase<CollapseC
     });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : ops) {
+      if (auto generic = dyn_cast<linalg::GenericOp>(op.getOperation()))
+        dropBroadcastUnitDims(generic, rewriter);
       SmallVector<ReassociationIndices> groups = loopGroups(op);
       if (groups.size() == op.getNumLoops())
         continue;

@@ -66,3 +66,43 @@ func.func @diagonal(%x: memref<4x3x3xf32>, %y: memref<4x3xf32>) {
   }
   return
 }
+
+// -----
+
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#scale = affine_map<(d0, d1, d2, d3) -> (d0, d1, 0, 0)>
+// A per-channel scale kept as 1xCx1x1 (squeeze-and-excitation) reads its unit dims with constant 0: they
+// are folded away first (the scale becomes C elements read by channel), so the image rows and columns
+// merge as with a bias, and the unit batch dim with the channels.
+// CHECK-LABEL: func.func @broadcast_scale
+// CHECK: memref.collapse_shape %{{.*}} {{\[\[}}0], [1, 2, 3]] : memref<1x8x1x1xf32> into memref<1x8xf32>
+// CHECK: memref.collapse_shape %{{.*}} : memref<1x8x7x7xf32> into memref<8x49xf32>
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]
+// CHECK-SAME: memref<8xf32>, memref<8x49xf32>
+func.func @broadcast_scale(%s: memref<1x8x1x1xf32>, %x: memref<1x8x7x7xf32>, %y: memref<1x8x7x7xf32>) {
+  linalg.generic {indexing_maps = [#scale, #id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%s, %x : memref<1x8x1x1xf32>, memref<1x8x7x7xf32>) outs(%y : memref<1x8x7x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %m = arith.mulf %a, %b : f32
+    linalg.yield %m : f32
+  }
+  return
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#scalar = affine_map<(d0, d1) -> (0, 0)>
+// A 1x1 operand read at (0, 0) becomes a rank-0 one, and the loops merge.
+// CHECK-LABEL: func.func @broadcast_scalar
+// CHECK: memref.collapse_shape %{{.*}} [] : memref<1x1xf32> into memref<f32>
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel"]
+func.func @broadcast_scalar(%s: memref<1x1xf32>, %x: memref<4x16xf32>) {
+  linalg.generic {indexing_maps = [#scalar, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%s : memref<1x1xf32>) outs(%x : memref<4x16xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %m = arith.mulf %a, %out : f32
+    linalg.yield %m : f32
+  }
+  return
+}
