@@ -115,7 +115,10 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Sgemm,
                                            GemmCase{3, 37, 21, true, true},      // the same with tails
                                            GemmCase{24, 100, 40, false, true},   // few rows: B read in place
                                            GemmCase{16, 64, 300, false, false},  // the same, K over one block
-                                           GemmCase{9, 33, 0, false, false}));   // K = 0 zeroes C
+                                           GemmCase{9, 33, 0, false, false},     // K = 0 zeroes C
+                                           GemmCase{37, 1, 300, false, false},   // one column: dot products
+                                           GemmCase{37, 3, 45, false, true},     // few columns, tails
+                                           GemmCase{64, 2, 1152, true, false})); // the same, B as [n, k]
 
 struct ConvCase {
   int64_t filters, channels, kh, kw, oh, ow, sh, sw, dh, dw;
@@ -169,6 +172,8 @@ INSTANTIATE_TEST_SUITE_P(Geometries, Conv2d,
                                            ConvCase{9, 4, 3, 3, 6, 13, 1, 2, 1, 1},
                                            ConvCase{17, 2, 1, 1, 3, 40, 1, 1, 1, 1},
                                            ConvCase{40, 20, 1, 1, 4, 33, 1, 1, 1, 1},  // pointwise: a matrix
+                                           ConvCase{50, 300, 1, 1, 1, 1, 1, 1, 1, 1},  // 1x1 image: one column
+                                           ConvCase{20, 8, 3, 3, 1, 2, 1, 1, 1, 1, 1}, // few padded columns
                                            ConvCase{12, 3, 3, 3, 14, 14, 1, 1, 1, 1, 1},   // padded
                                            ConvCase{8, 2, 7, 7, 8, 8, 2, 2, 1, 1, 3},      // padded, strided
                                            ConvCase{9, 2, 3, 3, 5, 33, 1, 2, 2, 1, 2},    // padded, gathered

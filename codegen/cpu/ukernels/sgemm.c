@@ -206,6 +206,47 @@ static void gemm_rows_bt(int64_t m, int64_t n, int64_t k, const float* a, int64_
   }
 }
 
+/* Most elements of B gemm_cols gathers (64 KiB on the stack). */
+#define COLS_MAX (16 * 1024)
+
+/* Few columns (a matrix-vector product, as the 1x1 convolutions of a 1x1 image in squeeze-and-excitation
+ * blocks are): a register tile would compute mostly zero columns. B's columns are gathered once into
+ * contiguous vectors (through pack_b, so image sources work too); each C element is then the dot product
+ * of a row of A (contiguous) with one of them, four rows at a time. Memory bound: A is read once per
+ * column. */
+static void gemm_cols(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, const b_source* src, float* c,
+                      int64_t c_rs, int32_t accumulate) {
+  float panel[KC * NR] __attribute__((aligned(64)));
+  float bt[COLS_MAX] __attribute__((aligned(64)));
+  for (int64_t k0 = 0; k0 < k; k0 += KC) {
+    int64_t kc = min64(KC, k - k0);
+    pack_b(src, k0, 0, kc, n, panel);
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t l = 0; l < kc; ++l) bt[j * k + k0 + l] = panel[l * NR + j];
+  }
+  int64_t kv = k / 16 * 16;
+  for (int64_t j = 0; j < n; ++j) {
+    const float* b = bt + j * k;
+    for (int64_t i0 = 0; i0 < m; i0 += 4) {
+      int64_t rows = min64(4, m - i0);
+      const float* ar[4];
+      for (int64_t q = 0; q < 4; ++q) ar[q] = a + (i0 + (q < rows ? q : 0)) * a_rs;
+      v16f acc[4] = {(v16f){0}, (v16f){0}, (v16f){0}, (v16f){0}};
+      for (int64_t l = 0; l < kv; l += 16) {
+        v16f bv = *(const v16f*)(b + l);
+        for (int q = 0; q < 4; ++q) acc[q] += *(const v16f*)(ar[q] + l) * bv;
+      }
+      for (int64_t q = 0; q < rows; ++q) {
+        float dot = 0.0f;
+        for (int lane = 0; lane < 16; ++lane) dot += acc[q][lane];
+        for (int64_t l = kv; l < k; ++l) dot += ar[q][l] * b[l];
+        float* out = c + (i0 + q) * c_rs + j;
+        *out = accumulate ? *out + dot : dot;
+      }
+    }
+  }
+}
+
 /* C[m, n] (+)= A[m, k] * B[k, n], B from `src`. */
 static void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, int64_t a_cs, const b_source* src,
                  float* c, int64_t c_rs, int32_t accumulate) {
@@ -222,6 +263,10 @@ static void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, 
   }
   if (m < MR / 2 && !src->conv && src->rs == 1 && a_cs == 1) {
     gemm_rows_bt(m, n, k, a, a_rs, src->b, src->cs, c, c_rs, accumulate);
+    return;
+  }
+  if (n < MR / 2 && m >= MR && a_cs == 1 && n * k <= COLS_MAX) {
+    gemm_cols(m, n, k, a, a_rs, src, c, c_rs, accumulate);
     return;
   }
   /* B is packed once per (column block, k block); A, unless read in place, once per (column, k, row) block. */
