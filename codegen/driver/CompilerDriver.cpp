@@ -17,6 +17,7 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -49,24 +50,34 @@ static LogicalResult runPipeline(Operation *op, const CompileOptions &options,
   return pm.run(op);
 }
 
+static void beginStage(const CompileOptions &options, EmitStage stage, const Twine &what) {
+  if (options.progress)
+    options.progress->beginStage(stage, what.str());
+}
+
 /// Compiles every variant of `target` and declares its exports; returns the compiled variants.
 static FailureOr<SmallVector<dispatch::VariantOp>> compileVariants(ModuleOp module, StringRef targetName,
                                                                    const ConfiguredTarget &target,
                                                                    const CompileOptions &options) {
+  SmallVector<dispatch::VariantOp> variants;
+  for (auto exe : module.getOps<dispatch::ExecutableOp>())
+    for (auto variant : exe.getBody().front().getOps<dispatch::VariantOp>())
+      if (variant.getTarget() == targetName)
+        variants.push_back(variant);
+  beginStage(options, EmitStage::TargetText,
+             "compiling " + Twine(variants.size()) + (variants.size() == 1 ? " kernel" : " kernels"));
   SmallVector<dispatch::VariantOp> compiled;
-  for (auto exe : module.getOps<dispatch::ExecutableOp>()) {
-    for (auto variant : exe.getBody().front().getOps<dispatch::VariantOp>()) {
-      if (variant.getTarget() != targetName)
-        continue;
-      ModuleOp inner = variant.getInnerModule();
-      if (!inner)
-        return variant.emitOpError("has no kernel module");
-      if (failed(runPipeline(inner, options, [&](OpPassManager &pm) { target.buildVariantPipeline(pm); })))
-        return exe.emitOpError("failed to compile for ") << targetName;
-      if (failed(target.declareExports(variant)))
-        return failure();
-      compiled.push_back(variant);
-    }
+  for (dispatch::VariantOp variant : variants) {
+    ModuleOp inner = variant.getInnerModule();
+    if (!inner)
+      return variant.emitOpError("has no kernel module");
+    if (failed(runPipeline(inner, options, [&](OpPassManager &pm) { target.buildVariantPipeline(pm); })))
+      return variant->getParentOfType<dispatch::ExecutableOp>().emitOpError("failed to compile for ") << targetName;
+    if (failed(target.declareExports(variant)))
+      return failure();
+    compiled.push_back(variant);
+    if (options.progress)
+      options.progress->advance(compiled.size(), variants.size());
   }
   return compiled;
 }
@@ -84,6 +95,7 @@ LogicalResult compile(MLIRContext &context, const CompileOptions &options, std::
   if (failed(target))
     return failure();
 
+  beginStage(options, EmitStage::Graph, "importing " + llvm::sys::path::filename(options.inputPath));
   OwningOpRef<ModuleOp> module = onnx::importModelFile(context, options.inputPath);
   if (!module)
     return failure();
@@ -91,6 +103,7 @@ LogicalResult compile(MLIRContext &context, const CompileOptions &options, std::
     output = printOp(*module);
     return success();
   }
+  beginStage(options, EmitStage::Linalg, "lowering the graph to linalg");
   if (failed(runPipeline(*module, options, buildGraphToLinalgPipeline)))
     return failure();
   if (options.emit == EmitStage::Linalg) {
@@ -103,6 +116,7 @@ LogicalResult compile(MLIRContext &context, const CompileOptions &options, std::
     (*target)->buildGlobalOptimizationPipeline(pm);
     buildDispatchCreationPipeline(pm, frontend);
   };
+  beginStage(options, EmitStage::Dispatch, "forming dispatches");
   if (failed(runPipeline(*module, options, dispatchCreation)))
     return failure();
   if (options.emit == EmitStage::Dispatch) {
@@ -121,6 +135,7 @@ LogicalResult compile(MLIRContext &context, const CompileOptions &options, std::
     return success();
   }
 
+  beginStage(options, EmitStage::Schedule, "building the host schedule");
   if (failed(runPipeline(*module, options, host::buildHostSchedulePipeline)))
     return failure();
   auto programs = llvm::to_vector(module->getOps<schedule::ProgramOp>());
@@ -130,6 +145,7 @@ LogicalResult compile(MLIRContext &context, const CompileOptions &options, std::
     output = printOp(programs.front());
     return success();
   }
+  beginStage(options, EmitStage::Artifact, "serializing the artifact");
   auto serialized = host::serializeSchedule(*module, programs.front());
   if (failed(serialized))
     return failure();

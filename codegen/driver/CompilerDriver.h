@@ -15,6 +15,16 @@ namespace tessera {
 /// Where compilation stops. `TargetText` is the target's readable code (LLVM IR for the CPU).
 enum class EmitStage { Graph, Linalg, Dispatch, TargetText, Schedule, Artifact };
 
+/// Told as compilation moves on, so a tool can show where it is; the default does nothing.
+class CompileProgress {
+public:
+  virtual ~CompileProgress() = default;
+  /// The work that ends with `stage`'s result begins; `what` says what it does ("importing model.onnx").
+  virtual void beginStage(EmitStage stage, llvm::StringRef what) {}
+  /// `done` of the current stage's `total` items (the kernels being compiled) are finished.
+  virtual void advance(size_t done, size_t total) {}
+};
+
 struct CompileOptions {
   std::string inputPath;
   std::string target; // a registered target backend
@@ -26,6 +36,8 @@ struct CompileOptions {
   TargetOptionValues targetOptions;
   /// Applied to every pass manager the driver creates (timing, IR printing, crash reproducers).
   std::function<mlir::LogicalResult(mlir::PassManager &)> configurePassManager;
+  /// Where progress goes; none when null.
+  CompileProgress *progress = nullptr;
 };
 
 /// Registers every dialect and interface the compiler needs.

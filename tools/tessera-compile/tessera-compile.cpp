@@ -1,5 +1,8 @@
 //===- tessera-compile.cpp - compile an ONNX model ahead of time ----------===//
+#include "Progress.h"
 #include "codegen/driver/CompilerDriver.h"
+#include "tools/common/HelpOptions.h"
+#include "tools/common/ToolVersion.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -7,6 +10,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -40,6 +44,17 @@ static cl::opt<tessera::EmitStage> emit(
                clEnumValN(tessera::EmitStage::Artifact, "artifact", "the loadable artifact (default)")),
     cl::cat(category));
 
+static cl::opt<bool> quiet("quiet", cl::desc("Print no progress, even on a terminal (overrides --progress)"),
+                           cl::init(false), cl::cat(category));
+static cl::opt<bool> progressLines(
+    "progress",
+    cl::desc("Print each stage on its own line on stderr, also when stderr is not a terminal (on a terminal, "
+             "progress otherwise rewrites one line)"),
+    cl::init(false), cl::cat(category));
+static cl::extrahelp exitStatusHelp(
+    "\nexit status: 0 success, 1 compile error (diagnostics printed on stderr), 2 usage error (bad flag or "
+    "argument, output file that cannot be written)\n");
+
 /// One flag per option of every registered target (e.g. the CPU target's --cpu and --target-triple).
 /// cl::opt keeps references to its name and description, so they live in `storage`.
 static std::vector<std::unique_ptr<cl::opt<std::string>>> registerTargetOptions(std::deque<std::string> &storage) {
@@ -58,6 +73,9 @@ static std::vector<std::unique_ptr<cl::opt<std::string>>> registerTargetOptions(
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  cl::SetVersionPrinter([](raw_ostream &os) {
+    os << tessera::toolVersionText("tessera-compile") << "LLVM: " << LLVM_VERSION_STRING << "\n";
+  });
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
@@ -75,8 +93,8 @@ int main(int argc, char **argv) {
   std::string targetHelp = "Target backend, one of: " + tessera::registeredTargetNames() +
                            " (default cpu; --target=list describes them)";
   target.setDescription(targetHelp);
-  // Only Tessera's flags in --help: the general category holds every LLVM backend option linked in.
-  cl::HideUnrelatedOptions(category);
+  // MLIR's IR printing and timing flags, registered above, are hidden too: they stay usable.
+  tessera::moveUnrelatedOptionsToHelpHidden({&category});
   if (!cl::ParseCommandLineOptions(argc, argv,
                                    "tessera-compile: compile an ONNX model into a Tessera artifact\n\n"
                                    "  tessera-compile model.onnx --target=cpu -o model.tsr\n"
@@ -111,9 +129,13 @@ int main(int argc, char **argv) {
     return mlir::success();
   };
 
-  mlir::ScopedDiagnosticHandler handler(&context, [](mlir::Diagnostic &diag) {
+  tessera::StderrProgress progress(tessera::StderrProgress::chooseMode(quiet, progressLines), emit);
+  options.progress = &progress;
+
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &diag) {
     if (diag.getSeverity() != mlir::DiagnosticSeverity::Error)
       return mlir::success();
+    progress.endLine();
     // Locations are "node name"(model file); messages already name the node, op type and opset.
     mlir::Location loc = diag.getLocation();
     if (auto name = dyn_cast<mlir::NameLoc>(loc))
@@ -131,6 +153,7 @@ int main(int argc, char **argv) {
   std::string output;
   if (mlir::failed(tessera::compile(context, options, output)))
     return 1;
+  progress.clear();
   std::string error;
   auto file = mlir::openOutputFile(outputFile, &error);
   if (!file) {

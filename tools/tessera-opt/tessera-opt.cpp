@@ -5,13 +5,27 @@
 #include "dialects/Graph/IR/GraphOps.h"
 #include "dialects/Schedule/IR/ScheduleOps.h"
 #include "passes/Passes.h"
+#include "tools/common/HelpOptions.h"
+#include "tools/common/ToolVersion.h"
 
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "llvm/Config/llvm-config.h"
+#include "llvm/Support/CommandLine.h"
+
+using namespace llvm;
+
+static cl::extrahelp exitStatusHelp("\nexit status: 0 success, 1 error (bad flag, invalid IR, failed pass or "
+                                    "failed verification of expected diagnostics)\n");
 
 int main(int argc, char **argv) {
+  // Before MLIR registers its flags and passes, which --help lists as mlir-opt's does.
+  tessera::moveUnrelatedOptionsToHelpHidden({});
+  cl::SetVersionPrinter([](raw_ostream &os) {
+    os << tessera::toolVersionText("tessera-opt") << "LLVM: " << LLVM_VERSION_STRING << "\n";
+  });
   mlir::registerAllPasses();
   tessera::registerAllTesseraPasses();
   tessera::cpu::registerCpuCodegenPasses();
@@ -21,6 +35,10 @@ int main(int argc, char **argv) {
   mlir::registerAllExtensions(registry);
   registry.insert<tessera::graph::GraphDialect, tessera::dispatch::DispatchDialect,
                   tessera::schedule::ScheduleDialect>();
-  return mlir::asMainReturnCode(
-      mlir::MlirOptMain(argc, argv, "Tessera modular optimizer driver\n", registry));
+  return mlir::asMainReturnCode(mlir::MlirOptMain(
+      argc, argv,
+      "Tessera modular optimizer driver\n\n"
+      "  Tessera's own passes and pipelines are the ones named tessera-*; they are listed with the upstream\n"
+      "  MLIR passes under --help's 'Passes:'.\n",
+      registry));
 }

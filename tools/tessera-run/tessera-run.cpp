@@ -19,6 +19,7 @@
 
 #include "tessera/runtime.h"
 #include "tessera/tensor_io.h"
+#include "tools/common/ToolVersion.h"
 
 namespace {
 
@@ -47,6 +48,7 @@ Runs a compiled Tessera artifact on the CPU.
                           of at most 2 dims and more than 10 elements a line "  top5: I=V ..." with the
                           (up to) 5 largest values of row 0 along its last dim as index=value, largest
                           first (ties: lower index first; NaN last)
+  --version               print the Tessera version, the artifact format and the kernel ABI it runs, and exit
   --help                  show this help
 
 exit status: 0 success, 1 outputs differ from --expected, 2 error
@@ -95,6 +97,9 @@ Options parseArgs(int argc, char** argv) {
     };
     if (arg == "--help" || arg == "-h") {
       std::fputs(kHelp, stdout);
+      std::exit(0);
+    } else if (arg == "--version") {
+      std::fputs(tessera::toolVersionText("tessera-run").c_str(), stdout);
       std::exit(0);
     } else if (arg == "--input") {
       o.inputs.push_back(next());
