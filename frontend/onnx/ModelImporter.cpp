@@ -188,9 +188,26 @@ LogicalResult ModelImporter::runLibOnnxChecks() {
       if (attr.has_t() && failed(checkTensor(attr.t(), "tensor attribute '" + attr.name() + "' of node '" +
                                                           node.name() + "'")))
         return failure();
+  // Graph outputs may declare no shape (shape inference or the importer computes it), but libonnx
+  // 1.12's checker requires the field: it checks a copy whose shapeless outputs carry an empty one. The
+  // path form sets the model folder for external data, so models with external data keep it (and the
+  // checker's requirement).
+  bool shapelessOutputs = llvm::any_of(model.graph().output(), [](const onnxpb::ValueInfoProto &vi) {
+    return vi.type().has_tensor_type() && !vi.type().tensor_type().has_shape();
+  });
+  bool externalData = llvm::any_of(model.graph().initializer(), [](const onnxpb::TensorProto &t) {
+    return t.data_location() == onnxpb::TensorProto::EXTERNAL;
+  });
   try {
-    // The path form sets the model folder, so external data resolves relative to the model.
-    onnxpb::checker::check_model(path);
+    if (shapelessOutputs && !externalData) {
+      onnxpb::ModelProto checked = model;
+      for (auto &vi : *checked.mutable_graph()->mutable_output())
+        if (vi.type().has_tensor_type())
+          vi.mutable_type()->mutable_tensor_type()->mutable_shape();
+      onnxpb::checker::check_model(checked);
+    } else {
+      onnxpb::checker::check_model(path);
+    }
   } catch (const std::exception &e) {
     return error() << "invalid ONNX model: " << e.what();
   }
@@ -429,12 +446,23 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
     inputTypes.push_back(type);
     inputNames.push_back(vi.name());
   }
+  // A declared output type is a hint: an output without a shape takes the computed one (the function
+  // type is set from the results at the end); its element type is still required, since the artifact
+  // keeps the ONNX element type (signedness) that the signless lowering loses.
   SmallVector<Type> outputTypes;
   SmallVector<std::string> outputNames;
   for (const auto &vi : graph.output()) {
-    auto type = convertTensorType(&ctx, vi.type());
-    if (!type)
-      return (error() << "output '" << vi.name() << "' has an unsupported or unranked type", nullptr);
+    Type type = convertTensorType(&ctx, vi.type());
+    if (!type && vi.type().has_tensor_type() && !vi.type().tensor_type().has_shape())
+      if (Type element = convertElementType(&ctx, vi.type().tensor_type().elem_type()))
+        type = UnrankedTensorType::get(element);
+    if (!type) {
+      int elem = vi.type().has_tensor_type() ? vi.type().tensor_type().elem_type() : -1;
+      return (error() << "output '" << vi.name() << "' has an unsupported type"
+                      << (elem >= 0 ? std::string(" (element type ") + elementTypeName(elem) + ")"
+                                    : std::string(" (not a tensor)")),
+              nullptr);
+    }
     outputTypes.push_back(type);
     outputNames.push_back(vi.name());
   }
@@ -487,7 +515,13 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
     if (it == values.end())
       return (error() << "graph output '" << name << "' is never produced", nullptr);
     Value v = it->second;
-    if (v.getType() != type) {
+    if (auto unranked = dyn_cast<UnrankedTensorType>(type)) {
+      auto got = cast<RankedTensorType>(v.getType());
+      if (got.getElementType() != unranked.getElementType())
+        return (error() << "graph output '" << name << "' is " << got << " but declared with element type "
+                        << unranked.getElementType(),
+                nullptr);
+    } else if (v.getType() != type) {
       auto got = cast<RankedTensorType>(v.getType());
       auto want = cast<RankedTensorType>(type);
       if (got.getElementType() != want.getElementType())

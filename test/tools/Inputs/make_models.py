@@ -164,6 +164,26 @@ def main(out):
     np.save(os.path.join(out, "relu2x4.npy"), np.maximum(np.arange(-4, 4, dtype=np.float32).reshape(2, 4), 0))
     np.save(os.path.join(out, "x3x4.npy"), np.zeros((3, 4), np.float32))
 
+    # Outputs that declare an element type but no shape (valid ONNX; libonnx 1.12 infers shapes only up
+    # to opset 17, and its checker wants the field): the importer takes the computed shapes. One with a
+    # symbolic input dim, one whose element type disagrees with the computed one.
+    w = numpy_helper.from_array(np.arange(12, dtype=np.float32).reshape(3, 4), "w")
+    for opset in (17, 18, 21):
+        save(model([helper.make_node("MatMul", ["x", "w"], ["m"], name="matmul"),
+                    helper.make_node("Relu", ["m"], ["y"], name="relu"),
+                    helper.make_node("Cast", ["m"], ["s"], name="cast", to=TensorProto.INT64)],
+                   [tensor("x", ["N", 3])], [tensor("y", None), tensor("s", None, TensorProto.INT64)], [w],
+                   opset=opset), os.path.join(out, f"undeclared_output_shapes_{opset}.onnx"))
+    for n in (2, 5):
+        x = (np.arange(3 * n, dtype=np.float32) - 3 * n // 2).reshape(n, 3)
+        product = x @ np.arange(12, dtype=np.float32).reshape(3, 4)
+        np.save(os.path.join(out, f"x{n}x3.npy"), x)
+        np.save(os.path.join(out, f"relu_matmul{n}x4.npy"), np.maximum(product, 0))
+        np.save(os.path.join(out, f"matmul{n}x4_i64.npy"), product.astype(np.int64))
+    save(model([helper.make_node("Relu", ["x"], ["y"], name="relu")],
+               [tensor("x", [2, 4])], [tensor("y", None, TensorProto.INT32)], opset=18),
+         os.path.join(out, "undeclared_output_wrong_type.onnx"))
+
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
