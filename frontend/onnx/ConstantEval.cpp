@@ -3,7 +3,8 @@
 // Function bodies compute shapes at run time in ONNX terms (Shape -> Sub -> ConstantOfShape -> Concat
 // -> Reshape). With static shapes every step is a small constant, and the importers that need a
 // constant operand (Reshape, Slice, ...) see it only if these steps are evaluated here. The dialect's
-// folders cover Shape/Gather/Concat/Unsqueeze/Reshape; this covers the rest of the common chain.
+// folders cover Shape/Gather/Concat/Unsqueeze/Reshape, comparisons and Where; this covers the rest of
+// the common chain.
 //
 #include "frontend/onnx/ImportContext.h"
 
@@ -15,36 +16,12 @@ namespace tessera::onnx {
 
 static constexpr int64_t kMaxEvalElements = 1024;
 
-/// Row-major values of `a` broadcast (numpy rules) to `shape`.
-static SmallVector<Attribute> broadcastTo(DenseElementsAttr a, ArrayRef<int64_t> shape) {
-  auto in = cast<RankedTensorType>(a.getType()).getShape();
-  SmallVector<Attribute> values(a.getValues<Attribute>()), out;
-  int64_t total = 1;
-  for (int64_t d : shape)
-    total *= d;
-  int64_t offset = shape.size() - in.size();
-  for (int64_t flat = 0; flat < total; ++flat) {
-    int64_t rem = flat, src = 0, stride = 1;
-    for (int64_t d = shape.size() - 1; d >= 0; --d) {
-      int64_t i = rem % shape[d];
-      rem /= shape[d];
-      if (d >= offset) {
-        int64_t inDim = in[d - offset];
-        src += (inDim == 1 ? 0 : i) * stride;
-        stride *= inDim;
-      }
-    }
-    out.push_back(values[src]);
-  }
-  return out;
-}
-
 static DenseElementsAttr evalBinary(Operation *op, DenseElementsAttr l, DenseElementsAttr r,
                                     RankedTensorType type) {
   Type elem = l.getElementType();
   if (elem != r.getElementType() || elem != type.getElementType())
     return nullptr;
-  auto lv = broadcastTo(l, type.getShape()), rv = broadcastTo(r, type.getShape());
+  auto lv = graph::broadcastElements(l, type.getShape()), rv = graph::broadcastElements(r, type.getShape());
   SmallVector<Attribute> out;
   for (auto [x, y] : llvm::zip(lv, rv)) {
     if (auto xi = dyn_cast<IntegerAttr>(x)) {
@@ -124,7 +101,7 @@ DenseElementsAttr evaluateConstant(Operation *op, ArrayRef<Attribute> operands) 
   if (auto slice = dyn_cast<graph::SliceOp>(op))
     return evalSlice(slice, in[0], type);
   if (isa<graph::ExpandOp, graph::IdentityOp>(op) && in[0].getElementType() == type.getElementType())
-    return DenseElementsAttr::get(type, broadcastTo(in[0], type.getShape()));
+    return DenseElementsAttr::get(type, graph::broadcastElements(in[0], type.getShape()));
   return nullptr;
 }
 

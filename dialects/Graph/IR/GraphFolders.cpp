@@ -1,8 +1,9 @@
 //===- GraphFolders.cpp - constant folding for shape computations ---------===//
 //
-// Exporters compute reshape targets with Shape -> Gather -> Unsqueeze -> Concat chains. With static
-// shapes these fold to constants here, so no shape arithmetic reaches codegen. Folding only touches
-// small dense tensors; weights (resource blobs) are never expanded.
+// Exporters compute reshape targets with Shape -> Gather -> Unsqueeze -> Concat chains, and torch writes
+// `expand(n, -1, -1)` as ConstantOfShape -> Mul -> Equal -> Where. With static shapes these fold to
+// constants here, so no shape arithmetic reaches codegen. Folding only touches small dense tensors;
+// weights (resource blobs) are never expanded.
 //
 #include "dialects/Graph/IR/GraphOps.h"
 
@@ -132,4 +133,85 @@ OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
     for (auto [part, size] : llvm::zip(parts, chunk))
       result.append(part.begin() + o * size, part.begin() + (o + 1) * size);
   return DenseElementsAttr::get(resultType, result);
+}
+
+SmallVector<Attribute> tessera::graph::broadcastElements(DenseElementsAttr values, ArrayRef<int64_t> shape) {
+  auto in = cast<ShapedType>(values.getType()).getShape();
+  SmallVector<Attribute> elements(values.getValues<Attribute>()), out;
+  int64_t total = 1;
+  for (int64_t d : shape)
+    total *= d;
+  int64_t offset = shape.size() - in.size();
+  for (int64_t flat = 0; flat < total; ++flat) {
+    int64_t rem = flat, src = 0, stride = 1;
+    for (int64_t d = shape.size() - 1; d >= 0; --d) {
+      int64_t i = rem % shape[d];
+      rem /= shape[d];
+      if (d >= offset) {
+        int64_t inDim = in[d - offset];
+        src += (inDim == 1 ? 0 : i) * stride;
+        stride *= inDim;
+      }
+    }
+    out.push_back(elements[src]);
+  }
+  return out;
+}
+
+/// A comparison of two small constants of one integer (signed) or float type into an i1 tensor.
+template <typename Compare>
+static OpFoldResult foldComparison(Operation *op, Attribute lhsAttr, Attribute rhsAttr, Compare compare) {
+  auto lhs = smallDense(lhsAttr), rhs = smallDense(rhsAttr);
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  if (!lhs || !rhs || lhs.getElementType() != rhs.getElementType() || !type.hasStaticShape() ||
+      type.getNumElements() > kMaxFoldElements || !type.getElementType().isInteger(1))
+    return nullptr;
+  auto intType = dyn_cast<IntegerType>(lhs.getElementType());
+  if (intType && (intType.isUnsigned() || intType.getWidth() == 1))
+    return nullptr;
+  SmallVector<Attribute> l = broadcastElements(lhs, type.getShape()), r = broadcastElements(rhs, type.getShape());
+  SmallVector<bool> out;
+  for (auto [x, y] : llvm::zip(l, r)) {
+    int order; // -1, 0, 1; 2 when unordered (a NaN): only "not equal" style results hold, none here
+    if (intType) {
+      APInt a = cast<IntegerAttr>(x).getValue(), b = cast<IntegerAttr>(y).getValue();
+      order = a.slt(b) ? -1 : a == b ? 0 : 1;
+    } else {
+      APFloat::cmpResult c = cast<FloatAttr>(x).getValue().compare(cast<FloatAttr>(y).getValue());
+      order = c == APFloat::cmpLessThan ? -1 : c == APFloat::cmpEqual ? 0 : c == APFloat::cmpGreaterThan ? 1 : 2;
+    }
+    out.push_back(order != 2 && compare(order));
+  }
+  return DenseElementsAttr::get(type, out);
+}
+
+OpFoldResult EqualOp::fold(FoldAdaptor adaptor) {
+  return foldComparison(*this, adaptor.getLhs(), adaptor.getRhs(), [](int o) { return o == 0; });
+}
+OpFoldResult LessOp::fold(FoldAdaptor adaptor) {
+  return foldComparison(*this, adaptor.getLhs(), adaptor.getRhs(), [](int o) { return o < 0; });
+}
+OpFoldResult LessOrEqualOp::fold(FoldAdaptor adaptor) {
+  return foldComparison(*this, adaptor.getLhs(), adaptor.getRhs(), [](int o) { return o <= 0; });
+}
+OpFoldResult GreaterOp::fold(FoldAdaptor adaptor) {
+  return foldComparison(*this, adaptor.getLhs(), adaptor.getRhs(), [](int o) { return o > 0; });
+}
+OpFoldResult GreaterOrEqualOp::fold(FoldAdaptor adaptor) {
+  return foldComparison(*this, adaptor.getLhs(), adaptor.getRhs(), [](int o) { return o >= 0; });
+}
+
+OpFoldResult WhereOp::fold(FoldAdaptor adaptor) {
+  auto condition = smallDense(adaptor.getCondition());
+  auto x = smallDense(adaptor.getX()), y = smallDense(adaptor.getY());
+  auto type = cast<RankedTensorType>(getType());
+  if (!condition || !x || !y || !type.hasStaticShape() || type.getNumElements() > kMaxFoldElements ||
+      x.getElementType() != type.getElementType() || y.getElementType() != type.getElementType())
+    return nullptr;
+  SmallVector<Attribute> c = broadcastElements(condition, type.getShape());
+  SmallVector<Attribute> a = broadcastElements(x, type.getShape()), b = broadcastElements(y, type.getShape());
+  SmallVector<Attribute> out;
+  for (auto [cond, t, f] : llvm::zip(c, a, b))
+    out.push_back(cast<IntegerAttr>(cond).getValue().isZero() ? f : t);
+  return DenseElementsAttr::get(type, out);
 }

@@ -19,6 +19,8 @@ namespace tessera::graph {
 /// The numpy broadcast of two shapes (dynamic dims stay dynamic), or failure if incompatible.
 mlir::FailureOr<llvm::SmallVector<int64_t>> broadcastShapes(llvm::ArrayRef<int64_t> a,
                                                             llvm::ArrayRef<int64_t> b);
+/// The elements of `values` broadcast (numpy rules) to the static `shape`, in row-major order.
+llvm::SmallVector<mlir::Attribute> broadcastElements(mlir::DenseElementsAttr values, llvm::ArrayRef<int64_t> shape);
 } // namespace tessera::graph
 
 #endif

@@ -148,11 +148,11 @@ class Graph_BinaryOp<string mnemonic, string onnxName, list<Trait> traits = []>
 def Graph_AddOp : Graph_BinaryOp<"add", "Add", [Commutative]>;
 def Graph_AndOp : Graph_BinaryOp<"and", "And", [Commutative]>;
 def Graph_DivOp : Graph_BinaryOp<"div", "Div">;
-def Graph_EqualOp : Graph_BinaryOp<"equal", "Equal", [Commutative]>;
-def Graph_GreaterOp : Graph_BinaryOp<"greater", "Greater">;
-def Graph_GreaterOrEqualOp : Graph_BinaryOp<"greater_or_equal", "GreaterOrEqual">;
-def Graph_LessOp : Graph_BinaryOp<"less", "Less">;
-def Graph_LessOrEqualOp : Graph_BinaryOp<"less_or_equal", "LessOrEqual">;
+def Graph_EqualOp : Graph_BinaryOp<"equal", "Equal", [Commutative]> { let hasFolder = 1; }
+def Graph_GreaterOp : Graph_BinaryOp<"greater", "Greater"> { let hasFolder = 1; }
+def Graph_GreaterOrEqualOp : Graph_BinaryOp<"greater_or_equal", "GreaterOrEqual"> { let hasFolder = 1; }
+def Graph_LessOp : Graph_BinaryOp<"less", "Less"> { let hasFolder = 1; }
+def Graph_LessOrEqualOp : Graph_BinaryOp<"less_or_equal", "LessOrEqual"> { let hasFolder = 1; }
 def Graph_MaxOp : Graph_BinaryOp<"max", "Max", [Commutative]>;
 def Graph_MinOp : Graph_BinaryOp<"min", "Min", [Commutative]>;
 def Graph_MulOp : Graph_BinaryOp<"mul", "Mul", [Commutative]>;
@@ -175,6 +175,7 @@ def Graph_WhereOp : Graph_Op<"where", [Pure]> {
   let arguments = (ins AnyRankedTensor:$condition, AnyRankedTensor:$x, AnyRankedTensor:$y);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$condition `,` $x `,` $y attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//

@@ -38,3 +38,44 @@ func.func @constant_reshape() -> tensor<2x2xi64> {
   %r = tgraph.reshape %c : (tensor<4xi64>) -> tensor<2x2xi64>
   return %r : tensor<2x2xi64>
 }
+
+// -----
+
+// torch's `expand(2, -1, -1)`: ConstantOfShape -> Mul -> Equal -> Where on constants folds to the
+// target shape [2, 1, 1] (the -1 entries become 1).
+// CHECK-LABEL: func.func @expand_shape_chain
+// CHECK-NOT: tgraph.equal
+// CHECK-NOT: tgraph.where
+// CHECK: %[[C:.*]] = tgraph.constant dense<[2, 1, 1]> : tensor<3xi64>
+// CHECK: return %[[C]]
+func.func @expand_shape_chain() -> tensor<3xi64> {
+  %shape = tgraph.constant dense<[2, -1, -1]> : tensor<3xi64> : tensor<3xi64>
+  %ones = tgraph.constant dense<1> : tensor<3xi64> : tensor<3xi64>
+  %minus = tgraph.constant dense<-1> : tensor<3xi64> : tensor<3xi64>
+  %eq = tgraph.equal %shape, %minus : (tensor<3xi64>, tensor<3xi64>) -> tensor<3xi1>
+  %r = tgraph.where %eq, %ones, %shape : (tensor<3xi1>, tensor<3xi64>, tensor<3xi64>) -> tensor<3xi64>
+  return %r : tensor<3xi64>
+}
+
+// -----
+
+// Comparisons broadcast their constants; float comparisons with NaN are false.
+// CHECK-LABEL: func.func @comparisons
+// CHECK-DAG: tgraph.constant dense<[false, true, true]> : tensor<3xi1>
+// CHECK-DAG: tgraph.constant dense<[true, false, false]> : tensor<3xi1>
+// CHECK-DAG: tgraph.constant dense<[true, true, false]> : tensor<3xi1>
+// CHECK-DAG: tgraph.constant dense<false> : tensor<3xi1>
+// CHECK-NOT: tgraph.less
+// CHECK-NOT: tgraph.greater
+func.func @comparisons() -> (tensor<3xi1>, tensor<3xi1>, tensor<3xi1>, tensor<3xi1>) {
+  %a = tgraph.constant dense<[1, 5, 9]> : tensor<3xi64> : tensor<3xi64>
+  %b = tgraph.constant dense<4> : tensor<i64> : tensor<i64>
+  %gt = tgraph.greater %a, %b : (tensor<3xi64>, tensor<i64>) -> tensor<3xi1>
+  %lt = tgraph.less %a, %b : (tensor<3xi64>, tensor<i64>) -> tensor<3xi1>
+  %f = tgraph.constant dense<[1.0, 2.0, 0x7FC00000]> : tensor<3xf32> : tensor<3xf32>
+  %g = tgraph.constant dense<2.0> : tensor<f32> : tensor<f32>
+  %le = tgraph.less_or_equal %f, %g : (tensor<3xf32>, tensor<f32>) -> tensor<3xi1>
+  %nan = tgraph.constant dense<0x7FC00000> : tensor<f32> : tensor<f32>
+  %eq = tgraph.equal %f, %nan : (tensor<3xf32>, tensor<f32>) -> tensor<3xi1>
+  return %gt, %lt, %le, %eq : tensor<3xi1>, tensor<3xi1>, tensor<3xi1>, tensor<3xi1>
+}

@@ -184,6 +184,25 @@ def main(out):
                [tensor("x", [2, 4])], [tensor("y", None, TensorProto.INT32)], opset=18),
          os.path.join(out, "undeclared_output_wrong_type.onnx"))
 
+    # torch's export of `cls.expand(x.shape[0], -1, -1)` concatenated to x (a vision transformer's class
+    # token): ConstantOfShape -> Mul -> Equal -> Where builds the Expand target from [2, -1, -1].
+    cls = numpy_helper.from_array(np.arange(4, dtype=np.float32).reshape(1, 1, 4), "cls")
+    consts = [numpy_helper.from_array(np.array(v, np.int64), n)
+              for n, v in (("target", [2, -1, -1]), ("rank", [3]), ("minus_one", -1))]
+    save(model([helper.make_node("ConstantOfShape", ["rank"], ["ones"], name="ones",
+                                 value=numpy_helper.from_array(np.array([1], np.int64))),
+                helper.make_node("Mul", ["ones", "minus_one"], ["minus_ones"], name="mul"),
+                helper.make_node("Equal", ["target", "minus_ones"], ["keep"], name="equal"),
+                helper.make_node("Where", ["keep", "ones", "target"], ["shape"], name="where"),
+                helper.make_node("Expand", ["cls", "shape"], ["tokens"], name="expand"),
+                helper.make_node("Concat", ["tokens", "x"], ["y"], name="concat", axis=1)],
+               [tensor("x", [2, 3, 4])], [tensor("y", [2, 4, 4])], [cls] + consts, opset=17),
+         os.path.join(out, "expand_class_token.onnx"))
+    x = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    np.save(os.path.join(out, "x2x3x4.npy"), x)
+    np.save(os.path.join(out, "class_token_concat.npy"),
+            np.concatenate([np.broadcast_to(np.arange(4, dtype=np.float32).reshape(1, 1, 4), (2, 1, 4)), x], 1))
+
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
