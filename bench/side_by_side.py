@@ -23,7 +23,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = ["resnet18", "mobilenet_v2", "efficientnet_b0", "squeezenet1_1", "shufflenet_v2_x0_5",
-          "convnext_tiny", "gpt"]
+          "convnext_tiny", "gpt", "vit"]
 
 
 def run_measured(cmd):

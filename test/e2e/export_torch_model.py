@@ -64,7 +64,7 @@ def randomize_norms(model, gen):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("model", help="gpt, or a torchvision.models classifier name")
+    ap.add_argument("model", help="gpt, vit (a small VisionTransformer), or a torchvision.models classifier name")
     ap.add_argument("outdir")
     ap.add_argument("--opset", type=int, default=14)
     args = ap.parse_args()
@@ -73,6 +73,14 @@ def main():
     if args.model == "gpt":
         model = GPT()
         x = torch.randint(0, 50257, (1, 64), generator=gen)
+    elif args.model == "vit":
+        # A small vision transformer (class token, positional embedding, 197 tokens); its classifier
+        # head starts at zero in torchvision, so it gets random weights like the norms.
+        model = torchvision.models.VisionTransformer(image_size=224, patch_size=16, num_layers=4, num_heads=4,
+                                                     hidden_dim=256, mlp_dim=1024)
+        with torch.no_grad():
+            model.heads.head.weight.copy_(torch.randn(model.heads.head.weight.shape, generator=gen) * 0.05)
+        x = torch.randn(1, 3, 224, 224, generator=gen)
     else:
         model = getattr(torchvision.models, args.model)(weights=None)
         x = torch.randn(1, 3, 224, 224, generator=gen)
