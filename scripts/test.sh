@@ -8,6 +8,10 @@ t0=$(date +%s)
 stage "setup"; "$root/scripts/setup.sh"
 t1=$(date +%s)
 stage "build"; "$root/scripts/build.sh"
+small_runtime=$build/lib/small/libtessera_runtime.so.0
+if [ -f "$small_runtime" ]; then
+  printf 'runtime size: %d bytes (stripped, size-optimized)\n' "$(stat -L -c %s "$small_runtime")"
+fi
 t2=$(date +%s)
 stage "tests"
 ctest --test-dir "$build" --output-on-failure -j 2 "$@"

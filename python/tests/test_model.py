@@ -59,7 +59,10 @@ def test_static_metadata(tiny_cnn):
     assert (x.name, x.dtype, x.dtype_name, x.shape) == ("image", np.dtype(np.float32), "float32", (1, 3, 32, 32))
     assert (y.name, y.dtype, y.shape) == ("probs", np.dtype(np.float32), (1, 10))
     assert model.symbols == {}
-    assert "probs" in model.info()
+    if os.environ.get("TESSERA_TEST_SMALL_RUNTIME"):  # the size-optimized runtime leaves the text out
+        assert model.info() == "model info is not available in this build (size-optimized runtime)\n"
+    else:
+        assert "probs" in model.info()
 
 
 def test_symbolic_dims_and_several_inputs(mlp):

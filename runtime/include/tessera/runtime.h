@@ -35,6 +35,10 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* The C API is the library's interface even when it is compiled with hidden visibility. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
 
 /* ---- Status ---------------------------------------------------------------------------------------- */
 
@@ -133,7 +137,9 @@ const char* tsr_model_step_source(const tsr_model* model, size_t step);
 
 /* Human-readable metadata and schedule (what `tessera-run --info` prints), snprintf-style: writes at most
  * `capacity` bytes including the terminator into `buffer` (which may be NULL when capacity is 0) and returns
- * the full length without the terminator. */
+ * the full length without the terminator. The size-optimized runtime (TESSERA_RUNTIME_SMALL, lib/small)
+ * leaves this text out and returns the line "model info is not available in this build (size-optimized
+ * runtime)" instead. */
 size_t tsr_model_info_string(const tsr_model* model, char* buffer, size_t capacity);
 
 /* ---- Session --------------------------------------------------------------------------------------- */
@@ -210,6 +216,9 @@ typedef struct tsr_profile_worker_slice {
 
 size_t tsr_session_profile_worker_slices(const tsr_session* session, const tsr_profile_worker_slice** out_slices);
 
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 #ifdef __cplusplus
 }
 #endif
