@@ -5,7 +5,8 @@ Installs the build tree into a fresh prefix; checks that libtessera_runtime.so h
 exactly the functions runtime.h declares; builds examples/c (shared and static runtime) and examples/cpp
 against the prefix with find_package(Tessera), and examples/c with pkg-config (shared and static); compiles
 examples/tiny_cnn.onnx and a 16-class model with the installed tessera-compile; runs every app and the
-installed Python package, and compares their report with the installed tessera-run --print.
+installed Python package, and examples/c once more on the size-optimized runtime (lib/tessera-small), and
+compares their report with the installed tessera-run --print.
 """
 import argparse
 import os
@@ -24,8 +25,7 @@ def run(command, env=None, cwd=None):
     return result.stdout
 
 
-def check_exports(prefix, source_dir):
-    library = os.path.join(prefix, "lib", "libtessera_runtime.so")
+def check_exports(library, source_dir):
     dynamic = run(["readelf", "-d", "-W", library])
     soname = re.search(r"\(SONAME\)\s+Library soname: \[(.*)\]", dynamic)
     assert soname and soname.group(1) == "libtessera_runtime.so.0", dynamic
@@ -118,7 +118,9 @@ def main():
     with tempfile.TemporaryDirectory(prefix="tessera-install-") as tmp:
         prefix = os.path.join(tmp, "prefix")
         run([args.cmake, "--install", args.build_dir, "--prefix", prefix])
-        check_exports(prefix, args.source_dir)
+        check_exports(os.path.join(prefix, "lib", "libtessera_runtime.so"), args.source_dir)
+        small_dir = os.path.join(prefix, "lib", "tessera-small")  # the size-optimized runtime, a drop-in copy
+        check_exports(os.path.join(small_dir, "libtessera_runtime.so.0"), args.source_dir)
 
         apps = {
             "c": build_example(args, prefix, "c", os.path.join(tmp, "build-c")),
@@ -145,6 +147,9 @@ def main():
             run([os.path.join(prefix, "bin", "tessera-compile"), onnx_path, "--target=cpu", "-o", artifact])
             expected = reference_report(prefix, artifact, image, os.path.join(tmp, "out-" + model))
             reports = {name: run([app, artifact, image]) for name, app in apps.items()}
+            small_env = dict(os.environ, LD_LIBRARY_PATH=small_dir)
+            assert small_dir in run(["ldd", apps["c"]], env=small_env)
+            reports["c-small-runtime"] = run([apps["c"], artifact, image], env=small_env)
             reports["python"] = run([sys.executable, "-c", PYTHON_REPORT, prefix, artifact, onnx_path, image],
                                     env=python_env, cwd=tmp)
             for name, report in reports.items():
