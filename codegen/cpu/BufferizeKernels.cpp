@@ -40,16 +40,20 @@ LogicalResult convertSignature(func::FuncOp func) {
   // dispatch constants (dynamic dims): record the binding shapes before types are lowered.
   // Index arguments are scalars passed as constants (a unit attribute marks them).
   SmallVector<Attribute> shapes;
+  SmallVector<int64_t> elementBytes; // for the wrapper's check of each binding's length
   for (Type t : llvm::concat<const Type>(type.getInputs(), type.getResults())) {
     if (t.isIndex()) {
       shapes.push_back(b.getUnitAttr());
       continue;
     }
-    if (!isa<RankedTensorType>(t))
-      return func.emitOpError("kernel arguments must be ranked tensors or indices");
-    shapes.push_back(b.getDenseI64ArrayAttr(cast<RankedTensorType>(t).getShape()));
+    auto tensor = dyn_cast<RankedTensorType>(t);
+    if (!tensor || !tensor.getElementType().isIntOrFloat())
+      return func.emitOpError("kernel arguments must be ranked tensors of numbers or indices");
+    shapes.push_back(b.getDenseI64ArrayAttr(tensor.getShape()));
+    elementBytes.push_back((tensor.getElementType().getIntOrFloatBitWidth() + 7) / 8);
   }
   func->setAttr(kBindingShapesAttr, b.getArrayAttr(shapes));
+  func->setAttr(kBindingElementBytesAttr, b.getDenseI64ArrayAttr(elementBytes));
   // How the kernel uses each binding (TSR_ACCESS_*): tensor arguments are read, results written.
   SmallVector<int32_t> access;
   for (Type t : type.getInputs())

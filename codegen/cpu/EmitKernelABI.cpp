@@ -5,7 +5,10 @@
 // one fixed signature of kernel_abi.h: it rebuilds every descriptor from the binding's base pointer,
 // its static dims and the dispatch constants (the dynamic dims, binding order then dim order), with
 // dense row-major strides. So the ABI never depends on tensor rank or count, and after inlining LLVM
-// folds the static parts away.
+// folds the static parts away. Before touching any binding the wrapper checks the dispatch against what
+// the kernel was compiled for (binding and constant counts, each binding's length, the workgroup id
+// inside the grid) and returns TSR_KERNEL_ERROR_DISPATCH_MISMATCH otherwise: a forged schedule that
+// passes the loader's checks still cannot make the kernel read or write outside its bindings.
 //
 #include "codegen/cpu/Passes.h"
 
@@ -67,7 +70,15 @@ struct EmitKernelABIPass : impl::EmitKernelABIBase<EmitKernelABIPass> {
       wrapper->setAttr(kBindingAccessAttr, access);
     unsigned numScalars = llvm::count_if(shapes, [](Attribute a) { return !isa<DenseI64ArrayAttr>(a); });
     wrapper->setAttr(kConstantCountAttr, b.getI64IntegerAttr(numDynamicDims + numScalars));
+    auto elementBytes = impl->getAttrOfType<DenseI64ArrayAttr>(kBindingElementBytesAttr);
+    auto workgroups = impl->getAttrOfType<IntegerAttr>(kWorkgroupCountAttr);
+    int64_t numBindings = shapes.size() - numScalars, numConstants = numDynamicDims + numScalars;
+    if (!elementBytes || (int64_t)elementBytes.size() != numBindings || !workgroups)
+      return impl.emitOpError("has no binding element sizes or workgroup count");
     Block *entry = wrapper.addEntryBlock(b);
+    Block *body = wrapper.addBlock(), *call = wrapper.addBlock(), *mismatch = wrapper.addBlock();
+    b.setInsertionPointToStart(mismatch);
+    LLVM::ReturnOp::create(b, loc, LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(TSR_KERNEL_ERROR_DISPATCH_MISMATCH)).getResult());
     b.setInsertionPointToStart(entry);
     Value dispatchState = entry->getArgument(1), workgroupState = entry->getArgument(2);
     auto fieldPtr = [&](Value base, size_t offset) -> Value {
@@ -76,12 +87,41 @@ struct EmitKernelABIPass : impl::EmitKernelABIBase<EmitKernelABIPass> {
     auto constant = [&](int64_t v) -> Value {
       return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v));
     };
+    auto constant32 = [&](int64_t v) -> Value {
+      return LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(v));
+    };
+    auto all = [&](Value a, Value c) -> Value { return LLVM::AndOp::create(b, loc, a, c); };
+    auto load32 = [&](Value base, size_t offset) -> Value {
+      return LLVM::LoadOp::create(b, loc, i32, fieldPtr(base, offset));
+    };
+    // Counts and the workgroup id first: they say how much of the dispatch state may be read.
+    Value ok = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq,
+                                    load32(dispatchState, offsetof(tsr_dispatch_state, binding_count)),
+                                    constant32(numBindings));
+    ok = all(ok, LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::uge,
+                                      load32(dispatchState, offsetof(tsr_dispatch_state, constant_count)),
+                                      constant32(numConstants)));
+    Value id = load32(workgroupState, offsetof(tsr_workgroup_state, workgroup_id));
+    ok = all(ok, LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ult, id, constant32(workgroups.getInt())));
+    for (int k = 1; k < 3; ++k)
+      ok = all(ok, LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq,
+                                        load32(workgroupState, offsetof(tsr_workgroup_state, workgroup_id) + 4 * k),
+                                        constant32(0)));
+    LLVM::CondBrOp::create(b, loc, ok, body, mismatch);
+
+    b.setInsertionPointToStart(body);
     Value bindings = LLVM::LoadOp::create(b, loc, ptrType, fieldPtr(dispatchState, offsetof(tsr_dispatch_state, bindings)));
+    Value lengths = LLVM::LoadOp::create(b, loc, ptrType, fieldPtr(dispatchState, offsetof(tsr_dispatch_state, binding_lengths)));
     Value constants = LLVM::LoadOp::create(b, loc, ptrType, fieldPtr(dispatchState, offsetof(tsr_dispatch_state, constants)));
     auto loadConstant = [&](int32_t index) -> Value {
       Value c = LLVM::GEPOp::create(b, loc, ptrType, i32, constants, ArrayRef<LLVM::GEPArg>{index});
       return LLVM::ZExtOp::create(b, loc, i64, LLVM::LoadOp::create(b, loc, i32, c));
     };
+    // A binding's bytes, in i128 capped at 2^64 after each product (dims are u32, so no step overflows):
+    // the static part folds to one constant.
+    auto i128 = IntegerType::get(ctx, 128);
+    Value cap = LLVM::ConstantOp::create(b, loc, i128, b.getIntegerAttr(i128, APInt::getOneBitSet(128, 64)));
+    Value lengthsOk = LLVM::ConstantOp::create(b, loc, b.getI1Type(), b.getBoolAttr(true));
     SmallVector<Value> args;
     int32_t nextConstant = 0, nextScalar = numDynamicDims, nextBinding = 0;
     for (Attribute shapeAttr : shapes) {
@@ -90,16 +130,20 @@ struct EmitKernelABIPass : impl::EmitKernelABIBase<EmitKernelABIPass> {
         continue;
       }
       ArrayRef<int64_t> shape = cast<DenseI64ArrayAttr>(shapeAttr).asArrayRef();
-      Value slot = LLVM::GEPOp::create(b, loc, ptrType, ptrType, bindings, ArrayRef<LLVM::GEPArg>{nextBinding++});
+      int32_t binding = nextBinding++;
+      Value slot = LLVM::GEPOp::create(b, loc, ptrType, ptrType, bindings, ArrayRef<LLVM::GEPArg>{binding});
       Value base = LLVM::LoadOp::create(b, loc, ptrType, slot);
       SmallVector<Value> sizes;
+      Value bytes = LLVM::ConstantOp::create(b, loc, i128, b.getIntegerAttr(i128, elementBytes[binding]));
       for (int64_t dim : shape) {
-        if (!ShapedType::isDynamic(dim)) {
-          sizes.push_back(constant(dim));
-          continue;
-        }
-        sizes.push_back(loadConstant(nextConstant++));
+        sizes.push_back(ShapedType::isDynamic(dim) ? loadConstant(nextConstant++) : constant(dim));
+        bytes = LLVM::MulOp::create(b, loc, bytes, LLVM::ZExtOp::create(b, loc, i128, sizes.back()));
+        Value over = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ugt, bytes, cap);
+        bytes = LLVM::SelectOp::create(b, loc, over, cap, bytes);
       }
+      Value lengthSlot = LLVM::GEPOp::create(b, loc, ptrType, i64, lengths, ArrayRef<LLVM::GEPArg>{binding});
+      Value length = LLVM::ZExtOp::create(b, loc, i128, LLVM::LoadOp::create(b, loc, i64, lengthSlot));
+      lengthsOk = all(lengthsOk, LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::uge, length, bytes));
       SmallVector<Value> strides(shape.size());
       Value stride = constant(1);
       for (int64_t d = (int64_t)shape.size() - 1; d >= 0; --d) {
@@ -110,12 +154,14 @@ struct EmitKernelABIPass : impl::EmitKernelABIBase<EmitKernelABIPass> {
       args.append(sizes.begin(), sizes.end());
       args.append(strides.begin(), strides.end());
     }
-    Value id = LLVM::LoadOp::create(b, loc, i32, fieldPtr(workgroupState, offsetof(tsr_workgroup_state, workgroup_id)));
     args.push_back(LLVM::ZExtOp::create(b, loc, i64, id));
-    auto call = LLVM::CallOp::create(b, loc, impl, args);
+    LLVM::CondBrOp::create(b, loc, lengthsOk, call, mismatch);
+
+    b.setInsertionPointToStart(call);
+    auto callOp = LLVM::CallOp::create(b, loc, impl, args);
     // A kernel that can fail on values (LowerKernelErrors) returns its error code; others always succeed.
-    Value code = call.getNumResults() == 1
-                     ? call.getResult()
+    Value code = callOp.getNumResults() == 1
+                     ? callOp.getResult()
                      : LLVM::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(0)).getResult();
     LLVM::ReturnOp::create(b, loc, code);
     return success();

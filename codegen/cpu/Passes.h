@@ -28,6 +28,8 @@ inline constexpr llvm::StringLiteral kWorkgroupCountAttr = "tessera.workgroup_co
 /// Shapes of a kernel's bindings (inputs then outputs; dynamic dims as ShapedType::kDynamic).
 inline constexpr llvm::StringLiteral kBindingShapesAttr = "tessera.binding_shapes";
 
+/// Bytes per element of each binding (DenseI64ArrayAttr, scalars left out), set by bufferization.
+inline constexpr llvm::StringLiteral kBindingElementBytesAttr = "tessera.binding_element_bytes";
 /// TSR_ACCESS_* of each binding (DenseI32ArrayAttr), set by bufferization.
 inline constexpr llvm::StringLiteral kBindingAccessAttr = "tessera.binding_access";
 /// Number of dispatch constants an ABI kernel reads (I64 attribute on the exported wrapper).

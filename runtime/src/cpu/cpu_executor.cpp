@@ -103,6 +103,11 @@ public:
       return makeStatus(TSR_STATUS_INVALID_ARGUMENT,
                         format("step %zu: an index is out of range of the dim it indexes (kernel '%s')", d.step,
                                k.symbol->c_str()));
+    if (job.rc == TSR_KERNEL_ERROR_DISPATCH_MISMATCH)  // the schedule, not the inputs or the kernel
+      return makeStatus(TSR_STATUS_INVALID_ARTIFACT,
+                        format("artifact: step %zu does not match kernel '%s' (fewer bindings or constants than it "
+                               "reads, a binding shorter than its tensor, or workgroup (%u,%u,%u) outside its grid)",
+                               d.step, k.symbol->c_str(), job.at[0], job.at[1], job.at[2]));
     return makeStatus(TSR_STATUS_KERNEL_FAILED,
                       format("kernel '%s' (step %zu) failed with code %d at workgroup (%u,%u,%u)", k.symbol->c_str(),
                              d.step, job.rc, job.at[0], job.at[1], job.at[2]));

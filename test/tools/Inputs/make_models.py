@@ -184,6 +184,11 @@ def main(out):
                [tensor("x", [2, 4])], [tensor("y", None, TensorProto.INT32)], opset=18),
          os.path.join(out, "undeclared_output_wrong_type.onnx"))
 
+    # An elementwise kernel split into several workgroups, for forged schedules.
+    save(model([helper.make_node("Relu", ["x"], ["y"], name="relu")], [tensor("x", [64, 4096])],
+               [tensor("y", [64, 4096])]), os.path.join(out, "wide_relu.onnx"))
+    np.save(os.path.join(out, "x64x4096.npy"), np.zeros((64, 4096), np.float32))
+
     # torch's export of `cls.expand(x.shape[0], -1, -1)` concatenated to x (a vision transformer's class
     # token): ConstantOfShape -> Mul -> Equal -> Where builds the Expand target from [2, -1, -1].
     cls = numpy_helper.from_array(np.arange(4, dtype=np.float32).reshape(1, 1, 4), "cls")
