@@ -5,7 +5,8 @@ For each model x thread count, runs R rounds alternating Tessera and ONNX Runtim
 one process per runtime timing N runs after a warm-up (only `run` is timed; ORT with all graph
 optimizations). Both runtimes' outputs are checked against the reference (torch) in the same run. Prints
 per model x threads both medians (median over rounds of each round's median), the ratio, peak RSS
-(VmHWM via wait4; Node's own baseline `node -e 0` subtracted from ORT's), and the geomean of the ratios.
+(through GNU time, so this script's own size is not counted; Node's own baseline `node -e 0` subtracted
+from ORT's), and the geomean of the ratios.
 
   bench/side_by_side.py [--rounds R] [--runs N] [--threads 1,2] [--models a,b] [--build DIR]
 
@@ -27,14 +28,18 @@ MODELS = ["resnet18", "mobilenet_v2", "efficientnet_b0", "squeezenet1_1", "shuff
 
 
 def run_measured(cmd):
-    # Popen + wait4 so ru_maxrss belongs to this child only.
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out = proc.stdout.read()
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"side_by_side: {' '.join(cmd)} failed:\n{err.decode()}")
-    return out.decode(), usage.ru_maxrss / 1024.0
+    # Peak RSS through GNU time (a small process): a child forked from this one would inherit this
+    # process's RSS as the floor of its own ru_maxrss (Linux carries the pre-exec high-water mark).
+    marker = "side_by_side_maxrss_kib="
+    proc = subprocess.run(["/usr/bin/time", "-f", marker + "%M"] + cmd, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE)
+    err = proc.stderr.decode()
+    if proc.returncode != 0:
+        sys.exit(f"side_by_side: {' '.join(cmd)} failed:\n{err}")
+    rss = [line for line in err.splitlines() if line.startswith(marker)]
+    if not rss:
+        sys.exit(f"side_by_side: no peak RSS from /usr/bin/time for {' '.join(cmd)}")
+    return proc.stdout.decode(), int(rss[-1][len(marker):]) / 1024.0
 
 
 def median_ms(text):

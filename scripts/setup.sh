@@ -14,7 +14,7 @@ PACKAGES=(
   # sanitizer tests and fuzzers (compiler-rt for clang-22)
   libclang-rt-22-dev
   # benchmarks
-  bc libbenchmark-dev
+  bc libbenchmark-dev time
 )
 # The ONNX Runtime reference runs under Node.js; the machine image ships Node 20 with npm. Debian's
 # packages are the fallback when it is absent.
