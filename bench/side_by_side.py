@@ -24,7 +24,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = ["resnet18", "mobilenet_v2", "efficientnet_b0", "squeezenet1_1", "shufflenet_v2_x0_5",
-          "convnext_tiny", "gpt", "vit"]
+          "convnext_tiny", "gpt", "vit", "swin_t"]
 
 
 def run_measured(cmd):

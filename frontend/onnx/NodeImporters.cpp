@@ -276,7 +276,19 @@ static RankedTensorType reshapeTypeFromOperand(NodeContext &c) {
 }
 
 static Results importReshapeLike(NodeContext &c) {
-  RankedTensorType fromOperand = c.outputType(0) ? nullptr : reshapeTypeFromOperand(c);
+  // The shape the operand folds to wins over an inferred type it refines: libonnx infers [1, ?, ?, 96]
+  // for a target computed by Shape -> Gather -> Div chains that the dialect's folders evaluate.
+  RankedTensorType declared = c.outputType(0);
+  RankedTensorType fromOperand = declared && declared.hasStaticShape() ? nullptr : reshapeTypeFromOperand(c);
+  if (fromOperand && declared) {
+    bool refines = declared.getRank() == fromOperand.getRank() &&
+                   declared.getElementType() == fromOperand.getElementType();
+    for (int64_t d = 0; refines && d < declared.getRank(); ++d)
+      refines = declared.isDynamicDim(d) || declared.getDimSize(d) == fromOperand.getDimSize(d);
+    if (!refines)
+      return c.error() << "the shape operand gives " << fromOperand << " but shape inference gave " << declared;
+    return one(graph::ReshapeOp::create(c.b, c.loc, fromOperand, c.input(0), Value()));
+  }
   if (!fromOperand && !c.outputType(0) && c.input(1))
     if (auto shapeType = dyn_cast<RankedTensorType>(c.input(1).getType()))
       if (shapeType.getRank() == 1 && !shapeType.isDynamicDim(0))

@@ -1,7 +1,8 @@
 //===- GraphFolders.cpp - constant folding for shape computations ---------===//
 //
 // Exporters compute reshape targets with Shape -> Gather -> Unsqueeze -> Concat chains, and torch writes
-// `expand(n, -1, -1)` as ConstantOfShape -> Mul -> Equal -> Where. With static shapes these fold to
+// `expand(n, -1, -1)` as ConstantOfShape -> Mul -> Equal -> Where and window padding as Mod -> Sub ->
+// Concat -> Transpose -> Pad. With static shapes these fold to
 // constants here, so no shape arithmetic reaches codegen. Folding only touches small dense tensors;
 // weights (resource blobs) are never expanded.
 //
@@ -213,5 +214,52 @@ OpFoldResult WhereOp::fold(FoldAdaptor adaptor) {
   SmallVector<Attribute> out;
   for (auto [cond, t, f] : llvm::zip(c, a, b))
     out.push_back(cast<IntegerAttr>(cond).getValue().isZero() ? f : t);
+  return DenseElementsAttr::get(type, out);
+}
+
+OpFoldResult ModOp::fold(FoldAdaptor adaptor) {
+  auto lhs = smallDense(adaptor.getLhs()), rhs = smallDense(adaptor.getRhs());
+  auto type = cast<RankedTensorType>(getType());
+  auto intType = dyn_cast<IntegerType>(type.getElementType());
+  if (!lhs || !rhs || !intType || intType.isUnsigned() || intType.getWidth() == 1 || !type.hasStaticShape() ||
+      type.getNumElements() > kMaxFoldElements || lhs.getElementType() != intType ||
+      rhs.getElementType() != intType)
+    return nullptr;
+  SmallVector<Attribute> l = broadcastElements(lhs, type.getShape()), r = broadcastElements(rhs, type.getShape());
+  SmallVector<APInt> out;
+  for (auto [x, y] : llvm::zip(l, r)) {
+    APInt a = cast<IntegerAttr>(x).getValue(), b = cast<IntegerAttr>(y).getValue();
+    if (b.isZero())
+      return nullptr; // the run reports it
+    APInt rem = a.srem(b); // the sign of the dividend (fmod = 1)
+    // fmod = 0 (integer Mod): the sign of the divisor, as Python's %.
+    if (!getFmod() && !rem.isZero() && rem.isNegative() != b.isNegative())
+      rem += b;
+    out.push_back(rem);
+  }
+  return DenseElementsAttr::get(type, out);
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
+  auto input = smallDense(adaptor.getInput());
+  auto type = cast<RankedTensorType>(getType());
+  if (!input || !type.hasStaticShape() || input.getElementType() != type.getElementType())
+    return nullptr;
+  if (input.isSplat())
+    return input.reshape(type);
+  ArrayRef<int64_t> perm = getPerm(), inShape = cast<ShapedType>(input.getType()).getShape();
+  SmallVector<int64_t> inStrides(inShape.size(), 1);
+  for (int64_t d = (int64_t)inShape.size() - 2; d >= 0; --d)
+    inStrides[d] = inStrides[d + 1] * inShape[d + 1];
+  SmallVector<Attribute> elements = elementsOf(input), out;
+  ArrayRef<int64_t> outShape = type.getShape();
+  for (int64_t flat = 0; flat < type.getNumElements(); ++flat) {
+    int64_t rem = flat, src = 0;
+    for (int64_t d = (int64_t)outShape.size() - 1; d >= 0; --d) {
+      src += rem % outShape[d] * inStrides[perm[d]];
+      rem /= outShape[d];
+    }
+    out.push_back(elements[src]);
+  }
   return DenseElementsAttr::get(type, out);
 }

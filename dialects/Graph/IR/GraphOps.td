@@ -164,6 +164,7 @@ def Graph_XorOp : Graph_BinaryOp<"xor", "Xor", [Commutative]>;
 def Graph_ModOp : Graph_BinaryOp<"mod", "Mod"> {
   let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs,
                        DefaultValuedAttr<BoolAttr, "false">:$fmod);
+  let hasFolder = 1;
 }
 def Graph_BitShiftOp : Graph_BinaryOp<"bit_shift", "BitShift"> {
   let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs, BoolAttr:$shift_left);
@@ -299,6 +300,7 @@ def Graph_TransposeOp : Graph_Op<"transpose", [Pure]> {
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Graph_ConcatOp : Graph_Op<"concat", [Pure]> {

@@ -79,3 +79,23 @@ func.func @comparisons() -> (tensor<3xi1>, tensor<3xi1>, tensor<3xi1>, tensor<3x
   %eq = tgraph.equal %f, %nan : (tensor<3xf32>, tensor<f32>) -> tensor<3xi1>
   return %gt, %lt, %le, %eq : tensor<3xi1>, tensor<3xi1>, tensor<3xi1>, tensor<3xi1>
 }
+
+// -----
+
+// swin_t's window padding: (window - size % window) % window with Mod on constants (the sign of the
+// divisor, or of the dividend with fmod), and a Transpose of a constant.
+// CHECK-LABEL: func.func @mod_and_transpose
+// CHECK-DAG: tgraph.constant dense<[1, 0, 1]> : tensor<3xi64>
+// CHECK-DAG: tgraph.constant dense<[-2, 0, 1]> : tensor<3xi64>
+// CHECK-DAG: tgraph.constant dense<{{\[}}[1, 3], [2, 4]]> : tensor<2x2xi64>
+// CHECK-NOT: tgraph.mod
+// CHECK-NOT: tgraph.transpose
+func.func @mod_and_transpose() -> (tensor<3xi64>, tensor<3xi64>, tensor<2x2xi64>) {
+  %a = tgraph.constant dense<[-5, 6, 7]> : tensor<3xi64> : tensor<3xi64>
+  %b = tgraph.constant dense<3> : tensor<i64> : tensor<i64>
+  %m = tgraph.mod %a, %b : (tensor<3xi64>, tensor<i64>) -> tensor<3xi64>
+  %f = tgraph.mod %a, %b {fmod = true} : (tensor<3xi64>, tensor<i64>) -> tensor<3xi64>
+  %t = tgraph.constant dense<[[1, 2], [3, 4]]> : tensor<2x2xi64> : tensor<2x2xi64>
+  %tt = tgraph.transpose %t {perm = array<i64: 1, 0>} : (tensor<2x2xi64>) -> tensor<2x2xi64>
+  return %m, %f, %tt : tensor<3xi64>, tensor<3xi64>, tensor<2x2xi64>
+}

@@ -184,6 +184,26 @@ def main(out):
                [tensor("x", [2, 4])], [tensor("y", None, TensorProto.INT32)], opset=18),
          os.path.join(out, "undeclared_output_wrong_type.onnx"))
 
+    # A Reshape whose target is computed from the input's shape (Shape -> Gather -> Div -> Unsqueeze ->
+    # Concat, as swin_t's window partition writes it) and whose value_info is only partly known: the
+    # folded target refines it to a static type.
+    ints = lambda n, v: numpy_helper.from_array(np.array(v, np.int64), n)
+    reshape_model = model(
+        [helper.make_node("Shape", ["x"], ["shape"], name="shape"),
+         helper.make_node("Gather", ["shape", "one"], ["h"], name="gather_h", axis=0),
+         helper.make_node("Div", ["h", "two"], ["half"], name="div"),
+         helper.make_node("Unsqueeze", ["half", "zero_axis"], ["half1"], name="unsqueeze"),
+         helper.make_node("Concat", ["one1", "half1", "minus_one", "four"], ["target"], name="concat", axis=0),
+         helper.make_node("Reshape", ["x", "target"], ["y"], name="reshape")],
+        [tensor("x", [1, 6, 2, 4])], [tensor("y", [1, 3, 4, 4])],
+        [ints("one", 1), ints("two", 2), ints("zero_axis", [0]), ints("one1", [1]), ints("minus_one", [-1]),
+         ints("four", [4])])
+    reshape_model.graph.value_info.append(tensor("y", [1, "a", "b", 4]))
+    save(reshape_model, os.path.join(out, "reshape_computed_target.onnx"))
+    x = np.arange(48, dtype=np.float32).reshape(1, 6, 2, 4)
+    np.save(os.path.join(out, "x1x6x2x4.npy"), x)
+    np.save(os.path.join(out, "reshaped1x3x4x4.npy"), x.reshape(1, 3, 4, 4))
+
     # An elementwise kernel split into several workgroups, for forged schedules.
     save(model([helper.make_node("Relu", ["x"], ["y"], name="relu")], [tensor("x", [64, 4096])],
                [tensor("y", [64, 4096])]), os.path.join(out, "wide_relu.onnx"))
