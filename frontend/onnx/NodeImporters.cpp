@@ -351,6 +351,22 @@ static Results importGather(NodeContext &c) {
   llvm::append_range(shape, indices.getShape());
   llvm::append_range(shape, data.getShape().drop_front(*axis + 1));
   auto type = RankedTensorType::get(shape, data.getElementType());
+  // One constant index into a large tensor (selecting q, k or v from a stacked projection) is a slice:
+  // a strided copy instead of an element-by-element gather. Small tensors (shape chains) keep the
+  // Gather, which the dialect folds.
+  constexpr int64_t kMinSliceElements = 1024;
+  if (indices.getRank() == 0 && data.hasStaticShape() && data.getNumElements() > kMinSliceElements)
+    if (auto index = c.constantInts(1); index && index->size() == 1) {
+      int64_t size = data.getDimSize(*axis), i = (*index)[0];
+      if (i < -size || i >= size)
+        return c.error() << "index " << i << " is out of range of axis " << *axis << " (size " << size << ")";
+      SmallVector<int64_t> starts(data.getRank(), 0), steps(data.getRank(), 1), sliced(data.getShape());
+      starts[*axis] = i < 0 ? i + size : i;
+      sliced[*axis] = 1;
+      auto slice = graph::SliceOp::create(c.b, c.loc, RankedTensorType::get(sliced, data.getElementType()),
+                                          c.input(0), starts, steps);
+      return one(graph::ReshapeOp::create(c.b, c.loc, type, slice, Value()));
+    }
   return one(graph::GatherOp::create(c.b, c.loc, type, c.input(0), c.input(1), *axis));
 }
 

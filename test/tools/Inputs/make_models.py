@@ -204,6 +204,15 @@ def main(out):
     np.save(os.path.join(out, "x1x6x2x4.npy"), x)
     np.save(os.path.join(out, "reshaped1x3x4x4.npy"), x.reshape(1, 3, 4, 4))
 
+    # Selecting one of q, k, v from a stacked [3, ...] projection: Gather with a constant scalar index.
+    for name, index in (("gather_constant_index", -2), ("gather_constant_index_out_of_range", 3)):
+        save(model([helper.make_node("Gather", ["x", "which"], ["y"], name="select", axis=0)],
+                   [tensor("x", [3, 40, 40])], [tensor("y", [40, 40])], [ints("which", index)]),
+             os.path.join(out, name + ".onnx"))
+    qkv = np.arange(4800, dtype=np.float32).reshape(3, 40, 40)
+    np.save(os.path.join(out, "qkv3x40x40.npy"), qkv)
+    np.save(os.path.join(out, "k40x40.npy"), qkv[1])
+
     # An elementwise kernel split into several workgroups, for forged schedules.
     save(model([helper.make_node("Relu", ["x"], ["y"], name="relu")], [tensor("x", [64, 4096])],
                [tensor("y", [64, 4096])]), os.path.join(out, "wide_relu.onnx"))
