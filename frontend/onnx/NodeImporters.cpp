@@ -280,14 +280,14 @@ static Results importReshapeLike(NodeContext &c) {
   // for a target computed by Shape -> Gather -> Div chains that the dialect's folders evaluate.
   RankedTensorType declared = c.outputType(0);
   RankedTensorType fromOperand = declared && declared.hasStaticShape() ? nullptr : reshapeTypeFromOperand(c);
-  if (fromOperand && declared) {
-    bool refines = declared.getRank() == fromOperand.getRank() &&
-                   declared.getElementType() == fromOperand.getElementType();
-    for (int64_t d = 0; refines && d < declared.getRank(); ++d)
-      refines = declared.isDynamicDim(d) || declared.getDimSize(d) == fromOperand.getDimSize(d);
-    if (!refines)
+  bool refinesDeclared = fromOperand && declared;
+  if (refinesDeclared) {
+    bool compatible = declared.getRank() == fromOperand.getRank() &&
+                      declared.getElementType() == fromOperand.getElementType();
+    for (int64_t d = 0; compatible && d < declared.getRank(); ++d)
+      compatible = declared.isDynamicDim(d) || declared.getDimSize(d) == fromOperand.getDimSize(d);
+    if (!compatible)
       return c.error() << "the shape operand gives " << fromOperand << " but shape inference gave " << declared;
-    return one(graph::ReshapeOp::create(c.b, c.loc, fromOperand, c.input(0), Value()));
   }
   if (!fromOperand && !c.outputType(0) && c.input(1))
     if (auto shapeType = dyn_cast<RankedTensorType>(c.input(1).getType()))
@@ -295,7 +295,7 @@ static Results importReshapeLike(NodeContext &c) {
         fromOperand = RankedTensorType::get(
             SmallVector<int64_t>(shapeType.getDimSize(0), ShapedType::kDynamic),
             c.inputType(0).getElementType());
-  auto type = requireOutputType(c, 0, fromOperand);
+  auto type = refinesDeclared ? FailureOr<RankedTensorType>(fromOperand) : requireOutputType(c, 0, fromOperand);
   if (failed(type))
     return failure();
   auto in = c.inputType(0);
