@@ -69,10 +69,10 @@ struct EmitKernelABIPass : impl::EmitKernelABIBase<EmitKernelABIPass> {
     if (Attribute access = impl->getAttr(kBindingAccessAttr))
       wrapper->setAttr(kBindingAccessAttr, access);
     unsigned numScalars = llvm::count_if(shapes, [](Attribute a) { return !isa<DenseI64ArrayAttr>(a); });
-    wrapper->setAttr(kConstantCountAttr, b.getI64IntegerAttr(numDynamicDims + numScalars));
+    int64_t numBindings = shapes.size() - numScalars, numConstants = numDynamicDims + numScalars;
+    wrapper->setAttr(kConstantCountAttr, b.getI64IntegerAttr(numConstants));
     auto elementBytes = impl->getAttrOfType<DenseI64ArrayAttr>(kBindingElementBytesAttr);
     auto workgroups = impl->getAttrOfType<IntegerAttr>(kWorkgroupCountAttr);
-    int64_t numBindings = shapes.size() - numScalars, numConstants = numDynamicDims + numScalars;
     if (!elementBytes || (int64_t)elementBytes.size() != numBindings || !workgroups)
       return impl.emitOpError("has no binding element sizes or workgroup count");
     Block *entry = wrapper.addEntryBlock(b);

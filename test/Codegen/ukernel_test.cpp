@@ -55,17 +55,20 @@ std::vector<float> randomVector(size_t n, unsigned seed) {
 
 intptr_t address(const std::vector<float>& v) { return reinterpret_cast<intptr_t>(v.data()); }
 
-/// A copy of `values` whose last element ends right before an inaccessible page, so a kernel that reads
-/// past the operand faults instead of passing by luck.
+/// A copy of `values` next to an inaccessible page: by default it ends right before the page, so a kernel
+/// that reads past the operand faults instead of passing by luck; with `GuardAt::Front` it starts right
+/// after it, so a read before the operand faults.
+enum class GuardAt { Back, Front };
 class Guarded {
  public:
-  explicit Guarded(const std::vector<float>& values) {
+  explicit Guarded(const std::vector<float>& values, GuardAt at = GuardAt::Back) {
     const size_t page = sysconf(_SC_PAGESIZE), bytes = values.size() * sizeof(float);
     length_ = (bytes + page - 1) / page * page + page;
     base_ = static_cast<char*>(mmap(nullptr, length_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
     EXPECT_NE(base_, MAP_FAILED);
-    EXPECT_EQ(mprotect(base_ + length_ - page, page, PROT_NONE), 0);
-    data_ = reinterpret_cast<float*>(base_ + length_ - page - bytes);
+    char* guard = at == GuardAt::Back ? base_ + length_ - page : base_;
+    EXPECT_EQ(mprotect(guard, page, PROT_NONE), 0);
+    data_ = reinterpret_cast<float*>(at == GuardAt::Back ? guard - bytes : base_ + page);
     std::copy(values.begin(), values.end(), data_);
   }
   ~Guarded() { munmap(base_, length_); }
@@ -251,28 +254,6 @@ struct DepthwiseCase {
   bool channelsLast = false;          // weights as [kh][kw][channels] instead of [channels][kh][kw]
 };
 
-/// A copy of `values` that starts right after an inaccessible page, so a kernel that reads before the
-/// operand faults (Guarded catches reads past its end).
-class GuardedFront {
- public:
-  explicit GuardedFront(const std::vector<float>& values) {
-    const size_t page = sysconf(_SC_PAGESIZE), bytes = values.size() * sizeof(float);
-    length_ = (bytes + page - 1) / page * page + page;
-    base_ = static_cast<char*>(mmap(nullptr, length_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-    EXPECT_NE(base_, MAP_FAILED);
-    EXPECT_EQ(mprotect(base_, page, PROT_NONE), 0);
-    data_ = reinterpret_cast<float*>(base_ + page);
-    std::copy(values.begin(), values.end(), data_);
-  }
-  ~GuardedFront() { munmap(base_, length_); }
-  intptr_t address() const { return reinterpret_cast<intptr_t>(data_); }
-
- private:
-  char* base_ = nullptr;
-  size_t length_ = 0;
-  float* data_ = nullptr;
-};
-
 class DepthwiseBlocked : public ::testing::TestWithParam<DepthwiseCase> {};
 
 TEST_P(DepthwiseBlocked, MatchesLoops) {
@@ -330,7 +311,7 @@ TEST_P(DepthwiseBlocked, MatchesLoops) {
     }
     {
       SCOPED_TRACE("guard page before the input");
-      GuardedFront guardedX(x);
+      Guarded guardedX(x, GuardAt::Front);
       run(guardedX.address());
     }
   }
