@@ -13,9 +13,7 @@
 using namespace mlir;
 using namespace tessera::graph;
 
-static constexpr int64_t kMaxFoldElements = 1024;
-
-static DenseElementsAttr smallDense(Attribute attr) {
+DenseElementsAttr tessera::graph::foldableDense(Attribute attr) {
   auto dense = dyn_cast_or_null<DenseElementsAttr>(attr);
   if (!dense || dense.getNumElements() > kMaxFoldElements)
     return nullptr;
@@ -36,14 +34,14 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
   }
   if (getInput().getType() == getType())
     return getInput();
-  if (auto dense = smallDense(adaptor.getInput()))
+  if (auto dense = foldableDense(adaptor.getInput()))
     if (getType().hasStaticShape())
       return dense.reshape(getType());
   return nullptr;
 }
 
 OpFoldResult UnsqueezeOp::fold(FoldAdaptor adaptor) {
-  if (auto dense = smallDense(adaptor.getInput()))
+  if (auto dense = foldableDense(adaptor.getInput()))
     if (getType().hasStaticShape())
       return dense.reshape(getType());
   return nullptr;
@@ -75,10 +73,10 @@ static SmallVector<Attribute> elementsOf(DenseElementsAttr dense) {
 }
 
 OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
-  auto data = smallDense(adaptor.getData());
-  auto indices = smallDense(adaptor.getIndices());
+  auto data = foldableDense(adaptor.getData());
+  auto indices = foldableDense(adaptor.getIndices());
   auto resultType = cast<RankedTensorType>(getType());
-  if (!data || !indices || !resultType.hasStaticShape() ||
+  if (!data || !indices || !resultType.hasStaticShape() || resultType.getNumElements() > kMaxFoldElements ||
       !indices.getElementType().isSignlessInteger())
     return nullptr;
   auto dataType = cast<RankedTensorType>(data.getType());
@@ -119,7 +117,7 @@ OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
   SmallVector<SmallVector<Attribute>> parts;
   SmallVector<int64_t> chunk;
   for (Attribute operand : adaptor.getInputs()) {
-    auto dense = smallDense(operand);
+    auto dense = foldableDense(operand);
     if (!dense)
       return nullptr;
     auto type = cast<RankedTensorType>(dense.getType());
@@ -162,7 +160,7 @@ SmallVector<Attribute> tessera::graph::broadcastElements(DenseElementsAttr value
 /// A comparison of two small constants of one integer (signed) or float type into an i1 tensor.
 template <typename Compare>
 static OpFoldResult foldComparison(Operation *op, Attribute lhsAttr, Attribute rhsAttr, Compare compare) {
-  auto lhs = smallDense(lhsAttr), rhs = smallDense(rhsAttr);
+  auto lhs = foldableDense(lhsAttr), rhs = foldableDense(rhsAttr);
   auto type = cast<RankedTensorType>(op->getResult(0).getType());
   if (!lhs || !rhs || lhs.getElementType() != rhs.getElementType() || !type.hasStaticShape() ||
       type.getNumElements() > kMaxFoldElements || !type.getElementType().isInteger(1))
@@ -203,8 +201,8 @@ OpFoldResult GreaterOrEqualOp::fold(FoldAdaptor adaptor) {
 }
 
 OpFoldResult WhereOp::fold(FoldAdaptor adaptor) {
-  auto condition = smallDense(adaptor.getCondition());
-  auto x = smallDense(adaptor.getX()), y = smallDense(adaptor.getY());
+  auto condition = foldableDense(adaptor.getCondition());
+  auto x = foldableDense(adaptor.getX()), y = foldableDense(adaptor.getY());
   auto type = cast<RankedTensorType>(getType());
   if (!condition || !x || !y || !type.hasStaticShape() || type.getNumElements() > kMaxFoldElements ||
       x.getElementType() != type.getElementType() || y.getElementType() != type.getElementType())
@@ -218,7 +216,7 @@ OpFoldResult WhereOp::fold(FoldAdaptor adaptor) {
 }
 
 OpFoldResult ModOp::fold(FoldAdaptor adaptor) {
-  auto lhs = smallDense(adaptor.getLhs()), rhs = smallDense(adaptor.getRhs());
+  auto lhs = foldableDense(adaptor.getLhs()), rhs = foldableDense(adaptor.getRhs());
   auto type = cast<RankedTensorType>(getType());
   auto intType = dyn_cast<IntegerType>(type.getElementType());
   if (!lhs || !rhs || !intType || intType.isUnsigned() || intType.getWidth() == 1 || !type.hasStaticShape() ||
@@ -241,7 +239,7 @@ OpFoldResult ModOp::fold(FoldAdaptor adaptor) {
 }
 
 OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
-  auto input = smallDense(adaptor.getInput());
+  auto input = foldableDense(adaptor.getInput());
   auto type = cast<RankedTensorType>(getType());
   if (!input || !type.hasStaticShape() || input.getElementType() != type.getElementType())
     return nullptr;

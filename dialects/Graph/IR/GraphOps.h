@@ -21,6 +21,12 @@ mlir::FailureOr<llvm::SmallVector<int64_t>> broadcastShapes(llvm::ArrayRef<int64
                                                             llvm::ArrayRef<int64_t> b);
 /// The elements of `values` broadcast (numpy rules) to the static `shape`, in row-major order.
 llvm::SmallVector<mlir::Attribute> broadcastElements(mlir::DenseElementsAttr values, llvm::ArrayRef<int64_t> shape);
+/// `attr` as a dense constant of at most kMaxFoldElements elements (splats too), else null. Folders only
+/// touch constants this small, so weights (resource blobs) are never expanded.
+mlir::DenseElementsAttr foldableDense(mlir::Attribute attr);
+/// The most elements a folder reads or produces: enough for attention masks built from constants
+/// (swin's 64x49 windows), small against weights.
+inline constexpr int64_t kMaxFoldElements = 1 << 16;
 } // namespace tessera::graph
 
 #endif

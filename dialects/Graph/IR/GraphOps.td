@@ -336,6 +336,7 @@ def Graph_SliceOp : Graph_Op<"slice", [Pure]> {
   let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$starts, DenseI64ArrayAttr:$steps);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 def Graph_PadOp : Graph_Op<"pad", [Pure]> {
@@ -367,6 +368,7 @@ def Graph_ExpandOp : Graph_Op<"expand", [Pure]> {
   let arguments = (ins AnyRankedTensor:$input, Optional<AnyRankedTensor>:$shape);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$input (`shape` $shape^)? attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
   let builders = [OpBuilder<(ins "mlir::Type":$type, "mlir::Value":$input), [{
     build($_builder, $_state, type, input, mlir::Value());
   }]>];
@@ -425,6 +427,7 @@ def Graph_ScatterNDOp : Graph_Op<"scatter_nd", [Pure]> {
                        StrAttr:$reduction);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 def Graph_CumSumOp : Graph_Op<"cumsum", [Pure, SameOperandsAndResultType]> {

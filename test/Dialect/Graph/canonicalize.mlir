@@ -99,3 +99,55 @@ func.func @mod_and_transpose() -> (tensor<3xi64>, tensor<3xi64>, tensor<2x2xi64>
   %tt = tgraph.transpose %t {perm = array<i64: 1, 0>} : (tensor<2x2xi64>) -> tensor<2x2xi64>
   return %m, %f, %tt : tensor<3xi64>, tensor<3xi64>, tensor<2x2xi64>
 }
+
+// -----
+
+// swin_t's shifted-window mask: `img_mask[:, h, w, :] = cnt` is ScatterND over a zero tensor with
+// indices built by Slice and Expand of a constant Range. All of it folds; later updates win.
+// CHECK-LABEL: func.func @window_mask
+// CHECK: tgraph.constant dense<{{\[}}[1.000000e+00, 2.000000e+00, 0.000000e+00], [1.000000e+00, 1.000000e+00, 0.000000e+00]]> : tensor<2x3xf32>
+// CHECK-NOT: tgraph.scatter_nd
+// CHECK-NOT: tgraph.slice
+// CHECK-NOT: tgraph.expand
+func.func @window_mask() -> tensor<2x3xf32> {
+  %zero = tgraph.constant dense<0.0> : tensor<f32> : tensor<f32>
+  %data = tgraph.expand %zero : (tensor<f32>) -> tensor<2x3xf32>
+  %range = tgraph.constant dense<[0, 1, 2]> : tensor<3xi64> : tensor<3xi64>
+  %rows = tgraph.slice %range {starts = array<i64: 0>, steps = array<i64: 1>} : (tensor<3xi64>) -> tensor<2xi64>
+  %cols = tgraph.slice %range {starts = array<i64: 0>, steps = array<i64: 1>} : (tensor<3xi64>) -> tensor<2xi64>
+  %r2 = tgraph.reshape %rows : (tensor<2xi64>) -> tensor<2x1xi64>
+  %re = tgraph.expand %r2 : (tensor<2x1xi64>) -> tensor<2x2xi64>
+  %ce = tgraph.expand %cols : (tensor<2xi64>) -> tensor<2x2xi64>
+  %r3 = tgraph.unsqueeze %re {axes = array<i64: 2>} : (tensor<2x2xi64>) -> tensor<2x2x1xi64>
+  %c3 = tgraph.unsqueeze %ce {axes = array<i64: 2>} : (tensor<2x2xi64>) -> tensor<2x2x1xi64>
+  %idx = tgraph.concat %r3, %c3 {axis = 2 : i64} : (tensor<2x2x1xi64>, tensor<2x2x1xi64>) -> tensor<2x2x2xi64>
+  %one = tgraph.constant dense<1.0> : tensor<f32> : tensor<f32>
+  %ones = tgraph.expand %one : (tensor<f32>) -> tensor<2x2xf32>
+  %m1 = tgraph.scatter_nd %data, %idx, %ones {reduction = "none"} : (tensor<2x3xf32>, tensor<2x2x2xi64>, tensor<2x2xf32>) -> tensor<2x3xf32>
+  // Row 0, column 1 again, with a negative (wrapping) column index.
+  %at = tgraph.constant dense<[[0, -2]]> : tensor<1x2xi64> : tensor<1x2xi64>
+  %two = tgraph.constant dense<2.0> : tensor<1xf32> : tensor<1xf32>
+  %m2 = tgraph.scatter_nd %m1, %at, %two {reduction = "none"} : (tensor<2x3xf32>, tensor<1x2xi64>, tensor<1xf32>) -> tensor<2x3xf32>
+  return %m2 : tensor<2x3xf32>
+}
+
+// -----
+
+// Strided slices of constants fold; scatters with reductions combine; an out-of-range index stays for the
+// run-time error path.
+// CHECK-LABEL: func.func @slice_and_scatter_add
+// CHECK-DAG: tgraph.constant dense<{{\[}}[2, 4]]> : tensor<1x2xi64>
+// CHECK-DAG: tgraph.constant dense<[1.500000e+00, 1.000000e+00]> : tensor<2xf32>
+// CHECK: tgraph.scatter_nd
+// CHECK-NOT: tgraph.scatter_nd
+func.func @slice_and_scatter_add() -> (tensor<1x2xi64>, tensor<2xf32>, tensor<2xf32>) {
+  %t = tgraph.constant dense<[[1, 2, 3, 4], [5, 6, 7, 8]]> : tensor<2x4xi64> : tensor<2x4xi64>
+  %s = tgraph.slice %t {starts = array<i64: 0, 1>, steps = array<i64: 1, 2>} : (tensor<2x4xi64>) -> tensor<1x2xi64>
+  %d = tgraph.constant dense<[1.0, 1.0]> : tensor<2xf32> : tensor<2xf32>
+  %i = tgraph.constant dense<[[0], [0]]> : tensor<2x1xi64> : tensor<2x1xi64>
+  %u = tgraph.constant dense<[0.25, 0.25]> : tensor<2xf32> : tensor<2xf32>
+  %a = tgraph.scatter_nd %d, %i, %u {reduction = "add"} : (tensor<2xf32>, tensor<2x1xi64>, tensor<2xf32>) -> tensor<2xf32>
+  %bad = tgraph.constant dense<[[2], [0]]> : tensor<2x1xi64> : tensor<2x1xi64>
+  %b = tgraph.scatter_nd %d, %bad, %u {reduction = "none"} : (tensor<2xf32>, tensor<2x1xi64>, tensor<2xf32>) -> tensor<2xf32>
+  return %s, %a, %b : tensor<1x2xi64>, tensor<2xf32>, tensor<2xf32>
+}
