@@ -15,6 +15,8 @@ PACKAGES=(
   libclang-rt-22-dev
   # benchmarks
   bc libbenchmark-dev time
+  # Vulkan target: loader and headers, lavapipe (a CPU Vulkan device for tests), validation layers, SPIR-V tools
+  libvulkan-dev mesa-vulkan-drivers vulkan-tools vulkan-validationlayers spirv-tools glslang-tools
 )
 # The ONNX Runtime reference runs under Node.js; the machine image ships Node 20 with npm. Debian's
 # packages are the fallback when it is absent.
