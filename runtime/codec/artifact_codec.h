@@ -102,16 +102,24 @@ struct Schedule {
 
 // Whether `kind` is a TSR_SECTION_* of this format version, and whether such a section holds executables' code
 // (an executable's code_section must).
-inline bool isKnownSection(uint32_t kind) { return kind >= TSR_SECTION_METADATA && kind <= TSR_SECTION_SOURCES; }
-inline bool sectionHoldsCode(uint32_t kind) { return kind == TSR_SECTION_CPU_CODE; }
+inline bool isKnownSection(uint32_t kind) { return kind >= TSR_SECTION_METADATA && kind <= TSR_SECTION_SPIRV; }
+inline bool sectionHoldsCode(uint32_t kind) { return kind == TSR_SECTION_CPU_CODE || kind == TSR_SECTION_SPIRV; }
 
 // Per schedule step, the ONNX nodes it computes (the SOURCES section).
 using StepSources = std::vector<std::vector<std::string>>;
+
+// One module of the SPIRV section: a SPIR-V binary whose GLCompute entry point `entry_point` runs the export of
+// that symbol.
+struct SpirvModule {
+  std::string entry_point;
+  std::vector<uint32_t> words;
+};
 
 // Section encoders (exactly the layout artifact_format.h describes).
 std::string encodeMetadata(const Metadata& md);
 std::string encodeSchedule(const Schedule& sc);
 std::string encodeSources(const StepSources& sources);
+std::string encodeSpirvSection(const std::vector<SpirvModule>& modules);
 
 // Decoders: full bounds checking; on failure return false with `error` describing the first problem.
 bool decodeMetadata(const uint8_t* data, size_t size, Metadata& out, std::string& error);
@@ -119,6 +127,9 @@ bool decodeMetadata(const uint8_t* data, size_t size, Metadata& out, std::string
 bool decodeSchedule(const uint8_t* data, size_t size, size_t symbol_count, Schedule& out, std::string& error);
 // Needs one entry per schedule step (`step_count`).
 bool decodeSources(const uint8_t* data, size_t size, size_t step_count, StepSources& out, std::string& error);
+// Structure only: counts, non-empty distinct entry points, each module at least a SPIR-V header long and starting
+// with the SPIR-V magic. The SPIR-V itself is not validated (the Vulkan driver receives it as is).
+bool decodeSpirvSection(const uint8_t* data, size_t size, std::vector<SpirvModule>& out, std::string& error);
 
 // Cross-checks metadata against the schedule, the executable table and the weights section size: indices in
 // range, literal byte ranges inside their buffers, dispatches matching their export's signature (binding and

@@ -1,8 +1,9 @@
-// Decoding of the container and of the METADATA and SCHEDULE sections. Every count is checked against the bytes
-// that remain before anything is reserved, so a corrupt count cannot trigger a huge allocation.
+// Decoding of the container and of its METADATA, SCHEDULE, SOURCES and SPIRV sections. Every count is checked
+// against the bytes that remain before anything is reserved, so a corrupt count cannot trigger a huge allocation.
 #include <algorithm>
 #include <cstring>
 #include <iterator>
+#include <set>
 
 #include "runtime/codec/artifact_codec.h"
 #include "runtime/codec/codec_internal.h"
@@ -111,6 +112,25 @@ bool finish(Reader& r, std::string& error) {
   if (!r.failed() && r.remaining() != 0) r.fail(format("%zu trailing bytes", r.remaining()));
   if (r.failed()) error = r.error();
   return !r.failed();
+}
+
+constexpr uint32_t kSpirvHeaderWords = 5;  // magic, version, generator, id bound, schema
+
+bool readSpirvModule(Reader& r, std::set<std::string>& entry_points, SpirvModule& m) {
+  uint32_t words = 0;
+  if (!r.readString(m.entry_point, "entry point") || !r.readCount(words, 4, "word count")) return false;
+  const char* name = m.entry_point.c_str();
+  if (m.entry_point.empty()) return r.fail("empty entry point name");
+  if (!entry_points.insert(m.entry_point).second) return r.fail(format("duplicate entry point '%s'", name));
+  if (words < kSpirvHeaderWords)
+    return r.fail(format("'%s' has %u words, fewer than a SPIR-V header", name, words));
+  m.words.resize(words);
+  for (uint32_t& w : m.words)
+    if (!r.read(w, "SPIR-V word")) return false;
+  if (m.words[0] != TSR_SPIRV_MAGIC)
+    return r.fail(format("'%s' does not start with the SPIR-V magic 0x%08x (found 0x%08x)", name, TSR_SPIRV_MAGIC,
+                         m.words[0]));
+  return true;
 }
 
 // Fixed-size NUL-padded header strings must contain a terminator.
@@ -257,6 +277,18 @@ bool decodeSources(const uint8_t* data, size_t size, size_t step_count, StepSour
   return finish(r, error);
 }
 
+bool decodeSpirvSection(const uint8_t* data, size_t size, std::vector<SpirvModule>& out, std::string& error) {
+  Reader r(data, size);
+  uint32_t n = 0;
+  if (r.readCount(n, 4 + 4 + kSpirvHeaderWords * 4, "module count")) out.resize(n);
+  std::set<std::string> entry_points;
+  for (uint32_t i = 0; i < n && !r.failed(); ++i) {
+    readSpirvModule(r, entry_points, out[i]);
+    r.prefix(format("module %u: ", i), "module ");
+  }
+  return finish(r, error);
+}
+
 ContainerStatus readContainer(const uint8_t* data, size_t size, tsr_artifact_header& h,
                               std::vector<tsr_section_entry>& sections, std::string& error) {
   auto invalid = [&](std::string message) {
@@ -300,7 +332,7 @@ ContainerStatus readContainer(const uint8_t* data, size_t size, tsr_artifact_hea
 
   sections.resize(h.section_count);
   if (h.section_count) std::memcpy(sections.data(), data + sizeof h, table_end - sizeof h);
-  int seen[TSR_SECTION_SOURCES + 1];
+  int seen[TSR_SECTION_SPIRV + 1];
   std::fill(std::begin(seen), std::end(seen), -1);
   for (uint32_t i = 0; i < h.section_count; ++i) {
     const tsr_section_entry& s = sections[i];

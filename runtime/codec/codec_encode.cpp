@@ -1,4 +1,4 @@
-// Encoding of the METADATA and SCHEDULE sections and of the container, exactly as artifact_format.h lays
+// Encoding of the METADATA, SCHEDULE, SOURCES and SPIRV sections and of the container, exactly as artifact_format.h lays
 // them out. Encoders do not validate: a writer may produce a bad table on purpose (tests do), and the
 // loader's decoder and validator are the one place that decides what is acceptable.
 #include <cstring>
@@ -85,6 +85,16 @@ std::string encodeSources(const StepSources& sources) {
   for (const std::vector<std::string>& names : sources) {
     w.count(names.size());
     for (const std::string& name : names) w.str(name);
+  }
+  return std::move(w.out);
+}
+
+std::string encodeSpirvSection(const std::vector<SpirvModule>& modules) {
+  Writer w;
+  w.count(modules.size());
+  for (const SpirvModule& m : modules) {
+    w.str(m.entry_point).count(m.words.size());
+    for (uint32_t word : m.words) w.put(word);
   }
   return std::move(w.out);
 }

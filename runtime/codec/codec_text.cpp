@@ -27,6 +27,7 @@ const char* sectionKindName(uint32_t kind) {
   case TSR_SECTION_CPU_CODE: return "CPU_CODE";
   case TSR_SECTION_WEIGHTS: return "WEIGHTS";
   case TSR_SECTION_SOURCES: return "SOURCES";
+  case TSR_SECTION_SPIRV: return "SPIRV";
   }
   return "unknown";
 }

@@ -45,6 +45,65 @@ TEST(Codec, SourcesRoundTrip) {
   EXPECT_EQ(error, "source step count 3 does not match the schedule's 4 steps");
 }
 
+// A module with only a SPIR-V header (the codec checks structure, not the SPIR-V itself).
+std::vector<uint32_t> spirvHeader(uint32_t extra_words = 0) {
+  std::vector<uint32_t> words = {TSR_SPIRV_MAGIC, 0x00010300, 0, 1, 0};
+  for (uint32_t i = 0; i < extra_words; ++i) words.push_back(0x00010000 + i);
+  return words;
+}
+
+bool decodeSpirv(const std::string& bytes, std::vector<codec::SpirvModule>& out, std::string& error) {
+  return codec::decodeSpirvSection(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), out, error);
+}
+
+TEST(Codec, SpirvRoundTrip) {
+  const std::vector<codec::SpirvModule> modules = {{"mul_add", spirvHeader(3)}, {"relu", spirvHeader()}};
+  const std::string bytes = codec::encodeSpirvSection(modules);
+  EXPECT_EQ(bytes.size(), 4 + (4 + 7 + 4 + 8 * 4) + (4 + 4 + 4 + 5 * 4));
+  std::vector<codec::SpirvModule> back;
+  std::string error;
+  ASSERT_TRUE(decodeSpirv(bytes, back, error)) << error;
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].entry_point, "mul_add");
+  EXPECT_EQ(back[0].words, modules[0].words);
+  EXPECT_EQ(back[1].entry_point, "relu");
+  EXPECT_EQ(codec::encodeSpirvSection(back), bytes);
+  ASSERT_TRUE(decodeSpirv(codec::encodeSpirvSection({}), back, error)) << error;
+  EXPECT_TRUE(back.empty());
+}
+
+TEST(Codec, SpirvCorruptionIsRejected) {
+  auto error = [](const std::string& bytes) {
+    std::vector<codec::SpirvModule> out;
+    std::string e;
+    EXPECT_FALSE(decodeSpirv(bytes, out, e));
+    return e;
+  };
+  const std::string good = codec::encodeSpirvSection({{"k", spirvHeader(1)}});
+  auto u32 = [](uint32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); };
+
+  EXPECT_EQ(error(""), "truncated while reading module count");
+  EXPECT_EQ(error(u32(0xffffffff)), "module count 4294967295 is larger than the section allows");
+  EXPECT_EQ(error(good.substr(0, good.size() - 1)), "module 0: word count 6 is larger than the section allows");
+  EXPECT_EQ(error(good + "x"), "1 trailing bytes");
+  // A word count larger than the section, and one that would need gigabytes: both refused before allocating.
+  std::string huge = good;
+  std::memcpy(&huge[4 + 4 + 1], "\xff\xff\xff\x0f", 4);
+  EXPECT_EQ(error(huge), "module 0: word count 268435455 is larger than the section allows");
+  // (A second, longer module keeps the count check from firing first.)
+  EXPECT_EQ(error(codec::encodeSpirvSection({{"k", {TSR_SPIRV_MAGIC, 1, 2}}, {"m", spirvHeader(8)}})),
+            "module 0: 'k' has 3 words, fewer than a SPIR-V header");
+  std::vector<uint32_t> swapped = spirvHeader();
+  swapped[0] = 0x03022307;
+  EXPECT_EQ(error(codec::encodeSpirvSection({{"k", swapped}})),
+            "module 0: 'k' does not start with the SPIR-V magic 0x07230203 (found 0x03022307)");
+  EXPECT_EQ(error(codec::encodeSpirvSection({{"", spirvHeader()}})), "module 0: empty entry point name");
+  EXPECT_EQ(error(codec::encodeSpirvSection({{"a", spirvHeader()}, {"b", spirvHeader()}, {"a", spirvHeader()}})),
+            "module 2: duplicate entry point 'a'");
+  EXPECT_EQ(error(codec::encodeSpirvSection({{std::string("a\0b", 3), spirvHeader()}})),
+            "module 0: entry point contains a NUL byte");
+}
+
 TEST(Codec, ValidSampleValidates) {
   ArtifactSpec s = sampleSpec();
   std::string error;
@@ -128,8 +187,12 @@ TEST(Codec, Names) {
   EXPECT_STREQ(codec::sectionKindName(42), "unknown");
   EXPECT_STREQ(codec::accessName(TSR_ACCESS_READ_WRITE), "rw");
   EXPECT_STREQ(codec::accessName(0), "?");
+  EXPECT_STREQ(codec::sectionKindName(TSR_SECTION_SPIRV), "SPIRV");
   EXPECT_TRUE(codec::sectionHoldsCode(TSR_SECTION_CPU_CODE));
+  EXPECT_TRUE(codec::sectionHoldsCode(TSR_SECTION_SPIRV));
   EXPECT_FALSE(codec::sectionHoldsCode(TSR_SECTION_WEIGHTS));
+  EXPECT_TRUE(codec::isKnownSection(TSR_SECTION_SPIRV));
+  EXPECT_FALSE(codec::isKnownSection(TSR_SECTION_SPIRV + 1));
   codec::Metadata md;
   md.symbols = {{"N", 0, 4}};
   EXPECT_EQ(codec::shapeString(md, TStep::shape(TSR_SHAPE_MUL, 0, codec::symbolRef(0), 16)), "N = mul(N, 16)");

@@ -15,6 +15,7 @@
  *   CPU_CODE  an ELF shared object exporting the CPU executables' entry points (tsr_kernel_fn)
  *   WEIGHTS   constant tensors, each 64-byte aligned inside the section, used in place
  *   SOURCES   optional: the names of the ONNX nodes each schedule step computes (for profiles and messages)
+ *   SPIRV     SPIR-V modules, one per export of the executables whose code_section is SPIRV (Vulkan)
  *
  * Encodings inside METADATA and SCHEDULE ("str" = u32 byte length + bytes, no terminator;
  * "ref" = i64 value reference: >= 0 is that literal value, < 0 is the current value of dim symbol
@@ -54,6 +55,11 @@
  *   SOURCES:
  *     u32 step_count (the schedule's); step_count × { u32 name_count; name_count × str node_name }
  *       a step made by no node (a barrier, a copy the planner added) has no names
+ *   SPIRV:
+ *     u32 module_count; module_count × { str entry_point; u32 word_count; word_count × u32 word }
+ *       each module starts with the SPIR-V magic 0x07230203; entry points are distinct. An export of an
+ *       executable whose code_section is SPIRV names, in `symbol`, the module with that entry_point; the
+ *       module's GLCompute entry point of that name runs it (the SPIR-V kernel ABI is in kernel_abi.h).
  * CPU kernels get the dynamic dims of their bindings as dispatch constants, in binding order, then
  * dim order, followed by their scalar arguments (see kernel_abi.h).
  */
@@ -72,6 +78,7 @@ extern "C" {
 #define TSR_ARTIFACT_FORMAT_VERSION 3u
 #define TSR_SECTION_ALIGNMENT 4096u
 #define TSR_WEIGHT_ALIGNMENT 64u
+#define TSR_SPIRV_MAGIC 0x07230203u
 
 typedef struct tsr_artifact_header {
   char magic[TSR_ARTIFACT_MAGIC_SIZE];
@@ -100,6 +107,7 @@ enum {
   TSR_SECTION_CPU_CODE = 3,
   TSR_SECTION_WEIGHTS = 4,
   TSR_SECTION_SOURCES = 5,
+  TSR_SECTION_SPIRV = 6,
 };
 
 enum {

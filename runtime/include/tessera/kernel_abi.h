@@ -7,6 +7,18 @@
  * arrive as constants, so the ABI does not depend on tensor rank. Bindings are row-major and dense;
  * a kernel's first constants are the dynamic dims of its bindings, in binding order then dim order,
  * followed by its scalar arguments (values computed on the host, e.g. from shape operands). */
+/* Tessera SPIR-V kernel ABI (executables whose code_section is TSR_SECTION_SPIRV, run by the Vulkan executor).
+ * The same dispatch as above, mapped onto one vkCmdDispatch:
+ *   - entry point: the export's symbol, execution model GLCompute; its local size is the export's
+ *     workgroup_size, set in the module by the compiler (the runtime does not specialize it);
+ *   - bindings: descriptor set 0, binding i = dispatch binding i, a storage buffer
+ *     (VK_DESCRIPTOR_TYPE_STORAGE_BUFFER) covering exactly that binding's byte range; a zero-length binding
+ *     is bound to a small buffer whose contents are unspecified (kernels must not read past a binding's length);
+ *   - constants: when constant_count > 0, the dispatch's u32 constants[constant_count] are push constants at
+ *     offset 0 (one range of 4 * constant_count bytes, stage COMPUTE), in the same order as for CPU kernels;
+ *   - grid: vkCmdDispatch(workgroup_count[0], workgroup_count[1], workgroup_count[2]).
+ * A SPIR-V kernel has no error return: it must stay inside its bindings on its own (bounds checks against the
+ * constants it is given). */
 #ifndef TESSERA_KERNEL_ABI_H
 #define TESSERA_KERNEL_ABI_H
 
