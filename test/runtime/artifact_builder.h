@@ -112,6 +112,7 @@ struct ArtifactSpec {
   std::vector<TKernel> kernels;  // executable i is kernels[i]
   std::vector<TStep> steps;
   Bytes code, weights;
+  Bytes spirv;  // the SPIRV section (codec::encodeSpirvSection), for kernels whose code_section is SPIRV
 
   codec::Metadata metadata() const { return {symbols, inputs, outputs}; }
 
@@ -140,12 +141,13 @@ struct ArtifactSpec {
     return sc;
   }
 
-  // METADATA, SCHEDULE, then CPU_CODE and WEIGHTS when non-empty.
+  // METADATA, SCHEDULE, then CPU_CODE, WEIGHTS and SPIRV when non-empty.
   std::vector<TSection> sections(const codec::Schedule& sc) const {
     std::vector<TSection> s = {{TSR_SECTION_METADATA, toBytes(codec::encodeMetadata(metadata()))},
                                {TSR_SECTION_SCHEDULE, toBytes(codec::encodeSchedule(sc))}};
     if (!code.empty()) s.push_back({TSR_SECTION_CPU_CODE, code});
     if (!weights.empty()) s.push_back({TSR_SECTION_WEIGHTS, weights});
+    if (!spirv.empty()) s.push_back({TSR_SECTION_SPIRV, spirv});
     return s;
   }
   std::vector<TSection> sections() const { return sections(schedule()); }

@@ -1,0 +1,60 @@
+// The Vulkan instance and the one device an executor runs on: device selection, the compute queue, and the
+// optional validation layer whose messages fail the load or the dispatch they occur in.
+#ifndef TESSERA_RUNTIME_SRC_VULKAN_VULKAN_DEVICE_H
+#define TESSERA_RUNTIME_SRC_VULKAN_VULKAN_DEVICE_H
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "vulkan/vulkan_api.h"
+
+namespace tessera::rt::vk {
+
+// Warnings and errors of the validation layer, which may report from any thread.
+class ValidationLog {
+public:
+  void add(std::string message);
+  // The messages since the last call, oldest first (at most kMaxKept); `total` counts the dropped ones too.
+  std::vector<std::string> take(size_t& total);
+  static constexpr size_t kMaxKept = 64;
+
+private:
+  std::mutex mutex_;
+  std::vector<std::string> messages_;
+  size_t dropped_ = 0;  // beyond the first kMaxKept
+};
+
+struct Device {
+  Api api;
+  VkInstance instance = VK_NULL_HANDLE;
+  std::unique_ptr<ValidationLog> validation;  // set when validation is on; outlives the instance
+  VkDebugUtilsMessengerEXT messenger = VK_NULL_HANDLE;
+  VkPhysicalDevice physical = VK_NULL_HANDLE;
+  VkPhysicalDeviceProperties properties{};
+  VkPhysicalDeviceMemoryProperties memory{};
+  uint32_t queue_family = 0;
+  VkDevice device = VK_NULL_HANDLE;
+  VkQueue queue = VK_NULL_HANDLE;
+
+  Device() = default;
+  Device(const Device&) = delete;
+  Device& operator=(const Device&) = delete;
+  // Waits for the device, destroys what open() created in reverse order, and unloads the loader.
+  ~Device();
+
+  // Loads the loader, creates the instance (Vulkan 1.1), picks a physical device and creates a device with one
+  // compute queue. Environment:
+  //   TESSERA_VULKAN_DEVICE      a device index, or a case-insensitive part of its name; by default the first
+  //                              discrete GPU, else the first integrated one, else the first device
+  //   TESSERA_VULKAN_VALIDATION  "1" enables VK_LAYER_KHRONOS_validation (validationErrors reports its messages)
+  tsr_status* open(const char* loader_library = kLoaderLibrary);
+
+  // NULL, or an error status quoting the first validation message since the last call.
+  tsr_status* validationErrors(const std::string& during) const;
+};
+
+}  // namespace tessera::rt::vk
+
+#endif

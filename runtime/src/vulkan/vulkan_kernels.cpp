@@ -1,0 +1,140 @@
+#include "vulkan/vulkan_kernels.h"
+
+#include "status.h"
+
+namespace tessera::rt::vk {
+
+KernelSet::~KernelSet() {
+  const Api& api = device_.api;
+  const VkDevice d = device_.device;
+  for (auto k = kernels_.rbegin(); k != kernels_.rend(); ++k) {
+    if (k->pipeline != VK_NULL_HANDLE) api.vkDestroyPipeline(d, k->pipeline, nullptr);
+    if (k->layout != VK_NULL_HANDLE) api.vkDestroyPipelineLayout(d, k->layout, nullptr);
+    if (k->set_layout != VK_NULL_HANDLE) api.vkDestroyDescriptorSetLayout(d, k->set_layout, nullptr);
+    if (k->module != VK_NULL_HANDLE) api.vkDestroyShaderModule(d, k->module, nullptr);
+  }
+  if (pool_ != VK_NULL_HANDLE) api.vkDestroyDescriptorPool(d, pool_, nullptr);  // frees the sets
+}
+
+tsr_status* KernelSet::checkLimits(const Export& x) const {
+  const VkPhysicalDeviceLimits& l = device_.properties.limits;
+  const char* dev = device_.properties.deviceName;
+  const char* sym = x.symbol.c_str();
+  const size_t bindings = x.binding_access.size();
+  auto exceeds = [&](const char* what, unsigned long long need, const char* limit, unsigned long long have) {
+    return makeStatus(TSR_STATUS_UNSUPPORTED,
+                      format("Vulkan: kernel '%s' needs %llu %s but device '%s' allows %llu (%s)", sym, need, what,
+                             dev, have, limit));
+  };
+  if (bindings > l.maxPerStageDescriptorStorageBuffers)
+    return exceeds("storage buffers", bindings, "maxPerStageDescriptorStorageBuffers",
+                   l.maxPerStageDescriptorStorageBuffers);
+  if (bindings > l.maxDescriptorSetStorageBuffers)
+    return exceeds("storage buffers", bindings, "maxDescriptorSetStorageBuffers", l.maxDescriptorSetStorageBuffers);
+  if (uint64_t{x.constant_count} * 4 > l.maxPushConstantsSize)
+    return exceeds("bytes of push constants", uint64_t{x.constant_count} * 4, "maxPushConstantsSize",
+                   l.maxPushConstantsSize);
+  const uint32_t* wg = x.workgroup_size;
+  for (int k = 0; k < 3; ++k)
+    if (wg[k] > l.maxComputeWorkGroupSize[k])
+      return exceeds(k == 0 ? "invocations along x" : k == 1 ? "invocations along y" : "invocations along z", wg[k],
+                     "maxComputeWorkGroupSize", l.maxComputeWorkGroupSize[k]);
+  const uint64_t invocations = uint64_t{wg[0]} * wg[1] * wg[2];
+  if (invocations > l.maxComputeWorkGroupInvocations)
+    return exceeds("invocations per workgroup", invocations, "maxComputeWorkGroupInvocations",
+                   l.maxComputeWorkGroupInvocations);
+  return nullptr;
+}
+
+tsr_status* KernelSet::create(const std::vector<const Export*>& exports,
+                              const std::vector<const std::vector<uint32_t>*>& words) {
+  uint32_t sets = 0, descriptors = 0;
+  for (const Export* x : exports) {
+    if (tsr_status* st = checkLimits(*x)) return st;
+    if (!x->binding_access.empty()) ++sets;
+    descriptors += static_cast<uint32_t>(x->binding_access.size());
+  }
+  if (sets) {
+    VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, descriptors};
+    VkDescriptorPoolCreateInfo info{};
+    info.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO;
+    info.maxSets = sets;
+    info.poolSizeCount = 1;
+    info.pPoolSizes = &size;
+    VkResult r = device_.api.vkCreateDescriptorPool(device_.device, &info, nullptr, &pool_);
+    if (r != VK_SUCCESS) {
+      pool_ = VK_NULL_HANDLE;
+      return resultStatus(r, "vkCreateDescriptorPool");
+    }
+  }
+  kernels_.resize(exports.size());
+  for (size_t i = 0; i < exports.size(); ++i)
+    if (tsr_status* st = createKernel(*exports[i], *words[i], kernels_[i])) return st;
+  return nullptr;
+}
+
+tsr_status* KernelSet::createKernel(const Export& x, const std::vector<uint32_t>& words, Kernel& k) {
+  const Api& api = device_.api;
+  const VkDevice d = device_.device;
+  const std::string what = "for kernel '" + x.symbol + "'";
+  k.x = &x;
+  // A failed vkCreate* leaves its output undefined: clear it so the destructor skips it.
+  auto failed = [&](VkResult r, const char* call, auto& handle) {
+    handle = VK_NULL_HANDLE;
+    return resultStatus(r, std::string(call) + " " + what);
+  };
+
+  VkShaderModuleCreateInfo module_info{};
+  module_info.sType = VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO;
+  module_info.codeSize = words.size() * sizeof(uint32_t);
+  module_info.pCode = words.data();
+  VkResult r = api.vkCreateShaderModule(d, &module_info, nullptr, &k.module);
+  if (r != VK_SUCCESS) return failed(r, "vkCreateShaderModule", k.module);
+
+  std::vector<VkDescriptorSetLayoutBinding> bindings(x.binding_access.size());
+  for (size_t i = 0; i < bindings.size(); ++i) {
+    bindings[i] = {};
+    bindings[i].binding = static_cast<uint32_t>(i);
+    bindings[i].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+    bindings[i].descriptorCount = 1;
+    bindings[i].stageFlags = VK_SHADER_STAGE_COMPUTE_BIT;
+  }
+  VkDescriptorSetLayoutCreateInfo set_info{};
+  set_info.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_LAYOUT_CREATE_INFO;
+  set_info.bindingCount = static_cast<uint32_t>(bindings.size());
+  set_info.pBindings = bindings.data();
+  r = api.vkCreateDescriptorSetLayout(d, &set_info, nullptr, &k.set_layout);
+  if (r != VK_SUCCESS) return failed(r, "vkCreateDescriptorSetLayout", k.set_layout);
+
+  VkPushConstantRange push{VK_SHADER_STAGE_COMPUTE_BIT, 0, x.constant_count * 4u};
+  VkPipelineLayoutCreateInfo layout_info{};
+  layout_info.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO;
+  layout_info.setLayoutCount = 1;
+  layout_info.pSetLayouts = &k.set_layout;
+  layout_info.pushConstantRangeCount = x.constant_count ? 1 : 0;
+  layout_info.pPushConstantRanges = &push;
+  r = api.vkCreatePipelineLayout(d, &layout_info, nullptr, &k.layout);
+  if (r != VK_SUCCESS) return failed(r, "vkCreatePipelineLayout", k.layout);
+
+  VkComputePipelineCreateInfo pipeline_info{};
+  pipeline_info.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO;
+  pipeline_info.stage.sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO;
+  pipeline_info.stage.stage = VK_SHADER_STAGE_COMPUTE_BIT;
+  pipeline_info.stage.module = k.module;
+  pipeline_info.stage.pName = x.symbol.c_str();
+  pipeline_info.layout = k.layout;
+  r = api.vkCreateComputePipelines(d, VK_NULL_HANDLE, 1, &pipeline_info, nullptr, &k.pipeline);
+  if (r != VK_SUCCESS) return failed(r, "vkCreateComputePipelines", k.pipeline);
+
+  if (bindings.empty()) return nullptr;
+  VkDescriptorSetAllocateInfo alloc{};
+  alloc.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO;
+  alloc.descriptorPool = pool_;
+  alloc.descriptorSetCount = 1;
+  alloc.pSetLayouts = &k.set_layout;
+  r = api.vkAllocateDescriptorSets(d, &alloc, &k.set);
+  if (r != VK_SUCCESS) return failed(r, "vkAllocateDescriptorSets", k.set);
+  return nullptr;
+}
+
+}  // namespace tessera::rt::vk

@@ -1,0 +1,47 @@
+// The compute pipelines of a model's SPIR-V exports (the SPIR-V kernel ABI, kernel_abi.h): per export a shader
+// module, a descriptor set layout of one storage buffer per binding, a pipeline layout with the constants as
+// push constants, the pipeline, and one descriptor set that each dispatch rewrites.
+#ifndef TESSERA_RUNTIME_SRC_VULKAN_VULKAN_KERNELS_H
+#define TESSERA_RUNTIME_SRC_VULKAN_VULKAN_KERNELS_H
+
+#include <vector>
+
+#include "model.h"
+#include "vulkan/vulkan_device.h"
+
+namespace tessera::rt::vk {
+
+struct Kernel {
+  const Export* x = nullptr;  // in the model's schedule
+  VkShaderModule module = VK_NULL_HANDLE;
+  VkDescriptorSetLayout set_layout = VK_NULL_HANDLE;
+  VkPipelineLayout layout = VK_NULL_HANDLE;
+  VkPipeline pipeline = VK_NULL_HANDLE;
+  VkDescriptorSet set = VK_NULL_HANDLE;  // none when the export has no bindings
+};
+
+class KernelSet {
+public:
+  explicit KernelSet(Device& device) : device_(device) {}
+  KernelSet(const KernelSet&) = delete;
+  KernelSet& operator=(const KernelSet&) = delete;
+  ~KernelSet();
+
+  // Checks every export against the device's limits, then creates its pipeline from `words` (per export,
+  // the module that holds its entry point).
+  tsr_status* create(const std::vector<const Export*>& exports, const std::vector<const std::vector<uint32_t>*>& words);
+
+  const Kernel& operator[](size_t i) const { return kernels_[i]; }
+
+private:
+  tsr_status* checkLimits(const Export& x) const;
+  tsr_status* createKernel(const Export& x, const std::vector<uint32_t>& words, Kernel& k);
+
+  Device& device_;
+  VkDescriptorPool pool_ = VK_NULL_HANDLE;
+  std::vector<Kernel> kernels_;
+};
+
+}  // namespace tessera::rt::vk
+
+#endif

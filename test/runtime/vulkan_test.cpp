@@ -1,0 +1,271 @@
+// The Vulkan executor through the public C API: SPIR-V built from kernels/mul_add.comp at build time, run on the
+// system's Vulkan device (lavapipe in CI). ctest runs these with TESSERA_VULKAN_VALIDATION=1, so any validation
+// message fails the dispatch it occurs in, and runs VulkanNoDevice.* on its own with no driver available.
+#include <dlfcn.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include "test_util.h"
+#include "vulkan/vulkan_api.h"
+
+using namespace tessera::test;
+
+namespace {
+
+constexpr tsr_code kInvalid = TSR_STATUS_INVALID_ARTIFACT;
+
+std::vector<uint32_t> mulAddWords() {
+  std::ifstream f(TESSERA_TEST_SPIRV_MUL_ADD_PATH, std::ios::binary);
+  Bytes bytes(std::istreambuf_iterator<char>(f), {});
+  std::vector<uint32_t> words(bytes.size() / 4);
+  std::memcpy(words.data(), bytes.data(), words.size() * 4);
+  return words;
+}
+
+Bytes spirvSection(std::vector<codec::SpirvModule> modules) { return toBytes(codec::encodeSpirvSection(modules)); }
+
+// a, b float32 [N] -> y float32 [N]: t = a * b + 3 into a DYNAMIC buffer, then y = t * b + 5, both by mul_add
+// (constants n, k) on max(ceil(N / 64), 1) workgroups, so N = 0 still dispatches, with empty bindings.
+ArtifactSpec mulAddSpec() {
+  ArtifactSpec s;
+  s.symbols = {{"N", 0, 1 << 20}, {"B", 0, INT64_MAX}, {"G0", 0, INT64_MAX}, {"G", 0, INT64_MAX}};
+  s.inputs = {{"a", TSR_DTYPE_FLOAT32, {sym(0)}, 0}, {"b", TSR_DTYPE_FLOAT32, {sym(0)}, 1}};
+  s.outputs = {{"y", TSR_DTYPE_FLOAT32, {sym(0)}, 2}};
+  s.buffers = {{TSR_BUFFER_INPUT, 0, 0, sym(1)},
+               {TSR_BUFFER_INPUT, 1, 0, sym(1)},
+               {TSR_BUFFER_OUTPUT, 0, 0, sym(1)},
+               {TSR_BUFFER_DYNAMIC, 0, 0, sym(1)}};
+  TKernel k("mul_add");
+  k.code_section = TSR_SECTION_SPIRV;
+  k.workgroup_size[0] = 64;
+  k.access = {TSR_ACCESS_READ, TSR_ACCESS_READ, TSR_ACCESS_WRITE};
+  k.constants = 2;
+  s.kernels = {k};
+  s.steps = {TStep::shape(TSR_SHAPE_MUL, 1, sym(0), 4),
+             TStep::shape(TSR_SHAPE_DIV_CEIL, 2, sym(0), 64),
+             TStep::shape(TSR_SHAPE_MAX, 3, sym(2), 1),
+             TStep::dispatch(0, sym(3), {{0, 0, sym(1)}, {1, 0, sym(1)}, {3, 0, sym(1)}}, {sym(0), 3}),
+             TStep::barrier(),
+             TStep::dispatch(0, sym(3), {{3, 0, sym(1)}, {1, 0, sym(1)}, {2, 0, sym(1)}}, {sym(0), 5})};
+  s.spirv = spirvSection({{"mul_add", mulAddWords()}});
+  return s;
+}
+
+// Values whose products and sums are exact in float32, so fused or separate multiply-adds agree bit for bit.
+void inputs(size_t n, int seed, std::vector<float>& a, std::vector<float>& b) {
+  a.resize(n), b.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    a[i] = static_cast<float>(static_cast<int>((i + seed) % 11) - 5);
+    b[i] = static_cast<float>((i + 2 * seed) % 7) * 0.5f - 1.5f;
+  }
+}
+
+std::vector<float> expected(const std::vector<float>& a, const std::vector<float>& b) {
+  std::vector<float> y(a.size());
+  for (size_t i = 0; i < a.size(); ++i) y[i] = (a[i] * b[i] + 3) * b[i] + 5;
+  return y;
+}
+
+struct Model {
+  tsr_model* model = nullptr;
+  explicit Model(const Bytes& bytes) {
+    tsr_status* st = tsr_model_load_memory(bytes.data(), bytes.size(), nullptr, &model);
+    EXPECT_EQ(st, nullptr) << tsr_status_message(st);
+    tsr_status_free(st);
+  }
+  ~Model() { tsr_model_release(model); }
+};
+
+// Runs the mul_add model on `n` elements in `session`; the caller owns y.
+void runAndCheck(tsr_session* session, size_t n, int seed) {
+  std::vector<float> a, b, y(n, -1.0f);
+  inputs(n, seed, a, b);
+  const int64_t dims[] = {static_cast<int64_t>(n)};
+  tsr_tensor in[2] = {{TSR_DTYPE_FLOAT32, 1, dims, a.data(), n * 4}, {TSR_DTYPE_FLOAT32, 1, dims, b.data(), n * 4}};
+  tsr_tensor out = {TSR_DTYPE_FLOAT32, 1, dims, y.data(), n * 4};
+  ASSERT_OK(tsr_session_run(session, in, 2, &out, 1));
+  EXPECT_EQ(y, expected(a, b)) << "n = " << n << ", seed = " << seed;
+}
+
+TEST(Vulkan, RunsDependentDispatchesExactly) {
+  Model m(mulAddSpec().build());
+  ASSERT_NE(m.model, nullptr);
+  tsr_session* session = nullptr;
+  ASSERT_OK(tsr_session_create(m.model, nullptr, &session));
+  // 1000 is not a multiple of the workgroup size; 5000 grows the device buffers, 10 and 0 reuse them.
+  for (size_t n : {1000, 5000, 10, 0, 64})
+    runAndCheck(session, n, static_cast<int>(n % 5));
+  tsr_session_release(session);
+}
+
+TEST(Vulkan, SessionsOnSeveralThreadsShareTheDevice) {
+  Model m(mulAddSpec().build());
+  ASSERT_NE(m.model, nullptr);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 3; ++t)
+    threads.emplace_back([&, t] {
+      tsr_session* session = nullptr;
+      ASSERT_OK(tsr_session_create(m.model, nullptr, &session));
+      for (int run = 0; run < 4; ++run) runAndCheck(session, 100 + 300 * t + run, t + run);
+      tsr_session_release(session);
+    });
+  for (std::thread& t : threads) t.join();
+}
+
+// One model, two executors: the CPU adds (add_f32 from the test kernels), then Vulkan multiplies and adds.
+TEST(Vulkan, CpuAndVulkanStepsShareBuffers) {
+  constexpr int64_t n = 256, bytes = n * 4;
+  ArtifactSpec s = mulAddSpec();
+  s.symbols.clear();
+  s.inputs = {{"a", TSR_DTYPE_FLOAT32, {n}, 0}, {"b", TSR_DTYPE_FLOAT32, {n}, 1}};
+  s.outputs = {{"y", TSR_DTYPE_FLOAT32, {n}, 2}};
+  s.arena_size = bytes;
+  s.buffers = {{TSR_BUFFER_INPUT, 0, 0, bytes},
+               {TSR_BUFFER_INPUT, 1, 0, bytes},
+               {TSR_BUFFER_OUTPUT, 0, 0, bytes},
+               {TSR_BUFFER_ARENA, 0, 0, bytes}};
+  s.kernels.push_back(TKernel("add_f32"));
+  s.steps = {TStep::dispatch(1, 1, {{0, 0, bytes}, {1, 0, bytes}, {3, 0, bytes}}, {n}), TStep::barrier(),
+             TStep::dispatch(0, n / 64, {{3, 0, bytes}, {1, 0, bytes}, {2, 0, bytes}}, {n, 7})};
+  s.code = kernelCode();
+  Model m(s.build());
+  ASSERT_NE(m.model, nullptr);
+  tsr_session* session = nullptr;
+  ASSERT_OK(tsr_session_create(m.model, nullptr, &session));
+  std::vector<float> a, b, y(n);
+  inputs(n, 1, a, b);
+  const int64_t dims[] = {n};
+  tsr_tensor in[2] = {{TSR_DTYPE_FLOAT32, 1, dims, a.data(), bytes}, {TSR_DTYPE_FLOAT32, 1, dims, b.data(), bytes}};
+  tsr_tensor out = {TSR_DTYPE_FLOAT32, 1, dims, y.data(), bytes};
+  ASSERT_OK(tsr_session_run(session, in, 2, &out, 1));
+  for (int64_t i = 0; i < n; ++i) EXPECT_EQ(y[i], (a[i] + b[i]) * b[i] + 7) << i;
+  tsr_session_release(session);
+}
+
+// TESSERA_VULKAN_DEVICE picks by index or by part of the name; one that names no device is a load error.
+TEST(Vulkan, DeviceSelection) {
+  const Bytes bytes = mulAddSpec().build();
+  setenv("TESSERA_VULKAN_DEVICE", "0", 1);
+  EXPECT_EQ(loadResult(bytes).first, TSR_STATUS_OK) << loadResult(bytes).second;
+  setenv("TESSERA_VULKAN_DEVICE", "99", 1);
+  EXPECT_LOAD_ERROR(loadResult(bytes), TSR_STATUS_NOT_FOUND, "Vulkan: no device matches TESSERA_VULKAN_DEVICE='99'");
+  setenv("TESSERA_VULKAN_DEVICE", "No Such Device", 1);
+  EXPECT_LOAD_ERROR(loadResult(bytes), TSR_STATUS_NOT_FOUND, "(devices: 0: ");
+  unsetenv("TESSERA_VULKAN_DEVICE");
+}
+
+TEST(Vulkan, InfoNamesTheSpirvSection) {
+  Model m(mulAddSpec().build());
+  ASSERT_NE(m.model, nullptr);
+  std::string info(tsr_model_info_string(m.model, nullptr, 0) + 1, '\0');
+  tsr_model_info_string(m.model, info.data(), info.size());
+  EXPECT_NE(info.find("SPIRV"), std::string::npos) << info;
+}
+
+TEST(Vulkan, CorruptSectionsAreLoadErrors) {
+  std::vector<uint32_t> words = mulAddWords();
+  ArtifactSpec s = mulAddSpec();
+
+  std::vector<uint32_t> bad_magic = words;
+  bad_magic[0] = 0x03022307;  // byte-swapped
+  s.spirv = spirvSection({{"mul_add", bad_magic}});
+  EXPECT_LOAD_ERROR(loadResult(s.build()), kInvalid, "SPIRV: module 0: 'mul_add' does not start with the SPIR-V magic");
+
+  s.spirv = spirvSection({{"other", words}});
+  EXPECT_LOAD_ERROR(loadResult(s.build()), TSR_STATUS_NOT_FOUND, "kernel 'mul_add' not found in SPIRV");
+
+  s.spirv = spirvSection({{"mul_add", words}, {"mul_add", words}});
+  EXPECT_LOAD_ERROR(loadResult(s.build()), kInvalid, "duplicate entry point 'mul_add'");
+
+  Bytes truncated = spirvSection({{"mul_add", words}});
+  truncated.resize(truncated.size() - 4);
+  s.spirv = truncated;
+  EXPECT_LOAD_ERROR(loadResult(s.build()), kInvalid,
+                    "SPIRV: module 0: word count " + std::to_string(words.size()) +
+                        " is larger than the section allows");
+
+  // The section's name for the module matches the export, but the module's own entry point is another.
+  ArtifactSpec renamed = mulAddSpec();
+  renamed.kernels[0].symbol = "renamed";
+  renamed.spirv = spirvSection({{"renamed", words}});
+  EXPECT_LOAD_ERROR(loadResult(renamed.build()), kInvalid, "module 'renamed' has no GLCompute entry point 'renamed'");
+
+  ArtifactSpec wrong_size = mulAddSpec();
+  wrong_size.kernels[0].workgroup_size[0] = 32;
+  EXPECT_LOAD_ERROR(loadResult(wrong_size.build()), kInvalid,
+                    "kernel 'mul_add' has local size [64,1,1] but its export's workgroup size is [32,1,1]");
+
+  std::vector<uint32_t> cut = words;
+  cut.resize(6);  // the header and the first word of a two-word instruction
+  s.spirv = spirvSection({{"mul_add", cut}});
+  EXPECT_LOAD_ERROR(loadResult(s.build()), kInvalid, "module 'mul_add': malformed instruction at word 5");
+}
+
+TEST(Vulkan, MissingSectionIsALoadError) {
+  ArtifactSpec s = mulAddSpec();
+  s.spirv.clear();
+  EXPECT_LOAD_ERROR(loadResult(s.build()), kInvalid,
+                    "executable 'mul_add' needs section SPIRV, which the artifact lacks");
+}
+
+// With validation on, a pipeline whose layout lacks a binding the shader uses fails the load with the layer's
+// message instead of reaching the driver unchecked.
+TEST(Vulkan, ValidationMessagesFailTheLoad) {
+  const char* v = std::getenv("TESSERA_VULKAN_VALIDATION");
+  if (!v || std::string(v) != "1") GTEST_SKIP() << "needs TESSERA_VULKAN_VALIDATION=1 (set by ctest)";
+  ArtifactSpec s = mulAddSpec();
+  s.kernels[0].access = std::vector<uint32_t>{TSR_ACCESS_READ, TSR_ACCESS_READ};
+  for (TStep& step : s.steps)
+    if (step.kind == TSR_STEP_DISPATCH) step.bindings.pop_back();
+  auto r = loadResult(s.build());
+  EXPECT_NE(r.first, TSR_STATUS_OK);
+  EXPECT_NE(r.second.find("Vulkan validation during pipeline creation: error:"), std::string::npos) << r.second;
+}
+
+TEST(Vulkan, MissingLoaderIsAClearError) {
+  tessera::rt::vk::Api api;
+  tsr_status* st = tessera::rt::vk::loadGlobalFunctions(api, "libtessera-no-such-vulkan.so.1");
+  EXPECT_EQ(tsr_status_code(st), TSR_STATUS_UNSUPPORTED);
+  EXPECT_NE(std::string(tsr_status_message(st)).find("Vulkan loader libtessera-no-such-vulkan.so.1 not found: "),
+            std::string::npos)
+      << tsr_status_message(st);
+  tsr_status_free(st);
+  tessera::rt::vk::unloadApi(api);
+}
+
+#ifdef TESSERA_TEST_SMALL_RUNTIME_PATH
+// The size-optimized runtime has no Vulkan executor: a SPIRV executable is refused like any unknown code.
+TEST(Vulkan, SmallRuntimeCannotRunSpirv) {
+  void* lib = dlopen(TESSERA_TEST_SMALL_RUNTIME_PATH, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(lib, nullptr) << dlerror();
+  using Load = tsr_status* (*)(const void*, size_t, const tsr_model_options*, tsr_model**);
+  auto load = reinterpret_cast<Load>(dlsym(lib, "tsr_model_load_memory"));
+  auto message = reinterpret_cast<const char* (*)(const tsr_status*)>(dlsym(lib, "tsr_status_message"));
+  auto free_status = reinterpret_cast<void (*)(tsr_status*)>(dlsym(lib, "tsr_status_free"));
+  ASSERT_TRUE(load && message && free_status);
+  const Bytes bytes = mulAddSpec().build();
+  tsr_model* model = nullptr;
+  tsr_status* st = load(bytes.data(), bytes.size(), nullptr, &model);
+  ASSERT_NE(st, nullptr);
+  EXPECT_EQ(model, nullptr);
+  EXPECT_NE(std::string(message(st)).find("executable 'mul_add' needs section SPIRV, which this runtime cannot run"),
+            std::string::npos)
+      << message(st);
+  free_status(st);
+  dlclose(lib);
+}
+#endif
+
+// Run by ctest as a test of its own, with VK_ICD_FILENAMES=/nonexistent: the loader finds no driver.
+TEST(VulkanNoDevice, LoadFailsWithAClearMessage) {
+  setenv("VK_ICD_FILENAMES", "/nonexistent", 1);
+  unsetenv("VK_DRIVER_FILES");  // newer loaders prefer it to VK_ICD_FILENAMES
+  unsetenv("VK_ADD_DRIVER_FILES");
+  auto r = loadResult(mulAddSpec().build());
+  EXPECT_EQ(r.first, TSR_STATUS_UNSUPPORTED) << r.second;
+  EXPECT_NE(r.second.find("Vulkan: no Vulkan device available"), std::string::npos) << r.second;
+}
+
+}  // namespace
