@@ -102,11 +102,11 @@ tsr_status* VulkanExecutor::run(const Dispatch& d, const vk::Kernel& k) const {
   for (int i = 0; i < 3; ++i)
     if (d.workgroup_count[i] > limits.maxComputeWorkGroupCount[i])
       return makeStatus(TSR_STATUS_UNSUPPORTED,
-                        format("step %zu (kernel '%s'): workgroup count [%u,%u,%u] exceeds device '%s''s "
-                               "maxComputeWorkGroupCount [%u,%u,%u]",
+                        format("step %zu (kernel '%s'): workgroup count [%u,%u,%u] exceeds maxComputeWorkGroupCount "
+                               "[%u,%u,%u] of device '%s'",
                                d.step, symbol, d.workgroup_count[0], d.workgroup_count[1], d.workgroup_count[2],
-                               device.properties.deviceName, limits.maxComputeWorkGroupCount[0],
-                               limits.maxComputeWorkGroupCount[1], limits.maxComputeWorkGroupCount[2]));
+                               limits.maxComputeWorkGroupCount[0], limits.maxComputeWorkGroupCount[1],
+                               limits.maxComputeWorkGroupCount[2], device.properties.deviceName));
 
   std::vector<const vk::HostBuffer*> slots(d.binding_count);
   std::vector<VkDescriptorBufferInfo> infos(d.binding_count);
@@ -115,10 +115,10 @@ tsr_status* VulkanExecutor::run(const Dispatch& d, const vk::Kernel& k) const {
     const uint64_t length = d.binding_lengths[j];
     if (length > limits.maxStorageBufferRange)
       return makeStatus(TSR_STATUS_UNSUPPORTED,
-                        format("step %zu (kernel '%s'): binding %u is %llu bytes, more than device '%s''s "
-                               "maxStorageBufferRange (%u bytes)",
-                               d.step, symbol, j, ull(length), device.properties.deviceName,
-                               limits.maxStorageBufferRange));
+                        format("step %zu (kernel '%s'): binding %u is %llu bytes, more than maxStorageBufferRange "
+                               "(%u bytes) of device '%s'",
+                               d.step, symbol, j, ull(length), limits.maxStorageBufferRange,
+                               device.properties.deviceName));
     const VkDeviceSize range = length ? length : kEmptyBindingRange;
     if (tsr_status* st = buffers.slot(j, range, slots[j])) return st;
     // Every binding is copied in, written ones too: a kernel need not write every byte of its output.
