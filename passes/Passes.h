@@ -24,6 +24,7 @@ namespace tessera {
 
 struct FrontendPipelineOptions {
   std::vector<std::string> targets; // a variant per target
+  bool inlineConstantArrays = true;  // every target's kernels can embed constant arrays
 };
 
 /// tgraph -> linalg on tensors (with canonicalization around it).

@@ -44,6 +44,11 @@ def FormDispatchRegions : Pass<"tessera-form-dispatch-regions", "mlir::func::Fun
     producer has no other user. Reshapes, constants and weight loads stay on the host.
   }];
   let dependentDialects = ["tessera::dispatch::DispatchDialect"];
+  let options = [
+    Option<"inlineConstantArrays", "inline-constant-arrays", "bool", "true",
+           "Clone small non-splat constants into kernels (off when a target cannot embed constant arrays: "
+           "they stay host weights)">
+  ];
 }
 
 def OutlineDispatchRegions : Pass<"tessera-outline-dispatch-regions", "mlir::ModuleOp"> {

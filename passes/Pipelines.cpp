@@ -20,7 +20,9 @@ void buildDispatchCreationPipeline(OpPassManager &pm, const FrontendPipelineOpti
   // Elementwise chains whose intermediate has one user (SiLU) become one generic, so they join their
   // producer's kernel as one epilogue.
   pm.addPass(createFuseElementwiseOps({/*intoElementwiseOnly=*/true}));
-  pm.addNestedPass<func::FuncOp>(createFormDispatchRegions());
+  FormDispatchRegionsOptions regions;
+  regions.inlineConstantArrays = options.inlineConstantArrays;
+  pm.addNestedPass<func::FuncOp>(createFormDispatchRegions(regions));
   OutlineDispatchRegionsOptions outline;
   outline.targets.assign(options.targets.begin(), options.targets.end());
   pm.addPass(createOutlineDispatchRegions(outline));

@@ -55,29 +55,86 @@ static void beginStage(const CompileOptions &options, EmitStage stage, const Twi
     options.progress->beginStage(stage, what.str());
 }
 
-/// Compiles every variant of `target` and declares its exports; returns the compiled variants.
-static FailureOr<SmallVector<dispatch::VariantOp>> compileVariants(ModuleOp module, StringRef targetName,
-                                                                   const ConfiguredTarget &target,
-                                                                   const CompileOptions &options) {
+/// The variants of `targetName`, in executable order.
+static SmallVector<dispatch::VariantOp> variantsOf(ModuleOp module, StringRef targetName) {
   SmallVector<dispatch::VariantOp> variants;
   for (auto exe : module.getOps<dispatch::ExecutableOp>())
     for (auto variant : exe.getBody().front().getOps<dispatch::VariantOp>())
       if (variant.getTarget() == targetName)
         variants.push_back(variant);
+  return variants;
+}
+
+/// "add, relu": the ONNX nodes an executable computes, from the fused location of a dispatch of it.
+static std::string nodeNames(dispatch::ExecutableOp exe) {
+  std::string names;
+  auto module = exe->getParentOfType<ModuleOp>();
+  module.walk([&](dispatch::DispatchOp d) {
+    if (d.getExecutable() != exe.getSymName())
+      return WalkResult::advance();
+    d->getLoc()->walk([&](Location l) {
+      if (auto name = dyn_cast<NameLoc>(l))
+        names += (names.empty() ? "" : ", ") + name.getName().str();
+      return WalkResult::advance();
+    });
+    return WalkResult::interrupt();
+  });
+  return names.empty() ? exe.getSymName().str() : names;
+}
+
+/// Compiles every variant of `targetName` and declares its exports; returns the compiled variants. With a
+/// `fallback` target, a variant that does not compile is erased (the executable keeps its fallback
+/// variant) instead of failing the compile, and each compiled variant's fallback sibling is erased.
+static FailureOr<SmallVector<dispatch::VariantOp>> compileVariants(ModuleOp module, StringRef targetName,
+                                                                   const ConfiguredTarget &target,
+                                                                   StringRef fallback, bool nameTarget,
+                                                                   const CompileOptions &options) {
+  SmallVector<dispatch::VariantOp> variants = variantsOf(module, targetName);
   beginStage(options, EmitStage::TargetText,
-             "compiling " + Twine(variants.size()) + (variants.size() == 1 ? " kernel" : " kernels"));
+             "compiling " + Twine(variants.size()) + (variants.size() == 1 ? " kernel" : " kernels") +
+                 (nameTarget ? (" for " + targetName).str() : std::string()));
   SmallVector<dispatch::VariantOp> compiled;
+  size_t done = 0;
   for (dispatch::VariantOp variant : variants) {
+    auto exe = variant->getParentOfType<dispatch::ExecutableOp>();
     ModuleOp inner = variant.getInnerModule();
     if (!inner)
       return variant.emitOpError("has no kernel module");
-    if (failed(runPipeline(inner, options, [&](OpPassManager &pm) { target.buildVariantPipeline(pm); })))
-      return variant->getParentOfType<dispatch::ExecutableOp>().emitOpError("failed to compile for ") << targetName;
-    if (failed(target.declareExports(variant)))
-      return failure();
-    compiled.push_back(variant);
+    std::string reason;
+    LogicalResult result = success();
+    {
+      // With a fallback, the first error is the placement's reason, not a compile error.
+      std::optional<ScopedDiagnosticHandler> capture;
+      if (!fallback.empty())
+        capture.emplace(module.getContext(), [&](Diagnostic &diag) {
+          if (diag.getSeverity() != DiagnosticSeverity::Error)
+            return success();
+          if (reason.empty())
+            reason = diag.str();
+          return success();
+        });
+      result = runPipeline(inner, options, [&](OpPassManager &pm) { target.buildVariantPipeline(pm); });
+      if (succeeded(result))
+        result = target.declareExports(variant);
+    }
+    if (failed(result) && fallback.empty())
+      return exe.emitOpError("failed to compile for ") << targetName;
+    if (failed(result)) {
+      variant.erase();
+      if (options.placementReport)
+        *options.placementReport << exe.getSymName() << ": " << fallback << " (" << nodeNames(exe) << "; "
+                                 << targetName << ": " << reason << ")\n";
+    } else {
+      compiled.push_back(variant);
+      if (!fallback.empty())
+        for (auto other : llvm::to_vector(exe.getBody().front().getOps<dispatch::VariantOp>()))
+          if (other.getTarget() != targetName)
+            other.erase();
+      if (options.placementReport && !fallback.empty())
+        *options.placementReport << exe.getSymName() << ": " << targetName << " (" << nodeNames(exe) << ")\n";
+    }
     if (options.progress)
-      options.progress->advance(compiled.size(), variants.size());
+      options.progress->advance(++done, variants.size());
   }
   return compiled;
 }
@@ -94,6 +151,19 @@ LogicalResult compile(MLIRContext &context, const CompileOptions &options, std::
   auto target = backend->configure(loc, options.targetOptions);
   if (failed(target))
     return failure();
+  // The fallback target runs, in the same artifact, what the chosen one cannot.
+  TargetBackend *fallbackBackend = nullptr;
+  std::unique_ptr<ConfiguredTarget> fallback;
+  if (!backend->fallbackTarget().empty()) {
+    fallbackBackend = lookupTargetBackend(backend->fallbackTarget());
+    if (!fallbackBackend)
+      return emitError(loc) << "target '" << options.target << "' needs its fallback target '"
+                            << backend->fallbackTarget() << "', which is not built in";
+    auto configured = fallbackBackend->configure(loc, options.targetOptions);
+    if (failed(configured))
+      return failure();
+    fallback = std::move(*configured);
+  }
 
   beginStage(options, EmitStage::Graph, "importing " + llvm::sys::path::filename(options.inputPath));
   OwningOpRef<ModuleOp> module = onnx::importModelFile(context, options.inputPath);
@@ -112,6 +182,11 @@ LogicalResult compile(MLIRContext &context, const CompileOptions &options, std::
   }
   FrontendPipelineOptions frontend;
   frontend.targets = {backend->name().str()};
+  frontend.inlineConstantArrays = (*target)->embedsConstantArrays();
+  if (fallbackBackend) {
+    frontend.targets.push_back(fallbackBackend->name().str());
+    frontend.inlineConstantArrays = frontend.inlineConstantArrays && fallback->embedsConstantArrays();
+  }
   auto dispatchCreation = [&](OpPassManager &pm) {
     (*target)->buildGlobalOptimizationPipeline(pm);
     buildDispatchCreationPipeline(pm, frontend);
@@ -124,7 +199,9 @@ LogicalResult compile(MLIRContext &context, const CompileOptions &options, std::
     return success();
   }
 
-  auto variants = compileVariants(*module, backend->name(), **target, options);
+  auto variants = compileVariants(*module, backend->name(), **target,
+                                  fallbackBackend ? fallbackBackend->name() : StringRef(),
+                                  /*nameTarget=*/fallbackBackend != nullptr, options);
   if (failed(variants))
     return failure();
   auto code = (*target)->serialize(loc, *variants, options.emit == EmitStage::TargetText);
@@ -133,6 +210,19 @@ LogicalResult compile(MLIRContext &context, const CompileOptions &options, std::
   if (options.emit == EmitStage::TargetText) {
     output = std::move(code->text);
     return success();
+  }
+  std::optional<SerializedTarget> fallbackCode;
+  if (fallbackBackend) {
+    auto fallbackVariants =
+        compileVariants(*module, fallbackBackend->name(), *fallback, "", /*nameTarget=*/true, options);
+    if (failed(fallbackVariants))
+      return failure();
+    if (!fallbackVariants->empty()) {
+      auto serializedFallback = fallback->serialize(loc, *fallbackVariants, /*withText=*/false);
+      if (failed(serializedFallback))
+        return failure();
+      fallbackCode = std::move(*serializedFallback);
+    }
   }
 
   beginStage(options, EmitStage::Schedule, "building the host schedule");
@@ -157,6 +247,10 @@ LogicalResult compile(MLIRContext &context, const CompileOptions &options, std::
                                                {TSR_SECTION_SCHEDULE, schedule},
                                                {code->sectionKind, code->code},
                                                {TSR_SECTION_WEIGHTS, serialized->weights}};
+  if (fallbackCode) {
+    fallback->describeContainer(info);
+    sections.push_back({fallbackCode->sectionKind, fallbackCode->code});
+  }
   std::string sources; // sections refer to their bytes: it must outlive writeContainer
   if (options.recordSources) {
     sources = codec::encodeSources(serialized->sources);

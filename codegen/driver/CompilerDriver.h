@@ -38,6 +38,9 @@ struct CompileOptions {
   std::function<mlir::LogicalResult(mlir::PassManager &)> configurePassManager;
   /// Where progress goes; none when null.
   CompileProgress *progress = nullptr;
+  /// When set, receives one line per kernel: the target it was placed on and the ONNX nodes it computes,
+  /// with the reason when a kernel falls back from the chosen target.
+  llvm::raw_ostream *placementReport = nullptr;
 };
 
 /// Registers every dialect and interface the compiler needs.

@@ -46,6 +46,10 @@ public:
   /// this target's kernels want (Winograd filters, say). Nothing by default.
   virtual void buildGlobalOptimizationPipeline(mlir::OpPassManager &pm) const {}
 
+  /// Whether kernels can hold constant arrays (small tensors cloned into dispatch regions); otherwise they
+  /// stay host weights, bound like any other.
+  virtual bool embedsConstantArrays() const { return true; }
+
   /// Passes that compile the inner module of one variant of this target.
   virtual void buildVariantPipeline(mlir::OpPassManager &pm) const = 0;
 
@@ -75,6 +79,9 @@ public:
   virtual std::vector<TargetOptionInfo> options() const { return {}; }
   /// Name of the stage `--emit=` shows for this target's code ("llvm-ir"), or "" if none.
   virtual llvm::StringRef textStageName() const { return ""; }
+  /// The target that runs, in the same artifact, the kernels this one cannot compile ("" if none: then
+  /// such a kernel is a compile error).
+  virtual llvm::StringRef fallbackTarget() const { return ""; }
 
   /// Validates and resolves option values once per compile (e.g. the host CPU); errors go to `loc`.
   virtual mlir::FailureOr<std::unique_ptr<ConfiguredTarget>> configure(mlir::Location loc,

@@ -171,16 +171,26 @@ Value hoistAbove(OpBuilder &b, Value v, dispatch::RegionOp region, ProgramOrder 
   return clone->getResult(cast<OpResult>(v).getResultNumber());
 }
 
+/// Whether a kernel may hold `op` as an embedded constant: splats always; arrays only when every target
+/// can embed them (a SPIR-V kernel cannot index a constant array: there it stays a host weight).
+bool embeddable(Operation *op, bool constantArrays) {
+  auto c = dyn_cast<arith::ConstantOp>(op);
+  if (!c || constantArrays || !isa<ShapedType>(c.getType()))
+    return true;
+  auto dense = dyn_cast<DenseElementsAttr>(c.getValue());
+  return dense && dense.isSplat();
+}
+
 /// Clones cheap producers used inside `region` into it. Uses are rewritten by walking the region, not
 /// the value's use list: a shared constant has a use in every region.
-void cloneCheapProducers(dispatch::RegionOp region) {
+void cloneCheapProducers(dispatch::RegionOp region, bool constantArrays) {
   while (true) {
     SetVector<Value> captured;
     getUsedValuesDefinedAbove(region.getBody(), captured);
     // Cloned in program order, so a clone's operands that are cloned too come first.
     SmallVector<Value> cheap;
     for (Value v : captured)
-      if (Operation *def = v.getDefiningOp(); def && isCheapProducer(def))
+      if (Operation *def = v.getDefiningOp(); def && isCheapProducer(def) && embeddable(def, constantArrays))
         cheap.push_back(v);
     llvm::sort(cheap, [](Value a, Value b) {
       Operation *x = a.getDefiningOp(), *y = b.getDefiningOp();
@@ -205,6 +215,7 @@ void cloneCheapProducers(dispatch::RegionOp region) {
 }
 
 struct FormDispatchRegionsPass : tessera::impl::FormDispatchRegionsBase<FormDispatchRegionsPass> {
+  using Base::Base;
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     OpBuilder b(func.getContext());
@@ -228,7 +239,7 @@ struct FormDispatchRegionsPass : tessera::impl::FormDispatchRegionsBase<FormDisp
       dispatch::RegionOp region = wrapInRegion(b, op);
       order.position[region] = order.position.lookup(op);
     }
-    func.walk([](dispatch::RegionOp region) { cloneCheapProducers(region); });
+    func.walk([&](dispatch::RegionOp region) { cloneCheapProducers(region, inlineConstantArrays); });
   }
 };
 } // namespace

@@ -1,4 +1,5 @@
 // RUN: tessera-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(tessera-form-dispatch-regions))' | FileCheck %s
+// RUN: tessera-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(tessera-form-dispatch-regions{inline-constant-arrays=false}))' | FileCheck %s --check-prefix=BOUND
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
 // A root op and its elementwise consumers form one region; fills and empties are cloned in.
@@ -101,4 +102,35 @@ func.func @padded_convolutions(%x: tensor<1x8x6x6xf32>, %w: tensor<8x3x3xf32>, %
   %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
       ins(%p2, %wd : tensor<1x8x8x8xf32>, tensor<4x8x3x3xf32>) outs(%f2 : tensor<1x4x6x6xf32>) -> tensor<1x4x6x6xf32>
   return %c : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+// Small constants are cloned into the regions that use them; with inline-constant-arrays=false (a target
+// whose kernels cannot index a constant array) only splats are, and a bias array stays a host value that
+// the region captures like a weight.
+// CHECK-LABEL: func.func @bias_relu
+// CHECK: tdisp.region
+// CHECK-DAG: arith.constant dense<[1.000000e+00, 2.000000e+00, 3.000000e+00]> : tensor<3xf32>
+// CHECK-DAG: arith.constant dense<0.000000e+00> : tensor<3xf32>
+// CHECK: linalg.generic
+// BOUND-LABEL: func.func @bias_relu
+// BOUND: %[[BIAS:.*]] = arith.constant dense<[1.000000e+00, 2.000000e+00, 3.000000e+00]> : tensor<3xf32>
+// BOUND: tdisp.region
+// BOUND-NOT: arith.constant dense<[1.0
+// BOUND: arith.constant dense<0.000000e+00> : tensor<3xf32>
+// BOUND: linalg.generic {{.*}} ins(%arg0, %[[BIAS]], %{{.*}} :
+#id = affine_map<(d0) -> (d0)>
+func.func @bias_relu(%x: tensor<3xf32>) -> tensor<3xf32> {
+  %bias = arith.constant dense<[1.0, 2.0, 3.0]> : tensor<3xf32>
+  %zero = arith.constant dense<0.0> : tensor<3xf32>
+  %init = tensor.empty() : tensor<3xf32>
+  %y = linalg.generic {indexing_maps = [#id, #id, #id, #id], iterator_types = ["parallel"]}
+      ins(%x, %bias, %zero : tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) outs(%init : tensor<3xf32>) {
+  ^bb0(%a: f32, %b: f32, %z: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    %r = arith.maximumf %s, %z : f32
+    linalg.yield %r : f32
+  } -> tensor<3xf32>
+  return %y : tensor<3xf32>
 }

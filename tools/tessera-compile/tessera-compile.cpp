@@ -1,6 +1,7 @@
 //===- tessera-compile.cpp - compile an ONNX model ahead of time ----------===//
 #include "Progress.h"
 #include "codegen/driver/CompilerDriver.h"
+#include "codegen/vulkan/Passes.h"
 #include "tools/common/HelpOptions.h"
 #include "tools/common/ToolVersion.h"
 
@@ -40,10 +41,16 @@ static cl::opt<tessera::EmitStage> emit(
                clEnumValN(tessera::EmitStage::Linalg, "linalg", "linalg on tensors"),
                clEnumValN(tessera::EmitStage::Dispatch, "dispatch", "executables and host dispatches"),
                clEnumValN(tessera::EmitStage::TargetText, "llvm-ir", "the target's code as text (optimized LLVM IR)"),
+               clEnumValN(tessera::EmitStage::TargetText, "spirv", "the Vulkan target's kernels as text (SPIR-V dialect)"),
                clEnumValN(tessera::EmitStage::Schedule, "schedule", "the host schedule (tsched.program)"),
                clEnumValN(tessera::EmitStage::Artifact, "artifact", "the loadable artifact (default)")),
     cl::cat(category));
 
+static cl::opt<bool> reportPlacement(
+    "report-placement",
+    cl::desc("Print the target each kernel runs on, with the ONNX nodes it computes (and why a kernel falls "
+             "back to the CPU), on stdout (stderr when the output is stdout)"),
+    cl::init(false), cl::cat(category));
 static cl::opt<bool> quiet("quiet", cl::desc("Print no progress, even on a terminal (overrides --progress)"),
                            cl::init(false), cl::cat(category));
 static cl::opt<bool> progressLines(
@@ -89,6 +96,10 @@ int main(int argc, char **argv) {
       for (tessera::TargetBackend *backend : tessera::registeredTargetBackends())
         outs() << backend->name() << "\t" << backend->description() << "\n";
       return 0;
+    } else if (StringRef(argv[i]) == "--vulkan-profiles=list" || StringRef(argv[i]) == "-vulkan-profiles=list") {
+      for (const tessera::vulkan::VulkanProfile &profile : tessera::vulkan::vulkanProfiles())
+        outs() << profile.name << "\t" << profile.description << "\n";
+      return 0;
     }
   std::string targetHelp = "Target backend, one of: " + tessera::registeredTargetNames() +
                            " (default cpu; --target=list describes them)";
@@ -117,6 +128,8 @@ int main(int argc, char **argv) {
   options.target = target;
   options.emit = emit;
   options.recordSources = !stripSources;
+  if (reportPlacement)
+    options.placementReport = outputPath == "-" ? &errs() : &outs();
   for (auto &flag : targetFlags)
     options.targetOptions[flag->ArgStr] = flag->getValue();
   // With --mlir-timing every pass manager reports into one tree, printed at exit.

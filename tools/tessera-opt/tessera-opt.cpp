@@ -1,6 +1,7 @@
 //===- tessera-opt.cpp - run Tessera and upstream passes on .mlir files ---===//
 #include "codegen/cpu/Passes.h"
 #include "codegen/host/Passes.h"
+#include "codegen/vulkan/Passes.h"
 #include "dialects/Dispatch/IR/DispatchOps.h"
 #include "dialects/Graph/IR/GraphOps.h"
 #include "dialects/Schedule/IR/ScheduleOps.h"
@@ -29,6 +30,7 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   tessera::registerAllTesseraPasses();
   tessera::cpu::registerCpuCodegenPasses();
+  tessera::vulkan::registerVulkanCodegenPasses();
   tessera::host::registerHostPasses();
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

@@ -174,6 +174,12 @@ def main(out):
                     helper.make_node("Cast", ["m"], ["s"], name="cast", to=TensorProto.INT64)],
                    [tensor("x", ["N", 3])], [tensor("y", None), tensor("s", None, TensorProto.INT64)], [w],
                    opset=opset), os.path.join(out, f"undeclared_output_shapes_{opset}.onnx"))
+    # The same with static shapes (the Vulkan baseline profile has no Int64: the Cast stays on the CPU).
+    save(model([helper.make_node("MatMul", ["x", "w"], ["m"], name="matmul"),
+                helper.make_node("Relu", ["m"], ["y"], name="relu"),
+                helper.make_node("Cast", ["m"], ["s"], name="cast", to=TensorProto.INT64)],
+               [tensor("x", [2, 3])], [tensor("y", [2, 4]), tensor("s", [2, 4], TensorProto.INT64)], [w]),
+         os.path.join(out, "matmul_relu_cast.onnx"))
     for n in (2, 5):
         x = (np.arange(3 * n, dtype=np.float32) - 3 * n // 2).reshape(n, 3)
         product = x @ np.arange(12, dtype=np.float32).reshape(3, 4)

@@ -1,0 +1,286 @@
+//===- MapToInvocations.cpp - a parallel loop nest -> a gpu.func kernel ----===//
+//
+// One element of the iteration space per invocation: the nest is linearized and walked by a grid-stride
+// loop, so the grid stays 1-D and below Vulkan's guaranteed 65535 workgroups whatever the tensor size.
+// This is the simple, always-correct mapping; tiled, register-blocked strategies replace it per op kind.
+//
+#include "codegen/vulkan/Passes.h"
+
+#include "runtime/include/tessera/artifact_format.h"
+
+#include "mlir/AsmParser/AsmParser.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVAttributes.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVEnums.h"
+#include "mlir/Dialect/SPIRV/IR/TargetAndABI.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/MapVector.h"
+
+using namespace mlir;
+
+namespace tessera::vulkan {
+#define GEN_PASS_DEF_MAPTOINVOCATIONS
+#include "codegen/vulkan/Passes.h.inc"
+
+namespace {
+
+/// Vulkan guarantees maxComputeWorkGroupCount[0] >= 65535.
+constexpr int64_t kMaxWorkgroups = 65535;
+/// Index math runs in 32 bits on the device.
+constexpr int64_t kMaxElements = int64_t{1} << 31;
+
+/// How the kernel uses `arg`: a binding it stores to is an output (it may read back what it wrote: a
+/// contraction accumulates there), any other binding is read. Other uses are not supported yet.
+FailureOr<int32_t> bindingAccess(func::FuncOp func, BlockArgument arg) {
+  bool writes = false;
+  for (Operation *user : arg.getUsers()) {
+    if (auto store = dyn_cast<memref::StoreOp>(user); store && store.getMemRef() == arg)
+      writes = true;
+    else if (!isa<memref::LoadOp>(user))
+      return func.emitOpError("binding ") << arg.getArgNumber() << " is used by '" << user->getName()
+                                          << "', which the device mapping does not support";
+  }
+  return writes ? TSR_ACCESS_WRITE : TSR_ACCESS_READ;
+}
+
+/// An index operand as a loop nest sees it: the nest's k-th induction variable, or a value defined
+/// outside the nest. Two accesses with equal keys in two nests of equal bounds touch the same element.
+struct IndexKey {
+  int64_t iv = -1;
+  Value outside;
+  bool operator==(const IndexKey &o) const { return iv == o.iv && outside == o.outside; }
+};
+
+/// Every load and store of each buffer in `nest`, by buffer, as index keys; an index computed inside the
+/// nest gets no key (the element it touches is not known without analysis).
+using AccessKeys = std::optional<SmallVector<IndexKey>>;
+struct NestAccesses {
+  llvm::MapVector<Value, SmallVector<AccessKeys>> reads, writes;
+};
+
+NestAccesses accessesOf(scf::ParallelOp nest) {
+  NestAccesses out;
+  auto keys = [&](ValueRange indices) -> AccessKeys {
+    SmallVector<IndexKey> k;
+    for (Value v : indices) {
+      auto arg = dyn_cast<BlockArgument>(v);
+      if (arg && arg.getOwner() == nest.getBody())
+        k.push_back({(int64_t)arg.getArgNumber(), Value()});
+      else if (!nest->isAncestor(v.getParentRegion()->getParentOp()))
+        k.push_back({-1, v});
+      else
+        return std::nullopt;
+    }
+    return k;
+  };
+  nest.walk([&](Operation *op) {
+    if (auto load = dyn_cast<memref::LoadOp>(op))
+      out.reads[load.getMemRef()].push_back(keys(load.getIndices()));
+    else if (auto store = dyn_cast<memref::StoreOp>(op))
+      out.writes[store.getMemRef()].push_back(keys(store.getIndices()));
+  });
+  return out;
+}
+
+/// Whether running `later`'s body right after `earlier`'s, per element, computes what running the nests
+/// one after the other does: wherever one nest writes a buffer the other touches, both touch only the
+/// element of the current iteration.
+bool fusable(const NestAccesses &earlier, const NestAccesses &later) {
+  // Writes `a` of one nest against accesses `b` of the other: no conflict if either is empty.
+  auto sameElement = [](ArrayRef<AccessKeys> a, ArrayRef<AccessKeys> b) {
+    if (a.empty() || b.empty())
+      return true;
+    auto isFirst = [&](const AccessKeys &k) { return k && *k == *a.front(); };
+    return a.front() && llvm::all_of(a, isFirst) && llvm::all_of(b, isFirst);
+  };
+  auto touched = [](const NestAccesses &n, Value buffer) {
+    SmallVector<AccessKeys> all;
+    if (auto it = n.reads.find(buffer); it != n.reads.end())
+      all.append(it->second.begin(), it->second.end());
+    if (auto it = n.writes.find(buffer); it != n.writes.end())
+      all.append(it->second.begin(), it->second.end());
+    return all;
+  };
+  for (auto &[buffer, writes] : earlier.writes)
+    if (!sameElement(writes, touched(later, buffer)))
+      return false;
+  for (auto &[buffer, writes] : later.writes)
+    if (!sameElement(writes, touched(earlier, buffer)))
+      return false;
+  return true;
+}
+
+/// The capability a value of `type` needs on the device beyond the Shader baseline, if any.
+std::optional<spirv::Capability> requiredCapability(Type type, bool inStorage) {
+  if (auto memref = dyn_cast<MemRefType>(type))
+    return requiredCapability(memref.getElementType(), /*inStorage=*/true);
+  if (type.isInteger(64))
+    return spirv::Capability::Int64;
+  if (type.isF64())
+    return spirv::Capability::Float64;
+  if (type.isF16())
+    return inStorage ? spirv::Capability::StorageBuffer16BitAccess : spirv::Capability::Float16;
+  if (type.isInteger(16))
+    return inStorage ? spirv::Capability::StorageBuffer16BitAccess : spirv::Capability::Int16;
+  // Booleans are stored as bytes (the artifact's bool layout).
+  if (type.isInteger(8) || (type.isInteger(1) && inStorage))
+    return inStorage ? spirv::Capability::StorageBuffer8BitAccess : spirv::Capability::Int8;
+  return std::nullopt;
+}
+
+/// Names the first type in `func` the profile cannot hold (conversion would fail later without saying why).
+LogicalResult checkTypesAllowed(func::FuncOp func, spirv::TargetEnvAttr env) {
+  spirv::TargetEnv target(env);
+  auto check = [&](Operation *at, Type type, bool inStorage) -> LogicalResult {
+    auto cap = requiredCapability(type, inStorage);
+    if (cap && !target.allows(*cap))
+      return at->emitOpError("uses ") << type << ", which needs the " << spirv::stringifyCapability(*cap)
+                                      << " capability the Vulkan profile lacks";
+    return success();
+  };
+  for (Type t : func.getArgumentTypes())
+    if (failed(check(func, t, /*inStorage=*/false)))
+      return failure();
+  WalkResult result = func.walk([&](Operation *op) {
+    for (Type t : op->getResultTypes())
+      if (!isa<MemRefType>(t) && failed(check(op, t, /*inStorage=*/false)))
+        return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
+}
+
+LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgroupSize) {
+  if (func.getNumResults() != 0)
+    return func.emitOpError("must return nothing (results become output bindings first)");
+  if (failed(checkTypesAllowed(func, cast<spirv::TargetEnvAttr>(targetEnv))))
+    return failure();
+  for (Type t : func.getArgumentTypes()) {
+    auto memref = dyn_cast<MemRefType>(t);
+    if (!memref || !memref.hasStaticShape() || !memref.getLayout().isIdentity())
+      return func.emitOpError("binding type ") << t << " is not a static, contiguous memref";
+  }
+  // Consecutive nests over one iteration space (a fill, the contraction accumulating into it, its
+  // epilogue) run fused, element by element; anything else needs a barrier between workgroups.
+  SmallVector<scf::ParallelOp> nests;
+  SmallVector<Operation *> constants;
+  for (Operation &op : func.getBody().front()) {
+    if (isa<arith::ConstantOp>(op))
+      constants.push_back(&op);
+    else if (auto parallel = dyn_cast<scf::ParallelOp>(op))
+      nests.push_back(parallel);
+    else if (!isa<func::ReturnOp>(op))
+      return op.emitOpError("cannot be mapped to device invocations (a kernel holds parallel loop nests only)");
+  }
+  if (nests.empty())
+    return func.emitOpError("has no parallel loop nest to map");
+  scf::ParallelOp nest = nests.front();
+  for (scf::ParallelOp other : nests) {
+    if (other.getNumResults() != 0)
+      return other.emitOpError("with reductions cannot be mapped to device invocations yet");
+    if (other.getLowerBound() != nest.getLowerBound() || other.getUpperBound() != nest.getUpperBound() ||
+        other.getStep() != nest.getStep())
+      return other.emitOpError("has other bounds than the kernel's first loop nest: a barrier between "
+                               "workgroups would be needed");
+  }
+  SmallVector<NestAccesses> accesses = llvm::map_to_vector(nests, accessesOf);
+  for (size_t i = 0; i < nests.size(); ++i)
+    for (size_t j = i + 1; j < nests.size(); ++j)
+      if (!fusable(accesses[i], accesses[j]))
+        return nests[j].emitOpError("touches elements an earlier loop nest writes at other indices: a barrier "
+                                    "between workgroups would be needed");
+  SmallVector<int64_t> lower, trips, steps;
+  int64_t total = 1;
+  for (auto [lb, ub, step] : llvm::zip(nest.getLowerBound(), nest.getUpperBound(), nest.getStep())) {
+    auto l = getConstantIntValue(lb), u = getConstantIntValue(ub), s = getConstantIntValue(step);
+    if (!l || !u || !s || *s <= 0)
+      return nest.emitOpError("needs constant bounds and positive steps");
+    lower.push_back(*l);
+    steps.push_back(*s);
+    trips.push_back(*u > *l ? (*u - *l + *s - 1) / *s : 0);
+    total *= trips.back();
+    if (total >= kMaxElements)
+      return nest.emitOpError("has more than 2^31 iterations");
+  }
+  SmallVector<int32_t> access;
+  for (BlockArgument arg : func.getArguments()) {
+    auto a = bindingAccess(func, arg);
+    if (failed(a))
+      return failure();
+    access.push_back(*a);
+  }
+
+  MLIRContext *ctx = func.getContext();
+  Location loc = func.getLoc();
+  auto module = func->getParentOfType<ModuleOp>();
+  module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(), UnitAttr::get(ctx));
+  OpBuilder b(ctx);
+  b.setInsertionPoint(func);
+  auto gpuModule = gpu::GPUModuleOp::create(b, loc, (func.getName() + "_module").str());
+  gpuModule->setAttr(spirv::getTargetEnvAttrName(), targetEnv);
+  b.setInsertionPointToStart(gpuModule.getBody());
+  auto kernel = gpu::GPUFuncOp::create(b, loc, func.getName(), func.getFunctionType());
+  kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  int32_t size[3] = {static_cast<int32_t>(workgroupSize), 1, 1};
+  kernel->setAttr(spirv::getEntryPointABIAttrName(), spirv::getEntryPointABIAttr(ctx, size));
+  int64_t workgroups = std::clamp<int64_t>((total + workgroupSize - 1) / workgroupSize, 1, kMaxWorkgroups);
+  kernel->setAttr(kWorkgroupCountAttr, b.getI64IntegerAttr(workgroups));
+  kernel->setAttr(kWorkgroupSizeAttr, b.getI64IntegerAttr(workgroupSize));
+  kernel->setAttr(kBindingAccessAttr, b.getDenseI32ArrayAttr(access));
+
+  Block &entry = kernel.getBody().front();
+  b.setInsertionPointToStart(&entry);
+  IRMapping map;
+  map.map(func.getArguments(), entry.getArguments());
+  for (Operation *c : constants)
+    b.clone(*c, map);
+  auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+  Value perGroup = index(workgroupSize);
+  Value group = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+  Value lane = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+  Value groups = gpu::GridDimOp::create(b, loc, gpu::Dimension::x);
+  Value first = arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, group, perGroup), lane);
+  Value stride = arith::MulIOp::create(b, loc, groups, perGroup);
+  auto loop = scf::ForOp::create(b, loc, first, index(total), stride);
+  b.setInsertionPointToStart(loop.getBody());
+  // Delinearize, innermost dim fastest (consecutive invocations touch consecutive elements).
+  Value rest = loop.getInductionVar();
+  SmallVector<Value> ivs(trips.size());
+  for (int64_t d = (int64_t)trips.size() - 1; d >= 0; --d) {
+    Value trip = index(trips[d]);
+    Value i = d == 0 ? rest : arith::RemUIOp::create(b, loc, rest, trip).getResult();
+    if (d > 0)
+      rest = arith::DivUIOp::create(b, loc, rest, trip);
+    ivs[d] = arith::AddIOp::create(b, loc, index(lower[d]), arith::MulIOp::create(b, loc, i, index(steps[d])));
+  }
+  for (scf::ParallelOp each : nests) {
+    map.map(each.getInductionVars(), ivs);
+    for (Operation &op : each.getBody()->without_terminator())
+      b.clone(op, map);
+  }
+  b.setInsertionPointToEnd(&entry);
+  gpu::ReturnOp::create(b, loc);
+  func.erase();
+  return success();
+}
+
+struct MapToInvocationsPass : impl::MapToInvocationsBase<MapToInvocationsPass> {
+  using MapToInvocationsBase::MapToInvocationsBase;
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    std::string env = targetEnv.empty() ? std::string(vulkanProfiles().front().targetEnv) : targetEnv;
+    Attribute envAttr = parseAttribute(env, &getContext());
+    if (!isa_and_nonnull<spirv::TargetEnvAttr>(envAttr)) {
+      module.emitError("target-env is not a #spirv.target_env attribute: ") << env;
+      return signalPassFailure();
+    }
+    for (auto func : llvm::to_vector(module.getOps<func::FuncOp>()))
+      if (!func.isDeclaration() && failed(mapFunction(func, envAttr, workgroupSize)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace
+} // namespace tessera::vulkan

@@ -1,0 +1,52 @@
+//===- Passes.h - Tessera Vulkan codegen passes -----------------*- C++ -*-===//
+#ifndef TESSERA_CODEGEN_VULKAN_PASSES_H
+#define TESSERA_CODEGEN_VULKAN_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <string>
+
+namespace tessera::vulkan {
+
+#define GEN_PASS_DECL
+#include "codegen/vulkan/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "codegen/vulkan/Passes.h.inc"
+
+/// Grid of a kernel (I64 attribute on the gpu.func): workgroups along x.
+inline constexpr llvm::StringLiteral kWorkgroupCountAttr = "tessera.workgroup_count";
+/// Invocations per workgroup along x (I64 attribute on the gpu.func).
+inline constexpr llvm::StringLiteral kWorkgroupSizeAttr = "tessera.workgroup_size";
+/// TSR_ACCESS_* of each binding (DenseI32ArrayAttr on the gpu.func).
+inline constexpr llvm::StringLiteral kBindingAccessAttr = "tessera.binding_access";
+
+/// A named set of device capabilities kernels are compiled for.
+struct VulkanProfile {
+  const char *name;
+  const char *description;
+  const char *targetEnv; // #spirv.target_env
+};
+/// Every profile, baseline first.
+llvm::ArrayRef<VulkanProfile> vulkanProfiles();
+
+struct VulkanKernelPipelineOptions {
+  std::string targetEnv; // the profile's #spirv.target_env
+  int64_t workgroupSize = 64;
+};
+
+/// Tensor kernel module -> a module holding one spirv.module per kernel.
+void buildVulkanKernelPipeline(mlir::OpPassManager &pm, const VulkanKernelPipelineOptions &options);
+
+/// Registers the passes and the named pipeline `tessera-vulkan-kernel-pipeline` (baseline profile).
+void registerVulkanCodegenPasses();
+
+} // namespace tessera::vulkan
+
+#endif

@@ -1,0 +1,36 @@
+#ifndef TESSERA_CODEGEN_VULKAN_PASSES
+#define TESSERA_CODEGEN_VULKAN_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def LowerPadsToGenerics : Pass<"tessera-vulkan-lower-pads-to-generics", "mlir::ModuleOp"> {
+  let summary = "Rewrite tensor.pad with a constant value as one linalg.generic over the result";
+  let description = [{
+    Each result element reads its source element (index minus the low padding, clamped so the read
+    stays in bounds) and selects the padding value outside the source: one loop nest instead of the
+    fill and interior copy that bufferizing a pad gives, which a device kernel cannot hold.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect", "mlir::arith::ArithDialect"];
+}
+
+def MapToInvocations : Pass<"tessera-vulkan-map-to-invocations", "mlir::ModuleOp"> {
+  let summary = "Turn a bufferized kernel's parallel loop nest into a gpu.func, one element per invocation";
+  let description = [{
+    Expects each function to hold one top-level `scf.parallel` with constant bounds (and constants):
+    the loop nest of one dispatch. Each function becomes a `gpu.func` kernel in a `gpu.module` that
+    carries the profile's `spirv.target_env`; the iteration space is linearized and walked by a
+    grid-stride loop, `workgroup-size` invocations per workgroup, so any size fits a 1-D grid of at
+    most 65535 workgroups. Records the grid (`tessera.workgroup_count`) and how the kernel uses each
+    binding (`tessera.binding_access`, from its loads and stores). Anything else (temporaries,
+    several loop nests, dynamic shapes) is an error at the function: the placement keeps it on the CPU.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
+                           "mlir::spirv::SPIRVDialect"];
+  let options = [
+    Option<"workgroupSize", "workgroup-size", "int64_t", "64", "Invocations per workgroup">,
+    Option<"targetEnv", "target-env", "std::string", "\"\"",
+           "The #spirv.target_env attribute the kernels are compiled for (default: the baseline profile)">
+  ];
+}
+
+#endif

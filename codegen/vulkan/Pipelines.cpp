@@ -1,0 +1,83 @@
+//===- Pipelines.cpp - the Vulkan kernel pipeline and its profiles ---------===//
+#include "codegen/vulkan/Passes.h"
+#include "passes/Passes.h"
+
+#include "mlir/Conversion/GPUToSPIRV/GPUToSPIRVPass.h"
+#include "mlir/Conversion/MathToSPIRV/MathToSPIRVPass.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
+#include "mlir/Dialect/SPIRV/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using tessera::createFuseElementwiseOps;
+using tessera::createReuseInputAsDestination;
+
+namespace tessera::vulkan {
+
+ArrayRef<VulkanProfile> vulkanProfiles() {
+  // SPIR-V 1.3 is what Vulkan 1.1 consumes. Resource limits are Vulkan's guaranteed minimums.
+  static const VulkanProfile profiles[] = {
+      {"baseline", "Vulkan 1.1 core: 32-bit types only (no Int64, Float64, Float16 or 8/16-bit storage)",
+       "#spirv.target_env<#spirv.vce<v1.3, [Shader], [SPV_KHR_storage_buffer_storage_class]>, api=Vulkan, "
+       "#spirv.resource_limits<max_compute_workgroup_invocations = 128, "
+       "max_compute_workgroup_size = [128, 128, 64]>>"},
+      {"extended",
+       "Vulkan 1.1 with Int64, Float64, Float16, Int8/Int16 and 8/16-bit storage buffers (desktop GPUs, lavapipe)",
+       "#spirv.target_env<#spirv.vce<v1.3, [Shader, Int64, Float64, Float16, Int8, Int16, "
+       "StorageBuffer8BitAccess, StorageBuffer16BitAccess], [SPV_KHR_storage_buffer_storage_class, "
+       "SPV_KHR_8bit_storage, SPV_KHR_16bit_storage]>, api=Vulkan, "
+       "#spirv.resource_limits<max_compute_workgroup_invocations = 128, "
+       "max_compute_workgroup_size = [128, 128, 64]>>"},
+  };
+  return profiles;
+}
+
+void buildVulkanKernelPipeline(OpPassManager &pm, const VulkanKernelPipelineOptions &options) {
+  pm.addPass(createFuseElementwiseOps());
+  pm.addPass(createLowerPadsToGenerics());
+  // Splat constants become scalars in the bodies that read them (no constant buffer in the kernel).
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+  // Epilogues update their producer's result in place: no temporary between a contraction and its bias.
+  pm.addPass(createReuseInputAsDestination());
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // Results become output bindings, written in place (static allocations of results are hoisted).
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createCanonicalizerPass());
+  MapToInvocationsOptions map;
+  map.workgroupSize = options.workgroupSize;
+  map.targetEnv = options.targetEnv;
+  pm.addPass(createMapToInvocations(map));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createConvertMathToSPIRVPass());
+  pm.addPass(createConvertGPUToSPIRVPass());
+  OpPassManager &spirvModule = pm.nest<spirv::ModuleOp>();
+  spirvModule.addPass(spirv::createSPIRVLowerABIAttributesPass());
+  spirvModule.addPass(spirv::createSPIRVUpdateVCEPass());
+}
+
+void registerVulkanCodegenPasses() {
+  registerVulkanCodegenGenPasses();
+  PassPipelineRegistration<>("tessera-vulkan-kernel-pipeline",
+                             "Lower a tensor kernel module to SPIR-V for the baseline Vulkan profile",
+                             [](OpPassManager &pm) {
+                               VulkanKernelPipelineOptions options;
+                               options.targetEnv = vulkanProfiles().front().targetEnv;
+                               buildVulkanKernelPipeline(pm, options);
+                             });
+}
+
+} // namespace tessera::vulkan

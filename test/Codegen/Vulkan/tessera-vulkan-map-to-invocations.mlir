@@ -1,0 +1,116 @@
+// RUN: tessera-opt %s -split-input-file -verify-diagnostics -tessera-vulkan-map-to-invocations | FileCheck %s
+
+// A fill, the contraction accumulating into it and its epilogue: three nests over one iteration space,
+// each touching the output only at the current element, run fused in one grid-stride loop. The 2x3 space
+// (6 elements) needs one workgroup of 64; the output is written, the inputs read.
+// CHECK-LABEL: gpu.module @fused_module
+// CHECK-SAME: spirv.target_env = #spirv.target_env<#spirv.vce<v1.3, [Shader]
+// CHECK: gpu.func @fused(%[[A:.*]]: memref<2x4xf32>, %[[B:.*]]: memref<4x3xf32>, %[[C:.*]]: memref<2x3xf32>) kernel
+// CHECK-SAME: spirv.entry_point_abi = #spirv.entry_point_abi<workgroup_size = [64, 1, 1]>
+// CHECK-SAME: tessera.binding_access = array<i32: 1, 1, 2>
+// CHECK-SAME: tessera.workgroup_count = 1 : i64
+// CHECK-SAME: tessera.workgroup_size = 64 : i64
+// CHECK: %[[G:.*]] = gpu.block_id x
+// CHECK: %[[L:.*]] = gpu.thread_id x
+// CHECK: %[[N:.*]] = gpu.grid_dim x
+// CHECK: scf.for %[[IV:.*]] = %{{.*}} to %c6{{.*}} step %{{.*}} {
+// CHECK: arith.remui %[[IV]], %c3
+// CHECK: arith.divui %[[IV]], %c3
+// CHECK: memref.store %{{.*}}, %[[C]]
+// CHECK: scf.for
+// CHECK: memref.load %[[A]]
+// CHECK: memref.load %[[B]]
+// CHECK: memref.store
+// CHECK: memref.load %[[C]]
+// CHECK: math.tanh
+// CHECK: memref.store
+// CHECK: gpu.return
+// CHECK-NOT: func.func
+func.func @fused(%a: memref<2x4xf32>, %b: memref<4x3xf32>, %c: memref<2x3xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c3 = arith.constant 3 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c2, %c3) step (%c1, %c1) {
+    memref.store %zero, %c[%i, %j] : memref<2x3xf32>
+    scf.reduce
+  }
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c2, %c3) step (%c1, %c1) {
+    scf.for %k = %c0 to %c4 step %c1 {
+      %x = memref.load %a[%i, %k] : memref<2x4xf32>
+      %y = memref.load %b[%k, %j] : memref<4x3xf32>
+      %acc = memref.load %c[%i, %j] : memref<2x3xf32>
+      %m = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %m : f32
+      memref.store %s, %c[%i, %j] : memref<2x3xf32>
+    }
+    scf.reduce
+  }
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c2, %c3) step (%c1, %c1) {
+    %v = memref.load %c[%i, %j] : memref<2x3xf32>
+    %t = math.tanh %v : f32
+    memref.store %t, %c[%i, %j] : memref<2x3xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// 5000000 elements would need 78125 workgroups of 64: the grid is capped at Vulkan's guaranteed 65535
+// and each invocation walks the rest with the grid stride.
+// CHECK-LABEL: gpu.func @large
+// CHECK-SAME: tessera.workgroup_count = 65535 : i64
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c5000000
+func.func @large(%x: memref<5000000xf32>, %y: memref<5000000xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = arith.constant 5000000 : index
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %v = memref.load %x[%i] : memref<5000000xf32>
+    memref.store %v, %y[%i] : memref<5000000xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A second nest reading the first's output at another element (a transpose) needs every workgroup of the
+// first to finish: not one kernel.
+func.func @transpose_after_write(%x: memref<2x2xf32>, %t: memref<2x2xf32>, %y: memref<2x2xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c2, %c2) step (%c1, %c1) {
+    %v = memref.load %x[%i, %j] : memref<2x2xf32>
+    memref.store %v, %t[%i, %j] : memref<2x2xf32>
+    scf.reduce
+  }
+  // expected-error @below {{touches elements an earlier loop nest writes at other indices}}
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c2, %c2) step (%c1, %c1) {
+    %v = memref.load %t[%j, %i] : memref<2x2xf32>
+    memref.store %v, %y[%i, %j] : memref<2x2xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A temporary buffer inside the kernel has no place on the device yet.
+func.func @temporary(%x: memref<4xf32>, %y: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  // expected-error @below {{cannot be mapped to device invocations}}
+  %tmp = memref.alloc() : memref<4xf32>
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    %v = memref.load %x[%i] : memref<4xf32>
+    memref.store %v, %y[%i] : memref<4xf32>
+    scf.reduce
+  }
+  return
+}
