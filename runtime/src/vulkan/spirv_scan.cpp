@@ -7,7 +7,7 @@ namespace {
 
 // From the SPIR-V specification.
 constexpr uint32_t kHeaderWords = 5;
-constexpr uint32_t kOpEntryPoint = 15, kOpExecutionMode = 16, kOpFunction = 54;
+constexpr uint32_t kOpEntryPoint = 15, kOpExecutionMode = 16, kOpCapability = 17, kOpFunction = 54;
 constexpr uint32_t kExecutionModelGLCompute = 5, kExecutionModeLocalSize = 17;
 
 // The NUL-terminated literal string in words [begin, end), or false if it is not terminated there.
@@ -55,6 +55,21 @@ bool scanEntryPoint(const std::vector<uint32_t>& words, const std::string& name,
       out.has_local_size = true;
       for (int k = 0; k < 3; ++k) out.local_size[k] = words[at + 3 + k];
     }
+    at += count;
+  }
+  return true;
+}
+
+bool scanCapabilities(const std::vector<uint32_t>& words, std::vector<uint32_t>& out, std::string& error) {
+  out.clear();
+  for (size_t at = kHeaderWords; at < words.size();) {
+    const uint32_t opcode = words[at] & 0xffff, count = words[at] >> 16;
+    if (count == 0 || count > words.size() - at) {
+      error = format("malformed instruction at word %zu", at);
+      return false;
+    }
+    if (opcode == kOpFunction) break;  // capabilities come first in a module
+    if (opcode == kOpCapability && count == 2) out.push_back(words[at + 1]);
     at += count;
   }
   return true;

@@ -20,6 +20,9 @@ struct EntryPoint {
 // `error` set when the instruction stream is malformed.
 bool scanEntryPoint(const std::vector<uint32_t>& words, const std::string& name, EntryPoint& out, std::string& error);
 
+// The OpCapability operands of `words`, in order. False with `error` set when the instruction stream is malformed.
+bool scanCapabilities(const std::vector<uint32_t>& words, std::vector<uint32_t>& out, std::string& error);
+
 }  // namespace tessera::rt::vk
 
 #endif

@@ -3,6 +3,7 @@
 #ifndef TESSERA_RUNTIME_SRC_VULKAN_VULKAN_BUFFERS_H
 #define TESSERA_RUNTIME_SRC_VULKAN_VULKAN_BUFFERS_H
 
+#include <deque>
 #include <vector>
 
 #include "vulkan/vulkan_device.h"
@@ -32,7 +33,8 @@ private:
   void destroy(HostBuffer& b);
 
   Device& device_;
-  std::vector<HostBuffer> slots_;
+  // A deque: growing it keeps the slots handed out earlier in the same dispatch where they are.
+  std::deque<HostBuffer> slots_;
 };
 
 }  // namespace tessera::rt::vk

@@ -1,5 +1,6 @@
 #include "vulkan/vulkan_device.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
@@ -219,6 +220,63 @@ tsr_status* Device::open(const char* loader_library) {
   queue_family = chosen->queue_family;
   api.vkGetPhysicalDeviceMemoryProperties(physical, &memory);
 
+  // Every optional feature kernels may use (the compiler's profiles) that the device has: Int64, Float64,
+  // Int16, Float16, Int8 and 8/16-bit storage. The 1.2 features come through their extensions (the
+  // instance asks for Vulkan 1.1).
+  uint32_t extension_count = 0;
+  api.vkEnumerateDeviceExtensionProperties(physical, nullptr, &extension_count, nullptr);
+  std::vector<VkExtensionProperties> device_extensions(extension_count);
+  api.vkEnumerateDeviceExtensionProperties(physical, nullptr, &extension_count, device_extensions.data());
+  device_extensions.resize(extension_count);
+  auto has = [&](const char* name) {
+    for (const VkExtensionProperties& e : device_extensions)
+      if (std::strcmp(e.extensionName, name) == 0) return true;
+    return false;
+  };
+  std::vector<const char*> enabled_extensions;
+  VkPhysicalDevice16BitStorageFeatures storage16{};
+  storage16.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES;
+  VkPhysicalDevice8BitStorageFeaturesKHR storage8{};
+  storage8.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES_KHR;
+  VkPhysicalDeviceShaderFloat16Int8FeaturesKHR float16_int8{};
+  float16_int8.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES_KHR;
+  VkPhysicalDeviceFeatures2 features{};
+  features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
+  features.pNext = &storage16;
+  void** tail = &storage16.pNext;
+  if (has(VK_KHR_8BIT_STORAGE_EXTENSION_NAME)) {
+    enabled_extensions.push_back(VK_KHR_8BIT_STORAGE_EXTENSION_NAME);
+    *tail = &storage8;
+    tail = &storage8.pNext;
+  }
+  if (has(VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME)) {
+    enabled_extensions.push_back(VK_KHR_SHADER_FLOAT16_INT8_EXTENSION_NAME);
+    *tail = &float16_int8;
+    tail = &float16_int8.pNext;
+  }
+  api.vkGetPhysicalDeviceFeatures2(physical, &features);
+  // Enable exactly what kernels may use, nothing else (robustness features cost speed).
+  VkPhysicalDeviceFeatures2 enable = features;
+  enable.features = VkPhysicalDeviceFeatures{};
+  enable.features.shaderInt64 = features.features.shaderInt64;
+  enable.features.shaderFloat64 = features.features.shaderFloat64;
+  enable.features.shaderInt16 = features.features.shaderInt16;
+  storage16.uniformAndStorageBuffer16BitAccess = VK_FALSE;
+  storage16.storagePushConstant16 = VK_FALSE;
+  storage16.storageInputOutput16 = VK_FALSE;
+  storage8.uniformAndStorageBuffer8BitAccess = VK_FALSE;
+  storage8.storagePushConstant8 = VK_FALSE;
+  // SPIR-V capability enum values (the SPIR-V specification).
+  enum : uint32_t { Float16 = 9, Float64 = 10, Int64 = 11, Int16 = 22, Int8 = 39, Storage16 = 4433, Storage8 = 4448 };
+  capabilities.clear();
+  if (enable.features.shaderInt64) capabilities.push_back(Int64);
+  if (enable.features.shaderFloat64) capabilities.push_back(Float64);
+  if (enable.features.shaderInt16) capabilities.push_back(Int16);
+  if (storage16.storageBuffer16BitAccess) capabilities.push_back(Storage16);
+  if (storage8.storageBuffer8BitAccess) capabilities.push_back(Storage8);
+  if (float16_int8.shaderFloat16) capabilities.push_back(Float16);
+  if (float16_int8.shaderInt8) capabilities.push_back(Int8);
+
   const float priority = 1.0f;
   VkDeviceQueueCreateInfo queue_info{};
   queue_info.sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO;
@@ -229,6 +287,9 @@ tsr_status* Device::open(const char* loader_library) {
   device_info.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO;
   device_info.queueCreateInfoCount = 1;
   device_info.pQueueCreateInfos = &queue_info;
+  device_info.pNext = &enable;
+  device_info.enabledExtensionCount = static_cast<uint32_t>(enabled_extensions.size());
+  device_info.ppEnabledExtensionNames = enabled_extensions.data();
   r = api.vkCreateDevice(physical, &device_info, nullptr, &device);
   if (r != VK_SUCCESS) {
     device = VK_NULL_HANDLE;
@@ -237,6 +298,20 @@ tsr_status* Device::open(const char* loader_library) {
   if (tsr_status* st = loadDeviceFunctions(api, device)) return st;
   api.vkGetDeviceQueue(device, queue_family, 0, &queue);
   return validationErrors("device creation");
+}
+
+const char* Device::missingCapability(const std::vector<uint32_t>& required) const {
+  // The capabilities that depend on a device feature; others (Shader, Matrix, ...) every device has.
+  static const struct {
+    uint32_t value;
+    const char* name;
+  } optional[] = {{9, "Float16"}, {10, "Float64"}, {11, "Int64"}, {22, "Int16"}, {39, "Int8"},
+                  {4433, "StorageBuffer16BitAccess"}, {4448, "StorageBuffer8BitAccess"}};
+  for (uint32_t cap : required)
+    for (const auto& o : optional)
+      if (o.value == cap && std::find(capabilities.begin(), capabilities.end(), cap) == capabilities.end())
+        return o.name;
+  return nullptr;
 }
 
 tsr_status* Device::validationErrors(const std::string& during) const {

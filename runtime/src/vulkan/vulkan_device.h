@@ -37,6 +37,8 @@ struct Device {
   uint32_t queue_family = 0;
   VkDevice device = VK_NULL_HANDLE;
   VkQueue queue = VK_NULL_HANDLE;
+  // The optional SPIR-V capabilities enabled on the device (every one it supports), by SPIR-V enum value.
+  std::vector<uint32_t> capabilities;
 
   Device() = default;
   Device(const Device&) = delete;
@@ -50,6 +52,10 @@ struct Device {
   //                              discrete GPU, else the first integrated one, else the first device
   //   TESSERA_VULKAN_VALIDATION  "1" enables VK_LAYER_KHRONOS_validation (validationErrors reports its messages)
   tsr_status* open(const char* loader_library = kLoaderLibrary);
+
+  // The name of the first capability in `required` (a module's OpCapability list) that needs a device feature
+  // this device does not enable, or nullptr.
+  const char* missingCapability(const std::vector<uint32_t>& required) const;
 
   // NULL, or an error status quoting the first validation message since the last call.
   tsr_status* validationErrors(const std::string& during) const;

@@ -237,6 +237,17 @@ tsr_status* createVulkanExecutor(const ExecutorLoad& load, std::unique_ptr<Execu
 
   auto vulkan = std::make_unique<VulkanExecutor>();
   if (tsr_status* st = vulkan->device.open()) return st;
+  // A kernel compiled for a richer profile than the device offers is refused by name, before the driver sees it.
+  for (size_t i = 0; i < exports.size(); ++i) {
+    std::vector<uint32_t> capabilities;
+    if (!vk::scanCapabilities(*words[i], capabilities, error))
+      return invalid(format("SPIRV: module '%s': %s", exports[i]->symbol.c_str(), error.c_str()));
+    if (const char* missing = vulkan->device.missingCapability(capabilities))
+      return makeStatus(TSR_STATUS_UNSUPPORTED,
+                        format("Vulkan: kernel '%s' needs the SPIR-V capability %s, which device '%s' does not "
+                               "support (compile with a narrower profile: --vulkan-profiles=baseline)",
+                               exports[i]->symbol.c_str(), missing, vulkan->device.properties.deviceName));
+  }
   if (tsr_status* st = vulkan->kernels.create(exports, words)) return st;
   if (tsr_status* st = vulkan->createCommands()) return st;
   if (tsr_status* st = vulkan->device.validationErrors("pipeline creation")) return st;
