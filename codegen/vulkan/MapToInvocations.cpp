@@ -5,6 +5,7 @@
 // This is the simple, always-correct mapping; tiled, register-blocked strategies replace it per op kind.
 //
 #include "codegen/vulkan/Passes.h"
+#include "dialects/Dispatch/IR/DispatchOps.h"
 
 #include "runtime/include/tessera/artifact_format.h"
 
@@ -134,6 +135,10 @@ std::optional<spirv::Capability> requiredCapability(Type type, bool inStorage) {
 LogicalResult checkTypesAllowed(func::FuncOp func, spirv::TargetEnvAttr env) {
   spirv::TargetEnv target(env);
   auto check = [&](Operation *at, Type type, bool inStorage) -> LogicalResult {
+    Type element = getElementTypeOrSelf(type);
+    if (!element.isIntOrIndexOrFloat() || (isa<FloatType>(element) && !element.isF16() && !element.isF32() &&
+                                           !element.isF64()))
+      return at->emitOpError("uses ") << type << ", which has no SPIR-V type for Vulkan";
     auto cap = requiredCapability(type, inStorage);
     if (cap && !target.allows(*cap))
       return at->emitOpError("uses ") << type << ", which needs the " << spirv::stringifyCapability(*cap)
@@ -152,6 +157,90 @@ LogicalResult checkTypesAllowed(func::FuncOp func, spirv::TargetEnvAttr env) {
   return failure(result.wasInterrupted());
 }
 
+/// Clones a loop body for the iteration whose induction variables are `ivs`.
+using BodyBuilder = llvm::function_ref<void(OpBuilder &, IRMapping &, ArrayRef<Value>)>;
+
+/// Replaces `func` by a gpu.func kernel in its own gpu.module for `targetEnv`: the constants, then a
+/// grid-stride loop over the `total` iterations of the space (`lower`, `trips`, `steps` per dim), each
+/// delinearized (innermost dim fastest, so consecutive invocations touch consecutive elements) and run by
+/// `buildBody`.
+LogicalResult emitKernel(func::FuncOp func, ArrayRef<Operation *> constants, ArrayRef<int64_t> lower,
+                         ArrayRef<int64_t> trips, ArrayRef<int64_t> steps, int64_t total, ArrayRef<int32_t> access,
+                         Attribute targetEnv, int64_t workgroupSize, BodyBuilder buildBody) {
+  MLIRContext *ctx = func.getContext();
+  Location loc = func.getLoc();
+  auto module = func->getParentOfType<ModuleOp>();
+  module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(), UnitAttr::get(ctx));
+  OpBuilder b(ctx);
+  b.setInsertionPoint(func);
+  auto gpuModule = gpu::GPUModuleOp::create(b, loc, (func.getName() + "_module").str());
+  gpuModule->setAttr(spirv::getTargetEnvAttrName(), targetEnv);
+  b.setInsertionPointToStart(gpuModule.getBody());
+  auto kernel = gpu::GPUFuncOp::create(b, loc, func.getName(), func.getFunctionType());
+  kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  int32_t size[3] = {static_cast<int32_t>(workgroupSize), 1, 1};
+  kernel->setAttr(spirv::getEntryPointABIAttrName(), spirv::getEntryPointABIAttr(ctx, size));
+  int64_t workgroups = std::clamp<int64_t>((total + workgroupSize - 1) / workgroupSize, 1, kMaxWorkgroups);
+  kernel->setAttr(kWorkgroupCountAttr, b.getI64IntegerAttr(workgroups));
+  kernel->setAttr(kWorkgroupSizeAttr, b.getI64IntegerAttr(workgroupSize));
+  kernel->setAttr(kBindingAccessAttr, b.getDenseI32ArrayAttr(access));
+
+  Block &entry = kernel.getBody().front();
+  b.setInsertionPointToStart(&entry);
+  IRMapping map;
+  map.map(func.getArguments(), entry.getArguments());
+  for (Operation *c : constants)
+    b.clone(*c, map);
+  auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+  Value perGroup = index(workgroupSize);
+  Value group = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
+  Value lane = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+  Value groups = gpu::GridDimOp::create(b, loc, gpu::Dimension::x);
+  Value first = arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, group, perGroup), lane);
+  Value stride = arith::MulIOp::create(b, loc, groups, perGroup);
+  auto loop = scf::ForOp::create(b, loc, first, index(total), stride);
+  b.setInsertionPointToStart(loop.getBody());
+  Value rest = loop.getInductionVar();
+  SmallVector<Value> ivs(trips.size());
+  for (int64_t d = (int64_t)trips.size() - 1; d >= 0; --d) {
+    Value trip = index(trips[d]);
+    Value i = d == 0 ? rest : arith::RemUIOp::create(b, loc, rest, trip).getResult();
+    if (d > 0)
+      rest = arith::DivUIOp::create(b, loc, rest, trip);
+    ivs[d] = arith::AddIOp::create(b, loc, index(lower[d]), arith::MulIOp::create(b, loc, i, index(steps[d])));
+  }
+  buildBody(b, map, ivs);
+  b.setInsertionPointToEnd(&entry);
+  gpu::ReturnOp::create(b, loc);
+  func.erase();
+  return success();
+}
+
+/// How the kernel uses each binding (see bindingAccess).
+FailureOr<SmallVector<int32_t>> bindingAccesses(func::FuncOp func) {
+  SmallVector<int32_t> access;
+  for (BlockArgument arg : func.getArguments()) {
+    auto a = bindingAccess(func, arg);
+    if (failed(a))
+      return failure();
+    access.push_back(*a);
+  }
+  return access;
+}
+
+/// A kernel over rank-0 tensors: straight-line loads, arithmetic and stores, run by one invocation.
+LogicalResult mapStraightLine(func::FuncOp func, ArrayRef<Operation *> constants, ArrayRef<Operation *> ops,
+                              Attribute targetEnv, int64_t workgroupSize) {
+  auto access = bindingAccesses(func);
+  if (failed(access))
+    return failure();
+  return emitKernel(func, constants, {}, {}, {}, /*total=*/1, *access, targetEnv, workgroupSize,
+                    [&](OpBuilder &b, IRMapping &map, ArrayRef<Value>) {
+                      for (Operation *op : ops)
+                        b.clone(*op, map);
+                    });
+}
+
 LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgroupSize) {
   if (func.getNumResults() != 0)
     return func.emitOpError("must return nothing (results become output bindings first)");
@@ -164,18 +253,35 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
   }
   // Consecutive nests over one iteration space (a fill, the contraction accumulating into it, its
   // epilogue) run fused, element by element; anything else needs a barrier between workgroups.
+  // Errors the kernel checks at run time (an index out of range) have no way back from a device yet.
+  WalkResult checks = func.walk([](dispatch::ErrorIfOp check) {
+    check.emitOpError("checks its inputs at run time, which a device kernel cannot report yet");
+    return WalkResult::interrupt();
+  });
+  if (checks.wasInterrupted())
+    return failure();
   SmallVector<scf::ParallelOp> nests;
-  SmallVector<Operation *> constants;
+  SmallVector<Operation *> constants, scalar;
   for (Operation &op : func.getBody().front()) {
     if (isa<arith::ConstantOp>(op))
       constants.push_back(&op);
     else if (auto parallel = dyn_cast<scf::ParallelOp>(op))
       nests.push_back(parallel);
-    else if (!isa<func::ReturnOp>(op))
+    else if (isa<func::ReturnOp>(op))
+      continue;
+    else if (isa<memref::LoadOp, memref::StoreOp>(op) || isPure(&op))
+      scalar.push_back(&op);
+    else
       return op.emitOpError("cannot be mapped to device invocations (a kernel holds parallel loop nests only)");
   }
-  if (nests.empty())
+  // A kernel of rank-0 tensors is straight-line code: one invocation runs it.
+  if (!scalar.empty() && !nests.empty())
+    return scalar.front()->emitOpError("cannot be mapped to device invocations (a kernel holds parallel loop "
+                                       "nests only)");
+  if (nests.empty() && scalar.empty())
     return func.emitOpError("has no parallel loop nest to map");
+  if (nests.empty())
+    return mapStraightLine(func, constants, scalar, targetEnv, workgroupSize);
   scf::ParallelOp nest = nests.front();
   for (scf::ParallelOp other : nests) {
     if (other.getNumResults() != 0)
@@ -212,58 +318,14 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
     access.push_back(*a);
   }
 
-  MLIRContext *ctx = func.getContext();
-  Location loc = func.getLoc();
-  auto module = func->getParentOfType<ModuleOp>();
-  module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(), UnitAttr::get(ctx));
-  OpBuilder b(ctx);
-  b.setInsertionPoint(func);
-  auto gpuModule = gpu::GPUModuleOp::create(b, loc, (func.getName() + "_module").str());
-  gpuModule->setAttr(spirv::getTargetEnvAttrName(), targetEnv);
-  b.setInsertionPointToStart(gpuModule.getBody());
-  auto kernel = gpu::GPUFuncOp::create(b, loc, func.getName(), func.getFunctionType());
-  kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  int32_t size[3] = {static_cast<int32_t>(workgroupSize), 1, 1};
-  kernel->setAttr(spirv::getEntryPointABIAttrName(), spirv::getEntryPointABIAttr(ctx, size));
-  int64_t workgroups = std::clamp<int64_t>((total + workgroupSize - 1) / workgroupSize, 1, kMaxWorkgroups);
-  kernel->setAttr(kWorkgroupCountAttr, b.getI64IntegerAttr(workgroups));
-  kernel->setAttr(kWorkgroupSizeAttr, b.getI64IntegerAttr(workgroupSize));
-  kernel->setAttr(kBindingAccessAttr, b.getDenseI32ArrayAttr(access));
-
-  Block &entry = kernel.getBody().front();
-  b.setInsertionPointToStart(&entry);
-  IRMapping map;
-  map.map(func.getArguments(), entry.getArguments());
-  for (Operation *c : constants)
-    b.clone(*c, map);
-  auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
-  Value perGroup = index(workgroupSize);
-  Value group = gpu::BlockIdOp::create(b, loc, gpu::Dimension::x);
-  Value lane = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
-  Value groups = gpu::GridDimOp::create(b, loc, gpu::Dimension::x);
-  Value first = arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, group, perGroup), lane);
-  Value stride = arith::MulIOp::create(b, loc, groups, perGroup);
-  auto loop = scf::ForOp::create(b, loc, first, index(total), stride);
-  b.setInsertionPointToStart(loop.getBody());
-  // Delinearize, innermost dim fastest (consecutive invocations touch consecutive elements).
-  Value rest = loop.getInductionVar();
-  SmallVector<Value> ivs(trips.size());
-  for (int64_t d = (int64_t)trips.size() - 1; d >= 0; --d) {
-    Value trip = index(trips[d]);
-    Value i = d == 0 ? rest : arith::RemUIOp::create(b, loc, rest, trip).getResult();
-    if (d > 0)
-      rest = arith::DivUIOp::create(b, loc, rest, trip);
-    ivs[d] = arith::AddIOp::create(b, loc, index(lower[d]), arith::MulIOp::create(b, loc, i, index(steps[d])));
-  }
-  for (scf::ParallelOp each : nests) {
-    map.map(each.getInductionVars(), ivs);
-    for (Operation &op : each.getBody()->without_terminator())
-      b.clone(op, map);
-  }
-  b.setInsertionPointToEnd(&entry);
-  gpu::ReturnOp::create(b, loc);
-  func.erase();
-  return success();
+  return emitKernel(func, constants, lower, trips, steps, total, access, targetEnv, workgroupSize,
+                    [&](OpBuilder &b, IRMapping &map, ArrayRef<Value> ivs) {
+                      for (scf::ParallelOp each : nests) {
+                        map.map(each.getInductionVars(), ivs);
+                        for (Operation &op : each.getBody()->without_terminator())
+                          b.clone(op, map);
+                      }
+                    });
 }
 
 struct MapToInvocationsPass : impl::MapToInvocationsBase<MapToInvocationsPass> {

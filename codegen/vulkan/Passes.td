@@ -13,6 +13,32 @@ def LowerPadsToGenerics : Pass<"tessera-vulkan-lower-pads-to-generics", "mlir::M
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect", "mlir::arith::ArithDialect"];
 }
 
+def CopiesToLinalg : Pass<"tessera-vulkan-copies-to-linalg", "mlir::ModuleOp"> {
+  let summary = "Rewrite memref.copy as linalg.copy, so it becomes a parallel loop nest";
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def FuseIndexOnlyProducers : Pass<"tessera-vulkan-fuse-index-only-producers", "mlir::ModuleOp"> {
+  let summary = "Recompute generics without inputs (lowered pads) inside the generic that reads them";
+  let description = [{
+    A single-use linalg.generic with no inputs computes each element from its indices and captured
+    values; its consumer computes the element it reads in its own body (the producer's body with the
+    producer's indices replaced by the consumer's indexing map for that operand) and drops the operand.
+    Run after named ops are generalized: a convolution then pads its input as it reads it.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::affine::AffineDialect"];
+}
+
+def OutputOrderLoops : Pass<"tessera-vulkan-output-order-loops", "mlir::ModuleOp"> {
+  let summary = "Interchange each generic's loops into its output's dim order, reductions last";
+  let description = [{
+    The loop nests of one kernel fuse element by element only when they iterate one space in one
+    order; a depthwise convolution (channels innermost in its named form) and the fill and epilogue
+    around it (output order) then agree. Reductions end innermost, sequential in an invocation.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def MapToInvocations : Pass<"tessera-vulkan-map-to-invocations", "mlir::ModuleOp"> {
   let summary = "Turn a bufferized kernel's parallel loop nest into a gpu.func, one element per invocation";
   let description = [{

@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
 #include "mlir/Dialect/SPIRV/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -40,10 +41,13 @@ ArrayRef<VulkanProfile> vulkanProfiles() {
 void buildVulkanKernelPipeline(OpPassManager &pm, const VulkanKernelPipelineOptions &options) {
   pm.addPass(createFuseElementwiseOps());
   pm.addPass(createLowerPadsToGenerics());
+  pm.addPass(createLinalgGeneralizeNamedOpsPass());
+  pm.addPass(createFuseIndexOnlyProducers());
   // Splat constants become scalars in the bodies that read them (no constant buffer in the kernel).
   pm.addPass(createLinalgElementwiseOpFusionPass());
   // Epilogues update their producer's result in place: no temporary between a contraction and its bias.
   pm.addPass(createReuseInputAsDestination());
+  pm.addPass(createOutputOrderLoops());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
@@ -54,7 +58,10 @@ void buildVulkanKernelPipeline(OpPassManager &pm, const VulkanKernelPipelineOpti
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCopiesToLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  // Slices of bindings become offsets in the loads and stores that read them.
+  pm.addPass(memref::createFoldMemRefAliasOpsPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createCanonicalizerPass());
   MapToInvocationsOptions map;

@@ -7,6 +7,9 @@ exact). Every step runs in its own process with a time limit, so a crash or hang
 
 Writes JSON {"target": ..., "results": {test: {"status": ..., "reason": ...}}} and prints
 "N passed, M failed". With --expect-pass FILE, exits non-zero if a listed test does not pass.
+For a target with a CPU fallback (vulkan), each result also records how many of the model's kernels
+were placed on the device ("device_kernels" of "kernels", from --report-placement); with
+--expect-device FILE, a listed test must pass with every kernel on the device.
 """
 import argparse
 import concurrent.futures
@@ -47,20 +50,26 @@ def numbered(names, prefix):
     return sorted(files, key=lambda n: int(re.findall(r"\d+", n)[-1]))
 
 
-def run_test(test_dir, bindir, target, timeout, workdir):
+def run_test(test_dir, bindir, target, compile_args, timeout, workdir):
     name = os.path.basename(test_dir)
     artifact = os.path.join(workdir, name + ".tsr")
+    placed = target != "cpu"
     status, out = run_step([os.path.join(bindir, "tessera-compile"), os.path.join(test_dir, "model.onnx"),
-                            "--target=" + target, "-o", artifact], timeout)
+                            "--target=" + target, "-o", artifact] + compile_args +
+                           (["--report-placement"] if placed else []), timeout)
     if status in ("timeout", "crash"):
         return {"status": status, "reason": "tessera-compile: " + (out or "timed out after %ds" % timeout)}
     if status != 0:
         if "error:" in out:
             return {"status": "unsupported", "reason": first_error(out)}
         return {"status": "crash", "reason": "tessera-compile exited %d without a diagnostic" % status}
+    placement = {}
+    if placed:
+        kernels = re.findall(r"^\S+: (\S+) \(", out, re.M)
+        placement = {"kernels": len(kernels), "device_kernels": sum(1 for k in kernels if k == target)}
     sets = sorted(d for d in os.listdir(test_dir) if d.startswith("test_data_set_"))
     if not sets:
-        return {"status": "fail", "reason": "no test data"}
+        return {"status": "fail", "reason": "no test data", **placement}
     for data in sets:
         data_dir = os.path.join(test_dir, data)
         files = os.listdir(data_dir)
@@ -72,15 +81,40 @@ def run_test(test_dir, bindir, target, timeout, workdir):
             cmd += ["--expected", os.path.join(data_dir, f)]
         status, out = run_step(cmd, timeout)
         if status in ("timeout", "crash"):
-            return {"status": status, "reason": "tessera-run: " + (out or "timed out after %ds" % timeout)}
+            return {"status": status, "reason": "tessera-run: " + (out or "timed out after %ds" % timeout), **placement}
         if status != 0:
             return {"status": "fail", "reason": first_error(out) if status != 1 else
-                    next((l.strip() for l in out.splitlines() if "differ" in l or "mismatch" in l), first_error(out))[:300]}
+                    next((l.strip() for l in out.splitlines() if "differ" in l or "mismatch" in l), first_error(out))[:300],
+                    **placement}
     try:
         os.remove(artifact)
     except OSError:
         pass
-    return {"status": "pass", "reason": ""}
+    return {"status": "pass", "reason": "", **placement}
+
+
+def on_device(r):
+    """A passing result whose kernels (at least one) all ran on the device."""
+    return r["status"] == "pass" and r.get("kernels", 0) > 0 and r["device_kernels"] == r["kernels"]
+
+
+def check_list(path, results, holds, what, filtered):
+    """Tests listed in `path` for which `holds` is false (or missing): printed; returns whether any."""
+    with open(path) as fh:
+        expected = [l.strip() for l in fh if l.strip() and not l.startswith("#")]
+    regressions = [t for t in expected if t in results and not holds(results[t])]
+    missing = [t for t in expected if t not in results and not filtered]
+    for t in regressions:
+        r = results[t]
+        print("REGRESSION %s (%s): %s %s%s" % (t, what, r["status"], r["reason"],
+                                               " [%d of %d kernels on the device]" % (r["device_kernels"], r["kernels"])
+                                               if "kernels" in r else ""))
+    for t in missing:
+        print("MISSING %s" % t)
+    newly = [t for t, r in results.items() if holds(r) and t not in expected]
+    if newly:
+        print("%d tests %s that are not in %s (add them): %s" % (len(newly), what, path, " ".join(newly)))
+    return bool(regressions or missing)
 
 
 def main():
@@ -88,11 +122,13 @@ def main():
     ap.add_argument("--bindir", required=True, help="directory with tessera-compile and tessera-run")
     ap.add_argument("--data", default=DEFAULT_DATA, help="node test folder (default: %(default)s)")
     ap.add_argument("--target", default="cpu")
+    ap.add_argument("--compile-arg", action="append", default=[], help="extra tessera-compile argument (repeatable)")
     ap.add_argument("--filter", default="", help="regex on test names")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--timeout", type=int, default=60, help="seconds per step")
     ap.add_argument("--json", default="", help="write results here")
     ap.add_argument("--expect-pass", default="", help="file listing tests that must pass")
+    ap.add_argument("--expect-device", default="", help="file listing tests that must pass with every kernel on the device")
     args = ap.parse_args()
 
     tests = sorted(d for d in os.listdir(args.data) if os.path.isfile(os.path.join(args.data, d, "model.onnx")))
@@ -102,8 +138,8 @@ def main():
     results = {}
     with tempfile.TemporaryDirectory(prefix="tessera-conformance-") as workdir:
         with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            futures = {pool.submit(run_test, os.path.join(args.data, t), args.bindir, args.target, args.timeout,
-                                   workdir): t for t in tests}
+            futures = {pool.submit(run_test, os.path.join(args.data, t), args.bindir, args.target, args.compile_arg,
+                                   args.timeout, workdir): t for t in tests}
             for f in concurrent.futures.as_completed(futures):
                 results[futures[f]] = f.result()
     results = dict(sorted(results.items()))
@@ -115,20 +151,18 @@ def main():
         counts[r["status"]] = counts.get(r["status"], 0) + 1
     print("conformance (%s): %s in %.0fs" % (args.target, ", ".join("%s %d" % kv for kv in sorted(counts.items())),
                                               time.time() - start))
+    if args.target != "cpu":
+        with_kernels = [r for r in results.values() if r.get("kernels", 0) > 0]
+        print("on the device: %d of %d passing tests ran every kernel there; %d of %d kernels placed there" %
+              (sum(1 for r in results.values() if on_device(r)), counts.get("pass", 0),
+               sum(r["device_kernels"] for r in with_kernels), sum(r["kernels"] for r in with_kernels)))
     rc = 0
-    if args.expect_pass:
-        with open(args.expect_pass) as fh:
-            expected = [l.strip() for l in fh if l.strip() and not l.startswith("#")]
-        regressions = [t for t in expected if t in results and results[t]["status"] != "pass"]
-        missing = [t for t in expected if t not in results and not args.filter]
-        for t in regressions:
-            print("REGRESSION %s: %s %s" % (t, results[t]["status"], results[t]["reason"]))
-        for t in missing:
-            print("MISSING %s" % t)
-        newly = [t for t, r in results.items() if r["status"] == "pass" and t not in expected]
-        if newly:
-            print("%d tests pass that are not in %s (add them): %s" % (len(newly), args.expect_pass, " ".join(newly)))
-        rc = 1 if regressions or missing else 0
+    if args.expect_pass and check_list(args.expect_pass, results, lambda r: r["status"] == "pass", "pass",
+                                       bool(args.filter)):
+        rc = 1
+    if args.expect_device and check_list(args.expect_device, results, on_device, "pass on the device",
+                                         bool(args.filter)):
+        rc = 1
     crashes = [t for t, r in results.items() if r["status"] in ("crash", "timeout")]
     for t in crashes:
         print("%s %s: %s" % (results[t]["status"].upper(), t, results[t]["reason"]))
