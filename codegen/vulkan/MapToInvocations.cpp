@@ -219,7 +219,11 @@ LogicalResult emitKernel(func::FuncOp func, ArrayRef<Operation *> constants, Arr
 /// How the kernel uses each binding (see bindingAccess).
 FailureOr<SmallVector<int32_t>> bindingAccesses(func::FuncOp func) {
   SmallVector<int32_t> access;
-  for (BlockArgument arg : func.getArguments()) {
+  // The status word (LowerKernelErrors) is the executor's, not one of the dispatch's bindings.
+  ArrayRef<BlockArgument> args = func.getArguments();
+  if (func->hasAttr(kStatusBindingAttr))
+    args = args.drop_back();
+  for (BlockArgument arg : args) {
     auto a = bindingAccess(func, arg);
     if (failed(a))
       return failure();
@@ -253,13 +257,6 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
   }
   // Consecutive nests over one iteration space (a fill, the contraction accumulating into it, its
   // epilogue) run fused, element by element; anything else needs a barrier between workgroups.
-  // Errors the kernel checks at run time (an index out of range) have no way back from a device yet.
-  WalkResult checks = func.walk([](dispatch::ErrorIfOp check) {
-    check.emitOpError("checks its inputs at run time, which a device kernel cannot report yet");
-    return WalkResult::interrupt();
-  });
-  if (checks.wasInterrupted())
-    return failure();
   SmallVector<scf::ParallelOp> nests;
   SmallVector<Operation *> constants, scalar;
   for (Operation &op : func.getBody().front()) {
@@ -310,15 +307,10 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
     if (total >= kMaxElements)
       return nest.emitOpError("has more than 2^31 iterations");
   }
-  SmallVector<int32_t> access;
-  for (BlockArgument arg : func.getArguments()) {
-    auto a = bindingAccess(func, arg);
-    if (failed(a))
-      return failure();
-    access.push_back(*a);
-  }
-
-  return emitKernel(func, constants, lower, trips, steps, total, access, targetEnv, workgroupSize,
+  auto access = bindingAccesses(func);
+  if (failed(access))
+    return failure();
+  return emitKernel(func, constants, lower, trips, steps, total, *access, targetEnv, workgroupSize,
                     [&](OpBuilder &b, IRMapping &map, ArrayRef<Value> ivs) {
                       for (scf::ParallelOp each : nests) {
                         map.map(each.getInductionVars(), ivs);

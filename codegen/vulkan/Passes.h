@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SPIRV/IR/SPIRVDialect.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -25,6 +26,8 @@ namespace tessera::vulkan {
 inline constexpr llvm::StringLiteral kWorkgroupCountAttr = "tessera.workgroup_count";
 /// Invocations per workgroup along x (I64 attribute on the gpu.func).
 inline constexpr llvm::StringLiteral kWorkgroupSizeAttr = "tessera.workgroup_size";
+/// Unit attribute on a kernel whose last argument is the status word (not a dispatch binding).
+inline constexpr llvm::StringLiteral kStatusBindingAttr = "tessera.status_binding";
 /// TSR_ACCESS_* of each binding (DenseI32ArrayAttr on the gpu.func).
 inline constexpr llvm::StringLiteral kBindingAccessAttr = "tessera.binding_access";
 

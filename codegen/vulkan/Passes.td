@@ -39,6 +39,17 @@ def OutputOrderLoops : Pass<"tessera-vulkan-output-order-loops", "mlir::ModuleOp
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def LowerKernelErrors : Pass<"tessera-vulkan-lower-kernel-errors", "mlir::ModuleOp"> {
+  let summary = "Turn tdisp.error_if into a store of its code into a status binding";
+  let description = [{
+    A kernel with run-time checks gets one more argument, a memref<1xi32> status word after its own
+    bindings (marked `tessera.status_binding` on the function, so it is not one of the dispatch's
+    bindings); each failed check stores its TSR_KERNEL_ERROR_* code there. The executor binds, zeroes
+    and reads the word around each dispatch.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
+}
+
 def MapToInvocations : Pass<"tessera-vulkan-map-to-invocations", "mlir::ModuleOp"> {
   let summary = "Turn a bufferized kernel's parallel loop nest into a gpu.func, one element per invocation";
   let description = [{

@@ -64,6 +64,7 @@ void buildVulkanKernelPipeline(OpPassManager &pm, const VulkanKernelPipelineOpti
   pm.addPass(memref::createFoldMemRefAliasOpsPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createLowerKernelErrors());
   MapToInvocationsOptions map;
   map.workgroupSize = options.workgroupSize;
   map.targetEnv = options.targetEnv;

@@ -17,8 +17,11 @@
  *   - constants: when constant_count > 0, the dispatch's u32 constants[constant_count] are push constants at
  *     offset 0 (one range of 4 * constant_count bytes, stage COMPUTE), in the same order as for CPU kernels;
  *   - grid: vkCmdDispatch(workgroup_count[0], workgroup_count[1], workgroup_count[2]).
- * A SPIR-V kernel has no error return: it must stay inside its bindings on its own (bounds checks against the
- * constants it is given). */
+ *   - status: descriptor set 0, binding binding_count (after the dispatch's own) is a 4-byte storage buffer the
+ *     executor zeroes before the dispatch and reads after it; a kernel whose run-time check fails (an index
+ *     outside its dim) stores its TSR_KERNEL_ERROR_* code there. Kernels without checks do not declare it.
+ * A SPIR-V kernel must stay inside its bindings on its own (indices clamped, bounds checked against the constants
+ * it is given): a failed check reports through the status word, it does not stop the kernel. */
 #ifndef TESSERA_KERNEL_ABI_H
 #define TESSERA_KERNEL_ABI_H
 

@@ -132,8 +132,21 @@ tsr_status* VulkanExecutor::run(const Dispatch& d, const vk::Kernel& k) const {
     writes[j].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
     writes[j].pBufferInfo = &infos[j];
   }
+  // The status word after the bindings: zero, set by a kernel whose run-time check fails (kernel_abi.h).
+  const vk::HostBuffer* status = nullptr;
+  if (tsr_status* st = buffers.slot(d.binding_count, kEmptyBindingRange, status)) return st;
+  std::memset(status->mapped, 0, sizeof(uint32_t));
+  VkDescriptorBufferInfo status_info{status->buffer, 0, kEmptyBindingRange};
+  VkWriteDescriptorSet status_write{};
+  status_write.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
+  status_write.dstSet = k.set;
+  status_write.dstBinding = d.binding_count;
+  status_write.descriptorCount = 1;
+  status_write.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+  status_write.pBufferInfo = &status_info;
+  writes.push_back(status_write);
   // The previous dispatch has completed (its fence was waited for), so its set may be rewritten.
-  if (!writes.empty()) api.vkUpdateDescriptorSets(device.device, d.binding_count, writes.data(), 0, nullptr);
+  api.vkUpdateDescriptorSets(device.device, static_cast<uint32_t>(writes.size()), writes.data(), 0, nullptr);
   if (tsr_status* st = record(d, k)) return st;
 
   VkSubmitInfo submit{};
@@ -164,6 +177,14 @@ tsr_status* VulkanExecutor::run(const Dispatch& d, const vk::Kernel& k) const {
   for (uint32_t j = 0; j < d.binding_count; ++j)
     if ((k.x->binding_access[j] & TSR_ACCESS_WRITE) && d.binding_lengths[j])
       std::memcpy(d.bindings[j], slots[j]->mapped, d.binding_lengths[j]);
+  uint32_t code = 0;
+  std::memcpy(&code, status->mapped, sizeof(code));
+  if (code == TSR_KERNEL_ERROR_INDEX_OUT_OF_RANGE)  // the inputs' values, not the kernel
+    return makeStatus(TSR_STATUS_INVALID_ARGUMENT,
+                      format("step %zu: an index is out of range of the dim it indexes (kernel '%s')", d.step, symbol));
+  if (code != 0)
+    return makeStatus(TSR_STATUS_KERNEL_FAILED,
+                      format("step %zu: kernel '%s' reported error %u", d.step, symbol, code));
   return nullptr;
 }
 

@@ -20,7 +20,7 @@ tsr_status* KernelSet::checkLimits(const Export& x) const {
   const VkPhysicalDeviceLimits& l = device_.properties.limits;
   const char* dev = device_.properties.deviceName;
   const char* sym = x.symbol.c_str();
-  const size_t bindings = x.binding_access.size();
+  const size_t bindings = x.binding_access.size() + 1;  // and the status word
   auto exceeds = [&](const char* what, unsigned long long need, const char* limit, unsigned long long have) {
     return makeStatus(TSR_STATUS_UNSUPPORTED,
                       format("Vulkan: kernel '%s' needs %llu %s but device '%s' allows %llu (%s)", sym, need, what,
@@ -51,8 +51,8 @@ tsr_status* KernelSet::create(const std::vector<const Export*>& exports,
   uint32_t sets = 0, descriptors = 0;
   for (const Export* x : exports) {
     if (tsr_status* st = checkLimits(*x)) return st;
-    if (!x->binding_access.empty()) ++sets;
-    descriptors += static_cast<uint32_t>(x->binding_access.size());
+    ++sets;
+    descriptors += static_cast<uint32_t>(x->binding_access.size()) + 1;  // and the status word
   }
   if (sets) {
     VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, descriptors};
@@ -91,7 +91,8 @@ tsr_status* KernelSet::createKernel(const Export& x, const std::vector<uint32_t>
   VkResult r = api.vkCreateShaderModule(d, &module_info, nullptr, &k.module);
   if (r != VK_SUCCESS) return failed(r, "vkCreateShaderModule", k.module);
 
-  std::vector<VkDescriptorSetLayoutBinding> bindings(x.binding_access.size());
+  // The dispatch's bindings, then the status word (kernel_abi.h).
+  std::vector<VkDescriptorSetLayoutBinding> bindings(x.binding_access.size() + 1);
   for (size_t i = 0; i < bindings.size(); ++i) {
     bindings[i] = {};
     bindings[i].binding = static_cast<uint32_t>(i);
@@ -126,7 +127,6 @@ tsr_status* KernelSet::createKernel(const Export& x, const std::vector<uint32_t>
   r = api.vkCreateComputePipelines(d, VK_NULL_HANDLE, 1, &pipeline_info, nullptr, &k.pipeline);
   if (r != VK_SUCCESS) return failed(r, "vkCreateComputePipelines", k.pipeline);
 
-  if (bindings.empty()) return nullptr;
   VkDescriptorSetAllocateInfo alloc{};
   alloc.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO;
   alloc.descriptorPool = pool_;

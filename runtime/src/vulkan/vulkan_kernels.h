@@ -17,7 +17,7 @@ struct Kernel {
   VkDescriptorSetLayout set_layout = VK_NULL_HANDLE;
   VkPipelineLayout layout = VK_NULL_HANDLE;
   VkPipeline pipeline = VK_NULL_HANDLE;
-  VkDescriptorSet set = VK_NULL_HANDLE;  // none when the export has no bindings
+  VkDescriptorSet set = VK_NULL_HANDLE;  // the export's bindings, then the status word
 };
 
 class KernelSet {
