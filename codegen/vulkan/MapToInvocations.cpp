@@ -232,16 +232,75 @@ FailureOr<SmallVector<int32_t>> bindingAccesses(func::FuncOp func) {
   return access;
 }
 
-/// A kernel over rank-0 tensors: straight-line loads, arithmetic and stores, run by one invocation.
-LogicalResult mapStraightLine(func::FuncOp func, ArrayRef<Operation *> constants, ArrayRef<Operation *> ops,
-                              Attribute targetEnv, int64_t workgroupSize) {
+/// The iterations a sequential run of `op` executes: constant trip counts multiplied down its loops (the
+/// costliest child counted), 1 for straight-line ops; kMaxElements when a trip count is not constant.
+int64_t sequentialWork(Operation *op) {
+  int64_t inner = 1;
+  for (Region &region : op->getRegions())
+    for (Operation &child : region.getOps())
+      inner = std::max(inner, sequentialWork(&child));
+  auto trip = [](Value lb, Value ub, Value step) -> int64_t {
+    auto l = getConstantIntValue(lb), u = getConstantIntValue(ub), s = getConstantIntValue(step);
+    if (!l || !u || !s || *s <= 0)
+      return kMaxElements;
+    return *u > *l ? (*u - *l + *s - 1) / *s : 0;
+  };
+  int64_t trips = 1;
+  if (auto parallel = dyn_cast<scf::ParallelOp>(op))
+    for (auto [lb, ub, step] : llvm::zip(parallel.getLowerBound(), parallel.getUpperBound(), parallel.getStep()))
+      trips = std::min(kMaxElements, trips * trip(lb, ub, step));
+  else if (auto loop = dyn_cast<scf::ForOp>(op))
+    trips = trip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep());
+  return std::min(kMaxElements, trips * inner);
+}
+
+/// Clones `op`, a parallel nest as sequential loops (one invocation runs it all).
+void cloneSequential(OpBuilder &b, Operation *op, IRMapping &map) {
+  auto parallel = dyn_cast<scf::ParallelOp>(op);
+  if (!parallel) {
+    b.clone(*op, map);
+    return;
+  }
+  OpBuilder::InsertionGuard guard(b);
+  for (auto [iv, lb, ub, step] : llvm::zip(parallel.getInductionVars(), parallel.getLowerBound(),
+                                           parallel.getUpperBound(), parallel.getStep())) {
+    auto loop = scf::ForOp::create(b, parallel.getLoc(), map.lookupOrDefault(lb), map.lookupOrDefault(ub),
+                                   map.lookupOrDefault(step));
+    map.map(iv, loop.getInductionVar());
+    b.setInsertionPoint(loop.getBody()->getTerminator());
+  }
+  for (Operation &inner : parallel.getBody()->without_terminator())
+    cloneSequential(b, &inner, map);
+}
+
+/// Kernels whose work is at most this many iterations may run in one invocation when their loop nests
+/// cannot run element by element (they would need a barrier between workgroups): slow per element, but
+/// small, and no round trip to the CPU.
+constexpr int64_t kMaxSequentialWork = int64_t{1} << 16;
+
+/// Runs `ops` (the kernel body after its constants) in one invocation, in program order. `why` explains
+/// why the kernel cannot run element by element; it is the error when the kernel is too large for this.
+LogicalResult mapSequential(func::FuncOp func, ArrayRef<Operation *> constants, ArrayRef<Operation *> ops,
+                            StringRef why, Attribute targetEnv, int64_t workgroupSize) {
+  int64_t work = 0;
+  for (Operation *op : ops) {
+    if (!isa<scf::ParallelOp, scf::ForOp, scf::IfOp, memref::LoadOp, memref::StoreOp>(op) && !isPure(op))
+      return op->emitOpError("cannot be mapped to device invocations (a kernel holds loop nests, loads, stores "
+                             "and arithmetic only)");
+    if (auto parallel = dyn_cast<scf::ParallelOp>(op); parallel && parallel.getNumResults() != 0)
+      return op->emitOpError("with reductions cannot be mapped to device invocations yet");
+    work = std::min(kMaxElements, work + sequentialWork(op));
+  }
+  if (work > kMaxSequentialWork)
+    return ops.front()->emitOpError() << why << " (and at " << work << " iterations it is too large for one "
+                                      << "invocation)";
   auto access = bindingAccesses(func);
   if (failed(access))
     return failure();
   return emitKernel(func, constants, {}, {}, {}, /*total=*/1, *access, targetEnv, workgroupSize,
                     [&](OpBuilder &b, IRMapping &map, ArrayRef<Value>) {
                       for (Operation *op : ops)
-                        b.clone(*op, map);
+                        cloneSequential(b, op, map);
                     });
 }
 
@@ -256,44 +315,39 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
       return func.emitOpError("binding type ") << t << " is not a static, contiguous memref";
   }
   // Consecutive nests over one iteration space (a fill, the contraction accumulating into it, its
-  // epilogue) run fused, element by element; anything else needs a barrier between workgroups.
+  // epilogue) run fused, element by element; anything else would need a barrier between workgroups, and
+  // runs in one invocation when it is small.
   SmallVector<scf::ParallelOp> nests;
-  SmallVector<Operation *> constants, scalar;
+  SmallVector<Operation *> constants, body;
   for (Operation &op : func.getBody().front()) {
     if (isa<arith::ConstantOp>(op))
       constants.push_back(&op);
-    else if (auto parallel = dyn_cast<scf::ParallelOp>(op))
+    else if (!isa<func::ReturnOp>(op))
+      body.push_back(&op);
+    if (auto parallel = dyn_cast<scf::ParallelOp>(op))
       nests.push_back(parallel);
-    else if (isa<func::ReturnOp>(op))
-      continue;
-    else if (isa<memref::LoadOp, memref::StoreOp>(op) || isPure(&op))
-      scalar.push_back(&op);
-    else
-      return op.emitOpError("cannot be mapped to device invocations (a kernel holds parallel loop nests only)");
   }
-  // A kernel of rank-0 tensors is straight-line code: one invocation runs it.
-  if (!scalar.empty() && !nests.empty())
-    return scalar.front()->emitOpError("cannot be mapped to device invocations (a kernel holds parallel loop "
-                                       "nests only)");
-  if (nests.empty() && scalar.empty())
-    return func.emitOpError("has no parallel loop nest to map");
-  if (nests.empty())
-    return mapStraightLine(func, constants, scalar, targetEnv, workgroupSize);
+  if (body.empty())
+    return func.emitOpError("has no loop nest to map");
+  auto sequential = [&](StringRef why) {
+    return mapSequential(func, constants, body, why, targetEnv, workgroupSize);
+  };
+  if (nests.size() != body.size())
+    return sequential("holds code outside parallel loop nests");
   scf::ParallelOp nest = nests.front();
   for (scf::ParallelOp other : nests) {
     if (other.getNumResults() != 0)
       return other.emitOpError("with reductions cannot be mapped to device invocations yet");
     if (other.getLowerBound() != nest.getLowerBound() || other.getUpperBound() != nest.getUpperBound() ||
         other.getStep() != nest.getStep())
-      return other.emitOpError("has other bounds than the kernel's first loop nest: a barrier between "
-                               "workgroups would be needed");
+      return sequential("has loop nests over different spaces: a barrier between workgroups would be needed");
   }
   SmallVector<NestAccesses> accesses = llvm::map_to_vector(nests, accessesOf);
   for (size_t i = 0; i < nests.size(); ++i)
     for (size_t j = i + 1; j < nests.size(); ++j)
       if (!fusable(accesses[i], accesses[j]))
-        return nests[j].emitOpError("touches elements an earlier loop nest writes at other indices: a barrier "
-                                    "between workgroups would be needed");
+        return sequential("touches elements an earlier loop nest writes at other indices: a barrier between "
+                          "workgroups would be needed");
   SmallVector<int64_t> lower, trips, steps;
   int64_t total = 1;
   for (auto [lb, ub, step] : llvm::zip(nest.getLowerBound(), nest.getUpperBound(), nest.getStep())) {

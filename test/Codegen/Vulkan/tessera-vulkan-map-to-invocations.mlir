@@ -79,7 +79,16 @@ func.func @large(%x: memref<5000000xf32>, %y: memref<5000000xf32>) {
 // -----
 
 // A second nest reading the first's output at another element (a transpose) needs every workgroup of the
-// first to finish: not one kernel.
+// first to finish. Small, the kernel runs in one invocation: both nests as sequential loops, in order.
+// CHECK-LABEL: gpu.func @transpose_after_write
+// CHECK-SAME: tessera.workgroup_count = 1 : i64
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c1{{.*}} step
+// CHECK: scf.for %[[I:.*]] = %c0{{.*}} to %c2
+// CHECK: scf.for %[[J:.*]] = %c0{{.*}} to %c2
+// CHECK: memref.store %{{.*}}, %{{.*}}[%[[I]], %[[J]]]
+// CHECK: scf.for %[[I2:.*]] = %c0{{.*}} to %c2
+// CHECK: scf.for %[[J2:.*]] = %c0{{.*}} to %c2
+// CHECK: memref.load %{{.*}}[%[[J2]], %[[I2]]]
 func.func @transpose_after_write(%x: memref<2x2xf32>, %t: memref<2x2xf32>, %y: memref<2x2xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -89,10 +98,30 @@ func.func @transpose_after_write(%x: memref<2x2xf32>, %t: memref<2x2xf32>, %y: m
     memref.store %v, %t[%i, %j] : memref<2x2xf32>
     scf.reduce
   }
-  // expected-error @below {{touches elements an earlier loop nest writes at other indices}}
   scf.parallel (%i, %j) = (%c0, %c0) to (%c2, %c2) step (%c1, %c1) {
     %v = memref.load %t[%j, %i] : memref<2x2xf32>
     memref.store %v, %y[%i, %j] : memref<2x2xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// The same at 512x512: too large for one invocation, so not a device kernel.
+func.func @large_transpose_after_write(%x: memref<512x512xf32>, %t: memref<512x512xf32>, %y: memref<512x512xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = arith.constant 512 : index
+  // expected-error @below {{touches elements an earlier loop nest writes at other indices: a barrier between workgroups would be needed (and at 524288 iterations it is too large for one invocation)}}
+  scf.parallel (%i, %j) = (%c0, %c0) to (%n, %n) step (%c1, %c1) {
+    %v = memref.load %x[%i, %j] : memref<512x512xf32>
+    memref.store %v, %t[%i, %j] : memref<512x512xf32>
+    scf.reduce
+  }
+  scf.parallel (%i, %j) = (%c0, %c0) to (%n, %n) step (%c1, %c1) {
+    %v = memref.load %t[%j, %i] : memref<512x512xf32>
+    memref.store %v, %y[%i, %j] : memref<512x512xf32>
     scf.reduce
   }
   return
