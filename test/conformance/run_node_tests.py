@@ -145,11 +145,12 @@ def main():
     results = dict(sorted(results.items()))
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"target": args.target, "results": results}, fh, indent=1, sort_keys=True)
+            json.dump({"target": args.target, "compile_args": args.compile_arg, "results": results}, fh, indent=1,
+                      sort_keys=True)
     counts = {}
     for r in results.values():
         counts[r["status"]] = counts.get(r["status"], 0) + 1
-    print("conformance (%s): %s in %.0fs" % (args.target, ", ".join("%s %d" % kv for kv in sorted(counts.items())),
+    print("conformance (%s): %s in %.0fs" % (" ".join([args.target] + args.compile_arg), ", ".join("%s %d" % kv for kv in sorted(counts.items())),
                                               time.time() - start))
     if args.target != "cpu":
         with_kernels = [r for r in results.values() if r.get("kernels", 0) > 0]
