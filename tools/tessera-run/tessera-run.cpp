@@ -25,7 +25,7 @@ namespace {
 
 const char kHelp[] = R"(usage: tessera-run ARTIFACT [options]
 
-Runs a compiled Tessera artifact on the CPU.
+Runs a compiled Tessera artifact: CPU kernels on this CPU, SPIR-V kernels on a Vulkan device.
 
   --input [NAME=]FILE     input tensor (.npy or ONNX TensorProto .pb); repeat per input. Without NAME=,
                           files fill the inputs not given by name, in the model's input order
@@ -42,6 +42,9 @@ Runs a compiled Tessera artifact on the CPU.
                           trace (open in ui.perfetto.dev or chrome://tracing): one slice per step, and per
                           thread one per dispatch it helped run, each named after the ONNX nodes fused into
                           it; print the time per op type and each thread's busy time to stderr
+  --device INDEX|NAME     the Vulkan device for SPIR-V kernels: an index or part of its name (default: the
+                          TESSERA_VULKAN_DEVICE environment variable, else the first discrete GPU, else any)
+  --device list           print the Vulkan devices, one per line with its index, and exit
   --info                  print the artifact's metadata and schedule (alone: print and exit)
   --print                 after running, print each output as "NAME: DTYPE[SHAPE]", then a line
                           "  values: ..." with its first (up to) 10 values in C order, and for an output
@@ -61,7 +64,7 @@ struct Failure : std::runtime_error {
 [[noreturn]] void fail(const std::string& message) { throw Failure(message); }
 
 struct Options {
-  std::string artifact, output_dir, profile;
+  std::string artifact, output_dir, profile, device;
   std::vector<std::string> inputs, expected;
   double rtol = 1e-3, atol = 1e-4;
   long bench = 0, threads = 0;
@@ -117,6 +120,14 @@ Options parseArgs(int argc, char** argv) {
       o.threads = parseCount(arg, next(), 1);
     } else if (arg == "--profile") {
       o.profile = next();
+    } else if (arg == "--device") {
+      o.device = next();
+      if (o.device == "list") {
+        std::string text(tsr_vulkan_devices_string(nullptr, 0), '\0');
+        tsr_vulkan_devices_string(text.data(), text.size() + 1);
+        std::fputs(text.c_str(), stdout);
+        std::exit(0);
+      }
     } else if (arg == "--info") {
       o.info = true;
     } else if (arg == "--print") {
@@ -341,7 +352,10 @@ void check(tsr_status* st) {
 int run(int argc, char** argv) {
   Options o = parseArgs(argc, argv);
   tsr_model* model = nullptr;
-  check(tsr_model_load_file(o.artifact.c_str(), nullptr, &model));
+  tsr_model_options options;
+  tsr_model_options_initialize(&options);
+  options.vulkan_device = o.device.empty() ? nullptr : o.device.c_str();
+  check(tsr_model_load_file(o.artifact.c_str(), &options, &model));
   std::unique_ptr<tsr_model, void (*)(tsr_model*)> model_guard(model, tsr_model_release);
 
   std::FILE* report = o.bench ? stderr : stdout;

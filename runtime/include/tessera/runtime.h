@@ -105,9 +105,19 @@ typedef struct tsr_model_options {
   tsr_allocator allocator;
   /* TSR_CPU_* bits treated as absent even when the CPU has them: tests and fallback experiments. */
   uint64_t disabled_cpu_features;
+  /* The Vulkan device for the model's SPIR-V kernels: an index (as tsr_vulkan_devices_string lists them) or a
+   * case-insensitive part of its name. NULL or "": the environment variable TESSERA_VULKAN_DEVICE, else the
+   * first discrete GPU, else the first integrated GPU, else the first device. */
+  const char* vulkan_device;
 } tsr_model_options;
 
 void tsr_model_options_initialize(tsr_model_options* options);
+
+/* The Vulkan devices this runtime can run SPIR-V kernels on, one line each ("INDEX: NAME (TYPE, Vulkan X.Y)",
+ * the default one marked " [default]"), or one line saying why there are none (no loader, no driver, a runtime
+ * built without the Vulkan executor). Writes at most `capacity` bytes, NUL-terminated; returns the length of
+ * the whole text (call with capacity 0 to size the buffer). */
+size_t tsr_vulkan_devices_string(char* buffer, size_t capacity);
 
 /* Maps `path` read-only and validates it completely before any code is mapped. `options` may be NULL. */
 tsr_status* tsr_model_load_file(const char* path, const tsr_model_options* options, tsr_model** out_model);

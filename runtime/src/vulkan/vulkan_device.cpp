@@ -66,11 +66,7 @@ uint32_t computeQueueFamily(const Api& api, VkPhysicalDevice physical) {
   return UINT32_MAX;
 }
 
-struct Candidate {
-  VkPhysicalDevice physical;
-  VkPhysicalDeviceProperties properties;
-  uint32_t queue_family;
-};
+using Candidate = DeviceCandidate;
 
 std::string deviceList(const std::vector<Candidate>& all) {
   std::string list;
@@ -81,10 +77,10 @@ std::string deviceList(const std::vector<Candidate>& all) {
   return list;
 }
 
-// The device TESSERA_VULKAN_DEVICE names, else the first discrete GPU, integrated GPU or other device, in that
-// order of preference, among those with a compute queue.
-tsr_status* choose(const std::vector<Candidate>& all, const Candidate*& out) {
-  const char* wanted = std::getenv("TESSERA_VULKAN_DEVICE");
+// The device `wanted` names (an index or part of a name), else the first discrete GPU, integrated GPU or other
+// device, in that order of preference, among those with a compute queue.
+// `source` names where `wanted` came from, for messages.
+tsr_status* choose(const std::vector<Candidate>& all, const char* wanted, const char* source, const Candidate*& out) {
   if (wanted && *wanted) {
     std::string w = wanted;
     const Candidate* match = nullptr;
@@ -99,13 +95,13 @@ tsr_status* choose(const std::vector<Candidate>& all, const Candidate*& out) {
         }
     }
     if (!match)
-      return makeStatus(TSR_STATUS_NOT_FOUND, format("Vulkan: no device matches TESSERA_VULKAN_DEVICE='%s' "
+      return makeStatus(TSR_STATUS_NOT_FOUND, format("Vulkan: no device matches %s='%s' "
                                                      "(devices: %s)",
-                                                     wanted, deviceList(all).c_str()));
+                                                     source, wanted, deviceList(all).c_str()));
     if (match->queue_family == UINT32_MAX)
       return makeStatus(TSR_STATUS_UNSUPPORTED,
-                        format("Vulkan: device '%s' (TESSERA_VULKAN_DEVICE='%s') has no compute queue",
-                               match->properties.deviceName, wanted));
+                        format("Vulkan: device '%s' (%s='%s') has no compute queue",
+                               match->properties.deviceName, source, wanted));
     out = match;
     return nullptr;
   }
@@ -143,7 +139,7 @@ std::vector<std::string> ValidationLog::take(size_t& total) {
   return out;
 }
 
-tsr_status* Device::open(const char* loader_library) {
+tsr_status* Device::openInstance(const char* loader_library) {
   if (tsr_status* st = loadGlobalFunctions(api, loader_library)) return st;
 
   const bool validate = validationRequested();
@@ -207,14 +203,39 @@ tsr_status* Device::open(const char* loader_library) {
   if (physicals.empty())
     return makeStatus(TSR_STATUS_UNSUPPORTED,
                       "Vulkan: no Vulkan device available (the loader found no physical device)");
-  std::vector<Candidate> candidates;
+  candidates.clear();
   for (VkPhysicalDevice p : physicals) {
     Candidate c{p, {}, computeQueueFamily(api, p)};
     api.vkGetPhysicalDeviceProperties(p, &c.properties);
     candidates.push_back(c);
   }
+  return nullptr;
+}
+
+std::string Device::describeDevices() const {
   const Candidate* chosen = nullptr;
-  if (tsr_status* st = choose(candidates, chosen)) return st;
+  if (tsr_status* st = choose(candidates, nullptr, "", chosen)) tsr_status_free(st);
+  std::string text;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const VkPhysicalDeviceProperties& p = candidates[i].properties;
+    text += format("%zu: %s (%s, Vulkan %u.%u%s)%s\n", i, p.deviceName, deviceTypeName(p.deviceType),
+                   VK_API_VERSION_MAJOR(p.apiVersion), VK_API_VERSION_MINOR(p.apiVersion),
+                   candidates[i].queue_family == UINT32_MAX ? ", no compute queue" : "",
+                   &candidates[i] == chosen ? " [default]" : "");
+  }
+  return text;
+}
+
+tsr_status* Device::open(const char* wanted_device, const char* loader_library) {
+  if (tsr_status* st = openInstance(loader_library)) return st;
+  const char* source = "the model option vulkan_device";
+  if (!wanted_device || !*wanted_device) {
+    wanted_device = std::getenv("TESSERA_VULKAN_DEVICE");
+    source = "TESSERA_VULKAN_DEVICE";
+  }
+  const Candidate* chosen = nullptr;
+  VkResult r = VK_SUCCESS;
+  if (tsr_status* st = choose(candidates, wanted_device, source, chosen)) return st;
   physical = chosen->physical;
   properties = chosen->properties;
   queue_family = chosen->queue_family;

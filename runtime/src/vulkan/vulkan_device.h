@@ -26,6 +26,13 @@ private:
   size_t dropped_ = 0;  // beyond the first kMaxKept
 };
 
+// A physical device as enumerated: its properties and a compute queue family (UINT32_MAX if none).
+struct DeviceCandidate {
+  VkPhysicalDevice physical;
+  VkPhysicalDeviceProperties properties;
+  uint32_t queue_family;
+};
+
 struct Device {
   Api api;
   VkInstance instance = VK_NULL_HANDLE;
@@ -37,6 +44,7 @@ struct Device {
   uint32_t queue_family = 0;
   VkDevice device = VK_NULL_HANDLE;
   VkQueue queue = VK_NULL_HANDLE;
+  std::vector<DeviceCandidate> candidates;  // every physical device, in the loader's order (indices)
   // The optional SPIR-V capabilities enabled on the device (every one it supports), by SPIR-V enum value.
   std::vector<uint32_t> capabilities;
 
@@ -46,12 +54,19 @@ struct Device {
   // Waits for the device, destroys what open() created in reverse order, and unloads the loader.
   ~Device();
 
-  // Loads the loader, creates the instance (Vulkan 1.1), picks a physical device and creates a device with one
-  // compute queue. Environment:
-  //   TESSERA_VULKAN_DEVICE      a device index, or a case-insensitive part of its name; by default the first
-  //                              discrete GPU, else the first integrated one, else the first device
+  // Loads the loader, creates the instance (Vulkan 1.1) and enumerates the physical devices (`candidates`).
+  tsr_status* openInstance(const char* loader_library = kLoaderLibrary);
+
+  // openInstance(), then picks a physical device and creates a device with one compute queue. The device:
+  //   `wanted_device`            a device index, or a case-insensitive part of its name (NULL or "": the
+  //                              environment variable below)
+  //   TESSERA_VULKAN_DEVICE      the same, when `wanted_device` is not given; by default the first discrete
+  //                              GPU, else the first integrated one, else the first device
   //   TESSERA_VULKAN_VALIDATION  "1" enables VK_LAYER_KHRONOS_validation (validationErrors reports its messages)
-  tsr_status* open(const char* loader_library = kLoaderLibrary);
+  tsr_status* open(const char* wanted_device, const char* loader_library = kLoaderLibrary);
+
+  // After openInstance(): one line per device, "INDEX: NAME (TYPE, Vulkan X.Y)", the default one marked.
+  std::string describeDevices() const;
 
   // The name of the first capability in `required` (a module's OpCapability list) that needs a device feature
   // this device does not enable, or nullptr.

@@ -247,6 +247,17 @@ tsr_status* findModules(const ExecutorLoad& load, const std::vector<codec::Spirv
 
 }  // namespace
 
+std::string describeVulkanDevices() {
+  vk::Device device;
+  if (tsr_status* st = device.openInstance()) {
+    std::string text = std::string(tsr_status_message(st)) + "\n";
+    tsr_status_free(st);
+    return text;
+  }
+  std::string text = device.describeDevices();
+  return text.empty() ? "Vulkan: no Vulkan device available\n" : text;
+}
+
 tsr_status* createVulkanExecutor(const ExecutorLoad& load, std::unique_ptr<Executor>& out) {
   // The artifact first: a corrupt section is an error whether or not this host has a device.
   std::vector<codec::SpirvModule> modules;
@@ -257,7 +268,7 @@ tsr_status* createVulkanExecutor(const ExecutorLoad& load, std::unique_ptr<Execu
   if (tsr_status* st = findModules(load, modules, exports, words)) return st;
 
   auto vulkan = std::make_unique<VulkanExecutor>();
-  if (tsr_status* st = vulkan->device.open()) return st;
+  if (tsr_status* st = vulkan->device.open(load.options ? load.options->vulkan_device : nullptr)) return st;
   // A kernel compiled for a richer profile than the device offers is refused by name, before the driver sees it.
   for (size_t i = 0; i < exports.size(); ++i) {
     std::vector<uint32_t> capabilities;

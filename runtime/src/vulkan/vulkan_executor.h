@@ -5,6 +5,8 @@
 #ifndef TESSERA_RUNTIME_SRC_VULKAN_VULKAN_EXECUTOR_H
 #define TESSERA_RUNTIME_SRC_VULKAN_VULKAN_EXECUTOR_H
 
+#include <string>
+
 #include "executor.h"
 
 namespace tessera::rt {
@@ -12,6 +14,10 @@ namespace tessera::rt {
 // Decodes SPIRV and finds every export's entry point in it, then opens the device (vulkan_device.h) and creates
 // a compute pipeline per export.
 tsr_status* createVulkanExecutor(const ExecutorLoad& load, std::unique_ptr<Executor>& out);
+
+// One line per Vulkan device ("INDEX: NAME (TYPE, Vulkan X.Y)", the default marked), or one line saying why
+// there is none.
+std::string describeVulkanDevices();
 
 }  // namespace tessera::rt
 
