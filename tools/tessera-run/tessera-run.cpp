@@ -45,6 +45,8 @@ Runs a compiled Tessera artifact: CPU kernels on this CPU, SPIR-V kernels on a V
   --device INDEX|NAME     the Vulkan device for SPIR-V kernels: an index or part of its name (default: the
                           TESSERA_VULKAN_DEVICE environment variable, else the first discrete GPU, else any)
   --device list           print the Vulkan devices, one per line with its index, and exit
+  --pipeline-cache FILE   keep the Vulkan driver's compiled pipelines in FILE: read when it holds a cache the
+                          driver recognizes, written after loading (default: TESSERA_VULKAN_PIPELINE_CACHE)
   --info                  print the artifact's metadata and schedule (alone: print and exit)
   --print                 after running, print each output as "NAME: DTYPE[SHAPE]", then a line
                           "  values: ..." with its first (up to) 10 values in C order, and for an output
@@ -64,7 +66,7 @@ struct Failure : std::runtime_error {
 [[noreturn]] void fail(const std::string& message) { throw Failure(message); }
 
 struct Options {
-  std::string artifact, output_dir, profile, device;
+  std::string artifact, output_dir, profile, device, pipeline_cache;
   std::vector<std::string> inputs, expected;
   double rtol = 1e-3, atol = 1e-4;
   long bench = 0, threads = 0;
@@ -128,6 +130,8 @@ Options parseArgs(int argc, char** argv) {
         std::fputs(text.c_str(), stdout);
         std::exit(0);
       }
+    } else if (arg == "--pipeline-cache") {
+      o.pipeline_cache = next();
     } else if (arg == "--info") {
       o.info = true;
     } else if (arg == "--print") {
@@ -355,6 +359,7 @@ int run(int argc, char** argv) {
   tsr_model_options options;
   tsr_model_options_initialize(&options);
   options.vulkan_device = o.device.empty() ? nullptr : o.device.c_str();
+  options.vulkan_pipeline_cache = o.pipeline_cache.empty() ? nullptr : o.pipeline_cache.c_str();
   check(tsr_model_load_file(o.artifact.c_str(), &options, &model));
   std::unique_ptr<tsr_model, void (*)(tsr_model*)> model_guard(model, tsr_model_release);
 

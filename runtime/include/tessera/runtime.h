@@ -109,6 +109,10 @@ typedef struct tsr_model_options {
    * case-insensitive part of its name. NULL or "": the environment variable TESSERA_VULKAN_DEVICE, else the
    * first discrete GPU, else the first integrated GPU, else the first device. */
   const char* vulkan_device;
+  /* A file for the Vulkan driver's pipeline cache: pipelines are created from it when it holds a cache the
+   * driver recognizes, and it is written (replaced) after they are, so later loads skip shader compilation.
+   * NULL or "": the environment variable TESSERA_VULKAN_PIPELINE_CACHE, else no cache file. */
+  const char* vulkan_pipeline_cache;
 } tsr_model_options;
 
 void tsr_model_options_initialize(tsr_model_options* options);

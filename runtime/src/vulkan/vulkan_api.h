@@ -49,6 +49,9 @@ namespace tessera::rt::vk {
   X(vkDestroyPipelineLayout)       \
   X(vkCreateComputePipelines)      \
   X(vkDestroyPipeline)             \
+  X(vkCreatePipelineCache)         \
+  X(vkDestroyPipelineCache)        \
+  X(vkGetPipelineCacheData)        \
   X(vkCreateDescriptorPool)        \
   X(vkDestroyDescriptorPool)       \
   X(vkAllocateDescriptorSets)      \

@@ -1,5 +1,7 @@
 #include "vulkan/vulkan_executor.h"
 
+#include <cstdlib>
+
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -280,7 +282,10 @@ tsr_status* createVulkanExecutor(const ExecutorLoad& load, std::unique_ptr<Execu
                                "support (compile with a narrower profile: --vulkan-profiles=baseline)",
                                exports[i]->symbol.c_str(), missing, vulkan->device.properties.deviceName));
   }
-  if (tsr_status* st = vulkan->kernels.create(exports, words)) return st;
+  const char* cache = load.options && load.options->vulkan_pipeline_cache && *load.options->vulkan_pipeline_cache
+                          ? load.options->vulkan_pipeline_cache
+                          : std::getenv("TESSERA_VULKAN_PIPELINE_CACHE");
+  if (tsr_status* st = vulkan->kernels.create(exports, words, cache)) return st;
   if (tsr_status* st = vulkan->createCommands()) return st;
   if (tsr_status* st = vulkan->device.validationErrors("pipeline creation")) return st;
 

@@ -1,5 +1,10 @@
 #include "vulkan/vulkan_kernels.h"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
 #include "status.h"
 
 namespace tessera::rt::vk {
@@ -14,6 +19,58 @@ KernelSet::~KernelSet() {
     if (k->module != VK_NULL_HANDLE) api.vkDestroyShaderModule(d, k->module, nullptr);
   }
   if (pool_ != VK_NULL_HANDLE) api.vkDestroyDescriptorPool(d, pool_, nullptr);  // frees the sets
+  if (cache_ != VK_NULL_HANDLE) api.vkDestroyPipelineCache(d, cache_, nullptr);
+}
+
+void KernelSet::openCache(const char* path) {
+  std::vector<char>& data = cache_read_;
+  if (std::FILE* f = std::fopen(path, "rb")) {
+    // A cache is small (kernels of one model); a huge file is not one, and is not read.
+    constexpr long kMaxCacheBytes = 256L << 20;
+    if (std::fseek(f, 0, SEEK_END) == 0) {
+      long size = std::ftell(f);
+      if (size > 0 && size <= kMaxCacheBytes && std::fseek(f, 0, SEEK_SET) == 0) {
+        data.resize(static_cast<size_t>(size));
+        if (std::fread(data.data(), 1, data.size(), f) != data.size()) data.clear();
+      }
+    }
+    std::fclose(f);
+  }
+  VkPipelineCacheCreateInfo info{};
+  info.sType = VK_STRUCTURE_TYPE_PIPELINE_CACHE_CREATE_INFO;
+  info.initialDataSize = data.size();
+  info.pInitialData = data.empty() ? nullptr : data.data();
+  if (device_.api.vkCreatePipelineCache(device_.device, &info, nullptr, &cache_) != VK_SUCCESS) {
+    cache_ = VK_NULL_HANDLE;
+    // Data the driver rejects outright: start empty.
+    info.initialDataSize = 0;
+    info.pInitialData = nullptr;
+    if (device_.api.vkCreatePipelineCache(device_.device, &info, nullptr, &cache_) != VK_SUCCESS) cache_ = VK_NULL_HANDLE;
+  }
+}
+
+tsr_status* KernelSet::saveCache(const char* path) const {
+  const Api& api = device_.api;
+  size_t size = 0;
+  if (api.vkGetPipelineCacheData(device_.device, cache_, &size, nullptr) != VK_SUCCESS) return nullptr;
+  std::vector<char> data(size);
+  if (api.vkGetPipelineCacheData(device_.device, cache_, &size, data.data()) != VK_SUCCESS) return nullptr;
+  data.resize(size);
+  if (data == cache_read_) return nullptr;  // unchanged: a read-only cache file stays usable
+  // Written next to the file and renamed over it, so a concurrent reader never sees half a cache.
+  const std::string temporary = std::string(path) + ".tmp" + std::to_string(reinterpret_cast<uintptr_t>(this));
+  std::FILE* f = std::fopen(temporary.c_str(), "wb");
+  if (!f)
+    return makeStatus(TSR_STATUS_IO_ERROR, format("Vulkan: cannot write the pipeline cache '%s': %s", path,
+                                                  std::strerror(errno)));
+  const bool written = std::fwrite(data.data(), 1, size, f) == size;
+  if (std::fclose(f) != 0 || !written || std::rename(temporary.c_str(), path) != 0) {
+    std::string error = std::strerror(errno);
+    std::remove(temporary.c_str());
+    return makeStatus(TSR_STATUS_IO_ERROR, format("Vulkan: cannot write the pipeline cache '%s': %s", path,
+                                                  error.c_str()));
+  }
+  return nullptr;
 }
 
 tsr_status* KernelSet::checkLimits(const Export& x) const {
@@ -47,7 +104,8 @@ tsr_status* KernelSet::checkLimits(const Export& x) const {
 }
 
 tsr_status* KernelSet::create(const std::vector<const Export*>& exports,
-                              const std::vector<const std::vector<uint32_t>*>& words) {
+                              const std::vector<const std::vector<uint32_t>*>& words, const char* cache_path) {
+  if (cache_path && *cache_path) openCache(cache_path);
   uint32_t sets = 0, descriptors = 0;
   for (const Export* x : exports) {
     if (tsr_status* st = checkLimits(*x)) return st;
@@ -70,6 +128,7 @@ tsr_status* KernelSet::create(const std::vector<const Export*>& exports,
   kernels_.resize(exports.size());
   for (size_t i = 0; i < exports.size(); ++i)
     if (tsr_status* st = createKernel(*exports[i], *words[i], kernels_[i])) return st;
+  if (cache_ != VK_NULL_HANDLE) return saveCache(cache_path);
   return nullptr;
 }
 
@@ -124,7 +183,7 @@ tsr_status* KernelSet::createKernel(const Export& x, const std::vector<uint32_t>
   pipeline_info.stage.module = k.module;
   pipeline_info.stage.pName = x.symbol.c_str();
   pipeline_info.layout = k.layout;
-  r = api.vkCreateComputePipelines(d, VK_NULL_HANDLE, 1, &pipeline_info, nullptr, &k.pipeline);
+  r = api.vkCreateComputePipelines(d, cache_, 1, &pipeline_info, nullptr, &k.pipeline);
   if (r != VK_SUCCESS) return failed(r, "vkCreateComputePipelines", k.pipeline);
 
   VkDescriptorSetAllocateInfo alloc{};

@@ -28,17 +28,26 @@ public:
   ~KernelSet();
 
   // Checks every export against the device's limits, then creates its pipeline from `words` (per export,
-  // the module that holds its entry point).
-  tsr_status* create(const std::vector<const Export*>& exports, const std::vector<const std::vector<uint32_t>*>& words);
+  // the module that holds its entry point). With a `cache_path`, pipelines start from the driver's cache
+  // saved there (a file the driver does not recognize is ignored) and the cache is written back after when
+  // it changed (a file that cannot be written is then a load error: the caller asked for it).
+  tsr_status* create(const std::vector<const Export*>& exports, const std::vector<const std::vector<uint32_t>*>& words,
+                     const char* cache_path);
 
   const Kernel& operator[](size_t i) const { return kernels_[i]; }
 
 private:
   tsr_status* checkLimits(const Export& x) const;
   tsr_status* createKernel(const Export& x, const std::vector<uint32_t>& words, Kernel& k);
+  // The pipeline cache, from `path` when it holds one; VK_NULL_HANDLE-free on failure (pipelines are then
+  // created without a cache: a cache only saves time).
+  void openCache(const char* path);
+  tsr_status* saveCache(const char* path) const;
 
   Device& device_;
   VkDescriptorPool pool_ = VK_NULL_HANDLE;
+  VkPipelineCache cache_ = VK_NULL_HANDLE;
+  std::vector<char> cache_read_;  // the cache file's bytes as read
   std::vector<Kernel> kernels_;
 };
 
