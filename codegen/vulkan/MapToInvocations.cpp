@@ -4,6 +4,7 @@
 // loop, so the grid stays 1-D and below Vulkan's guaranteed 65535 workgroups whatever the tensor size.
 // This is the simple, always-correct mapping; tiled, register-blocked strategies replace it per op kind.
 //
+#include "codegen/vulkan/NestDependences.h"
 #include "codegen/vulkan/Passes.h"
 #include "dialects/Dispatch/IR/DispatchOps.h"
 
@@ -17,7 +18,6 @@
 #include "mlir/Dialect/SPIRV/IR/TargetAndABI.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
-#include "llvm/ADT/MapVector.h"
 
 using namespace mlir;
 
@@ -44,73 +44,6 @@ FailureOr<int32_t> bindingAccess(func::FuncOp func, BlockArgument arg) {
                                           << "', which the device mapping does not support";
   }
   return writes ? TSR_ACCESS_WRITE : TSR_ACCESS_READ;
-}
-
-/// An index operand as a loop nest sees it: the nest's k-th induction variable, or a value defined
-/// outside the nest. Two accesses with equal keys in two nests of equal bounds touch the same element.
-struct IndexKey {
-  int64_t iv = -1;
-  Value outside;
-  bool operator==(const IndexKey &o) const { return iv == o.iv && outside == o.outside; }
-};
-
-/// Every load and store of each buffer in `nest`, by buffer, as index keys; an index computed inside the
-/// nest gets no key (the element it touches is not known without analysis).
-using AccessKeys = std::optional<SmallVector<IndexKey>>;
-struct NestAccesses {
-  llvm::MapVector<Value, SmallVector<AccessKeys>> reads, writes;
-};
-
-NestAccesses accessesOf(scf::ParallelOp nest) {
-  NestAccesses out;
-  auto keys = [&](ValueRange indices) -> AccessKeys {
-    SmallVector<IndexKey> k;
-    for (Value v : indices) {
-      auto arg = dyn_cast<BlockArgument>(v);
-      if (arg && arg.getOwner() == nest.getBody())
-        k.push_back({(int64_t)arg.getArgNumber(), Value()});
-      else if (!nest->isAncestor(v.getParentRegion()->getParentOp()))
-        k.push_back({-1, v});
-      else
-        return std::nullopt;
-    }
-    return k;
-  };
-  nest.walk([&](Operation *op) {
-    if (auto load = dyn_cast<memref::LoadOp>(op))
-      out.reads[load.getMemRef()].push_back(keys(load.getIndices()));
-    else if (auto store = dyn_cast<memref::StoreOp>(op))
-      out.writes[store.getMemRef()].push_back(keys(store.getIndices()));
-  });
-  return out;
-}
-
-/// Whether running `later`'s body right after `earlier`'s, per element, computes what running the nests
-/// one after the other does: wherever one nest writes a buffer the other touches, both touch only the
-/// element of the current iteration.
-bool fusable(const NestAccesses &earlier, const NestAccesses &later) {
-  // Writes `a` of one nest against accesses `b` of the other: no conflict if either is empty.
-  auto sameElement = [](ArrayRef<AccessKeys> a, ArrayRef<AccessKeys> b) {
-    if (a.empty() || b.empty())
-      return true;
-    auto isFirst = [&](const AccessKeys &k) { return k && *k == *a.front(); };
-    return a.front() && llvm::all_of(a, isFirst) && llvm::all_of(b, isFirst);
-  };
-  auto touched = [](const NestAccesses &n, Value buffer) {
-    SmallVector<AccessKeys> all;
-    if (auto it = n.reads.find(buffer); it != n.reads.end())
-      all.append(it->second.begin(), it->second.end());
-    if (auto it = n.writes.find(buffer); it != n.writes.end())
-      all.append(it->second.begin(), it->second.end());
-    return all;
-  };
-  for (auto &[buffer, writes] : earlier.writes)
-    if (!sameElement(writes, touched(later, buffer)))
-      return false;
-  for (auto &[buffer, writes] : later.writes)
-    if (!sameElement(writes, touched(earlier, buffer)))
-      return false;
-  return true;
 }
 
 /// The capability a value of `type` needs on the device beyond the Shader baseline, if any.
@@ -345,7 +278,7 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
   SmallVector<NestAccesses> accesses = llvm::map_to_vector(nests, accessesOf);
   for (size_t i = 0; i < nests.size(); ++i)
     for (size_t j = i + 1; j < nests.size(); ++j)
-      if (!fusable(accesses[i], accesses[j]))
+      if (!fusableElementwise(accesses[i], accesses[j]))
         return sequential("touches elements an earlier loop nest writes at other indices: a barrier between "
                           "workgroups would be needed");
   SmallVector<int64_t> lower, trips, steps;
