@@ -30,6 +30,7 @@ public:
     if (!hasUkernels())
       return;
     pm.addPass(createWinogradConvolutions()); // only the microkernels implement the op
+    pm.addPass(createPackMatmulWeights());    // nor this one
     pm.addPass(createCanonicalizerPass());     // the paddings it absorbed
   }
 

@@ -94,18 +94,27 @@ std::optional<int64_t> staticIterations(linalg::LinalgOp op) {
   return iterations;
 }
 
-/// Workgroups worth making for a product: by its multiply-adds or, when larger, the elements of its
-/// operands (as many as allowed when a size is dynamic).
-int64_t workgroupsFor(linalg::LinalgOp product, int64_t maxWorkgroups) {
-  std::optional<int64_t> fmas = staticIterations(product);
-  if (!fmas)
-    return maxWorkgroups;
+/// Elements of the statically shaped values among `operands`.
+int64_t staticElements(ValueRange operands) {
   int64_t elements = 0;
-  for (Value operand : product.getDpsInputs())
+  for (Value operand : operands)
     if (auto type = dyn_cast<ShapedType>(operand.getType()); type && type.hasStaticShape())
       elements += type.getNumElements();
+  return elements;
+}
+
+/// Workgroups worth making for a product of `fmas` multiply-adds (nullopt: dynamic) reading `elements`
+/// operand elements: by the multiply-adds or, when larger, the elements (as many as allowed when a size
+/// is dynamic).
+int64_t workgroupsFor(std::optional<int64_t> fmas, int64_t elements, int64_t maxWorkgroups) {
+  if (!fmas)
+    return maxWorkgroups;
   int64_t wanted = std::max(*fmas / kMinFmasPerWorkgroup, elements / kMinOperandElementsPerWorkgroup);
   return std::clamp<int64_t>(wanted, 1, maxWorkgroups);
+}
+
+int64_t workgroupsFor(linalg::LinalgOp product, int64_t maxWorkgroups) {
+  return workgroupsFor(staticIterations(product), staticElements(product.getDpsInputs()), maxWorkgroups);
 }
 
 /// Workgroups worth making for a kernel without a product: by the iterations of its heaviest op (a
@@ -142,13 +151,13 @@ int64_t balancedTile(int64_t size, int64_t workgroups, int64_t align) {
   return tile;
 }
 
-/// Whether `root` is the 4-D `op` or an elementwise op over the same four loops writing its result in
-/// order (an epilogue), so splitting `root` splits `op` the same way.
-bool isOrWritesElementwise(Operation *op, Operation *root) {
+/// Whether `root` is `op` (whose loops are its result's `rank` dims) or an elementwise op over the same
+/// loops writing its result in order (an epilogue), so splitting `root` splits `op` the same way.
+bool isOrWritesElementwise(Operation *op, Operation *root, unsigned rank = 4) {
   if (op == root)
     return true;
   auto epilogue = dyn_cast<linalg::LinalgOp>(root);
-  return epilogue && epilogue.getNumReductionLoops() == 0 && epilogue.getNumLoops() == 4 &&
+  return epilogue && epilogue.getNumReductionLoops() == 0 && epilogue.getNumLoops() == rank &&
          epilogue.getIndexingMapMatchingResult(cast<OpResult>(root->getResult(0))).isIdentity();
 }
 
@@ -239,13 +248,43 @@ std::optional<std::pair<unsigned, int64_t>> winogradSplit(func::FuncOp func, Ope
   return std::make_pair(2u, balancedTile(rows, std::min<int64_t>(wanted, llvm::divideCeilSigned(rows, int64_t(4))), 4));
 }
 
+/// For a kernel computing a product with a packed right operand that `root` is (or writes elementwise):
+/// how to split it. Along its columns in whole panels when there are two panels' worth, so every tile
+/// starts on a panel and reads it in place; otherwise along its rows in whole register tiles. Tile 0:
+/// too little work to split (the kernel stays whole).
+std::optional<std::pair<unsigned, int64_t>> packedMatmulSplit(func::FuncOp func, Operation *root,
+                                                              int64_t maxWorkgroups) {
+  dispatch::PackedMatmulOp product;
+  func.walk([&](dispatch::PackedMatmulOp op) { product = op; });
+  if (!product)
+    return std::nullopt;
+  auto outType = cast<ShapedType>(product.getInit().getType());
+  auto packedType = cast<ShapedType>(product.getPacked().getType());
+  unsigned rank = outType.getRank();
+  if (!isOrWritesElementwise(product, root, rank) || !packedType.hasStaticShape())
+    return std::nullopt;
+  std::optional<int64_t> fmas;
+  if (outType.hasStaticShape())
+    fmas = outType.getNumElements() * packedType.getDimSize(1);
+  int64_t wanted = workgroupsFor(fmas, staticElements({product.getLhs(), product.getPacked()}), maxWorkgroups);
+  if (wanted == 1)
+    return std::make_pair(rank - 1, int64_t(0));
+  int64_t width = packedType.getDimSize(2), columns = outType.getDimSize(rank - 1);
+  if (!ShapedType::isDynamic(columns) && columns >= 2 * width)
+    return std::make_pair(rank - 1, balancedTile(columns, std::min(wanted, columns / width), width));
+  int64_t rows = outType.getDimSize(rank - 2);
+  if (!ShapedType::isDynamic(rows) && rows >= 2 * kTileRows)
+    return std::make_pair(rank - 2, balancedTile(rows, std::min(wanted, rows / kTileRows), kTileRows));
+  return std::nullopt;
+}
+
 /// Tiles `func`'s result op; returns the number of workgroups (1 when the kernel stays whole).
 int64_t distribute(func::FuncOp func, int64_t maxWorkgroups) {
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   if (ret.getNumOperands() != 1)
     return 1;
   auto op = ret.getOperand(0).getDefiningOp<TilingInterface>();
-  if (!op || !isa<linalg::LinalgOp, dispatch::WinogradConv2DOp>(op.getOperation()))
+  if (!op || !isa<linalg::LinalgOp, dispatch::WinogradConv2DOp, dispatch::PackedMatmulOp>(op.getOperation()))
     return 1;
   auto linalgRoot = dyn_cast<linalg::LinalgOp>(op.getOperation());
   IRRewriter rewriter(func.getContext());
@@ -259,10 +298,14 @@ int64_t distribute(func::FuncOp func, int64_t maxWorkgroups) {
   int64_t dim = -1, size = 0, align = 1;
   int64_t fixedTile = 0;
   auto split = winogradSplit(func, op, maxWorkgroups);
+  if (!split)
+    split = packedMatmulSplit(func, op, maxWorkgroups);
   if (!split && linalgRoot)
     split = convolutionSplit(func, linalgRoot, maxWorkgroups);
   if (!split && linalgRoot)
     split = depthwiseSplit(func, linalgRoot, maxWorkgroups);
+  if (split && split->second == 0)
+    return 1;
   if (split) {
     dim = split->first;
     size = *getConstantIntValue(domain[dim].size);

@@ -6,6 +6,8 @@
 // subviews need no copy. The microkernel is linked into the kernels as bitcode and compiled for the
 // artifact's CPU (ObjectEmitter). A zero fill of the output right before the contraction is folded into
 // the call (it overwrites instead of accumulating). What does not match stays on the loop path.
+// `tdisp.packed_matmul` (a constant B laid out in panels when the model was compiled) calls
+// `tsr_ukernel_sgemm_packed_f32`, which reads the panels in place.
 //
 #include "codegen/cpu/Passes.h"
 
@@ -35,6 +37,7 @@ constexpr llvm::StringLiteral kConv2d = "tsr_ukernel_conv2d_nchw_f32";
 constexpr llvm::StringLiteral kDepthwise = "tsr_ukernel_depthwise_conv2d_nchw_f32";
 constexpr llvm::StringLiteral kMaxPool = "tsr_ukernel_max_pool2d_nchw_f32";
 constexpr llvm::StringLiteral kWinograd = "tsr_ukernel_conv2d_winograd_f43_nchw_f32";
+constexpr llvm::StringLiteral kSgemmPacked = "tsr_ukernel_sgemm_packed_f32";
 
 /// The loop dims of a contraction that matter: unit dims dropped, exactly one m, n and k.
 struct GemmDims {
@@ -435,6 +438,58 @@ LogicalResult lowerWinograd(dispatch::WinogradConv2DOp op) {
   return success();
 }
 
+/// A product with a packed right operand on buffers -> its microkernel, in a loop over the leading dims
+/// that do not fold into the rows (the rows of a [B, S, K] input that is contiguous are B * S rows). The
+/// result must be contiguous along its columns and the packed operand contiguous.
+LogicalResult lowerPackedMatmul(dispatch::PackedMatmulOp op) {
+  Value lhs = op.getLhs(), packed = op.getPacked(), init = op.getInit();
+  if (!allF32Memrefs({lhs, packed, init}))
+    return failure();
+  auto lhsStrides = layoutStrides(lhs), initStrides = layoutStrides(init), packedStrides = layoutStrides(packed);
+  auto lhsType = cast<MemRefType>(lhs.getType()), initType = cast<MemRefType>(init.getType());
+  auto packedType = cast<MemRefType>(packed.getType());
+  int64_t rank = initType.getRank();
+  if (failed(lhsStrides) || failed(initStrides) || failed(packedStrides) || !packedType.hasStaticShape() ||
+      (*initStrides)[rank - 1] != 1 || (*packedStrides)[2] != 1 ||
+      (*packedStrides)[1] != packedType.getDimSize(2) ||
+      (*packedStrides)[0] != packedType.getDimSize(1) * packedType.getDimSize(2))
+    return failure();
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  auto cst = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, loc, v); };
+  auto dim = [&](Value memref, int64_t d) -> Value { return b.createOrFold<memref::DimOp>(loc, memref, d); };
+  Operand A = describe(b, loc, lhs), P = describe(b, loc, packed), C = describe(b, loc, init);
+  // Leading dims over which both A and C step by whole row blocks fold into the rows.
+  int64_t rowDim = rank - 2, rows = lhsType.getDimSize(rowDim);
+  while (rowDim > 0 && !ShapedType::isDynamic(rows) && !lhsType.isDynamicDim(rowDim - 1) &&
+         !ShapedType::isDynamic((*lhsStrides)[rank - 2]) && !ShapedType::isDynamic((*initStrides)[rank - 2]) &&
+         (*lhsStrides)[rowDim - 1] == rows * (*lhsStrides)[rank - 2] &&
+         (*initStrides)[rowDim - 1] == rows * (*initStrides)[rank - 2]) {
+    --rowDim;
+    rows *= lhsType.getDimSize(rowDim);
+  }
+  Value M = rowDim == rank - 2 ? dim(init, rank - 2) : cst(rows);
+  linalg::FillOp fill = fillBefore(op, init, isZero);
+  Value accumulate = arith::ConstantIntOp::create(b, loc, b.getI32Type(), fill ? 0 : 1);
+  Value aOffset = A.offset, cOffset = C.offset;
+  for (int64_t d = 0; d < rowDim; ++d) {
+    auto loop = scf::ForOp::create(b, loc, cst(0), dim(init, d), cst(1));
+    b.setInsertionPointToStart(loop.getBody());
+    Value iv = loop.getInductionVar();
+    aOffset = arith::AddIOp::create(b, loc, aOffset, arith::MulIOp::create(b, loc, iv, A.strides[d]));
+    cOffset = arith::AddIOp::create(b, loc, cOffset, arith::MulIOp::create(b, loc, iv, C.strides[d]));
+  }
+  func::FuncOp ukernel = declareUkernel(op->getParentOfType<ModuleOp>(), kSgemmPacked, 14);
+  func::CallOp::create(b, loc, ukernel,
+                       ValueRange{M, dim(init, rank - 1), dim(lhs, rank - 1), A.pointer, aOffset, A.strides[rank - 2],
+                                  A.strides[rank - 1], P.pointer, P.offset, cst(packedType.getDimSize(2)),
+                                  op.getCol(), C.pointer, cOffset, C.strides[rank - 2], accumulate});
+  if (fill)
+    fill.erase();
+  op.erase();
+  return success();
+}
+
 LogicalResult lower(linalg::LinalgOp op, const GemmDims &dims, func::FuncOp sgemm) {
   Value a = op.getDpsInputOperand(0)->get(), bOperand = op.getDpsInputOperand(1)->get();
   Value c = op.getDpsInitOperand(0)->get();
@@ -541,6 +596,13 @@ struct LowerContractionsToUkernelsPass
     module.walk([&](dispatch::WinogradConv2DOp op) { winograds.push_back(op); });
     for (dispatch::WinogradConv2DOp op : winograds)
       if (failed(lowerWinograd(op))) {
+        op.emitOpError("has no microkernel for these operand layouts");
+        return signalPassFailure();
+      }
+    SmallVector<dispatch::PackedMatmulOp> packedProducts;
+    module.walk([&](dispatch::PackedMatmulOp op) { packedProducts.push_back(op); });
+    for (dispatch::PackedMatmulOp op : packedProducts)
+      if (failed(lowerPackedMatmul(op))) {
         op.emitOpError("has no microkernel for these operand layouts");
         return signalPassFailure();
       }

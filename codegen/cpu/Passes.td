@@ -123,4 +123,22 @@ def WinogradConvolutions : Pass<"tessera-cpu-winograd-convolutions", "mlir::Modu
   let dependentDialects = ["tessera::dispatch::DispatchDialect", "mlir::arith::ArithDialect"];
 }
 
+
+def PackMatmulWeights : Pass<"tessera-cpu-pack-matmul-weights", "mlir::ModuleOp"> {
+  let summary = "Lay out constant matmul operands in the microkernel's panels; products become tdisp.packed_matmul";
+  let description = [{
+    Runs on the whole model (linalg on tensors) before dispatch regions form, for CPU targets with the
+    microkernels. An f32 product `result[b..., i, j] += lhs[b..., i, k] * B[k, j]` (or `B[j, k]`) whose B
+    is a 2-D global of at least `min-columns` columns gets a new weight [ceil(N / W), K, W] holding B's
+    columns in panels of W (`panel-width`, the microkernel's register tile width) and becomes a
+    `tdisp.packed_matmul` reading it; the old weight goes when nothing else reads it.
+  }];
+  let options = [
+    Option<"panelWidth", "panel-width", "int64_t", "32", "Columns per panel (ukernels/sgemm.c NR)">,
+    Option<"minColumns", "min-columns", "int64_t", "32",
+           "Narrower weights stay as they are (a panel would be mostly padding)">,
+  ];
+  let dependentDialects = ["tessera::dispatch::DispatchDialect", "mlir::arith::ArithDialect"];
+}
+
 #endif

@@ -30,6 +30,23 @@ namespace tessera::cpu {
 #define GEN_PASS_DEF_WINOGRADCONVOLUTIONS
 #include "codegen/cpu/Passes.h.inc"
 
+std::optional<std::vector<float>> constantFloats(ElementsAttr value) {
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() != size_t(resource.getNumElements()) * sizeof(float))
+      return std::nullopt;
+    ArrayRef<char> bytes = blob->getData();
+    std::vector<float> out(resource.getNumElements());
+    std::memcpy(out.data(), bytes.data(), bytes.size());
+    return out;
+  }
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    auto values = dense.getValues<float>();
+    return std::vector<float>(values.begin(), values.end());
+  }
+  return std::nullopt;
+}
+
 namespace {
 
 /// Tiles the microkernel's products take at a time (its last block of a call may take 16).
@@ -58,23 +75,6 @@ bool profitable(int64_t filters, int64_t channels, int64_t oh, int64_t ow) {
          saved * used >= kMinGain;
 }
 
-/// The floats of a constant f32 tensor, or nothing when they are not available here.
-std::optional<std::vector<float>> floatsOf(ElementsAttr value) {
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob || blob->getData().size() != size_t(resource.getNumElements()) * sizeof(float))
-      return std::nullopt;
-    ArrayRef<char> bytes = blob->getData();
-    std::vector<float> out(resource.getNumElements());
-    std::memcpy(out.data(), bytes.data(), bytes.size());
-    return out;
-  }
-  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
-    auto values = dense.getValues<float>();
-    return std::vector<float>(values.begin(), values.end());
-  }
-  return std::nullopt;
-}
 
 /// U[t][f][c] = (G w[f][c] G^T)[t / 6][t % 6] for filters w [F, C, 3, 3].
 std::vector<float> transformFilters(ArrayRef<float> w, int64_t filters, int64_t channels) {
@@ -119,7 +119,7 @@ struct WinogradConvolutionsPass : impl::WinogradConvolutionsBase<WinogradConvolu
         continue;
       graph::GlobalOp filter = transformed.lookup(global);
       if (!filter) {
-        std::optional<std::vector<float>> w = floatsOf(global.getValue());
+        std::optional<std::vector<float>> w = constantFloats(global.getValue());
         if (!w)
           continue;
         std::vector<float> u = transformFilters(*w, filters, channels);

@@ -34,7 +34,7 @@ namespace {
 bool isComputeOp(Operation *op) {
   if (isa<linalg::FillOp>(op))
     return false; // cloned into its users' regions
-  return isa<linalg::LinalgOp, dispatch::WinogradConv2DOp, tensor::PadOp, tensor::ExtractSliceOp,
+  return isa<linalg::LinalgOp, dispatch::WinogradConv2DOp, dispatch::PackedMatmulOp, tensor::PadOp, tensor::ExtractSliceOp,
              tensor::InsertSliceOp>(op);
 }
 

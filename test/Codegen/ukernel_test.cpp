@@ -19,6 +19,9 @@ int32_t tsr_ukernel_vector_registers = 32;
 void tsr_ukernel_sgemm_f32(int64_t m, int64_t n, int64_t k, intptr_t a_base, int64_t a_offset, int64_t a_rs,
                            int64_t a_cs, intptr_t b_base, int64_t b_offset, int64_t b_rs, int64_t b_cs,
                            intptr_t c_base, int64_t c_offset, int64_t c_rs, int32_t accumulate);
+void tsr_ukernel_sgemm_packed_f32(int64_t m, int64_t n, int64_t k, intptr_t a_base, int64_t a_offset, int64_t a_rs,
+                                  int64_t a_cs, intptr_t p_base, int64_t p_offset, int64_t panel, int64_t col,
+                                  intptr_t c_base, int64_t c_offset, int64_t c_rs, int32_t accumulate);
 void tsr_ukernel_conv2d_nchw_f32(int64_t filters, int64_t channels, int64_t kh, int64_t kw, int64_t oh, int64_t ow,
                                  int64_t sh, int64_t sw, int64_t dh, int64_t dw, intptr_t x_base, int64_t x_offset,
                                  int64_t x_c, int64_t x_h, int64_t x_w, int64_t height, int64_t width, int64_t row0,
@@ -122,6 +125,53 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Sgemm,
                                            GemmCase{37, 1, 300, false, false},   // one column: dot products
                                            GemmCase{37, 3, 45, false, true},     // few columns, tails
                                            GemmCase{64, 2, 1152, true, false})); // the same, B as [n, k]
+
+struct PackedCase {
+  int64_t m, n, k;
+  int64_t width, col; // the packed matrix's full width, and where this call's columns start in it
+  int64_t panel;
+  bool accumulate;
+};
+
+class SgemmPacked : public ::testing::TestWithParam<PackedCase> {};
+
+/// B packed as the compiler packs a constant weight (panels `panel` wide, zero past the last column) with
+/// no slack after it, so reading past the panels faults.
+TEST_P(SgemmPacked, MatchesLoops) {
+  const PackedCase p = GetParam();
+  const int64_t lda = p.k + 1, aOffset = 3;
+  const int64_t panels = (p.width + p.panel - 1) / p.panel;
+  std::vector<float> a = randomVector(aOffset + p.m * lda, 4), b = randomVector(p.k * p.width, 5);
+  std::vector<float> packed(panels * p.k * p.panel, 0.0f);
+  for (int64_t q = 0; q < panels; ++q)
+    for (int64_t l = 0; l < p.k; ++l)
+      for (int64_t j = 0; j < p.panel && q * p.panel + j < p.width; ++j)
+        packed[(q * p.k + l) * p.panel + j] = b[l * p.width + q * p.panel + j];
+  std::vector<float> c = randomVector(p.m * p.n, 6), want = c;
+  for (int64_t i = 0; i < p.m; ++i)
+    for (int64_t j = 0; j < p.n; ++j) {
+      double sum = p.accumulate ? want[i * p.n + j] : 0.0;
+      for (int64_t l = 0; l < p.k; ++l) sum += double(a[aOffset + i * lda + l]) * b[l * p.width + p.col + j];
+      want[i * p.n + j] = float(sum);
+    }
+  Guarded guarded(packed);
+  tsr_ukernel_sgemm_packed_f32(p.m, p.n, p.k, address(a), aOffset, lda, 1, guarded.address(), 0, p.panel, p.col,
+                               address(c), 0, p.n, p.accumulate);
+  for (int64_t i = 0; i < p.m * p.n; ++i)
+    ASSERT_NEAR(c[i], want[i], 1e-4 * (1 + p.k)) << "element " << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, SgemmPacked,
+    ::testing::Values(PackedCase{8, 32, 16, 32, 0, 32, false},      // one full tile, one panel
+                      PackedCase{64, 100, 300, 100, 0, 32, false},  // K over one block, a zero-padded panel
+                      PackedCase{50, 64, 260, 160, 64, 32, true},   // a column slice on panel boundaries
+                      PackedCase{13, 45, 7, 100, 37, 32, false},    // a slice that does not line up
+                      PackedCase{1, 70, 300, 70, 0, 32, false},     // one row (a decoder's token)
+                      PackedCase{3, 50, 40, 96, 32, 32, true},      // three rows, accumulate
+                      PackedCase{2, 33, 20, 99, 5, 32, false},      // two rows, unaligned
+                      PackedCase{37, 3, 45, 40, 32, 32, false},     // few columns: dot products
+                      PackedCase{20, 40, 30, 40, 0, 16, false}));   // panels narrower than the tile
 
 struct ConvCase {
   int64_t filters, channels, kh, kw, oh, ow, sh, sw, dh, dw;

@@ -9,7 +9,8 @@
  * registers, AVX2 as pairs of ymm), so one source serves every x86-64 level.
  *
  * Blocking (BLIS style): N in blocks of NC, K in blocks of KC, M in blocks of MC. B is packed once per (n, k)
- * block into contiguous KC x NR panels, A once per (n, k, m) block into MR-row panels, so the inner loop
+ * block into contiguous KC x NR panels (a constant B arrives packed already: see
+ * tsr_ukernel_sgemm_packed_f32), A once per (n, k, m) block into MR-row panels, so the inner loop
  * reads both operands sequentially; the 8 x 32 register tile keeps 16 accumulators of 16 floats live.
  * Packing and padding buffers live on the stack (under 600 KiB per call): kernels run concurrently, one
  * call per workgroup, on threads with the default 8 MiB stacks.
@@ -55,6 +56,10 @@ typedef struct b_source {
   int64_t xc, xh, xw;                 /* image strides of a channel, a row, a column */
   int64_t row0, col0, height, width;  /* where the window starts, and the image's extent */
   int padded;                         /* nonzero: some windows leave the image (check every read) */
+  /* Packed source (nonzero `packed`): B[k][j] = b[(col + j) / panel][k][(col + j) % panel], the panels
+   * kdim rows deep, zero past the matrix's last column. */
+  int packed;
+  int64_t panel, col, kdim;
 } b_source;
 
 static inline int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : v > hi ? hi : v; }
@@ -62,6 +67,16 @@ static inline int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return v < lo
 /* Packs rows [k0, k0 + kc) x columns [n0, n0 + nc) (nc <= NR) of B into a contiguous kc x NR panel;
  * missing columns are zero. */
 static void pack_b(const b_source* src, int64_t k0, int64_t n0, int64_t kc, int64_t nc, float* out) {
+  if (src->packed) { /* only panels that do not line up with NR get here */
+    for (int64_t k = 0; k < kc; ++k) {
+      for (int64_t j = 0; j < nc; ++j) {
+        int64_t column = src->col + n0 + j;
+        out[k * NR + j] = src->b[(column / src->panel * src->kdim + k0 + k) * src->panel + column % src->panel];
+      }
+      for (int64_t j = nc; j < NR; ++j) out[k * NR + j] = 0.0f;
+    }
+    return;
+  }
   if (!src->conv) {
     const float* b = src->b + k0 * src->rs + n0 * src->cs;
     if (src->cs == 1 && nc == NR) {
@@ -247,6 +262,74 @@ static void gemm_cols(int64_t m, int64_t n, int64_t k, const float* a, int64_t a
   }
 }
 
+/* The KC x NR panel of B at rows [k0, ...) and columns [n, n + NR) when it can be read where it is (a
+ * packed B whose panel lines up, or a row-major B read in place), with its row stride in *bks; else
+ * null (pack it). */
+static const float* direct_panel(const b_source* src, int b_in_place, int64_t k0, int64_t n, int64_t nr,
+                                 int64_t* bks) {
+  if (src->packed) {
+    int64_t column = src->col + n;
+    if (src->panel != NR || column % NR) return 0;
+    *bks = NR;
+    return src->b + (column / NR * src->kdim + k0) * NR;
+  }
+  if (b_in_place && nr == NR) {
+    *bks = src->rs;
+    return src->b + k0 * src->rs + n;
+  }
+  return 0;
+}
+
+/* `rows` (1 to 3) rows of A times one panel: the few-row case of a packed B (a decoder's single token),
+ * where an MR-row tile would multiply mostly zeros. Inlined with a constant `rows`. */
+static inline __attribute__((always_inline)) void rows_tile(int rows, int64_t kc, const float* a, int64_t a_rs,
+                                                            int64_t a_cs, const float* b, int64_t bks, float* c,
+                                                            int64_t c_rs, int64_t nr, int accumulate) {
+  v16f acc[3][2];
+  for (int i = 0; i < rows; ++i) acc[i][0] = acc[i][1] = (v16f){0};
+  for (int64_t k = 0; k < kc; ++k) {
+    v16f b0 = *(const v16f*)(b + k * bks), b1 = *(const v16f*)(b + k * bks + 16);
+    for (int i = 0; i < rows; ++i) {
+      float ai = a[i * a_rs + k * a_cs];
+      acc[i][0] += ai * b0;
+      acc[i][1] += ai * b1;
+    }
+  }
+  for (int i = 0; i < rows; ++i) {
+    float partial[NR] __attribute__((aligned(64)));
+    *(v16f*)&partial[0] = acc[i][0];
+    *(v16f*)&partial[16] = acc[i][1];
+    float* row = c + i * c_rs;
+    for (int64_t j = 0; j < nr; ++j) row[j] = accumulate ? row[j] + partial[j] : partial[j];
+  }
+}
+
+/* Fewer than MR / 2 rows by a packed B: each panel streamed once, every product useful. */
+static void gemm_rows_packed(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, int64_t a_cs,
+                             const b_source* src, float* c, int64_t c_rs, int32_t accumulate) {
+  float bpack[KC * NR] __attribute__((aligned(64)));
+  for (int64_t j = 0; j < n; j += NR) {
+    int64_t nr = min64(NR, n - j);
+    for (int64_t k0 = 0; k0 < k; k0 += KC) {
+      int64_t kc = min64(KC, k - k0), bks = NR;
+      const float* panel = direct_panel(src, 0, k0, j, nr, &bks);
+      if (!panel) {
+        pack_b(src, k0, j, kc, nr, bpack);
+        panel = bpack;
+        bks = NR;
+      }
+      int acc = accumulate || k0 > 0;
+      const float* ak = a + k0 * a_cs;
+      if (m == 1)
+        rows_tile(1, kc, ak, a_rs, a_cs, panel, bks, c + j, c_rs, nr, acc);
+      else if (m == 2)
+        rows_tile(2, kc, ak, a_rs, a_cs, panel, bks, c + j, c_rs, nr, acc);
+      else
+        rows_tile(3, kc, ak, a_rs, a_cs, panel, bks, c + j, c_rs, nr, acc);
+    }
+  }
+}
+
 /* C[m, n] (+)= A[m, k] * B[k, n], B from `src`. */
 static void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, int64_t a_cs, const b_source* src,
                  float* c, int64_t c_rs, int32_t accumulate) {
@@ -257,11 +340,15 @@ static void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, 
         for (int64_t j = 0; j < n; ++j) c[i * c_rs + j] = 0.0f;
     return;
   }
-  if (m < MR / 2 && !src->conv && src->cs == 1) {
+  if (m < MR / 2 && src->packed) {
+    gemm_rows_packed(m, n, k, a, a_rs, a_cs, src, c, c_rs, accumulate);
+    return;
+  }
+  if (m < MR / 2 && !src->conv && !src->packed && src->cs == 1) {
     gemm_rows(m, n, k, a, a_rs, a_cs, src, c, c_rs, accumulate);
     return;
   }
-  if (m < MR / 2 && !src->conv && src->rs == 1 && a_cs == 1) {
+  if (m < MR / 2 && !src->conv && !src->packed && src->rs == 1 && a_cs == 1) {
     gemm_rows_bt(m, n, k, a, a_rs, src->b, src->cs, c, c_rs, accumulate);
     return;
   }
@@ -270,7 +357,7 @@ static void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, 
     return;
   }
   /* B is packed once per (column block, k block); A, unless read in place, once per (column, k, row) block. */
-  int b_in_place = m <= B_IN_PLACE_ROWS && !src->conv && src->cs == 1;
+  int b_in_place = m <= B_IN_PLACE_ROWS && !src->conv && !src->packed && src->cs == 1;
   float apack[MC * KC] __attribute__((aligned(64)));
   float bpack[KC * NC] __attribute__((aligned(64)));
   for (int64_t n0 = 0; n0 < n; n0 += NC) {
@@ -278,9 +365,13 @@ static void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, 
     for (int64_t k0 = 0; k0 < k; k0 += KC) {
       int64_t kc = min64(KC, k - k0);
       int acc = accumulate || k0 > 0;
-      /* A full panel of a row-major B is read in place when too few rows share it to pay for packing. */
-      for (int64_t j = 0; j < nc; j += NR)
-        if (!(b_in_place && nc - j >= NR)) pack_b(src, k0, n0 + j, kc, min64(NR, nc - j), bpack + j * kc);
+      /* Packed panels that line up are read where they are, and so is a full panel of a row-major B when
+       * too few rows share it to pay for packing. */
+      for (int64_t j = 0; j < nc; j += NR) {
+        int64_t bks;
+        if (!direct_panel(src, b_in_place, k0, n0 + j, min64(NR, nc - j), &bks))
+          pack_b(src, k0, n0 + j, kc, min64(NR, nc - j), bpack + j * kc);
+      }
       for (int64_t m0 = 0; m0 < m; m0 += MC) {
         int64_t mc = min64(MC, m - m0);
         const float* ablock = a + m0 * a_rs + k0 * a_cs;
@@ -292,9 +383,9 @@ static void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, 
           for (int64_t p = 0; p < mc; p += MR) {
             float* ctile = c + (m0 + p) * c_rs + n0 + j;
             int64_t mr = min64(MR, mc - p), nr = min64(NR, nc - j);
-            int direct = b_in_place && nr == NR;
-            const float* bpanel = direct ? src->b + k0 * src->rs + n0 + j : bpack + j * kc;
-            int64_t bks = direct ? src->rs : NR;
+            int64_t bks = NR;
+            const float* bpanel = direct_panel(src, b_in_place, k0, n0 + j, nr, &bks);
+            if (!bpanel) bpanel = bpack + j * kc, bks = NR;
             if (in_place)
               tile(kc, ablock + p * a_rs, a_rs, 1, bpanel, bks, ctile, c_rs, mr, nr, acc);
             else
@@ -313,6 +404,22 @@ void tsr_ukernel_sgemm_f32(int64_t m, int64_t n, int64_t k, intptr_t a_base, int
   src.b = (const float*)b_base + b_offset;
   src.rs = b_rs;
   src.cs = b_cs;
+  gemm(m, n, k, (const float*)a_base + a_offset, a_rs, a_cs, &src, (float*)c_base + c_offset, c_rs, accumulate);
+}
+
+/* C (+)= A * B where B [k, n] is columns [col, col + n) of a matrix packed ahead of time (when the model
+ * was compiled) into panels: B[l][j] = packed[(col + j) / panel][l][(col + j) % panel], each panel k rows
+ * deep. Panels as wide as NR whose first column lines up are read in place, so a constant weight is
+ * never repacked at run time. */
+void tsr_ukernel_sgemm_packed_f32(int64_t m, int64_t n, int64_t k, intptr_t a_base, int64_t a_offset, int64_t a_rs,
+                                  int64_t a_cs, intptr_t p_base, int64_t p_offset, int64_t panel, int64_t col,
+                                  intptr_t c_base, int64_t c_offset, int64_t c_rs, int32_t accumulate) {
+  b_source src = {0};
+  src.b = (const float*)p_base + p_offset;
+  src.packed = 1;
+  src.panel = panel;
+  src.col = col;
+  src.kdim = k;
   gemm(m, n, k, (const float*)a_base + a_offset, a_rs, a_cs, &src, (float*)c_base + c_offset, c_rs, accumulate);
 }
 

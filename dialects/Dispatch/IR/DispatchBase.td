@@ -12,7 +12,8 @@ def Dispatch_Dialect : Dialect {
     elementwise ops that consume it). Outlining turns each region into a `tdisp.executable` holding
     one `tdisp.variant` per target, and the region into a `tdisp.dispatch` of that executable. The
     host function is then a list of dispatches over tensors, from which the schedule is built.
-    Kernel ops that upstream lacks live here too: value-error checks and the Winograd convolution.
+    Kernel ops that upstream lacks live here too: value-error checks, the Winograd convolution and the
+    matrix product with a right operand packed ahead of time.
   }];
 }
 

@@ -178,4 +178,40 @@ def Dispatch_WinogradConv2DOp : Dispatch_Op<"winograd_conv2d", [
   let hasVerifier = 1;
 }
 
+
+def Dispatch_PackedMatmulOp : Dispatch_Op<"packed_matmul", [
+    DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
+    DeclareOpInterfaceMethods<TilingInterface, ["getLoopIteratorTypes", "getIterationDomain",
+        "getTiledImplementation", "getResultTilePosition", "generateResultTileValue"]>,
+    DeclareOpInterfaceMethods<BufferizableOpInterface, ["bufferizesToMemoryRead",
+        "bufferizesToMemoryWrite", "getAliasingValues", "bufferize"]>]> {
+  let summary = "a matrix product whose right operand was packed into column panels ahead of time";
+  let description = [{
+    `result[b..., i, j] = init[b..., i, j] + sum over k of lhs[b..., i, k] * B[k, col + j]`, where the
+    constant B [K, W] is stored as `packed` [ceil(W / P), K, P]: B[k, c] = packed[c / P, k, c % P], zero past
+    column W. The panels are what the CPU microkernel's register tile reads (P = its width), laid out
+    when the model is compiled, so a weight is never repacked at run time. `lhs` and `init` have the
+    same rank (at least 2) and leading dims. On tensors (one result) or on buffers (no result); tiles
+    along any dim of the result: a column tile moves `col` and reads the same `packed`.
+    ```mlir
+    %y = tdisp.packed_matmul ins(%x, %w : tensor<64x256xf32>, tensor<8x256x32xf32>)
+        outs(%init : tensor<64x256xf32>) col(%c0) -> tensor<64x256xf32>
+    ```
+  }];
+  let arguments = (ins AnyTypeOf<[AnyRankedTensor, AnyStridedMemRef]>:$lhs,
+                       AnyTypeOf<[AnyRankedTensor, AnyStridedMemRef]>:$packed,
+                       AnyTypeOf<[AnyRankedTensor, AnyStridedMemRef]>:$init,
+                       Index:$col);
+  let results = (outs Variadic<AnyRankedTensor>:$result);
+  let assemblyFormat = [{
+    `ins` `(` $lhs `,` $packed `:` type($lhs) `,` type($packed) `)`
+    `outs` `(` $init `:` type($init) `)` `col` `(` $col `)` attr-dict (`->` type($result)^)?
+  }];
+  let extraClassDeclaration = [{
+    mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
+  }];
+  let hasVerifier = 1;
+}
+
 #endif

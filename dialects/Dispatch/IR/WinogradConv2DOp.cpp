@@ -5,6 +5,7 @@
 // the slice of `init` it writes. Bufferization is destination style: `init`'s buffer is the result.
 //
 #include "dialects/Dispatch/IR/DispatchOps.h"
+#include "dialects/Dispatch/IR/KernelOpSupport.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -16,17 +17,7 @@ using namespace mlir;
 using namespace tessera::dispatch;
 
 namespace {
-
 constexpr int64_t kTransformedTaps = 36; // (4 + 3 - 1)^2 points of F(4x4, 3x3)
-
-bool compatible(int64_t a, int64_t b) { return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b; }
-
-OpFoldResult dimOf(OpBuilder &b, Location loc, Value v, int64_t d) {
-  if (isa<RankedTensorType>(v.getType()))
-    return tensor::getMixedSize(b, loc, v, d);
-  return memref::getMixedSize(b, loc, v, d);
-}
-
 } // namespace
 
 LogicalResult WinogradConv2DOp::verify() {
@@ -36,28 +27,18 @@ LogicalResult WinogradConv2DOp::verify() {
     return emitOpError("expects a rank-4 input and init and a rank-3 transformed filter");
   if (!input.getElementType().isF32() || !filter.getElementType().isF32() || !init.getElementType().isF32())
     return emitOpError("expects f32 operands");
-  if (!compatible(filter.getDimSize(0), kTransformedTaps))
+  if (!compatibleSizes(filter.getDimSize(0), kTransformedTaps))
     return emitOpError("expects ") << kTransformedTaps << " transformed taps in filter dim 0, got "
                                    << filter.getDimSize(0);
-  if (!compatible(filter.getDimSize(1), init.getDimSize(1)) || !compatible(filter.getDimSize(2), input.getDimSize(1)) ||
-      !compatible(input.getDimSize(0), init.getDimSize(0)))
+  if (!compatibleSizes(filter.getDimSize(1), init.getDimSize(1)) || !compatibleSizes(filter.getDimSize(2), input.getDimSize(1)) ||
+      !compatibleSizes(input.getDimSize(0), init.getDimSize(0)))
     return emitOpError("filter [taps, F, C], input [N, C, H, W] and init [N, F, OH, OW] disagree");
-  bool tensors = isa<RankedTensorType>(init);
-  if (tensors != isa<RankedTensorType>(input) || tensors != isa<RankedTensorType>(filter))
-    return emitOpError("expects all tensors or all buffers");
-  if (tensors ? getNumResults() != 1 || getResult()[0].getType() != init : getNumResults() != 0)
-    return emitOpError("on tensors has one result of the init's type; on buffers none");
-  return success();
+  return verifyDestinationForm(*this, getInit());
 }
 
 void WinogradConv2DOp::getEffects(
     SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
-  if (isa<RankedTensorType>(getInit().getType()))
-    return;
-  effects.emplace_back(MemoryEffects::Read::get(), &getInputMutable(), SideEffects::DefaultResource::get());
-  effects.emplace_back(MemoryEffects::Read::get(), &getFilterMutable(), SideEffects::DefaultResource::get());
-  effects.emplace_back(MemoryEffects::Read::get(), &getInitMutable(), SideEffects::DefaultResource::get());
-  effects.emplace_back(MemoryEffects::Write::get(), &getInitMutable(), SideEffects::DefaultResource::get());
+  destinationEffects(*this, getInitMutable(), effects);
 }
 
 //===----------------------------------------------------------------------===//
@@ -71,7 +52,7 @@ SmallVector<utils::IteratorType> WinogradConv2DOp::getLoopIteratorTypes() {
 SmallVector<Range> WinogradConv2DOp::getIterationDomain(OpBuilder &b) {
   SmallVector<Range> domain;
   for (int64_t d = 0; d < 4; ++d)
-    domain.push_back({b.getIndexAttr(0), dimOf(b, getLoc(), getInit(), d), b.getIndexAttr(1)});
+    domain.push_back({b.getIndexAttr(0), mixedDim(b, getLoc(), getInit(), d), b.getIndexAttr(1)});
   return domain;
 }
 
@@ -87,8 +68,8 @@ FailureOr<TilingResult> WinogradConv2DOp::getTiledImplementation(OpBuilder &b, A
   };
   Value x = getInput(), w = getFilter();
   auto input = slice(x, {offsets[0], zero, zero, zero},
-                     {sizes[0], dimOf(b, loc, x, 1), dimOf(b, loc, x, 2), dimOf(b, loc, x, 3)});
-  auto filter = slice(w, {zero, offsets[1], zero}, {dimOf(b, loc, w, 0), sizes[1], dimOf(b, loc, w, 2)});
+                     {sizes[0], mixedDim(b, loc, x, 1), mixedDim(b, loc, x, 2), mixedDim(b, loc, x, 3)});
+  auto filter = slice(w, {zero, offsets[1], zero}, {mixedDim(b, loc, w, 0), sizes[1], mixedDim(b, loc, w, 2)});
   auto init = slice(getInit(), offsets, sizes);
   // The tile's windows start where its first output row and column are.
   auto shifted = [&](Value origin, OpFoldResult by) -> Value {
@@ -135,14 +116,11 @@ bufferization::AliasingValueList WinogradConv2DOp::getAliasingValues(OpOperand &
 
 LogicalResult WinogradConv2DOp::bufferize(RewriterBase &rewriter, const bufferization::BufferizationOptions &options,
                                           bufferization::BufferizationState &state) {
-  SmallVector<Value> buffers;
-  for (Value v : {getInput(), getFilter(), getInit()}) {
-    FailureOr<Value> buffer = bufferization::getBuffer(rewriter, v, options, state);
-    if (failed(buffer))
-      return failure();
-    buffers.push_back(*buffer);
-  }
-  WinogradConv2DOp::create(rewriter, getLoc(), TypeRange{}, buffers[0], buffers[1], buffers[2], getRow(), getCol());
-  bufferization::replaceOpWithBufferizedValues(rewriter, *this, buffers[2]);
+  auto buffers = buffersOf(rewriter, {getInput(), getFilter(), getInit()}, options, state);
+  if (failed(buffers))
+    return failure();
+  WinogradConv2DOp::create(rewriter, getLoc(), TypeRange{}, (*buffers)[0], (*buffers)[1], (*buffers)[2], getRow(),
+                           getCol());
+  bufferization::replaceOpWithBufferizedValues(rewriter, *this, (*buffers)[2]);
   return success();
 }

@@ -259,3 +259,59 @@ func.func @winograd_by_rows(%x: tensor<1x64x56x56xf32>, %u: tensor<36x32x64xf32>
   %y = tdisp.winograd_conv2d ins(%x, %u : tensor<1x64x56x56xf32>, tensor<36x32x64xf32>) outs(%init : tensor<1x32x56x56xf32>) origin(%m1, %m1) -> tensor<1x32x56x56xf32>
   return %y : tensor<1x32x56x56xf32>
 }
+
+// -----
+
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#row3 = affine_map<(d0, d1, d2) -> (d2)>
+// A product with packed weights under its bias epilogue splits along the columns in whole 32-column
+// panels (a language-model head: 64 rows by 50257 columns, 8 workgroups of 6304 columns); each tile
+// reads all its rows of the input and the whole packed weight, its columns starting at `col`.
+// CHECK-LABEL: func.func @packed_by_columns
+// CHECK-SAME: tessera.workgroup_count = 8 : i64
+// CHECK: scf.forall (%[[J:.*]]) = (0) to (50257) step (6304)
+// CHECK: tdisp.packed_matmul ins(%{{.*}}, %arg1 : tensor<1x64x256xf32>, tensor<1571x256x32xf32>) outs(%{{.*}} : tensor<1x64x?xf32>) col(%[[J]])
+// CHECK: linalg.generic
+func.func @packed_by_columns(%x: tensor<1x64x256xf32>, %p: tensor<1571x256x32xf32>, %bias: tensor<50257xf32>) -> tensor<1x64x50257xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %e = tensor.empty() : tensor<1x64x50257xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x64x50257xf32>) -> tensor<1x64x50257xf32>
+  %y = tdisp.packed_matmul ins(%x, %p : tensor<1x64x256xf32>, tensor<1571x256x32xf32>) outs(%init : tensor<1x64x50257xf32>) col(%c0) -> tensor<1x64x50257xf32>
+  %r = linalg.generic {indexing_maps = [#id3, #row3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%y, %bias : tensor<1x64x50257xf32>, tensor<50257xf32>) outs(%e : tensor<1x64x50257xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<1x64x50257xf32>
+  return %r : tensor<1x64x50257xf32>
+}
+
+// -----
+
+// Fewer than two panels of columns: bands of whole 8-row register tiles (197 rows with 6.5 M
+// multiply-adds, three workgroups' worth, made four for an even count: 56-row bands; the input's rows
+// follow the band). Too little work for two workgroups: the kernel stays whole.
+// CHECK-LABEL: func.func @packed_by_rows
+// CHECK-SAME: tessera.workgroup_count = 4 : i64
+// CHECK: scf.forall (%[[I:.*]]) = (0) to (197) step (56)
+// CHECK: tensor.extract_slice %arg0[%[[I]], 0]
+// CHECK: tdisp.packed_matmul {{.*}} col(%c0)
+// CHECK-LABEL: func.func @packed_whole
+// CHECK-SAME: tessera.workgroup_count = 1 : i64
+// CHECK-NOT: scf.forall
+func.func @packed_by_rows(%x: tensor<197x1024xf32>, %p: tensor<1x1024x32xf32>) -> tensor<197x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %e = tensor.empty() : tensor<197x32xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<197x32xf32>) -> tensor<197x32xf32>
+  %y = tdisp.packed_matmul ins(%x, %p : tensor<197x1024xf32>, tensor<1x1024x32xf32>) outs(%init : tensor<197x32xf32>) col(%c0) -> tensor<197x32xf32>
+  return %y : tensor<197x32xf32>
+}
+func.func @packed_whole(%x: tensor<8x64xf32>, %p: tensor<2x64x32xf32>) -> tensor<8x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %e = tensor.empty() : tensor<8x64xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<8x64xf32>) -> tensor<8x64xf32>
+  %y = tdisp.packed_matmul ins(%x, %p : tensor<8x64xf32>, tensor<2x64x32xf32>) outs(%init : tensor<8x64xf32>) col(%c0) -> tensor<8x64xf32>
+  return %y : tensor<8x64xf32>
+}

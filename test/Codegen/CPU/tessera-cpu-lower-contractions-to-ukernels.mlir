@@ -151,3 +151,43 @@ func.func @winograd(%x: memref<1x64x56x56xf32>, %u: memref<36x64x64xf32>, %y: me
       outs(%ys : memref<1x32x12x56xf32, strided<[200704, 3136, 56, 1], offset: 101024>>) origin(%row, %col)
   return
 }
+
+// -----
+
+// A product with a packed right operand over a column tile of a [2, 64, N] result whose leading dim is
+// contiguous with its rows: one call over 128 rows, reading the whole packed operand (panel width 32)
+// from column %col, K from the input; the zero fill before it becomes an overwrite.
+// CHECK: func.func private @tsr_ukernel_sgemm_packed_f32(index, index, index, index, index, index, index, index, index, index, index, index, index, index, i32)
+// CHECK-LABEL: func.func @packed
+// CHECK-NOT: linalg.fill
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0 : i32
+// CHECK-DAG: %[[C128:.*]] = arith.constant 128 : index
+// CHECK-DAG: %[[C96:.*]] = arith.constant 96 : index
+// CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG: %[[PX:.*]] = memref.extract_aligned_pointer_as_index %arg0
+// CHECK-DAG: %[[PP:.*]] = memref.extract_aligned_pointer_as_index %arg1
+// CHECK: call @tsr_ukernel_sgemm_packed_f32(%[[C128]], %[[C96]], %[[C256]], %[[PX]], %{{.*}}, %{{.*}}, %{{.*}}, %[[PP]], %{{.*}}, %[[C32]], %arg3, %{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]])
+// CHECK-NOT: scf.for
+// CHECK-NOT: tdisp.packed_matmul
+func.func @packed(%x: memref<2x64x256xf32>, %p: memref<20x256x32xf32>, %y: memref<2x64x640xf32>, %col: index) {
+  %zero = arith.constant 0.0 : f32
+  %ys = memref.subview %y[0, 0, 64] [2, 64, 96] [1, 1, 1] : memref<2x64x640xf32> to memref<2x64x96xf32, strided<[40960, 640, 1], offset: 64>>
+  linalg.fill ins(%zero : f32) outs(%ys : memref<2x64x96xf32, strided<[40960, 640, 1], offset: 64>>)
+  tdisp.packed_matmul ins(%x, %p : memref<2x64x256xf32>, memref<20x256x32xf32>)
+      outs(%ys : memref<2x64x96xf32, strided<[40960, 640, 1], offset: 64>>) col(%col)
+  return
+}
+
+// -----
+
+// Leading dims that do not fold into the rows (the result's batch stride is not rows x row stride): a
+// loop over them around the call, which accumulates (no fill before it).
+// CHECK-LABEL: func.func @packed_batches
+// CHECK-DAG: %[[ONE:.*]] = arith.constant 1 : i32
+// CHECK: scf.for
+// CHECK: call @tsr_ukernel_sgemm_packed_f32({{.*}}, %[[ONE]])
+func.func @packed_batches(%x: memref<3x8x64xf32>, %p: memref<2x64x32xf32>, %y: memref<3x8x40xf32, strided<[1000, 80, 1]>>, %col: index) {
+  tdisp.packed_matmul ins(%x, %p : memref<3x8x64xf32>, memref<2x64x32xf32>) outs(%y : memref<3x8x40xf32, strided<[1000, 80, 1]>>) col(%col)
+  return
+}

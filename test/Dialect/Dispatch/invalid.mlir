@@ -45,3 +45,35 @@ func.func @winograd_mixed(%x: tensor<1x16x8x8xf32>, %u: memref<36x32x16xf32>, %y
   %r = tdisp.winograd_conv2d ins(%x, %u : tensor<1x16x8x8xf32>, memref<36x32x16xf32>) outs(%y : tensor<1x32x8x8xf32>) origin(%o, %o) -> tensor<1x32x8x8xf32>
   return %r : tensor<1x32x8x8xf32>
 }
+
+// -----
+
+func.func @packed_depth(%x: tensor<64x128xf32>, %p: tensor<8x256x32xf32>, %y: tensor<64x256xf32>, %c: index) -> tensor<64x256xf32> {
+  // expected-error@+1 {{lhs has 128 columns but the packed panels 256 rows}}
+  %r = tdisp.packed_matmul ins(%x, %p : tensor<64x128xf32>, tensor<8x256x32xf32>) outs(%y : tensor<64x256xf32>) col(%c) -> tensor<64x256xf32>
+  return %r : tensor<64x256xf32>
+}
+
+// -----
+
+func.func @packed_width(%x: tensor<64x256xf32>, %p: tensor<8x256x32xf32>, %y: tensor<64x300xf32>, %c: index) -> tensor<64x300xf32> {
+  // expected-error@+1 {{init has 300 columns but the packed operand only 256}}
+  %r = tdisp.packed_matmul ins(%x, %p : tensor<64x256xf32>, tensor<8x256x32xf32>) outs(%y : tensor<64x300xf32>) col(%c) -> tensor<64x300xf32>
+  return %r : tensor<64x300xf32>
+}
+
+// -----
+
+func.func @packed_rows(%x: tensor<32x256xf32>, %p: tensor<8x256x32xf32>, %y: tensor<64x256xf32>, %c: index) -> tensor<64x256xf32> {
+  // expected-error@+1 {{lhs and init have different row counts}}
+  %r = tdisp.packed_matmul ins(%x, %p : tensor<32x256xf32>, tensor<8x256x32xf32>) outs(%y : tensor<64x256xf32>) col(%c) -> tensor<64x256xf32>
+  return %r : tensor<64x256xf32>
+}
+
+// -----
+
+func.func @packed_mixed(%x: tensor<64x256xf32>, %p: memref<8x256x32xf32>, %y: tensor<64x256xf32>, %c: index) -> tensor<64x256xf32> {
+  // expected-error@+1 {{expects all tensors or all buffers}}
+  %r = tdisp.packed_matmul ins(%x, %p : tensor<64x256xf32>, memref<8x256x32xf32>) outs(%y : tensor<64x256xf32>) col(%c) -> tensor<64x256xf32>
+  return %r : tensor<64x256xf32>
+}

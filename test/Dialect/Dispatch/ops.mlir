@@ -44,3 +44,16 @@ func.func @winograd(%x: tensor<1x16x8x8xf32>, %u: tensor<36x32x16xf32>, %y: tens
   tdisp.winograd_conv2d ins(%bx, %bu : memref<1x16x8x8xf32>, memref<36x32x16xf32>) outs(%by : memref<1x32x8x8xf32>) origin(%m1, %m1)
   return %r : tensor<1x32x8x8xf32>
 }
+
+// The product with a packed right operand on tensors (one result) and on buffers (none).
+// CHECK-LABEL: func.func @packed_matmul
+// CHECK: %{{.*}} = tdisp.packed_matmul ins(%{{.*}}, %{{.*}} : tensor<1x64x256xf32>, tensor<8x256x32xf32>) outs(%{{.*}} : tensor<1x64x250xf32>) col(%{{.*}}) -> tensor<1x64x250xf32>
+// CHECK: tdisp.packed_matmul ins(%{{.*}}, %{{.*}} : memref<64x256xf32>, memref<8x256x32xf32>) outs(%{{.*}} : memref<64x100xf32>) col(%{{.*}}){{$}}
+func.func @packed_matmul(%x: tensor<1x64x256xf32>, %p: tensor<8x256x32xf32>, %y: tensor<1x64x250xf32>,
+                         %bx: memref<64x256xf32>, %bp: memref<8x256x32xf32>, %by: memref<64x100xf32>) -> tensor<1x64x250xf32> {
+  %c0 = arith.constant 0 : index
+  %c64 = arith.constant 64 : index
+  %r = tdisp.packed_matmul ins(%x, %p : tensor<1x64x256xf32>, tensor<8x256x32xf32>) outs(%y : tensor<1x64x250xf32>) col(%c0) -> tensor<1x64x250xf32>
+  tdisp.packed_matmul ins(%bx, %bp : memref<64x256xf32>, memref<8x256x32xf32>) outs(%by : memref<64x100xf32>) col(%c64)
+  return %r : tensor<1x64x250xf32>
+}

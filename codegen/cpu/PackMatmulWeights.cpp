@@ -1,0 +1,142 @@
+//===- PackMatmulWeights.cpp - constant matmul operands -> tdisp.packed_matmul --===//
+//
+// The sgemm microkernel reads B in panels of NR columns, each K rows deep and contiguous. A constant B
+// used to be packed into such panels by every call (and by every workgroup for its columns): for a
+// language-model head [256, 50257] that was 40 % of the product's time. Here the panels are laid out
+// once, when the model is compiled, into a new weight [ceil(N / NR), K, NR] (zero past the last
+// column), and the product becomes `tdisp.packed_matmul`, which the microkernel reads in place.
+//
+// Matched: f32 multiply-accumulate generics result[b..., i, j] += lhs[b..., i, k] * B[k, j] (or B[j, k],
+// a transposed weight) whose B is a 2-D global and whose lhs reads the result's own leading dims in
+// order. A weight that something else also reads stays as well.
+//
+#include "codegen/cpu/Passes.h"
+
+#include "dialects/Dispatch/IR/DispatchOps.h"
+#include "dialects/Graph/IR/GraphOps.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/SymbolTable.h"
+
+using namespace mlir;
+
+namespace tessera::cpu {
+#define GEN_PASS_DEF_PACKMATMULWEIGHTS
+#include "codegen/cpu/Passes.h.inc"
+
+namespace {
+
+/// Where a matched product's B is and how it is stored.
+struct Match {
+  graph::GlobalLoadOp load;
+  bool transposed = false; // B stored as [N, K]
+};
+
+/// `op` as result[b..., i, j] (+)= lhs[b..., i, k] * B[k, j] (or B[j, k]) with B a global load, if it is.
+std::optional<Match> matchProduct(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 || !op.hasPureTensorSemantics() ||
+      !linalg::isaContractionOpInterface(op))
+    return std::nullopt;
+  auto load = op.getDpsInputOperand(1)->get().getDefiningOp<graph::GlobalLoadOp>();
+  auto resultType = dyn_cast<RankedTensorType>(op.getResultTypes()[0]);
+  if (!load || !resultType || resultType.getRank() < 2)
+    return std::nullopt;
+  for (Value v : op->getOperands())
+    if (!cast<ShapedType>(v.getType()).getElementType().isF32())
+      return std::nullopt;
+  // Loops: the result's dims in order, then one reduction.
+  unsigned rank = resultType.getRank();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  MLIRContext *ctx = op.getContext();
+  auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
+  SmallVector<AffineExpr> result, lhs;
+  for (unsigned d = 0; d < rank; ++d)
+    result.push_back(dim(d));
+  lhs.assign(result.begin(), result.end() - 1);
+  lhs.push_back(dim(rank));
+  if (op.getNumLoops() != rank + 1 || op.getNumReductionLoops() != 1 ||
+      maps[2] != AffineMap::get(rank + 1, 0, result, ctx) || maps[0] != AffineMap::get(rank + 1, 0, lhs, ctx))
+    return std::nullopt;
+  AffineExpr n = dim(rank - 1), k = dim(rank);
+  if (maps[1] == AffineMap::get(rank + 1, 0, {k, n}, ctx))
+    return Match{load, false};
+  if (maps[1] == AffineMap::get(rank + 1, 0, {n, k}, ctx))
+    return Match{load, true};
+  return std::nullopt;
+}
+
+/// Panels of `width` columns: packed[q][l][j] = B[l][q * width + j], zero past column n.
+std::vector<float> packPanels(ArrayRef<float> b, int64_t k, int64_t n, bool transposed, int64_t width) {
+  int64_t panels = llvm::divideCeilSigned(n, width);
+  std::vector<float> packed(size_t(panels * k * width), 0.0f);
+  for (int64_t q = 0; q < panels; ++q)
+    for (int64_t l = 0; l < k; ++l)
+      for (int64_t j = 0; j < width && q * width + j < n; ++j) {
+        int64_t column = q * width + j;
+        packed[size_t((q * k + l) * width + j)] = transposed ? b[size_t(column * k + l)] : b[size_t(l * n + column)];
+      }
+  return packed;
+}
+
+struct PackMatmulWeightsPass : impl::PackMatmulWeightsBase<PackMatmulWeightsPass> {
+  using Base::Base;
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+    // (weight, transposed) -> its panels: one packed copy however many products read it.
+    llvm::DenseMap<std::pair<Operation *, unsigned>, graph::GlobalOp> packedOf;
+    SmallVector<std::pair<linalg::GenericOp, Match>> products;
+    module.walk([&](linalg::GenericOp op) {
+      if (auto match = matchProduct(op))
+        products.push_back({op, *match});
+    });
+    for (auto &[op, match] : products) {
+      auto global = symbols.lookup<graph::GlobalOp>(match.load.getGlobal());
+      auto bType = cast<RankedTensorType>(match.load.getType());
+      if (!global || !bType.hasStaticShape())
+        continue;
+      int64_t k = bType.getDimSize(match.transposed ? 1 : 0), n = bType.getDimSize(match.transposed ? 0 : 1);
+      if (n < minColumns || k == 0)
+        continue;
+      graph::GlobalOp packed = packedOf.lookup({global, unsigned(match.transposed)});
+      if (!packed) {
+        std::optional<std::vector<float>> weight = constantFloats(global.getValue());
+        if (!weight)
+          continue;
+        std::vector<float> panels = packPanels(*weight, k, n, match.transposed, panelWidth);
+        auto type = RankedTensorType::get({llvm::divideCeilSigned(n, int64_t(panelWidth)), k, panelWidth},
+                                          bType.getElementType());
+        std::string name = (global.getSymName() + "_packed").str();
+        auto attr = DenseResourceElementsAttr::get(type, name,
+                                                   HeapAsmResourceBlob::allocateAndCopyInferAlign<float>(panels));
+        OpBuilder b(global);
+        packed = graph::GlobalOp::create(b, global.getLoc(), b.getStringAttr(name), TypeAttr::get(type),
+                                         cast<ElementsAttr>(attr));
+        symbols.insert(packed); // renamed if taken
+        packedOf[{global, unsigned(match.transposed)}] = packed;
+      }
+      OpBuilder b(op);
+      Location loc = op.getLoc();
+      Value panels = graph::GlobalLoadOp::create(b, loc, packed.getType(), packed.getSymName());
+      auto product = dispatch::PackedMatmulOp::create(b, loc, op.getResultTypes(), op.getDpsInputOperand(0)->get(),
+                                                      panels, op.getDpsInitOperand(0)->get(),
+                                                      arith::ConstantIndexOp::create(b, loc, 0));
+      op->replaceAllUsesWith(product);
+      graph::GlobalLoadOp load = match.load;
+      op.erase();
+      if (load.use_empty())
+        load.erase();
+    }
+    // Weights that only fed the products rewritten here are no longer weights of the model.
+    llvm::SetVector<Operation *> originals;
+    for (auto [key, unused] : packedOf)
+      originals.insert(key.first);
+    for (Operation *original : originals)
+      if (SymbolTable::symbolKnownUseEmpty(original, module))
+        original->erase();
+  }
+};
+
+} // namespace
+} // namespace tessera::cpu
