@@ -32,6 +32,10 @@ void buildGraphToLinalgPipeline(mlir::OpPassManager &pm);
 /// linalg on tensors -> outlined, deduplicated executables plus a host function of dispatches.
 void buildDispatchCreationPipeline(mlir::OpPassManager &pm, const FrontendPipelineOptions &options);
 
+/// Marks a `tensor.insert_slice` whose part its producer's kernel writes straight into the destination's
+/// buffer (tessera-concatenate-in-place): it stays on the host, as a view.
+inline constexpr llvm::StringLiteral kInPlaceAttr = "tessera.in_place";
+
 /// The zero padding of the spatial dims only (dims 2 and up of an NCHW tensor) that `v` is, if it is one.
 mlir::tensor::PadOp spatialZeroPad(mlir::Value v);
 

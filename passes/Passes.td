@@ -36,6 +36,17 @@ def FoldTransposesIntoContractions : Pass<"tessera-fold-transposes-into-contract
 // Dispatch creation
 //===----------------------------------------------------------------------===//
 
+def ConcatenateInPlace : Pass<"tessera-concatenate-in-place", "mlir::func::FuncOp"> {
+  let summary = "Mark concatenations whose parts their kernels can write straight into the result";
+  let description = [{
+    A chain of `tensor.insert_slice`s filling a `tensor.empty` (a lowered Concat) is marked
+    `tessera.in_place` when every part is a contiguous, 64-byte aligned byte range of the result, the
+    parts cover it exactly once, and each part is the only result of a compute op that nothing else
+    reads. Dispatch formation leaves marked inserts on the host; the host schedule gives each part's
+    kernel a view of the result's buffer, so no kernel copies the parts.
+  }];
+}
+
 def FormDispatchRegions : Pass<"tessera-form-dispatch-regions", "mlir::func::FuncOp"> {
   let summary = "Group tensor compute ops into tdisp.region ops";
   let description = [{

@@ -20,6 +20,8 @@ void buildDispatchCreationPipeline(OpPassManager &pm, const FrontendPipelineOpti
   // Elementwise chains whose intermediate has one user (SiLU) become one generic, so they join their
   // producer's kernel as one epilogue.
   pm.addPass(createFuseElementwiseOps({/*intoElementwiseOnly=*/true}));
+  // Concatenations whose parts their kernels can write in place stay out of the kernels.
+  pm.addNestedPass<func::FuncOp>(createConcatenateInPlace());
   FormDispatchRegionsOptions regions;
   regions.inlineConstantArrays = options.inlineConstantArrays;
   pm.addNestedPass<func::FuncOp>(createFormDispatchRegions(regions));

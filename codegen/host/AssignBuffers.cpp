@@ -5,10 +5,14 @@
 // function, so the index values they use (lowered by tessera-host-lower-shapes) dominate them; then the
 // schedule ops move into the program and the tensor ops are dropped with the function.
 //
+// A concatenation marked `tessera.in_place` (tessera-concatenate-in-place) gets its buffer before any of
+// its parts is computed, and each part's kernel writes through a view of it at the part's offset.
+//
 #include "codegen/host/HostShapes.h"
 #include "codegen/host/Passes.h"
 
 #include "dialects/Graph/IR/GraphOps.h"
+#include "passes/Passes.h"
 #include "runtime/include/tessera/artifact_format.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -57,6 +61,7 @@ public:
 
 private:
   LogicalResult dispatch(dispatch::DispatchOp d);
+  LogicalResult concatenationsInPlace(OpBuilder &b);
   LogicalResult outputs(func::ReturnOp ret);
   LogicalResult checkAlias(Operation *op);
   LogicalResult checkEq(OpBuilder &b, Operation *op, Value lhs, Value rhs, StringRef what);
@@ -68,7 +73,32 @@ private:
   DenseMap<Value, Value> bufferOf;
   DenseMap<Attribute, Value> constants;
   DenseMap<Value, unsigned> directOutput; // dispatch results computed straight into an output buffer
+  DenseMap<Value, std::pair<Value, int64_t>> partOf; // parts of in-place concatenations: (buffer, offset)
 };
+
+bool isInPlaceInsert(Operation *op) { return op && isa<tensor::InsertSliceOp>(op) && op->hasAttr(kInPlaceAttr); }
+
+/// The inserts of the in-place concatenation that `first` starts (it writes into a tensor.empty), first
+/// to last; empty when `first` starts none.
+SmallVector<tensor::InsertSliceOp> inPlaceConcatenation(tensor::InsertSliceOp first) {
+  SmallVector<tensor::InsertSliceOp> chain;
+  if (!isInPlaceInsert(first) || !first.getDest().getDefiningOp<tensor::EmptyOp>())
+    return chain;
+  for (tensor::InsertSliceOp insert = first; insert;) {
+    chain.push_back(insert);
+    Value result = insert.getResult();
+    insert = result.hasOneUse() ? dyn_cast<tensor::InsertSliceOp>(*result.getUsers().begin()) : nullptr;
+    if (insert && (!isInPlaceInsert(insert) || insert.getDest() != result))
+      insert = nullptr;
+  }
+  return chain;
+}
+
+/// An empty tensor that only in-place concatenations write into: it needs no buffer of its own.
+bool isInPlaceEmpty(Operation *op) {
+  return isa<tensor::EmptyOp>(op) && !op->use_empty() &&
+         llvm::all_of(op->getUsers(), [](Operation *user) { return isInPlaceInsert(user); });
+}
 
 Value Assigner::constant(OpBuilder &b, Location loc, ElementsAttr value) {
   auto [it, inserted] = constants.try_emplace(value);
@@ -117,7 +147,10 @@ LogicalResult Assigner::dispatch(dispatch::DispatchOp d) {
     if (failed(size))
       return failure();
     Value buffer;
-    if (auto it = directOutput.find(r); it != directOutput.end())
+    if (auto part = partOf.find(r); part != partOf.end())
+      buffer = ViewOp::create(b, loc, BufferType::get(b.getContext()), part->second.first,
+                              b.getI64IntegerAttr(part->second.second), *size);
+    else if (auto it = directOutput.find(r); it != directOutput.end())
       buffer = OutputOp::create(b, loc, BufferType::get(b.getContext()), b.getI64IntegerAttr(it->second), *size);
     else
       buffer = AllocOp::create(b, loc, BufferType::get(b.getContext()), *size, IntegerAttr());
@@ -161,6 +194,34 @@ LogicalResult Assigner::outputs(func::ReturnOp ret) {
       dims.push_back(*dim);
     }
     OutputDimsOp::create(b, loc, b.getI64IntegerAttr(i), dims);
+  }
+  return success();
+}
+
+/// Buffers for the in-place concatenations, made at the top of the program (their sizes are literals),
+/// and the view each part's kernel writes.
+LogicalResult Assigner::concatenationsInPlace(OpBuilder &b) {
+  for (auto first : func.getBody().front().getOps<tensor::InsertSliceOp>()) {
+    SmallVector<tensor::InsertSliceOp> chain = inPlaceConcatenation(first);
+    if (chain.empty())
+      continue;
+    tensor::InsertSliceOp last = chain.back();
+    Location loc = last.getLoc();
+    auto type = last.getResultType();
+    int64_t bytes = type.getNumElements() * (type.getElementTypeBitWidth() / 8);
+    Value size = arith::ConstantIndexOp::create(b, loc, bytes);
+    Value buffer;
+    if (auto it = directOutput.find(last.getResult()); it != directOutput.end())
+      buffer = OutputOp::create(b, loc, BufferType::get(b.getContext()), b.getI64IntegerAttr(it->second), size);
+    else
+      buffer = AllocOp::create(b, loc, BufferType::get(b.getContext()), size, IntegerAttr());
+    for (tensor::InsertSliceOp insert : chain) {
+      int64_t element = 0;
+      for (auto [offset, dim] : llvm::zip(insert.getStaticOffsets(), type.getShape()))
+        element = element * dim + offset;
+      partOf[insert.getSource()] = {buffer, element * (type.getElementTypeBitWidth() / 8)};
+      bufferOf[insert.getResult()] = buffer;
+    }
   }
   return success();
 }
@@ -278,9 +339,12 @@ LogicalResult Assigner::run() {
   // Results that can be computed straight into an output buffer (first claim wins).
   for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
     Value root = aliasRoot(v);
-    if (root.getDefiningOp<dispatch::DispatchOp>() && !directOutput.count(root))
+    if ((root.getDefiningOp<dispatch::DispatchOp>() || isInPlaceInsert(root.getDefiningOp())) &&
+        !directOutput.count(root))
       directOutput[root] = i;
   }
+  if (failed(concatenationsInPlace(b)))
+    return failure();
 
   for (Operation *op : ops) {
     if (auto load = dyn_cast<graph::GlobalLoadOp>(op)) {
@@ -293,8 +357,8 @@ LogicalResult Assigner::run() {
                                                            !isHostScalar(*op)) {
       OpBuilder at(op);
       bufferOf[cst] = constant(at, cst.getLoc(), cast<ElementsAttr>(cst.getValue()));
-    } else if (isHostScalar(*op)) {
-      continue;
+    } else if (isHostScalar(*op) || isInPlaceInsert(op) || isInPlaceEmpty(op)) {
+      continue; // in-place concatenations have their buffers already
     } else if (isAlias(op)) {
       if (op->getNumResults() != 1 || !bufferOf.count(op->getOperand(0)))
         return op->emitOpError("cannot alias its operand on the host");

@@ -39,6 +39,8 @@ LogicalResult plan(ProgramOp program) {
   }
   int64_t step = 0;
   auto use = [&](Value buffer, int64_t at) {
+    while (auto view = buffer.getDefiningOp<ViewOp>()) // a view keeps its source alive
+      buffer = view.getSource();
     auto it = intervalOf.find(buffer);
     if (it == intervalOf.end())
       return;

@@ -62,6 +62,8 @@ public:
 private:
   FailureOr<codec::Ref> ref(Value v);
   FailureOr<uint32_t> buffer(Value v, Operation *user);
+  /// The declared buffer `v` is, or is a view of, and the byte offset of `v` in it.
+  FailureOr<std::pair<uint32_t, uint64_t>> place(Value v, Operation *user);
   uint32_t newSymbol(std::string name, int64_t min, int64_t max);
   uint32_t computedSymbol() { return newSymbol("", INT64_MIN, INT64_MAX); }
   LogicalResult step(Operation &op);
@@ -108,10 +110,24 @@ FailureOr<codec::Ref> Serializer::ref(Value v) {
 }
 
 FailureOr<uint32_t> Serializer::buffer(Value v, Operation *user) {
+  if (v.getDefiningOp<ViewOp>())
+    return user->emitOpError("reads a view, which only bindings and copies can address");
   auto it = buffers.find(v);
   if (it == buffers.end())
     return user->emitOpError("uses a buffer the schedule has not declared");
   return it->second;
+}
+
+FailureOr<std::pair<uint32_t, uint64_t>> Serializer::place(Value v, Operation *user) {
+  uint64_t offset = 0;
+  while (auto view = v.getDefiningOp<ViewOp>()) {
+    offset += view.getOffset();
+    v = view.getSource();
+  }
+  auto id = buffer(v, user);
+  if (failed(id))
+    return failure();
+  return std::make_pair(*id, offset);
 }
 
 LogicalResult Serializer::constant(ConstantOp op) {
@@ -306,10 +322,10 @@ LogicalResult Serializer::step(Operation &op) {
             return failure();
         for (auto [buf, length] : llvm::zip(d.getBindings(), d.getLengths())) {
           codec::Binding bd;
-          auto id = buffer(buf, d);
-          if (failed(id) || failed(refOr(length, bd.length)))
+          auto at = place(buf, d);
+          if (failed(at) || failed(refOr(length, bd.length)))
             return failure();
-          bd.buffer = *id;
+          std::tie(bd.buffer, bd.offset) = *at;
           st.bindings.push_back(bd);
         }
         for (Value c : d.getConstants())
@@ -321,14 +337,15 @@ LogicalResult Serializer::step(Operation &op) {
       .Case([&](CopyOp c) -> LogicalResult {
         codec::Step st;
         st.kind = TSR_STEP_COPY;
-        auto src = buffer(c.getSource(), c), dst = buffer(c.getDest(), c);
+        auto src = place(c.getSource(), c), dst = place(c.getDest(), c);
         if (failed(src) || failed(dst) || failed(refOr(c.getLength(), st.length)))
           return failure();
-        st.src_buffer = *src;
-        st.dst_buffer = *dst;
+        std::tie(st.src_buffer, st.src_offset) = *src;
+        std::tie(st.dst_buffer, st.dst_offset) = *dst;
         out.schedule.steps.push_back(st);
         return success();
       })
+      .Case([&](ViewOp) { return success(); }) // addressed where bindings and copies use it
       .Case([&](BarrierOp) {
         codec::Step st;
         st.kind = TSR_STEP_BARRIER;

@@ -34,6 +34,8 @@ namespace {
 bool isComputeOp(Operation *op) {
   if (isa<linalg::FillOp>(op))
     return false; // cloned into its users' regions
+  if (op->hasAttr(kInPlaceAttr))
+    return false; // a view on the host
   return isa<linalg::LinalgOp, dispatch::WinogradConv2DOp, dispatch::PackedMatmulOp, tensor::PadOp, tensor::ExtractSliceOp,
              tensor::InsertSliceOp>(op);
 }

@@ -121,6 +121,18 @@ def Schedule_AllocOp : Schedule_Op<"alloc"> {
   let assemblyFormat = "`size` `(` $size `)` attr-dict";
 }
 
+def Schedule_ViewOp : Schedule_Op<"view", [Pure]> {
+  let summary = "bytes [offset, offset + size) of another buffer";
+  let description = [{
+    A kernel writing a part of a concatenation writes through a view of the concatenation's buffer
+    (tessera-concatenate-in-place). Bindings and copies of a view address its source at the view's
+    offset; the source lives as long as any of its views is used.
+  }];
+  let arguments = (ins Schedule_BufferType:$source, I64Attr:$offset, Index:$size);
+  let results = (outs Schedule_BufferType:$buffer);
+  let assemblyFormat = "$source `offset` `(` $offset `)` `size` `(` $size `)` attr-dict";
+}
+
 def Schedule_DispatchOp : Schedule_Op<"dispatch", [AttrSizedOperandSegments]> {
   let summary = "runs an executable's export over a grid of workgroups (a DISPATCH step)";
   let description = [{

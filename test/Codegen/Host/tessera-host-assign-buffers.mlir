@@ -142,3 +142,41 @@ func.func @main(%x: tensor<16xf32>) -> tensor<4x4xf32> attributes {tessera.input
   %c = tensor.cast %r : tensor<?x?xf32> to tensor<4x4xf32>
   return %c : tensor<4x4xf32>
 }
+
+// -----
+
+tdisp.executable @e {
+  tdisp.variant @cpu target("cpu") {
+    builtin.module {}
+  }
+}
+
+// An in-place concatenation (tessera-concatenate-in-place): its buffer is made first, each part's kernel
+// writes through a view of it at the part's byte offset, and the concatenation itself is no step; the
+// one returned is computed straight into the output buffer.
+// CHECK-LABEL: tsched.program @main
+// CHECK: %[[X:.*]] = tsched.input 0 dims(%{{.*}}) size(%[[C64:.*]])
+// CHECK: %[[T:.*]] = tsched.alloc size(%[[C192:.*]])
+// CHECK: %[[Y:.*]] = tsched.output 0 size(%[[C128:.*]])
+// CHECK: %[[V0:.*]] = tsched.view %[[T]] offset(0) size(%[[C64]])
+// CHECK: tsched.dispatch @e bindings(%[[X]], %[[V0]]) lengths(%[[C64]], %[[C64]])
+// CHECK: %[[V1:.*]] = tsched.view %[[T]] offset(64) size(%[[C128]])
+// CHECK: tsched.dispatch @e bindings(%[[X]], %[[V1]]) lengths(%[[C64]], %[[C128]])
+// CHECK: %[[V2:.*]] = tsched.view %[[Y]] offset(64) size(%[[C64]])
+// CHECK: tsched.dispatch @e bindings(%[[X]], %[[V2]])
+// CHECK: %[[V3:.*]] = tsched.view %[[Y]] offset(0) size(%[[C64]])
+// CHECK: tsched.dispatch @e bindings(%[[T]], %[[V3]]) lengths(%[[C192]], %[[C64]])
+// CHECK-NOT: tsched.copy
+func.func @main(%x: tensor<16xf32>) -> tensor<2x16xf32> attributes {tessera.input_names = ["x"], tessera.input_dtypes = array<i32: 1>, tessera.output_names = ["y"], tessera.output_dtypes = array<i32: 1>} {
+  %a = tdisp.dispatch @e(%x) : (tensor<16xf32>) -> tensor<1x16xf32>
+  %b = tdisp.dispatch @e(%x) : (tensor<16xf32>) -> tensor<2x16xf32>
+  %e = tensor.empty() : tensor<3x16xf32>
+  %i0 = tensor.insert_slice %a into %e[0, 0] [1, 16] [1, 1] {tessera.in_place} : tensor<1x16xf32> into tensor<3x16xf32>
+  %i1 = tensor.insert_slice %b into %i0[1, 0] [2, 16] [1, 1] {tessera.in_place} : tensor<2x16xf32> into tensor<3x16xf32>
+  %c = tdisp.dispatch @e(%x) : (tensor<16xf32>) -> tensor<1x16xf32>
+  %d = tdisp.dispatch @e(%i1) : (tensor<3x16xf32>) -> tensor<1x16xf32>
+  %e2 = tensor.empty() : tensor<2x16xf32>
+  %j0 = tensor.insert_slice %c into %e2[1, 0] [1, 16] [1, 1] {tessera.in_place} : tensor<1x16xf32> into tensor<2x16xf32>
+  %j1 = tensor.insert_slice %d into %j0[0, 0] [1, 16] [1, 1] {tessera.in_place} : tensor<1x16xf32> into tensor<2x16xf32>
+  return %j1 : tensor<2x16xf32>
+}

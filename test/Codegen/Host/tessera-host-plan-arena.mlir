@@ -43,3 +43,30 @@ tsched.program @read attributes {input_names = [], input_dtypes = array<i32>, ou
   tsched.copy %b to %y length(%c8)
   tsched.output_dims 0 dims(%v)
 }
+
+// -----
+
+// A view keeps its buffer alive: %t's first part is written by the first dispatch, so %u, used by the
+// second and third, cannot take %t's space (it could if only %t's own uses counted, the first being the
+// fourth dispatch); %w, written by the dispatch that last reads %t, takes %u's.
+// CHECK-LABEL: tsched.program @views
+// CHECK-SAME: arena_size = 192
+// CHECK: %[[T:.*]] = tsched.alloc size(%{{.*}}) {offset = 0 : i64}
+// CHECK: %[[U:.*]] = tsched.alloc size(%{{.*}}) {offset = 128 : i64}
+// CHECK: %[[W:.*]] = tsched.alloc size(%{{.*}}) {offset = 128 : i64}
+tsched.program @views attributes {input_names = ["x"], input_dtypes = array<i32: 1>, output_names = ["y"], output_dtypes = array<i32: 1>} {
+  %c64 = arith.constant 64 : index
+  %c128 = arith.constant 128 : index
+  %x = tsched.input 0 dims(%c64) size(%c64)
+  %t = tsched.alloc size(%c128)
+  %u = tsched.alloc size(%c64)
+  %t0 = tsched.view %t offset(0) size(%c64)
+  tsched.dispatch @e bindings(%x, %t0) lengths(%c64, %c64) access [1, 2]
+  tsched.dispatch @e bindings(%x, %u) lengths(%c64, %c64) access [1, 2]
+  %t1 = tsched.view %t offset(64) size(%c64)
+  tsched.dispatch @e bindings(%u, %t1) lengths(%c64, %c64) access [1, 2]
+  %w = tsched.alloc size(%c64)
+  tsched.dispatch @e bindings(%t, %w) lengths(%c128, %c64) access [1, 2]
+  %y = tsched.output 0 size(%c64)
+  tsched.dispatch @e bindings(%w, %y) lengths(%c64, %c64) access [1, 2]
+}

@@ -243,6 +243,21 @@ def main(out):
     np.save(os.path.join(out, "class_token_concat.npy"),
             np.concatenate([np.broadcast_to(np.arange(4, dtype=np.float32).reshape(1, 1, 4), (2, 1, 4)), x], 1))
 
+    # A fire module's tail (squeezenet): two branches concatenated along the channels, read by a third
+    # op; the concatenation feeding the output is a second one.
+    save(model([helper.make_node("Relu", ["x"], ["a"], name="relu"),
+                helper.make_node("Neg", ["x"], ["b"], name="neg"),
+                helper.make_node("Concat", ["a", "b"], ["ab"], name="concat_ab", axis=1),
+                helper.make_node("Sigmoid", ["ab"], ["s"], name="sigmoid"),
+                helper.make_node("Abs", ["x"], ["c"], name="abs"),
+                helper.make_node("Concat", ["s", "c"], ["y"], name="concat_y", axis=1)],
+               [tensor("x", [1, 16, 8, 8])], [tensor("y", [1, 48, 8, 8])]),
+         os.path.join(out, "concat_branches.onnx"))
+    x = np.linspace(-3, 3, 1024, dtype=np.float32).reshape(1, 16, 8, 8)
+    np.save(os.path.join(out, "x1x16x8x8.npy"), x)
+    ab = np.concatenate([np.maximum(x, 0), -x], 1)
+    np.save(os.path.join(out, "concat_branches.npy"), np.concatenate([1 / (1 + np.exp(-ab)), np.abs(x)], 1))
+
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
