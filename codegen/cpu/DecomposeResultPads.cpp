@@ -4,6 +4,9 @@
 // and a copy of the input into the interior. Bufferized as a tensor.pad, it allocated a temporary on every
 // run and copied it whole into the output; decomposed, both writes go straight to the output binding.
 //
+// Result pads are decomposed after the kernel is split into workgroups (`result-pads`, on by default), so
+// a padding kernel splits as a tensor.pad (by channels) and each workgroup writes its share in place.
+//
 // With `convolution-inputs`, a pad feeding a convolution in the same kernel is decomposed too: it is then
 // not tiled with the convolution, and the microkernel lowering folds the fill and the copy into a
 // convolution that reads the unpadded image (zeros outside it).
@@ -31,7 +34,9 @@ struct DecomposeResultPadsPass : impl::DecomposeResultPadsBase<DecomposeResultPa
       if (!pad->hasOneUse())
         return;
       Operation *user = *pad->user_begin();
-      if (isa<func::ReturnOp>(user) || (convolutionInputs && isConvolutionInput(user, pad.getResult())))
+      // A result pad, whole or a workgroup's share of it (once the kernel is distributed).
+      bool result = isa<func::ReturnOp, tensor::ParallelInsertSliceOp>(user);
+      if ((resultPads && result) || (convolutionInputs && isConvolutionInput(user, pad.getResult())))
         pads.push_back(pad);
     });
     if (pads.empty())

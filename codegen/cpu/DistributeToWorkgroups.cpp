@@ -278,13 +278,36 @@ std::optional<std::pair<unsigned, int64_t>> packedMatmulSplit(func::FuncOp func,
   return std::nullopt;
 }
 
+/// For a padding kernel (`root` a tensor.pad): how to split it. Along the first unpadded dim of more than
+/// one element (channels of an NCHW image), one workgroup per kMinIterationsPerWorkgroup elements: a
+/// pad after a convolution split by filters then has each thread pad the channels it computed. Tile 0:
+/// too small to split.
+std::optional<std::pair<unsigned, int64_t>> padSplit(Operation *root, int64_t maxWorkgroups) {
+  auto pad = dyn_cast<tensor::PadOp>(root);
+  if (!pad || !pad.getResultType().hasStaticShape())
+    return std::nullopt;
+  RankedTensorType type = pad.getResultType();
+  int64_t wanted = std::clamp<int64_t>(type.getNumElements() / kMinIterationsPerWorkgroup, 1, maxWorkgroups);
+  for (int64_t d = 0; d < type.getRank(); ++d) {
+    if (!isConstantIntValue(pad.getMixedLowPad()[d], 0) || !isConstantIntValue(pad.getMixedHighPad()[d], 0) ||
+        type.getDimSize(d) < 2)
+      continue;
+    if (wanted == 1)
+      return std::make_pair(unsigned(d), int64_t(0));
+    int64_t extent = type.getDimSize(d);
+    return std::make_pair(unsigned(d), balancedTile(extent, std::min(wanted, extent), 1));
+  }
+  return std::nullopt;
+}
+
 /// Tiles `func`'s result op; returns the number of workgroups (1 when the kernel stays whole).
 int64_t distribute(func::FuncOp func, int64_t maxWorkgroups) {
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   if (ret.getNumOperands() != 1)
     return 1;
   auto op = ret.getOperand(0).getDefiningOp<TilingInterface>();
-  if (!op || !isa<linalg::LinalgOp, dispatch::WinogradConv2DOp, dispatch::PackedMatmulOp>(op.getOperation()))
+  if (!op || !isa<linalg::LinalgOp, dispatch::WinogradConv2DOp, dispatch::PackedMatmulOp, tensor::PadOp>(
+                 op.getOperation()))
     return 1;
   auto linalgRoot = dyn_cast<linalg::LinalgOp>(op.getOperation());
   IRRewriter rewriter(func.getContext());
@@ -300,6 +323,8 @@ int64_t distribute(func::FuncOp func, int64_t maxWorkgroups) {
   auto split = winogradSplit(func, op, maxWorkgroups);
   if (!split)
     split = packedMatmulSplit(func, op, maxWorkgroups);
+  if (!split)
+    split = padSplit(op, maxWorkgroups);
   if (!split && linalgRoot)
     split = convolutionSplit(func, linalgRoot, maxWorkgroups);
   if (!split && linalgRoot)

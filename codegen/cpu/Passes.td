@@ -23,7 +23,10 @@ def DecomposeResultPads : Pass<"tessera-cpu-decompose-result-pads", "mlir::Modul
   }];
   let options = [
     Option<"convolutionInputs", "convolution-inputs", "bool", "false",
-           "Also decompose a pad whose only user is a convolution's input (for the microkernels)">
+           "Also decompose a pad whose only user is a convolution's input (for the microkernels)">,
+    Option<"resultPads", "result-pads", "bool", "true",
+           "Decompose result pads: the kernel's result, or a workgroup's share of it written with "
+           "tensor.parallel_insert_slice">
   ];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
 }

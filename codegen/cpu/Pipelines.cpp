@@ -20,8 +20,11 @@ namespace tessera::cpu {
 
 void buildCpuKernelPipeline(OpPassManager &pm, const CpuKernelPipelineOptions &options) {
   pm.addPass(createFuseElementwiseOps());
-  pm.addPass(createDecomposeResultPads({/*convolutionInputs=*/options.ukernels}));
+  // Convolution inputs before distribution (the pad is then not tiled with the convolution); result pads
+  // after it (a padding kernel splits as a tensor.pad, by channels).
+  pm.addPass(createDecomposeResultPads({/*convolutionInputs=*/options.ukernels, /*resultPads=*/false}));
   pm.addPass(createDistributeToWorkgroups());
+  pm.addPass(createDecomposeResultPads({/*convolutionInputs=*/false, /*resultPads=*/true}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createReuseInputAsDestination());
   pm.addPass(createBufferizeKernels());

@@ -315,3 +315,34 @@ func.func @packed_whole(%x: tensor<8x64xf32>, %p: tensor<2x64x32xf32>) -> tensor
   %y = tdisp.packed_matmul ins(%x, %p : tensor<8x64xf32>, tensor<2x64x32xf32>) outs(%init : tensor<8x64xf32>) col(%c0) -> tensor<8x64xf32>
   return %y : tensor<8x64xf32>
 }
+
+// -----
+
+// A padding kernel splits as a tensor.pad along its first unpadded dim of more than one element (the
+// channels: 64 x 58 x 58 elements, 6 workgroups of 11 channels), each workgroup padding its channels'
+// slice of the input. A pad too small for two workgroups stays whole.
+// CHECK-LABEL: func.func @pad_by_channels
+// CHECK-SAME: tessera.workgroup_count = 6 : i64
+// CHECK: scf.forall (%[[C:.*]]) = (0) to (64) step (11)
+// CHECK: tensor.extract_slice %arg0[0, %[[C]], 0, 0]
+// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: tensor.parallel_insert_slice
+// CHECK-LABEL: func.func @small_pad
+// CHECK-SAME: tessera.workgroup_count = 1 : i64
+// CHECK-NOT: scf.forall
+func.func @pad_by_channels(%x: tensor<1x64x56x56xf32>) -> tensor<1x64x58x58xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%a: index, %b: index, %i: index, %j: index):
+    tensor.yield %zero : f32
+  } : tensor<1x64x56x56xf32> to tensor<1x64x58x58xf32>
+  return %p : tensor<1x64x58x58xf32>
+}
+func.func @small_pad(%x: tensor<1x8x6x6xf32>) -> tensor<1x8x8x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %p = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%a: index, %b: index, %i: index, %j: index):
+    tensor.yield %zero : f32
+  } : tensor<1x8x6x6xf32> to tensor<1x8x8x8xf32>
+  return %p : tensor<1x8x8x8xf32>
+}
