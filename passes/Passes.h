@@ -33,8 +33,18 @@ void buildGraphToLinalgPipeline(mlir::OpPassManager &pm);
 void buildDispatchCreationPipeline(mlir::OpPassManager &pm, const FrontendPipelineOptions &options);
 
 /// Marks a `tensor.insert_slice` whose part its producer's kernel writes straight into the destination's
-/// buffer (tessera-concatenate-in-place): it stays on the host, as a view.
+/// buffer (tessera-concatenate-in-place): it stays on the host, as a view. The value (i64) is the part's
+/// byte offset in the destination.
 inline constexpr llvm::StringLiteral kInPlaceAttr = "tessera.in_place";
+
+/// The insert that writes into `insert`'s result when it is that result's only user: the next part of a
+/// lowered Concat's chain.
+inline mlir::tensor::InsertSliceOp nextInsertInChain(mlir::tensor::InsertSliceOp insert) {
+  mlir::Value result = insert.getResult();
+  auto next = result.hasOneUse() ? llvm::dyn_cast<mlir::tensor::InsertSliceOp>(*result.getUsers().begin())
+                                 : mlir::tensor::InsertSliceOp();
+  return next && next.getDest() == result ? next : mlir::tensor::InsertSliceOp();
+}
 
 /// The zero padding of the spatial dims only (dims 2 and up of an NCHW tensor) that `v` is, if it is one.
 mlir::tensor::PadOp spatialZeroPad(mlir::Value v);

@@ -10,14 +10,13 @@
 // a transposed weight) whose B is a 2-D global and whose lhs reads the result's own leading dims in
 // order. A weight that something else also reads stays as well.
 //
+#include "codegen/cpu/ConstantWeights.h"
 #include "codegen/cpu/Passes.h"
 
 #include "dialects/Dispatch/IR/DispatchOps.h"
 #include "dialects/Graph/IR/GraphOps.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
-#include "mlir/IR/SymbolTable.h"
 
 using namespace mlir;
 
@@ -107,13 +106,7 @@ struct PackMatmulWeightsPass : impl::PackMatmulWeightsBase<PackMatmulWeightsPass
         std::vector<float> panels = packPanels(*weight, k, n, match.transposed, panelWidth);
         auto type = RankedTensorType::get({llvm::divideCeilSigned(n, int64_t(panelWidth)), k, panelWidth},
                                           bType.getElementType());
-        std::string name = (global.getSymName() + "_packed").str();
-        auto attr = DenseResourceElementsAttr::get(type, name,
-                                                   HeapAsmResourceBlob::allocateAndCopyInferAlign<float>(panels));
-        OpBuilder b(global);
-        packed = graph::GlobalOp::create(b, global.getLoc(), b.getStringAttr(name), TypeAttr::get(type),
-                                         cast<ElementsAttr>(attr));
-        symbols.insert(packed); // renamed if taken
+        packed = addDerivedWeight(symbols, global, "packed", type, panels);
         packedOf[{global, unsigned(match.transposed)}] = packed;
       }
       OpBuilder b(op);
@@ -129,12 +122,10 @@ struct PackMatmulWeightsPass : impl::PackMatmulWeightsBase<PackMatmulWeightsPass
         load.erase();
     }
     // Weights that only fed the products rewritten here are no longer weights of the model.
-    llvm::SetVector<Operation *> originals;
+    SmallVector<graph::GlobalOp> originals;
     for (auto [key, unused] : packedOf)
-      originals.insert(key.first);
-    for (Operation *original : originals)
-      if (SymbolTable::symbolKnownUseEmpty(original, module))
-        original->erase();
+      originals.push_back(cast<graph::GlobalOp>(key.first));
+    eraseUnusedWeights(originals, module);
   }
 };
 

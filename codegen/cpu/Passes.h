@@ -15,9 +15,6 @@
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 
-#include <optional>
-#include <vector>
-
 namespace tessera::cpu {
 
 #define GEN_PASS_DECL
@@ -37,10 +34,6 @@ inline constexpr llvm::StringLiteral kBindingElementBytesAttr = "tessera.binding
 inline constexpr llvm::StringLiteral kBindingAccessAttr = "tessera.binding_access";
 /// Number of dispatch constants an ABI kernel reads (I64 attribute on the exported wrapper).
 inline constexpr llvm::StringLiteral kConstantCountAttr = "tessera.constant_count";
-
-/// The floats of a constant f32 tensor (a dense or a resource attribute), or nothing when they are not
-/// available here.
-std::optional<std::vector<float>> constantFloats(mlir::ElementsAttr value);
 
 /// Whether `user` is a 2-D NCHW convolution or depthwise convolution reading `v` as its image (input 0).
 bool isConvolutionInput(mlir::Operation *user, mlir::Value v);

@@ -12,6 +12,7 @@
 // each transformed filter element is read once per 4x4 tile, so few tiles also make the product wait
 // on the filters' bytes.
 //
+#include "codegen/cpu/ConstantWeights.h"
 #include "codegen/cpu/Passes.h"
 #include "passes/Passes.h"
 
@@ -19,33 +20,13 @@
 #include "dialects/Graph/IR/GraphOps.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/SymbolTable.h"
-
-#include <cstring>
 
 using namespace mlir;
 
 namespace tessera::cpu {
 #define GEN_PASS_DEF_WINOGRADCONVOLUTIONS
 #include "codegen/cpu/Passes.h.inc"
-
-std::optional<std::vector<float>> constantFloats(ElementsAttr value) {
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob || blob->getData().size() != size_t(resource.getNumElements()) * sizeof(float))
-      return std::nullopt;
-    ArrayRef<char> bytes = blob->getData();
-    std::vector<float> out(resource.getNumElements());
-    std::memcpy(out.data(), bytes.data(), bytes.size());
-    return out;
-  }
-  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
-    auto values = dense.getValues<float>();
-    return std::vector<float>(values.begin(), values.end());
-  }
-  return std::nullopt;
-}
 
 namespace {
 
@@ -124,13 +105,7 @@ struct WinogradConvolutionsPass : impl::WinogradConvolutionsBase<WinogradConvolu
           continue;
         std::vector<float> u = transformFilters(*w, filters, channels);
         auto type = RankedTensorType::get({36, filters, channels}, wType.getElementType());
-        std::string name = (global.getSymName() + "_winograd").str();
-        auto attr = DenseResourceElementsAttr::get(type, name,
-                                                   HeapAsmResourceBlob::allocateAndCopyInferAlign<float>(u));
-        OpBuilder b(global);
-        filter = graph::GlobalOp::create(b, global.getLoc(), b.getStringAttr(name), TypeAttr::get(type),
-                                         cast<ElementsAttr>(attr));
-        symbols.insert(filter); // renamed if taken
+        filter = addDerivedWeight(symbols, global, "winograd", type, u);
         transformed[global] = filter;
       }
       OpBuilder b(conv);
@@ -153,9 +128,10 @@ struct WinogradConvolutionsPass : impl::WinogradConvolutionsBase<WinogradConvolu
         load.erase();
     }
     // Filters that only fed the convolutions rewritten here are no longer weights of the model.
+    SmallVector<graph::GlobalOp> originals;
     for (auto [original, unused] : transformed)
-      if (SymbolTable::symbolKnownUseEmpty(original, module))
-        original.erase();
+      originals.push_back(original);
+    eraseUnusedWeights(originals, module);
   }
 };
 

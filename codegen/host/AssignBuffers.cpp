@@ -61,7 +61,7 @@ public:
 
 private:
   LogicalResult dispatch(dispatch::DispatchOp d);
-  LogicalResult concatenationsInPlace(OpBuilder &b);
+  void concatenationsInPlace(OpBuilder &b);
   LogicalResult outputs(func::ReturnOp ret);
   LogicalResult checkAlias(Operation *op);
   LogicalResult checkEq(OpBuilder &b, Operation *op, Value lhs, Value rhs, StringRef what);
@@ -76,7 +76,9 @@ private:
   DenseMap<Value, std::pair<Value, int64_t>> partOf; // parts of in-place concatenations: (buffer, offset)
 };
 
-bool isInPlaceInsert(Operation *op) { return op && isa<tensor::InsertSliceOp>(op) && op->hasAttr(kInPlaceAttr); }
+bool isInPlaceInsert(Operation *op) {
+  return op && isa<tensor::InsertSliceOp>(op) && isa_and_nonnull<IntegerAttr>(op->getAttr(kInPlaceAttr));
+}
 
 /// The inserts of the in-place concatenation that `first` starts (it writes into a tensor.empty), first
 /// to last; empty when `first` starts none.
@@ -84,13 +86,8 @@ SmallVector<tensor::InsertSliceOp> inPlaceConcatenation(tensor::InsertSliceOp fi
   SmallVector<tensor::InsertSliceOp> chain;
   if (!isInPlaceInsert(first) || !first.getDest().getDefiningOp<tensor::EmptyOp>())
     return chain;
-  for (tensor::InsertSliceOp insert = first; insert;) {
+  for (tensor::InsertSliceOp insert = first; isInPlaceInsert(insert); insert = nextInsertInChain(insert))
     chain.push_back(insert);
-    Value result = insert.getResult();
-    insert = result.hasOneUse() ? dyn_cast<tensor::InsertSliceOp>(*result.getUsers().begin()) : nullptr;
-    if (insert && (!isInPlaceInsert(insert) || insert.getDest() != result))
-      insert = nullptr;
-  }
   return chain;
 }
 
@@ -200,7 +197,7 @@ LogicalResult Assigner::outputs(func::ReturnOp ret) {
 
 /// Buffers for the in-place concatenations, made at the top of the program (their sizes are literals),
 /// and the view each part's kernel writes.
-LogicalResult Assigner::concatenationsInPlace(OpBuilder &b) {
+void Assigner::concatenationsInPlace(OpBuilder &b) {
   for (auto first : func.getBody().front().getOps<tensor::InsertSliceOp>()) {
     SmallVector<tensor::InsertSliceOp> chain = inPlaceConcatenation(first);
     if (chain.empty())
@@ -216,14 +213,10 @@ LogicalResult Assigner::concatenationsInPlace(OpBuilder &b) {
     else
       buffer = AllocOp::create(b, loc, BufferType::get(b.getContext()), size, IntegerAttr());
     for (tensor::InsertSliceOp insert : chain) {
-      int64_t element = 0;
-      for (auto [offset, dim] : llvm::zip(insert.getStaticOffsets(), type.getShape()))
-        element = element * dim + offset;
-      partOf[insert.getSource()] = {buffer, element * (type.getElementTypeBitWidth() / 8)};
+      partOf[insert.getSource()] = {buffer, cast<IntegerAttr>(insert->getAttr(kInPlaceAttr)).getInt()};
       bufferOf[insert.getResult()] = buffer;
     }
   }
-  return success();
 }
 
 /// `lhs == rhs` at run time. Literals are compared now: a reshape that can never hold is a compile error.
@@ -343,8 +336,7 @@ LogicalResult Assigner::run() {
         !directOutput.count(root))
       directOutput[root] = i;
   }
-  if (failed(concatenationsInPlace(b)))
-    return failure();
+  concatenationsInPlace(b);
 
   for (Operation *op : ops) {
     if (auto load = dyn_cast<graph::GlobalLoadOp>(op)) {

@@ -4,7 +4,7 @@
 // after the kernels that computed them (and, on several threads, copies what other cores just wrote).
 // Where each part is a contiguous byte range of the result and is computed by a kernel whose result
 // nothing else reads, the kernels can write their parts straight into the result's buffer instead. This
-// pass marks such insert chains with `tessera.in_place`: dispatch formation then leaves them on the host,
+// pass marks such insert chains with `tessera.in_place` (each part's byte offset): dispatch formation then leaves them on the host,
 // and the host schedule gives each part's kernel a view of the result's buffer at the part's offset
 // (tessera-host-assign-buffers), so the concatenation costs nothing.
 //
@@ -65,25 +65,21 @@ bool producedByKernel(Value v) {
 
 /// The inserts of the chain that `first` starts (it writes into a tensor.empty, which concatenations of
 /// one shape may share), first to last, when every one can be written in place and together they cover
-/// the result exactly once; otherwise empty.
-SmallVector<tensor::InsertSliceOp> inPlaceChain(tensor::InsertSliceOp first) {
-  SmallVector<tensor::InsertSliceOp> chain;
+/// the result exactly once (each with its part's byte offset); otherwise empty.
+SmallVector<std::pair<tensor::InsertSliceOp, uint64_t>> inPlaceChain(tensor::InsertSliceOp first) {
+  SmallVector<std::pair<tensor::InsertSliceOp, uint64_t>> chain;
   SmallVector<std::pair<uint64_t, uint64_t>> ranges; // [start, end) in bytes
   auto type = first.getDestType();
   if (!first.getDest().getDefiningOp<tensor::EmptyOp>() || !type.hasStaticShape() || type.getNumElements() == 0)
     return {};
-  for (tensor::InsertSliceOp insert = first; insert;) {
+  for (tensor::InsertSliceOp insert = first; insert; insert = nextInsertInChain(insert)) {
     auto offset = contiguousPartOffset(insert);
     if (!offset || *offset % kPartAlignment != 0 || !producedByKernel(insert.getSource()) ||
         insert.getSource().getParentBlock() != insert->getBlock())
       return {};
     uint64_t bytes = uint64_t(insert.getSourceType().getNumElements()) * (type.getElementTypeBitWidth() / 8);
     ranges.push_back({*offset, *offset + bytes});
-    chain.push_back(insert);
-    Value result = insert.getResult();
-    insert = result.hasOneUse() ? dyn_cast<tensor::InsertSliceOp>(*result.getUsers().begin()) : nullptr;
-    if (insert && insert.getDest() != result)
-      insert = nullptr;
+    chain.push_back({insert, *offset});
   }
   if (chain.size() < 2)
     return {};
@@ -101,10 +97,10 @@ SmallVector<tensor::InsertSliceOp> inPlaceChain(tensor::InsertSliceOp first) {
 
 struct ConcatenateInPlacePass : impl::ConcatenateInPlaceBase<ConcatenateInPlacePass> {
   void runOnOperation() override {
-    UnitAttr marker = UnitAttr::get(&getContext());
+    Builder b(&getContext());
     getOperation().walk([&](tensor::InsertSliceOp first) {
-      for (tensor::InsertSliceOp insert : inPlaceChain(first))
-        insert->setAttr(kInPlaceAttr, marker);
+      for (auto [insert, offset] : inPlaceChain(first))
+        insert->setAttr(kInPlaceAttr, b.getI64IntegerAttr(int64_t(offset)));
     });
   }
 };

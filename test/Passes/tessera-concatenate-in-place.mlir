@@ -2,10 +2,11 @@
 
 #id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // Two convolution-like results concatenated along the channels of a batch-1 NCHW tensor: each part is a
-// contiguous, 64-byte aligned range written by a kernel nobody else reads, so both inserts are marked.
+// contiguous, 64-byte aligned range written by a kernel nobody else reads, so both inserts are marked
+// with their part's byte offset (the second starts after 4 channels of 4x4 floats).
 // CHECK-LABEL: func.func @channels
-// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 0, 0] [1, 4, 4, 4] [1, 1, 1, 1] {tessera.in_place}
-// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 4, 0, 0] [1, 2, 4, 4] [1, 1, 1, 1] {tessera.in_place}
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 0, 0] [1, 4, 4, 4] [1, 1, 1, 1] {tessera.in_place = 0 : i64}
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 4, 0, 0] [1, 2, 4, 4] [1, 1, 1, 1] {tessera.in_place = 256 : i64}
 func.func @channels(%x: tensor<1x4x4x4xf32>, %y: tensor<1x2x4x4xf32>) -> tensor<1x6x4x4xf32> {
   %a = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
       ins(%x : tensor<1x4x4x4xf32>) outs(%x : tensor<1x4x4x4xf32>) {

@@ -34,6 +34,20 @@ void destinationEffects(Operation *op, OpOperand &init,
   effects.emplace_back(MemoryEffects::Write::get(), &init, SideEffects::DefaultResource::get());
 }
 
+LogicalResult resultTileOfIterationTile(ArrayRef<OpFoldResult> offsets, ArrayRef<OpFoldResult> sizes,
+                                        SmallVector<OpFoldResult> &resultOffsets,
+                                        SmallVector<OpFoldResult> &resultSizes) {
+  resultOffsets.assign(offsets.begin(), offsets.end());
+  resultSizes.assign(sizes.begin(), sizes.end());
+  return success();
+}
+
+bufferization::AliasingValueList initAliasing(DestinationStyleOpInterface op, OpOperand &operand) {
+  if (op.isDpsInit(&operand))
+    return {{op.getTiedOpResult(&operand), bufferization::BufferRelation::Equivalent}};
+  return {};
+}
+
 FailureOr<SmallVector<Value>> buffersOf(RewriterBase &rewriter, ValueRange values,
                                         const bufferization::BufferizationOptions &options,
                                         bufferization::BufferizationState &state) {

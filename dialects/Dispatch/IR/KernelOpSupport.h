@@ -8,6 +8,7 @@
 #define TESSERA_DIALECTS_DISPATCH_IR_KERNELOPSUPPORT_H
 
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace tessera::dispatch {
@@ -27,6 +28,15 @@ mlir::LogicalResult verifyDestinationForm(mlir::Operation *op, mlir::Value init)
 /// On buffers: every shaped operand is read, `init` is also written. On tensors: no effects.
 void destinationEffects(mlir::Operation *op, mlir::OpOperand &init,
                         llvm::SmallVectorImpl<mlir::SideEffects::EffectInstance<mlir::MemoryEffects::Effect>> &effects);
+
+/// Both ops iterate over their result's dims: a tile of the iteration space is the same tile of the result.
+mlir::LogicalResult resultTileOfIterationTile(llvm::ArrayRef<mlir::OpFoldResult> offsets,
+                                              llvm::ArrayRef<mlir::OpFoldResult> sizes,
+                                              llvm::SmallVector<mlir::OpFoldResult> &resultOffsets,
+                                              llvm::SmallVector<mlir::OpFoldResult> &resultSizes);
+
+/// The init's buffer is the result's (destination style); other operands alias nothing.
+mlir::bufferization::AliasingValueList initAliasing(mlir::DestinationStyleOpInterface op, mlir::OpOperand &operand);
 
 /// The buffers of `values`, in order, or failure.
 mlir::FailureOr<llvm::SmallVector<mlir::Value>> buffersOf(mlir::RewriterBase &rewriter, mlir::ValueRange values,

@@ -85,9 +85,7 @@ LogicalResult PackedMatmulOp::getResultTilePosition(OpBuilder &, unsigned, Array
                                                     ArrayRef<OpFoldResult> sizes,
                                                     SmallVector<OpFoldResult> &resultOffsets,
                                                     SmallVector<OpFoldResult> &resultSizes) {
-  resultOffsets.assign(offsets.begin(), offsets.end());
-  resultSizes.assign(sizes.begin(), sizes.end());
-  return success();
+  return resultTileOfIterationTile(offsets, sizes, resultOffsets, resultSizes);
 }
 
 FailureOr<TilingResult> PackedMatmulOp::generateResultTileValue(OpBuilder &b, unsigned, ArrayRef<OpFoldResult> offsets,
@@ -109,9 +107,7 @@ bool PackedMatmulOp::bufferizesToMemoryWrite(OpOperand &operand, const bufferiza
 
 bufferization::AliasingValueList PackedMatmulOp::getAliasingValues(OpOperand &operand,
                                                                    const bufferization::AnalysisState &) {
-  if (isDpsInit(&operand))
-    return {{getTiedOpResult(&operand), bufferization::BufferRelation::Equivalent}};
-  return {};
+  return initAliasing(*this, operand);
 }
 
 LogicalResult PackedMatmulOp::bufferize(RewriterBase &rewriter, const bufferization::BufferizationOptions &options,

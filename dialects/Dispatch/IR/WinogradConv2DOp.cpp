@@ -84,9 +84,7 @@ LogicalResult WinogradConv2DOp::getResultTilePosition(OpBuilder &, unsigned, Arr
                                                       ArrayRef<OpFoldResult> sizes,
                                                       SmallVector<OpFoldResult> &resultOffsets,
                                                       SmallVector<OpFoldResult> &resultSizes) {
-  resultOffsets.assign(offsets.begin(), offsets.end());
-  resultSizes.assign(sizes.begin(), sizes.end());
-  return success();
+  return resultTileOfIterationTile(offsets, sizes, resultOffsets, resultSizes);
 }
 
 FailureOr<TilingResult> WinogradConv2DOp::generateResultTileValue(OpBuilder &b, unsigned,
@@ -109,9 +107,7 @@ bool WinogradConv2DOp::bufferizesToMemoryWrite(OpOperand &operand, const bufferi
 
 bufferization::AliasingValueList WinogradConv2DOp::getAliasingValues(OpOperand &operand,
                                                                      const bufferization::AnalysisState &) {
-  if (isDpsInit(&operand))
-    return {{getTiedOpResult(&operand), bufferization::BufferRelation::Equivalent}};
-  return {};
+  return initAliasing(*this, operand);
 }
 
 LogicalResult WinogradConv2DOp::bufferize(RewriterBase &rewriter, const bufferization::BufferizationOptions &options,

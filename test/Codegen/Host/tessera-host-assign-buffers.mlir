@@ -152,8 +152,8 @@ tdisp.executable @e {
 }
 
 // An in-place concatenation (tessera-concatenate-in-place): its buffer is made first, each part's kernel
-// writes through a view of it at the part's byte offset, and the concatenation itself is no step; the
-// one returned is computed straight into the output buffer.
+// writes through a view of it at the byte offset the marker carries, and the concatenation itself is no
+// step; the one returned is computed straight into the output buffer.
 // CHECK-LABEL: tsched.program @main
 // CHECK: %[[X:.*]] = tsched.input 0 dims(%{{.*}}) size(%[[C64:.*]])
 // CHECK: %[[T:.*]] = tsched.alloc size(%[[C192:.*]])
@@ -171,12 +171,12 @@ func.func @main(%x: tensor<16xf32>) -> tensor<2x16xf32> attributes {tessera.inpu
   %a = tdisp.dispatch @e(%x) : (tensor<16xf32>) -> tensor<1x16xf32>
   %b = tdisp.dispatch @e(%x) : (tensor<16xf32>) -> tensor<2x16xf32>
   %e = tensor.empty() : tensor<3x16xf32>
-  %i0 = tensor.insert_slice %a into %e[0, 0] [1, 16] [1, 1] {tessera.in_place} : tensor<1x16xf32> into tensor<3x16xf32>
-  %i1 = tensor.insert_slice %b into %i0[1, 0] [2, 16] [1, 1] {tessera.in_place} : tensor<2x16xf32> into tensor<3x16xf32>
+  %i0 = tensor.insert_slice %a into %e[0, 0] [1, 16] [1, 1] {tessera.in_place = 0 : i64} : tensor<1x16xf32> into tensor<3x16xf32>
+  %i1 = tensor.insert_slice %b into %i0[1, 0] [2, 16] [1, 1] {tessera.in_place = 64 : i64} : tensor<2x16xf32> into tensor<3x16xf32>
   %c = tdisp.dispatch @e(%x) : (tensor<16xf32>) -> tensor<1x16xf32>
   %d = tdisp.dispatch @e(%i1) : (tensor<3x16xf32>) -> tensor<1x16xf32>
   %e2 = tensor.empty() : tensor<2x16xf32>
-  %j0 = tensor.insert_slice %c into %e2[1, 0] [1, 16] [1, 1] {tessera.in_place} : tensor<1x16xf32> into tensor<2x16xf32>
-  %j1 = tensor.insert_slice %d into %j0[0, 0] [1, 16] [1, 1] {tessera.in_place} : tensor<1x16xf32> into tensor<2x16xf32>
+  %j0 = tensor.insert_slice %c into %e2[1, 0] [1, 16] [1, 1] {tessera.in_place = 64 : i64} : tensor<1x16xf32> into tensor<2x16xf32>
+  %j1 = tensor.insert_slice %d into %j0[0, 0] [1, 16] [1, 1] {tessera.in_place = 0 : i64} : tensor<1x16xf32> into tensor<2x16xf32>
   return %j1 : tensor<2x16xf32>
 }
