@@ -54,8 +54,9 @@ public:
     OpBuilder b(variant.getContext());
     b.setInsertionPoint(variant.getBody().front().getTerminator());
     int64_t constants = cast<IntegerAttr>(kernel->getAttr(kConstantCountAttr)).getInt();
+    auto bytes = kernel->getAttrOfType<DenseI64ArrayAttr>(kBindingBytesAttr);
     dispatch::ExportOp::create(b, variant.getLoc(), name, ArrayRef<int64_t>{count, 1, 1}, ArrayRef<int64_t>{1, 1, 1},
-                               access.asArrayRef(), static_cast<uint64_t>(constants));
+                               access.asArrayRef(), bytes, static_cast<uint64_t>(constants));
     return success();
   }
 

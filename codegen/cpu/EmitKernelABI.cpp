@@ -15,6 +15,7 @@
 #include "runtime/include/tessera/kernel_abi.h"
 
 #include "mlir/IR/BuiltinTypes.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cstddef>
 
@@ -75,6 +76,16 @@ struct EmitKernelABIPass : impl::EmitKernelABIBase<EmitKernelABIPass> {
     auto workgroups = impl->getAttrOfType<IntegerAttr>(kWorkgroupCountAttr);
     if (!elementBytes || (int64_t)elementBytes.size() != numBindings || !workgroups)
       return impl.emitOpError("has no binding element sizes or workgroup count");
+    SmallVector<int64_t> staticBytes; // the signature's lengths: 0 where a dim is dynamic
+    for (Attribute shape : shapes)
+      if (auto dims = dyn_cast<DenseI64ArrayAttr>(shape)) {
+        int64_t bytes = elementBytes[staticBytes.size()];
+        for (int64_t d : dims.asArrayRef())
+          if (ShapedType::isDynamic(d) || llvm::MulOverflow(bytes, d, bytes))
+            bytes = 0;
+        staticBytes.push_back(bytes);
+      }
+    wrapper->setAttr(kBindingBytesAttr, b.getDenseI64ArrayAttr(staticBytes));
     Block *entry = wrapper.addEntryBlock(b);
     Block *body = wrapper.addBlock(), *call = wrapper.addBlock(), *mismatch = wrapper.addBlock();
     b.setInsertionPointToStart(mismatch);

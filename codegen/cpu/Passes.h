@@ -32,6 +32,9 @@ inline constexpr llvm::StringLiteral kBindingShapesAttr = "tessera.binding_shape
 inline constexpr llvm::StringLiteral kBindingElementBytesAttr = "tessera.binding_element_bytes";
 /// TSR_ACCESS_* of each binding (DenseI32ArrayAttr), set by bufferization.
 inline constexpr llvm::StringLiteral kBindingAccessAttr = "tessera.binding_access";
+/// Bytes each binding of an ABI kernel was compiled for, 0 where run-time dims decide (DenseI64ArrayAttr on
+/// the exported wrapper; the artifact's export signature).
+inline constexpr llvm::StringLiteral kBindingBytesAttr = "tessera.binding_bytes";
 /// Number of dispatch constants an ABI kernel reads (I64 attribute on the exported wrapper).
 inline constexpr llvm::StringLiteral kConstantCountAttr = "tessera.constant_count";
 

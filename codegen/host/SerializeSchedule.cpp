@@ -183,6 +183,10 @@ FailureOr<std::pair<uint32_t, uint32_t>> Serializer::exportIndex(DispatchOp d) {
       for (int k = 0; k < 3; ++k)
         x.workgroup_size[k] = static_cast<uint32_t>(entry.getWorkgroupSize()[k]);
       x.binding_access.assign(entry.getAccess().begin(), entry.getAccess().end());
+      for (int k = 0; k < 3; ++k)
+        x.workgroup_count[k] = static_cast<uint32_t>(entry.getWorkgroupCount()[k]);
+      if (std::optional<ArrayRef<int64_t>> bytes = entry.getBindingBytes())
+        x.binding_bytes.assign(bytes->begin(), bytes->end());
       x.constant_count = static_cast<uint32_t>(entry.getConstants());
       e.exports.push_back(std::move(x));
     }

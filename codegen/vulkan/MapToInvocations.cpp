@@ -90,6 +90,21 @@ LogicalResult checkTypesAllowed(func::FuncOp func, spirv::TargetEnvAttr env) {
   return failure(result.wasInterrupted());
 }
 
+/// Bytes of each of the first `count` arguments (the bindings), 0 where the shape is dynamic. Booleans are
+/// stored as bytes.
+SmallVector<int64_t> bindingBytes(func::FuncOp func, size_t count) {
+  SmallVector<int64_t> bytes;
+  for (Type t : func.getArgumentTypes().take_front(count)) {
+    auto memref = dyn_cast<MemRefType>(t);
+    Type element = memref ? memref.getElementType() : Type();
+    unsigned bits = element && element.isIntOrFloat() ? element.getIntOrFloatBitWidth() : 0;
+    bool stored = bits == 1 || (bits >= 8 && bits % 8 == 0);
+    bytes.push_back(memref && memref.hasStaticShape() && stored ? memref.getNumElements() * std::max(1u, bits / 8)
+                                                                : 0);
+  }
+  return bytes;
+}
+
 /// Clones a loop body for the iteration whose induction variables are `ivs`.
 using BodyBuilder = llvm::function_ref<void(OpBuilder &, IRMapping &, ArrayRef<Value>)>;
 
@@ -117,6 +132,7 @@ LogicalResult emitKernel(func::FuncOp func, ArrayRef<Operation *> constants, Arr
   kernel->setAttr(kWorkgroupCountAttr, b.getI64IntegerAttr(workgroups));
   kernel->setAttr(kWorkgroupSizeAttr, b.getI64IntegerAttr(workgroupSize));
   kernel->setAttr(kBindingAccessAttr, b.getDenseI32ArrayAttr(access));
+  kernel->setAttr(kBindingBytesAttr, b.getDenseI64ArrayAttr(bindingBytes(func, access.size())));
 
   Block &entry = kernel.getBody().front();
   b.setInsertionPointToStart(&entry);

@@ -30,6 +30,8 @@ inline constexpr llvm::StringLiteral kWorkgroupSizeAttr = "tessera.workgroup_siz
 inline constexpr llvm::StringLiteral kStatusBindingAttr = "tessera.status_binding";
 /// TSR_ACCESS_* of each binding (DenseI32ArrayAttr on the gpu.func).
 inline constexpr llvm::StringLiteral kBindingAccessAttr = "tessera.binding_access";
+/// Bytes of each binding, 0 where run-time dims decide (DenseI64ArrayAttr on the gpu.func).
+inline constexpr llvm::StringLiteral kBindingBytesAttr = "tessera.binding_bytes";
 
 /// A named set of device capabilities kernels are compiled for.
 struct VulkanProfile {

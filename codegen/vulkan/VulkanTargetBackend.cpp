@@ -66,8 +66,9 @@ public:
       return exe.emitOpError("SPIR-V kernel '") << name << "' lacks its launch attributes";
     OpBuilder b(variant.getContext());
     b.setInsertionPoint(variant.getBody().front().getTerminator());
+    auto bytes = kernel->getAttrOfType<DenseI64ArrayAttr>(kBindingBytesAttr);
     dispatch::ExportOp::create(b, variant.getLoc(), name, ArrayRef<int64_t>{count.getInt(), 1, 1},
-                               ArrayRef<int64_t>{size.getInt(), 1, 1}, access.asArrayRef(), uint64_t{0});
+                               ArrayRef<int64_t>{size.getInt(), 1, 1}, access.asArrayRef(), bytes, uint64_t{0});
     return success();
   }
 

@@ -60,6 +60,11 @@ struct Export {
   uint32_t workgroup_size[3] = {1, 1, 1};  // invocations per workgroup (1 for CPU kernels)
   std::vector<uint32_t> binding_access;    // TSR_ACCESS_* per binding, in binding order
   uint32_t constant_count = 0;
+  // The grid the kernel was compiled for (0 on an axis: any) and, per binding, the bytes it was compiled
+  // for (0: decided by run-time dims; empty: all 0). Dispatches are checked against both.
+  uint32_t workgroup_count[3] = {0, 0, 0};
+  std::vector<uint64_t> binding_bytes;
+  uint64_t bindingBytes(size_t j) const { return j < binding_bytes.size() ? binding_bytes[j] : 0; }
 };
 
 // Code for one target: its exports live in section `code_section` (e.g. TSR_SECTION_CPU_CODE), which
@@ -133,7 +138,8 @@ bool decodeSpirvSection(const uint8_t* data, size_t size, std::vector<SpirvModul
 
 // Cross-checks metadata against the schedule, the executable table and the weights section size: indices in
 // range, literal byte ranges inside their buffers, dispatches matching their export's signature (binding and
-// constant counts; no write to an input or constant buffer), every symbol set before it is read.
+// constant counts, the grid, literal binding lengths; no write to an input or constant buffer), every symbol
+// set before it is read.
 bool validateModel(const Metadata& md, const Schedule& sc, uint64_t weights_size, std::string& error);
 
 // Container header fields the writer sets.

@@ -101,10 +101,13 @@ bool readExport(Reader& r, Export& x) {
   if (!r.readString(x.symbol, "export symbol")) return false;
   for (uint32_t& w : x.workgroup_size)
     if (!r.read(w, "workgroup size")) return false;
-  if (!r.readCount(count, 4, "binding count")) return false;
+  for (uint32_t& w : x.workgroup_count)
+    if (!r.read(w, "workgroup count")) return false;
+  if (!r.readCount(count, 12, "binding count")) return false;
   x.binding_access.resize(count);
-  for (uint32_t& a : x.binding_access)
-    if (!r.read(a, "binding access")) return false;
+  x.binding_bytes.resize(count);
+  for (uint32_t j = 0; j < count; ++j)
+    if (!r.read(x.binding_access[j], "binding access") || !r.read(x.binding_bytes[j], "binding bytes")) return false;
   return r.read(x.constant_count, "constant count");
 }
 

@@ -54,8 +54,9 @@ std::string encodeSchedule(const Schedule& sc) {
     w.str(e.name).put(e.code_section).count(e.exports.size());
     for (const Export& x : e.exports) {
       w.str(x.symbol).put(x.workgroup_size[0]).put(x.workgroup_size[1]).put(x.workgroup_size[2]);
+      w.put(x.workgroup_count[0]).put(x.workgroup_count[1]).put(x.workgroup_count[2]);
       w.count(x.binding_access.size());
-      for (uint32_t a : x.binding_access) w.put(a);
+      for (size_t j = 0; j < x.binding_access.size(); ++j) w.put(x.binding_access[j]).put(x.bindingBytes(j));
       w.put(x.constant_count);
     }
   }

@@ -75,6 +75,10 @@ bool checkExecutables(const Schedule& sc, std::string& error) {
       if (!wg[0] || !wg[1] || !wg[2])
         return fail(error, format("executable %zu '%s': export '%s' has workgroup size [%u,%u,%u], not all >= 1",
                                   e, name, ex.symbol.c_str(), wg[0], wg[1], wg[2]));
+      for (uint32_t c : ex.workgroup_count)
+        if (c >= kMaxWorkgroupCount)
+          return fail(error, format("executable %zu '%s': export '%s' has a grid of %u workgroups, not below 2^31",
+                                    e, name, ex.symbol.c_str(), c));
       for (size_t j = 0; j < ex.binding_access.size(); ++j) {
         uint32_t a = ex.binding_access[j];
         if (a < TSR_ACCESS_READ || a > TSR_ACCESS_READ_WRITE)
@@ -176,8 +180,12 @@ bool validateModel(const Metadata& md, const Schedule& sc, uint64_t weights_size
         return fail(error, format("step %zu: %zu constants but %s takes %u", i, s.constants.size(), callee.c_str(),
                                   ex.constant_count));
       uint64_t total = 1;
-      for (Ref c : s.workgroup_count) {
+      for (int k = 0; k < 3; ++k) {
+        const Ref c = s.workgroup_count[k];
         if (!uses(c, "workgroup count")) return false;
+        if (ex.workgroup_count[k] && isLiteral(c) && c != Ref{ex.workgroup_count[k]})
+          return fail(error, format("step %zu: workgroup count %s along axis %d but %s was compiled for %u", i,
+                                    refString(md, c).c_str(), k, callee.c_str(), ex.workgroup_count[k]));
         if (isLiteral(c)) total *= static_cast<uint64_t>(c);  // each < 2^31, so this cannot wrap before the check
         if (total > UINT32_MAX) return fail(error, format("step %zu: more than 2^32 workgroups", i));
       }
@@ -185,6 +193,10 @@ bool validateModel(const Metadata& md, const Schedule& sc, uint64_t weights_size
         std::string what = format("binding %zu", j);
         const Binding& b = s.bindings[j];
         if (!checkRange(what.c_str(), b.buffer, b.offset, b.length)) return false;
+        const uint64_t bytes = ex.bindingBytes(j);
+        if (bytes && isLiteral(b.length) && static_cast<uint64_t>(b.length) != bytes)
+          return fail(error, format("step %zu: binding %zu is %llu bytes but %s was compiled for %llu", i, j,
+                                    ull(b.length), callee.c_str(), ull(bytes)));
         const uint32_t k = sc.buffers[b.buffer].kind;
         if ((ex.binding_access[j] & TSR_ACCESS_WRITE) && readOnly(k))
           return fail(error, format("step %zu: binding %zu writes to read-only %s buffer %u (%s access %s)", i, j,

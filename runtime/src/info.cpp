@@ -1,4 +1,5 @@
 // Text rendering of a loaded model: metadata, container layout and the whole schedule (`tessera-run --info`).
+#include <algorithm>
 #include <cinttypes>
 
 #include "runtime_impl.h"
@@ -66,8 +67,18 @@ std::string describeModel(const tsr_model& m) {
       std::string access;
       for (size_t j = 0; j < x.binding_access.size(); ++j)
         access += (j ? "," : "") + std::string(accessName(x.binding_access[j]));
-      o += format("    %zu %s workgroup size [%u,%u,%u] bindings [%s] constants %u\n", k, x.symbol.c_str(),
+      o += format("    %zu %s workgroup size [%u,%u,%u] bindings [%s] constants %u", k, x.symbol.c_str(),
                   x.workgroup_size[0], x.workgroup_size[1], x.workgroup_size[2], access.c_str(), x.constant_count);
+      // The compiled-for grid and binding lengths, when the signature records them.
+      if (x.workgroup_count[0] || x.workgroup_count[1] || x.workgroup_count[2])
+        o += format(" grid [%u,%u,%u]", x.workgroup_count[0], x.workgroup_count[1], x.workgroup_count[2]);
+      if (std::any_of(x.binding_bytes.begin(), x.binding_bytes.end(), [](uint64_t b) { return b != 0; })) {
+        std::string bytes;
+        for (size_t j = 0; j < x.binding_bytes.size(); ++j)
+          bytes += format("%s%" PRIu64, j ? "," : "", x.binding_bytes[j]);
+        o += " bytes [" + bytes + "]";
+      }
+      o += "\n";
     }
   }
   o += "steps:\n";

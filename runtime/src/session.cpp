@@ -339,6 +339,8 @@ tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st, uint64_t& 
   d.step = index;
   d.executable = st.executable;
   d.export_index = st.export_index;
+  // The loader checked the literal parts of the signature; a grid or length set by run-time dims is checked here.
+  const Export& ex = s.model->schedule.executables[st.executable].exports[st.export_index];
   for (int k = 0; k < 3; ++k) {
     const int64_t c = value(s, st.workgroup_count[k]);
     if (c < 0)
@@ -346,6 +348,10 @@ tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st, uint64_t& 
     if (c >= kMaxWorkgroupCount)
       return badArg(format("step %zu: workgroup count %s is not below 2^31", index,
                            operand(s, st.workgroup_count[k]).c_str()));
+    if (ex.workgroup_count[k] && c != int64_t{ex.workgroup_count[k]})
+      return badArtifact(format("step %zu: workgroup count %s along axis %d but kernel '%s' was compiled for %u",
+                                index, operand(s, st.workgroup_count[k]).c_str(), k, ex.symbol.c_str(),
+                                ex.workgroup_count[k]));
     d.workgroup_count[k] = static_cast<uint32_t>(c);
     d.workgroups *= static_cast<uint64_t>(c);
     if (d.workgroups > UINT32_MAX) return badArg(format("step %zu: more than 2^32 workgroups", index));
@@ -361,6 +367,9 @@ tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st, uint64_t& 
     std::string what = format("binding %zu", j);
     if (tsr_status* e = resolveRange(s, index, what.c_str(), bd.buffer, bd.offset, bd.length, s.binding_lengths[j]))
       return e;
+    if (ex.bindingBytes(j) && s.binding_lengths[j] != ex.bindingBytes(j))
+      return badArtifact(format("step %zu: binding %zu is %llu bytes but kernel '%s' was compiled for %llu", index,
+                                j, ull(s.binding_lengths[j]), ex.symbol.c_str(), ull(ex.bindingBytes(j))));
     s.binding_ptrs[j] = s.buffer_base[bd.buffer] + bd.offset;
   }
   s.constants.resize(st.constants.size());

@@ -61,6 +61,8 @@ struct TKernel {
   std::optional<uint32_t> constants;
   uint32_t code_section = TSR_SECTION_CPU_CODE;
   uint32_t workgroup_size[3] = {1, 1, 1};
+  uint32_t grid[3] = {0, 0, 0};  // the signature's grid and binding lengths (0 and empty: unchecked)
+  std::vector<uint64_t> bytes;
 };
 
 struct TSection {
@@ -135,6 +137,8 @@ struct ArtifactSpec {
         }
       if (k.access) x.binding_access = *k.access;
       if (k.constants) x.constant_count = *k.constants;
+      std::memcpy(x.workgroup_count, k.grid, sizeof x.workgroup_count);
+      x.binding_bytes = k.bytes;
       sc.executables.push_back({k.symbol, k.code_section, {x}});
     }
     sc.steps.assign(steps.begin(), steps.end());

@@ -10,7 +10,7 @@ uint64_t alignUp(uint64_t v) { return (v + TSR_SECTION_ALIGNMENT - 1) / TSR_SECT
 TEST(Codec, ScheduleAndMetadataRoundTrip) {
   for (const ArtifactSpec& spec : {sampleSpec(), batchSpec()}) {
     codec::Schedule sc = spec.schedule();
-    sc.executables[0].exports.push_back({"second", {2, 3, 4}, {TSR_ACCESS_READ_WRITE}, 7});
+    sc.executables[0].exports.push_back({"second", {2, 3, 4}, {TSR_ACCESS_READ_WRITE}, 7, {5, 1, 1}, {96}});
     const std::string md_bytes = codec::encodeMetadata(spec.metadata());
     const std::string sc_bytes = codec::encodeSchedule(sc);
     codec::Metadata md;
@@ -29,6 +29,8 @@ TEST(Codec, ScheduleAndMetadataRoundTrip) {
     EXPECT_EQ(x.workgroup_size[2], 4u);
     EXPECT_EQ(x.binding_access, std::vector<uint32_t>{TSR_ACCESS_READ_WRITE});
     EXPECT_EQ(x.constant_count, 7u);
+    EXPECT_EQ(x.workgroup_count[0], 5u);
+    EXPECT_EQ(x.binding_bytes, std::vector<uint64_t>{96});
     EXPECT_EQ(back.steps[1].kind, sc.steps[1].kind);
   }
 }

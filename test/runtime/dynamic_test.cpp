@@ -88,6 +88,34 @@ TEST(Dynamic, CallerOwnedOutputIsCheckedAtFirstUse) {
                 "output 'y': caller buffer holds 32 bytes but 48 are needed");
 }
 
+// A signature with a static grid or static binding lengths, dispatched with sizes set by run-time dims: the
+// loader cannot tell, the run checks each dispatch before calling the kernel.
+TEST(Dynamic, SignatureCheckedAgainstRunTimeSizes) {
+  for (bool grid : {true, false}) {
+    ArtifactSpec spec = batchSpec();
+    if (grid)
+      spec.kernels[0].grid[0] = 3;
+    else
+      spec.kernels[0].bytes = {48, 48};
+    Loaded m(spec.build());
+    ASSERT_NE(m.session, nullptr);
+    for (int64_t n : {3, 2}) {
+      std::vector<float> x = rows(n);
+      std::vector<int64_t> dims = {n, 4};
+      tsr_tensor in[1] = {tensor(TSR_DTYPE_FLOAT32, x, dims)};
+      tsr_tensor out[1] = {};
+      if (n == 3) {
+        ASSERT_OK(tsr_session_run(m.session, in, 1, out, 1));
+        EXPECT_EQ(values<float>(out[0]), batchExpected(x));
+      } else {
+        EXPECT_STATUS(tsr_session_run(m.session, in, 1, out, 1), kInvalid,
+                      grid ? "step 1: workgroup count N=2 along axis 0 but kernel 'rows_affine_f32' was compiled for 3"
+                           : "step 1: binding 0 is 32 bytes but kernel 'rows_affine_f32' was compiled for 48");
+      }
+    }
+  }
+}
+
 struct CountingAllocator {
   int allocs = 0;
   static void* alloc(void* self, size_t size, size_t alignment) {
@@ -129,7 +157,7 @@ TEST(Dynamic, InfoShowsRefsAndShapeSteps) {
   std::string text(n, '\0');
   tsr_model_info_string(m.model, text.data(), n + 1);
   for (const char* part :
-       {"format 3, kernel abi 1", "N in [0, 16]", "0 x: float32 [N,4] (buffer 0)",
+       {"format 4, kernel abi 1", "N in [0, 16]", "0 x: float32 [N,4] (buffer 0)",
         "b0 input    index 0 offset 0 size B", "b2 dynamic  index 0 offset 0 size B", "0 shape: B = mul(N, 16)",
         "1 dispatch rows_affine_f32::rows_affine_f32 workgroups [N,1,1] bindings {b0+0:B, b2+0:B} constants [N,N]",
         "0 rows_affine_f32 workgroup size [1,1,1] bindings [r,w] constants 2"})
@@ -497,10 +525,10 @@ TEST(DynamicLoad, CheckEqIgnoresItsSymbol) {
 
 TEST(DynamicLoad, EarlierFormatVersionsAreRejected) {
   ArtifactSpec s = sampleSpec();
-  for (uint32_t v : {1u, 2u}) {
+  for (uint32_t v : {1u, 2u, 3u}) {
     s.format_version = v;
     EXPECT_LOAD_ERROR(loadResult(s.build()), TSR_STATUS_UNSUPPORTED,
-                      "format version " + std::to_string(v) + ", expected 3");
+                      "format version " + std::to_string(v) + ", expected 4");
   }
 }
 

@@ -1,8 +1,13 @@
 // Rewrites a compiled artifact's schedule the way a forger would, keeping every hash valid, so tests can
 // check that such an artifact still cannot make a kernel read or write outside its bindings.
-//   tessera-forge-artifact IN OUT shrink-binding|extra-workgroup
+//   tessera-forge-artifact IN OUT shrink-binding|extra-workgroup|swap-kernels [--erase-signatures]
 // shrink-binding: the first dispatch with a literal binding length passes 4 bytes fewer for it;
-// extra-workgroup: the first dispatch with a literal grid of more than one workgroup gets one more.
+// extra-workgroup: the first dispatch with a literal grid of more than one workgroup gets one more;
+// swap-kernels: the first two dispatches of different kernels with the same binding and constant counts
+// call each other's kernel.
+// --erase-signatures also clears every export's grid and binding lengths (the loader then cannot tell),
+// so the kernels' own checks on entry are what stops the run.
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -19,7 +24,21 @@ static int fail(const std::string& message) {
   return 1;
 }
 
+static bool swapKernels(Schedule& schedule) {
+  for (Step& a : schedule.steps)
+    for (Step& b : schedule.steps)
+      if (&a != &b && a.kind == TSR_STEP_DISPATCH && b.kind == TSR_STEP_DISPATCH &&
+          (a.executable != b.executable || a.export_index != b.export_index) &&
+          a.bindings.size() == b.bindings.size() && a.constants.size() == b.constants.size()) {
+        std::swap(a.executable, b.executable);
+        std::swap(a.export_index, b.export_index);
+        return true;
+      }
+  return false;
+}
+
 static bool forge(Schedule& schedule, const std::string& how) {
+  if (how == "swap-kernels") return swapKernels(schedule);
   for (Step& step : schedule.steps) {
     if (step.kind != TSR_STEP_DISPATCH) continue;
     if (how == "shrink-binding") {
@@ -37,7 +56,10 @@ static bool forge(Schedule& schedule, const std::string& how) {
 }
 
 int main(int argc, char** argv) {
-  if (argc != 4) return fail("usage: tessera-forge-artifact IN OUT shrink-binding|extra-workgroup");
+  const bool erase = argc == 5 && std::string(argv[4]) == "--erase-signatures";
+  if (argc != 4 && !erase)
+    return fail("usage: tessera-forge-artifact IN OUT shrink-binding|extra-workgroup|swap-kernels "
+                "[--erase-signatures]");
   std::ifstream in(argv[1], std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   tsr_artifact_header header;
@@ -60,6 +82,12 @@ int main(int argc, char** argv) {
     if (!decodeSchedule(data + entries[i].offset, entries[i].size, metadata.symbols.size(), schedule, error))
       return fail(error);
     if (!forge(schedule, argv[3])) return fail(std::string("no dispatch to forge with ") + argv[3]);
+    if (erase)
+      for (Executable& executable : schedule.executables)
+        for (Export& x : executable.exports) {
+          std::fill(std::begin(x.workgroup_count), std::end(x.workgroup_count), 0u);
+          x.binding_bytes.clear();
+        }
     sectionBytes[i] = encodeSchedule(schedule);
   }
   ContainerInfo info;

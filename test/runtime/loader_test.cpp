@@ -74,10 +74,10 @@ TEST(Loader, FileSizeMismatch) {
 
 TEST(Loader, WrongFormatVersion) {
   Bytes b = sampleSpec().build();
-  editHeader(b, [](tsr_artifact_header& h) { h.format_version = 2; });
-  EXPECT_LOAD_ERROR(loadResult(b), kUnsupported, "format version 2, expected 3");
-  editHeader(b, [](tsr_artifact_header& h) { h.format_version = 4; });
-  EXPECT_LOAD_ERROR(loadResult(b), kUnsupported, "format version 4, expected 3");
+  editHeader(b, [](tsr_artifact_header& h) { h.format_version = 3; });
+  EXPECT_LOAD_ERROR(loadResult(b), kUnsupported, "format version 3, expected 4");
+  editHeader(b, [](tsr_artifact_header& h) { h.format_version = 5; });
+  EXPECT_LOAD_ERROR(loadResult(b), kUnsupported, "format version 5, expected 4");
 }
 
 TEST(Loader, WrongKernelAbiVersion) {
@@ -321,6 +321,12 @@ const BadSpec kBadSpecs[] = {
      "executable 0 'add_f32': export 'add_f32' binding 1 has unknown access 0"},
     {"AccessTooLarge", [](ArtifactSpec& s) { s.kernels[1].access = {TSR_ACCESS_READ, TSR_ACCESS_READ, 4}; },
      "executable 1 'scale_f32': export 'scale_f32' binding 2 has unknown access 4"},
+    {"GridMismatch", [](ArtifactSpec& s) { s.kernels[0].grid[0] = 3; },
+     "step 0: workgroup count 2 along axis 0 but add_f32::add_f32 was compiled for 3"},
+    {"GridTooLarge", [](ArtifactSpec& s) { s.kernels[0].grid[2] = 1u << 31; },
+     "executable 0 'add_f32': export 'add_f32' has a grid of 2147483648 workgroups, not below 2^31"},
+    {"BindingBytesMismatch", [](ArtifactSpec& s) { s.kernels[1].bytes = {32, 32, 16}; },
+     "step 2: binding 2 is 32 bytes but scale_f32::scale_f32 was compiled for 16"},
     {"WorkgroupSizeZero", [](ArtifactSpec& s) { s.kernels[0].workgroup_size[1] = 0; },
      "executable 0 'add_f32': export 'add_f32' has workgroup size [1,0,1], not all >= 1"},
     {"CpuWorkgroupSizeNotOne", [](ArtifactSpec& s) { s.kernels[1].workgroup_size[0] = 4; },
@@ -456,7 +462,7 @@ TEST(Loader, ExecutableTableCountsTooLarge) {
   const uint32_t huge = 0xffffffff;
   const size_t executables = executableCountOffset(s);
   const size_t exports = executables + 4 + 4 + s.kernels[0].symbol.size() + 4;  // name, code section
-  const size_t bindings = exports + 4 + 4 + s.kernels[0].symbol.size() + 12;    // symbol, workgroup size
+  const size_t bindings = exports + 4 + 4 + s.kernels[0].symbol.size() + 24;    // symbol, workgroup size, grid
   auto sections = s.sections();
   uint32_t count = 0;
   std::memcpy(&count, sections[1].bytes.data() + bindings, 4);

@@ -43,6 +43,12 @@ LogicalResult ExportOp::verify() {
       return emitOpError("access ") << a << " is not read (1), write (2) or read-write (3)";
   if (getConstants() < 0)
     return emitOpError("constant count must not be negative");
+  if (std::optional<ArrayRef<int64_t>> bytes = getBindingBytes()) {
+    if (bytes->size() != getAccess().size())
+      return emitOpError("has ") << bytes->size() << " binding lengths for " << getAccess().size() << " bindings";
+    if (llvm::any_of(*bytes, [](int64_t b) { return b < 0; }))
+      return emitOpError("binding lengths must not be negative");
+  }
   return success();
 }
 

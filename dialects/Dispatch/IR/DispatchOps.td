@@ -74,16 +74,20 @@ def Dispatch_ExportOp : Dispatch_Op<"export", [Symbol, HasParent<"VariantOp">]> 
   let summary = "an entry point of a compiled variant, with the signature dispatches must match";
   let description = [{
     ```mlir
-    tdisp.export @conv_0 workgroup_count [8, 1, 1] workgroup_size [1, 1, 1] access [1, 1, 2] constants 0
+    tdisp.export @conv_0 workgroup_count [8, 1, 1] workgroup_size [1, 1, 1] access [1, 1, 2]
+        bytes [1024, 256, 2048] constants 0
     ```
-    `access` holds one TSR_ACCESS_* value per binding (1 read, 2 write, 3 both); `constants` is the
-    number of dispatch constants the kernel reads.
+    `access` holds one TSR_ACCESS_* value per binding (1 read, 2 write, 3 both); `bytes`, when present,
+    the length in bytes the kernel was compiled for per binding (0 where it depends on run-time dims);
+    `constants` is the number of dispatch constants the kernel reads. The artifact records all of it, and
+    the loader refuses a dispatch whose grid or literal binding lengths differ.
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, DenseI64ArrayAttr:$workgroup_count,
-                       DenseI64ArrayAttr:$workgroup_size, DenseI32ArrayAttr:$access, I64Attr:$constants);
+                       DenseI64ArrayAttr:$workgroup_size, DenseI32ArrayAttr:$access,
+                       OptionalAttr<DenseI64ArrayAttr>:$binding_bytes, I64Attr:$constants);
   let assemblyFormat = [{
     $sym_name `workgroup_count` $workgroup_count `workgroup_size` $workgroup_size `access` $access
-    `constants` $constants attr-dict
+    (`bytes` $binding_bytes^)? `constants` $constants attr-dict
   }];
   let hasVerifier = 1;
 }

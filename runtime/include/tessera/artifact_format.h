@@ -40,9 +40,10 @@
  *     u32 executable_count; executable_count × executable
  *       executable = { str name; u32 code_section (TSR_SECTION_*: where its code lives, which also
  *                      selects the runtime executor that runs it); u32 export_count; export_count × export }
- *       export     = { str symbol; u32 workgroup_size[3]; u32 binding_count;
- *                      binding_count × u32 access (TSR_ACCESS_*); u32 constant_count }
- *         the signature every dispatch of the export must match
+ *       export     = { str symbol; u32 workgroup_size[3]; u32 workgroup_count[3]; u32 binding_count;
+ *                      binding_count × { u32 access (TSR_ACCESS_*); u64 bytes }; u32 constant_count }
+ *         the signature every dispatch of the export must match: workgroup_count is the grid the kernel
+ *         was compiled for (0 on an axis: any), bytes the length of each binding (0: set by run-time dims)
  *     u32 step_count;   step_count × { u32 kind (TSR_STEP_*); payload }
  *       DISPATCH: u32 executable; u32 export; ref workgroup_count[3]; u32 binding_count;
  *                 binding_count × { u32 buffer; u64 offset; ref length };
@@ -75,7 +76,7 @@ extern "C" {
 
 #define TSR_ARTIFACT_MAGIC "TESSERA\x1a"
 #define TSR_ARTIFACT_MAGIC_SIZE 8
-#define TSR_ARTIFACT_FORMAT_VERSION 3u
+#define TSR_ARTIFACT_FORMAT_VERSION 4u
 #define TSR_SECTION_ALIGNMENT 4096u
 #define TSR_WEIGHT_ALIGNMENT 64u
 #define TSR_SPIRV_MAGIC 0x07230203u

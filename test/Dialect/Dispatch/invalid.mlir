@@ -77,3 +77,21 @@ func.func @packed_mixed(%x: tensor<64x256xf32>, %p: memref<8x256x32xf32>, %y: te
   %r = tdisp.packed_matmul ins(%x, %p : tensor<64x256xf32>, memref<8x256x32xf32>) outs(%y : tensor<64x256xf32>) col(%c) -> tensor<64x256xf32>
   return %r : tensor<64x256xf32>
 }
+
+// -----
+
+tdisp.executable @exe {
+  tdisp.variant @cpu target("cpu") {
+    // expected-error@+1 {{has 1 binding lengths for 2 bindings}}
+    tdisp.export @k workgroup_count [8, 1, 1] workgroup_size [1, 1, 1] access [1, 2] bytes [64] constants 0
+  }
+}
+
+// -----
+
+tdisp.executable @exe {
+  tdisp.variant @cpu target("cpu") {
+    // expected-error@+1 {{binding lengths must not be negative}}
+    tdisp.export @k workgroup_count [8, 1, 1] workgroup_size [1, 1, 1] access [1, 2] bytes [64, -4] constants 0
+  }
+}

@@ -15,10 +15,18 @@ static void chunk(const tsr_dispatch_state* d, const tsr_workgroup_state* w, uin
   *end = *begin + per < n ? *begin + per : n;
 }
 
+/* Whether the first `count` bindings are float arrays at least as long as the last one (the output), so that a
+ * forged dispatch makes these kernels fail instead of reading out of bounds (the loader fuzzer runs them). */
+static int floats_ok(const tsr_dispatch_state* d, uint32_t count) {
+  for (uint32_t i = 0; i < count; ++i)
+    if ((uintptr_t)d->bindings[i] % 4 || d->binding_lengths[i] < d->binding_lengths[count - 1]) return 0;
+  return 1;
+}
+
 /* bindings: a, b, out (float32); out = a + b */
 EXPORT int add_f32(const tsr_kernel_env* env, const tsr_dispatch_state* d, const tsr_workgroup_state* w) {
   (void)env;
-  if (d->binding_count != 3) return 1;
+  if (d->binding_count != 3 || !floats_ok(d, 3)) return 1;
   const float* a = (const float*)d->bindings[0];
   const float* b = (const float*)d->bindings[1];
   float* out = (float*)d->bindings[2];
@@ -31,7 +39,7 @@ EXPORT int add_f32(const tsr_kernel_env* env, const tsr_dispatch_state* d, const
 /* bindings: x, weights (constant), out (float32); out = x * weights */
 EXPORT int scale_f32(const tsr_kernel_env* env, const tsr_dispatch_state* d, const tsr_workgroup_state* w) {
   (void)env;
-  if (d->binding_count != 3) return 1;
+  if (d->binding_count != 3 || !floats_ok(d, 3)) return 1;
   const float* x = (const float*)d->bindings[0];
   const float* s = (const float*)d->bindings[1];
   float* out = (float*)d->bindings[2];
@@ -48,6 +56,7 @@ EXPORT int rows_affine_f32(const tsr_kernel_env* env, const tsr_dispatch_state* 
   if (d->binding_count != 2 || d->constant_count < 1) return 1;
   uint64_t rows = d->constants[0], row = w->workgroup_id[0];
   if (rows * 16 > d->binding_lengths[0] || rows * 16 > d->binding_lengths[1]) return 2;
+  if ((uintptr_t)d->bindings[0] % 4 || (uintptr_t)d->bindings[1] % 4) return 2;
   if (row >= rows || d->workgroup_count[0] != rows || d->workgroup_count[1] != 1 || d->workgroup_count[2] != 1)
     return 3;
   const float* x = (const float*)d->bindings[0] + row * 4;
