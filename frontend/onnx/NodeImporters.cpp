@@ -318,8 +318,12 @@ static Results importReshapeLike(NodeContext &c) {
     // -1 refers to): reshape to the run-time dims, then claim the static type. The host schedule checks
     // the element count and each claimed dim against the computed one.
     auto shapeType = dyn_cast<RankedTensorType>(c.input(1).getType());
-    if (!shapeType || shapeType.getRank() != 1 || shapeType.getDimSize(0) != type->getRank())
-      return c.error() << "the shape operand has " << (shapeType ? shapeType.getDimSize(0) : 0)
+    if (!shapeType || shapeType.getRank() != 1)
+      return c.error() << "the shape operand must be a 1-D tensor, not " << c.input(1).getType();
+    if (shapeType.isDynamicDim(0))
+      return c.error() << "the shape operand's length must be known at compile time";
+    if (shapeType.getDimSize(0) != type->getRank())
+      return c.error() << "the shape operand has " << shapeType.getDimSize(0)
                        << " values but the declared output has rank " << type->getRank();
     auto dynamic = RankedTensorType::get(SmallVector<int64_t>(type->getRank(), ShapedType::kDynamic),
                                          type->getElementType());
