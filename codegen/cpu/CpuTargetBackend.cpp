@@ -74,6 +74,18 @@ public:
     return out;
   }
 
+  FailureOr<std::string> serializeStatic(Location loc, ArrayRef<dispatch::VariantOp> variants, StringRef name,
+                                         StringRef artifact) const override {
+    SmallVector<ModuleOp> modules;
+    StaticModel model{name.str(), artifact, {}};
+    for (dispatch::VariantOp variant : variants) {
+      modules.push_back(variant.getInnerModule());
+      for (auto entry : variant.getBody().front().getOps<dispatch::ExportOp>())
+        model.exports.push_back(entry.getSymName().str());
+    }
+    return emitStaticObject(loc, modules, target, model);
+  }
+
   void describeContainer(codec::ContainerInfo &info) const override {
     info.target_triple = target.triple;
     info.target_cpu = target.cpu;

@@ -7,6 +7,7 @@
 #include "codegen/cpu/ObjectEmitter.h"
 
 #include "runtime/include/tessera/artifact_format.h"
+#include "runtime/include/tessera/kernel_abi.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -41,6 +42,7 @@ static void initializeTargets() {
   std::call_once(once, [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
+    llvm::InitializeNativeTargetAsmParser(); // module asm: the artifact bytes of --emit=static
   });
 }
 
@@ -127,8 +129,11 @@ static LogicalResult linkUkernels(Location loc, llvm::Module &linked, const CpuT
   return success();
 }
 
-FailureOr<std::string> emitSharedObject(Location loc, ArrayRef<ModuleOp> kernelModules,
-                                        const CpuTarget &target, std::string *llvmIR) {
+/// Translates, links and optimizes the kernel modules into one object for `target`. `prepare` may change the
+/// linked module before the O3 pipeline runs (static linking: what stays visible, the kernel table).
+static FailureOr<SmallString<0>> compileObject(Location loc, ArrayRef<ModuleOp> kernelModules, const CpuTarget &target,
+                                               std::string *llvmIR,
+                                               llvm::function_ref<LogicalResult(llvm::Module &)> prepare) {
   initializeTargets();
   for (ModuleOp m : kernelModules) {
     registerBuiltinDialectTranslation(*m->getContext());
@@ -164,6 +169,8 @@ FailureOr<std::string> emitSharedObject(Location loc, ArrayRef<ModuleOp> kernelM
       if (!target.features.empty())
         fn.addFnAttr("target-features", target.features);
     }
+  if (prepare && failed(prepare(*linked)))
+    return failure();
 
   // The O3 middle-end pipeline.
   llvm::LoopAnalysisManager lam;
@@ -190,7 +197,14 @@ FailureOr<std::string> emitSharedObject(Location loc, ArrayRef<ModuleOp> kernelM
       return emitError(loc) << "the target cannot emit object files";
     codegen.run(*linked);
   }
+  return object;
+}
 
+FailureOr<std::string> emitSharedObject(Location loc, ArrayRef<ModuleOp> kernelModules,
+                                        const CpuTarget &target, std::string *llvmIR) {
+  auto object = compileObject(loc, kernelModules, target, llvmIR, nullptr);
+  if (failed(object))
+    return failure();
   // lld reads and writes files: use private temporaries.
   SmallString<128> objPath, soPath;
   int objFd;
@@ -199,7 +213,7 @@ FailureOr<std::string> emitSharedObject(Location loc, ArrayRef<ModuleOp> kernelM
     return emitError(loc) << "cannot create temporary files for linking";
   {
     llvm::raw_fd_ostream os(objFd, /*shouldClose=*/true);
-    os << object;
+    os << *object;
   }
   std::string linkOutput;
   llvm::raw_string_ostream linkErr(linkOutput);
@@ -217,6 +231,72 @@ FailureOr<std::string> emitSharedObject(Location loc, ArrayRef<ModuleOp> kernelM
   if (!so)
     return emitError(loc) << "cannot read the linked kernels";
   return (*so)->getBuffer().str();
+}
+
+} // namespace tessera::cpu
+
+namespace tessera::cpu {
+
+FailureOr<std::string> emitStaticObject(Location loc, ArrayRef<ModuleOp> kernelModules, const CpuTarget &target,
+                                        const StaticModel &model) {
+  // The assembler copies the artifact's bytes from a file into the object.
+  SmallString<128> bytesPath;
+  int bytesFd;
+  if (llvm::sys::fs::createTemporaryFile("tessera-artifact", "bin", bytesFd, bytesPath))
+    return emitError(loc) << "cannot create a temporary file for the artifact's bytes";
+  {
+    llvm::raw_fd_ostream os(bytesFd, /*shouldClose=*/true);
+    os << model.artifact;
+  }
+  auto prepare = [&](llvm::Module &m) -> LogicalResult {
+    llvm::LLVMContext &ctx = m.getContext();
+    // Nothing of the kernels is visible outside the object: two models (or the app's own memcpy) never clash.
+    for (llvm::Function &fn : m)
+      if (!fn.isDeclaration())
+        fn.setLinkage(llvm::GlobalValue::InternalLinkage);
+    for (llvm::GlobalVariable &g : m.globals())
+      if (!g.isDeclaration())
+        g.setLinkage(llvm::GlobalValue::InternalLinkage);
+    auto *ptr = llvm::PointerType::get(ctx, 0);
+    auto *i32 = llvm::Type::getInt32Ty(ctx), *i64 = llvm::Type::getInt64Ty(ctx);
+    auto *kernelType = llvm::StructType::get(ctx, {ptr, ptr}); // tsr_linked_kernel
+    std::vector<llvm::Constant *> kernels;
+    for (const std::string &symbol : model.exports) {
+      llvm::Function *fn = m.getFunction(symbol);
+      if (!fn || fn->isDeclaration())
+        return emitError(loc) << "kernel '" << symbol << "' is not in the compiled code";
+      llvm::Constant *name = llvm::ConstantDataArray::getString(ctx, symbol);
+      auto *nameGlobal = new llvm::GlobalVariable(m, name->getType(), true, llvm::GlobalValue::PrivateLinkage,
+                                                  name, symbol + ".name");
+      kernels.push_back(llvm::ConstantStruct::get(kernelType, {nameGlobal, fn}));
+    }
+    auto *tableType = llvm::ArrayType::get(kernelType, kernels.size());
+    auto *table = new llvm::GlobalVariable(m, tableType, true, llvm::GlobalValue::InternalLinkage,
+                                           llvm::ConstantArray::get(tableType, kernels), model.name + "_kernels");
+    std::string artifactSymbol = model.name + "_artifact";
+    auto *artifact = new llvm::GlobalVariable(m, llvm::ArrayType::get(llvm::Type::getInt8Ty(ctx), 0), true,
+                                              llvm::GlobalValue::ExternalLinkage, nullptr, artifactSymbol);
+    artifact->setVisibility(llvm::GlobalValue::HiddenVisibility);
+    m.appendModuleInlineAsm((".section .rodata.tessera." + model.name + ",\"a\",@progbits\n.p2align " +
+                             std::to_string(llvm::Log2_32(TSR_SECTION_ALIGNMENT)) + "\n.globl " + artifactSymbol +
+                             "\n.hidden " + artifactSymbol + "\n" + artifactSymbol + ":\n.incbin \"" +
+                             bytesPath.str().str() + "\"\n.size " + artifactSymbol + ", " +
+                             std::to_string(model.artifact.size()) + "\n.text\n")
+                                .c_str());
+    auto *descriptorType = llvm::StructType::get(ctx, {i32, ptr, i64, ptr, i32}); // tsr_static_model
+    llvm::Constant *descriptor = llvm::ConstantStruct::get(
+        descriptorType, {llvm::ConstantInt::get(i32, TSR_KERNEL_ABI_VERSION), artifact,
+                         llvm::ConstantInt::get(i64, model.artifact.size()), table,
+                         llvm::ConstantInt::get(i32, kernels.size())});
+    new llvm::GlobalVariable(m, descriptorType, true, llvm::GlobalValue::ExternalLinkage, descriptor,
+                             model.name + "_model");
+    return success();
+  };
+  auto object = compileObject(loc, kernelModules, target, nullptr, prepare);
+  llvm::sys::fs::remove(bytesPath);
+  if (failed(object))
+    return failure();
+  return std::string(object->str());
 }
 
 } // namespace tessera::cpu

@@ -30,6 +30,21 @@ mlir::FailureOr<std::string> emitSharedObject(mlir::Location loc,
                                               const CpuTarget &target,
                                               std::string *llvmIR = nullptr);
 
+/// A model to link into an app (`--emit=static`): `name` (a C identifier) names its descriptor, `NAME_model`
+/// (a tsr_static_model), `artifact` is the artifact without a CPU_CODE section, and `exports` the schedule's
+/// export symbols, each the kernel function of that name.
+struct StaticModel {
+  std::string name;
+  llvm::StringRef artifact;
+  std::vector<std::string> exports;
+};
+
+/// The same kernels as a relocatable object for static linking: every function and global is local to it
+/// but `NAME_model` (and the hidden `NAME_artifact`, the artifact's bytes, assembled from a file with
+/// `.incbin` so they never become LLVM IR constants).
+mlir::FailureOr<std::string> emitStaticObject(mlir::Location loc, llvm::ArrayRef<mlir::ModuleOp> kernelModules,
+                                              const CpuTarget &target, const StaticModel &model);
+
 } // namespace tessera::cpu
 
 #endif

@@ -7,6 +7,7 @@
 #include "codegen/driver/CompilerDriver.h"
 
 #include "codegen/host/Passes.h"
+#include "codegen/driver/StaticHeader.h"
 #include "codegen/host/SerializeSchedule.h"
 #include "dialects/Dispatch/IR/DispatchOps.h"
 #include "dialects/Graph/IR/GraphOps.h"
@@ -148,6 +149,10 @@ LogicalResult compile(MLIRContext &context, const CompileOptions &options, std::
                           << ")";
   if (options.emit == EmitStage::TargetText && backend->textStageName().empty())
     return emitError(loc) << "target '" << options.target << "' has no text stage to emit";
+  const bool linkStatic = options.emit == EmitStage::Static;
+  if (linkStatic && !isStaticModelName(options.staticName))
+    return emitError(loc) << "'" << options.staticName
+                          << "' cannot name a model in C (--static-name takes letters, digits and '_')";
   auto target = backend->configure(loc, options.targetOptions);
   if (failed(target))
     return failure();
@@ -163,6 +168,9 @@ LogicalResult compile(MLIRContext &context, const CompileOptions &options, std::
     if (failed(configured))
       return failure();
     fallback = std::move(*configured);
+    if (linkStatic) // its kernels could not all be linked into one object
+      return emitError(loc) << "target '" << options.target
+                            << "' cannot be linked into an app (--emit=static needs --target=cpu)";
   }
 
   beginStage(options, EmitStage::Graph, "importing " + llvm::sys::path::filename(options.inputPath));
@@ -204,7 +212,9 @@ LogicalResult compile(MLIRContext &context, const CompileOptions &options, std::
                                   /*nameTarget=*/fallbackBackend != nullptr, options);
   if (failed(variants))
     return failure();
-  auto code = (*target)->serialize(loc, *variants, options.emit == EmitStage::TargetText);
+  FailureOr<SerializedTarget> code = SerializedTarget{backend->codeSection(), "", ""};
+  if (!linkStatic) // a linked model's kernels go into its object instead
+    code = (*target)->serialize(loc, *variants, options.emit == EmitStage::TargetText);
   if (failed(code))
     return failure();
   if (options.emit == EmitStage::TargetText) {
@@ -243,10 +253,10 @@ LogicalResult compile(MLIRContext &context, const CompileOptions &options, std::
   std::string schedule = codec::encodeSchedule(serialized->schedule);
   codec::ContainerInfo info;
   (*target)->describeContainer(info);
-  std::vector<codec::SectionBytes> sections = {{TSR_SECTION_METADATA, metadata},
-                                               {TSR_SECTION_SCHEDULE, schedule},
-                                               {code->sectionKind, code->code},
-                                               {TSR_SECTION_WEIGHTS, serialized->weights}};
+  std::vector<codec::SectionBytes> sections = {{TSR_SECTION_METADATA, metadata}, {TSR_SECTION_SCHEDULE, schedule}};
+  if (!linkStatic)
+    sections.push_back({code->sectionKind, code->code});
+  sections.push_back({TSR_SECTION_WEIGHTS, serialized->weights});
   if (fallbackCode) {
     fallback->describeContainer(info);
     sections.push_back({fallbackCode->sectionKind, fallbackCode->code});
@@ -257,6 +267,15 @@ LogicalResult compile(MLIRContext &context, const CompileOptions &options, std::
     sections.push_back({TSR_SECTION_SOURCES, sources});
   }
   output = codec::writeContainer(info, sections);
+  if (linkStatic) {
+    beginStage(options, EmitStage::Static, "compiling the kernels into an object");
+    auto object = (*target)->serializeStatic(loc, *variants, options.staticName, output);
+    if (failed(object))
+      return failure();
+    if (options.staticHeader)
+      *options.staticHeader = staticHeader(options.staticName, options.inputPath, serialized->metadata, info);
+    output = std::move(*object);
+  }
   return success();
 }
 

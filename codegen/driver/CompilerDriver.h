@@ -12,8 +12,9 @@
 
 namespace tessera {
 
-/// Where compilation stops. `TargetText` is the target's readable code (LLVM IR for the CPU).
-enum class EmitStage { Graph, Linalg, Dispatch, TargetText, Schedule, Artifact };
+/// Where compilation stops. `TargetText` is the target's readable code (LLVM IR for the CPU); `Static` is the
+/// artifact as an object file to link into an app, with a header declaring it.
+enum class EmitStage { Graph, Linalg, Dispatch, TargetText, Schedule, Artifact, Static };
 
 /// Told as compilation moves on, so a tool can show where it is; the default does nothing.
 class CompileProgress {
@@ -41,13 +42,17 @@ struct CompileOptions {
   /// When set, receives one line per kernel: the target it was placed on and the ONNX nodes it computes,
   /// with the reason when a kernel falls back from the chosen target.
   llvm::raw_ostream *placementReport = nullptr;
+  /// For EmitStage::Static: the C identifier that names the model in the object and the header
+  /// (`NAME_model`), and where the header's text goes.
+  std::string staticName;
+  std::string *staticHeader = nullptr;
 };
 
 /// Registers every dialect and interface the compiler needs.
 void registerCompilerDialects(mlir::DialectRegistry &registry);
 
-/// Runs the compiler up to `options.emit`; `output` receives the text of that stage or the artifact
-/// bytes. Errors are emitted as diagnostics on `context`.
+/// Runs the compiler up to `options.emit`; `output` receives the text of that stage, the artifact bytes or
+/// (EmitStage::Static) the object's bytes. Errors are emitted as diagnostics on `context`.
 mlir::LogicalResult compile(mlir::MLIRContext &context, const CompileOptions &options,
                             std::string &output);
 

@@ -12,6 +12,11 @@ namespace tessera {
 TargetBackend::~TargetBackend() = default;
 ConfiguredTarget::~ConfiguredTarget() = default;
 
+mlir::FailureOr<std::string> ConfiguredTarget::serializeStatic(mlir::Location loc, llvm::ArrayRef<dispatch::VariantOp>,
+                                                               llvm::StringRef, llvm::StringRef) const {
+  return mlir::emitError(loc) << "this target cannot be linked into an app (--emit=static needs --target=cpu)";
+}
+
 namespace {
 struct Registry {
   std::mutex mutex;

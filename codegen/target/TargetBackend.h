@@ -62,6 +62,11 @@ public:
                                                       llvm::ArrayRef<dispatch::VariantOp> variants,
                                                       bool withText) const = 0;
 
+  /// Compiles every variant, with `artifact` (the artifact without this target's code section), into one
+  /// relocatable object that defines the model as `NAME_model` (a tsr_static_model) for an app to link
+  /// (`--emit=static`). Targets that cannot refuse.
+  virtual mlir::FailureOr<std::string> serializeStatic(mlir::Location loc, llvm::ArrayRef<dispatch::VariantOp> variants,
+                                                       llvm::StringRef name, llvm::StringRef artifact) const;
   /// Fills the container header fields this target owns (e.g. the CPU triple and features).
   virtual void describeContainer(codec::ContainerInfo &info) const {}
 };

@@ -2,7 +2,9 @@
  * output 0 in the format of `tessera-run --print`:
  *   NAME: DTYPE[SHAPE]
  *     top5: I=V ...      (the 5 largest values of row 0 along the last dim; ties: lower index first; NaN last)
- * Usage: tessera-example-c MODEL.tsr INPUT.npy */
+ * Usage: tessera-example-c MODEL.tsr INPUT.npy
+ * Built with a model linked in (TESSERA_EXAMPLE_EMBED, from `tessera-compile --emit=static`), it loads that
+ * model instead of a file: tessera-example-c INPUT.npy */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +12,9 @@
 #include <string.h>
 
 #include "tessera/runtime.h"
+#ifdef TESSERA_EMBEDDED_HEADER
+#include TESSERA_EMBEDDED_HEADER /* declares TESSERA_EMBEDDED_MODEL, defined by the linked object */
+#endif
 
 #define MAX_RANK 8
 
@@ -121,19 +126,34 @@ static int fail(tsr_status* status, const char* what) {
 }
 
 int main(int argc, char** argv) {
+#ifdef TESSERA_EMBEDDED_MODEL
+  const char* model_name = "the linked model";
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s INPUT.npy\n", argv[0]);
+    return 2;
+  }
+  const char* input_path = argv[1];
+#else
   if (argc != 3) {
     fprintf(stderr, "usage: %s MODEL.tsr INPUT.npy\n", argv[0]);
     return 2;
   }
+  const char* model_name = argv[1];
+  const char* input_path = argv[2];
+#endif
   npy_array input = {0};
-  if (!read_npy(argv[2], &input)) return 1;
+  if (!read_npy(input_path, &input)) return 1;
 
   tsr_model* model = NULL;
-  tsr_status* status = tsr_model_load_file(argv[1], NULL, &model);
+#ifdef TESSERA_EMBEDDED_MODEL
+  tsr_status* status = tsr_model_load_static(&TESSERA_EMBEDDED_MODEL, NULL, &model);
+#else
+  tsr_status* status = tsr_model_load_file(model_name, NULL, &model);
+#endif
   if (status) return fail(status, "load");
   size_t output_count = tsr_model_output_count(model);
   if (tsr_model_input_count(model) != 1 || output_count == 0) {
-    fprintf(stderr, "%s: this example runs models with one input and at least one output\n", argv[1]);
+    fprintf(stderr, "%s: this example runs models with one input and at least one output\n", model_name);
     tsr_model_release(model);
     return 1;
   }

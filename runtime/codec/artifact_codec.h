@@ -176,6 +176,8 @@ const char* bufferKindName(uint32_t kind);
 const char* stepKindName(uint32_t kind);
 const char* shapeOpName(uint32_t op);
 const char* accessName(uint32_t access);
+// "float32", "int64", ... for a TSR_DTYPE_*; "unknown" otherwise.
+const char* dtypeName(uint32_t dtype);
 // A ref as text: the literal, or the symbol's name.
 std::string refString(const Metadata& md, Ref r);
 // A SHAPE step as text, e.g. "s3 = mul(N, 16)" or "check_eq(N, M)".

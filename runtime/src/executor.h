@@ -71,6 +71,9 @@ struct ExecutorLoad {
   const tsr_artifact_header* header = nullptr;
   const Schedule* schedule = nullptr;  // the executor serves the executables whose code_section it is
   const tsr_model_options* options = nullptr;
+  // For a model linked into the program (CPU code only): its kernels, in place of `code`.
+  const tsr_linked_kernel* linked_kernels = nullptr;
+  uint32_t linked_kernel_count = 0;
 };
 
 // Creates the executor into `out`; returns NULL or an error status (caller owns).

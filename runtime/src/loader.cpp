@@ -52,7 +52,8 @@ tsr_status* createExecutors(tsr_model& m, const tsr_model_options& options) {
     if (k == kinds.size()) {
       const char* name = sc.executables[e].name.c_str();
       const tsr_section_entry* code = findSection(m, kind);
-      if (!code)
+      const bool linked = m.linked && kind == TSR_SECTION_CPU_CODE;  // the program holds the code
+      if (!code && !linked)
         return invalid(format("executable '%s' needs section %s, which the artifact lacks", name,
                               codec::sectionKindName(kind)));
       ExecutorFactory factory = executorFactory(kind);
@@ -60,7 +61,12 @@ tsr_status* createExecutors(tsr_model& m, const tsr_model_options& options) {
         return unsupported(format("executable '%s' needs section %s, which this runtime cannot run", name,
                                   codec::sectionKindName(kind)));
       std::unique_ptr<Executor> executor;
-      ExecutorLoad load{kind, m.data + code->offset, code->size, &m.header, &m.schedule, &options};
+      ExecutorLoad load{kind, code ? m.data + code->offset : nullptr, code ? code->size : 0, &m.header, &m.schedule,
+                        &options};
+      if (linked) {
+        load.linked_kernels = m.linked->kernels;
+        load.linked_kernel_count = m.linked->kernel_count;
+      }
       if (tsr_status* st = factory(load, executor)) return st;
       m.executors.push_back(std::move(executor));
       kinds.push_back(kind);
@@ -78,6 +84,8 @@ tsr_status* loadModel(tsr_model& m, const tsr_model_options& options) {
   case codec::ContainerStatus::Unsupported: return unsupported(error);
   }
 
+  if (m.linked && findSection(m, TSR_SECTION_CPU_CODE))
+    return invalid("a linked model's artifact must not carry a CPU_CODE section (its kernels are linked in)");
   const tsr_section_entry* md = findSection(m, TSR_SECTION_METADATA);
   const tsr_section_entry* sc = findSection(m, TSR_SECTION_SCHEDULE);
   if (!codec::decodeMetadata(m.data + md->offset, md->size, m.metadata, error)) return invalid("METADATA: " + error);
@@ -176,6 +184,29 @@ tsr_status* tsr_model_load_memory(const void* data, size_t size, const tsr_model
     if (size) std::memcpy(m->copy, data, size);
     m->data = static_cast<const uint8_t*>(m->copy);
     m->size = size;
+    return finishLoad(std::move(m), o, out_model);
+  });
+}
+
+tsr_status* tsr_model_load_static(const tsr_static_model* linked, const tsr_model_options* options,
+                                  tsr_model** out_model) {
+  return guard([&]() -> tsr_status* {
+    if (!linked || !out_model) return makeStatus(TSR_STATUS_INVALID_ARGUMENT, "linked and out_model must not be NULL");
+    if (linked->kernel_abi_version != TSR_KERNEL_ABI_VERSION)
+      return unsupported(format("linked kernels use kernel ABI version %u, this runtime %u", linked->kernel_abi_version,
+                                TSR_KERNEL_ABI_VERSION));
+    if (!linked->artifact || reinterpret_cast<uintptr_t>(linked->artifact) % TSR_SECTION_ALIGNMENT ||
+        (linked->kernel_count && !linked->kernels))
+      return makeStatus(TSR_STATUS_INVALID_ARGUMENT,
+                        format("a linked model needs its artifact at a %u-byte aligned address and its kernel table",
+                               TSR_SECTION_ALIGNMENT));
+    if (linked->artifact_size > SIZE_MAX) return invalid("the linked artifact is larger than the address space");
+    tsr_model_options o = resolve(options);
+    auto m = std::make_unique<tsr_model>();
+    m->allocator = o.allocator;
+    m->linked = linked;
+    m->data = static_cast<const uint8_t*>(linked->artifact);  // the program's read-only data: used in place
+    m->size = static_cast<size_t>(linked->artifact_size);
     return finishLoad(std::move(m), o, out_model);
   });
 }

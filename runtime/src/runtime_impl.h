@@ -19,6 +19,8 @@ struct tsr_model {
   void* mapping = nullptr;
   size_t mapping_size = 0;
   void* copy = nullptr;
+  // A model linked into the program: its kernels take the place of a CPU_CODE section.
+  const tsr_static_model* linked = nullptr;
 
   tsr_artifact_header header{};
   std::vector<tsr_section_entry> sections;

@@ -51,23 +51,6 @@ const char* tsr_code_name(tsr_code code) {
   return "unknown";
 }
 
-const char* tsr_dtype_name(uint32_t dtype) {
-  switch (dtype) {
-  case TSR_DTYPE_FLOAT32: return "float32";
-  case TSR_DTYPE_UINT8: return "uint8";
-  case TSR_DTYPE_INT8: return "int8";
-  case TSR_DTYPE_UINT16: return "uint16";
-  case TSR_DTYPE_INT16: return "int16";
-  case TSR_DTYPE_INT32: return "int32";
-  case TSR_DTYPE_INT64: return "int64";
-  case TSR_DTYPE_BOOL: return "bool";
-  case TSR_DTYPE_FLOAT16: return "float16";
-  case TSR_DTYPE_FLOAT64: return "float64";
-  case TSR_DTYPE_UINT32: return "uint32";
-  case TSR_DTYPE_UINT64: return "uint64";
-  case TSR_DTYPE_BFLOAT16: return "bfloat16";
-  }
-  return "unknown";
-}
+const char* tsr_dtype_name(uint32_t dtype) { return tessera::codec::dtypeName(dtype); }
 
 }  // extern "C"

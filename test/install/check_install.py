@@ -6,7 +6,8 @@ exactly the functions runtime.h declares; builds examples/c (shared and static r
 against the prefix with find_package(Tessera), and examples/c with pkg-config (shared and static); compiles
 examples/tiny_cnn.onnx and a 16-class model with the installed tessera-compile; runs every app and the
 installed Python package, and examples/c once more on the size-optimized runtime (lib/tessera-small), and
-compares their report with the installed tessera-run --print.
+compares their report with the installed tessera-run --print. Each model is also compiled with
+--emit=static and linked into examples/c (static runtime, no artifact file), whose report must match too.
 """
 import argparse
 import os
@@ -147,6 +148,13 @@ def main():
             run([os.path.join(prefix, "bin", "tessera-compile"), onnx_path, "--target=cpu", "-o", artifact])
             expected = reference_report(prefix, artifact, image, os.path.join(tmp, "out-" + model))
             reports = {name: run([app, artifact, image]) for name, app in apps.items()}
+            static_dir = os.path.join(tmp, "static-" + model)
+            run([os.path.join(prefix, "bin", "tessera-compile"), onnx_path, "--emit=static", "-o", static_dir])
+            linked = build_example(args, prefix, "c", os.path.join(tmp, "build-c-linked-" + model),
+                                   "-DTESSERA_EXAMPLE_STATIC=ON",
+                                   "-DTESSERA_EXAMPLE_EMBED=" + os.path.join(static_dir, model + ".o"))
+            assert not links_runtime_dynamically(linked), f"{model}: the linked-model app loads libtessera_runtime.so"
+            reports["c-linked-model"] = run([linked, image])
             small_env = dict(os.environ, LD_LIBRARY_PATH=small_dir)
             assert small_dir in run(["ldd", apps["c"]], env=small_env)
             reports["c-small-runtime"] = run([apps["c"], artifact, image], env=small_env)

@@ -15,6 +15,7 @@ static const char *stageName(EmitStage stage) {
   case EmitStage::TargetText: return "llvm-ir";
   case EmitStage::Schedule: return "schedule";
   case EmitStage::Artifact: return "artifact";
+  case EmitStage::Static: return "static";
   }
   return "?";
 }

@@ -1,6 +1,7 @@
 //===- tessera-compile.cpp - compile an ONNX model ahead of time ----------===//
 #include "Progress.h"
 #include "codegen/driver/CompilerDriver.h"
+#include "codegen/driver/StaticHeader.h"
 #include "codegen/vulkan/Passes.h"
 #include "tools/common/HelpOptions.h"
 #include "tools/common/ToolVersion.h"
@@ -26,7 +27,8 @@ using namespace llvm;
 static cl::OptionCategory category("tessera-compile options");
 static cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"), cl::Required,
                                       cl::cat(category));
-static cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout; text stages only)"),
+static cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout; text stages only), or the "
+                                                    "directory --emit=static writes NAME.o and NAME.h into"),
                                        cl::value_desc("path"), cl::init("-"), cl::cat(category));
 static cl::opt<std::string> target("target", cl::desc("Target backend (set from the registry at startup)"),
                                    cl::init("cpu"), cl::cat(category));
@@ -43,8 +45,16 @@ static cl::opt<tessera::EmitStage> emit(
                clEnumValN(tessera::EmitStage::TargetText, "llvm-ir", "the target's code as text (optimized LLVM IR)"),
                clEnumValN(tessera::EmitStage::TargetText, "spirv", "the Vulkan target's kernels as text (SPIR-V dialect)"),
                clEnumValN(tessera::EmitStage::Schedule, "schedule", "the host schedule (tsched.program)"),
-               clEnumValN(tessera::EmitStage::Artifact, "artifact", "the loadable artifact (default)")),
+               clEnumValN(tessera::EmitStage::Artifact, "artifact", "the loadable artifact (default)"),
+               clEnumValN(tessera::EmitStage::Static, "static",
+                          "an object file and a C header for linking the model into an app (CPU target): "
+                          "-o DIR writes DIR/NAME.o and DIR/NAME.h")),
     cl::cat(category));
+static cl::opt<std::string> staticName(
+    "static-name",
+    cl::desc("With --emit=static: the C name of the model (NAME.o defines NAME_model); default: the model "
+             "file's name, made a C identifier"),
+    cl::value_desc("NAME"), cl::cat(category));
 
 static cl::opt<bool> reportPlacement(
     "report-placement",
@@ -116,6 +126,14 @@ int main(int argc, char **argv) {
     errs() << "tessera-compile: error: an artifact needs an output file (-o model.tsr)\n";
     return 2;
   }
+  if (emit == tessera::EmitStage::Static && outputPath == "-") {
+    errs() << "tessera-compile: error: --emit=static needs an output directory (-o DIR)\n";
+    return 2;
+  }
+  if (!staticName.empty() && emit != tessera::EmitStage::Static) {
+    errs() << "tessera-compile: error: --static-name needs --emit=static\n";
+    return 2;
+  }
   mlir::DialectRegistry registry;
   tessera::registerCompilerDialects(registry);
   mlir::MLIRContext context(registry);
@@ -128,6 +146,9 @@ int main(int argc, char **argv) {
   options.target = target;
   options.emit = emit;
   options.recordSources = !stripSources;
+  std::string header;
+  options.staticName = staticName.empty() ? tessera::defaultStaticModelName(inputPath) : staticName.getValue();
+  options.staticHeader = &header;
   if (reportPlacement)
     options.placementReport = outputPath == "-" ? &errs() : &outs();
   for (auto &flag : targetFlags)
@@ -167,13 +188,24 @@ int main(int argc, char **argv) {
   if (mlir::failed(tessera::compile(context, options, output)))
     return 1;
   progress.clear();
-  std::string error;
-  auto file = mlir::openOutputFile(outputFile, &error);
-  if (!file) {
-    errs() << "tessera-compile: error: " << error << "\n";
-    return 2;
+  std::vector<std::pair<std::string, const std::string *>> files = {{outputFile, &output}};
+  if (emit == tessera::EmitStage::Static) {
+    if (std::error_code ec = sys::fs::create_directories(outputFile)) {
+      errs() << "tessera-compile: error: cannot create directory '" << outputFile << "': " << ec.message() << "\n";
+      return 2;
+    }
+    files = {{(outputFile + "/" + options.staticName + ".o"), &output},
+             {(outputFile + "/" + options.staticName + ".h"), &header}};
   }
-  file->os() << output;
-  file->keep();
+  for (auto &[path, bytes] : files) {
+    std::string error;
+    auto file = mlir::openOutputFile(path, &error);
+    if (!file) {
+      errs() << "tessera-compile: error: " << error << "\n";
+      return 2;
+    }
+    file->os() << *bytes;
+    file->keep();
+  }
   return 0;
 }

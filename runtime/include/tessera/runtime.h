@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "tessera/artifact_format.h"
+#include "tessera/kernel_abi.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -129,6 +130,29 @@ tsr_status* tsr_model_load_file(const char* path, const tsr_model_options* optio
 /* Loads an artifact from memory. The bytes are copied (into 4 KiB-aligned memory from the allocator), so
  * `data` may be freed as soon as this returns. */
 tsr_status* tsr_model_load_memory(const void* data, size_t size, const tsr_model_options* options,
+                                  tsr_model** out_model);
+
+/* One kernel of a model linked into the program: the export `symbol` of the model's schedule and its code. */
+typedef struct tsr_linked_kernel {
+  const char* symbol;
+  tsr_kernel_fn fn;
+} tsr_linked_kernel;
+
+/* A model linked into the program (`tessera-compile --emit=static` writes NAME.o defining `NAME_model` and
+ * NAME.h declaring it): its artifact without the CPU_CODE section, and its kernels, compiled for
+ * `kernel_abi_version`. */
+typedef struct tsr_static_model {
+  uint32_t kernel_abi_version;  /* TSR_KERNEL_ABI_VERSION of the kernels */
+  const void* artifact;         /* TSR_SECTION_ALIGNMENT-aligned; used in place for the model's lifetime */
+  uint64_t artifact_size;
+  const tsr_linked_kernel* kernels;
+  uint32_t kernel_count;
+} tsr_static_model;
+
+/* Loads a model linked into the program: no file, no copy, no dynamic loading. The artifact is validated as
+ * tsr_model_load_file validates one, the host's CPU is checked against the features the kernels need, and every
+ * export of the schedule must name one of `kernels`. `options` may be NULL. */
+tsr_status* tsr_model_load_static(const tsr_static_model* linked, const tsr_model_options* options,
                                   tsr_model** out_model);
 
 /* Drops the caller's reference; the model is freed when its last session is released too. NULL is a no-op. */

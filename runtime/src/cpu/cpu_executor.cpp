@@ -152,17 +152,26 @@ tsr_status* createCpuExecutor(const ExecutorLoad& load, std::unique_ptr<Executor
   }
 
   auto cpu = std::make_unique<CpuExecutor>();
-  if (tsr_status* st = cpu->code.load(load.code, load.code_size)) return st;
+  // The kernels of a model linked into the program are in its kernel table; otherwise in the code section.
+  auto lookup = [&](const std::string& symbol) -> void* {
+    if (!load.linked_kernels) return cpu->code.symbol(symbol.c_str());
+    for (uint32_t i = 0; i < load.linked_kernel_count; ++i)
+      if (load.linked_kernels[i].symbol && symbol == load.linked_kernels[i].symbol)
+        return reinterpret_cast<void*>(load.linked_kernels[i].fn);
+    return nullptr;
+  };
+  if (!load.linked_kernels)
+    if (tsr_status* st = cpu->code.load(load.code, load.code_size)) return st;
   cpu->first_kernel.resize(sc.executables.size());
   for (size_t i = 0; i < sc.executables.size(); ++i) {
     const Executable& e = sc.executables[i];
     cpu->first_kernel[i] = cpu->kernels.size();
     if (e.code_section != load.code_section) continue;
     for (const Export& x : e.exports) {
-      void* fn = cpu->code.symbol(x.symbol.c_str());
+      void* fn = lookup(x.symbol);
       if (!fn)
-        return makeStatus(TSR_STATUS_NOT_FOUND,
-                          format("artifact: kernel '%s' not found in CPU_CODE", x.symbol.c_str()));
+        return makeStatus(TSR_STATUS_NOT_FOUND, format("artifact: kernel '%s' not found in %s", x.symbol.c_str(),
+                                                       load.linked_kernels ? "the linked kernels" : "CPU_CODE"));
       cpu->kernels.push_back({reinterpret_cast<tsr_kernel_fn>(fn), &x.symbol});
     }
   }
