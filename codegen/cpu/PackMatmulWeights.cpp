@@ -8,7 +8,8 @@
 //
 // Matched: f32 multiply-accumulate generics result[b..., i, j] += lhs[b..., i, k] * B[k, j] (or B[j, k],
 // a transposed weight) whose B is a 2-D global and whose lhs reads the result's own leading dims in
-// order. A weight that something else also reads stays as well.
+// order, or in an order that only moves unit dims (then a collapse/expand pair, a view of the same bytes,
+// lines it up). A weight that something else also reads stays as well.
 //
 #include "codegen/cpu/ConstantWeights.h"
 #include "codegen/cpu/Passes.h"
@@ -17,6 +18,7 @@
 #include "dialects/Graph/IR/GraphOps.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
 
@@ -30,7 +32,44 @@ namespace {
 struct Match {
   graph::GlobalLoadOp load;
   bool transposed = false; // B stored as [N, K]
+  // When the lhs lists its leading dims in another order than the result, but only unit dims moved
+  // (torch's [1, seq, features] read as [seq, 1, ...]): its shape in the result's order.
+  std::optional<SmallVector<int64_t>> alignedLhsShape;
 };
+
+/// The shape of `lhsType` in the loop order of `map` (lhs dims -> loops d0..d{rank-2}, then the reduction),
+/// when the two orders differ only in where the unit dims sit (the other dims keep their order), so the
+/// bytes are the same and a reshape lines the lhs up.
+std::optional<SmallVector<int64_t>> alignedByUnitDims(AffineMap map, RankedTensorType lhsType, unsigned rank) {
+  if (!map.isProjectedPermutation() || map.getNumResults() != rank || !lhsType.hasStaticShape() ||
+      map.getDimPosition(rank - 1) != rank)
+    return std::nullopt;
+  SmallVector<int64_t> shape(rank, 1);
+  shape[rank - 1] = lhsType.getDimSize(rank - 1);
+  int64_t lastLoop = -1; // of the non-unit dims, which must keep their order
+  for (unsigned p = 0; p + 1 < rank; ++p) {
+    int64_t loop = map.getDimPosition(p), size = lhsType.getDimSize(p);
+    if (loop >= rank - 1 || (size != 1 && loop < lastLoop))
+      return std::nullopt;
+    shape[loop] = size;
+    if (size != 1)
+      lastLoop = loop;
+  }
+  return shape;
+}
+
+/// Groups each unit dim of `shape` with the next other dim (the last dim always ends a group): a shape and a
+/// reordering of its unit dims collapse to the same shape through these.
+SmallVector<ReassociationIndices> unitDimGroups(ArrayRef<int64_t> shape) {
+  SmallVector<ReassociationIndices> groups;
+  ReassociationIndices group;
+  for (int64_t d = 0, e = shape.size(); d < e; ++d) {
+    group.push_back(d);
+    if (shape[d] != 1 || d + 1 == e)
+      groups.push_back(std::exchange(group, {}));
+  }
+  return groups;
+}
 
 /// `op` as result[b..., i, j] (+)= lhs[b..., i, k] * B[k, j] (or B[j, k]) with B a global load, if it is.
 std::optional<Match> matchProduct(linalg::GenericOp op) {
@@ -55,14 +94,21 @@ std::optional<Match> matchProduct(linalg::GenericOp op) {
   lhs.assign(result.begin(), result.end() - 1);
   lhs.push_back(dim(rank));
   if (op.getNumLoops() != rank + 1 || op.getNumReductionLoops() != 1 ||
-      maps[2] != AffineMap::get(rank + 1, 0, result, ctx) || maps[0] != AffineMap::get(rank + 1, 0, lhs, ctx))
+      maps[2] != AffineMap::get(rank + 1, 0, result, ctx))
     return std::nullopt;
+  Match match{load};
+  if (maps[0] != AffineMap::get(rank + 1, 0, lhs, ctx)) {
+    auto lhsType = dyn_cast<RankedTensorType>(op.getDpsInputOperand(0)->get().getType());
+    match.alignedLhsShape = lhsType ? alignedByUnitDims(maps[0], lhsType, rank) : std::nullopt;
+    if (!match.alignedLhsShape)
+      return std::nullopt;
+  }
   AffineExpr n = dim(rank - 1), k = dim(rank);
-  if (maps[1] == AffineMap::get(rank + 1, 0, {k, n}, ctx))
-    return Match{load, false};
   if (maps[1] == AffineMap::get(rank + 1, 0, {n, k}, ctx))
-    return Match{load, true};
-  return std::nullopt;
+    match.transposed = true;
+  else if (maps[1] != AffineMap::get(rank + 1, 0, {k, n}, ctx))
+    return std::nullopt;
+  return match;
 }
 
 /// Panels of `width` columns: packed[q][l][j] = B[l][q * width + j], zero past column n.
@@ -112,7 +158,14 @@ struct PackMatmulWeightsPass : impl::PackMatmulWeightsBase<PackMatmulWeightsPass
       OpBuilder b(op);
       Location loc = op.getLoc();
       Value panels = graph::GlobalLoadOp::create(b, loc, packed.getType(), packed.getSymName());
-      auto product = dispatch::PackedMatmulOp::create(b, loc, op.getResultTypes(), op.getDpsInputOperand(0)->get(),
+      Value lhs = op.getDpsInputOperand(0)->get();
+      if (match.alignedLhsShape) { // a view of the same bytes: only unit dims move
+        auto lhsType = cast<RankedTensorType>(lhs.getType());
+        Value collapsed = tensor::CollapseShapeOp::create(b, loc, lhs, unitDimGroups(lhsType.getShape()));
+        lhs = tensor::ExpandShapeOp::create(b, loc, lhsType.clone(*match.alignedLhsShape), collapsed,
+                                            unitDimGroups(*match.alignedLhsShape));
+      }
+      auto product = dispatch::PackedMatmulOp::create(b, loc, op.getResultTypes(), lhs,
                                                       panels, op.getDpsInitOperand(0)->get(),
                                                       arith::ConstantIndexOp::create(b, loc, 0));
       op->replaceAllUsesWith(product);

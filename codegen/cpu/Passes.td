@@ -141,7 +141,8 @@ def PackMatmulWeights : Pass<"tessera-cpu-pack-matmul-weights", "mlir::ModuleOp"
     Option<"minColumns", "min-columns", "int64_t", "32",
            "Narrower weights stay as they are (a panel would be mostly padding)">,
   ];
-  let dependentDialects = ["tessera::dispatch::DispatchDialect", "mlir::arith::ArithDialect"];
+  let dependentDialects = ["tessera::dispatch::DispatchDialect", "mlir::arith::ArithDialect",
+                           "mlir::tensor::TensorDialect"];
 }
 
 #endif

@@ -171,7 +171,11 @@ INSTANTIATE_TEST_SUITE_P(
                       PackedCase{3, 50, 40, 96, 32, 32, true},      // three rows, accumulate
                       PackedCase{2, 33, 20, 99, 5, 32, false},      // two rows, unaligned
                       PackedCase{37, 3, 45, 40, 32, 32, false},     // few columns: dot products
-                      PackedCase{20, 40, 30, 40, 0, 16, false}));   // panels narrower than the tile
+                      PackedCase{20, 40, 30, 40, 0, 16, false},     // panels narrower than the tile
+                      // Several row blocks and panels (partial row tiles, a zero-padded last panel, K over
+                      // two blocks; then a slice, accumulating).
+                      PackedCase{100, 150, 300, 150, 0, 32, false},
+                      PackedCase{56, 160, 520, 256, 64, 32, true}));
 
 struct ConvCase {
   int64_t filters, channels, kh, kw, oh, ow, sh, sw, dh, dw;

@@ -78,7 +78,8 @@ module {
 // -----
 
 // Left alone: a weight narrower than a panel, a run-time B, a B that is not the right operand's
-// [K, N] or [N, K], and a product whose input reads the result's leading dims in another order.
+// [K, N] or [N, K], and a product whose input reads the result's leading dims in another order (a
+// real transpose: both dims are wider than 1).
 // CHECK-LABEL: module
 // CHECK-NOT: packed
 #a = affine_map<(d0, d1, d2) -> (d0, d2)>
@@ -91,8 +92,8 @@ module {
   tgraph.global @narrow : tensor<16x8xf32> = dense<1.0> : tensor<16x8xf32>
   tgraph.global @wide : tensor<16x64xf32> = dense<1.0> : tensor<16x64xf32>
   func.func @unmatched(%x: tensor<8x16xf32>, %b: tensor<16x64xf32>, %i8: tensor<8x8xf32>, %i64: tensor<8x64xf32>,
-                       %xt: tensor<4x1x16xf32>, %i3: tensor<1x4x64xf32>)
-      -> (tensor<8x8xf32>, tensor<8x64xf32>, tensor<1x4x64xf32>) {
+                       %xt: tensor<4x2x16xf32>, %i3: tensor<2x4x64xf32>)
+      -> (tensor<8x8xf32>, tensor<8x64xf32>, tensor<2x4x64xf32>) {
     %n = tgraph.global_load @narrow : tensor<16x8xf32>
     %w = tgraph.global_load @wide : tensor<16x64xf32>
     %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
@@ -110,12 +111,40 @@ module {
       linalg.yield %s : f32
     } -> tensor<8x64xf32>
     %t = linalg.generic {indexing_maps = [#p, #b3, #c3], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+        ins(%xt, %w : tensor<4x2x16xf32>, tensor<16x64xf32>) outs(%i3 : tensor<2x4x64xf32>) {
+    ^bb0(%l: f32, %r: f32, %o: f32):
+      %m = arith.mulf %l, %r : f32
+      %s = arith.addf %o, %m : f32
+      linalg.yield %s : f32
+    } -> tensor<2x4x64xf32>
+    return %y, %z, %t : tensor<8x8xf32>, tensor<8x64xf32>, tensor<2x4x64xf32>
+  }
+}
+
+// -----
+
+// The lhs reads the result's leading dims in another order, but only a unit dim moves (torch's
+// [seq, 1, features] activations times an in-projection give [1, seq, ...]): the same bytes, so a
+// collapse/expand pair lines the lhs up and the product is packed.
+// CHECK-LABEL: module
+// CHECK: func.func @unit_dims_moved(%[[X:.*]]: tensor<4x1x16xf32>
+// CHECK: %[[FLAT:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0], [1, 2]] : tensor<4x1x16xf32> into tensor<4x16xf32>
+// CHECK: %[[LINED:.*]] = tensor.expand_shape %[[FLAT]] {{\[}}[0, 1], [2]] output_shape [1, 4, 16] : tensor<4x16xf32> into tensor<1x4x16xf32>
+// CHECK: tdisp.packed_matmul ins(%[[LINED]], %{{.*}} : tensor<1x4x16xf32>, tensor<2x16x32xf32>) outs(%{{.*}} : tensor<1x4x64xf32>)
+#b3 = affine_map<(d0, d1, d2, d3) -> (d3, d2)>
+#c3 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+#p = affine_map<(d0, d1, d2, d3) -> (d1, d0, d3)>
+module {
+  tgraph.global @wide : tensor<16x64xf32> = dense<1.0> : tensor<16x64xf32>
+  func.func @unit_dims_moved(%xt: tensor<4x1x16xf32>, %i3: tensor<1x4x64xf32>) -> tensor<1x4x64xf32> {
+    %w = tgraph.global_load @wide : tensor<16x64xf32>
+    %t = linalg.generic {indexing_maps = [#p, #b3, #c3], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
         ins(%xt, %w : tensor<4x1x16xf32>, tensor<16x64xf32>) outs(%i3 : tensor<1x4x64xf32>) {
     ^bb0(%l: f32, %r: f32, %o: f32):
       %m = arith.mulf %l, %r : f32
       %s = arith.addf %o, %m : f32
       linalg.yield %s : f32
     } -> tensor<1x4x64xf32>
-    return %y, %z, %t : tensor<8x8xf32>, tensor<8x64xf32>, tensor<1x4x64xf32>
+    return %t : tensor<1x4x64xf32>
   }
 }
