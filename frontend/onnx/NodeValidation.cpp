@@ -86,8 +86,36 @@ std::string checkSchema(const onnxpb::NodeProto &node, int64_t opset) {
   return "";
 }
 
-/// Conv, ConvTranspose and the pools: sizes that shape arithmetic divides by or loops over.
-std::string checkWindow(const onnxpb::NodeProto &node) {
+/// Conv, ConvTranspose and the pools: sizes that shape arithmetic divides by or loops over, and as many of
+/// each per-dim attribute (and weight dims) as the input, where known, has spatial dims: libonnx's shape
+/// inference reads them by the weight's rank.
+std::string checkWindow(const onnxpb::NodeProto &node, const OperandInfo &operands) {
+  const std::string &op = node.op_type();
+  bool weighted = op != "AveragePool" && op != "MaxPool" && op != "LpPool" && op != "MaxUnpool";
+  auto in = operands.shape ? operands.shape(0) : std::nullopt;
+  auto weight = weighted && operands.shape ? operands.shape(op == "QLinearConv" ? 3 : 1) : std::nullopt;
+  std::optional<size_t> spatial;
+  const char *spatialFrom = in ? "the input" : "the weight";
+  if (in) {
+    if (in->size() < 3)
+      return "the input has rank " + std::to_string(in->size()) +
+             " but needs a batch, a channel and at least one spatial dim";
+    spatial = in->size() - 2;
+    if (weight && weight->size() != in->size())
+      return "the weight has rank " + std::to_string(weight->size()) + " but the input has rank " +
+             std::to_string(in->size());
+  } else if (weight) { // an input computed by another node: the weight says how many spatial dims
+    if (weight->size() < 3)
+      return "the weight has rank " + std::to_string(weight->size()) + " but needs at least 3";
+    spatial = weight->size() - 2;
+  }
+  for (const char *name : {"kernel_shape", "strides", "dilations"})
+    if (auto v = ints(node, name); v && spatial && v->size() != *spatial)
+      return std::string(name) + " " + list(*v) + " has " + std::to_string(v->size()) + " values but " +
+             spatialFrom + " has " + std::to_string(*spatial) + " spatial dims";
+  if (auto pads = ints(node, "pads"); pads && spatial && pads->size() != 2 * *spatial)
+    return "pads " + list(*pads) + " has " + std::to_string(pads->size()) + " values but " + spatialFrom + " has " +
+           std::to_string(*spatial) + " spatial dims (two pads each)";
   auto kernel = ints(node, "kernel_shape");
   if (kernel)
     for (int64_t k : *kernel)
@@ -195,7 +223,7 @@ std::string validateNode(const onnxpb::NodeProto &node, int64_t opset, const Ope
   const std::string &op = node.op_type();
   if (op == "Conv" || op == "ConvTranspose" || op == "ConvInteger" || op == "QLinearConv" ||
       op == "AveragePool" || op == "MaxPool" || op == "LpPool" || op == "MaxUnpool" || op == "DeformConv")
-    return checkWindow(node);
+    return checkWindow(node, operands);
   if (op == "Reshape")
     return checkReshape(node, operands);
   if (op == "Slice")
