@@ -248,6 +248,13 @@ FailureOr<std::string> emitStaticObject(Location loc, ArrayRef<ModuleOp> kernelM
     llvm::raw_fd_ostream os(bytesFd, /*shouldClose=*/true);
     os << model.artifact;
   }
+  // The path as an assembler string (TMPDIR may hold quotes or backslashes).
+  std::string quotedPath;
+  for (char c : bytesPath.str()) {
+    if (c == '"' || c == '\\')
+      quotedPath += '\\';
+    quotedPath += c;
+  }
   auto prepare = [&](llvm::Module &m) -> LogicalResult {
     llvm::LLVMContext &ctx = m.getContext();
     // Nothing of the kernels is visible outside the object: two models (or the app's own memcpy) never clash.
@@ -280,7 +287,7 @@ FailureOr<std::string> emitStaticObject(Location loc, ArrayRef<ModuleOp> kernelM
     m.appendModuleInlineAsm((".section .rodata.tessera." + model.name + ",\"a\",@progbits\n.p2align " +
                              std::to_string(llvm::Log2_32(TSR_SECTION_ALIGNMENT)) + "\n.globl " + artifactSymbol +
                              "\n.hidden " + artifactSymbol + "\n" + artifactSymbol + ":\n.incbin \"" +
-                             bytesPath.str().str() + "\"\n.size " + artifactSymbol + ", " +
+                             quotedPath + "\"\n.size " + artifactSymbol + ", " +
                              std::to_string(model.artifact.size()) + "\n.text\n")
                                 .c_str());
     auto *descriptorType = llvm::StructType::get(ctx, {i32, ptr, i64, ptr, i32}); // tsr_static_model
