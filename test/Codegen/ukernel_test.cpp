@@ -175,7 +175,10 @@ INSTANTIATE_TEST_SUITE_P(
                       // Several row blocks and panels (partial row tiles, a zero-padded last panel, K over
                       // two blocks; then a slice, accumulating).
                       PackedCase{100, 150, 300, 150, 0, 32, false},
-                      PackedCase{56, 160, 520, 256, 64, 32, true}));
+                      PackedCase{56, 160, 520, 256, 64, 32, true},
+                      // A last row block of 1 or 3 rows (49 rows: a 7x7 image's positions).
+                      PackedCase{49, 96, 300, 96, 0, 32, true},
+                      PackedCase{51, 40, 20, 96, 32, 32, false}));
 
 struct ConvCase {
   int64_t filters, channels, kh, kw, oh, ow, sh, sw, dh, dw;
