@@ -211,6 +211,28 @@ LogicalResult ModelImporter::runLibOnnxChecks() {
   } catch (const std::exception &e) {
     return error() << "invalid ONNX model: " << e.what();
   }
+  // libonnx's convolution shape inference takes the kernel's rank from the weight and indexes the
+  // dilations, strides and pads it sized by the input's rank: with a computed input of another rank it
+  // would read past them. An explicit kernel_shape (the weight's dims, which ONNX says it defaults to) is
+  // checked against the input's rank first, so such a node fails inference cleanly instead.
+  llvm::StringMap<const onnxpb::TensorProto *> initializers;
+  for (const auto &t : model.graph().initializer())
+    initializers[t.name()] = &t;
+  for (auto &node : *model.mutable_graph()->mutable_node()) {
+    const std::string &op = node.op_type();
+    bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+    if (!defaultDomain || (op != "Conv" && op != "ConvInteger" && op != "ConvTranspose") || node.input_size() < 2 ||
+        llvm::any_of(node.attribute(), [](const onnxpb::AttributeProto &a) { return a.name() == "kernel_shape"; }))
+      continue;
+    auto weight = initializers.find(node.input(1));
+    if (weight == initializers.end() || weight->second->dims_size() < 3)
+      continue;
+    onnxpb::AttributeProto *kernel = node.add_attribute();
+    kernel->set_name("kernel_shape");
+    kernel->set_type(onnxpb::AttributeProto::INTS);
+    for (int d = 2; d < weight->second->dims_size(); ++d)
+      kernel->add_ints(weight->second->dims(d));
+  }
   try {
     onnxpb::ShapeInferenceOptions opts(/*check_type=*/false, /*error_mode=*/0,
                                        /*enable_data_propagation=*/true);
