@@ -51,6 +51,9 @@ std::optional<SmallVector<int64_t>> ints(const onnxpb::NodeProto &node, llvm::St
   return SmallVector<int64_t>(a->ints().begin(), a->ints().end());
 }
 
+/// Largest kernel size, stride, dilation or pad a window op may have.
+constexpr int64_t kMaxWindowValue = (int64_t(1) << 31) - 1;
+
 /// The newest default-domain opset whose schemas Debian's libonnx (1.12) has.
 constexpr int64_t kNewestSchemaOpset = 17;
 
@@ -116,6 +119,12 @@ std::string checkWindow(const onnxpb::NodeProto &node, const OperandInfo &operan
   if (auto pads = ints(node, "pads"); pads && spatial && pads->size() != 2 * *spatial)
     return "pads " + list(*pads) + " has " + std::to_string(pads->size()) + " values but " + spatialFrom + " has " +
            std::to_string(*spatial) + " spatial dims (two pads each)";
+  // No tensor dim reaches 2^31: larger sizes only overflow the window arithmetic ((k - 1) * d + 1).
+  for (const char *name : {"kernel_shape", "strides", "dilations", "pads"})
+    if (auto v = ints(node, name))
+      for (int64_t x : *v)
+        if (x > kMaxWindowValue)
+          return std::string(name) + " " + list(*v) + " has a value above " + std::to_string(kMaxWindowValue);
   auto kernel = ints(node, "kernel_shape");
   if (kernel)
     for (int64_t k : *kernel)
