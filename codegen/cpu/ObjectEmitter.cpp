@@ -233,10 +233,6 @@ FailureOr<std::string> emitSharedObject(Location loc, ArrayRef<ModuleOp> kernelM
   return (*so)->getBuffer().str();
 }
 
-} // namespace tessera::cpu
-
-namespace tessera::cpu {
-
 FailureOr<std::string> emitStaticObject(Location loc, ArrayRef<ModuleOp> kernelModules, const CpuTarget &target,
                                         const StaticModel &model) {
   // The assembler copies the artifact's bytes from a file into the object.

@@ -16,6 +16,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 
 #include <deque>
@@ -194,8 +195,12 @@ int main(int argc, char **argv) {
       errs() << "tessera-compile: error: cannot create directory '" << outputFile << "': " << ec.message() << "\n";
       return 2;
     }
-    files = {{(outputFile + "/" + options.staticName + ".o"), &output},
-             {(outputFile + "/" + options.staticName + ".h"), &header}};
+    auto inDir = [&](StringRef extension) {
+      SmallString<256> file(outputFile);
+      llvm::sys::path::append(file, options.staticName + extension);
+      return file.str().str();
+    };
+    files = {{inDir(".o"), &output}, {inDir(".h"), &header}};
   }
   for (auto &[path, bytes] : files) {
     std::string error;

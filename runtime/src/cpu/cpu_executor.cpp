@@ -153,11 +153,18 @@ tsr_status* createCpuExecutor(const ExecutorLoad& load, std::unique_ptr<Executor
 
   auto cpu = std::make_unique<CpuExecutor>();
   // The kernels of a model linked into the program are in its kernel table; otherwise in the code section.
+  // The compiler writes the table in the schedule's export order, so the entry after the last one found is
+  // tried first and a load stays linear (any order still resolves, by a scan).
+  uint32_t next = 0;
   auto lookup = [&](const std::string& symbol) -> void* {
     if (!load.linked_kernels) return cpu->code.symbol(symbol.c_str());
-    for (uint32_t i = 0; i < load.linked_kernel_count; ++i)
-      if (load.linked_kernels[i].symbol && symbol == load.linked_kernels[i].symbol)
+    for (uint32_t n = 0; n < load.linked_kernel_count; ++n) {
+      const uint32_t i = (next + n) % load.linked_kernel_count;
+      if (load.linked_kernels[i].symbol && symbol == load.linked_kernels[i].symbol) {
+        next = i + 1;
         return reinterpret_cast<void*>(load.linked_kernels[i].fn);
+      }
+    }
     return nullptr;
   };
   if (!load.linked_kernels)
