@@ -17,6 +17,10 @@
 #include <functional>
 #include <optional>
 
+namespace onnx {
+class ISchemaRegistry;
+} // namespace onnx
+
 namespace tessera::onnx {
 
 /// ONNX element type -> MLIR element type (null if unsupported).
@@ -105,6 +109,11 @@ mlir::FailureOr<mlir::Value> squeezeWithRuntimeAxes(NodeContext &c, mlir::Value 
 /// The newest ONNX opset the importers know.
 constexpr int64_t kMaxOnnxOpset = 22;
 
+/// The most dims a tensor may have: the artifact format's limit (runtime/codec kMaxRank). Checked
+/// before a shape operand's length becomes a rank, so that a long constant cannot make a type (or
+/// libonnx's inferred shape) with millions of dims.
+constexpr int64_t kMaxTensorRank = 32;
+
 /// What validation can know of a node's operands (either may be empty): constant integer values and
 /// shapes (ShapedType::kDynamic for dims known only at run time).
 struct OperandInfo {
@@ -121,6 +130,9 @@ std::string validateNode(const ::onnx::NodeProto &node, int64_t opset, const Ope
 /// functions do not call themselves, and input and initializer sizes. Empty if valid, else a message that
 /// names the node or value.
 std::string validateModel(const ::onnx::ModelProto &model, int64_t opset);
+/// libonnx's schemas, with the inference of ops whose result rank is an operand's length (Expand,
+/// Reshape, ConstantOfShape, Unsqueeze) refusing lengths above kMaxTensorRank first (NodeValidation.cpp).
+const ::onnx::ISchemaRegistry *rankGuardedSchemas();
 
 /// Helpers shared by importers.
 mlir::FailureOr<mlir::RankedTensorType> broadcastResultType(NodeContext &c, mlir::Value lhs,

@@ -236,7 +236,7 @@ LogicalResult ModelImporter::runLibOnnxChecks() {
   try {
     onnxpb::ShapeInferenceOptions opts(/*check_type=*/false, /*error_mode=*/0,
                                        /*enable_data_propagation=*/true);
-    onnxpb::shape_inference::InferShapes(model, onnxpb::OpSchemaRegistry::Instance(), opts);
+    onnxpb::shape_inference::InferShapes(model, rankGuardedSchemas(), opts);
   } catch (const std::exception &e) {
     return error() << "ONNX shape inference failed: " << e.what();
   }
@@ -419,6 +419,9 @@ LogicalResult ModelImporter::importNode(const onnxpb::NodeProto &node, int64_t n
       return fail() << "output '" << name << "' is not supported";
     auto expected = valueTypes.lookup(name);
     auto got = cast<RankedTensorType>(value.getType());
+    if (got.getRank() > kMaxTensorRank)
+      return fail() << "output '" << name << "' would have rank " << got.getRank() << " (at most "
+                    << kMaxTensorRank << " dims are supported)";
     if (expected && expected.getElementType() != got.getElementType())
       return fail() << "produced element type " << got.getElementType() << " for output '" << name
                     << "' but ONNX inferred " << expected.getElementType();

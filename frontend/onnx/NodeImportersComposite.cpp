@@ -188,15 +188,33 @@ static Results importRange(NodeContext &c) {
   double s = read(start), l = read(limit), d = read(delta);
   if (d == 0)
     return c.error() << "delta is zero";
-  int64_t n = std::max<int64_t>(0, (int64_t)std::ceil((l - s) / d));
+  double steps = std::ceil((l - s) / d);
+  if (!(steps < 0x1p62))
+    return c.error() << "the range has " << steps << " elements";
+  int64_t n = std::max<int64_t>(0, (int64_t)steps);
   auto type = RankedTensorType::get({n}, elem);
-  SmallVector<Attribute> values;
-  for (int64_t i = 0; i < n; ++i) {
-    if (isa<FloatType>(elem)) // accumulate like the reference (start + i * delta in the element type)
-      values.push_back(c.b.getFloatAttr(elem, s + i * d));
-    else
-      values.push_back(c.b.getIntegerAttr(elem, (int64_t)s + i * (int64_t)d));
+  if (n > graph::kMaxFoldElements) {
+    // Too long to hold as a constant: a kernel writes it, with the count fixed at compile time.
+    auto i64 = RankedTensorType::get({}, c.b.getI64Type());
+    auto count = graph::ConstantOp::create(c.b, c.loc, i64, DenseElementsAttr::get(i64, {n}));
+    return one(graph::RangeOp::create(c.b, c.loc, type, c.input(0), c.input(2), count));
   }
+  if (auto floatType = dyn_cast<FloatType>(elem)) {
+    SmallVector<APFloat> values;
+    bool lossy;
+    for (int64_t i = 0; i < n; ++i) { // like the reference: start + i * delta, rounded to the element type
+      values.emplace_back(s + i * d);
+      values.back().convert(floatType.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lossy);
+    }
+    return one(graph::ConstantOp::create(c.b, c.loc, type, DenseElementsAttr::get(type, values)));
+  }
+  // Integers exactly (a double holds 53 bits), wrapping like the element type.
+  auto exact = [](DenseElementsAttr a) { return (uint64_t)(*a.getValues<APInt>().begin()).getSExtValue(); };
+  uint64_t first = exact(start), step = exact(delta);
+  SmallVector<APInt> values;
+  unsigned width = elem.getIntOrFloatBitWidth();
+  for (int64_t i = 0; i < n; ++i)
+    values.emplace_back(width, first + (uint64_t)i * step, /*isSigned=*/false, /*implicitTrunc=*/true);
   return one(graph::ConstantOp::create(c.b, c.loc, type, DenseElementsAttr::get(type, values)));
 }
 

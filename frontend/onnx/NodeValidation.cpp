@@ -149,6 +149,36 @@ std::string checkWindow(const onnxpb::NodeProto &node, const OperandInfo &operan
   return "";
 }
 
+/// The operand whose length is the result's rank (or, for Unsqueeze, is added to it); -1 for other ops.
+int rankOperand(llvm::StringRef op, int64_t opset) {
+  if (op == "Expand" || op == "Reshape" || (op == "Unsqueeze" && opset >= 13))
+    return 1;
+  if (op == "ConstantOfShape")
+    return 0;
+  return -1;
+}
+
+/// A shape operand whose length is known (from its type, before its values are read) and would make a
+/// result of more than kMaxTensorRank dims.
+std::string checkRankOperand(const onnxpb::NodeProto &node, int64_t opset, const OperandInfo &operands) {
+  int input = rankOperand(node.op_type(), opset);
+  if (input < 0 || !operands.shape)
+    return "";
+  auto shape = operands.shape(input);
+  if (!shape || shape->size() != 1 || mlir::ShapedType::isDynamic((*shape)[0]))
+    return "";
+  int64_t length = (*shape)[0];
+  int64_t rank = length;
+  if (node.op_type() == "Unsqueeze")
+    if (auto in = operands.shape(0))
+      rank += static_cast<int64_t>(in->size());
+  if (rank > kMaxTensorRank)
+    return std::string(node.op_type() == "Unsqueeze" ? "the axes operand" : "the shape operand") + " has " +
+           std::to_string(length) + " values, which would make a tensor of rank " +
+           std::to_string(rank) + " (at most " + std::to_string(kMaxTensorRank) + " dims are supported)";
+  return "";
+}
+
 std::string checkReshape(const onnxpb::NodeProto &node, const OperandInfo &operands) {
   auto shape = operands.constantInts ? operands.constantInts(1) : std::nullopt;
   if (!shape)
@@ -229,6 +259,8 @@ std::string validateNode(const onnxpb::NodeProto &node, int64_t opset, const Ope
     return "";
   if (std::string e = checkSchema(node, opset); !e.empty())
     return e;
+  if (std::string e = checkRankOperand(node, opset, operands); !e.empty())
+    return e;
   const std::string &op = node.op_type();
   if (op == "Conv" || op == "ConvTranspose" || op == "ConvInteger" || op == "QLinearConv" ||
       op == "AveragePool" || op == "MaxPool" || op == "LpPool" || op == "MaxUnpool" || op == "DeformConv")
@@ -260,6 +292,9 @@ std::string validateModel(const onnxpb::ModelProto &model, int64_t opset) {
     SmallVector<int64_t> dims;
     for (const auto &d : vi.type().tensor_type().shape().dim())
       dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
+    if (static_cast<int64_t>(dims.size()) > kMaxTensorRank)
+      return "input '" + vi.name() + "' has rank " + std::to_string(dims.size()) + " (at most " +
+             std::to_string(kMaxTensorRank) + " dims are supported)";
     for (int64_t d : dims)
       if (d < -1)
         return "input '" + vi.name() + "' has a negative dim in " + list(dims);
@@ -268,6 +303,9 @@ std::string validateModel(const onnxpb::ModelProto &model, int64_t opset) {
   }
   for (const auto &t : graph.initializer()) {
     SmallVector<int64_t> dims(t.dims().begin(), t.dims().end());
+    if (static_cast<int64_t>(dims.size()) > kMaxTensorRank)
+      return "initializer '" + t.name() + "' has rank " + std::to_string(dims.size()) + " (at most " +
+             std::to_string(kMaxTensorRank) + " dims are supported)";
     for (int64_t d : dims)
       if (d < 0)
         return "initializer '" + t.name() + "' has a negative dim in " + list(dims);

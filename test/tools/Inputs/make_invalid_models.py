@@ -120,6 +120,22 @@ def main(out):
         m.opset_import.append(helper.make_opsetid("local", 1))
         save(m, out, name + ".onnx")
 
+    # A shape operand whose length (known from its type, its values unknown) would be the result's rank.
+    long = 100000
+    for opset in (13, 18):
+        save(model([helper.make_node("ConstantOfShape", ["n"], ["ones"], name="ones",
+                                     value=numpy_helper.from_array(np.array([1], np.int64))),
+                    helper.make_node("Expand", ["x", "ones"], ["y"], name="expand")],
+                   [tensor("x", [1])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                   [ints("n", [long])], opset=opset), out, "expand_long_shape_op%d.onnx" % opset)
+        save(model([helper.make_node("Range", ["zero", "n", "one"], ["axes"], name="range"),
+                    helper.make_node("Unsqueeze", ["x", "axes"], ["y"], name="unsqueeze")],
+                   [tensor("x", [2, 3])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                   [ints("zero", 0), ints("n", 31), ints("one", 1)], opset=opset),
+             out, "unsqueeze_rank33_op%d.onnx" % opset)
+    save(model([helper.make_node("Relu", ["x"], ["y"], name="relu")],
+               [tensor("x", [1] * 33)], [tensor("y", [1] * 33)]), out, "input_rank33.onnx")
+
     # Valid reshapes whose dims are known only at run time.
     #   x [N, 64] -> [-1, 32]: y [2N, 32].
     save(model([helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],

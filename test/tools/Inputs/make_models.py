@@ -219,6 +219,16 @@ def main(out):
     np.save(os.path.join(out, "qkv3x40x40.npy"), qkv)
     np.save(os.path.join(out, "k40x40.npy"), qkv[1])
 
+    # Constant Ranges: a short one folds to a constant, a long one is written by a kernel at run time.
+    for name, limit in (("range_short", 100), ("range_long", 200000)):
+        save(model([helper.make_node("Range", ["start", "limit", "delta"], ["r"], name="range"),
+                    helper.make_node("Add", ["r", "x"], ["y"], name="add")],
+                   [tensor("x", [1], TensorProto.INT64)],
+                   [helper.make_tensor_value_info("y", TensorProto.INT64, None)],
+                   [ints("start", -3), ints("limit", limit), ints("delta", 2)]), os.path.join(out, name + ".onnx"))
+        np.save(os.path.join(out, name + ".expected.npy"), np.arange(-3, limit, 2, dtype=np.int64) + 1)
+    np.save(os.path.join(out, "one_i64.npy"), np.array([1], np.int64))
+
     # An elementwise kernel split into several workgroups, for forged schedules.
     save(model([helper.make_node("Relu", ["x"], ["y"], name="relu")], [tensor("x", [64, 4096])],
                [tensor("y", [64, 4096])]), os.path.join(out, "wide_relu.onnx"))
