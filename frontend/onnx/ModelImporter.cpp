@@ -422,6 +422,9 @@ LogicalResult ModelImporter::importNode(const onnxpb::NodeProto &node, int64_t n
     if (got.getRank() > kMaxTensorRank)
       return fail() << "output '" << name << "' would have rank " << got.getRank() << " (at most "
                     << kMaxTensorRank << " dims are supported)";
+    // A negative static dim (an importer trusting a constant shape) would break every later size computation.
+    if (llvm::any_of(got.getShape(), [](int64_t d) { return d < 0 && !ShapedType::isDynamic(d); }))
+      return fail() << "output '" << name << "' would have a negative dim: " << got;
     if (expected && expected.getElementType() != got.getElementType())
       return fail() << "produced element type " << got.getElementType() << " for output '" << name
                     << "' but ONNX inferred " << expected.getElementType();

@@ -514,6 +514,8 @@ static Results importExpand(NodeContext &c) {
     auto type = RankedTensorType::get(dims, in.getElementType());
     return one(graph::ExpandOp::create(c.b, c.loc, type, c.input(0), c.input(1)));
   }
+  if (llvm::any_of(*shapeValues, [](int64_t d) { return d < 0; }))
+    return c.error() << "the shape has a negative dim";
   auto shape = graph::broadcastShapes(c.inputType(0).getShape(), *shapeValues);
   if (failed(shape))
     return c.error() << "input does not broadcast to the requested shape";

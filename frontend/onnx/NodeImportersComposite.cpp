@@ -138,6 +138,8 @@ static Results importConstantOfShape(NodeContext &c) {
   if (failed(value))
     return failure();
   auto elem = cast<RankedTensorType>(value->getType()).getElementType();
+  if (shape && llvm::any_of(*shape, [](int64_t d) { return d < 0; }))
+    return c.error() << "the shape has a negative dim";
   if (shape)
     return one(graph::ExpandOp::create(c.b, c.loc, RankedTensorType::get(*shape, elem), *value, Value()));
   // A shape known only at run time: every dim is read from it when the model runs.
