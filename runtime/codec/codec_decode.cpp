@@ -352,18 +352,13 @@ ContainerStatus readContainer(const uint8_t* data, size_t size, tsr_artifact_hea
       return invalid(format("section %u (%s) bytes [%llu, +%llu) lie outside the file's data area [%zu, %zu)", i,
                             sectionKindName(s.kind), ull(s.offset), ull(s.size), table_end, size));
   }
-  std::vector<uint32_t> order(h.section_count);
-  for (uint32_t i = 0; i < h.section_count; ++i) order[i] = i;
-  std::sort(order.begin(), order.end(),
-            [&](uint32_t a, uint32_t b) { return sections[a].offset < sections[b].offset; });
-  int last = -1;  // previous non-empty section in offset order; empty sections overlap nothing
-  for (uint32_t i : order) {
-    const tsr_section_entry& s = sections[i];
-    if (s.size == 0) continue;
-    if (last >= 0 && sections[last].offset + sections[last].size > s.offset)
-      return invalid(format("sections %d and %u overlap", last, i));
-    last = static_cast<int>(i);
-  }
+  // At most kMaxSections entries: every pair is compared. Empty sections overlap nothing.
+  for (uint32_t i = 0; i < h.section_count; ++i)
+    for (uint32_t j = i + 1; j < h.section_count; ++j) {
+      const tsr_section_entry &a = sections[i], &b = sections[j];
+      if (a.size && b.size && a.offset < b.offset + b.size && b.offset < a.offset + a.size)
+        return invalid(format("sections %u and %u overlap", i, j));
+    }
   for (uint32_t i = 0; i < h.section_count; ++i) {
     const tsr_section_entry& s = sections[i];
     if (tsr_hash64(TSR_HASH_SEED, data + s.offset, s.size) != s.hash)

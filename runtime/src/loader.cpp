@@ -255,11 +255,15 @@ tsr_status* tsr_model_symbol_info(const tsr_model* model, size_t index, const ch
 
 size_t tsr_model_info_string(const tsr_model* model, char* buffer, size_t capacity) {
   std::string text;
+#if defined(__cpp_exceptions)
   try {
+#endif
     text = model ? describeModel(*model) : std::string("(null model)\n");
+#if defined(__cpp_exceptions)
   } catch (...) {
     text = "(out of memory)\n";
   }
+#endif
   if (buffer && capacity) {
     size_t n = std::min(capacity - 1, text.size());
     std::memcpy(buffer, text.data(), n);

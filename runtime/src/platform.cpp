@@ -9,6 +9,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -81,19 +84,36 @@ const char* hostArch() {
 uint64_t hostCpuFeatures() {
   uint64_t m = 0;
 #if defined(__x86_64__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("sse4.2")) m |= TSR_CPU_SSE42;
-  if (__builtin_cpu_supports("avx")) m |= TSR_CPU_AVX;
-  if (__builtin_cpu_supports("avx2")) m |= TSR_CPU_AVX2;
-  if (__builtin_cpu_supports("fma")) m |= TSR_CPU_FMA;
-  if (__builtin_cpu_supports("f16c")) m |= TSR_CPU_F16C;
-  if (__builtin_cpu_supports("bmi2")) m |= TSR_CPU_BMI2;
-  if (__builtin_cpu_supports("avx512f")) m |= TSR_CPU_AVX512F;
-  if (__builtin_cpu_supports("avx512bw")) m |= TSR_CPU_AVX512BW;
-  if (__builtin_cpu_supports("avx512dq")) m |= TSR_CPU_AVX512DQ;
-  if (__builtin_cpu_supports("avx512vl")) m |= TSR_CPU_AVX512VL;
-  if (__builtin_cpu_supports("avx512vnni")) m |= TSR_CPU_AVX512VNNI;
-  if (__builtin_cpu_supports("avx512bf16")) m |= TSR_CPU_AVX512BF16;
+  // CPUID and XCR0 read directly (what __builtin_cpu_supports does, without compiler-rt's 4.5 KB CPU model
+  // table): vector features count only where the OS saves their registers.
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+  uint64_t xcr0 = 0;
+  if (c & bit_OSXSAVE) {
+    uint32_t lo, hi;
+    __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    xcr0 = (uint64_t{hi} << 32) | lo;
+  }
+  bool ymm = (xcr0 & 0x6) == 0x6, zmm = ymm && (xcr0 & 0xe0) == 0xe0;
+  if (c & bit_SSE4_2) m |= TSR_CPU_SSE42;
+  if (ymm && (c & bit_AVX)) m |= TSR_CPU_AVX;
+  if (ymm && (c & bit_FMA)) m |= TSR_CPU_FMA;
+  if (ymm && (c & bit_F16C)) m |= TSR_CPU_F16C;
+  if (__get_cpuid_max(0, nullptr) >= 7) {
+    __cpuid_count(7, 0, a, b, c, d);
+    unsigned max7 = a;
+    if (ymm && (b & bit_AVX2)) m |= TSR_CPU_AVX2;
+    if (b & bit_BMI2) m |= TSR_CPU_BMI2;
+    if (zmm && (b & bit_AVX512F)) m |= TSR_CPU_AVX512F;
+    if (zmm && (b & bit_AVX512BW)) m |= TSR_CPU_AVX512BW;
+    if (zmm && (b & bit_AVX512DQ)) m |= TSR_CPU_AVX512DQ;
+    if (zmm && (b & bit_AVX512VL)) m |= TSR_CPU_AVX512VL;
+    if (zmm && (c & bit_AVX512VNNI)) m |= TSR_CPU_AVX512VNNI;
+    if (max7 >= 1) {
+      __cpuid_count(7, 1, a, b, c, d);
+      if (zmm && (a & bit_AVX512BF16)) m |= TSR_CPU_AVX512BF16;
+    }
+  }
 #endif
   return m;
 }

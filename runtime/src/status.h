@@ -26,6 +26,9 @@ using codec::format;
 // the C ABI.
 template <typename F>
 tsr_status* guard(F&& body) noexcept {
+#if !defined(__cpp_exceptions)
+  return body();
+#else
   try {
     return body();
   } catch (const std::bad_alloc&) {
@@ -35,6 +38,7 @@ tsr_status* guard(F&& body) noexcept {
   } catch (...) {
     return makeStatus(TSR_STATUS_INTERNAL, "internal error: unknown exception");
   }
+#endif
 }
 
 }  // namespace tessera::rt

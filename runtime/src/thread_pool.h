@@ -28,12 +28,12 @@
 #ifndef TESSERA_RUNTIME_SRC_THREAD_POOL_H
 #define TESSERA_RUNTIME_SRC_THREAD_POOL_H
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <system_error>
-#include <thread>
 #include <vector>
 
 #include "platform.h"
@@ -49,12 +49,13 @@ public:
   // (threads() says how many run).
   explicit ThreadPool(uint32_t threads) : shares_(new Share[std::max<uint32_t>(threads, 1)]) {
     workers_.reserve(threads > 0 ? threads - 1 : 0);
+    starts_.reserve(threads > 0 ? threads - 1 : 0);
+    // pthreads rather than std::thread: a refused thread is a return code, with or without exceptions.
     for (uint32_t id = 1; id < threads; ++id) {
-      try {
-        workers_.emplace_back([this, id] { workerLoop(id); });
-      } catch (const std::system_error&) {
-        break;
-      }
+      starts_.push_back({this, id});
+      pthread_t thread;
+      if (pthread_create(&thread, nullptr, &ThreadPool::workerMain, &starts_.back()) != 0) break;
+      workers_.push_back(thread);
     }
     threads_.store(static_cast<uint32_t>(workers_.size()) + 1, std::memory_order_release);
   }
@@ -63,7 +64,7 @@ public:
     stop_.store(true, std::memory_order_seq_cst);
     wake_seq_.fetch_add(1, std::memory_order_seq_cst);
     futexWake(wake_seq_, INT32_MAX);
-    for (std::thread& t : workers_) t.join();
+    for (pthread_t t : workers_) pthread_join(t, nullptr);
   }
 
   ThreadPool(const ThreadPool&) = delete;
@@ -210,7 +211,17 @@ private:
   std::atomic<bool> stop_{false};
   std::atomic<bool> in_run_{false};
   alignas(64) Job job_;  // written by the caller only while no chunk is claimable or running
-  std::vector<std::thread> workers_;
+  struct Start {
+    ThreadPool* pool;
+    uint32_t id;
+  };
+  static void* workerMain(void* start) {
+    auto* s = static_cast<Start*>(start);
+    s->pool->workerLoop(s->id);
+    return nullptr;
+  }
+  std::vector<Start> starts_;  // reserved up front: workers hold pointers into it
+  std::vector<pthread_t> workers_;
 };
 
 }  // namespace tessera::rt

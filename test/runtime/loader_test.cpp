@@ -260,6 +260,34 @@ TEST(Loader, RequiredCpuFeatureMissing) {
                     "this CPU lacks required features: avx2, avx512bw (compiled for cpu 'znver4')");
 }
 
+#if defined(__x86_64__)
+// The runtime reads CPUID itself: each feature must be found exactly where the compiler's own detection
+// (compiler-rt's __builtin_cpu_supports, which also checks that the OS saves the registers) finds it.
+TEST(Loader, HostCpuFeaturesMatchCompilerDetection) {
+  __builtin_cpu_init();
+  const std::pair<uint64_t, bool> features[] = {
+      {TSR_CPU_SSE42, __builtin_cpu_supports("sse4.2")},       {TSR_CPU_AVX, __builtin_cpu_supports("avx")},
+      {TSR_CPU_AVX2, __builtin_cpu_supports("avx2")},           {TSR_CPU_FMA, __builtin_cpu_supports("fma")},
+      {TSR_CPU_F16C, __builtin_cpu_supports("f16c")},           {TSR_CPU_BMI2, __builtin_cpu_supports("bmi2")},
+      {TSR_CPU_AVX512F, __builtin_cpu_supports("avx512f")},     {TSR_CPU_AVX512BW, __builtin_cpu_supports("avx512bw")},
+      {TSR_CPU_AVX512DQ, __builtin_cpu_supports("avx512dq")},   {TSR_CPU_AVX512VL, __builtin_cpu_supports("avx512vl")},
+      {TSR_CPU_AVX512VNNI, __builtin_cpu_supports("avx512vnni")},
+      {TSR_CPU_AVX512BF16, __builtin_cpu_supports("avx512bf16")},
+  };
+  for (const auto& [bit, present] : features) {
+    ArtifactSpec s = sampleSpec();
+    s.cpu_features = bit;
+    Bytes b = s.build();
+    tsr_model* m = nullptr;
+    tsr_status* st = tsr_model_load_memory(b.data(), b.size(), nullptr, &m);
+    EXPECT_EQ(st == nullptr, present) << "feature bit 0x" << std::hex << bit << ": "
+                                      << (st ? tsr_status_message(st) : "loaded");
+    tsr_status_free(st);
+    tsr_model_release(m);
+  }
+}
+#endif
+
 TEST(Loader, UnknownCpuFeatureBit) {
   ArtifactSpec s = sampleSpec();
   s.cpu_features = uint64_t{1} << 40;
