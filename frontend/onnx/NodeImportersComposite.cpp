@@ -193,7 +193,7 @@ static Results importRange(NodeContext &c) {
   double steps = std::ceil((l - s) / d);
   if (!(steps < 0x1p62))
     return c.error() << "the range has " << steps << " elements";
-  int64_t n = std::max<int64_t>(0, (int64_t)steps);
+  int64_t n = steps > 0 ? (int64_t)steps : 0; // a negative count (as a double, maybe below int64's range) is 0
   auto type = RankedTensorType::get({n}, elem);
   if (n > graph::kMaxFoldElements) {
     // Too long to hold as a constant: a kernel writes it, with the count fixed at compile time.

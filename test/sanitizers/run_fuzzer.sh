@@ -12,5 +12,6 @@ if [ -d "$regressions" ] && [ -n "$(ls -A "$regressions")" ]; then
   echo "replaying $(ls "$regressions" | wc -l) regression inputs"
   "$fuzzer" "$regressions"/*
 fi
-"$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+# FUZZ_OPTIONS adds libFuzzer flags (long campaigns: -detect_leaks=0, then the corpus replayed with leaks on).
+"$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 ${FUZZ_OPTIONS:-} \
   -artifact_prefix="$work/artifacts/" "$work/corpus" "$work/seeds"
