@@ -84,12 +84,15 @@ struct tsr_session {
 
 namespace {
 
+// A decimal integer (format rather than std::to_string: one formatter in the size-optimized runtime).
+std::string decimal(int64_t v) { return format("%lld", static_cast<long long>(v)); }
+
 // Declared dims: a literal, or the name of the dim symbol a ref names ("[N,32]").
 std::string refsString(const tsr_model& m, const std::vector<int64_t>& dims) {
   std::string s = "[";
   for (size_t i = 0; i < dims.size(); ++i) {
     if (i) s += ",";
-    s += isLiteral(dims[i]) ? std::to_string(dims[i]) : m.metadata.symbols[refSymbol(dims[i])].name;
+    s += isLiteral(dims[i]) ? decimal(dims[i]) : m.metadata.symbols[refSymbol(dims[i])].name;
   }
   return s + "]";
 }
@@ -97,7 +100,7 @@ std::string refsString(const tsr_model& m, const std::vector<int64_t>& dims) {
 // Dims known at run time: plain numbers, negative ones included ("[-1,32]").
 std::string valuesString(const int64_t* dims, size_t rank) {
   std::string s = "[";
-  for (size_t i = 0; i < rank; ++i) s += (i ? "," : "") + std::to_string(dims[i]);
+  for (size_t i = 0; i < rank; ++i) s += (i ? "," : "") + decimal(dims[i]);
   return s + "]";
 }
 
@@ -124,8 +127,8 @@ int64_t value(const tsr_session& s, Ref r) { return isLiteral(r) ? r : s.symbol_
 
 // "16" for a literal, "N=3" for a symbol: messages show where a value came from.
 std::string operand(const tsr_session& s, Ref r) {
-  if (isLiteral(r)) return std::to_string(r);
-  return s.model->metadata.symbols[refSymbol(r)].name + "=" + std::to_string(value(s, r));
+  if (isLiteral(r)) return decimal(r);
+  return s.model->metadata.symbols[refSymbol(r)].name + "=" + decimal(value(s, r));
 }
 
 // Ensures `b` has at least `bytes` bytes; false on allocation failure (or a size no allocator can give).
