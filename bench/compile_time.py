@@ -2,12 +2,13 @@
 """Compile time and peak memory of tessera-compile against model size.
 
 Builds models of about N nodes for each N, compiles each with tessera-compile and prints seconds and
-peak RSS; the time per node should stay flat as N grows. Two graph shapes:
+peak RSS; the time per node should stay flat as N grows. Three graph shapes:
   chain        MatMul with a shared 16x16 weight alternating with Relu (every MatMul its own dispatch)
+  elementwise  Relu, Neg and Abs in turn: one chain that elementwise fusion would make a single loop nest
   transformer  decoder blocks as exporters write them (42 nodes each): LayerNorm and GELU decomposed
                into elementwise ops, attention with Softmax, residual adds, each block its own weights
 
-  bench/compile_time.py [--graph chain|transformer] [--nodes 1000,5000,20000] [--build DIR]
+  bench/compile_time.py [--graph chain|elementwise|transformer] [--nodes 1000,5000,20000] [--build DIR]
 """
 import argparse
 import os
@@ -34,6 +35,15 @@ def chain(n, path):
     weight = numpy_helper.from_array(np.random.default_rng(0).random((16, 16), dtype=np.float32), "w")
     graph = helper.make_graph(nodes, "chain", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [16, 16])],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, [16, 16])], [weight])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+
+
+def elementwise(n, path):
+    ops = ["Relu", "Neg", "Abs"]
+    nodes = [helper.make_node(ops[i % 3], ["x" if i == 0 else f"t{i - 1}"], ["y" if i == n - 1 else f"t{i}"],
+                              name=f"op{i}") for i in range(n)]
+    graph = helper.make_graph(nodes, "elementwise", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 64])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 64])])
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
 
 
@@ -92,7 +102,7 @@ def transformer(n, path, seq=8, hidden=16):
 def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--graph", choices=["chain", "transformer"], default="chain")
+    ap.add_argument("--graph", choices=["chain", "elementwise", "transformer"], default="chain")
     ap.add_argument("--nodes", default="1000,2000,5000,10000,20000")
     ap.add_argument("--build", default=os.path.join(root, "build"))
     args = ap.parse_args()
@@ -104,6 +114,8 @@ def main():
             model = os.path.join(tmp, f"{args.graph}{n}.onnx")
             if args.graph == "chain":
                 chain(n, model)
+            elif args.graph == "elementwise":
+                elementwise(n, model)
             else:
                 n = transformer(n, model)
             start = time.perf_counter()

@@ -107,7 +107,10 @@ def FuseElementwiseOps : Pass<"tessera-fuse-elementwise-ops", "mlir::ModuleOp"> 
   }];
   let options = [
     Option<"intoElementwiseOnly", "into-elementwise-only", "bool", "false",
-           "Fuse only into consumers without reduction loops">
+           "Fuse only into consumers without reduction loops">,
+    Option<"maxBodyOps", "max-body-ops", "unsigned", "256",
+           "Largest fused body (ops, yield included): each fusion clones both bodies, so an unbounded "
+           "chain would compile in time quadratic in its length; longer chains are cut">
   ];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }

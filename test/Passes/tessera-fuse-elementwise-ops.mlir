@@ -1,5 +1,6 @@
 // RUN: tessera-opt %s -tessera-fuse-elementwise-ops -split-input-file | FileCheck %s
 // RUN: tessera-opt %s -tessera-fuse-elementwise-ops=into-elementwise-only -split-input-file | FileCheck %s --check-prefix=ELT
+// RUN: tessera-opt %s -tessera-fuse-elementwise-ops=max-body-ops=4 -split-input-file | FileCheck %s --check-prefix=CAP
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
 // SiLU: the sigmoid generic fuses into the multiply; one loop nest reads %x once.
@@ -116,4 +117,42 @@ func.func @into_contraction(%a: tensor<4x8xf32>, %b: tensor<8x2xf32>, %c: tensor
     linalg.yield %s : f32
   } -> tensor<4x2xf32>
   return %m : tensor<4x2xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+// A chain is cut where a fused body would pass max-body-ops (here 4: two ops and the yield fit, three do
+// not), so a long chain compiles in linear time.
+// CHECK-LABEL: func.func @long_chain
+// CHECK: linalg.generic
+// CHECK: arith.negf
+// CHECK: math.exp
+// CHECK: math.sin
+// CHECK-NOT: linalg.generic
+// CAP-LABEL: func.func @long_chain
+// CAP-COUNT-2: linalg.generic
+// CAP-NOT: linalg.generic
+// CAP: return
+func.func @long_chain(%a: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %e = tensor.empty() : tensor<4x8xf32>
+  %x = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %v = arith.negf %in : f32
+    linalg.yield %v : f32
+  } -> tensor<4x8xf32>
+  %y = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %v = math.exp %in : f32
+    linalg.yield %v : f32
+  } -> tensor<4x8xf32>
+  %z = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%y : tensor<4x8xf32>) outs(%e : tensor<4x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %v = math.sin %in : f32
+    linalg.yield %v : f32
+  } -> tensor<4x8xf32>
+  return %z : tensor<4x8xf32>
 }
