@@ -183,6 +183,9 @@ static Results importRange(NodeContext &c) {
   if (!start || !limit || !delta)
     return importRuntimeRange(c);
   Type elem = start.getElementType();
+  for (DenseElementsAttr a : {start, limit, delta})
+    if (a.getNumElements() != 1 || a.getType().getRank() > 1 || a.getElementType() != elem)
+      return c.error() << "start, limit and delta must be scalars of one element type";
   auto read = [&](DenseElementsAttr a) {
     return isa<FloatType>(elem) ? (*a.getValues<APFloat>().begin()).convertToDouble()
                                 : (double)(*a.getValues<APInt>().begin()).getSExtValue();
