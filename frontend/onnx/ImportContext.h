@@ -130,6 +130,9 @@ std::string validateNode(const ::onnx::NodeProto &node, int64_t opset, const Ope
 /// functions do not call themselves, and input and initializer sizes. Empty if valid, else a message that
 /// names the node or value.
 std::string validateModel(const ::onnx::ModelProto &model, int64_t opset);
+/// The operand of a default-domain op whose length is its result's rank (or, for Unsqueeze, is added to the
+/// input's): Expand, Reshape and Unsqueeze (opset >= 13) 1, ConstantOfShape 0; -1 for other ops.
+int rankOperand(llvm::StringRef op, int64_t opset);
 /// libonnx's schemas, with the inference of ops whose result rank is an operand's length (Expand,
 /// Reshape, ConstantOfShape, Unsqueeze) refusing lengths above kMaxTensorRank first (NodeValidation.cpp).
 const ::onnx::ISchemaRegistry *rankGuardedSchemas();

@@ -149,15 +149,6 @@ std::string checkWindow(const onnxpb::NodeProto &node, const OperandInfo &operan
   return "";
 }
 
-/// The operand whose length is the result's rank (or, for Unsqueeze, is added to it); -1 for other ops.
-int rankOperand(llvm::StringRef op, int64_t opset) {
-  if (op == "Expand" || op == "Reshape" || (op == "Unsqueeze" && opset >= 13))
-    return 1;
-  if (op == "ConstantOfShape")
-    return 0;
-  return -1;
-}
-
 /// A shape operand whose length is known (from its type, before its values are read) and would make a
 /// result of more than kMaxTensorRank dims.
 std::string checkRankOperand(const onnxpb::NodeProto &node, int64_t opset, const OperandInfo &operands) {
@@ -251,6 +242,14 @@ std::string checkSlice(const onnxpb::NodeProto &node, int64_t opset, const Opera
 std::string nodePrefix(const onnxpb::NodeProto &node, int64_t opset) {
   std::string label = node.name().empty() ? (node.output_size() ? node.output(0) : node.op_type()) : node.name();
   return node.op_type() + " (opset " + std::to_string(opset) + ") node '" + label + "': ";
+}
+
+int rankOperand(llvm::StringRef op, int64_t opset) {
+  if (op == "Expand" || op == "Reshape" || (op == "Unsqueeze" && opset >= 13))
+    return 1;
+  if (op == "ConstantOfShape")
+    return 0;
+  return -1;
 }
 
 std::string validateNode(const onnxpb::NodeProto &node, int64_t opset, const OperandInfo &operands) {

@@ -21,21 +21,12 @@ namespace tessera::onnx {
 
 namespace {
 
-/// The operand whose length becomes (part of) the result's rank, for every opset of the op; -1 else.
-int lengthIsRank(const std::string &op) {
-  if (op == "Expand" || op == "Reshape" || op == "Unsqueeze")
-    return 1;
-  if (op == "ConstantOfShape")
-    return 0;
-  return -1;
-}
-
 class RankGuardedRegistry final : public onnxpb::ISchemaRegistry {
 public:
   const onnxpb::OpSchema *GetSchema(const std::string &key, const int maxInclusiveVersion,
                                     const std::string &domain) const override {
     const onnxpb::OpSchema *schema = onnxpb::OpSchemaRegistry::Schema(key, maxInclusiveVersion, domain);
-    int input = lengthIsRank(key);
+    int input = rankOperand(key, maxInclusiveVersion);
     if (!schema || input < 0 || !(domain.empty() || domain == "ai.onnx"))
       return schema;
     std::lock_guard<std::mutex> lock(mutex);
