@@ -130,8 +130,10 @@ std::string encodeSpirvSection(const std::vector<SpirvModule>& modules);
 bool decodeMetadata(const uint8_t* data, size_t size, Metadata& out, std::string& error);
 // Refs are checked against `symbol_count` (decode the metadata first).
 bool decodeSchedule(const uint8_t* data, size_t size, size_t symbol_count, Schedule& out, std::string& error);
-// Needs one entry per schedule step (`step_count`).
-bool decodeSources(const uint8_t* data, size_t size, size_t step_count, StepSources& out, std::string& error);
+// Needs one entry per schedule step (`step_count`). Each step's node names come back joined by ", " (how
+// messages and profiles show them).
+bool decodeSources(const uint8_t* data, size_t size, size_t step_count, std::vector<std::string>& joined,
+                   std::string& error);
 // Structure only: counts, non-empty distinct entry points, each module at least a SPIR-V header long and starting
 // with the SPIR-V magic. The SPIR-V itself is not validated (the Vulkan driver receives it as is).
 bool decodeSpirvSection(const uint8_t* data, size_t size, std::vector<SpirvModule>& out, std::string& error);

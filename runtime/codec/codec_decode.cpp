@@ -31,9 +31,15 @@ public:
     return false;
   }
 
-  // Prefixes the error with `p` unless it already starts with `unless` (inner errors that name their item).
-  void prefix(const std::string& p, const std::string& unless) {
-    if (failed_ && error_.rfind(unless, 0) != 0) error_ = p + error_;
+  // Prefixes the error with "ITEM I: " unless it already names an item of that kind ("ITEM 3 ...", an inner
+  // error that names its item). Formats only on failure: loading calls this once per buffer, export and step.
+  void prefix(const char* item, uint32_t i) {
+    if (!failed_) return;
+    size_t n = std::strlen(item);
+    const char* e = error_.c_str();
+    if (std::strncmp(e, item, n) == 0 && e[n] == ' ' && e[n + 1] >= '0' && e[n + 1] <= '9')
+      return;
+    error_ = format("%s %u: %s", item, i, error_.c_str());
   }
 
   template <typename T>
@@ -50,8 +56,8 @@ public:
     if (!read(n, what)) return false;
     if (n > remaining())
       return fail(format("%s length %u exceeds the %zu remaining bytes", what, n, remaining()));
+    if (std::memchr(p_, 0, n)) return fail(format("%s contains a NUL byte", what));
     out.assign(reinterpret_cast<const char*>(p_), n);
-    if (out.find('\0') != std::string::npos) return fail(format("%s contains a NUL byte", what));
     p_ += n;
     return true;
   }
@@ -193,7 +199,7 @@ bool decodeSchedule(const uint8_t* data, size_t size, size_t symbol_count, Sched
       } else if (b.kind == TSR_BUFFER_DYNAMIC && b.offset != 0) {
         r.fail(format("buffer %u (dynamic): offset must be 0", i));
       }
-      r.prefix(format("buffer %u: ", i), format("buffer %u ", i));
+      r.prefix("buffer", i);
     }
   }
   if (r.readCount(n, kMinExecutableSize, "executable count")) {
@@ -207,7 +213,7 @@ bool decodeSchedule(const uint8_t* data, size_t size, size_t symbol_count, Sched
         for (uint32_t k = 0; k < count && readExport(r, e.exports[k]); ++k) {
         }
       }
-      r.prefix(format("executable %u: ", i), format("executable %u: ", i));
+      r.prefix("executable", i);
     }
   }
   if (r.readCount(n, 4, "step count")) {
@@ -257,25 +263,26 @@ bool decodeSchedule(const uint8_t* data, size_t size, size_t symbol_count, Sched
       } else if (s.kind != TSR_STEP_BARRIER) {
         r.fail(format("step %u has unknown kind %u", i, s.kind));
       }
-      r.prefix(format("step %u: ", i), "step ");
+      r.prefix("step", i);
     }
   }
   return finish(r, error);
 }
 
-bool decodeSources(const uint8_t* data, size_t size, size_t step_count, StepSources& out, std::string& error) {
+bool decodeSources(const uint8_t* data, size_t size, size_t step_count, std::vector<std::string>& joined,
+                   std::string& error) {
   Reader r(data, size);
   uint32_t n = 0;
   if (r.readCount(n, 4, "source step count") && n != step_count)
     r.fail(format("source step count %u does not match the schedule's %zu steps", n, step_count));
-  if (!r.failed()) out.resize(n);
+  if (!r.failed()) joined.assign(n, std::string());
+  std::string name;
   for (uint32_t i = 0; i < n && !r.failed(); ++i) {
     uint32_t names = 0;
     if (!r.readCount(names, 4, "source name count")) break;
-    out[i].resize(names);
-    for (std::string& name : out[i])
-      if (!r.readString(name, "source node name")) break;
-    r.prefix(format("step %u: ", i), "step ");
+    for (uint32_t k = 0; k < names && r.readString(name, "source node name"); ++k)
+      joined[i].append(k ? ", " : "").append(name);
+    r.prefix("step", i);
   }
   return finish(r, error);
 }
@@ -287,7 +294,7 @@ bool decodeSpirvSection(const uint8_t* data, size_t size, std::vector<SpirvModul
   std::set<std::string> entry_points;
   for (uint32_t i = 0; i < n && !r.failed(); ++i) {
     readSpirvModule(r, entry_points, out[i]);
-    r.prefix(format("module %u: ", i), "module ");
+    r.prefix("module", i);
   }
   return finish(r, error);
 }

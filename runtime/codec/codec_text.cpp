@@ -98,7 +98,8 @@ const char* accessName(uint32_t access) {
 }
 
 std::string refString(const Metadata& md, Ref r) {
-  if (isLiteral(r)) return std::to_string(r);
+  // format, not std::to_string: one integer formatter in the size-optimized runtime.
+  if (isLiteral(r)) return format("%lld", static_cast<long long>(r));
   size_t sym = refSymbol(r);
   return sym < md.symbols.size() ? md.symbols[sym].name : format("?%zu", sym);
 }
@@ -106,10 +107,10 @@ std::string refString(const Metadata& md, Ref r) {
 std::string shapeString(const Metadata& md, const Step& s) {
   std::string args = s.op == TSR_SHAPE_READ_I64
                          ? format("b%lld, %lld", static_cast<long long>(s.a), static_cast<long long>(s.b))
-                         : refString(md, s.a) + ", " + refString(md, s.b);
-  std::string call = std::string(shapeOpName(s.op)) + "(" + args + ")";
+                         : format("%s, %s", refString(md, s.a).c_str(), refString(md, s.b).c_str());
+  std::string call = format("%s(%s)", shapeOpName(s.op), args.c_str());
   if (s.op == TSR_SHAPE_CHECK_EQ) return call;
-  return refString(md, symbolRef(s.symbol)) + " = " + call;
+  return format("%s = %s", refString(md, symbolRef(s.symbol)).c_str(), call.c_str());
 }
 
 }  // namespace tessera::codec

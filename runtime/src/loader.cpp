@@ -96,13 +96,11 @@ tsr_status* loadModel(tsr_model& m, const tsr_model_options& options) {
     m.weights_size = w->size;
   }
   if (!codec::validateModel(m.metadata, m.schedule, m.weights_size, error)) return invalid(error);
-  m.step_sources.resize(m.schedule.steps.size());
   if (const tsr_section_entry* src = findSection(m, TSR_SECTION_SOURCES)) {
-    codec::StepSources sources;
-    if (!codec::decodeSources(m.data + src->offset, src->size, m.schedule.steps.size(), sources, error))
+    if (!codec::decodeSources(m.data + src->offset, src->size, m.schedule.steps.size(), m.step_sources, error))
       return invalid("SOURCES: " + error);
-    for (size_t i = 0; i < sources.size(); ++i)
-      for (const std::string& name : sources[i]) m.step_sources[i] += (m.step_sources[i].empty() ? "" : ", ") + name;
+  } else {
+    m.step_sources.resize(m.schedule.steps.size());
   }
 
   for (auto* list : {&m.metadata.inputs, &m.metadata.outputs}) {

@@ -127,7 +127,7 @@ uint64_t knownCpuFeatures() {
 std::string cpuFeatureNames(uint64_t mask) {
   std::string out;
   for (const auto& f : kFeatures)
-    if (mask & f.bit) out += (out.empty() ? "" : ", ") + std::string(f.name);
+    if (mask & f.bit) out.append(out.empty() ? "" : ", ").append(f.name);
   if (uint64_t unknown = mask & ~knownCpuFeatures())
     out += (out.empty() ? "" : ", ") + format("unknown bits 0x%llx", static_cast<unsigned long long>(unknown));
   return out.empty() ? "none" : out;

@@ -94,14 +94,16 @@ std::string refsString(const tsr_model& m, const std::vector<int64_t>& dims) {
     if (i) s += ",";
     s += isLiteral(dims[i]) ? decimal(dims[i]) : m.metadata.symbols[refSymbol(dims[i])].name;
   }
-  return s + "]";
+  s += ']';
+  return s;
 }
 
 // Dims known at run time: plain numbers, negative ones included ("[-1,32]").
 std::string valuesString(const int64_t* dims, size_t rank) {
   std::string s = "[";
-  for (size_t i = 0; i < rank; ++i) s += (i ? "," : "") + decimal(dims[i]);
-  return s + "]";
+  for (size_t i = 0; i < rank; ++i) s += format("%s%lld", i ? "," : "", static_cast<long long>(dims[i]));
+  s += ']';
+  return s;
 }
 
 // Product of dims times element size; false on overflow.
@@ -128,7 +130,7 @@ int64_t value(const tsr_session& s, Ref r) { return isLiteral(r) ? r : s.symbol_
 // "16" for a literal, "N=3" for a symbol: messages show where a value came from.
 std::string operand(const tsr_session& s, Ref r) {
   if (isLiteral(r)) return decimal(r);
-  return s.model->metadata.symbols[refSymbol(r)].name + "=" + decimal(value(s, r));
+  return format("%s=%lld", s.model->metadata.symbols[refSymbol(r)].name.c_str(), static_cast<long long>(value(s, r)));
 }
 
 // Ensures `b` has at least `bytes` bytes; false on allocation failure (or a size no allocator can give).
@@ -279,8 +281,9 @@ tsr_status* runShape(tsr_session& s, size_t index, const Step& st) {
     auto operands = [&] {
       std::string o;
       for (Ref x : {st.a, st.b})
-        if (!isLiteral(x)) o += (o.empty() ? " (" : ", ") + operand(s, x);
-      return o.empty() ? o : o + ")";
+        if (!isLiteral(x)) o += format("%s%s", o.empty() ? " (" : ", ", operand(s, x).c_str());
+      if (!o.empty()) o += ')';
+      return o;
     };
     bool overflow = false;
     switch (st.op) {
@@ -321,17 +324,20 @@ tsr_status* runShape(tsr_session& s, size_t index, const Step& st) {
   return nullptr;
 }
 
-// Resolves a byte range of buffer `b` for a step, giving the buffer memory first if needed.
-tsr_status* resolveRange(tsr_session& s, size_t index, const char* what, uint32_t b, uint64_t offset, Ref length,
-                         uint64_t& out_length) {
+// Resolves a byte range of buffer `b` for a step, giving the buffer memory first if needed. Messages name the
+// range as `what`, followed by `item` when it is >= 0 ("binding 2"): formatted only on failure, since this
+// runs for every binding of every dispatch.
+tsr_status* resolveRange(tsr_session& s, size_t index, const char* what, long long item, uint32_t b, uint64_t offset,
+                         Ref length, uint64_t& out_length) {
   if (tsr_status* e = prepareBuffer(s, b)) return e;
   const int64_t v = value(s, length);
+  auto name = [&] { return item < 0 ? std::string(what) : format("%s %lld", what, item); };
   if (v < 0)
-    return badArg(format("step %zu: %s length %s is negative", index, what, operand(s, length).c_str()));
+    return badArg(format("step %zu: %s length %s is negative", index, name().c_str(), operand(s, length).c_str()));
   out_length = static_cast<uint64_t>(v);
   const uint64_t size = s.buffer_size[b];
   if (offset > size || out_length > size - offset)
-    return badArtifact(format("step %zu: %s range [%llu, +%llu) exceeds buffer %u size %llu", index, what,
+    return badArtifact(format("step %zu: %s range [%llu, +%llu) exceeds buffer %u size %llu", index, name().c_str(),
                               ull(offset), ull(out_length), b, ull(size)));
   return nullptr;
 }
@@ -367,8 +373,8 @@ tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st, uint64_t& 
   s.binding_lengths.resize(n);
   for (size_t j = 0; j < n; ++j) {
     const Binding& bd = st.bindings[j];
-    std::string what = format("binding %zu", j);
-    if (tsr_status* e = resolveRange(s, index, what.c_str(), bd.buffer, bd.offset, bd.length, s.binding_lengths[j]))
+    if (tsr_status* e = resolveRange(s, index, "binding", static_cast<long long>(j), bd.buffer, bd.offset, bd.length,
+                                     s.binding_lengths[j]))
       return e;
     if (ex.bindingBytes(j) && s.binding_lengths[j] != ex.bindingBytes(j))
       return badArtifact(format("step %zu: binding %zu is %llu bytes but kernel '%s' was compiled for %llu", index,
@@ -399,7 +405,7 @@ tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st, uint64_t& 
 tsr_status* namingNodes(const tsr_session& s, size_t index, tsr_status* e) {
   const std::vector<std::string>& sources = s.model->step_sources;
   if (e == outOfMemoryStatus() || index >= sources.size() || sources[index].empty()) return e;
-  const bool several = sources[index].find(", ") != std::string::npos;
+  const bool several = std::strstr(sources[index].c_str(), ", ") != nullptr;
   e->message += format(" (ONNX node%s %s)", several ? "s" : "", sources[index].c_str());
   return e;
 }
@@ -445,8 +451,8 @@ tsr_status* execute(tsr_session& s) {
     uint64_t workgroups = 0;
     if (st.kind == TSR_STEP_COPY) {
       uint64_t len = 0;
-      if (!(e = resolveRange(s, i, "copy source", st.src_buffer, st.src_offset, st.length, len)) &&
-          !(e = resolveRange(s, i, "copy destination", st.dst_buffer, st.dst_offset, st.length, len)) && len)
+      if (!(e = resolveRange(s, i, "copy source", -1, st.src_buffer, st.src_offset, st.length, len)) &&
+          !(e = resolveRange(s, i, "copy destination", -1, st.dst_buffer, st.dst_offset, st.length, len)) && len)
         std::memmove(s.buffer_base[st.dst_buffer] + st.dst_offset, s.buffer_base[st.src_buffer] + st.src_offset, len);
     } else if (st.kind == TSR_STEP_DISPATCH) {
       e = runDispatch(s, i, st, workgroups);

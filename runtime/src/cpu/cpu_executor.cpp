@@ -121,10 +121,10 @@ unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); 
 // The host must be able to run the code before anything is mapped: a wrong arch or feature is an error,
 // never SIGILL.
 tsr_status* checkHost(const tsr_artifact_header& h, const tsr_model_options& options) {
-  std::string triple(h.target_triple);
-  std::string arch = triple.substr(0, triple.find('-'));
-  if (arch != hostArch())
-    return unsupported(format("compiled for '%s' but this host is %s", triple.c_str(), hostArch()));
+  const char* triple = h.target_triple;  // NUL-terminated: readContainer checked
+  const size_t arch = std::strcspn(triple, "-");
+  if (arch != std::strlen(hostArch()) || std::strncmp(triple, hostArch(), arch) != 0)
+    return unsupported(format("compiled for '%s' but this host is %s", triple, hostArch()));
   if (uint64_t unknown = h.required_cpu_features & ~knownCpuFeatures())
     return unsupported(format("requires unknown CPU feature bits 0x%llx (newer compiler?)", ull(unknown)));
   uint64_t have = hostCpuFeatures() & ~options.disabled_cpu_features;
