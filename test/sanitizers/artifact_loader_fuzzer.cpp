@@ -16,7 +16,9 @@
 #include <cstring>
 
 #include <cstdlib>
+#include <fcntl.h>
 #include <set>
+#include <unistd.h>
 #include <string>
 #include <vector>
 
@@ -122,6 +124,17 @@ void runOnZeros(tsr_model* model) {
   tsr_status_free(tsr_session_run(session, inputs.data(), inputs.size(), outputs.data(), outputs.size()));
   tsr_session_release(session);
 }
+
+// TESSERA_FUZZ_KEEP_INPUT=FILE: each input is written to FILE before it runs, so a fault that also kills
+// libFuzzer's own handler (an unwinder stuck in mutated code) still leaves the input behind.
+void keepInput(const uint8_t* data, size_t size) {
+  static int fd = [] {
+    const char* path = std::getenv("TESSERA_FUZZ_KEEP_INPUT");
+    return path ? open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644) : -1;
+  }();
+  if (fd < 0) return;
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != static_cast<ssize_t>(size)) std::abort();
+}
 }  // namespace
 
 extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max_size, unsigned int seed) {
@@ -131,6 +144,7 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  keepInput(data, size);
   tsr_model* model = nullptr;
   tsr_model_options options;
   tsr_model_options_initialize(&options);
