@@ -10,13 +10,17 @@
 // Random mutations almost never keep the hashes valid, so they would only ever test the hash checks. The
 // custom mutator therefore fixes the header hash and the section hashes after half of the mutations, so
 // forged-but-consistent artifacts reach the decoder's own checks -- except the CPU code section's hash:
-// loading mutated machine code would test the dynamic linker, not Tessera.
+// loading mutated machine code would test the dynamic linker, not Tessera. libFuzzer still forges that hash
+// on its own (it copies the operands of the hash comparison into the input), so an input whose CPU_CODE is
+// hash-valid but not byte-identical to the sample kernels is rejected before it is loaded.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 
 #include <cstdlib>
 #include <fcntl.h>
+#include <fstream>
+#include <iterator>
 #include <set>
 #include <unistd.h>
 #include <string>
@@ -125,6 +129,35 @@ void runOnZeros(tsr_model* model) {
   tsr_session_release(session);
 }
 
+// The sample kernels, the only machine code the seeds carry (TESSERA_TEST_KERNELS_PATH, set by the build).
+const std::string& sampleKernels() {
+  static const std::string bytes = [] {
+    std::ifstream in(TESSERA_TEST_KERNELS_PATH, std::ios::binary);
+    std::string b{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    if (b.size() < 4) std::abort();  // a broken build, not a finding
+    return b;
+  }();
+  return bytes;
+}
+
+// Whether the input carries forged machine code: a CPU_CODE section whose hash is valid (so the loader would map
+// it) but whose bytes are not the sample kernels'.
+bool forgedCode(const uint8_t* data, size_t size) {
+  tsr_artifact_header header;
+  if (size < sizeof header) return false;
+  std::memcpy(&header, data, sizeof header);
+  for (size_t i = 0; i < header.section_count && sizeof header + (i + 1) * sizeof(tsr_section_entry) <= size; ++i) {
+    tsr_section_entry entry;
+    std::memcpy(&entry, data + sizeof header + i * sizeof entry, sizeof entry);
+    if (entry.kind != TSR_SECTION_CPU_CODE || entry.offset > size || entry.size > size - entry.offset) continue;
+    const std::string& known = sampleKernels();
+    if (tsr_hash64(TSR_HASH_SEED, data + entry.offset, entry.size) == entry.hash &&
+        (entry.size != known.size() || std::memcmp(data + entry.offset, known.data(), known.size()) != 0))
+      return true;
+  }
+  return false;
+}
+
 // TESSERA_FUZZ_KEEP_INPUT=FILE: each input is written to FILE before it runs, so a fault that also kills
 // libFuzzer's own handler (an unwinder stuck in mutated code) still leaves the input behind.
 void keepInput(const uint8_t* data, size_t size) {
@@ -145,6 +178,7 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   keepInput(data, size);
+  if (forgedCode(data, size)) return -1;  // never loaded, never kept in the corpus
   tsr_model* model = nullptr;
   tsr_model_options options;
   tsr_model_options_initialize(&options);
