@@ -66,6 +66,17 @@ static const char *elementTypeName(int t) {
 
 namespace {
 
+/// Whether a declared and a computed shape can describe the same tensor: same rank, and equal sizes
+/// wherever both are static.
+bool shapesAgree(RankedTensorType declared, RankedTensorType computed) {
+  if (declared.getRank() != computed.getRank())
+    return false;
+  for (int64_t d = 0; d < declared.getRank(); ++d)
+    if (!declared.isDynamicDim(d) && !computed.isDynamicDim(d) && declared.getDimSize(d) != computed.getDimSize(d))
+      return false;
+  return true;
+}
+
 /// Imports one model. Holds the proto and the buffers that resource blobs point into until the blobs
 /// take them over.
 class ModelImporter {
@@ -96,6 +107,7 @@ private:
   int64_t opset = 0;
   llvm::StringMap<Value> values;
   llvm::StringMap<RankedTensorType> valueTypes; // from value_info / outputs after inference
+  llvm::StringSet<> valueInfoNames;             // the values value_info declares
   unsigned inlineDepth = 0;                     // function bodies being imported, nested
   ModuleOp module;
   func::FuncOp mainFunc;
@@ -428,6 +440,11 @@ LogicalResult ModelImporter::importNode(const onnxpb::NodeProto &node, int64_t n
     if (expected && expected.getElementType() != got.getElementType())
       return fail() << "produced element type " << got.getElementType() << " for output '" << name
                     << "' but ONNX inferred " << expected.getElementType();
+    // value_info is a hint: a dim it leaves open or symbolic takes the computed size, but another rank or
+    // another static size means the model contradicts itself (graph outputs are checked at the end).
+    if (expected && valueInfoNames.contains(name) && !shapesAgree(expected, got))
+      return fail() << "output '" << name << "' is computed as " << got << " but value_info declares "
+                    << expected;
     values[name] = value;
   }
   return success();
@@ -443,8 +460,10 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
     return nullptr;
   const auto &graph = model.graph();
   for (const auto &vi : graph.value_info())
-    if (auto t = convertTensorType(&ctx, vi.type()))
+    if (auto t = convertTensorType(&ctx, vi.type())) {
       valueTypes[vi.name()] = t;
+      valueInfoNames.insert(vi.name());
+    }
   for (const auto &vi : graph.output())
     if (auto t = convertTensorType(&ctx, vi.type()))
       valueTypes[vi.name()] = t;
@@ -557,10 +576,7 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
       // Declared output shapes may be less precise than the computed ones (or vice versa): the
       // computed type is the output type, and a dim known only at run time is reported by the
       // runtime. A declared shape that contradicts the computed one is an error, not a reshape.
-      bool compatible = got.getRank() == want.getRank();
-      for (int64_t d = 0; compatible && d < got.getRank(); ++d)
-        compatible = got.isDynamicDim(d) || want.isDynamicDim(d) || got.getDimSize(d) == want.getDimSize(d);
-      if (!compatible)
+      if (!shapesAgree(want, got))
         return (error() << "graph output '" << name << "' is declared " << want << " but computed as " << got,
                 nullptr);
       // A dim declared static but computed at run time is a promise the inputs must keep: the cast to

@@ -104,6 +104,15 @@ def main(out):
     save(model([helper.make_node("Relu", ["x"], ["y"], name="relu")],
                [tensor("x", [2, 3])], [tensor("y", [3, 2])]), out, "output_shape_mismatch.onnx")
 
+    # value_info that contradicts the computed shape (another static size; another rank), and one that only
+    # leaves dims open or symbolic, which imports.
+    for name, declared in (("value_info_mismatch", [4, 3]), ("value_info_rank_mismatch", [2, 3, 1]),
+                           ("value_info_symbolic", ["n", None])):
+        m = model([helper.make_node("Relu", ["x"], ["r"], name="relu"), helper.make_node("Neg", ["r"], ["y"], name="neg")],
+                  [tensor("x", [2, 3])], [tensor("y", [2, 3])])
+        m.graph.value_info.append(tensor("r", declared))
+        save(m, out, name + ".onnx")
+
     # Input dims whose product overflows.
     save(model([helper.make_node("Relu", ["x"], ["y"], name="relu")],
                [tensor("x", [1 << 40, 1 << 40])], [tensor("y", [1 << 40, 1 << 40])]), out, "input_overflow.onnx")
