@@ -333,7 +333,7 @@ static Results importHardmax(NodeContext &c) {
   SmallVector<int64_t> kept(xType.getShape());
   kept[*axis] = 1;
   Value arg = graph::ReduceOp::create(c.b, c.loc, RankedTensorType::get(kept, c.b.getI64Type()), x,
-                                      "argmax", c.b.getDenseI64ArrayAttr({*axis}), true, false);
+                                      graph::ReduceKind::argmax, c.b.getDenseI64ArrayAttr({*axis}), true, false);
   Value hot = binary<graph::EqualOp>(c, arg, iota(c, xType.getDimSize(*axis), *axis, xType.getRank()),
                                      c.b.getI1Type());
   return one(reshape(c, castTo(c, hot, in->getElementType()), in->getShape()));
@@ -589,7 +589,7 @@ static Results importDropout(NodeContext &c) {
 // Normalizations
 //===----------------------------------------------------------------------===//
 
-static Value reduceKeep(NodeContext &c, Value x, StringRef kind, ArrayRef<int64_t> axes) {
+static Value reduceKeep(NodeContext &c, Value x, graph::ReduceKind kind, ArrayRef<int64_t> axes) {
   auto t = cast<RankedTensorType>(x.getType());
   SmallVector<int64_t> shape(t.getShape());
   for (int64_t a : axes)
@@ -611,8 +611,8 @@ static Results importInstanceNorm(NodeContext &c) {
   channelShape[1] = in->getDimSize(1);
   Type elem = in->getElementType();
   Value x = c.input(0);
-  Value centered = binary<graph::SubOp>(c, x, reduceKeep(c, x, "mean", axes));
-  Value var = reduceKeep(c, binary<graph::MulOp>(c, centered, centered), "mean", axes);
+  Value centered = binary<graph::SubOp>(c, x, reduceKeep(c, x, graph::ReduceKind::mean, axes));
+  Value var = reduceKeep(c, binary<graph::MulOp>(c, centered, centered), graph::ReduceKind::mean, axes);
   Value eps = scalarConstant(c, elem, c.getFloat("epsilon", 1e-5f));
   Value stddev = graph::SqrtOp::create(c.b, c.loc, var.getType(), binary<graph::AddOp>(c, var, eps));
   Value y = binary<graph::DivOp>(c, centered, stddev);
@@ -630,7 +630,7 @@ static Results importLpNorm(NodeContext &c) {
   int64_t p = c.getInt("p", 2);
   if (p != 1 && p != 2)
     return c.error() << "p must be 1 or 2";
-  Value norm = reduceKeep(c, c.input(0), p == 1 ? "l1" : "l2", {*axis});
+  Value norm = reduceKeep(c, c.input(0), p == 1 ? graph::ReduceKind::l1 : graph::ReduceKind::l2, {*axis});
   return one(binary<graph::DivOp>(c, c.input(0), norm));
 }
 
@@ -652,7 +652,7 @@ static Results importLRN(NodeContext &c) {
   int64_t before = (size - 1) / 2, after = size - 1 - before;
   auto pooledType = RankedTensorType::get({n, 1, ch, rest}, elem);
   Value avg = graph::PoolOp::create(
-      c.b, c.loc, pooledType, sq, "avg", c.b.getDenseI64ArrayAttr({size, 1}),
+      c.b, c.loc, pooledType, sq, graph::PoolKind::avg, c.b.getDenseI64ArrayAttr({size, 1}),
       c.b.getDenseI64ArrayAttr({1, 1}), c.b.getDenseI64ArrayAttr({1, 1}),
       c.b.getDenseI64ArrayAttr({before, 0, after, 0}), c.b.getDenseI64ArrayAttr({after, 0}), true);
   avg = reshape(c, avg, in->getShape());

@@ -31,7 +31,7 @@ static FailureOr<SmallVector<Value>> importGroupNorm(NodeContext &c) {
   int64_t inner = in.getNumElements() / (n * groups);
   SmallVector<int64_t> grouped = {n, groups, inner}, stat = {n, groups, 1};
   auto mean = [&](Value v) -> Value {
-    return graph::ReduceOp::create(c.b, c.loc, shaped(stat), v, "mean", c.b.getDenseI64ArrayAttr({2}), true, false);
+    return graph::ReduceOp::create(c.b, c.loc, shaped(stat), v, graph::ReduceKind::mean, c.b.getDenseI64ArrayAttr({2}), true, false);
   };
   Value x = reshape(c.input(0), grouped);
   Value centered = bin(graph::SubOp(), x, mean(x));

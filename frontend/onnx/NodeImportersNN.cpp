@@ -69,13 +69,13 @@ static Results importConv(NodeContext &c) {
                                    c.b.getDenseI64ArrayAttr(*pads), c.getInt("group", 1)));
 }
 
-static NodeImporter pool(StringRef kind, bool global) {
-  return [kind = kind.str(), global](NodeContext &c) -> Results {
+static NodeImporter pool(graph::PoolKind kind, bool global) {
+  return [kind, global](NodeContext &c) -> Results {
     auto input = c.inputType(0);
     if (input.getRank() < 3)
       return c.error() << "expects an input of rank >= 3";
     bool withIndices = c.node.output_size() > 1 && !c.node.output(1).empty();
-    if (withIndices && kind != "max")
+    if (withIndices && kind != graph::PoolKind::max)
       return c.error() << "only MaxPool has an Indices output";
     size_t n = input.getRank() - 2;
     SmallVector<int64_t> kernel;
@@ -155,7 +155,7 @@ static Results importBatchNormTraining(NodeContext &c) {
     return graph::ConstantOp::create(c.b, c.loc, t, DenseElementsAttr::get(t, c.b.getFloatAttr(elem, v)));
   };
   auto reduceMean = [&](Value v) -> Value {
-    return graph::ReduceOp::create(c.b, c.loc, keptType, v, "mean", c.b.getDenseI64ArrayAttr(axes), true, false);
+    return graph::ReduceOp::create(c.b, c.loc, keptType, v, graph::ReduceKind::mean, c.b.getDenseI64ArrayAttr(axes), true, false);
   };
   auto channel = [&](Value v) -> Value {
     return graph::ReshapeOp::create(c.b, c.loc, keptType, v, Value());
@@ -221,8 +221,8 @@ static Results importMatMul(NodeContext &c) {
   return one(graph::MatMulOp::create(c.b, c.loc, type, c.input(0), c.input(1)));
 }
 
-static NodeImporter softmax(StringRef kind) {
-  return [kind = kind.str()](NodeContext &c) -> Results {
+static NodeImporter softmax(graph::SoftmaxKind kind) {
+  return [kind](NodeContext &c) -> Results {
     auto in = c.inputType(0);
     int64_t rank = in.getRank();
     auto axis = normalizeAxis(c, c.getInt("axis", c.opset >= 13 ? -1 : 1), std::max<int64_t>(rank, 1));
@@ -243,8 +243,8 @@ static NodeImporter softmax(StringRef kind) {
   };
 }
 
-static NodeImporter reduce(StringRef kind, int64_t axesInputSince) {
-  return [kind = kind.str(), axesInputSince](NodeContext &c) -> Results {
+static NodeImporter reduce(graph::ReduceKind kind, int64_t axesInputSince) {
+  return [kind, axesInputSince](NodeContext &c) -> Results {
     auto in = c.inputType(0);
     int64_t rank = in.getRank();
     std::optional<SmallVector<int64_t>> axes;
@@ -285,7 +285,7 @@ static NodeImporter reduce(StringRef kind, int64_t axesInputSince) {
       }
     }
     auto type = RankedTensorType::get(shape, in.getElementType());
-    if (in.getElementType().isInteger(1) && (kind == "max" || kind == "min")) {
+    if (in.getElementType().isInteger(1) && (kind == graph::ReduceKind::max || kind == graph::ReduceKind::min)) {
       // Bool max/min (opset 20) as 0/1 integers: a signless i1 reads true as -1.
       Type i8 = c.b.getIntegerType(8);
       Value x = graph::CastOp::create(c.b, c.loc, RankedTensorType::get(in.getShape(), i8), c.input(0));
@@ -298,8 +298,8 @@ static NodeImporter reduce(StringRef kind, int64_t axesInputSince) {
   };
 }
 
-static NodeImporter argReduce(StringRef kind) {
-  return [kind = kind.str()](NodeContext &c) -> Results {
+static NodeImporter argReduce(graph::ReduceKind kind) {
+  return [kind](NodeContext &c) -> Results {
     auto in = c.inputType(0);
     auto axis = normalizeAxis(c, c.getInt("axis", 0), in.getRank());
     if (failed(axis))
@@ -320,28 +320,28 @@ static NodeImporter argReduce(StringRef kind) {
 
 void addNNImporters(llvm::StringMap<NodeImporter> &t) {
   t["Conv"] = importConv;
-  t["MaxPool"] = pool("max", false);
-  t["AveragePool"] = pool("avg", false);
-  t["GlobalMaxPool"] = pool("max", true);
-  t["GlobalAveragePool"] = pool("avg", true);
+  t["MaxPool"] = pool(graph::PoolKind::max, false);
+  t["AveragePool"] = pool(graph::PoolKind::avg, false);
+  t["GlobalMaxPool"] = pool(graph::PoolKind::max, true);
+  t["GlobalAveragePool"] = pool(graph::PoolKind::avg, true);
   t["BatchNormalization"] = importBatchNorm;
   t["Gemm"] = importGemm;
   t["MatMul"] = importMatMul;
-  t["Softmax"] = softmax("softmax");
-  t["LogSoftmax"] = softmax("log_softmax");
+  t["Softmax"] = softmax(graph::SoftmaxKind::softmax);
+  t["LogSoftmax"] = softmax(graph::SoftmaxKind::log_softmax);
   // ReduceSum took axes as an input from opset 13, the others from opset 18.
-  t["ReduceSum"] = reduce("sum", 13);
-  t["ReduceMean"] = reduce("mean", 18);
-  t["ReduceMax"] = reduce("max", 18);
-  t["ReduceMin"] = reduce("min", 18);
-  t["ReduceProd"] = reduce("prod", 18);
-  t["ReduceL1"] = reduce("l1", 18);
-  t["ReduceL2"] = reduce("l2", 18);
-  t["ReduceLogSum"] = reduce("log_sum", 18);
-  t["ReduceLogSumExp"] = reduce("log_sum_exp", 18);
-  t["ReduceSumSquare"] = reduce("sum_square", 18);
-  t["ArgMax"] = argReduce("argmax");
-  t["ArgMin"] = argReduce("argmin");
+  t["ReduceSum"] = reduce(graph::ReduceKind::sum, 13);
+  t["ReduceMean"] = reduce(graph::ReduceKind::mean, 18);
+  t["ReduceMax"] = reduce(graph::ReduceKind::max, 18);
+  t["ReduceMin"] = reduce(graph::ReduceKind::min, 18);
+  t["ReduceProd"] = reduce(graph::ReduceKind::prod, 18);
+  t["ReduceL1"] = reduce(graph::ReduceKind::l1, 18);
+  t["ReduceL2"] = reduce(graph::ReduceKind::l2, 18);
+  t["ReduceLogSum"] = reduce(graph::ReduceKind::log_sum, 18);
+  t["ReduceLogSumExp"] = reduce(graph::ReduceKind::log_sum_exp, 18);
+  t["ReduceSumSquare"] = reduce(graph::ReduceKind::sum_square, 18);
+  t["ArgMax"] = argReduce(graph::ReduceKind::argmax);
+  t["ArgMin"] = argReduce(graph::ReduceKind::argmin);
 }
 
 } // namespace tessera::onnx

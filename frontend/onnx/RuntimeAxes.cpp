@@ -41,13 +41,13 @@ FailureOr<Value> unsqueezeWithRuntimeAxes(NodeContext &c, Value x, Value axes) {
   Value column = constant(positions, {outRank, 1});
 
   // isAxis[i] = any(axes == i); before[i] = #(axes < i): the input dim at i is in_dims[i - before[i]].
-  auto anyOver = [&](Value mask, StringRef kind) -> Value {
+  auto anyOver = [&](Value mask, graph::ReduceKind kind) -> Value {
     Value asInt = graph::CastOp::create(b, loc, type({outRank, count}, i64), mask);
     return graph::ReduceOp::create(b, loc, type({outRank}, i64), asInt, kind,
                                    b.getDenseI64ArrayAttr({1}), false, false);
   };
-  Value isAxis = anyOver(graph::EqualOp::create(b, loc, type({outRank, count}, i1), column, row), "max");
-  Value before = anyOver(graph::LessOp::create(b, loc, type({outRank, count}, i1), row, column), "sum");
+  Value isAxis = anyOver(graph::EqualOp::create(b, loc, type({outRank, count}, i1), column, row), graph::ReduceKind::max);
+  Value before = anyOver(graph::LessOp::create(b, loc, type({outRank, count}, i1), row, column), graph::ReduceKind::sum);
   Value source = graph::SubOp::create(b, loc, type({outRank}, i64), constant(positions, {outRank}), before);
   source = graph::MinOp::create(b, loc, type({outRank}, i64), source, constant({rank - 1}, {}));
   source = graph::MaxOp::create(b, loc, type({outRank}, i64), source, constant({0}, {}));
@@ -75,7 +75,7 @@ FailureOr<Value> squeezeWithRuntimeAxes(NodeContext &c, Value x, Value axes) {
     return graph::ConstantOp::create(b, loc, t, DenseElementsAttr::get(t, values));
   };
   auto sumOver = [&](Value v, ArrayRef<int64_t> shape) -> Value {
-    return graph::ReduceOp::create(b, loc, type({shape[0]}, i64), v, "sum", b.getDenseI64ArrayAttr({1}),
+    return graph::ReduceOp::create(b, loc, type({shape[0]}, i64), v, graph::ReduceKind::sum, b.getDenseI64ArrayAttr({1}),
                                    false, false);
   };
   if (outRank == 0)

@@ -380,15 +380,15 @@ struct IntegerArgReduceLowering : OpConversionPattern<ReduceOp> {
   IntegerArgReduceLowering(TypeConverter &converter, MLIRContext *ctx)
       : OpConversionPattern(converter, ctx, /*benefit=*/2) {}
   LogicalResult matchAndRewrite(ReduceOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
-    StringRef kind = op.getKind();
+    ReduceKind kind = op.getKind();
     auto inType = staticType(getTypeConverter(), op.getInput());
     auto outType = staticType(getTypeConverter(), op.getOutput());
-    if ((kind != "argmax" && kind != "argmin") || !inType || !outType || !isa<IntegerType>(inType.getElementType()))
+    if ((kind != ReduceKind::argmax && kind != ReduceKind::argmin) || !inType || !outType || !isa<IntegerType>(inType.getElementType()))
       return rewriter.notifyMatchFailure(op, "not an integer arg reduction");
     Location loc = op.getLoc();
     int64_t axis = op.getAxes()[0], rank = inType.getRank();
     Type elem = inType.getElementType();
-    bool isMax = kind == "argmax", last = op.getSelectLastIndex(), u = isUnsigned(op.getInput());
+    bool isMax = kind == ReduceKind::argmax, last = op.getSelectLastIndex(), u = isUnsigned(op.getInput());
     SmallVector<int64_t> shape, kept;
     for (int64_t i = 0; i < rank; ++i)
       if (i != axis) {

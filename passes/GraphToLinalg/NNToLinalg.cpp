@@ -150,7 +150,7 @@ Value lowerGlobalPool(OpBuilder &b, Location loc, PoolOp op, Value input, Ranked
     if (outType.getDimSize(i) != 1 || op.getKernelShape()[i - 2] != inType.getDimSize(i))
       return {};
   Type elem = inType.getElementType();
-  bool isMax = op.getKind() == "max";
+  bool isMax = op.getKind() == PoolKind::max;
   auto reducedType = RankedTensorType::get(inType.getShape().take_front(2), elem);
   double initValue = isMax ? -std::numeric_limits<double>::infinity() : 0.0;
   Value init = buildFilled(b, loc, reducedType, b.getFloatAttr(elem, initValue));
@@ -194,7 +194,7 @@ struct PoolLowering : OpConversionPattern<PoolOp> {
       return op.emitOpError("pooling of rank ") << rank << " is not supported yet";
     Type elem = inType.getElementType();
     auto fElem = cast<FloatType>(elem);
-    bool isMax = op.getKind() == "max";
+    bool isMax = op.getKind() == PoolKind::max;
     TypedAttr padValue = isMax ? rewriter.getFloatAttr(elem, -std::numeric_limits<double>::infinity())
                                : rewriter.getFloatAttr(elem, 0);
     (void)fElem;
@@ -435,17 +435,17 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
     Type elem = inType.getElementType();
     bool isFloat = isa<FloatType>(elem);
     for (int64_t a : op.getAxes())
-      if (inType.isDynamicDim(a) && (op.getKind() == "mean"))
+      if (inType.isDynamicDim(a) && (op.getKind() == ReduceKind::mean))
         return op.emitOpError("mean over a dynamic dim is not supported yet");
     bool isUnsigned = isa<IntegerType>(cast<ShapedType>(op.getInput().getType()).getElementType()) &&
                       cast<IntegerType>(cast<ShapedType>(op.getInput().getType()).getElementType()).isUnsigned();
-    StringRef kind = op.getKind();
+    ReduceKind kind = op.getKind();
     SmallVector<int64_t> axes(op.getAxes());
     if (axes.empty())
       for (int64_t i = 0; i < inType.getRank(); ++i) axes.push_back(i);
     int64_t count = 1;
     for (int64_t a : axes) count *= inType.getDimSize(a);
-    if (kind == "argmax" || kind == "argmin")
+    if (kind == ReduceKind::argmax || kind == ReduceKind::argmin)
       return lowerArg(op, adaptor.getInput(), inType, outType, rewriter);
     auto attrOf = [&](double v) -> TypedAttr {
       return isFloat ? (TypedAttr)rewriter.getFloatAttr(elem, v) : (TypedAttr)rewriter.getIntegerAttr(elem, (int64_t)v);
@@ -458,27 +458,27 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
     };
     Value input = adaptor.getInput();
     Value result;
-    if (kind == "sum" || kind == "mean" || kind == "log_sum") {
+    if (kind == ReduceKind::sum || kind == ReduceKind::mean || kind == ReduceKind::log_sum) {
       result = buildReduction(rewriter, loc, input, axes, attrOf(0), add);
-    } else if (kind == "prod") {
+    } else if (kind == ReduceKind::prod) {
       result = buildReduction(rewriter, loc, input, axes, attrOf(1), mul);
-    } else if (kind == "sum_square" || kind == "l2") {
+    } else if (kind == ReduceKind::sum_square || kind == ReduceKind::l2) {
       result = buildReduction(rewriter, loc, input, axes, attrOf(0), [&](OpBuilder &b, Location l, Value a, Value x) {
         return add(b, l, a, mul(b, l, x, x));
       });
-    } else if (kind == "l1") {
+    } else if (kind == ReduceKind::l1) {
       result = buildReduction(rewriter, loc, input, axes, attrOf(0), [&](OpBuilder &b, Location l, Value a, Value x) {
         Value absx = isFloat ? (Value)math::AbsFOp::create(b, l, x) : (Value)math::AbsIOp::create(b, l, x);
         return add(b, l, a, absx);
       });
-    } else if (kind == "log_sum_exp") {
+    } else if (kind == ReduceKind::log_sum_exp) {
       if (!isFloat)
         return op.emitOpError("log_sum_exp needs a float input");
       result = buildReduction(rewriter, loc, input, axes, attrOf(0), [&](OpBuilder &b, Location l, Value a, Value x) {
         return add(b, l, a, math::ExpOp::create(b, l, x));
       });
-    } else if (kind == "max" || kind == "min") {
-      bool isMax = kind == "max";
+    } else if (kind == ReduceKind::max || kind == ReduceKind::min) {
+      bool isMax = kind == ReduceKind::max;
       TypedAttr init;
       if (isFloat)
         init = rewriter.getFloatAttr(elem, isMax ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity());
@@ -497,16 +497,16 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
       });
     }
     if (!result)
-      return op.emitOpError("reduction kind ") << kind << " is not supported";
+      return op.emitOpError("reduction kind ") << stringifyReduceKind(kind) << " is not supported";
     auto rType = cast<RankedTensorType>(result.getType());
-    if (kind == "mean" || kind == "l2" || kind == "log_sum" || kind == "log_sum_exp") {
-      if (!isFloat && kind != "mean")
+    if (kind == ReduceKind::mean || kind == ReduceKind::l2 || kind == ReduceKind::log_sum || kind == ReduceKind::log_sum_exp) {
+      if (!isFloat && kind != ReduceKind::mean)
         return op.emitOpError("needs a float input");
       result = buildElementwise(rewriter, loc, rType, result, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-        if (kind == "mean")
+        if (kind == ReduceKind::mean)
           return isFloat ? (Value)arith::DivFOp::create(b, l, a[0], scalarConstant(b, l, elem, count))
                          : (Value)arith::DivSIOp::create(b, l, a[0], scalarConstant(b, l, elem, count));
-        if (kind == "l2")
+        if (kind == ReduceKind::l2)
           return math::SqrtOp::create(b, l, a[0]);
         return math::LogOp::create(b, l, a[0]);
       });
@@ -525,7 +525,7 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
     Type elem = inType.getElementType();
     if (!isa<FloatType>(elem))
       return op.emitOpError("arg reductions need a float input");
-    bool isMax = op.getKind() == "argmax", last = op.getSelectLastIndex();
+    bool isMax = op.getKind() == ReduceKind::argmax, last = op.getSelectLastIndex();
     SmallVector<int64_t> shape;
     SmallVector<AffineExpr> outExprs;
     SmallVector<utils::IteratorType> iterators;
@@ -565,7 +565,7 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
     auto type = rankedType(getTypeConverter(), op.getOutput());
     if (!type || !isa<FloatType>(type.getElementType()))
       return op.emitOpError("needs a float input");
-    if (op.getKind() == "hardmax")
+    if (op.getKind() == SoftmaxKind::hardmax)
       return op.emitOpError("hardmax is not supported yet");
     Location loc = op.getLoc();
     Type elem = type.getElementType();
@@ -589,7 +589,7 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
     Value sum = buildReduction(rewriter, loc, exp, {axis}, rewriter.getFloatAttr(elem, 0),
                                [](OpBuilder &b, Location l, Value a, Value v) -> Value { return arith::AddFOp::create(b, l, a, v); });
     Value sumKept = *reshapeDynamic(rewriter, loc, sum, keptType);
-    bool isLog = op.getKind() == "log_softmax";
+    bool isLog = op.getKind() == SoftmaxKind::log_softmax;
     Value result = buildElementwise(rewriter, loc, type, ValueRange{isLog ? shifted : exp, sumKept},
                                     [&](OpBuilder &b, Location l, ValueRange a) -> Value {
                                       if (isLog)

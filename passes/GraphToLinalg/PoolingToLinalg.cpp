@@ -54,7 +54,7 @@ struct GenericPoolLowering : OpConversionPattern<PoolOp> {
     if (!inType || !outType)
       return rewriter.notifyMatchFailure(op, "dynamic shapes");
     Type elem = inType.getElementType();
-    bool isFloat = isa<FloatType>(elem), isMax = op.getKind() == "max";
+    bool isFloat = isa<FloatType>(elem), isMax = op.getKind() == PoolKind::max;
     int64_t rank = inType.getRank();
     if ((rank == 3 || rank == 4) && isFloat)
       return rewriter.notifyMatchFailure(op, "handled by the named pooling ops");

@@ -109,6 +109,6 @@ func.func @pad_constant_value(%x: tensor<2xf32>, %v: tensor<f32>) -> tensor<4xf3
 // CHECK: arith.cmpi sgt
 // CHECK: tensor.expand_shape %[[R]]#1
 func.func @argmax_i32(%x: tensor<3x4xi32>) -> tensor<3x1xi64> {
-  %0 = tgraph.reduce %x {axes = array<i64: 1>, keepdims = true, kind = "argmax"} : (tensor<3x4xi32>) -> tensor<3x1xi64>
+  %0 = tgraph.reduce argmax %x {axes = array<i64: 1>, keepdims = true} : (tensor<3x4xi32>) -> tensor<3x1xi64>
   return %0 : tensor<3x1xi64>
 }

@@ -12,6 +12,6 @@ func.func @dynamic_spatial(%x: tensor<1x3x?x?xf32>, %w: tensor<4x3x3x3xf32>) -> 
 func.func @hardmax(%a: tensor<2x3xf32>) -> tensor<2x3xf32> {
   // expected-error@+2 {{hardmax is not supported yet}}
   // expected-error@+1 {{failed to legalize operation 'tgraph.softmax'}}
-  %0 = tgraph.softmax %a {kind = "hardmax", axis = 1} : tensor<2x3xf32>
+  %0 = tgraph.softmax hardmax %a {axis = 1} : tensor<2x3xf32>
   return %0 : tensor<2x3xf32>
 }

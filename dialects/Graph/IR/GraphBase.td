@@ -2,6 +2,7 @@
 #define TESSERA_GRAPH_BASE
 
 include "mlir/IR/OpBase.td"
+include "mlir/IR/EnumAttr.td"
 
 def Graph_Dialect : Dialect {
   let name = "tgraph";
@@ -16,5 +17,24 @@ def Graph_Dialect : Dialect {
 }
 
 class Graph_Op<string mnemonic, list<Trait> traits = []> : Op<Graph_Dialect, mnemonic, traits>;
+
+// Kinds are enums, written before the operand (`tgraph.pool max %x ...`): an unknown one does not parse.
+def Graph_PoolKind : I32EnumAttr<"PoolKind", "a pooling window's reduction", [
+    I32EnumAttrCase<"max", 0>, I32EnumAttrCase<"avg", 1>]> {
+  let cppNamespace = "::tessera::graph";
+}
+
+def Graph_SoftmaxKind : I32EnumAttr<"SoftmaxKind", "a normalization along one axis", [
+    I32EnumAttrCase<"softmax", 0>, I32EnumAttrCase<"log_softmax", 1>, I32EnumAttrCase<"hardmax", 2>]> {
+  let cppNamespace = "::tessera::graph";
+}
+
+def Graph_ReduceKind : I32EnumAttr<"ReduceKind", "an ONNX reduction", [
+    I32EnumAttrCase<"sum", 0>, I32EnumAttrCase<"mean", 1>, I32EnumAttrCase<"max", 2>,
+    I32EnumAttrCase<"min", 3>, I32EnumAttrCase<"prod", 4>, I32EnumAttrCase<"l1", 5>,
+    I32EnumAttrCase<"l2", 6>, I32EnumAttrCase<"log_sum", 7>, I32EnumAttrCase<"log_sum_exp", 8>,
+    I32EnumAttrCase<"sum_square", 9>, I32EnumAttrCase<"argmax", 10>, I32EnumAttrCase<"argmin", 11>]> {
+  let cppNamespace = "::tessera::graph";
+}
 
 #endif

@@ -3,7 +3,6 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
-#include "llvm/ADT/StringSet.h"
 
 using namespace mlir;
 using namespace tessera::graph;
@@ -106,6 +105,14 @@ LogicalResult ConvOp::verify() {
                                    << " pads";
   if (getGroup() < 1)
     return emitOpError("group must be positive");
+  if (llvm::any_of(getStrides(), [](int64_t v) { return v < 1; }) ||
+      llvm::any_of(getDilations(), [](int64_t v) { return v < 1; }))
+    return emitOpError("strides and dilations must be positive");
+  if (llvm::any_of(getPads(), [](int64_t p) { return p < 0; }))
+    return emitOpError("pads must be non-negative");
+  int64_t filters = weight.getDimSize(0);
+  if (!ShapedType::isDynamic(filters) && filters % static_cast<int64_t>(getGroup()) != 0)
+    return emitOpError("filters ") << filters << " are not a multiple of group " << getGroup();
   int64_t c = input.getDimSize(1), wc = weight.getDimSize(1);
   if (!ShapedType::isDynamic(c) && !ShapedType::isDynamic(wc) && c != wc * static_cast<int64_t>(getGroup()))
     return emitOpError("input channels ") << c << " != weight channels " << wc << " x group "
@@ -114,8 +121,6 @@ LogicalResult ConvOp::verify() {
 }
 
 LogicalResult PoolOp::verify() {
-  if (getKind() != "max" && getKind() != "avg")
-    return emitOpError("kind must be \"max\" or \"avg\", got \"") << getKind() << "\"";
   int64_t spatial = rankedType(getInput()).getRank() - 2;
   if (spatial < 1 || static_cast<int64_t>(getKernelShape().size()) != spatial ||
       static_cast<int64_t>(getStrides().size()) != spatial ||
@@ -123,15 +128,24 @@ LogicalResult PoolOp::verify() {
       static_cast<int64_t>(getPads().size()) != 2 * spatial ||
       static_cast<int64_t>(getOriginalEndPads().size()) != spatial)
     return emitOpError("window attributes do not match the input's spatial rank");
+  // A zero stride or window would divide by zero in the size arithmetic of every lowering.
+  auto positive = [](ArrayRef<int64_t> values) { return llvm::all_of(values, [](int64_t v) { return v > 0; }); };
+  if (!positive(getKernelShape()) || !positive(getStrides()) || !positive(getDilations()))
+    return emitOpError("kernel_shape, strides and dilations must be positive");
+  if (llvm::any_of(getPads(), [](int64_t p) { return p < 0; }))
+    return emitOpError("pads must be non-negative");
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() {
+  int64_t rank = rankedType(getInput()).getRank();
+  int64_t axis = static_cast<int64_t>(getAxis());
+  if (axis < 0 || axis >= rank)
+    return emitOpError("axis ") << axis << " is out of range for rank " << rank;
   return success();
 }
 
 LogicalResult ReduceOp::verify() {
-  static const llvm::StringSet<llvm::MallocAllocator> kinds = {"sum",     "mean",        "max",        "min",
-                                          "prod",    "l1",          "l2",         "log_sum",
-                                          "log_sum_exp", "sum_square", "argmax", "argmin"};
-  if (!kinds.contains(getKind()))
-    return emitOpError("unknown reduction kind \"") << getKind() << "\"";
   int64_t rank = rankedType(getInput()).getRank();
   int64_t previous = -1;
   for (int64_t axis : getAxes()) {
@@ -169,6 +183,7 @@ LogicalResult TransposeOp::verify() {
 
 #define GET_OP_CLASSES
 #include "dialects/Graph/IR/GraphOps.cpp.inc"
+#include "dialects/Graph/IR/GraphEnums.cpp.inc"
 
 LogicalResult GatherElementsOp::verify() {
   auto data = rankedType(getData()), indices = rankedType(getIndices());

@@ -220,15 +220,16 @@ def Graph_ConvOp : Graph_Op<"conv", [Pure]> {
 def Graph_PoolOp : Graph_Op<"pool", [Pure]> {
   let summary = "ONNX MaxPool / AveragePool / GlobalMaxPool / GlobalAveragePool";
   let description = [{
-    `kind` is "max" or "avg". Padding is explicit [begin..., end...]; `ceil_mode` has been folded into
-    the end pads at import. `count_include_pad` only matters for "avg".
+    `kind` is max or avg. Padding is explicit [begin..., end...]; `ceil_mode` has been folded into
+    the end pads at import. `count_include_pad` only matters for avg. Kernel dims, strides and dilations
+    are positive, pads non-negative.
   }];
-  let arguments = (ins AnyRankedTensor:$input, StrAttr:$kind, DenseI64ArrayAttr:$kernel_shape,
+  let arguments = (ins AnyRankedTensor:$input, Graph_PoolKind:$kind, DenseI64ArrayAttr:$kernel_shape,
                        DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
                        DenseI64ArrayAttr:$pads, DenseI64ArrayAttr:$original_end_pads,
                        DefaultValuedAttr<BoolAttr, "false">:$count_include_pad);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$kind $input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
 
@@ -246,10 +247,11 @@ def Graph_BatchNormOp : Graph_Op<"batch_norm", [Pure]> {
 
 def Graph_SoftmaxOp : Graph_Op<"softmax", [Pure, SameOperandsAndResultType]> {
   let summary = "ONNX Softmax / LogSoftmax / Hardmax along one axis (opset-13 semantics)";
-  let description = "`kind` is \"softmax\", \"log_softmax\" or \"hardmax\"; `axis` is non-negative.";
-  let arguments = (ins AnyRankedTensor:$input, StrAttr:$kind, I64Attr:$axis);
+  let description = "`kind` is softmax, log_softmax or hardmax; `axis` is in [0, rank).";
+  let arguments = (ins AnyRankedTensor:$input, Graph_SoftmaxKind:$kind, I64Attr:$axis);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let assemblyFormat = "$kind $input attr-dict `:` type($input)";
+  let hasVerifier = 1;
 }
 
 def Graph_ReduceOp : Graph_Op<"reduce", [Pure]> {
@@ -258,10 +260,10 @@ def Graph_ReduceOp : Graph_Op<"reduce", [Pure]> {
     `kind`: sum, mean, max, min, prod, l1, l2, log_sum, log_sum_exp, sum_square, argmax, argmin.
     `axes` are non-negative and sorted; an empty list reduces every axis (for arg*: one axis).
   }];
-  let arguments = (ins AnyRankedTensor:$input, StrAttr:$kind, DenseI64ArrayAttr:$axes,
+  let arguments = (ins AnyRankedTensor:$input, Graph_ReduceKind:$kind, DenseI64ArrayAttr:$axes,
                        BoolAttr:$keepdims, DefaultValuedAttr<BoolAttr, "false">:$select_last_index);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$kind $input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
 
@@ -471,7 +473,7 @@ def Graph_EinsumOp : Graph_Op<"einsum", [Pure]> {
 def Graph_MaxPoolWithIndicesOp : Graph_Op<"max_pool_with_indices", [Pure]> {
   let summary = "ONNX MaxPool with its Indices output";
   let description = [{
-    Like `tgraph.pool` of kind "max" (explicit pads, ceil_mode folded into the end pads); `indices`
+    Like `tgraph.pool max` (explicit pads, ceil_mode folded into the end pads); `indices`
     holds each maximum's flat int64 position in the input, spatial dims row-major
     (`storage_order` 0) or column-major (1); ties take the first position in window order.
     Example: `%v, %i = tgraph.max_pool_with_indices %x {kernel_shape = array<i64: 2, 2>, ...} : ...`

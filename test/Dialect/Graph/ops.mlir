@@ -21,12 +21,12 @@ func.func @nn(%x: tensor<1x3x8x8xf32>, %k: tensor<4x3x3x3xf32>) -> tensor<1x4xf3
   // CHECK: tgraph.conv
   %0 = tgraph.conv %x, %k {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x8x8xf32>
   // CHECK: tgraph.pool
-  %1 = tgraph.pool %0 {kind = "avg", kernel_shape = array<i64: 8, 8>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, original_end_pads = array<i64: 0, 0>} : (tensor<1x4x8x8xf32>) -> tensor<1x4x1x1xf32>
+  %1 = tgraph.pool avg %0 {kernel_shape = array<i64: 8, 8>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, original_end_pads = array<i64: 0, 0>} : (tensor<1x4x8x8xf32>) -> tensor<1x4x1x1xf32>
   // CHECK: tgraph.reshape
   %2 = tgraph.reshape %1 : (tensor<1x4x1x1xf32>) -> tensor<1x4xf32>
   // CHECK: tgraph.global_load @w
   %w = tgraph.global_load @w : tensor<4xf32>
   %3 = tgraph.mul %2, %w : (tensor<1x4xf32>, tensor<4xf32>) -> tensor<1x4xf32>
-  %4 = tgraph.softmax %3 {kind = "softmax", axis = 1} : tensor<1x4xf32>
+  %4 = tgraph.softmax softmax %3 {axis = 1} : tensor<1x4xf32>
   return %4 : tensor<1x4xf32>
 }
