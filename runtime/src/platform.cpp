@@ -129,7 +129,7 @@ std::string cpuFeatureNames(uint64_t mask) {
   for (const auto& f : kFeatures)
     if (mask & f.bit) out.append(out.empty() ? "" : ", ").append(f.name);
   if (uint64_t unknown = mask & ~knownCpuFeatures())
-    out += (out.empty() ? "" : ", ") + format("unknown bits 0x%llx", static_cast<unsigned long long>(unknown));
+    out.append(out.empty() ? "" : ", ").append(format("unknown bits 0x%llx", static_cast<unsigned long long>(unknown)));
   return out.empty() ? "none" : out;
 }
 

@@ -90,6 +90,14 @@ TESSERA_BROADCAST_VERIFIER(SubOp)
 TESSERA_BROADCAST_VERIFIER(XorOp)
 #undef TESSERA_BROADCAST_VERIFIER
 
+/// Window attributes that size arithmetic divides by (strides, dilations, kernel dims) or offsets by (pads).
+static bool allPositive(ArrayRef<int64_t> values) {
+  return llvm::all_of(values, [](int64_t v) { return v > 0; });
+}
+static bool noneNegative(ArrayRef<int64_t> values) {
+  return llvm::none_of(values, [](int64_t v) { return v < 0; });
+}
+
 LogicalResult ConvOp::verify() {
   auto input = rankedType(getInput()), weight = rankedType(getWeight());
   int64_t spatial = input.getRank() - 2;
@@ -105,10 +113,9 @@ LogicalResult ConvOp::verify() {
                                    << " pads";
   if (getGroup() < 1)
     return emitOpError("group must be positive");
-  if (llvm::any_of(getStrides(), [](int64_t v) { return v < 1; }) ||
-      llvm::any_of(getDilations(), [](int64_t v) { return v < 1; }))
+  if (!allPositive(getStrides()) || !allPositive(getDilations()))
     return emitOpError("strides and dilations must be positive");
-  if (llvm::any_of(getPads(), [](int64_t p) { return p < 0; }))
+  if (!noneNegative(getPads()))
     return emitOpError("pads must be non-negative");
   int64_t filters = weight.getDimSize(0);
   if (!ShapedType::isDynamic(filters) && filters % static_cast<int64_t>(getGroup()) != 0)
@@ -128,11 +135,9 @@ LogicalResult PoolOp::verify() {
       static_cast<int64_t>(getPads().size()) != 2 * spatial ||
       static_cast<int64_t>(getOriginalEndPads().size()) != spatial)
     return emitOpError("window attributes do not match the input's spatial rank");
-  // A zero stride or window would divide by zero in the size arithmetic of every lowering.
-  auto positive = [](ArrayRef<int64_t> values) { return llvm::all_of(values, [](int64_t v) { return v > 0; }); };
-  if (!positive(getKernelShape()) || !positive(getStrides()) || !positive(getDilations()))
+  if (!allPositive(getKernelShape()) || !allPositive(getStrides()) || !allPositive(getDilations()))
     return emitOpError("kernel_shape, strides and dilations must be positive");
-  if (llvm::any_of(getPads(), [](int64_t p) { return p < 0; }))
+  if (!noneNegative(getPads()))
     return emitOpError("pads must be non-negative");
   return success();
 }
