@@ -27,7 +27,7 @@ struct FrontendPipelineOptions {
   bool inlineConstantArrays = true;  // every target's kernels can embed constant arrays
 };
 
-/// tgraph -> linalg on tensors (with canonicalization around it).
+/// tgraph -> linalg on tensors (graph optimizations first, canonicalization around it).
 void buildGraphToLinalgPipeline(mlir::OpPassManager &pm);
 /// linalg on tensors -> outlined, deduplicated executables plus a host function of dispatches.
 void buildDispatchCreationPipeline(mlir::OpPassManager &pm, const FrontendPipelineOptions &options);

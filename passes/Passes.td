@@ -20,6 +20,21 @@ def ConvertGraphToLinalg : Pass<"tessera-convert-graph-to-linalg", "mlir::Module
 }
 
 //===----------------------------------------------------------------------===//
+// Graph optimization (tgraph, whole model)
+//===----------------------------------------------------------------------===//
+
+def FoldBatchNormIntoConv : Pass<"tessera-fold-batch-norm-into-conv", "mlir::ModuleOp"> {
+  let summary = "Fold an inference BatchNormalization into the convolution that feeds it";
+  let description = [{
+    `batch_norm(conv(x, W, b), scale, shift, mean, var)` where the convolution has no other user and
+    every operand but `x` is a constant f32 tensor becomes `conv(x, W', b')` with
+    `s = scale / sqrt(var + epsilon)`, `W'[f] = W[f] * s[f]` and `b'[f] = (b[f] - mean[f]) * s[f] +
+    shift[f]` (computed in double). The new filters and bias are weights derived from the old filters;
+    weights that nothing reads any more go. The per-channel multiply-add then costs nothing at run time.
+  }];
+}
+
+//===----------------------------------------------------------------------===//
 // Global optimization (linalg on tensors, whole model)
 //===----------------------------------------------------------------------===//
 

@@ -10,6 +10,7 @@ namespace tessera {
 
 void buildGraphToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createFoldBatchNormIntoConv());
   pm.addPass(createConvertGraphToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -11,7 +11,7 @@
 // order, or in an order that only moves unit dims (then a collapse/expand pair, a view of the same bytes,
 // lines it up). A weight that something else also reads stays as well.
 //
-#include "codegen/cpu/ConstantWeights.h"
+#include "passes/GlobalOptimization/ConstantWeights.h"
 #include "codegen/cpu/Passes.h"
 
 #include "dialects/Dispatch/IR/DispatchOps.h"

@@ -12,7 +12,7 @@
 // each transformed filter element is read once per 4x4 tile, so few tiles also make the product wait
 // on the filters' bytes.
 //
-#include "codegen/cpu/ConstantWeights.h"
+#include "passes/GlobalOptimization/ConstantWeights.h"
 #include "codegen/cpu/Passes.h"
 #include "passes/Passes.h"
 

@@ -347,6 +347,22 @@ case("softmax_gemm_22", 22,
      [node("Gemm", ["x", "w", "b"], ["g"], transB=1), node("Softmax", ["g"], ["y"])],
      [("x", randf(67, 2, 5))], [("y", F32, [2, 3])], [("w", randf(68, 3, 5)), ("b", randf(69, 3))])
 
+# BatchNormalization after a convolution (folded into its filters at compile time), with and without a
+# conv bias, grouped, and followed by an activation.
+BN_STATS = [("scale", randf(92, 4)), ("shift", randf(93, 4)), ("mean", randf(94, 4)),
+            ("var", np.abs(randf(95, 4)) + 0.1)]
+case("conv_batch_norm_relu_18", 18,
+     [node("Conv", ["x", "w", "b"], ["c"], pads=[1, 1, 1, 1]),
+      node("BatchNormalization", ["c", "scale", "shift", "mean", "var"], ["n"], epsilon=1e-3),
+      node("Relu", ["n"], ["y"])],
+     [("x", randf(96, 1, 3, 8, 8))], [("y", F32, [1, 4, 8, 8])],
+     [("w", randf(97, 4, 3, 3, 3)), ("b", randf(98, 4))] + BN_STATS)
+case("conv_grouped_batch_norm_22", 22,
+     [node("Conv", ["x", "w"], ["c"], group=2, strides=[2, 2]),
+      node("BatchNormalization", ["c", "scale", "shift", "mean", "var"], ["y"])],
+     [("x", randf(99, 1, 4, 7, 7))], [("y", F32, [1, 4, 3, 3])],
+     [("w", randf(100, 4, 2, 3, 3))] + BN_STATS)
+
 
 def write(out_dir):
     os.makedirs(out_dir, exist_ok=True)

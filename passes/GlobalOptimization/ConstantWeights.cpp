@@ -1,5 +1,5 @@
-//===- ConstantWeights.cpp - weights the CPU target transforms at compile time --===//
-#include "codegen/cpu/ConstantWeights.h"
+//===- ConstantWeights.cpp - weights transformed at compile time ---------===//
+#include "passes/GlobalOptimization/ConstantWeights.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"
 
@@ -7,9 +7,11 @@
 
 using namespace mlir;
 
-namespace tessera::cpu {
+namespace tessera {
 
 std::optional<std::vector<float>> constantFloats(ElementsAttr value) {
+  if (!value.getElementType().isF32())
+    return std::nullopt;
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
     AsmResourceBlob *blob = resource.getRawHandle().getBlob();
     if (!blob || blob->getData().size() != size_t(resource.getNumElements()) * sizeof(float))
@@ -23,6 +25,15 @@ std::optional<std::vector<float>> constantFloats(ElementsAttr value) {
     auto values = dense.getValues<float>();
     return std::vector<float>(values.begin(), values.end());
   }
+  return std::nullopt;
+}
+
+std::optional<std::vector<float>> constantFloats(Value value, SymbolTable &symbols) {
+  if (auto constant = value.getDefiningOp<graph::ConstantOp>())
+    return constantFloats(constant.getValue());
+  if (auto load = value.getDefiningOp<graph::GlobalLoadOp>())
+    if (auto global = symbols.lookup<graph::GlobalOp>(load.getGlobal()))
+      return constantFloats(global.getValue());
   return std::nullopt;
 }
 
@@ -46,4 +57,4 @@ void eraseUnusedWeights(ArrayRef<graph::GlobalOp> originals, ModuleOp module) {
     }
 }
 
-} // namespace tessera::cpu
+} // namespace tessera
