@@ -24,6 +24,9 @@ void buildCpuKernelPipeline(OpPassManager &pm, const CpuKernelPipelineOptions &o
   // after it (a padding kernel splits as a tensor.pad, by channels).
   pm.addPass(createDecomposeResultPads({/*convolutionInputs=*/options.ukernels, /*resultPads=*/false}));
   pm.addPass(createDistributeToWorkgroups());
+  // Tiling guards a pad's share against an empty source (an scf.if that static sizes fold away): the
+  // share's pad must feed the workgroup's insert directly to be decomposed.
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createDecomposeResultPads({/*convolutionInputs=*/false, /*resultPads=*/true}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createReuseInputAsDestination());

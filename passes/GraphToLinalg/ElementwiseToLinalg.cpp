@@ -8,6 +8,7 @@
 #include "dialects/Graph/IR/GraphOps.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace tessera::graph;
@@ -232,6 +233,13 @@ FailureOr<Value> binaryBody(Scalar &s, ValueRange args) {
   }
   if (isa<PowOp>(op)) {
     Type yType = y.getType();
+    // A constant exponent of 2 (the variance in a decomposed LayerNorm) is one multiply, not a libm
+    // call per element: powf(x, 2) is the correctly rounded x * x.
+    DenseElementsAttr exponent;
+    if (f && matchPattern(op->getOperand(1), m_Constant(&exponent)) && exponent.isSplat() &&
+        isa<FloatType>(exponent.getElementType()) &&
+        exponent.getSplatValue<APFloat>().convertToDouble() == 2.0)
+      return (Value)arith::MulFOp::create(b, loc, x, x);
     if (f) {
       if (yType != s.elem)
         y = castScalar(b, loc, y, yType, s.elem, isUnsignedElement(op->getOperand(1)), false);

@@ -17,6 +17,24 @@ func.func @conv_bias_relu(%x: tensor<1x2x4x4xf32>, %w: tensor<3x2x3x3xf32>, %b: 
 
 // -----
 
+// A constant exponent of 2 squares (one multiply); any other exponent stays a powf.
+// CHECK-LABEL: func.func @pow_constant_exponent
+// CHECK: linalg.generic
+// CHECK-NOT: math.powf
+// CHECK: %[[SQ:.*]] = arith.mulf %[[X:.*]], %[[X]] : f32
+// CHECK-NEXT: linalg.yield %[[SQ]]
+// CHECK: linalg.generic
+// CHECK: math.powf
+func.func @pow_constant_exponent(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %two = tgraph.constant dense<2.0> : tensor<f32> : tensor<f32>
+  %three = tgraph.constant dense<3.0> : tensor<f32> : tensor<f32>
+  %0 = tgraph.pow %x, %two : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %1 = tgraph.pow %x, %three : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  return %0, %1 : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
 // Broadcasting operands index with constant 0 on size-1 dims.
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d1)>
