@@ -8,6 +8,7 @@
 #include <limits>
 #include <cstdint>
 #include <random>
+#include <tuple>
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -199,10 +200,9 @@ struct ImageSize {
   }
 };
 
-class Conv2d : public ::testing::TestWithParam<ConvCase> {};
-
-TEST_P(Conv2d, MatchesLoops) {
-  const ConvCase p = GetParam();
+/// Runs the convolution microkernel on case `p` (over y = 7 everywhere, kept with `accumulate`) against
+/// plain loops.
+void checkConv2d(const ConvCase& p, bool accumulate) {
   const auto [filters, channels, kh, kw, oh, ow, sh, sw, dh, dw, pad] = p;
   const ImageSize image(p);
   const int64_t h = image.h, w = image.w;
@@ -211,7 +211,7 @@ TEST_P(Conv2d, MatchesLoops) {
   for (int64_t f = 0; f < filters; ++f)
     for (int64_t i = 0; i < oh; ++i)
       for (int64_t j = 0; j < ow; ++j) {
-        double sum = 0;
+        double sum = accumulate ? 7.0 : 0.0;
         for (int64_t c = 0; c < channels; ++c)
           for (int64_t r = 0; r < kh; ++r)
             for (int64_t s = 0; s < kw; ++s)
@@ -222,9 +222,13 @@ TEST_P(Conv2d, MatchesLoops) {
   Guarded guardedX(x);
   tsr_ukernel_conv2d_nchw_f32(filters, channels, kh, kw, oh, ow, sh, sw, dh, dw, guardedX.address(), 0, h * w, w, 1,
                               h, w, -pad, -pad, address(wt), 0, channels * kh * kw, address(y), 0, oh * ow,
-                              /*accumulate=*/0);
+                              accumulate);
   for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], want[i], 1e-4) << "element " << i;
 }
+
+class Conv2d : public ::testing::TestWithParam<ConvCase> {};
+
+TEST_P(Conv2d, MatchesLoops) { checkConv2d(GetParam(), /*accumulate=*/false); }
 
 // Unit column stride (rows copied as runs, panels crossing output rows) and strided columns (gathered).
 INSTANTIATE_TEST_SUITE_P(Geometries, Conv2d,
@@ -240,6 +244,31 @@ INSTANTIATE_TEST_SUITE_P(Geometries, Conv2d,
                                            // Padded windows too large for the stack copy: every read checked.
                                            ConvCase{4, 20, 3, 3, 58, 58, 1, 1, 1, 1, 1},
                                            ConvCase{3, 20, 3, 3, 29, 29, 2, 2, 1, 1, 1}));
+
+/// Few input channels (a network's first layer): the direct path, register-blocked for AVX-512 (32 vector
+/// registers) and for AVX2 (8 vectors of 16 floats), overwriting and accumulating.
+class Conv2dFewChannels : public ::testing::TestWithParam<std::tuple<ConvCase, int32_t, bool>> {};
+
+TEST_P(Conv2dFewChannels, MatchesLoops) {
+  const auto [p, registers, accumulate] = GetParam();
+  tsr_ukernel_vector_registers = registers;
+  checkConv2d(p, accumulate);
+  tsr_ukernel_vector_registers = 32;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Geometries, Conv2dFewChannels,
+    ::testing::Combine(
+        ::testing::Values(ConvCase{24, 3, 3, 3, 5, 56, 2, 2, 1, 1, 1},  // a stem: blocks of 12, windows padded
+                          ConvCase{32, 3, 3, 3, 3, 40, 2, 2, 1, 1},     // 12 + 12 + 4 + 4, a column tail
+                          ConvCase{24, 3, 3, 3, 2, 32, 2, 2, 1, 1},     // the last vector ends the image
+                          ConvCase{8, 3, 7, 7, 2, 16, 2, 2, 1, 1},      // the same, 7x7
+                          ConvCase{64, 3, 7, 7, 4, 37, 2, 2, 1, 1, 3},  // a 7x7 stem: five blocks of 12 and 4
+                          ConvCase{7, 3, 3, 3, 4, 50, 1, 1, 1, 1, 1},   // stride 1: 4 + 1 + 1 + 1 filters
+                          ConvCase{13, 2, 3, 3, 5, 20, 1, 1, 2, 2},     // dilated
+                          ConvCase{5, 1, 5, 5, 3, 33, 2, 2, 1, 1, 2},   // one channel
+                          ConvCase{16, 4, 1, 1, 3, 48, 1, 1, 1, 1}),    // pointwise, four channels
+        ::testing::Values(32, 8), ::testing::Bool()));
 
 /// out[c][i][j] = window(c, row, col, out[c][i][j]) for every output of a per-channel case, (row, col)
 /// being where the window of output (i, j) starts in the (padded) image.

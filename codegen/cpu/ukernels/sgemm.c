@@ -449,6 +449,12 @@ static void copy_padded_rows(const float* channel, int64_t x_h, int64_t x_w, int
   }
 }
 
+/* Few input channels, computed directly (direct_conv.c). */
+static int conv_direct(int64_t filters, int64_t channels, int64_t kh, int64_t kw, int64_t oh, int64_t ow, int64_t sh,
+                       int64_t sw, int64_t dh, int64_t dw, const float* x, int64_t x_c, int64_t x_h, int64_t x_w,
+                       int64_t height, int64_t width, int64_t row0, int64_t col0, const float* w, int64_t w_f,
+                       float* y, int64_t y_f, int accumulate, float* scratch, int64_t scratch_floats);
+
 /* One image of a 2-D NCHW convolution as an implicit GEMM: y[f][oh][ow] (+)= sum over (c, kh, kw) of
  * w[f][c][kh][kw] * x[c][oh * sh + kh * dh + row0][ow * sw + kw * dw + col0], where x is height x width
  * and reads outside it are zero (row0 and col0 are minus the leading pads, or where a tile of a padded
@@ -467,6 +473,10 @@ void tsr_ukernel_conv2d_nchw_f32(int64_t filters, int64_t channels, int64_t kh, 
   int64_t view_h = (oh - 1) * sh + (kh - 1) * dh + 1, view_w = (ow - 1) * sw + (kw - 1) * dw + 1;
   int inside = row0 >= 0 && col0 >= 0 && row0 + view_h <= height && col0 + view_w <= width;
   float padded[CONV_PADDED] __attribute__((aligned(64)));
+  if (conv_direct(filters, channels, kh, kw, oh, ow, sh, sw, dh, dw, x, x_c, x_h, x_w, height, width, row0, col0,
+                  (const float*)w_base + w_offset, w_f, (float*)y_base + y_offset, y_f, accumulate, padded,
+                  CONV_PADDED))
+    return;
   if (inside && kh == 1 && kw == 1 && sh == 1 && sw == 1 && x_w == 1 && x_h == ow) {
     /* A pointwise convolution over whole contiguous rows: B is the image itself, channels by positions. */
     src.conv = 0;
