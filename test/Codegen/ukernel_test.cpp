@@ -476,10 +476,15 @@ TEST_P(MaxPool, MatchesLoops) {
   }
 }
 
-// The first field says whether the output is max-accumulated. Strides 1 and 2 take the flattened path
-// (short and long rows); stride 3 the loop per element.
+// The first field says whether the output is max-accumulated. Strides 1 and 2 take the separable path
+// (rows of at least 16 outputs: whole vectors, a last vector overlapping, several bands of rows) or the
+// flattened path (shorter rows); stride 3 the loop per element.
 INSTANTIATE_TEST_SUITE_P(Geometries, MaxPool,
                          ::testing::Values(ConvCase{0, 3, 3, 3, 55, 55, 2, 2, 1, 1},
+                                           ConvCase{1, 2, 3, 3, 17, 40, 2, 2, 1, 1},
+                                           ConvCase{0, 2, 2, 2, 5, 32, 1, 1, 1, 1},
+                                           ConvCase{1, 1, 3, 3, 300, 100, 1, 1, 1, 1},
+                                           ConvCase{0, 2, 3, 2, 9, 20, 2, 2, 2, 3},
                                            ConvCase{1, 2, 3, 3, 7, 7, 2, 2, 1, 1},
                                            ConvCase{0, 2, 2, 2, 9, 13, 1, 1, 1, 1},
                                            ConvCase{0, 2, 3, 3, 4, 5, 3, 3, 1, 1},

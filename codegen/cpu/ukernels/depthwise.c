@@ -1,6 +1,6 @@
-/* Depthwise convolution and max pooling microkernels (NCHW): a flattened 1-D filter over each channel
- * plane (both reductions share it), and the entry point that sends groups of 16 channels to the
- * channel-blocked path (depthwise_blocked.c). */
+/* Depthwise convolution microkernels (NCHW): a flattened 1-D filter over each channel plane (max pooling,
+ * max_pool.c, shares it), and the entry point that sends groups of 16 channels to the channel-blocked
+ * path (depthwise_blocked.c). */
 
 /* Flattened positions of a channel's output computed per band (16 KiB: the band stays in L1). */
 #define DW_BAND 4096
@@ -15,6 +15,15 @@ static inline v16f load_every(const float* p, int64_t s) {
   if (s == 1) return lo;
   v16f hi = *(const v16f*)(p + 16);
   return __builtin_shufflevector(lo, hi, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+}
+
+/* The same, reading no further than the last of the sixteen: a window's last vector must not read past
+ * its row, which may end the image (load_every reads one float more under stride 2). */
+static inline v16f load_every_exact(const float* p, int64_t s) {
+  v16f lo = *(const v16f*)p;
+  if (s == 1) return lo;
+  v16f hi = *(const v16f*)(p + 15);
+  return __builtin_shufflevector(lo, hi, 0, 2, 4, 6, 8, 10, 12, 14, 17, 19, 21, 23, 25, 27, 29, 31);
 }
 
 /* Folds one tap into an accumulator: a weighted sum (depthwise convolution, `taps` given) or a maximum
@@ -98,35 +107,6 @@ static inline __attribute__((always_inline)) void fold_plane(const float* x, int
         for (int64_t j = 0; j < ow; ++j) dst[j] = __builtin_elementwise_maximum(dst[j], src[j]);
     }
   }
-}
-
-/* One image of a 2-D NCHW max pool on an (already padded) input: y[c][i][j] (max)= max over the kh x kw
- * window of x[c][i * sh + r * dh][j * sw + s * dw]. Without `accumulate` y is overwritten. Strides 1
- * and 2 with contiguous rows take the flattened plane path; others a loop per output element. */
-void tsr_ukernel_max_pool2d_nchw_f32(int64_t channels, int64_t kh, int64_t kw, int64_t oh, int64_t ow, int64_t sh,
-                                     int64_t sw, int64_t dh, int64_t dw, intptr_t x_base, int64_t x_offset,
-                                     int64_t x_c, int64_t x_h, int64_t x_w, intptr_t y_base, int64_t y_offset,
-                                     int64_t y_c, int64_t y_h, int32_t accumulate) {
-  const float* x = (const float*)x_base + x_offset;
-  float* y = (float*)y_base + y_offset;
-  if (oh <= 0 || ow <= 0 || kh <= 0 || kw <= 0) return;
-  if (sh == sw && (sh == 1 || sh == 2) && kh * kw <= DW_TAPS && x_w == 1 && x_h <= DW_BAND && x_h >= ow) {
-    int64_t off[DW_TAPS];
-    plane_offsets(kh, kw, dh, dw, x_h, off);
-    for (int64_t c = 0; c < channels; ++c)
-      fold_plane(x + c * x_c, x_h, sh, NULL, off, kh * kw, oh, ow, y + c * y_c, y_h, accumulate, 0);
-    return;
-  }
-  for (int64_t c = 0; c < channels; ++c)
-    for (int64_t i = 0; i < oh; ++i)
-      for (int64_t j = 0; j < ow; ++j) {
-        const float* window = x + c * x_c + i * sh * x_h + j * sw * x_w;
-        float acc = window[0];
-        for (int64_t r = 0; r < kh; ++r)
-          for (int64_t s = 0; s < kw; ++s) acc = __builtin_elementwise_maximum(acc, window[r * dh * x_h + s * dw * x_w]);
-        float* out = y + c * y_c + i * y_h + j;
-        *out = accumulate ? __builtin_elementwise_maximum(*out, acc) : acc;
-      }
 }
 
 /* Floats of the padded input rows a band of the flattened path copies (64 KiB). */

@@ -11,15 +11,6 @@
 #define DIRECT_MAX_CHANNELS 4
 #define DIRECT_MAX_K 160
 
-/* Sixteen floats from p, p + s, p + 2s, ... (s is 1 or 2) reading no further than the last of them: a
- * window's last vector must not read past the row, which may end the image (load_every reads one more). */
-static inline v16f load_every_exact(const float* p, int64_t s) {
-  v16f lo = *(const v16f*)p;
-  if (s == 1) return lo;
-  v16f hi = *(const v16f*)(p + 15);
-  return __builtin_shufflevector(lo, hi, 0, 2, 4, 6, 8, 10, 12, 14, 17, 19, 21, 23, 25, 27, 29, 31);
-}
-
 /* fb filters (weights w, w_f apart) x nv vectors of 16 output columns (y, filters y_f apart); x is the
  * window origin of the block's first column, `off` the taps' offsets from it. The first `skip` columns
  * are not stored (a row's last vector overlaps the one before it). */

@@ -3,6 +3,7 @@
 #include "depthwise_blocked.c"
 #include "depthwise.c"
 #include "direct_conv.c"
+#include "max_pool.c"
 #include "winograd.c"
 /* The kernels' own memcpy/memmove/memset go into the bitcode only (native builds of the microkernels, as in
  * the unit tests, use the C library's). */
