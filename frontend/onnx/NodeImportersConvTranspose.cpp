@@ -29,7 +29,7 @@ static Value padBy(NodeContext &c, Value v, ArrayRef<int64_t> pads) {
   SmallVector<int64_t> shape;
   for (int64_t i = 0; i < rank; ++i)
     shape.push_back(t.getDimSize(i) + pads[i] + pads[i + rank]);
-  return graph::PadOp::create(c.b, c.loc, RankedTensorType::get(shape, t.getElementType()), v, "constant",
+  return graph::PadOp::create(c.b, c.loc, RankedTensorType::get(shape, t.getElementType()), v, graph::PadMode::constant,
                               c.b.getDenseI64ArrayAttr(pads), Value());
 }
 

@@ -56,7 +56,7 @@ static Results importCenterCropPad(NodeContext &c) {
   if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
     for (int64_t i = 0; i < rank; ++i)
       padded.push_back(cropped[i] + pads[i] + pads[i + rank]);
-    x = graph::PadOp::create(c.b, c.loc, RankedTensorType::get(padded, elem), x, "constant",
+    x = graph::PadOp::create(c.b, c.loc, RankedTensorType::get(padded, elem), x, graph::PadMode::constant,
                              c.b.getDenseI64ArrayAttr(pads), Value());
   }
   if (x == c.input(0))

@@ -25,6 +25,15 @@ static Results importGatherElements(NodeContext &c) {
   return one(graph::GatherElementsOp::create(c.b, c.loc, type, c.input(0), c.input(1), *axis));
 }
 
+/// The node's `reduction` attribute (default none).
+static FailureOr<graph::ScatterReduction> scatterReduction(NodeContext &c) {
+  std::string name = c.getString("reduction", "none");
+  std::optional<graph::ScatterReduction> reduction = graph::symbolizeScatterReduction(name);
+  if (!reduction)
+    return c.error() << "unknown reduction '" << name << "'";
+  return *reduction;
+}
+
 static Results importScatterElements(NodeContext &c) {
   auto data = c.inputType(0), indices = c.inputType(1), updates = c.inputType(2);
   if (data.getRank() != indices.getRank() || indices.getShape() != updates.getShape() ||
@@ -33,11 +42,11 @@ static Results importScatterElements(NodeContext &c) {
   auto axis = normalizeAxis(c, c.getInt("axis", 0), data.getRank());
   if (failed(axis))
     return failure();
-  std::string reduction = c.getString("reduction", "none");
-  if (!llvm::is_contained({"none", "add", "mul", "max", "min"}, reduction))
-    return c.error() << "unknown reduction '" << reduction << "'";
+  auto reduction = scatterReduction(c);
+  if (failed(reduction))
+    return failure();
   return one(graph::ScatterElementsOp::create(c.b, c.loc, data, c.input(0), c.input(1), c.input(2), *axis,
-                                              reduction));
+                                              *reduction));
 }
 
 static Results importGatherND(NodeContext &c) {
@@ -64,10 +73,10 @@ static Results importScatterND(NodeContext &c) {
   llvm::append_range(want, data.getShape().drop_front(std::min<int64_t>(k, data.getRank())));
   if (k > data.getRank() || updates.getShape() != ArrayRef<int64_t>(want))
     return c.error() << "updates " << updates << " do not match the indices and data";
-  std::string reduction = c.getString("reduction", "none");
-  if (!llvm::is_contained({"none", "add", "mul", "max", "min"}, reduction))
-    return c.error() << "unknown reduction '" << reduction << "'";
-  return one(graph::ScatterNDOp::create(c.b, c.loc, data, c.input(0), c.input(1), c.input(2), reduction));
+  auto reduction = scatterReduction(c);
+  if (failed(reduction))
+    return failure();
+  return one(graph::ScatterNDOp::create(c.b, c.loc, data, c.input(0), c.input(1), c.input(2), *reduction));
 }
 
 /// CumSum along an axis known only at run time: one scan per possible axis, selected by the value
@@ -208,7 +217,8 @@ static Results importPad(NodeContext &c) {
   std::string mode = c.getString("mode", "constant");
   if (mode == "wrap")
     return padWrap(c, *pads);
-  if (mode != "constant" && mode != "reflect" && mode != "edge")
+  std::optional<graph::PadMode> padMode = graph::symbolizePadMode(mode);
+  if (!padMode)
     return c.error() << "unknown mode '" << mode << "'";
   SmallVector<int64_t> shape;
   for (int64_t i = 0; i < rank; ++i) {
@@ -226,7 +236,7 @@ static Results importPad(NodeContext &c) {
     value = graph::ReshapeOp::create(c.b, c.loc, scalar, value, Value());
   }
   auto type = RankedTensorType::get(shape, in.getElementType());
-  return one(graph::PadOp::create(c.b, c.loc, type, c.input(0), mode, c.b.getDenseI64ArrayAttr(*pads), value));
+  return one(graph::PadOp::create(c.b, c.loc, type, c.input(0), *padMode, c.b.getDenseI64ArrayAttr(*pads), value));
 }
 
 /// out[t, b] = in[len[b] - 1 - t, b] for t < len[b], else in[t, b]: a GatherElements along time with
@@ -293,7 +303,8 @@ static Results importMaxUnpool(NodeContext &c) {
   int64_t count = x.getNumElements();
   Value values = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get({count}, elem), c.input(0), Value());
   Value indices = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get({count}, idx.getElementType()), c.input(1), Value());
-  Value flat = graph::ScatterElementsOp::create(c.b, c.loc, flatType, zeros, indices, values, 0, "none");
+  Value flat = graph::ScatterElementsOp::create(c.b, c.loc, flatType, zeros, indices, values, 0,
+                                                graph::ScatterReduction::none);
   return one(graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(shape, elem), flat, Value()));
 }
 

@@ -54,7 +54,7 @@ static Results importDFT(NodeContext &c) {
     } else if (want > have) {
       SmallVector<int64_t> pads(2 * rank, 0);
       pads[rank + *axis] = want - have;
-      signal = graph::PadOp::create(c.b, c.loc, type, signal, "constant", c.b.getDenseI64ArrayAttr(pads),
+      signal = graph::PadOp::create(c.b, c.loc, type, signal, graph::PadMode::constant, c.b.getDenseI64ArrayAttr(pads),
                                     Value());
     }
     in = type;

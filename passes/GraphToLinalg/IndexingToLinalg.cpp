@@ -40,16 +40,16 @@ SmallVector<int64_t> range(int64_t begin, int64_t end) {
 }
 
 /// Combines an update into the accumulated value for ScatterElements / ScatterND.
-Value combine(OpBuilder &b, Location loc, StringRef reduction, Value acc, Value upd, bool isUnsignedInt) {
+Value combine(OpBuilder &b, Location loc, ScatterReduction reduction, Value acc, Value upd, bool isUnsignedInt) {
   bool f = isa<FloatType>(acc.getType());
-  if (reduction == "add")
+  if (reduction == ScatterReduction::add)
     return f ? (Value)arith::AddFOp::create(b, loc, acc, upd) : (Value)arith::AddIOp::create(b, loc, acc, upd);
-  if (reduction == "mul")
+  if (reduction == ScatterReduction::mul)
     return f ? (Value)arith::MulFOp::create(b, loc, acc, upd) : (Value)arith::MulIOp::create(b, loc, acc, upd);
-  if (reduction == "max")
+  if (reduction == ScatterReduction::max)
     return f ? (Value)arith::MaximumFOp::create(b, loc, acc, upd)
              : isUnsignedInt ? (Value)arith::MaxUIOp::create(b, loc, acc, upd) : (Value)arith::MaxSIOp::create(b, loc, acc, upd);
-  if (reduction == "min")
+  if (reduction == ScatterReduction::min)
     return f ? (Value)arith::MinimumFOp::create(b, loc, acc, upd)
              : isUnsignedInt ? (Value)arith::MinUIOp::create(b, loc, acc, upd) : (Value)arith::MinSIOp::create(b, loc, acc, upd);
   return upd;
@@ -113,7 +113,7 @@ struct ScatterElementsLowering : OpConversionPattern<ScatterElementsOp> {
     Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType());
     SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
     iterators.append(rank, utils::IteratorType::reduction);
-    StringRef reduction = op.getReduction();
+    ScatterReduction reduction = op.getReduction();
     bool u = isUnsigned(op.getData());
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{type}, ValueRange{adaptor.getIndices(), adaptor.getUpdates(), adaptor.getData()},
@@ -197,7 +197,7 @@ struct ScatterNDLowering : OpConversionPattern<ScatterNDOp> {
     SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
     iterators.append(q - 1, utils::IteratorType::reduction);
     Value indices = adaptor.getIndices();
-    StringRef reduction = op.getReduction();
+    ScatterReduction reduction = op.getReduction();
     bool u = isUnsigned(op.getData());
     auto generic = linalg::GenericOp::create(
         rewriter, loc, TypeRange{type}, ValueRange{adaptor.getUpdates(), adaptor.getData()}, ValueRange{init},
@@ -325,11 +325,9 @@ struct PadLowering : OpConversionPattern<PadOp> {
     auto inType = staticType(getTypeConverter(), op.getInput());
     if (!type || !inType)
       return op.emitOpError("needs static shapes");
-    StringRef mode = op.getMode();
-    if (mode != "constant" && mode != "edge" && mode != "reflect")
-      return op.emitOpError("unknown mode '") << mode << "'";
-    if (mode != "constant" && llvm::any_of(inType.getShape(), [](int64_t d) { return d == 0; }))
-      return op.emitOpError(mode) << " padding of an empty tensor";
+    PadMode mode = op.getMode();
+    if (mode != PadMode::constant && llvm::any_of(inType.getShape(), [](int64_t d) { return d == 0; }))
+      return op.emitOpError(stringifyPadMode(mode)) << " padding of an empty tensor";
     Location loc = op.getLoc();
     int64_t rank = type.getRank();
     Type elem = type.getElementType();
@@ -355,18 +353,18 @@ struct PadLowering : OpConversionPattern<PadOp> {
             Value last = arith::ConstantIndexOp::create(b, l, std::max<int64_t>(n - 1, 0));
             Value low = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, src, zero);
             Value high = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, src, last);
-            if (mode == "reflect") {
+            if (mode == PadMode::reflect) {
               src = arith::SelectOp::create(b, l, low, arith::SubIOp::create(b, l, zero, src), src);
               Value twice = arith::ConstantIndexOp::create(b, l, 2 * (n - 1));
               src = arith::SelectOp::create(b, l, high, arith::SubIOp::create(b, l, twice, src), src);
-            } else if (mode == "constant") {
+            } else if (mode == PadMode::constant) {
               inside = arith::AndIOp::create(b, l, inside, arith::XOrIOp::create(b, l, arith::OrIOp::create(b, l, low, high),
                                                                                   arith::ConstantOp::create(b, l, b.getBoolAttr(true))));
             }
             coords.push_back(arith::MaxSIOp::create(b, l, arith::MinSIOp::create(b, l, src, last), zero));
           }
           Value v = inType.getNumElements() ? (Value)tensor::ExtractOp::create(b, l, input, coords) : pad;
-          if (mode == "constant")
+          if (mode == PadMode::constant)
             v = arith::SelectOp::create(b, l, inside, v, pad);
           linalg::YieldOp::create(b, l, v);
         });

@@ -27,7 +27,7 @@ func.func @gather_elements(%d: tensor<2x3xf32>, %i: tensor<2x2xi64>) -> tensor<2
 // CHECK: arith.addf
 // CHECK: arith.select
 func.func @scatter_elements_add(%d: tensor<3x3xf32>, %i: tensor<1x2xi64>, %u: tensor<1x2xf32>) -> tensor<3x3xf32> {
-  %0 = tgraph.scatter_elements %d, %i, %u {axis = 0 : i64, reduction = "add"} : (tensor<3x3xf32>, tensor<1x2xi64>, tensor<1x2xf32>) -> tensor<3x3xf32>
+  %0 = tgraph.scatter_elements add %d, %i, %u {axis = 0 : i64} : (tensor<3x3xf32>, tensor<1x2xi64>, tensor<1x2xf32>) -> tensor<3x3xf32>
   return %0 : tensor<3x3xf32>
 }
 
@@ -52,7 +52,7 @@ func.func @gather_nd(%d: tensor<2x2x2xf32>, %i: tensor<2x2xi64>) -> tensor<2x2xf
 // CHECK-SAME: ins(%arg2, %arg0 : tensor<2x4xf32>, tensor<4x4xf32>) outs(%{{.*}} : tensor<4x4xf32>)
 // CHECK: tdisp.error_if
 func.func @scatter_nd(%d: tensor<4x4xf32>, %i: tensor<2x1xi64>, %u: tensor<2x4xf32>) -> tensor<4x4xf32> {
-  %0 = tgraph.scatter_nd %d, %i, %u {reduction = "none"} : (tensor<4x4xf32>, tensor<2x1xi64>, tensor<2x4xf32>) -> tensor<4x4xf32>
+  %0 = tgraph.scatter_nd none %d, %i, %u : (tensor<4x4xf32>, tensor<2x1xi64>, tensor<2x4xf32>) -> tensor<4x4xf32>
   return %0 : tensor<4x4xf32>
 }
 
@@ -85,7 +85,7 @@ func.func @topk(%x: tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xi64>) {
 // CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<3x5xf32>)
 // CHECK: tensor.extract %arg0
 func.func @pad_reflect(%x: tensor<3x3xf32>) -> tensor<3x5xf32> {
-  %0 = tgraph.pad %x {mode = "reflect", pads = array<i64: 0, 1, 0, 1>} : (tensor<3x3xf32>) -> tensor<3x5xf32>
+  %0 = tgraph.pad reflect %x {pads = array<i64: 0, 1, 0, 1>} : (tensor<3x3xf32>) -> tensor<3x5xf32>
   return %0 : tensor<3x5xf32>
 }
 
@@ -97,7 +97,7 @@ func.func @pad_reflect(%x: tensor<3x3xf32>) -> tensor<3x5xf32> {
 // CHECK: linalg.generic
 // CHECK: arith.select %{{.*}}, %{{.*}}, %[[V]]
 func.func @pad_constant_value(%x: tensor<2xf32>, %v: tensor<f32>) -> tensor<4xf32> {
-  %0 = tgraph.pad %x value %v {mode = "constant", pads = array<i64: 1, 1>} : (tensor<2xf32>, tensor<f32>) -> tensor<4xf32>
+  %0 = tgraph.pad constant %x value %v {pads = array<i64: 1, 1>} : (tensor<2xf32>, tensor<f32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
 

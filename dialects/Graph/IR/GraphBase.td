@@ -29,6 +29,17 @@ def Graph_SoftmaxKind : I32EnumAttr<"SoftmaxKind", "a normalization along one ax
   let cppNamespace = "::tessera::graph";
 }
 
+def Graph_PadMode : I32EnumAttr<"PadMode", "what a pad writes outside the input", [
+    I32EnumAttrCase<"constant", 0>, I32EnumAttrCase<"reflect", 1>, I32EnumAttrCase<"edge", 2>]> {
+  let cppNamespace = "::tessera::graph";
+}
+
+def Graph_ScatterReduction : I32EnumAttr<"ScatterReduction", "how a scatter combines an update with the data", [
+    I32EnumAttrCase<"none", 0>, I32EnumAttrCase<"add", 1>, I32EnumAttrCase<"mul", 2>, I32EnumAttrCase<"max", 3>,
+    I32EnumAttrCase<"min", 4>]> {
+  let cppNamespace = "::tessera::graph";
+}
+
 def Graph_ReduceKind : I32EnumAttr<"ReduceKind", "an ONNX reduction", [
     I32EnumAttrCase<"sum", 0>, I32EnumAttrCase<"mean", 1>, I32EnumAttrCase<"max", 2>,
     I32EnumAttrCase<"min", 3>, I32EnumAttrCase<"prod", 4>, I32EnumAttrCase<"l1", 5>,

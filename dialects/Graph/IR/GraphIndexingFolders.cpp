@@ -71,18 +71,18 @@ OpFoldResult ExpandOp::fold(FoldAdaptor adaptor) {
 }
 
 /// Combines a scattered update into the current value (ONNX reduction attribute).
-static std::optional<Attribute> reduceInto(StringRef reduction, Attribute current, Attribute update) {
-  if (reduction == "none")
+static std::optional<Attribute> reduceInto(ScatterReduction reduction, Attribute current, Attribute update) {
+  if (reduction == ScatterReduction::none)
     return update;
   if (auto a = dyn_cast<FloatAttr>(current)) {
     APFloat x = a.getValue(), y = cast<FloatAttr>(update).getValue();
-    if (reduction == "add")
+    if (reduction == ScatterReduction::add)
       x.add(y, APFloat::rmNearestTiesToEven);
-    else if (reduction == "mul")
+    else if (reduction == ScatterReduction::mul)
       x.multiply(y, APFloat::rmNearestTiesToEven);
-    else if (reduction == "max")
+    else if (reduction == ScatterReduction::max)
       x = maximum(x, y);
-    else if (reduction == "min")
+    else if (reduction == ScatterReduction::min)
       x = minimum(x, y);
     else
       return std::nullopt;
@@ -93,13 +93,13 @@ static std::optional<Attribute> reduceInto(StringRef reduction, Attribute curren
     return std::nullopt;
   APInt x = a.getValue(), y = cast<IntegerAttr>(update).getValue();
   bool isUnsigned = cast<IntegerType>(a.getType()).isUnsigned();
-  if (reduction == "add")
+  if (reduction == ScatterReduction::add)
     x += y;
-  else if (reduction == "mul")
+  else if (reduction == ScatterReduction::mul)
     x *= y;
-  else if (reduction == "max")
+  else if (reduction == ScatterReduction::max)
     x = (isUnsigned ? x.ult(y) : x.slt(y)) ? y : x;
-  else if (reduction == "min")
+  else if (reduction == ScatterReduction::min)
     x = (isUnsigned ? y.ult(x) : y.slt(x)) ? y : x;
   else
     return std::nullopt;
@@ -128,8 +128,8 @@ OpFoldResult ScatterNDOp::fold(FoldAdaptor adaptor) {
   for (APInt v : indices.getValues<APInt>())
     coords.push_back(v.getSExtValue());
   SmallVector<Attribute> out(data.getValues<Attribute>()), values(updates.getValues<Attribute>());
-  StringRef reduction = getReduction();
-  // Row-major order of the updates, so with reduction "none" the last write to a position wins, as the
+  ScatterReduction reduction = getReduction();
+  // Row-major order of the updates, so with reduction none the last write to a position wins, as the
   // run-time lowering does (ONNX leaves duplicate indices undefined there).
   for (int64_t t = 0; t < tuples; ++t) {
     int64_t base = 0;

@@ -28,6 +28,18 @@ FailureOr<SmallVector<int64_t>> tessera::graph::broadcastShapes(ArrayRef<int64_t
 
 static RankedTensorType rankedType(Value v) { return cast<RankedTensorType>(v.getType()); }
 
+/// An error unless `axis` is in [0, rank).
+static LogicalResult verifyAxis(Operation *op, int64_t axis, int64_t rank) {
+  if (axis < 0 || axis >= rank)
+    return op->emitOpError("axis ") << axis << " is out of range for rank " << rank;
+  return success();
+}
+
+/// Whether two dims can be equal (either is dynamic, or they are).
+static bool dimsAgree(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
 LogicalResult ConstantOp::verify() {
   if (getValue().getType() != getType())
     return emitOpError("value type ") << getValue().getType() << " does not match result type "
@@ -143,11 +155,7 @@ LogicalResult PoolOp::verify() {
 }
 
 LogicalResult SoftmaxOp::verify() {
-  int64_t rank = rankedType(getInput()).getRank();
-  int64_t axis = static_cast<int64_t>(getAxis());
-  if (axis < 0 || axis >= rank)
-    return emitOpError("axis ") << axis << " is out of range for rank " << rank;
-  return success();
+  return verifyAxis(*this, static_cast<int64_t>(getAxis()), rankedType(getInput()).getRank());
 }
 
 LogicalResult ReduceOp::verify() {
@@ -205,9 +213,62 @@ LogicalResult ScatterElementsOp::verify() {
     return emitOpError("expects indices and updates of one shape, of the data's rank");
   if (static_cast<int64_t>(getAxis()) < 0 || static_cast<int64_t>(getAxis()) >= data.getRank())
     return emitOpError("axis ") << getAxis() << " is out of range";
-  if (!llvm::is_contained({"none", "add", "mul", "max", "min"}, getReduction()))
-    return emitOpError("unknown reduction '") << getReduction() << "'";
   return success();
+}
+
+LogicalResult ConcatOp::verify() {
+  auto result = rankedType(getOutput());
+  if (getInputs().empty())
+    return emitOpError("expects at least one input");
+  int64_t rank = result.getRank(), axis = static_cast<int64_t>(getAxis());
+  if (failed(verifyAxis(*this, axis, rank)))
+    return failure();
+  int64_t total = 0;
+  for (Value input : getInputs()) {
+    auto type = rankedType(input);
+    if (type.getRank() != rank || type.getElementType() != result.getElementType())
+      return emitOpError("expects inputs of the result's rank and element type, got ") << type;
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis && !dimsAgree(type.getDimSize(d), result.getDimSize(d)))
+        return emitOpError("input ") << type << " disagrees with the result " << result << " in dim " << d;
+    total = ShapedType::isDynamic(total) || type.isDynamicDim(axis) ? ShapedType::kDynamic
+                                                                    : total + type.getDimSize(axis);
+  }
+  if (!dimsAgree(total, result.getDimSize(axis)))
+    return emitOpError("inputs add up to ") << total << " along axis " << axis << ", the result has "
+                                            << result.getDimSize(axis);
+  return success();
+}
+
+LogicalResult GatherOp::verify() {
+  auto data = rankedType(getData()), indices = rankedType(getIndices()), result = rankedType(getOutput());
+  if (failed(verifyAxis(*this, static_cast<int64_t>(getAxis()), data.getRank())))
+    return failure();
+  if (!isa<IntegerType>(indices.getElementType()))
+    return emitOpError("expects integer indices, got ") << indices;
+  if (result.getRank() != data.getRank() - 1 + indices.getRank())
+    return emitOpError("result rank ") << result.getRank() << " is not data rank - 1 + indices rank ("
+                                       << data.getRank() - 1 + indices.getRank() << ")";
+  return success();
+}
+
+LogicalResult SliceOp::verify() {
+  int64_t rank = rankedType(getInput()).getRank();
+  if (static_cast<int64_t>(getStarts().size()) != rank || static_cast<int64_t>(getSteps().size()) != rank)
+    return emitOpError("expects one start and one step per dim of rank ") << rank;
+  if (llvm::is_contained(getSteps(), 0))
+    return emitOpError("steps must be non-zero");
+  if (rankedType(getOutput()).getRank() != rank)
+    return emitOpError("changes the rank");
+  return success();
+}
+
+LogicalResult CumSumOp::verify() {
+  return verifyAxis(*this, static_cast<int64_t>(getAxis()), rankedType(getInput()).getRank());
+}
+
+LogicalResult TopKOp::verify() {
+  return verifyAxis(*this, static_cast<int64_t>(getAxis()), rankedType(getInput()).getRank());
 }
 
 LogicalResult EinsumOp::verify() {

@@ -312,6 +312,7 @@ def Graph_ConcatOp : Graph_Op<"concat", [Pure]> {
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
   let hasFolder = 1;
+  let hasVerifier = 1;
 }
 
 def Graph_ShapeOp : Graph_Op<"shape", [Pure]> {
@@ -330,6 +331,7 @@ def Graph_GatherOp : Graph_Op<"gather", [Pure]> {
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
   let hasFolder = 1;
+  let hasVerifier = 1;
 }
 
 def Graph_SliceOp : Graph_Op<"slice", [Pure]> {
@@ -339,15 +341,19 @@ def Graph_SliceOp : Graph_Op<"slice", [Pure]> {
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasFolder = 1;
+  let hasVerifier = 1;
 }
 
 def Graph_PadOp : Graph_Op<"pad", [Pure]> {
   let summary = "ONNX Pad with constant pads";
-  let description = "`mode`: constant, reflect, edge. `pads` is [begin..., end...] and may be negative.";
-  let arguments = (ins AnyRankedTensor:$input, StrAttr:$mode, DenseI64ArrayAttr:$pads,
+  let description = [{
+    `mode`: constant, reflect, edge. `pads` is [begin..., end...] and may be negative.
+    Example: `%r = tgraph.pad reflect %x {pads = array<i64: 0, 1, 0, 1>} : (tensor<3x3xf32>) -> tensor<3x5xf32>`
+  }];
+  let arguments = (ins AnyRankedTensor:$input, Graph_PadMode:$mode, DenseI64ArrayAttr:$pads,
                        Optional<AnyRankedTensor>:$value);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$input (`value` $value^)? attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$mode $input (`value` $value^)? attr-dict `:` functional-type(operands, results)";
 }
 
 def Graph_RangeOp : Graph_Op<"range", [Pure]> {
@@ -398,12 +404,12 @@ def Graph_ScatterElementsOp : Graph_Op<"scatter_elements", [Pure]> {
   let description = [{
     A copy of `data` where `updates[i...]` goes to the position of `i...` with dim `axis` replaced by
     `indices[i...]`, in row-major order of the updates. `reduction`: none, add, mul, max, min.
-    Example: `%r = tgraph.scatter_elements %d, %i, %u {axis = 0 : i64, reduction = "add"} : ...`
+    Example: `%r = tgraph.scatter_elements add %d, %i, %u {axis = 0 : i64} : ...`
   }];
   let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices, AnyRankedTensor:$updates,
-                       I64Attr:$axis, StrAttr:$reduction);
+                       I64Attr:$axis, Graph_ScatterReduction:$reduction);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$reduction $data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
 
@@ -423,12 +429,12 @@ def Graph_ScatterNDOp : Graph_Op<"scatter_nd", [Pure]> {
   let description = [{
     A copy of `data` where each slice `updates[i...]` goes to the coordinates `indices[i..., :]`, in
     row-major order. `reduction`: none, add, mul, max, min.
-    Example: `%r = tgraph.scatter_nd %d, %i, %u {reduction = "none"} : ...`
+    Example: `%r = tgraph.scatter_nd none %d, %i, %u : ...`
   }];
   let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices, AnyRankedTensor:$updates,
-                       StrAttr:$reduction);
+                       Graph_ScatterReduction:$reduction);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$reduction $data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)";
   let hasFolder = 1;
 }
 
@@ -441,6 +447,7 @@ def Graph_CumSumOp : Graph_Op<"cumsum", [Pure, SameOperandsAndResultType]> {
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis, BoolAttr:$exclusive, BoolAttr:$reverse);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
 }
 
 def Graph_TopKOp : Graph_Op<"topk", [Pure]> {
@@ -453,6 +460,7 @@ def Graph_TopKOp : Graph_Op<"topk", [Pure]> {
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis, BoolAttr:$largest, BoolAttr:$sorted);
   let results = (outs AnyRankedTensor:$values, AnyRankedTensor:$indices);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
 }
 
 def Graph_EinsumOp : Graph_Op<"einsum", [Pure]> {

@@ -123,11 +123,11 @@ func.func @window_mask() -> tensor<2x3xf32> {
   %idx = tgraph.concat %r3, %c3 {axis = 2 : i64} : (tensor<2x2x1xi64>, tensor<2x2x1xi64>) -> tensor<2x2x2xi64>
   %one = tgraph.constant dense<1.0> : tensor<f32> : tensor<f32>
   %ones = tgraph.expand %one : (tensor<f32>) -> tensor<2x2xf32>
-  %m1 = tgraph.scatter_nd %data, %idx, %ones {reduction = "none"} : (tensor<2x3xf32>, tensor<2x2x2xi64>, tensor<2x2xf32>) -> tensor<2x3xf32>
+  %m1 = tgraph.scatter_nd none %data, %idx, %ones : (tensor<2x3xf32>, tensor<2x2x2xi64>, tensor<2x2xf32>) -> tensor<2x3xf32>
   // Row 0, column 1 again, with a negative (wrapping) column index.
   %at = tgraph.constant dense<[[0, -2]]> : tensor<1x2xi64> : tensor<1x2xi64>
   %two = tgraph.constant dense<2.0> : tensor<1xf32> : tensor<1xf32>
-  %m2 = tgraph.scatter_nd %m1, %at, %two {reduction = "none"} : (tensor<2x3xf32>, tensor<1x2xi64>, tensor<1xf32>) -> tensor<2x3xf32>
+  %m2 = tgraph.scatter_nd none %m1, %at, %two : (tensor<2x3xf32>, tensor<1x2xi64>, tensor<1xf32>) -> tensor<2x3xf32>
   return %m2 : tensor<2x3xf32>
 }
 
@@ -146,8 +146,8 @@ func.func @slice_and_scatter_add() -> (tensor<1x2xi64>, tensor<2xf32>, tensor<2x
   %d = tgraph.constant dense<[1.0, 1.0]> : tensor<2xf32> : tensor<2xf32>
   %i = tgraph.constant dense<[[0], [0]]> : tensor<2x1xi64> : tensor<2x1xi64>
   %u = tgraph.constant dense<[0.25, 0.25]> : tensor<2xf32> : tensor<2xf32>
-  %a = tgraph.scatter_nd %d, %i, %u {reduction = "add"} : (tensor<2xf32>, tensor<2x1xi64>, tensor<2xf32>) -> tensor<2xf32>
+  %a = tgraph.scatter_nd add %d, %i, %u : (tensor<2xf32>, tensor<2x1xi64>, tensor<2xf32>) -> tensor<2xf32>
   %bad = tgraph.constant dense<[[2], [0]]> : tensor<2x1xi64> : tensor<2x1xi64>
-  %b = tgraph.scatter_nd %d, %bad, %u {reduction = "none"} : (tensor<2xf32>, tensor<2x1xi64>, tensor<2xf32>) -> tensor<2xf32>
+  %b = tgraph.scatter_nd none %d, %bad, %u : (tensor<2xf32>, tensor<2x1xi64>, tensor<2xf32>) -> tensor<2xf32>
   return %s, %a, %b : tensor<1x2xi64>, tensor<2xf32>, tensor<2xf32>
 }

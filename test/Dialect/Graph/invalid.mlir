@@ -90,3 +90,75 @@ func.func @missing_global() -> tensor<4xf32> {
 
 // expected-error@+1 {{value type 'tensor<2xf32>' does not match declared type 'tensor<4xf32>'}}
 tgraph.global @w : tensor<4xf32> = dense<[1.0, 2.0]> : tensor<2xf32>
+
+// -----
+
+func.func @concat_axis(%a: tensor<2x3xf32>, %b: tensor<2x3xf32>) -> tensor<4x3xf32> {
+  // expected-error@+1 {{axis 2 is out of range for rank 2}}
+  %0 = tgraph.concat %a, %b {axis = 2} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @concat_other_dim(%a: tensor<2x3xf32>, %b: tensor<2x4xf32>) -> tensor<4x3xf32> {
+  // expected-error@+1 {{disagrees with the result 'tensor<4x3xf32>' in dim 1}}
+  %0 = tgraph.concat %a, %b {axis = 0} : (tensor<2x3xf32>, tensor<2x4xf32>) -> tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @concat_total(%a: tensor<2x3xf32>, %b: tensor<2x3xf32>) -> tensor<5x3xf32> {
+  // expected-error@+1 {{inputs add up to 4 along axis 0, the result has 5}}
+  %0 = tgraph.concat %a, %b {axis = 0} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<5x3xf32>
+  return %0 : tensor<5x3xf32>
+}
+
+// -----
+
+func.func @gather_axis(%d: tensor<4x3xf32>, %i: tensor<2xi64>) -> tensor<4x2xf32> {
+  // expected-error@+1 {{axis 2 is out of range for rank 2}}
+  %0 = tgraph.gather %d, %i {axis = 2} : (tensor<4x3xf32>, tensor<2xi64>) -> tensor<4x2xf32>
+  return %0 : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @gather_rank(%d: tensor<4x3xf32>, %i: tensor<2xi64>) -> tensor<2xf32> {
+  // expected-error@+1 {{result rank 1 is not data rank - 1 + indices rank (2)}}
+  %0 = tgraph.gather %d, %i {axis = 0} : (tensor<4x3xf32>, tensor<2xi64>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
+func.func @slice_zero_step(%x: tensor<4x3xf32>) -> tensor<2x3xf32> {
+  // expected-error@+1 {{steps must be non-zero}}
+  %0 = tgraph.slice %x {starts = array<i64: 0, 0>, steps = array<i64: 2, 0>} : (tensor<4x3xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @slice_entries(%x: tensor<4x3xf32>) -> tensor<2x3xf32> {
+  // expected-error@+1 {{expects one start and one step per dim of rank 2}}
+  %0 = tgraph.slice %x {starts = array<i64: 0>, steps = array<i64: 2>} : (tensor<4x3xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @cumsum_axis(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{axis 1 is out of range for rank 1}}
+  %0 = tgraph.cumsum %x {axis = 1 : i64, exclusive = false, reverse = false} : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @topk_axis(%x: tensor<4x5xf32>) -> (tensor<4x2xf32>, tensor<4x2xi64>) {
+  // expected-error@+1 {{axis -1 is out of range for rank 2}}
+  %v, %i = tgraph.topk %x {axis = -1 : i64, largest = true, sorted = true} : (tensor<4x5xf32>) -> (tensor<4x2xf32>, tensor<4x2xi64>)
+  return %v, %i : tensor<4x2xf32>, tensor<4x2xi64>
+}
