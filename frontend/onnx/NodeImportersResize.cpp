@@ -33,10 +33,15 @@ static Results importResize(NodeContext &c, bool upsample) {
   bool legacy = upsample || c.opset < 11;
   std::string ctm = legacy ? "asymmetric" : c.getString("coordinate_transformation_mode", "half_pixel");
   std::string nearest = upsample ? "floor" : legacy ? "round_prefer_floor" : c.getString("nearest_mode", "round_prefer_floor");
-  if (mode != "nearest" && mode != "linear" && mode != "cubic")
+  std::optional<graph::ResizeMode> resizeMode = graph::symbolizeResizeMode(mode);
+  if (!resizeMode)
     return c.error() << "mode '" << mode << "' is not supported yet";
-  if (ctm == "tf_crop_and_resize")
-    return c.error() << "tf_crop_and_resize is not supported yet";
+  std::optional<graph::CoordinateTransform> transform = graph::symbolizeCoordinateTransform(ctm);
+  if (!transform)
+    return c.error() << "coordinate_transformation_mode '" << ctm << "' is not supported yet";
+  std::optional<graph::NearestMode> nearestMode = graph::symbolizeNearestMode(nearest);
+  if (!nearestMode)
+    return c.error() << "nearest_mode '" << nearest << "' is not supported";
   if (c.attr("axes") || c.getString("keep_aspect_ratio_policy", "stretch") != "stretch")
     return c.error() << "axes and keep_aspect_ratio_policy are not supported yet";
   std::optional<SmallVector<double>> scales;
@@ -73,7 +78,7 @@ static Results importResize(NodeContext &c, bool upsample) {
       return c.error() << "resizing dim " << d << " to an empty dim is not supported";
   }
   auto type = RankedTensorType::get(shape, in.getElementType());
-  return SmallVector<Value>{graph::ResizeOp::create(c.b, c.loc, type, c.input(0), mode, ctm, nearest,
+  return SmallVector<Value>{graph::ResizeOp::create(c.b, c.loc, type, c.input(0), *resizeMode, *transform, *nearestMode,
                                                     c.b.getDenseF64ArrayAttr(used),
                                                     llvm::APFloat((double)c.getFloat("cubic_coeff_a", -0.75f)),
                                                     c.getInt("exclude_outside", 0) != 0)};
@@ -85,12 +90,13 @@ static Results importGridSample(NodeContext &c) {
       !grid.hasStaticShape() || grid.getElementType() != in.getElementType())
     return c.error() << "expects a static 4-D input and an [N, H, W, 2] grid of its type";
   std::string mode = c.getString("mode", "bilinear"), padding = c.getString("padding_mode", "zeros");
-  if (!llvm::is_contained({"bilinear", "nearest", "bicubic"}, mode) ||
-      !llvm::is_contained({"zeros", "border", "reflection"}, padding))
+  std::optional<graph::GridSampleMode> sampleMode = graph::symbolizeGridSampleMode(mode);
+  std::optional<graph::GridSamplePadding> paddingMode = graph::symbolizeGridSamplePadding(padding);
+  if (!sampleMode || !paddingMode)
     return c.error() << "unknown mode '" << mode << "' or padding_mode '" << padding << "'";
   auto type = RankedTensorType::get({in.getDimSize(0), in.getDimSize(1), grid.getDimSize(1), grid.getDimSize(2)},
                                     in.getElementType());
-  return SmallVector<Value>{graph::GridSampleOp::create(c.b, c.loc, type, c.input(0), c.input(1), mode, padding,
+  return SmallVector<Value>{graph::GridSampleOp::create(c.b, c.loc, type, c.input(0), c.input(1), *sampleMode, *paddingMode,
                                                         c.getInt("align_corners", 0) != 0)};
 }
 

@@ -23,13 +23,9 @@ struct ResizeLowering : OpConversionPattern<ResizeOp> {
     auto type = rankedType(getTypeConverter(), op.getResult());
     if (!inType || !type || !inType.hasStaticShape() || !type.hasStaticShape() || !isa<FloatType>(type.getElementType()))
       return op.emitOpError("needs static shapes and a float element type");
-    StringRef mode = op.getMode(), ctm = op.getCoordinateTransformationMode(), nearest = op.getNearestMode();
-    if (mode != "nearest" && mode != "linear" && mode != "cubic")
-      return op.emitOpError("mode '") << mode << "' is not supported";
-    if (!llvm::is_contained({"half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nn"}, ctm))
-      return op.emitOpError("coordinate_transformation_mode '") << ctm << "' is not supported";
-    if (!llvm::is_contained({"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"}, nearest))
-      return op.emitOpError("nearest_mode '") << nearest << "' is not supported";
+    ResizeMode mode = op.getMode();
+    CoordinateTransform ctm = op.getCoordinateTransformationMode();
+    NearestMode nearest = op.getNearestMode();
     Location loc = op.getLoc();
     int64_t rank = type.getRank();
     Type elem = type.getElementType();
@@ -59,26 +55,26 @@ struct ResizeLowering : OpConversionPattern<ResizeOp> {
             }
             Value x = arith::SIToFPOp::create(b, l, f64, arith::IndexCastOp::create(b, l, b.getI64Type(), out));
             double scale = scales[d];
-            if (ctm == "half_pixel" || (ctm == "pytorch_half_pixel" && outSize > 1))
+            if (ctm == CoordinateTransform::half_pixel || (ctm == CoordinateTransform::pytorch_half_pixel && outSize > 1))
               x = arith::SubFOp::create(b, l, arith::DivFOp::create(b, l, arith::AddFOp::create(b, l, x, fc(0.5)), fc(scale)), fc(0.5));
-            else if (ctm == "pytorch_half_pixel")
+            else if (ctm == CoordinateTransform::pytorch_half_pixel)
               x = fc(0);
-            else if (ctm == "align_corners") // ONNX uses the unrounded resized length in * scale
+            else if (ctm == CoordinateTransform::align_corners) // ONNX uses the unrounded resized length in * scale
               x = outSize == 1 ? fc(0) : (Value)arith::MulFOp::create(b, l, x, fc(double(inSize - 1) / (inSize * scale - 1)));
-            else if (ctm == "asymmetric")
+            else if (ctm == CoordinateTransform::asymmetric)
               x = arith::DivFOp::create(b, l, x, fc(scale));
             else // tf_half_pixel_for_nn
               x = arith::DivFOp::create(b, l, arith::AddFOp::create(b, l, x, fc(0.5)), fc(scale));
-            if (mode == "nearest") {
+            if (mode == ResizeMode::nearest) {
               Value r;
-              if (nearest == "floor") r = math::FloorOp::create(b, l, x);
-              else if (nearest == "ceil") r = math::CeilOp::create(b, l, x);
-              else if (nearest == "round_prefer_ceil") r = math::FloorOp::create(b, l, arith::AddFOp::create(b, l, x, fc(0.5)));
+              if (nearest == NearestMode::floor) r = math::FloorOp::create(b, l, x);
+              else if (nearest == NearestMode::ceil) r = math::CeilOp::create(b, l, x);
+              else if (nearest == NearestMode::round_prefer_ceil) r = math::FloorOp::create(b, l, arith::AddFOp::create(b, l, x, fc(0.5)));
               else r = math::CeilOp::create(b, l, arith::SubFOp::create(b, l, x, fc(0.5)));
               taps[d].push_back({toIndex(r, inSize), Value()});
               continue;
             }
-            if (mode == "cubic") {
+            if (mode == ResizeMode::cubic) {
               // x0 = ceil(x) - 1 keeps t = x - x0 in (0, 1] (the reference prefers the left pixel).
               Value x0 = arith::SubFOp::create(b, l, math::CeilOp::create(b, l, x), fc(1));
               Value t = arith::SubFOp::create(b, l, x, x0);
@@ -163,10 +159,8 @@ struct GridSampleLowering : OpConversionPattern<GridSampleOp> {
     if (!inType || !type || !inType.hasStaticShape() || !type.hasStaticShape() || inType.getRank() != 4 ||
         !isa<FloatType>(type.getElementType()))
       return op.emitOpError("needs static 4-D float shapes");
-    StringRef mode = op.getMode(), padding = op.getPaddingMode();
-    if (!llvm::is_contained({"bilinear", "nearest", "bicubic"}, mode) ||
-        !llvm::is_contained({"zeros", "border", "reflection"}, padding))
-      return op.emitOpError("unknown mode or padding_mode");
+    GridSampleMode mode = op.getMode();
+    GridSamplePadding padding = op.getPaddingMode();
     bool align = op.getAlignCorners();
     Location loc = op.getLoc();
     Type elem = type.getElementType();
@@ -195,9 +189,9 @@ struct GridSampleLowering : OpConversionPattern<GridSampleOp> {
             return arith::SelectOp::create(b, l, even, add(extra, fc(lo)), add(sub(fc(span), extra), fc(lo)));
           };
           auto pad = [&](Value x, int64_t size) -> Value {
-            if (padding == "border")
+            if (padding == GridSamplePadding::border)
               return clip(x, size);
-            if (padding == "reflection")
+            if (padding == GridSamplePadding::reflection)
               return clip(reflect(x, size), size);
             return x;
           };
@@ -229,9 +223,9 @@ struct GridSampleLowering : OpConversionPattern<GridSampleOp> {
             return arith::SelectOp::create(b, l, ok, v, fc(0));
           };
           Value result;
-          if (mode == "nearest") {
+          if (mode == GridSampleMode::nearest) {
             result = tap(math::RoundEvenOp::create(b, l, pad(y, h)), math::RoundEvenOp::create(b, l, pad(x, w)));
-          } else if (mode == "bilinear") {
+          } else if (mode == GridSampleMode::bilinear) {
             Value px = pad(x, w), py = pad(y, h);
             Value x0 = math::FloorOp::create(b, l, px), y0 = math::FloorOp::create(b, l, py);
             Value x1 = add(x0, fc(1)), y1 = add(y0, fc(1));

@@ -10,7 +10,7 @@
 // CHECK: tensor.extract %arg0[%[[N]], %[[C]], %{{.*}}, %{{.*}}]
 // CHECK-NOT: tensor.extract
 func.func @nearest_asymmetric_floor(%x: tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32> {
-  %0 = tgraph.resize %x {mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor", scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
+  %0 = tgraph.resize nearest asymmetric floor %x {scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>
   return %0 : tensor<1x3x8x8xf32>
 }
 
@@ -22,7 +22,7 @@ func.func @nearest_asymmetric_floor(%x: tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf
 // CHECK-COUNT-4: tensor.extract %arg0
 // CHECK: arith.truncf %{{.*}} : f64 to f32
 func.func @linear_half_pixel(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32> {
-  %0 = tgraph.resize %x {mode = "linear", coordinate_transformation_mode = "half_pixel", nearest_mode = "round_prefer_floor", scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : (tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32>
+  %0 = tgraph.resize linear half_pixel round_prefer_floor %x {scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : (tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32>
   return %0 : tensor<1x1x4x4xf32>
 }
 
@@ -34,7 +34,7 @@ func.func @linear_half_pixel(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32> {
 // CHECK-COUNT-2: tensor.extract %arg1
 // CHECK-COUNT-4: tensor.extract %arg0
 func.func @grid_sample_bilinear(%x: tensor<1x1x3x2xf32>, %g: tensor<1x2x4x2xf32>) -> tensor<1x1x2x4xf32> {
-  %0 = tgraph.grid_sample %x, %g {mode = "bilinear", padding_mode = "zeros", align_corners = false} : (tensor<1x1x3x2xf32>, tensor<1x2x4x2xf32>) -> tensor<1x1x2x4xf32>
+  %0 = tgraph.grid_sample bilinear zeros %x, %g {align_corners = false} : (tensor<1x1x3x2xf32>, tensor<1x2x4x2xf32>) -> tensor<1x1x2x4xf32>
   return %0 : tensor<1x1x2x4xf32>
 }
 
@@ -60,6 +60,6 @@ func.func @roi_align(%x: tensor<1x1x10x10xf32>, %rois: tensor<3x4xf32>, %idx: te
 // CHECK: arith.divf
 // CHECK-COUNT-16: tensor.extract %arg0
 func.func @cubic_exclude_outside(%x: tensor<1x1x4x4xf32>) -> tensor<1x1x8x8xf32> {
-  %0 = tgraph.resize %x {mode = "cubic", coordinate_transformation_mode = "half_pixel", nearest_mode = "round_prefer_floor", scales = array<f64: 1.0, 1.0, 2.0, 2.0>, cubic_coeff_a = -5.000000e-01 : f64, exclude_outside = true} : (tensor<1x1x4x4xf32>) -> tensor<1x1x8x8xf32>
+  %0 = tgraph.resize cubic half_pixel round_prefer_floor %x {scales = array<f64: 1.0, 1.0, 2.0, 2.0>, cubic_coeff_a = -5.000000e-01 : f64, exclude_outside = true} : (tensor<1x1x4x4xf32>) -> tensor<1x1x8x8xf32>
   return %0 : tensor<1x1x8x8xf32>
 }

@@ -40,6 +40,31 @@ def Graph_ScatterReduction : I32EnumAttr<"ScatterReduction", "how a scatter comb
   let cppNamespace = "::tessera::graph";
 }
 
+def Graph_ResizeMode : I32EnumAttr<"ResizeMode", "how Resize interpolates", [
+    I32EnumAttrCase<"nearest", 0>, I32EnumAttrCase<"linear", 1>, I32EnumAttrCase<"cubic", 2>]> {
+  let cppNamespace = "::tessera::graph";
+}
+
+def Graph_CoordinateTransform : I32EnumAttr<"CoordinateTransform", "how Resize maps an output position to the input", [
+    I32EnumAttrCase<"half_pixel", 0>, I32EnumAttrCase<"pytorch_half_pixel", 1>, I32EnumAttrCase<"align_corners", 2>, I32EnumAttrCase<"asymmetric", 3>, I32EnumAttrCase<"tf_half_pixel_for_nn", 4>]> {
+  let cppNamespace = "::tessera::graph";
+}
+
+def Graph_NearestMode : I32EnumAttr<"NearestMode", "how Resize rounds a position to the nearest input", [
+    I32EnumAttrCase<"round_prefer_floor", 0>, I32EnumAttrCase<"round_prefer_ceil", 1>, I32EnumAttrCase<"floor", 2>, I32EnumAttrCase<"ceil", 3>]> {
+  let cppNamespace = "::tessera::graph";
+}
+
+def Graph_GridSampleMode : I32EnumAttr<"GridSampleMode", "how GridSample interpolates", [
+    I32EnumAttrCase<"bilinear", 0>, I32EnumAttrCase<"nearest", 1>, I32EnumAttrCase<"bicubic", 2>]> {
+  let cppNamespace = "::tessera::graph";
+}
+
+def Graph_GridSamplePadding : I32EnumAttr<"GridSamplePadding", "what GridSample reads outside the input", [
+    I32EnumAttrCase<"zeros", 0>, I32EnumAttrCase<"border", 1>, I32EnumAttrCase<"reflection", 2>]> {
+  let cppNamespace = "::tessera::graph";
+}
+
 def Graph_ReduceKind : I32EnumAttr<"ReduceKind", "an ONNX reduction", [
     I32EnumAttrCase<"sum", 0>, I32EnumAttrCase<"mean", 1>, I32EnumAttrCase<"max", 2>,
     I32EnumAttrCase<"min", 3>, I32EnumAttrCase<"prod", 4>, I32EnumAttrCase<"l1", 5>,

@@ -501,15 +501,18 @@ def Graph_ResizeOp : Graph_Op<"resize", [Pure]> {
     by `coordinate_transformation_mode` (half_pixel, pytorch_half_pixel, align_corners, asymmetric,
     tf_half_pixel_for_nn); `nearest_mode`: round_prefer_floor, round_prefer_ceil, floor, ceil. The
     result type gives the output sizes. Source positions outside the input clamp to its edge.
-    Example: `%y = tgraph.resize %x {mode = "nearest", coordinate_transformation_mode = "asymmetric",
-    nearest_mode = "floor", scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>`
+    Example: `%y = tgraph.resize nearest asymmetric floor %x {scales = array<f64: 1.0, 1.0, 2.0, 2.0>} :
+    (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>` (mode, coordinate transformation, nearest mode).
   }];
-  let arguments = (ins AnyRankedTensor:$input, StrAttr:$mode, StrAttr:$coordinate_transformation_mode,
-                       StrAttr:$nearest_mode, DenseF64ArrayAttr:$scales,
+  let arguments = (ins AnyRankedTensor:$input, Graph_ResizeMode:$mode,
+                       Graph_CoordinateTransform:$coordinate_transformation_mode,
+                       Graph_NearestMode:$nearest_mode, DenseF64ArrayAttr:$scales,
                        DefaultValuedAttr<F64Attr, "-0.75">:$cubic_coeff_a,
                        DefaultValuedAttr<BoolAttr, "false">:$exclude_outside);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = [{
+    $mode $coordinate_transformation_mode $nearest_mode $input attr-dict `:` functional-type(operands, results)
+  }];
 }
 
 def Graph_GridSampleOp : Graph_Op<"grid_sample", [Pure]> {
@@ -517,12 +520,12 @@ def Graph_GridSampleOp : Graph_Op<"grid_sample", [Pure]> {
   let description = [{
     Samples `input` [N, C, H, W] at the normalized (x, y) positions of `grid` [N, Ho, Wo, 2].
     `mode`: bilinear, nearest, bicubic; `padding_mode`: zeros, border, reflection.
-    Example: `%y = tgraph.grid_sample %x, %g {mode = "bilinear", padding_mode = "zeros", align_corners = false} : ...`
+    Example: `%y = tgraph.grid_sample bilinear zeros %x, %g {align_corners = false} : ...`
   }];
-  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$grid, StrAttr:$mode,
-                       StrAttr:$padding_mode, BoolAttr:$align_corners);
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$grid, Graph_GridSampleMode:$mode,
+                       Graph_GridSamplePadding:$padding_mode, BoolAttr:$align_corners);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$input `,` $grid attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$mode $padding_mode $input `,` $grid attr-dict `:` functional-type(operands, results)";
 }
 
 def Graph_RoiAlignOp : Graph_Op<"roi_align", [Pure]> {

@@ -162,3 +162,11 @@ func.func @topk_axis(%x: tensor<4x5xf32>) -> (tensor<4x2xf32>, tensor<4x2xi64>) 
   %v, %i = tgraph.topk %x {axis = -1 : i64, largest = true, sorted = true} : (tensor<4x5xf32>) -> (tensor<4x2xf32>, tensor<4x2xi64>)
   return %v, %i : tensor<4x2xf32>, tensor<4x2xi64>
 }
+
+// -----
+
+func.func @pad_unknown_mode(%x: tensor<3xf32>) -> tensor<5xf32> {
+  // expected-error@+1 {{expected string or keyword containing one of the following enum values for attribute 'mode' [constant, reflect, edge]}}
+  %0 = tgraph.pad wrap %x {pads = array<i64: 1, 1>} : (tensor<3xf32>) -> tensor<5xf32>
+  return %0 : tensor<5xf32>
+}
