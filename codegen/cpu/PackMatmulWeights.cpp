@@ -96,7 +96,8 @@ std::optional<Match> matchProduct(linalg::GenericOp op) {
   if (op.getNumLoops() != rank + 1 || op.getNumReductionLoops() != 1 ||
       maps[2] != AffineMap::get(rank + 1, 0, result, ctx))
     return std::nullopt;
-  Match match{load};
+  Match match;
+  match.load = load;
   if (maps[0] != AffineMap::get(rank + 1, 0, lhs, ctx)) {
     auto lhsType = dyn_cast<RankedTensorType>(op.getDpsInputOperand(0)->get().getType());
     match.alignedLhsShape = lhsType ? alignedByUnitDims(maps[0], lhsType, rank) : std::nullopt;
