@@ -34,11 +34,11 @@ public:
     pm.addPass(createCanonicalizerPass());     // the paddings it absorbed
   }
 
-  void buildVariantPipeline(OpPassManager &pm) const override {
-    CpuKernelPipelineOptions options;
-    options.ukernels = hasUkernels();
-    buildCpuKernelPipeline(pm, options);
+  void buildVariantConfigurationPipeline(OpPassManager &pm) const override {
+    buildCpuKernelConfigurationPipeline(pm, pipelineOptions());
   }
+
+  void buildVariantPipeline(OpPassManager &pm) const override { buildCpuKernelPipeline(pm, pipelineOptions()); }
 
   LogicalResult declareExports(dispatch::VariantOp variant) const override {
     auto exe = variant->getParentOfType<dispatch::ExecutableOp>();
@@ -94,6 +94,15 @@ public:
 
 private:
   bool hasUkernels() const { return llvm::Triple(target.triple).getArch() == llvm::Triple::x86_64; }
+
+  CpuKernelPipelineOptions pipelineOptions() const {
+    CpuKernelPipelineOptions options;
+    options.ukernels = hasUkernels();
+    options.vectorBits = target.requiredFeatures & TSR_CPU_AVX512F ? 512
+                         : target.requiredFeatures & TSR_CPU_AVX  ? 256
+                                                                  : 128;
+    return options;
+  }
 
   CpuTarget target;
 };

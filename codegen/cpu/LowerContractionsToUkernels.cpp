@@ -344,12 +344,19 @@ LogicalResult lowerConv(linalg::Conv2DNchwFchwOp conv) {
       (*yStrides)[2] != ow)
     return failure();
   auto strides = conv.getStrides(), dilations = conv.getDilations();
+  auto config = conv->getParentOfType<func::FuncOp>()->getAttrOfType<dispatch::LoweringConfigAttr>(
+      dispatch::kLoweringConfigAttr);
+  bool direct = config && config.getStrategy() == dispatch::KernelStrategy::conv2d_direct;
   return lowerImageLoop(conv, kConv2d, 25, isZero, true, [&](ImageCall &c, Value xOffset, Value yOffset) {
     SmallVector<Value> args{c.dim(y, 1), c.dim(x, 1), c.constant(kh), c.constant(kw), c.dim(y, 2), c.constant(ow)};
     llvm::append_range(args, c.input(strides, dilations, xOffset));
     llvm::append_range(args, c.window());
+    // Flags (sgemm.c): bit 0 accumulate, bit 1 the direct path.
+    Value flags = c.accumulate;
+    if (direct)
+      flags = arith::ConstantIntOp::create(c.b, c.loc, c.b.getI32Type(), *getConstantIntValue(c.accumulate) | 2);
     llvm::append_range(args, SmallVector<Value>{c.w.pointer, c.w.offset, c.w.strides[0], c.y.pointer, yOffset,
-                                                c.y.strides[1], c.accumulate});
+                                                c.y.strides[1], flags});
     return args;
   });
 }
@@ -578,18 +585,33 @@ struct LowerContractionsToUkernelsPass
     : impl::LowerContractionsToUkernelsBase<LowerContractionsToUkernelsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    // A kernel whose lowering configuration chose loops keeps them (the optional microkernels below).
+    auto keepsLoops = [](Operation *op) {
+      auto func = op->getParentOfType<func::FuncOp>();
+      auto config = func ? func->getAttrOfType<dispatch::LoweringConfigAttr>(dispatch::kLoweringConfigAttr)
+                         : dispatch::LoweringConfigAttr();
+      return config && config.getStrategy() == dispatch::KernelStrategy::loops;
+    };
     SmallVector<std::pair<linalg::LinalgOp, GemmDims>> matches;
     module.walk([&](linalg::LinalgOp op) {
+      if (keepsLoops(op))
+        return;
       if (auto dims = gemmDims(op); succeeded(dims))
         matches.push_back({op, *dims});
     });
     SmallVector<linalg::Conv2DNchwFchwOp> convs;
-    module.walk([&](linalg::Conv2DNchwFchwOp conv) { convs.push_back(conv); });
+    module.walk([&](linalg::Conv2DNchwFchwOp conv) {
+      if (!keepsLoops(conv))
+        convs.push_back(conv);
+    });
     // What a microkernel cannot take stays on the loop path.
     for (linalg::Conv2DNchwFchwOp conv : convs)
       (void)lowerConv(conv);
     SmallVector<linalg::DepthwiseConv2DNchwChwOp> depthwise;
-    module.walk([&](linalg::DepthwiseConv2DNchwChwOp conv) { depthwise.push_back(conv); });
+    module.walk([&](linalg::DepthwiseConv2DNchwChwOp conv) {
+      if (!keepsLoops(conv))
+        depthwise.push_back(conv);
+    });
     for (linalg::DepthwiseConv2DNchwChwOp conv : depthwise)
       (void)lowerDepthwise(conv);
     SmallVector<dispatch::WinogradConv2DOp> winograds;
@@ -607,7 +629,10 @@ struct LowerContractionsToUkernelsPass
         return signalPassFailure();
       }
     SmallVector<linalg::PoolingNchwMaxOp> pools;
-    module.walk([&](linalg::PoolingNchwMaxOp pool) { pools.push_back(pool); });
+    module.walk([&](linalg::PoolingNchwMaxOp pool) {
+      if (!keepsLoops(pool))
+        pools.push_back(pool);
+    });
     for (linalg::PoolingNchwMaxOp pool : pools)
       (void)lowerMaxPool(pool);
     if (matches.empty())

@@ -44,7 +44,13 @@ bool isConvolutionInput(mlir::Operation *user, mlir::Value v);
 struct CpuKernelPipelineOptions {
   /// Call the microkernels (ukernels/*.c) for the contractions they cover; they exist for x86-64.
   bool ukernels = true;
+  /// Widest vector registers of the CPU (128, 256 or 512 bits).
+  int64_t vectorBits = 512;
 };
+
+/// The passes that put a tensor kernel in the form it is tiled in and choose its lowering configuration
+/// (`tdisp.lowering_config`): the start of the kernel pipeline, also run when dispatches form.
+void buildCpuKernelConfigurationPipeline(mlir::OpPassManager &pm, const CpuKernelPipelineOptions &options);
 
 /// Tensor kernel module -> LLVM dialect module exporting ABI-conforming kernels.
 void buildCpuKernelPipeline(mlir::OpPassManager &pm, const CpuKernelPipelineOptions &options);

@@ -31,16 +31,31 @@ def DecomposeResultPads : Pass<"tessera-cpu-decompose-result-pads", "mlir::Modul
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
 }
 
-def DistributeToWorkgroups : Pass<"tessera-cpu-distribute-to-workgroups", "mlir::ModuleOp"> {
-  let summary = "Tile each kernel's final op along one parallel loop into workgroups, fusing producers";
+def SelectLoweringStrategy : Pass<"tessera-cpu-select-lowering-strategy", "mlir::ModuleOp"> {
+  let summary = "Choose each kernel's strategy, workgroup tiles and register tile from its shapes and the CPU";
   let description = [{
-    The op producing the kernel's result is tiled with `scf.forall` along its first parallel loop of
-    static size > 1, into at most `max-workgroups` tiles; its producers are fused into the loop.
-    The workgroup count is recorded as `tessera.workgroup_count` on the function (1 if not tiled).
+    Records `tdisp.lowering_config = #tdisp.lowering_config<...>` on every kernel function that has none:
+    the microkernel family of the kernel's main op (or `loops`), the tile sizes that split its result op
+    into workgroups (about one per 2 M multiply-adds or 32 K loop iterations, along whole microkernel
+    panels, row bands or channel groups, an even count where that balances two threads; at most
+    `max-workgroups`), and the register tile and vector width of the microkernel on this CPU.
   }];
   let options = [
-    Option<"maxWorkgroups", "max-workgroups", "int64_t", "32", "Upper bound on workgroups per dispatch">
+    Option<"maxWorkgroups", "max-workgroups", "int64_t", "32", "Upper bound on workgroups per dispatch">,
+    Option<"vectorBits", "vector-bits", "int64_t", "512", "Widest vector registers of the CPU (128, 256 or 512)">,
+    Option<"ukernels", "ukernels", "bool", "true", "Whether the microkernels exist for the target (x86-64)">
   ];
+  let dependentDialects = ["tessera::dispatch::DispatchDialect"];
+}
+
+def DistributeToWorkgroups : Pass<"tessera-cpu-distribute-to-workgroups", "mlir::ModuleOp"> {
+  let summary = "Tile each kernel's final op into workgroups as its lowering configuration says, fusing producers";
+  let description = [{
+    The op producing the kernel's result is tiled with `scf.forall` by the `tiles` of the function's
+    `tdisp.lowering_config` (tessera-cpu-select-lowering-strategy); its producers are fused into the
+    loop. The workgroup count is recorded as `tessera.workgroup_count` on the function (1 if not tiled).
+    A configuration whose tiles do not fit the op, or give another count, is an error.
+  }];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",
                            "mlir::affine::AffineDialect"];
 }

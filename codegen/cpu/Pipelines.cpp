@@ -18,11 +18,20 @@ using tessera::createReuseInputAsDestination;
 
 namespace tessera::cpu {
 
-void buildCpuKernelPipeline(OpPassManager &pm, const CpuKernelPipelineOptions &options) {
+void buildCpuKernelConfigurationPipeline(OpPassManager &pm, const CpuKernelPipelineOptions &options) {
   pm.addPass(createFuseElementwiseOps());
   // Convolution inputs before distribution (the pad is then not tiled with the convolution); result pads
   // after it (a padding kernel splits as a tensor.pad, by channels).
   pm.addPass(createDecomposeResultPads({/*convolutionInputs=*/options.ukernels, /*resultPads=*/false}));
+  SelectLoweringStrategyOptions strategy;
+  strategy.vectorBits = options.vectorBits;
+  strategy.ukernels = options.ukernels;
+  pm.addPass(createSelectLoweringStrategy(strategy));
+}
+
+void buildCpuKernelPipeline(OpPassManager &pm, const CpuKernelPipelineOptions &options) {
+  // A no-op on kernels configured when dispatches formed (each pass finds nothing left to do).
+  buildCpuKernelConfigurationPipeline(pm, options);
   pm.addPass(createDistributeToWorkgroups());
   // Tiling guards a pad's share against an empty source (an scf.if that static sizes fold away): the
   // share's pad must feed the workgroup's insert directly to be decomposed.

@@ -202,6 +202,17 @@ LogicalResult compile(MLIRContext &context, const CompileOptions &options, std::
   beginStage(options, EmitStage::Dispatch, "forming dispatches");
   if (failed(runPipeline(*module, options, dispatchCreation)))
     return failure();
+  auto configureVariants = [&](StringRef targetName, const ConfiguredTarget &configured) -> LogicalResult {
+    for (dispatch::VariantOp variant : variantsOf(*module, targetName))
+      if (ModuleOp inner = variant.getInnerModule())
+        if (failed(runPipeline(inner, options,
+                               [&](OpPassManager &pm) { configured.buildVariantConfigurationPipeline(pm); })))
+          return failure();
+    return success();
+  };
+  if (failed(configureVariants(backend->name(), **target)) ||
+      (fallbackBackend && failed(configureVariants(fallbackBackend->name(), *fallback))))
+    return failure();
   if (options.emit == EmitStage::Dispatch) {
     output = printOp(*module);
     return success();

@@ -50,6 +50,11 @@ public:
   /// stay host weights, bound like any other.
   virtual bool embedsConstantArrays() const { return true; }
 
+  /// Passes on the inner module of each variant of this target once dispatches have formed, before
+  /// `--emit=dispatch` prints them: the lowering configuration the variant pipeline then follows (the
+  /// CPU target's `tdisp.lowering_config`). Nothing by default.
+  virtual void buildVariantConfigurationPipeline(mlir::OpPassManager &pm) const {}
+
   /// Passes that compile the inner module of one variant of this target.
   virtual void buildVariantPipeline(mlir::OpPassManager &pm) const = 0;
 

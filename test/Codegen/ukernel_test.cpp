@@ -200,9 +200,9 @@ struct ImageSize {
   }
 };
 
-/// Runs the convolution microkernel on case `p` (over y = 7 everywhere, kept with `accumulate`) against
-/// plain loops.
-void checkConv2d(const ConvCase& p, bool accumulate) {
+/// Runs the convolution microkernel on case `p` (over y = 7 everywhere, kept with `accumulate`; directly
+/// where the shapes allow with `direct`) against plain loops.
+void checkConv2d(const ConvCase& p, bool accumulate, bool direct = false) {
   const auto [filters, channels, kh, kw, oh, ow, sh, sw, dh, dw, pad] = p;
   const ImageSize image(p);
   const int64_t h = image.h, w = image.w;
@@ -222,7 +222,7 @@ void checkConv2d(const ConvCase& p, bool accumulate) {
   Guarded guardedX(x);
   tsr_ukernel_conv2d_nchw_f32(filters, channels, kh, kw, oh, ow, sh, sw, dh, dw, guardedX.address(), 0, h * w, w, 1,
                               h, w, -pad, -pad, address(wt), 0, channels * kh * kw, address(y), 0, oh * ow,
-                              accumulate);
+                              (accumulate ? 1 : 0) | (direct ? 2 : 0));
   for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], want[i], 1e-4) << "element " << i;
 }
 
@@ -246,13 +246,15 @@ INSTANTIATE_TEST_SUITE_P(Geometries, Conv2d,
                                            ConvCase{3, 20, 3, 3, 29, 29, 2, 2, 1, 1, 1}));
 
 /// Few input channels (a network's first layer): the direct path, register-blocked for AVX-512 (32 vector
-/// registers) and for AVX2 (8 vectors of 16 floats), overwriting and accumulating.
+/// registers) and for AVX2 (8 vectors of 16 floats), overwriting and accumulating; and the implicit GEMM
+/// the same shapes take when the compiler does not ask for the direct path.
 class Conv2dFewChannels : public ::testing::TestWithParam<std::tuple<ConvCase, int32_t, bool>> {};
 
 TEST_P(Conv2dFewChannels, MatchesLoops) {
   const auto [p, registers, accumulate] = GetParam();
   tsr_ukernel_vector_registers = registers;
-  checkConv2d(p, accumulate);
+  checkConv2d(p, accumulate, /*direct=*/true);
+  checkConv2d(p, accumulate, /*direct=*/false);
   tsr_ukernel_vector_registers = 32;
 }
 

@@ -455,7 +455,12 @@ static int conv_direct(int64_t filters, int64_t channels, int64_t kh, int64_t kw
                        int64_t height, int64_t width, int64_t row0, int64_t col0, const float* w, int64_t w_f,
                        float* y, int64_t y_f, int accumulate, float* scratch, int64_t scratch_floats);
 
-/* One image of a 2-D NCHW convolution as an implicit GEMM: y[f][oh][ow] (+)= sum over (c, kh, kw) of
+/* Flags of the convolution entry: keep y's values and add to them; compute it directly (direct_conv.c)
+ * where the shapes allow, as the compiler's lowering configuration chose (strategy conv2d_direct). */
+#define CONV_ACCUMULATE 1
+#define CONV_DIRECT 2
+
+/* One image of a 2-D NCHW convolution as an implicit GEMM (or directly, with CONV_DIRECT): y[f][oh][ow] (+)= sum over (c, kh, kw) of
  * w[f][c][kh][kw] * x[c][oh * sh + kh * dh + row0][ow * sw + kw * dw + col0], where x is height x width
  * and reads outside it are zero (row0 and col0 are minus the leading pads, or where a tile of a padded
  * image starts). The weights are contiguous per filter (row stride w_f); the output rows of one filter
@@ -464,7 +469,8 @@ void tsr_ukernel_conv2d_nchw_f32(int64_t filters, int64_t channels, int64_t kh, 
                                  int64_t sh, int64_t sw, int64_t dh, int64_t dw, intptr_t x_base, int64_t x_offset,
                                  int64_t x_c, int64_t x_h, int64_t x_w, int64_t height, int64_t width, int64_t row0,
                                  int64_t col0, intptr_t w_base, int64_t w_offset, int64_t w_f, intptr_t y_base,
-                                 int64_t y_offset, int64_t y_f, int32_t accumulate) {
+                                 int64_t y_offset, int64_t y_f, int32_t flags) {
+  const int accumulate = flags & CONV_ACCUMULATE;
   const float* x = (const float*)x_base + x_offset;
   b_source src = {0};
   src.conv = 1;
@@ -473,7 +479,8 @@ void tsr_ukernel_conv2d_nchw_f32(int64_t filters, int64_t channels, int64_t kh, 
   int64_t view_h = (oh - 1) * sh + (kh - 1) * dh + 1, view_w = (ow - 1) * sw + (kw - 1) * dw + 1;
   int inside = row0 >= 0 && col0 >= 0 && row0 + view_h <= height && col0 + view_w <= width;
   float padded[CONV_PADDED] __attribute__((aligned(64)));
-  if (conv_direct(filters, channels, kh, kw, oh, ow, sh, sw, dh, dw, x, x_c, x_h, x_w, height, width, row0, col0,
+  if ((flags & CONV_DIRECT) &&
+      conv_direct(filters, channels, kh, kw, oh, ow, sh, sw, dh, dw, x, x_c, x_h, x_w, height, width, row0, col0,
                   (const float*)w_base + w_offset, w_f, (float*)y_base + y_offset, y_f, accumulate, padded,
                   CONV_PADDED))
     return;

@@ -13,7 +13,12 @@ def Dispatch_Dialect : Dialect {
     one `tdisp.variant` per target, and the region into a `tdisp.dispatch` of that executable. The
     host function is then a list of dispatches over tensors, from which the schedule is built.
     Kernel ops that upstream lacks live here too: value-error checks, the Winograd convolution and the
-    matrix product with a right operand packed ahead of time.
+    matrix product with a right operand packed ahead of time, and the lowering configuration a target
+    chooses per kernel.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+  let extraClassDeclaration = [{
+    void registerAttributes();
   }];
 }
 

@@ -15,6 +15,7 @@ void DispatchDialect::initialize() {
 #define GET_OP_LIST
 #include "dialects/Dispatch/IR/DispatchOps.cpp.inc"
       >();
+  registerAttributes();
 }
 
 LogicalResult RegionOp::verify() {

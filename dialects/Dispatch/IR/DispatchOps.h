@@ -16,6 +16,15 @@
 
 #include "dialects/Dispatch/IR/DispatchDialect.h.inc"
 #include "dialects/Dispatch/IR/DispatchEnums.h.inc"
+#include "dialects/Dispatch/IR/DispatchStrategyEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/Dispatch/IR/DispatchAttrs.h.inc"
+
+namespace tessera::dispatch {
+/// Where a kernel function carries its #tdisp.lowering_config.
+inline constexpr llvm::StringLiteral kLoweringConfigAttr = "tdisp.lowering_config";
+} // namespace tessera::dispatch
 
 #define GET_OP_CLASSES
 #include "dialects/Dispatch/IR/DispatchOps.h.inc"

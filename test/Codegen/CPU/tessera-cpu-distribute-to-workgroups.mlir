@@ -1,10 +1,10 @@
-// RUN: tessera-opt %s -split-input-file -tessera-cpu-distribute-to-workgroups=max-workgroups=8 -canonicalize | FileCheck %s
+// RUN: tessera-opt %s -split-input-file -verify-diagnostics -tessera-cpu-select-lowering-strategy=max-workgroups=8 -tessera-cpu-distribute-to-workgroups -canonicalize | FileCheck %s
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
 // The first parallel loop of size > 1 is split into at most 8 workgroups (262144 iterations: 8 of
 // 32768).
 // CHECK-LABEL: func.func @elementwise
-// CHECK-SAME: attributes {tessera.workgroup_count = 8 : i64}
+// CHECK-SAME: tessera.workgroup_count = 8 : i64
 // CHECK: scf.forall (%[[IV:.*]]) = (0) to (4096) step (512) shared_outs
 // CHECK: tensor.extract_slice %arg0[%[[IV]], 0] [512, 64] [1, 1]
 // CHECK: linalg.generic
@@ -24,7 +24,7 @@ func.func @elementwise(%a: tensor<4096x64xf32>) -> tensor<4096x64xf32> {
 #id = affine_map<(d0, d1) -> (d0, d1)>
 // Too few iterations to pay for waking another thread: one workgroup, run inline.
 // CHECK-LABEL: func.func @small_elementwise
-// CHECK-SAME: attributes {tessera.workgroup_count = 1 : i64}
+// CHECK-SAME: tessera.workgroup_count = 1 : i64
 // CHECK-NOT: scf.forall
 func.func @small_elementwise(%a: tensor<64x8xf32>) -> tensor<64x8xf32> {
   %e = tensor.empty() : tensor<64x8xf32>
@@ -345,4 +345,33 @@ func.func @small_pad(%x: tensor<1x8x6x6xf32>) -> tensor<1x8x8x8xf32> {
     tensor.yield %zero : f32
   } : tensor<1x8x6x6xf32> to tensor<1x8x8x8xf32>
   return %p : tensor<1x8x8x8xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+// A configuration that does not fit the kernel (edited by hand, or stale) is an error, not a guess.
+func.func @tiles_per_loop(%a: tensor<4096x64xf32>) -> tensor<4096x64xf32> attributes {tdisp.lowering_config = #tdisp.lowering_config<loops, workgroups = 2, tiles = [2048], register_tile = [], vector_bits = 512>} {
+  %e = tensor.empty() : tensor<4096x64xf32>
+  // expected-error@+1 {{has 2 loops but its kernel's lowering configuration tiles 1}}
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%a : tensor<4096x64xf32>) outs(%e : tensor<4096x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  } -> tensor<4096x64xf32>
+  return %r : tensor<4096x64xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @workgroup_count(%a: tensor<4096x64xf32>) -> tensor<4096x64xf32> attributes {tdisp.lowering_config = #tdisp.lowering_config<loops, workgroups = 3, tiles = [2048, 0], register_tile = [], vector_bits = 512>} {
+  %e = tensor.empty() : tensor<4096x64xf32>
+  // expected-error@+1 {{is tiled into 2 workgroups, but its lowering configuration says 3}}
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%a : tensor<4096x64xf32>) outs(%e : tensor<4096x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  } -> tensor<4096x64xf32>
+  return %r : tensor<4096x64xf32>
 }

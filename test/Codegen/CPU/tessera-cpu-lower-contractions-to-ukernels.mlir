@@ -191,3 +191,39 @@ func.func @packed_batches(%x: memref<3x8x64xf32>, %p: memref<2x64x32xf32>, %y: m
   tdisp.packed_matmul ins(%x, %p : memref<3x8x64xf32>, memref<2x64x32xf32>) outs(%y : memref<3x8x40xf32, strided<[1000, 80, 1]>>) col(%col)
   return
 }
+
+// -----
+
+// The kernel's lowering configuration decides: conv2d_direct sets the convolution call's direct flag
+// (bit 1 of its last argument, next to bit 0, accumulate); conv2d leaves it clear; a kernel configured
+// for loops keeps its convolution.
+// CHECK-LABEL: func.func @direct
+// CHECK: %[[FLAGS:.*]] = arith.constant 2 : i32
+// CHECK: call @tsr_ukernel_conv2d_nchw_f32({{.*}}, %[[FLAGS]])
+// CHECK-LABEL: func.func @implicit_gemm
+// CHECK: %[[FLAGS:.*]] = arith.constant 0 : i32
+// CHECK: call @tsr_ukernel_conv2d_nchw_f32({{.*}}, %[[FLAGS]])
+// CHECK-LABEL: func.func @loops
+// CHECK-NOT: call
+// CHECK: linalg.conv_2d_nchw_fchw
+func.func @direct(%x: memref<1x3x34x34xf32>, %w: memref<16x3x3x3xf32>, %y: memref<1x16x16x16xf32>) attributes {tdisp.lowering_config = #tdisp.lowering_config<conv2d_direct, workgroups = 1, tiles = [], register_tile = [12, 32], vector_bits = 512>} {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%y : memref<1x16x16x16xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %w : memref<1x3x34x34xf32>, memref<16x3x3x3xf32>) outs(%y : memref<1x16x16x16xf32>)
+  return
+}
+func.func @implicit_gemm(%x: memref<1x3x34x34xf32>, %w: memref<16x3x3x3xf32>, %y: memref<1x16x16x16xf32>) attributes {tdisp.lowering_config = #tdisp.lowering_config<conv2d, workgroups = 1, tiles = [], register_tile = [8, 32], vector_bits = 512>} {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%y : memref<1x16x16x16xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %w : memref<1x3x34x34xf32>, memref<16x3x3x3xf32>) outs(%y : memref<1x16x16x16xf32>)
+  return
+}
+func.func @loops(%x: memref<1x3x34x34xf32>, %w: memref<16x3x3x3xf32>, %y: memref<1x16x16x16xf32>) attributes {tdisp.lowering_config = #tdisp.lowering_config<loops, workgroups = 1, tiles = [], register_tile = [], vector_bits = 512>} {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%y : memref<1x16x16x16xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %w : memref<1x3x34x34xf32>, memref<16x3x3x3xf32>) outs(%y : memref<1x16x16x16xf32>)
+  return
+}

@@ -95,3 +95,52 @@ tdisp.executable @exe {
     tdisp.export @k workgroup_count [8, 1, 1] workgroup_size [1, 1, 1] access [1, 2] bytes [64, -4] constants 0
   }
 }
+
+// -----
+
+// expected-error@+1 {{unknown kernel strategy 'gemv'}}
+func.func @unknown_strategy() attributes {tdisp.lowering_config = #tdisp.lowering_config<gemv, workgroups = 1, tiles = [], register_tile = [], vector_bits = 512>} {
+  return
+}
+
+// -----
+
+// expected-error@+1 {{needs at least one workgroup, not 0}}
+func.func @no_workgroups() attributes {tdisp.lowering_config = #tdisp.lowering_config<loops, workgroups = 0, tiles = [], register_tile = [], vector_bits = 512>} {
+  return
+}
+
+// -----
+
+// expected-error@+1 {{splits into 4 workgroups but tiles no loop}}
+func.func @untiled_split() attributes {tdisp.lowering_config = #tdisp.lowering_config<loops, workgroups = 4, tiles = [0, 0], register_tile = [], vector_bits = 512>} {
+  return
+}
+
+// -----
+
+// expected-error@+1 {{has a negative tile size}}
+func.func @negative_tile() attributes {tdisp.lowering_config = #tdisp.lowering_config<loops, workgroups = 2, tiles = [-8], register_tile = [], vector_bits = 512>} {
+  return
+}
+
+// -----
+
+// expected-error@+1 {{has a register tile, but loops have none}}
+func.func @loops_register_tile() attributes {tdisp.lowering_config = #tdisp.lowering_config<loops, workgroups = 1, tiles = [], register_tile = [8, 32], vector_bits = 512>} {
+  return
+}
+
+// -----
+
+// expected-error@+1 {{has a register tile dim below 1}}
+func.func @empty_register_tile() attributes {tdisp.lowering_config = #tdisp.lowering_config<sgemm, workgroups = 1, tiles = [], register_tile = [8, 0], vector_bits = 512>} {
+  return
+}
+
+// -----
+
+// expected-error@+1 {{vector_bits must be 128, 256 or 512, not 384}}
+func.func @odd_vector_bits() attributes {tdisp.lowering_config = #tdisp.lowering_config<sgemm, workgroups = 1, tiles = [], register_tile = [8, 32], vector_bits = 384>} {
+  return
+}

@@ -68,3 +68,15 @@ tdisp.executable @signed {
     tdisp.export @l workgroup_count [1, 1, 1] workgroup_size [64, 1, 1] access [3] constants 0
   }
 }
+
+// A kernel's lowering configuration round-trips, empty lists included.
+// CHECK-LABEL: func.func @configured
+// CHECK-SAME: tdisp.lowering_config = #tdisp.lowering_config<conv2d, workgroups = 4, tiles = [0, 0, 7, 0], register_tile = [8, 32], vector_bits = 512>
+// CHECK-LABEL: func.func @whole
+// CHECK-SAME: tdisp.lowering_config = #tdisp.lowering_config<loops, workgroups = 1, tiles = [], register_tile = [], vector_bits = 256>
+func.func @configured() attributes {tdisp.lowering_config = #tdisp.lowering_config<conv2d, workgroups = 4, tiles = [0, 0, 7, 0], register_tile = [8, 32], vector_bits = 512>} {
+  return
+}
+func.func @whole() attributes {tdisp.lowering_config = #tdisp.lowering_config<loops, workgroups = 1, tiles = [], register_tile = [], vector_bits = 256>} {
+  return
+}
