@@ -85,26 +85,48 @@ LogicalResult convertSignature(func::FuncOp func) {
   return success();
 }
 
-/// Replaces the workgroup loop by its body at iteration `workgroup_id`.
+/// Replaces the workgroup loop by its body at iteration `workgroup_id`. A loop over several dims (a
+/// product split by rows and columns) numbers its iterations row-major: the last dim varies fastest, so
+/// consecutive workgroups (one thread's share) read the same rows of the left operand.
 LogicalResult inlineWorkgroupLoop(func::FuncOp func) {
   SmallVector<scf::ForallOp> loops;
   for (auto forall : func.getBody().front().getOps<scf::ForallOp>())
     loops.push_back(forall);
   if (loops.empty())
     return success();
-  if (loops.size() > 1 || loops[0].getRank() != 1 || loops[0].getNumResults() != 0)
-    return func.emitOpError("expected one bufferized 1-D workgroup loop");
+  if (loops.size() > 1 || loops[0].getNumResults() != 0)
+    return func.emitOpError("expected one bufferized workgroup loop");
   scf::ForallOp forall = loops[0];
+  // Trip counts of every dim but the first (whose count the grid's size implies).
+  SmallVector<int64_t> trips(forall.getRank(), 0);
+  for (unsigned d = 1; d < forall.getRank(); ++d) {
+    auto l = getConstantIntValue(forall.getMixedLowerBound()[d]);
+    auto u = getConstantIntValue(forall.getMixedUpperBound()[d]);
+    auto s = getConstantIntValue(forall.getMixedStep()[d]);
+    if (!l || !u || !s || *s <= 0)
+      return func.emitOpError("expected a workgroup loop whose inner dims have static bounds");
+    trips[d] = llvm::divideCeilSigned(*u - *l, *s);
+  }
   IRRewriter rewriter(func.getContext());
   rewriter.setInsertionPoint(forall);
   Value id = func.getBody().front().getArguments().back();
   Location loc = forall.getLoc();
-  Value lb = getValueOrCreateConstantIndexOp(rewriter, loc, forall.getMixedLowerBound()[0]);
-  Value step = getValueOrCreateConstantIndexOp(rewriter, loc, forall.getMixedStep()[0]);
-  Value iv = arith::AddIOp::create(rewriter, loc, lb, arith::MulIOp::create(rewriter, loc, id, step));
+  SmallVector<Value> ivs(trips.size());
+  Value rest = id;
+  for (int64_t d = static_cast<int64_t>(trips.size()) - 1; d >= 0; --d) {
+    Value index = rest;
+    if (d > 0) {
+      Value trip = arith::ConstantIndexOp::create(rewriter, loc, trips[d]);
+      index = arith::RemUIOp::create(rewriter, loc, rest, trip);
+      rest = arith::DivUIOp::create(rewriter, loc, rest, trip);
+    }
+    Value lb = getValueOrCreateConstantIndexOp(rewriter, loc, forall.getMixedLowerBound()[d]);
+    Value step = getValueOrCreateConstantIndexOp(rewriter, loc, forall.getMixedStep()[d]);
+    ivs[d] = arith::AddIOp::create(rewriter, loc, lb, arith::MulIOp::create(rewriter, loc, index, step));
+  }
   Block *body = forall.getBody();
   rewriter.eraseOp(body->getTerminator());
-  rewriter.inlineBlockBefore(body, forall, ValueRange{iv});
+  rewriter.inlineBlockBefore(body, forall, ivs);
   rewriter.eraseOp(forall);
   return success();
 }

@@ -343,6 +343,11 @@ case("trilu_topk_22", 22,
 case("matmul_add_relu_22", 22,
      [node("MatMul", ["x", "w"], ["m"]), node("Add", ["m", "b"], ["a"]), node("Relu", ["a"], ["y"])],
      [("x", randf(64, 3, 5))], [("y", F32, [3, 4])], [("w", randf(65, 5, 4)), ("b", randf(66, 4))])
+# A product large in rows and columns: its kernel is split into a grid of row bands by column slices.
+case("matmul_bias_grid_18", 18,
+     [node("MatMul", ["x", "w"], ["m"]), node("Add", ["m", "b"], ["y"])],
+     [("x", randf(101, 1024, 256, lo=-1.0, hi=1.0))], [("y", F32, [1024, 512])],
+     [("w", randf(102, 256, 512, lo=-1.0, hi=1.0)), ("b", randf(103, 512))])
 case("softmax_gemm_22", 22,
      [node("Gemm", ["x", "w", "b"], ["g"], transB=1), node("Softmax", ["g"], ["y"])],
      [("x", randf(67, 2, 5))], [("y", F32, [2, 3])], [("w", randf(68, 3, 5)), ("b", randf(69, 3))])

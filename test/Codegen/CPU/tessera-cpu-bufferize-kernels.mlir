@@ -29,3 +29,32 @@ func.func @k(%arg0: tensor<64x8xf32>) -> tensor<64x8xf32> {
   }
   return %2 : tensor<64x8xf32>
 }
+
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+// A workgroup loop over rows and columns (4 x 2 workgroups) numbers them row-major: row band
+// id / 2, column slice id % 2.
+// CHECK-LABEL: func.func @grid(
+// CHECK-SAME: %[[IN:.*]]: memref<64x8xf32>, %[[OUT:.*]]: memref<64x8xf32>, %[[WG:.*]]: index)
+// CHECK-NOT: scf.forall
+// CHECK-DAG: %[[COL:.*]] = arith.remui %[[WG]], %c2
+// CHECK-DAG: %[[BAND:.*]] = arith.divui %[[WG]], %c2
+// CHECK-DAG: %[[ROW:.*]] = arith.muli %[[BAND]], %c16
+// CHECK-DAG: %[[J:.*]] = arith.muli %[[COL]], %c4
+// CHECK: memref.subview %[[IN]][%[[ROW]], %[[J]]] [16, 4]
+// CHECK: memref.subview %[[OUT]][%[[ROW]], %[[J]]] [16, 4]
+func.func @grid(%arg0: tensor<64x8xf32>) -> tensor<64x8xf32> {
+  %0 = tensor.empty() : tensor<64x8xf32>
+  %2 = scf.forall (%i, %j) = (0, 0) to (64, 8) step (16, 4) shared_outs(%o = %0) -> (tensor<64x8xf32>) {
+    %s = tensor.extract_slice %arg0[%i, %j] [16, 4] [1, 1] : tensor<64x8xf32> to tensor<16x4xf32>
+    %d = tensor.extract_slice %o[%i, %j] [16, 4] [1, 1] : tensor<64x8xf32> to tensor<16x4xf32>
+    %4 = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%s : tensor<16x4xf32>) outs(%d : tensor<16x4xf32>) {
+    ^bb0(%in: f32, %out: f32):
+      %5 = arith.negf %in : f32
+      linalg.yield %5 : f32
+    } -> tensor<16x4xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %4 into %o[%i, %j] [16, 4] [1, 1] : tensor<16x4xf32> into tensor<64x8xf32>
+    }
+  }
+  return %2 : tensor<64x8xf32>
+}

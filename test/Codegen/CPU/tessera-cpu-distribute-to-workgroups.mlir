@@ -318,6 +318,24 @@ func.func @packed_whole(%x: tensor<8x64xf32>, %p: tensor<2x64x32xf32>) -> tensor
 
 // -----
 
+// A grid of row bands by column slices: one 2-D workgroup loop; each tile reads its band of the input
+// and starts its columns at `col`.
+// CHECK-LABEL: func.func @packed_grid
+// CHECK-SAME: tessera.workgroup_count = 8 : i64
+// CHECK: scf.forall (%[[I:.*]], %[[J:.*]]) = (0, 0) to (1024, 1024) step (256, 512)
+// CHECK: tensor.extract_slice %arg0[%[[I]], 0] [256, 1024]
+// CHECK: tdisp.packed_matmul {{.*}} col(%[[J]]) -> tensor<256x512xf32>
+func.func @packed_grid(%x: tensor<1024x1024xf32>, %p: tensor<32x1024x32xf32>) -> tensor<1024x1024xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %e = tensor.empty() : tensor<1024x1024xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1024x1024xf32>) -> tensor<1024x1024xf32>
+  %y = tdisp.packed_matmul ins(%x, %p : tensor<1024x1024xf32>, tensor<32x1024x32xf32>) outs(%init : tensor<1024x1024xf32>) col(%c0) -> tensor<1024x1024xf32>
+  return %y : tensor<1024x1024xf32>
+}
+
+// -----
+
 // A padding kernel splits as a tensor.pad along its first unpadded dim of more than one element (the
 // channels: 64 x 58 x 58 elements, 6 workgroups of 11 channels), each workgroup padding its channels'
 // slice of the input. A pad too small for two workgroups stays whole.

@@ -142,6 +142,33 @@ func.func @winograd(%x: tensor<1x64x56x56xf32>, %u: tensor<36x32x64xf32>) -> ten
 
 // -----
 
+// A large product with packed weights (1024 x 1024 x 1024, 8 workgroups here): 8 slices of 128 columns
+// would each read all 1024 rows of the input (8 x (1024 + 128) rows and columns read); a grid of 4
+// bands of 256 rows by 2 slices of 512 columns reads 8 x (256 + 512). A product with few rows (a
+// decoder's 64 tokens) keeps slices of columns.
+// CHECK-LABEL: func.func @packed_grid
+// CHECK-SAME: #tdisp.lowering_config<sgemm_packed, workgroups = 8, tiles = [256, 512], register_tile = [8, 32], vector_bits = 512>
+// CHECK-LABEL: func.func @packed_few_rows
+// CHECK-SAME: #tdisp.lowering_config<sgemm_packed, workgroups = 8, tiles = [0, 0, 96], register_tile = [8, 32], vector_bits = 512>
+func.func @packed_grid(%x: tensor<1024x1024xf32>, %p: tensor<32x1024x32xf32>) -> tensor<1024x1024xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %e = tensor.empty() : tensor<1024x1024xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1024x1024xf32>) -> tensor<1024x1024xf32>
+  %y = tdisp.packed_matmul ins(%x, %p : tensor<1024x1024xf32>, tensor<32x1024x32xf32>) outs(%init : tensor<1024x1024xf32>) col(%c0) -> tensor<1024x1024xf32>
+  return %y : tensor<1024x1024xf32>
+}
+func.func @packed_few_rows(%x: tensor<1x64x768xf32>, %p: tensor<24x768x32xf32>) -> tensor<1x64x768xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %e = tensor.empty() : tensor<1x64x768xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x64x768xf32>) -> tensor<1x64x768xf32>
+  %y = tdisp.packed_matmul ins(%x, %p : tensor<1x64x768xf32>, tensor<24x768x32xf32>) outs(%init : tensor<1x64x768xf32>) col(%c0) -> tensor<1x64x768xf32>
+  return %y : tensor<1x64x768xf32>
+}
+
+// -----
+
 // A configuration already there (chosen when dispatches formed, or by hand) is kept.
 // CHECK-LABEL: func.func @kept
 // CHECK-SAME: #tdisp.lowering_config<loops, workgroups = 2, tiles = [2048, 0], register_tile = [], vector_bits = 256>
