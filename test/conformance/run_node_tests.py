@@ -3,13 +3,17 @@
 
 Each model is compiled from its model.onnx alone, then every test_data_set_* is run with its inputs and
 compared with its expected outputs (|got - expected| <= atol + rtol * |expected|; integers and bools
-exact). Every step runs in its own process with a time limit, so a crash or hang only marks that test.
+exact). Tolerances are per dtype: rtol 1e-3, atol 1e-4 for float32 and float16 outputs, rtol 1e-9,
+atol 1e-12 for a test whose floating-point outputs are all float64 (so none passes on float32 slack).
+Every step runs in its own process with a time limit, so a crash or hang only marks that test.
 
 Writes JSON {"target": ..., "results": {test: {"status": ..., "reason": ...}}} and prints
-"N passed, M failed". With --expect-pass FILE, exits non-zero if a listed test does not pass.
-For a target with a CPU fallback (vulkan), each result also records how many of the model's kernels
-were placed on the device ("device_kernels" of "kernels", from --report-placement); with
---expect-device FILE, a listed test must pass with every kernel on the device.
+"N passed, M failed". With --expect-pass FILE, exits non-zero if a listed test does not pass or a test
+passes that the file does not list (the file is exactly the passing set). Any crash or timeout fails
+the run, listed or not. For a target with a CPU fallback (vulkan), each result also records how many of
+the model's kernels were placed on the device ("device_kernels" of "kernels", from --report-placement);
+with --expect-device FILE, a listed test must pass with every kernel on the device (and the file lists
+every test that does).
 """
 import argparse
 import concurrent.futures
@@ -23,6 +27,23 @@ import tempfile
 import time
 
 DEFAULT_DATA = "/usr/share/libonnx-testdata/data/node"
+
+# (rtol, atol) by the dtype of a test's floating-point outputs (ONNX TensorProto data types).
+FLOAT32_TOLERANCE = ("1e-3", "1e-4")
+FLOAT64_TOLERANCE = ("1e-9", "1e-12")
+ONNX_FLOAT_TYPES = {1: "float32", 10: "float16", 11: "float64", 16: "bfloat16"}
+
+
+def tolerance(model_path):
+    """FLOAT64_TOLERANCE when every floating-point output of the model is float64, else FLOAT32_TOLERANCE."""
+    try:
+        import onnx
+        model = onnx.load(model_path, load_external_data=False)
+    except Exception:  # an unreadable model fails to compile anyway
+        return FLOAT32_TOLERANCE
+    floats = [ONNX_FLOAT_TYPES[o.type.tensor_type.elem_type] for o in model.graph.output
+              if o.type.tensor_type.elem_type in ONNX_FLOAT_TYPES]
+    return FLOAT64_TOLERANCE if floats and all(f == "float64" for f in floats) else FLOAT32_TOLERANCE
 
 
 def run_step(cmd, timeout):
@@ -67,6 +88,7 @@ def run_test(test_dir, bindir, target, compile_args, timeout, workdir):
     if placed:
         kernels = re.findall(r"^\S+: (\S+) \(", out, re.M)
         placement = {"kernels": len(kernels), "device_kernels": sum(1 for k in kernels if k == target)}
+    rtol, atol = tolerance(os.path.join(test_dir, "model.onnx"))
     sets = sorted(d for d in os.listdir(test_dir) if d.startswith("test_data_set_"))
     if not sets:
         return {"status": "fail", "reason": "no test data", **placement}
@@ -74,7 +96,7 @@ def run_test(test_dir, bindir, target, compile_args, timeout, workdir):
         data_dir = os.path.join(test_dir, data)
         files = os.listdir(data_dir)
         cmd = [os.path.join(bindir, "tessera-run"), artifact, "--output-dir", os.path.join(workdir, name + "_out"),
-               "--rtol", "1e-3", "--atol", "1e-4"]
+               "--rtol", rtol, "--atol", atol]
         for f in numbered(files, "input_"):
             cmd += ["--input", os.path.join(data_dir, f)]
         for f in numbered(files, "output_"):
@@ -113,8 +135,8 @@ def check_list(path, results, holds, what, filtered):
         print("MISSING %s" % t)
     newly = [t for t, r in results.items() if holds(r) and t not in expected]
     if newly:
-        print("%d tests %s that are not in %s (add them): %s" % (len(newly), what, path, " ".join(newly)))
-    return bool(regressions or missing)
+        print("NEWLY: %d tests %s that are not in %s (add them): %s" % (len(newly), what, path, " ".join(newly)))
+    return bool(regressions or missing or newly)
 
 
 def main():
@@ -167,6 +189,8 @@ def main():
     crashes = [t for t, r in results.items() if r["status"] in ("crash", "timeout")]
     for t in crashes:
         print("%s %s: %s" % (results[t]["status"].upper(), t, results[t]["reason"]))
+    if crashes:
+        rc = 1  # a crash or hang is never an accepted outcome
     passed = counts.get("pass", 0)
     print("%d passed, %d failed" % (passed, len(results) - passed))
     sys.exit(rc)

@@ -1,35 +1,49 @@
 #!/usr/bin/env python3
 """Runs the opset 18-22 models of make_models.py through ONNX Runtime (the oracle: libonnx 1.12 has no
 reference for these opsets) and through tessera-compile + tessera-run, and compares the outputs
-(|got - expected| <= 1e-4 + 1e-3 * |expected|; integers and bools exact).
+(|got - expected| <= atol + rtol * |expected| with rtol 1e-3, atol 1e-4 for float32 outputs and
+rtol 1e-9, atol 1e-12 for float64 ones; integers and bools exact). A model for which ONNX Runtime
+writes no output, or not every declared output, fails: there is nothing to compare with.
 
     run_opset_tests.py --bindir BUILD/bin --bench-dir BENCH [--expect-pass passing.txt] [--workdir DIR]
 
 Prints one line per model and "N passed, M failed"; exits non-zero if a model listed in the
---expect-pass file does not pass.
+--expect-pass file does not pass, a model passes that the file does not list (the file is exactly the
+passing set), or tessera-compile or tessera-run crashes or times out on any model.
 """
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
 
 import numpy as np
+import onnx
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import make_models  # noqa: E402
 
 ATOL, RTOL = 1e-4, 1e-3
+ATOL64, RTOL64 = 1e-12, 1e-9  # float64 outputs must not pass on float32 slack
 
 
-def run(cmd, timeout):
+class Crash(Exception):
+    """A tool was killed by a signal or ran out of time: fails the run whether or not the model is listed."""
+
+
+def run(cmd, timeout, crash_is_fatal=False):
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
     except subprocess.TimeoutExpired:
+        if crash_is_fatal:
+            raise Crash("%s timed out after %ds" % (os.path.basename(cmd[0]), timeout))
         return -1, "timed out after %ds" % timeout
     except OSError as e:  # the tool could not be started at all
         return -1, "cannot start %s: %s" % (cmd[0], e)
+    if p.returncode < 0 and crash_is_fatal:
+        raise Crash("%s killed by signal %d" % (os.path.basename(cmd[0]), -p.returncode))
     return p.returncode, (p.stderr + p.stdout).decode("utf-8", "replace")
 
 
@@ -45,12 +59,13 @@ def compare(name, got, want):
     if got.shape != want.shape:
         return "%s: shape %s, expected %s" % (name, got.shape, want.shape)
     if want.dtype.kind in "fc":
+        atol, rtol = (ATOL64, RTOL64) if want.dtype == np.float64 else (ATOL, RTOL)
         got, want = got.astype(np.float64), want.astype(np.float64)
         nan = np.isnan(want)
         if (np.isnan(got) != nan).any():
             return "%s: NaN positions differ" % name
         err = np.abs(got - want)[~nan]
-        bound = (ATOL + RTOL * np.abs(want))[~nan]
+        bound = (atol + rtol * np.abs(want))[~nan]
         if (err > bound).any():
             return "%s: max abs error %.3g" % (name, err.max())
         return None
@@ -61,6 +76,11 @@ def compare(name, got, want):
     if not np.array_equal(got, want):
         return "%s: %d of %d values differ" % (name, int((got != want).sum()), want.size)
     return None
+
+
+def out_file(name):
+    """The .npy file ort_run.js writes for output `name`."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name) + ".npy"
 
 
 def run_model(name, model_dir, work, bindir, bench_dir, timeout):
@@ -77,12 +97,16 @@ def run_model(name, model_dir, work, bindir, bench_dir, timeout):
                   ["--output-dir", expected_dir], timeout)
     if rc != 0:
         return "ORACLE-ERROR", "onnxruntime: " + first_error(out)
+    declared = [o.name for o in onnx.load(model, load_external_data=False).graph.output]
+    written = [n for n in declared if os.path.exists(os.path.join(expected_dir, out_file(n)))]
+    if not declared or written != declared:
+        return "ORACLE-ERROR", "onnxruntime wrote %d of the %d declared outputs" % (len(written), len(declared))
     artifact = os.path.join(work, "model.tsr")
-    rc, out = run([os.path.join(bindir, "tessera-compile"), model, "--target=cpu", "-o", artifact], timeout)
+    rc, out = run([os.path.join(bindir, "tessera-compile"), model, "--target=cpu", "-o", artifact], timeout, True)
     if rc != 0:
         return "FAIL", "tessera-compile: " + first_error(out)
     rc, out = run([os.path.join(bindir, "tessera-run"), artifact] + input_args +
-                  ["--output-dir", got_dir], timeout)
+                  ["--output-dir", got_dir], timeout, True)
     if rc != 0:
         return "FAIL", "tessera-run: " + first_error(out)
     for f in sorted(os.listdir(expected_dir)):
@@ -117,15 +141,21 @@ def main():
             with open(args.expect_pass) as f:
                 expected = {l.strip() for l in f if l.strip() and not l.startswith("#")}
         unknown = expected - set(names)
-        passed, failed, regressions = 0, 0, []
+        passed, failed, regressions, newly, crashes = 0, 0, [], [], []
         for name in names:
             if args.filter not in name:
                 continue
-            status, reason = run_model(name, os.path.join(models_dir, name), os.path.join(work, "runs", name),
-                                       os.path.abspath(args.bindir), os.path.abspath(args.bench_dir),
-                                       args.timeout)
+            try:
+                status, reason = run_model(name, os.path.join(models_dir, name), os.path.join(work, "runs", name),
+                                           os.path.abspath(args.bindir), os.path.abspath(args.bench_dir),
+                                           args.timeout)
+            except Crash as e:
+                status, reason = "CRASH", str(e)
+                crashes.append(name)
             if status == "PASS":
                 passed += 1
+                if name not in expected:
+                    newly.append(name)
                 print("PASS %s" % name, flush=True)
                 continue
             failed += 1
@@ -136,8 +166,13 @@ def main():
             print("%s %s: %s" % (tag, name, reason), flush=True)
         for name in sorted(unknown):
             print("listed in %s but not a model: %s" % (args.expect_pass, name))
+        if newly and args.expect_pass:
+            print("NEWLY: %d models pass that are not in %s (add them): %s" %
+                  (len(newly), args.expect_pass, " ".join(newly)))
+        else:
+            newly = []
         print("%d passed, %d failed" % (passed, failed))
-        return 1 if regressions or unknown else 0
+        return 1 if regressions or unknown or newly or crashes else 0
 
 
 if __name__ == "__main__":
