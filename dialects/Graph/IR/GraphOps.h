@@ -28,6 +28,27 @@ mlir::DenseElementsAttr foldableDense(mlir::Attribute attr);
 /// The most elements a folder reads or produces: enough for attention masks built from constants
 /// (swin's 64x49 windows), small against weights.
 inline constexpr int64_t kMaxFoldElements = 1 << 16;
+
+// Result type inference (InferTypeOpInterface) shared by families of ops; each fails with a diagnostic at
+// `location` when the operands admit no result.
+/// The first operand's type.
+mlir::LogicalResult inferSameType(mlir::MLIRContext *context, std::optional<mlir::Location> location,
+                                  mlir::ValueRange operands, llvm::SmallVectorImpl<mlir::Type> &inferred);
+/// The first operand's shape with i1 elements.
+mlir::LogicalResult inferPredicateType(mlir::MLIRContext *context, std::optional<mlir::Location> location,
+                                       mlir::ValueRange operands, llvm::SmallVectorImpl<mlir::Type> &inferred);
+/// The broadcast of the two operands' shapes, with the first operand's elements.
+mlir::LogicalResult inferBroadcastType(mlir::MLIRContext *context, std::optional<mlir::Location> location,
+                                       mlir::ValueRange operands, llvm::SmallVectorImpl<mlir::Type> &inferred);
+/// The broadcast of the two operands' shapes, with i1 elements.
+mlir::LogicalResult inferComparisonType(mlir::MLIRContext *context, std::optional<mlir::Location> location,
+                                        mlir::ValueRange operands, llvm::SmallVectorImpl<mlir::Type> &inferred);
+/// The broadcast of the three operands' shapes (condition, x, y), with x's elements.
+mlir::LogicalResult inferSelectType(mlir::MLIRContext *context, std::optional<mlir::Location> location,
+                                    mlir::ValueRange operands, llvm::SmallVectorImpl<mlir::Type> &inferred);
+/// Whether declared result types `declared` fit inferred ones `inferred` (either order): the same element
+/// types and ranks, and equal sizes wherever both know a dim.
+bool compatibleResultTypes(mlir::TypeRange inferred, mlir::TypeRange declared);
 } // namespace tessera::graph
 
 #endif

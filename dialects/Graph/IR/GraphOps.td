@@ -49,13 +49,35 @@ def Graph_GlobalLoadOp : Graph_Op<"global_load",
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-class Graph_UnaryOp<string mnemonic, string onnxName, list<Trait> traits = []>
-    : Graph_Op<mnemonic, !listconcat([Pure, Elementwise, SameOperandsAndResultShape], traits)> {
+// Ops that infer their result types (InferTypeOpInterface). A declared result type is compatible when it
+// has the inferred element type and rank and agrees on every dim that both know (see
+// graph::compatibleResultTypes): the importer's types may be more or less refined than the inferred ones.
+class Graph_InferredBy<string helper> {
+  code declaration = [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r);
+  }];
+  code definition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(::mlir::MLIRContext *context,
+        ::std::optional<::mlir::Location> location, ::mlir::ValueRange operands, ::mlir::DictionaryAttr,
+        ::mlir::OpaqueProperties, ::mlir::RegionRange, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
+      return ::tessera::graph::}] # helper # [{(context, location, operands, inferred);
+    }
+    bool $cppClass::isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r) {
+      return ::tessera::graph::compatibleResultTypes(l, r);
+    }
+  }];
+}
+
+// The result has the input's type (a predicate's: its shape, i1 elements).
+class Graph_UnaryOp<string mnemonic, string onnxName, list<Trait> traits = [], string infer = "inferSameType">
+    : Graph_Op<mnemonic, !listconcat([Pure, Elementwise, SameOperandsAndResultShape, DeclareOpInterfaceMethods<InferTypeOpInterface>], traits)> {
   let summary = "ONNX " # onnxName;
   let description = "Elementwise ONNX `" # onnxName # "`.";
   let arguments = (ins AnyRankedTensor:$input);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let extraClassDefinition = Graph_InferredBy<infer>.definition;
+  let extraClassDeclaration = Graph_InferredBy<infer>.declaration;
 }
 
 def Graph_AbsOp : Graph_UnaryOp<"abs", "Abs">;
@@ -73,7 +95,7 @@ def Graph_ExpOp : Graph_UnaryOp<"exp", "Exp">;
 def Graph_FloorOp : Graph_UnaryOp<"floor", "Floor">;
 def Graph_HardSwishOp : Graph_UnaryOp<"hard_swish", "HardSwish">;
 def Graph_IdentityOp : Graph_UnaryOp<"identity", "Identity"> { let hasFolder = 1; }
-def Graph_IsNaNOp : Graph_UnaryOp<"isnan", "IsNaN">;
+def Graph_IsNaNOp : Graph_UnaryOp<"isnan", "IsNaN", [], "inferPredicateType">;
 def Graph_LogOp : Graph_UnaryOp<"log", "Log">;
 def Graph_MishOp : Graph_UnaryOp<"mish", "Mish">;
 def Graph_NegOp : Graph_UnaryOp<"neg", "Neg">;
@@ -117,15 +139,21 @@ def Graph_ShrinkOp : Graph_UnaryOp<"shrink", "Shrink"> {
 def Graph_GeluOp : Graph_UnaryOp<"gelu", "Gelu"> {
   let arguments = (ins AnyRankedTensor:$input, DefaultValuedAttr<BoolAttr, "false">:$tanh_approximation);
 }
-def Graph_IsInfOp : Graph_UnaryOp<"isinf", "IsInf"> {
+def Graph_IsInfOp : Graph_UnaryOp<"isinf", "IsInf", [], "inferPredicateType"> {
   let arguments = (ins AnyRankedTensor:$input, DefaultValuedAttr<BoolAttr, "true">:$detect_negative,
                        DefaultValuedAttr<BoolAttr, "true">:$detect_positive);
 }
-def Graph_CastOp : Graph_UnaryOp<"cast", "Cast"> {
+def Graph_CastOp : Graph_Op<"cast", [Pure, Elementwise, SameOperandsAndResultShape]> {
+  let summary = "ONNX Cast";
   let description = "ONNX `Cast`: the result element type is the target type.";
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
-def Graph_ClipOp : Graph_Op<"clip", [Pure, AttrSizedOperandSegments]> {
+def Graph_ClipOp : Graph_Op<"clip", [Pure, AttrSizedOperandSegments, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let extraClassDefinition = Graph_InferredBy<"inferSameType">.definition;
+  let extraClassDeclaration = Graph_InferredBy<"inferSameType">.declaration;
   let summary = "ONNX Clip";
   let description = "Clamps to the scalar bounds `min` and `max` when given.";
   let arguments = (ins AnyRankedTensor:$input, Optional<AnyRankedTensor>:$min,
@@ -135,8 +163,11 @@ def Graph_ClipOp : Graph_Op<"clip", [Pure, AttrSizedOperandSegments]> {
 }
 
 // Binary ops broadcast with numpy rules (ONNX multidirectional broadcasting).
-class Graph_BinaryOp<string mnemonic, string onnxName, list<Trait> traits = []>
-    : Graph_Op<mnemonic, !listconcat([Pure], traits)> {
+// The result shape is the broadcast of the operands'; its elements are the lhs's (a comparison's: i1).
+class Graph_BinaryOp<string mnemonic, string onnxName, list<Trait> traits = [], string infer = "inferBroadcastType">
+    : Graph_Op<mnemonic, !listconcat([Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>], traits)> {
+  let extraClassDefinition = Graph_InferredBy<infer>.definition;
+  let extraClassDeclaration = Graph_InferredBy<infer>.declaration;
   let summary = "ONNX " # onnxName;
   let description = "Elementwise ONNX `" # onnxName # "` with multidirectional broadcasting.";
   let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs);
@@ -148,11 +179,11 @@ class Graph_BinaryOp<string mnemonic, string onnxName, list<Trait> traits = []>
 def Graph_AddOp : Graph_BinaryOp<"add", "Add", [Commutative]>;
 def Graph_AndOp : Graph_BinaryOp<"and", "And", [Commutative]>;
 def Graph_DivOp : Graph_BinaryOp<"div", "Div">;
-def Graph_EqualOp : Graph_BinaryOp<"equal", "Equal", [Commutative]> { let hasFolder = 1; }
-def Graph_GreaterOp : Graph_BinaryOp<"greater", "Greater"> { let hasFolder = 1; }
-def Graph_GreaterOrEqualOp : Graph_BinaryOp<"greater_or_equal", "GreaterOrEqual"> { let hasFolder = 1; }
-def Graph_LessOp : Graph_BinaryOp<"less", "Less"> { let hasFolder = 1; }
-def Graph_LessOrEqualOp : Graph_BinaryOp<"less_or_equal", "LessOrEqual"> { let hasFolder = 1; }
+def Graph_EqualOp : Graph_BinaryOp<"equal", "Equal", [Commutative], "inferComparisonType"> { let hasFolder = 1; }
+def Graph_GreaterOp : Graph_BinaryOp<"greater", "Greater", [], "inferComparisonType"> { let hasFolder = 1; }
+def Graph_GreaterOrEqualOp : Graph_BinaryOp<"greater_or_equal", "GreaterOrEqual", [], "inferComparisonType"> { let hasFolder = 1; }
+def Graph_LessOp : Graph_BinaryOp<"less", "Less", [], "inferComparisonType"> { let hasFolder = 1; }
+def Graph_LessOrEqualOp : Graph_BinaryOp<"less_or_equal", "LessOrEqual", [], "inferComparisonType"> { let hasFolder = 1; }
 def Graph_MaxOp : Graph_BinaryOp<"max", "Max", [Commutative]>;
 def Graph_MinOp : Graph_BinaryOp<"min", "Min", [Commutative]>;
 def Graph_MulOp : Graph_BinaryOp<"mul", "Mul", [Commutative]>;
@@ -170,7 +201,9 @@ def Graph_BitShiftOp : Graph_BinaryOp<"bit_shift", "BitShift"> {
   let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs, BoolAttr:$shift_left);
 }
 
-def Graph_WhereOp : Graph_Op<"where", [Pure]> {
+def Graph_WhereOp : Graph_Op<"where", [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let extraClassDefinition = Graph_InferredBy<"inferSelectType">.definition;
+  let extraClassDeclaration = Graph_InferredBy<"inferSelectType">.declaration;
   let summary = "ONNX Where";
   let description = "Selects from `x` where `condition` holds, else from `y`, with broadcasting.";
   let arguments = (ins AnyRankedTensor:$condition, AnyRankedTensor:$x, AnyRankedTensor:$y);
@@ -245,7 +278,7 @@ def Graph_BatchNormOp : Graph_Op<"batch_norm", [Pure]> {
   }];
 }
 
-def Graph_SoftmaxOp : Graph_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+def Graph_SoftmaxOp : Graph_Op<"softmax", [Pure, SameOperandsAndResultType, InferTypeOpInterface]> {
   let summary = "ONNX Softmax / LogSoftmax / Hardmax along one axis (opset-13 semantics)";
   let description = "`kind` is softmax, log_softmax or hardmax; `axis` is in [0, rank).";
   let arguments = (ins AnyRankedTensor:$input, Graph_SoftmaxKind:$kind, I64Attr:$axis);
@@ -438,7 +471,7 @@ def Graph_ScatterNDOp : Graph_Op<"scatter_nd", [Pure]> {
   let hasFolder = 1;
 }
 
-def Graph_CumSumOp : Graph_Op<"cumsum", [Pure, SameOperandsAndResultType]> {
+def Graph_CumSumOp : Graph_Op<"cumsum", [Pure, SameOperandsAndResultType, InferTypeOpInterface]> {
   let summary = "ONNX CumSum along a constant axis";
   let description = [{
     Running sum along non-negative `axis`; `exclusive` leaves out the element itself, `reverse` sums

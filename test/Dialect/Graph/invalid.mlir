@@ -170,3 +170,22 @@ func.func @pad_unknown_mode(%x: tensor<3xf32>) -> tensor<5xf32> {
   %0 = tgraph.pad wrap %x {pads = array<i64: 1, 1>} : (tensor<3xf32>) -> tensor<5xf32>
   return %0 : tensor<5xf32>
 }
+
+// -----
+
+// Ops infer their result types; a declared type must agree with the inferred one.
+func.func @comparison_result_not_i1(%a: tensor<2xf32>, %b: tensor<2xf32>) -> tensor<2xf32> {
+  // expected-error@+2 {{inferred type(s) 'tensor<2xi1>' are incompatible with return type(s) of operation 'tensor<2xf32>'}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %r = tgraph.less %a, %b : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+  return %r : tensor<2xf32>
+}
+
+// -----
+
+func.func @where_shapes_do_not_broadcast(%c: tensor<3xi1>, %x: tensor<2xf32>, %y: tensor<2xf32>) -> tensor<2xf32> {
+  // expected-error@+2 {{operand shapes 'tensor<3xi1>' and 'tensor<2xf32>' and 'tensor<2xf32>' do not broadcast}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %r = tgraph.where %c, %x, %y : (tensor<3xi1>, tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
+  return %r : tensor<2xf32>
+}
