@@ -20,13 +20,11 @@ namespace {
 // tgraph ops that do not infer their result types yet. Remove an op from here when it does (the test
 // fails until then); never add one: a new op infers its types from the start.
 const std::set<std::string> kNotYetInferred = {
-    "tgraph.batch_norm", "tgraph.cast", "tgraph.concat", "tgraph.constant", "tgraph.conv",
-    "tgraph.einsum", "tgraph.expand", "tgraph.gather", "tgraph.gather_elements", "tgraph.gather_nd",
-    "tgraph.gemm", "tgraph.global", "tgraph.global_load", "tgraph.grid_sample", "tgraph.matmul",
-    "tgraph.max_pool_with_indices", "tgraph.pad", "tgraph.pool", "tgraph.range", "tgraph.reduce",
+    "tgraph.cast", "tgraph.constant", "tgraph.einsum", "tgraph.expand", "tgraph.gather",
+    "tgraph.gather_elements", "tgraph.gather_nd", "tgraph.global", "tgraph.global_load",
+    "tgraph.grid_sample", "tgraph.max_pool_with_indices", "tgraph.pad", "tgraph.range",
     "tgraph.reshape", "tgraph.resize", "tgraph.roi_align", "tgraph.scatter_elements",
-    "tgraph.scatter_nd", "tgraph.shape", "tgraph.slice", "tgraph.topk", "tgraph.transpose",
-    "tgraph.unsqueeze"
+    "tgraph.scatter_nd", "tgraph.shape", "tgraph.slice", "tgraph.topk"
 };
 
 TEST(GraphTypeInference, EveryOpInfersItsTypesOrIsListed) {
@@ -89,6 +87,33 @@ TEST_F(GraphTypeInferenceRules, BuiltWithoutResultTypes) {
   // Where: the broadcast of all three, with x's elements.
   Value c = argument(tensor({4, 1, 1}, i1));
   EXPECT_EQ(WhereOp::create(builder, loc, c, a, b).getType(), tensor({4, 2, 3}, f32));
+}
+
+TEST_F(GraphTypeInferenceRules, ShapesFromAttributes) {
+  Type f32 = builder.getF32Type(), i64 = builder.getI64Type();
+  Location loc = builder.getUnknownLoc();
+  const int64_t dyn = ShapedType::kDynamic;
+  Value x = argument(tensor({1, 3, 9, 9}, f32)), w = argument(tensor({8, 3, 3, 3}, f32));
+  // Convolution: (9 + 1 + 1 - 3) / 2 + 1 = 5 per spatial dim, filters as channels.
+  EXPECT_EQ(ConvOp::create(builder, loc, x, w, Value(), builder.getDenseI64ArrayAttr({2, 2}),
+                           builder.getDenseI64ArrayAttr({1, 1}), builder.getDenseI64ArrayAttr({1, 1, 1, 1}),
+                           builder.getI64IntegerAttr(1))
+                .getType(),
+            tensor({1, 8, 5, 5}, f32));
+  Value m = argument(tensor({dyn, 4, 5}, f32)), v = argument(tensor({5}, f32));
+  // numpy matmul: a 1-D rhs is a column, dropped again.
+  EXPECT_EQ(MatMulOp::create(builder, loc, m, v).getType(), tensor({dyn, 4}, f32));
+  EXPECT_EQ(TransposeOp::create(builder, loc, m, builder.getDenseI64ArrayAttr({2, 0, 1})).getType(),
+            tensor({5, dyn, 4}, f32));
+  EXPECT_EQ(ReduceOp::create(builder, loc, m, ReduceKindAttr::get(&context, ReduceKind::argmax),
+                             builder.getDenseI64ArrayAttr({1}),
+                             builder.getBoolAttr(true), builder.getBoolAttr(false))
+                .getType(),
+            tensor({dyn, 1, 5}, i64));
+  EXPECT_EQ(ConcatOp::create(builder, loc, ValueRange{m, m}, builder.getI64IntegerAttr(1)).getType(),
+            tensor({dyn, 8, 5}, f32));
+  EXPECT_EQ(UnsqueezeOp::create(builder, loc, v, builder.getDenseI64ArrayAttr({0, 2})).getType(),
+            tensor({1, 5, 1}, f32));
 }
 
 TEST_F(GraphTypeInferenceRules, ShapesThatDoNotBroadcastFail) {

@@ -216,7 +216,7 @@ def Graph_WhereOp : Graph_Op<"where", [Pure, DeclareOpInterfaceMethods<InferType
 // Contractions, convolution, pooling, normalization
 //===----------------------------------------------------------------------===//
 
-def Graph_MatMulOp : Graph_Op<"matmul", [Pure]> {
+def Graph_MatMulOp : Graph_Op<"matmul", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX MatMul";
   let description = "numpy matmul semantics: batch dims broadcast; 1-D operands are promoted.";
   let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs);
@@ -224,7 +224,7 @@ def Graph_MatMulOp : Graph_Op<"matmul", [Pure]> {
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
 }
 
-def Graph_GemmOp : Graph_Op<"gemm", [Pure]> {
+def Graph_GemmOp : Graph_Op<"gemm", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX Gemm";
   let description = "`alpha * op(A) * op(B) + beta * C` with optional transposes and bias `C`.";
   let arguments = (ins AnyRankedTensor:$a, AnyRankedTensor:$b, Optional<AnyRankedTensor>:$c,
@@ -236,7 +236,7 @@ def Graph_GemmOp : Graph_Op<"gemm", [Pure]> {
   let assemblyFormat = "$a `,` $b (`,` $c^)? attr-dict `:` functional-type(operands, results)";
 }
 
-def Graph_ConvOp : Graph_Op<"conv", [Pure]> {
+def Graph_ConvOp : Graph_Op<"conv", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX Conv (NCHW, any spatial rank)";
   let description = [{
     Attributes are explicit: `pads` is [begin..., end...], auto_pad already resolved at import.
@@ -250,7 +250,7 @@ def Graph_ConvOp : Graph_Op<"conv", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_PoolOp : Graph_Op<"pool", [Pure]> {
+def Graph_PoolOp : Graph_Op<"pool", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX MaxPool / AveragePool / GlobalMaxPool / GlobalAveragePool";
   let description = [{
     `kind` is max or avg. Padding is explicit [begin..., end...]; `ceil_mode` has been folded into
@@ -266,7 +266,7 @@ def Graph_PoolOp : Graph_Op<"pool", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_BatchNormOp : Graph_Op<"batch_norm", [Pure]> {
+def Graph_BatchNormOp : Graph_Op<"batch_norm", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX BatchNormalization (inference mode)";
   let description = "`(x - mean) / sqrt(var + epsilon) * scale + bias` per channel (dim 1).";
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$scale, AnyRankedTensor:$bias,
@@ -287,7 +287,7 @@ def Graph_SoftmaxOp : Graph_Op<"softmax", [Pure, SameOperandsAndResultType, Infe
   let hasVerifier = 1;
 }
 
-def Graph_ReduceOp : Graph_Op<"reduce", [Pure]> {
+def Graph_ReduceOp : Graph_Op<"reduce", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX ReduceX and ArgMax/ArgMin";
   let description = [{
     `kind`: sum, mean, max, min, prod, l1, l2, log_sum, log_sum_exp, sum_square, argmax, argmin.
@@ -319,7 +319,7 @@ def Graph_ReshapeOp : Graph_Op<"reshape", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_UnsqueezeOp : Graph_Op<"unsqueeze", [Pure]> {
+def Graph_UnsqueezeOp : Graph_Op<"unsqueeze", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX Unsqueeze with constant axes";
   let description = "Inserts unit dims at `axes` (non-negative, of the result).";
   let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$axes);
@@ -328,7 +328,7 @@ def Graph_UnsqueezeOp : Graph_Op<"unsqueeze", [Pure]> {
   let hasFolder = 1;
 }
 
-def Graph_TransposeOp : Graph_Op<"transpose", [Pure]> {
+def Graph_TransposeOp : Graph_Op<"transpose", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX Transpose";
   let description = "`output[i...] = input[perm applied]`; dim `d` of the result is dim `perm[d]` of the input.";
   let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$perm);
@@ -338,7 +338,7 @@ def Graph_TransposeOp : Graph_Op<"transpose", [Pure]> {
   let hasFolder = 1;
 }
 
-def Graph_ConcatOp : Graph_Op<"concat", [Pure]> {
+def Graph_ConcatOp : Graph_Op<"concat", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX Concat";
   let description = "Concatenates along non-negative `axis`.";
   let arguments = (ins Variadic<AnyRankedTensor>:$inputs, I64Attr:$axis);

@@ -128,3 +128,207 @@ bool compatibleResultTypes(TypeRange inferred, TypeRange declared) {
 }
 
 } // namespace tessera::graph
+
+//===----------------------------------------------------------------------===//
+// Ops whose result types follow from their attributes too
+//===----------------------------------------------------------------------===//
+
+namespace {
+using namespace tessera::graph;
+
+constexpr int64_t kDynamic = ShapedType::kDynamic;
+
+RankedTensorType rankedOf(Value v) { return dyn_cast<RankedTensorType>(v.getType()); }
+
+LogicalResult infer(SmallVectorImpl<Type> &inferred, ArrayRef<int64_t> shape, Type element) {
+  inferred.push_back(RankedTensorType::get(shape, element));
+  return success();
+}
+
+/// The size of a window op's output dim: floor((in + pads - dilation (kernel - 1) - 1) / stride) + 1.
+int64_t windowedSize(int64_t in, int64_t kernel, int64_t stride, int64_t dilation, int64_t padBegin,
+                     int64_t padEnd) {
+  if (ShapedType::isDynamic(in) || ShapedType::isDynamic(kernel) || stride <= 0)
+    return kDynamic;
+  int64_t span = in + padBegin + padEnd - dilation * (kernel - 1) - 1;
+  return span < 0 ? 0 : span / stride + 1;
+}
+
+/// [N, C, spatial...] of a convolution or pool whose window has `kernel` dims.
+FailureOr<SmallVector<int64_t>> windowedShape(std::optional<Location> location, RankedTensorType input,
+                                              int64_t channels, ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                                              ArrayRef<int64_t> dilations, ArrayRef<int64_t> pads) {
+  size_t spatial = kernel.size();
+  if (input.getRank() != static_cast<int64_t>(spatial) + 2 || strides.size() != spatial ||
+      dilations.size() != spatial || pads.size() != 2 * spatial)
+  {
+    (void)fail(location, "window attributes do not match the input rank " + Twine(input.getRank()));
+    return failure();
+  }
+  SmallVector<int64_t> shape{input.getDimSize(0), channels};
+  for (size_t i = 0; i < spatial; ++i)
+    shape.push_back(windowedSize(input.getDimSize(i + 2), kernel[i], strides[i], dilations[i], pads[i],
+                                 pads[i + spatial]));
+  return shape;
+}
+} // namespace
+
+#define TESSERA_GRAPH_COMPATIBLE(Op)                                                                               \
+  bool Op::isCompatibleReturnTypes(TypeRange l, TypeRange r) { return compatibleResultTypes(l, r); }
+
+namespace tessera::graph {
+
+TESSERA_GRAPH_COMPATIBLE(BatchNormOp)
+LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *, std::optional<Location>, Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  inferred.push_back(adaptor.getInput().getType());
+  return success();
+}
+
+TESSERA_GRAPH_COMPATIBLE(TransposeOp)
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  RankedTensorType input = rankedOf(adaptor.getInput());
+  ArrayRef<int64_t> perm = adaptor.getPerm();
+  if (!input || static_cast<int64_t>(perm.size()) != input.getRank())
+    return fail(location, "perm has " + Twine(perm.size()) + " entries for a rank-" +
+                              Twine(input ? input.getRank() : 0) + " input");
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= input.getRank())
+      return fail(location, "perm entry " + Twine(p) + " is out of range");
+    shape.push_back(input.getDimSize(p));
+  }
+  return infer(inferred, shape, input.getElementType());
+}
+
+TESSERA_GRAPH_COMPATIBLE(UnsqueezeOp)
+LogicalResult UnsqueezeOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  RankedTensorType input = rankedOf(adaptor.getInput());
+  ArrayRef<int64_t> axes = adaptor.getAxes();
+  if (!input)
+    return failure();
+  int64_t rank = input.getRank() + static_cast<int64_t>(axes.size());
+  SmallVector<int64_t> shape;
+  int64_t next = 0;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (llvm::is_contained(axes, d)) {
+      shape.push_back(1);
+      continue;
+    }
+    if (next >= input.getRank())
+      return fail(location, "axes are out of range or repeated for a rank-" + Twine(rank) + " result");
+    shape.push_back(input.getDimSize(next++));
+  }
+  return infer(inferred, shape, input.getElementType());
+}
+
+TESSERA_GRAPH_COMPATIBLE(ConcatOp)
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  if (adaptor.getInputs().empty())
+    return fail(location, "expected at least one input");
+  RankedTensorType first = rankedOf(adaptor.getInputs().front());
+  int64_t axis = adaptor.getAxis();
+  if (!first || axis < 0 || axis >= first.getRank())
+    return fail(location, "axis " + Twine(axis) + " is out of range");
+  SmallVector<int64_t> shape(first.getShape());
+  shape[axis] = 0;
+  for (Value v : adaptor.getInputs()) {
+    RankedTensorType type = rankedOf(v);
+    if (!type || type.getRank() != first.getRank())
+      return fail(location, "inputs differ in rank");
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      int64_t size = type.getDimSize(d);
+      if (d == axis)
+        shape[d] = ShapedType::isDynamic(shape[d]) || ShapedType::isDynamic(size) ? kDynamic : shape[d] + size;
+      else if (ShapedType::isDynamic(shape[d]))
+        shape[d] = size; // a static size from any input refines a dynamic one
+    }
+  }
+  return infer(inferred, shape, first.getElementType());
+}
+
+TESSERA_GRAPH_COMPATIBLE(ReduceOp)
+LogicalResult ReduceOp::inferReturnTypes(MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  RankedTensorType input = rankedOf(adaptor.getInput());
+  if (!input)
+    return failure();
+  ArrayRef<int64_t> axes = adaptor.getAxes();
+  bool arg = adaptor.getKind() == ReduceKind::argmax || adaptor.getKind() == ReduceKind::argmin;
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < input.getRank(); ++d) {
+    bool reduced = axes.empty() || llvm::is_contained(axes, d);
+    if (!reduced)
+      shape.push_back(input.getDimSize(d));
+    else if (adaptor.getKeepdims())
+      shape.push_back(1);
+  }
+  for (int64_t a : axes)
+    if (a < 0 || a >= input.getRank())
+      return fail(location, "axis " + Twine(a) + " is out of range for rank " + Twine(input.getRank()));
+  return infer(inferred, shape, arg ? Type(IntegerType::get(context, 64)) : input.getElementType());
+}
+
+TESSERA_GRAPH_COMPATIBLE(MatMulOp)
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  RankedTensorType lhs = rankedOf(adaptor.getLhs()), rhs = rankedOf(adaptor.getRhs());
+  if (!lhs || !rhs || lhs.getRank() == 0 || rhs.getRank() == 0)
+    return fail(location, "expected operands of rank 1 or more");
+  // numpy matmul: a 1-D lhs is a row, a 1-D rhs a column, each dropped from the result again.
+  SmallVector<int64_t> a(lhs.getShape()), b(rhs.getShape());
+  if (a.size() == 1)
+    a.insert(a.begin(), 1);
+  if (b.size() == 1)
+    b.push_back(1);
+  auto batch = broadcastShapes(ArrayRef<int64_t>(a).drop_back(2), ArrayRef<int64_t>(b).drop_back(2));
+  if (failed(batch))
+    return fail(location, "batch dims do not broadcast");
+  SmallVector<int64_t> shape(*batch);
+  if (lhs.getRank() > 1)
+    shape.push_back(a[a.size() - 2]);
+  if (rhs.getRank() > 1)
+    shape.push_back(b.back());
+  return infer(inferred, shape, lhs.getElementType());
+}
+
+TESSERA_GRAPH_COMPATIBLE(GemmOp)
+LogicalResult GemmOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+                                       SmallVectorImpl<Type> &inferred) {
+  RankedTensorType a = rankedOf(adaptor.getA()), b = rankedOf(adaptor.getB());
+  if (!a || !b || a.getRank() != 2 || b.getRank() != 2)
+    return fail(location, "expected 2-D operands");
+  int64_t m = a.getDimSize(adaptor.getTransA() ? 1 : 0), n = b.getDimSize(adaptor.getTransB() ? 0 : 1);
+  return infer(inferred, {m, n}, a.getElementType());
+}
+
+TESSERA_GRAPH_COMPATIBLE(ConvOp)
+LogicalResult ConvOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+                                       SmallVectorImpl<Type> &inferred) {
+  RankedTensorType input = rankedOf(adaptor.getInput()), weight = rankedOf(adaptor.getWeight());
+  if (!input || !weight || weight.getRank() < 2)
+    return fail(location, "expected ranked input and weight");
+  auto shape = windowedShape(location, input, weight.getDimSize(0), weight.getShape().drop_front(2),
+                             adaptor.getStrides(), adaptor.getDilations(), adaptor.getPads());
+  if (failed(shape))
+    return failure();
+  return infer(inferred, *shape, input.getElementType());
+}
+
+TESSERA_GRAPH_COMPATIBLE(PoolOp)
+LogicalResult PoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+                                       SmallVectorImpl<Type> &inferred) {
+  RankedTensorType input = rankedOf(adaptor.getInput());
+  if (!input || input.getRank() < 2)
+    return fail(location, "expected an input of rank 2 or more");
+  auto shape = windowedShape(location, input, input.getDimSize(1), adaptor.getKernelShape(), adaptor.getStrides(),
+                             adaptor.getDilations(), adaptor.getPads());
+  if (failed(shape))
+    return failure();
+  return infer(inferred, *shape, input.getElementType());
+}
+
+} // namespace tessera::graph
