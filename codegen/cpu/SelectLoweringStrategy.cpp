@@ -253,6 +253,32 @@ std::optional<std::pair<unsigned, int64_t>> winogradSplit(func::FuncOp func, Ope
   return std::make_pair(2u, balancedTile(rows, std::min<int64_t>(wanted, llvm::divideCeilSigned(rows, int64_t(4))), 4));
 }
 
+/// A kernel's product with a packed right operand, which `root` is or writes elementwise: its result and
+/// packed types and the workgroups its work is worth (wanted).
+struct PackedProduct {
+  dispatch::PackedMatmulOp op;
+  ShapedType outType, packedType;
+  unsigned rank;
+  int64_t wanted;
+};
+
+std::optional<PackedProduct> packedProductOf(func::FuncOp func, Operation *root, int64_t maxWorkgroups) {
+  dispatch::PackedMatmulOp product;
+  func.walk([&](dispatch::PackedMatmulOp op) { product = op; });
+  if (!product)
+    return std::nullopt;
+  auto outType = cast<ShapedType>(product.getInit().getType());
+  auto packedType = cast<ShapedType>(product.getPacked().getType());
+  unsigned rank = outType.getRank();
+  if (!isOrWritesElementwise(product, root, rank) || !packedType.hasStaticShape())
+    return std::nullopt;
+  std::optional<int64_t> fmas;
+  if (outType.hasStaticShape())
+    fmas = outType.getNumElements() * packedType.getDimSize(1);
+  int64_t wanted = workgroupsFor(fmas, staticElements({product.getLhs(), product.getPacked()}), maxWorkgroups);
+  return PackedProduct{product, outType, packedType, rank, wanted};
+}
+
 /// For a kernel computing a product with a packed right operand that `root` is (or writes elementwise),
 /// large in both rows and columns: a grid of row bands (whole register tiles) by column slices (whole
 /// panels), as tiles of `root`'s loops, when it moves fewer operand bytes than slices of columns alone.
@@ -261,22 +287,14 @@ std::optional<std::pair<unsigned, int64_t>> winogradSplit(func::FuncOp func, Ope
 /// product in 32 workgroups: slices of 32 columns read all 1024 rows each (33,792 rows and columns in
 /// all), a grid of 8 bands of 128 rows by 4 slices of 256 columns 12,288 (one thread, alternating runs:
 /// 189-212 -> 208-222 GFLOP/s, peak 230).
-std::optional<SmallVector<int64_t>> packedMatmulGrid(func::FuncOp func, Operation *root, int64_t maxWorkgroups) {
-  dispatch::PackedMatmulOp product;
-  func.walk([&](dispatch::PackedMatmulOp op) { product = op; });
-  if (!product)
-    return std::nullopt;
-  auto outType = cast<ShapedType>(product.getInit().getType());
-  auto packedType = cast<ShapedType>(product.getPacked().getType());
-  unsigned rank = outType.getRank();
-  if (!isOrWritesElementwise(product, root, rank) || !packedType.hasStaticShape() || !outType.hasStaticShape())
+std::optional<SmallVector<int64_t>> packedMatmulGrid(const PackedProduct &product, int64_t maxWorkgroups) {
+  auto [op, outType, packedType, rank, wanted] = product;
+  if (!outType.hasStaticShape())
     return std::nullopt;
   int64_t rows = outType.getDimSize(rank - 2), columns = outType.getDimSize(rank - 1);
   int64_t width = packedType.getDimSize(2);
   // Leading dims (a batch, or the image rows of an NHWC product) stay whole: a band spans all of them.
   int64_t lead = outType.getNumElements() / (rows * columns);
-  int64_t wanted = workgroupsFor(outType.getNumElements() * packedType.getDimSize(1),
-                                 staticElements({product.getLhs(), product.getPacked()}), maxWorkgroups);
   if (wanted < 4 || rows < 2 * kTileRows || columns < 2 * width)
     return std::nullopt;
   auto traffic = [&](int64_t rowTile, int64_t columnTile) {
@@ -313,21 +331,8 @@ std::optional<SmallVector<int64_t>> packedMatmulGrid(func::FuncOp func, Operatio
 /// how to split it. Along its columns in whole panels when there are two panels' worth, so every tile
 /// starts on a panel and reads it in place; otherwise along its rows in whole register tiles. Tile 0:
 /// too little work to split (the kernel stays whole).
-std::optional<std::pair<unsigned, int64_t>> packedMatmulSplit(func::FuncOp func, Operation *root,
-                                                              int64_t maxWorkgroups) {
-  dispatch::PackedMatmulOp product;
-  func.walk([&](dispatch::PackedMatmulOp op) { product = op; });
-  if (!product)
-    return std::nullopt;
-  auto outType = cast<ShapedType>(product.getInit().getType());
-  auto packedType = cast<ShapedType>(product.getPacked().getType());
-  unsigned rank = outType.getRank();
-  if (!isOrWritesElementwise(product, root, rank) || !packedType.hasStaticShape())
-    return std::nullopt;
-  std::optional<int64_t> fmas;
-  if (outType.hasStaticShape())
-    fmas = outType.getNumElements() * packedType.getDimSize(1);
-  int64_t wanted = workgroupsFor(fmas, staticElements({product.getLhs(), product.getPacked()}), maxWorkgroups);
+std::optional<std::pair<unsigned, int64_t>> packedMatmulSplit(const PackedProduct &product) {
+  auto [op, outType, packedType, rank, wanted] = product;
   if (wanted == 1)
     return std::make_pair(rank - 1, int64_t(0));
   int64_t width = packedType.getDimSize(2), columns = outType.getDimSize(rank - 1);
@@ -397,7 +402,9 @@ std::pair<SmallVector<int64_t>, int64_t> selectTiles(func::FuncOp func, int64_t 
   // Empty iteration spaces have nothing to split (and tiling them would divide by zero).
   if (llvm::is_contained(domain, 0))
     return {tiles, 1};
-  if (auto grid = packedMatmulGrid(func, op, maxWorkgroups); grid && grid->size() == domain.size()) {
+  std::optional<PackedProduct> packed = packedProductOf(func, op, maxWorkgroups);
+  if (auto grid = packed ? packedMatmulGrid(*packed, maxWorkgroups) : std::nullopt;
+      grid && grid->size() == domain.size()) {
     int64_t workgroups = 1;
     for (auto [size, tile] : llvm::zip(domain, *grid))
       if (tile)
@@ -408,7 +415,7 @@ std::pair<SmallVector<int64_t>, int64_t> selectTiles(func::FuncOp func, int64_t 
   int64_t fixedTile = 0;
   auto split = winogradSplit(func, op, maxWorkgroups);
   if (!split)
-    split = packedMatmulSplit(func, op, maxWorkgroups);
+    split = packed ? packedMatmulSplit(*packed) : std::nullopt;
   if (!split)
     split = padSplit(op, maxWorkgroups);
   if (!split && linalgRoot)

@@ -26,6 +26,8 @@ import sys
 import tempfile
 import time
 
+import onnx
+
 DEFAULT_DATA = "/usr/share/libonnx-testdata/data/node"
 
 # (rtol, atol) by the dtype of a test's floating-point outputs (ONNX TensorProto data types).
@@ -37,7 +39,6 @@ ONNX_FLOAT_TYPES = {1: "float32", 10: "float16", 11: "float64", 16: "bfloat16"}
 def tolerance(model_path):
     """FLOAT64_TOLERANCE when every floating-point output of the model is float64, else FLOAT32_TOLERANCE."""
     try:
-        import onnx
         model = onnx.load(model_path, load_external_data=False)
     except Exception:  # an unreadable model fails to compile anyway
         return FLOAT32_TOLERANCE

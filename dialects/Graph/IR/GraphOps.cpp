@@ -64,43 +64,6 @@ LogicalResult GlobalLoadOp::verifySymbolUses(SymbolTableCollection &symbolTable)
   return success();
 }
 
-/// Binary ops: the result shape is the broadcast of the operand shapes.
-static LogicalResult verifyBroadcast(Operation *op) {
-  auto lhs = rankedType(op->getOperand(0)), rhs = rankedType(op->getOperand(1));
-  auto out = rankedType(op->getResult(0));
-  auto shape = broadcastShapes(lhs.getShape(), rhs.getShape());
-  if (failed(shape))
-    return op->emitOpError("operand shapes ") << lhs << " and " << rhs << " do not broadcast";
-  if (shape->size() != static_cast<size_t>(out.getRank()))
-    return op->emitOpError("result rank ") << out.getRank() << " does not match broadcast rank "
-                                           << shape->size();
-  for (auto [want, got] : llvm::zip(*shape, out.getShape()))
-    if (!ShapedType::isDynamic(want) && !ShapedType::isDynamic(got) && want != got)
-      return op->emitOpError("result type ") << out << " does not match the broadcast shape";
-  return success();
-}
-
-#define TESSERA_BROADCAST_VERIFIER(Op)                                                             \
-  LogicalResult Op::verify() { return verifyBroadcast(getOperation()); }
-TESSERA_BROADCAST_VERIFIER(AddOp)
-TESSERA_BROADCAST_VERIFIER(AndOp)
-TESSERA_BROADCAST_VERIFIER(BitShiftOp)
-TESSERA_BROADCAST_VERIFIER(DivOp)
-TESSERA_BROADCAST_VERIFIER(EqualOp)
-TESSERA_BROADCAST_VERIFIER(GreaterOp)
-TESSERA_BROADCAST_VERIFIER(GreaterOrEqualOp)
-TESSERA_BROADCAST_VERIFIER(LessOp)
-TESSERA_BROADCAST_VERIFIER(LessOrEqualOp)
-TESSERA_BROADCAST_VERIFIER(MaxOp)
-TESSERA_BROADCAST_VERIFIER(MinOp)
-TESSERA_BROADCAST_VERIFIER(ModOp)
-TESSERA_BROADCAST_VERIFIER(MulOp)
-TESSERA_BROADCAST_VERIFIER(OrOp)
-TESSERA_BROADCAST_VERIFIER(PowOp)
-TESSERA_BROADCAST_VERIFIER(PReluOp)
-TESSERA_BROADCAST_VERIFIER(SubOp)
-TESSERA_BROADCAST_VERIFIER(XorOp)
-#undef TESSERA_BROADCAST_VERIFIER
 
 /// Window attributes that size arithmetic divides by (strides, dilations, kernel dims) or offsets by (pads).
 static bool allPositive(ArrayRef<int64_t> values) {

@@ -173,7 +173,6 @@ class Graph_BinaryOp<string mnemonic, string onnxName, list<Trait> traits = [], 
   let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 def Graph_AddOp : Graph_BinaryOp<"add", "Add", [Commutative]>;

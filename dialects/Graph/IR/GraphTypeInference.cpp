@@ -5,6 +5,8 @@
 //
 #include "dialects/Graph/IR/GraphOps.h"
 
+#include "mlir/IR/TypeUtilities.h"
+
 using namespace mlir;
 
 namespace tessera::graph {
@@ -72,40 +74,35 @@ LogicalResult inferPredicateType(MLIRContext *context, std::optional<Location> l
   return success();
 }
 
-LogicalResult inferBroadcastType(MLIRContext *, std::optional<Location> location, ValueRange operands,
-                                 SmallVectorImpl<Type> &inferred) {
-  auto types = rankedOperands(location, operands, 2);
+namespace {
+/// The broadcast of the first `count` operands' shapes, with elements `element` (null: operand
+/// `elementsOf`'s).
+LogicalResult inferBroadcast(std::optional<Location> location, ValueRange operands, size_t count, Type element,
+                             size_t elementsOf, SmallVectorImpl<Type> &inferred) {
+  auto types = rankedOperands(location, operands, count);
   if (failed(types))
     return failure();
   auto shape = broadcastAll(location, *types);
   if (failed(shape))
     return failure();
-  inferred.push_back(RankedTensorType::get(*shape, types->front().getElementType()));
+  inferred.push_back(RankedTensorType::get(*shape, element ? element : (*types)[elementsOf].getElementType()));
   return success();
+}
+} // namespace
+
+LogicalResult inferBroadcastType(MLIRContext *, std::optional<Location> location, ValueRange operands,
+                                 SmallVectorImpl<Type> &inferred) {
+  return inferBroadcast(location, operands, 2, Type(), 0, inferred);
 }
 
 LogicalResult inferComparisonType(MLIRContext *context, std::optional<Location> location, ValueRange operands,
                                   SmallVectorImpl<Type> &inferred) {
-  auto types = rankedOperands(location, operands, 2);
-  if (failed(types))
-    return failure();
-  auto shape = broadcastAll(location, *types);
-  if (failed(shape))
-    return failure();
-  inferred.push_back(RankedTensorType::get(*shape, IntegerType::get(context, 1)));
-  return success();
+  return inferBroadcast(location, operands, 2, IntegerType::get(context, 1), 0, inferred);
 }
 
 LogicalResult inferSelectType(MLIRContext *, std::optional<Location> location, ValueRange operands,
                               SmallVectorImpl<Type> &inferred) {
-  auto types = rankedOperands(location, operands, 3);
-  if (failed(types))
-    return failure();
-  auto shape = broadcastAll(location, *types);
-  if (failed(shape))
-    return failure();
-  inferred.push_back(RankedTensorType::get(*shape, (*types)[1].getElementType()));
-  return success();
+  return inferBroadcast(location, operands, 3, Type(), 1, inferred);
 }
 
 bool compatibleResultTypes(TypeRange inferred, TypeRange declared) {
@@ -113,16 +110,8 @@ bool compatibleResultTypes(TypeRange inferred, TypeRange declared) {
     return false;
   for (auto [a, b] : llvm::zip(inferred, declared)) {
     auto x = dyn_cast<RankedTensorType>(a), y = dyn_cast<RankedTensorType>(b);
-    if (!x || !y) {
-      if (a != b)
-        return false;
-      continue;
-    }
-    if (x.getElementType() != y.getElementType() || x.getRank() != y.getRank())
+    if (!x || !y ? a != b : x.getElementType() != y.getElementType() || failed(verifyCompatibleShape(x, y)))
       return false;
-    for (auto [m, n] : llvm::zip(x.getShape(), y.getShape()))
-      if (!ShapedType::isDynamic(m) && !ShapedType::isDynamic(n) && m != n)
-        return false;
   }
   return true;
 }

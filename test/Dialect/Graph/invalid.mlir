@@ -1,9 +1,19 @@
 // RUN: tessera-opt %s -split-input-file -verify-diagnostics
 
 func.func @bad_broadcast(%a: tensor<2x3xf32>, %b: tensor<4xf32>) -> tensor<2x3xf32> {
-  // expected-error@+1 {{operand shapes 'tensor<2x3xf32>' and 'tensor<4xf32>' do not broadcast}}
+  // expected-error@+2 {{operand shapes 'tensor<2x3xf32>' and 'tensor<4xf32>' do not broadcast}}
+  // expected-error@+1 {{failed to infer returned types}}
   %0 = tgraph.add %a, %b : (tensor<2x3xf32>, tensor<4xf32>) -> tensor<2x3xf32>
   return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @broadcast_result_mismatch(%a: tensor<2xf32>, %b: tensor<2xf32>) -> tensor<3xf32> {
+  // expected-error@+2 {{inferred type(s) 'tensor<2xf32>' are incompatible with return type(s) of operation 'tensor<3xf32>'}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = tgraph.add %a, %b : (tensor<2xf32>, tensor<2xf32>) -> tensor<3xf32>
+  return %0 : tensor<3xf32>
 }
 
 // -----
