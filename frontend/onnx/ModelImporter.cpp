@@ -581,14 +581,16 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
                 nullptr);
       // A dim declared static but computed at run time is a promise the inputs must keep: the cast to
       // the declared dim becomes a run-time check (a mismatch fails the run instead of returning a shape
-      // the model says cannot happen).
+      // the model says cannot happen). Not a tensor.cast: canonicalization folds that into the producing
+      // linalg op, which would then write the declared shape whatever the run computes.
       SmallVector<int64_t> refined(got.getShape());
       for (int64_t d = 0; d < got.getRank(); ++d)
         if (got.isDynamicDim(d))
           refined[d] = want.getDimSize(d);
       if (ArrayRef<int64_t>(refined) != got.getShape())
-        v = tensor::CastOp::create(b, NameLoc::get(b.getStringAttr("graph output " + name), fileLoc),
-                                   got.clone(refined), v);
+        v = UnrealizedConversionCastOp::create(b, NameLoc::get(b.getStringAttr("graph output " + name), fileLoc),
+                                               TypeRange{got.clone(refined)}, ValueRange{v})
+                .getResult(0);
     }
     results.push_back(v);
   }
