@@ -106,6 +106,29 @@ mlir::FailureOr<mlir::Value> unsqueezeWithRuntimeAxes(NodeContext &c, mlir::Valu
 /// Squeeze whose axes are only known at run time (RuntimeAxes.cpp).
 mlir::FailureOr<mlir::Value> squeezeWithRuntimeAxes(NodeContext &c, mlir::Value x, mlir::Value axes);
 
+/// Slice whose starts, ends, axes or steps are only known at run time; `constantAxes` when the axes
+/// (or their absence) are known (RuntimeShapeOperands.cpp, as the four below).
+mlir::FailureOr<mlir::Value> sliceWithRuntimeBounds(NodeContext &c, mlir::Value x, mlir::Value starts,
+                                                    mlir::Value ends, mlir::Value axes, mlir::Value steps,
+                                                    std::optional<llvm::SmallVector<int64_t>> constantAxes);
+/// Split along `axis` into parts whose sizes are only known at run time.
+mlir::FailureOr<llvm::SmallVector<mlir::Value>> splitWithRuntimeSizes(NodeContext &c, mlir::Value x,
+                                                                      mlir::Value split, int64_t axis);
+/// Pad (constant, edge, reflect or wrap) of the listed normalized `axes` with run-time pads.
+mlir::FailureOr<mlir::Value> padWithRuntimePads(NodeContext &c, mlir::Value x, mlir::Value pads, mlir::Value value,
+                                                llvm::StringRef mode, llvm::ArrayRef<int64_t> axes);
+/// The first k[0] elements of `x` along `axis`, k a run-time 1-D tensor.
+mlir::Value takeLeading(NodeContext &c, mlir::Value x, mlir::Value k, int64_t axis);
+/// A reduction over axes only known at run time.
+mlir::FailureOr<mlir::Value> reduceWithRuntimeAxes(NodeContext &c, mlir::Value x, mlir::Value axes,
+                                                   graph::ReduceKind kind, bool keepdims);
+
+/// Resize whose scales or sizes (one of them null) are only known at run time (RuntimeResize.cpp).
+mlir::FailureOr<mlir::Value> resizeWithRuntimeScales(NodeContext &c, mlir::Value x, mlir::Value scales,
+                                                     mlir::Value sizes, graph::ResizeMode mode,
+                                                     graph::CoordinateTransform ctm, graph::NearestMode nearest,
+                                                     double cubicA, bool excludeOutside);
+
 /// The newest ONNX opset the importers know.
 constexpr int64_t kMaxOnnxOpset = 22;
 

@@ -6,7 +6,7 @@
 // normalizations (InstanceNormalization, LpNormalization, LRN). Masks are built by comparing small
 // index vectors that broadcast, so no large constant is ever materialized.
 //
-#include "frontend/onnx/ImportContext.h"
+#include "frontend/onnx/GraphBuilders.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 
@@ -19,56 +19,6 @@ namespace tessera::onnx {
 
 using Results = FailureOr<SmallVector<Value>>;
 static Results one(Value v) { return SmallVector<Value>{v}; }
-
-static Value i64Constant(NodeContext &c, ArrayRef<int64_t> values, ArrayRef<int64_t> shape) {
-  auto type = RankedTensorType::get(shape, c.b.getI64Type());
-  return graph::ConstantOp::create(c.b, c.loc, type, DenseElementsAttr::get(type, values));
-}
-
-/// A rank-0 constant of `elem` (float, signless, unsigned or bool).
-static Value scalarConstant(NodeContext &c, Type elem, double v) {
-  auto type = RankedTensorType::get({}, elem);
-  Attribute a = isa<FloatType>(elem) ? (Attribute)c.b.getFloatAttr(elem, v)
-                                     : (Attribute)c.b.getIntegerAttr(elem, APInt(elem.getIntOrFloatBitWidth(), (int64_t)v, /*isSigned=*/!elem.isInteger(1)));
-  return graph::ConstantOp::create(c.b, c.loc, type, DenseElementsAttr::get(type, a));
-}
-
-static Value reshape(NodeContext &c, Value v, ArrayRef<int64_t> shape) {
-  auto t = cast<RankedTensorType>(v.getType());
-  if (t.getShape() == shape)
-    return v;
-  return graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(shape, t.getElementType()), v, Value());
-}
-
-static Value transpose(NodeContext &c, Value v, ArrayRef<int64_t> perm) {
-  auto t = cast<RankedTensorType>(v.getType());
-  SmallVector<int64_t> shape;
-  for (int64_t p : perm)
-    shape.push_back(t.getDimSize(p));
-  return graph::TransposeOp::create(c.b, c.loc, RankedTensorType::get(shape, t.getElementType()), v,
-                                    c.b.getDenseI64ArrayAttr(perm));
-}
-
-template <typename OpTy> static Value binary(NodeContext &c, Value a, Value b, Type elem = nullptr) {
-  auto type = broadcastResultType(c, a, b, elem);
-  return OpTy::create(c.b, c.loc, *type, a, b);
-}
-
-static Value castTo(NodeContext &c, Value v, Type elem) {
-  auto t = cast<RankedTensorType>(v.getType());
-  if (t.getElementType() == elem)
-    return v;
-  return graph::CastOp::create(c.b, c.loc, RankedTensorType::get(t.getShape(), elem), v);
-}
-
-/// [0, 1, ..., n) + offset as an i64 vector laid along `axis` of a rank-`rank` shape of ones.
-static Value iota(NodeContext &c, int64_t n, int64_t axis, int64_t rank, int64_t offset = 0) {
-  SmallVector<int64_t> values, shape(rank, 1);
-  for (int64_t i = 0; i < n; ++i)
-    values.push_back(i + offset);
-  shape[axis] = n;
-  return i64Constant(c, values, shape);
-}
 
 static FailureOr<RankedTensorType> staticInput(NodeContext &c, size_t i) {
   if (!c.input(i))
@@ -365,13 +315,19 @@ static Results importSlice(NodeContext &c) {
   } else {
     starts = c.constantInts(1);
     ends = c.constantInts(2);
-    if (c.input(3) && !(axes = c.constantInts(3)))
-      return c.error() << "axes must be a compile-time constant";
-    if (c.input(4) && !(steps = c.constantInts(4)))
-      return c.error() << "steps must be a compile-time constant";
+    if (c.input(3))
+      axes = c.constantInts(3);
+    if (c.input(4))
+      steps = c.constantInts(4);
+    if (!starts || !ends || (c.input(3) && !axes) || (c.input(4) && !steps)) {
+      auto result = sliceWithRuntimeBounds(c, c.input(0), c.input(1), c.input(2), c.input(3), c.input(4), axes);
+      if (failed(result))
+        return failure();
+      return one(*result);
+    }
   }
   if (!starts || !ends)
-    return c.error() << "starts and ends must be compile-time constants";
+    return c.error() << "expects starts and ends";
   size_t n = starts->size();
   if (!axes)
     axes = llvm::to_vector(llvm::seq<int64_t>(0, n));
@@ -439,7 +395,7 @@ static Results importSplit(NodeContext &c) {
   std::optional<SmallVector<int64_t>> split;
   if (c.opset >= 13 && c.input(1)) {
     if (!(split = c.constantInts(1)))
-      return c.error() << "split sizes must be a compile-time constant";
+      return splitWithRuntimeSizes(c, c.input(0), c.input(1), *axis);
   } else if (c.opset < 13) {
     split = c.getInts("split");
   }

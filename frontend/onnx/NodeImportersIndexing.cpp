@@ -126,21 +126,32 @@ static Results importTopK(NodeContext &c) {
     k = c.getInt("k", -1);
   } else {
     auto kv = c.constantInts(1);
-    if (!kv || kv->size() != 1)
-      return c.error() << "k known only at run time is not supported yet";
-    k = (*kv)[0];
+    if (kv && kv->size() != 1)
+      return c.error() << "k must have one element";
+    k = kv ? (*kv)[0] : -1;
   }
   auto axis = normalizeAxis(c, c.getInt("axis", -1), in.getRank());
   if (failed(axis))
     return failure();
+  bool runtimeK = c.opset >= 10 && k == -1 && !c.constantInts(1);
+  if (runtimeK) { // sort the whole axis, then keep the first k when the model runs
+    auto kType = c.inputType(1);
+    if (!in.hasStaticShape() || kType.getRank() != 1 || kType.getDimSize(0) != 1)
+      return c.error() << "a run-time k needs a static input and a 1-element k";
+    k = in.getDimSize(*axis);
+  }
   if (!in.hasStaticShape() || k < 0 || k > in.getDimSize(*axis))
     return c.error() << "k = " << k << " does not fit the static axis";
   SmallVector<int64_t> shape(in.getShape());
   shape[*axis] = k;
   auto values = RankedTensorType::get(shape, in.getElementType());
   auto indices = RankedTensorType::get(shape, c.b.getI64Type());
-  auto op = graph::TopKOp::create(c.b, c.loc, values, indices, c.input(0), *axis,
-                                  c.getInt("largest", 1) != 0, c.getInt("sorted", 1) != 0);
+  // A run-time k may keep fewer than all: the leading ones must then be the sorted top ones.
+  auto op = graph::TopKOp::create(c.b, c.loc, values, indices, c.input(0), *axis, c.getInt("largest", 1) != 0,
+                                  runtimeK || c.getInt("sorted", 1) != 0);
+  if (runtimeK)
+    return SmallVector<Value>{takeLeading(c, op.getValues(), c.input(1), *axis),
+                              takeLeading(c, op.getIndices(), c.input(1), *axis)};
   return SmallVector<Value>{op.getValues(), op.getIndices()};
 }
 
@@ -194,8 +205,25 @@ static Results importPad(NodeContext &c) {
     if (c.input(2))
       value = c.input(2);
   }
-  if (!pads)
-    return c.error() << "pads known only at run time are not supported yet";
+  if (!pads) { // known only at run time
+    SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+    if (c.input(3)) {
+      auto listed = c.constantInts(3);
+      if (!listed)
+        return c.error() << "axes must be a compile-time constant";
+      axes.clear();
+      for (int64_t a : *listed) {
+        auto axis = normalizeAxis(c, a, rank);
+        if (failed(axis))
+          return failure();
+        axes.push_back(*axis);
+      }
+    }
+    auto padded = padWithRuntimePads(c, c.input(0), c.input(1), value, c.getString("mode", "constant"), axes);
+    if (failed(padded))
+      return failure();
+    return one(*padded);
+  }
   if (c.input(3)) { // opset 18: pads for the listed axes only
     auto axes = c.constantInts(3);
     if (!axes)

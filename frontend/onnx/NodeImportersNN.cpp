@@ -251,8 +251,17 @@ static NodeImporter reduce(graph::ReduceKind kind, int64_t axesInputSince) {
     if (c.opset >= axesInputSince) {
       if (c.input(1)) {
         axes = c.constantInts(1);
-        if (!axes)
-          return c.error() << "axes given at run time are not supported yet";
+        auto axesType = c.inputType(1);
+        if (!axes && axesType.hasStaticShape() && axesType.getNumElements() == 0)
+          axes.emplace(); // an empty list whatever its values
+        if (!axes) {
+          if (kind == graph::ReduceKind::argmax || kind == graph::ReduceKind::argmin)
+            return c.error() << "axes given at run time are not supported";
+          auto reduced = reduceWithRuntimeAxes(c, c.input(0), c.input(1), kind, c.getInt("keepdims", 1) != 0);
+          if (failed(reduced))
+            return failure();
+          return one(*reduced);
+        }
       }
     } else {
       axes = c.getInts("axes");

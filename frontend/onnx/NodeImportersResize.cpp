@@ -7,6 +7,12 @@ namespace tessera::onnx {
 
 using Results = FailureOr<SmallVector<Value>>;
 
+static Results one(FailureOr<Value> v) {
+  if (failed(v))
+    return failure();
+  return SmallVector<Value>{*v};
+}
+
 static std::optional<SmallVector<double>> constantFloats(NodeContext &c, size_t i) {
   auto dense = c.constantValue(i);
   if (!dense || !isa<FloatType>(dense.getElementType()))
@@ -52,10 +58,13 @@ static Results importResize(NodeContext &c, bool upsample) {
       scales = SmallVector<double>(s->floats().begin(), s->floats().end());
   } else if (present(c, scalesInput)) {
     if (!(scales = constantFloats(c, scalesInput)))
-      return c.error() << "scales known only at run time are not supported yet";
+      return one(resizeWithRuntimeScales(c, c.input(0), c.input(scalesInput), Value(), *resizeMode, *transform,
+                                         *nearestMode, c.getFloat("cubic_coeff_a", -0.75f),
+                                         c.getInt("exclude_outside", 0) != 0));
   } else if (!legacy && present(c, 3)) {
     if (!(sizes = c.constantInts(3)))
-      return c.error() << "sizes known only at run time are not supported yet";
+      return one(resizeWithRuntimeScales(c, c.input(0), Value(), c.input(3), *resizeMode, *transform, *nearestMode,
+                                         c.getFloat("cubic_coeff_a", -0.75f), c.getInt("exclude_outside", 0) != 0));
   }
   if (!scales && !sizes)
     return c.error() << "expects scales or sizes";

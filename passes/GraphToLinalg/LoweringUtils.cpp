@@ -67,16 +67,19 @@ Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> pads
 }
 
 Value normalizeIndex(OpBuilder &b, Location loc, Value v, int64_t size) {
+  return normalizeIndex(b, loc, v, arith::ConstantIndexOp::create(b, loc, size));
+}
+
+Value normalizeIndex(OpBuilder &b, Location loc, Value v, Value n) {
   Value i = arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
-  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-  Value n = arith::ConstantIndexOp::create(b, loc, size);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0), one = arith::ConstantIndexOp::create(b, loc, 1);
   Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, zero);
   i = arith::SelectOp::create(b, loc, neg, arith::AddIOp::create(b, loc, i, n), i);
   // After wrapping, [0, size) is valid; anything else fails the run (the unsigned compare also catches
   // negatives), and the clamp below keeps this kernel's reads in bounds until it returns.
   Value outside = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, i, n);
   dispatch::ErrorIfOp::create(b, loc, outside, dispatch::KernelError::index_out_of_range);
-  Value last = arith::ConstantIndexOp::create(b, loc, std::max<int64_t>(size - 1, 0));
+  Value last = arith::MaxSIOp::create(b, loc, arith::SubIOp::create(b, loc, n, one), zero);
   return arith::MaxSIOp::create(b, loc, arith::MinSIOp::create(b, loc, i, last), zero);
 }
 

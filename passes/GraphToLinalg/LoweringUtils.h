@@ -37,6 +37,8 @@ mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input
 /// An ONNX index into a dim of `size` as an `index`: negative values count from the end; an out-of-range
 /// value fails the kernel (`tdisp.error_if`), and is clamped so that its reads stay in bounds meanwhile.
 mlir::Value normalizeIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v, int64_t size);
+/// The same for a size known only at run time (an index value).
+mlir::Value normalizeIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v, mlir::Value size);
 
 /// A linalg.generic over `resultType` whose operands broadcast (numpy rules, static shapes) to it.
 /// `init`, if given, is the destination (its dynamic sizes are then not read from the operands).

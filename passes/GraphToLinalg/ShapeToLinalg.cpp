@@ -121,28 +121,41 @@ struct ConcatLowering : OpConversionPattern<ConcatOp> {
   }
 };
 
+/// Dims of the result may be dynamic: a run-time index vector (a Slice, Split or Pad whose bounds
+/// are read when the model runs), or data that an earlier such gather resized.
 struct GatherLowering : OpConversionPattern<GatherOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(GatherOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
-    auto type = staticType(getTypeConverter(), op.getOutput());
-    auto dataType = staticType(getTypeConverter(), op.getData());
-    auto idxType = staticType(getTypeConverter(), op.getIndices());
+    auto type = rankedType(getTypeConverter(), op.getOutput());
+    auto dataType = rankedType(getTypeConverter(), op.getData());
+    auto idxType = rankedType(getTypeConverter(), op.getIndices());
     if (!type || !dataType || !idxType)
-      return op.emitOpError("needs static shapes");
+      return op.emitOpError("needs ranked shapes");
     Location loc = op.getLoc();
     int64_t axis = op.getAxis(), idxRank = idxType.getRank(), rank = type.getRank();
+    Value data = adaptor.getData(), indices = adaptor.getIndices();
+    SmallVector<Value> dynamicDims;
+    for (int64_t d = 0; d < rank; ++d) {
+      if (!type.isDynamicDim(d))
+        continue;
+      if (d >= axis && d < axis + idxRank)
+        dynamicDims.push_back(tensor::DimOp::create(rewriter, loc, indices, d - axis));
+      else
+        dynamicDims.push_back(tensor::DimOp::create(rewriter, loc, data, d < axis ? d : d - idxRank + 1));
+    }
     SmallVector<AffineExpr> idxExprs;
     for (int64_t i = 0; i < idxRank; ++i)
       idxExprs.push_back(rewriter.getAffineDimExpr(axis + i));
     SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, idxExprs, rewriter.getContext()),
                                    rewriter.getMultiDimIdentityMap(rank)};
     SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
-    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType());
-    Value data = adaptor.getData();
-    int64_t axisSize = dataType.getDimSize(axis);
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType(), dynamicDims);
     auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type}, ValueRange{adaptor.getIndices()}, ValueRange{init}, maps, iterators,
+        rewriter, loc, TypeRange{type}, ValueRange{indices}, ValueRange{init}, maps, iterators,
         [&](OpBuilder &b, Location l, ValueRange a) {
+          Value axisSize = dataType.isDynamicDim(axis)
+                               ? (Value)tensor::DimOp::create(b, l, data, axis)
+                               : (Value)arith::ConstantIndexOp::create(b, l, dataType.getDimSize(axis));
           Value i = normalizeIndex(b, l, a[0], axisSize);
           SmallVector<Value> coords;
           for (int64_t d = 0; d < axis; ++d)

@@ -12,6 +12,9 @@
 // microkernels match, and a gate broadcast over an image is not recomputed per pixel. The fused op keeps
 // both ops' locations, so the kernel still names every ONNX node in it.
 //
+// A producer left without users after fusing is erased even when its body checks an index: on tensors
+// its results are its only effect besides the check, which the fused op repeats.
+//
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -75,7 +78,14 @@ struct FuseElementwiseOpsPass : impl::FuseElementwiseOpsBase<FuseElementwiseOpsP
       linalg::populateElementwiseOpsFusionPatterns(
           patterns, [limit = unsigned(maxBodyOps)](OpOperand *fused) { return canFuse(fused, limit); });
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    // A fused producer left without users is not trivially dead when its body checks an index
+    // (`tdisp.error_if` writes the kernel's error flag), but the fused op carries the same check.
+    getOperation()->walk([](linalg::GenericOp op) {
+      bool onBuffers = llvm::any_of(op->getOperandTypes(), llvm::IsaPred<BaseMemRefType>);
+      if (!onBuffers && op->use_empty())
+        op->erase();
+    });
   }
 };
 } // namespace

@@ -369,6 +369,35 @@ case("conv_grouped_batch_norm_22", 22,
      [("w", randf(100, 4, 2, 3, 3))] + BN_STATS)
 
 
+# --- Shape operands given at run time (graph inputs, not initializers) -----------------------------
+# Each op's bounds are read when the model runs: the same rules as for constants, in run-time kernels.
+for op, keep, axes, shape in [("ReduceMean", 0, i64(-1, 0), [4]), ("ReduceMax", 1, i64(1), [3, 1, 5]),
+                              ("ReduceL2", 0, i64(2), [3, 4]), ("ReduceLogSum", 1, i64(0, 2), [1, 4, 1]),
+                              ("ReduceSumSquare", 0, i64(0, 1), [5]), ("ReduceProd", 1, i64(-2), [3, 1, 5])]:
+    x = POS345 if op in ("ReduceLogSum", "ReduceProd") else X345
+    case(f"reduce_{op[len('Reduce'):].lower()}_runtime_axes_18", 18,
+         [node(op, ["x", "axes"], ["y"], keepdims=keep)], [("x", x), ("axes", axes)], [("y", F32, shape)])
+case("slice_runtime_bounds_18", 18, [node("Slice", ["x", "s", "e", "a", "st"], ["y"])],
+     [("x", randf(110, 5, 6, 7)), ("s", i64(-1, 1)), ("e", i64(-100, 6)), ("a", i64(2, 0)), ("st", i64(-2, 2))],
+     [("y", F32, [2, 6, 4])])
+case("split_runtime_sizes_18", 18, [node("Split", ["x", "s"], ["a", "b", "c"], axis=1)],
+     [("x", randf(111, 2, 7)), ("s", i64(3, 0, 4))], [("a", F32, [2, 3]), ("b", F32, [2, 0]), ("c", F32, [2, 4])])
+case("pad_wrap_runtime_pads_19", 19, [node("Pad", ["x", "p", "", "axes"], ["y"], mode="wrap")],
+     [("x", X345), ("p", i64(2, 1, 3, 0))], [("y", F32, [3, 9, 6])], [("axes", i64(1, 2))])
+case("pad_edge_runtime_negative_22", 22, [node("Pad", ["x", "p"], ["y"], mode="edge")],
+     [("x", X345), ("p", i64(1, -1, 2, 0, -2, 1))], [("y", F32, [4, 1, 8])])
+case("pad_constant_runtime_value_21", 21, [node("Pad", ["x", "p", "v"], ["y"])],
+     [("x", X345), ("p", i64(0, 1, 0, 1, 0, 2)), ("v", np.array(-3.0, np.float32))], [("y", F32, [4, 5, 7])])
+case("resize_cubic_runtime_scales_19", 19,
+     [node("Resize", ["x", "", "sc"], ["y"], mode="cubic", coordinate_transformation_mode="pytorch_half_pixel",
+           exclude_outside=1, cubic_coeff_a=-0.5)],
+     [("x", randf(112, 1, 2, 4, 6)), ("sc", np.array([1, 1, 1.5, 0.5], np.float32))], [("y", F32, [1, 2, 6, 3])])
+case("resize_linear_runtime_sizes_19", 19,
+     [node("Resize", ["x", "", "", "sz"], ["y"], mode="linear", coordinate_transformation_mode="align_corners")],
+     [("x", randf(113, 1, 1, 5, 3)), ("sz", i64(1, 1, 3, 7))], [("y", F32, [1, 1, 3, 7])])
+case("topk_runtime_k_smallest_22", 22, [node("TopK", ["x", "k"], ["v", "i"], axis=0, largest=0)],
+     [("x", randf(114, 6, 3)), ("k", i64(4))], [("v", F32, [4, 3]), ("i", I64, [4, 3])])
+
 def write(out_dir):
     os.makedirs(out_dir, exist_ok=True)
     for name, opset, nodes, inputs, outputs, inits in CASES:

@@ -269,6 +269,17 @@ def main(out):
     np.save(os.path.join(out, "concat_branches.npy"), np.concatenate([1 / (1 + np.exp(-ab)), np.abs(x)], 1))
 
 
+    # Slice bounds given at run time under a declared output shape: the run computes the sliced dims and
+    # checks them against the declaration; a start past the data fails the gather's range check.
+    save(model([helper.make_node("Slice", ["x", "starts", "ends"], ["y"], name="slice")],
+               [tensor("x", [6]), tensor("starts", [1], TensorProto.INT64), tensor("ends", [1], TensorProto.INT64)],
+               [tensor("y", [3])]), os.path.join(out, "runtime_slice.onnx"))
+    np.save(os.path.join(out, "x6.npy"), np.arange(6, dtype=np.float32))
+    np.save(os.path.join(out, "start1.npy"), np.array([1], np.int64))
+    np.save(os.path.join(out, "end4.npy"), np.array([4], np.int64))
+    np.save(os.path.join(out, "end5.npy"), np.array([5], np.int64))
+    np.save(os.path.join(out, "slice1to4.npy"), np.arange(1, 4, dtype=np.float32))
+
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit("usage: make_models.py OUT_DIR")

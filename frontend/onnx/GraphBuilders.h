@@ -1,0 +1,72 @@
+//===- GraphBuilders.h - small tgraph-building helpers for node importers --===//
+//
+// Importers that compose an ONNX op from existing tgraph ops share these: constants, reshapes, casts,
+// broadcasting binary ops and index vectors.
+//
+#ifndef TESSERA_FRONTEND_ONNX_GRAPHBUILDERS_H
+#define TESSERA_FRONTEND_ONNX_GRAPHBUILDERS_H
+
+#include "frontend/onnx/ImportContext.h"
+
+namespace tessera::onnx {
+
+inline mlir::Value i64Constant(NodeContext &c, llvm::ArrayRef<int64_t> values, llvm::ArrayRef<int64_t> shape) {
+  auto type = mlir::RankedTensorType::get(shape, c.b.getI64Type());
+  return graph::ConstantOp::create(c.b, c.loc, type, mlir::DenseElementsAttr::get(type, values));
+}
+
+/// A rank-0 constant of `elem` (float, signless, unsigned or bool).
+inline mlir::Value scalarConstant(NodeContext &c, mlir::Type elem, double v) {
+  auto type = mlir::RankedTensorType::get({}, elem);
+  mlir::Attribute a =
+      mlir::isa<mlir::FloatType>(elem)
+          ? (mlir::Attribute)c.b.getFloatAttr(elem, v)
+          : (mlir::Attribute)c.b.getIntegerAttr(
+                elem, llvm::APInt(elem.getIntOrFloatBitWidth(), (int64_t)v, /*isSigned=*/!elem.isInteger(1)));
+  return graph::ConstantOp::create(c.b, c.loc, type, mlir::DenseElementsAttr::get(type, a));
+}
+
+/// A reshape to a static shape (none when `v` has it already).
+inline mlir::Value reshape(NodeContext &c, mlir::Value v, llvm::ArrayRef<int64_t> shape) {
+  auto t = mlir::cast<mlir::RankedTensorType>(v.getType());
+  if (t.getShape() == shape)
+    return v;
+  return graph::ReshapeOp::create(c.b, c.loc, mlir::RankedTensorType::get(shape, t.getElementType()), v,
+                                  mlir::Value());
+}
+
+inline mlir::Value transpose(NodeContext &c, mlir::Value v, llvm::ArrayRef<int64_t> perm) {
+  auto t = mlir::cast<mlir::RankedTensorType>(v.getType());
+  llvm::SmallVector<int64_t> shape;
+  for (int64_t p : perm)
+    shape.push_back(t.getDimSize(p));
+  return graph::TransposeOp::create(c.b, c.loc, mlir::RankedTensorType::get(shape, t.getElementType()), v,
+                                    c.b.getDenseI64ArrayAttr(perm));
+}
+
+/// A broadcasting binary op; `elem` overrides the result element type (comparisons: i1).
+template <typename OpTy>
+mlir::Value binary(NodeContext &c, mlir::Value a, mlir::Value b, mlir::Type elem = nullptr) {
+  auto type = broadcastResultType(c, a, b, elem);
+  return OpTy::create(c.b, c.loc, *type, a, b);
+}
+
+inline mlir::Value castTo(NodeContext &c, mlir::Value v, mlir::Type elem) {
+  auto t = mlir::cast<mlir::RankedTensorType>(v.getType());
+  if (t.getElementType() == elem)
+    return v;
+  return graph::CastOp::create(c.b, c.loc, mlir::RankedTensorType::get(t.getShape(), elem), v);
+}
+
+/// [0, 1, ..., n) + offset as an i64 vector laid along `axis` of a rank-`rank` shape of ones.
+inline mlir::Value iota(NodeContext &c, int64_t n, int64_t axis, int64_t rank, int64_t offset = 0) {
+  llvm::SmallVector<int64_t> values, shape(rank, 1);
+  for (int64_t i = 0; i < n; ++i)
+    values.push_back(i + offset);
+  shape[axis] = n;
+  return i64Constant(c, values, shape);
+}
+
+} // namespace tessera::onnx
+
+#endif // TESSERA_FRONTEND_ONNX_GRAPHBUILDERS_H
