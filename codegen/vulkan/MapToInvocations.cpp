@@ -233,7 +233,7 @@ LogicalResult mapSequential(func::FuncOp func, ArrayRef<Operation *> constants, 
                             StringRef why, Attribute targetEnv, int64_t workgroupSize) {
   int64_t work = 0;
   for (Operation *op : ops) {
-    if (!isa<scf::ParallelOp, scf::ForOp, scf::IfOp, memref::LoadOp, memref::StoreOp>(op) && !isPure(op))
+    if (!isa<scf::ParallelOp, scf::ForOp, scf::IfOp, memref::LoadOp, memref::StoreOp>(op) && !isMemoryEffectFree(op))
       return op->emitOpError("cannot be mapped to device invocations (a kernel holds loop nests, loads, stores "
                              "and arithmetic only)");
     if (auto parallel = dyn_cast<scf::ParallelOp>(op); parallel && parallel.getNumResults() != 0)

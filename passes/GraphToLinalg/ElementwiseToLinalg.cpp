@@ -5,6 +5,7 @@
 //
 #include "passes/GraphToLinalg/LoweringUtils.h"
 
+#include "dialects/Dispatch/IR/DispatchOps.h"
 #include "dialects/Graph/IR/GraphOps.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -36,6 +37,28 @@ struct Scalar {
 };
 
 using BodyFn = std::function<FailureOr<Value>(Scalar &, ValueRange)>;
+
+/// Integer x / y (or x % y) that never traps: a zero divisor fails the run (a kernel error) and reads as
+/// 1 meanwhile; signed INT_MIN / -1, which overflows, wraps like the rest of integer arithmetic (quotient
+/// -x, remainder 0).
+Value integerDivision(Scalar &s, Value x, Value y, bool remainder) {
+  auto &b = s.b;
+  Location loc = s.loc;
+  using IP = arith::CmpIPredicate;
+  Value zero = s.c(0), one = s.c(1);
+  Value byZero = arith::CmpIOp::create(b, loc, IP::eq, y, zero);
+  dispatch::ErrorIfOp::create(b, loc, byZero, dispatch::KernelError::division_by_zero);
+  if (s.isUnsigned) {
+    Value divisor = arith::SelectOp::create(b, loc, byZero, one, y);
+    return remainder ? (Value)arith::RemUIOp::create(b, loc, x, divisor) : (Value)arith::DivUIOp::create(b, loc, x, divisor);
+  }
+  Value byMinusOne = arith::CmpIOp::create(b, loc, IP::eq, y, s.c(-1));
+  Value divisor = arith::SelectOp::create(b, loc, arith::OrIOp::create(b, loc, byZero, byMinusOne), one, y);
+  if (remainder)
+    return arith::SelectOp::create(b, loc, byMinusOne, zero, arith::RemSIOp::create(b, loc, x, divisor));
+  return arith::SelectOp::create(b, loc, byMinusOne, arith::SubIOp::create(b, loc, zero, x),
+                                 arith::DivSIOp::create(b, loc, x, divisor));
+}
 
 Value sigmoid(Scalar &s, Value x) {
   auto &b = s.b;
@@ -188,8 +211,7 @@ FailureOr<Value> binaryBody(Scalar &s, ValueRange args) {
   if (isa<SubOp>(op)) return f ? (Value)arith::SubFOp::create(b, loc, x, y) : (Value)arith::SubIOp::create(b, loc, x, y);
   if (isa<MulOp>(op)) return f ? (Value)arith::MulFOp::create(b, loc, x, y) : (Value)arith::MulIOp::create(b, loc, x, y);
   if (isa<DivOp>(op))
-    return f ? (Value)arith::DivFOp::create(b, loc, x, y)
-             : (u ? (Value)arith::DivUIOp::create(b, loc, x, y) : (Value)arith::DivSIOp::create(b, loc, x, y));
+    return f ? (Value)arith::DivFOp::create(b, loc, x, y) : integerDivision(s, x, y, /*remainder=*/false);
   if (isa<MaxOp>(op))
     return f ? (Value)arith::MaximumFOp::create(b, loc, x, y)
              : (u ? (Value)arith::MaxUIOp::create(b, loc, x, y) : (Value)arith::MaxSIOp::create(b, loc, x, y));
@@ -219,10 +241,8 @@ FailureOr<Value> binaryBody(Scalar &s, ValueRange args) {
                                         arith::XOrIOp::create(b, loc, cmpf(s, FP::OLT, r, s.c(0)), cmpf(s, FP::OLT, y, s.c(0))));
       return select(s, fix, arith::AddFOp::create(b, loc, r, y), r);
     }
-    if (u)
-      return (Value)arith::RemUIOp::create(b, loc, x, y);
-    Value r = arith::RemSIOp::create(b, loc, x, y);
-    if (mod.getFmod())
+    Value r = integerDivision(s, x, y, /*remainder=*/true);
+    if (u || mod.getFmod())
       return r;
     Value zero = s.c(0);
     Value fix = arith::AndIOp::create(

@@ -125,8 +125,9 @@ def Dispatch_DispatchOp : Dispatch_Op<"dispatch", [AttrSizedOperandSegments,
 
 // Values match TSR_KERNEL_ERROR_* in runtime/include/tessera/kernel_abi.h: a kernel returns the code.
 def Dispatch_IndexOutOfRange : I32EnumAttrCase<"index_out_of_range", 1>;
+def Dispatch_DivisionByZero : I32EnumAttrCase<"division_by_zero", 2>;
 def Dispatch_KernelError : I32EnumAttr<"KernelError", "a value error a kernel reports",
-    [Dispatch_IndexOutOfRange]> {
+    [Dispatch_IndexOutOfRange, Dispatch_DivisionByZero]> {
   let cppNamespace = "::tessera::dispatch";
 }
 
@@ -134,7 +135,8 @@ def Dispatch_ErrorIfOp : Dispatch_Op<"error_if", [MemoryEffects<[MemWrite]>]> {
   let summary = "fails the dispatch when a condition holds";
   let description = [{
     For errors that depend on tensor values, which no compile-time or host check can see: an index
-    outside the dim it indexes (ONNX says Gather, GatherND and the scatters fail on one). The kernel
+    outside the dim it indexes (ONNX says Gather, GatherND and the scatters fail on one), an integer
+    division by zero (which would trap). The kernel
     keeps running with whatever safe value its code computes (indices are still clamped, so memory
     stays in bounds) and returns the error's code; the runtime then fails the run with a message
     naming the error and the ONNX nodes of the dispatch. Allowed in `linalg.generic` bodies.

@@ -62,6 +62,7 @@ typedef struct tsr_workgroup_state {
 /* What a kernel's nonzero return means. Codes from 1 to 255 are value errors (the inputs' values are
  * wrong, not the artifact); other nonzero codes are failures of the kernel itself. */
 #define TSR_KERNEL_ERROR_INDEX_OUT_OF_RANGE 1 /* an index outside the dim it indexes (Gather, scatters) */
+#define TSR_KERNEL_ERROR_DIVISION_BY_ZERO 2   /* an integer Div or Mod by zero */
 /* The dispatch does not match what the kernel was compiled for: fewer bindings or constants than it
  * reads, a binding shorter than its tensor, or a workgroup id outside its grid (a forged or corrupt
  * schedule). Checked on entry, before the kernel touches any binding. */

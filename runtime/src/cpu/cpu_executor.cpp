@@ -99,9 +99,11 @@ public:
     else
       runWorkgroups(&job, 0, total, 0);
     if (!job.failed.load(std::memory_order_relaxed)) return nullptr;
-    if (job.rc == TSR_KERNEL_ERROR_INDEX_OUT_OF_RANGE)  // the inputs' values, not the kernel
+    if (job.rc == TSR_KERNEL_ERROR_INDEX_OUT_OF_RANGE || job.rc == TSR_KERNEL_ERROR_DIVISION_BY_ZERO)  // the inputs' values
       return makeStatus(TSR_STATUS_INVALID_ARGUMENT,
-                        format("step %zu: an index is out of range of the dim it indexes (kernel '%s')", d.step,
+                        format("step %zu: %s (kernel '%s')", d.step,
+                               job.rc == TSR_KERNEL_ERROR_DIVISION_BY_ZERO ? "an integer division by zero"
+                                                                            : "an index is out of range of the dim it indexes",
                                k.symbol->c_str()));
     if (job.rc == TSR_KERNEL_ERROR_DISPATCH_MISMATCH)  // the schedule, not the inputs or the kernel
       return makeStatus(TSR_STATUS_INVALID_ARTIFACT,

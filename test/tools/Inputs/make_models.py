@@ -280,6 +280,17 @@ def main(out):
     np.save(os.path.join(out, "end5.npy"), np.array([5], np.int64))
     np.save(os.path.join(out, "slice1to4.npy"), np.arange(1, 4, dtype=np.float32))
 
+    # Integer Div and Mod: a zero divisor is a run error (it would trap), INT_MIN / -1 wraps.
+    for op in ["Div", "Mod"]:
+        save(model([helper.make_node(op, ["a", "b"], ["y"], name=op.lower())],
+                   [tensor("a", [4], TensorProto.INT32), tensor("b", [4], TensorProto.INT32)],
+                   [tensor("y", [4], TensorProto.INT32)]), os.path.join(out, f"int_{op.lower()}.onnx"))
+    np.save(os.path.join(out, "dividend.npy"), np.array([7, -7, 3, -2**31], np.int32))
+    np.save(os.path.join(out, "divisor.npy"), np.array([2, 2, -2, -1], np.int32))
+    np.save(os.path.join(out, "divisor_zero.npy"), np.array([2, 0, -2, -1], np.int32))
+    np.save(os.path.join(out, "quotient.npy"), np.array([3, -3, -1, -2**31], np.int32))  # truncated
+    np.save(os.path.join(out, "modulo.npy"), np.array([1, 1, -1, 0], np.int32))  # the divisor's sign
+
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         sys.exit("usage: make_models.py OUT_DIR")
