@@ -19,6 +19,18 @@ def ConvertGraphToLinalg : Pass<"tessera-convert-graph-to-linalg", "mlir::Module
                            "tessera::dispatch::DispatchDialect"];
 }
 
+def CheckDeclaredShapes : Pass<"tessera-check-declared-shapes", "mlir::ModuleOp"> {
+  let summary = "Compile outputs at their declared static dims, checked when the model runs";
+  let description = [{
+    A returned `builtin.unrealized_conversion_cast` from a computed dynamic dim to a declared static one
+    (the importer's graph-output promise) whose value a linalg op computes into a `tensor.empty` becomes
+    a `tensor.cast` plus, per such dim, `cf.assert (size == declared)`. Canonicalization then compiles
+    the op at the declared size, and the host schedule checks each assert when the model runs.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::cf::ControlFlowDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 //===----------------------------------------------------------------------===//
 // Graph optimization (tgraph, whole model)
 //===----------------------------------------------------------------------===//

@@ -12,6 +12,7 @@ void buildGraphToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createFoldBatchNormIntoConv());
   pm.addPass(createConvertGraphToLinalg());
+  pm.addPass(createCheckDeclaredShapes());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createFoldTransposesIntoContractions());

@@ -581,8 +581,8 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
                 nullptr);
       // A dim declared static but computed at run time is a promise the inputs must keep: the cast to
       // the declared dim becomes a run-time check (a mismatch fails the run instead of returning a shape
-      // the model says cannot happen). Not a tensor.cast: canonicalization folds that into the producing
-      // linalg op, which would then write the declared shape whatever the run computes.
+      // the model says cannot happen). Not a tensor.cast, which canonicalization would fold into the
+      // producing linalg op with no check left (tessera-check-declared-shapes makes that fold safe).
       SmallVector<int64_t> refined(got.getShape());
       for (int64_t d = 0; d < got.getRank(); ++d)
         if (got.isDynamicDim(d))

@@ -156,3 +156,44 @@ func.func @long_chain(%a: tensor<4x8xf32>) -> tensor<4x8xf32> {
   } -> tensor<4x8xf32>
   return %z : tensor<4x8xf32>
 }
+
+// -----
+
+// A producer whose body checks an index (a gather) fuses into its consumer; left without users it is
+// erased although tdisp.error_if writes: the fused op repeats the check.
+#id1 = affine_map<(d0) -> (d0)>
+// CHECK-LABEL: func.func @checked_producer
+// CHECK: linalg.generic
+// CHECK: tdisp.error_if
+// CHECK-NOT: linalg.generic
+// CHECK: arith.addf
+// CHECK-NOT: linalg.generic
+// CHECK: return
+// ELT-LABEL: func.func @checked_producer
+// ELT: linalg.generic
+// ELT: tdisp.error_if
+// ELT-NOT: linalg.generic
+// ELT: arith.addf
+// ELT-NOT: linalg.generic
+// ELT: return
+func.func @checked_producer(%data: tensor<8xf32>, %idx: tensor<4xi64>) -> tensor<4xf32> {
+  %e0 = tensor.empty() : tensor<4xf32>
+  %g = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%idx : tensor<4xi64>) outs(%e0 : tensor<4xf32>) {
+  ^bb0(%i: i64, %out: f32):
+    %c8 = arith.constant 8 : i64
+    %outside = arith.cmpi uge, %i, %c8 : i64
+    tdisp.error_if %outside, index_out_of_range
+    %j = arith.index_cast %i : i64 to index
+    %v = tensor.extract %data[%j] : tensor<8xf32>
+    linalg.yield %v : f32
+  } -> tensor<4xf32>
+  %e1 = tensor.empty() : tensor<4xf32>
+  %r = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%g : tensor<4xf32>) outs(%e1 : tensor<4xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %s = arith.addf %a, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}
