@@ -123,11 +123,18 @@ mlir::Value takeLeading(NodeContext &c, mlir::Value x, mlir::Value k, int64_t ax
 mlir::FailureOr<mlir::Value> reduceWithRuntimeAxes(NodeContext &c, mlir::Value x, mlir::Value axes,
                                                    graph::ReduceKind kind, bool keepdims);
 
-/// Resize whose scales or sizes (one of them null) are only known at run time (RuntimeResize.cpp).
+/// Resize's tf_crop_and_resize: the roi tensor ([starts..., ends...]) and the value read outside.
+struct CropAndResize {
+  mlir::Value roi;
+  double extrapolation;
+};
+/// Resize whose scales or sizes (one of them null) are only known at run time, or that crops
+/// (`crop`, which then replaces `ctm`) (RuntimeResize.cpp).
 mlir::FailureOr<mlir::Value> resizeWithRuntimeScales(NodeContext &c, mlir::Value x, mlir::Value scales,
                                                      mlir::Value sizes, graph::ResizeMode mode,
                                                      graph::CoordinateTransform ctm, graph::NearestMode nearest,
-                                                     double cubicA, bool excludeOutside);
+                                                     double cubicA, bool excludeOutside,
+                                                     const CropAndResize *crop = nullptr);
 
 /// The newest ONNX opset the importers know.
 constexpr int64_t kMaxOnnxOpset = 22;

@@ -42,6 +42,13 @@ static Results importResize(NodeContext &c, bool upsample) {
   std::optional<graph::ResizeMode> resizeMode = graph::symbolizeResizeMode(mode);
   if (!resizeMode)
     return c.error() << "mode '" << mode << "' is not supported yet";
+  std::optional<CropAndResize> crop;
+  if (ctm == "tf_crop_and_resize") {
+    if (!present(c, 1))
+      return c.error() << "tf_crop_and_resize needs an roi";
+    crop = CropAndResize{c.input(1), c.getFloat("extrapolation_value", 0.0f)};
+    ctm = "asymmetric"; // unused: the roi gives the coordinates
+  }
   std::optional<graph::CoordinateTransform> transform = graph::symbolizeCoordinateTransform(ctm);
   if (!transform)
     return c.error() << "coordinate_transformation_mode '" << ctm << "' is not supported yet";
@@ -60,11 +67,18 @@ static Results importResize(NodeContext &c, bool upsample) {
     if (!(scales = constantFloats(c, scalesInput)))
       return one(resizeWithRuntimeScales(c, c.input(0), c.input(scalesInput), Value(), *resizeMode, *transform,
                                          *nearestMode, c.getFloat("cubic_coeff_a", -0.75f),
-                                         c.getInt("exclude_outside", 0) != 0));
+                                         c.getInt("exclude_outside", 0) != 0, crop ? &*crop : nullptr));
   } else if (!legacy && present(c, 3)) {
     if (!(sizes = c.constantInts(3)))
       return one(resizeWithRuntimeScales(c, c.input(0), Value(), c.input(3), *resizeMode, *transform, *nearestMode,
-                                         c.getFloat("cubic_coeff_a", -0.75f), c.getInt("exclude_outside", 0) != 0));
+                                         c.getFloat("cubic_coeff_a", -0.75f), c.getInt("exclude_outside", 0) != 0,
+                                         crop ? &*crop : nullptr));
+  }
+  if (crop) { // cropping is always resized by the per-dim decomposition
+    Value given = present(c, scalesInput) ? c.input(scalesInput) : Value();
+    return one(resizeWithRuntimeScales(c, c.input(0), given, given ? Value() : c.input(3), *resizeMode, *transform,
+                                       *nearestMode, c.getFloat("cubic_coeff_a", -0.75f),
+                                       c.getInt("exclude_outside", 0) != 0, &*crop));
   }
   if (!scales && !sizes)
     return c.error() << "expects scales or sizes";

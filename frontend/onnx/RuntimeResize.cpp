@@ -5,7 +5,8 @@
 // the coordinate transform and tap weights as float64 tgraph arithmetic, one Gather per tap along the
 // dim, and the weighted sum. Blending in float64 and rounding once at the end matches the constant-scale
 // lowering (ResizeToLinalg.cpp), whose rules this follows; a dim of scale 1 maps every output position
-// to itself with weight 1, so resizing it too changes nothing.
+// to itself with weight 1, so resizing it too changes nothing. tf_crop_and_resize maps each dim's output
+// positions into its roi and reads the extrapolation value outside the input.
 //
 #include "frontend/onnx/GraphBuilders.h"
 
@@ -15,7 +16,7 @@ namespace tessera::onnx {
 
 FailureOr<Value> resizeWithRuntimeScales(NodeContext &c, Value x, Value scales, Value sizes, graph::ResizeMode mode,
                                          graph::CoordinateTransform ctm, graph::NearestMode nearest, double cubicA,
-                                         bool excludeOutside) {
+                                         bool excludeOutside, const CropAndResize *crop) {
   using graph::CoordinateTransform;
   auto in = cast<RankedTensorType>(x.getType());
   int64_t rank = in.getRank();
@@ -37,9 +38,8 @@ FailureOr<Value> resizeWithRuntimeScales(NodeContext &c, Value x, Value scales, 
     auto type = broadcastResultType(c, a, b);
     return (Value)graph::WhereOp::create(c.b, c.loc, *type, cond, a, b);
   };
-  auto at = [&](Value vector, int64_t i) -> Value {
-    return graph::GatherOp::create(c.b, c.loc, RankedTensorType::get({}, givenType.getElementType()), vector,
-                                   i64Constant(c, {i}, {}), 0);
+  auto at = [&](Value vector, int64_t i) -> Value { // element i, as a rank-0 tensor (inferred type)
+    return graph::GatherOp::create(c.b, c.loc, vector, i64Constant(c, {i}, {}), 0);
   };
 
   Value data = castTo(c, x, f64);
@@ -58,7 +58,18 @@ FailureOr<Value> resizeWithRuntimeScales(NodeContext &c, Value x, Value scales, 
                                              i64Constant(c, {0}, {}), i64Constant(c, {1}, {}), count);
     Value j = castTo(c, positions, f64);
     // The source coordinate of each output position.
-    Value src;
+    Value src, inside;
+    if (crop) {
+      // tf_crop_and_resize: output positions span roi[d] .. roi[rank + d] (fractions of the input's last
+      // index); positions that fall outside the input read the extrapolation value.
+      Value first = castTo(c, at(crop->roi, d), f64), last = castTo(c, at(crop->roi, rank + d), f64);
+      Value span = mul(sub(last, first), f(n - 1));
+      Value several = binary<graph::GreaterOp>(c, outSize, i64Constant(c, {1}, {}), i1);
+      Value step = div(span, castTo(c, sub(outSize, i64Constant(c, {1}, {})), f64));
+      src = select(several, add(mul(first, f(n - 1)), mul(j, step)), mul(mul(add(first, last), f(0.5)), f(n - 1)));
+      inside = binary<graph::AndOp>(c, binary<graph::GreaterOrEqualOp>(c, src, f(0), i1),
+                                    binary<graph::LessOrEqualOp>(c, src, f(n - 1), i1), i1);
+    } else {
     switch (ctm) {
     case CoordinateTransform::half_pixel:
       src = sub(div(add(j, f(0.5)), scale), f(0.5));
@@ -79,6 +90,7 @@ FailureOr<Value> resizeWithRuntimeScales(NodeContext &c, Value x, Value scales, 
     default: // tf_half_pixel_for_nn
       src = div(add(j, f(0.5)), scale);
       break;
+    }
     }
     auto toIndex = [&](Value v) { // clamped to the input
       Value i = castTo(c, v, i64);
@@ -135,6 +147,10 @@ FailureOr<Value> resizeWithRuntimeScales(NodeContext &c, Value x, Value scales, 
         part = mul(part, graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(along, f64), weight, Value()));
       sum = sum ? add(sum, part) : part;
     }
+    if (inside)
+      sum = graph::WhereOp::create(c.b, c.loc, sum.getType(),
+                                   graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(along, i1), inside, Value()),
+                                   sum, f(crop->extrapolation));
     data = sum;
   }
   return castTo(c, data, in.getElementType());

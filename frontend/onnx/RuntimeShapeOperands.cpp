@@ -33,7 +33,7 @@ struct Scalars {
   /// Element `i` of a 1-D integer tensor, as int64.
   Value at(Value vector, int64_t i) {
     Value v = castTo(c, vector, c.b.getI64Type());
-    return graph::GatherOp::create(c.b, c.loc, i64, v, lit(i), 0);
+    return graph::GatherOp::create(c.b, c.loc, v, lit(i), 0);
   }
   /// Sum over every element of an int64 tensor.
   Value total(Value v) {
@@ -79,10 +79,7 @@ AxisMatch matchAxis(NodeContext &c, Scalars &s, Value normAxes, int64_t d) {
 
 /// `x` with dim `d` replaced by its elements at `indices` (1-D int64, maybe of run-time length).
 Value gatherAlong(NodeContext &c, Value x, Value indices, int64_t d) {
-  auto t = cast<RankedTensorType>(x.getType());
-  SmallVector<int64_t> shape(t.getShape());
-  shape[d] = cast<RankedTensorType>(indices.getType()).getDimSize(0);
-  return graph::GatherOp::create(c.b, c.loc, RankedTensorType::get(shape, t.getElementType()), x, indices, d);
+  return graph::GatherOp::create(c.b, c.loc, x, indices, d);
 }
 
 /// start, start + step, ... (`count` elements): a run-time index vector.

@@ -395,6 +395,11 @@ case("resize_cubic_runtime_scales_19", 19,
 case("resize_linear_runtime_sizes_19", 19,
      [node("Resize", ["x", "", "", "sz"], ["y"], mode="linear", coordinate_transformation_mode="align_corners")],
      [("x", randf(113, 1, 1, 5, 3)), ("sz", i64(1, 1, 3, 7))], [("y", F32, [1, 1, 3, 7])])
+case("resize_crop_constant_roi_19", 19,
+     [node("Resize", ["x", "roi", "sc"], ["y"], mode="nearest", coordinate_transformation_mode="tf_crop_and_resize",
+           extrapolation_value=-7.0)],
+     [("x", randf(115, 1, 1, 5, 4))], [("y", F32, [1, 1, 7, 6])],
+     [("roi", np.array([0, 0, -0.2, 0.1, 1, 1, 0.9, 1.3], np.float32)), ("sc", np.array([1, 1, 1.5, 1.5], np.float32))])
 case("topk_runtime_k_smallest_22", 22, [node("TopK", ["x", "k"], ["v", "i"], axis=0, largest=0)],
      [("x", randf(114, 6, 3)), ("k", i64(4))], [("v", F32, [4, 3]), ("i", I64, [4, 3])])
 

@@ -356,7 +356,7 @@ def Graph_ShapeOp : Graph_Op<"shape", [Pure]> {
   let hasFolder = 1;
 }
 
-def Graph_GatherOp : Graph_Op<"gather", [Pure]> {
+def Graph_GatherOp : Graph_Op<"gather", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX Gather";
   let description = "Takes slices of `data` along non-negative `axis` at `indices` (negatives wrap).";
   let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices, I64Attr:$axis);

@@ -191,6 +191,22 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
   return infer(inferred, shape, input.getElementType());
 }
 
+TESSERA_GRAPH_COMPATIBLE(GatherOp)
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  RankedTensorType data = rankedOf(adaptor.getData()), indices = rankedOf(adaptor.getIndices());
+  int64_t axis = adaptor.getAxis();
+  if (!data || !indices)
+    return failure();
+  if (axis < 0 || axis >= data.getRank())
+    return fail(location, "axis " + Twine(axis) + " is out of range for rank " + Twine(data.getRank()));
+  // data's dims with `axis` replaced by the indices' dims.
+  SmallVector<int64_t> shape(data.getShape().take_front(axis));
+  llvm::append_range(shape, indices.getShape());
+  llvm::append_range(shape, data.getShape().drop_front(axis + 1));
+  return infer(inferred, shape, data.getElementType());
+}
+
 TESSERA_GRAPH_COMPATIBLE(UnsqueezeOp)
 LogicalResult UnsqueezeOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                             SmallVectorImpl<Type> &inferred) {
