@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Runs ONNX backend node tests through tessera-compile and tessera-run.
+"""Runs ONNX backend node tests through tessera-compile and tessera-run (or, with --runtime ort, through
+ONNX Runtime under the same comparison: the baseline count).
 
 Each model is compiled from its model.onnx alone, then every test_data_set_* is run with its inputs and
 compared with its expected outputs (|got - expected| <= atol + rtol * |expected|; integers and bools
@@ -116,6 +117,75 @@ def run_test(test_dir, bindir, target, compile_args, timeout, workdir):
     return {"status": "pass", "reason": "", **placement}
 
 
+def close_enough(got, expected, rtol, atol):
+    """The tessera-run --expected rule: shapes equal, integers and bools exact, floats within
+    atol + rtol * |expected| (NaN matches NaN); a reason string when they differ, else None."""
+    import numpy as np
+    if got.shape != expected.shape:
+        return "shape %s, expected %s" % (got.shape, expected.shape)
+    if expected.dtype.kind in "fc":
+        g, e = got.astype(np.float64), expected.astype(np.float64)
+        bad = ~((np.abs(g - e) <= atol + rtol * np.abs(e)) | (np.isnan(g) & np.isnan(e)) | (g == e))
+    else:
+        bad = got != expected
+    return "%d of %d elements differ" % (int(bad.sum()), bad.size) if bad.any() else None
+
+
+def run_test_ort(test_dir, bench_dir, timeout, workdir):
+    """The same test through ONNX Runtime (npm onnxruntime-node, CPU, all graph optimizations) and the same
+    comparison: the baseline a Tessera count is measured against. The Node.js binding feeds and returns
+    tensors only, so a test with sequence or optional values is "unsupported" here whatever ONNX Runtime
+    itself would do."""
+    import numpy as np
+    from onnx import numpy_helper
+    name = os.path.basename(test_dir)
+    model_path = os.path.join(test_dir, "model.onnx")
+    try:
+        model = onnx.load(model_path, load_external_data=False)
+    except Exception as e:
+        return {"status": "unsupported", "reason": "onnx.load: %s" % str(e)[:200]}
+    initializers = {t.name for t in model.graph.initializer}
+    inputs = [i for i in model.graph.input if i.name not in initializers]
+    input_names = [i.name for i in inputs]
+    output_names = [o.name for o in model.graph.output]
+    for v in inputs + list(model.graph.output):
+        if not v.type.HasField("tensor_type"):
+            return {"status": "unsupported", "reason": "'%s' is not a tensor (the binding feeds tensors only)" % v.name}
+    rtol, atol = (float(t) for t in tolerance(model_path))
+    sets = sorted(d for d in os.listdir(test_dir) if d.startswith("test_data_set_"))
+    if not sets:
+        return {"status": "fail", "reason": "no test data"}
+    for data in sets:
+        data_dir = os.path.join(test_dir, data)
+        files = os.listdir(data_dir)
+        out_dir = os.path.join(workdir, name + "_" + data)
+        os.makedirs(out_dir, exist_ok=True)
+        cmd = ["node", os.path.join(bench_dir, "ort_run.js"), model_path, "--output-dir", out_dir]
+        for k, f in enumerate(numbered(files, "input_")):
+            tensor = onnx.TensorProto()
+            with open(os.path.join(data_dir, f), "rb") as fh:
+                tensor.ParseFromString(fh.read())
+            npy = os.path.join(out_dir, "input_%d.npy" % k)
+            np.save(npy, numpy_helper.to_array(tensor))
+            cmd += ["--input", "%s=%s" % (input_names[k], npy) if k < len(input_names) else npy]
+        status, out = run_step(cmd, timeout)
+        if status in ("timeout", "crash"):
+            return {"status": status, "reason": "ort_run: " + (out or "timed out after %ds" % timeout)}
+        if status != 0:
+            return {"status": "unsupported", "reason": first_error(out)}
+        for k, f in enumerate(numbered(files, "output_")):
+            expected = onnx.TensorProto()
+            with open(os.path.join(data_dir, f), "rb") as fh:
+                expected.ParseFromString(fh.read())
+            got_path = os.path.join(out_dir, re.sub(r"[^A-Za-z0-9_.-]", "_", output_names[k]) + ".npy")
+            if not os.path.exists(got_path):
+                return {"status": "fail", "reason": "output '%s' was not written" % output_names[k]}
+            why = close_enough(np.load(got_path), numpy_helper.to_array(expected), rtol, atol)
+            if why:
+                return {"status": "fail", "reason": "output '%s': %s" % (output_names[k], why)}
+    return {"status": "pass", "reason": ""}
+
+
 def on_device(r):
     """A passing result whose kernels (at least one) all ran on the device."""
     return r["status"] == "pass" and r.get("kernels", 0) > 0 and r["device_kernels"] == r["kernels"]
@@ -142,9 +212,13 @@ def check_list(path, results, holds, what, filtered):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--bindir", required=True, help="directory with tessera-compile and tessera-run")
+    ap.add_argument("--bindir", help="directory with tessera-compile and tessera-run (required with --runtime tessera)")
     ap.add_argument("--data", default=DEFAULT_DATA, help="node test folder (default: %(default)s)")
     ap.add_argument("--target", default="cpu")
+    ap.add_argument("--runtime", choices=["tessera", "ort"], default="tessera",
+                    help="run the tests through Tessera, or through ONNX Runtime for the baseline count")
+    ap.add_argument("--bench-dir", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"),
+                    help="with --runtime ort: the directory with ort_run.js and node_modules")
     ap.add_argument("--compile-arg", action="append", default=[], help="extra tessera-compile argument (repeatable)")
     ap.add_argument("--filter", default="", help="regex on test names")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
@@ -153,6 +227,8 @@ def main():
     ap.add_argument("--expect-pass", default="", help="file listing tests that must pass")
     ap.add_argument("--expect-device", default="", help="file listing tests that must pass with every kernel on the device")
     args = ap.parse_args()
+    if args.runtime == "tessera" and not args.bindir:
+        ap.error("--bindir is required")
 
     tests = sorted(d for d in os.listdir(args.data) if os.path.isfile(os.path.join(args.data, d, "model.onnx")))
     if args.filter:
@@ -161,21 +237,27 @@ def main():
     results = {}
     with tempfile.TemporaryDirectory(prefix="tessera-conformance-") as workdir:
         with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            futures = {pool.submit(run_test, os.path.join(args.data, t), args.bindir, args.target, args.compile_arg,
-                                   args.timeout, workdir): t for t in tests}
+            if args.runtime == "ort":
+                futures = {pool.submit(run_test_ort, os.path.join(args.data, t), args.bench_dir, args.timeout,
+                                       workdir): t for t in tests}
+            else:
+                futures = {pool.submit(run_test, os.path.join(args.data, t), args.bindir, args.target,
+                                       args.compile_arg, args.timeout, workdir): t for t in tests}
             for f in concurrent.futures.as_completed(futures):
                 results[futures[f]] = f.result()
     results = dict(sorted(results.items()))
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"target": args.target, "compile_args": args.compile_arg, "results": results}, fh, indent=1,
+            json.dump({"target": "onnxruntime" if args.runtime == "ort" else args.target,
+                       "compile_args": args.compile_arg, "results": results}, fh, indent=1,
                       sort_keys=True)
     counts = {}
     for r in results.values():
         counts[r["status"]] = counts.get(r["status"], 0) + 1
-    print("conformance (%s): %s in %.0fs" % (" ".join([args.target] + args.compile_arg), ", ".join("%s %d" % kv for kv in sorted(counts.items())),
+    label = "onnxruntime" if args.runtime == "ort" else " ".join([args.target] + args.compile_arg)
+    print("conformance (%s): %s in %.0fs" % (label, ", ".join("%s %d" % kv for kv in sorted(counts.items())),
                                               time.time() - start))
-    if args.target != "cpu":
+    if args.target != "cpu" and args.runtime == "tessera":
         with_kernels = [r for r in results.values() if r.get("kernels", 0) > 0]
         print("on the device: %d of %d passing tests ran every kernel there; %d of %d kernels placed there" %
               (sum(1 for r in results.values() if on_device(r)), counts.get("pass", 0),
