@@ -103,6 +103,9 @@ mlir::DenseElementsAttr evaluateConstant(mlir::Operation *op, llvm::ArrayRef<mli
 
 /// Unsqueeze whose axes are only known at run time (RuntimeAxes.cpp).
 mlir::FailureOr<mlir::Value> unsqueezeWithRuntimeAxes(NodeContext &c, mlir::Value x, mlir::Value axes);
+/// The dims of static `inShape` that are not listed in `axes` (a 1-D int64 tensor of distinct, maybe
+/// negative, axes, fewer than the dims), in order, as a 1-D int64 tensor computed when the model runs.
+mlir::Value squeezedDims(NodeContext &c, llvm::ArrayRef<int64_t> inShape, mlir::Value axes);
 /// Squeeze whose axes are only known at run time (RuntimeAxes.cpp).
 mlir::FailureOr<mlir::Value> squeezeWithRuntimeAxes(NodeContext &c, mlir::Value x, mlir::Value axes);
 

@@ -121,19 +121,20 @@ static Results importCumSum(NodeContext &c) {
 
 static Results importTopK(NodeContext &c) {
   auto in = c.inputType(0);
-  int64_t k;
+  int64_t k = -1;
+  bool runtimeK = false;
   if (c.opset < 10) {
     k = c.getInt("k", -1);
-  } else {
-    auto kv = c.constantInts(1);
-    if (kv && kv->size() != 1)
+  } else if (auto kv = c.constantInts(1)) {
+    if (kv->size() != 1)
       return c.error() << "k must have one element";
-    k = kv ? (*kv)[0] : -1;
+    k = (*kv)[0];
+  } else {
+    runtimeK = true;
   }
   auto axis = normalizeAxis(c, c.getInt("axis", -1), in.getRank());
   if (failed(axis))
     return failure();
-  bool runtimeK = c.opset >= 10 && k == -1 && !c.constantInts(1);
   if (runtimeK) { // sort the whole axis, then keep the first k when the model runs
     auto kType = c.inputType(1);
     if (!in.hasStaticShape() || kType.getRank() != 1 || kType.getDimSize(0) != 1)
@@ -205,41 +206,36 @@ static Results importPad(NodeContext &c) {
     if (c.input(2))
       value = c.input(2);
   }
-  if (!pads) { // known only at run time
-    SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
-    if (c.input(3)) {
-      auto listed = c.constantInts(3);
-      if (!listed)
-        return c.error() << "axes must be a compile-time constant";
-      axes.clear();
-      for (int64_t a : *listed) {
-        auto axis = normalizeAxis(c, a, rank);
-        if (failed(axis))
-          return failure();
-        axes.push_back(*axis);
-      }
+  // The dims the pads apply to: every dim, or (opset 18) the listed ones.
+  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  if (c.input(3)) {
+    auto listed = c.constantInts(3);
+    if (!listed)
+      return c.error() << "axes must be a compile-time constant";
+    axes.clear();
+    for (int64_t a : *listed) {
+      auto axis = normalizeAxis(c, a, rank);
+      if (failed(axis))
+        return failure();
+      axes.push_back(*axis);
     }
+  }
+  if (!pads) { // known only at run time
     auto padded = padWithRuntimePads(c, c.input(0), c.input(1), value, c.getString("mode", "constant"), axes);
     if (failed(padded))
       return failure();
     return one(*padded);
   }
-  if (c.input(3)) { // opset 18: pads for the listed axes only
-    auto axes = c.constantInts(3);
-    if (!axes)
-      return c.error() << "axes must be a compile-time constant";
+  if ((int64_t)pads->size() != 2 * (int64_t)axes.size())
+    return c.error() << "expects " << 2 * axes.size() << " pads";
+  if (c.input(3)) { // spread the listed axes' pads over every dim
     SmallVector<int64_t> full(2 * rank, 0);
-    for (auto [i, a] : llvm::enumerate(*axes)) {
-      auto axis = normalizeAxis(c, a, rank);
-      if (failed(axis))
-        return failure();
-      full[*axis] = (*pads)[i];
-      full[*axis + rank] = (*pads)[i + axes->size()];
+    for (auto [i, axis] : llvm::enumerate(axes)) {
+      full[axis] = (*pads)[i];
+      full[axis + rank] = (*pads)[i + axes.size()];
     }
     pads = full;
   }
-  if ((int64_t)pads->size() != 2 * rank)
-    return c.error() << "expects " << 2 * rank << " pads";
   if (!in.hasStaticShape())
     return c.error() << "dynamic shapes are not supported yet";
   std::string mode = c.getString("mode", "constant");

@@ -59,15 +59,10 @@ FailureOr<Value> unsqueezeWithRuntimeAxes(NodeContext &c, Value x, Value axes) {
   return (Value)graph::ReshapeOp::create(b, loc, result, x, dims);
 }
 
-FailureOr<Value> squeezeWithRuntimeAxes(NodeContext &c, Value x, Value axes) {
-  auto in = cast<RankedTensorType>(x.getType());
-  auto axesType = dyn_cast<RankedTensorType>(axes.getType());
-  if (!in.hasStaticShape() || !axesType || axesType.getRank() != 1 || axesType.isDynamicDim(0) ||
-      !axesType.getElementType().isInteger(64) || axesType.getDimSize(0) > in.getRank())
-    return c.error() << "run-time axes need a static input and an int64 axes tensor of known length";
+Value squeezedDims(NodeContext &c, ArrayRef<int64_t> inShape, Value axes) {
   OpBuilder &b = c.b;
   Location loc = c.loc;
-  int64_t rank = in.getRank(), count = axesType.getDimSize(0), outRank = rank - count;
+  int64_t rank = inShape.size(), count = cast<RankedTensorType>(axes.getType()).getDimSize(0), outRank = rank - count;
   Type i64 = b.getI64Type(), i1 = b.getI1Type();
   auto type = [&](ArrayRef<int64_t> shape, Type elem) { return RankedTensorType::get(shape, elem); };
   auto constant = [&](ArrayRef<int64_t> values, ArrayRef<int64_t> shape) -> Value {
@@ -78,8 +73,6 @@ FailureOr<Value> squeezeWithRuntimeAxes(NodeContext &c, Value x, Value axes) {
     return graph::ReduceOp::create(b, loc, type({shape[0]}, i64), v, graph::ReduceKind::sum, b.getDenseI64ArrayAttr({1}),
                                    false, false);
   };
-  if (outRank == 0)
-    return (Value)graph::ReshapeOp::create(b, loc, type({}, in.getElementType()), x, Value());
 
   Value negative = graph::LessOp::create(b, loc, type({count}, i1), axes, constant({0}, {}));
   Value wrapped = graph::AddOp::create(b, loc, type({count}, i64), axes, constant({rank}, {}));
@@ -106,10 +99,21 @@ FailureOr<Value> squeezeWithRuntimeAxes(NodeContext &c, Value x, Value axes) {
   Value hit = graph::CastOp::create(
       b, loc, type({outRank, rank}, i64),
       graph::EqualOp::create(b, loc, type({outRank, rank}, i1), constant(outPositions, {outRank, 1}), targetRow));
-  Value weights = graph::MulOp::create(b, loc, type({1, rank}, i64), keepRow, constant(in.getShape(), {1, rank}));
-  Value dims = sumOver(graph::MulOp::create(b, loc, type({outRank, rank}, i64), hit, weights), {outRank});
-  auto result = type(SmallVector<int64_t>(outRank, ShapedType::kDynamic), in.getElementType());
-  return (Value)graph::ReshapeOp::create(b, loc, result, x, dims);
+  Value weights = graph::MulOp::create(b, loc, type({1, rank}, i64), keepRow, constant(inShape, {1, rank}));
+  return sumOver(graph::MulOp::create(b, loc, type({outRank, rank}, i64), hit, weights), {outRank});
+}
+
+FailureOr<Value> squeezeWithRuntimeAxes(NodeContext &c, Value x, Value axes) {
+  auto in = cast<RankedTensorType>(x.getType());
+  auto axesType = dyn_cast<RankedTensorType>(axes.getType());
+  if (!in.hasStaticShape() || !axesType || axesType.getRank() != 1 || axesType.isDynamicDim(0) ||
+      !axesType.getElementType().isInteger(64) || axesType.getDimSize(0) > in.getRank())
+    return c.error() << "run-time axes need a static input and an int64 axes tensor of known length";
+  int64_t outRank = in.getRank() - axesType.getDimSize(0);
+  if (outRank == 0)
+    return (Value)graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get({}, in.getElementType()), x, Value());
+  auto result = RankedTensorType::get(SmallVector<int64_t>(outRank, ShapedType::kDynamic), in.getElementType());
+  return (Value)graph::ReshapeOp::create(c.b, c.loc, result, x, squeezedDims(c, in.getShape(), axes));
 }
 
 } // namespace tessera::onnx

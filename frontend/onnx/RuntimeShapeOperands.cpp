@@ -236,14 +236,9 @@ FailureOr<Value> reduceWithRuntimeAxes(NodeContext &c, Value x, Value axes, grap
   int64_t rank = in.getRank();
   Scalars s{c};
   // Reduce one dim at a time. Kinds that do not compose that way reduce with sum around a map.
-  graph::ReduceKind step = kind;
-  Value data = x;
-  if (kind == graph::ReduceKind::sum_square || kind == graph::ReduceKind::l2)
-    data = graph::MulOp::create(c.b, c.loc, in, x, x);
-  if (kind == graph::ReduceKind::sum_square || kind == graph::ReduceKind::log_sum)
-    step = graph::ReduceKind::sum;
-  if (kind == graph::ReduceKind::l2)
-    step = graph::ReduceKind::sum;
+  bool squares = kind == graph::ReduceKind::sum_square || kind == graph::ReduceKind::l2;
+  graph::ReduceKind step = squares || kind == graph::ReduceKind::log_sum ? graph::ReduceKind::sum : kind;
+  Value data = squares ? graph::MulOp::create(c.b, c.loc, in, x, x) : x;
   Value normAxes = normalizedAxes(c, s, axes, rank);
   SmallVector<Value> listed;
   for (int64_t d = 0; d < rank; ++d) {
@@ -274,18 +269,8 @@ FailureOr<Value> reduceWithRuntimeAxes(NodeContext &c, Value x, Value axes, grap
     return c.error() << "lists more axes than the input has dims";
   if (outRank == 0)
     return (Value)graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get({}, in.getElementType()), data, Value());
-  // dims[i] = the size of the kept dim that has i kept dims before it.
-  Type i64 = c.b.getI64Type();
-  Value dims = i64Constant(c, SmallVector<int64_t>(outRank, 0), {outRank});
-  Value outPositions = iota(c, outRank, 0, 1), keptBefore = s.lit(0);
-  for (int64_t d = 0; d < rank; ++d) {
-    Value kept = s.sub(s.lit(1), listed[d]);
-    Value here = castTo(c, binary<graph::EqualOp>(c, outPositions, keptBefore, c.b.getI1Type()), i64);
-    Value size = binary<graph::MulOp>(c, kept, s.lit(in.getDimSize(d)));
-    dims = binary<graph::AddOp>(c, dims, binary<graph::MulOp>(c, here, size));
-    keptBefore = s.add(keptBefore, kept);
-  }
   auto type = RankedTensorType::get(SmallVector<int64_t>(outRank, ShapedType::kDynamic), in.getElementType());
+  Value dims = squeezedDims(c, in.getShape(), castTo(c, axes, c.b.getI64Type()));
   return (Value)graph::ReshapeOp::create(c.b, c.loc, type, data, dims);
 }
 
