@@ -15,6 +15,11 @@ the run, listed or not. For a target with a CPU fallback (vulkan), each result a
 the model's kernels were placed on the device ("device_kernels" of "kernels", from --report-placement);
 with --expect-device FILE, a listed test must pass with every kernel on the device (and the file lists
 every test that does).
+
+With --artifacts DIR --stage compile, the artifacts and their compile results are kept in DIR and nothing
+runs; --stage run then runs them (with only tessera-run in --bindir), for instance on a machine with the
+Vulkan device under test but without the compiler. --run-arg passes tessera-run flags such as
+--vulkan-profile=baseline.
 """
 import argparse
 import concurrent.futures
@@ -73,9 +78,9 @@ def numbered(names, prefix):
     return sorted(files, key=lambda n: int(re.findall(r"\d+", n)[-1]))
 
 
-def run_test(test_dir, bindir, target, compile_args, timeout, workdir):
-    name = os.path.basename(test_dir)
-    artifact = os.path.join(workdir, name + ".tsr")
+def compile_test(test_dir, bindir, target, compile_args, timeout, artifact):
+    """Compiles one test's model into `artifact`: None and the placement counts when it compiled, else a
+    result."""
     placed = target != "cpu"
     status, out = run_step([os.path.join(bindir, "tessera-compile"), os.path.join(test_dir, "model.onnx"),
                             "--target=" + target, "-o", artifact] + compile_args +
@@ -90,6 +95,12 @@ def run_test(test_dir, bindir, target, compile_args, timeout, workdir):
     if placed:
         kernels = re.findall(r"^\S+: (\S+) \(", out, re.M)
         placement = {"kernels": len(kernels), "device_kernels": sum(1 for k in kernels if k == target)}
+    return None, placement
+
+
+def run_compiled(test_dir, bindir, run_args, timeout, artifact, placement, workdir):
+    """Runs every data set of one test through a compiled artifact and compares with the expected outputs."""
+    name = os.path.basename(test_dir)
     rtol, atol = tolerance(os.path.join(test_dir, "model.onnx"))
     sets = sorted(d for d in os.listdir(test_dir) if d.startswith("test_data_set_"))
     if not sets:
@@ -98,7 +109,7 @@ def run_test(test_dir, bindir, target, compile_args, timeout, workdir):
         data_dir = os.path.join(test_dir, data)
         files = os.listdir(data_dir)
         cmd = [os.path.join(bindir, "tessera-run"), artifact, "--output-dir", os.path.join(workdir, name + "_out"),
-               "--rtol", rtol, "--atol", atol]
+               "--rtol", rtol, "--atol", atol] + run_args
         for f in numbered(files, "input_"):
             cmd += ["--input", os.path.join(data_dir, f)]
         for f in numbered(files, "output_"):
@@ -110,11 +121,35 @@ def run_test(test_dir, bindir, target, compile_args, timeout, workdir):
             return {"status": "fail", "reason": first_error(out) if status != 1 else
                     next((l.strip() for l in out.splitlines() if "differ" in l or "mismatch" in l), first_error(out))[:300],
                     **placement}
-    try:
-        os.remove(artifact)
-    except OSError:
-        pass
     return {"status": "pass", "reason": "", **placement}
+
+
+def run_test(test_dir, bindir, target, compile_args, run_args, timeout, workdir, artifacts, stage):
+    """Compiles and runs one test. With `artifacts`, the compile stage keeps the artifact and its compile
+    result there, and the run stage runs what an earlier compile stage left (perhaps on another machine,
+    with only tessera-run in `bindir`)."""
+    name = os.path.basename(test_dir)
+    artifact = os.path.join(artifacts or workdir, name + ".tsr")
+    record = artifact[:-len(".tsr")] + ".compile.json"
+    if stage == "run":
+        if not os.path.exists(record):
+            return {"status": "unsupported", "reason": "not compiled in %s" % artifacts}
+        with open(record) as fh:
+            failed, placement = json.load(fh)
+    else:
+        failed, placement = compile_test(test_dir, bindir, target, compile_args, timeout, artifact)
+        if artifacts:
+            with open(record, "w") as fh:
+                json.dump([failed, placement], fh)
+    if failed or stage == "compile":
+        return failed or {"status": "compiled", "reason": "", **placement}
+    result = run_compiled(test_dir, bindir, run_args, timeout, artifact, placement, workdir)
+    if not artifacts:
+        try:
+            os.remove(artifact)
+        except OSError:
+            pass
+    return result
 
 
 def close_enough(got, expected, rtol, atol):
@@ -220,6 +255,11 @@ def main():
     ap.add_argument("--bench-dir", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench"),
                     help="with --runtime ort: the directory with ort_run.js and node_modules")
     ap.add_argument("--compile-arg", action="append", default=[], help="extra tessera-compile argument (repeatable)")
+    ap.add_argument("--run-arg", action="append", default=[], help="extra tessera-run argument (repeatable)")
+    ap.add_argument("--artifacts", default="", help="keep artifacts here (with --stage, the hand-over between stages)")
+    ap.add_argument("--stage", choices=["all", "compile", "run"], default="all",
+                    help="compile only (into --artifacts), run only (what --artifacts holds, so bindir needs "
+                         "only tessera-run), or both")
     ap.add_argument("--filter", default="", help="regex on test names")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--timeout", type=int, default=60, help="seconds per step")
@@ -229,6 +269,10 @@ def main():
     args = ap.parse_args()
     if args.runtime == "tessera" and not args.bindir:
         ap.error("--bindir is required")
+    if args.stage != "all" and not args.artifacts:
+        ap.error("--stage %s needs --artifacts" % args.stage)
+    if args.artifacts:
+        os.makedirs(args.artifacts, exist_ok=True)
 
     tests = sorted(d for d in os.listdir(args.data) if os.path.isfile(os.path.join(args.data, d, "model.onnx")))
     if args.filter:
@@ -242,7 +286,9 @@ def main():
                                        workdir): t for t in tests}
             else:
                 futures = {pool.submit(run_test, os.path.join(args.data, t), args.bindir, args.target,
-                                       args.compile_arg, args.timeout, workdir): t for t in tests}
+                                       args.compile_arg, args.run_arg, args.timeout, workdir,
+                                       os.path.abspath(args.artifacts) if args.artifacts else "",
+                                       args.stage): t for t in tests}
             for f in concurrent.futures.as_completed(futures):
                 results[futures[f]] = f.result()
     results = dict(sorted(results.items()))
@@ -274,6 +320,10 @@ def main():
         print("%s %s: %s" % (results[t]["status"].upper(), t, results[t]["reason"]))
     if crashes:
         rc = 1  # a crash or hang is never an accepted outcome
+    if args.stage == "compile":
+        compiled = counts.get("compiled", 0)
+        print("%d compiled, %d did not compile" % (compiled, len(results) - compiled))
+        sys.exit(rc)
     passed = counts.get("pass", 0)
     print("%d passed, %d failed" % (passed, len(results) - passed))
     sys.exit(rc)
