@@ -70,4 +70,15 @@ def MapToInvocations : Pass<"tessera-vulkan-map-to-invocations", "mlir::ModuleOp
   ];
 }
 
+def RoundDivisionsCorrectly : Pass<"tessera-vulkan-round-divisions-correctly", "mlir::ModuleOp"> {
+  let summary = "Take f32 quotients in f64 where the profile has Float64 (Vulkan's OpFDiv allows 2.5 ulp)";
+  let description = [{
+    Where the kernel's `spirv.target_env` has Float64, a / b on f32 (scalar or vector) is taken in f64
+    and rounded to f32: the correctly rounded quotient that the CPU computes, so results that round a
+    quotient to an integer (quantization) agree across targets. Without Float64 divisions stay as
+    they are (a correction step would need an exact fma, which Vulkan does not promise).
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
 #endif

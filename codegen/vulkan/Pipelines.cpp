@@ -70,6 +70,7 @@ void buildVulkanKernelPipeline(OpPassManager &pm, const VulkanKernelPipelineOpti
   map.targetEnv = options.targetEnv;
   pm.addPass(createMapToInvocations(map));
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createRoundDivisionsCorrectly());
   pm.addPass(createConvertMathToSPIRVPass());
   pm.addPass(createConvertGPUToSPIRVPass());
   OpPassManager &spirvModule = pm.nest<spirv::ModuleOp>();

@@ -18,6 +18,8 @@ constexpr tsr_code kInvalid = TSR_STATUS_INVALID_ARTIFACT;
 
 std::vector<uint32_t> mulAddWords() {
   std::ifstream f(TESSERA_TEST_SPIRV_MUL_ADD_PATH, std::ios::binary);
+  if (!f)
+    ADD_FAILURE() << "cannot read the test kernel " << TESSERA_TEST_SPIRV_MUL_ADD_PATH;
   Bytes bytes(std::istreambuf_iterator<char>(f), {});
   std::vector<uint32_t> words(bytes.size() / 4);
   std::memcpy(words.data(), bytes.data(), words.size() * 4);
