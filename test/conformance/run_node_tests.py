@@ -79,18 +79,18 @@ def numbered(names, prefix):
 
 
 def compile_test(test_dir, bindir, target, compile_args, timeout, artifact):
-    """Compiles one test's model into `artifact`: None and the placement counts when it compiled, else a
-    result."""
+    """Compiles one test's model into `artifact`: (None, placement counts) when it compiled, else
+    (the test's result, {})."""
     placed = target != "cpu"
     status, out = run_step([os.path.join(bindir, "tessera-compile"), os.path.join(test_dir, "model.onnx"),
                             "--target=" + target, "-o", artifact] + compile_args +
                            (["--report-placement"] if placed else []), timeout)
     if status in ("timeout", "crash"):
-        return {"status": status, "reason": "tessera-compile: " + (out or "timed out after %ds" % timeout)}
+        return {"status": status, "reason": "tessera-compile: " + (out or "timed out after %ds" % timeout)}, {}
     if status != 0:
         if "error:" in out:
-            return {"status": "unsupported", "reason": first_error(out)}
-        return {"status": "crash", "reason": "tessera-compile exited %d without a diagnostic" % status}
+            return {"status": "unsupported", "reason": first_error(out)}, {}
+        return {"status": "crash", "reason": "tessera-compile exited %d without a diagnostic" % status}, {}
     placement = {}
     if placed:
         kernels = re.findall(r"^\S+: (\S+) \(", out, re.M)
