@@ -11,6 +11,8 @@
 
 #include "dialects/Graph/IR/GraphOps.h"
 
+#include "mlir/IR/Matchers.h"
+
 using namespace mlir;
 using namespace tessera::graph;
 
@@ -332,11 +334,28 @@ struct PadLowering : OpConversionPattern<PadOp> {
     int64_t rank = type.getRank();
     Type elem = type.getElementType();
     Value input = adaptor.getInput();
+    if (adaptor.getValue() && cast<RankedTensorType>(adaptor.getValue().getType()).getRank() != 0)
+      return op.emitOpError("expects a scalar pad value");
+    // Growing by a constant value is a tensor.pad, which every target lowers as a copy into a filled
+    // result (and the CPU splits); cropping, reflecting and repeating edges read clamped indices.
+    DenseElementsAttr constantValue;
+    if (mode == PadMode::constant && llvm::all_of(op.getPads(), [](int64_t p) { return p >= 0; }) &&
+        (!adaptor.getValue() || (matchPattern(adaptor.getValue(), m_Constant(&constantValue)) &&
+                                 constantValue.isSplat()))) {
+      SmallVector<OpFoldResult> low, high;
+      for (int64_t d = 0; d < rank; ++d) {
+        low.push_back(rewriter.getIndexAttr(op.getPads()[d]));
+        high.push_back(rewriter.getIndexAttr(op.getPads()[d + rank]));
+      }
+      Value padValue = constantValue
+                           ? (Value)arith::ConstantOp::create(rewriter, loc, constantValue.getSplatValue<TypedAttr>())
+                           : scalarConstant(rewriter, loc, elem, 0);
+      rewriter.replaceOp(op, tensor::PadOp::create(rewriter, loc, type, input, low, high, padValue).getResult());
+      return success();
+    }
     Value pad = adaptor.getValue()
                     ? (Value)tensor::ExtractOp::create(rewriter, loc, adaptor.getValue(), ValueRange{})
                     : scalarConstant(rewriter, loc, elem, 0);
-    if (adaptor.getValue() && cast<RankedTensorType>(adaptor.getValue().getType()).getRank() != 0)
-      return op.emitOpError("expects a scalar pad value");
     Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), elem);
     SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank)};
     SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);

@@ -91,6 +91,29 @@ func.func @pad_reflect(%x: tensor<3x3xf32>) -> tensor<3x5xf32> {
 
 // -----
 
+// Growing by a constant is a tensor.pad (a copy into a filled result), with the value of a constant
+// operand; cropping (a negative pad) reads clamped indices.
+// CHECK-LABEL: func.func @pad_constant_grows
+// CHECK: %[[V:.*]] = arith.constant 2.500000e+00 : f32
+// CHECK: tensor.pad %arg0 low[0, 1] high[2, 0]
+// CHECK: tensor.yield %[[V]]
+// CHECK-NOT: linalg.generic
+func.func @pad_constant_grows(%x: tensor<2x3xf32>) -> tensor<4x4xf32> {
+  %v = tgraph.constant dense<2.5> : tensor<f32> : tensor<f32>
+  %0 = tgraph.pad constant %x value %v {pads = array<i64: 0, 1, 2, 0>} : (tensor<2x3xf32>, tensor<f32>) -> tensor<4x4xf32>
+  return %0 : tensor<4x4xf32>
+}
+
+// CHECK-LABEL: func.func @pad_constant_crops
+// CHECK-NOT: tensor.pad
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<2x2xf32>)
+func.func @pad_constant_crops(%x: tensor<2x3xf32>) -> tensor<2x2xf32> {
+  %0 = tgraph.pad constant %x {pads = array<i64: 0, -1, 0, 0>} : (tensor<2x3xf32>) -> tensor<2x2xf32>
+  return %0 : tensor<2x2xf32>
+}
+
+// -----
+
 // A run-time pad value is read once as a scalar.
 // CHECK-LABEL: func.func @pad_constant_value
 // CHECK: %[[V:.*]] = tensor.extract %arg1[]

@@ -215,6 +215,14 @@ OpFoldResult WhereOp::fold(FoldAdaptor adaptor) {
   return DenseElementsAttr::get(type, out);
 }
 
+/// Pads of zero in every mode leave the input as it is (exporters write them when a computed pad, such
+/// as torch's pad to a multiple of a window size, comes out zero).
+OpFoldResult PadOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType() && llvm::all_of(getPads(), [](int64_t p) { return p == 0; }))
+    return getInput();
+  return nullptr;
+}
+
 OpFoldResult ModOp::fold(FoldAdaptor adaptor) {
   auto lhs = foldableDense(adaptor.getLhs()), rhs = foldableDense(adaptor.getRhs());
   auto type = cast<RankedTensorType>(getType());

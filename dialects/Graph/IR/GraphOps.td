@@ -386,6 +386,7 @@ def Graph_PadOp : Graph_Op<"pad", [Pure]> {
                        Optional<AnyRankedTensor>:$value);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$mode $input (`value` $value^)? attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
 }
 
 def Graph_RangeOp : Graph_Op<"range", [Pure]> {

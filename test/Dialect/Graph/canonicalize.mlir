@@ -151,3 +151,19 @@ func.func @slice_and_scatter_add() -> (tensor<1x2xi64>, tensor<2xf32>, tensor<2x
   %b = tgraph.scatter_nd none %d, %bad, %u : (tensor<2xf32>, tensor<2x1xi64>, tensor<2xf32>) -> tensor<2xf32>
   return %s, %a, %b : tensor<1x2xi64>, tensor<2xf32>, tensor<2xf32>
 }
+
+// -----
+
+// Pads that all come out zero (torch pads to a multiple of a window size) leave the input as it is, in
+// every mode; any nonzero pad stays.
+// CHECK-LABEL: func.func @zero_pads
+// CHECK-NOT: tgraph.pad constant
+// CHECK-NOT: tgraph.pad reflect
+// CHECK: %[[P:.*]] = tgraph.pad edge %arg0 {pads = array<i64: 0, 1>}
+// CHECK: return %arg0, %arg0, %[[P]]
+func.func @zero_pads(%x: tensor<3xf32>) -> (tensor<3xf32>, tensor<3xf32>, tensor<4xf32>) {
+  %0 = tgraph.pad constant %x {pads = array<i64: 0, 0>} : (tensor<3xf32>) -> tensor<3xf32>
+  %1 = tgraph.pad reflect %x {pads = array<i64: 0, 0>} : (tensor<3xf32>) -> tensor<3xf32>
+  %2 = tgraph.pad edge %x {pads = array<i64: 0, 1>} : (tensor<3xf32>) -> tensor<4xf32>
+  return %0, %1, %2 : tensor<3xf32>, tensor<3xf32>, tensor<4xf32>
+}
