@@ -77,9 +77,11 @@ def ConcatenateInPlace : Pass<"tessera-concatenate-in-place", "mlir::func::FuncO
 def FormDispatchRegions : Pass<"tessera-form-dispatch-regions", "mlir::func::FuncOp"> {
   let summary = "Group tensor compute ops into tdisp.region ops";
   let description = [{
-    Naive formation: each root compute op (a linalg op, pad, slice or concat chain) starts a region, and
-    elementwise linalg.generic consumers of the same shape join the region of their producer when the
-    producer has no other user. Reshapes, constants and weight loads stay on the host.
+    Each root compute op (a linalg op, pad, slice or concat chain) starts a region; elementwise
+    linalg.generic consumers of the same shape join the region of their producer when the producer has
+    no other user, and so does a reduction whose producer region is elementwise only. A cheap
+    elementwise producer (a few arith ops, one full-size operand, not an epilogue) read by several such
+    consumers is copied into each first. Reshapes, constants and weight loads stay on the host.
   }];
   let dependentDialects = ["tessera::dispatch::DispatchDialect"];
   let options = [

@@ -1,8 +1,9 @@
 //===- FormDispatchRegions.cpp - group compute ops into dispatch regions --===//
 //
-// Naive formation: every compute op starts a region unless it can join the region of its producer
-// (an elementwise consumer of the same shape, or an insert_slice into the producer's result), and only
-// when that producer result has no other user. Cheap producers (tensor.empty, constants, fills of
+// Every compute op starts a region unless it can join the region of its producer (an elementwise
+// consumer of the same shape, a reduction of an elementwise-only region, or an insert_slice into the
+// producer's result), and only when that producer result has no other user. Cheap elementwise producers
+// with several such users are copied into each first. Cheap producers (tensor.empty, constants, fills of
 // constants) are cloned into each region that needs them so regions only capture real data.
 //
 #include "passes/Passes.h"
@@ -43,6 +44,83 @@ bool isComputeOp(Operation *op) {
 bool isElementwise(Operation *op) {
   auto generic = dyn_cast<linalg::GenericOp>(op);
   return generic && generic.getNumReductionLoops() == 0 && generic.getNumResults() == 1;
+}
+
+/// A generic reducing one input to one result (a sum, a max). Not a contraction: an elementwise
+/// producer fused into a product's body would keep it from its microkernel (a softmax's division
+/// taken into the attention product that reads it ran 5x slower as loops).
+bool isReduction(Operation *op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  return generic && generic.getNumReductionLoops() > 0 && generic.getNumResults() == 1 &&
+         generic.getNumDpsInputs() == 1;
+}
+
+/// Arithmetic ops a producer may hold to be recomputed by each of its consumers.
+constexpr int64_t kMaxRecomputedOps = 4;
+
+/// Whether `op` is an elementwise generic cheap enough to compute again inside each consumer rather
+/// than write once and read back: a few arith ops (no math functions), reading exactly one operand as
+/// large as its result (the others broadcast, such as LayerNorm's mean in x - mean), so each copy moves
+/// about the bytes that reading the shared result would. (An outer difference of two small operands,
+/// swin's attention mask, measured slower recomputed in its consumers than computed once.) Float results
+/// only.
+bool isCheapToRecompute(Operation *op) {
+  // Floats only: a recomputed comparison (swin's mask == 0 read by two selects) measured slower in
+  // its consumers than computed once.
+  if (!isElementwise(op) || !isa<FloatType>(getElementTypeOrSelf(op->getResult(0).getType())))
+    return false;
+  auto generic = cast<linalg::GenericOp>(op);
+  int64_t size = cast<ShapedType>(generic.getResult(0).getType()).getNumElements();
+  int64_t large = llvm::count_if(generic.getDpsInputs(), [&](Value v) {
+    auto type = cast<ShapedType>(v.getType());
+    return !type.hasStaticShape() || type.getNumElements() >= size;
+  });
+  Block &body = generic.getRegion().front();
+  return large == 1 && static_cast<int64_t>(body.getOperations().size()) <= kMaxRecomputedOps + 1 &&
+         llvm::all_of(body.without_terminator(),
+                      [](Operation &inner) { return isa<arith::ArithDialect>(inner.getDialect()); });
+}
+
+/// Gives each consumer of a cheap elementwise producer with several users its own copy, where every
+/// user is a generic that will then take the copy into its kernel: an elementwise op over the same shape
+/// or a reduction. LayerNorm's x - mean, read by the squaring before the variance and by the
+/// normalization, then never goes through memory, nor does a separate dispatch compute it.
+void recomputeCheapProducers(func::FuncOp func) {
+  SmallVector<linalg::GenericOp> producers;
+  for (Operation &op : func.getBody().front())
+    if (isCheapToRecompute(&op) && !op.getResult(0).hasOneUse())
+      producers.push_back(cast<linalg::GenericOp>(&op));
+  for (linalg::GenericOp producer : producers) {
+    Value result = producer.getResult(0);
+    auto shape = cast<ShapedType>(result.getType()).getShape();
+    bool allTakeIt = llvm::all_of(result.getUses(), [&](OpOperand &use) {
+      Operation *user = use.getOwner();
+      if (user->getBlock() != producer->getBlock() || !isa<linalg::GenericOp>(user))
+        return false;
+      auto consumer = cast<linalg::GenericOp>(user);
+      if (!consumer.isDpsInput(&use))
+        return false;
+      return isReduction(user) ||
+             (isElementwise(user) && cast<ShapedType>(user->getResult(0).getType()).getShape() == shape);
+    });
+    // An epilogue (a bias add that alone reads a product) stays with the op it finishes instead.
+    bool epilogue = llvm::any_of(producer.getDpsInputs(), [](Value v) {
+      Operation *def = v.getDefiningOp();
+      return def && isComputeOp(def) && v.hasOneUse();
+    });
+    if (!allTakeIt || epilogue)
+      continue;
+    // The first user in program order keeps the producer; later ones get copies just above them.
+    SmallVector<OpOperand *> uses = llvm::map_to_vector(result.getUses(), [](OpOperand &use) { return &use; });
+    llvm::sort(uses, [](OpOperand *a, OpOperand *b) {
+      return a->getOwner() != b->getOwner() && a->getOwner()->isBeforeInBlock(b->getOwner());
+    });
+    OpBuilder b(producer);
+    for (OpOperand *use : llvm::drop_begin(uses)) {
+      b.setInsertionPoint(use->getOwner());
+      use->set(b.clone(*producer)->getResult(0));
+    }
+  }
 }
 
 /// Ops that are recomputed inside every region instead of being passed in.
@@ -114,6 +192,13 @@ bool hoistable(Value v, dispatch::RegionOp region, const ProgramOrder &order) {
   return llvm::all_of(def->getOperands(), [&](Value operand) { return hoistable(operand, region, order); });
 }
 
+/// Whether `region` computes only elementwise generics (cheap producers aside), which a reduction
+/// reading its result can take into its own loop nest.
+bool isElementwiseOnly(dispatch::RegionOp region) {
+  return llvm::all_of(region.getBody().front().without_terminator(),
+                      [](Operation &op) { return isCheapProducer(&op) || isElementwise(&op); });
+}
+
 /// The producer region result `op` can join, if any.
 OpResult fusableProducer(Operation *op, const ProgramOrder &order) {
   auto candidate = [&](Value v) -> OpResult {
@@ -140,6 +225,14 @@ OpResult fusableProducer(Operation *op, const ProgramOrder &order) {
       return nullptr;
     auto ret = cast<dispatch::ReturnOp>(cast<dispatch::RegionOp>(input.getOwner()).getBody().front().getTerminator());
     return spatialZeroPad(ret.getValues()[input.getResultNumber()]) ? input : nullptr;
+  }
+  // A reduction joins the region of an elementwise producer that only it reads ((x - mean)^2 before the
+  // variance's sum): the kernel fuses the two into one loop nest, and the squares never go to memory.
+  if (isReduction(op)) {
+    for (Value v : cast<linalg::GenericOp>(op).getDpsInputs())
+      if (OpResult r = candidate(v); r && isElementwiseOnly(cast<dispatch::RegionOp>(r.getOwner())))
+        return r;
+    return nullptr;
   }
   if (!isElementwise(op))
     return nullptr;
@@ -220,6 +313,7 @@ struct FormDispatchRegionsPass : tessera::impl::FormDispatchRegionsBase<FormDisp
   using Base::Base;
   void runOnOperation() override {
     func::FuncOp func = getOperation();
+    recomputeCheapProducers(func);
     OpBuilder b(func.getContext());
     SmallVector<Operation *> ops;
     ProgramOrder order;

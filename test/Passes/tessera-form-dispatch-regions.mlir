@@ -29,14 +29,15 @@ func.func @matmul_relu(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf
 // -----
 
 #id = affine_map<(d0) -> (d0)>
-// A producer with two users keeps its own region: each consumer starts a new one.
+// A producer with two users keeps its own region when it is costly to compute twice (a math function):
+// each consumer starts a new one.
 // CHECK-LABEL: func.func @shared_producer
 // CHECK-COUNT-3: tdisp.region
 func.func @shared_producer(%a: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
   %e = tensor.empty() : tensor<4xf32>
   %x = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%a : tensor<4xf32>) outs(%e : tensor<4xf32>) {
   ^bb0(%in: f32, %out: f32):
-    %n = arith.negf %in : f32
+    %n = math.tanh %in : f32
     linalg.yield %n : f32
   } -> tensor<4xf32>
   %y = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%x : tensor<4xf32>) outs(%e : tensor<4xf32>) {
@@ -133,4 +134,152 @@ func.func @bias_relu(%x: tensor<3xf32>) -> tensor<3xf32> {
     linalg.yield %r : f32
   } -> tensor<3xf32>
   return %y : tensor<3xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0, 0)>
+#red = affine_map<(d0, d1) -> (d0)>
+// LayerNorm's x - mean is read by the squaring before the variance's sum and by the normalization. It is
+// cheap (one subtraction, one full-size operand), so each consumer gets its own copy: the squaring and
+// the sum that alone reads it form one region, the normalization another, and no region returns x - mean.
+// CHECK-LABEL: func.func @layer_norm_parts
+// CHECK: %[[VAR:.*]] = tdisp.region -> tensor<2xf32> {
+// CHECK:   %[[D1:.*]] = linalg.generic {{.*}} ins(%arg0, %arg1
+// CHECK:   arith.subf
+// CHECK:   %[[SQ:.*]] = linalg.generic {{.*}} ins(%[[D1]]
+// CHECK:   %[[SUM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[SQ]]
+// CHECK:   tdisp.return %[[SUM]]
+// CHECK: %[[Y:.*]] = tdisp.region -> tensor<2x8xf32> {
+// CHECK:   %[[D2:.*]] = linalg.generic {{.*}} ins(%arg0, %arg1
+// CHECK:   arith.subf
+// CHECK:   %[[N:.*]] = linalg.generic {{.*}} ins(%[[D2]], %arg2
+// CHECK:   tdisp.return %[[N]]
+// CHECK-NOT: tdisp.region
+// CHECK: return %[[VAR]], %[[Y]]
+func.func @layer_norm_parts(%x: tensor<2x8xf32>, %mean: tensor<2x1xf32>, %scale: tensor<2x1xf32>) -> (tensor<2xf32>, tensor<2x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x8xf32>
+  %d = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%x, %mean : tensor<2x8xf32>, tensor<2x1xf32>) outs(%e : tensor<2x8xf32>) {
+  ^bb0(%a: f32, %m: f32, %out: f32):
+    %s = arith.subf %a, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<2x8xf32>
+  %sq = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%d : tensor<2x8xf32>) outs(%e : tensor<2x8xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %p = arith.mulf %a, %a : f32
+    linalg.yield %p : f32
+  } -> tensor<2x8xf32>
+  %e1 = tensor.empty() : tensor<2xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e1 : tensor<2xf32>) -> tensor<2xf32>
+  %var = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "reduction"]} ins(%sq : tensor<2x8xf32>) outs(%f : tensor<2xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %acc, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<2xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%d, %scale : tensor<2x8xf32>, tensor<2x1xf32>) outs(%e : tensor<2x8xf32>) {
+  ^bb0(%a: f32, %k: f32, %out: f32):
+    %p = arith.mulf %a, %k : f32
+    linalg.yield %p : f32
+  } -> tensor<2x8xf32>
+  return %var, %y : tensor<2xf32>, tensor<2x8xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#red = affine_map<(d0, d1) -> (d0)>
+// A reduction does not join a producer that another op also reads, nor is a producer with a full-size
+// second operand copied (x - y read twice would double what it reads).
+// CHECK-LABEL: func.func @shared_difference
+// CHECK-COUNT-3: tdisp.region
+func.func @shared_difference(%x: tensor<2x8xf32>, %y: tensor<2x8xf32>) -> (tensor<2xf32>, tensor<2x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x8xf32>
+  %d = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%x, %y : tensor<2x8xf32>, tensor<2x8xf32>) outs(%e : tensor<2x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.subf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<2x8xf32>
+  %e1 = tensor.empty() : tensor<2xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e1 : tensor<2xf32>) -> tensor<2xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "reduction"]} ins(%d : tensor<2x8xf32>) outs(%f : tensor<2xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.addf %acc, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<2xf32>
+  %neg = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%d : tensor<2x8xf32>) outs(%e : tensor<2x8xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %n = arith.negf %a : f32
+    linalg.yield %n : f32
+  } -> tensor<2x8xf32>
+  return %sum, %neg : tensor<2xf32>, tensor<2x8xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+#red = affine_map<(d0, d1) -> (d0)>
+// A bias add that alone reads a product stays its epilogue although two ops read the sum: it is not
+// copied into them.
+// CHECK-LABEL: func.func @bias_epilogue_shared
+// CHECK: %[[P:.*]] = tdisp.region -> tensor<2x4xf32> {
+// CHECK:   linalg.matmul
+// CHECK:   arith.addf
+// CHECK-COUNT-2: tdisp.region
+// CHECK-NOT: tdisp.region
+func.func @bias_epilogue_shared(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>, %bias: tensor<4xf32>) -> (tensor<2xf32>, tensor<2x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %mm = linalg.matmul ins(%a, %b : tensor<2x3xf32>, tensor<3x4xf32>) outs(%f : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %s = linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]} ins(%mm, %bias : tensor<2x4xf32>, tensor<4xf32>) outs(%e : tensor<2x4xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %t = arith.addf %x, %y : f32
+    linalg.yield %t : f32
+  } -> tensor<2x4xf32>
+  %e1 = tensor.empty() : tensor<2xf32>
+  %f1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<2xf32>) -> tensor<2xf32>
+  %max = linalg.generic {indexing_maps = [#id, #red], iterator_types = ["parallel", "reduction"]} ins(%s : tensor<2x4xf32>) outs(%f1 : tensor<2xf32>) {
+  ^bb0(%x: f32, %acc: f32):
+    %m = arith.maximumf %acc, %x : f32
+    linalg.yield %m : f32
+  } -> tensor<2xf32>
+  %neg = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%s : tensor<2x4xf32>) outs(%e : tensor<2x4xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %n = arith.negf %x : f32
+    linalg.yield %n : f32
+  } -> tensor<2x4xf32>
+  return %max, %neg : tensor<2xf32>, tensor<2x4xf32>
+}
+
+// -----
+
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b = affine_map<(d0, d1, d2) -> (d2, d1)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+#id = affine_map<(d0, d1) -> (d0, d1)>
+// A product written as a generic (two inputs) is not a reduction that takes its elementwise producer in:
+// the producer keeps its region, so the product stays recognizable for its microkernel.
+// CHECK-LABEL: func.func @product_keeps_its_kernel
+// CHECK-COUNT-2: tdisp.region
+func.func @product_keeps_its_kernel(%p: tensor<2x3xf32>, %v: tensor<3x4xf32>) -> tensor<2x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x3xf32>
+  %half = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]} ins(%p : tensor<2x3xf32>) outs(%e : tensor<2x3xf32>) {
+  ^bb0(%x: f32, %out: f32):
+    %h = arith.mulf %x, %x : f32
+    linalg.yield %h : f32
+  } -> tensor<2x3xf32>
+  %e1 = tensor.empty() : tensor<2x4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e1 : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %mm = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]} ins(%half, %v : tensor<2x3xf32>, tensor<3x4xf32>) outs(%f : tensor<2x4xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<2x4xf32>
+  return %mm : tensor<2x4xf32>
 }
