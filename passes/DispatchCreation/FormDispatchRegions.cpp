@@ -61,12 +61,10 @@ constexpr int64_t kMaxRecomputedOps = 4;
 /// Whether `op` is an elementwise generic cheap enough to compute again inside each consumer rather
 /// than write once and read back: a few arith ops (no math functions), reading exactly one operand as
 /// large as its result (the others broadcast, such as LayerNorm's mean in x - mean), so each copy moves
-/// about the bytes that reading the shared result would. (An outer difference of two small operands,
-/// swin's attention mask, measured slower recomputed in its consumers than computed once.) Float results
-/// only.
+/// about the bytes that reading the shared result would. Float results only. (Swin's attention mask,
+/// an outer difference of two small operands compared with zero, measured slower recomputed in its
+/// consumers than computed once.)
 bool isCheapToRecompute(Operation *op) {
-  // Floats only: a recomputed comparison (swin's mask == 0 read by two selects) measured slower in
-  // its consumers than computed once.
   if (!isElementwise(op) || !isa<FloatType>(getElementTypeOrSelf(op->getResult(0).getType())))
     return false;
   auto generic = cast<linalg::GenericOp>(op);
@@ -86,22 +84,24 @@ bool isCheapToRecompute(Operation *op) {
 /// or a reduction. LayerNorm's x - mean, read by the squaring before the variance and by the
 /// normalization, then never goes through memory, nor does a separate dispatch compute it.
 void recomputeCheapProducers(func::FuncOp func) {
+  // Positions taken once: copies go just above original users, so the users' order stays valid (and
+  // Block::isBeforeInBlock would renumber the block after every copy).
+  llvm::DenseMap<Operation *, int64_t> position;
   SmallVector<linalg::GenericOp> producers;
-  for (Operation &op : func.getBody().front())
+  for (Operation &op : func.getBody().front()) {
+    position[&op] = position.size();
     if (isCheapToRecompute(&op) && !op.getResult(0).hasOneUse())
       producers.push_back(cast<linalg::GenericOp>(&op));
+  }
   for (linalg::GenericOp producer : producers) {
     Value result = producer.getResult(0);
     auto shape = cast<ShapedType>(result.getType()).getShape();
     bool allTakeIt = llvm::all_of(result.getUses(), [&](OpOperand &use) {
-      Operation *user = use.getOwner();
-      if (user->getBlock() != producer->getBlock() || !isa<linalg::GenericOp>(user))
+      auto consumer = dyn_cast<linalg::GenericOp>(use.getOwner());
+      if (!consumer || !position.contains(consumer) || !consumer.isDpsInput(&use))
         return false;
-      auto consumer = cast<linalg::GenericOp>(user);
-      if (!consumer.isDpsInput(&use))
-        return false;
-      return isReduction(user) ||
-             (isElementwise(user) && cast<ShapedType>(user->getResult(0).getType()).getShape() == shape);
+      return isReduction(consumer) ||
+             (isElementwise(consumer) && cast<ShapedType>(consumer.getResult(0).getType()).getShape() == shape);
     });
     // An epilogue (a bias add that alone reads a product) stays with the op it finishes instead.
     bool epilogue = llvm::any_of(producer.getDpsInputs(), [](Value v) {
@@ -112,8 +112,8 @@ void recomputeCheapProducers(func::FuncOp func) {
       continue;
     // The first user in program order keeps the producer; later ones get copies just above them.
     SmallVector<OpOperand *> uses = llvm::map_to_vector(result.getUses(), [](OpOperand &use) { return &use; });
-    llvm::sort(uses, [](OpOperand *a, OpOperand *b) {
-      return a->getOwner() != b->getOwner() && a->getOwner()->isBeforeInBlock(b->getOwner());
+    llvm::sort(uses, [&](OpOperand *a, OpOperand *b) {
+      return position.lookup(a->getOwner()) < position.lookup(b->getOwner());
     });
     OpBuilder b(producer);
     for (OpOperand *use : llvm::drop_begin(uses)) {

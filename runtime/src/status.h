@@ -6,6 +6,7 @@
 
 #include "runtime/codec/artifact_codec.h"
 
+#include "tessera/kernel_abi.h"
 #include "tessera/runtime.h"
 
 struct tsr_status {
@@ -18,6 +19,16 @@ namespace tessera::rt {
 // Never throws: on allocation failure returns a static out-of-memory status that tsr_status_free ignores.
 tsr_status* makeStatus(tsr_code code, std::string message) noexcept;
 tsr_status* outOfMemoryStatus() noexcept;
+
+// What a kernel's value error (TSR_KERNEL_ERROR_*: the inputs' values are wrong, not the kernel or the
+// artifact) says in a run's message, or null when `code` is not one. Shared by every executor.
+inline const char* kernelValueError(int64_t code) {
+  switch (code) {
+    case TSR_KERNEL_ERROR_INDEX_OUT_OF_RANGE: return "an index is out of range of the dim it indexes";
+    case TSR_KERNEL_ERROR_DIVISION_BY_ZERO: return "an integer division by zero";
+    default: return nullptr;
+  }
+}
 
 // printf-style formatting into a std::string, shared with the codec.
 using codec::format;

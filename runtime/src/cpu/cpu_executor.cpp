@@ -99,12 +99,8 @@ public:
     else
       runWorkgroups(&job, 0, total, 0);
     if (!job.failed.load(std::memory_order_relaxed)) return nullptr;
-    if (job.rc == TSR_KERNEL_ERROR_INDEX_OUT_OF_RANGE || job.rc == TSR_KERNEL_ERROR_DIVISION_BY_ZERO)  // the inputs' values
-      return makeStatus(TSR_STATUS_INVALID_ARGUMENT,
-                        format("step %zu: %s (kernel '%s')", d.step,
-                               job.rc == TSR_KERNEL_ERROR_DIVISION_BY_ZERO ? "an integer division by zero"
-                                                                            : "an index is out of range of the dim it indexes",
-                               k.symbol->c_str()));
+    if (const char* why = kernelValueError(job.rc))  // the inputs' values
+      return makeStatus(TSR_STATUS_INVALID_ARGUMENT, format("step %zu: %s (kernel '%s')", d.step, why, k.symbol->c_str()));
     if (job.rc == TSR_KERNEL_ERROR_DISPATCH_MISMATCH)  // the schedule, not the inputs or the kernel
       return makeStatus(TSR_STATUS_INVALID_ARTIFACT,
                         format("artifact: step %zu does not match kernel '%s' (fewer bindings or constants than it "

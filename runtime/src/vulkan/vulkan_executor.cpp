@@ -181,12 +181,8 @@ tsr_status* VulkanExecutor::run(const Dispatch& d, const vk::Kernel& k) const {
       std::memcpy(d.bindings[j], slots[j]->mapped, d.binding_lengths[j]);
   uint32_t code = 0;
   std::memcpy(&code, status->mapped, sizeof(code));
-  if (code == TSR_KERNEL_ERROR_INDEX_OUT_OF_RANGE || code == TSR_KERNEL_ERROR_DIVISION_BY_ZERO)  // the inputs' values
-    return makeStatus(TSR_STATUS_INVALID_ARGUMENT,
-                      format("step %zu: %s (kernel '%s')", d.step,
-                             code == TSR_KERNEL_ERROR_DIVISION_BY_ZERO ? "an integer division by zero"
-                                                                       : "an index is out of range of the dim it indexes",
-                             symbol));
+  if (const char* why = kernelValueError(code))  // the inputs' values
+    return makeStatus(TSR_STATUS_INVALID_ARGUMENT, format("step %zu: %s (kernel '%s')", d.step, why, symbol));
   if (code != 0)
     return makeStatus(TSR_STATUS_KERNEL_FAILED,
                       format("step %zu: kernel '%s' reported error %u", d.step, symbol, code));
