@@ -1,9 +1,10 @@
 //===- MapToInvocations.cpp - a parallel loop nest -> a gpu.func kernel ----===//
 //
-// One element of the iteration space per invocation: the nest is linearized and walked by a grid-stride
-// loop, so the grid stays 1-D and below Vulkan's guaranteed 65535 workgroups whatever the tensor size.
-// This is the simple, always-correct mapping; tiled, register-blocked strategies replace it per op kind.
+// A block of the iteration space per invocation (one element, or a register block of a contraction's
+// outputs: InvocationBlocking.h): the blocked space is linearized and walked by a grid-stride loop, so the
+// grid stays 1-D and below Vulkan's guaranteed 65535 workgroups whatever the tensor size.
 //
+#include "codegen/vulkan/InvocationBlocking.h"
 #include "codegen/vulkan/NestDependences.h"
 #include "codegen/vulkan/Passes.h"
 #include "dialects/Dispatch/IR/DispatchOps.h"
@@ -105,16 +106,17 @@ SmallVector<int64_t> bindingBytes(func::FuncOp func, size_t count) {
   return bytes;
 }
 
-/// Clones a loop body for the iteration whose induction variables are `ivs`.
+/// Clones the loop bodies for the iteration whose position in the walked space is `position` (per dim,
+/// from 0).
 using BodyBuilder = llvm::function_ref<void(OpBuilder &, IRMapping &, ArrayRef<Value>)>;
 
 /// Replaces `func` by a gpu.func kernel in its own gpu.module for `targetEnv`: the constants, then a
-/// grid-stride loop over the `total` iterations of the space (`lower`, `trips`, `steps` per dim), each
-/// delinearized (innermost dim fastest, so consecutive invocations touch consecutive elements) and run by
-/// `buildBody`.
-LogicalResult emitKernel(func::FuncOp func, ArrayRef<Operation *> constants, ArrayRef<int64_t> lower,
-                         ArrayRef<int64_t> trips, ArrayRef<int64_t> steps, int64_t total, ArrayRef<int32_t> access,
-                         Attribute targetEnv, int64_t workgroupSize, BodyBuilder buildBody) {
+/// grid-stride loop over the `total` positions of a space of `trips` per dim, each delinearized (innermost
+/// dim fastest, so consecutive invocations touch consecutive elements) and run by `buildBody`. `block`, when
+/// given, is recorded as the elements each position stands for.
+LogicalResult emitKernel(func::FuncOp func, ArrayRef<Operation *> constants, ArrayRef<int64_t> trips,
+                         int64_t total, ArrayRef<int32_t> access, Attribute targetEnv, int64_t workgroupSize,
+                         BodyBuilder buildBody, ArrayRef<int64_t> block = {}) {
   MLIRContext *ctx = func.getContext();
   Location loc = func.getLoc();
   auto module = func->getParentOfType<ModuleOp>();
@@ -133,6 +135,8 @@ LogicalResult emitKernel(func::FuncOp func, ArrayRef<Operation *> constants, Arr
   kernel->setAttr(kWorkgroupSizeAttr, b.getI64IntegerAttr(workgroupSize));
   kernel->setAttr(kBindingAccessAttr, b.getDenseI32ArrayAttr(access));
   kernel->setAttr(kBindingBytesAttr, b.getDenseI64ArrayAttr(bindingBytes(func, access.size())));
+  if (!block.empty())
+    kernel->setAttr(kInvocationBlockAttr, b.getDenseI64ArrayAttr(block));
 
   Block &entry = kernel.getBody().front();
   b.setInsertionPointToStart(&entry);
@@ -150,15 +154,14 @@ LogicalResult emitKernel(func::FuncOp func, ArrayRef<Operation *> constants, Arr
   auto loop = scf::ForOp::create(b, loc, first, index(total), stride);
   b.setInsertionPointToStart(loop.getBody());
   Value rest = loop.getInductionVar();
-  SmallVector<Value> ivs(trips.size());
+  SmallVector<Value> position(trips.size());
   for (int64_t d = (int64_t)trips.size() - 1; d >= 0; --d) {
     Value trip = index(trips[d]);
-    Value i = d == 0 ? rest : arith::RemUIOp::create(b, loc, rest, trip).getResult();
+    position[d] = d == 0 ? rest : arith::RemUIOp::create(b, loc, rest, trip).getResult();
     if (d > 0)
       rest = arith::DivUIOp::create(b, loc, rest, trip);
-    ivs[d] = arith::AddIOp::create(b, loc, index(lower[d]), arith::MulIOp::create(b, loc, i, index(steps[d])));
   }
-  buildBody(b, map, ivs);
+  buildBody(b, map, position);
   b.setInsertionPointToEnd(&entry);
   gpu::ReturnOp::create(b, loc);
   func.erase();
@@ -246,14 +249,19 @@ LogicalResult mapSequential(func::FuncOp func, ArrayRef<Operation *> constants, 
   auto access = bindingAccesses(func);
   if (failed(access))
     return failure();
-  return emitKernel(func, constants, {}, {}, {}, /*total=*/1, *access, targetEnv, workgroupSize,
+  return emitKernel(func, constants, /*trips=*/{}, /*total=*/1, *access, targetEnv, workgroupSize,
                     [&](OpBuilder &b, IRMapping &map, ArrayRef<Value>) {
                       for (Operation *op : ops)
                         cloneSequential(b, op, map);
                     });
 }
 
-LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgroupSize) {
+/// How invocations are blocked (the pass options).
+struct Blocking {
+  int64_t maxAccumulators, minInvocations;
+};
+
+LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgroupSize, Blocking blocking) {
   if (func.getNumResults() != 0)
     return func.emitOpError("must return nothing (results become output bindings first)");
   if (failed(checkTypesAllowed(func, cast<spirv::TargetEnvAttr>(targetEnv))))
@@ -313,14 +321,44 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
   auto access = bindingAccesses(func);
   if (failed(access))
     return failure();
-  return emitKernel(func, constants, lower, trips, steps, total, *access, targetEnv, workgroupSize,
-                    [&](OpBuilder &b, IRMapping &map, ArrayRef<Value> ivs) {
-                      for (scf::ParallelOp each : nests) {
-                        map.map(each.getInductionVars(), ivs);
-                        for (Operation &op : each.getBody()->without_terminator())
-                          b.clone(op, map);
-                      }
-                    });
+  SmallVector<int64_t> block =
+      chooseInvocationBlock(nests, trips, blocking.maxAccumulators, blocking.minInvocations);
+  SmallVector<int64_t> blockedTrips;
+  int64_t copies = 1;
+  for (auto [trip, factor] : llvm::zip(trips, block)) {
+    blockedTrips.push_back(trip / factor);
+    copies *= factor;
+  }
+  SmallVector<Operation *> ops;
+  for (scf::ParallelOp each : nests)
+    for (Operation &op : each.getBody()->without_terminator())
+      ops.push_back(&op);
+  auto buildBody = [&](OpBuilder &b, IRMapping &map, ArrayRef<Value> position) {
+    Location loc = func.getLoc();
+    auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+    // Copy r of a dim blocked by R takes element position + r * trips / R: base + a constant offset.
+    SmallVector<Value> base;
+    for (size_t d = 0; d < trips.size(); ++d)
+      base.push_back(arith::AddIOp::create(b, loc, index(lower[d]),
+                                           arith::MulIOp::create(b, loc, position[d], index(steps[d]))));
+    SmallVector<SmallVector<Value>> copyIvs; // [dim][copy along it]
+    for (size_t d = 0; d < trips.size(); ++d) {
+      copyIvs.push_back({base[d]});
+      for (int64_t r = 1; r < block[d]; ++r)
+        copyIvs.back().push_back(arith::AddIOp::create(b, loc, base[d], index(r * blockedTrips[d] * steps[d])));
+    }
+    SmallVector<IRMapping> maps(copies, map);
+    for (int64_t c = 0; c < copies; ++c) {
+      SmallVector<Value> ivs(base);
+      for (int64_t d = (int64_t)trips.size() - 1, rest = c; d >= 0; rest /= block[d], --d)
+        ivs[d] = copyIvs[d][rest % block[d]];
+      for (scf::ParallelOp each : nests)
+        maps[c].map(each.getInductionVars(), ivs);
+    }
+    cloneJammed(b, ops, maps);
+  };
+  return emitKernel(func, constants, blockedTrips, total / copies, *access, targetEnv, workgroupSize, buildBody,
+                    copies > 1 ? ArrayRef<int64_t>(block) : ArrayRef<int64_t>());
 }
 
 struct MapToInvocationsPass : impl::MapToInvocationsBase<MapToInvocationsPass> {
@@ -334,7 +372,8 @@ struct MapToInvocationsPass : impl::MapToInvocationsBase<MapToInvocationsPass> {
       return signalPassFailure();
     }
     for (auto func : llvm::to_vector(module.getOps<func::FuncOp>()))
-      if (!func.isDeclaration() && failed(mapFunction(func, envAttr, workgroupSize)))
+      if (!func.isDeclaration() &&
+          failed(mapFunction(func, envAttr, workgroupSize, Blocking{maxAccumulators, minInvocations})))
         return signalPassFailure();
   }
 };

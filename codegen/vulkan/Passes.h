@@ -32,6 +32,9 @@ inline constexpr llvm::StringLiteral kStatusBindingAttr = "tessera.status_bindin
 inline constexpr llvm::StringLiteral kBindingAccessAttr = "tessera.binding_access";
 /// Bytes of each binding, 0 where run-time dims decide (DenseI64ArrayAttr on the gpu.func).
 inline constexpr llvm::StringLiteral kBindingBytesAttr = "tessera.binding_bytes";
+/// Elements each invocation computes along each dim of the kernel's iteration space (DenseI64ArrayAttr on
+/// the gpu.func; absent when one).
+inline constexpr llvm::StringLiteral kInvocationBlockAttr = "tessera.invocation_block";
 
 /// A named set of device capabilities kernels are compiled for.
 struct VulkanProfile {
@@ -45,6 +48,7 @@ llvm::ArrayRef<VulkanProfile> vulkanProfiles();
 struct VulkanKernelPipelineOptions {
   std::string targetEnv; // the profile's #spirv.target_env
   int64_t workgroupSize = 64;
+  int64_t maxAccumulators = 16; // the most output elements one invocation computes
 };
 
 /// Tensor kernel module -> a module holding one spirv.module per kernel.

@@ -51,23 +51,44 @@ def LowerKernelErrors : Pass<"tessera-vulkan-lower-kernel-errors", "mlir::Module
 }
 
 def MapToInvocations : Pass<"tessera-vulkan-map-to-invocations", "mlir::ModuleOp"> {
-  let summary = "Turn a bufferized kernel's parallel loop nest into a gpu.func, one element per invocation";
+  let summary = "Turn a bufferized kernel's parallel loop nests into a gpu.func, a block of elements per invocation";
   let description = [{
-    Expects each function to hold one top-level `scf.parallel` with constant bounds (and constants):
-    the loop nest of one dispatch. Each function becomes a `gpu.func` kernel in a `gpu.module` that
+    Expects each function to hold top-level `scf.parallel` nests with constant bounds (and constants):
+    the loop nests of one dispatch. Each function becomes a `gpu.func` kernel in a `gpu.module` that
     carries the profile's `spirv.target_env`; the iteration space is linearized and walked by a
     grid-stride loop, `workgroup-size` invocations per workgroup, so any size fits a 1-D grid of at
     most 65535 workgroups. Records the grid (`tessera.workgroup_count`) and how the kernel uses each
     binding (`tessera.binding_access`, from its loads and stores). Anything else (temporaries,
-    several loop nests, dynamic shapes) is an error at the function: the placement keeps it on the CPU.
+    dynamic shapes) is an error at the function: the placement keeps it on the CPU.
+
+    Where the nests hold reduction loops, each invocation computes a block of up to `max-accumulators`
+    elements along at most two dims (`tessera.invocation_block` on the kernel), chosen to share the
+    most loads between them; element (i + r * n / R) of a dim blocked by R, so consecutive invocations
+    still touch consecutive elements. Blocks leave at least `min-invocations` invocations.
   }];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
                            "mlir::spirv::SPIRVDialect"];
   let options = [
     Option<"workgroupSize", "workgroup-size", "int64_t", "64", "Invocations per workgroup">,
     Option<"targetEnv", "target-env", "std::string", "\"\"",
-           "The #spirv.target_env attribute the kernels are compiled for (default: the baseline profile)">
+           "The #spirv.target_env attribute the kernels are compiled for (default: the baseline profile)">,
+    Option<"maxAccumulators", "max-accumulators", "int64_t", "16",
+           "Most elements one invocation computes (1: one element per invocation)">,
+    Option<"minInvocations", "min-invocations", "int64_t", "1024",
+           "Fewest invocations a blocked kernel keeps">
   ];
+}
+
+def PromoteAccumulators : Pass<"tessera-vulkan-promote-accumulators", "mlir::ModuleOp"> {
+  let summary = "Carry elements a loop reads and writes at fixed indices in registers across it";
+  let description = [{
+    For each `scf.for`, innermost first: a buffer the loop stores to, whose every access in the loop is a
+    load or store in the loop's own block at indices defined outside the loop, with its elements
+    provably distinct (the same base at different constant offsets), is loaded once before the loop,
+    carried as an iter_arg and stored once after it. Loops holding any other memory effect are left
+    alone. A contraction's accumulators so stay in registers for its whole reduction.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::memref::MemRefDialect"];
 }
 
 def RoundDivisionsCorrectly : Pass<"tessera-vulkan-round-divisions-correctly", "mlir::ModuleOp"> {

@@ -68,8 +68,12 @@ void buildVulkanKernelPipeline(OpPassManager &pm, const VulkanKernelPipelineOpti
   MapToInvocationsOptions map;
   map.workgroupSize = options.workgroupSize;
   map.targetEnv = options.targetEnv;
+  map.maxAccumulators = options.maxAccumulators;
   pm.addPass(createMapToInvocations(map));
   pm.addPass(createCanonicalizerPass());
+  // A block's copies load what they share once, and keep their accumulators in registers.
+  pm.addPass(createPromoteAccumulators());
+  pm.addPass(createCSEPass());
   pm.addPass(createRoundDivisionsCorrectly());
   pm.addPass(createConvertMathToSPIRVPass());
   pm.addPass(createConvertGPUToSPIRVPass());

@@ -1,4 +1,5 @@
 // RUN: tessera-opt %s -split-input-file -verify-diagnostics -tessera-vulkan-map-to-invocations | FileCheck %s
+// RUN: tessera-opt %s -split-input-file -verify-diagnostics -tessera-vulkan-map-to-invocations="min-invocations=16" | FileCheck %s --check-prefix=BLOCK
 
 // A fill, the contraction accumulating into it and its epilogue: three nests over one iteration space,
 // each touching the output only at the current element, run fused in one grid-stride loop. The 2x3 space
@@ -139,6 +140,86 @@ func.func @temporary(%x: memref<4xf32>, %y: memref<4xf32>) {
   scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
     %v = memref.load %x[%i] : memref<4xf32>
     memref.store %v, %y[%i] : memref<4xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Register blocks. A 64x64 product: blocking rows and columns by 4 shares each A load across a block's
+// 4 columns and each B load across its 4 rows (8 loads per 16 multiply-adds instead of 32). Copy r of a
+// dim takes element i + 16 r, so consecutive invocations still touch consecutive elements, and the
+// copies' reduction loops are jammed into one. With the default min-invocations (1024), 256 blocks would
+// be too few to fill a device: its 4096 elements are computed in 2x2 blocks.
+// CHECK-LABEL: gpu.func @blocked_matmul
+// CHECK-SAME: tessera.invocation_block = array<i64: 2, 2>
+// CHECK-SAME: tessera.workgroup_count = 16 : i64
+// BLOCK-LABEL: gpu.func @blocked_matmul
+// BLOCK-SAME: tessera.invocation_block = array<i64: 4, 4>
+// BLOCK-SAME: tessera.workgroup_count = 4 : i64
+// BLOCK: scf.for %[[P:.*]] = %{{.*}} to %c256{{.*}} step
+// BLOCK: %[[COL:.*]] = arith.remui %[[P]], %c16
+// BLOCK: %[[ROW:.*]] = arith.divui %[[P]], %c16
+// BLOCK: %[[I:.*]] = arith.addi %{{.*}}, %{{.*}}
+// BLOCK: %[[J:.*]] = arith.addi %{{.*}}, %{{.*}}
+// BLOCK: arith.addi %[[I]], %c16
+// BLOCK: arith.addi %[[I]], %c32
+// BLOCK: arith.addi %[[I]], %c48
+// BLOCK: %[[J16:.*]] = arith.addi %[[J]], %c16
+// BLOCK-COUNT-16: memref.store %cst
+// BLOCK-NEXT: scf.for %{{.*}} = %c0{{.*}} to %c32
+// BLOCK-NOT: scf.for
+// BLOCK-COUNT-16: memref.store
+// BLOCK-NEXT: }
+// BLOCK-NEXT: }
+// BLOCK-NEXT: gpu.return
+func.func @blocked_matmul(%a: memref<64x32xf32>, %b: memref<32x64xf32>, %c: memref<64x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c64, %c64) step (%c1, %c1) {
+    memref.store %zero, %c[%i, %j] : memref<64x64xf32>
+    scf.reduce
+  }
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c64, %c64) step (%c1, %c1) {
+    scf.for %k = %c0 to %c32 step %c1 {
+      %x = memref.load %a[%i, %k] : memref<64x32xf32>
+      %y = memref.load %b[%k, %j] : memref<32x64xf32>
+      %acc = memref.load %c[%i, %j] : memref<64x64xf32>
+      %m = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %m : f32
+      memref.store %s, %c[%i, %j] : memref<64x64xf32>
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A matrix-vector product has one dim: its 16-column blocks share each load of x.
+// BLOCK-LABEL: gpu.func @blocked_matvec
+// BLOCK-SAME: tessera.invocation_block = array<i64: 16>
+// BLOCK-SAME: tessera.workgroup_count = 1 : i64
+func.func @blocked_matvec(%x: memref<1x64xf32>, %w: memref<64x256xf32>, %y: memref<1x256xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %c256 = arith.constant 256 : index
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%j) = (%c0) to (%c256) step (%c1) {
+    memref.store %zero, %y[%c0, %j] : memref<1x256xf32>
+    scf.for %k = %c0 to %c64 step %c1 {
+      %a = memref.load %x[%c0, %k] : memref<1x64xf32>
+      %b = memref.load %w[%k, %j] : memref<64x256xf32>
+      %acc = memref.load %y[%c0, %j] : memref<1x256xf32>
+      %m = arith.mulf %a, %b : f32
+      %s = arith.addf %acc, %m : f32
+      memref.store %s, %y[%c0, %j] : memref<1x256xf32>
+    }
     scf.reduce
   }
   return
