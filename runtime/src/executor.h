@@ -76,6 +76,9 @@ struct ExecutorLoad {
   // For a model linked into the program (CPU code only): its kernels, in place of `code`.
   const tsr_linked_kernel* linked_kernels = nullptr;
   uint32_t linked_kernel_count = 0;
+  // The model's constant data (TSR_BUFFER_CONSTANT buffers are ranges of it), immutable for its lifetime.
+  const uint8_t* weights = nullptr;
+  uint64_t weights_size = 0;
 };
 
 // Creates the executor into `out`; returns NULL or an error status (caller owns).

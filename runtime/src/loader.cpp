@@ -63,6 +63,8 @@ tsr_status* createExecutors(tsr_model& m, const tsr_model_options& options) {
       std::unique_ptr<Executor> executor;
       ExecutorLoad load{kind, code ? m.data + code->offset : nullptr, code ? code->size : 0, &m.header, &m.schedule,
                         &options};
+      load.weights = m.weights;
+      load.weights_size = m.weights_size;
       if (linked) {
         load.linked_kernels = m.linked->kernels;
         load.linked_kernel_count = m.linked->kernel_count;

@@ -146,6 +146,47 @@ TEST(Vulkan, CpuAndVulkanStepsShareBuffers) {
   tsr_session_release(session);
 }
 
+// Weights (b here, constant data at an offset into the WEIGHTS section) are copied to the device once, at load,
+// and bound in place by both dispatches on every run: written directly where the device's memory can be mapped,
+// through a staging buffer and vkCmdCopyBuffer when TESSERA_VULKAN_FORCE_STAGING=1.
+TEST(Vulkan, WeightsAreUploadedOnceDirectlyOrStaged) {
+  constexpr int64_t n = 320, bytes = n * 4, at = 64;
+  std::vector<float> a, b;
+  inputs(n, 2, a, b);
+  ArtifactSpec s = mulAddSpec();
+  s.symbols.clear();
+  s.inputs = {{"a", TSR_DTYPE_FLOAT32, {n}, 0}};
+  s.outputs = {{"y", TSR_DTYPE_FLOAT32, {n}, 1}};
+  s.arena_size = bytes;
+  s.buffers = {{TSR_BUFFER_INPUT, 0, 0, bytes},
+               {TSR_BUFFER_OUTPUT, 0, 0, bytes},
+               {TSR_BUFFER_CONSTANT, 0, at, bytes},
+               {TSR_BUFFER_ARENA, 0, 0, bytes}};
+  s.weights.assign(at + bytes, 0xee);
+  std::memcpy(s.weights.data() + at, b.data(), bytes);
+  s.steps = {TStep::dispatch(0, n / 64, {{0, 0, bytes}, {2, 0, bytes}, {3, 0, bytes}}, {n, 3}), TStep::barrier(),
+             TStep::dispatch(0, n / 64, {{3, 0, bytes}, {2, 0, bytes}, {1, 0, bytes}}, {n, 5})};
+  for (const char* force : {"0", "1"}) {
+    ASSERT_EQ(setenv("TESSERA_VULKAN_FORCE_STAGING", force, 1), 0);
+    Model m(s.build());
+    ASSERT_NE(m.model, nullptr) << "staging " << force;
+    tsr_session* session = nullptr;
+    ASSERT_OK(tsr_session_create(m.model, nullptr, &session));
+    for (int run = 0; run < 2; ++run) {
+      inputs(n, run, a, b);
+      std::memcpy(b.data(), s.weights.data() + at, bytes);
+      std::vector<float> y(n, -1.0f);
+      const int64_t dims[] = {n};
+      tsr_tensor in = {TSR_DTYPE_FLOAT32, 1, dims, a.data(), bytes};
+      tsr_tensor out = {TSR_DTYPE_FLOAT32, 1, dims, y.data(), bytes};
+      ASSERT_OK(tsr_session_run(session, &in, 1, &out, 1));
+      EXPECT_EQ(y, expected(a, b)) << "staging " << force << ", run " << run;
+    }
+    tsr_session_release(session);
+  }
+  unsetenv("TESSERA_VULKAN_FORCE_STAGING");
+}
+
 // TESSERA_VULKAN_DEVICE picks by index or by part of the name; one that names no device is a load error.
 TEST(Vulkan, DeviceSelection) {
   const Bytes bytes = mulAddSpec().build();

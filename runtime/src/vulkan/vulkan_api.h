@@ -74,6 +74,7 @@ namespace tessera::rt::vk {
   X(vkCmdPushConstants)            \
   X(vkCmdDispatch)                 \
   X(vkCmdPipelineBarrier)          \
+  X(vkCmdCopyBuffer)               \
   X(vkCreateFence)                 \
   X(vkDestroyFence)                \
   X(vkResetFences)                 \

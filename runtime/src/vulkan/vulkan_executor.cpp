@@ -12,6 +12,7 @@
 #include "vulkan/spirv_scan.h"
 #include "vulkan/vulkan_buffers.h"
 #include "vulkan/vulkan_kernels.h"
+#include "vulkan/vulkan_weights.h"
 
 namespace tessera::rt {
 namespace {
@@ -33,6 +34,10 @@ public:
   VkCommandPool command_pool = VK_NULL_HANDLE;
   VkCommandBuffer commands = VK_NULL_HANDLE;
   VkFence fence = VK_NULL_HANDLE;
+  // The model's constant data, and the ranges of it that dispatches read, on the device since load.
+  const uint8_t* weights_base = nullptr;
+  uint64_t weights_size = 0;
+  vk::WeightBuffers weights{device};
 
   // The device work of one dispatch at a time: the buffers, the command buffer, the fence and the descriptor
   // sets are shared by every session of the model.
@@ -54,7 +59,10 @@ public:
 private:
   tsr_status* run(const Dispatch& d, const vk::Kernel& k) const;
   tsr_status* record(const Dispatch& d, const vk::Kernel& k) const;
+  bool findWeights(const Dispatch& d, const vk::Kernel& k, uint32_t j, VkDescriptorBufferInfo& info) const;
 };
+
+std::vector<vk::WeightRange> weightRanges(const ExecutorLoad& load);
 
 tsr_status* VulkanExecutor::createCommands() {
   const vk::Api& api = device.api;
@@ -110,7 +118,7 @@ tsr_status* VulkanExecutor::run(const Dispatch& d, const vk::Kernel& k) const {
                                limits.maxComputeWorkGroupCount[0], limits.maxComputeWorkGroupCount[1],
                                limits.maxComputeWorkGroupCount[2], device.properties.deviceName));
 
-  std::vector<const vk::HostBuffer*> slots(d.binding_count);
+  std::vector<const vk::HostBuffer*> slots(d.binding_count);  // null for weights bound in place
   std::vector<VkDescriptorBufferInfo> infos(d.binding_count);
   std::vector<VkWriteDescriptorSet> writes(d.binding_count);
   for (uint32_t j = 0; j < d.binding_count; ++j) {
@@ -122,10 +130,12 @@ tsr_status* VulkanExecutor::run(const Dispatch& d, const vk::Kernel& k) const {
                                d.step, symbol, j, ull(length), limits.maxStorageBufferRange,
                                device.properties.deviceName));
     const VkDeviceSize range = length ? length : kEmptyBindingRange;
-    if (tsr_status* st = buffers.slot(j, range, slots[j])) return st;
-    // Every binding is copied in, written ones too: a kernel need not write every byte of its output.
-    if (length) std::memcpy(slots[j]->mapped, d.bindings[j], length);
-    infos[j] = {slots[j]->buffer, 0, range};
+    if (!findWeights(d, k, j, infos[j])) {
+      if (tsr_status* st = buffers.slot(j, range, slots[j])) return st;
+      // Every binding is copied in, written ones too: a kernel need not write every byte of its output.
+      if (length) std::memcpy(slots[j]->mapped, d.bindings[j], length);
+      infos[j] = {slots[j]->buffer, 0, range};
+    }
     writes[j] = {};
     writes[j].sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
     writes[j].dstSet = k.set;
@@ -187,6 +197,38 @@ tsr_status* VulkanExecutor::run(const Dispatch& d, const vk::Kernel& k) const {
     return makeStatus(TSR_STATUS_KERNEL_FAILED,
                       format("step %zu: kernel '%s' reported error %u", d.step, symbol, code));
   return nullptr;
+}
+
+// Binding `j` of `d` as weights already on the device, if it is one: read-only, in the model's constant data.
+bool VulkanExecutor::findWeights(const Dispatch& d, const vk::Kernel& k, uint32_t j, VkDescriptorBufferInfo& info) const {
+  const uint64_t length = d.binding_lengths[j];
+  const auto* p = static_cast<const uint8_t*>(d.bindings[j]);
+  if (!length || (k.x->binding_access[j] & TSR_ACCESS_WRITE) || !weights_base || p < weights_base ||
+      p - weights_base > static_cast<std::ptrdiff_t>(weights_size))
+    return false;
+  VkBuffer buffer = VK_NULL_HANDLE;
+  VkDeviceSize at = 0;
+  if (!weights.find(static_cast<uint64_t>(p - weights_base), length, buffer, at)) return false;
+  info = {buffer, at, length};
+  return true;
+}
+
+// The ranges of the model's constant data that this executor's dispatches read.
+std::vector<vk::WeightRange> weightRanges(const ExecutorLoad& load) {
+  const Schedule& sc = *load.schedule;
+  std::vector<vk::WeightRange> ranges;
+  for (const Step& step : sc.steps) {
+    if (step.kind != TSR_STEP_DISPATCH || sc.executables[step.executable].code_section != load.code_section) continue;
+    const Export& x = sc.executables[step.executable].exports[step.export_index];
+    for (size_t j = 0; j < step.bindings.size(); ++j) {
+      const Binding& b = step.bindings[j];
+      const Buffer& buffer = sc.buffers[b.buffer];
+      if (buffer.kind == TSR_BUFFER_CONSTANT && isLiteral(b.length) && j < x.binding_access.size() &&
+          !(x.binding_access[j] & TSR_ACCESS_WRITE))
+        ranges.push_back({buffer.offset + b.offset, static_cast<uint64_t>(b.length)});
+    }
+  }
+  return ranges;
 }
 
 tsr_status* VulkanExecutor::record(const Dispatch& d, const vk::Kernel& k) const {
@@ -286,6 +328,14 @@ tsr_status* createVulkanExecutor(const ExecutorLoad& load, std::unique_ptr<Execu
                           : std::getenv("TESSERA_VULKAN_PIPELINE_CACHE");
   if (tsr_status* st = vulkan->kernels.create(exports, words, cache)) return st;
   if (tsr_status* st = vulkan->createCommands()) return st;
+  vulkan->weights_base = load.weights;
+  vulkan->weights_size = load.weights_size;
+  if (load.weights) {
+    const char* force = std::getenv("TESSERA_VULKAN_FORCE_STAGING");
+    if (tsr_status* st = vulkan->weights.upload(load.weights, load.weights_size, weightRanges(load),
+                                                force && std::strcmp(force, "1") == 0, vulkan->commands, vulkan->fence))
+      return st;
+  }
   if (tsr_status* st = vulkan->device.validationErrors("pipeline creation")) return st;
 
   const Schedule& sc = *load.schedule;
