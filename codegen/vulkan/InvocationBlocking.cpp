@@ -68,25 +68,29 @@ SmallVector<int64_t> chooseInvocationBlock(ArrayRef<scf::ParallelOp> nests, Arra
   int64_t total = 1;
   for (int64_t t : trips)
     total *= t;
-  // Loads per element computed when dims a and b (b < 0: none) are blocked by fa and fb.
+  // Loads per element of the space when dims a and b (b < 0: none) are blocked by fa and fb: the elements of
+  // whole blocks share loads, the rest (a dim's last trips % f elements) are computed one per invocation.
   auto loadsPerElement = [&](int64_t a, int64_t fa, int64_t b, int64_t fb) {
-    double count = 0;
+    double blocked = 0;
     for (uint64_t mask : loads)
-      count += double((mask >> a & 1) ? fa : 1) * double(b >= 0 && (mask >> b & 1) ? fb : 1);
-    return count / double(fa * fb);
+      blocked += double((mask >> a & 1) ? fa : 1) * double(b >= 0 && (mask >> b & 1) ? fb : 1);
+    blocked /= double(fa * fb);
+    double inBlocks = double(trips[a] / fa * fa) / double(trips[a]);
+    if (b >= 0)
+      inBlocks *= double(trips[b] / fb * fb) / double(trips[b]);
+    return inBlocks * blocked + (1 - inBlocks) * double(loads.size());
   };
   double best = double(loads.size());
   for (int64_t a = 0; a < (int64_t)rank; ++a)
-    for (int64_t fa = 2; fa <= maxAccumulators; ++fa) {
-      if (trips[a] % fa != 0)
-        continue;
+    for (int64_t fa = 2; fa <= std::min(maxAccumulators, trips[a]); ++fa)
       for (int64_t b = -1; b < (int64_t)rank; ++b) {
         if (b == a || (b >= 0 && b < a))
           continue;
-        for (int64_t fb = b < 0 ? 1 : 2; fa * fb <= maxAccumulators; ++fb) {
-          if (b >= 0 && trips[b] % fb != 0)
-            continue;
-          if (total / (fa * fb) < minInvocations)
+        for (int64_t fb = b < 0 ? 1 : 2; fa * fb <= maxAccumulators && (b < 0 || fb <= trips[b]); ++fb) {
+          int64_t positions = total / trips[a] * (trips[a] / fa);
+          if (b >= 0)
+            positions = positions / trips[b] * (trips[b] / fb);
+          if (positions < minInvocations)
             break;
           double cost = loadsPerElement(a, fa, b, fb);
           if (cost < best - 1e-9) {
@@ -100,7 +104,6 @@ SmallVector<int64_t> chooseInvocationBlock(ArrayRef<scf::ParallelOp> nests, Arra
             break;
         }
       }
-    }
   return block;
 }
 

@@ -17,9 +17,10 @@ namespace tessera::vulkan {
 
 /// Elements per invocation along each dim of the nests' common iteration space (`trips` iterations per
 /// dim), 1 where a dim is not blocked; all ones when no block saves loads. At most two dims are blocked,
-/// each by a divisor of its trip count, at most `maxAccumulators` elements in all, leaving at least
-/// `minInvocations` invocations. Only loads inside reduction loops (run once per multiply-add) are counted;
-/// a buffer the loop stores to is an accumulator, kept in registers, not counted.
+/// at most `maxAccumulators` elements in all, leaving at least `minInvocations` whole blocks. A block need
+/// not divide its dims: the last elements (trips % factor) are computed one per invocation, and counted so.
+/// Only loads inside reduction loops (run once per multiply-add) are counted; a buffer the loop stores to
+/// is an accumulator, kept in registers, not counted.
 llvm::SmallVector<int64_t> chooseInvocationBlock(llvm::ArrayRef<mlir::scf::ParallelOp> nests,
                                                  llvm::ArrayRef<int64_t> trips, int64_t maxAccumulators,
                                                  int64_t minInvocations);

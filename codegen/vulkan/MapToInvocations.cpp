@@ -106,17 +106,32 @@ SmallVector<int64_t> bindingBytes(func::FuncOp func, size_t count) {
   return bytes;
 }
 
-/// Clones the loop bodies for the iteration whose position in the walked space is `position` (per dim,
-/// from 0).
-using BodyBuilder = llvm::function_ref<void(OpBuilder &, IRMapping &, ArrayRef<Value>)>;
+/// A box of the iteration space that one grid-stride loop walks: `trips` positions per dim from `origin`,
+/// each position standing for `block` elements per dim (copy r of position p along a dim: element
+/// origin + p + r * trips).
+struct GridRegion {
+  SmallVector<int64_t> origin, trips, block;
+  int64_t positions() const {
+    int64_t n = 1;
+    for (int64_t t : trips)
+      n *= t;
+    return n;
+  }
+};
 
-/// Replaces `func` by a gpu.func kernel in its own gpu.module for `targetEnv`: the constants, then a
-/// grid-stride loop over the `total` positions of a space of `trips` per dim, each delinearized (innermost
-/// dim fastest, so consecutive invocations touch consecutive elements) and run by `buildBody`. `block`, when
-/// given, is recorded as the elements each position stands for.
-LogicalResult emitKernel(func::FuncOp func, ArrayRef<Operation *> constants, ArrayRef<int64_t> trips,
-                         int64_t total, ArrayRef<int32_t> access, Attribute targetEnv, int64_t workgroupSize,
+/// Clones the loop bodies for `region`'s position `position` (per dim, from 0).
+using BodyBuilder = llvm::function_ref<void(OpBuilder &, IRMapping &, const GridRegion &, ArrayRef<Value>)>;
+
+/// Replaces `func` by a gpu.func kernel in its own gpu.module for `targetEnv`: the constants, then per region
+/// a grid-stride loop over its positions, each delinearized (innermost dim fastest, so consecutive
+/// invocations touch consecutive elements) and run by `buildBody`. The regions are disjoint, so they need no
+/// barrier between them. `block`, when given, is recorded as the elements a position stands for.
+LogicalResult emitKernel(func::FuncOp func, ArrayRef<Operation *> constants, ArrayRef<GridRegion> regions,
+                         ArrayRef<int32_t> access, Attribute targetEnv, int64_t workgroupSize,
                          BodyBuilder buildBody, ArrayRef<int64_t> block = {}) {
+  int64_t total = 1;
+  for (const GridRegion &region : regions)
+    total = std::max(total, region.positions());
   MLIRContext *ctx = func.getContext();
   Location loc = func.getLoc();
   auto module = func->getParentOfType<ModuleOp>();
@@ -151,17 +166,21 @@ LogicalResult emitKernel(func::FuncOp func, ArrayRef<Operation *> constants, Arr
   Value groups = gpu::GridDimOp::create(b, loc, gpu::Dimension::x);
   Value first = arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, group, perGroup), lane);
   Value stride = arith::MulIOp::create(b, loc, groups, perGroup);
-  auto loop = scf::ForOp::create(b, loc, first, index(total), stride);
-  b.setInsertionPointToStart(loop.getBody());
-  Value rest = loop.getInductionVar();
-  SmallVector<Value> position(trips.size());
-  for (int64_t d = (int64_t)trips.size() - 1; d >= 0; --d) {
-    Value trip = index(trips[d]);
-    position[d] = d == 0 ? rest : arith::RemUIOp::create(b, loc, rest, trip).getResult();
-    if (d > 0)
-      rest = arith::DivUIOp::create(b, loc, rest, trip);
+  for (const GridRegion &region : regions) {
+    OpBuilder::InsertionGuard guard(b);
+    auto loop = scf::ForOp::create(b, loc, first, index(region.positions()), stride);
+    b.setInsertionPointToStart(loop.getBody());
+    Value rest = loop.getInductionVar();
+    ArrayRef<int64_t> trips = region.trips;
+    SmallVector<Value> position(trips.size());
+    for (int64_t d = (int64_t)trips.size() - 1; d >= 0; --d) {
+      Value trip = index(trips[d]);
+      position[d] = d == 0 ? rest : arith::RemUIOp::create(b, loc, rest, trip).getResult();
+      if (d > 0)
+        rest = arith::DivUIOp::create(b, loc, rest, trip);
+    }
+    buildBody(b, map, region, position);
   }
-  buildBody(b, map, position);
   b.setInsertionPointToEnd(&entry);
   gpu::ReturnOp::create(b, loc);
   func.erase();
@@ -249,8 +268,8 @@ LogicalResult mapSequential(func::FuncOp func, ArrayRef<Operation *> constants, 
   auto access = bindingAccesses(func);
   if (failed(access))
     return failure();
-  return emitKernel(func, constants, /*trips=*/{}, /*total=*/1, *access, targetEnv, workgroupSize,
-                    [&](OpBuilder &b, IRMapping &map, ArrayRef<Value>) {
+  return emitKernel(func, constants, GridRegion{}, *access, targetEnv, workgroupSize,
+                    [&](OpBuilder &b, IRMapping &map, const GridRegion &, ArrayRef<Value>) {
                       for (Operation *op : ops)
                         cloneSequential(b, op, map);
                     });
@@ -323,32 +342,53 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
     return failure();
   SmallVector<int64_t> block =
       chooseInvocationBlock(nests, trips, blocking.maxAccumulators, blocking.minInvocations);
-  SmallVector<int64_t> blockedTrips;
-  int64_t copies = 1;
-  for (auto [trip, factor] : llvm::zip(trips, block)) {
-    blockedTrips.push_back(trip / factor);
-    copies *= factor;
+  // The blocked main region, then, per blocked dim whose trip count the block does not divide, the box of its
+  // last elements, one per invocation (later boxes leave out the earlier boxes' elements).
+  size_t rank = trips.size();
+  SmallVector<GridRegion> regions = {{SmallVector<int64_t>(rank, 0), {}, block}};
+  SmallVector<int64_t> covered(trips);
+  for (size_t d = 0; d < rank; ++d)
+    regions.front().trips.push_back(trips[d] / block[d]);
+  for (size_t d = 0; d < rank; ++d) {
+    int64_t main = trips[d] / block[d] * block[d];
+    if (main == trips[d])
+      continue;
+    GridRegion tail{SmallVector<int64_t>(rank, 0), covered, SmallVector<int64_t>(rank, 1)};
+    tail.origin[d] = main;
+    tail.trips[d] = trips[d] - main;
+    regions.push_back(tail);
+    covered[d] = main;
   }
+  int64_t copies = 1;
+  for (int64_t factor : block)
+    copies *= factor;
   SmallVector<Operation *> ops;
   for (scf::ParallelOp each : nests)
     for (Operation &op : each.getBody()->without_terminator())
       ops.push_back(&op);
-  auto buildBody = [&](OpBuilder &b, IRMapping &map, ArrayRef<Value> position) {
+  auto buildBody = [&](OpBuilder &b, IRMapping &map, const GridRegion &region, ArrayRef<Value> position) {
     Location loc = func.getLoc();
     auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
     // Copy r of a dim blocked by R takes element position + r * trips / R: base + a constant offset.
     SmallVector<Value> base;
-    for (size_t d = 0; d < trips.size(); ++d)
+    for (size_t d = 0; d < rank; ++d) {
+      Value element = region.origin[d] ? arith::AddIOp::create(b, loc, index(region.origin[d]), position[d])
+                                       : position[d];
       base.push_back(arith::AddIOp::create(b, loc, index(lower[d]),
-                                           arith::MulIOp::create(b, loc, position[d], index(steps[d]))));
-    SmallVector<SmallVector<Value>> copyIvs; // [dim][copy along it]
-    for (size_t d = 0; d < trips.size(); ++d) {
-      copyIvs.push_back({base[d]});
-      for (int64_t r = 1; r < block[d]; ++r)
-        copyIvs.back().push_back(arith::AddIOp::create(b, loc, base[d], index(r * blockedTrips[d] * steps[d])));
+                                           arith::MulIOp::create(b, loc, element, index(steps[d]))));
     }
-    SmallVector<IRMapping> maps(copies, map);
-    for (int64_t c = 0; c < copies; ++c) {
+    SmallVector<SmallVector<Value>> copyIvs; // [dim][copy along it]
+    int64_t regionCopies = 1;
+    for (size_t d = 0; d < rank; ++d) {
+      copyIvs.push_back({base[d]});
+      regionCopies *= region.block[d];
+      for (int64_t r = 1; r < region.block[d]; ++r)
+        copyIvs.back().push_back(
+            arith::AddIOp::create(b, loc, base[d], index(r * region.trips[d] * steps[d])));
+    }
+    ArrayRef<int64_t> block = region.block;
+    SmallVector<IRMapping> maps(regionCopies, map);
+    for (int64_t c = 0; c < regionCopies; ++c) {
       SmallVector<Value> ivs(base);
       for (int64_t d = (int64_t)trips.size() - 1, rest = c; d >= 0; rest /= block[d], --d)
         ivs[d] = copyIvs[d][rest % block[d]];
@@ -357,7 +397,7 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
     }
     cloneJammed(b, ops, maps);
   };
-  return emitKernel(func, constants, blockedTrips, total / copies, *access, targetEnv, workgroupSize, buildBody,
+  return emitKernel(func, constants, regions, *access, targetEnv, workgroupSize, buildBody,
                     copies > 1 ? ArrayRef<int64_t>(block) : ArrayRef<int64_t>());
 }
 

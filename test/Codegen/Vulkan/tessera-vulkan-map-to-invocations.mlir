@@ -224,3 +224,41 @@ func.func @blocked_matvec(%x: memref<1x64xf32>, %w: memref<64x256xf32>, %y: memr
   }
   return
 }
+
+// -----
+
+// A block need not divide its dims: 66 columns are 16 blocks of 4 (columns j + 16 r) and 2 left over. The
+// left-over columns 64 and 65 of all 64 rows (128 elements) are a second grid-stride loop of the same kernel,
+// one element per invocation.
+// BLOCK-LABEL: gpu.func @blocked_with_tail
+// BLOCK-SAME: tessera.invocation_block = array<i64: 4, 4>
+// BLOCK-SAME: tessera.workgroup_count = 4 : i64
+// BLOCK: scf.for %{{.*}} = %{{.*}} to %c256{{.*}} step
+// BLOCK-COUNT-16: memref.store %cst
+// BLOCK: scf.for %[[P:.*]] = %{{.*}} to %c128{{.*}} step
+// BLOCK: %[[COL:.*]] = arith.remui %[[P]], %c2
+// BLOCK: arith.addi %c64{{.*}}, %[[COL]]
+// BLOCK-COUNT-1: memref.store %cst
+// BLOCK-NOT: memref.store %cst
+// BLOCK: gpu.return
+func.func @blocked_with_tail(%a: memref<64x32xf32>, %b: memref<32x66xf32>, %c: memref<64x66xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
+  %c66 = arith.constant 66 : index
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c64, %c66) step (%c1, %c1) {
+    memref.store %zero, %c[%i, %j] : memref<64x66xf32>
+    scf.for %k = %c0 to %c32 step %c1 {
+      %x = memref.load %a[%i, %k] : memref<64x32xf32>
+      %y = memref.load %b[%k, %j] : memref<32x66xf32>
+      %acc = memref.load %c[%i, %j] : memref<64x66xf32>
+      %m = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %m : f32
+      memref.store %s, %c[%i, %j] : memref<64x66xf32>
+    }
+    scf.reduce
+  }
+  return
+}
