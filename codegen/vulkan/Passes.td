@@ -91,6 +91,20 @@ def PromoteAccumulators : Pass<"tessera-vulkan-promote-accumulators", "mlir::Mod
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::memref::MemRefDialect"];
 }
 
+def ForwardStores : Pass<"tessera-vulkan-forward-stores", "mlir::ModuleOp"> {
+  let summary = "Within a block, reuse stored or loaded element values instead of loading them again, and drop stores overwritten unread";
+  let description = [{
+    Walks each block in order, knowing the value of every element stored or loaded so far (by buffer and
+    index values). A load of a known element takes its value; a store overwritten at the same indices
+    before any load that may read it is erased. A store makes what is known of elements it may overwrite
+    (indices not provably distinct: the same base at different constant offsets) stale; a nested loop or
+    branch forgets the buffers it stores to and keeps earlier stores to buffers it loads; any other op
+    touching memory forgets everything. Fused nests hand each element through the output buffer (fill,
+    contraction, epilogue): after this it is stored once.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 def RoundDivisionsCorrectly : Pass<"tessera-vulkan-round-divisions-correctly", "mlir::ModuleOp"> {
   let summary = "Take f32 quotients in f64 where the profile has Float64 (Vulkan's OpFDiv allows 2.5 ulp)";
   let description = [{

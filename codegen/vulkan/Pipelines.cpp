@@ -74,6 +74,8 @@ void buildVulkanKernelPipeline(OpPassManager &pm, const VulkanKernelPipelineOpti
   // A block's copies load what they share once, and keep their accumulators in registers.
   pm.addPass(createPromoteAccumulators());
   pm.addPass(createCSEPass());
+  // Each element goes from the fill through the contraction to the epilogue in registers.
+  pm.addPass(createForwardStores());
   pm.addPass(createRoundDivisionsCorrectly());
   pm.addPass(createConvertMathToSPIRVPass());
   pm.addPass(createConvertGPUToSPIRVPass());

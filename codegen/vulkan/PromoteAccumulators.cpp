@@ -6,6 +6,7 @@
 // only at indices fixed for the whole loop, the element is loaded once before it, carried as an iter_arg,
 // and stored once after it. Innermost loops first, so a loop nest's accumulators rise to its outermost loop.
 //
+#include "codegen/vulkan/ElementIndices.h"
 #include "codegen/vulkan/Passes.h"
 
 #include "mlir/IR/PatternMatch.h"
@@ -18,31 +19,6 @@ namespace tessera::vulkan {
 #include "codegen/vulkan/Passes.h.inc"
 
 namespace {
-
-/// `v` as base + constant offset (a null base for a constant).
-std::pair<Value, int64_t> splitOffset(Value v) {
-  if (auto c = getConstantIntValue(v))
-    return {Value(), *c};
-  if (auto add = v.getDefiningOp<arith::AddIOp>()) {
-    if (auto c = getConstantIntValue(add.getRhs()))
-      return {add.getLhs(), *c};
-    if (auto c = getConstantIntValue(add.getLhs()))
-      return {add.getRhs(), *c};
-  }
-  return {v, 0};
-}
-
-/// Whether two index lists provably name different elements: in some position, the same base at
-/// different constant offsets.
-bool provablyDistinct(ValueRange a, ValueRange b) {
-  for (auto [x, y] : llvm::zip(a, b)) {
-    auto [baseX, offsetX] = splitOffset(x);
-    auto [baseY, offsetY] = splitOffset(y);
-    if (baseX == baseY && offsetX != offsetY)
-      return true;
-  }
-  return false;
-}
 
 /// Whether `v` is computed from which invocation runs it. A loop with such bounds (the grid-stride loop)
 /// spreads its iterations over invocations: an element carried across it would be written back by
