@@ -149,8 +149,11 @@ TEST(Vulkan, CpuAndVulkanStepsShareBuffers) {
 // Weights (b here, constant data at an offset into the WEIGHTS section) are copied to the device once, at load,
 // and bound in place by both dispatches on every run: written directly where the device's memory can be mapped,
 // through a staging buffer and vkCmdCopyBuffer when TESSERA_VULKAN_FORCE_STAGING=1.
-TEST(Vulkan, WeightsAreUploadedOnceDirectlyOrStaged) {
-  constexpr int64_t n = 320, bytes = n * 4, at = 64;
+constexpr int64_t kWeightedN = 320, kWeightedBytes = kWeightedN * 4, kWeightsAt = 64;
+
+// a float32 [320] -> y = (a * b + 3) * b + 5 with b the weights at kWeightsAt.
+ArtifactSpec mulAddWeightsSpec() {
+  constexpr int64_t n = kWeightedN, bytes = kWeightedBytes, at = kWeightsAt;
   std::vector<float> a, b;
   inputs(n, 2, a, b);
   ArtifactSpec s = mulAddSpec();
@@ -166,6 +169,13 @@ TEST(Vulkan, WeightsAreUploadedOnceDirectlyOrStaged) {
   std::memcpy(s.weights.data() + at, b.data(), bytes);
   s.steps = {TStep::dispatch(0, n / 64, {{0, 0, bytes}, {2, 0, bytes}, {3, 0, bytes}}, {n, 3}), TStep::barrier(),
              TStep::dispatch(0, n / 64, {{3, 0, bytes}, {2, 0, bytes}, {1, 0, bytes}}, {n, 5})};
+  return s;
+}
+
+TEST(Vulkan, WeightsAreUploadedOnceDirectlyOrStaged) {
+  constexpr int64_t n = kWeightedN, bytes = kWeightedBytes, at = kWeightsAt;
+  const ArtifactSpec s = mulAddWeightsSpec();
+  std::vector<float> a, b;
   for (const char* force : {"0", "1"}) {
     ASSERT_EQ(setenv("TESSERA_VULKAN_FORCE_STAGING", force, 1), 0);
     Model m(s.build());
@@ -185,6 +195,64 @@ TEST(Vulkan, WeightsAreUploadedOnceDirectlyOrStaged) {
     tsr_session_release(session);
   }
   unsetenv("TESSERA_VULKAN_FORCE_STAGING");
+}
+
+// Faults injected through the runtime's Vulkan function table (vk::setDeviceFunctionsHook).
+VkResult VKAPI_CALL lostOnSubmit(VkQueue, uint32_t, const VkSubmitInfo*, VkFence) { return VK_ERROR_DEVICE_LOST; }
+VkResult VKAPI_CALL noDeviceMemory(VkDevice, const VkMemoryAllocateInfo*, const VkAllocationCallbacks*,
+                                   VkDeviceMemory*) {
+  return VK_ERROR_OUT_OF_DEVICE_MEMORY;
+}
+
+struct FaultHook {
+  explicit FaultHook(tessera::rt::vk::DeviceFunctionsHook hook) { tessera::rt::vk::setDeviceFunctionsHook(hook); }
+  ~FaultHook() { tessera::rt::vk::setDeviceFunctionsHook(nullptr); }
+};
+
+// Runs mul_add on 100 elements: the status's code and message.
+std::pair<tsr_code, std::string> runMulAdd(tsr_session* session) {
+  constexpr size_t n = 100;
+  std::vector<float> a, b, y(n);
+  inputs(n, 1, a, b);
+  const int64_t dims[] = {static_cast<int64_t>(n)};
+  tsr_tensor in[2] = {{TSR_DTYPE_FLOAT32, 1, dims, a.data(), n * 4}, {TSR_DTYPE_FLOAT32, 1, dims, b.data(), n * 4}};
+  tsr_tensor out = {TSR_DTYPE_FLOAT32, 1, dims, y.data(), n * 4};
+  tsr_status* st = tsr_session_run(session, in, 2, &out, 1);
+  std::pair<tsr_code, std::string> result{tsr_status_code(st), tsr_status_message(st)};
+  tsr_status_free(st);
+  return result;
+}
+
+// A lost device fails the run with the Vulkan error, and every later run of the model says why it cannot run.
+TEST(Vulkan, DeviceLossFailsTheRunAndLaterRuns) {
+  FaultHook hook([](tessera::rt::vk::Api& api) { api.vkQueueSubmit = lostOnSubmit; });
+  Model m(mulAddSpec().build());
+  ASSERT_NE(m.model, nullptr);
+  tsr_session* session = nullptr;
+  ASSERT_OK(tsr_session_create(m.model, nullptr, &session));
+  EXPECT_LOAD_ERROR(runMulAdd(session), TSR_STATUS_KERNEL_FAILED,
+                    "Vulkan: vkQueueSubmit (step 3, kernel 'mul_add') failed: VK_ERROR_DEVICE_LOST");
+  EXPECT_LOAD_ERROR(runMulAdd(session), TSR_STATUS_KERNEL_FAILED,
+                    "this model's Vulkan device is unusable after an earlier failure: VK_ERROR_DEVICE_LOST");
+  tsr_session_release(session);
+}
+
+// Device memory running out is an out-of-memory status naming the allocation: at the first run for the buffers
+// allocated then, at load for a model's weights.
+TEST(Vulkan, OutOfDeviceMemoryIsAClearError) {
+  FaultHook hook([](tessera::rt::vk::Api& api) { api.vkAllocateMemory = noDeviceMemory; });
+  {
+    Model m(mulAddSpec().build());
+    ASSERT_NE(m.model, nullptr);
+    tsr_session* session = nullptr;
+    ASSERT_OK(tsr_session_create(m.model, nullptr, &session));
+    const auto result = runMulAdd(session);
+    EXPECT_LOAD_ERROR(result, TSR_STATUS_OUT_OF_MEMORY, "Vulkan: vkAllocateMemory (");
+    EXPECT_LOAD_ERROR(result, TSR_STATUS_OUT_OF_MEMORY, "failed: VK_ERROR_OUT_OF_DEVICE_MEMORY");
+    tsr_session_release(session);
+  }
+  EXPECT_LOAD_ERROR(loadResult(mulAddWeightsSpec().build()), TSR_STATUS_OUT_OF_MEMORY,
+                    " bytes of weights) failed: VK_ERROR_OUT_OF_DEVICE_MEMORY");
 }
 
 // TESSERA_VULKAN_DEVICE picks by index or by part of the name; one that names no device is a load error.

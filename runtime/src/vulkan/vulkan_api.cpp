@@ -2,6 +2,8 @@
 
 #include <dlfcn.h>
 
+#include <atomic>
+
 #include "status.h"
 
 namespace tessera::rt::vk {
@@ -44,14 +46,21 @@ tsr_status* loadInstanceFunctions(Api& api, VkInstance instance, bool debug_util
   return nullptr;
 }
 
+namespace {
+std::atomic<DeviceFunctionsHook> device_functions_hook{nullptr};
+}  // namespace
+
 tsr_status* loadDeviceFunctions(Api& api, VkDevice device) {
 #define TSR_VK_LOAD(name)                                                               \
   api.name = reinterpret_cast<PFN_##name>(api.vkGetDeviceProcAddr(device, #name)); \
   if (!api.name) return missing(#name);
   TSR_VK_DEVICE_FUNCTIONS(TSR_VK_LOAD)
 #undef TSR_VK_LOAD
+  if (DeviceFunctionsHook hook = device_functions_hook.load()) hook(api);
   return nullptr;
 }
+
+void setDeviceFunctionsHook(DeviceFunctionsHook hook) { device_functions_hook.store(hook); }
 
 void unloadApi(Api& api) {
   if (api.library) dlclose(api.library);

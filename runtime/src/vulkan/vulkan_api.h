@@ -104,6 +104,12 @@ tsr_status* loadGlobalFunctions(Api& api, const char* library = kLoaderLibrary);
 tsr_status* loadInstanceFunctions(Api& api, VkInstance instance, bool debug_utils);
 // After vkCreateDevice.
 tsr_status* loadDeviceFunctions(Api& api, VkDevice device);
+// For tests: a function that loadDeviceFunctions calls with the finished table, so a test can replace entry
+// points (inject device loss or out-of-memory, mask what a device reports). Null (the default) calls nothing.
+// Set it before loading a model, and reset it after the model is released.
+using DeviceFunctionsHook = void (*)(Api& api);
+void setDeviceFunctionsHook(DeviceFunctionsHook hook);
+
 // dlcloses the loader (every object created through it must be destroyed first).
 void unloadApi(Api& api);
 
