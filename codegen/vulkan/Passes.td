@@ -63,8 +63,10 @@ def MapToInvocations : Pass<"tessera-vulkan-map-to-invocations", "mlir::ModuleOp
 
     Where the nests hold reduction loops, each invocation computes a block of up to `max-accumulators`
     elements along at most two dims (`tessera.invocation_block` on the kernel), chosen to share the
-    most loads between them; element (i + r * n / R) of a dim blocked by R, so consecutive invocations
-    still touch consecutive elements. Blocks leave at least `min-invocations` invocations.
+    most loads between them; copy r of a dim of n elements blocked by R computes element i + r * (n / R),
+    so consecutive invocations still touch consecutive elements, and the n % R elements left over are a
+    second grid-stride loop of the same kernel, one per invocation. At least `min-invocations` blocks are
+    left.
   }];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
                            "mlir::spirv::SPIRVDialect"];
