@@ -3,6 +3,7 @@
 // message fails the dispatch it occurs in, and runs VulkanNoDevice.* on its own with no driver available.
 #include <dlfcn.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <thread>
@@ -80,14 +81,21 @@ struct Model {
   ~Model() { tsr_model_release(model); }
 };
 
-// Runs the mul_add model on `n` elements in `session`; the caller owns y.
-void runAndCheck(tsr_session* session, size_t n, int seed) {
-  std::vector<float> a, b, y(n, -1.0f);
-  inputs(n, seed, a, b);
+// Runs the mul_add model in `session` on a and b, writing y: the run's status (caller owns).
+tsr_status* runMulAdd(tsr_session* session, std::vector<float>& a, std::vector<float>& b, std::vector<float>& y) {
+  const size_t n = a.size();
+  y.assign(n, -1.0f);
   const int64_t dims[] = {static_cast<int64_t>(n)};
   tsr_tensor in[2] = {{TSR_DTYPE_FLOAT32, 1, dims, a.data(), n * 4}, {TSR_DTYPE_FLOAT32, 1, dims, b.data(), n * 4}};
   tsr_tensor out = {TSR_DTYPE_FLOAT32, 1, dims, y.data(), n * 4};
-  ASSERT_OK(tsr_session_run(session, in, 2, &out, 1));
+  return tsr_session_run(session, in, 2, &out, 1);
+}
+
+// Runs the mul_add model on `n` elements in `session` and checks y.
+void runAndCheck(tsr_session* session, size_t n, int seed) {
+  std::vector<float> a, b, y;
+  inputs(n, seed, a, b);
+  ASSERT_OK(runMulAdd(session, a, b, y));
   EXPECT_EQ(y, expected(a, b)) << "n = " << n << ", seed = " << seed;
 }
 
@@ -146,6 +154,28 @@ TEST(Vulkan, CpuAndVulkanStepsShareBuffers) {
   tsr_session_release(session);
 }
 
+// Entry points replaced in the runtime's Vulkan function table (vk::setDeviceFunctionsHook): faults injected,
+// calls counted.
+VkResult VKAPI_CALL lostOnSubmit(VkQueue, uint32_t, const VkSubmitInfo*, VkFence) { return VK_ERROR_DEVICE_LOST; }
+VkResult VKAPI_CALL noDeviceMemory(VkDevice, const VkMemoryAllocateInfo*, const VkAllocationCallbacks*,
+                                   VkDeviceMemory*) {
+  return VK_ERROR_OUT_OF_DEVICE_MEMORY;
+}
+
+// Counts the copy commands recorded, passing them on to the device.
+PFN_vkCmdCopyBuffer deviceCmdCopyBuffer = nullptr;
+std::atomic<int> copyCommands{0};
+void VKAPI_CALL countedCmdCopyBuffer(VkCommandBuffer commands, VkBuffer src, VkBuffer dst, uint32_t count,
+                                     const VkBufferCopy* regions) {
+  ++copyCommands;
+  deviceCmdCopyBuffer(commands, src, dst, count, regions);
+}
+
+struct ApiHook {
+  explicit ApiHook(tessera::rt::vk::DeviceFunctionsHook hook) { tessera::rt::vk::setDeviceFunctionsHook(hook); }
+  ~ApiHook() { tessera::rt::vk::setDeviceFunctionsHook(nullptr); }
+};
+
 // Weights (b here, constant data at an offset into the WEIGHTS section) are copied to the device once, at load,
 // and bound in place by both dispatches on every run: written directly where the device's memory can be mapped,
 // through a staging buffer and vkCmdCopyBuffer when TESSERA_VULKAN_FORCE_STAGING=1.
@@ -175,11 +205,18 @@ ArtifactSpec mulAddWeightsSpec() {
 TEST(Vulkan, WeightsAreUploadedOnceDirectlyOrStaged) {
   constexpr int64_t n = kWeightedN, bytes = kWeightedBytes, at = kWeightsAt;
   const ArtifactSpec s = mulAddWeightsSpec();
+  ApiHook hook([](tessera::rt::vk::Api& api) {
+    deviceCmdCopyBuffer = api.vkCmdCopyBuffer;
+    api.vkCmdCopyBuffer = countedCmdCopyBuffer;
+  });
   std::vector<float> a, b;
   for (const char* force : {"0", "1"}) {
     ASSERT_EQ(setenv("TESSERA_VULKAN_FORCE_STAGING", force, 1), 0);
+    copyCommands = 0;
     Model m(s.build());
     ASSERT_NE(m.model, nullptr) << "staging " << force;
+    // Staged, the 1280 bytes of weights are one batch of copies; runs copy nothing more.
+    if (std::strcmp(force, "1") == 0) EXPECT_EQ(copyCommands.load(), 1);
     tsr_session* session = nullptr;
     ASSERT_OK(tsr_session_create(m.model, nullptr, &session));
     for (int run = 0; run < 2; ++run) {
@@ -192,32 +229,17 @@ TEST(Vulkan, WeightsAreUploadedOnceDirectlyOrStaged) {
       ASSERT_OK(tsr_session_run(session, &in, 1, &out, 1));
       EXPECT_EQ(y, expected(a, b)) << "staging " << force << ", run " << run;
     }
+    if (std::strcmp(force, "1") == 0) EXPECT_EQ(copyCommands.load(), 1);
     tsr_session_release(session);
   }
   unsetenv("TESSERA_VULKAN_FORCE_STAGING");
 }
 
-// Faults injected through the runtime's Vulkan function table (vk::setDeviceFunctionsHook).
-VkResult VKAPI_CALL lostOnSubmit(VkQueue, uint32_t, const VkSubmitInfo*, VkFence) { return VK_ERROR_DEVICE_LOST; }
-VkResult VKAPI_CALL noDeviceMemory(VkDevice, const VkMemoryAllocateInfo*, const VkAllocationCallbacks*,
-                                   VkDeviceMemory*) {
-  return VK_ERROR_OUT_OF_DEVICE_MEMORY;
-}
-
-struct FaultHook {
-  explicit FaultHook(tessera::rt::vk::DeviceFunctionsHook hook) { tessera::rt::vk::setDeviceFunctionsHook(hook); }
-  ~FaultHook() { tessera::rt::vk::setDeviceFunctionsHook(nullptr); }
-};
-
-// Runs mul_add on 100 elements: the status's code and message.
-std::pair<tsr_code, std::string> runMulAdd(tsr_session* session) {
-  constexpr size_t n = 100;
-  std::vector<float> a, b, y(n);
-  inputs(n, 1, a, b);
-  const int64_t dims[] = {static_cast<int64_t>(n)};
-  tsr_tensor in[2] = {{TSR_DTYPE_FLOAT32, 1, dims, a.data(), n * 4}, {TSR_DTYPE_FLOAT32, 1, dims, b.data(), n * 4}};
-  tsr_tensor out = {TSR_DTYPE_FLOAT32, 1, dims, y.data(), n * 4};
-  tsr_status* st = tsr_session_run(session, in, 2, &out, 1);
+// A run of mul_add on 100 elements that must fail: its status's code and message.
+std::pair<tsr_code, std::string> failedRun(tsr_session* session) {
+  std::vector<float> a, b, y;
+  inputs(100, 1, a, b);
+  tsr_status* st = runMulAdd(session, a, b, y);
   std::pair<tsr_code, std::string> result{tsr_status_code(st), tsr_status_message(st)};
   tsr_status_free(st);
   return result;
@@ -225,14 +247,14 @@ std::pair<tsr_code, std::string> runMulAdd(tsr_session* session) {
 
 // A lost device fails the run with the Vulkan error, and every later run of the model says why it cannot run.
 TEST(Vulkan, DeviceLossFailsTheRunAndLaterRuns) {
-  FaultHook hook([](tessera::rt::vk::Api& api) { api.vkQueueSubmit = lostOnSubmit; });
+  ApiHook hook([](tessera::rt::vk::Api& api) { api.vkQueueSubmit = lostOnSubmit; });
   Model m(mulAddSpec().build());
   ASSERT_NE(m.model, nullptr);
   tsr_session* session = nullptr;
   ASSERT_OK(tsr_session_create(m.model, nullptr, &session));
-  EXPECT_LOAD_ERROR(runMulAdd(session), TSR_STATUS_KERNEL_FAILED,
+  EXPECT_LOAD_ERROR(failedRun(session), TSR_STATUS_KERNEL_FAILED,
                     "Vulkan: vkQueueSubmit (step 3, kernel 'mul_add') failed: VK_ERROR_DEVICE_LOST");
-  EXPECT_LOAD_ERROR(runMulAdd(session), TSR_STATUS_KERNEL_FAILED,
+  EXPECT_LOAD_ERROR(failedRun(session), TSR_STATUS_KERNEL_FAILED,
                     "this model's Vulkan device is unusable after an earlier failure: VK_ERROR_DEVICE_LOST");
   tsr_session_release(session);
 }
@@ -240,13 +262,13 @@ TEST(Vulkan, DeviceLossFailsTheRunAndLaterRuns) {
 // Device memory running out is an out-of-memory status naming the allocation: at the first run for the buffers
 // allocated then, at load for a model's weights.
 TEST(Vulkan, OutOfDeviceMemoryIsAClearError) {
-  FaultHook hook([](tessera::rt::vk::Api& api) { api.vkAllocateMemory = noDeviceMemory; });
+  ApiHook hook([](tessera::rt::vk::Api& api) { api.vkAllocateMemory = noDeviceMemory; });
   {
     Model m(mulAddSpec().build());
     ASSERT_NE(m.model, nullptr);
     tsr_session* session = nullptr;
     ASSERT_OK(tsr_session_create(m.model, nullptr, &session));
-    const auto result = runMulAdd(session);
+    const auto result = failedRun(session);
     EXPECT_LOAD_ERROR(result, TSR_STATUS_OUT_OF_MEMORY, "Vulkan: vkAllocateMemory (");
     EXPECT_LOAD_ERROR(result, TSR_STATUS_OUT_OF_MEMORY, "failed: VK_ERROR_OUT_OF_DEVICE_MEMORY");
     tsr_session_release(session);

@@ -11,96 +11,100 @@ namespace {
 constexpr VkDeviceSize kGranule = 64 * 1024;
 
 VkDeviceSize roundUp(VkDeviceSize v, VkDeviceSize a) { return (v + a - 1) / a * a; }
+unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
 
-// Memory types for a buffer that accepts `type_bits`, best first: device-local memory the host can map (unified
-// memory, resizable BAR), then cached host memory (fast read-back), then any host-visible coherent memory.
-std::vector<uint32_t> hostVisibleTypes(const VkPhysicalDeviceMemoryProperties& memory, uint32_t type_bits) {
-  const VkMemoryPropertyFlags host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
-  std::vector<uint32_t> out;
-  const VkMemoryPropertyFlags preferences[] = {VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT,
-                                               VK_MEMORY_PROPERTY_HOST_CACHED_BIT, 0};
-  for (VkMemoryPropertyFlags extra : preferences)
-    for (uint32_t i = 0; i < memory.memoryTypeCount; ++i) {
-      const VkMemoryPropertyFlags flags = memory.memoryTypes[i].propertyFlags;
-      if ((type_bits & (1u << i)) && (flags & (host | extra)) == (host | extra) &&
-          std::find(out.begin(), out.end(), i) == out.end())
-        out.push_back(i);
-    }
+// Memory for binding slots, best first: device-local memory the host can map (unified memory, resizable BAR),
+// then cached host memory (fast read-back), then any host-visible coherent memory; always mapped.
+MemoryChoices bindingMemory(const VkPhysicalDeviceMemoryProperties& memory, uint32_t type_bits) {
+  MemoryChoices out;
+  for (VkMemoryPropertyFlags extra : {VkMemoryPropertyFlags{VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT},
+                                      VkMemoryPropertyFlags{VK_MEMORY_PROPERTY_HOST_CACHED_BIT}, VkMemoryPropertyFlags{0}})
+    for (uint32_t type : memoryTypesWith(memory, type_bits, kHostCoherent | extra))
+      if (std::find(out.begin(), out.end(), std::make_pair(type, true)) == out.end()) out.push_back({type, true});
   return out;
 }
 
 }  // namespace
 
-BufferPool::~BufferPool() {
-  for (HostBuffer& b : slots_) destroy(b);
+std::vector<uint32_t> memoryTypesWith(const VkPhysicalDeviceMemoryProperties& memory, uint32_t type_bits,
+                                      VkMemoryPropertyFlags wanted) {
+  std::vector<uint32_t> out;
+  for (uint32_t i = 0; i < memory.memoryTypeCount; ++i)
+    if ((type_bits & (1u << i)) && (memory.memoryTypes[i].propertyFlags & wanted) == wanted) out.push_back(i);
+  return out;
 }
 
-tsr_status* BufferPool::slot(uint32_t slot, VkDeviceSize bytes, const HostBuffer*& out) {
-  if (slot >= slots_.size()) slots_.resize(slot + 1);
-  HostBuffer& b = slots_[slot];
-  if (b.size < bytes) {
-    const VkDeviceSize size = roundUp(std::max(bytes, b.size + b.size / 2), kGranule);
-    destroy(b);
-    if (tsr_status* st = create(size, b)) return st;
-  }
-  out = &b;
-  return nullptr;
-}
-
-tsr_status* BufferPool::create(VkDeviceSize size, HostBuffer& out) {
-  const Api& api = device_.api;
+tsr_status* createBuffer(const Device& device, VkDeviceSize size, VkBufferUsageFlags usage,
+                         const std::function<MemoryChoices(uint32_t type_bits)>& choose, const char* what,
+                         DeviceBuffer& out) {
+  const Api& api = device.api;
   VkBufferCreateInfo info{};
   info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
   info.size = size;
-  info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT;
+  info.usage = usage;
   info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
-  HostBuffer b;
-  VkResult r = api.vkCreateBuffer(device_.device, &info, nullptr, &b.buffer);
-  if (r != VK_SUCCESS)
-    return resultStatus(r, format("vkCreateBuffer (%llu bytes)", static_cast<unsigned long long>(size)));
+  DeviceBuffer b;
+  VkResult r = api.vkCreateBuffer(device.device, &info, nullptr, &b.buffer);
+  if (r != VK_SUCCESS) return resultStatus(r, format("vkCreateBuffer (%llu bytes of %s)", ull(size), what));
   VkMemoryRequirements req{};
-  api.vkGetBufferMemoryRequirements(device_.device, b.buffer, &req);
-  const std::vector<uint32_t> types = hostVisibleTypes(device_.memory, req.memoryTypeBits);
-  if (types.empty()) {
-    api.vkDestroyBuffer(device_.device, b.buffer, nullptr);
-    return makeStatus(TSR_STATUS_UNSUPPORTED,
-                      format("Vulkan: device '%s' offers no host-visible coherent memory for storage buffers "
-                             "(copies through staging buffers are not implemented)",
-                             device_.properties.deviceName));
+  api.vkGetBufferMemoryRequirements(device.device, b.buffer, &req);
+  const MemoryChoices choices = choose(req.memoryTypeBits);
+  if (choices.empty()) {
+    destroyBuffer(device, b);
+    return makeStatus(TSR_STATUS_UNSUPPORTED, format("Vulkan: device '%s' offers no memory type that can hold %s",
+                                                     device.properties.deviceName, what));
   }
   VkMemoryAllocateInfo alloc{};
   alloc.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO;
   alloc.allocationSize = req.size;
-  r = VK_ERROR_OUT_OF_DEVICE_MEMORY;
-  for (uint32_t type : types) {  // a small heap (e.g. a 256 MiB BAR) may be full while another is not
+  bool map = false;
+  for (const auto& [type, mapped] : choices) {
     alloc.memoryTypeIndex = type;
-    r = api.vkAllocateMemory(device_.device, &alloc, nullptr, &b.memory);
-    if (r == VK_SUCCESS) break;
+    map = mapped;
+    if ((r = api.vkAllocateMemory(device.device, &alloc, nullptr, &b.memory)) == VK_SUCCESS) break;
     b.memory = VK_NULL_HANDLE;
   }
-  std::string what;
-  if (r != VK_SUCCESS) {
-    what = "vkAllocateMemory";
-  } else if ((r = api.vkBindBufferMemory(device_.device, b.buffer, b.memory, 0)) != VK_SUCCESS) {
-    what = "vkBindBufferMemory";
-  } else if ((r = api.vkMapMemory(device_.device, b.memory, 0, VK_WHOLE_SIZE, 0, &b.mapped)) != VK_SUCCESS) {
-    what = "vkMapMemory";
-  }
-  if (!what.empty()) {
+  const char* call = nullptr;
+  if (r != VK_SUCCESS)
+    call = "vkAllocateMemory";
+  else if ((r = api.vkBindBufferMemory(device.device, b.buffer, b.memory, 0)) != VK_SUCCESS)
+    call = "vkBindBufferMemory";
+  else if (map && (r = api.vkMapMemory(device.device, b.memory, 0, VK_WHOLE_SIZE, 0, &b.mapped)) != VK_SUCCESS)
+    call = "vkMapMemory";
+  if (call) {
     b.mapped = nullptr;
-    destroy(b);
-    return resultStatus(r, format("%s (%llu bytes)", what.c_str(), static_cast<unsigned long long>(req.size)));
+    destroyBuffer(device, b);
+    return resultStatus(r, format("%s (%llu bytes of %s)", call, ull(req.size), what));
   }
   b.size = size;
   out = b;
   return nullptr;
 }
 
-void BufferPool::destroy(HostBuffer& b) {
-  // Freeing the memory unmaps it.
-  if (b.buffer != VK_NULL_HANDLE) device_.api.vkDestroyBuffer(device_.device, b.buffer, nullptr);
-  if (b.memory != VK_NULL_HANDLE) device_.api.vkFreeMemory(device_.device, b.memory, nullptr);
-  b = HostBuffer{};
+void destroyBuffer(const Device& device, DeviceBuffer& b) {
+  if (b.buffer != VK_NULL_HANDLE) device.api.vkDestroyBuffer(device.device, b.buffer, nullptr);
+  if (b.memory != VK_NULL_HANDLE) device.api.vkFreeMemory(device.device, b.memory, nullptr);
+  b = DeviceBuffer{};
+}
+
+BufferPool::~BufferPool() {
+  for (DeviceBuffer& b : slots_) destroyBuffer(device_, b);
+}
+
+tsr_status* BufferPool::slot(uint32_t slot, VkDeviceSize bytes, const DeviceBuffer*& out) {
+  if (slot >= slots_.size()) slots_.resize(slot + 1);
+  DeviceBuffer& b = slots_[slot];
+  if (b.size < bytes) {
+    const VkDeviceSize size = roundUp(std::max(bytes, b.size + b.size / 2), kGranule);
+    destroyBuffer(device_, b);
+    // Activations have no staging path yet: their buffers are host-visible coherent memory, which Vulkan
+    // guarantees a storage buffer can use.
+    auto choose = [&](uint32_t type_bits) { return bindingMemory(device_.memory, type_bits); };
+    if (tsr_status* st = createBuffer(device_, size, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, choose, "binding buffers", b))
+      return st;
+  }
+  out = &b;
+  return nullptr;
 }
 
 }  // namespace tessera::rt::vk

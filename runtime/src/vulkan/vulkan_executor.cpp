@@ -62,8 +62,6 @@ private:
   bool findWeights(const Dispatch& d, const vk::Kernel& k, uint32_t j, VkDescriptorBufferInfo& info) const;
 };
 
-std::vector<vk::WeightRange> weightRanges(const ExecutorLoad& load);
-
 tsr_status* VulkanExecutor::createCommands() {
   const vk::Api& api = device.api;
   VkCommandPoolCreateInfo pool_info{};
@@ -118,7 +116,7 @@ tsr_status* VulkanExecutor::run(const Dispatch& d, const vk::Kernel& k) const {
                                limits.maxComputeWorkGroupCount[0], limits.maxComputeWorkGroupCount[1],
                                limits.maxComputeWorkGroupCount[2], device.properties.deviceName));
 
-  std::vector<const vk::HostBuffer*> slots(d.binding_count);  // null for weights bound in place
+  std::vector<const vk::DeviceBuffer*> slots(d.binding_count);  // null for weights bound in place
   std::vector<VkDescriptorBufferInfo> infos(d.binding_count);
   std::vector<VkWriteDescriptorSet> writes(d.binding_count);
   for (uint32_t j = 0; j < d.binding_count; ++j) {
@@ -145,7 +143,7 @@ tsr_status* VulkanExecutor::run(const Dispatch& d, const vk::Kernel& k) const {
     writes[j].pBufferInfo = &infos[j];
   }
   // The status word after the bindings: zero, set by a kernel whose run-time check fails (kernel_abi.h).
-  const vk::HostBuffer* status = nullptr;
+  const vk::DeviceBuffer* status = nullptr;
   if (tsr_status* st = buffers.slot(d.binding_count, kEmptyBindingRange, status)) return st;
   std::memset(status->mapped, 0, sizeof(uint32_t));
   VkDescriptorBufferInfo status_info{status->buffer, 0, kEmptyBindingRange};
@@ -213,24 +211,6 @@ bool VulkanExecutor::findWeights(const Dispatch& d, const vk::Kernel& k, uint32_
   return true;
 }
 
-// The ranges of the model's constant data that this executor's dispatches read.
-std::vector<vk::WeightRange> weightRanges(const ExecutorLoad& load) {
-  const Schedule& sc = *load.schedule;
-  std::vector<vk::WeightRange> ranges;
-  for (const Step& step : sc.steps) {
-    if (step.kind != TSR_STEP_DISPATCH || sc.executables[step.executable].code_section != load.code_section) continue;
-    const Export& x = sc.executables[step.executable].exports[step.export_index];
-    for (size_t j = 0; j < step.bindings.size(); ++j) {
-      const Binding& b = step.bindings[j];
-      const Buffer& buffer = sc.buffers[b.buffer];
-      if (buffer.kind == TSR_BUFFER_CONSTANT && isLiteral(b.length) && j < x.binding_access.size() &&
-          !(x.binding_access[j] & TSR_ACCESS_WRITE))
-        ranges.push_back({buffer.offset + b.offset, static_cast<uint64_t>(b.length)});
-    }
-  }
-  return ranges;
-}
-
 tsr_status* VulkanExecutor::record(const Dispatch& d, const vk::Kernel& k) const {
   const vk::Api& api = device.api;
   VkCommandBufferBeginInfo begin{};
@@ -254,6 +234,24 @@ tsr_status* VulkanExecutor::record(const Dispatch& d, const vk::Kernel& k) const
   r = api.vkEndCommandBuffer(commands);
   if (r != VK_SUCCESS) return resultStatus(r, "vkEndCommandBuffer");
   return nullptr;
+}
+
+// The ranges of the model's constant data that this executor's dispatches read.
+std::vector<vk::WeightRange> weightRanges(const ExecutorLoad& load) {
+  const Schedule& sc = *load.schedule;
+  std::vector<vk::WeightRange> ranges;
+  for (const Step& step : sc.steps) {
+    if (step.kind != TSR_STEP_DISPATCH || sc.executables[step.executable].code_section != load.code_section) continue;
+    const Export& x = sc.executables[step.executable].exports[step.export_index];
+    for (size_t j = 0; j < step.bindings.size(); ++j) {
+      const Binding& b = step.bindings[j];
+      const Buffer& buffer = sc.buffers[b.buffer];
+      if (buffer.kind == TSR_BUFFER_CONSTANT && isLiteral(b.length) && j < x.binding_access.size() &&
+          !(x.binding_access[j] & TSR_ACCESS_WRITE))
+        ranges.push_back({buffer.offset + b.offset, static_cast<uint64_t>(b.length)});
+    }
+  }
+  return ranges;
 }
 
 tsr_status* invalid(std::string message) { return makeStatus(TSR_STATUS_INVALID_ARTIFACT, "artifact: " + message); }

@@ -16,81 +16,24 @@ constexpr VkDeviceSize kStagingBytes = VkDeviceSize{32} << 20;
 constexpr uint64_t kCopyTimeoutNs = 60ull * 1000 * 1000 * 1000;
 
 VkDeviceSize roundUp(VkDeviceSize v, VkDeviceSize a) { return (v + a - 1) / a * a; }
-unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
 
-constexpr VkMemoryPropertyFlags kMappable = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
-
-// Memory types accepted by `type_bits` whose flags include `wanted`, in the device's order.
-std::vector<uint32_t> typesWith(const VkPhysicalDeviceMemoryProperties& memory, uint32_t type_bits,
-                                VkMemoryPropertyFlags wanted) {
-  std::vector<uint32_t> out;
-  for (uint32_t i = 0; i < memory.memoryTypeCount; ++i)
-    if ((type_bits & (1u << i)) && (memory.memoryTypes[i].propertyFlags & wanted) == wanted) out.push_back(i);
+// Memory for weights, best first: device-local and mappable, else device-local (filled by staging copies), else
+// any mappable memory. With `force_staging`, never mapped.
+MemoryChoices weightMemory(const VkPhysicalDeviceMemoryProperties& memory, uint32_t type_bits, bool force_staging) {
+  MemoryChoices out;
+  if (!force_staging)
+    for (uint32_t t : memoryTypesWith(memory, type_bits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT | kHostCoherent))
+      out.push_back({t, true});
+  for (uint32_t t : memoryTypesWith(memory, type_bits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT)) out.push_back({t, false});
+  for (uint32_t t : memoryTypesWith(memory, type_bits, force_staging ? 0 : kHostCoherent))
+    out.push_back({t, !force_staging});
   return out;
 }
 
 }  // namespace
 
 WeightBuffers::~WeightBuffers() {
-  for (Block& b : blocks_) destroy(b);
-}
-
-void WeightBuffers::destroy(Block& b) {
-  if (b.buffer != VK_NULL_HANDLE) device_.api.vkDestroyBuffer(device_.device, b.buffer, nullptr);
-  if (b.memory != VK_NULL_HANDLE) device_.api.vkFreeMemory(device_.device, b.memory, nullptr);  // unmaps it
-  b = Block{};
-}
-
-// A buffer of `size` bytes in the best memory for weights: device-local and mappable, else device-local (filled
-// by staging copies), else any mappable memory. With `force_staging`, never mapped.
-tsr_status* WeightBuffers::createBlock(VkDeviceSize size, bool force_staging, Block& out) {
-  const Api& api = device_.api;
-  VkBufferCreateInfo info{};
-  info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
-  info.size = size;
-  info.usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
-  info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
-  Block b;
-  VkResult r = api.vkCreateBuffer(device_.device, &info, nullptr, &b.buffer);
-  if (r != VK_SUCCESS) return resultStatus(r, format("vkCreateBuffer (%llu bytes of weights)", ull(size)));
-  VkMemoryRequirements req{};
-  api.vkGetBufferMemoryRequirements(device_.device, b.buffer, &req);
-  std::vector<std::pair<uint32_t, bool>> candidates;  // (type, mapped)
-  if (!force_staging)
-    for (uint32_t t : typesWith(device_.memory, req.memoryTypeBits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT | kMappable))
-      candidates.push_back({t, true});
-  for (uint32_t t : typesWith(device_.memory, req.memoryTypeBits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT))
-    candidates.push_back({t, false});
-  for (uint32_t t : typesWith(device_.memory, req.memoryTypeBits, force_staging ? 0 : kMappable))
-    candidates.push_back({t, !force_staging});
-  VkMemoryAllocateInfo alloc{};
-  alloc.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO;
-  alloc.allocationSize = req.size;
-  r = VK_ERROR_OUT_OF_DEVICE_MEMORY;
-  bool mapped = false;
-  for (auto [type, map] : candidates) {  // a small heap (a 256 MiB BAR) may be full while another is not
-    alloc.memoryTypeIndex = type;
-    r = api.vkAllocateMemory(device_.device, &alloc, nullptr, &b.memory);
-    if (r == VK_SUCCESS) {
-      mapped = map;
-      break;
-    }
-    b.memory = VK_NULL_HANDLE;
-  }
-  std::string what;
-  if (r != VK_SUCCESS)
-    what = "vkAllocateMemory";
-  else if ((r = api.vkBindBufferMemory(device_.device, b.buffer, b.memory, 0)) != VK_SUCCESS)
-    what = "vkBindBufferMemory";
-  else if (mapped && (r = api.vkMapMemory(device_.device, b.memory, 0, VK_WHOLE_SIZE, 0, &b.mapped)) != VK_SUCCESS)
-    what = "vkMapMemory";
-  if (!what.empty()) {
-    b.mapped = nullptr;
-    destroy(b);
-    return resultStatus(r, format("%s (%llu bytes of weights)", what.c_str(), ull(req.size)));
-  }
-  out = b;
-  return nullptr;
+  for (DeviceBuffer& b : blocks_) destroyBuffer(device_, b);
 }
 
 // Copies each (range, offset in `target`) through a host-visible staging buffer, in pieces of its size; a
@@ -101,32 +44,15 @@ tsr_status* WeightBuffers::stage(const uint8_t* weights,
   const Api& api = device_.api;
   VkDeviceSize total = 0;
   for (const auto& c : copies) total += c.first.length;
-  VkBufferCreateInfo info{};
-  info.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO;
-  info.size = std::min(total, kStagingBytes);
-  info.usage = VK_BUFFER_USAGE_TRANSFER_SRC_BIT;
-  info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
-  Block staging;
-  VkResult r = api.vkCreateBuffer(device_.device, &info, nullptr, &staging.buffer);
-  if (r != VK_SUCCESS) return resultStatus(r, "vkCreateBuffer (staging for weights)");
-  VkMemoryRequirements req{};
-  api.vkGetBufferMemoryRequirements(device_.device, staging.buffer, &req);
-  std::vector<uint32_t> types = typesWith(device_.memory, req.memoryTypeBits, kMappable);
-  VkMemoryAllocateInfo alloc{};
-  alloc.sType = VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO;
-  alloc.allocationSize = req.size;
-  r = VK_ERROR_OUT_OF_DEVICE_MEMORY;
-  for (uint32_t type : types) {
-    alloc.memoryTypeIndex = type;
-    if ((r = api.vkAllocateMemory(device_.device, &alloc, nullptr, &staging.memory)) == VK_SUCCESS) break;
-    staging.memory = VK_NULL_HANDLE;
-  }
-  if (r == VK_SUCCESS) r = api.vkBindBufferMemory(device_.device, staging.buffer, staging.memory, 0);
-  if (r == VK_SUCCESS) r = api.vkMapMemory(device_.device, staging.memory, 0, VK_WHOLE_SIZE, 0, &staging.mapped);
-  if (r != VK_SUCCESS) {
-    destroy(staging);
-    return resultStatus(r, "staging buffer for weights");
-  }
+  DeviceBuffer staging;
+  auto mappable = [&](uint32_t type_bits) {
+    MemoryChoices out;
+    for (uint32_t t : memoryTypesWith(device_.memory, type_bits, kHostCoherent)) out.push_back({t, true});
+    return out;
+  };
+  if (tsr_status* st = createBuffer(device_, std::min(total, kStagingBytes), VK_BUFFER_USAGE_TRANSFER_SRC_BIT,
+                                    mappable, "staging for weights", staging))
+    return st;
   std::vector<VkBufferCopy> regions;
   VkDeviceSize used = 0;
   auto flush = [&]() -> tsr_status* {
@@ -160,7 +86,7 @@ tsr_status* WeightBuffers::stage(const uint8_t* weights,
     return nullptr;
   };
   tsr_status* st = nullptr;
-  const VkDeviceSize capacity = info.size;
+  const VkDeviceSize capacity = staging.size;
   for (const auto& [range, at] : copies) {
     for (VkDeviceSize done = 0; done < range.length && !st;) {
       if (used == capacity) st = flush();
@@ -173,7 +99,7 @@ tsr_status* WeightBuffers::stage(const uint8_t* weights,
     }
   }
   if (!st) st = flush();
-  destroy(staging);
+  destroyBuffer(device_, staging);
   return st;
 }
 
@@ -181,9 +107,7 @@ tsr_status* WeightBuffers::upload(const uint8_t* weights, uint64_t weights_size,
                                   bool force_staging, VkCommandBuffer commands, VkFence fence) {
   const VkPhysicalDeviceLimits& limits = device_.properties.limits;
   std::sort(ranges.begin(), ranges.end());
-  ranges.erase(std::unique(ranges.begin(), ranges.end(),
-                           [](const WeightRange& a, const WeightRange& b) { return !(a < b) && !(b < a); }),
-               ranges.end());
+  ranges.erase(std::unique(ranges.begin(), ranges.end()), ranges.end());
   const VkDeviceSize align = std::max<VkDeviceSize>(limits.minStorageBufferOffsetAlignment, 16);
   const VkDeviceSize block_limit = std::min<VkDeviceSize>(kBlockBytes, limits.maxStorageBufferRange);
   // Pack the ranges into blocks, then create and fill each block.
@@ -203,18 +127,20 @@ tsr_status* WeightBuffers::upload(const uint8_t* weights, uint64_t weights_size,
     sizes.back() = at + range.length;
   }
   for (size_t i = 0; i < packed.size(); ++i) {
-    Block block;
-    if (tsr_status* st = createBlock(sizes[i], force_staging, block)) return st;
+    DeviceBuffer block;
+    auto choose = [&](uint32_t type_bits) { return weightMemory(device_.memory, type_bits, force_staging); };
+    if (tsr_status* st = createBuffer(device_, sizes[i],
+                                      VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT, choose,
+                                      "weights", block))
+      return st;
     blocks_.push_back(block);
     if (block.mapped) {
       for (const auto& [range, at] : packed[i])
         std::memcpy(static_cast<uint8_t*>(block.mapped) + at, weights + range.offset, range.length);
-    } else {
-      staged_ = true;
-      if (tsr_status* st = stage(weights, packed[i], block.buffer, commands, fence)) return st;
+    } else if (tsr_status* st = stage(weights, packed[i], block.buffer, commands, fence)) {
+      return st;
     }
     for (const auto& [range, at] : packed[i]) placed_[range] = {blocks_.size() - 1, at};
-    bytes_ += sizes[i];
   }
   return nullptr;
 }

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "vulkan/vulkan_device.h"
+#include "vulkan/vulkan_buffers.h"
 
 namespace tessera::rt::vk {
 
@@ -18,6 +18,7 @@ namespace tessera::rt::vk {
 struct WeightRange {
   uint64_t offset = 0, length = 0;
   bool operator<(const WeightRange& o) const { return std::make_pair(offset, length) < std::make_pair(o.offset, o.length); }
+  bool operator==(const WeightRange& o) const { return offset == o.offset && length == o.length; }
 };
 
 class WeightBuffers {
@@ -27,34 +28,23 @@ public:
   WeightBuffers& operator=(const WeightBuffers&) = delete;
   ~WeightBuffers();
 
-  // Copies `ranges` of `weights` (`weights_size` bytes; duplicates once; empty ranges, ranges past the end and
-  // ranges over maxStorageBufferRange are left to the per-dispatch path) to the device. `commands` and `fence` (unsignaled) are used for staging copies and are
-  // left reusable. Staging is used when no device-local memory can be mapped, or when `force_staging`.
+  // Copies `ranges` of `weights` (`weights_size` bytes) to the device, each once; empty ranges, ranges past the
+  // end and ranges over maxStorageBufferRange are left to the per-dispatch path. Staging copies (where no
+  // device-local memory can be mapped, or with `force_staging`) use `commands` and `fence` (unsignaled) and
+  // leave them reusable.
   tsr_status* upload(const uint8_t* weights, uint64_t weights_size, std::vector<WeightRange> ranges,
                      bool force_staging, VkCommandBuffer commands, VkFence fence);
 
   // Where weights [offset, offset + length) live on the device, if they were uploaded.
   bool find(uint64_t offset, uint64_t length, VkBuffer& buffer, VkDeviceSize& at) const;
 
-  uint64_t bytes() const { return bytes_; }
-  bool staged() const { return staged_; }
-
 private:
-  struct Block {
-    VkBuffer buffer = VK_NULL_HANDLE;
-    VkDeviceMemory memory = VK_NULL_HANDLE;
-    void* mapped = nullptr;  // set when the host writes it directly
-  };
-  tsr_status* createBlock(VkDeviceSize size, bool force_staging, Block& out);
   tsr_status* stage(const uint8_t* weights, const std::vector<std::pair<WeightRange, VkDeviceSize>>& copies,
                     VkBuffer target, VkCommandBuffer commands, VkFence fence);
-  void destroy(Block& b);
 
   Device& device_;
-  std::vector<Block> blocks_;
+  std::vector<DeviceBuffer> blocks_;
   std::map<WeightRange, std::pair<size_t, VkDeviceSize>> placed_;  // range -> (block, offset in it)
-  uint64_t bytes_ = 0;
-  bool staged_ = false;
 };
 
 }  // namespace tessera::rt::vk
