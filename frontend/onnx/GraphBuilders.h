@@ -35,6 +35,16 @@ inline mlir::Value reshape(NodeContext &c, mlir::Value v, llvm::ArrayRef<int64_t
                                   mlir::Value());
 }
 
+/// A static slice: `sizes` elements from `starts` by `steps` along each dim (none when it is all of `v`).
+inline mlir::Value slice(NodeContext &c, mlir::Value v, llvm::ArrayRef<int64_t> starts, llvm::ArrayRef<int64_t> sizes,
+                         llvm::ArrayRef<int64_t> steps) {
+  auto t = mlir::cast<mlir::RankedTensorType>(v.getType());
+  if (t.getShape() == sizes)
+    return v;
+  return graph::SliceOp::create(c.b, c.loc, mlir::RankedTensorType::get(sizes, t.getElementType()), v,
+                                c.b.getDenseI64ArrayAttr(starts), c.b.getDenseI64ArrayAttr(steps));
+}
+
 inline mlir::Value transpose(NodeContext &c, mlir::Value v, llvm::ArrayRef<int64_t> perm) {
   auto t = mlir::cast<mlir::RankedTensorType>(v.getType());
   llvm::SmallVector<int64_t> shape;

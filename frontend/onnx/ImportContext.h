@@ -75,6 +75,8 @@ using NodeImporter =
 
 /// The importers for the default ONNX domain, keyed by op type; each checks its opset range.
 const llvm::StringMap<NodeImporter> &defaultDomainImporters();
+/// The importers for kTrainingDomain (NodeImportersTraining.cpp).
+const llvm::StringMap<NodeImporter> &trainingDomainImporters();
 void addElementwiseImporters(llvm::StringMap<NodeImporter> &table);
 void addNNImporters(llvm::StringMap<NodeImporter> &table);
 void addCompositeImporters(llvm::StringMap<NodeImporter> &table);
@@ -86,6 +88,7 @@ void addRecurrentImporters(llvm::StringMap<NodeImporter> &table);
 void addResizeImporters(llvm::StringMap<NodeImporter> &table);
 void addSignalImporters(llvm::StringMap<NodeImporter> &table);
 void addGroupNormImporter(llvm::StringMap<NodeImporter> &table);
+void addTfIdfImporter(llvm::StringMap<NodeImporter> &table);
 /// After addResizeImporters: wraps GridSample for its opset-20 spelling.
 void addCropGridImporters(llvm::StringMap<NodeImporter> &table);
 
@@ -142,6 +145,18 @@ mlir::FailureOr<mlir::Value> resizeWithRuntimeScales(NodeContext &c, mlir::Value
 /// The newest ONNX opset the importers know.
 constexpr int64_t kMaxOnnxOpset = 22;
 
+/// The optimizers' domain (Adagrad, Momentum, Adam) and the newest version of it the importers know.
+inline constexpr llvm::StringLiteral kTrainingDomain = "ai.onnx.preview.training";
+constexpr int64_t kMaxTrainingOpset = 1;
+
+/// The versions a model imports of the domains Tessera knows (0: not imported).
+struct ModelOpsets {
+  int64_t onnx = 0;
+  int64_t training = 0;
+  /// The version of `node`'s domain, 0 for a domain the model does not import or Tessera does not know.
+  int64_t of(const ::onnx::NodeProto &node) const;
+};
+
 /// The most dims a tensor may have: the artifact format's limit (runtime/codec kMaxRank). Checked
 /// before a shape operand's length becomes a rank, so that a long constant cannot make a type (or
 /// libonnx's inferred shape) with millions of dims.
@@ -162,7 +177,7 @@ std::string validateNode(const ::onnx::NodeProto &node, int64_t opset, const Ope
 /// producer, every node (validateNode, constants from initializers and Constant nodes), that model-local
 /// functions do not call themselves, and input and initializer sizes. Empty if valid, else a message that
 /// names the node or value.
-std::string validateModel(const ::onnx::ModelProto &model, int64_t opset);
+std::string validateModel(const ::onnx::ModelProto &model, const ModelOpsets &opsets);
 /// The operand of a default-domain op whose length is its result's rank (or, for Unsqueeze, is added to the
 /// input's): Expand, Reshape and Unsqueeze (opset >= 13) 1, ConstantOfShape 0; -1 for other ops.
 int rankOperand(llvm::StringRef op, int64_t opset);

@@ -104,7 +104,7 @@ private:
   OpBuilder b;
   Location fileLoc;
   onnxpb::ModelProto model;
-  int64_t opset = 0;
+  ModelOpsets opsets;
   llvm::StringMap<Value> values;
   llvm::StringMap<RankedTensorType> valueTypes; // from value_info / outputs after inference
   llvm::StringSet<> valueInfoNames;             // the values value_info declares
@@ -132,10 +132,13 @@ LogicalResult ModelImporter::parse() {
     return error() << "'" << path << "' is not a valid ONNX model (protobuf parse failed)";
   if (!model.has_graph())
     return error() << "'" << path << "' has no graph";
-  for (const auto &imp : model.opset_import())
+  for (const auto &imp : model.opset_import()) {
     if (imp.domain().empty() || imp.domain() == "ai.onnx")
-      opset = imp.version();
-  if (opset == 0)
+      opsets.onnx = imp.version();
+    else if (imp.domain() == kTrainingDomain)
+      opsets.training = imp.version();
+  }
+  if (opsets.onnx == 0 && opsets.training == 0)
     return error() << "model does not import the default ONNX domain";
   return success();
 }
@@ -384,7 +387,8 @@ LogicalResult ModelImporter::importNode(const onnxpb::NodeProto &node, int64_t n
   --inlineDepth;
   if (inlined)
     return *inlined;
-  if (!(node.domain().empty() || node.domain() == "ai.onnx"))
+  bool training = node.domain() == kTrainingDomain;
+  if (!(node.domain().empty() || node.domain() == "ai.onnx" || training))
     return fail() << "unsupported operator domain '" << node.domain() << "'";
   // Tensor-valued Constant nodes are initializers in all but name (weights may hide in them).
   if (node.op_type() == "Constant" && node.attribute_size() == 1 &&
@@ -393,7 +397,7 @@ LogicalResult ModelImporter::importNode(const onnxpb::NodeProto &node, int64_t n
     tensor.set_name(node.output(0));
     return importInitializer(tensor);
   }
-  const auto &table = defaultDomainImporters();
+  const auto &table = training ? trainingDomainImporters() : defaultDomainImporters();
   auto it = table.find(node.op_type());
   if (it == table.end())
     return fail() << "unsupported operator";
@@ -454,7 +458,7 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
   if (failed(parse()))
     return nullptr;
   // Before libonnx: its shape inference divides by strides and recurses into functions unchecked.
-  if (std::string e = validateModel(model, opset); !e.empty())
+  if (std::string e = validateModel(model, opsets); !e.empty())
     return (error() << e, nullptr);
   if (failed(runLibOnnxChecks()))
     return nullptr;
@@ -553,7 +557,7 @@ OwningOpRef<ModuleOp> ModelImporter::run() {
     if (failed(importInitializer(t)))
       return nullptr;
   for (const auto &node : graph.node())
-    if (failed(importNode(node, opset)))
+    if (failed(importNode(node, opsets.of(node))))
       return nullptr;
 
   SmallVector<Value> results;

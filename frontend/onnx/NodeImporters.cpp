@@ -651,6 +651,7 @@ const llvm::StringMap<NodeImporter> &defaultDomainImporters() {
     addResizeImporters(t);
     addSignalImporters(t);
     addGroupNormImporter(t);
+    addTfIdfImporter(t);
     addCropGridImporters(t);
     return t;
   }();

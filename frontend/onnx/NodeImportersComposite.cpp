@@ -293,15 +293,6 @@ static Results importHardmax(NodeContext &c) {
 // Data movement
 //===----------------------------------------------------------------------===//
 
-static Value slice(NodeContext &c, Value v, ArrayRef<int64_t> starts, ArrayRef<int64_t> sizes,
-                   ArrayRef<int64_t> steps) {
-  auto t = cast<RankedTensorType>(v.getType());
-  if (t.getShape() == sizes)
-    return v;
-  return graph::SliceOp::create(c.b, c.loc, RankedTensorType::get(sizes, t.getElementType()), v,
-                                c.b.getDenseI64ArrayAttr(starts), c.b.getDenseI64ArrayAttr(steps));
-}
-
 static Results importSlice(NodeContext &c) {
   auto in = staticInput(c, 0);
   if (failed(in))

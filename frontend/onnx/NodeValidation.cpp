@@ -254,6 +254,8 @@ int rankOperand(llvm::StringRef op, int64_t opset) {
 
 std::string validateNode(const onnxpb::NodeProto &node, int64_t opset, const OperandInfo &operands) {
   bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+  if (node.domain() == kTrainingDomain)
+    return checkSchema(node, opset);
   if (!defaultDomain)
     return "";
   if (std::string e = checkSchema(node, opset); !e.empty())
@@ -271,11 +273,24 @@ std::string validateNode(const onnxpb::NodeProto &node, int64_t opset, const Ope
   return "";
 }
 
-std::string validateModel(const onnxpb::ModelProto &model, int64_t opset) {
-  if (opset < 1 || opset > kMaxOnnxOpset)
-    return "the model imports ONNX opset " + std::to_string(opset) + "; opsets 1 to " +
-           std::to_string(kMaxOnnxOpset) + " are supported";
+int64_t ModelOpsets::of(const onnxpb::NodeProto &node) const {
+  if (node.domain().empty() || node.domain() == "ai.onnx")
+    return onnx;
+  return node.domain() == kTrainingDomain ? training : 0;
+}
+
+std::string validateModel(const onnxpb::ModelProto &model, const ModelOpsets &opsets) {
   const auto &graph = model.graph();
+  if (opsets.onnx > kMaxOnnxOpset || (opsets.onnx < 1 && opsets.training < 1))
+    return "the model imports ONNX opset " + std::to_string(opsets.onnx) + "; opsets 1 to " +
+           std::to_string(kMaxOnnxOpset) + " are supported";
+  if (opsets.training > kMaxTrainingOpset)
+    return "the model imports " + std::string(kTrainingDomain) + " version " + std::to_string(opsets.training) +
+           "; version 1 is supported";
+  // A model of optimizers alone need not import the default domain, but then no node may use it.
+  for (const auto &node : graph.node())
+    if (opsets.onnx == 0 && (node.domain().empty() || node.domain() == "ai.onnx"))
+      return nodePrefix(node, 0) + "is in the default ONNX domain, which the model does not import";
 
   // Graph inputs and initializers whose byte size does not fit in int64.
   auto checkSize = [](const std::string &what, llvm::ArrayRef<int64_t> dims) -> std::string {
@@ -327,7 +342,7 @@ std::string validateModel(const onnxpb::ModelProto &model, int64_t opset) {
         continue;
       auto [it, inserted] = producer.try_emplace(out, "node '" + (node.name().empty() ? out : node.name()) + "'");
       if (!inserted)
-        return nodePrefix(node, opset) + "output '" + out + "' is already produced by " + it->second;
+        return nodePrefix(node, opsets.of(node)) + "output '" + out + "' is already produced by " + it->second;
     }
     if (node.op_type() == "Constant" && node.output_size() == 1)
       for (const auto &a : node.attribute())
@@ -387,8 +402,8 @@ std::string validateModel(const onnxpb::ModelProto &model, int64_t opset) {
       }
       return std::nullopt;
     };
-    if (std::string e = validateNode(node, opset, info); !e.empty())
-      return nodePrefix(node, opset) + e;
+    if (std::string e = validateNode(node, opsets.of(node), info); !e.empty())
+      return nodePrefix(node, opsets.of(node)) + e;
   }
 
   // Model-local functions may call each other but not in a cycle: inlining would never end.

@@ -402,6 +402,17 @@ case("resize_crop_constant_roi_19", 19,
      [("roi", np.array([0, 0, -0.2, 0.1, 1, 1, 0.9, 1.3], np.float32)), ("sc", np.array([1, 1, 1.5, 1.5], np.float32))])
 case("topk_runtime_k_smallest_22", 22, [node("TopK", ["x", "k"], ["v", "i"], axis=0, largest=0)],
      [("x", randf(114, 6, 3)), ("k", i64(4))], [("v", F32, [4, 3]), ("i", I64, [4, 3])])
+# TfIdfVectorizer (opset 9, unchanged since) in the modes the node tests leave out: IDF and TFIDF with
+# weights, unigrams to trigrams with skips, a column no gram maps to.
+TOKENS = rng(116).randint(0, 4, (3, 9))
+TFIDF = dict(min_gram_length=1, max_gram_length=3, max_skip_count=2, ngram_counts=[0, 3, 7],
+             ngram_indexes=[0, 2, 1, 3, 4, 6, 5, 9, 7], weights=[0.5, 1.5, 2.0, 1.0, 3.0, 0.25, 4.0, 1.0, 2.5],
+             pool_int64s=[0, 1, 3, 0, 1, 1, 2, 3, 3, 2, 0, 1, 2, 3, 3, 0, 1, 2, 3])
+case("tfidf_idf_weights_18", 18, [node("TfIdfVectorizer", ["x"], ["y"], mode="IDF", **TFIDF)],
+     [("x", TOKENS.astype(I64))], [("y", F32, [3, 10])])
+case("tfidf_tfidf_int32_1d_18", 18, [node("TfIdfVectorizer", ["x"], ["y"], mode="TFIDF", **TFIDF)],
+     [("x", TOKENS[0].astype(I32))], [("y", F32, [10])])
+
 
 def write(out_dir):
     os.makedirs(out_dir, exist_ok=True)

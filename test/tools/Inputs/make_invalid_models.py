@@ -145,6 +145,29 @@ def main(out):
     save(model([helper.make_node("Relu", ["x"], ["y"], name="relu")],
                [tensor("x", [1] * 33)], [tensor("y", [1] * 33)]), out, "input_rank33.onnx")
 
+    # Optimizers (ai.onnx.preview.training): a model importing only that domain may not use the default one,
+    # per-tensor inputs come in complete groups of one type, and Momentum's mode is one of two.
+    def training(nodes, inputs, outputs):
+        graph = helper.make_graph(nodes, "g", inputs, outputs)
+        return helper.make_model(graph, producer_name="tessera-tests",
+                                 opset_imports=[helper.make_opsetid("ai.onnx.preview.training", 1)])
+    rt = [tensor("R", []), tensor("T", [], TensorProto.INT64)]
+    domain = "ai.onnx.preview.training"
+    save(training([helper.make_node("Neg", ["X"], ["Y"], name="neg")], [tensor("X", [2])], [tensor("Y", [2])]),
+         out, "training_only_default_node.onnx")
+    save(training([helper.make_node("Adam", ["R", "T", "X", "G", "V"], ["X_new"], name="adam", domain=domain)],
+                  rt + [tensor(n, [2]) for n in "XGV"], [tensor("X_new", [2])]),
+         out, "adam_missing_state.onnx")
+    save(training([helper.make_node("Momentum", ["R", "T", "X", "G", "V"], ["X_new", "V_new"], name="momentum",
+                                    domain=domain, alpha=0.9, beta=1.0, norm_coefficient=0.0, mode="heavy")],
+                  rt + [tensor(n, [2]) for n in "XGV"], [tensor("X_new", [2]), tensor("V_new", [2])]),
+         out, "momentum_bad_mode.onnx")
+    save(training([helper.make_node("Adagrad", ["R", "T", "X", "G", "H"], ["X_new", "H_new"], name="adagrad",
+                                    domain=domain)],
+                  rt + [tensor("X", [2]), tensor("G", [3]), tensor("H", [2])],
+                  [tensor("X_new", [2]), tensor("H_new", [2])]),
+         out, "adagrad_shape_mismatch.onnx")
+
     # Valid reshapes whose dims are known only at run time.
     #   x [N, 64] -> [-1, 32]: y [2N, 32].
     save(model([helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
