@@ -89,6 +89,8 @@ void addResizeImporters(llvm::StringMap<NodeImporter> &table);
 void addSignalImporters(llvm::StringMap<NodeImporter> &table);
 void addGroupNormImporter(llvm::StringMap<NodeImporter> &table);
 void addTfIdfImporter(llvm::StringMap<NodeImporter> &table);
+void addDetImporter(llvm::StringMap<NodeImporter> &table);
+void addNonZeroImporters(llvm::StringMap<NodeImporter> &table);
 /// After addResizeImporters: wraps GridSample for its opset-20 spelling.
 void addCropGridImporters(llvm::StringMap<NodeImporter> &table);
 

@@ -652,6 +652,8 @@ const llvm::StringMap<NodeImporter> &defaultDomainImporters() {
     addSignalImporters(t);
     addGroupNormImporter(t);
     addTfIdfImporter(t);
+    addDetImporter(t);
+    addNonZeroImporters(t);
     addCropGridImporters(t);
     return t;
   }();

@@ -413,6 +413,28 @@ case("tfidf_idf_weights_18", 18, [node("TfIdfVectorizer", ["x"], ["y"], mode="ID
 case("tfidf_tfidf_int32_1d_18", 18, [node("TfIdfVectorizer", ["x"], ["y"], mode="TFIDF", **TFIDF)],
      [("x", TOKENS[0].astype(I32))], [("y", F32, [10])])
 
+# Det by pivoted elimination: random 5x5 batches, and matrices that need a row swap (zero corner) or are
+# singular (a repeated row: the determinant is 0, not NaN).
+PIVOTS = np.stack([np.array([[0, 2, 1], [3, 1, 4], [1, 5, 9]], np.float32),
+                   np.array([[1, 2, 3], [2, 4, 6], [1, 0, 1]], np.float32),
+                   np.array([[0, 0, 1], [0, 1, 0], [1, 0, 0]], np.float32)])
+case("det_batched_5x5_22", 22, [node("Det", ["x"], ["y"])], [("x", randf(117, 2, 3, 5, 5))], [("y", F32, [2, 3])])
+case("det_pivot_singular_22", 22, [node("Det", ["x"], ["y"])], [("x", PIVOTS)], [("y", F32, [3])])
+
+# Outputs whose length is a count of the input's values: NonZero over float (NaN is non-zero), int and
+# bool inputs; Compress along an axis, flattened, and with a condition that selects nothing.
+SPARSE = randf(118, 2, 3, 4)
+SPARSE[SPARSE < 0.5] = 0
+SPARSE[0, 1, 2] = np.nan
+case("nonzero_float_3d_22", 22, [node("NonZero", ["x"], ["y"])], [("x", SPARSE)], [("y", I64, [3, None])])
+case("nonzero_int_1d_22", 22, [node("NonZero", ["x"], ["y"])], [("x", np.array([0, 3, 0, -1, 7], I32))],
+     [("y", I64, [1, None])])
+case("nonzero_bool_2d_22", 22, [node("NonZero", ["x"], ["y"])], [("x", SPARSE[1] != 0)], [("y", I64, [2, None])])
+case("compress_axis2_22", 22, [node("Compress", ["x", "c"], ["y"], axis=-1)],
+     [("x", SPARSE), ("c", np.array([True, False, True], BOOL))], [("y", F32, [2, 3, None])])
+case("compress_flat_none_selected_22", 22, [node("Compress", ["x", "c"], ["y"])],
+     [("x", SPARSE), ("c", np.zeros(7, BOOL))], [("y", F32, [None])])
+
 
 def write(out_dir):
     os.makedirs(out_dir, exist_ok=True)

@@ -168,6 +168,10 @@ def main(out):
                   [tensor("X_new", [2]), tensor("H_new", [2])]),
          out, "adagrad_shape_mismatch.onnx")
 
+    # NonZero's compaction is quadratic in the elements: a large input is refused, not run for minutes.
+    save(model([helper.make_node("NonZero", ["x"], ["y"], name="nonzero")], [tensor("x", [128, 160])],
+               [tensor("y", [2, "n"], TensorProto.INT64)]), out, "nonzero_too_large.onnx")
+
     # Valid reshapes whose dims are known only at run time.
     #   x [N, 64] -> [-1, 32]: y [2N, 32].
     save(model([helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
