@@ -67,6 +67,13 @@ public:
 
   /// An error at this node: "<op> (opset N) node '<name>': <message>".
   mlir::InFlightDiagnostic error();
+
+  /// Imports a graph attribute's body in place: its inputs bound to `inputs`, its initializers and
+  /// node outputs named under `scope` (unique per call), names it does not define taken from the
+  /// enclosing graph. Returns the values of its outputs. Set by the model importer.
+  std::function<mlir::FailureOr<llvm::SmallVector<mlir::Value>>(const ::onnx::GraphProto &body,
+                                                                mlir::ValueRange inputs, llvm::StringRef scope)>
+      importBody;
 };
 
 /// Converts one node; returns its results (one per ONNX output, null for unused optional ones).
@@ -91,6 +98,7 @@ void addGroupNormImporter(llvm::StringMap<NodeImporter> &table);
 void addTfIdfImporter(llvm::StringMap<NodeImporter> &table);
 void addDetImporter(llvm::StringMap<NodeImporter> &table);
 void addNonZeroImporters(llvm::StringMap<NodeImporter> &table);
+void addControlFlowImporters(llvm::StringMap<NodeImporter> &table);
 /// After addResizeImporters: wraps GridSample for its opset-20 spelling.
 void addCropGridImporters(llvm::StringMap<NodeImporter> &table);
 

@@ -92,6 +92,8 @@ private:
   LogicalResult runLibOnnxChecks();
   LogicalResult checkExternalLocation(const std::string &what, StringRef location);
   LogicalResult importInitializer(onnxpb::TensorProto &tensor);
+  FailureOr<SmallVector<Value>> importBody(const onnxpb::GraphProto &body, ValueRange inputs, StringRef scope,
+                                           int64_t bodyOpset);
   /// `nodeOpset`: the opset `node` is written for (function bodies may differ from the model's).
   LogicalResult importNode(const onnxpb::NodeProto &node, int64_t nodeOpset);
   FailureOr<std::shared_ptr<std::string>> tensorBytes(onnxpb::TensorProto &tensor,
@@ -369,6 +371,52 @@ LogicalResult ModelImporter::importInitializer(onnxpb::TensorProto &t) {
   return success();
 }
 
+FailureOr<SmallVector<Value>> ModelImporter::importBody(const onnxpb::GraphProto &body, ValueRange inputs,
+                                                       StringRef scope, int64_t bodyOpset) {
+  if (body.input_size() != static_cast<int>(inputs.size()))
+    return error() << "subgraph '" << body.name() << "' takes " << body.input_size() << " inputs, given "
+                   << inputs.size();
+  // Names the body defines get the scope's prefix; any other name refers to the enclosing graph.
+  llvm::StringSet<> local;
+  for (const auto &in : body.input())
+    local.insert(in.name());
+  for (const auto &t : body.initializer())
+    local.insert(t.name());
+  for (const auto &n : body.node())
+    for (const auto &out : n.output())
+      local.insert(out);
+  auto scoped = [&](const std::string &name) {
+    return name.empty() || !local.contains(name) ? name : (scope + name).str();
+  };
+  for (auto [in, value] : llvm::zip(body.input(), inputs))
+    values[scoped(in.name())] = value;
+  for (const auto &t : body.initializer()) {
+    onnxpb::TensorProto copy = t;
+    copy.set_name(scoped(t.name()));
+    if (failed(importInitializer(copy)))
+      return failure();
+  }
+  for (const auto &n : body.node()) {
+    onnxpb::NodeProto copy = n;
+    for (auto &in : *copy.mutable_input())
+      in = scoped(in);
+    for (auto &out : *copy.mutable_output())
+      out = scoped(out);
+    if (!copy.name().empty())
+      copy.set_name((scope + copy.name()).str());
+    if (failed(importNode(copy, bodyOpset)))
+      return failure();
+  }
+  SmallVector<Value> results;
+  for (const auto &out : body.output()) {
+    Value v = values.lookup(scoped(out.name()));
+    if (!v)
+      return error() << "subgraph '" << body.name() << "' output '" << out.name() << "' is not defined";
+    results.push_back(v);
+  }
+  return results;
+}
+
 LogicalResult ModelImporter::importNode(const onnxpb::NodeProto &node, int64_t nodeOpset) {
   std::string label = node.name().empty() ? (node.output_size() ? node.output(0) : node.op_type())
                                           : node.name();
@@ -416,6 +464,9 @@ LogicalResult ModelImporter::importNode(const onnxpb::NodeProto &node, int64_t n
   for (const std::string &name : node.output())
     outTypes.push_back(valueTypes.lookup(name));
   NodeContext context(b, node, nodeOpset, inputs, outTypes, loc);
+  context.importBody = [&, nodeOpset](const onnxpb::GraphProto &body, ValueRange bound, StringRef scope) {
+    return importBody(body, bound, scope, nodeOpset);
+  };
   OperandInfo operands;
   operands.constantInts = [&](size_t i) { return context.constantInts(i); };
   operands.shape = [&](size_t i) -> std::optional<SmallVector<int64_t>> {

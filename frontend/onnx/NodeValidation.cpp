@@ -73,7 +73,7 @@ std::string checkSchema(const onnxpb::NodeProto &node, int64_t opset) {
     return "has " + std::to_string(inputs) + " inputs but takes at most " + std::to_string(schema->max_input());
   const auto &formals = schema->inputs();
   for (int i = 0; i < least && i < static_cast<int>(formals.size()); ++i)
-    if (node.input(i).empty())
+    if (node.input(i).empty() && formals[i].GetOption() != onnxpb::OpSchema::Optional)
       return "required input " + std::to_string(i) + " ('" + formals[i].GetName() + "') is missing";
   for (const auto &a : node.attribute()) {
     auto it = schema->attributes().find(a.name());

@@ -435,6 +435,22 @@ case("compress_axis2_22", 22, [node("Compress", ["x", "c"], ["y"], axis=-1)],
 case("compress_flat_none_selected_22", 22, [node("Compress", ["x", "c"], ["y"])],
      [("x", SPARSE), ("c", np.zeros(7, BOOL))], [("y", F32, [None])])
 
+# Scan, unrolled at import: a reversed scan along axis 1, its output stacked backwards along axis 1; the
+# body reads a value of the enclosing graph (w) and has an initializer of its own (half).
+SCAN_BODY = helper.make_graph(
+    [node("Mul", ["s", "half"], ["decayed"]), node("Add", ["decayed", "xt"], ["s_new"]),
+     node("Mul", ["s_new", "w"], ["out"])],
+    "scan_body", [helper.make_tensor_value_info("s", TensorProto.FLOAT, [2, 3]),
+                  helper.make_tensor_value_info("xt", TensorProto.FLOAT, [2, 3])],
+    [helper.make_tensor_value_info("s_new", TensorProto.FLOAT, [2, 3]),
+     helper.make_tensor_value_info("out", TensorProto.FLOAT, [2, 3])],
+    [numpy_helper.from_array(np.array(0.5, np.float32), "half")])
+case("scan_reverse_axes_outer_value_21", 21,
+     [node("Scan", ["s0", "x"], ["s_final", "ys"], body=SCAN_BODY, num_scan_inputs=1, scan_input_axes=[1],
+           scan_input_directions=[1], scan_output_axes=[1], scan_output_directions=[1])],
+     [("s0", randf(119, 2, 3)), ("x", randf(120, 2, 5, 3))], [("s_final", F32, [2, 3]), ("ys", F32, [2, 5, 3])],
+     [("w", randf(121, 2, 3))])
+
 
 def write(out_dir):
     os.makedirs(out_dir, exist_ok=True)

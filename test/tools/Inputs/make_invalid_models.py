@@ -172,6 +172,12 @@ def main(out):
     save(model([helper.make_node("NonZero", ["x"], ["y"], name="nonzero")], [tensor("x", [128, 160])],
                [tensor("y", [2, "n"], TensorProto.INT64)]), out, "nonzero_too_large.onnx")
 
+    # Scan is unrolled at import: sequences of more than 1024 steps are refused.
+    body = helper.make_graph([helper.make_node("Add", ["s", "xt"], ["s_new"])], "body",
+                             [tensor("s", [2]), tensor("xt", [2])], [tensor("s_new", [2])])
+    save(model([helper.make_node("Scan", ["s0", "x"], ["s"], name="scan", body=body, num_scan_inputs=1)],
+               [tensor("s0", [2]), tensor("x", [2000, 2])], [tensor("s", [2])]), out, "scan_too_long.onnx")
+
     # Valid reshapes whose dims are known only at run time.
     #   x [N, 64] -> [-1, 32]: y [2N, 32].
     save(model([helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
