@@ -1,4 +1,9 @@
-//===- NodeImportersControlFlow.cpp - Scan ----------------------------------===//
+//===- NodeImportersControlFlow.cpp - Scan, If ------------------------------===//
+//
+// If with a compile-time condition imports the branch taken. With a run-time condition both branches
+// are imported and each output selects between them, which is only right when evaluating the branch
+// not taken cannot fail the run: branches with ops that check values at run time (gathers, scatters,
+// integer division) or shapes known only at run time are refused with the op that prevents it.
 //
 // Scan with a static sequence length is unrolled at import: the body is imported once per step (and,
 // for Scan-8, per batch entry), its state outputs feeding the next step and its scan outputs stacked
@@ -6,6 +11,8 @@
 // kMaxScanSteps are refused rather than unrolled into a huge graph.
 //
 #include "frontend/onnx/GraphBuilders.h"
+
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 
@@ -144,8 +151,67 @@ FailureOr<SmallVector<Value>> importScan(NodeContext &c) {
   return results;
 }
 
+/// The first op after `marker` (or from the start of `block`) that may fail when its branch is not the one
+/// taken: value checks at run time, or results whose shape is only known at run time.
+Operation *firstOpThatMayFail(Block *block, Operation *marker) {
+  auto it = marker ? std::next(marker->getIterator()) : block->begin();
+  for (Operation &op : llvm::make_range(it, block->end())) {
+    if (isa<graph::GatherOp, graph::GatherElementsOp, graph::GatherNDOp, graph::ScatterElementsOp,
+            graph::ScatterNDOp>(op))
+      return &op;
+    if (isa<graph::DivOp, graph::ModOp>(op) && isa<IntegerType>(getElementTypeOrSelf(op.getResult(0).getType())))
+      return &op;
+    if (llvm::any_of(op.getResultTypes(), [](Type t) {
+          auto shaped = dyn_cast<ShapedType>(t);
+          return shaped && !shaped.hasStaticShape();
+        }))
+      return &op;
+  }
+  return nullptr;
+}
+
+FailureOr<SmallVector<Value>> importIf(NodeContext &c) {
+  const auto *thenBranch = graphAttr(c, "then_branch"), *elseBranch = graphAttr(c, "else_branch");
+  if (!thenBranch || !elseBranch)
+    return c.error() << "needs then_branch and else_branch graphs";
+  auto condType = c.inputType(0);
+  if (!condType.hasStaticShape() || condType.getNumElements() != 1 || !condType.getElementType().isInteger(1))
+    return c.error() << "expects a bool condition of one element, got " << condType;
+  std::string scope = c.node.output_size() ? c.node.output(0) : c.node.name();
+  if (DenseElementsAttr cond = c.constantValue(0)) {
+    bool taken = *cond.getValues<bool>().begin();
+    return c.importBody(taken ? *thenBranch : *elseBranch, {}, scope + (taken ? "/then/" : "/else/"));
+  }
+  Block *block = c.b.getInsertionBlock();
+  SmallVector<SmallVector<Value>> branches;
+  for (auto [body, name] : {std::pair(thenBranch, "then"), std::pair(elseBranch, "else")}) {
+    Operation *marker = block->empty() ? nullptr : &block->back();
+    auto results = c.importBody(*body, {}, scope + "/" + name + "/");
+    if (failed(results))
+      return failure();
+    if (Operation *op = firstOpThatMayFail(block, marker))
+      return c.error() << "a run-time condition evaluates both branches, but the " << name << " branch has '"
+                       << op->getName() << "', which may fail or take a shape at run time";
+    branches.push_back(std::move(*results));
+  }
+  if (branches[0].size() != branches[1].size())
+    return c.error() << "the branches have " << branches[0].size() << " and " << branches[1].size() << " outputs";
+  Value cond = reshape(c, c.input(0), {});
+  SmallVector<Value> results;
+  for (auto [a, b] : llvm::zip(branches[0], branches[1])) {
+    if (a.getType() != b.getType())
+      return c.error() << "a run-time condition needs branch outputs of one type, got " << a.getType() << " and "
+                       << b.getType();
+    results.push_back(graph::WhereOp::create(c.b, c.loc, a.getType(), cond, a, b));
+  }
+  return results;
+}
+
 } // namespace
 
-void addControlFlowImporters(llvm::StringMap<NodeImporter> &t) { t["Scan"] = importScan; }
+void addControlFlowImporters(llvm::StringMap<NodeImporter> &t) {
+  t["Scan"] = importScan;
+  t["If"] = importIf;
+}
 
 } // namespace tessera::onnx

@@ -451,6 +451,21 @@ case("scan_reverse_axes_outer_value_21", 21,
      [("s0", randf(119, 2, 3)), ("x", randf(120, 2, 5, 3))], [("s_final", F32, [2, 3]), ("ys", F32, [2, 5, 3])],
      [("w", randf(121, 2, 3))])
 
+# If: a run-time condition (both values) selects between branches that read outer values; a constant
+# condition imports only the branch taken, which may differ in shape from the other.
+def branch(name, nodes, out, shape):
+    return helper.make_graph(nodes, name, [], [helper.make_tensor_value_info(out, TensorProto.FLOAT, shape)])
+THEN = branch("then", [node("Add", ["x", "w"], ["t"])], "t", [2, 3])
+ELSE = branch("else", [node("Mul", ["x", "x"], ["e0"]), node("Sub", ["e0", "w"], ["e"])], "e", [2, 3])
+for flag in (True, False):
+    case(f"if_runtime_cond_{str(flag).lower()}_21", 21,
+         [node("If", ["c"], ["y"], then_branch=THEN, else_branch=ELSE)],
+         [("c", np.array(flag)), ("x", randf(122, 2, 3))], [("y", F32, [2, 3])], [("w", randf(123, 2, 3))])
+case("if_constant_cond_other_shape_21", 21,
+     [node("If", ["c"], ["y"], then_branch=branch("then", [node("ReduceSum", ["x"], ["t"], keepdims=0)], "t", []),
+           else_branch=ELSE)],
+     [("x", randf(124, 2, 3))], [("y", F32, [])], [("c", np.array(True)), ("w", randf(125, 2, 3))])
+
 
 def write(out_dir):
     os.makedirs(out_dir, exist_ok=True)

@@ -178,6 +178,14 @@ def main(out):
     save(model([helper.make_node("Scan", ["s0", "x"], ["s"], name="scan", body=body, num_scan_inputs=1)],
                [tensor("s0", [2]), tensor("x", [2000, 2])], [tensor("s", [2])]), out, "scan_too_long.onnx")
 
+    # If with a run-time condition evaluates both branches: a branch that may fail at run time is refused.
+    gather = helper.make_graph([helper.make_node("Gather", ["x", "i"], ["g"], axis=0)], "then", [],
+                               [tensor("g", [2])])
+    plain = helper.make_graph([helper.make_node("Neg", ["x"], ["n"])], "else", [], [tensor("n", [2])])
+    save(model([helper.make_node("If", ["c"], ["y"], name="if", then_branch=gather, else_branch=plain)],
+               [tensor("c", [], TensorProto.BOOL), tensor("x", [2]), tensor("i", [2], TensorProto.INT64)],
+               [tensor("y", [2])]), out, "if_runtime_gather.onnx")
+
     # Valid reshapes whose dims are known only at run time.
     #   x [N, 64] -> [-1, 32]: y [2N, 32].
     save(model([helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
