@@ -98,6 +98,7 @@ void addGroupNormImporter(llvm::StringMap<NodeImporter> &table);
 void addTfIdfImporter(llvm::StringMap<NodeImporter> &table);
 void addDetImporter(llvm::StringMap<NodeImporter> &table);
 void addNonZeroImporters(llvm::StringMap<NodeImporter> &table);
+void addUniqueImporter(llvm::StringMap<NodeImporter> &table);
 void addControlFlowImporters(llvm::StringMap<NodeImporter> &table);
 /// After addResizeImporters: wraps GridSample for its opset-20 spelling.
 void addCropGridImporters(llvm::StringMap<NodeImporter> &table);

@@ -654,6 +654,7 @@ const llvm::StringMap<NodeImporter> &defaultDomainImporters() {
     addTfIdfImporter(t);
     addDetImporter(t);
     addNonZeroImporters(t);
+    addUniqueImporter(t);
     addControlFlowImporters(t);
     addCropGridImporters(t);
     return t;

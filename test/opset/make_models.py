@@ -466,6 +466,17 @@ case("if_constant_cond_other_shape_21", 21,
            else_branch=ELSE)],
      [("x", randf(124, 2, 3))], [("y", F32, [])], [("c", np.array(True)), ("w", randf(125, 2, 3))])
 
+# Unique: sorted int64 values with many repeats, and unsorted float columns (axis 1) where the first
+# element does not decide the order.
+UNIQ = ["y", "first", "inverse", "counts"]
+case("unique_sorted_int64_22", 22, [node("Unique", ["x"], UNIQ)], [("x", rng(126).randint(-3, 4, (4, 5)).astype(I64))],
+     [("y", I64, [None]), ("first", I64, [None]), ("inverse", I64, [20]), ("counts", I64, [None])])
+COLS = np.array([[1, 0, 1, 0, 1, 2], [2, 5, 2, 5, 1, 2], [0, 3, 0, 3, 9, -1]], np.float32)
+case("unique_unsorted_axis1_22", 22, [node("Unique", ["x"], UNIQ, axis=1, sorted=0)], [("x", COLS)],
+     [("y", F32, [3, None]), ("first", I64, [None]), ("inverse", I64, [6]), ("counts", I64, [None])])
+case("unique_sorted_axis1_22", 22, [node("Unique", ["x"], UNIQ, axis=-1)], [("x", COLS)],
+     [("y", F32, [3, None]), ("first", I64, [None]), ("inverse", I64, [6]), ("counts", I64, [None])])
+
 
 def write(out_dir):
     os.makedirs(out_dir, exist_ok=True)

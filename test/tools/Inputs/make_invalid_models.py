@@ -186,6 +186,10 @@ def main(out):
                [tensor("c", [], TensorProto.BOOL), tensor("x", [2]), tensor("i", [2], TensorProto.INT64)],
                [tensor("y", [2])]), out, "if_runtime_gather.onnx")
 
+    # Unique compares all pairs of slices: large inputs are refused.
+    save(model([helper.make_node("Unique", ["x"], ["y"], name="unique")], [tensor("x", [8192])],
+               [tensor("y", ["n"])]), out, "unique_too_large.onnx")
+
     # Valid reshapes whose dims are known only at run time.
     #   x [N, 64] -> [-1, 32]: y [2N, 32].
     save(model([helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
