@@ -497,37 +497,70 @@ static Results importSpaceToDepth(NodeContext &c) {
   return one(reshape(c, x, {n, ch * b * b, h / b, w / b}));
 }
 
-/// Inference-time Dropout: the identity, with an all-true mask.
+/// A uniform value in [0, 1) per element of `shape`, from a hash of the seed and the element's index
+/// (fract(sin(i * a + seed * b) * c), in f64): the same values at every run of an artifact.
+static Value hashedUniform(NodeContext &c, ArrayRef<int64_t> shape, int64_t seed) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  Type i64 = c.b.getI64Type(), f64 = c.b.getF64Type();
+  Value index;
+  if (n <= graph::kMaxFoldElements) {
+    index = reshape(c, iota(c, n, 0, 1), {n});
+  } else { // a kernel writes it
+    auto scalar = RankedTensorType::get({}, i64);
+    index = graph::RangeOp::create(c.b, c.loc, RankedTensorType::get({n}, i64), i64Constant(c, {0}, {}),
+                                   i64Constant(c, {1}, {}),
+                                   graph::ConstantOp::create(c.b, c.loc, scalar, DenseElementsAttr::get(scalar, {n})));
+  }
+  Value phase = binary<graph::AddOp>(c, binary<graph::MulOp>(c, castTo(c, index, f64), scalarConstant(c, f64, 12.9898)),
+                                     scalarConstant(c, f64, std::fmod(double(seed) * 78.233, 6283.185307179586)));
+  Value wave = binary<graph::MulOp>(c, graph::SinOp::create(c.b, c.loc, phase.getType(), phase),
+                                    scalarConstant(c, f64, 43758.5453));
+  Value u = binary<graph::SubOp>(c, wave, graph::FloorOp::create(c.b, c.loc, wave.getType(), wave));
+  return reshape(c, u, shape);
+}
+
+/// Dropout: the identity with an all-true mask at inference. In training mode (opset 12 on, where
+/// training_mode and ratio may be run-time inputs) elements are kept where a hashed uniform value of
+/// the seed and the element's index is at least the ratio, and scaled by 1 / (1 - ratio): a ratio of 0
+/// keeps everything, and the mask is the same at every run.
 static Results importDropout(NodeContext &c) {
   auto in = staticInput(c, 0);
   if (failed(in))
     return failure();
-  bool training = false;
-  double ratio = c.getFloat("ratio", 0.5f);
-  if (c.opset >= 12) {
-    if (c.input(2)) {
-      auto t = c.constantValue(2);
-      if (!t)
-        return c.error() << "training_mode must be a compile-time constant";
-      training = !(*t.getValues<APInt>().begin()).isZero();
-    }
-    ratio = 0.5;
-    if (training && c.input(1)) { // the ratio only matters in training mode
-      auto r = c.constantValue(1);
-      if (!r)
-        return c.error() << "ratio must be a compile-time constant";
-      ratio = (*r.getValues<APFloat>().begin()).convertToDouble();
-    }
-  } else if (c.opset < 7) {
-    training = c.getInt("is_test", 0) == 0;
+  Type maskElem = c.opset >= 10 ? c.b.getI1Type() : in->getElementType();
+  bool wantMask = c.node.output_size() > 1 && !c.node.output(1).empty();
+  auto allKept = [&]() -> Results {
+    SmallVector<Value> results = {graph::IdentityOp::create(c.b, c.loc, *in, c.input(0))};
+    if (wantMask)
+      results.push_back(graph::ExpandOp::create(c.b, c.loc, RankedTensorType::get(in->getShape(), maskElem),
+                                                scalarConstant(c, maskElem, 1)));
+    return results;
+  };
+  if (c.opset < 12) {
+    if (c.opset < 7 && c.getInt("is_test", 0) == 0 && c.getFloat("ratio", 0.5f) != 0)
+      return c.error() << "training-mode dropout (random) is not supported before opset 12";
+    return allKept();
   }
-  if (training && ratio != 0)
-    return c.error() << "training-mode dropout (random) is not supported";
-  SmallVector<Value> results = {graph::IdentityOp::create(c.b, c.loc, *in, c.input(0))};
-  if (c.node.output_size() > 1 && !c.node.output(1).empty()) {
-    Type maskElem = c.opset >= 10 ? c.b.getI1Type() : in->getElementType();
-    results.push_back(graph::ExpandOp::create(c.b, c.loc, RankedTensorType::get(in->getShape(), maskElem),
-                                              scalarConstant(c, maskElem, 1)));
+  if (!c.input(2))
+    return allKept();
+  if (auto t = c.constantValue(2); t && (*t.getValues<APInt>().begin()).isZero())
+    return allKept();
+  Type elem = in->getElementType();
+  if (!isa<FloatType>(elem))
+    return c.error() << "training-mode dropout needs a float input";
+  Type i1 = c.b.getI1Type(), f64 = c.b.getF64Type();
+  Value training = reshape(c, castTo(c, c.input(2), i1), {});
+  Value ratio = c.input(1) ? castTo(c, reshape(c, c.input(1), {}), f64) : scalarConstant(c, f64, 0.5);
+  Value keep = binary<graph::GreaterOrEqualOp>(c, hashedUniform(c, in->getShape(), c.getInt("seed", 0)), ratio, i1);
+  Value scale = castTo(c, binary<graph::DivOp>(c, scalarConstant(c, f64, 1), binary<graph::SubOp>(c, scalarConstant(c, f64, 1), ratio)), elem);
+  Value dropped = graph::WhereOp::create(c.b, c.loc, *in, keep, binary<graph::MulOp>(c, c.input(0), scale),
+                                         scalarConstant(c, elem, 0));
+  SmallVector<Value> results = {graph::WhereOp::create(c.b, c.loc, *in, training, dropped, c.input(0))};
+  if (wantMask) {
+    auto maskType = RankedTensorType::get(in->getShape(), i1);
+    results.push_back(graph::OrOp::create(c.b, c.loc, maskType, graph::NotOp::create(c.b, c.loc, training.getType(), training), keep));
   }
   return results;
 }

@@ -186,8 +186,9 @@ FailureOr<Value> reshapeDynamic(OpBuilder &b, Location loc, Value value, RankedT
         return failure();
       group.push_back(next++);
     } else {
+      // At least one dim, so a unit dim of the smaller shape takes a unit dim of the larger one.
       int64_t product = 1;
-      while (next < large.getRank() && !large.isDynamicDim(next) && product < small.getDimSize(d))
+      while (next < large.getRank() && !large.isDynamicDim(next) && (product < small.getDimSize(d) || group.empty()))
         product *= large.getDimSize(next), group.push_back(next++);
       if (product != small.getDimSize(d))
         return failure();

@@ -142,3 +142,14 @@ func.func @runtime_range(%start: tensor<f32>, %delta: tensor<f32>, %count: tenso
   %0 = tgraph.range %start, %delta, %count : (tensor<f32>, tensor<f32>, tensor<i64>) -> tensor<?xf32>
   return %0 : tensor<?xf32>
 }
+
+// -----
+
+// A reshape between shapes with several dynamic dims and unit dims: each dim of the smaller shape takes
+// at least one dim of the larger (a leading unit dim had taken none, an invalid expand_shape).
+// CHECK-LABEL: func.func @unsqueeze_between_dynamic_dims
+// CHECK: tensor.expand_shape %arg0 {{\[}}[0], [1], [2, 3]] output_shape [1, %{{.*}}, 1, %{{.*}}] : tensor<1x?x?xf32> into tensor<1x?x1x?xf32>
+func.func @unsqueeze_between_dynamic_dims(%a: tensor<1x?x?xf32>) -> tensor<1x?x1x?xf32> {
+  %0 = tgraph.unsqueeze %a {axes = array<i64: 2>} : (tensor<1x?x?xf32>) -> tensor<1x?x1x?xf32>
+  return %0 : tensor<1x?x1x?xf32>
+}

@@ -477,6 +477,18 @@ case("unique_unsorted_axis1_22", 22, [node("Unique", ["x"], UNIQ, axis=1, sorted
 case("unique_sorted_axis1_22", 22, [node("Unique", ["x"], UNIQ, axis=-1)], [("x", COLS)],
      [("y", F32, [3, None]), ("first", I64, [None]), ("inverse", I64, [6]), ("counts", I64, [None])])
 
+# STFT with constant frame parameters (static tables) over a batch, and a two-sided transform of a complex
+# signal with a run-time frame step; MelWeightMatrix with constant sizes.
+HANN = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(12) / 12)).astype(np.float32)
+case("stft_constant_params_window_18", 18, [node("STFT", ["x", "step", "w"], ["y"])],
+     [("x", randf(127, 2, 70, 1))], [("y", F32, [2, 12, 7, 2])], [("step", i64(5)), ("w", HANN)])
+case("stft_complex_twosided_runtime_step_18", 18, [node("STFT", ["x", "step", "", "len"], ["y"], onesided=0)],
+     [("x", randf(128, 1, 40, 2)), ("step", i64(6))], [("y", F32, [1, None, 10, 2])], [("len", i64(10))])
+case("melweightmatrix_constant_18", 18, [node("MelWeightMatrix", ["m", "d", "sr", "lo", "hi"], ["y"])], [],
+     [("y", F32, [33, 10])],
+     [("m", np.array(10, np.int64)), ("d", np.array(64, np.int64)), ("sr", np.array(16000, np.int64)),
+      ("lo", np.array(125.0, np.float32)), ("hi", np.array(7600.0, np.float32))])
+
 
 def write(out_dir):
     os.makedirs(out_dir, exist_ok=True)
