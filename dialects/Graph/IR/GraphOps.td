@@ -347,7 +347,7 @@ def Graph_ConcatOp : Graph_Op<"concat", [Pure, InferTypeOpAdaptorWithIsCompatibl
   let hasVerifier = 1;
 }
 
-def Graph_ShapeOp : Graph_Op<"shape", [Pure]> {
+def Graph_ShapeOp : Graph_Op<"shape", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX Shape (with start/end)";
   let description = "The dims `[start, end)` of the input as a 1-D int64 tensor.";
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$start, I64Attr:$end);
@@ -376,7 +376,7 @@ def Graph_SliceOp : Graph_Op<"slice", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_PadOp : Graph_Op<"pad", [Pure]> {
+def Graph_PadOp : Graph_Op<"pad", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX Pad with constant pads";
   let description = [{
     `mode`: constant, reflect, edge. `pads` is [begin..., end...] and may be negative.
@@ -389,7 +389,7 @@ def Graph_PadOp : Graph_Op<"pad", [Pure]> {
   let hasFolder = 1;
 }
 
-def Graph_RangeOp : Graph_Op<"range", [Pure]> {
+def Graph_RangeOp : Graph_Op<"range", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX Range with operands known only at run time";
   let description = [{
     `output[i] = start + i * delta` for `i < count`, where `count` (a 0-d int64 tensor, computed by the
@@ -419,7 +419,7 @@ def Graph_ExpandOp : Graph_Op<"expand", [Pure]> {
 // Indexing, scans and selection
 //===----------------------------------------------------------------------===//
 
-def Graph_GatherElementsOp : Graph_Op<"gather_elements", [Pure]> {
+def Graph_GatherElementsOp : Graph_Op<"gather_elements", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX GatherElements";
   let description = [{
     `output[i...] = data[i... with dim axis replaced by indices[i...]]`; the result has the shape of
@@ -432,7 +432,7 @@ def Graph_GatherElementsOp : Graph_Op<"gather_elements", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_ScatterElementsOp : Graph_Op<"scatter_elements", [Pure]> {
+def Graph_ScatterElementsOp : Graph_Op<"scatter_elements", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX ScatterElements (and the deprecated Scatter)";
   let description = [{
     A copy of `data` where `updates[i...]` goes to the position of `i...` with dim `axis` replaced by
@@ -446,7 +446,7 @@ def Graph_ScatterElementsOp : Graph_Op<"scatter_elements", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_GatherNDOp : Graph_Op<"gather_nd", [Pure]> {
+def Graph_GatherNDOp : Graph_Op<"gather_nd", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX GatherND";
   let description = [{
     The last dim of `indices` holds coordinates into `data` after `batch_dims` leading dims shared by
@@ -457,7 +457,7 @@ def Graph_GatherNDOp : Graph_Op<"gather_nd", [Pure]> {
   let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
 }
 
-def Graph_ScatterNDOp : Graph_Op<"scatter_nd", [Pure]> {
+def Graph_ScatterNDOp : Graph_Op<"scatter_nd", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX ScatterND";
   let description = [{
     A copy of `data` where each slice `updates[i...]` goes to the coordinates `indices[i..., :]`, in
@@ -511,7 +511,7 @@ def Graph_EinsumOp : Graph_Op<"einsum", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_MaxPoolWithIndicesOp : Graph_Op<"max_pool_with_indices", [Pure]> {
+def Graph_MaxPoolWithIndicesOp : Graph_Op<"max_pool_with_indices", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX MaxPool with its Indices output";
   let description = [{
     Like `tgraph.pool max` (explicit pads, ceil_mode folded into the end pads); `indices`

@@ -5,6 +5,7 @@
 //
 #include "dialects/Graph/IR/GraphOps.h"
 
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
@@ -334,6 +335,112 @@ LogicalResult PoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
   if (failed(shape))
     return failure();
   return infer(inferred, *shape, input.getElementType());
+}
+
+TESSERA_GRAPH_COMPATIBLE(MaxPoolWithIndicesOp)
+LogicalResult MaxPoolWithIndicesOp::inferReturnTypes(MLIRContext *context, std::optional<Location> location,
+                                                     Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  RankedTensorType input = rankedOf(adaptor.getInput());
+  if (!input || input.getRank() < 2)
+    return fail(location, "expected an input of rank 2 or more");
+  auto shape = windowedShape(location, input, input.getDimSize(1), adaptor.getKernelShape(), adaptor.getStrides(),
+                             adaptor.getDilations(), adaptor.getPads());
+  if (failed(shape))
+    return failure();
+  inferred.push_back(RankedTensorType::get(*shape, input.getElementType()));
+  return infer(inferred, *shape, IntegerType::get(context, 64));
+}
+
+TESSERA_GRAPH_COMPATIBLE(PadOp)
+LogicalResult PadOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+                                      SmallVectorImpl<Type> &inferred) {
+  RankedTensorType input = rankedOf(adaptor.getInput());
+  ArrayRef<int64_t> pads = adaptor.getPads();
+  if (!input || static_cast<int64_t>(pads.size()) != 2 * input.getRank())
+    return fail(location, "pads has " + Twine(pads.size()) + " entries for a rank-" +
+                              Twine(input ? input.getRank() : 0) + " input");
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < input.getRank(); ++d) {
+    int64_t size = input.getDimSize(d);
+    if (ShapedType::isDynamic(size)) {
+      shape.push_back(kDynamic);
+      continue;
+    }
+    size += pads[d] + pads[d + input.getRank()];
+    if (size < 0)
+      return fail(location, "pads make dim " + Twine(d) + " negative");
+    shape.push_back(size);
+  }
+  return infer(inferred, shape, input.getElementType());
+}
+
+TESSERA_GRAPH_COMPATIBLE(GatherElementsOp)
+LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+                                                 SmallVectorImpl<Type> &inferred) {
+  RankedTensorType data = rankedOf(adaptor.getData()), indices = rankedOf(adaptor.getIndices());
+  if (!data || !indices || data.getRank() != indices.getRank())
+    return fail(location, "expected data and indices of one rank");
+  if (adaptor.getAxis() < 0 || adaptor.getAxis() >= data.getRank())
+    return fail(location, "axis " + Twine(adaptor.getAxis()) + " is out of range for rank " + Twine(data.getRank()));
+  return infer(inferred, indices.getShape(), data.getElementType());
+}
+
+TESSERA_GRAPH_COMPATIBLE(GatherNDOp)
+LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+                                           SmallVectorImpl<Type> &inferred) {
+  RankedTensorType data = rankedOf(adaptor.getData()), indices = rankedOf(adaptor.getIndices());
+  int64_t batch = adaptor.getBatchDims();
+  if (!data || !indices || indices.getRank() < 1 || indices.isDynamicDim(indices.getRank() - 1))
+    return fail(location, "expected indices whose last dim is static");
+  // indices' dims but the last, then the data dims the index tuples do not address.
+  int64_t depth = indices.getShape().back();
+  if (batch < 0 || depth < 1 || batch + depth > data.getRank() || batch >= indices.getRank())
+    return fail(location, "index tuples of " + Twine(depth) + " after " + Twine(batch) +
+                              " batch dims do not fit a rank-" + Twine(data.getRank()) + " input");
+  SmallVector<int64_t> shape(indices.getShape().drop_back());
+  llvm::append_range(shape, data.getShape().drop_front(batch + depth));
+  return infer(inferred, shape, data.getElementType());
+}
+
+TESSERA_GRAPH_COMPATIBLE(ScatterElementsOp)
+LogicalResult ScatterElementsOp::inferReturnTypes(MLIRContext *, std::optional<Location>, Adaptor adaptor,
+                                                  SmallVectorImpl<Type> &inferred) {
+  inferred.push_back(adaptor.getData().getType());
+  return success();
+}
+
+TESSERA_GRAPH_COMPATIBLE(ScatterNDOp)
+LogicalResult ScatterNDOp::inferReturnTypes(MLIRContext *, std::optional<Location>, Adaptor adaptor,
+                                            SmallVectorImpl<Type> &inferred) {
+  inferred.push_back(adaptor.getData().getType());
+  return success();
+}
+
+TESSERA_GRAPH_COMPATIBLE(ShapeOp)
+LogicalResult ShapeOp::inferReturnTypes(MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
+  RankedTensorType input = rankedOf(adaptor.getInput());
+  if (!input)
+    return failure();
+  // ONNX's start and end: negative counts from the back, both clamped to [0, rank].
+  int64_t rank = input.getRank();
+  auto clamp = [&](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + rank : v, 0, rank); };
+  int64_t length = std::max<int64_t>(0, clamp(adaptor.getEnd()) - clamp(adaptor.getStart()));
+  return infer(inferred, {length}, IntegerType::get(context, 64));
+}
+
+TESSERA_GRAPH_COMPATIBLE(RangeOp)
+LogicalResult RangeOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
+  RankedTensorType start = rankedOf(adaptor.getStart());
+  if (!start)
+    return failure();
+  // A constant count fixes the length.
+  int64_t length = kDynamic;
+  DenseIntElementsAttr count;
+  if (matchPattern(adaptor.getCount(), m_Constant(&count)) && count.getNumElements() == 1)
+    length = std::max<int64_t>(0, (*count.getValues<APInt>().begin()).getSExtValue());
+  return infer(inferred, {length}, start.getElementType());
 }
 
 } // namespace tessera::graph

@@ -199,3 +199,48 @@ func.func @where_shapes_do_not_broadcast(%c: tensor<3xi1>, %x: tensor<2xf32>, %y
   %r = tgraph.where %c, %x, %y : (tensor<3xi1>, tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
   return %r : tensor<2xf32>
 }
+
+// -----
+
+func.func @gather_nd_tuples_too_long(%d: tensor<2x3xf32>, %i: tensor<4x3xi64>) -> tensor<4xf32> {
+  // expected-error@+2 {{index tuples of 3 after 0 batch dims do not fit a rank-2 input}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = tgraph.gather_nd %d, %i {batch_dims = 0 : i64} : (tensor<2x3xf32>, tensor<4x3xi64>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @gather_elements_rank_mismatch(%d: tensor<2x3xf32>, %i: tensor<4xi64>) -> tensor<4xf32> {
+  // expected-error@+1 {{expects indices of the data's rank and a result shaped like the indices}}
+  %0 = tgraph.gather_elements %d, %i {axis = 0 : i64} : (tensor<2x3xf32>, tensor<4xi64>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @pad_below_zero(%x: tensor<2x3xf32>) -> tensor<2x0xf32> {
+  // expected-error@+2 {{pads make dim 1 negative}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = tgraph.pad constant %x {pads = array<i64: 0, -2, 0, -2>} : (tensor<2x3xf32>) -> tensor<2x0xf32>
+  return %0 : tensor<2x0xf32>
+}
+
+// -----
+
+func.func @shape_wrong_length(%x: tensor<2x3x4xf32>) -> tensor<3xi64> {
+  // expected-error@+2 {{inferred type(s) 'tensor<2xi64>' are incompatible with return type(s) of operation 'tensor<3xi64>'}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = tgraph.shape %x {start = 1 : i64, end = 3 : i64} : (tensor<2x3x4xf32>) -> tensor<3xi64>
+  return %0 : tensor<3xi64>
+}
+
+// -----
+
+func.func @range_constant_count_mismatch(%s: tensor<i64>, %d: tensor<i64>) -> tensor<4xi64> {
+  %n = tgraph.constant dense<3> : tensor<i64> : tensor<i64>
+  // expected-error@+2 {{inferred type(s) 'tensor<3xi64>' are incompatible with return type(s) of operation 'tensor<4xi64>'}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = tgraph.range %s, %d, %n : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<4xi64>
+  return %0 : tensor<4xi64>
+}
