@@ -99,6 +99,7 @@ void addTfIdfImporter(llvm::StringMap<NodeImporter> &table);
 void addDetImporter(llvm::StringMap<NodeImporter> &table);
 void addNonZeroImporters(llvm::StringMap<NodeImporter> &table);
 void addUniqueImporter(llvm::StringMap<NodeImporter> &table);
+void addNonMaxSuppressionImporter(llvm::StringMap<NodeImporter> &table);
 void addControlFlowImporters(llvm::StringMap<NodeImporter> &table);
 /// After addResizeImporters: wraps GridSample for its opset-20 spelling.
 void addCropGridImporters(llvm::StringMap<NodeImporter> &table);
@@ -136,6 +137,10 @@ mlir::FailureOr<mlir::Value> padWithRuntimePads(NodeContext &c, mlir::Value x, m
                                                 llvm::StringRef mode, llvm::ArrayRef<int64_t> axes);
 /// The first k[0] elements of `x` along `axis`, k a run-time 1-D tensor.
 mlir::Value takeLeading(NodeContext &c, mlir::Value x, mlir::Value k, int64_t axis);
+/// The positions of the true elements of a static 1-D i1 `mask`, in order, as a 1-D int64 tensor whose
+/// length is read at run time; `what` names the mask in the error for masks above 16384 elements (the
+/// compaction is quadratic) (NodeImportersNonZero.cpp).
+mlir::FailureOr<mlir::Value> positionsOfTrue(NodeContext &c, mlir::Value mask, llvm::StringRef what);
 /// A reduction over axes only known at run time.
 mlir::FailureOr<mlir::Value> reduceWithRuntimeAxes(NodeContext &c, mlir::Value x, mlir::Value axes,
                                                    graph::ReduceKind kind, bool keepdims);

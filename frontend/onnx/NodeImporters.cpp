@@ -655,6 +655,7 @@ const llvm::StringMap<NodeImporter> &defaultDomainImporters() {
     addDetImporter(t);
     addNonZeroImporters(t);
     addUniqueImporter(t);
+    addNonMaxSuppressionImporter(t);
     addControlFlowImporters(t);
     addCropGridImporters(t);
     return t;

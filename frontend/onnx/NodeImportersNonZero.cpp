@@ -13,11 +13,8 @@ using namespace mlir;
 
 namespace tessera::onnx {
 
-namespace {
-
 constexpr int64_t kMaxMaskElements = 1 << 14;
 
-/// The positions of the true elements of a static 1-D i1 `mask`, in order: 1-D int64 of run-time length.
 FailureOr<Value> positionsOfTrue(NodeContext &c, Value mask, StringRef what) {
   int64_t n = cast<RankedTensorType>(mask.getType()).getDimSize(0);
   if (n > kMaxMaskElements)
@@ -34,6 +31,8 @@ FailureOr<Value> positionsOfTrue(NodeContext &c, Value mask, StringRef what) {
                                             graph::ReduceKind::sum, c.b.getDenseI64ArrayAttr({1}), false, false);
   return takeLeading(c, positions, count, 0);
 }
+
+namespace {
 
 FailureOr<SmallVector<Value>> importNonZero(NodeContext &c) {
   auto in = c.inputType(0);

@@ -489,6 +489,21 @@ case("melweightmatrix_constant_18", 18, [node("MelWeightMatrix", ["m", "d", "sr"
      [("m", np.array(10, np.int64)), ("d", np.array(64, np.int64)), ("sr", np.array(16000, np.int64)),
       ("lo", np.array(125.0, np.float32)), ("hi", np.array(7600.0, np.float32))])
 
+# NonMaxSuppression over random boxes: corners in any order with both thresholds; centers and sizes
+# without a score threshold; no max_output_boxes_per_class (nothing selected).
+NMS_BOXES = rng(129).uniform(0, 10, (2, 40, 4)).astype(np.float32)
+NMS_SCORES = rng(130).uniform(0, 1, (2, 3, 40)).astype(np.float32)
+NMS_CENTERS = np.concatenate([rng(131).uniform(0, 10, (1, 30, 2)), rng(132).uniform(0.5, 4, (1, 30, 2))], 2).astype(np.float32)
+case("nms_corners_thresholds_21", 21, [node("NonMaxSuppression", ["b", "s", "m", "iou", "st"], ["y"])],
+     [("b", NMS_BOXES), ("s", NMS_SCORES)], [("y", I64, [None, 3])],
+     [("m", i64(5)), ("iou", np.array([0.3], np.float32)), ("st", np.array([0.2], np.float32))])
+case("nms_center_points_no_score_threshold_21", 21,
+     [node("NonMaxSuppression", ["b", "s", "m", "iou"], ["y"], center_point_box=1)],
+     [("b", NMS_CENTERS), ("s", rng(133).uniform(0, 1, (1, 2, 30)).astype(np.float32))], [("y", I64, [None, 3])],
+     [("m", i64(8)), ("iou", np.array([0.4], np.float32))])
+case("nms_no_max_output_21", 21, [node("NonMaxSuppression", ["b", "s"], ["y"])],
+     [("b", NMS_BOXES), ("s", NMS_SCORES)], [("y", I64, [None, 3])])
+
 
 def write(out_dir):
     os.makedirs(out_dir, exist_ok=True)

@@ -190,6 +190,11 @@ def main(out):
     save(model([helper.make_node("Unique", ["x"], ["y"], name="unique")], [tensor("x", [8192])],
                [tensor("y", ["n"])]), out, "unique_too_large.onnx")
 
+    # NonMaxSuppression unrolls its visit over the boxes: more than 128 boxes are refused.
+    save(model([helper.make_node("NonMaxSuppression", ["b", "s"], ["y"], name="nms")],
+               [tensor("b", [1, 200, 4]), tensor("s", [1, 1, 200])], [tensor("y", ["n", 3], TensorProto.INT64)]),
+         out, "nms_too_many_boxes.onnx")
+
     # Valid reshapes whose dims are known only at run time.
     #   x [N, 64] -> [-1, 32]: y [2N, 32].
     save(model([helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],

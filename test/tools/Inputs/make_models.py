@@ -105,11 +105,10 @@ def main(out):
     with open(os.path.join(out, "truncated.onnx"), "wb") as f:
         f.write(good.SerializeToString()[:100])
 
-    # NonMaxSuppression is a valid ONNX op (so the ONNX checker accepts it) that Tessera does not implement.
-    save(model([helper.make_node("NonMaxSuppression", ["boxes", "scores"], ["selected"], name="the_nms")],
-               [tensor("boxes", [1, 4, 4]), tensor("scores", [1, 1, 4])],
-               [helper.make_tensor_value_info("selected", TensorProto.INT64, ["n", 3])], opset=13),
-         os.path.join(out, "unsupported_nms.onnx"))
+    # RandomNormal is a valid ONNX op (so the ONNX checker accepts it) that Tessera does not implement.
+    save(model([helper.make_node("RandomNormal", [], ["y"], name="the_random", shape=[2, 3])],
+               [], [tensor("y", [2, 3])], opset=13),
+         os.path.join(out, "unsupported_random.onnx"))
     # An op unknown to ONNX itself in the default domain: rejected by the ONNX checker first.
     save(model([helper.make_node("NoSuchOp", ["x"], ["y"], name="mystery")],
                [tensor("x", [3, 3])], [tensor("y", [3, 3])], opset=13),
