@@ -143,12 +143,8 @@ static Results importTopK(NodeContext &c) {
   }
   if (!in.hasStaticShape() || k < 0 || k > in.getDimSize(*axis))
     return c.error() << "k = " << k << " does not fit the static axis";
-  SmallVector<int64_t> shape(in.getShape());
-  shape[*axis] = k;
-  auto values = RankedTensorType::get(shape, in.getElementType());
-  auto indices = RankedTensorType::get(shape, c.b.getI64Type());
   // A run-time k may keep fewer than all: the leading ones must then be the sorted top ones.
-  auto op = graph::TopKOp::create(c.b, c.loc, values, indices, c.input(0), *axis, c.getInt("largest", 1) != 0,
+  auto op = graph::TopKOp::create(c.b, c.loc, c.input(0), k, *axis, c.getInt("largest", 1) != 0,
                                   runtimeK || c.getInt("sorted", 1) != 0);
   if (runtimeK)
     return SmallVector<Value>{takeLeading(c, op.getValues(), c.input(1), *axis),

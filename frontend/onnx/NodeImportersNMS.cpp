@@ -79,8 +79,7 @@ FailureOr<SmallVector<Value>> importNonMaxSuppression(NodeContext &c) {
   Value suppresses = both(overlaps, binary<graph::GreaterOp>(c, binary<graph::DivOp>(c, inter, unionArea), iouThreshold, i1));
 
   // Visit order per (batch, class), and the pair test in that order: [batch, classes, n, n].
-  auto orderType = RankedTensorType::get({batch, classes, n}, i64);
-  auto topk = graph::TopKOp::create(c.b, c.loc, scoresType, orderType, c.input(1), 2, true, true);
+  auto topk = graph::TopKOp::create(c.b, c.loc, c.input(1), n, 2, true, true);
   Value sortedScores = topk.getValues(), order = topk.getIndices();
   Value pairRows = graph::GatherNDOp::create(c.b, c.loc, reshape(c, castTo(c, suppresses, i64), {batch, n, n}),
                                              reshape(c, order, {batch, classes, n, 1}), 1);

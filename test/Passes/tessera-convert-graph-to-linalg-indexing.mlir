@@ -75,7 +75,7 @@ func.func @cumsum_exclusive_reverse(%x: tensor<5xf32>) -> tensor<5xf32> {
 // CHECK: %[[SEL:.*]]:2 = linalg.generic {{.*}} ins(%arg0, %[[RANK]]
 // CHECK: return %[[SEL]]#0, %[[SEL]]#1
 func.func @topk(%x: tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xi64>) {
-  %v, %i = tgraph.topk %x {axis = 1 : i64, largest = true, sorted = true} : (tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xi64>)
+  %v, %i = tgraph.topk %x {k = 2 : i64, axis = 1 : i64, largest = true, sorted = true} : (tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xi64>)
   return %v, %i : tensor<3x2xf32>, tensor<3x2xi64>
 }
 

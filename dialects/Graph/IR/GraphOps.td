@@ -483,14 +483,15 @@ def Graph_CumSumOp : Graph_Op<"cumsum", [Pure, SameOperandsAndResultType, InferT
   let hasVerifier = 1;
 }
 
-def Graph_TopKOp : Graph_Op<"topk", [Pure]> {
+def Graph_TopKOp : Graph_Op<"topk", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX TopK with a constant k";
   let description = [{
     The `k` largest (or smallest) elements along non-negative `axis` and their int64 indices, sorted
-    when `sorted`; ties go to the lower index. The result types carry k.
-    Example: `%v, %i = tgraph.topk %x {axis = 1 : i64, largest = true, sorted = true} : ...`
+    when `sorted`; ties go to the lower index. (A run-time k takes the leading elements of a sorted
+    TopK of the whole axis.)
+    Example: `%v, %i = tgraph.topk %x {k = 2 : i64, axis = 1 : i64, largest = true, sorted = true} : ...`
   }];
-  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis, BoolAttr:$largest, BoolAttr:$sorted);
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$k, I64Attr:$axis, BoolAttr:$largest, BoolAttr:$sorted);
   let results = (outs AnyRankedTensor:$values, AnyRankedTensor:$indices);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;

@@ -443,4 +443,19 @@ LogicalResult RangeOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
   return infer(inferred, {length}, start.getElementType());
 }
 
+TESSERA_GRAPH_COMPATIBLE(TopKOp)
+LogicalResult TopKOp::inferReturnTypes(MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
+                                       SmallVectorImpl<Type> &inferred) {
+  RankedTensorType input = rankedOf(adaptor.getInput());
+  int64_t axis = adaptor.getAxis(), k = adaptor.getK();
+  if (!input || axis < 0 || axis >= input.getRank())
+    return fail(location, "axis " + Twine(axis) + " is out of range");
+  if (k < 0 || (!input.isDynamicDim(axis) && k > input.getDimSize(axis)))
+    return fail(location, "k = " + Twine(k) + " does not fit an axis of " + Twine(input.getDimSize(axis)));
+  SmallVector<int64_t> shape(input.getShape());
+  shape[axis] = k;
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return infer(inferred, shape, IntegerType::get(context, 64));
+}
+
 } // namespace tessera::graph

@@ -169,7 +169,7 @@ func.func @cumsum_axis(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 func.func @topk_axis(%x: tensor<4x5xf32>) -> (tensor<4x2xf32>, tensor<4x2xi64>) {
   // expected-error@+1 {{axis -1 is out of range for rank 2}}
-  %v, %i = tgraph.topk %x {axis = -1 : i64, largest = true, sorted = true} : (tensor<4x5xf32>) -> (tensor<4x2xf32>, tensor<4x2xi64>)
+  %v, %i = tgraph.topk %x {k = 2 : i64, axis = -1 : i64, largest = true, sorted = true} : (tensor<4x5xf32>) -> (tensor<4x2xf32>, tensor<4x2xi64>)
   return %v, %i : tensor<4x2xf32>, tensor<4x2xi64>
 }
 
