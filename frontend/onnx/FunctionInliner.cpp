@@ -98,7 +98,7 @@ std::optional<LogicalResult>
 inlineFunctionNode(const onnxpb::NodeProto &node, int64_t opset, const onnxpb::ModelProto &model,
                    const llvm::StringMap<Value> &values,
                    llvm::function_ref<LogicalResult(const onnxpb::NodeProto &, int64_t)> importNode) {
-  bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+  bool defaultDomain = isDefaultDomain(node.domain());
   if (defaultDomain && defaultDomainImporters().count(node.op_type()))
     return std::nullopt;
 
@@ -134,7 +134,7 @@ inlineFunctionNode(const onnxpb::NodeProto &node, int64_t opset, const onnxpb::M
   // input from opset 18 on.
   int64_t bodyOpset = schema ? schema->since_version() : opset;
   for (const auto &imp : body->opset_import())
-    if (imp.domain().empty() || imp.domain() == "ai.onnx")
+    if (isDefaultDomain(imp.domain()))
       bodyOpset = imp.version();
 
   std::string prefix = node.op_type() + "/";

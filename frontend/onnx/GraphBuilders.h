@@ -45,6 +45,18 @@ inline mlir::Value slice(NodeContext &c, mlir::Value v, llvm::ArrayRef<int64_t> 
                                 c.b.getDenseI64ArrayAttr(starts), c.b.getDenseI64ArrayAttr(steps));
 }
 
+/// Input 0 and the dim an op works along: the `axis` attribute's (normalized), or dim 0 of the input
+/// flattened when the node has none (Compress, Unique).
+inline mlir::FailureOr<std::pair<mlir::Value, int64_t>> axisOrFlattened(NodeContext &c) {
+  auto in = c.inputType(0);
+  if (!c.attr("axis"))
+    return std::pair(reshape(c, c.input(0), {in.getNumElements()}), int64_t(0));
+  auto axis = normalizeAxis(c, c.getInt("axis", 0), in.getRank());
+  if (mlir::failed(axis))
+    return mlir::failure();
+  return std::pair(c.input(0), *axis);
+}
+
 inline mlir::Value transpose(NodeContext &c, mlir::Value v, llvm::ArrayRef<int64_t> perm) {
   auto t = mlir::cast<mlir::RankedTensorType>(v.getType());
   llvm::SmallVector<int64_t> shape;

@@ -161,6 +161,9 @@ mlir::FailureOr<mlir::Value> resizeWithRuntimeScales(NodeContext &c, mlir::Value
 /// The newest ONNX opset the importers know.
 constexpr int64_t kMaxOnnxOpset = 22;
 
+/// Whether `domain` names the default ONNX domain ("" or "ai.onnx").
+inline bool isDefaultDomain(llvm::StringRef domain) { return domain.empty() || domain == "ai.onnx"; }
+
 /// The optimizers' domain (Adagrad, Momentum, Adam) and the newest version of it the importers know.
 inline constexpr llvm::StringLiteral kTrainingDomain = "ai.onnx.preview.training";
 constexpr int64_t kMaxTrainingOpset = 1;

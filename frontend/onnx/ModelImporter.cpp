@@ -135,7 +135,7 @@ LogicalResult ModelImporter::parse() {
   if (!model.has_graph())
     return error() << "'" << path << "' has no graph";
   for (const auto &imp : model.opset_import()) {
-    if (imp.domain().empty() || imp.domain() == "ai.onnx")
+    if (isDefaultDomain(imp.domain()))
       opsets.onnx = imp.version();
     else if (imp.domain() == kTrainingDomain)
       opsets.training = imp.version();
@@ -185,7 +185,7 @@ LogicalResult ModelImporter::checkExternalLocation(const std::string &what, Stri
 LogicalResult ModelImporter::runLibOnnxChecks() {
   bool known = true;
   for (const auto &imp : model.opset_import())
-    if ((imp.domain().empty() || imp.domain() == "ai.onnx") && imp.version() > 17)
+    if (isDefaultDomain(imp.domain()) && imp.version() > 17)
       known = false;
   if (!known)
     return success();
@@ -237,7 +237,7 @@ LogicalResult ModelImporter::runLibOnnxChecks() {
     initializers[t.name()] = &t;
   for (auto &node : *model.mutable_graph()->mutable_node()) {
     const std::string &op = node.op_type();
-    bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+    bool defaultDomain = isDefaultDomain(node.domain());
     if (!defaultDomain || (op != "Conv" && op != "ConvInteger" && op != "ConvTranspose") || node.input_size() < 2 ||
         llvm::any_of(node.attribute(), [](const onnxpb::AttributeProto &a) { return a.name() == "kernel_shape"; }))
       continue;
@@ -436,7 +436,7 @@ LogicalResult ModelImporter::importNode(const onnxpb::NodeProto &node, int64_t n
   if (inlined)
     return *inlined;
   bool training = node.domain() == kTrainingDomain;
-  if (!(node.domain().empty() || node.domain() == "ai.onnx" || training))
+  if (!isDefaultDomain(node.domain()) && !training)
     return fail() << "unsupported operator domain '" << node.domain() << "'";
   // Tensor-valued Constant nodes are initializers in all but name (weights may hide in them).
   if (node.op_type() == "Constant" && node.attribute_size() == 1 &&

@@ -503,16 +503,9 @@ static Value hashedUniform(NodeContext &c, ArrayRef<int64_t> shape, int64_t seed
   int64_t n = 1;
   for (int64_t d : shape)
     n *= d;
-  Type i64 = c.b.getI64Type(), f64 = c.b.getF64Type();
-  Value index;
-  if (n <= graph::kMaxFoldElements) {
-    index = reshape(c, iota(c, n, 0, 1), {n});
-  } else { // a kernel writes it
-    auto scalar = RankedTensorType::get({}, i64);
-    index = graph::RangeOp::create(c.b, c.loc, RankedTensorType::get({n}, i64), i64Constant(c, {0}, {}),
-                                   i64Constant(c, {1}, {}),
-                                   graph::ConstantOp::create(c.b, c.loc, scalar, DenseElementsAttr::get(scalar, {n})));
-  }
+  Type f64 = c.b.getF64Type();
+  Value index = graph::RangeOp::create(c.b, c.loc, i64Constant(c, {0}, {}), i64Constant(c, {1}, {}), // a kernel writes it
+                                       i64Constant(c, {n}, {}));
   Value phase = binary<graph::AddOp>(c, binary<graph::MulOp>(c, castTo(c, index, f64), scalarConstant(c, f64, 12.9898)),
                                      scalarConstant(c, f64, std::fmod(double(seed) * 78.233, 6283.185307179586)));
   Value wave = binary<graph::MulOp>(c, graph::SinOp::create(c.b, c.loc, phase.getType(), phase),

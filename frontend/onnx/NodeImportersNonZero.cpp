@@ -62,27 +62,20 @@ FailureOr<SmallVector<Value>> importCompress(NodeContext &c) {
   auto in = c.inputType(0), cond = c.inputType(1);
   if (!in.hasStaticShape() || !cond.hasStaticShape() || cond.getRank() != 1 || !cond.getElementType().isInteger(1))
     return c.error() << "expects a static input and a static 1-D bool condition, got " << in << " and " << cond;
-  Value x = c.input(0);
-  int64_t axis = 0;
-  if (c.attr("axis")) {
-    axis = c.getInt("axis", 0);
-    if (axis < -in.getRank() || axis >= in.getRank())
-      return c.error() << "axis " << axis << " is outside the input's rank " << in.getRank();
-    axis = axis < 0 ? axis + in.getRank() : axis;
-  } else {
-    x = reshape(c, x, {in.getNumElements()});
-  }
-  int64_t dim = cast<RankedTensorType>(x.getType()).getDimSize(axis), length = cond.getDimSize(0);
+  auto along = axisOrFlattened(c);
+  if (failed(along))
+    return failure();
+  auto [x, axis] = *along;
+  auto xType = cast<RankedTensorType>(x.getType());
+  int64_t dim = xType.getDimSize(axis), length = cond.getDimSize(0);
   if (length > dim)
     return c.error() << "the condition has " << length << " entries for a dim of " << dim;
-  if (length == 0)
-    return SmallVector<Value>{slice(c, x, SmallVector<int64_t>(cast<RankedTensorType>(x.getType()).getRank(), 0),
-                                    [&] {
-                                      SmallVector<int64_t> s(cast<RankedTensorType>(x.getType()).getShape());
-                                      s[axis] = 0;
-                                      return s;
-                                    }(),
-                                    SmallVector<int64_t>(cast<RankedTensorType>(x.getType()).getRank(), 1))};
+  if (length == 0) { // nothing selected: the input with 0 entries along the axis
+    SmallVector<int64_t> sizes(xType.getShape());
+    sizes[axis] = 0;
+    return SmallVector<Value>{slice(c, x, SmallVector<int64_t>(xType.getRank(), 0), sizes,
+                                    SmallVector<int64_t>(xType.getRank(), 1))};
+  }
   auto positions = positionsOfTrue(c, c.input(1), "the condition");
   if (failed(positions))
     return failure();

@@ -48,10 +48,22 @@ std::optional<SmallVector<SmallVector<Value>>> perTensorOperands(NodeContext &c,
   return lists;
 }
 
-/// Rank-0 R and T as `elem`.
-std::pair<Value, Value> rateAndStep(NodeContext &c, Type elem) {
-  return {castTo(c, reshape(c, c.input(0), {}), elem), castTo(c, reshape(c, c.input(1), {}), elem)};
-}
+/// What every optimizer's update of tensor `x` starts from: R and T as rank-0 values of x's element
+/// type, constants of that type, and the gradient with the regularization term added.
+struct TensorUpdate {
+  NodeContext &c;
+  Type elem;
+  Value r, t, regularized;
+
+  TensorUpdate(NodeContext &c, Value x, Value g)
+      : c(c), elem(cast<RankedTensorType>(x.getType()).getElementType()),
+        r(castTo(c, reshape(c, c.input(0), {}), elem)), t(castTo(c, reshape(c, c.input(1), {}), elem)) {
+    regularized = binary<graph::AddOp>(c, binary<graph::MulOp>(c, k(c.getFloat("norm_coefficient", 0)), x), g);
+  }
+  Value k(double v) const { return scalarConstant(c, elem, v); }
+  /// T > 0: from the second step on.
+  Value later() const { return binary<graph::GreaterOp>(c, t, k(0), c.b.getI1Type()); }
+};
 
 FailureOr<SmallVector<Value>> importAdagrad(NodeContext &c) {
   auto lists = perTensorOperands(c, 3);
@@ -59,13 +71,12 @@ FailureOr<SmallVector<Value>> importAdagrad(NodeContext &c) {
     return failure();
   SmallVector<Value> xs, hs;
   for (auto [x, g, h] : llvm::zip((*lists)[0], (*lists)[1], (*lists)[2])) {
-    Type elem = cast<RankedTensorType>(x.getType()).getElementType();
-    auto k = [&](double v) { return scalarConstant(c, elem, v); };
-    auto [r, t] = rateAndStep(c, elem);
+    TensorUpdate u(c, x, g);
+    auto k = [&](double v) { return u.k(v); };
+    Value regularized = u.regularized;
     // r / (1 + t * decay_factor)
     Value rate = binary<graph::DivOp>(
-        c, r, binary<graph::AddOp>(c, k(1), binary<graph::MulOp>(c, t, k(c.getFloat("decay_factor", 0)))));
-    Value regularized = binary<graph::AddOp>(c, binary<graph::MulOp>(c, k(c.getFloat("norm_coefficient", 0)), x), g);
+        c, u.r, binary<graph::AddOp>(c, k(1), binary<graph::MulOp>(c, u.t, k(c.getFloat("decay_factor", 0)))));
     Value hNew = binary<graph::AddOp>(c, h, binary<graph::MulOp>(c, regularized, regularized));
     Value scale = binary<graph::AddOp>(c, graph::SqrtOp::create(c.b, c.loc, hNew.getType(), hNew),
                                        k(c.getFloat("epsilon", 0)));
@@ -86,19 +97,17 @@ FailureOr<SmallVector<Value>> importMomentum(NodeContext &c) {
     return c.error() << "mode '" << mode << "' is not 'standard' or 'nesterov'";
   SmallVector<Value> xs, vs;
   for (auto [x, g, v] : llvm::zip((*lists)[0], (*lists)[1], (*lists)[2])) {
-    Type elem = cast<RankedTensorType>(x.getType()).getElementType();
-    auto k = [&](double value) { return scalarConstant(c, elem, value); };
-    auto [r, t] = rateAndStep(c, elem);
+    TensorUpdate u(c, x, g);
+    auto k = [&](double v) { return u.k(v); };
+    Value regularized = u.regularized;
     double alpha = c.getFloat("alpha", 0), beta = c.getFloat("beta", 0);
-    Value regularized = binary<graph::AddOp>(c, binary<graph::MulOp>(c, k(c.getFloat("norm_coefficient", 0)), x), g);
     // The gradient's coefficient is 1 at the first step (T = 0), beta after.
-    Value first = binary<graph::GreaterOp>(c, t, k(0), c.b.getI1Type());
-    Value betaAdjusted = graph::WhereOp::create(c.b, c.loc, RankedTensorType::get({}, elem), first, k(beta), k(1));
+    Value betaAdjusted = graph::WhereOp::create(c.b, c.loc, RankedTensorType::get({}, u.elem), u.later(), k(beta), k(1));
     Value vNew = binary<graph::AddOp>(c, binary<graph::MulOp>(c, k(alpha), v),
                                       binary<graph::MulOp>(c, betaAdjusted, regularized));
     Value direction =
         mode == "standard" ? vNew : binary<graph::AddOp>(c, regularized, binary<graph::MulOp>(c, k(alpha), vNew));
-    xs.push_back(binary<graph::SubOp>(c, x, binary<graph::MulOp>(c, r, direction)));
+    xs.push_back(binary<graph::SubOp>(c, x, binary<graph::MulOp>(c, u.r, direction)));
     vs.push_back(vNew);
   }
   xs.append(vs);
@@ -111,11 +120,10 @@ FailureOr<SmallVector<Value>> importAdam(NodeContext &c) {
     return failure();
   SmallVector<Value> xs, vs, hs;
   for (auto [x, g, v, h] : llvm::zip((*lists)[0], (*lists)[1], (*lists)[2], (*lists)[3])) {
-    Type elem = cast<RankedTensorType>(x.getType()).getElementType();
-    auto k = [&](double value) { return scalarConstant(c, elem, value); };
-    auto [r, t] = rateAndStep(c, elem);
+    TensorUpdate u(c, x, g);
+    auto k = [&](double v) { return u.k(v); };
+    Value regularized = u.regularized, r = u.r, t = u.t;
     double alpha = c.getFloat("alpha", 0.9f), beta = c.getFloat("beta", 0.999f);
-    Value regularized = binary<graph::AddOp>(c, binary<graph::MulOp>(c, k(c.getFloat("norm_coefficient", 0)), x), g);
     Value vNew = binary<graph::AddOp>(c, binary<graph::MulOp>(c, k(alpha), v),
                                       binary<graph::MulOp>(c, k(1 - alpha), regularized));
     Value hNew = binary<graph::AddOp>(c, binary<graph::MulOp>(c, k(beta), h),
@@ -123,13 +131,12 @@ FailureOr<SmallVector<Value>> importAdam(NodeContext &c) {
     Value hSqrt = binary<graph::AddOp>(c, graph::SqrtOp::create(c.b, c.loc, hNew.getType(), hNew),
                                        k(c.getFloat("epsilon", 1e-6f)));
     // Bias correction from the second step on: r * sqrt(1 - beta^t) / (1 - alpha^t).
-    auto scalar = RankedTensorType::get({}, elem);
+    auto scalar = RankedTensorType::get({}, u.elem);
     Value corrected = binary<graph::DivOp>(
         c, binary<graph::MulOp>(c, r, graph::SqrtOp::create(c.b, c.loc, scalar,
                                                             binary<graph::SubOp>(c, k(1), binary<graph::PowOp>(c, k(beta), t)))),
         binary<graph::SubOp>(c, k(1), binary<graph::PowOp>(c, k(alpha), t)));
-    Value later = binary<graph::GreaterOp>(c, t, k(0), c.b.getI1Type());
-    Value rate = graph::WhereOp::create(c.b, c.loc, scalar, later, corrected, r);
+    Value rate = graph::WhereOp::create(c.b, c.loc, scalar, u.later(), corrected, r);
     Value xNew = binary<graph::SubOp>(c, x, binary<graph::MulOp>(c, rate, binary<graph::DivOp>(c, vNew, hSqrt)));
     xs.push_back(binary<graph::MulOp>(c, k(1 - c.getFloat("norm_coefficient_post", 0)), xNew));
     vs.push_back(vNew);

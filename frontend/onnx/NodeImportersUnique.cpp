@@ -21,16 +21,10 @@ FailureOr<SmallVector<Value>> importUnique(NodeContext &c) {
   auto in = c.inputType(0);
   if (!in.hasStaticShape() || in.getRank() == 0)
     return c.error() << "expects a static input of rank >= 1, got " << in;
-  Value x = c.input(0);
-  int64_t axis = 0;
-  if (c.attr("axis")) {
-    axis = c.getInt("axis", 0);
-    if (axis < -in.getRank() || axis >= in.getRank())
-      return c.error() << "axis " << axis << " is outside the input's rank " << in.getRank();
-    axis = axis < 0 ? axis + in.getRank() : axis;
-  } else {
-    x = reshape(c, x, {in.getNumElements()});
-  }
+  auto along = axisOrFlattened(c);
+  if (failed(along))
+    return failure();
+  auto [x, axis] = *along;
   auto xType = cast<RankedTensorType>(x.getType());
   int64_t n = xType.getDimSize(axis), s = xType.getNumElements() / std::max<int64_t>(n, 1);
   if (n == 0 || s == 0)

@@ -253,7 +253,7 @@ int rankOperand(llvm::StringRef op, int64_t opset) {
 }
 
 std::string validateNode(const onnxpb::NodeProto &node, int64_t opset, const OperandInfo &operands) {
-  bool defaultDomain = node.domain().empty() || node.domain() == "ai.onnx";
+  bool defaultDomain = isDefaultDomain(node.domain());
   if (node.domain() == kTrainingDomain)
     return checkSchema(node, opset);
   if (!defaultDomain)
@@ -274,7 +274,7 @@ std::string validateNode(const onnxpb::NodeProto &node, int64_t opset, const Ope
 }
 
 int64_t ModelOpsets::of(const onnxpb::NodeProto &node) const {
-  if (node.domain().empty() || node.domain() == "ai.onnx")
+  if (isDefaultDomain(node.domain()))
     return onnx;
   return node.domain() == kTrainingDomain ? training : 0;
 }
@@ -288,9 +288,10 @@ std::string validateModel(const onnxpb::ModelProto &model, const ModelOpsets &op
     return "the model imports " + std::string(kTrainingDomain) + " version " + std::to_string(opsets.training) +
            "; version 1 is supported";
   // A model of optimizers alone need not import the default domain, but then no node may use it.
-  for (const auto &node : graph.node())
-    if (opsets.onnx == 0 && (node.domain().empty() || node.domain() == "ai.onnx"))
-      return nodePrefix(node, 0) + "is in the default ONNX domain, which the model does not import";
+  if (opsets.onnx == 0)
+    for (const auto &node : graph.node())
+      if (isDefaultDomain(node.domain()))
+        return nodePrefix(node, 0) + "is in the default ONNX domain, which the model does not import";
 
   // Graph inputs and initializers whose byte size does not fit in int64.
   auto checkSize = [](const std::string &what, llvm::ArrayRef<int64_t> dims) -> std::string {

@@ -432,7 +432,9 @@ def Graph_GatherElementsOp : Graph_Op<"gather_elements", [Pure, InferTypeOpAdapt
   let hasVerifier = 1;
 }
 
-def Graph_ScatterElementsOp : Graph_Op<"scatter_elements", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_ScatterElementsOp : Graph_Op<"scatter_elements", [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let extraClassDefinition = Graph_InferredBy<"inferSameType">.definition;
+  let extraClassDeclaration = Graph_InferredBy<"inferSameType">.declaration;
   let summary = "ONNX ScatterElements (and the deprecated Scatter)";
   let description = [{
     A copy of `data` where `updates[i...]` goes to the position of `i...` with dim `axis` replaced by
@@ -457,7 +459,9 @@ def Graph_GatherNDOp : Graph_Op<"gather_nd", [Pure, InferTypeOpAdaptorWithIsComp
   let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
 }
 
-def Graph_ScatterNDOp : Graph_Op<"scatter_nd", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_ScatterNDOp : Graph_Op<"scatter_nd", [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
+  let extraClassDefinition = Graph_InferredBy<"inferSameType">.definition;
+  let extraClassDeclaration = Graph_InferredBy<"inferSameType">.declaration;
   let summary = "ONNX ScatterND";
   let description = [{
     A copy of `data` where each slice `updates[i...]` goes to the coordinates `indices[i..., :]`, in

@@ -378,10 +378,11 @@ TESSERA_GRAPH_COMPATIBLE(GatherElementsOp)
 LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                                  SmallVectorImpl<Type> &inferred) {
   RankedTensorType data = rankedOf(adaptor.getData()), indices = rankedOf(adaptor.getIndices());
+  auto axis = static_cast<int64_t>(adaptor.getAxis());
   if (!data || !indices || data.getRank() != indices.getRank())
     return fail(location, "expected data and indices of one rank");
-  if (adaptor.getAxis() < 0 || adaptor.getAxis() >= data.getRank())
-    return fail(location, "axis " + Twine(adaptor.getAxis()) + " is out of range for rank " + Twine(data.getRank()));
+  if (axis < 0 || axis >= data.getRank())
+    return fail(location, "axis " + Twine(axis) + " is out of range for rank " + Twine(data.getRank()));
   return infer(inferred, indices.getShape(), data.getElementType());
 }
 
@@ -400,20 +401,6 @@ LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *, std::optional<Location
   SmallVector<int64_t> shape(indices.getShape().drop_back());
   llvm::append_range(shape, data.getShape().drop_front(batch + depth));
   return infer(inferred, shape, data.getElementType());
-}
-
-TESSERA_GRAPH_COMPATIBLE(ScatterElementsOp)
-LogicalResult ScatterElementsOp::inferReturnTypes(MLIRContext *, std::optional<Location>, Adaptor adaptor,
-                                                  SmallVectorImpl<Type> &inferred) {
-  inferred.push_back(adaptor.getData().getType());
-  return success();
-}
-
-TESSERA_GRAPH_COMPATIBLE(ScatterNDOp)
-LogicalResult ScatterNDOp::inferReturnTypes(MLIRContext *, std::optional<Location>, Adaptor adaptor,
-                                            SmallVectorImpl<Type> &inferred) {
-  inferred.push_back(adaptor.getData().getType());
-  return success();
 }
 
 TESSERA_GRAPH_COMPATIBLE(ShapeOp)
