@@ -37,6 +37,15 @@ std::optional<SmallVector<int64_t>> intsOr(NodeContext &c, StringRef name, size_
   return v;
 }
 
+/// The prefix of the names a node's bodies define: its first named output, unique in the graph (a nested
+/// body's node gets a longer one).
+std::string bodyScope(NodeContext &c) {
+  for (const auto &out : c.node.output())
+    if (!out.empty())
+      return out;
+  return c.node.name();
+}
+
 /// `v` without dim `axis` at index `i`.
 Value take(NodeContext &c, Value v, int64_t axis, int64_t i) {
   auto t = cast<RankedTensorType>(v.getType());
@@ -101,11 +110,7 @@ FailureOr<SmallVector<Value>> importScan(NodeContext &c) {
     return c.error() << "a scan of " << steps * batch << " steps is unrolled at compile time; 1 to "
                      << kMaxScanSteps << " are supported";
 
-  // Scopes start with an output name, unique in the graph (nested scans get longer prefixes).
-  std::string prefix;
-  for (const auto &out : c.node.output())
-    if (prefix.empty() && !out.empty())
-      prefix = out;
+  std::string prefix = bodyScope(c);
   SmallVector<SmallVector<Value>> finalStates(states), scanned(outputs); // per batch entry
   for (int64_t b = 0; b < batch; ++b) {
     SmallVector<Value> state;
@@ -177,7 +182,7 @@ FailureOr<SmallVector<Value>> importIf(NodeContext &c) {
   auto condType = c.inputType(0);
   if (!condType.hasStaticShape() || condType.getNumElements() != 1 || !condType.getElementType().isInteger(1))
     return c.error() << "expects a bool condition of one element, got " << condType;
-  std::string scope = c.node.output_size() ? c.node.output(0) : c.node.name();
+  std::string scope = bodyScope(c);
   if (DenseElementsAttr cond = c.constantValue(0)) {
     bool taken = *cond.getValues<bool>().begin();
     return c.importBody(taken ? *thenBranch : *elseBranch, {}, scope + (taken ? "/then/" : "/else/"));

@@ -88,9 +88,10 @@ FailureOr<SmallVector<Value>> importNonMaxSuppression(NodeContext &c) {
                                         i64Constant(c, SmallVector<int64_t>(n, 0), {1, 1, n, 1}));
   Value sortedPairs = graph::GatherElementsOp::create(c.b, c.loc, pairRows, pairCols, 3);
 
+  // Without a score threshold every box is a candidate (NaN scores too).
   Value candidate = scoreThreshold ? binary<graph::GreaterOp>(c, sortedScores, scoreThreshold, i1)
-                                   : binary<graph::EqualOp>(c, sortedScores, sortedScores, i1);
-  candidate = castTo(c, candidate, i64);
+                                   : graph::ExpandOp::create(c.b, c.loc, RankedTensorType::get({batch, classes, n}, i1),
+                                                             scalarConstant(c, i1, 1));
   Value kept = i64Constant(c, SmallVector<int64_t>(batch * classes * n, 0), {batch, classes, n});
   Value rank = iota(c, n, 2, 3);
   auto at = [&](Value v, int64_t p) { // [batch, classes] slice p of the last dim
@@ -108,8 +109,7 @@ FailureOr<SmallVector<Value>> importNonMaxSuppression(NodeContext &c) {
                                      false);
     };
     Value hit = sum(binary<graph::MulOp>(c, kept, row)), count = sum(kept);
-    Value keep = both(both(binary<graph::EqualOp>(c, at(candidate, p), i64Constant(c, {1}, {}), i1),
-                           binary<graph::EqualOp>(c, hit, i64Constant(c, {0}, {}), i1)),
+    Value keep = both(both(at(candidate, p), binary<graph::EqualOp>(c, hit, i64Constant(c, {0}, {}), i1)),
                       binary<graph::LessOp>(c, count, maxPerClass, i1));
     Value here = binary<graph::EqualOp>(c, rank, i64Constant(c, {p}, {}), i1);
     kept = graph::WhereOp::create(c.b, c.loc, kept.getType(), here, castTo(c, keep, i64), kept);
