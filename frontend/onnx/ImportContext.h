@@ -62,6 +62,10 @@ public:
 
   /// The constant integer values of input `i` if it is a compile-time constant.
   std::optional<llvm::SmallVector<int64_t>> constantInts(size_t i) const;
+  /// Input `i`, a 1-D int64 tensor of static length, element by element: the values that are
+  /// compile-time constants (a Concat of constant and run-time parts, as exporters build shapes), nullopt
+  /// for the others. Empty if the input is not such a tensor.
+  llvm::SmallVector<std::optional<int64_t>> knownInts(size_t i) const;
   /// The constant of input `i` as a dense attribute, if it is a compile-time constant.
   mlir::DenseElementsAttr constantValue(size_t i) const;
 

@@ -75,6 +75,34 @@ std::optional<SmallVector<int64_t>> NodeContext::constantInts(size_t i) const {
   return out;
 }
 
+/// The elements of a 1-D int64 value that fold to constants; see NodeContext::knownInts.
+static SmallVector<std::optional<int64_t>> knownElements(Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!type || type.getRank() > 1 || !type.hasStaticShape() || !type.getElementType().isInteger(64))
+    return {};
+  if (auto dense = foldToConstant(v)) {
+    SmallVector<std::optional<int64_t>> out;
+    for (APInt x : dense.getValues<APInt>())
+      out.push_back(x.getSExtValue());
+    return out;
+  }
+  SmallVector<std::optional<int64_t>> out;
+  if (auto concat = v.getDefiningOp<graph::ConcatOp>(); concat && type.getRank() == 1) {
+    for (Value part : concat.getInputs()) {
+      auto known = knownElements(part);
+      if (known.size() != (size_t)cast<RankedTensorType>(part.getType()).getNumElements())
+        return SmallVector<std::optional<int64_t>>(type.getNumElements(), std::nullopt);
+      out.append(known);
+    }
+    return out;
+  }
+  return SmallVector<std::optional<int64_t>>(type.getNumElements(), std::nullopt);
+}
+
+SmallVector<std::optional<int64_t>> NodeContext::knownInts(size_t i) const {
+  return input(i) ? knownElements(input(i)) : SmallVector<std::optional<int64_t>>{};
+}
+
 InFlightDiagnostic NodeContext::error() {
   std::string label = node.name().empty() && node.output_size() ? node.output(0) : node.name();
   return emitError(loc) << node.op_type() << " (opset " << opset << ") node '" << label << "': ";
@@ -289,12 +317,32 @@ static Results importReshapeLike(NodeContext &c) {
     if (!compatible)
       return c.error() << "the shape operand gives " << fromOperand << " but shape inference gave " << declared;
   }
-  if (!fromOperand && !c.outputType(0) && c.input(1))
-    if (auto shapeType = dyn_cast<RankedTensorType>(c.input(1).getType()))
-      if (shapeType.getRank() == 1 && !shapeType.isDynamicDim(0))
-        fromOperand = RankedTensorType::get(
-            SmallVector<int64_t>(shapeType.getDimSize(0), ShapedType::kDynamic),
-            c.inputType(0).getElementType());
+  if (!fromOperand && (!declared || !declared.hasStaticShape()) && c.input(1)) {
+    // A shape with run-time values: the dims it fixes (positive constants, or a 0 that copies a
+    // static input dim) are static, refining the declared type where it has none.
+    auto known = c.knownInts(1);
+    if (!known.empty() && (!declared || declared.getRank() == (int64_t)known.size())) {
+      auto in = c.inputType(0);
+      bool allowZero = c.getInt("allowzero", 0) != 0;
+      SmallVector<int64_t> dims;
+      for (auto [d, v] : llvm::enumerate(known)) {
+        int64_t dim = ShapedType::kDynamic;
+        if (v && *v > 0)
+          dim = *v;
+        else if (v && *v == 0 && !allowZero && (int64_t)d < in.getRank())
+          dim = in.getDimSize(d);
+        if (declared && !declared.isDynamicDim(d)) {
+          if (!ShapedType::isDynamic(dim) && dim != declared.getDimSize(d))
+            return c.error() << "the shape operand gives dim " << d << " = " << dim << " but shape inference gave "
+                             << declared;
+          dim = declared.getDimSize(d);
+        }
+        dims.push_back(dim);
+      }
+      fromOperand = RankedTensorType::get(dims, in.getElementType());
+      refinesDeclared = true;
+    }
+  }
   auto type = refinesDeclared ? FailureOr<RankedTensorType>(fromOperand) : requireOutputType(c, 0, fromOperand);
   if (failed(type))
     return failure();
@@ -516,6 +564,15 @@ static Results importExpand(NodeContext &c) {
   }
   if (llvm::any_of(*shapeValues, [](int64_t d) { return d < 0; }))
     return c.error() << "the shape has a negative dim";
+  // A dim of run-time size may only meet a 1 (it is then kept as it is): whether it broadcasts to a
+  // larger size would depend on its value.
+  auto in = c.inputType(0);
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    int64_t aligned = d + (int64_t)shapeValues->size() - in.getRank();
+    if (in.isDynamicDim(d) && aligned >= 0 && (*shapeValues)[aligned] != 1)
+      return c.error() << "dim " << d << " of the input, known only at run time, would be expanded to "
+                       << (*shapeValues)[aligned];
+  }
   auto shape = graph::broadcastShapes(c.inputType(0).getShape(), *shapeValues);
   if (failed(shape))
     return c.error() << "input does not broadcast to the requested shape";

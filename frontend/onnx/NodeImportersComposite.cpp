@@ -11,6 +11,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 
 #include <cmath>
+#include <limits>
 
 using namespace mlir;
 namespace onnxpb = ::onnx;
@@ -294,10 +295,10 @@ static Results importHardmax(NodeContext &c) {
 //===----------------------------------------------------------------------===//
 
 static Results importSlice(NodeContext &c) {
-  auto in = staticInput(c, 0);
-  if (failed(in))
-    return failure();
-  int64_t rank = in->getRank();
+  if (!c.input(0))
+    return c.error() << "missing input 0";
+  RankedTensorType in = c.inputType(0);
+  int64_t rank = in.getRank();
   std::optional<SmallVector<int64_t>> starts, ends, axes, steps;
   if (c.opset < 10) {
     starts = c.getInts("starts");
@@ -311,6 +312,8 @@ static Results importSlice(NodeContext &c) {
     if (c.input(4))
       steps = c.constantInts(4);
     if (!starts || !ends || (c.input(3) && !axes) || (c.input(4) && !steps)) {
+      if (!in.hasStaticShape())
+        return c.error() << "dynamic shapes are not supported yet";
       auto result = sliceWithRuntimeBounds(c, c.input(0), c.input(1), c.input(2), c.input(3), c.input(4), axes);
       if (failed(result))
         return failure();
@@ -326,16 +329,21 @@ static Results importSlice(NodeContext &c) {
     steps = SmallVector<int64_t>(n, 1);
   if (ends->size() != n || axes->size() != n || steps->size() != n)
     return c.error() << "starts, ends, axes and steps differ in length";
-  SmallVector<int64_t> offs(rank, 0), sizes(in->getShape()), strides(rank, 1);
+  SmallVector<int64_t> offs(rank, 0), sizes(in.getShape()), strides(rank, 1);
   SmallVector<std::pair<int64_t, SmallVector<int64_t>>> reversed; // axis -> gathered indices
   for (size_t i = 0; i < n; ++i) {
     auto axis = normalizeAxis(c, (*axes)[i], rank);
     if (failed(axis))
       return failure();
-    int64_t dim = in->getDimSize(*axis), step = (*steps)[i];
+    int64_t dim = in.getDimSize(*axis), step = (*steps)[i];
     if (step == 0)
       return c.error() << "step is zero";
     int64_t s = (*starts)[i], e = (*ends)[i];
+    if (ShapedType::isDynamic(dim)) { // a dim known at run time: only kept whole (what exporters write)
+      if (s != 0 || step != 1 || e < std::numeric_limits<int32_t>::max())
+        return c.error() << "slices dim " << *axis << ", whose size is known only at run time, other than whole";
+      continue;
+    }
     if (s < 0) s += dim;
     if (e < 0) e += dim;
     int64_t size;
@@ -361,7 +369,7 @@ static Results importSlice(NodeContext &c) {
   }
   SmallVector<int64_t> sliced(sizes);
   for (auto &[axis, idx] : reversed)
-    sliced[axis] = in->getDimSize(axis);
+    sliced[axis] = in.getDimSize(axis);
   Value result = slice(c, c.input(0), offs, sliced, strides);
   for (auto &[axis, idx] : reversed) {
     auto t = cast<RankedTensorType>(result.getType());
@@ -371,7 +379,7 @@ static Results importSlice(NodeContext &c) {
                                      i64Constant(c, idx, {(int64_t)idx.size()}), axis);
   }
   if (result == c.input(0))
-    result = graph::IdentityOp::create(c.b, c.loc, *in, result);
+    result = graph::IdentityOp::create(c.b, c.loc, in, result);
   return one(result);
 }
 

@@ -3,6 +3,8 @@
 
 #include "dialects/Graph/IR/GraphOps.h"
 
+#include <algorithm>
+
 using namespace mlir;
 using namespace tessera::graph;
 
@@ -86,10 +88,15 @@ template <typename OpTy> struct ReshapeLowering : OpConversionPattern<OpTy> {
 struct TransposeLowering : OpConversionPattern<TransposeOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(TransposeOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
-    auto type = staticType(getTypeConverter(), op.getOutput());
+    auto type = rankedType(getTypeConverter(), op.getOutput());
     if (!type)
-      return op.emitOpError("needs static shapes");
-    Value init = tensor::EmptyOp::create(rewriter, op.getLoc(), type.getShape(), type.getElementType());
+      return op.emitOpError("needs a ranked result");
+    // Result dim i is input dim perm[i]: dims of run-time size are read from the input.
+    SmallVector<Value> dynamicDims;
+    for (auto [i, p] : llvm::enumerate(op.getPerm()))
+      if (type.isDynamicDim(i))
+        dynamicDims.push_back(tensor::DimOp::create(rewriter, op.getLoc(), adaptor.getInput(), p));
+    Value init = tensor::EmptyOp::create(rewriter, op.getLoc(), type, dynamicDims);
     rewriter.replaceOp(op, linalg::TransposeOp::create(rewriter, op.getLoc(), adaptor.getInput(), init, op.getPerm())
                                .getResult()[0]);
     return success();
@@ -173,15 +180,18 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
 struct SliceLowering : OpConversionPattern<SliceOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(SliceOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
-    auto type = staticType(getTypeConverter(), op.getOutput());
+    auto type = rankedType(getTypeConverter(), op.getOutput());
     if (!type)
-      return op.emitOpError("needs static shapes");
+      return op.emitOpError("needs a ranked result");
     if (llvm::any_of(op.getSteps(), [](int64_t s) { return s <= 0; }))
       return op.emitOpError("negative steps are not supported yet");
     SmallVector<OpFoldResult> offsets, sizes, strides;
     for (int64_t i = 0; i < type.getRank(); ++i) {
       offsets.push_back(rewriter.getIndexAttr(op.getStarts()[i]));
-      sizes.push_back(rewriter.getIndexAttr(type.getDimSize(i)));
+      // The verifier keeps dims of run-time size whole.
+      sizes.push_back(type.isDynamicDim(i) ? OpFoldResult(tensor::DimOp::create(rewriter, op.getLoc(),
+                                                                                  adaptor.getInput(), i).getResult())
+                                           : rewriter.getIndexAttr(type.getDimSize(i)));
       strides.push_back(rewriter.getIndexAttr(op.getSteps()[i]));
     }
     rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(op, type, adaptor.getInput(), offsets, sizes, strides);
@@ -194,14 +204,25 @@ struct ExpandLowering : OpConversionPattern<ExpandOp> {
   LogicalResult matchAndRewrite(ExpandOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
     auto type = rankedType(getTypeConverter(), op.getOutput());
     auto inType = rankedType(getTypeConverter(), op.getInput());
-    if (!type || !inType || !inType.hasStaticShape() || (!type.hasStaticShape() && !adaptor.getShape()))
+    // Without a shape operand, an input dim of run-time size is kept as it is (the importer lets it
+    // meet only a 1); with one, the input must be static.
+    bool keepsInputDims = !adaptor.getShape() && inType;
+    if (!type || !inType || !(inType.hasStaticShape() || keepsInputDims) ||
+        (!type.hasStaticShape() && !adaptor.getShape() && !keepsInputDims))
       return op.emitOpError("needs a static input, and a shape operand for dynamic result dims");
     Location loc = op.getLoc();
-    // Dynamic result dims are the shape operand's values, read on the host.
+    // Dynamic result dims are the shape operand's values, read on the host, or the input's own.
     SmallVector<Value> dims;
     for (int64_t d = 0; d < type.getRank(); ++d) {
       if (!type.isDynamicDim(d))
         continue;
+      int64_t aligned = d - (type.getRank() - inType.getRank());
+      if (keepsInputDims) {
+        if (aligned < 0 || !inType.isDynamicDim(aligned))
+          return op.emitOpError("dynamic result dim ") << d << " has no shape operand to read";
+        dims.push_back(tensor::DimOp::create(rewriter, loc, adaptor.getInput(), aligned));
+        continue;
+      }
       Value index = arith::ConstantIndexOp::create(rewriter, loc, d);
       Value v = tensor::ExtractOp::create(rewriter, loc, adaptor.getShape(), ValueRange{index});
       dims.push_back(arith::IndexCastOp::create(rewriter, loc, rewriter.getIndexType(), v));
@@ -257,12 +278,47 @@ struct RangeLowering : OpConversionPattern<RangeOp> {
 
 struct ShapeLowering : OpConversionPattern<ShapeOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(ShapeOp op, OpAdaptor, ConversionPatternRewriter &rewriter) const override {
+  LogicalResult matchAndRewrite(ShapeOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
     auto folded = op.fold(ShapeOp::FoldAdaptor({}, op));
-    auto attr = dyn_cast_or_null<DenseElementsAttr>(dyn_cast_if_present<Attribute>(folded));
-    if (!attr)
-      return op.emitOpError("shapes known only at run time are not supported yet");
-    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, attr);
+    if (auto attr = dyn_cast_or_null<DenseElementsAttr>(dyn_cast_if_present<Attribute>(folded))) {
+      rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, attr);
+      return success();
+    }
+    // Some dims known only at run time: each one read from the input (the rest stay constants).
+    auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+    auto type = staticType(getTypeConverter(), op.getOutput());
+    if (!type || !type.getElementType().isInteger(64))
+      return op.emitOpError("needs a static int64 result");
+    int64_t rank = inType.getRank(), rawStart = op.getStartAttr().getInt(), rawEnd = op.getEndAttr().getInt();
+    int64_t start = std::clamp<int64_t>(rawStart < 0 ? rawStart + rank : rawStart, 0, rank);
+    int64_t end = std::clamp<int64_t>(rawEnd < 0 ? rawEnd + rank : rawEnd, 0, rank);
+    if (type.getNumElements() != std::max<int64_t>(end - start, 0))
+      return op.emitOpError("result has ") << type.getNumElements() << " elements for " << end - start << " dims";
+    // A kernel writes the dims: it reads those of run-time size from its own operands (the input's
+    // dims reach a kernel with its bindings), so the host never builds a tensor.
+    Location loc = op.getLoc();
+    SmallVector<Value> dims;
+    for (int64_t d = start; d < end; ++d)
+      dims.push_back(inType.isDynamicDim(d) ? tensor::DimOp::create(rewriter, loc, adaptor.getInput(), d).getResult()
+                                            : Value());
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType());
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{}, ValueRange{init},
+        SmallVector<AffineMap>{rewriter.getMultiDimIdentityMap(1)},
+        SmallVector<utils::IteratorType>{utils::IteratorType::parallel},
+        [&](OpBuilder &b, Location l, ValueRange) {
+          Value position = linalg::IndexOp::create(b, l, 0);
+          Value value = arith::ConstantIntOp::create(b, l, 0, 64);
+          for (auto [i, dim] : llvm::enumerate(dims)) {
+            Value size = dim ? arith::IndexCastOp::create(b, l, b.getI64Type(), dim).getResult()
+                             : arith::ConstantIntOp::create(b, l, inType.getDimSize(start + i), 64).getResult();
+            Value here = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, position,
+                                               arith::ConstantIndexOp::create(b, l, i));
+            value = arith::SelectOp::create(b, l, here, size, value);
+          }
+          linalg::YieldOp::create(b, l, value);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
     return success();
   }
 };

@@ -128,6 +128,61 @@ func.func @runtime_expand(%x: tensor<1x3xf32>, %s: tensor<2xi64>) -> tensor<?x3x
 
 // -----
 
+// Expand without a shape operand keeps an input dim of run-time size as it is (the importer lets it meet
+// only a 1): the result reads its size from the input.
+// CHECK-LABEL: func.func @expand_keeps_dynamic_dims
+// CHECK: %[[N:.*]] = tensor.dim %arg0, %c0
+// CHECK: %[[E:.*]] = tensor.empty(%[[N]]) : tensor<?x4x3xi1>
+// CHECK: linalg.generic {{.*}} ins(%arg0 : tensor<?x1x3xi1>) outs(%[[E]] : tensor<?x4x3xi1>)
+func.func @expand_keeps_dynamic_dims(%x: tensor<?x1x3xi1>) -> tensor<?x4x3xi1> {
+  %0 = tgraph.expand %x : (tensor<?x1x3xi1>) -> tensor<?x4x3xi1>
+  return %0 : tensor<?x4x3xi1>
+}
+
+// -----
+
+// A slice keeps a dim of run-time size whole, reading its size from the input.
+// CHECK-LABEL: func.func @slice_dynamic_batch
+// CHECK: %[[N:.*]] = tensor.dim %arg0, %c0
+// CHECK: tensor.extract_slice %arg0[0, 128] [%[[N]], 128] [1, 1] : tensor<?x384xf32> to tensor<?x128xf32>
+func.func @slice_dynamic_batch(%x: tensor<?x384xf32>) -> tensor<?x128xf32> {
+  %0 = tgraph.slice %x {starts = array<i64: 0, 128>, steps = array<i64: 1, 1>} : (tensor<?x384xf32>) -> tensor<?x128xf32>
+  return %0 : tensor<?x128xf32>
+}
+
+// -----
+
+// Transposed dims of run-time size come from the input dims they move.
+// CHECK-LABEL: func.func @transpose_dynamic
+// CHECK-DAG: %[[S:.*]] = tensor.dim %arg0, %c1
+// CHECK-DAG: %[[B:.*]] = tensor.dim %arg0, %c0
+// CHECK: %[[E:.*]] = tensor.empty(%[[S]], %[[B]]) : tensor<?x?x8xf32>
+// CHECK: linalg.transpose ins(%arg0 : tensor<?x?x8xf32>) outs(%[[E]] : tensor<?x?x8xf32>) permutation = [1, 0, 2]
+func.func @transpose_dynamic(%x: tensor<?x?x8xf32>) -> tensor<?x?x8xf32> {
+  %0 = tgraph.transpose %x {perm = array<i64: 1, 0, 2>} : (tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  return %0 : tensor<?x?x8xf32>
+}
+
+// -----
+
+// Shape of a tensor with dims of run-time size: a kernel writes each dim, the static ones as constants
+// and the others read from its operand, so the host builds no tensor.
+// CHECK-LABEL: func.func @shape_dynamic
+// CHECK: %[[N:.*]] = tensor.dim %arg0, %c0
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<2xi64>
+// CHECK: linalg.generic {{.*}} outs(%[[E]] : tensor<2xi64>)
+// CHECK: %[[I:.*]] = linalg.index 0
+// CHECK: arith.index_cast %[[N]] : index to i64
+// CHECK: arith.select
+// CHECK: arith.constant 7 : i64
+// CHECK: arith.select
+func.func @shape_dynamic(%x: tensor<?x7xf32>) -> tensor<2xi64> {
+  %0 = tgraph.shape %x {start = 0, end = 2} : (tensor<?x7xf32>) -> tensor<2xi64>
+  return %0 : tensor<2xi64>
+}
+
+// -----
+
 // Range with a count known only at run time: the count is read on the host, start and delta by the
 // kernel.
 // CHECK-LABEL: func.func @runtime_range

@@ -8,7 +8,7 @@ model=$1 bindir=$2 workdir=$3
 shift 3
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$workdir"
-if [ ! -f "$workdir/$model.onnx" ]; then
+if [ ! -f "$workdir/$model.cases" ]; then
   /usr/bin/python3 "$here/export_torch_model.py" "$model" "$workdir"
 fi
 "$bindir/tessera-compile" "$workdir/$model.onnx" --target=cpu -o "$workdir/$model.cpu-reference.tsr"

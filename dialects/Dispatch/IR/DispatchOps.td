@@ -9,6 +9,7 @@ include "mlir/Interfaces/ControlFlowInterfaces.td"
 include "mlir/IR/EnumAttr.td"
 include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/TilingInterface.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.td"
 
 def Dispatch_RegionOp : Dispatch_Op<"region", [
@@ -151,6 +152,7 @@ def Dispatch_ErrorIfOp : Dispatch_Op<"error_if", [MemoryEffects<[MemWrite]>]> {
 
 def Dispatch_WinogradConv2DOp : Dispatch_Op<"winograd_conv2d", [
     DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface, ["reifyResultShapes"]>,
     DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
     DeclareOpInterfaceMethods<TilingInterface, ["getLoopIteratorTypes", "getIterationDomain",
         "getTiledImplementation", "getResultTilePosition", "generateResultTileValue"]>,
@@ -187,6 +189,7 @@ def Dispatch_WinogradConv2DOp : Dispatch_Op<"winograd_conv2d", [
 
 def Dispatch_PackedMatmulOp : Dispatch_Op<"packed_matmul", [
     DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface, ["reifyResultShapes"]>,
     DeclareOpInterfaceMethods<MemoryEffectsOpInterface>,
     DeclareOpInterfaceMethods<TilingInterface, ["getLoopIteratorTypes", "getIterationDomain",
         "getTiledImplementation", "getResultTilePosition", "generateResultTileValue"]>,

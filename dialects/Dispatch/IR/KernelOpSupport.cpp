@@ -14,6 +14,13 @@ OpFoldResult mixedDim(OpBuilder &b, Location loc, Value v, int64_t d) {
   return memref::getMixedSize(b, loc, v, d);
 }
 
+LogicalResult reifyInitShape(OpBuilder &b, Operation *op, Value init, ReifiedRankedShapedTypeDims &shapes) {
+  if (op->getNumResults() != 1 || !isa<RankedTensorType>(init.getType()))
+    return failure();
+  shapes.push_back(tensor::getMixedSizes(b, op->getLoc(), init));
+  return success();
+}
+
 LogicalResult verifyDestinationForm(Operation *op, Value init) {
   bool tensors = isa<RankedTensorType>(init.getType());
   for (Value operand : op->getOperands())

@@ -9,6 +9,7 @@
 
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace tessera::dispatch {
@@ -34,6 +35,10 @@ mlir::LogicalResult resultTileOfIterationTile(llvm::ArrayRef<mlir::OpFoldResult>
                                               llvm::ArrayRef<mlir::OpFoldResult> sizes,
                                               llvm::SmallVector<mlir::OpFoldResult> &resultOffsets,
                                               llvm::SmallVector<mlir::OpFoldResult> &resultSizes);
+
+/// On tensors, the result's sizes are the init's (what the host computes before the kernel runs).
+mlir::LogicalResult reifyInitShape(mlir::OpBuilder &b, mlir::Operation *op, mlir::Value init,
+                                   mlir::ReifiedRankedShapedTypeDims &shapes);
 
 /// The init's buffer is the result's (destination style); other operands alias nothing.
 mlir::bufferization::AliasingValueList initAliasing(mlir::DestinationStyleOpInterface op, mlir::OpOperand &operand);

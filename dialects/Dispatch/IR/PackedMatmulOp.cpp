@@ -40,6 +40,10 @@ LogicalResult PackedMatmulOp::verify() {
   return verifyDestinationForm(*this, getInit());
 }
 
+LogicalResult PackedMatmulOp::reifyResultShapes(OpBuilder &b, ReifiedRankedShapedTypeDims &shapes) {
+  return reifyInitShape(b, *this, getInit(), shapes);
+}
+
 void PackedMatmulOp::getEffects(SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
   destinationEffects(*this, getInitMutable(), effects);
 }

@@ -36,6 +36,10 @@ LogicalResult WinogradConv2DOp::verify() {
   return verifyDestinationForm(*this, getInit());
 }
 
+LogicalResult WinogradConv2DOp::reifyResultShapes(OpBuilder &b, ReifiedRankedShapedTypeDims &shapes) {
+  return reifyInitShape(b, *this, getInit(), shapes);
+}
+
 void WinogradConv2DOp::getEffects(
     SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
   destinationEffects(*this, getInitMutable(), effects);

@@ -10,6 +10,8 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 
+#include <algorithm>
+
 using namespace mlir;
 using namespace tessera::graph;
 
@@ -72,10 +74,40 @@ static SmallVector<Attribute> elementsOf(DenseElementsAttr dense) {
   return SmallVector<Attribute>(dense.getValues<Attribute>());
 }
 
+/// The dims a Gather reads from a Shape whose input is static at those dims but not at others (the
+/// last dim of a [batch, seq, 384] activation): what torch writes to split heads with dynamic batch
+/// and sequence.
+static DenseElementsAttr gatherStaticDimsOfShape(GatherOp op, DenseElementsAttr indices) {
+  auto shape = op.getData().getDefiningOp<ShapeOp>();
+  auto resultType = cast<RankedTensorType>(op.getType());
+  if (!shape || !indices || !resultType.hasStaticShape() || !resultType.getElementType().isInteger(64) ||
+      !indices.getElementType().isSignlessInteger())
+    return nullptr;
+  auto inType = cast<RankedTensorType>(shape.getInput().getType());
+  int64_t rank = inType.getRank(), rawStart = shape.getStartAttr().getInt(), rawEnd = shape.getEndAttr().getInt();
+  int64_t start = std::clamp<int64_t>(rawStart < 0 ? rawStart + rank : rawStart, 0, rank);
+  int64_t end = std::clamp<int64_t>(rawEnd < 0 ? rawEnd + rank : rawEnd, 0, rank);
+  int64_t count = std::max<int64_t>(end - start, 0);
+  SmallVector<int64_t> dims;
+  for (APInt v : indices.getValues<APInt>()) {
+    int64_t i = v.getSExtValue();
+    if (i < 0)
+      i += count;
+    if (i < 0 || i >= count || inType.isDynamicDim(start + i))
+      return nullptr;
+    dims.push_back(inType.getDimSize(start + i));
+  }
+  if ((int64_t)dims.size() != resultType.getNumElements())
+    return nullptr;
+  return DenseElementsAttr::get(resultType, ArrayRef<int64_t>(dims));
+}
+
 OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
   auto data = foldableDense(adaptor.getData());
   auto indices = foldableDense(adaptor.getIndices());
   auto resultType = cast<RankedTensorType>(getType());
+  if (!data)
+    return gatherStaticDimsOfShape(*this, indices);
   if (!data || !indices || !resultType.hasStaticShape() || resultType.getNumElements() > kMaxFoldElements ||
       !indices.getElementType().isSignlessInteger())
     return nullptr;

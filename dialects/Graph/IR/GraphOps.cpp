@@ -221,8 +221,13 @@ LogicalResult SliceOp::verify() {
     return emitOpError("expects one start and one step per dim of rank ") << rank;
   if (llvm::is_contained(getSteps(), 0))
     return emitOpError("steps must be non-zero");
-  if (rankedType(getOutput()).getRank() != rank)
+  auto in = rankedType(getInput()), out = rankedType(getOutput());
+  if (out.getRank() != rank)
     return emitOpError("changes the rank");
+  // A dim of run-time size is kept whole: the lowering takes its size from the input.
+  for (int64_t d = 0; d < rank; ++d)
+    if (out.isDynamicDim(d) && (!in.isDynamicDim(d) || getStarts()[d] != 0 || getSteps()[d] != 1))
+      return emitOpError("dim ") << d << " of run-time size must be kept whole (start 0, step 1)";
   return success();
 }
 

@@ -21,6 +21,24 @@ func.func @shape_chain(%x: tensor<2x3x4xf32>) -> tensor<2x12xf32> {
 
 // -----
 
+// With dynamic batch and sequence dims, the dims a Gather reads from a Shape that are static still fold
+// (what torch writes to split attention heads); a dynamic one stays a run-time value.
+// CHECK-LABEL: func.func @static_dim_of_dynamic_shape
+// CHECK-DAG: %[[D:.*]] = tgraph.constant dense<384> : tensor<i64>
+// CHECK-DAG: %[[S:.*]] = tgraph.shape %arg0
+// CHECK-DAG: %[[B:.*]] = tgraph.gather %[[S]]
+// CHECK: return %[[D]], %[[B]]
+func.func @static_dim_of_dynamic_shape(%x: tensor<?x?x384xf32>) -> (tensor<i64>, tensor<i64>) {
+  %s = tgraph.shape %x {start = 0, end = 3} : (tensor<?x?x384xf32>) -> tensor<3xi64>
+  %last = tgraph.constant dense<-1> : tensor<i64> : tensor<i64>
+  %first = tgraph.constant dense<0> : tensor<i64> : tensor<i64>
+  %d = tgraph.gather %s, %last {axis = 0} : (tensor<3xi64>, tensor<i64>) -> tensor<i64>
+  %b = tgraph.gather %s, %first {axis = 0} : (tensor<3xi64>, tensor<i64>) -> tensor<i64>
+  return %d, %b : tensor<i64>, tensor<i64>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @identity
 // CHECK-NEXT: return %arg0
 func.func @identity(%x: tensor<4xf32>) -> tensor<4xf32> {

@@ -159,6 +159,14 @@ func.func @slice_entries(%x: tensor<4x3xf32>) -> tensor<2x3xf32> {
 
 // -----
 
+func.func @slice_dynamic_dim_not_whole(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
+  // expected-error @+1 {{dim 0 of run-time size must be kept whole (start 0, step 1)}}
+  %0 = tgraph.slice %x {starts = array<i64: 1, 0>, steps = array<i64: 1, 1>} : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  return %0 : tensor<?x3xf32>
+}
+
+// -----
+
 func.func @cumsum_axis(%x: tensor<4xf32>) -> tensor<4xf32> {
   // expected-error@+1 {{axis 1 is out of range for rank 1}}
   %0 = tgraph.cumsum %x {axis = 1 : i64, exclusive = false, reverse = false} : tensor<4xf32>

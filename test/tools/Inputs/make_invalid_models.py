@@ -195,6 +195,15 @@ def main(out):
                [tensor("b", [1, 200, 4]), tensor("s", [1, 1, 200])], [tensor("y", ["n", 3], TensorProto.INT64)]),
          out, "nms_too_many_boxes.onnx")
 
+    # Dims known only at run time: a Slice may keep them whole but not cut them, an Expand may not
+    # broadcast them (whether it can depends on their value).
+    save(model([helper.make_node("Slice", ["x", "starts", "ends", "axes"], ["y"], name="slice")],
+               [tensor("x", ["n", 4])], [tensor("y", ["m", 4])],
+               [ints("starts", [1]), ints("ends", [3]), ints("axes", [0])]), out, "slice_dynamic_dim.onnx")
+    save(model([helper.make_node("Expand", ["x", "shape"], ["y"], name="expand")],
+               [tensor("x", ["n", 4])], [tensor("y", [3, 4])], [ints("shape", [3, 4])]),
+         out, "expand_dynamic_dim.onnx")
+
     # Valid reshapes whose dims are known only at run time.
     #   x [N, 64] -> [-1, 32]: y [2N, 32].
     save(model([helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape")],
