@@ -10,7 +10,8 @@ from ORT's), and the geomean of the ratios.
 
   bench/side_by_side.py [--rounds R] [--runs N] [--threads 1,2] [--models a,b] [--build DIR]
 
-Models are the ones the e2e tests export into build/models (run `ctest -L e2e` first).
+Models are the ones the e2e tests export into build/models (run `ctest -L e2e` first), each on the
+inputs of its first case in MODEL.cases (for bert, whose dims are dynamic: batch 2, sequence 12).
 """
 import argparse
 import json
@@ -24,7 +25,18 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = ["resnet18", "mobilenet_v2", "efficientnet_b0", "squeezenet1_1", "shufflenet_v2_x0_5",
-          "convnext_tiny", "gpt", "vit", "swin_t"]
+          "convnext_tiny", "gpt", "vit", "swin_t", "transformer", "bert"]
+
+
+def first_case(models_dir, model):
+    """The input flags and reference of the model's first exported case."""
+    cases = os.path.join(models_dir, model + ".cases")
+    if not os.path.exists(cases):
+        return (["--input", os.path.join(models_dir, model + ".input.npy")],
+                os.path.join(models_dir, model + ".torch.npy"))
+    with open(cases) as f:
+        _, reference, *specs = f.readline().split()
+    return [flag for spec in specs for flag in ("--input", spec)], reference
 
 
 def run_measured(cmd):
@@ -88,11 +100,10 @@ def main():
     tmp = tempfile.mkdtemp(prefix="tessera-bench-")
     for model in args.models.split(","):
         onnx = os.path.join(models_dir, model + ".onnx")
-        inp = os.path.join(models_dir, model + ".input.npy")
-        ref = os.path.join(models_dir, model + ".torch.npy")
         if not os.path.exists(onnx):
             print(f"missing {onnx} (run ctest -L e2e)", file=sys.stderr)
             continue
+        inputs, ref = first_case(models_dir, model)
         tsr = os.path.join(tmp, model + ".tsr")
         subprocess.run([compile_, onnx, "-o", tsr], check=True)
         for threads in [int(t) for t in args.threads.split(",")]:
@@ -103,11 +114,11 @@ def main():
                     os.makedirs(d, exist_ok=True)
                     for f in os.listdir(d):
                         os.remove(os.path.join(d, f))
-                out, rss = run_measured([tessera_run, tsr, "--input", inp, "--bench", str(args.runs),
+                out, rss = run_measured([tessera_run, tsr] + inputs + ["--bench", str(args.runs),
                                          "--threads", str(threads), "--output-dir", t_out])
                 t_ms.append(median_ms(out))
                 t_rss = max(t_rss, rss)
-                out, rss = run_measured(["node", ort_run, onnx, "--input", inp, "--bench", str(args.runs),
+                out, rss = run_measured(["node", ort_run, onnx] + inputs + ["--bench", str(args.runs),
                                          "--threads", str(threads), "--output-dir", o_out])
                 o_ms.append(median_ms(out))
                 o_rss = max(o_rss, rss - node_rss)

@@ -61,6 +61,11 @@ FailureOr<int64_t> distribute(func::FuncOp func, dispatch::LoweringConfigAttr co
   for (OpResult r : op->getResults())
     if (Value replacement = result->replacements.lookup(r))
       rewriter.replaceAllUsesWith(r, replacement);
+  // The untiled op is erased here, not left to dead-code elimination: a body that may fail
+  // (tdisp.error_if, a gather's index check) has effects, so it would survive and every workgroup
+  // would compute the whole result again into a temporary. The tiles check every element it checked.
+  if (op->use_empty())
+    rewriter.eraseOp(op);
   return workgroups;
 }
 

@@ -46,6 +46,12 @@ struct FoldTransposesIntoContractionsPass
       for (OpOperand *use : uses) {
         if (!linalg::areElementwiseOpsFusable(use))
           continue;
+        // Each contraction fuses a copy of its own: fusing a producer that has other users would keep
+        // its result as an extra output of the product (a two-result generic, which no microkernel
+        // takes), and the next contraction would then read that product instead of a transpose.
+        rewriter.setInsertionPoint(*producer); // where its operands are defined and its users dominated
+        Operation *copy = rewriter.clone(**producer);
+        use->set(copy->getResult(0));
         Operation *consumer = use->getOwner();
         rewriter.setInsertionPoint(consumer); // the fused op needs the consumer's other operands
         FailureOr<linalg::ElementwiseOpFusionResult> fused = linalg::fuseElementwiseOps(rewriter, use);
@@ -54,6 +60,8 @@ struct FoldTransposesIntoContractionsPass
         for (auto [oldResult, newResult] : fused->replacements)
           rewriter.replaceAllUsesWith(oldResult, newResult);
         rewriter.eraseOp(consumer);
+        if (copy->use_empty())
+          rewriter.eraseOp(copy);
       }
       if ((*producer)->use_empty())
         rewriter.eraseOp(*producer);

@@ -393,3 +393,31 @@ func.func @workgroup_count(%a: tensor<4096x64xf32>) -> tensor<4096x64xf32> attri
   } -> tensor<4096x64xf32>
   return %r : tensor<4096x64xf32>
 }
+
+// -----
+
+#idx = affine_map<(d0, d1, d2) -> (d0, d1)>
+#out = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// A gather's body may fail (an index out of range), so the untiled op is not dead code to the
+// canonicalizer: distribution erases it, or every workgroup would compute the whole result again.
+// CHECK-LABEL: func.func @gather_that_may_fail
+// CHECK-NOT: linalg.generic
+// CHECK: scf.forall
+// CHECK: linalg.generic
+// CHECK: tdisp.error_if
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @gather_that_may_fail(%ids: tensor<1x16xi64>, %table: tensor<64x4096xf32>) -> tensor<1x16x4096xf32> {
+  %c64 = arith.constant 64 : index
+  %e = tensor.empty() : tensor<1x16x4096xf32>
+  %r = linalg.generic {indexing_maps = [#idx, #out], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ids : tensor<1x16xi64>) outs(%e : tensor<1x16x4096xf32>) {
+  ^bb0(%in: i64, %o: f32):
+    %i = arith.index_cast %in : i64 to index
+    %bad = arith.cmpi uge, %i, %c64 : index
+    tdisp.error_if %bad, index_out_of_range
+    %j = linalg.index 2 : index
+    %v = tensor.extract %table[%i, %j] : tensor<64x4096xf32>
+    linalg.yield %v : f32
+  } -> tensor<1x16x4096xf32>
+  return %r : tensor<1x16x4096xf32>
+}
