@@ -530,7 +530,7 @@ LogicalResult lower(linalg::LinalgOp op, const GemmDims &dims, func::FuncOp sgem
   // strides and sizes: an outer dim d folds when A and C both step over whole m extents along it, and B
   // does not depend on it.
   SmallVector<unsigned> batch = dims.batch;
-  Value M = extent(dims.m);
+  Value M = extent(dims.m), unfoldedM = M;
   {
     auto aStrides = layoutStrides(a);
     auto aM = resultOf(maps[0], dims.m), cM = resultOf(maps[2], dims.m);
@@ -560,21 +560,45 @@ LogicalResult lower(linalg::LinalgOp op, const GemmDims &dims, func::FuncOp sgem
   linalg::FillOp fill = fillBefore(op, c, isZero);
   Value accumulate = arith::ConstantIntOp::create(b, loc, b.getI32Type(), fill ? 0 : 1);
 
+  // One batch dim that A and C both carry and B does not (attention's [seq, batch, d] activations times
+  // a weight): the microkernel's rows are whichever of it and m is longer, known only at run time when
+  // both are dynamic, so that 2 rows per call (batch 2, m the sequence) become 12.
+  Value rowStrideA = stride(A, dims.m), rowStrideC = stride(C, dims.m);
+  SmallVector<Value> batchStrides[3];
+  SmallVector<Value> batchExtents;
+  for (unsigned d : batch) {
+    batchExtents.push_back(extent(d));
+    for (auto [i, o] : llvm::enumerate(std::array<Operand *, 3>{&A, &B, &C}))
+      batchStrides[i].push_back(stride(*o, d));
+  }
+  if (batch.size() == 1 && M == unfoldedM && resultOf(maps[0], batch[0]) && resultOf(maps[2], batch[0]) &&
+      !resultOf(maps[1], batch[0]) && !resultOf(maps[1], dims.m)) {
+    Value swap = b.createOrFold<arith::CmpIOp>(loc, arith::CmpIPredicate::ugt, batchExtents[0], M);
+    auto pick = [&](Value &x, Value &y) {
+      Value first = b.createOrFold<arith::SelectOp>(loc, swap, y, x);
+      y = b.createOrFold<arith::SelectOp>(loc, swap, x, y);
+      x = first;
+    };
+    pick(M, batchExtents[0]);
+    pick(rowStrideA, batchStrides[0][0]);
+    pick(rowStrideC, batchStrides[2][0]);
+  }
+
   // Batch dims: a loop nest; each operand's offset moves by its stride along the dim.
   SmallVector<Value> offsets = {A.offset, B.offset, C.offset};
-  for (unsigned d : batch) {
-    auto loop = scf::ForOp::create(b, loc, cst(0), extent(d), cst(1));
+  for (auto [j, d] : llvm::enumerate(batch)) {
+    auto loop = scf::ForOp::create(b, loc, cst(0), batchExtents[j], cst(1));
     b.setInsertionPointToStart(loop.getBody());
     Value iv = loop.getInductionVar();
-    for (auto [i, o] : llvm::enumerate(std::array<Operand *, 3>{&A, &B, &C})) {
-      Value step = arith::MulIOp::create(b, loc, iv, stride(*o, d));
+    for (int i = 0; i < 3; ++i) {
+      Value step = arith::MulIOp::create(b, loc, iv, batchStrides[i][j]);
       offsets[i] = arith::AddIOp::create(b, loc, offsets[i], step);
     }
   }
   func::CallOp::create(b, loc, sgemm,
-                       ValueRange{M, N, K, A.pointer, offsets[0], stride(A, dims.m), stride(A, dims.k), B.pointer,
+                       ValueRange{M, N, K, A.pointer, offsets[0], rowStrideA, stride(A, dims.k), B.pointer,
                                   offsets[1], stride(B, dims.k), stride(B, dims.n), C.pointer, offsets[2],
-                                  stride(C, dims.m), accumulate});
+                                  rowStrideC, accumulate});
   if (fill)
     fill.erase();
   op.erase();

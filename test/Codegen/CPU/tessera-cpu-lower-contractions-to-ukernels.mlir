@@ -50,6 +50,31 @@ func.func @batched(%a: memref<3x8x16xf32>, %b: memref<3x16x32xf32>, %c: memref<3
 
 // -----
 
+// Attention's activations times a weight, [seq, batch, d] x [d, n], with both dims known at run time: the
+// microkernel's rows are the longer of the batch loop and m, chosen when the kernel runs (the selects
+// swap extents and row strides), so a batch of 2 does not make 2-row calls.
+// CHECK-LABEL: func.func @rows_from_the_longer_dim
+// CHECK-DAG: %[[S:.*]] = memref.dim %arg0, %c0
+// CHECK-DAG: %[[BT:.*]] = memref.dim %arg0, %c1
+// CHECK: %[[SWAP:.*]] = arith.cmpi ugt, %[[S]], %[[BT]]
+// CHECK-DAG: %[[M:.*]] = arith.select %[[SWAP]], %[[S]], %[[BT]]
+// CHECK-DAG: %[[TRIPS:.*]] = arith.select %[[SWAP]], %[[BT]], %[[S]]
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[TRIPS]]
+// CHECK: call @tsr_ukernel_sgemm_f32(%[[M]],
+func.func @rows_from_the_longer_dim(%a: memref<?x?x16xf32>, %b: memref<16x32xf32>, %c: memref<?x?x32xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(s, m, n, k) -> (s, m, k)>, affine_map<(s, m, n, k) -> (k, n)>, affine_map<(s, m, n, k) -> (s, m, n)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<?x?x16xf32>, memref<16x32xf32>) outs(%c : memref<?x?x32xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
 // Other element types stay on the loop path.
 // CHECK-LABEL: func.func @integer
 // CHECK: linalg.matmul
