@@ -385,11 +385,7 @@ static Results importReshapeLike(NodeContext &c) {
 
 static Results importShape(NodeContext &c) {
   int64_t rank = c.inputType(0).getRank();
-  int64_t start = c.getInt("start", 0), end = c.getInt("end", rank);
-  auto clampAxis = [&](int64_t a) { return std::clamp<int64_t>(a < 0 ? a + rank : a, 0, rank); };
-  // Normalized here: the op's I64Attr accessors are unsigned, so its folder cannot see negatives.
-  start = clampAxis(start);
-  end = std::max(start, clampAxis(end));
+  auto [start, end] = graph::shapeDimRange(c.getInt("start", 0), c.getInt("end", rank), rank);
   auto type = RankedTensorType::get({end - start}, c.b.getI64Type());
   return one(graph::ShapeOp::create(c.b, c.loc, type, c.input(0), start, end));
 }

@@ -3,8 +3,6 @@
 
 #include "dialects/Graph/IR/GraphOps.h"
 
-#include <algorithm>
-
 using namespace mlir;
 using namespace tessera::graph;
 
@@ -289,10 +287,8 @@ struct ShapeLowering : OpConversionPattern<ShapeOp> {
     auto type = staticType(getTypeConverter(), op.getOutput());
     if (!type || !type.getElementType().isInteger(64))
       return op.emitOpError("needs a static int64 result");
-    int64_t rank = inType.getRank(), rawStart = op.getStartAttr().getInt(), rawEnd = op.getEndAttr().getInt();
-    int64_t start = std::clamp<int64_t>(rawStart < 0 ? rawStart + rank : rawStart, 0, rank);
-    int64_t end = std::clamp<int64_t>(rawEnd < 0 ? rawEnd + rank : rawEnd, 0, rank);
-    if (type.getNumElements() != std::max<int64_t>(end - start, 0))
+    auto [start, end] = op.getDimRange();
+    if (type.getNumElements() != end - start)
       return op.emitOpError("result has ") << type.getNumElements() << " elements for " << end - start << " dims";
     // A kernel writes the dims: it reads those of run-time size from its own operands (the input's
     // dims reach a kernel with its bindings), so the host never builds a tensor.

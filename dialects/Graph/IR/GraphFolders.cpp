@@ -52,11 +52,7 @@ OpFoldResult UnsqueezeOp::fold(FoldAdaptor adaptor) {
 OpFoldResult ShapeOp::fold(FoldAdaptor) {
   auto type = cast<RankedTensorType>(getInput().getType());
   auto resultType = cast<RankedTensorType>(getType());
-  int64_t rank = type.getRank();
-  // I64Attr accessors are unsigned: read the attributes as signed values.
-  int64_t rawStart = getStartAttr().getInt(), rawEnd = getEndAttr().getInt();
-  int64_t start = std::clamp<int64_t>(rawStart < 0 ? rawStart + rank : rawStart, 0, rank);
-  int64_t end = std::clamp<int64_t>(rawEnd < 0 ? rawEnd + rank : rawEnd, 0, rank);
+  auto [start, end] = getDimRange();
   SmallVector<int64_t> dims;
   for (int64_t i = start; i < end; ++i) {
     if (type.isDynamicDim(i))
@@ -84,10 +80,8 @@ static DenseElementsAttr gatherStaticDimsOfShape(GatherOp op, DenseElementsAttr 
       !indices.getElementType().isSignlessInteger())
     return nullptr;
   auto inType = cast<RankedTensorType>(shape.getInput().getType());
-  int64_t rank = inType.getRank(), rawStart = shape.getStartAttr().getInt(), rawEnd = shape.getEndAttr().getInt();
-  int64_t start = std::clamp<int64_t>(rawStart < 0 ? rawStart + rank : rawStart, 0, rank);
-  int64_t end = std::clamp<int64_t>(rawEnd < 0 ? rawEnd + rank : rawEnd, 0, rank);
-  int64_t count = std::max<int64_t>(end - start, 0);
+  auto [start, end] = shape.getDimRange();
+  int64_t count = end - start;
   SmallVector<int64_t> dims;
   for (APInt v : indices.getValues<APInt>()) {
     int64_t i = v.getSExtValue();

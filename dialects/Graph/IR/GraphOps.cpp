@@ -231,6 +231,17 @@ LogicalResult SliceOp::verify() {
   return success();
 }
 
+std::pair<int64_t, int64_t> tessera::graph::shapeDimRange(int64_t start, int64_t end, int64_t rank) {
+  auto clamp = [&](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + rank : v, 0, rank); };
+  int64_t first = clamp(start);
+  return {first, std::max(first, clamp(end))};
+}
+
+std::pair<int64_t, int64_t> ShapeOp::getDimRange() {
+  // I64Attr accessors are unsigned: read the attributes as signed values.
+  return shapeDimRange(getStartAttr().getInt(), getEndAttr().getInt(), rankedType(getInput()).getRank());
+}
+
 LogicalResult CumSumOp::verify() {
   return verifyAxis(*this, static_cast<int64_t>(getAxis()), rankedType(getInput()).getRank());
 }

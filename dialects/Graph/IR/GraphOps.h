@@ -22,6 +22,10 @@ mlir::FailureOr<llvm::SmallVector<int64_t>> broadcastShapes(llvm::ArrayRef<int64
                                                             llvm::ArrayRef<int64_t> b);
 /// The elements of `values` broadcast (numpy rules) to the static `shape`, in row-major order.
 llvm::SmallVector<mlir::Attribute> broadcastElements(mlir::DenseElementsAttr values, llvm::ArrayRef<int64_t> shape);
+/// The dims [first, last) that ONNX Shape's `start` and `end` select from a rank-`rank` input: negative
+/// values count from the back, both are clamped to [0, rank], and last is at least first.
+std::pair<int64_t, int64_t> shapeDimRange(int64_t start, int64_t end, int64_t rank);
+
 /// `attr` as a dense constant of at most kMaxFoldElements elements (splats too), else null. Folders only
 /// touch constants this small, so weights (resource blobs) are never expanded.
 mlir::DenseElementsAttr foldableDense(mlir::Attribute attr);

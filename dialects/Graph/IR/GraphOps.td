@@ -354,6 +354,10 @@ def Graph_ShapeOp : Graph_Op<"shape", [Pure, InferTypeOpAdaptorWithIsCompatible]
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasFolder = 1;
+  let extraClassDeclaration = [{
+    /// The input dims it returns, [first, last) (see shapeDimRange).
+    std::pair<int64_t, int64_t> getDimRange();
+  }];
 }
 
 def Graph_GatherOp : Graph_Op<"gather", [Pure, InferTypeOpAdaptorWithIsCompatible]> {

@@ -409,11 +409,8 @@ LogicalResult ShapeOp::inferReturnTypes(MLIRContext *context, std::optional<Loca
   RankedTensorType input = rankedOf(adaptor.getInput());
   if (!input)
     return failure();
-  // ONNX's start and end: negative counts from the back, both clamped to [0, rank].
-  int64_t rank = input.getRank();
-  auto clamp = [&](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + rank : v, 0, rank); };
-  int64_t length = std::max<int64_t>(0, clamp(adaptor.getEnd()) - clamp(adaptor.getStart()));
-  return infer(inferred, {length}, IntegerType::get(context, 64));
+  auto [first, last] = shapeDimRange(adaptor.getStart(), adaptor.getEnd(), input.getRank());
+  return infer(inferred, {last - first}, IntegerType::get(context, 64));
 }
 
 TESSERA_GRAPH_COMPATIBLE(RangeOp)
