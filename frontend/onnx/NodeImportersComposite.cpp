@@ -548,6 +548,12 @@ static Results importDropout(NodeContext &c) {
     return allKept();
   if (auto t = c.constantValue(2); t && (*t.getValues<APInt>().begin()).isZero())
     return allKept();
+  // A constant ratio of 0 keeps every element unscaled, in training mode too (torchvision's swin_t
+  // writes its attention dropout so): no mask is computed.
+  if (auto r = c.input(1) ? c.constantValue(1) : DenseElementsAttr();
+      r && r.getNumElements() == 1 && isa<FloatType>(r.getElementType()) &&
+      (*r.getValues<APFloat>().begin()).isZero())
+    return allKept();
   Type elem = in->getElementType();
   if (!isa<FloatType>(elem))
     return c.error() << "training-mode dropout needs a float input";

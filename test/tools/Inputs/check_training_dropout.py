@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Training-mode Dropout: make the model and input (make OUT_DIR), or check two runs' outputs (check RUN1 RUN2).
 
-The model drops x = ones(4096) with ratio 0.25, seed 7: kept elements are scaled to 1 / 0.75, dropped ones
+The model drops x = ones(4096) with ratio 0.25, seed 7 (dropout.onnx; dropout_ratio0.onnx has ratio 0): kept elements are scaled to 1 / 0.75, dropped ones
 are 0, the mask marks the kept ones, about 3/4 are kept, and a second run keeps the same elements."""
 import os
 import sys
@@ -10,17 +10,17 @@ import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
 
-def make(out):
+def make(out, ratio=0.25, name="dropout.onnx"):
     os.makedirs(out, exist_ok=True)
     node = helper.make_node("Dropout", ["x", "ratio", "training"], ["y", "mask"], seed=7)
     graph = helper.make_graph(
         [node], "dropout", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4096])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4096]),
          helper.make_tensor_value_info("mask", TensorProto.BOOL, [4096])],
-        [numpy_helper.from_array(np.array(0.25, np.float32), "ratio"),
+        [numpy_helper.from_array(np.array(ratio, np.float32), "ratio"),
          numpy_helper.from_array(np.array(True), "training")])
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
-    with open(os.path.join(out, "dropout.onnx"), "wb") as f:
+    with open(os.path.join(out, name), "wb") as f:
         f.write(model.SerializeToString())
     np.save(os.path.join(out, "x.npy"), np.ones(4096, np.float32))
 
@@ -39,5 +39,6 @@ def check(first, second):
 if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(sys.argv[2])
+        make(sys.argv[2], 0.0, "dropout_ratio0.onnx")
     else:
         check(sys.argv[2], sys.argv[3])
