@@ -102,7 +102,7 @@ static Results importResize(NodeContext &c, bool upsample) {
   }
   auto type = RankedTensorType::get(shape, in.getElementType());
   return SmallVector<Value>{graph::ResizeOp::create(c.b, c.loc, type, c.input(0), *resizeMode, *transform, *nearestMode,
-                                                    c.b.getDenseF64ArrayAttr(used),
+                                                    c.b.getDenseF64ArrayAttr(used), c.b.getDenseI64ArrayAttr(shape),
                                                     llvm::APFloat((double)c.getFloat("cubic_coeff_a", -0.75f)),
                                                     c.getInt("exclude_outside", 0) != 0)};
 }
@@ -140,7 +140,9 @@ static Results importRoiAlign(NodeContext &c) {
   auto type = RankedTensorType::get({rois.getDimSize(0), in.getDimSize(1), c.getInt("output_height", 1),
                                      c.getInt("output_width", 1)}, in.getElementType());
   return SmallVector<Value>{graph::RoiAlignOp::create(c.b, c.loc, type, c.input(0), c.input(1), c.input(2),
-                                                      c.b.getBoolAttr(ctm == "half_pixel"), c.b.getI64IntegerAttr(ratio),
+                                                      c.b.getBoolAttr(ctm == "half_pixel"),
+                                                      c.b.getI64IntegerAttr(type.getDimSize(2)),
+                                                      c.b.getI64IntegerAttr(type.getDimSize(3)), c.b.getI64IntegerAttr(ratio),
                                                       c.b.getF32FloatAttr(c.getFloat("spatial_scale", 1.0f)))};
 }
 

@@ -11,7 +11,7 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 // Constants and weights
 //===----------------------------------------------------------------------===//
 
-def Graph_ConstantOp : Graph_Op<"constant", [ConstantLike, Pure]> {
+def Graph_ConstantOp : Graph_Op<"constant", [ConstantLike, Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "a small constant tensor (ONNX Constant, folded values)";
   let description = [{
     Example: `%c = tgraph.constant dense<[1, 2]> : tensor<2xi64> : tensor<2xi64>`.
@@ -24,7 +24,7 @@ def Graph_ConstantOp : Graph_Op<"constant", [ConstantLike, Pure]> {
   let hasVerifier = 1;
 }
 
-def Graph_GlobalOp : Graph_Op<"global", [Symbol, IsolatedFromAbove]> {
+def Graph_GlobalOp : Graph_Op<"global", [Symbol, IsolatedFromAbove, InferTypeOpAdaptor]> {
   let summary = "a named weight tensor over a resource blob";
   let description = [{
     Example: `tgraph.global @conv1.weight : tensor<8x3x3x3xf32> = dense_resource<conv1.weight>`.
@@ -505,7 +505,7 @@ def Graph_TopKOp : Graph_Op<"topk", [Pure, InferTypeOpAdaptorWithIsCompatible]> 
   let hasVerifier = 1;
 }
 
-def Graph_EinsumOp : Graph_Op<"einsum", [Pure]> {
+def Graph_EinsumOp : Graph_Op<"einsum", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX Einsum, with the equation resolved to loop dims";
   let description = [{
     `operand_dims[i][j]` is the loop dim that indexes dim j of operand i (-1: a broadcast size-1
@@ -535,20 +535,21 @@ def Graph_MaxPoolWithIndicesOp : Graph_Op<"max_pool_with_indices", [Pure, InferT
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
-def Graph_ResizeOp : Graph_Op<"resize", [Pure]> {
+def Graph_ResizeOp : Graph_Op<"resize", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX Resize / Upsample with constant scales";
   let description = [{
     `mode`: nearest, linear (n-linear) or cubic (n-cubic with `cubic_coeff_a`; `exclude_outside` drops
     and renormalizes taps outside the input). `scales[d]` is the scale of dim d used
     by `coordinate_transformation_mode` (half_pixel, pytorch_half_pixel, align_corners, asymmetric,
-    tf_half_pixel_for_nn); `nearest_mode`: round_prefer_floor, round_prefer_ceil, floor, ceil. The
-    result type gives the output sizes. Source positions outside the input clamp to its edge.
-    Example: `%y = tgraph.resize nearest asymmetric floor %x {scales = array<f64: 1.0, 1.0, 2.0, 2.0>} :
-    (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>` (mode, coordinate transformation, nearest mode).
+    tf_half_pixel_for_nn); `nearest_mode`: round_prefer_floor, round_prefer_ceil, floor, ceil. `sizes`
+    are the output sizes (floor(size * scale), or ONNX's `sizes` input). Source positions outside the
+    input clamp to its edge. Example (mode, coordinate transformation, nearest mode):
+    `%y = tgraph.resize nearest asymmetric floor %x {scales = array<f64: 1.0, 1.0, 2.0, 2.0>,
+    sizes = array<i64: 1, 3, 8, 8>} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>`.
   }];
   let arguments = (ins AnyRankedTensor:$input, Graph_ResizeMode:$mode,
                        Graph_CoordinateTransform:$coordinate_transformation_mode,
-                       Graph_NearestMode:$nearest_mode, DenseF64ArrayAttr:$scales,
+                       Graph_NearestMode:$nearest_mode, DenseF64ArrayAttr:$scales, DenseI64ArrayAttr:$sizes,
                        DefaultValuedAttr<F64Attr, "-0.75">:$cubic_coeff_a,
                        DefaultValuedAttr<BoolAttr, "false">:$exclude_outside);
   let results = (outs AnyRankedTensor:$output);
@@ -557,7 +558,7 @@ def Graph_ResizeOp : Graph_Op<"resize", [Pure]> {
   }];
 }
 
-def Graph_GridSampleOp : Graph_Op<"grid_sample", [Pure]> {
+def Graph_GridSampleOp : Graph_Op<"grid_sample", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX GridSample (2-D, opset 16)";
   let description = [{
     Samples `input` [N, C, H, W] at the normalized (x, y) positions of `grid` [N, Ho, Wo, 2].
@@ -570,15 +571,18 @@ def Graph_GridSampleOp : Graph_Op<"grid_sample", [Pure]> {
   let assemblyFormat = "$mode $padding_mode $input `,` $grid attr-dict `:` functional-type(operands, results)";
 }
 
-def Graph_RoiAlignOp : Graph_Op<"roi_align", [Pure]> {
+def Graph_RoiAlignOp : Graph_Op<"roi_align", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX RoiAlign (average mode, fixed sampling ratio)";
   let description = [{
     For each roi [x1, y1, x2, y2] (scaled by `spatial_scale`, shifted by 0.5 when `half_pixel`) and
     its batch index, averages `sampling_ratio`^2 bilinear samples of `input` per output bin.
-    Example: `%y = tgraph.roi_align %x, %rois, %idx {half_pixel = true, sampling_ratio = 2 : i64, spatial_scale = 1.0 : f32} : ...`
+    The result is [rois, C, output_height, output_width].
+    Example: `%y = tgraph.roi_align %x, %rois, %idx {half_pixel = true, output_height = 5 : i64,
+    output_width = 5 : i64, sampling_ratio = 2 : i64, spatial_scale = 1.0 : f32} : ...`
   }];
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$rois, AnyRankedTensor:$batch_indices,
-                       BoolAttr:$half_pixel, I64Attr:$sampling_ratio, F32Attr:$spatial_scale);
+                       BoolAttr:$half_pixel, I64Attr:$output_height, I64Attr:$output_width,
+                       I64Attr:$sampling_ratio, F32Attr:$spatial_scale);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$input `,` $rois `,` $batch_indices attr-dict `:` functional-type(operands, results)";
 }

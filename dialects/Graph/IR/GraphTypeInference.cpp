@@ -442,4 +442,84 @@ LogicalResult TopKOp::inferReturnTypes(MLIRContext *context, std::optional<Locat
   return infer(inferred, shape, IntegerType::get(context, 64));
 }
 
+TESSERA_GRAPH_COMPATIBLE(ConstantOp)
+LogicalResult ConstantOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+                                           SmallVectorImpl<Type> &inferred) {
+  auto type = dyn_cast_or_null<RankedTensorType>(adaptor.getValue() ? adaptor.getValue().getType() : Type());
+  if (!type)
+    return fail(location, "value must be a ranked tensor");
+  inferred.push_back(type);
+  return success();
+}
+
+// A symbol with no results: nothing to infer.
+LogicalResult GlobalOp::inferReturnTypes(MLIRContext *, std::optional<Location>, Adaptor, SmallVectorImpl<Type> &) {
+  return success();
+}
+
+TESSERA_GRAPH_COMPATIBLE(EinsumOp)
+LogicalResult EinsumOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  // Each output loop dim has the size of an operand dim it indexes (a static one where any is).
+  ArrayAttr operandDims = adaptor.getOperandDims();
+  if (adaptor.getInputs().empty() || !operandDims || operandDims.size() != adaptor.getInputs().size())
+    return fail(location, "expects one operand_dims entry per input");
+  SmallVector<int64_t> shape;
+  for (int64_t loop : adaptor.getOutputDims()) {
+    int64_t size = kDynamic;
+    bool found = false;
+    for (auto [input, attr] : llvm::zip(adaptor.getInputs(), operandDims)) {
+      auto dims = dyn_cast<DenseI64ArrayAttr>(attr);
+      RankedTensorType type = rankedOf(input);
+      if (!dims || !type || dims.size() != type.getRank())
+        return fail(location, "operand_dims entries must be i64 arrays of the operand ranks");
+      for (auto [j, d] : llvm::enumerate(dims.asArrayRef()))
+        if (d == loop) {
+          found = true;
+          if (ShapedType::isDynamic(size))
+            size = type.getDimSize(j);
+        }
+    }
+    if (!found)
+      return fail(location, "output loop dim " + Twine(loop) + " indexes no operand");
+    shape.push_back(size);
+  }
+  return infer(inferred, shape, rankedOf(adaptor.getInputs().front()).getElementType());
+}
+
+TESSERA_GRAPH_COMPATIBLE(ResizeOp)
+LogicalResult ResizeOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  RankedTensorType input = rankedOf(adaptor.getInput());
+  ArrayRef<int64_t> sizes = adaptor.getSizes();
+  if (!input || static_cast<int64_t>(sizes.size()) != input.getRank() ||
+      static_cast<int64_t>(adaptor.getScales().size()) != input.getRank())
+    return fail(location, "expects one scale and one size per dim of the input");
+  if (llvm::any_of(sizes, [](int64_t s) { return s <= 0; }))
+    return fail(location, "sizes must be positive");
+  return infer(inferred, sizes, input.getElementType());
+}
+
+TESSERA_GRAPH_COMPATIBLE(GridSampleOp)
+LogicalResult GridSampleOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+                                             SmallVectorImpl<Type> &inferred) {
+  RankedTensorType input = rankedOf(adaptor.getInput()), grid = rankedOf(adaptor.getGrid());
+  if (!input || !grid || input.getRank() != 4 || grid.getRank() != 4)
+    return fail(location, "expects a 4-D input and a 4-D grid");
+  return infer(inferred, {input.getDimSize(0), input.getDimSize(1), grid.getDimSize(1), grid.getDimSize(2)},
+               input.getElementType());
+}
+
+TESSERA_GRAPH_COMPATIBLE(RoiAlignOp)
+LogicalResult RoiAlignOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+                                           SmallVectorImpl<Type> &inferred) {
+  RankedTensorType input = rankedOf(adaptor.getInput()), rois = rankedOf(adaptor.getRois());
+  if (!input || !rois || input.getRank() != 4 || rois.getRank() != 2)
+    return fail(location, "expects a 4-D input and 2-D rois");
+  int64_t height = adaptor.getOutputHeight(), width = adaptor.getOutputWidth();
+  if (height <= 0 || width <= 0)
+    return fail(location, "output_height and output_width must be positive");
+  return infer(inferred, {rois.getDimSize(0), input.getDimSize(1), height, width}, input.getElementType());
+}
+
 } // namespace tessera::graph

@@ -252,3 +252,39 @@ func.func @range_constant_count_mismatch(%s: tensor<i64>, %d: tensor<i64>) -> te
   %0 = tgraph.range %s, %d, %n : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<4xi64>
   return %0 : tensor<4xi64>
 }
+
+// -----
+
+func.func @resize_sizes_disagree(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32> {
+  // expected-error@+2 {{inferred type(s) 'tensor<1x1x4x5xf32>' are incompatible with return type(s) of operation 'tensor<1x1x4x4xf32>'}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = tgraph.resize nearest asymmetric floor %x {scales = array<f64: 1.0, 1.0, 2.0, 2.0>, sizes = array<i64: 1, 1, 4, 5>} : (tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32>
+  return %0 : tensor<1x1x4x4xf32>
+}
+
+// -----
+
+func.func @roi_align_empty_bins(%x: tensor<1x1x4x4xf32>, %r: tensor<2x4xf32>, %i: tensor<2xi64>) -> tensor<2x1x0x2xf32> {
+  // expected-error@+2 {{output_height and output_width must be positive}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = tgraph.roi_align %x, %r, %i {half_pixel = true, output_height = 0 : i64, output_width = 2 : i64, sampling_ratio = 2 : i64, spatial_scale = 1.0 : f32} : (tensor<1x1x4x4xf32>, tensor<2x4xf32>, tensor<2xi64>) -> tensor<2x1x0x2xf32>
+  return %0 : tensor<2x1x0x2xf32>
+}
+
+// -----
+
+func.func @einsum_unknown_output_dim(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf32> {
+  // expected-error@+2 {{output loop dim 5 indexes no operand}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = tgraph.einsum %a, %b {operand_dims = [array<i64: 0, 2>, array<i64: 2, 1>], output_dims = array<i64: 0, 5>} : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @grid_sample_sizes(%x: tensor<1x2x4x4xf32>, %g: tensor<1x3x5x2xf32>) -> tensor<1x2x5x3xf32> {
+  // expected-error@+2 {{inferred type(s) 'tensor<1x2x3x5xf32>' are incompatible with return type(s) of operation 'tensor<1x2x5x3xf32>'}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = tgraph.grid_sample bilinear zeros %x, %g {align_corners = false} : (tensor<1x2x4x4xf32>, tensor<1x3x5x2xf32>) -> tensor<1x2x5x3xf32>
+  return %0 : tensor<1x2x5x3xf32>
+}

@@ -37,7 +37,7 @@ func.func @nn(%x: tensor<1x3x8x8xf32>, %k: tensor<4x3x3x3xf32>) -> tensor<1x4xf3
 // CHECK: tgraph.pad constant %arg0 value %arg1 {pads = array<i64: 1, 1>}
 // CHECK: tgraph.scatter_elements max %arg0, %arg2, %arg3 {axis = 0 : i64}
 // CHECK: tgraph.scatter_nd mul %arg0, %arg4, %arg3
-// CHECK: tgraph.resize cubic pytorch_half_pixel round_prefer_ceil %arg5 {scales = array<f64: 1.000000e+00, 1.000000e+00, 2.000000e+00, 2.000000e+00>}
+// CHECK: tgraph.resize cubic pytorch_half_pixel round_prefer_ceil %arg5 {scales = array<f64: 1.000000e+00, 1.000000e+00, 2.000000e+00, 2.000000e+00>, sizes = array<i64: 1, 1, 4, 4>}
 // CHECK: tgraph.grid_sample bicubic reflection %arg5, %arg6 {align_corners = true}
 func.func @modes(%x: tensor<3xf32>, %v: tensor<f32>, %i: tensor<2xi64>, %u: tensor<2xf32>, %j: tensor<2x1xi64>,
                  %img: tensor<1x1x2x2xf32>, %g: tensor<1x2x2x2xf32>) {
@@ -45,7 +45,7 @@ func.func @modes(%x: tensor<3xf32>, %v: tensor<f32>, %i: tensor<2xi64>, %u: tens
   %1 = tgraph.pad constant %x value %v {pads = array<i64: 1, 1>} : (tensor<3xf32>, tensor<f32>) -> tensor<5xf32>
   %2 = tgraph.scatter_elements max %x, %i, %u {axis = 0 : i64} : (tensor<3xf32>, tensor<2xi64>, tensor<2xf32>) -> tensor<3xf32>
   %3 = tgraph.scatter_nd mul %x, %j, %u : (tensor<3xf32>, tensor<2x1xi64>, tensor<2xf32>) -> tensor<3xf32>
-  %4 = tgraph.resize cubic pytorch_half_pixel round_prefer_ceil %img {scales = array<f64: 1.0, 1.0, 2.0, 2.0>} : (tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32>
+  %4 = tgraph.resize cubic pytorch_half_pixel round_prefer_ceil %img {scales = array<f64: 1.0, 1.0, 2.0, 2.0>, sizes = array<i64: 1, 1, 4, 4>} : (tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32>
   %5 = tgraph.grid_sample bicubic reflection %img, %g {align_corners = true} : (tensor<1x1x2x2xf32>, tensor<1x2x2x2xf32>) -> tensor<1x1x2x2xf32>
   return
 }
