@@ -41,8 +41,7 @@ inline mlir::Value slice(NodeContext &c, mlir::Value v, llvm::ArrayRef<int64_t> 
   auto t = mlir::cast<mlir::RankedTensorType>(v.getType());
   if (t.getShape() == sizes)
     return v;
-  return graph::SliceOp::create(c.b, c.loc, mlir::RankedTensorType::get(sizes, t.getElementType()), v,
-                                c.b.getDenseI64ArrayAttr(starts), c.b.getDenseI64ArrayAttr(steps));
+  return graph::SliceOp::create(c.b, c.loc, v, starts, steps, sizes);
 }
 
 /// Input 0 and the dim an op works along: the `axis` attribute's (normalized), or dim 0 of the input
@@ -74,10 +73,9 @@ mlir::Value binary(NodeContext &c, mlir::Value a, mlir::Value b, mlir::Type elem
 }
 
 inline mlir::Value castTo(NodeContext &c, mlir::Value v, mlir::Type elem) {
-  auto t = mlir::cast<mlir::RankedTensorType>(v.getType());
-  if (t.getElementType() == elem)
+  if (mlir::getElementTypeOrSelf(v.getType()) == elem)
     return v;
-  return graph::CastOp::create(c.b, c.loc, mlir::RankedTensorType::get(t.getShape(), elem), v);
+  return graph::CastOp::create(c.b, c.loc, v, elem);
 }
 
 /// [0, 1, ..., n) + offset as an i64 vector laid along `axis` of a rank-`rank` shape of ones.

@@ -195,13 +195,11 @@ static Results importCast(NodeContext &c) {
   Type elem = convertElementType(c.ctx(), c.getInt("to", 0));
   if (!elem)
     return c.error() << "unsupported target type " << c.getInt("to", 0);
-  auto type = RankedTensorType::get(c.inputType(0).getShape(), elem);
-  return one(graph::CastOp::create(c.b, c.loc, type, c.input(0)));
+  return one(graph::CastOp::create(c.b, c.loc, c.input(0), elem));
 }
 
 static Results importCastLike(NodeContext &c) {
-  auto type = RankedTensorType::get(c.inputType(0).getShape(), c.inputType(1).getElementType());
-  return one(graph::CastOp::create(c.b, c.loc, type, c.input(0)));
+  return one(graph::CastOp::create(c.b, c.loc, c.input(0), c.inputType(1).getElementType()));
 }
 
 static Results importClip(NodeContext &c) {
@@ -411,8 +409,7 @@ static Results importGather(NodeContext &c) {
       SmallVector<int64_t> starts(data.getRank(), 0), steps(data.getRank(), 1), sliced(data.getShape());
       starts[*axis] = i < 0 ? i + size : i;
       sliced[*axis] = 1;
-      auto slice = graph::SliceOp::create(c.b, c.loc, RankedTensorType::get(sliced, data.getElementType()),
-                                          c.input(0), starts, steps);
+      auto slice = graph::SliceOp::create(c.b, c.loc, c.input(0), starts, steps, sliced);
       return one(graph::ReshapeOp::create(c.b, c.loc, type, slice, Value()));
     }
   return one(graph::GatherOp::create(c.b, c.loc, type, c.input(0), c.input(1), *axis));

@@ -24,10 +24,9 @@ struct Quant {
     return graph::SubOp::create(c.b, c.loc, type, a, b);
   }
   Value castTo(Value v, Type elem) {
-    auto t = cast<RankedTensorType>(v.getType());
-    if (t.getElementType() == elem)
+    if (getElementTypeOrSelf(v.getType()) == elem)
       return v;
-    return graph::CastOp::create(c.b, c.loc, RankedTensorType::get(t.getShape(), elem), v);
+    return graph::CastOp::create(c.b, c.loc, v, elem);
   }
   Value scalar(Type elem, double v) {
     auto type = RankedTensorType::get({}, elem);

@@ -77,7 +77,7 @@ func.func @reduce_mean_keepdims(%x: tensor<2x3xf32>) -> tensor<2x1xf32> {
 // CHECK: tensor.collapse_shape %[[W]]
 func.func @weights() -> tensor<4xf32> {
   %w = tgraph.global_load @w : tensor<2x2xf32>
-  %0 = tgraph.reshape %w : (tensor<2x2xf32>) -> tensor<4xf32>
+  %0 = tgraph.reshape %w {sizes = array<i64: 4>} : (tensor<2x2xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
 tgraph.global @w : tensor<2x2xf32> = dense<1.0> : tensor<2x2xf32>
@@ -108,7 +108,7 @@ func.func @dynamic_batch(%x: tensor<?x4xf32>, %b: tensor<4xf32>) -> tensor<?x4xf
 // CHECK: %[[R:.*]] = tensor.reshape %arg0(%[[SHAPE]]) : (tensor<2x3x4xf32>, tensor<2xindex>) -> tensor<?x?xf32>
 // CHECK: return %[[R]]
 func.func @runtime_reshape(%x: tensor<2x3x4xf32>, %s: tensor<2xi64>) -> tensor<?x?xf32> {
-  %0 = tgraph.reshape %x shape %s : (tensor<2x3x4xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+  %0 = tgraph.reshape %x shape %s {sizes = array<i64: -9223372036854775808, -9223372036854775808>} : (tensor<2x3x4xf32>, tensor<2xi64>) -> tensor<?x?xf32>
   return %0 : tensor<?x?xf32>
 }
 
@@ -122,7 +122,7 @@ func.func @runtime_reshape(%x: tensor<2x3x4xf32>, %s: tensor<2xi64>) -> tensor<?
 // CHECK: %[[E:.*]] = tensor.empty(%[[N]]) : tensor<?x3xf32>
 // CHECK: linalg.generic {{.*}} ins(%arg0 : tensor<1x3xf32>) outs(%[[E]] : tensor<?x3xf32>)
 func.func @runtime_expand(%x: tensor<1x3xf32>, %s: tensor<2xi64>) -> tensor<?x3xf32> {
-  %0 = tgraph.expand %x shape %s : (tensor<1x3xf32>, tensor<2xi64>) -> tensor<?x3xf32>
+  %0 = tgraph.expand %x shape %s {sizes = array<i64: -9223372036854775808, 3>} : (tensor<1x3xf32>, tensor<2xi64>) -> tensor<?x3xf32>
   return %0 : tensor<?x3xf32>
 }
 
@@ -135,7 +135,7 @@ func.func @runtime_expand(%x: tensor<1x3xf32>, %s: tensor<2xi64>) -> tensor<?x3x
 // CHECK: %[[E:.*]] = tensor.empty(%[[N]]) : tensor<?x4x3xi1>
 // CHECK: linalg.generic {{.*}} ins(%arg0 : tensor<?x1x3xi1>) outs(%[[E]] : tensor<?x4x3xi1>)
 func.func @expand_keeps_dynamic_dims(%x: tensor<?x1x3xi1>) -> tensor<?x4x3xi1> {
-  %0 = tgraph.expand %x : (tensor<?x1x3xi1>) -> tensor<?x4x3xi1>
+  %0 = tgraph.expand %x {sizes = array<i64: -9223372036854775808, 4, 3>} : (tensor<?x1x3xi1>) -> tensor<?x4x3xi1>
   return %0 : tensor<?x4x3xi1>
 }
 
@@ -146,7 +146,7 @@ func.func @expand_keeps_dynamic_dims(%x: tensor<?x1x3xi1>) -> tensor<?x4x3xi1> {
 // CHECK: %[[N:.*]] = tensor.dim %arg0, %c0
 // CHECK: tensor.extract_slice %arg0[0, 128] [%[[N]], 128] [1, 1] : tensor<?x384xf32> to tensor<?x128xf32>
 func.func @slice_dynamic_batch(%x: tensor<?x384xf32>) -> tensor<?x128xf32> {
-  %0 = tgraph.slice %x {starts = array<i64: 0, 128>, steps = array<i64: 1, 1>} : (tensor<?x384xf32>) -> tensor<?x128xf32>
+  %0 = tgraph.slice %x {sizes = array<i64: -9223372036854775808, 128>, starts = array<i64: 0, 128>, steps = array<i64: 1, 1>} : (tensor<?x384xf32>) -> tensor<?x128xf32>
   return %0 : tensor<?x128xf32>
 }
 

@@ -132,6 +132,17 @@ LogicalResult ReduceOp::verify() {
   return success();
 }
 
+/// A run-time shape operand: a 1-D integer tensor with one value per result dim.
+static LogicalResult verifyShapeOperand(Operation *op, Value shape, size_t rank) {
+  if (!shape)
+    return success();
+  auto type = rankedType(shape);
+  if (type.getRank() != 1 || !isa<IntegerType>(type.getElementType()) ||
+      (!type.isDynamicDim(0) && type.getDimSize(0) != static_cast<int64_t>(rank)))
+    return op->emitOpError("shape operand ") << type << " does not give one integer per dim of rank " << rank;
+  return success();
+}
+
 LogicalResult ReshapeOp::verify() {
   auto in = rankedType(getInput()), out = rankedType(getOutput());
   if (in.getElementType() != out.getElementType())
@@ -141,7 +152,21 @@ LogicalResult ReshapeOp::verify() {
       in.getNumElements() != out.getNumElements())
     return emitOpError("element count changes from ") << in.getNumElements() << " to "
                                                       << out.getNumElements();
-  return success();
+  return verifyShapeOperand(*this, getShape(), getSizes().size());
+}
+
+LogicalResult ExpandOp::verify() {
+  auto in = rankedType(getInput());
+  ArrayRef<int64_t> sizes = getSizes();
+  int64_t lead = static_cast<int64_t>(sizes.size()) - in.getRank();
+  if (lead < 0)
+    return emitOpError("expands a rank-") << in.getRank() << " input to rank " << sizes.size();
+  for (int64_t d = 0; d < in.getRank(); ++d) {
+    int64_t from = in.getDimSize(d), to = sizes[d + lead];
+    if (!ShapedType::isDynamic(from) && !ShapedType::isDynamic(to) && from != 1 && from != to)
+      return emitOpError("input dim ") << d << " of size " << from << " does not broadcast to " << to;
+  }
+  return verifyShapeOperand(*this, getShape(), sizes.size());
 }
 
 LogicalResult TransposeOp::verify() {
@@ -219,15 +244,26 @@ LogicalResult SliceOp::verify() {
   int64_t rank = rankedType(getInput()).getRank();
   if (static_cast<int64_t>(getStarts().size()) != rank || static_cast<int64_t>(getSteps().size()) != rank)
     return emitOpError("expects one start and one step per dim of rank ") << rank;
+  if (static_cast<int64_t>(getSizes().size()) != rank)
+    return emitOpError("expects one size per dim of rank ") << rank;
   if (llvm::is_contained(getSteps(), 0))
     return emitOpError("steps must be non-zero");
-  auto in = rankedType(getInput()), out = rankedType(getOutput());
-  if (out.getRank() != rank)
-    return emitOpError("changes the rank");
-  // A dim of run-time size is kept whole: the lowering takes its size from the input.
-  for (int64_t d = 0; d < rank; ++d)
-    if (out.isDynamicDim(d) && (!in.isDynamicDim(d) || getStarts()[d] != 0 || getSteps()[d] != 1))
-      return emitOpError("dim ") << d << " of run-time size must be kept whole (start 0, step 1)";
+  auto in = rankedType(getInput());
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t start = getStarts()[d], step = getSteps()[d], size = getSizes()[d], dim = in.getDimSize(d);
+    // A dim of run-time size is kept whole: the lowering takes its size from the input.
+    if (ShapedType::isDynamic(size)) {
+      if (!in.isDynamicDim(d) || start != 0 || step != 1)
+        return emitOpError("dim ") << d << " of run-time size must be kept whole (start 0, step 1)";
+      continue;
+    }
+    if (size < 0)
+      return emitOpError("size ") << size << " of dim " << d << " is negative";
+    // The first and last elements read lie inside a static input dim.
+    int64_t last = start + (size - 1) * step;
+    if (size > 0 && !in.isDynamicDim(d) && (start < 0 || start >= dim || last < 0 || last >= dim))
+      return emitOpError("dim ") << d << " reads elements " << start << " to " << last << " of " << dim;
+  }
   return success();
 }
 

@@ -37,12 +37,18 @@ def Graph_GlobalOp : Graph_Op<"global", [Symbol, IsolatedFromAbove, InferTypeOpA
 }
 
 def Graph_GlobalLoadOp : Graph_Op<"global_load",
-    [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+    [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>, InferTypeOpAdaptor]> {
   let summary = "the value of a `tgraph.global`";
-  let description = [{ Example: `%w = tgraph.global_load @conv1.weight : tensor<8x3x3x3xf32>` }];
-  let arguments = (ins FlatSymbolRefAttr:$global);
+  let description = [{
+    Reads the global named `global`, whose type it carries as `value_type` (checked against the global).
+    Example: `%w = tgraph.global_load @conv1.weight : tensor<8x3x3x3xf32>`
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$global, TypeAttr:$value_type);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$global attr-dict `:` type($output)";
+  let assemblyFormat = "$global attr-dict `:` $value_type";
+  let builders = [OpBuilder<(ins "mlir::Type":$type, "llvm::StringRef":$global), [{
+    build($_builder, $_state, type, global, type);
+  }]>];
 }
 
 //===----------------------------------------------------------------------===//
@@ -143,12 +149,18 @@ def Graph_IsInfOp : Graph_UnaryOp<"isinf", "IsInf", [], "inferPredicateType"> {
   let arguments = (ins AnyRankedTensor:$input, DefaultValuedAttr<BoolAttr, "true">:$detect_negative,
                        DefaultValuedAttr<BoolAttr, "true">:$detect_positive);
 }
-def Graph_CastOp : Graph_Op<"cast", [Pure, Elementwise, SameOperandsAndResultShape]> {
+def Graph_CastOp : Graph_Op<"cast", [Pure, Elementwise, SameOperandsAndResultShape,
+                                     InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX Cast";
-  let description = "ONNX `Cast`: the result element type is the target type.";
-  let arguments = (ins AnyRankedTensor:$input);
+  let description = [{
+    ONNX `Cast` to element type `to`. Example: `%y = tgraph.cast %x to f16 : (tensor<4xf32>) -> tensor<4xf16>`.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, TypeAttr:$to);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$input `to` $to attr-dict `:` functional-type(operands, results)";
+  let builders = [OpBuilder<(ins "mlir::Type":$type, "mlir::Value":$input), [{
+    build($_builder, $_state, type, input, mlir::getElementTypeOrSelf(type));
+  }]>];
 }
 
 def Graph_ClipOp : Graph_Op<"clip", [Pure, AttrSizedOperandSegments, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
@@ -303,19 +315,25 @@ def Graph_ReduceOp : Graph_Op<"reduce", [Pure, InferTypeOpAdaptorWithIsCompatibl
 // Shapes and data movement
 //===----------------------------------------------------------------------===//
 
-def Graph_ReshapeOp : Graph_Op<"reshape", [Pure]> {
+def Graph_ReshapeOp : Graph_Op<"reshape", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX Reshape / Flatten / Squeeze (same elements, new shape)";
   let description = [{
-    The result type carries the new shape. `shape` is the ONNX shape operand when it is only known at
-    run time; a statically known shape needs no operand. With `allow_zero`, a 0 in the shape operand
-    is a zero-sized dim instead of "copy the input dim" (ONNX `allowzero`).
+    `sizes` is the new shape; its `?` dims are computed when the model runs, from `shape` (the ONNX
+    shape operand, one value per dim) where there is one, else from the input's dims (a collapse or an
+    expansion of consecutive dims). With `allow_zero`, a 0 in the shape operand is a zero-sized dim
+    instead of "copy the input dim" (ONNX `allowzero`).
+    Example: `%y = tgraph.reshape %x {sizes = array<i64: 2, 12>} : (tensor<2x3x4xf32>) -> tensor<2x12xf32>`.
   }];
-  let arguments = (ins AnyRankedTensor:$input, Optional<AnyRankedTensor>:$shape,
+  let arguments = (ins AnyRankedTensor:$input, Optional<AnyRankedTensor>:$shape, DenseI64ArrayAttr:$sizes,
                        UnitAttr:$allow_zero);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$input (`shape` $shape^)? attr-dict `:` functional-type(operands, results)";
   let hasFolder = 1;
   let hasVerifier = 1;
+  let builders = [OpBuilder<(ins "mlir::Type":$type, "mlir::Value":$input, "mlir::Value":$shape), [{
+    build($_builder, $_state, type, input, shape,
+          $_builder.getDenseI64ArrayAttr(mlir::cast<mlir::RankedTensorType>(type).getShape()), nullptr);
+  }]>];
 }
 
 def Graph_UnsqueezeOp : Graph_Op<"unsqueeze", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
@@ -370,14 +388,25 @@ def Graph_GatherOp : Graph_Op<"gather", [Pure, InferTypeOpAdaptorWithIsCompatibl
   let hasVerifier = 1;
 }
 
-def Graph_SliceOp : Graph_Op<"slice", [Pure]> {
+def Graph_SliceOp : Graph_Op<"slice", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX Slice with constant starts/ends/steps, normalized per dim";
-  let description = "One entry per input dim: clamped start offset and step; the result type gives sizes.";
-  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$starts, DenseI64ArrayAttr:$steps);
+  let description = [{
+    One entry per input dim: the clamped start offset, the step and the number of elements taken
+    (`sizes`; `?` keeps a dim of run-time size whole). Every element read lies inside the input.
+    Example: `%y = tgraph.slice %x {sizes = array<i64: 2, 3>, starts = array<i64: 1, 0>,
+    steps = array<i64: 2, 1>} : (tensor<4x3xf32>) -> tensor<2x3xf32>`.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$starts, DenseI64ArrayAttr:$steps,
+                       DenseI64ArrayAttr:$sizes);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasFolder = 1;
   let hasVerifier = 1;
+  let builders = [OpBuilder<(ins "mlir::Type":$type, "mlir::Value":$input, "mlir::DenseI64ArrayAttr":$starts,
+                                 "mlir::DenseI64ArrayAttr":$steps), [{
+    build($_builder, $_state, type, input, starts, steps,
+          $_builder.getDenseI64ArrayAttr(mlir::cast<mlir::RankedTensorType>(type).getShape()));
+  }]>];
 }
 
 def Graph_PadOp : Graph_Op<"pad", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
@@ -404,17 +433,23 @@ def Graph_RangeOp : Graph_Op<"range", [Pure, InferTypeOpAdaptorWithIsCompatible]
   let assemblyFormat = "$start `,` $delta `,` $count attr-dict `:` functional-type(operands, results)";
 }
 
-def Graph_ExpandOp : Graph_Op<"expand", [Pure]> {
+def Graph_ExpandOp : Graph_Op<"expand", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
   let summary = "ONNX Expand / ConstantOfShape: broadcast to the result shape";
   let description = [{
-    Broadcasts `input` (numpy alignment) to the result shape. The result's dynamic dims are the values
-    of `shape` (one entry per result dim), a 1-D int64 tensor known only at run time.
+    Broadcasts `input` (numpy alignment) to `sizes`. Its `?` dims are the values of `shape` (one entry
+    per result dim), a 1-D int64 tensor known only at run time, or, without one, the input's own dims
+    of run-time size, kept as they are.
+    Example: `%y = tgraph.expand %x {sizes = array<i64: 2, 4>} : (tensor<1x4xf32>) -> tensor<2x4xf32>`.
   }];
-  let arguments = (ins AnyRankedTensor:$input, Optional<AnyRankedTensor>:$shape);
+  let arguments = (ins AnyRankedTensor:$input, Optional<AnyRankedTensor>:$shape, DenseI64ArrayAttr:$sizes);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$input (`shape` $shape^)? attr-dict `:` functional-type(operands, results)";
   let hasFolder = 1;
-  let builders = [OpBuilder<(ins "mlir::Type":$type, "mlir::Value":$input), [{
+  let hasVerifier = 1;
+  let builders = [OpBuilder<(ins "mlir::Type":$type, "mlir::Value":$input, "mlir::Value":$shape), [{
+    build($_builder, $_state, type, input, shape,
+          $_builder.getDenseI64ArrayAttr(mlir::cast<mlir::RankedTensorType>(type).getShape()));
+  }]>, OpBuilder<(ins "mlir::Type":$type, "mlir::Value":$input), [{
     build($_builder, $_state, type, input, mlir::Value());
   }]>];
 }

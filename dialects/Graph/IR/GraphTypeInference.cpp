@@ -522,4 +522,49 @@ LogicalResult RoiAlignOp::inferReturnTypes(MLIRContext *, std::optional<Location
   return infer(inferred, {rois.getDimSize(0), input.getDimSize(1), height, width}, input.getElementType());
 }
 
+TESSERA_GRAPH_COMPATIBLE(CastOp)
+LogicalResult CastOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+                                       SmallVectorImpl<Type> &inferred) {
+  RankedTensorType input = rankedOf(adaptor.getInput());
+  if (!input || !adaptor.getTo())
+    return fail(location, "expects a ranked input and a target type");
+  return infer(inferred, input.getShape(), adaptor.getTo());
+}
+
+TESSERA_GRAPH_COMPATIBLE(SliceOp)
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+                                        SmallVectorImpl<Type> &inferred) {
+  RankedTensorType input = rankedOf(adaptor.getInput());
+  if (!input || static_cast<int64_t>(adaptor.getSizes().size()) != input.getRank())
+    return fail(location, "expects one size per dim of the input");
+  return infer(inferred, adaptor.getSizes(), input.getElementType());
+}
+
+LogicalResult GlobalLoadOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+                                             SmallVectorImpl<Type> &inferred) {
+  auto type = dyn_cast_or_null<RankedTensorType>(adaptor.getValueType());
+  if (!type)
+    return fail(location, "value_type must be a ranked tensor type");
+  inferred.push_back(type);
+  return success();
+}
+
+TESSERA_GRAPH_COMPATIBLE(ReshapeOp)
+LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+                                          SmallVectorImpl<Type> &inferred) {
+  RankedTensorType input = rankedOf(adaptor.getInput());
+  if (!input)
+    return fail(location, "expects a ranked input");
+  return infer(inferred, adaptor.getSizes(), input.getElementType());
+}
+
+TESSERA_GRAPH_COMPATIBLE(ExpandOp)
+LogicalResult ExpandOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  RankedTensorType input = rankedOf(adaptor.getInput());
+  if (!input)
+    return fail(location, "expects a ranked input");
+  return infer(inferred, adaptor.getSizes(), input.getElementType());
+}
+
 } // namespace tessera::graph

@@ -6,7 +6,7 @@
 // CHECK-NOT: tgraph.gather
 // CHECK-NOT: tgraph.unsqueeze
 // CHECK-NOT: tgraph.concat
-// CHECK: %[[R:.*]] = tgraph.reshape %arg0 : (tensor<2x3x4xf32>) -> tensor<2x12xf32>
+// CHECK: %[[R:.*]] = tgraph.reshape %arg0 {sizes = array<i64: 2, 12>} : (tensor<2x3x4xf32>) -> tensor<2x12xf32>
 // CHECK: return %[[R]]
 func.func @shape_chain(%x: tensor<2x3x4xf32>) -> tensor<2x12xf32> {
   %s = tgraph.shape %x {start = 0, end = 3} : (tensor<2x3x4xf32>) -> tensor<3xi64>
@@ -15,7 +15,7 @@ func.func @shape_chain(%x: tensor<2x3x4xf32>) -> tensor<2x12xf32> {
   %u = tgraph.unsqueeze %d {axes = array<i64: 0>} : (tensor<i64>) -> tensor<1xi64>
   %m = tgraph.constant dense<-1> : tensor<1xi64> : tensor<1xi64>
   %c = tgraph.concat %u, %m {axis = 0} : (tensor<1xi64>, tensor<1xi64>) -> tensor<2xi64>
-  %r = tgraph.reshape %x shape %c : (tensor<2x3x4xf32>, tensor<2xi64>) -> tensor<2x12xf32>
+  %r = tgraph.reshape %x shape %c {sizes = array<i64: 2, 12>} : (tensor<2x3x4xf32>, tensor<2xi64>) -> tensor<2x12xf32>
   return %r : tensor<2x12xf32>
 }
 
@@ -53,7 +53,7 @@ func.func @identity(%x: tensor<4xf32>) -> tensor<4xf32> {
 // CHECK: return %[[C]]
 func.func @constant_reshape() -> tensor<2x2xi64> {
   %c = tgraph.constant dense<[1, 2, 3, 4]> : tensor<4xi64> : tensor<4xi64>
-  %r = tgraph.reshape %c : (tensor<4xi64>) -> tensor<2x2xi64>
+  %r = tgraph.reshape %c {sizes = array<i64: 2, 2>} : (tensor<4xi64>) -> tensor<2x2xi64>
   return %r : tensor<2x2xi64>
 }
 
@@ -129,18 +129,18 @@ func.func @mod_and_transpose() -> (tensor<3xi64>, tensor<3xi64>, tensor<2x2xi64>
 // CHECK-NOT: tgraph.expand
 func.func @window_mask() -> tensor<2x3xf32> {
   %zero = tgraph.constant dense<0.0> : tensor<f32> : tensor<f32>
-  %data = tgraph.expand %zero : (tensor<f32>) -> tensor<2x3xf32>
+  %data = tgraph.expand %zero {sizes = array<i64: 2, 3>} : (tensor<f32>) -> tensor<2x3xf32>
   %range = tgraph.constant dense<[0, 1, 2]> : tensor<3xi64> : tensor<3xi64>
-  %rows = tgraph.slice %range {starts = array<i64: 0>, steps = array<i64: 1>} : (tensor<3xi64>) -> tensor<2xi64>
-  %cols = tgraph.slice %range {starts = array<i64: 0>, steps = array<i64: 1>} : (tensor<3xi64>) -> tensor<2xi64>
-  %r2 = tgraph.reshape %rows : (tensor<2xi64>) -> tensor<2x1xi64>
-  %re = tgraph.expand %r2 : (tensor<2x1xi64>) -> tensor<2x2xi64>
-  %ce = tgraph.expand %cols : (tensor<2xi64>) -> tensor<2x2xi64>
+  %rows = tgraph.slice %range {sizes = array<i64: 2>, starts = array<i64: 0>, steps = array<i64: 1>} : (tensor<3xi64>) -> tensor<2xi64>
+  %cols = tgraph.slice %range {sizes = array<i64: 2>, starts = array<i64: 0>, steps = array<i64: 1>} : (tensor<3xi64>) -> tensor<2xi64>
+  %r2 = tgraph.reshape %rows {sizes = array<i64: 2, 1>} : (tensor<2xi64>) -> tensor<2x1xi64>
+  %re = tgraph.expand %r2 {sizes = array<i64: 2, 2>} : (tensor<2x1xi64>) -> tensor<2x2xi64>
+  %ce = tgraph.expand %cols {sizes = array<i64: 2, 2>} : (tensor<2xi64>) -> tensor<2x2xi64>
   %r3 = tgraph.unsqueeze %re {axes = array<i64: 2>} : (tensor<2x2xi64>) -> tensor<2x2x1xi64>
   %c3 = tgraph.unsqueeze %ce {axes = array<i64: 2>} : (tensor<2x2xi64>) -> tensor<2x2x1xi64>
   %idx = tgraph.concat %r3, %c3 {axis = 2 : i64} : (tensor<2x2x1xi64>, tensor<2x2x1xi64>) -> tensor<2x2x2xi64>
   %one = tgraph.constant dense<1.0> : tensor<f32> : tensor<f32>
-  %ones = tgraph.expand %one : (tensor<f32>) -> tensor<2x2xf32>
+  %ones = tgraph.expand %one {sizes = array<i64: 2, 2>} : (tensor<f32>) -> tensor<2x2xf32>
   %m1 = tgraph.scatter_nd none %data, %idx, %ones : (tensor<2x3xf32>, tensor<2x2x2xi64>, tensor<2x2xf32>) -> tensor<2x3xf32>
   // Row 0, column 1 again, with a negative (wrapping) column index.
   %at = tgraph.constant dense<[[0, -2]]> : tensor<1x2xi64> : tensor<1x2xi64>
@@ -160,7 +160,7 @@ func.func @window_mask() -> tensor<2x3xf32> {
 // CHECK-NOT: tgraph.scatter_nd
 func.func @slice_and_scatter_add() -> (tensor<1x2xi64>, tensor<2xf32>, tensor<2xf32>) {
   %t = tgraph.constant dense<[[1, 2, 3, 4], [5, 6, 7, 8]]> : tensor<2x4xi64> : tensor<2x4xi64>
-  %s = tgraph.slice %t {starts = array<i64: 0, 1>, steps = array<i64: 1, 2>} : (tensor<2x4xi64>) -> tensor<1x2xi64>
+  %s = tgraph.slice %t {sizes = array<i64: 1, 2>, starts = array<i64: 0, 1>, steps = array<i64: 1, 2>} : (tensor<2x4xi64>) -> tensor<1x2xi64>
   %d = tgraph.constant dense<[1.0, 1.0]> : tensor<2xf32> : tensor<2xf32>
   %i = tgraph.constant dense<[[0], [0]]> : tensor<2x1xi64> : tensor<2x1xi64>
   %u = tgraph.constant dense<[0.25, 0.25]> : tensor<2xf32> : tensor<2xf32>

@@ -20,7 +20,7 @@ func.func @broadcast_result_mismatch(%a: tensor<2xf32>, %b: tensor<2xf32>) -> te
 
 func.func @bad_reshape(%a: tensor<2x3xf32>) -> tensor<7xf32> {
   // expected-error@+1 {{element count changes from 6 to 7}}
-  %0 = tgraph.reshape %a : (tensor<2x3xf32>) -> tensor<7xf32>
+  %0 = tgraph.reshape %a {sizes = array<i64: 7>} : (tensor<2x3xf32>) -> tensor<7xf32>
   return %0 : tensor<7xf32>
 }
 
@@ -145,7 +145,7 @@ func.func @gather_rank(%d: tensor<4x3xf32>, %i: tensor<2xi64>) -> tensor<2xf32> 
 
 func.func @slice_zero_step(%x: tensor<4x3xf32>) -> tensor<2x3xf32> {
   // expected-error@+1 {{steps must be non-zero}}
-  %0 = tgraph.slice %x {starts = array<i64: 0, 0>, steps = array<i64: 2, 0>} : (tensor<4x3xf32>) -> tensor<2x3xf32>
+  %0 = tgraph.slice %x {sizes = array<i64: 2, 3>, starts = array<i64: 0, 0>, steps = array<i64: 2, 0>} : (tensor<4x3xf32>) -> tensor<2x3xf32>
   return %0 : tensor<2x3xf32>
 }
 
@@ -153,7 +153,7 @@ func.func @slice_zero_step(%x: tensor<4x3xf32>) -> tensor<2x3xf32> {
 
 func.func @slice_entries(%x: tensor<4x3xf32>) -> tensor<2x3xf32> {
   // expected-error@+1 {{expects one start and one step per dim of rank 2}}
-  %0 = tgraph.slice %x {starts = array<i64: 0>, steps = array<i64: 2>} : (tensor<4x3xf32>) -> tensor<2x3xf32>
+  %0 = tgraph.slice %x {sizes = array<i64: 2, 3>, starts = array<i64: 0>, steps = array<i64: 2>} : (tensor<4x3xf32>) -> tensor<2x3xf32>
   return %0 : tensor<2x3xf32>
 }
 
@@ -161,7 +161,7 @@ func.func @slice_entries(%x: tensor<4x3xf32>) -> tensor<2x3xf32> {
 
 func.func @slice_dynamic_dim_not_whole(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
   // expected-error @+1 {{dim 0 of run-time size must be kept whole (start 0, step 1)}}
-  %0 = tgraph.slice %x {starts = array<i64: 1, 0>, steps = array<i64: 1, 1>} : (tensor<?x3xf32>) -> tensor<?x3xf32>
+  %0 = tgraph.slice %x {sizes = array<i64: -9223372036854775808, 3>, starts = array<i64: 1, 0>, steps = array<i64: 1, 1>} : (tensor<?x3xf32>) -> tensor<?x3xf32>
   return %0 : tensor<?x3xf32>
 }
 
@@ -287,4 +287,55 @@ func.func @grid_sample_sizes(%x: tensor<1x2x4x4xf32>, %g: tensor<1x3x5x2xf32>) -
   // expected-error@+1 {{failed to infer returned types}}
   %0 = tgraph.grid_sample bilinear zeros %x, %g {align_corners = false} : (tensor<1x2x4x4xf32>, tensor<1x3x5x2xf32>) -> tensor<1x2x5x3xf32>
   return %0 : tensor<1x2x5x3xf32>
+}
+
+// -----
+
+func.func @cast_target_disagrees(%x: tensor<4xf32>) -> tensor<4xf16> {
+  // expected-error@+2 {{inferred type(s) 'tensor<4xi32>' are incompatible with return type(s) of operation 'tensor<4xf16>'}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = tgraph.cast %x to i32 : (tensor<4xf32>) -> tensor<4xf16>
+  return %0 : tensor<4xf16>
+}
+
+// -----
+
+func.func @slice_reads_past_the_end(%x: tensor<4x3xf32>) -> tensor<3x3xf32> {
+  // expected-error@+1 {{dim 0 reads elements 1 to 5 of 4}}
+  %0 = tgraph.slice %x {sizes = array<i64: 3, 3>, starts = array<i64: 1, 0>, steps = array<i64: 2, 1>} : (tensor<4x3xf32>) -> tensor<3x3xf32>
+  return %0 : tensor<3x3xf32>
+}
+
+// -----
+
+func.func @slice_sizes_disagree(%x: tensor<4x3xf32>) -> tensor<2x3xf32> {
+  // expected-error@+2 {{inferred type(s) 'tensor<1x3xf32>' are incompatible with return type(s) of operation 'tensor<2x3xf32>'}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = tgraph.slice %x {sizes = array<i64: 1, 3>, starts = array<i64: 0, 0>, steps = array<i64: 1, 1>} : (tensor<4x3xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @expand_does_not_broadcast(%x: tensor<3x4xf32>) -> tensor<2x4xf32> {
+  // expected-error@+1 {{input dim 0 of size 3 does not broadcast to 2}}
+  %0 = tgraph.expand %x {sizes = array<i64: 2, 4>} : (tensor<3x4xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @reshape_shape_operand_length(%x: tensor<2x6xf32>, %s: tensor<3xi64>) -> tensor<?x?xf32> {
+  // expected-error@+1 {{shape operand 'tensor<3xi64>' does not give one integer per dim of rank 2}}
+  %0 = tgraph.reshape %x shape %s {sizes = array<i64: -9223372036854775808, -9223372036854775808>} : (tensor<2x6xf32>, tensor<3xi64>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}
+
+// -----
+
+func.func @reshape_sizes_disagree(%x: tensor<2x6xf32>) -> tensor<3x4xf32> {
+  // expected-error@+2 {{inferred type(s) 'tensor<4x3xf32>' are incompatible with return type(s) of operation 'tensor<3x4xf32>'}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %0 = tgraph.reshape %x {sizes = array<i64: 4, 3>} : (tensor<2x6xf32>) -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
 }

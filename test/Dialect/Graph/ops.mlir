@@ -10,6 +10,8 @@ func.func @elementwise(%a: tensor<2x3xf32>, %b: tensor<3xf32>) -> tensor<2x3xi1>
   %lo = tgraph.constant dense<0.0> : tensor<f32> : tensor<f32>
   %2 = tgraph.clip %1 min %lo : (tensor<2x3xf32>, tensor<f32>) -> tensor<2x3xf32>
   %3 = tgraph.less %2, %a : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xi1>
+  // CHECK: tgraph.cast %{{.*}} to ui8 : (tensor<2x3xi1>) -> tensor<2x3xui8>
+  %4 = tgraph.cast %3 to ui8 : (tensor<2x3xi1>) -> tensor<2x3xui8>
   return %3 : tensor<2x3xi1>
 }
 
@@ -23,7 +25,7 @@ func.func @nn(%x: tensor<1x3x8x8xf32>, %k: tensor<4x3x3x3xf32>) -> tensor<1x4xf3
   // CHECK: tgraph.pool
   %1 = tgraph.pool avg %0 {kernel_shape = array<i64: 8, 8>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, original_end_pads = array<i64: 0, 0>} : (tensor<1x4x8x8xf32>) -> tensor<1x4x1x1xf32>
   // CHECK: tgraph.reshape
-  %2 = tgraph.reshape %1 : (tensor<1x4x1x1xf32>) -> tensor<1x4xf32>
+  %2 = tgraph.reshape %1 {sizes = array<i64: 1, 4>} : (tensor<1x4x1x1xf32>) -> tensor<1x4xf32>
   // CHECK: tgraph.global_load @w
   %w = tgraph.global_load @w : tensor<4xf32>
   %3 = tgraph.mul %2, %w : (tensor<1x4xf32>, tensor<4xf32>) -> tensor<1x4xf32>
