@@ -265,83 +265,74 @@ static Results importConstant(NodeContext &c) {
   return c.error() << "internal: tensor constants are imported as initializers";
 }
 
-/// Reshape's result type from a constant shape operand: 0 copies the input dim (unless allowzero),
-/// one -1 takes the remaining elements.
+/// Reshape's result type from its shape operand, element by element (exporters concatenate constant and
+/// run-time parts): a positive value is the dim, 0 copies the input dim (unless allowzero), one -1 takes
+/// the remaining elements when every other dim is static; the dims of run-time values are dynamic. Null
+/// when the operand is not a 1-D int64 tensor of static length or holds an invalid shape.
 static RankedTensorType reshapeTypeFromOperand(NodeContext &c) {
-  auto shape = c.constantInts(1);
-  auto in = c.inputType(0);
-  if (!shape || !in.hasStaticShape())
+  auto shapeType = c.input(1) ? dyn_cast<RankedTensorType>(c.input(1).getType()) : nullptr;
+  if (!shapeType || shapeType.getRank() != 1 || shapeType.isDynamicDim(0))
     return nullptr;
+  auto values = c.knownInts(1);
+  if (static_cast<int64_t>(values.size()) != shapeType.getDimSize(0))
+    return nullptr;
+  auto in = c.inputType(0);
   bool allowZero = c.getInt("allowzero", 0) != 0;
   SmallVector<int64_t> dims;
-  int64_t known = 1, inferred = -1;
-  for (auto [i, d] : llvm::enumerate(*shape)) {
-    if (d == 0 && !allowZero) {
-      if ((int64_t)i >= in.getRank())
+  int64_t product = 1;
+  bool othersStatic = true;
+  std::optional<size_t> rest; // the -1
+  for (auto [i, v] : llvm::enumerate(values)) {
+    int64_t d = ShapedType::kDynamic;
+    if (v && *v == 0 && !allowZero) {
+      if (static_cast<int64_t>(i) >= in.getRank())
         return nullptr;
       d = in.getDimSize(i);
-    }
-    if (d == -1) {
-      if (inferred >= 0)
+    } else if (v && *v == -1) {
+      if (rest)
         return nullptr;
-      inferred = i;
-      dims.push_back(1);
-      continue;
+      rest = i;
+    } else if (v && *v < 0) {
+      return nullptr;
+    } else if (v) {
+      d = *v;
     }
-    if (d < 0)
-      return nullptr;
     dims.push_back(d);
-    known *= d;
+    if (rest && *rest == i)
+      continue;
+    othersStatic &= !ShapedType::isDynamic(d);
+    if (!ShapedType::isDynamic(d))
+      product *= d;
   }
-  if (inferred >= 0) {
-    if (known == 0 || in.getNumElements() % known)
+  if (rest && othersStatic && in.hasStaticShape()) {
+    if (product == 0 || in.getNumElements() % product)
       return nullptr;
-    dims[inferred] = in.getNumElements() / known;
+    dims[*rest] = in.getNumElements() / product;
   }
   return RankedTensorType::get(dims, in.getElementType());
 }
 
 static Results importReshapeLike(NodeContext &c) {
-  // The shape the operand folds to wins over an inferred type it refines: libonnx infers [1, ?, ?, 96]
-  // for a target computed by Shape -> Gather -> Div chains that the dialect's folders evaluate.
+  // The shape the operand gives wins where it refines the inferred type: libonnx infers [1, ?, ?, 96]
+  // for a target computed by Shape -> Gather -> Div chains that the dialect's folders evaluate, and
+  // dims it leaves open take the inferred ones.
   RankedTensorType declared = c.outputType(0);
   RankedTensorType fromOperand = declared && declared.hasStaticShape() ? nullptr : reshapeTypeFromOperand(c);
-  bool refinesDeclared = fromOperand && declared;
-  if (refinesDeclared) {
+  if (fromOperand && declared) {
     bool compatible = declared.getRank() == fromOperand.getRank() &&
                       declared.getElementType() == fromOperand.getElementType();
-    for (int64_t d = 0; compatible && d < declared.getRank(); ++d)
-      compatible = declared.isDynamicDim(d) || declared.getDimSize(d) == fromOperand.getDimSize(d);
+    SmallVector<int64_t> dims(fromOperand.getShape());
+    for (int64_t d = 0; compatible && d < declared.getRank(); ++d) {
+      if (declared.isDynamicDim(d))
+        continue;
+      compatible = fromOperand.isDynamicDim(d) || dims[d] == declared.getDimSize(d);
+      dims[d] = declared.getDimSize(d);
+    }
     if (!compatible)
       return c.error() << "the shape operand gives " << fromOperand << " but shape inference gave " << declared;
+    fromOperand = RankedTensorType::get(dims, fromOperand.getElementType());
   }
-  if (!fromOperand && (!declared || !declared.hasStaticShape()) && c.input(1)) {
-    // A shape with run-time values: the dims it fixes (positive constants, or a 0 that copies a
-    // static input dim) are static, refining the declared type where it has none.
-    auto known = c.knownInts(1);
-    if (!known.empty() && (!declared || declared.getRank() == (int64_t)known.size())) {
-      auto in = c.inputType(0);
-      bool allowZero = c.getInt("allowzero", 0) != 0;
-      SmallVector<int64_t> dims;
-      for (auto [d, v] : llvm::enumerate(known)) {
-        int64_t dim = ShapedType::kDynamic;
-        if (v && *v > 0)
-          dim = *v;
-        else if (v && *v == 0 && !allowZero && (int64_t)d < in.getRank())
-          dim = in.getDimSize(d);
-        if (declared && !declared.isDynamicDim(d)) {
-          if (!ShapedType::isDynamic(dim) && dim != declared.getDimSize(d))
-            return c.error() << "the shape operand gives dim " << d << " = " << dim << " but shape inference gave "
-                             << declared;
-          dim = declared.getDimSize(d);
-        }
-        dims.push_back(dim);
-      }
-      fromOperand = RankedTensorType::get(dims, in.getElementType());
-      refinesDeclared = true;
-    }
-  }
-  auto type = refinesDeclared ? FailureOr<RankedTensorType>(fromOperand) : requireOutputType(c, 0, fromOperand);
+  auto type = fromOperand ? FailureOr<RankedTensorType>(fromOperand) : requireOutputType(c, 0, nullptr);
   if (failed(type))
     return failure();
   auto in = c.inputType(0);

@@ -204,10 +204,9 @@ struct ExpandLowering : OpConversionPattern<ExpandOp> {
     auto inType = rankedType(getTypeConverter(), op.getInput());
     // Without a shape operand, an input dim of run-time size is kept as it is (the importer lets it
     // meet only a 1); with one, the input must be static.
-    bool keepsInputDims = !adaptor.getShape() && inType;
-    if (!type || !inType || !(inType.hasStaticShape() || keepsInputDims) ||
-        (!type.hasStaticShape() && !adaptor.getShape() && !keepsInputDims))
-      return op.emitOpError("needs a static input, and a shape operand for dynamic result dims");
+    bool keepsInputDims = !adaptor.getShape();
+    if (!type || !inType || (!keepsInputDims && !inType.hasStaticShape()))
+      return op.emitOpError("with a shape operand, needs a static input");
     Location loc = op.getLoc();
     // Dynamic result dims are the shape operand's values, read on the host, or the input's own.
     SmallVector<Value> dims;

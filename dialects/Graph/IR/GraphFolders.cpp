@@ -102,7 +102,7 @@ OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
   auto resultType = cast<RankedTensorType>(getType());
   if (!data)
     return gatherStaticDimsOfShape(*this, indices);
-  if (!data || !indices || !resultType.hasStaticShape() || resultType.getNumElements() > kMaxFoldElements ||
+  if (!indices || !resultType.hasStaticShape() || resultType.getNumElements() > kMaxFoldElements ||
       !indices.getElementType().isSignlessInteger())
     return nullptr;
   auto dataType = cast<RankedTensorType>(data.getType());

@@ -135,6 +135,24 @@ LogicalResult infer(SmallVectorImpl<Type> &inferred, ArrayRef<int64_t> shape, Ty
   return success();
 }
 
+/// Ops that carry their result shape (`sizes`): the input's element type in that shape.
+LogicalResult inferCarriedSizes(std::optional<Location> location, Value input, ArrayRef<int64_t> sizes,
+                                SmallVectorImpl<Type> &inferred) {
+  RankedTensorType type = rankedOf(input);
+  if (!type)
+    return fail(location, "expects a ranked input");
+  return infer(inferred, sizes, type.getElementType());
+}
+
+/// Ops that carry their result type as an attribute (a constant's value, a global's type).
+LogicalResult inferCarriedType(std::optional<Location> location, Type type, StringRef what,
+                               SmallVectorImpl<Type> &inferred) {
+  if (!isa_and_nonnull<RankedTensorType>(type))
+    return fail(location, what + " must be a ranked tensor");
+  inferred.push_back(type);
+  return success();
+}
+
 /// The size of a window op's output dim: floor((in + pads - dilation (kernel - 1) - 1) / stride) + 1.
 int64_t windowedSize(int64_t in, int64_t kernel, int64_t stride, int64_t dilation, int64_t padBegin,
                      int64_t padEnd) {
@@ -445,11 +463,7 @@ LogicalResult TopKOp::inferReturnTypes(MLIRContext *context, std::optional<Locat
 TESSERA_GRAPH_COMPATIBLE(ConstantOp)
 LogicalResult ConstantOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                            SmallVectorImpl<Type> &inferred) {
-  auto type = dyn_cast_or_null<RankedTensorType>(adaptor.getValue() ? adaptor.getValue().getType() : Type());
-  if (!type)
-    return fail(location, "value must be a ranked tensor");
-  inferred.push_back(type);
-  return success();
+  return inferCarriedType(location, adaptor.getValue() ? adaptor.getValue().getType() : Type(), "value", inferred);
 }
 
 // A symbol with no results: nothing to infer.
@@ -535,36 +549,26 @@ TESSERA_GRAPH_COMPATIBLE(SliceOp)
 LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                         SmallVectorImpl<Type> &inferred) {
   RankedTensorType input = rankedOf(adaptor.getInput());
-  if (!input || static_cast<int64_t>(adaptor.getSizes().size()) != input.getRank())
+  if (input && static_cast<int64_t>(adaptor.getSizes().size()) != input.getRank())
     return fail(location, "expects one size per dim of the input");
-  return infer(inferred, adaptor.getSizes(), input.getElementType());
+  return inferCarriedSizes(location, adaptor.getInput(), adaptor.getSizes(), inferred);
 }
 
 LogicalResult GlobalLoadOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                              SmallVectorImpl<Type> &inferred) {
-  auto type = dyn_cast_or_null<RankedTensorType>(adaptor.getValueType());
-  if (!type)
-    return fail(location, "value_type must be a ranked tensor type");
-  inferred.push_back(type);
-  return success();
+  return inferCarriedType(location, adaptor.getValueType(), "value_type", inferred);
 }
 
 TESSERA_GRAPH_COMPATIBLE(ReshapeOp)
 LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                           SmallVectorImpl<Type> &inferred) {
-  RankedTensorType input = rankedOf(adaptor.getInput());
-  if (!input)
-    return fail(location, "expects a ranked input");
-  return infer(inferred, adaptor.getSizes(), input.getElementType());
+  return inferCarriedSizes(location, adaptor.getInput(), adaptor.getSizes(), inferred);
 }
 
 TESSERA_GRAPH_COMPATIBLE(ExpandOp)
 LogicalResult ExpandOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
-  RankedTensorType input = rankedOf(adaptor.getInput());
-  if (!input)
-    return fail(location, "expects a ranked input");
-  return infer(inferred, adaptor.getSizes(), input.getElementType());
+  return inferCarriedSizes(location, adaptor.getInput(), adaptor.getSizes(), inferred);
 }
 
 } // namespace tessera::graph

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Training-mode Dropout: make the model and input (make OUT_DIR), or check two runs' outputs (check RUN1 RUN2).
+"""Training-mode Dropout: make the models and input (make OUT_DIR), check two runs' outputs
+(check RUN1 RUN2), or check a run of the ratio-0 model (check-ratio0 RUN).
 
 The model drops x = ones(4096) with ratio 0.25, seed 7 (dropout.onnx; dropout_ratio0.onnx has ratio 0): kept elements are scaled to 1 / 0.75, dropped ones
 are 0, the mask marks the kept ones, about 3/4 are kept, and a second run keeps the same elements."""
@@ -36,9 +37,19 @@ def check(first, second):
     print("dropout ok: kept %.3f" % fraction)
 
 
+def check_kept_all(run):
+    """Ratio 0: every element kept unscaled, the mask all true."""
+    y, mask = np.load(os.path.join(run, "y.npy")), np.load(os.path.join(run, "mask.npy"))
+    assert np.array_equal(y, np.ones(4096, np.float32)), "a ratio of 0 changed the input"
+    assert mask.dtype == np.bool_ and mask.all(), "a ratio of 0 dropped elements from the mask"
+    print("ratio 0 ok")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(sys.argv[2])
         make(sys.argv[2], 0.0, "dropout_ratio0.onnx")
+    elif sys.argv[1] == "check-ratio0":
+        check_kept_all(sys.argv[2])
     else:
         check(sys.argv[2], sys.argv[3])

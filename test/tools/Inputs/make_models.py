@@ -206,6 +206,21 @@ def main(out):
          ints("four", [4])])
     reshape_model.graph.value_info.append(tensor("y", [1, "a", "b", 4]))
     save(reshape_model, os.path.join(out, "reshape_computed_target.onnx"))
+
+    # The same with a batch dim known only at run time: the target concatenates the run-time batch with
+    # constants, and the dims the constants fix are static (the output declares no shape).
+    partial = model(
+        [helper.make_node("Shape", ["x"], ["shape"], name="shape"),
+         helper.make_node("Gather", ["shape", "zero"], ["n"], name="gather_n", axis=0),
+         helper.make_node("Unsqueeze", ["n", "zero_axis"], ["n1"], name="unsqueeze"),
+         helper.make_node("Concat", ["n1", "two_three"], ["target"], name="concat", axis=0),
+         helper.make_node("Reshape", ["x", "target"], ["y"], name="reshape")],
+        [tensor("x", ["N", 6])], [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [ints("zero", 0), ints("zero_axis", [0]), ints("two_three", [2, 3])])
+    save(partial, os.path.join(out, "reshape_partly_constant_target.onnx"))
+    x = np.arange(18, dtype=np.float32).reshape(3, 6)
+    np.save(os.path.join(out, "x3x6.npy"), x)
+    np.save(os.path.join(out, "reshaped3x2x3.npy"), x.reshape(3, 2, 3))
     x = np.arange(48, dtype=np.float32).reshape(1, 6, 2, 4)
     np.save(os.path.join(out, "x1x6x2x4.npy"), x)
     np.save(os.path.join(out, "reshaped1x3x4x4.npy"), x.reshape(1, 3, 4, 4))
