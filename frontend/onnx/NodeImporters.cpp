@@ -301,8 +301,8 @@ static RankedTensorType reshapeTypeFromOperand(NodeContext &c) {
     if (rest && *rest == i)
       continue;
     othersStatic &= !ShapedType::isDynamic(d);
-    if (!ShapedType::isDynamic(d))
-      product *= d;
+    if (!ShapedType::isDynamic(d) && __builtin_mul_overflow(product, d, &product))
+      return nullptr;
   }
   if (rest && othersStatic && in.hasStaticShape()) {
     if (product == 0 || in.getNumElements() % product)
