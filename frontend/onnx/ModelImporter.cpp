@@ -182,6 +182,28 @@ LogicalResult ModelImporter::checkExternalLocation(const std::string &what, Stri
 
 /// libonnx 1.12 knows opsets <= 17. For newer models its checker rejects valid ops, so Tessera's own
 /// verifiers and per-opset importers are the only checks.
+/// Bytes per element of a fixed-size ONNX data type in raw data; nullopt for strings and unknown types.
+static std::optional<int64_t> rawElementBytes(int32_t dataType) {
+  switch (dataType) {
+  case onnxpb::TensorProto::UINT8:
+  case onnxpb::TensorProto::INT8:
+  case onnxpb::TensorProto::BOOL: return 1;
+  case onnxpb::TensorProto::UINT16:
+  case onnxpb::TensorProto::INT16:
+  case onnxpb::TensorProto::FLOAT16:
+  case onnxpb::TensorProto::BFLOAT16: return 2;
+  case onnxpb::TensorProto::FLOAT:
+  case onnxpb::TensorProto::INT32:
+  case onnxpb::TensorProto::UINT32: return 4;
+  case onnxpb::TensorProto::DOUBLE:
+  case onnxpb::TensorProto::INT64:
+  case onnxpb::TensorProto::UINT64:
+  case onnxpb::TensorProto::COMPLEX64: return 8;
+  case onnxpb::TensorProto::COMPLEX128: return 16;
+  default: return std::nullopt;
+  }
+}
+
 LogicalResult ModelImporter::runLibOnnxChecks() {
   bool known = true;
   for (const auto &imp : model.opset_import())
@@ -190,11 +212,24 @@ LogicalResult ModelImporter::runLibOnnxChecks() {
   if (!known)
     return success();
   // Locations are checked before libonnx opens any file (its messages would reveal what exists).
+  // Raw data must hold exactly its dims' elements: libonnx's shape inference copies it unchecked.
   auto checkTensor = [&](const onnxpb::TensorProto &t, const std::string &what) -> LogicalResult {
-    if (t.data_location() == onnxpb::TensorProto::EXTERNAL)
+    if (t.data_location() == onnxpb::TensorProto::EXTERNAL) {
       for (const auto &kv : t.external_data())
         if (kv.key() == "location" && failed(checkExternalLocation(what, kv.value())))
           return failure();
+      return success();
+    }
+    std::optional<int64_t> width = rawElementBytes(t.data_type());
+    if (!t.has_raw_data() || !width)
+      return success();
+    int64_t bytes = *width;
+    for (int64_t d : t.dims())
+      if (d < 0 || __builtin_mul_overflow(bytes, d, &bytes))
+        return error() << what << " has dims that do not describe a tensor";
+    if (static_cast<int64_t>(t.raw_data().size()) != bytes)
+      return error() << what << " holds " << t.raw_data().size() << " bytes of raw data, but its type and dims need "
+                     << bytes;
     return success();
   };
   for (const auto &t : model.graph().initializer())

@@ -65,6 +65,17 @@ def main(out):
     save(model([helper.make_node("Gemm", ["x", ""], ["y"], name="gemm")],
                [tensor("x", [2, 3])], [tensor("y", [2, 3])], opset=18), out, "gemm_empty_input_op18.onnx")
 
+    # An int64 initializer whose raw data is shorter than one element (libonnx's shape inference would
+    # copy it unchecked).
+    for opset in (13, 18):
+        short = helper.make_tensor("one", TensorProto.INT64, [], [1])
+        short.ClearField("int64_data")
+        short.raw_data = b"\x01"
+        save(model([helper.make_node("Range", ["zero", "one", "one"], ["y"], name="range")],
+                   [], [tensor("y", [1], TensorProto.INT64)],
+                   initializers=[helper.make_tensor("zero", TensorProto.INT64, [], [0]), short], opset=opset),
+             out, "range_short_raw_data_op%d.onnx" % opset)
+
     # Concat without its required axis.
     save(model([helper.make_node("Concat", ["a", "b"], ["y"], name="concat")],
                [tensor("a", [2, 3]), tensor("b", [2, 3])], [tensor("y", [4, 3])]), out, "concat_no_axis.onnx")
