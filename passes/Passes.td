@@ -155,6 +155,20 @@ def ReuseInputAsDestination : Pass<"tessera-reuse-input-as-destination", "mlir::
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def DecomposeAggregateOps : Pass<"tessera-decompose-aggregate-ops", "mlir::ModuleOp"> {
+  let summary = "Decompose linalg.softmax (and other aggregate ops) into reductions and elementwise generics";
+  let description = [{
+    Graph lowering keeps a softmax as one `linalg.softmax`, so dispatch formation sees one op and a CPU
+    kernel splits it by whole rows. Each target decomposes it where its kernels can hold what a row
+    needs: the CPU kernel pipeline after distribution (every workgroup then finds the max, the
+    exponentials and their sum of its own rows, in cache), the Vulkan target before dispatches form
+    (its kernels hold no temporaries, so max, exponentials, sum and division stay four dispatches).
+    The upstream decomposition (AggregatedOpInterface) is used as it is.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect", "mlir::math::MathDialect"];
+}
+
 def CollapseContiguousLoops : Pass<"tessera-collapse-contiguous-loops", "mlir::ModuleOp"> {
   let summary = "Merge adjacent loops of bufferized linalg.generic/copy ops that walk contiguous memory";
   let description = [{

@@ -13,6 +13,7 @@
 
 using namespace mlir;
 using tessera::createCollapseContiguousLoops;
+using tessera::createDecomposeAggregateOps;
 using tessera::createFuseElementwiseOps;
 using tessera::createReuseInputAsDestination;
 
@@ -33,6 +34,10 @@ void buildCpuKernelPipeline(OpPassManager &pm, const CpuKernelPipelineOptions &o
   // A no-op on kernels configured when dispatches formed (each pass finds nothing left to do).
   buildCpuKernelConfigurationPipeline(pm, options);
   pm.addPass(createDistributeToWorkgroups());
+  // A softmax is tiled by whole rows, then decomposed: each workgroup's max, exponentials and sum stay
+  // in its cache. Its exponential gets the polynomial the dispatch pipeline gave every other one.
+  pm.addPass(createDecomposeAggregateOps());
+  pm.addPass(tessera::createExpandMath());
   // Tiling guards a pad's share against an empty source (an scf.if that static sizes fold away): the
   // share's pad must feed the workgroup's insert directly to be decomposed.
   pm.addPass(createCanonicalizerPass());

@@ -127,8 +127,17 @@ int64_t workgroupsFor(linalg::LinalgOp product, int64_t maxWorkgroups) {
 int64_t workgroupsForLoops(func::FuncOp func, int64_t maxWorkgroups) {
   int64_t iterations = 1;
   bool dynamic = false;
-  func.walk([&](linalg::LinalgOp op) {
-    if (std::optional<int64_t> n = staticIterations(op))
+  func.walk([&](Operation *op) {
+    std::optional<int64_t> n;
+    if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
+      n = staticIterations(linalgOp);
+    else if (auto softmax = dyn_cast<linalg::SoftmaxOp>(op))
+      n = softmax.getInputOperandType().hasStaticShape()
+              ? std::optional<int64_t>(softmax.getInputOperandType().getNumElements())
+              : std::nullopt;
+    else
+      return;
+    if (n)
       iterations = std::max(iterations, *n);
     else
       dynamic = true;
@@ -392,8 +401,8 @@ std::pair<SmallVector<int64_t>, int64_t> selectTiles(func::FuncOp func, int64_t 
   if (ret.getNumOperands() != 1)
     return {{}, 1};
   auto op = ret.getOperand(0).getDefiningOp<TilingInterface>();
-  if (!op || !isa<linalg::LinalgOp, dispatch::WinogradConv2DOp, dispatch::PackedMatmulOp, tensor::PadOp>(
-                 op.getOperation()))
+  if (!op || !isa<linalg::LinalgOp, linalg::SoftmaxOp, dispatch::WinogradConv2DOp, dispatch::PackedMatmulOp,
+                 tensor::PadOp>(op.getOperation()))
     return {{}, 1};
   auto linalgRoot = dyn_cast<linalg::LinalgOp>(op.getOperation());
   SmallVector<utils::IteratorType> iterators = op.getLoopIteratorTypes();
@@ -429,7 +438,8 @@ std::pair<SmallVector<int64_t>, int64_t> selectTiles(func::FuncOp func, int64_t 
     size = domain[dim];
     fixedTile = split->second;
   }
-  if (!linalgRoot && dim < 0)
+  // A softmax splits like a generic: by its rows (its softmax dim is a reduction loop).
+  if (!linalgRoot && !isa<linalg::SoftmaxOp>(op.getOperation()) && dim < 0)
     return {tiles, 1};
   // A kernel computing a matrix product splits along its columns in whole microkernel panels, so each
   // workgroup runs full register tiles; otherwise along the first parallel loop.

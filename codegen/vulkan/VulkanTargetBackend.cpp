@@ -9,6 +9,7 @@
 
 #include "codegen/target/TargetBackend.h"
 #include "codegen/vulkan/Passes.h"
+#include "passes/Passes.h"
 
 #include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
 #include "mlir/Target/SPIRV/Serialization.h"
@@ -41,6 +42,11 @@ public:
 
   // SPIR-V kernels cannot index a constant array; small constants are bound as weights instead.
   bool embedsConstantArrays() const override { return false; }
+
+  // A kernel holds no temporaries: a softmax's max, exponentials, sum and division form four dispatches.
+  void buildGlobalOptimizationPipeline(OpPassManager &pm) const override {
+    pm.addPass(tessera::createDecomposeAggregateOps());
+  }
 
   void buildVariantPipeline(OpPassManager &pm) const override {
     VulkanKernelPipelineOptions options;

@@ -37,8 +37,14 @@ bool isComputeOp(Operation *op) {
     return false; // cloned into its users' regions
   if (op->hasAttr(kInPlaceAttr))
     return false; // a view on the host
-  return isa<linalg::LinalgOp, dispatch::WinogradConv2DOp, dispatch::PackedMatmulOp, tensor::PadOp, tensor::ExtractSliceOp,
-             tensor::InsertSliceOp>(op);
+  return isa<linalg::LinalgOp, linalg::SoftmaxOp, dispatch::WinogradConv2DOp, dispatch::PackedMatmulOp, tensor::PadOp,
+             tensor::ExtractSliceOp, tensor::InsertSliceOp>(op);
+}
+
+/// Whether a consumer may join `region`: a softmax cannot be fused into the tiles of an op that reads
+/// it (it computes no slice of its result alone), so its kernel would compute it whole in every tile.
+bool acceptsConsumers(dispatch::RegionOp region) {
+  return llvm::none_of(region.getBody().front(), [](Operation &op) { return isa<linalg::SoftmaxOp>(op); });
 }
 
 bool isElementwise(Operation *op) {
@@ -208,6 +214,8 @@ OpResult fusableProducer(Operation *op, const ProgramOrder &order) {
         !llvm::all_of(result.getUsers(), [&](Operation *user) { return user == op; }))
       return nullptr;
     auto region = cast<dispatch::RegionOp>(result.getOwner());
+    if (!acceptsConsumers(region))
+      return nullptr;
     for (Value other : op->getOperands())
       if (other != v && !hoistable(other, region, order))
         return nullptr;

@@ -573,6 +573,14 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
     if (rank == 0)
       return op.emitOpError("needs rank >= 1");
     Value x = adaptor.getInput();
+    if (op.getKind() == SoftmaxKind::softmax) {
+      // One op, so a kernel can take whole rows: each target decomposes it where its kernels can hold
+      // the row's max, exponentials and sum together (tessera-decompose-aggregate-ops).
+      Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), elem,
+                                           dynamicDimsFrom(rewriter, loc, type, x));
+      rewriter.replaceOp(op, linalg::SoftmaxOp::create(rewriter, loc, TypeRange{type}, x, init, axis));
+      return success();
+    }
     double inf = std::numeric_limits<double>::infinity();
     Value max = buildReduction(rewriter, loc, x, {axis}, rewriter.getFloatAttr(elem, -inf),
                                [](OpBuilder &b, Location l, Value a, Value v) -> Value { return arith::MaximumFOp::create(b, l, a, v); });

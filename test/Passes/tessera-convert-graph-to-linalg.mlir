@@ -208,3 +208,21 @@ func.func @unsqueeze_between_dynamic_dims(%a: tensor<1x?x?xf32>) -> tensor<1x?x1
   %0 = tgraph.unsqueeze %a {axes = array<i64: 2>} : (tensor<1x?x?xf32>) -> tensor<1x?x1x?xf32>
   return %0 : tensor<1x?x1x?xf32>
 }
+
+// -----
+
+// A softmax stays one op (each target decomposes it where its kernels can hold a row); a log-softmax
+// is lowered to its reductions and elementwise generics here.
+// CHECK-LABEL: func.func @softmax_kinds
+// CHECK: %[[INIT:.*]] = tensor.empty(%{{.*}}) : tensor<?x8xf32>
+// CHECK: %[[SM:.*]] = linalg.softmax dimension(1) ins(%arg0 : tensor<?x8xf32>) outs(%[[INIT]] : tensor<?x8xf32>)
+// CHECK-NOT: linalg.softmax
+// CHECK: arith.maximumf
+// CHECK: math.exp
+// CHECK: math.log
+// CHECK: return %[[SM]]
+func.func @softmax_kinds(%x: tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>) {
+  %0 = tgraph.softmax softmax %x {axis = 1} : tensor<?x8xf32>
+  %1 = tgraph.softmax log_softmax %x {axis = 1} : tensor<?x8xf32>
+  return %0, %1 : tensor<?x8xf32>, tensor<?x8xf32>
+}

@@ -283,3 +283,29 @@ func.func @product_keeps_its_kernel(%p: tensor<2x3xf32>, %v: tensor<3x4xf32>) ->
   } -> tensor<2x4xf32>
   return %mm : tensor<2x4xf32>
 }
+
+// -----
+
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// A softmax is a region of its own, and takes no consumer: it cannot be fused into the tiles of an
+// op that reads it, so the consumer's kernel would compute it whole in every workgroup.
+// CHECK-LABEL: func.func @softmax_then_scale
+// CHECK: %[[SM:.*]] = tdisp.region -> tensor<4x8x8xf32> {
+// CHECK:   linalg.softmax
+// CHECK:   tdisp.return
+// CHECK: }
+// CHECK: %[[SCALED:.*]] = tdisp.region -> tensor<4x8x8xf32> {
+// CHECK:   linalg.generic {{.*}} ins(%[[SM]]
+// CHECK: return %[[SCALED]]
+func.func @softmax_then_scale(%x: tensor<4x8x8xf32>) -> tensor<4x8x8xf32> {
+  %cst = arith.constant 0.5 : f32
+  %e = tensor.empty() : tensor<4x8x8xf32>
+  %sm = linalg.softmax dimension(2) ins(%x : tensor<4x8x8xf32>) outs(%e : tensor<4x8x8xf32>) -> tensor<4x8x8xf32>
+  %e2 = tensor.empty() : tensor<4x8x8xf32>
+  %r = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%sm : tensor<4x8x8xf32>) outs(%e2 : tensor<4x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %cst : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x8xf32>
+  return %r : tensor<4x8x8xf32>
+}

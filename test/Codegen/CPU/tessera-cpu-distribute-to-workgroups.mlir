@@ -421,3 +421,18 @@ func.func @gather_that_may_fail(%ids: tensor<1x16xi64>, %table: tensor<64x4096xf
   } -> tensor<1x16x4096xf32>
   return %r : tensor<1x16x4096xf32>
 }
+
+// -----
+
+// A softmax is split by whole rows: each workgroup runs the softmax of its own two heads.
+// CHECK-LABEL: func.func @softmax_rows
+// CHECK-SAME: tessera.workgroup_count = 6 : i64
+// CHECK: scf.forall (%[[IV:.*]]) = (0) to (12) step (2) shared_outs
+// CHECK: %[[IN:.*]] = tensor.extract_slice %arg0[0, %[[IV]], 0, 0] [1, 2, 197, 197] [1, 1, 1, 1]
+// CHECK: linalg.softmax dimension(3) ins(%[[IN]] : tensor<1x2x197x197xf32>)
+// CHECK: tensor.parallel_insert_slice
+func.func @softmax_rows(%x: tensor<1x12x197x197xf32>) -> tensor<1x12x197x197xf32> {
+  %e = tensor.empty() : tensor<1x12x197x197xf32>
+  %r = linalg.softmax dimension(3) ins(%x : tensor<1x12x197x197xf32>) outs(%e : tensor<1x12x197x197xf32>) -> tensor<1x12x197x197xf32>
+  return %r : tensor<1x12x197x197xf32>
+}

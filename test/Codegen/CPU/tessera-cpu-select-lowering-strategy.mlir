@@ -182,3 +182,16 @@ func.func @kept(%a: tensor<4096x64xf32>) -> tensor<4096x64xf32> attributes {tdis
   } -> tensor<4096x64xf32>
   return %r : tensor<4096x64xf32>
 }
+
+// -----
+
+// A softmax splits by whole rows like a generic (its softmax dim is a reduction loop), along its first
+// parallel loop of more than one: 12 x 197 x 197 (466 K elements) wants 8 workgroups at most, taken
+// as 6 of two heads each (even shares).
+// CHECK-LABEL: func.func @softmax_rows
+// CHECK-SAME: #tdisp.lowering_config<loops, workgroups = 6, tiles = [0, 2, 0, 0], register_tile = [], vector_bits = 512>
+func.func @softmax_rows(%x: tensor<1x12x197x197xf32>) -> tensor<1x12x197x197xf32> {
+  %e = tensor.empty() : tensor<1x12x197x197xf32>
+  %r = linalg.softmax dimension(3) ins(%x : tensor<1x12x197x197xf32>) outs(%e : tensor<1x12x197x197xf32>) -> tensor<1x12x197x197xf32>
+  return %r : tensor<1x12x197x197xf32>
+}
