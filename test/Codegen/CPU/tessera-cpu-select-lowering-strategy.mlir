@@ -195,3 +195,36 @@ func.func @softmax_rows(%x: tensor<1x12x197x197xf32>) -> tensor<1x12x197x197xf32
   %r = linalg.softmax dimension(3) ins(%x : tensor<1x12x197x197xf32>) outs(%e : tensor<1x12x197x197xf32>) -> tensor<1x12x197x197xf32>
   return %r : tensor<1x12x197x197xf32>
 }
+
+// -----
+
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// Dims known only at run time count as 1 when sizing the split (it can only cut static loops): a
+// [batch, sequence, 384] kernel stays whole rather than going in 12-column slivers; one whose static
+// dims alone hold 256 K iterations still splits them.
+// CHECK-LABEL: func.func @dynamic_rows
+// CHECK-SAME: #tdisp.lowering_config<loops, workgroups = 1, tiles = [0, 0, 0], register_tile = [], vector_bits = 512>
+func.func @dynamic_rows(%a: tensor<?x?x384xf32>, %d0: index, %d1: index) -> tensor<?x?x384xf32> {
+  %e = tensor.empty(%d0, %d1) : tensor<?x?x384xf32>
+  %r = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%a : tensor<?x?x384xf32>) outs(%e : tensor<?x?x384xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  } -> tensor<?x?x384xf32>
+  return %r : tensor<?x?x384xf32>
+}
+
+// -----
+
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @dynamic_batch_large_rows
+// CHECK-SAME: #tdisp.lowering_config<loops, workgroups = 8, tiles = [0, 512, 0], register_tile = [], vector_bits = 512>
+func.func @dynamic_batch_large_rows(%a: tensor<?x4096x64xf32>, %d0: index) -> tensor<?x4096x64xf32> {
+  %e = tensor.empty(%d0) : tensor<?x4096x64xf32>
+  %r = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%a : tensor<?x4096x64xf32>) outs(%e : tensor<?x4096x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  } -> tensor<?x4096x64xf32>
+  return %r : tensor<?x4096x64xf32>
+}
