@@ -126,6 +126,19 @@ LogicalResult inlineWorkgroupLoop(func::FuncOp func) {
   }
   Block *body = forall.getBody();
   rewriter.eraseOp(body->getTerminator());
+  // A grid the run-time dims decide is computed by the host; the kernel computes nothing for a
+  // workgroup past the loop's end whatever grid it is given.
+  if (!getConstantIntValue(forall.getMixedUpperBound()[0])) {
+    Value ub = getValueOrCreateConstantIndexOp(rewriter, loc, forall.getMixedUpperBound()[0]);
+    Value inside = arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ult, ivs[0], ub);
+    auto guard = scf::IfOp::create(rewriter, loc, inside, /*withElseRegion=*/false);
+    rewriter.eraseOp(guard.thenBlock()->getTerminator());
+    rewriter.inlineBlockBefore(body, guard.thenBlock(), guard.thenBlock()->end(), ivs);
+    rewriter.setInsertionPointToEnd(guard.thenBlock());
+    scf::YieldOp::create(rewriter, loc);
+    rewriter.eraseOp(forall);
+    return success();
+  }
   rewriter.inlineBlockBefore(body, forall, ivs);
   rewriter.eraseOp(forall);
   return success();

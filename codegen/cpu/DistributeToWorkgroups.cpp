@@ -23,7 +23,89 @@ namespace tessera::cpu {
 
 namespace {
 
-/// Tiles `func`'s result op by `config`; returns the number of workgroups (1 when the kernel stays whole).
+/// The index of the dispatch constant that carries `size` (a loop size of run-time value) into `func`:
+/// dynamic dims of the bindings (tensor arguments, then results) in binding and dim order, then the index
+/// arguments in order (the kernel ABI's layout).
+std::optional<int64_t> dispatchConstantOf(Value size, func::FuncOp func) {
+  FunctionType type = func.getFunctionType();
+  auto dynamicDims = [](Type t) {
+    auto shaped = dyn_cast<ShapedType>(t);
+    return shaped ? static_cast<int64_t>(llvm::count_if(shaped.getShape(), ShapedType::isDynamic)) : int64_t(0);
+  };
+  auto argument = [&](Value v) -> std::optional<unsigned> {
+    auto arg = dyn_cast<BlockArgument>(v);
+    if (!arg || arg.getOwner() != &func.getBody().front())
+      return std::nullopt;
+    return arg.getArgNumber();
+  };
+  if (std::optional<unsigned> n = argument(size); n && size.getType().isIndex()) {
+    int64_t index = 0;
+    for (Type t : llvm::concat<const Type>(type.getInputs(), type.getResults()))
+      index += dynamicDims(t);
+    for (unsigned i = 0; i < *n; ++i)
+      index += type.getInput(i).isIndex();
+    return index;
+  }
+  auto dim = size.getDefiningOp<tensor::DimOp>();
+  std::optional<int64_t> d = dim ? dim.getConstantIndex() : std::nullopt;
+  if (!d)
+    return std::nullopt;
+  Value source = dim.getSource();
+  auto sourceType = cast<ShapedType>(source.getType());
+  if (*d < 0 || *d >= sourceType.getRank() || !sourceType.isDynamicDim(*d))
+    return std::nullopt;
+  if (std::optional<unsigned> n = argument(source)) {
+    int64_t index = 0;
+    for (unsigned i = 0; i < *n; ++i)
+      index += dynamicDims(type.getInput(i));
+    return index + llvm::count_if(sourceType.getShape().take_front(*d), ShapedType::isDynamic);
+  }
+  if (auto empty = source.getDefiningOp<tensor::EmptyOp>())
+    return dispatchConstantOf(empty.getDynamicSize(*d), func);
+  if (auto dps = source.getDefiningOp<DestinationStyleOpInterface>()) {
+    OpBuilder b(dim);
+    Value init = dps.getTiedOpOperand(cast<OpResult>(source))->get();
+    auto initDim = tensor::DimOp::create(b, dim.getLoc(), init, *d);
+    std::optional<int64_t> index = dispatchConstantOf(initDim, func);
+    initDim->erase();
+    return index;
+  }
+  return std::nullopt;
+}
+
+/// For a loop split at run time (a `?` tile): the tile, computed in the kernel from its loop sizes the
+/// way the host computes the grid (the export's run_time_grid), and that formula. Nullopt when a size
+/// does not come from a dispatch constant (the kernel then runs whole).
+std::optional<std::pair<Value, SmallVector<int64_t>>> runTimeTile(OpBuilder &b, Location loc, func::FuncOp func,
+                                                                   ArrayRef<Range> domain, unsigned split,
+                                                                   int64_t maxWorkgroups) {
+  SmallVector<int64_t> grid{kMinIterationsPerWorkgroup, maxWorkgroups, 1, 0};
+  Value work = arith::ConstantIndexOp::create(b, loc, 1);
+  for (auto [i, range] : llvm::enumerate(domain)) {
+    if (std::optional<int64_t> size = getConstantIntValue(range.size)) {
+      grid[2] *= std::max<int64_t>(*size, 1);
+      continue;
+    }
+    std::optional<int64_t> constant = dispatchConstantOf(cast<Value>(range.size), func);
+    if (!constant)
+      return std::nullopt;
+    if (i == split)
+      grid[3] = *constant;
+    else
+      grid.push_back(*constant);
+    work = arith::MulIOp::create(b, loc, work, cast<Value>(range.size));
+  }
+  // w = clamp(ceil(S * work / I), 1, W); tile = max(ceil(size / w), 1). The host's grid: ceil(size / tile).
+  auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+  work = arith::MulIOp::create(b, loc, work, index(grid[2]));
+  Value wanted = arith::CeilDivUIOp::create(b, loc, work, index(grid[0]));
+  wanted = arith::MinUIOp::create(b, loc, arith::MaxUIOp::create(b, loc, wanted, index(1)), index(maxWorkgroups));
+  Value tile = arith::CeilDivUIOp::create(b, loc, cast<Value>(domain[split].size), wanted);
+  return std::make_pair(arith::MaxUIOp::create(b, loc, tile, index(1)).getResult(), grid);
+}
+
+/// Tiles `func`'s result op by `config`; returns the number of workgroups (1 when the kernel stays whole,
+/// 0 when the kernel's run-time dims decide it).
 FailureOr<int64_t> distribute(func::FuncOp func, dispatch::LoweringConfigAttr config) {
   if (config.getWorkgroups() == 1)
     return 1;
@@ -41,7 +123,16 @@ FailureOr<int64_t> distribute(func::FuncOp func, dispatch::LoweringConfigAttr co
                                   << tiles.size();
   int64_t workgroups = 1;
   SmallVector<OpFoldResult> tileSizes;
-  for (auto [range, tile] : llvm::zip(domain, tiles)) {
+  for (auto [i, range, tile] : llvm::enumerate(domain, tiles)) {
+    if (ShapedType::isDynamic(tile)) {
+      auto computed = runTimeTile(rewriter, op.getLoc(), func, domain, i, config.getWorkgroups());
+      if (!computed)
+        return 1; // a size the host cannot see: the kernel runs whole
+      tileSizes.push_back(computed->first);
+      func->setAttr(kRunTimeGridAttr, rewriter.getDenseI64ArrayAttr(computed->second));
+      workgroups = 0;
+      continue;
+    }
     tileSizes.push_back(rewriter.getIndexAttr(tile));
     if (tile == 0)
       continue;
@@ -50,14 +141,16 @@ FailureOr<int64_t> distribute(func::FuncOp func, dispatch::LoweringConfigAttr co
       return op.emitOpError("is tiled along a loop of dynamic size by its lowering configuration");
     workgroups *= llvm::divideCeilSigned(*size, tile);
   }
-  if (workgroups != config.getWorkgroups())
+  if (workgroups != 0 && workgroups != config.getWorkgroups())
     return op.emitOpError("is tiled into ") << workgroups << " workgroups, but its lowering configuration says "
                                             << config.getWorkgroups();
   scf::SCFTileAndFuseOptions options;
   options.tilingOptions.setTileSizes(tileSizes).setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
   auto result = scf::tileConsumerAndFuseProducersUsingSCF(rewriter, op, options);
-  if (failed(result))
+  if (failed(result)) {
+    func->removeAttr(kRunTimeGridAttr);
     return 1; // the kernel runs whole
+  }
   for (OpResult r : op->getResults())
     if (Value replacement = result->replacements.lookup(r))
       rewriter.replaceAllUsesWith(r, replacement);

@@ -67,6 +67,8 @@ struct EmitKernelABIPass : impl::EmitKernelABIBase<EmitKernelABIPass> {
     auto fnType = LLVM::LLVMFunctionType::get(i32, {ptrType, ptrType, ptrType});
     auto wrapper = LLVM::LLVMFuncOp::create(b, loc, name, fnType);
     wrapper->setAttr(kWorkgroupCountAttr, impl->getAttr(kWorkgroupCountAttr));
+    if (Attribute grid = impl->getAttr(kRunTimeGridAttr))
+      wrapper->setAttr(kRunTimeGridAttr, grid);
     if (Attribute access = impl->getAttr(kBindingAccessAttr))
       wrapper->setAttr(kBindingAccessAttr, access);
     unsigned numScalars = llvm::count_if(shapes, [](Attribute a) { return !isa<DenseI64ArrayAttr>(a); });
@@ -113,7 +115,9 @@ struct EmitKernelABIPass : impl::EmitKernelABIBase<EmitKernelABIPass> {
                                       load32(dispatchState, offsetof(tsr_dispatch_state, constant_count)),
                                       constant32(numConstants)));
     Value id = load32(workgroupState, offsetof(tsr_workgroup_state, workgroup_id));
-    ok = all(ok, LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ult, id, constant32(workgroups.getInt())));
+    // A grid of run-time size (count 0) has no bound here: the kernel skips workgroups past its loop.
+    if (workgroups.getInt() != 0)
+      ok = all(ok, LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ult, id, constant32(workgroups.getInt())));
     for (int k = 1; k < 3; ++k)
       ok = all(ok, LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq,
                                         load32(workgroupState, offsetof(tsr_workgroup_state, workgroup_id) + 4 * k),

@@ -9,7 +9,9 @@
 // Matched: f32 multiply-accumulate generics result[b..., i, j] += lhs[b..., i, k] * B[k, j] (or B[j, k],
 // a transposed weight) whose B is a 2-D global and whose lhs reads the result's own leading dims in
 // order, or in an order that only moves unit dims (then a collapse/expand pair, a view of the same bytes,
-// lines it up). A weight that something else also reads stays as well.
+// lines it up), or in any other order of its leading dims (then a transpose copies it into the result's
+// order first: m x k copies against the product's m x k x n >= 32 m x k multiply-adds; torch's attention
+// reads its [sequence, batch, features] input so). A weight that something else also reads stays as well.
 //
 #include "passes/GlobalOptimization/ConstantWeights.h"
 #include "codegen/cpu/Passes.h"
@@ -35,7 +37,25 @@ struct Match {
   // When the lhs lists its leading dims in another order than the result, but only unit dims moved
   // (torch's [1, seq, features] read as [seq, 1, ...]): its shape in the result's order.
   std::optional<SmallVector<int64_t>> alignedLhsShape;
+  // When other dims move: the transpose that puts the lhs in the result's order.
+  std::optional<SmallVector<int64_t>> lhsPermutation;
 };
+
+/// The permutation that transposes an lhs read through `map` into loop order (d0..d{rank-2}, then the
+/// reduction), when `map` permutes the leading loops and reads the reduction last.
+std::optional<SmallVector<int64_t>> leadingDimsPermutation(AffineMap map, unsigned rank) {
+  if (!map.isProjectedPermutation() || map.getNumResults() != rank || map.getDimPosition(rank - 1) != rank)
+    return std::nullopt;
+  SmallVector<int64_t> permutation(rank, -1);
+  for (unsigned p = 0; p + 1 < rank; ++p) {
+    unsigned loop = map.getDimPosition(p);
+    if (loop >= rank - 1 || permutation[loop] != -1)
+      return std::nullopt;
+    permutation[loop] = p;
+  }
+  permutation[rank - 1] = rank - 1;
+  return permutation;
+}
 
 /// The shape of `lhsType` in the loop order of `map` (lhs dims -> loops d0..d{rank-2}, then the reduction),
 /// when the two orders differ only in where the unit dims sit (the other dims keep their order), so the
@@ -102,6 +122,8 @@ std::optional<Match> matchProduct(linalg::GenericOp op) {
     auto lhsType = dyn_cast<RankedTensorType>(op.getDpsInputOperand(0)->get().getType());
     match.alignedLhsShape = lhsType ? alignedByUnitDims(maps[0], lhsType, rank) : std::nullopt;
     if (!match.alignedLhsShape)
+      match.lhsPermutation = leadingDimsPermutation(maps[0], rank);
+    if (!match.alignedLhsShape && !match.lhsPermutation)
       return std::nullopt;
   }
   AffineExpr n = dim(rank - 1), k = dim(rank);
@@ -165,6 +187,17 @@ struct PackMatmulWeightsPass : impl::PackMatmulWeightsBase<PackMatmulWeightsPass
         Value collapsed = tensor::CollapseShapeOp::create(b, loc, lhs, unitDimGroups(lhsType.getShape()));
         lhs = tensor::ExpandShapeOp::create(b, loc, lhsType.clone(*match.alignedLhsShape), collapsed,
                                             unitDimGroups(*match.alignedLhsShape));
+      } else if (match.lhsPermutation) {
+        auto lhsType = cast<RankedTensorType>(lhs.getType());
+        SmallVector<int64_t> shape;
+        SmallVector<Value> dynamicSizes;
+        for (int64_t from : *match.lhsPermutation) {
+          shape.push_back(lhsType.getDimSize(from));
+          if (lhsType.isDynamicDim(from))
+            dynamicSizes.push_back(tensor::DimOp::create(b, loc, lhs, from));
+        }
+        Value init = tensor::EmptyOp::create(b, loc, shape, lhsType.getElementType(), dynamicSizes);
+        lhs = linalg::TransposeOp::create(b, loc, lhs, init, *match.lhsPermutation)->getResult(0);
       }
       auto product = dispatch::PackedMatmulOp::create(b, loc, op.getResultTypes(), lhs,
                                                       panels, op.getDpsInitOperand(0)->get(),

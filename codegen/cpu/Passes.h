@@ -37,6 +37,13 @@ inline constexpr llvm::StringLiteral kBindingAccessAttr = "tessera.binding_acces
 inline constexpr llvm::StringLiteral kBindingBytesAttr = "tessera.binding_bytes";
 /// Number of dispatch constants an ABI kernel reads (I64 attribute on the exported wrapper).
 inline constexpr llvm::StringLiteral kConstantCountAttr = "tessera.constant_count";
+/// How the host computes a grid of run-time size (DenseI64ArrayAttr on the kernel, then on its exported
+/// wrapper; `tdisp.export`'s run_time_grid: [I, W, S, c0, c1, ...]). The kernel's workgroup count is 0.
+inline constexpr llvm::StringLiteral kRunTimeGridAttr = "tessera.run_time_grid";
+
+/// Loop iterations a workgroup of a loops kernel should have at least (a few microseconds): waking
+/// another thread for less costs more than it saves.
+inline constexpr int64_t kMinIterationsPerWorkgroup = int64_t(1) << 15;
 
 /// Whether `user` is a 2-D NCHW convolution or depthwise convolution reading `v` as its image (input 0).
 bool isConvolutionInput(mlir::Operation *user, mlir::Value v);

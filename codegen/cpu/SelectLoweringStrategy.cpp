@@ -84,9 +84,6 @@ constexpr int64_t kMinFmasPerWorkgroup = int64_t(1) << 21;
 /// (a matrix-vector product) streams its weights once, so its time is their bytes, not its multiply-adds.
 constexpr int64_t kMinOperandElementsPerWorkgroup = int64_t(1) << 17;
 
-/// Loop iterations a workgroup of any other kernel should have at least (a few microseconds): waking
-/// another thread for less costs more than it saves.
-constexpr int64_t kMinIterationsPerWorkgroup = int64_t(1) << 15;
 
 /// The product of `op`'s loop ranges, or nullopt when one is dynamic.
 std::optional<int64_t> staticIterations(linalg::LinalgOp op) {
@@ -396,7 +393,20 @@ SmallVector<int64_t> domainSizes(TilingInterface op) {
 }
 
 /// The workgroup tiles of `func`'s result op (one per loop, 0 = not split) and their workgroup count.
-std::pair<SmallVector<int64_t>, int64_t> selectTiles(func::FuncOp func, int64_t maxWorkgroups) {
+/// The loop a kernel of run-time size splits along when its static dims alone do not pay for a split:
+/// its innermost parallel loop of run-time size (the sequence of [batch, sequence, 384], the rows of
+/// an attention's scores), which grows with the input while the batch often stays 1.
+std::optional<unsigned> runTimeSplitLoop(ArrayRef<utils::IteratorType> iterators, ArrayRef<int64_t> domain) {
+  for (int64_t i = static_cast<int64_t>(domain.size()) - 1; i >= 0; --i)
+    if (iterators[i] == utils::IteratorType::parallel && ShapedType::isDynamic(domain[i]))
+      return static_cast<unsigned>(i);
+  return std::nullopt;
+}
+
+/// `loopsKernel`: the kernel runs as loops (no microkernel), so a split at run time may cut any
+/// parallel loop of its result op.
+std::pair<SmallVector<int64_t>, int64_t> selectTiles(func::FuncOp func, int64_t maxWorkgroups, bool loopsKernel) {
+  const int64_t allowedWorkgroups = maxWorkgroups;
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   if (ret.getNumOperands() != 1)
     return {{}, 1};
@@ -465,8 +475,16 @@ std::pair<SmallVector<int64_t>, int64_t> selectTiles(func::FuncOp func, int64_t 
       maxWorkgroups = workgroupsForLoops(func, maxWorkgroups);
     }
   }
-  if (dim < 0 || maxWorkgroups == 1 || ShapedType::isDynamic(size))
-    return {tiles, 1};
+  if (dim < 0 || maxWorkgroups == 1 || ShapedType::isDynamic(size)) {
+    // Too little static work to split, but dims known only at run time may hold much more: the kernel
+    // and the host compute the split from them when it runs (at most allowedWorkgroups).
+    std::optional<unsigned> runTime =
+        loopsKernel && !split && !product && allowedWorkgroups > 1 ? runTimeSplitLoop(iterators, domain) : std::nullopt;
+    if (!runTime)
+      return {tiles, 1};
+    tiles[*runTime] = ShapedType::kDynamic;
+    return {tiles, allowedWorkgroups};
+  }
   int64_t tile = fixedTile ? fixedTile : balancedTile(size, std::min(size, maxWorkgroups), align);
   int64_t workgroups = (size + tile - 1) / tile;
   if (workgroups > 1)
@@ -537,7 +555,7 @@ struct SelectLoweringStrategyPass : impl::SelectLoweringStrategyBase<SelectLower
         strategy = dispatch::KernelStrategy::loops;
         registerTile.clear();
       }
-      auto [tiles, workgroups] = selectTiles(func, maxWorkgroups);
+      auto [tiles, workgroups] = selectTiles(func, maxWorkgroups, strategy == dispatch::KernelStrategy::loops);
       auto emitError = [&] { return func.emitOpError("cannot record its lowering configuration: "); };
       auto config = dispatch::LoweringConfigAttr::getChecked(function_ref<InFlightDiagnostic()>(emitError),
                                                              &getContext(), strategy, workgroups, ArrayRef<int64_t>(tiles),

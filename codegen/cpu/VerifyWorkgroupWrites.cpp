@@ -21,7 +21,7 @@ struct VerifyWorkgroupWritesPass : impl::VerifyWorkgroupWritesBase<VerifyWorkgro
   void runOnOperation() override {
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       auto count = func->getAttrOfType<IntegerAttr>(kWorkgroupCountAttr);
-      if (func.isDeclaration() || !count || count.getInt() <= 1)
+      if (func.isDeclaration() || !count || count.getInt() == 1) // 0: a grid of run-time size
         continue;
       bool wholeWrite = false;
       func.walk([&](MemoryEffectOpInterface op) {
@@ -33,8 +33,10 @@ struct VerifyWorkgroupWritesPass : impl::VerifyWorkgroupWritesBase<VerifyWorkgro
               cast<BlockArgument>(effect.getValue()).getOwner()->getParentOp() == func)
             wholeWrite = true;
       });
-      if (wholeWrite)
+      if (wholeWrite) {
         func->setAttr(kWorkgroupCountAttr, IntegerAttr::get(count.getType(), 1));
+        func->removeAttr(kRunTimeGridAttr);
+      }
     }
   }
 };

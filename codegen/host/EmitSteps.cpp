@@ -38,10 +38,26 @@ LogicalResult bind(DispatchOp d, SymbolTable &symbols, DenseMap<int64_t, Value> 
   if (entry.getConstants() != static_cast<int64_t>(d.getConstants().size()))
     return d.emitOpError("passes ") << d.getConstants().size() << " constants but export '"
                                     << entry.getSymName() << "' reads " << entry.getConstants();
-  // Workgroup counts are literals, made once at the top of the program.
+  // Workgroup counts are literals, made once at the top of the program, except a grid of run-time size:
+  // computed from the dispatch's constants just before it, by the formula the kernel splits its loop with.
   SmallVector<Value> grid;
   Block *body = d->getBlock();
-  for (int64_t c : entry.getWorkgroupCount()) {
+  if (std::optional<ArrayRef<int64_t>> formula = entry.getRunTimeGrid()) {
+    OpBuilder b(d);
+    Location loc = d.getLoc();
+    auto literal = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+    auto shape = [&](ShapeOpKind kind, Value l, Value r) { return ShapeOp::create(b, loc, b.getIndexType(), kind, l, r).getResult(); };
+    ValueRange constants = d.getConstants();
+    Value work = literal((*formula)[2]);
+    for (int64_t c : formula->drop_front(3))
+      work = shape(ShapeOpKind::mul, work, constants[c]);
+    Value wanted = shape(ShapeOpKind::div_ceil, work, literal((*formula)[0]));
+    wanted = shape(ShapeOpKind::min, shape(ShapeOpKind::max, wanted, literal(1)), literal((*formula)[1]));
+    Value size = constants[(*formula)[3]];
+    Value tile = shape(ShapeOpKind::max, shape(ShapeOpKind::div_ceil, size, wanted), literal(1));
+    grid.push_back(shape(ShapeOpKind::div_ceil, size, tile));
+  }
+  for (int64_t c : ArrayRef<int64_t>(entry.getWorkgroupCount()).drop_front(grid.size())) {
     Value &value = counts[c];
     if (!value) {
       OpBuilder b = OpBuilder::atBlockBegin(body);

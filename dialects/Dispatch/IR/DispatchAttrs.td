@@ -35,7 +35,9 @@ def Dispatch_LoweringConfigAttr : AttrDef<Dispatch_Dialect, "LoweringConfig"> {
       `sgemm`, `sgemm_packed` (weights packed at compile time), `conv2d` (implicit GEMM), `conv2d_direct`
       (few input channels, no packing), `depthwise_conv2d`, `winograd_f43` (F(4x4, 3x3)), `max_pool`;
     - workgroups and tiles: the kernel's result op is tiled with these sizes, one per loop (0: not split),
-      into that many workgroups (1: the kernel runs whole);
+      into that many workgroups (1: the kernel runs whole). A `?` tile splits a loop of run-time size
+      into as many workgroups as the kernel's run-time dims are worth, at most `workgroups`: the kernel
+      and the host compute the same count from the dims (`tdisp.export`'s `run_time_grid`);
     - register_tile: the microkernel's accumulator block (rows x columns, or channels), empty for loops;
     - vector_bits: the widest vector registers the code is compiled for.
   }];

@@ -44,6 +44,14 @@ LogicalResult ExportOp::verify() {
       return emitOpError("access ") << a << " is not read (1), write (2) or read-write (3)";
   if (getConstants() < 0)
     return emitOpError("constant count must not be negative");
+  if (std::optional<ArrayRef<int64_t>> grid = getRunTimeGrid()) {
+    if (grid->size() < 4 || getWorkgroupCount()[0] != 0)
+      return emitOpError("run_time_grid needs [I, W, S, c0, ...] and a workgroup count of 0 along x");
+    if ((*grid)[0] < 1 || (*grid)[1] < 1 || (*grid)[2] < 1)
+      return emitOpError("run_time_grid's iterations, workgroups and static part must be positive");
+    if (llvm::any_of(grid->drop_front(3), [&](int64_t c) { return c < 0 || c >= getConstants(); }))
+      return emitOpError("run_time_grid names a dispatch constant the kernel does not read");
+  }
   if (std::optional<ArrayRef<int64_t>> bytes = getBindingBytes()) {
     if (bytes->size() != getAccess().size())
       return emitOpError("has ") << bytes->size() << " binding lengths for " << getAccess().size() << " bindings";

@@ -82,10 +82,17 @@ def Dispatch_ExportOp : Dispatch_Op<"export", [Symbol, HasParent<"VariantOp">]> 
     the length in bytes the kernel was compiled for per binding (0 where it depends on run-time dims);
     `constants` is the number of dispatch constants the kernel reads. The artifact records all of it, and
     the loader refuses a dispatch whose grid or literal binding lengths differ.
+
+    A grid of run-time size (`workgroup_count [0, 1, 1]`) carries how the host computes it, the same
+    way the kernel splits its loop: `run_time_grid = [I, W, S, c0, c1, ...]` for a loop over dispatch
+    constant c0 among loops of S static iterations times constants c1...: the kernel's work
+    S * c0 * c1 * ... in workgroups of at least I iterations, at most W of them (w = clamp(ceil(work / I),
+    1, W)), tiles of ceil(c0 / w), and ceil(c0 / tile) workgroups.
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, DenseI64ArrayAttr:$workgroup_count,
                        DenseI64ArrayAttr:$workgroup_size, DenseI32ArrayAttr:$access,
-                       OptionalAttr<DenseI64ArrayAttr>:$binding_bytes, I64Attr:$constants);
+                       OptionalAttr<DenseI64ArrayAttr>:$binding_bytes, I64Attr:$constants,
+                       OptionalAttr<DenseI64ArrayAttr>:$run_time_grid);
   let assemblyFormat = [{
     $sym_name `workgroup_count` $workgroup_count `workgroup_size` $workgroup_size `access` $access
     (`bytes` $binding_bytes^)? `constants` $constants attr-dict

@@ -21,14 +21,28 @@ void DispatchDialect::registerAttributes() {
 }
 
 namespace {
+/// An integer, or `?` for ShapedType::kDynamic.
+ParseResult parseSize(AsmParser &parser, int64_t &value) {
+  if (succeeded(parser.parseOptionalQuestion())) {
+    value = ShapedType::kDynamic;
+    return success();
+  }
+  return parser.parseInteger(value);
+}
+
 ParseResult parseIntegerList(AsmParser &parser, SmallVectorImpl<int64_t> &values) {
   return parser.parseCommaSeparatedList(AsmParser::Delimiter::Square,
-                                        [&] { return parser.parseInteger(values.emplace_back()); });
+                                        [&] { return parseSize(parser, values.emplace_back()); });
 }
 
 void printIntegerList(AsmPrinter &printer, ArrayRef<int64_t> values) {
   printer << '[';
-  llvm::interleaveComma(values, printer);
+  llvm::interleaveComma(values, printer, [&](int64_t v) {
+    if (ShapedType::isDynamic(v))
+      printer << '?';
+    else
+      printer << v;
+  });
   printer << ']';
 }
 } // namespace
@@ -70,7 +84,12 @@ LogicalResult LoweringConfigAttr::verify(function_ref<InFlightDiagnostic()> emit
                                          int64_t vectorBits) {
   if (workgroups < 1)
     return emitError() << "needs at least one workgroup, not " << workgroups;
-  if (llvm::any_of(tiles, [](int64_t t) { return t < 0; }))
+  // A `?` tile: the loop is split into a number of workgroups the kernel's dims decide when it runs
+  // (at most `workgroups`); it is the only loop split.
+  int64_t runTimeTiles = llvm::count_if(tiles, [](int64_t t) { return ShapedType::isDynamic(t); });
+  if (runTimeTiles > 1 || (runTimeTiles == 1 && llvm::any_of(tiles, [](int64_t t) { return t > 0; })))
+    return emitError() << "splits a loop at run time (?) and another one too";
+  if (llvm::any_of(tiles, [](int64_t t) { return t < 0 && !ShapedType::isDynamic(t); }))
     return emitError() << "has a negative tile size";
   if (workgroups > 1 && llvm::all_of(tiles, [](int64_t t) { return t == 0; }))
     return emitError() << "splits into " << workgroups << " workgroups but tiles no loop";

@@ -58,3 +58,36 @@ func.func @grid(%arg0: tensor<64x8xf32>) -> tensor<64x8xf32> {
   }
   return %2 : tensor<64x8xf32>
 }
+
+#id3 = affine_map<(d0, d1) -> (d0, d1)>
+#tile = affine_map<(d0)[s0, s1] -> (s1, s0 - d0)>
+// A workgroup loop of run-time size (its grid is computed by the host): the body runs only for a
+// workgroup whose offset lies inside the loop, whatever grid the kernel is given.
+// CHECK-LABEL: func.func @run_time_grid(
+// CHECK-SAME: %[[IN:.*]]: memref<?x8xf32>, %[[STEP:.*]]: index, %[[OUT:.*]]: memref<?x8xf32>, %[[WG:.*]]: index)
+// CHECK: %[[N:.*]] = memref.dim %[[IN]], %c0
+// CHECK: %[[OFF:.*]] = arith.muli %[[WG]], %[[STEP]]
+// CHECK: %[[INSIDE:.*]] = arith.cmpi ult, %[[OFF]], %[[N]]
+// CHECK: scf.if %[[INSIDE]] {
+// CHECK:   linalg.generic
+// CHECK: }
+// CHECK: return
+func.func @run_time_grid(%arg0: tensor<?x8xf32>, %step: index) -> tensor<?x8xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %arg0, %c0 : tensor<?x8xf32>
+  %0 = tensor.empty(%n) : tensor<?x8xf32>
+  %2 = scf.forall (%i) = (0) to (%n) step (%step) shared_outs(%o = %0) -> (tensor<?x8xf32>) {
+    %size = affine.min #tile(%i)[%n, %step]
+    %s = tensor.extract_slice %arg0[%i, 0] [%size, 8] [1, 1] : tensor<?x8xf32> to tensor<?x8xf32>
+    %d = tensor.extract_slice %o[%i, 0] [%size, 8] [1, 1] : tensor<?x8xf32> to tensor<?x8xf32>
+    %4 = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel"]} ins(%s : tensor<?x8xf32>) outs(%d : tensor<?x8xf32>) {
+    ^bb0(%in: f32, %out: f32):
+      %5 = arith.negf %in : f32
+      linalg.yield %5 : f32
+    } -> tensor<?x8xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %4 into %o[%i, 0] [%size, 8] [1, 1] : tensor<?x8xf32> into tensor<?x8xf32>
+    }
+  }
+  return %2 : tensor<?x8xf32>
+}

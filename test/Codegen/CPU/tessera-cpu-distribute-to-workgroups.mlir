@@ -436,3 +436,35 @@ func.func @softmax_rows(%x: tensor<1x12x197x197xf32>) -> tensor<1x12x197x197xf32
   %r = linalg.softmax dimension(3) ins(%x : tensor<1x12x197x197xf32>) outs(%e : tensor<1x12x197x197xf32>) -> tensor<1x12x197x197xf32>
   return %r : tensor<1x12x197x197xf32>
 }
+
+// -----
+
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// A loop of run-time size split at run time: the kernel computes its tile from its dims (work 384 x
+// batch x sequence in workgroups of at least 32768 iterations, at most 8), records how the host
+// computes the same grid from dispatch constants 1 (sequence) and 0 (batch), and has no static count.
+// CHECK-LABEL: func.func @run_time_split
+// CHECK-SAME: tessera.run_time_grid = array<i64: 32768, 8, 384, 1, 0>
+// CHECK-SAME: tessera.workgroup_count = 0 : i64
+// CHECK: %[[WORK:.*]] = arith.muli %{{.*}}, %c384
+// CHECK: %[[WANT:.*]] = arith.ceildivui %[[WORK]], %c32768
+// CHECK: %[[LO:.*]] = arith.maxui %[[WANT]], %c1
+// CHECK: %[[W:.*]] = arith.minui %[[LO]], %c8
+// CHECK: %[[TILE:.*]] = arith.ceildivui %{{.*}}, %[[W]]
+// CHECK: %[[STEP:.*]] = arith.maxui %[[TILE]], %c1
+// CHECK: scf.forall (%[[IV:.*]]) = (0) to (%{{.*}}) step (%[[STEP]]) shared_outs
+// CHECK: linalg.generic
+// CHECK: tensor.parallel_insert_slice
+func.func @run_time_split(%a: tensor<?x?x384xf32>) -> tensor<?x?x384xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %d0 = tensor.dim %a, %c0 : tensor<?x?x384xf32>
+  %d1 = tensor.dim %a, %c1 : tensor<?x?x384xf32>
+  %e = tensor.empty(%d0, %d1) : tensor<?x?x384xf32>
+  %r = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%a : tensor<?x?x384xf32>) outs(%e : tensor<?x?x384xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  } -> tensor<?x?x384xf32>
+  return %r : tensor<?x?x384xf32>
+}

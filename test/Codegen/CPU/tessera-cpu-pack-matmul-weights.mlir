@@ -77,25 +77,18 @@ module {
 
 // -----
 
-// Left alone: a weight narrower than a panel, a run-time B, a B that is not the right operand's
-// [K, N] or [N, K], and a product whose input reads the result's leading dims in another order (a
-// real transpose: both dims are wider than 1).
-// CHECK-LABEL: module
+// Left alone: a weight narrower than a panel, a run-time B, and a B that is not the right operand's
+// [K, N] or [N, K].
+// CHECK-LABEL: func.func @unmatched
 // CHECK-NOT: packed
 #a = affine_map<(d0, d1, d2) -> (d0, d2)>
 #b = affine_map<(d0, d1, d2) -> (d2, d1)>
 #c = affine_map<(d0, d1, d2) -> (d0, d1)>
-#b3 = affine_map<(d0, d1, d2, d3) -> (d3, d2)>
-#c3 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
-#p = affine_map<(d0, d1, d2, d3) -> (d1, d0, d3)>
 module {
   tgraph.global @narrow : tensor<16x8xf32> = dense<1.0> : tensor<16x8xf32>
-  tgraph.global @wide : tensor<16x64xf32> = dense<1.0> : tensor<16x64xf32>
-  func.func @unmatched(%x: tensor<8x16xf32>, %b: tensor<16x64xf32>, %i8: tensor<8x8xf32>, %i64: tensor<8x64xf32>,
-                       %xt: tensor<4x2x16xf32>, %i3: tensor<2x4x64xf32>)
-      -> (tensor<8x8xf32>, tensor<8x64xf32>, tensor<2x4x64xf32>) {
+  func.func @unmatched(%x: tensor<8x16xf32>, %b: tensor<16x64xf32>, %i8: tensor<8x8xf32>, %i64: tensor<8x64xf32>)
+      -> (tensor<8x8xf32>, tensor<8x64xf32>) {
     %n = tgraph.global_load @narrow : tensor<16x8xf32>
-    %w = tgraph.global_load @wide : tensor<16x64xf32>
     %y = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
         ins(%x, %n : tensor<8x16xf32>, tensor<16x8xf32>) outs(%i8 : tensor<8x8xf32>) {
     ^bb0(%l: f32, %r: f32, %o: f32):
@@ -110,14 +103,7 @@ module {
       %s = arith.addf %o, %m : f32
       linalg.yield %s : f32
     } -> tensor<8x64xf32>
-    %t = linalg.generic {indexing_maps = [#p, #b3, #c3], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
-        ins(%xt, %w : tensor<4x2x16xf32>, tensor<16x64xf32>) outs(%i3 : tensor<2x4x64xf32>) {
-    ^bb0(%l: f32, %r: f32, %o: f32):
-      %m = arith.mulf %l, %r : f32
-      %s = arith.addf %o, %m : f32
-      linalg.yield %s : f32
-    } -> tensor<2x4x64xf32>
-    return %y, %z, %t : tensor<8x8xf32>, tensor<8x64xf32>, tensor<2x4x64xf32>
+    return %y, %z : tensor<8x8xf32>, tensor<8x64xf32>
   }
 }
 
@@ -146,5 +132,36 @@ module {
       linalg.yield %s : f32
     } -> tensor<1x4x64xf32>
     return %t : tensor<1x4x64xf32>
+  }
+}
+
+// -----
+
+// The lhs reads the result's leading dims in another order and more than unit dims move (a batch and a
+// sequence of run-time size, [sequence, batch, features] read as [batch, sequence, ...]): a transpose
+// copies it into the result's order first (m x k copies against m x k x n multiply-adds), and the
+// product is packed.
+// CHECK-LABEL: func.func @leading_dims_permuted(
+// CHECK-SAME: %[[X:.*]]: tensor<?x?x16xf32>
+// CHECK-DAG: %[[S:.*]] = tensor.dim %[[X]], %c0
+// CHECK-DAG: %[[B:.*]] = tensor.dim %[[X]], %c1
+// CHECK: %[[INIT:.*]] = tensor.empty(%[[B]], %[[S]]) : tensor<?x?x16xf32>
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[X]] : tensor<?x?x16xf32>) outs(%[[INIT]] : tensor<?x?x16xf32>) permutation = [1, 0, 2]
+// CHECK: tdisp.packed_matmul ins(%[[T]], %{{.*}} : tensor<?x?x16xf32>, tensor<2x16x32xf32>)
+#b4 = affine_map<(d0, d1, d2, d3) -> (d3, d2)>
+#c4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+#p4 = affine_map<(d0, d1, d2, d3) -> (d1, d0, d3)>
+module {
+  tgraph.global @wide : tensor<16x64xf32> = dense<1.0> : tensor<16x64xf32>
+  func.func @leading_dims_permuted(%xt: tensor<?x?x16xf32>, %init: tensor<?x?x64xf32>) -> tensor<?x?x64xf32> {
+    %w = tgraph.global_load @wide : tensor<16x64xf32>
+    %t = linalg.generic {indexing_maps = [#p4, #b4, #c4], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+        ins(%xt, %w : tensor<?x?x16xf32>, tensor<16x64xf32>) outs(%init : tensor<?x?x64xf32>) {
+    ^bb0(%l: f32, %r: f32, %o: f32):
+      %m = arith.mulf %l, %r : f32
+      %s = arith.addf %o, %m : f32
+      linalg.yield %s : f32
+    } -> tensor<?x?x64xf32>
+    return %t : tensor<?x?x64xf32>
   }
 }

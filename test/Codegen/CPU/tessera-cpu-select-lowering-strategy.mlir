@@ -199,11 +199,12 @@ func.func @softmax_rows(%x: tensor<1x12x197x197xf32>) -> tensor<1x12x197x197xf32
 // -----
 
 #id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
-// Dims known only at run time count as 1 when sizing the split (it can only cut static loops): a
-// [batch, sequence, 384] kernel stays whole rather than going in 12-column slivers; one whose static
-// dims alone hold 256 K iterations still splits them.
+// Dims known only at run time count as 1 when sizing a split of static loops: a [batch, sequence, 384]
+// kernel is not cut into 12-column slivers; its innermost loop of run-time size is split instead,
+// into as many workgroups (at most 8) as its run-time dims are worth. One whose static dims alone hold
+// 256 K iterations splits them.
 // CHECK-LABEL: func.func @dynamic_rows
-// CHECK-SAME: #tdisp.lowering_config<loops, workgroups = 1, tiles = [0, 0, 0], register_tile = [], vector_bits = 512>
+// CHECK-SAME: #tdisp.lowering_config<loops, workgroups = 8, tiles = [0, ?, 0], register_tile = [], vector_bits = 512>
 func.func @dynamic_rows(%a: tensor<?x?x384xf32>, %d0: index, %d1: index) -> tensor<?x?x384xf32> {
   %e = tensor.empty(%d0, %d1) : tensor<?x?x384xf32>
   %r = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%a : tensor<?x?x384xf32>) outs(%e : tensor<?x?x384xf32>) {

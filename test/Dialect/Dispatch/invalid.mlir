@@ -119,6 +119,38 @@ func.func @untiled_split() attributes {tdisp.lowering_config = #tdisp.lowering_c
 
 // -----
 
+// expected-error@+1 {{splits a loop at run time (?) and another one too}}
+func.func @two_run_time_splits() attributes {tdisp.lowering_config = #tdisp.lowering_config<loops, workgroups = 8, tiles = [?, ?], register_tile = [], vector_bits = 512>} {
+  return
+}
+
+// -----
+
+// expected-error@+1 {{splits a loop at run time (?) and another one too}}
+func.func @run_time_and_static_split() attributes {tdisp.lowering_config = #tdisp.lowering_config<loops, workgroups = 8, tiles = [4, ?], register_tile = [], vector_bits = 512>} {
+  return
+}
+
+// -----
+
+tdisp.executable @exe {
+  tdisp.variant @cpu target("cpu") {
+    // expected-error@+1 {{run_time_grid names a dispatch constant the kernel does not read}}
+    tdisp.export @k workgroup_count [0, 1, 1] workgroup_size [1, 1, 1] access [1, 2] constants 1 {run_time_grid = array<i64: 32768, 8, 384, 1>}
+  }
+}
+
+// -----
+
+tdisp.executable @exe {
+  tdisp.variant @cpu target("cpu") {
+    // expected-error@+1 {{run_time_grid needs [I, W, S, c0, ...] and a workgroup count of 0 along x}}
+    tdisp.export @k workgroup_count [4, 1, 1] workgroup_size [1, 1, 1] access [1, 2] constants 1 {run_time_grid = array<i64: 32768, 8, 384, 0>}
+  }
+}
+
+// -----
+
 // expected-error@+1 {{has a negative tile size}}
 func.func @negative_tile() attributes {tdisp.lowering_config = #tdisp.lowering_config<loops, workgroups = 2, tiles = [-8], register_tile = [], vector_bits = 512>} {
   return

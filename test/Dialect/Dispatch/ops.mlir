@@ -74,9 +74,14 @@ tdisp.executable @signed {
 // CHECK-SAME: tdisp.lowering_config = #tdisp.lowering_config<conv2d, workgroups = 4, tiles = [0, 0, 7, 0], register_tile = [8, 32], vector_bits = 512>
 // CHECK-LABEL: func.func @whole
 // CHECK-SAME: tdisp.lowering_config = #tdisp.lowering_config<loops, workgroups = 1, tiles = [], register_tile = [], vector_bits = 256>
+// CHECK-LABEL: func.func @run_time_split
+// CHECK-SAME: tdisp.lowering_config = #tdisp.lowering_config<loops, workgroups = 8, tiles = [0, ?, 0], register_tile = [], vector_bits = 512>
 func.func @configured() attributes {tdisp.lowering_config = #tdisp.lowering_config<conv2d, workgroups = 4, tiles = [0, 0, 7, 0], register_tile = [8, 32], vector_bits = 512>} {
   return
 }
 func.func @whole() attributes {tdisp.lowering_config = #tdisp.lowering_config<loops, workgroups = 1, tiles = [], register_tile = [], vector_bits = 256>} {
+  return
+}
+func.func @run_time_split() attributes {tdisp.lowering_config = #tdisp.lowering_config<loops, workgroups = 8, tiles = [0, ?, 0], register_tile = [], vector_bits = 512>} {
   return
 }
