@@ -148,7 +148,8 @@ def ReuseInputAsDestination : Pass<"tessera-reuse-input-as-destination", "mlir::
   let summary = "Let elementwise epilogues update their producer's result in place";
   let description = [{
     An all-parallel linalg.generic that does not read its destination and has an input of the same
-    type and indexing map, produced by a destination-style op for this generic alone, takes that input
+    type and indexing map, produced by a destination-style op and read elsewhere only before this generic
+    (a softmax's exponentials, summed first), takes that input
     as its destination. After empty-tensor elimination the producer (a convolution, a matmul) writes
     straight into the kernel's output and the epilogue updates it there: no temporary, no copy.
   }];

@@ -20,7 +20,8 @@ namespace tessera {
 namespace {
 
 /// The input of `op` that can become its destination, if any: produced by another op in the same
-/// block, used only here, of the destination's type and indexing map.
+/// block, of the destination's type and indexing map, and read elsewhere only by ops before `op` (a
+/// softmax's exponentials, summed before the division overwrites them in place).
 OpOperand *reusableInput(linalg::GenericOp op) {
   if (op.getNumDpsInits() != 1 || !op.hasPureTensorSemantics() ||
       op.getNumLoops() != op.getNumParallelLoops())
@@ -33,7 +34,10 @@ OpOperand *reusableInput(linalg::GenericOp op) {
     Value v = input->get();
     Operation *producer = v.getDefiningOp();
     if (!producer || !isa<DestinationStyleOpInterface>(producer) || producer->getBlock() != op->getBlock() ||
-        !v.hasOneUse() || v.getType() != init->get().getType() ||
+        v.getType() != init->get().getType() ||
+        !llvm::all_of(v.getUsers(), [&](Operation *user) {
+          return user == op || (user->getBlock() == op->getBlock() && user->isBeforeInBlock(op));
+        }) ||
         op.getMatchingIndexingMap(input) != initMap)
       continue;
     // Reading the same value through another operand would see it half overwritten.

@@ -48,6 +48,38 @@ func.func @shared_product(%a: tensor<16x8xf32>, %w: tensor<8x32xf32>) -> (tensor
 // -----
 
 #id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+// A softmax's exponentials, summed before the division reads them: the division may overwrite them in
+// place, since the sum has already read them.
+// CHECK-LABEL: func.func @read_before
+// CHECK: %[[EXP:.*]] = linalg.generic {{.*}} outs(%arg1 : tensor<4x8xf32>)
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[EXP]] : tensor<4x8xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[SUM]] : tensor<4xf32>) outs(%[[EXP]] : tensor<4x8xf32>)
+func.func @read_before(%x: tensor<4x8xf32>, %out: tensor<4x8xf32>, %acc: tensor<4xf32>) -> tensor<4x8xf32> {
+  %exp = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x8xf32>) outs(%out : tensor<4x8xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %e = math.exp %in : f32
+    linalg.yield %e : f32
+  } -> tensor<4x8xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%exp : tensor<4x8xf32>) outs(%acc : tensor<4xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %a = arith.addf %in, %o : f32
+    linalg.yield %a : f32
+  } -> tensor<4xf32>
+  %div = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%exp, %sum : tensor<4x8xf32>, tensor<4xf32>) outs(%out : tensor<4x8xf32>) {
+  ^bb0(%e: f32, %s: f32, %o: f32):
+    %d = arith.divf %e, %s : f32
+    linalg.yield %d : f32
+  } -> tensor<4x8xf32>
+  return %div : tensor<4x8xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
 #t = affine_map<(d0, d1) -> (d1, d0)>
 // A transposed read of the product is not elementwise with the destination: left alone.
 // CHECK-LABEL: func.func @transposed
