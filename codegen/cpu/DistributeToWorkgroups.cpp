@@ -23,55 +23,58 @@ namespace tessera::cpu {
 
 namespace {
 
-/// The index of the dispatch constant that carries `size` (a loop size of run-time value) into `func`:
-/// dynamic dims of the bindings (tensor arguments, then results) in binding and dim order, then the index
-/// arguments in order (the kernel ABI's layout).
-std::optional<int64_t> dispatchConstantOf(Value size, func::FuncOp func) {
-  FunctionType type = func.getFunctionType();
-  auto dynamicDims = [](Type t) {
+/// Where `func`'s dispatch constants come from (the kernel ABI's layout): the dynamic dims of the
+/// bindings (tensor arguments, then results) in binding and dim order, then the index arguments in order.
+struct DispatchConstants {
+  func::FuncOp func;
+
+  static int64_t dynamicDims(Type t) {
     auto shaped = dyn_cast<ShapedType>(t);
-    return shaped ? static_cast<int64_t>(llvm::count_if(shaped.getShape(), ShapedType::isDynamic)) : int64_t(0);
-  };
-  auto argument = [&](Value v) -> std::optional<unsigned> {
+    return shaped ? static_cast<int64_t>(llvm::count_if(shaped.getShape(), ShapedType::isDynamic)) : 0;
+  }
+
+  std::optional<unsigned> argumentNumber(Value v) {
     auto arg = dyn_cast<BlockArgument>(v);
     if (!arg || arg.getOwner() != &func.getBody().front())
       return std::nullopt;
     return arg.getArgNumber();
-  };
-  if (std::optional<unsigned> n = argument(size); n && size.getType().isIndex()) {
-    int64_t index = 0;
-    for (Type t : llvm::concat<const Type>(type.getInputs(), type.getResults()))
-      index += dynamicDims(t);
-    for (unsigned i = 0; i < *n; ++i)
-      index += type.getInput(i).isIndex();
-    return index;
   }
-  auto dim = size.getDefiningOp<tensor::DimOp>();
-  std::optional<int64_t> d = dim ? dim.getConstantIndex() : std::nullopt;
-  if (!d)
+
+  /// The constant holding `size`, an index value of the kernel.
+  std::optional<int64_t> of(Value size) {
+    FunctionType type = func.getFunctionType();
+    if (std::optional<unsigned> n = argumentNumber(size); n && size.getType().isIndex()) {
+      int64_t index = 0;
+      for (Type t : llvm::concat<const Type>(type.getInputs(), type.getResults()))
+        index += dynamicDims(t);
+      for (unsigned i = 0; i < *n; ++i)
+        index += type.getInput(i).isIndex();
+      return index;
+    }
+    auto dim = size.getDefiningOp<tensor::DimOp>();
+    std::optional<int64_t> d = dim ? dim.getConstantIndex() : std::nullopt;
+    return d ? ofDim(dim.getSource(), *d) : std::nullopt;
+  }
+
+  /// The constant holding dim `d` of `tensor`: an argument's, or followed through a tensor.empty's sizes
+  /// and destination-style ops' destinations.
+  std::optional<int64_t> ofDim(Value tensor, int64_t d) {
+    auto type = cast<ShapedType>(tensor.getType());
+    if (d < 0 || d >= type.getRank() || !type.isDynamicDim(d))
+      return std::nullopt;
+    if (std::optional<unsigned> n = argumentNumber(tensor)) {
+      int64_t index = 0;
+      for (unsigned i = 0; i < *n; ++i)
+        index += dynamicDims(func.getFunctionType().getInput(i));
+      return index + llvm::count_if(type.getShape().take_front(d), ShapedType::isDynamic);
+    }
+    if (auto empty = tensor.getDefiningOp<tensor::EmptyOp>())
+      return of(empty.getDynamicSize(d));
+    if (auto dps = tensor.getDefiningOp<DestinationStyleOpInterface>())
+      return ofDim(dps.getTiedOpOperand(cast<OpResult>(tensor))->get(), d);
     return std::nullopt;
-  Value source = dim.getSource();
-  auto sourceType = cast<ShapedType>(source.getType());
-  if (*d < 0 || *d >= sourceType.getRank() || !sourceType.isDynamicDim(*d))
-    return std::nullopt;
-  if (std::optional<unsigned> n = argument(source)) {
-    int64_t index = 0;
-    for (unsigned i = 0; i < *n; ++i)
-      index += dynamicDims(type.getInput(i));
-    return index + llvm::count_if(sourceType.getShape().take_front(*d), ShapedType::isDynamic);
   }
-  if (auto empty = source.getDefiningOp<tensor::EmptyOp>())
-    return dispatchConstantOf(empty.getDynamicSize(*d), func);
-  if (auto dps = source.getDefiningOp<DestinationStyleOpInterface>()) {
-    OpBuilder b(dim);
-    Value init = dps.getTiedOpOperand(cast<OpResult>(source))->get();
-    auto initDim = tensor::DimOp::create(b, dim.getLoc(), init, *d);
-    std::optional<int64_t> index = dispatchConstantOf(initDim, func);
-    initDim->erase();
-    return index;
-  }
-  return std::nullopt;
-}
+};
 
 /// For a loop split at run time (a `?` tile): the tile, computed in the kernel from its loop sizes the
 /// way the host computes the grid (the export's run_time_grid), and that formula. Nullopt when a size
@@ -86,7 +89,7 @@ std::optional<std::pair<Value, SmallVector<int64_t>>> runTimeTile(OpBuilder &b, 
       grid[2] *= std::max<int64_t>(*size, 1);
       continue;
     }
-    std::optional<int64_t> constant = dispatchConstantOf(cast<Value>(range.size), func);
+    std::optional<int64_t> constant = DispatchConstants{func}.of(cast<Value>(range.size));
     if (!constant)
       return std::nullopt;
     if (i == split)
