@@ -84,7 +84,6 @@ constexpr int64_t kMinFmasPerWorkgroup = int64_t(1) << 21;
 /// (a matrix-vector product) streams its weights once, so its time is their bytes, not its multiply-adds.
 constexpr int64_t kMinOperandElementsPerWorkgroup = int64_t(1) << 17;
 
-
 /// The product of `op`'s loop ranges, or nullopt when one is dynamic.
 std::optional<int64_t> staticIterations(linalg::LinalgOp op) {
   int64_t iterations = 1;
@@ -392,7 +391,6 @@ SmallVector<int64_t> domainSizes(TilingInterface op) {
   return sizes;
 }
 
-/// The workgroup tiles of `func`'s result op (one per loop, 0 = not split) and their workgroup count.
 /// The loop a kernel of run-time size splits along when its static dims alone do not pay for a split:
 /// its innermost parallel loop of run-time size (the sequence of [batch, sequence, 384], the rows of
 /// an attention's scores), which grows with the input while the batch often stays 1.
@@ -403,8 +401,9 @@ std::optional<unsigned> runTimeSplitLoop(ArrayRef<utils::IteratorType> iterators
   return std::nullopt;
 }
 
-/// `loopsKernel`: the kernel runs as loops (no microkernel), so a split at run time may cut any
-/// parallel loop of its result op.
+/// The workgroup tiles of `func`'s result op (one per loop, 0 = not split, ? = split at run time) and
+/// their workgroup count (the most, for a split at run time). `loopsKernel`: the kernel runs as loops
+/// (no microkernel), so a split at run time may cut any parallel loop of its result op.
 std::pair<SmallVector<int64_t>, int64_t> selectTiles(func::FuncOp func, int64_t maxWorkgroups, bool loopsKernel) {
   const int64_t allowedWorkgroups = maxWorkgroups;
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
