@@ -9,7 +9,7 @@
 // CHECK: arith.mulf
 // CHECK: arith.addf
 func.func @batch_matmul(%a: tensor<5x2x3xf32>, %b: tensor<5x3x4xf32>) -> tensor<5x2x4xf32> {
-  %0 = tgraph.einsum %a, %b {operand_dims = [array<i64: 0, 1, 2>, array<i64: 0, 2, 3>], output_dims = array<i64: 0, 1, 3>} : (tensor<5x2x3xf32>, tensor<5x3x4xf32>) -> tensor<5x2x4xf32>
+  %0 = tgraph.einsum %a, %b {operand_dims = [array<i64: 0, 1, 2>, array<i64: 0, 2, 3>], output_dims = array<i64: 0, 1, 3>} : tensor<5x2x3xf32>, tensor<5x3x4xf32>
   return %0 : tensor<5x2x4xf32>
 }
 
@@ -22,6 +22,6 @@ func.func @batch_matmul(%a: tensor<5x2x3xf32>, %b: tensor<5x3x4xf32>) -> tensor<
 // CHECK: linalg.generic {indexing_maps = [#[[IN]], #[[OUT]]], iterator_types = ["parallel", "parallel"]}
 // CHECK: arith.addi
 func.func @batch_diagonal(%x: tensor<3x5x5xi64>) -> tensor<3x5xi64> {
-  %0 = tgraph.einsum %x {operand_dims = [array<i64: 0, 1, 1>], output_dims = array<i64: 0, 1>} : (tensor<3x5x5xi64>) -> tensor<3x5xi64>
+  %0 = tgraph.einsum %x {operand_dims = [array<i64: 0, 1, 1>], output_dims = array<i64: 0, 1>} : tensor<3x5x5xi64>
   return %0 : tensor<3x5xi64>
 }

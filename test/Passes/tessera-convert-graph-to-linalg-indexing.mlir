@@ -12,7 +12,7 @@
 // CHECK: arith.minsi %[[WRAPPED]]
 // CHECK: tensor.extract %arg0[%[[ROW]], %{{.*}}]
 func.func @gather_elements(%d: tensor<2x3xf32>, %i: tensor<2x2xi64>) -> tensor<2x2xf32> {
-  %0 = tgraph.gather_elements %d, %i {axis = 1 : i64} : (tensor<2x3xf32>, tensor<2x2xi64>) -> tensor<2x2xf32>
+  %0 = tgraph.gather_elements %d, %i {axis = 1 : i64} : tensor<2x3xf32>, tensor<2x2xi64>
   return %0 : tensor<2x2xf32>
 }
 
@@ -27,7 +27,7 @@ func.func @gather_elements(%d: tensor<2x3xf32>, %i: tensor<2x2xi64>) -> tensor<2
 // CHECK: arith.addf
 // CHECK: arith.select
 func.func @scatter_elements_add(%d: tensor<3x3xf32>, %i: tensor<1x2xi64>, %u: tensor<1x2xf32>) -> tensor<3x3xf32> {
-  %0 = tgraph.scatter_elements add %d, %i, %u {axis = 0 : i64} : (tensor<3x3xf32>, tensor<1x2xi64>, tensor<1x2xf32>) -> tensor<3x3xf32>
+  %0 = tgraph.scatter_elements add %d, %i, %u {axis = 0 : i64} : tensor<3x3xf32>, tensor<1x2xi64>, tensor<1x2xf32>
   return %0 : tensor<3x3xf32>
 }
 
@@ -41,7 +41,7 @@ func.func @scatter_elements_add(%d: tensor<3x3xf32>, %i: tensor<1x2xi64>, %u: te
 // CHECK: tdisp.error_if
 // CHECK: tensor.extract %arg0
 func.func @gather_nd(%d: tensor<2x2x2xf32>, %i: tensor<2x2xi64>) -> tensor<2x2xf32> {
-  %0 = tgraph.gather_nd %d, %i {batch_dims = 0 : i64} : (tensor<2x2x2xf32>, tensor<2x2xi64>) -> tensor<2x2xf32>
+  %0 = tgraph.gather_nd %d, %i {batch_dims = 0 : i64} : tensor<2x2x2xf32>, tensor<2x2xi64>
   return %0 : tensor<2x2xf32>
 }
 
@@ -52,7 +52,7 @@ func.func @gather_nd(%d: tensor<2x2x2xf32>, %i: tensor<2x2xi64>) -> tensor<2x2xf
 // CHECK-SAME: ins(%arg2, %arg0 : tensor<2x4xf32>, tensor<4x4xf32>) outs(%{{.*}} : tensor<4x4xf32>)
 // CHECK: tdisp.error_if
 func.func @scatter_nd(%d: tensor<4x4xf32>, %i: tensor<2x1xi64>, %u: tensor<2x4xf32>) -> tensor<4x4xf32> {
-  %0 = tgraph.scatter_nd none %d, %i, %u : (tensor<4x4xf32>, tensor<2x1xi64>, tensor<2x4xf32>) -> tensor<4x4xf32>
+  %0 = tgraph.scatter_nd none %d, %i, %u : tensor<4x4xf32>, tensor<2x1xi64>, tensor<2x4xf32>
   return %0 : tensor<4x4xf32>
 }
 
@@ -75,7 +75,7 @@ func.func @cumsum_exclusive_reverse(%x: tensor<5xf32>) -> tensor<5xf32> {
 // CHECK: %[[SEL:.*]]:2 = linalg.generic {{.*}} ins(%arg0, %[[RANK]]
 // CHECK: return %[[SEL]]#0, %[[SEL]]#1
 func.func @topk(%x: tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xi64>) {
-  %v, %i = tgraph.topk %x {k = 2 : i64, axis = 1 : i64, largest = true, sorted = true} : (tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xi64>)
+  %v, %i = tgraph.topk %x {k = 2 : i64, axis = 1 : i64, largest = true, sorted = true} : tensor<3x4xf32>
   return %v, %i : tensor<3x2xf32>, tensor<3x2xi64>
 }
 
@@ -85,7 +85,7 @@ func.func @topk(%x: tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xi64>) {
 // CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<3x5xf32>)
 // CHECK: tensor.extract %arg0
 func.func @pad_reflect(%x: tensor<3x3xf32>) -> tensor<3x5xf32> {
-  %0 = tgraph.pad reflect %x {pads = array<i64: 0, 1, 0, 1>} : (tensor<3x3xf32>) -> tensor<3x5xf32>
+  %0 = tgraph.pad reflect %x {pads = array<i64: 0, 1, 0, 1>} : tensor<3x3xf32>
   return %0 : tensor<3x5xf32>
 }
 
@@ -99,8 +99,8 @@ func.func @pad_reflect(%x: tensor<3x3xf32>) -> tensor<3x5xf32> {
 // CHECK: tensor.yield %[[V]]
 // CHECK-NOT: linalg.generic
 func.func @pad_constant_grows(%x: tensor<2x3xf32>) -> tensor<4x4xf32> {
-  %v = tgraph.constant dense<2.5> : tensor<f32> : tensor<f32>
-  %0 = tgraph.pad constant %x value %v {pads = array<i64: 0, 1, 2, 0>} : (tensor<2x3xf32>, tensor<f32>) -> tensor<4x4xf32>
+  %v = tgraph.constant dense<2.5> : tensor<f32>
+  %0 = tgraph.pad constant %x value %v {pads = array<i64: 0, 1, 2, 0>} : tensor<2x3xf32>, tensor<f32>
   return %0 : tensor<4x4xf32>
 }
 
@@ -108,7 +108,7 @@ func.func @pad_constant_grows(%x: tensor<2x3xf32>) -> tensor<4x4xf32> {
 // CHECK-NOT: tensor.pad
 // CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<2x2xf32>)
 func.func @pad_constant_crops(%x: tensor<2x3xf32>) -> tensor<2x2xf32> {
-  %0 = tgraph.pad constant %x {pads = array<i64: 0, -1, 0, 0>} : (tensor<2x3xf32>) -> tensor<2x2xf32>
+  %0 = tgraph.pad constant %x {pads = array<i64: 0, -1, 0, 0>} : tensor<2x3xf32>
   return %0 : tensor<2x2xf32>
 }
 
@@ -120,7 +120,7 @@ func.func @pad_constant_crops(%x: tensor<2x3xf32>) -> tensor<2x2xf32> {
 // CHECK: linalg.generic
 // CHECK: arith.select %{{.*}}, %{{.*}}, %[[V]]
 func.func @pad_constant_value(%x: tensor<2xf32>, %v: tensor<f32>) -> tensor<4xf32> {
-  %0 = tgraph.pad constant %x value %v {pads = array<i64: 1, 1>} : (tensor<2xf32>, tensor<f32>) -> tensor<4xf32>
+  %0 = tgraph.pad constant %x value %v {pads = array<i64: 1, 1>} : tensor<2xf32>, tensor<f32>
   return %0 : tensor<4xf32>
 }
 
@@ -132,6 +132,6 @@ func.func @pad_constant_value(%x: tensor<2xf32>, %v: tensor<f32>) -> tensor<4xf3
 // CHECK: arith.cmpi sgt
 // CHECK: tensor.expand_shape %[[R]]#1
 func.func @argmax_i32(%x: tensor<3x4xi32>) -> tensor<3x1xi64> {
-  %0 = tgraph.reduce argmax %x {axes = array<i64: 1>, keepdims = true} : (tensor<3x4xi32>) -> tensor<3x1xi64>
+  %0 = tgraph.reduce argmax %x {axes = array<i64: 1>, keepdims = true} : tensor<3x4xi32>
   return %0 : tensor<3x1xi64>
 }

@@ -3,7 +3,7 @@
 func.func @dynamic_spatial(%x: tensor<1x3x?x?xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<1x4x?x?xf32> {
   // expected-error@+2 {{needs static shapes (but the batch) and a float element type}}
   // expected-error@+1 {{failed to legalize operation 'tgraph.conv'}}
-  %0 = tgraph.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : (tensor<1x3x?x?xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x?x?xf32>
+  %0 = tgraph.conv %x, %w {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : tensor<1x3x?x?xf32>, tensor<4x3x3x3xf32>
   return %0 : tensor<1x4x?x?xf32>
 }
 

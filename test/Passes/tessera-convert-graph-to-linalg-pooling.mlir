@@ -6,7 +6,7 @@
 // CHECK: linalg.generic {indexing_maps = [#[[IN]], {{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
 // CHECK: arith.maximumf
 func.func @max_pool_3d(%x: tensor<1x1x4x4x4xf32>) -> tensor<1x1x2x2x2xf32> {
-  %0 = tgraph.pool max %x {kernel_shape = array<i64: 2, 2, 2>, strides = array<i64: 2, 2, 2>, dilations = array<i64: 1, 1, 1>, pads = array<i64: 0, 0, 0, 0, 0, 0>, original_end_pads = array<i64: 0, 0, 0>} : (tensor<1x1x4x4x4xf32>) -> tensor<1x1x2x2x2xf32>
+  %0 = tgraph.pool max %x {kernel_shape = array<i64: 2, 2, 2>, strides = array<i64: 2, 2, 2>, dilations = array<i64: 1, 1, 1>, pads = array<i64: 0, 0, 0, 0, 0, 0>, original_end_pads = array<i64: 0, 0, 0>} : tensor<1x1x4x4x4xf32>
   return %0 : tensor<1x1x2x2x2xf32>
 }
 
@@ -19,7 +19,7 @@ func.func @max_pool_3d(%x: tensor<1x1x4x4x4xf32>) -> tensor<1x1x2x2x2xf32> {
 // CHECK: linalg.generic
 // CHECK: arith.maxui
 func.func @max_pool_u8(%x: tensor<1x1x4x4xui8>) -> tensor<1x1x4x4xui8> {
-  %0 = tgraph.pool max %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 1, 1>, original_end_pads = array<i64: 1, 1>} : (tensor<1x1x4x4xui8>) -> tensor<1x1x4x4xui8>
+  %0 = tgraph.pool max %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 1, 1>, original_end_pads = array<i64: 1, 1>} : tensor<1x1x4x4xui8>
   return %0 : tensor<1x1x4x4xui8>
 }
 
@@ -31,7 +31,7 @@ func.func @max_pool_u8(%x: tensor<1x1x4x4xui8>) -> tensor<1x1x4x4xui8> {
 // CHECK: arith.cmpf ogt
 // CHECK: return %[[R]]#0, %[[R]]#1
 func.func @max_pool_indices(%x: tensor<1x1x4x4xf32>) -> (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>) {
-  %v, %i = tgraph.max_pool_with_indices %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, storage_order = 0 : i64} : (tensor<1x1x4x4xf32>) -> (tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>)
+  %v, %i = tgraph.max_pool_with_indices %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, storage_order = 0 : i64} : tensor<1x1x4x4xf32>
   return %v, %i : tensor<1x1x2x2xf32>, tensor<1x1x2x2xi64>
 }
 
@@ -47,7 +47,7 @@ func.func @max_pool_indices(%x: tensor<1x1x4x4xf32>) -> (tensor<1x1x2x2xf32>, te
 // CHECK: tensor.expand_shape %[[MEAN]] {{\[\[}}0], [1, 2, 3]]
 // CHECK-NOT: pooling
 func.func @global_average_pool(%x: tensor<2x3x7x7xf32>) -> tensor<2x3x1x1xf32> {
-  %0 = tgraph.pool avg %x {kernel_shape = array<i64: 7, 7>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, original_end_pads = array<i64: 0, 0>} : (tensor<2x3x7x7xf32>) -> tensor<2x3x1x1xf32>
+  %0 = tgraph.pool avg %x {kernel_shape = array<i64: 7, 7>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, original_end_pads = array<i64: 0, 0>} : tensor<2x3x7x7xf32>
   return %0 : tensor<2x3x1x1xf32>
 }
 
@@ -61,6 +61,6 @@ func.func @global_average_pool(%x: tensor<2x3x7x7xf32>) -> tensor<2x3x1x1xf32> {
 // CHECK: arith.constant dense<{{\[\[}}4.000000e+00, 2.000000e+00], [2.000000e+00, 1.000000e+00]]> : tensor<2x2xf32>
 // CHECK: arith.divf
 func.func @average_pool_counts(%x: tensor<1x1x3x3xf32>) -> tensor<1x1x2x2xf32> {
-  %0 = tgraph.pool avg %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 1, 1>, original_end_pads = array<i64: 0, 0>} : (tensor<1x1x3x3xf32>) -> tensor<1x1x2x2xf32>
+  %0 = tgraph.pool avg %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 1, 1>, original_end_pads = array<i64: 0, 0>} : tensor<1x1x3x3xf32>
   return %0 : tensor<1x1x2x2xf32>
 }

@@ -10,8 +10,8 @@
 // CHECK: arith.maximumf
 // CHECK: return %[[RELU]]
 func.func @conv_bias_relu(%x: tensor<1x2x4x4xf32>, %w: tensor<3x2x3x3xf32>, %b: tensor<3xf32>) -> tensor<1x3x2x2xf32> {
-  %0 = tgraph.conv %x, %w, %b {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1} : (tensor<1x2x4x4xf32>, tensor<3x2x3x3xf32>, tensor<3xf32>) -> tensor<1x3x2x2xf32>
-  %1 = tgraph.relu %0 : (tensor<1x3x2x2xf32>) -> tensor<1x3x2x2xf32>
+  %0 = tgraph.conv %x, %w, %b {strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1} : tensor<1x2x4x4xf32>, tensor<3x2x3x3xf32>, tensor<3xf32>
+  %1 = tgraph.relu %0 : tensor<1x3x2x2xf32>
   return %1 : tensor<1x3x2x2xf32>
 }
 
@@ -26,10 +26,10 @@ func.func @conv_bias_relu(%x: tensor<1x2x4x4xf32>, %w: tensor<3x2x3x3xf32>, %b: 
 // CHECK: linalg.generic
 // CHECK: math.powf
 func.func @pow_constant_exponent(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
-  %two = tgraph.constant dense<2.0> : tensor<f32> : tensor<f32>
-  %three = tgraph.constant dense<3.0> : tensor<f32> : tensor<f32>
-  %0 = tgraph.pow %x, %two : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
-  %1 = tgraph.pow %x, %three : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  %two = tgraph.constant dense<2.0> : tensor<f32>
+  %three = tgraph.constant dense<3.0> : tensor<f32>
+  %0 = tgraph.pow %x, %two : tensor<4xf32>, tensor<f32>
+  %1 = tgraph.pow %x, %three : tensor<4xf32>, tensor<f32>
   return %0, %1 : tensor<4xf32>, tensor<4xf32>
 }
 
@@ -42,7 +42,7 @@ func.func @pow_constant_exponent(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4x
 // CHECK-LABEL: func.func @broadcast_add
 // CHECK: linalg.generic {indexing_maps = [#[[ROW]], #[[COL]], #[[ID]]]
 func.func @broadcast_add(%a: tensor<3xf32>, %b: tensor<2x1xf32>) -> tensor<2x3xf32> {
-  %0 = tgraph.add %a, %b : (tensor<3xf32>, tensor<2x1xf32>) -> tensor<2x3xf32>
+  %0 = tgraph.add %a, %b : tensor<3xf32>, tensor<2x1xf32>
   return %0 : tensor<2x3xf32>
 }
 
@@ -53,7 +53,7 @@ func.func @broadcast_add(%a: tensor<3xf32>, %b: tensor<2x1xf32>) -> tensor<2x3xf
 // CHECK-SAME: (%{{.*}}: tensor<4xi8>, %{{.*}}: tensor<4xi8>) -> tensor<4xi8>
 // CHECK: arith.divui
 func.func @unsigned_div(%a: tensor<4xui8>, %b: tensor<4xui8>) -> tensor<4xui8> {
-  %0 = tgraph.div %a, %b : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  %0 = tgraph.div %a, %b : tensor<4xui8>, tensor<4xui8>
   return %0 : tensor<4xui8>
 }
 
@@ -65,7 +65,7 @@ func.func @unsigned_div(%a: tensor<4xui8>, %b: tensor<4xui8>) -> tensor<4xui8> {
 // CHECK: arith.divf
 // CHECK: tensor.expand_shape {{.*}} into tensor<2x1xf32>
 func.func @reduce_mean_keepdims(%x: tensor<2x3xf32>) -> tensor<2x1xf32> {
-  %0 = tgraph.reduce mean %x {axes = array<i64: 1>, keepdims = true} : (tensor<2x3xf32>) -> tensor<2x1xf32>
+  %0 = tgraph.reduce mean %x {axes = array<i64: 1>, keepdims = true} : tensor<2x3xf32>
   return %0 : tensor<2x1xf32>
 }
 
@@ -77,7 +77,7 @@ func.func @reduce_mean_keepdims(%x: tensor<2x3xf32>) -> tensor<2x1xf32> {
 // CHECK: tensor.collapse_shape %[[W]]
 func.func @weights() -> tensor<4xf32> {
   %w = tgraph.global_load @w : tensor<2x2xf32>
-  %0 = tgraph.reshape %w {sizes = array<i64: 4>} : (tensor<2x2xf32>) -> tensor<4xf32>
+  %0 = tgraph.reshape %w {sizes = array<i64: 4>} : tensor<2x2xf32>
   return %0 : tensor<4xf32>
 }
 tgraph.global @w : tensor<2x2xf32> = dense<1.0> : tensor<2x2xf32>
@@ -91,7 +91,7 @@ tgraph.global @w : tensor<2x2xf32> = dense<1.0> : tensor<2x2xf32>
 // CHECK: tensor.empty(%[[N]]) : tensor<?x4xf32>
 // CHECK: linalg.generic
 func.func @dynamic_batch(%x: tensor<?x4xf32>, %b: tensor<4xf32>) -> tensor<?x4xf32> {
-  %0 = tgraph.add %x, %b : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+  %0 = tgraph.add %x, %b : tensor<?x4xf32>, tensor<4xf32>
   return %0 : tensor<?x4xf32>
 }
 
@@ -108,7 +108,7 @@ func.func @dynamic_batch(%x: tensor<?x4xf32>, %b: tensor<4xf32>) -> tensor<?x4xf
 // CHECK: %[[R:.*]] = tensor.reshape %arg0(%[[SHAPE]]) : (tensor<2x3x4xf32>, tensor<2xindex>) -> tensor<?x?xf32>
 // CHECK: return %[[R]]
 func.func @runtime_reshape(%x: tensor<2x3x4xf32>, %s: tensor<2xi64>) -> tensor<?x?xf32> {
-  %0 = tgraph.reshape %x shape %s {sizes = array<i64: -9223372036854775808, -9223372036854775808>} : (tensor<2x3x4xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+  %0 = tgraph.reshape %x shape %s {sizes = array<i64: -9223372036854775808, -9223372036854775808>} : tensor<2x3x4xf32>, tensor<2xi64>
   return %0 : tensor<?x?xf32>
 }
 
@@ -122,7 +122,7 @@ func.func @runtime_reshape(%x: tensor<2x3x4xf32>, %s: tensor<2xi64>) -> tensor<?
 // CHECK: %[[E:.*]] = tensor.empty(%[[N]]) : tensor<?x3xf32>
 // CHECK: linalg.generic {{.*}} ins(%arg0 : tensor<1x3xf32>) outs(%[[E]] : tensor<?x3xf32>)
 func.func @runtime_expand(%x: tensor<1x3xf32>, %s: tensor<2xi64>) -> tensor<?x3xf32> {
-  %0 = tgraph.expand %x shape %s {sizes = array<i64: -9223372036854775808, 3>} : (tensor<1x3xf32>, tensor<2xi64>) -> tensor<?x3xf32>
+  %0 = tgraph.expand %x shape %s {sizes = array<i64: -9223372036854775808, 3>} : tensor<1x3xf32>, tensor<2xi64>
   return %0 : tensor<?x3xf32>
 }
 
@@ -135,7 +135,7 @@ func.func @runtime_expand(%x: tensor<1x3xf32>, %s: tensor<2xi64>) -> tensor<?x3x
 // CHECK: %[[E:.*]] = tensor.empty(%[[N]]) : tensor<?x4x3xi1>
 // CHECK: linalg.generic {{.*}} ins(%arg0 : tensor<?x1x3xi1>) outs(%[[E]] : tensor<?x4x3xi1>)
 func.func @expand_keeps_dynamic_dims(%x: tensor<?x1x3xi1>) -> tensor<?x4x3xi1> {
-  %0 = tgraph.expand %x {sizes = array<i64: -9223372036854775808, 4, 3>} : (tensor<?x1x3xi1>) -> tensor<?x4x3xi1>
+  %0 = tgraph.expand %x {sizes = array<i64: -9223372036854775808, 4, 3>} : tensor<?x1x3xi1>
   return %0 : tensor<?x4x3xi1>
 }
 
@@ -146,7 +146,7 @@ func.func @expand_keeps_dynamic_dims(%x: tensor<?x1x3xi1>) -> tensor<?x4x3xi1> {
 // CHECK: %[[N:.*]] = tensor.dim %arg0, %c0
 // CHECK: tensor.extract_slice %arg0[0, 128] [%[[N]], 128] [1, 1] : tensor<?x384xf32> to tensor<?x128xf32>
 func.func @slice_dynamic_batch(%x: tensor<?x384xf32>) -> tensor<?x128xf32> {
-  %0 = tgraph.slice %x {sizes = array<i64: -9223372036854775808, 128>, starts = array<i64: 0, 128>, steps = array<i64: 1, 1>} : (tensor<?x384xf32>) -> tensor<?x128xf32>
+  %0 = tgraph.slice %x {sizes = array<i64: -9223372036854775808, 128>, starts = array<i64: 0, 128>, steps = array<i64: 1, 1>} : tensor<?x384xf32>
   return %0 : tensor<?x128xf32>
 }
 
@@ -159,7 +159,7 @@ func.func @slice_dynamic_batch(%x: tensor<?x384xf32>) -> tensor<?x128xf32> {
 // CHECK: %[[E:.*]] = tensor.empty(%[[S]], %[[B]]) : tensor<?x?x8xf32>
 // CHECK: linalg.transpose ins(%arg0 : tensor<?x?x8xf32>) outs(%[[E]] : tensor<?x?x8xf32>) permutation = [1, 0, 2]
 func.func @transpose_dynamic(%x: tensor<?x?x8xf32>) -> tensor<?x?x8xf32> {
-  %0 = tgraph.transpose %x {perm = array<i64: 1, 0, 2>} : (tensor<?x?x8xf32>) -> tensor<?x?x8xf32>
+  %0 = tgraph.transpose %x {perm = array<i64: 1, 0, 2>} : tensor<?x?x8xf32>
   return %0 : tensor<?x?x8xf32>
 }
 
@@ -177,7 +177,7 @@ func.func @transpose_dynamic(%x: tensor<?x?x8xf32>) -> tensor<?x?x8xf32> {
 // CHECK: arith.constant 7 : i64
 // CHECK: arith.select
 func.func @shape_dynamic(%x: tensor<?x7xf32>) -> tensor<2xi64> {
-  %0 = tgraph.shape %x {start = 0, end = 2} : (tensor<?x7xf32>) -> tensor<2xi64>
+  %0 = tgraph.shape %x {start = 0, end = 2} : tensor<?x7xf32>
   return %0 : tensor<2xi64>
 }
 
@@ -194,7 +194,7 @@ func.func @shape_dynamic(%x: tensor<?x7xf32>) -> tensor<2xi64> {
 // CHECK: arith.mulf
 // CHECK: arith.addf
 func.func @runtime_range(%start: tensor<f32>, %delta: tensor<f32>, %count: tensor<i64>) -> tensor<?xf32> {
-  %0 = tgraph.range %start, %delta, %count : (tensor<f32>, tensor<f32>, tensor<i64>) -> tensor<?xf32>
+  %0 = tgraph.range %start, %delta, %count : tensor<f32>, tensor<f32>, tensor<i64>
   return %0 : tensor<?xf32>
 }
 
@@ -205,7 +205,7 @@ func.func @runtime_range(%start: tensor<f32>, %delta: tensor<f32>, %count: tenso
 // CHECK-LABEL: func.func @unsqueeze_between_dynamic_dims
 // CHECK: tensor.expand_shape %arg0 {{\[}}[0], [1], [2, 3]] output_shape [1, %{{.*}}, 1, %{{.*}}] : tensor<1x?x?xf32> into tensor<1x?x1x?xf32>
 func.func @unsqueeze_between_dynamic_dims(%a: tensor<1x?x?xf32>) -> tensor<1x?x1x?xf32> {
-  %0 = tgraph.unsqueeze %a {axes = array<i64: 2>} : (tensor<1x?x?xf32>) -> tensor<1x?x1x?xf32>
+  %0 = tgraph.unsqueeze %a {axes = array<i64: 2>} : tensor<1x?x?xf32>
   return %0 : tensor<1x?x1x?xf32>
 }
 

@@ -25,8 +25,8 @@ module {
     %shift = tgraph.global_load @shift : tensor<2xf32>
     %mean = tgraph.global_load @mean : tensor<2xf32>
     %var = tgraph.global_load @var : tensor<2xf32>
-    %c = tgraph.conv %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x1x4x4xf32>, tensor<2x1x1x1xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32>
-    %y = tgraph.batch_norm %c, %scale, %shift, %mean, %var {epsilon = 1.0 : f32} : (tensor<1x2x4x4xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32>
+    %c = tgraph.conv %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : tensor<1x1x4x4xf32>, tensor<2x1x1x1xf32>, tensor<2xf32>
+    %y = tgraph.batch_norm %c, %scale, %shift, %mean, %var {epsilon = 1.0 : f32} : tensor<1x2x4x4xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
     return %y : tensor<1x2x4x4xf32>
   }
 }
@@ -41,13 +41,13 @@ module {
 // CHECK: tgraph.conv %arg0, %[[W]], %[[B]] {{.*}}group = 2 : i64
 // CHECK-NOT: tgraph.batch_norm
 func.func @inline_constants_grouped(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
-  %w = tgraph.constant dense<[[[[1.0]]], [[[2.0]]]]> : tensor<2x1x1x1xf32> : tensor<2x1x1x1xf32>
-  %scale = tgraph.constant dense<[2.0, 3.0]> : tensor<2xf32> : tensor<2xf32>
-  %shift = tgraph.constant dense<[0.5, 1.0]> : tensor<2xf32> : tensor<2xf32>
-  %mean = tgraph.constant dense<[0.0, 2.0]> : tensor<2xf32> : tensor<2xf32>
-  %var = tgraph.constant dense<[3.0, 0.0]> : tensor<2xf32> : tensor<2xf32>
-  %c = tgraph.conv %x, %w {dilations = array<i64: 1, 1>, group = 2 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<2x1x1x1xf32>) -> tensor<1x2x4x4xf32>
-  %y = tgraph.batch_norm %c, %scale, %shift, %mean, %var {epsilon = 1.0 : f32} : (tensor<1x2x4x4xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32>
+  %w = tgraph.constant dense<[[[[1.0]]], [[[2.0]]]]> : tensor<2x1x1x1xf32>
+  %scale = tgraph.constant dense<[2.0, 3.0]> : tensor<2xf32>
+  %shift = tgraph.constant dense<[0.5, 1.0]> : tensor<2xf32>
+  %mean = tgraph.constant dense<[0.0, 2.0]> : tensor<2xf32>
+  %var = tgraph.constant dense<[3.0, 0.0]> : tensor<2xf32>
+  %c = tgraph.conv %x, %w {dilations = array<i64: 1, 1>, group = 2 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : tensor<1x2x4x4xf32>, tensor<2x1x1x1xf32>
+  %y = tgraph.batch_norm %c, %scale, %shift, %mean, %var {epsilon = 1.0 : f32} : tensor<1x2x4x4xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
   return %y : tensor<1x2x4x4xf32>
 }
 
@@ -58,10 +58,10 @@ func.func @inline_constants_grouped(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf
 // CHECK: tgraph.conv
 // CHECK: tgraph.batch_norm
 func.func @conv_has_other_user(%x: tensor<1x1x4x4xf32>) -> (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) {
-  %w = tgraph.constant dense<1.0> : tensor<2x1x1x1xf32> : tensor<2x1x1x1xf32>
-  %p = tgraph.constant dense<1.0> : tensor<2xf32> : tensor<2xf32>
-  %c = tgraph.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x1x4x4xf32>, tensor<2x1x1x1xf32>) -> tensor<1x2x4x4xf32>
-  %y = tgraph.batch_norm %c, %p, %p, %p, %p : (tensor<1x2x4x4xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32>
+  %w = tgraph.constant dense<1.0> : tensor<2x1x1x1xf32>
+  %p = tgraph.constant dense<1.0> : tensor<2xf32>
+  %c = tgraph.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : tensor<1x1x4x4xf32>, tensor<2x1x1x1xf32>
+  %y = tgraph.batch_norm %c, %p, %p, %p, %p : tensor<1x2x4x4xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
   return %y, %c : tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>
 }
 
@@ -73,11 +73,11 @@ func.func @conv_has_other_user(%x: tensor<1x1x4x4xf32>) -> (tensor<1x2x4x4xf32>,
 // CHECK: tgraph.batch_norm
 // CHECK: tgraph.batch_norm
 func.func @not_constant_or_not_conv(%x: tensor<1x1x4x4xf32>, %mean: tensor<2xf32>) -> (tensor<1x2x4x4xf32>, tensor<1x1x4x4xf32>) {
-  %w = tgraph.constant dense<1.0> : tensor<2x1x1x1xf32> : tensor<2x1x1x1xf32>
-  %p = tgraph.constant dense<1.0> : tensor<2xf32> : tensor<2xf32>
-  %q = tgraph.constant dense<1.0> : tensor<1xf32> : tensor<1xf32>
-  %c = tgraph.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x1x4x4xf32>, tensor<2x1x1x1xf32>) -> tensor<1x2x4x4xf32>
-  %y = tgraph.batch_norm %c, %p, %p, %mean, %p : (tensor<1x2x4x4xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32>
-  %z = tgraph.batch_norm %x, %q, %q, %q, %q : (tensor<1x1x4x4xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>) -> tensor<1x1x4x4xf32>
+  %w = tgraph.constant dense<1.0> : tensor<2x1x1x1xf32>
+  %p = tgraph.constant dense<1.0> : tensor<2xf32>
+  %q = tgraph.constant dense<1.0> : tensor<1xf32>
+  %c = tgraph.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : tensor<1x1x4x4xf32>, tensor<2x1x1x1xf32>
+  %y = tgraph.batch_norm %c, %p, %p, %mean, %p : tensor<1x2x4x4xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
+  %z = tgraph.batch_norm %x, %q, %q, %q, %q : tensor<1x1x4x4xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>, tensor<1xf32>
   return %y, %z : tensor<1x2x4x4xf32>, tensor<1x1x4x4xf32>
 }

@@ -4,6 +4,7 @@
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Dialect.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/SymbolTable.h"
@@ -51,9 +52,34 @@ mlir::LogicalResult inferComparisonType(mlir::MLIRContext *context, std::optiona
 /// The broadcast of the three operands' shapes (condition, x, y), with x's elements.
 mlir::LogicalResult inferSelectType(mlir::MLIRContext *context, std::optional<mlir::Location> location,
                                     mlir::ValueRange operands, llvm::SmallVectorImpl<mlir::Type> &inferred);
-/// Whether declared result types `declared` fit inferred ones `inferred` (either order): the same element
-/// types and ranks, and equal sizes wherever both know a dim.
-bool compatibleResultTypes(mlir::TypeRange inferred, mlir::TypeRange declared);
+
+/// InferTypeOpInterface's entry point for ops whose inference reads attributes (Graph_InferTypeOpAdaptor).
+/// A parse infers before the op exists: attributes written before the operands (kinds, modes) are in
+/// `properties` already, those of the attribute dictionary only in `attributes`, and defaults not at all.
+/// All are merged, the op's attribute requirements checked, then OpTy's adaptor-based inference runs. Diagnostics go to `location`,
+/// or nowhere without one.
+template <typename OpTy>
+mlir::LogicalResult inferFromParts(mlir::MLIRContext *context, std::optional<mlir::Location> location,
+                                   mlir::ValueRange operands, mlir::DictionaryAttr attributes,
+                                   mlir::OpaqueProperties properties, mlir::RegionRange regions,
+                                   llvm::SmallVectorImpl<mlir::Type> &inferred) {
+  std::optional<mlir::ScopedDiagnosticHandler> silence;
+  if (!location)
+    silence.emplace(context, [](mlir::Diagnostic &) { return mlir::success(); });
+  mlir::Location loc = location ? *location : mlir::UnknownLoc::get(context);
+  typename OpTy::Properties merged;
+  if (properties)
+    merged = *properties.as<typename OpTy::Properties *>();
+  if (attributes && !attributes.empty() &&
+      mlir::failed(OpTy::setPropertiesFromAttr(merged, attributes, [&] { return mlir::emitError(loc); })))
+    return mlir::failure();
+  // Attributes at their default values are not printed, so a parse leaves them unset until the op exists.
+  OpTy::populateDefaultProperties(mlir::OperationName(OpTy::getOperationName(), context), merged);
+  typename OpTy::Adaptor adaptor(operands, attributes, mlir::OpaqueProperties(&merged), regions);
+  if (mlir::failed(adaptor.verify(loc)))
+    return mlir::failure();
+  return OpTy::inferReturnTypes(context, location, adaptor, inferred);
+}
 } // namespace tessera::graph
 
 #endif

@@ -7,24 +7,45 @@ include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 
+// InferTypeOpAdaptor for ops whose inference reads attributes. A parse infers result types before the
+// op exists, with the attribute dictionary's entries not yet in properties, so the wrapper
+// (graph::inferFromParts) merges them in and checks what the op requires first: a textual op that lacks
+// an attribute gets a diagnostic, not an inference that reads a null one.
+def Graph_InferTypeOpAdaptor : TraitList<[
+  DeclareOpInterfaceMethods<InferTypeOpInterface>,
+  NativeOpTrait<"InferTypeOpAdaptor", [], [{
+    static ::llvm::LogicalResult inferReturnTypes(::mlir::MLIRContext *context,
+        std::optional<::mlir::Location> location, Adaptor adaptor,
+        ::llvm::SmallVectorImpl<::mlir::Type> &inferredReturnTypes);
+  }], [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(::mlir::MLIRContext *context,
+        std::optional<::mlir::Location> location, ::mlir::ValueRange operands, ::mlir::DictionaryAttr attributes,
+        ::mlir::OpaqueProperties properties, ::mlir::RegionRange regions,
+        ::llvm::SmallVectorImpl<::mlir::Type> &inferredReturnTypes) {
+      return ::tessera::graph::inferFromParts<$cppClass>(context, location, operands, attributes, properties,
+                                                         regions, inferredReturnTypes);
+    }
+  }]>
+]>;
+
 //===----------------------------------------------------------------------===//
 // Constants and weights
 //===----------------------------------------------------------------------===//
 
-def Graph_ConstantOp : Graph_Op<"constant", [ConstantLike, Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_ConstantOp : Graph_Op<"constant", [ConstantLike, Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "a small constant tensor (ONNX Constant, folded values)";
   let description = [{
-    Example: `%c = tgraph.constant dense<[1, 2]> : tensor<2xi64> : tensor<2xi64>`.
+    Example: `%c = tgraph.constant dense<[1, 2]> : tensor<2xi64>`.
     Large tensors are `tgraph.global`s instead, so that they never travel as inline attributes.
   }];
   let arguments = (ins ElementsAttr:$value);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$value attr-dict `:` type($output)";
+  let assemblyFormat = "attr-dict $value";
   let hasFolder = 1;
   let hasVerifier = 1;
 }
 
-def Graph_GlobalOp : Graph_Op<"global", [Symbol, IsolatedFromAbove, InferTypeOpAdaptor]> {
+def Graph_GlobalOp : Graph_Op<"global", [Symbol, IsolatedFromAbove, Graph_InferTypeOpAdaptor]> {
   let summary = "a named weight tensor over a resource blob";
   let description = [{
     Example: `tgraph.global @conv1.weight : tensor<8x3x3x3xf32> = dense_resource<conv1.weight>`.
@@ -37,7 +58,7 @@ def Graph_GlobalOp : Graph_Op<"global", [Symbol, IsolatedFromAbove, InferTypeOpA
 }
 
 def Graph_GlobalLoadOp : Graph_Op<"global_load",
-    [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>, InferTypeOpAdaptor]> {
+    [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>, Graph_InferTypeOpAdaptor]> {
   let summary = "the value of a `tgraph.global`";
   let description = [{
     Reads the global named `global`, whose type it carries as `value_type` (checked against the global).
@@ -55,21 +76,16 @@ def Graph_GlobalLoadOp : Graph_Op<"global_load",
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-// Ops that infer their result types (InferTypeOpInterface). A declared result type is compatible when it
-// has the inferred element type and rank and agrees on every dim that both know (see
-// graph::compatibleResultTypes): the importer's types may be more or less refined than the inferred ones.
+// Ops that infer their result types (InferTypeOpInterface) with one of the helpers that families of ops
+// share. Every tgraph op's result types are exactly the inferred ones: the textual form leaves them out
+// (`%y = tgraph.add %a, %b : tensor<2x3xf32>, tensor<3xf32>`) and a parse rebuilds them, so a type
+// that inference would not reproduce is a verifier error rather than something printing loses.
 class Graph_InferredBy<string helper> {
-  code declaration = [{
-    static bool isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r);
-  }];
   code definition = [{
     ::llvm::LogicalResult $cppClass::inferReturnTypes(::mlir::MLIRContext *context,
         ::std::optional<::mlir::Location> location, ::mlir::ValueRange operands, ::mlir::DictionaryAttr,
         ::mlir::OpaqueProperties, ::mlir::RegionRange, ::llvm::SmallVectorImpl<::mlir::Type> &inferred) {
       return ::tessera::graph::}] # helper # [{(context, location, operands, inferred);
-    }
-    bool $cppClass::isCompatibleReturnTypes(::mlir::TypeRange l, ::mlir::TypeRange r) {
-      return ::tessera::graph::compatibleResultTypes(l, r);
     }
   }];
 }
@@ -81,9 +97,8 @@ class Graph_UnaryOp<string mnemonic, string onnxName, list<Trait> traits = [], s
   let description = "Elementwise ONNX `" # onnxName # "`.";
   let arguments = (ins AnyRankedTensor:$input);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$input attr-dict `:` type(operands)";
   let extraClassDefinition = Graph_InferredBy<infer>.definition;
-  let extraClassDeclaration = Graph_InferredBy<infer>.declaration;
 }
 
 def Graph_AbsOp : Graph_UnaryOp<"abs", "Abs">;
@@ -150,14 +165,14 @@ def Graph_IsInfOp : Graph_UnaryOp<"isinf", "IsInf", [], "inferPredicateType"> {
                        DefaultValuedAttr<BoolAttr, "true">:$detect_positive);
 }
 def Graph_CastOp : Graph_Op<"cast", [Pure, Elementwise, SameOperandsAndResultShape,
-                                     InferTypeOpAdaptorWithIsCompatible]> {
+                                     Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX Cast";
   let description = [{
-    ONNX `Cast` to element type `to`. Example: `%y = tgraph.cast %x to f16 : (tensor<4xf32>) -> tensor<4xf16>`.
+    ONNX `Cast` to element type `to`. Example: `%y = tgraph.cast %x to f16 : tensor<4xf32>`, a `tensor<4xf16>`.
   }];
   let arguments = (ins AnyRankedTensor:$input, TypeAttr:$to);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$input `to` $to attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$input `to` $to attr-dict `:` type(operands)";
   let builders = [OpBuilder<(ins "mlir::Type":$type, "mlir::Value":$input), [{
     build($_builder, $_state, type, input, mlir::getElementTypeOrSelf(type));
   }]>];
@@ -165,13 +180,12 @@ def Graph_CastOp : Graph_Op<"cast", [Pure, Elementwise, SameOperandsAndResultSha
 
 def Graph_ClipOp : Graph_Op<"clip", [Pure, AttrSizedOperandSegments, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let extraClassDefinition = Graph_InferredBy<"inferSameType">.definition;
-  let extraClassDeclaration = Graph_InferredBy<"inferSameType">.declaration;
   let summary = "ONNX Clip";
   let description = "Clamps to the scalar bounds `min` and `max` when given.";
   let arguments = (ins AnyRankedTensor:$input, Optional<AnyRankedTensor>:$min,
                        Optional<AnyRankedTensor>:$max);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$input (`min` $min^)? (`max` $max^)? attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$input (`min` $min^)? (`max` $max^)? attr-dict `:` type(operands)";
 }
 
 // Binary ops broadcast with numpy rules (ONNX multidirectional broadcasting).
@@ -179,12 +193,11 @@ def Graph_ClipOp : Graph_Op<"clip", [Pure, AttrSizedOperandSegments, DeclareOpIn
 class Graph_BinaryOp<string mnemonic, string onnxName, list<Trait> traits = [], string infer = "inferBroadcastType">
     : Graph_Op<mnemonic, !listconcat([Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>], traits)> {
   let extraClassDefinition = Graph_InferredBy<infer>.definition;
-  let extraClassDeclaration = Graph_InferredBy<infer>.declaration;
   let summary = "ONNX " # onnxName;
   let description = "Elementwise ONNX `" # onnxName # "` with multidirectional broadcasting.";
   let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type(operands)";
 }
 
 def Graph_AddOp : Graph_BinaryOp<"add", "Add", [Commutative]>;
@@ -214,12 +227,11 @@ def Graph_BitShiftOp : Graph_BinaryOp<"bit_shift", "BitShift"> {
 
 def Graph_WhereOp : Graph_Op<"where", [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let extraClassDefinition = Graph_InferredBy<"inferSelectType">.definition;
-  let extraClassDeclaration = Graph_InferredBy<"inferSelectType">.declaration;
   let summary = "ONNX Where";
   let description = "Selects from `x` where `condition` holds, else from `y`, with broadcasting.";
   let arguments = (ins AnyRankedTensor:$condition, AnyRankedTensor:$x, AnyRankedTensor:$y);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$condition `,` $x `,` $y attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$condition `,` $x `,` $y attr-dict `:` type(operands)";
   let hasFolder = 1;
 }
 
@@ -227,15 +239,15 @@ def Graph_WhereOp : Graph_Op<"where", [Pure, DeclareOpInterfaceMethods<InferType
 // Contractions, convolution, pooling, normalization
 //===----------------------------------------------------------------------===//
 
-def Graph_MatMulOp : Graph_Op<"matmul", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_MatMulOp : Graph_Op<"matmul", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX MatMul";
   let description = "numpy matmul semantics: batch dims broadcast; 1-D operands are promoted.";
   let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type(operands)";
 }
 
-def Graph_GemmOp : Graph_Op<"gemm", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_GemmOp : Graph_Op<"gemm", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX Gemm";
   let description = "`alpha * op(A) * op(B) + beta * C` with optional transposes and bias `C`.";
   let arguments = (ins AnyRankedTensor:$a, AnyRankedTensor:$b, Optional<AnyRankedTensor>:$c,
@@ -244,10 +256,10 @@ def Graph_GemmOp : Graph_Op<"gemm", [Pure, InferTypeOpAdaptorWithIsCompatible]> 
                        DefaultValuedAttr<BoolAttr, "false">:$trans_a,
                        DefaultValuedAttr<BoolAttr, "false">:$trans_b);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$a `,` $b (`,` $c^)? attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$a `,` $b (`,` $c^)? attr-dict `:` type(operands)";
 }
 
-def Graph_ConvOp : Graph_Op<"conv", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_ConvOp : Graph_Op<"conv", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX Conv (NCHW, any spatial rank)";
   let description = [{
     Attributes are explicit: `pads` is [begin..., end...], auto_pad already resolved at import.
@@ -257,11 +269,11 @@ def Graph_ConvOp : Graph_Op<"conv", [Pure, InferTypeOpAdaptorWithIsCompatible]> 
                        DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
                        DenseI64ArrayAttr:$pads, I64Attr:$group);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$input `,` $weight (`,` $bias^)? attr-dict `:` type(operands)";
   let hasVerifier = 1;
 }
 
-def Graph_PoolOp : Graph_Op<"pool", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_PoolOp : Graph_Op<"pool", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX MaxPool / AveragePool / GlobalMaxPool / GlobalAveragePool";
   let description = [{
     `kind` is max or avg. Padding is explicit [begin..., end...]; `ceil_mode` has been folded into
@@ -273,11 +285,11 @@ def Graph_PoolOp : Graph_Op<"pool", [Pure, InferTypeOpAdaptorWithIsCompatible]> 
                        DenseI64ArrayAttr:$pads, DenseI64ArrayAttr:$original_end_pads,
                        DefaultValuedAttr<BoolAttr, "false">:$count_include_pad);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$kind $input attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$kind $input attr-dict `:` type(operands)";
   let hasVerifier = 1;
 }
 
-def Graph_BatchNormOp : Graph_Op<"batch_norm", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_BatchNormOp : Graph_Op<"batch_norm", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX BatchNormalization (inference mode)";
   let description = "`(x - mean) / sqrt(var + epsilon) * scale + bias` per channel (dim 1).";
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$scale, AnyRankedTensor:$bias,
@@ -285,7 +297,7 @@ def Graph_BatchNormOp : Graph_Op<"batch_norm", [Pure, InferTypeOpAdaptorWithIsCo
                        DefaultValuedAttr<F32Attr, "1e-5">:$epsilon);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = [{
-    $input `,` $scale `,` $bias `,` $mean `,` $variance attr-dict `:` functional-type(operands, results)
+    $input `,` $scale `,` $bias `,` $mean `,` $variance attr-dict `:` type(operands)
   }];
 }
 
@@ -298,7 +310,7 @@ def Graph_SoftmaxOp : Graph_Op<"softmax", [Pure, SameOperandsAndResultType, Infe
   let hasVerifier = 1;
 }
 
-def Graph_ReduceOp : Graph_Op<"reduce", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_ReduceOp : Graph_Op<"reduce", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX ReduceX and ArgMax/ArgMin";
   let description = [{
     `kind`: sum, mean, max, min, prod, l1, l2, log_sum, log_sum_exp, sum_square, argmax, argmin.
@@ -307,7 +319,7 @@ def Graph_ReduceOp : Graph_Op<"reduce", [Pure, InferTypeOpAdaptorWithIsCompatibl
   let arguments = (ins AnyRankedTensor:$input, Graph_ReduceKind:$kind, DenseI64ArrayAttr:$axes,
                        BoolAttr:$keepdims, DefaultValuedAttr<BoolAttr, "false">:$select_last_index);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$kind $input attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$kind $input attr-dict `:` type(operands)";
   let hasVerifier = 1;
 }
 
@@ -315,19 +327,19 @@ def Graph_ReduceOp : Graph_Op<"reduce", [Pure, InferTypeOpAdaptorWithIsCompatibl
 // Shapes and data movement
 //===----------------------------------------------------------------------===//
 
-def Graph_ReshapeOp : Graph_Op<"reshape", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_ReshapeOp : Graph_Op<"reshape", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX Reshape / Flatten / Squeeze (same elements, new shape)";
   let description = [{
     `sizes` is the new shape; its `?` dims are computed when the model runs, from `shape` (the ONNX
     shape operand, one value per dim) where there is one, else from the input's dims (a collapse or an
     expansion of consecutive dims). With `allow_zero`, a 0 in the shape operand is a zero-sized dim
     instead of "copy the input dim" (ONNX `allowzero`).
-    Example: `%y = tgraph.reshape %x {sizes = array<i64: 2, 12>} : (tensor<2x3x4xf32>) -> tensor<2x12xf32>`.
+    Example: `%y = tgraph.reshape %x {sizes = array<i64: 2, 12>} : tensor<2x3x4xf32>`, a `tensor<2x12xf32>`.
   }];
   let arguments = (ins AnyRankedTensor:$input, Optional<AnyRankedTensor>:$shape, DenseI64ArrayAttr:$sizes,
                        UnitAttr:$allow_zero);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$input (`shape` $shape^)? attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$input (`shape` $shape^)? attr-dict `:` type(operands)";
   let hasFolder = 1;
   let hasVerifier = 1;
   let builders = [OpBuilder<(ins "mlir::Type":$type, "mlir::Value":$input, "mlir::Value":$shape), [{
@@ -336,41 +348,41 @@ def Graph_ReshapeOp : Graph_Op<"reshape", [Pure, InferTypeOpAdaptorWithIsCompati
   }]>];
 }
 
-def Graph_UnsqueezeOp : Graph_Op<"unsqueeze", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_UnsqueezeOp : Graph_Op<"unsqueeze", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX Unsqueeze with constant axes";
   let description = "Inserts unit dims at `axes` (non-negative, of the result).";
   let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$axes);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$input attr-dict `:` type(operands)";
   let hasFolder = 1;
 }
 
-def Graph_TransposeOp : Graph_Op<"transpose", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_TransposeOp : Graph_Op<"transpose", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX Transpose";
   let description = "`output[i...] = input[perm applied]`; dim `d` of the result is dim `perm[d]` of the input.";
   let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$perm);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$input attr-dict `:` type(operands)";
   let hasVerifier = 1;
   let hasFolder = 1;
 }
 
-def Graph_ConcatOp : Graph_Op<"concat", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_ConcatOp : Graph_Op<"concat", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX Concat";
   let description = "Concatenates along non-negative `axis`.";
   let arguments = (ins Variadic<AnyRankedTensor>:$inputs, I64Attr:$axis);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$inputs attr-dict `:` type(operands)";
   let hasFolder = 1;
   let hasVerifier = 1;
 }
 
-def Graph_ShapeOp : Graph_Op<"shape", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_ShapeOp : Graph_Op<"shape", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX Shape (with start/end)";
   let description = "The dims `[start, end)` of the input as a 1-D int64 tensor.";
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$start, I64Attr:$end);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$input attr-dict `:` type(operands)";
   let hasFolder = 1;
   let extraClassDeclaration = [{
     /// The input dims it returns, [first, last) (see shapeDimRange).
@@ -378,28 +390,28 @@ def Graph_ShapeOp : Graph_Op<"shape", [Pure, InferTypeOpAdaptorWithIsCompatible]
   }];
 }
 
-def Graph_GatherOp : Graph_Op<"gather", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_GatherOp : Graph_Op<"gather", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX Gather";
   let description = "Takes slices of `data` along non-negative `axis` at `indices` (negatives wrap).";
   let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices, I64Attr:$axis);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$data `,` $indices attr-dict `:` type(operands)";
   let hasFolder = 1;
   let hasVerifier = 1;
 }
 
-def Graph_SliceOp : Graph_Op<"slice", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_SliceOp : Graph_Op<"slice", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX Slice with constant starts/ends/steps, normalized per dim";
   let description = [{
     One entry per input dim: the clamped start offset, the step and the number of elements taken
     (`sizes`; `?` keeps a dim of run-time size whole). Every element read lies inside the input.
     Example: `%y = tgraph.slice %x {sizes = array<i64: 2, 3>, starts = array<i64: 1, 0>,
-    steps = array<i64: 2, 1>} : (tensor<4x3xf32>) -> tensor<2x3xf32>`.
+    steps = array<i64: 2, 1>} : tensor<4x3xf32>`, a `tensor<2x3xf32>`.
   }];
   let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$starts, DenseI64ArrayAttr:$steps,
                        DenseI64ArrayAttr:$sizes);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$input attr-dict `:` type(operands)";
   let hasFolder = 1;
   let hasVerifier = 1;
   let builders = [OpBuilder<(ins "mlir::Type":$type, "mlir::Value":$input, "mlir::DenseI64ArrayAttr":$starts,
@@ -409,20 +421,20 @@ def Graph_SliceOp : Graph_Op<"slice", [Pure, InferTypeOpAdaptorWithIsCompatible]
   }]>];
 }
 
-def Graph_PadOp : Graph_Op<"pad", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_PadOp : Graph_Op<"pad", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX Pad with constant pads";
   let description = [{
     `mode`: constant, reflect, edge. `pads` is [begin..., end...] and may be negative.
-    Example: `%r = tgraph.pad reflect %x {pads = array<i64: 0, 1, 0, 1>} : (tensor<3x3xf32>) -> tensor<3x5xf32>`
+    Example: `%r = tgraph.pad reflect %x {pads = array<i64: 0, 1, 0, 1>} : tensor<3x3xf32>`, a `tensor<3x5xf32>`
   }];
   let arguments = (ins AnyRankedTensor:$input, Graph_PadMode:$mode, DenseI64ArrayAttr:$pads,
                        Optional<AnyRankedTensor>:$value);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$mode $input (`value` $value^)? attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$mode $input (`value` $value^)? attr-dict `:` type(operands)";
   let hasFolder = 1;
 }
 
-def Graph_RangeOp : Graph_Op<"range", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_RangeOp : Graph_Op<"range", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX Range with operands known only at run time";
   let description = [{
     `output[i] = start + i * delta` for `i < count`, where `count` (a 0-d int64 tensor, computed by the
@@ -430,20 +442,20 @@ def Graph_RangeOp : Graph_Op<"range", [Pure, InferTypeOpAdaptorWithIsCompatible]
   }];
   let arguments = (ins AnyRankedTensor:$start, AnyRankedTensor:$delta, AnyRankedTensor:$count);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$start `,` $delta `,` $count attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$start `,` $delta `,` $count attr-dict `:` type(operands)";
 }
 
-def Graph_ExpandOp : Graph_Op<"expand", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_ExpandOp : Graph_Op<"expand", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX Expand / ConstantOfShape: broadcast to the result shape";
   let description = [{
     Broadcasts `input` (numpy alignment) to `sizes`. Its `?` dims are the values of `shape` (one entry
     per result dim), a 1-D int64 tensor known only at run time, or, without one, the input's own dims
     of run-time size, kept as they are.
-    Example: `%y = tgraph.expand %x {sizes = array<i64: 2, 4>} : (tensor<1x4xf32>) -> tensor<2x4xf32>`.
+    Example: `%y = tgraph.expand %x {sizes = array<i64: 2, 4>} : tensor<1x4xf32>`, a `tensor<2x4xf32>`.
   }];
   let arguments = (ins AnyRankedTensor:$input, Optional<AnyRankedTensor>:$shape, DenseI64ArrayAttr:$sizes);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$input (`shape` $shape^)? attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$input (`shape` $shape^)? attr-dict `:` type(operands)";
   let hasFolder = 1;
   let hasVerifier = 1;
   let builders = [OpBuilder<(ins "mlir::Type":$type, "mlir::Value":$input, "mlir::Value":$shape), [{
@@ -458,22 +470,21 @@ def Graph_ExpandOp : Graph_Op<"expand", [Pure, InferTypeOpAdaptorWithIsCompatibl
 // Indexing, scans and selection
 //===----------------------------------------------------------------------===//
 
-def Graph_GatherElementsOp : Graph_Op<"gather_elements", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_GatherElementsOp : Graph_Op<"gather_elements", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX GatherElements";
   let description = [{
     `output[i...] = data[i... with dim axis replaced by indices[i...]]`; the result has the shape of
     `indices`; negative indices wrap. Example:
-    `%r = tgraph.gather_elements %d, %i {axis = 1 : i64} : (tensor<2x3xf32>, tensor<2x2xi64>) -> tensor<2x2xf32>`
+    `%r = tgraph.gather_elements %d, %i {axis = 1 : i64} : tensor<2x3xf32>, tensor<2x2xi64>`, a `tensor<2x2xf32>`
   }];
   let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices, I64Attr:$axis);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$data `,` $indices attr-dict `:` type(operands)";
   let hasVerifier = 1;
 }
 
 def Graph_ScatterElementsOp : Graph_Op<"scatter_elements", [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let extraClassDefinition = Graph_InferredBy<"inferSameType">.definition;
-  let extraClassDeclaration = Graph_InferredBy<"inferSameType">.declaration;
   let summary = "ONNX ScatterElements (and the deprecated Scatter)";
   let description = [{
     A copy of `data` where `updates[i...]` goes to the position of `i...` with dim `axis` replaced by
@@ -483,11 +494,11 @@ def Graph_ScatterElementsOp : Graph_Op<"scatter_elements", [Pure, DeclareOpInter
   let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices, AnyRankedTensor:$updates,
                        I64Attr:$axis, Graph_ScatterReduction:$reduction);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$reduction $data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$reduction $data `,` $indices `,` $updates attr-dict `:` type(operands)";
   let hasVerifier = 1;
 }
 
-def Graph_GatherNDOp : Graph_Op<"gather_nd", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_GatherNDOp : Graph_Op<"gather_nd", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX GatherND";
   let description = [{
     The last dim of `indices` holds coordinates into `data` after `batch_dims` leading dims shared by
@@ -495,12 +506,11 @@ def Graph_GatherNDOp : Graph_Op<"gather_nd", [Pure, InferTypeOpAdaptorWithIsComp
   }];
   let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices, I64Attr:$batch_dims);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$data `,` $indices attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$data `,` $indices attr-dict `:` type(operands)";
 }
 
 def Graph_ScatterNDOp : Graph_Op<"scatter_nd", [Pure, DeclareOpInterfaceMethods<InferTypeOpInterface>]> {
   let extraClassDefinition = Graph_InferredBy<"inferSameType">.definition;
-  let extraClassDeclaration = Graph_InferredBy<"inferSameType">.declaration;
   let summary = "ONNX ScatterND";
   let description = [{
     A copy of `data` where each slice `updates[i...]` goes to the coordinates `indices[i..., :]`, in
@@ -510,7 +520,7 @@ def Graph_ScatterNDOp : Graph_Op<"scatter_nd", [Pure, DeclareOpInterfaceMethods<
   let arguments = (ins AnyRankedTensor:$data, AnyRankedTensor:$indices, AnyRankedTensor:$updates,
                        Graph_ScatterReduction:$reduction);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$reduction $data `,` $indices `,` $updates attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$reduction $data `,` $indices `,` $updates attr-dict `:` type(operands)";
   let hasFolder = 1;
 }
 
@@ -526,7 +536,7 @@ def Graph_CumSumOp : Graph_Op<"cumsum", [Pure, SameOperandsAndResultType, InferT
   let hasVerifier = 1;
 }
 
-def Graph_TopKOp : Graph_Op<"topk", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_TopKOp : Graph_Op<"topk", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX TopK with a constant k";
   let description = [{
     The `k` largest (or smallest) elements along non-negative `axis` and their int64 indices, sorted
@@ -536,11 +546,11 @@ def Graph_TopKOp : Graph_Op<"topk", [Pure, InferTypeOpAdaptorWithIsCompatible]> 
   }];
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$k, I64Attr:$axis, BoolAttr:$largest, BoolAttr:$sorted);
   let results = (outs AnyRankedTensor:$values, AnyRankedTensor:$indices);
-  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$input attr-dict `:` type(operands)";
   let hasVerifier = 1;
 }
 
-def Graph_EinsumOp : Graph_Op<"einsum", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_EinsumOp : Graph_Op<"einsum", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX Einsum, with the equation resolved to loop dims";
   let description = [{
     `operand_dims[i][j]` is the loop dim that indexes dim j of operand i (-1: a broadcast size-1
@@ -551,11 +561,11 @@ def Graph_EinsumOp : Graph_Op<"einsum", [Pure, InferTypeOpAdaptorWithIsCompatibl
   let arguments = (ins Variadic<AnyRankedTensor>:$inputs, ArrayAttr:$operand_dims,
                        DenseI64ArrayAttr:$output_dims);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$inputs attr-dict `:` type(operands)";
   let hasVerifier = 1;
 }
 
-def Graph_MaxPoolWithIndicesOp : Graph_Op<"max_pool_with_indices", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_MaxPoolWithIndicesOp : Graph_Op<"max_pool_with_indices", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX MaxPool with its Indices output";
   let description = [{
     Like `tgraph.pool max` (explicit pads, ceil_mode folded into the end pads); `indices`
@@ -567,10 +577,10 @@ def Graph_MaxPoolWithIndicesOp : Graph_Op<"max_pool_with_indices", [Pure, InferT
                        DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
                        DenseI64ArrayAttr:$pads, I64Attr:$storage_order);
   let results = (outs AnyRankedTensor:$values, AnyRankedTensor:$indices);
-  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$input attr-dict `:` type(operands)";
 }
 
-def Graph_ResizeOp : Graph_Op<"resize", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_ResizeOp : Graph_Op<"resize", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX Resize / Upsample with constant scales";
   let description = [{
     `mode`: nearest, linear (n-linear) or cubic (n-cubic with `cubic_coeff_a`; `exclude_outside` drops
@@ -580,7 +590,7 @@ def Graph_ResizeOp : Graph_Op<"resize", [Pure, InferTypeOpAdaptorWithIsCompatibl
     are the output sizes (floor(size * scale), or ONNX's `sizes` input). Source positions outside the
     input clamp to its edge. Example (mode, coordinate transformation, nearest mode):
     `%y = tgraph.resize nearest asymmetric floor %x {scales = array<f64: 1.0, 1.0, 2.0, 2.0>,
-    sizes = array<i64: 1, 3, 8, 8>} : (tensor<1x3x4x4xf32>) -> tensor<1x3x8x8xf32>`.
+    sizes = array<i64: 1, 3, 8, 8>} : tensor<1x3x4x4xf32>`, a `tensor<1x3x8x8xf32>`.
   }];
   let arguments = (ins AnyRankedTensor:$input, Graph_ResizeMode:$mode,
                        Graph_CoordinateTransform:$coordinate_transformation_mode,
@@ -589,11 +599,11 @@ def Graph_ResizeOp : Graph_Op<"resize", [Pure, InferTypeOpAdaptorWithIsCompatibl
                        DefaultValuedAttr<BoolAttr, "false">:$exclude_outside);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = [{
-    $mode $coordinate_transformation_mode $nearest_mode $input attr-dict `:` functional-type(operands, results)
+    $mode $coordinate_transformation_mode $nearest_mode $input attr-dict `:` type(operands)
   }];
 }
 
-def Graph_GridSampleOp : Graph_Op<"grid_sample", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_GridSampleOp : Graph_Op<"grid_sample", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX GridSample (2-D, opset 16)";
   let description = [{
     Samples `input` [N, C, H, W] at the normalized (x, y) positions of `grid` [N, Ho, Wo, 2].
@@ -603,10 +613,10 @@ def Graph_GridSampleOp : Graph_Op<"grid_sample", [Pure, InferTypeOpAdaptorWithIs
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$grid, Graph_GridSampleMode:$mode,
                        Graph_GridSamplePadding:$padding_mode, BoolAttr:$align_corners);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$mode $padding_mode $input `,` $grid attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$mode $padding_mode $input `,` $grid attr-dict `:` type(operands)";
 }
 
-def Graph_RoiAlignOp : Graph_Op<"roi_align", [Pure, InferTypeOpAdaptorWithIsCompatible]> {
+def Graph_RoiAlignOp : Graph_Op<"roi_align", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX RoiAlign (average mode, fixed sampling ratio)";
   let description = [{
     For each roi [x1, y1, x2, y2] (scaled by `spatial_scale`, shifted by 0.5 when `half_pixel`) and
@@ -619,7 +629,7 @@ def Graph_RoiAlignOp : Graph_Op<"roi_align", [Pure, InferTypeOpAdaptorWithIsComp
                        BoolAttr:$half_pixel, I64Attr:$output_height, I64Attr:$output_width,
                        I64Attr:$sampling_ratio, F32Attr:$spatial_scale);
   let results = (outs AnyRankedTensor:$output);
-  let assemblyFormat = "$input `,` $rois `,` $batch_indices attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$input `,` $rois `,` $batch_indices attr-dict `:` type(operands)";
 }
 
 #endif

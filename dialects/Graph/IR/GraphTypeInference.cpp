@@ -106,17 +106,6 @@ LogicalResult inferSelectType(MLIRContext *, std::optional<Location> location, V
   return inferBroadcast(location, operands, 3, Type(), 1, inferred);
 }
 
-bool compatibleResultTypes(TypeRange inferred, TypeRange declared) {
-  if (inferred.size() != declared.size())
-    return false;
-  for (auto [a, b] : llvm::zip(inferred, declared)) {
-    auto x = dyn_cast<RankedTensorType>(a), y = dyn_cast<RankedTensorType>(b);
-    if (!x || !y ? a != b : x.getElementType() != y.getElementType() || failed(verifyCompatibleShape(x, y)))
-      return false;
-  }
-  return true;
-}
-
 } // namespace tessera::graph
 
 //===----------------------------------------------------------------------===//
@@ -181,19 +170,14 @@ FailureOr<SmallVector<int64_t>> windowedShape(std::optional<Location> location, 
 }
 } // namespace
 
-#define TESSERA_GRAPH_COMPATIBLE(Op)                                                                               \
-  bool Op::isCompatibleReturnTypes(TypeRange l, TypeRange r) { return compatibleResultTypes(l, r); }
-
 namespace tessera::graph {
 
-TESSERA_GRAPH_COMPATIBLE(BatchNormOp)
 LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *, std::optional<Location>, Adaptor adaptor,
                                             SmallVectorImpl<Type> &inferred) {
   inferred.push_back(adaptor.getInput().getType());
   return success();
 }
 
-TESSERA_GRAPH_COMPATIBLE(TransposeOp)
 LogicalResult TransposeOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                             SmallVectorImpl<Type> &inferred) {
   RankedTensorType input = rankedOf(adaptor.getInput());
@@ -210,7 +194,6 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
   return infer(inferred, shape, input.getElementType());
 }
 
-TESSERA_GRAPH_COMPATIBLE(GatherOp)
 LogicalResult GatherOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
   RankedTensorType data = rankedOf(adaptor.getData()), indices = rankedOf(adaptor.getIndices());
@@ -226,7 +209,6 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   return infer(inferred, shape, data.getElementType());
 }
 
-TESSERA_GRAPH_COMPATIBLE(UnsqueezeOp)
 LogicalResult UnsqueezeOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                             SmallVectorImpl<Type> &inferred) {
   RankedTensorType input = rankedOf(adaptor.getInput());
@@ -248,7 +230,6 @@ LogicalResult UnsqueezeOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
   return infer(inferred, shape, input.getElementType());
 }
 
-TESSERA_GRAPH_COMPATIBLE(ConcatOp)
 LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
   if (adaptor.getInputs().empty())
@@ -274,7 +255,6 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   return infer(inferred, shape, first.getElementType());
 }
 
-TESSERA_GRAPH_COMPATIBLE(ReduceOp)
 LogicalResult ReduceOp::inferReturnTypes(MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
   RankedTensorType input = rankedOf(adaptor.getInput());
@@ -296,7 +276,6 @@ LogicalResult ReduceOp::inferReturnTypes(MLIRContext *context, std::optional<Loc
   return infer(inferred, shape, arg ? Type(IntegerType::get(context, 64)) : input.getElementType());
 }
 
-TESSERA_GRAPH_COMPATIBLE(MatMulOp)
 LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
   RankedTensorType lhs = rankedOf(adaptor.getLhs()), rhs = rankedOf(adaptor.getRhs());
@@ -319,7 +298,6 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   return infer(inferred, shape, lhs.getElementType());
 }
 
-TESSERA_GRAPH_COMPATIBLE(GemmOp)
 LogicalResult GemmOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                        SmallVectorImpl<Type> &inferred) {
   RankedTensorType a = rankedOf(adaptor.getA()), b = rankedOf(adaptor.getB());
@@ -329,7 +307,6 @@ LogicalResult GemmOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
   return infer(inferred, {m, n}, a.getElementType());
 }
 
-TESSERA_GRAPH_COMPATIBLE(ConvOp)
 LogicalResult ConvOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                        SmallVectorImpl<Type> &inferred) {
   RankedTensorType input = rankedOf(adaptor.getInput()), weight = rankedOf(adaptor.getWeight());
@@ -342,7 +319,6 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
   return infer(inferred, *shape, input.getElementType());
 }
 
-TESSERA_GRAPH_COMPATIBLE(PoolOp)
 LogicalResult PoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                        SmallVectorImpl<Type> &inferred) {
   RankedTensorType input = rankedOf(adaptor.getInput());
@@ -355,7 +331,6 @@ LogicalResult PoolOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
   return infer(inferred, *shape, input.getElementType());
 }
 
-TESSERA_GRAPH_COMPATIBLE(MaxPoolWithIndicesOp)
 LogicalResult MaxPoolWithIndicesOp::inferReturnTypes(MLIRContext *context, std::optional<Location> location,
                                                      Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
   RankedTensorType input = rankedOf(adaptor.getInput());
@@ -369,7 +344,6 @@ LogicalResult MaxPoolWithIndicesOp::inferReturnTypes(MLIRContext *context, std::
   return infer(inferred, *shape, IntegerType::get(context, 64));
 }
 
-TESSERA_GRAPH_COMPATIBLE(PadOp)
 LogicalResult PadOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                       SmallVectorImpl<Type> &inferred) {
   RankedTensorType input = rankedOf(adaptor.getInput());
@@ -392,7 +366,6 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc
   return infer(inferred, shape, input.getElementType());
 }
 
-TESSERA_GRAPH_COMPATIBLE(GatherElementsOp)
 LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                                  SmallVectorImpl<Type> &inferred) {
   RankedTensorType data = rankedOf(adaptor.getData()), indices = rankedOf(adaptor.getIndices());
@@ -404,7 +377,6 @@ LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *, std::optional<Lo
   return infer(inferred, indices.getShape(), data.getElementType());
 }
 
-TESSERA_GRAPH_COMPATIBLE(GatherNDOp)
 LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                            SmallVectorImpl<Type> &inferred) {
   RankedTensorType data = rankedOf(adaptor.getData()), indices = rankedOf(adaptor.getIndices());
@@ -421,7 +393,6 @@ LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *, std::optional<Location
   return infer(inferred, shape, data.getElementType());
 }
 
-TESSERA_GRAPH_COMPATIBLE(ShapeOp)
 LogicalResult ShapeOp::inferReturnTypes(MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
                                         SmallVectorImpl<Type> &inferred) {
   RankedTensorType input = rankedOf(adaptor.getInput());
@@ -431,7 +402,6 @@ LogicalResult ShapeOp::inferReturnTypes(MLIRContext *context, std::optional<Loca
   return infer(inferred, {last - first}, IntegerType::get(context, 64));
 }
 
-TESSERA_GRAPH_COMPATIBLE(RangeOp)
 LogicalResult RangeOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                         SmallVectorImpl<Type> &inferred) {
   RankedTensorType start = rankedOf(adaptor.getStart());
@@ -445,7 +415,6 @@ LogicalResult RangeOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
   return infer(inferred, {length}, start.getElementType());
 }
 
-TESSERA_GRAPH_COMPATIBLE(TopKOp)
 LogicalResult TopKOp::inferReturnTypes(MLIRContext *context, std::optional<Location> location, Adaptor adaptor,
                                        SmallVectorImpl<Type> &inferred) {
   RankedTensorType input = rankedOf(adaptor.getInput());
@@ -460,7 +429,6 @@ LogicalResult TopKOp::inferReturnTypes(MLIRContext *context, std::optional<Locat
   return infer(inferred, shape, IntegerType::get(context, 64));
 }
 
-TESSERA_GRAPH_COMPATIBLE(ConstantOp)
 LogicalResult ConstantOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                            SmallVectorImpl<Type> &inferred) {
   return inferCarriedType(location, adaptor.getValue() ? adaptor.getValue().getType() : Type(), "value", inferred);
@@ -471,7 +439,6 @@ LogicalResult GlobalOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
   return success();
 }
 
-TESSERA_GRAPH_COMPATIBLE(EinsumOp)
 LogicalResult EinsumOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
   // Each output loop dim has the size of an operand dim it indexes (a static one where any is).
@@ -501,7 +468,6 @@ LogicalResult EinsumOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   return infer(inferred, shape, rankedOf(adaptor.getInputs().front()).getElementType());
 }
 
-TESSERA_GRAPH_COMPATIBLE(ResizeOp)
 LogicalResult ResizeOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
   RankedTensorType input = rankedOf(adaptor.getInput());
@@ -514,7 +480,6 @@ LogicalResult ResizeOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   return infer(inferred, sizes, input.getElementType());
 }
 
-TESSERA_GRAPH_COMPATIBLE(GridSampleOp)
 LogicalResult GridSampleOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                              SmallVectorImpl<Type> &inferred) {
   RankedTensorType input = rankedOf(adaptor.getInput()), grid = rankedOf(adaptor.getGrid());
@@ -524,7 +489,6 @@ LogicalResult GridSampleOp::inferReturnTypes(MLIRContext *, std::optional<Locati
                input.getElementType());
 }
 
-TESSERA_GRAPH_COMPATIBLE(RoiAlignOp)
 LogicalResult RoiAlignOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                            SmallVectorImpl<Type> &inferred) {
   RankedTensorType input = rankedOf(adaptor.getInput()), rois = rankedOf(adaptor.getRois());
@@ -536,7 +500,6 @@ LogicalResult RoiAlignOp::inferReturnTypes(MLIRContext *, std::optional<Location
   return infer(inferred, {rois.getDimSize(0), input.getDimSize(1), height, width}, input.getElementType());
 }
 
-TESSERA_GRAPH_COMPATIBLE(CastOp)
 LogicalResult CastOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                        SmallVectorImpl<Type> &inferred) {
   RankedTensorType input = rankedOf(adaptor.getInput());
@@ -545,7 +508,6 @@ LogicalResult CastOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
   return infer(inferred, input.getShape(), adaptor.getTo());
 }
 
-TESSERA_GRAPH_COMPATIBLE(SliceOp)
 LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                         SmallVectorImpl<Type> &inferred) {
   RankedTensorType input = rankedOf(adaptor.getInput());
@@ -559,13 +521,11 @@ LogicalResult GlobalLoadOp::inferReturnTypes(MLIRContext *, std::optional<Locati
   return inferCarriedType(location, adaptor.getValueType(), "value_type", inferred);
 }
 
-TESSERA_GRAPH_COMPATIBLE(ReshapeOp)
 LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                           SmallVectorImpl<Type> &inferred) {
   return inferCarriedSizes(location, adaptor.getInput(), adaptor.getSizes(), inferred);
 }
 
-TESSERA_GRAPH_COMPATIBLE(ExpandOp)
 LogicalResult ExpandOp::inferReturnTypes(MLIRContext *, std::optional<Location> location, Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {
   return inferCarriedSizes(location, adaptor.getInput(), adaptor.getSizes(), inferred);
