@@ -80,16 +80,23 @@ public:
       importBody;
 };
 
-/// Converts one node; returns its results (one per ONNX output, null for unused optional ones).
-using NodeImporter =
-    std::function<mlir::FailureOr<llvm::SmallVector<mlir::Value>>(NodeContext &)>;
+/// A node's results (one per ONNX output, null for unused optional ones), or failure.
+using Results = mlir::FailureOr<llvm::SmallVector<mlir::Value>>;
+/// The results of a node with one output.
+inline Results one(mlir::Value v) { return llvm::SmallVector<mlir::Value>{v}; }
+
+/// Converts one node.
+using NodeImporter = std::function<Results(NodeContext &)>;
 
 /// The importers for the default ONNX domain, keyed by op type; each checks its opset range.
 const llvm::StringMap<NodeImporter> &defaultDomainImporters();
 /// The importers for kTrainingDomain (NodeImportersTraining.cpp).
 const llvm::StringMap<NodeImporter> &trainingDomainImporters();
 void addElementwiseImporters(llvm::StringMap<NodeImporter> &table);
+void addShapeImporters(llvm::StringMap<NodeImporter> &table);
 void addNNImporters(llvm::StringMap<NodeImporter> &table);
+void addPoolingImporters(llvm::StringMap<NodeImporter> &table);
+void addReductionImporters(llvm::StringMap<NodeImporter> &table);
 void addCompositeImporters(llvm::StringMap<NodeImporter> &table);
 void addIndexingImporters(llvm::StringMap<NodeImporter> &table);
 void addQuantizeImporters(llvm::StringMap<NodeImporter> &table);
@@ -212,6 +219,13 @@ const ::onnx::ISchemaRegistry *rankGuardedSchemas();
 mlir::FailureOr<mlir::RankedTensorType> broadcastResultType(NodeContext &c, mlir::Value lhs,
                                                             mlir::Value rhs,
                                                             mlir::Type elementType = nullptr);
+/// Explicit [begin..., end...] pads of a window op (Conv, pooling) from its `pads` / `auto_pad`.
+mlir::FailureOr<llvm::SmallVector<int64_t>> resolvePads(NodeContext &c, mlir::RankedTensorType input,
+                                                       llvm::ArrayRef<int64_t> kernel,
+                                                       llvm::ArrayRef<int64_t> strides,
+                                                       llvm::ArrayRef<int64_t> dilations);
+/// Input `i`'s type; failure (with a diagnostic) when the input is missing or its shape is not static.
+mlir::FailureOr<mlir::RankedTensorType> staticInput(NodeContext &c, size_t i);
 /// Normalizes a possibly negative axis against `rank`; failure (with a diagnostic) if out of range.
 mlir::FailureOr<int64_t> normalizeAxis(NodeContext &c, int64_t axis, int64_t rank);
 /// The node's output type: inferred by ONNX if available, else `fallback`; fails if neither is ranked.

@@ -2,9 +2,9 @@
 //
 // Ops that are exact compositions of existing tgraph ops once their shape operands are compile-time
 // constants: creation ops (Size, Range, ConstantOfShape, EyeLike), masks (Trilu, OneHot, Hardmax),
-// data movement (Slice, Split, Tile, DepthToSpace, SpaceToDepth), Dropout at inference, and
-// normalizations (InstanceNormalization, LpNormalization, LRN). Masks are built by comparing small
-// index vectors that broadcast, so no large constant is ever materialized.
+// Dropout at inference, and normalizations (InstanceNormalization, LpNormalization, LRN). Masks are built
+// by comparing small index vectors that broadcast, so no large constant is ever materialized. They have
+// no lowering of their own (Range is `tgraph.range`, lowered with the shape ops).
 //
 #include "frontend/onnx/GraphBuilders.h"
 
@@ -17,18 +17,6 @@ using namespace mlir;
 namespace onnxpb = ::onnx;
 
 namespace tessera::onnx {
-
-using Results = FailureOr<SmallVector<Value>>;
-static Results one(Value v) { return SmallVector<Value>{v}; }
-
-static FailureOr<RankedTensorType> staticInput(NodeContext &c, size_t i) {
-  if (!c.input(i))
-    return c.error() << "missing input " << i;
-  auto t = c.inputType(i);
-  if (!t.hasStaticShape())
-    return c.error() << "dynamic shapes are not supported yet";
-  return t;
-}
 
 //===----------------------------------------------------------------------===//
 // Creation
@@ -290,221 +278,6 @@ static Results importHardmax(NodeContext &c) {
   return one(reshape(c, castTo(c, hot, in->getElementType()), in->getShape()));
 }
 
-//===----------------------------------------------------------------------===//
-// Data movement
-//===----------------------------------------------------------------------===//
-
-static Results importSlice(NodeContext &c) {
-  if (!c.input(0))
-    return c.error() << "missing input 0";
-  RankedTensorType in = c.inputType(0);
-  int64_t rank = in.getRank();
-  std::optional<SmallVector<int64_t>> starts, ends, axes, steps;
-  if (c.opset < 10) {
-    starts = c.getInts("starts");
-    ends = c.getInts("ends");
-    axes = c.getInts("axes");
-  } else {
-    starts = c.constantInts(1);
-    ends = c.constantInts(2);
-    if (c.input(3))
-      axes = c.constantInts(3);
-    if (c.input(4))
-      steps = c.constantInts(4);
-    if (!starts || !ends || (c.input(3) && !axes) || (c.input(4) && !steps)) {
-      if (!in.hasStaticShape())
-        return c.error() << "dynamic shapes are not supported yet";
-      auto result = sliceWithRuntimeBounds(c, c.input(0), c.input(1), c.input(2), c.input(3), c.input(4), axes);
-      if (failed(result))
-        return failure();
-      return one(*result);
-    }
-  }
-  if (!starts || !ends)
-    return c.error() << "expects starts and ends";
-  size_t n = starts->size();
-  if (!axes)
-    axes = llvm::to_vector(llvm::seq<int64_t>(0, n));
-  if (!steps)
-    steps = SmallVector<int64_t>(n, 1);
-  if (ends->size() != n || axes->size() != n || steps->size() != n)
-    return c.error() << "starts, ends, axes and steps differ in length";
-  SmallVector<int64_t> offs(rank, 0), sizes(in.getShape()), strides(rank, 1);
-  SmallVector<std::pair<int64_t, SmallVector<int64_t>>> reversed; // axis -> gathered indices
-  for (size_t i = 0; i < n; ++i) {
-    auto axis = normalizeAxis(c, (*axes)[i], rank);
-    if (failed(axis))
-      return failure();
-    int64_t dim = in.getDimSize(*axis), step = (*steps)[i];
-    if (step == 0)
-      return c.error() << "step is zero";
-    int64_t s = (*starts)[i], e = (*ends)[i];
-    if (ShapedType::isDynamic(dim)) { // a dim known at run time: only kept whole (what exporters write)
-      if (s != 0 || step != 1 || e < std::numeric_limits<int32_t>::max())
-        return c.error() << "slices dim " << *axis << ", whose size is known only at run time, other than whole";
-      continue;
-    }
-    if (s < 0) s += dim;
-    if (e < 0) e += dim;
-    int64_t size;
-    if (step > 0) {
-      s = std::clamp<int64_t>(s, 0, dim);
-      e = std::clamp<int64_t>(e, 0, dim);
-      size = e > s ? (e - s + step - 1) / step : 0;
-    } else {
-      s = std::clamp<int64_t>(s, 0, dim - 1);
-      e = std::clamp<int64_t>(e, -1, dim - 1);
-      size = s > e ? (s - e - step - 1) / -step : 0;
-    }
-    if (step > 0 || size == 0) {
-      offs[*axis] = size ? s : 0;
-      strides[*axis] = size ? step : 1;
-    } else { // negative steps: a gather of the selected indices
-      SmallVector<int64_t> idx;
-      for (int64_t j = 0; j < size; ++j)
-        idx.push_back(s + j * step);
-      reversed.push_back({*axis, idx});
-    }
-    sizes[*axis] = size;
-  }
-  SmallVector<int64_t> sliced(sizes);
-  for (auto &[axis, idx] : reversed)
-    sliced[axis] = in.getDimSize(axis);
-  Value result = slice(c, c.input(0), offs, sliced, strides);
-  for (auto &[axis, idx] : reversed) {
-    auto t = cast<RankedTensorType>(result.getType());
-    SmallVector<int64_t> shape(t.getShape());
-    shape[axis] = idx.size();
-    result = graph::GatherOp::create(c.b, c.loc, RankedTensorType::get(shape, t.getElementType()), result,
-                                     i64Constant(c, idx, {(int64_t)idx.size()}), axis);
-  }
-  if (result == c.input(0))
-    result = graph::IdentityOp::create(c.b, c.loc, in, result);
-  return one(result);
-}
-
-static Results importSplit(NodeContext &c) {
-  auto in = staticInput(c, 0);
-  if (failed(in))
-    return failure();
-  auto axis = normalizeAxis(c, c.getInt("axis", 0), in->getRank());
-  if (failed(axis))
-    return failure();
-  int64_t dim = in->getDimSize(*axis), outputs = c.node.output_size();
-  std::optional<SmallVector<int64_t>> split;
-  if (c.opset >= 13 && c.input(1)) {
-    if (!(split = c.constantInts(1)))
-      return splitWithRuntimeSizes(c, c.input(0), c.input(1), *axis);
-  } else if (c.opset < 13) {
-    split = c.getInts("split");
-  }
-  if (!split) { // equal parts; with num_outputs (opset 18) the last part may be smaller
-    int64_t part = c.attr("num_outputs") ? (dim + outputs - 1) / outputs : dim / outputs;
-    if (!c.attr("num_outputs") && dim % outputs)
-      return c.error() << "dim " << dim << " does not split into " << outputs << " equal parts";
-    split.emplace();
-    for (int64_t i = 0, left = dim; i < outputs; ++i, left -= part)
-      split->push_back(std::min(part, left));
-  }
-  if ((int64_t)split->size() != outputs)
-    return c.error() << "expects " << split->size() << " outputs";
-  SmallVector<Value> results;
-  int64_t offset = 0;
-  for (int64_t size : *split) {
-    SmallVector<int64_t> starts(in->getRank(), 0), sizes(in->getShape()), steps(in->getRank(), 1);
-    starts[*axis] = offset;
-    sizes[*axis] = size;
-    Value part = slice(c, c.input(0), starts, sizes, steps);
-    if (part == c.input(0))
-      part = graph::IdentityOp::create(c.b, c.loc, *in, part);
-    results.push_back(part);
-    offset += size;
-  }
-  if (offset != dim)
-    return c.error() << "split sizes add up to " << offset << ", not " << dim;
-  return results;
-}
-
-/// Tile with repeats known only at run time, as for constant repeats but with run-time shapes:
-/// [d...] -> [1, d0, 1, d1, ...] -> expand to [r0, d0, r1, d1, ...] -> reshape to [r0*d0, ...].
-static Results importRuntimeTile(NodeContext &c, RankedTensorType in) {
-  auto repeatsType = dyn_cast<RankedTensorType>(c.input(1).getType());
-  int64_t rank = in.getRank();
-  if (!repeatsType || repeatsType.getRank() != 1 || repeatsType.getDimSize(0) != rank ||
-      !repeatsType.getElementType().isInteger(64) || rank == 0)
-    return c.error() << "repeats must be an int64 tensor with one entry per dim";
-  Type i64 = c.b.getI64Type();
-  SmallVector<int64_t> interleaved, expanded;
-  for (int64_t d : in.getShape()) {
-    interleaved.append({1, d});
-    expanded.append({ShapedType::kDynamic, d == 1 ? ShapedType::kDynamic : d});
-  }
-  Value x = reshape(c, c.input(0), interleaved);
-  Value dims = i64Constant(c, in.getShape(), {rank, 1});
-  Value column = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get({rank, 1}, i64), c.input(1), Value());
-  Value pairs = graph::ConcatOp::create(c.b, c.loc, RankedTensorType::get({rank, 2}, i64),
-                                        ValueRange{column, dims}, 1);
-  Value shape = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get({2 * rank}, i64), pairs, Value());
-  x = graph::ExpandOp::create(c.b, c.loc, RankedTensorType::get(expanded, in.getElementType()), x, shape);
-  Value outDims = graph::MulOp::create(c.b, c.loc, RankedTensorType::get({rank}, i64), c.input(1),
-                                       i64Constant(c, in.getShape(), {rank}));
-  auto type = RankedTensorType::get(SmallVector<int64_t>(rank, ShapedType::kDynamic), in.getElementType());
-  return one(graph::ReshapeOp::create(c.b, c.loc, type, x, outDims));
-}
-
-static Results importTile(NodeContext &c) {
-  auto in = staticInput(c, 0);
-  if (failed(in))
-    return failure();
-  auto repeats = c.constantInts(1);
-  if (!repeats)
-    return importRuntimeTile(c, *in);
-  if ((int64_t)repeats->size() != in->getRank())
-    return c.error() << "repeats must have one entry per dim";
-  // [d...] -> [1, d0, 1, d1, ...] -> broadcast to [r0, d0, r1, d1, ...] -> [r0*d0, ...]
-  SmallVector<int64_t> interleaved, expanded, out;
-  for (auto [d, r] : llvm::zip(in->getShape(), *repeats)) {
-    interleaved.append({1, d});
-    expanded.append({r, d});
-    out.push_back(r * d);
-  }
-  Value x = reshape(c, c.input(0), interleaved);
-  x = graph::ExpandOp::create(c.b, c.loc, RankedTensorType::get(expanded, in->getElementType()), x);
-  return one(reshape(c, x, out));
-}
-
-static Results importDepthToSpace(NodeContext &c) {
-  auto in = staticInput(c, 0);
-  if (failed(in))
-    return failure();
-  if (in->getRank() != 4)
-    return c.error() << "expects a 4-D input";
-  int64_t b = c.getInt("blocksize", 0), n = in->getDimSize(0), ch = in->getDimSize(1),
-          h = in->getDimSize(2), w = in->getDimSize(3);
-  if (b <= 0 || ch % (b * b))
-    return c.error() << "channels are not divisible by blocksize^2";
-  bool crd = c.getString("mode", "DCR") == "CRD";
-  Value x = crd ? reshape(c, c.input(0), {n, ch / (b * b), b, b, h, w})
-                : reshape(c, c.input(0), {n, b, b, ch / (b * b), h, w});
-  x = crd ? transpose(c, x, {0, 1, 4, 2, 5, 3}) : transpose(c, x, {0, 3, 4, 1, 5, 2});
-  return one(reshape(c, x, {n, ch / (b * b), h * b, w * b}));
-}
-
-static Results importSpaceToDepth(NodeContext &c) {
-  auto in = staticInput(c, 0);
-  if (failed(in))
-    return failure();
-  if (in->getRank() != 4)
-    return c.error() << "expects a 4-D input";
-  int64_t b = c.getInt("blocksize", 0), n = in->getDimSize(0), ch = in->getDimSize(1),
-          h = in->getDimSize(2), w = in->getDimSize(3);
-  if (b <= 0 || h % b || w % b)
-    return c.error() << "spatial dims are not divisible by blocksize";
-  Value x = reshape(c, c.input(0), {n, ch, h / b, b, w / b, b});
-  x = transpose(c, x, {0, 3, 5, 1, 2, 4});
-  return one(reshape(c, x, {n, ch * b * b, h / b, w / b}));
-}
-
 /// A uniform value in [0, 1) per element of `shape`, from a hash of the seed and the element's index
 /// (fract(sin(i * a + seed * b) * c), in f64): the same values at every run of an artifact.
 static Value hashedUniform(NodeContext &c, ArrayRef<int64_t> shape, int64_t seed) {
@@ -657,11 +430,6 @@ void addCompositeImporters(llvm::StringMap<NodeImporter> &t) {
   t["Trilu"] = importTrilu;
   t["OneHot"] = importOneHot;
   t["Hardmax"] = importHardmax;
-  t["Slice"] = importSlice;
-  t["Split"] = importSplit;
-  t["Tile"] = importTile;
-  t["DepthToSpace"] = importDepthToSpace;
-  t["SpaceToDepth"] = importSpaceToDepth;
   t["Dropout"] = importDropout;
   t["InstanceNormalization"] = importInstanceNorm;
   t["LpNormalization"] = importLpNorm;

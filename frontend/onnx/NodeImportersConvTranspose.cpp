@@ -12,8 +12,6 @@ using namespace mlir;
 
 namespace tessera::onnx {
 
-using Results = FailureOr<SmallVector<Value>>;
-
 static Value reshapeTo(NodeContext &c, Value v, ArrayRef<int64_t> shape) {
   auto t = cast<RankedTensorType>(v.getType());
   if (t.getShape() == shape)

@@ -11,8 +11,6 @@ namespace onnxpb = ::onnx;
 
 namespace tessera::onnx {
 
-using Results = FailureOr<SmallVector<Value>>;
-
 /// CenterCropPad (18): per listed axis, crop or zero-pad symmetrically to the requested size; an odd
 /// difference puts the extra element at the end (as the ONNX reference does).
 static Results importCenterCropPad(NodeContext &c) {

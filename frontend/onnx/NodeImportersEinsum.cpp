@@ -12,8 +12,6 @@ using namespace mlir;
 
 namespace tessera::onnx {
 
-using Results = FailureOr<SmallVector<Value>>;
-
 /// One term of the equation: its letters, with '.' standing for the whole ellipsis.
 static std::optional<std::string> parseTerm(StringRef term) {
   std::string out;

@@ -6,9 +6,6 @@ namespace onnxpb = ::onnx;
 
 namespace tessera::onnx {
 
-using Results = FailureOr<SmallVector<Value>>;
-static Results one(Value v) { return SmallVector<Value>{v}; }
-
 static bool isIndexType(Type t) {
   auto i = dyn_cast<IntegerType>(t);
   return i && !i.isUnsigned() && (i.getWidth() == 32 || i.getWidth() == 64);

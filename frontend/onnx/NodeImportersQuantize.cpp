@@ -10,8 +10,6 @@ using namespace mlir;
 
 namespace tessera::onnx {
 
-using Results = FailureOr<SmallVector<Value>>;
-
 namespace {
 struct Quant {
   NodeContext &c;

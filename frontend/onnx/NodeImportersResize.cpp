@@ -5,8 +5,6 @@ using namespace mlir;
 
 namespace tessera::onnx {
 
-using Results = FailureOr<SmallVector<Value>>;
-
 static Results one(FailureOr<Value> v) {
   if (failed(v))
     return failure();

@@ -15,8 +15,6 @@ using namespace mlir;
 
 namespace tessera::onnx {
 
-using Results = FailureOr<SmallVector<Value>>;
-
 static Results importDFT(NodeContext &c) {
   auto in = c.inputType(0);
   int64_t rank = in.getRank();

@@ -34,6 +34,7 @@ struct ConvertGraphToLinalgPass
     RewritePatternSet patterns(ctx);
     populateElementwiseToLinalgPatterns(converter, patterns);
     populateNNToLinalgPatterns(converter, patterns);
+    populateReductionToLinalgPatterns(converter, patterns);
     populateShapeToLinalgPatterns(converter, patterns);
     populateIndexingToLinalgPatterns(converter, patterns);
     populateEinsumToLinalgPatterns(converter, patterns);

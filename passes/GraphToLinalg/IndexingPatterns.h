@@ -6,9 +6,9 @@
 
 namespace tessera {
 
-/// GatherElements, ScatterElements, GatherND, ScatterND, CumSum, TopK, Pad, integer ArgMax/ArgMin.
+/// GatherElements, ScatterElements, GatherND, ScatterND, CumSum, TopK, Pad.
 void populateIndexingToLinalgPatterns(GraphTypeConverter &converter, mlir::RewritePatternSet &patterns);
-/// Pooling the named linalg ops do not cover (3-D, integer max) and MaxPool with indices.
+/// MaxPool, AveragePool (and global), MaxPool with indices, of every rank and element type.
 void populatePoolingToLinalgPatterns(GraphTypeConverter &converter, mlir::RewritePatternSet &patterns);
 /// Resize (nearest, n-linear) with constant scales.
 void populateResizeToLinalgPatterns(GraphTypeConverter &converter, mlir::RewritePatternSet &patterns);

@@ -20,23 +20,6 @@ namespace tessera {
 namespace {
 
 
-bool isUnsigned(Value v) {
-  auto t = dyn_cast<IntegerType>(cast<ShapedType>(v.getType()).getElementType());
-  return t && t.isUnsigned();
-}
-
-/// x == y, for indices.
-Value eqIndex(OpBuilder &b, Location loc, Value x, Value y) {
-  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, y);
-}
-
-AffineMap dimsMap(OpBuilder &b, int64_t numDims, ArrayRef<int64_t> dims) {
-  SmallVector<AffineExpr> exprs;
-  for (int64_t d : dims)
-    exprs.push_back(b.getAffineDimExpr(d));
-  return AffineMap::get(numDims, 0, exprs, b.getContext());
-}
-
 SmallVector<int64_t> range(int64_t begin, int64_t end) {
   return llvm::to_vector(llvm::seq<int64_t>(begin, end));
 }
@@ -392,59 +375,11 @@ struct PadLowering : OpConversionPattern<PadOp> {
   }
 };
 
-/// ArgMax/ArgMin of integer inputs (the float case is lowered with the other reductions).
-struct IntegerArgReduceLowering : OpConversionPattern<ReduceOp> {
-  IntegerArgReduceLowering(TypeConverter &converter, MLIRContext *ctx)
-      : OpConversionPattern(converter, ctx, /*benefit=*/2) {}
-  LogicalResult matchAndRewrite(ReduceOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
-    ReduceKind kind = op.getKind();
-    auto inType = staticType(getTypeConverter(), op.getInput());
-    auto outType = staticType(getTypeConverter(), op.getOutput());
-    if ((kind != ReduceKind::argmax && kind != ReduceKind::argmin) || !inType || !outType || !isa<IntegerType>(inType.getElementType()))
-      return rewriter.notifyMatchFailure(op, "not an integer arg reduction");
-    Location loc = op.getLoc();
-    int64_t axis = op.getAxes()[0], rank = inType.getRank();
-    Type elem = inType.getElementType();
-    bool isMax = kind == ReduceKind::argmax, last = op.getSelectLastIndex(), u = isUnsigned(op.getInput());
-    SmallVector<int64_t> shape, kept;
-    for (int64_t i = 0; i < rank; ++i)
-      if (i != axis) {
-        shape.push_back(inType.getDimSize(i));
-        kept.push_back(i);
-      }
-    unsigned width = elem.getIntOrFloatBitWidth();
-    APInt start = isMax ? (u ? APInt::getMinValue(width) : APInt::getSignedMinValue(width))
-                        : (u ? APInt::getMaxValue(width) : APInt::getSignedMaxValue(width));
-    auto valueType = RankedTensorType::get(shape, elem), indexType = RankedTensorType::get(shape, rewriter.getI64Type());
-    Value values = buildFilled(rewriter, loc, valueType, rewriter.getIntegerAttr(elem, start));
-    Value indices = buildFilled(rewriter, loc, indexType, rewriter.getI64IntegerAttr(0));
-    SmallVector<AffineMap> maps = {rewriter.getMultiDimIdentityMap(rank), dimsMap(rewriter, rank, kept), dimsMap(rewriter, rank, kept)};
-    SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
-    iterators[axis] = utils::IteratorType::reduction;
-    using P = arith::CmpIPredicate;
-    P pred = isMax ? (last ? (u ? P::uge : P::sge) : (u ? P::ugt : P::sgt))
-                   : (last ? (u ? P::ule : P::sle) : (u ? P::ult : P::slt));
-    // The first element always wins, so a row of the extreme starting value still gets index 0.
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{valueType, indexType}, ValueRange{adaptor.getInput()}, ValueRange{values, indices},
-        maps, iterators, [&](OpBuilder &b, Location l, ValueRange a) {
-          Value pos = linalg::IndexOp::create(b, l, axis);
-          Value first = eqIndex(b, l, pos, arith::ConstantIndexOp::create(b, l, 0));
-          Value better = arith::OrIOp::create(b, l, first, arith::CmpIOp::create(b, l, pred, a[0], a[1]));
-          Value idx = arith::IndexCastOp::create(b, l, b.getI64Type(), pos);
-          linalg::YieldOp::create(b, l, ValueRange{arith::SelectOp::create(b, l, better, a[0], a[1]),
-                                                   arith::SelectOp::create(b, l, better, idx, a[2])});
-        });
-    rewriter.replaceOp(op, reshapeTensor(rewriter, loc, generic.getResult(1), outType));
-    return success();
-  }
-};
-
 } // namespace
 
 void populateIndexingToLinalgPatterns(GraphTypeConverter &converter, RewritePatternSet &patterns) {
   patterns.add<GatherElementsLowering, ScatterElementsLowering, GatherNDLowering, ScatterNDLowering,
-               CumSumLowering, TopKLowering, PadLowering, IntegerArgReduceLowering>(converter, patterns.getContext());
+               CumSumLowering, TopKLowering, PadLowering>(converter, patterns.getContext());
 }
 
 } // namespace tessera

@@ -245,4 +245,49 @@ Value castScalar(OpBuilder &b, Location loc, Value v, Type from, Type to, bool f
   return v;
 }
 
+bool isUnsigned(Value v) {
+  auto t = dyn_cast<IntegerType>(cast<ShapedType>(v.getType()).getElementType());
+  return t && t.isUnsigned();
+}
+
+Value eqIndex(OpBuilder &b, Location loc, Value x, Value y) {
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, y);
+}
+
+AffineMap dimsMap(OpBuilder &b, int64_t numDims, ArrayRef<int64_t> dims) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d : dims)
+    exprs.push_back(b.getAffineDimExpr(d));
+  return AffineMap::get(numDims, 0, exprs, b.getContext());
+}
+
+Value buildReduction(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes, TypedAttr init,
+                     const std::function<Value(OpBuilder &, Location, Value, Value)> &combine) {
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> shape;
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> iterators;
+  for (int64_t i = 0; i < rank; ++i) {
+    bool reduced = llvm::is_contained(axes, i);
+    iterators.push_back(reduced ? utils::IteratorType::reduction : utils::IteratorType::parallel);
+    if (!reduced) {
+      shape.push_back(type.getDimSize(i));
+      outExprs.push_back(b.getAffineDimExpr(i));
+    }
+  }
+  auto outType = RankedTensorType::get(shape, type.getElementType());
+  SmallVector<Value> dynamicDims;
+  for (int64_t i = 0; i < rank; ++i)
+    if (!llvm::is_contained(axes, i) && type.isDynamicDim(i))
+      dynamicDims.push_back(tensor::DimOp::create(b, loc, input, i));
+  Value acc = buildFilled(b, loc, outType, init, dynamicDims);
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank), AffineMap::get(rank, 0, outExprs, b.getContext())};
+  return linalg::GenericOp::create(b, loc, TypeRange{outType}, ValueRange{input}, ValueRange{acc}, maps,
+                                   iterators, [&](OpBuilder &nb, Location l, ValueRange a) {
+                                     linalg::YieldOp::create(nb, l, combine(nb, l, a[1], a[0]));
+                                   })
+      .getResult(0);
+}
+
 } // namespace tessera

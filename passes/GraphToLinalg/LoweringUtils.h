@@ -70,9 +70,25 @@ mlir::FailureOr<mlir::Value> reshapeDynamic(mlir::OpBuilder &b, mlir::Location l
 mlir::Value castScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v, mlir::Type from,
                        mlir::Type to, bool fromUnsigned, bool toUnsigned);
 
+/// Whether `v`'s elements are unsigned integers.
+bool isUnsigned(mlir::Value v);
+/// x == y, for indices.
+mlir::Value eqIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x, mlir::Value y);
+/// The map from `numDims` loops to the loop dims `dims`.
+mlir::AffineMap dimsMap(mlir::OpBuilder &b, int64_t numDims, llvm::ArrayRef<int64_t> dims);
+/// A reduction of `input` over `axes` into the non-keepdims shape, from `init`; `combine(acc, x)` folds one
+/// element.
+mlir::Value buildReduction(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input, llvm::ArrayRef<int64_t> axes,
+                           mlir::TypedAttr init,
+                           const std::function<mlir::Value(mlir::OpBuilder &, mlir::Location, mlir::Value, mlir::Value)>
+                               &combine);
+
 void populateElementwiseToLinalgPatterns(GraphTypeConverter &converter,
                                          mlir::RewritePatternSet &patterns);
+/// Conv, MatMul, Gemm, BatchNormalization, Softmax.
 void populateNNToLinalgPatterns(GraphTypeConverter &converter, mlir::RewritePatternSet &patterns);
+/// Reduce* and ArgMax/ArgMin, of every element type.
+void populateReductionToLinalgPatterns(GraphTypeConverter &converter, mlir::RewritePatternSet &patterns);
 void populateShapeToLinalgPatterns(GraphTypeConverter &converter,
                                    mlir::RewritePatternSet &patterns);
 

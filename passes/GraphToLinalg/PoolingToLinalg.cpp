@@ -1,9 +1,10 @@
-//===- PoolingToLinalg.cpp - pooling of any rank and type, MaxPool indices -===//
+//===- PoolingToLinalg.cpp - every pooling op -> linalg --------------------===//
 //
-// linalg has named pooling ops for NCW and NCHW only. These patterns build the same computation as
-// one linalg.generic over the output and window dims for the cases those do not cover: 3-D pooling,
-// integer max pooling, and max pooling that also returns the argmax positions. They take precedence
-// (benefit 2) only for those cases.
+// MaxPool, AveragePool and their global forms of rank 3 and 4 on floats become linalg's named NCW/NCHW
+// pooling ops (a global pool over a whole unpadded image becomes a plain reduction, which vectorizes).
+// The cases those ops do not cover, 3-D pooling, integer max pooling, and max pooling that also returns
+// the argmax positions, are one linalg.generic over the output and window dims; those patterns take
+// precedence (benefit 2) only for those cases.
 //
 #include "passes/GraphToLinalg/IndexingPatterns.h"
 
@@ -158,10 +159,150 @@ struct MaxPoolWithIndicesLowering : OpConversionPattern<MaxPoolWithIndicesOp> {
   }
 };
 
+/// How many elements each output position of an average pool counts along spatial dim `i`: the taps of
+/// its window that land on the input (or on explicit padding, with count_include_pad), never those in
+/// the ceil-mode extension.
+SmallVector<int64_t> countsAlong(PoolOp op, int64_t inputSize, int64_t outputSize, size_t i) {
+  int64_t begin = op.getPads()[i], originalEnd = op.getOriginalEndPads()[i];
+  int64_t low = op.getCountIncludePad() ? 0 : begin;
+  int64_t high = begin + inputSize + (op.getCountIncludePad() ? originalEnd : 0); // exclusive
+  SmallVector<int64_t> counts(outputSize, 0);
+  for (int64_t o = 0; o < outputSize; ++o)
+    for (int64_t t = 0; t < op.getKernelShape()[i]; ++t) {
+      int64_t p = o * op.getStrides()[i] + t * op.getDilations()[i];
+      counts[o] += p >= low && p < high;
+    }
+  return counts;
+}
+
+/// `sum` (an average pool's window sums, shape `outType`) divided by each window's count, computed at
+/// compile time from the static spatial sizes: one constant when every window counts the same, else a
+/// constant per output position broadcast over batch and channels.
+Value divideByWindowCounts(OpBuilder &b, Location loc, PoolOp op, Value sum, RankedTensorType outType) {
+  auto inType = cast<RankedTensorType>(op.getInput().getType());
+  int64_t rank = outType.getRank();
+  SmallVector<int64_t> spatialShape(outType.getShape().drop_front(2));
+  SmallVector<double> counts{1.0};
+  for (int64_t i = 0; i + 2 < rank; ++i) {
+    SmallVector<int64_t> along = countsAlong(op, inType.getDimSize(i + 2), outType.getDimSize(i + 2), i);
+    SmallVector<double> next;
+    for (double c : counts)
+      for (int64_t a : along)
+        next.push_back(c * a);
+    counts = std::move(next);
+  }
+  Type elem = outType.getElementType();
+  if (llvm::all_equal(counts)) {
+    Value divisor = scalarConstant(b, loc, elem, counts.front());
+    return buildElementwise(b, loc, outType, ValueRange{sum}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+      return arith::DivFOp::create(nb, l, a[0], divisor);
+    });
+  }
+  // One count per output position, broadcast over batch and channels (numpy alignment of trailing dims).
+  SmallVector<Attribute> values;
+  for (double c : counts)
+    values.push_back(b.getFloatAttr(elem, c));
+  Value countTensor =
+      arith::ConstantOp::create(b, loc, DenseElementsAttr::get(RankedTensorType::get(spatialShape, elem), values));
+  return buildElementwise(b, loc, outType, ValueRange{sum, countTensor}, [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+    return arith::DivFOp::create(nb, l, a[0], a[1]);
+  });
+}
+
+/// A pool whose window is the whole unpadded image (GlobalAveragePool, GlobalMaxPool) as a plain
+/// reduction over the spatial dims: unlike a pooling op, its loops collapse into one contiguous
+/// reduction per channel, which vectorizes. Static shapes only; null otherwise.
+Value lowerGlobalPool(OpBuilder &b, Location loc, PoolOp op, Value input, RankedTensorType inType,
+                      RankedTensorType outType) {
+  int64_t rank = inType.getRank();
+  if (!inType.hasStaticShape() || !outType.hasStaticShape() || llvm::any_of(op.getPads(), [](int64_t p) { return p != 0; }) ||
+      llvm::any_of(op.getDilations(), [](int64_t d) { return d != 1; }))
+    return {};
+  for (int64_t i = 2; i < rank; ++i)
+    if (outType.getDimSize(i) != 1 || op.getKernelShape()[i - 2] != inType.getDimSize(i))
+      return {};
+  Type elem = inType.getElementType();
+  bool isMax = op.getKind() == PoolKind::max;
+  auto reducedType = RankedTensorType::get(inType.getShape().take_front(2), elem);
+  double initValue = isMax ? -std::numeric_limits<double>::infinity() : 0.0;
+  Value init = buildFilled(b, loc, reducedType, b.getFloatAttr(elem, initValue));
+  MLIRContext *ctx = b.getContext();
+  SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::reduction);
+  iterators[0] = iterators[1] = utils::IteratorType::parallel;
+  AffineMap kept = AffineMap::get(rank, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(1, ctx)}, ctx);
+  Value reduced = linalg::GenericOp::create(
+                      b, loc, TypeRange{reducedType}, ValueRange{input}, ValueRange{init},
+                      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank), kept}, iterators,
+                      [&](OpBuilder &nb, Location l, ValueRange a) {
+                        Value r = isMax ? arith::MaximumFOp::create(nb, l, a[1], a[0]).getResult()
+                                        : arith::AddFOp::create(nb, l, a[1], a[0]).getResult();
+                        linalg::YieldOp::create(nb, l, ValueRange{r});
+                      })
+                      .getResult(0);
+  if (!isMax) {
+    Value count = scalarConstant(b, loc, elem, double(inType.getNumElements() / (inType.getDimSize(0) * inType.getDimSize(1))));
+    reduced = buildElementwise(b, loc, reducedType, ValueRange{reduced}, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+      return arith::DivFOp::create(nb, l, a[0], count);
+    });
+  }
+  SmallVector<ReassociationIndices> groups{{0}, {1}};
+  for (int64_t i = 2; i < rank; ++i)
+    groups.back().push_back(i);
+  return tensor::ExpandShapeOp::create(b, loc, outType, reduced, groups);
+}
+
+struct PoolLowering : OpConversionPattern<PoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(PoolOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto inType = batchDynamicType(getTypeConverter(), op.getInput());
+    auto outType = batchDynamicType(getTypeConverter(), op.getOutput());
+    if (!inType || !outType || !isa<FloatType>(inType.getElementType()))
+      return op.emitOpError("needs static shapes (but the batch) and a float element type");
+    int64_t rank = inType.getRank();
+    SmallVector<Value> outDims = batchDims(rewriter, loc, outType, adaptor.getInput());
+    if (rank != 4 && rank != 3)
+      return op.emitOpError("pooling of rank ") << rank << " is not supported yet";
+    Type elem = inType.getElementType();
+    auto fElem = cast<FloatType>(elem);
+    bool isMax = op.getKind() == PoolKind::max;
+    TypedAttr padValue = isMax ? rewriter.getFloatAttr(elem, -std::numeric_limits<double>::infinity())
+                               : rewriter.getFloatAttr(elem, 0);
+    (void)fElem;
+    if (Value global = lowerGlobalPool(rewriter, loc, op, adaptor.getInput(), inType, outType)) {
+      rewriter.replaceOp(op, global);
+      return success();
+    }
+    Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPads(), padValue);
+    Value window = tensor::EmptyOp::create(rewriter, loc, op.getKernelShape(), elem);
+    auto strides = rewriter.getI64TensorAttr(op.getStrides()); // linalg wants tensor<Nxi64>
+    auto dilations = rewriter.getI64TensorAttr(op.getDilations());
+    auto pool = [&](Value in, TypedAttr init) -> Value {
+      Value acc = buildFilled(rewriter, loc, outType, init, outDims);
+      SmallVector<Value> ins{in, window};
+      if (rank == 4)
+        return isMax && init == padValue
+                   ? linalg::PoolingNchwMaxOp::create(rewriter, loc, outType, ins, acc, strides, dilations).getResult(0)
+                   : linalg::PoolingNchwSumOp::create(rewriter, loc, outType, ins, acc, strides, dilations).getResult(0);
+      return isMax && init == padValue
+                 ? linalg::PoolingNcwMaxOp::create(rewriter, loc, outType, ins, acc, strides, dilations).getResult(0)
+                 : linalg::PoolingNcwSumOp::create(rewriter, loc, outType, ins, acc, strides, dilations).getResult(0);
+    };
+    if (isMax) {
+      rewriter.replaceOp(op, pool(input, padValue));
+      return success();
+    }
+    Value sum = pool(input, rewriter.getFloatAttr(elem, 0));
+    rewriter.replaceOp(op, divideByWindowCounts(rewriter, loc, op, sum, outType));
+    return success();
+  }
+};
+
 } // namespace
 
 void populatePoolingToLinalgPatterns(GraphTypeConverter &converter, RewritePatternSet &patterns) {
-  patterns.add<GenericPoolLowering, MaxPoolWithIndicesLowering>(converter, patterns.getContext());
+  patterns.add<PoolLowering, GenericPoolLowering, MaxPoolWithIndicesLowering>(converter, patterns.getContext());
 }
 
 } // namespace tessera
