@@ -56,8 +56,8 @@ mlir::LogicalResult inferSelectType(mlir::MLIRContext *context, std::optional<ml
 /// InferTypeOpInterface's entry point for ops whose inference reads attributes (Graph_InferTypeOpAdaptor).
 /// A parse infers before the op exists: attributes written before the operands (kinds, modes) are in
 /// `properties` already, those of the attribute dictionary only in `attributes`, and defaults not at all.
-/// All are merged, the op's attribute requirements checked, then OpTy's adaptor-based inference runs. Diagnostics go to `location`,
-/// or nowhere without one.
+/// All are merged, the op's attribute requirements checked, then OpTy's adaptor-based inference runs.
+/// Diagnostics go to `location`, or nowhere without one.
 template <typename OpTy>
 mlir::LogicalResult inferFromParts(mlir::MLIRContext *context, std::optional<mlir::Location> location,
                                    mlir::ValueRange operands, mlir::DictionaryAttr attributes,
