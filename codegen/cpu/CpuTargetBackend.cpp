@@ -57,7 +57,8 @@ public:
     auto bytes = kernel->getAttrOfType<DenseI64ArrayAttr>(kBindingBytesAttr);
     dispatch::ExportOp::create(b, variant.getLoc(), name, ArrayRef<int64_t>{count, 1, 1}, ArrayRef<int64_t>{1, 1, 1},
                                access.asArrayRef(), bytes, static_cast<uint64_t>(constants),
-                               kernel->getAttrOfType<DenseI64ArrayAttr>(kRunTimeGridAttr));
+                               kernel->getAttrOfType<DenseI64ArrayAttr>(kRunTimeGridAttr),
+                               kernel->getAttrOfType<IntegerAttr>(kScratchBytesAttr));
     return success();
   }
 

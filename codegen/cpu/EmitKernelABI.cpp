@@ -1,7 +1,8 @@
 //===- EmitKernelABI.cpp - wrap kernels in the fixed CPU kernel ABI -------===//
 //
-// Kernels are lowered with MLIR's memref descriptors: `impl(desc binding..., i64 wg_id)`, where each
-// descriptor is (allocated ptr, aligned ptr, offset, sizes..., strides...). The exported symbol has the
+// Kernels are lowered with MLIR's memref descriptors: `impl(desc binding..., i64 wg_id[, desc scratch])`,
+// where each descriptor is (allocated ptr, aligned ptr, offset, sizes..., strides...) and the scratch is the
+// worker's region (tsr_workgroup_state), which must hold the kernel's `tessera.scratch_bytes`. The exported symbol has the
 // one fixed signature of kernel_abi.h: it rebuilds every descriptor from the binding's base pointer,
 // its static dims and the dispatch constants (the dynamic dims, binding order then dim order), with
 // dense row-major strides. So the ABI never depends on tensor rank or count, and after inlining LLVM
@@ -53,6 +54,11 @@ struct EmitKernelABIPass : impl::EmitKernelABIBase<EmitKernelABIPass> {
       if (dims)
         numDynamicDims += llvm::count_if(dims.asArrayRef(), ShapedType::isDynamic);
     }
+    // A kernel with temporaries in scratch (tessera-cpu-place-temporaries-in-scratch) takes one more
+    // descriptor, of a memref<Nxi8>: (allocated ptr, aligned ptr, offset, size, stride).
+    auto scratchBytes = impl->getAttrOfType<IntegerAttr>(kScratchBytesAttr);
+    if (scratchBytes)
+      expected += 5;
     if (impl.getFunctionType().getNumParams() != expected)
       return impl.emitOpError("expected ") << expected << " descriptor parameters";
 
@@ -71,6 +77,8 @@ struct EmitKernelABIPass : impl::EmitKernelABIBase<EmitKernelABIPass> {
       wrapper->setAttr(kRunTimeGridAttr, grid);
     if (Attribute access = impl->getAttr(kBindingAccessAttr))
       wrapper->setAttr(kBindingAccessAttr, access);
+    if (scratchBytes)
+      wrapper->setAttr(kScratchBytesAttr, scratchBytes);
     unsigned numScalars = llvm::count_if(shapes, [](Attribute a) { return !isa<DenseI64ArrayAttr>(a); });
     int64_t numBindings = shapes.size() - numScalars, numConstants = numDynamicDims + numScalars;
     wrapper->setAttr(kConstantCountAttr, b.getI64IntegerAttr(numConstants));
@@ -122,6 +130,12 @@ struct EmitKernelABIPass : impl::EmitKernelABIBase<EmitKernelABIPass> {
       ok = all(ok, LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq,
                                         load32(workgroupState, offsetof(tsr_workgroup_state, workgroup_id) + 4 * k),
                                         constant32(0)));
+    // The worker's scratch must hold the kernel's temporaries (the session sizes it from the artifact).
+    if (scratchBytes)
+      ok = all(ok, LLVM::ICmpOp::create(
+                       b, loc, LLVM::ICmpPredicate::uge,
+                       LLVM::LoadOp::create(b, loc, i64, fieldPtr(workgroupState, offsetof(tsr_workgroup_state, scratch_size))),
+                       constant(scratchBytes.getInt())));
     LLVM::CondBrOp::create(b, loc, ok, body, mismatch);
 
     b.setInsertionPointToStart(body);
@@ -170,6 +184,10 @@ struct EmitKernelABIPass : impl::EmitKernelABIBase<EmitKernelABIPass> {
       args.append(strides.begin(), strides.end());
     }
     args.push_back(LLVM::ZExtOp::create(b, loc, i64, id));
+    if (scratchBytes) {
+      Value scratch = LLVM::LoadOp::create(b, loc, ptrType, fieldPtr(workgroupState, offsetof(tsr_workgroup_state, scratch)));
+      args.append({scratch, scratch, constant(0), constant(scratchBytes.getInt()), constant(1)});
+    }
     LLVM::CondBrOp::create(b, loc, lengthsOk, call, mismatch);
 
     b.setInsertionPointToStart(call);

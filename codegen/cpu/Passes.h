@@ -40,6 +40,9 @@ inline constexpr llvm::StringLiteral kConstantCountAttr = "tessera.constant_coun
 /// How the host computes a grid of run-time size (DenseI64ArrayAttr on the kernel, then on its exported
 /// wrapper; `tdisp.export`'s run_time_grid: [I, W, S, c0, c1, ...]). The kernel's workgroup count is 0.
 inline constexpr llvm::StringLiteral kRunTimeGridAttr = "tessera.run_time_grid";
+/// Bytes of worker scratch a kernel's temporaries take (I64 attribute on the kernel, then on its exported
+/// wrapper; `tdisp.export`'s scratch_bytes). The kernel's last argument is that scratch, a memref<Nxi8>.
+inline constexpr llvm::StringLiteral kScratchBytesAttr = "tessera.scratch_bytes";
 
 /// Loop iterations a workgroup of a loops kernel should have at least (a few microseconds): waking
 /// another thread for less costs more than it saves.

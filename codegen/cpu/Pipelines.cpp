@@ -54,6 +54,8 @@ void buildCpuKernelPipeline(OpPassManager &pm, const CpuKernelPipelineOptions &o
   pm.addPass(createCanonicalizerPass());
   if (options.ukernels)
     pm.addPass(createLowerContractionsToUkernels());
+  // After the microkernels took over the padded copies they make dead, so those get no scratch.
+  pm.addPass(createPlaceTemporariesInScratch());
   pm.addPass(createCollapseContiguousLoops());
   pm.addPass(createReassociateReductions());
   pm.addPass(createVectorizableLoopOrder());

@@ -188,6 +188,7 @@ FailureOr<std::pair<uint32_t, uint32_t>> Serializer::exportIndex(DispatchOp d) {
       if (std::optional<ArrayRef<int64_t>> bytes = entry.getBindingBytes())
         x.binding_bytes.assign(bytes->begin(), bytes->end());
       x.constant_count = static_cast<uint32_t>(entry.getConstants());
+      out.schedule.scratch_size = std::max(out.schedule.scratch_size, entry.getScratchBytes().value_or(0));
       e.exports.push_back(std::move(x));
     }
     out.schedule.executables.push_back(std::move(e));

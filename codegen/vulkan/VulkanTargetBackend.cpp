@@ -75,7 +75,7 @@ public:
     auto bytes = kernel->getAttrOfType<DenseI64ArrayAttr>(kBindingBytesAttr);
     dispatch::ExportOp::create(b, variant.getLoc(), name, ArrayRef<int64_t>{count.getInt(), 1, 1},
                                ArrayRef<int64_t>{size.getInt(), 1, 1}, access.asArrayRef(), bytes, uint64_t{0},
-                               /*run_time_grid=*/nullptr);
+                               /*run_time_grid=*/nullptr, /*scratch_bytes=*/nullptr);
     return success();
   }
 

@@ -100,6 +100,7 @@ struct Step {
 struct Schedule {
   uint64_t arena_size = 0;
   uint32_t arena_alignment = 64;
+  uint64_t scratch_size = 0;  // bytes of scratch each thread's kernels use at most
   std::vector<Buffer> buffers;
   std::vector<Executable> executables;
   std::vector<Step> steps;

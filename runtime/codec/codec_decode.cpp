@@ -185,6 +185,7 @@ bool decodeSchedule(const uint8_t* data, size_t size, size_t symbol_count, Sched
     if (a == 0 || (a & (a - 1)) != 0 || a > TSR_SECTION_ALIGNMENT)
       r.fail(format("arena alignment %u is not a power of two <= %u", a, TSR_SECTION_ALIGNMENT));
   }
+  r.read(sc.scratch_size, "scratch size");
   if (r.readCount(n, 4 + 4 + 8 + 8, "buffer count")) {
     sc.buffers.resize(n);
     for (uint32_t i = 0; i < n && !r.failed(); ++i) {

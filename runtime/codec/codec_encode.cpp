@@ -47,7 +47,7 @@ std::string encodeMetadata(const Metadata& md) {
 
 std::string encodeSchedule(const Schedule& sc) {
   Writer w;
-  w.put(sc.arena_size).put(sc.arena_alignment).count(sc.buffers.size());
+  w.put(sc.arena_size).put(sc.arena_alignment).put(sc.scratch_size).count(sc.buffers.size());
   for (const Buffer& b : sc.buffers) w.put(b.kind).put(b.index).put(b.offset).put(b.size);
   w.count(sc.executables.size());
   for (const Executable& e : sc.executables) {

@@ -50,8 +50,10 @@ std::string describeModel(const tsr_model& m) {
       o += format("  %zu %s: %s %s (buffer %u)\n", i, list[i].name.c_str(), tsr_dtype_name(list[i].dtype),
                   dimsString(md, list[i].dims).c_str(), list[i].buffer);
   }
-  o += format("schedule: arena %" PRIu64 " bytes (align %u), %zu buffers, %zu executables, %zu steps\n",
-              sc.arena_size, sc.arena_alignment, sc.buffers.size(), sc.executables.size(), sc.steps.size());
+  o += format("schedule: arena %" PRIu64 " bytes (align %u), scratch %" PRIu64
+              " bytes per thread, %zu buffers, %zu executables, %zu steps\n",
+              sc.arena_size, sc.arena_alignment, sc.scratch_size, sc.buffers.size(), sc.executables.size(),
+              sc.steps.size());
   o += "buffers:\n";
   for (size_t i = 0; i < sc.buffers.size(); ++i) {
     const Buffer& b = sc.buffers[i];

@@ -504,11 +504,12 @@ tsr_status* tsr_session_create(const tsr_model* model, const tsr_session_options
     HostThreads& ht = s->host_threads;
     ht.pool = s->pool.get();
     ht.count = threads;
-    if (o.scratch_size) {
+    // Each thread's scratch holds what the artifact's kernels need for their temporaries, or more if asked.
+    if (uint64_t scratch = std::max(o.scratch_size, sc.scratch_size)) {
       // Each thread's region starts on its own cache line.
-      if (o.scratch_size > (SIZE_MAX / 2) / threads) return outOfMemoryStatus();
-      ht.scratch_size = o.scratch_size;
-      ht.scratch_stride = (o.scratch_size + 63) & ~uint64_t{63};
+      if (scratch > (SIZE_MAX / 2) / threads) return outOfMemoryStatus();
+      ht.scratch_size = scratch;
+      ht.scratch_stride = (scratch + 63) & ~uint64_t{63};
       if (!ensureBytes(*s, s->scratch, ht.scratch_stride * threads)) return outOfMemoryStatus();
       ht.scratch = static_cast<uint8_t*>(s->scratch.ptr);
     }

@@ -110,6 +110,7 @@ struct ArtifactSpec {
   std::vector<codec::TensorDesc> inputs, outputs;
   uint64_t arena_size = 0;
   uint32_t arena_alignment = 64;
+  uint64_t scratch_size = 0;
   std::vector<codec::Buffer> buffers;
   std::vector<TKernel> kernels;  // executable i is kernels[i]
   std::vector<TStep> steps;
@@ -122,6 +123,7 @@ struct ArtifactSpec {
     codec::Schedule sc;
     sc.arena_size = arena_size;
     sc.arena_alignment = arena_alignment;
+    sc.scratch_size = scratch_size;
     sc.buffers = buffers;
     for (size_t i = 0; i < kernels.size(); ++i) {
       const TKernel& k = kernels[i];

@@ -11,6 +11,7 @@ TEST(Codec, ScheduleAndMetadataRoundTrip) {
   for (const ArtifactSpec& spec : {sampleSpec(), batchSpec()}) {
     codec::Schedule sc = spec.schedule();
     sc.executables[0].exports.push_back({"second", {2, 3, 4}, {TSR_ACCESS_READ_WRITE}, 7, {5, 1, 1}, {96}});
+    sc.scratch_size = 1088;
     const std::string md_bytes = codec::encodeMetadata(spec.metadata());
     const std::string sc_bytes = codec::encodeSchedule(sc);
     codec::Metadata md;
@@ -32,6 +33,7 @@ TEST(Codec, ScheduleAndMetadataRoundTrip) {
     EXPECT_EQ(x.workgroup_count[0], 5u);
     EXPECT_EQ(x.binding_bytes, std::vector<uint64_t>{96});
     EXPECT_EQ(back.steps[1].kind, sc.steps[1].kind);
+    EXPECT_EQ(back.scratch_size, 1088u);
   }
 }
 

@@ -74,10 +74,10 @@ TEST(Loader, FileSizeMismatch) {
 
 TEST(Loader, WrongFormatVersion) {
   Bytes b = sampleSpec().build();
-  editHeader(b, [](tsr_artifact_header& h) { h.format_version = 3; });
-  EXPECT_LOAD_ERROR(loadResult(b), kUnsupported, "format version 3, expected 4");
-  editHeader(b, [](tsr_artifact_header& h) { h.format_version = 5; });
-  EXPECT_LOAD_ERROR(loadResult(b), kUnsupported, "format version 5, expected 4");
+  editHeader(b, [](tsr_artifact_header& h) { h.format_version = 4; });
+  EXPECT_LOAD_ERROR(loadResult(b), kUnsupported, "format version 4, expected 5");
+  editHeader(b, [](tsr_artifact_header& h) { h.format_version = 6; });
+  EXPECT_LOAD_ERROR(loadResult(b), kUnsupported, "format version 6, expected 5");
 }
 
 TEST(Loader, WrongKernelAbiVersion) {
@@ -473,7 +473,7 @@ TEST(Loader, ScheduleCountTooLarge) {
   ArtifactSpec s = sampleSpec();
   auto sections = s.sections();
   uint32_t huge = 0xffffffff;
-  std::memcpy(sections[1].bytes.data() + 12, &huge, 4);  // buffer count
+  std::memcpy(sections[1].bytes.data() + 20, &huge, 4);  // buffer count, after the arena and scratch sizes
   EXPECT_LOAD_ERROR(loadResult(s.pack(sections)), kInvalid, "SCHEDULE: buffer count 4294967295 is larger");
 }
 

@@ -307,6 +307,23 @@ TEST(Threads, EachWorkerHasItsOwnScratch) {
   }
 }
 
+TEST(Threads, ScratchIsWhatTheArtifactAsksForOrMore) {
+  // The artifact's kernels need 100 bytes each: a session gets them without asking, and a larger request wins.
+  ArtifactSpec spec = recordSpec(20, 100);
+  spec.scratch_size = 100;
+  Model m(spec.build());
+  for (uint32_t t : {1u, 2u}) {
+    Session s(m.model, t);
+    std::vector<uint32_t> log = runRecord(s.s);
+    for (uint32_t id : log) EXPECT_LT(id, t);
+  }
+  ArtifactSpec larger = recordSpec(20, 4096);
+  larger.scratch_size = 100;
+  Model l(larger.build());
+  Session s(l.model, 2, 4096);
+  for (uint32_t id : runRecord(s.s)) EXPECT_LT(id, 2u);
+}
+
 TEST(Threads, KernelFailureInParallelDispatchNamesTheWorkgroup) {
   // fail_on_second fails only at workgroup (1,0,0): the message is the same whichever thread ran it.
   ArtifactSpec s = wideSpec();

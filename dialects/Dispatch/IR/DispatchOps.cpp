@@ -42,8 +42,11 @@ LogicalResult ExportOp::verify() {
   for (int32_t a : getAccess())
     if (a < 1 || a > 3)
       return emitOpError("access ") << a << " is not read (1), write (2) or read-write (3)";
-  if (getConstants() < 0)
+  // Signed reads: the unsigned accessors would wrap a negative count into a huge one.
+  if (getConstantsAttr().getInt() < 0)
     return emitOpError("constant count must not be negative");
+  if (getScratchBytesAttr() && getScratchBytesAttr().getInt() < 0)
+    return emitOpError("scratch bytes must not be negative");
   if (std::optional<ArrayRef<int64_t>> grid = getRunTimeGrid()) {
     if (grid->size() < 4 || getWorkgroupCount()[0] != 0)
       return emitOpError("run_time_grid needs [I, W, S, c0, ...] and a workgroup count of 0 along x");

@@ -88,14 +88,17 @@ def Dispatch_ExportOp : Dispatch_Op<"export", [Symbol, HasParent<"VariantOp">]> 
     constant c0 among loops of S static iterations times constants c1...: the kernel's work
     S * c0 * c1 * ... in workgroups of at least I iterations, at most W of them (w = clamp(ceil(work / I),
     1, W)), tiles of ceil(c0 / w), and ceil(c0 / tile) workgroups.
+
+    `scratch`, when present, is how many bytes of its worker's scratch region each workgroup uses for
+    its temporaries; the artifact asks the session for the largest of its exports'.
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, DenseI64ArrayAttr:$workgroup_count,
                        DenseI64ArrayAttr:$workgroup_size, DenseI32ArrayAttr:$access,
                        OptionalAttr<DenseI64ArrayAttr>:$binding_bytes, I64Attr:$constants,
-                       OptionalAttr<DenseI64ArrayAttr>:$run_time_grid);
+                       OptionalAttr<DenseI64ArrayAttr>:$run_time_grid, OptionalAttr<I64Attr>:$scratch_bytes);
   let assemblyFormat = [{
     $sym_name `workgroup_count` $workgroup_count `workgroup_size` $workgroup_size `access` $access
-    (`bytes` $binding_bytes^)? `constants` $constants attr-dict
+    (`bytes` $binding_bytes^)? `constants` $constants (`scratch` $scratch_bytes^)? attr-dict
   }];
   let hasVerifier = 1;
 }

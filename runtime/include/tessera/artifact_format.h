@@ -1,4 +1,4 @@
-/* Tessera artifact container, format version 3. Defined once here and coded once, by the artifact codec
+/* Tessera artifact container, format version 5. Defined once here and coded once, by the artifact codec
  * (runtime/codec/artifact_codec.h), which the compiler's writer, the runtime's loader and the tests share.
  *
  * Layout (all integers little-endian):
@@ -32,7 +32,9 @@
  *       every other symbol is set by a SHAPE step before it is used.
  *       buffer is the schedule buffer that holds this tensor
  *   SCHEDULE:
- *     u64 arena_size; u32 arena_alignment
+ *     u64 arena_size; u32 arena_alignment; u64 scratch_size
+ *       scratch_size: the bytes of scratch (tsr_workgroup_state) each thread's CPU kernels use at most; the
+ *       session gives every thread at least that much (a kernel checks its share and fails otherwise)
  *     u32 buffer_count; buffer_count × { u32 kind (TSR_BUFFER_*); u32 index; u64 offset; ref size }
  *       INPUT/OUTPUT: index = I/O position, offset 0; CONSTANT: offset into WEIGHTS;
  *       ARENA: offset into the arena (size must be a literal); DYNAMIC: allocated by the session for
@@ -76,7 +78,7 @@ extern "C" {
 
 #define TSR_ARTIFACT_MAGIC "TESSERA\x1a"
 #define TSR_ARTIFACT_MAGIC_SIZE 8
-#define TSR_ARTIFACT_FORMAT_VERSION 4u
+#define TSR_ARTIFACT_FORMAT_VERSION 5u
 #define TSR_SECTION_ALIGNMENT 4096u
 #define TSR_WEIGHT_ALIGNMENT 64u
 #define TSR_SPIRV_MAGIC 0x07230203u

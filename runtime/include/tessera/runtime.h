@@ -190,7 +190,8 @@ typedef struct tsr_session_options {
    * by the session; 0 (default) means one per CPU this process may use, at most 16. Requests above 256 are
    * clamped; tsr_session_thread_count reports the result. */
   uint32_t thread_count;
-  uint64_t scratch_size;      /* scratch bytes handed to kernels (tsr_workgroup_state), for each thread */
+  uint64_t scratch_size;      /* scratch bytes handed to kernels (tsr_workgroup_state), for each thread: at
+                               * least what the model's kernels need for their temporaries (0: just that) */
 } tsr_session_options;
 
 void tsr_session_options_initialize(tsr_session_options* options);

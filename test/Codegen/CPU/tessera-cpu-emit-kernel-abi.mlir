@@ -66,3 +66,22 @@ llvm.func @failing(%wg: i64) -> i32 attributes {tessera.workgroup_count = 1 : i6
 llvm.func @helper() {
   llvm.return
 }
+
+// A kernel with temporaries in scratch: the wrapper also checks that the worker's scratch holds them
+// (scratch_size at workgroup_state + 24 at least 1088 bytes) and passes the region (workgroup_state + 16)
+// as a memref<1088xi8> after the workgroup id.
+// CHECK-LABEL: llvm.func @scratch(
+// CHECK-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %[[WS:.*]]: !llvm.ptr) -> i32
+// CHECK-SAME: tessera.scratch_bytes = 1088 : i64
+// CHECK: %[[SZP:.*]] = llvm.getelementptr %[[WS]][24] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK: %[[SZ:.*]] = llvm.load %[[SZP]] : !llvm.ptr -> i64
+// CHECK: %[[NEED:.*]] = llvm.mlir.constant(1088 : i64) : i64
+// CHECK: llvm.icmp "uge" %[[SZ]], %[[NEED]] : i64
+// CHECK: %[[SP:.*]] = llvm.getelementptr %[[WS]][16] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK: %[[S:.*]] = llvm.load %[[SP]] : !llvm.ptr -> !llvm.ptr
+// CHECK: llvm.call @scratch_impl(%{{.*}}, %[[S]], %[[S]], %{{.*}}, %{{.*}}, %{{.*}})
+llvm.func @scratch(%wg: i64, %s0: !llvm.ptr, %s1: !llvm.ptr, %s2: i64, %s3: i64, %s4: i64)
+    attributes {tessera.workgroup_count = 1 : i64, tessera.binding_shapes = [],
+                tessera.binding_element_bytes = array<i64>, tessera.scratch_bytes = 1088 : i64} {
+  llvm.return
+}

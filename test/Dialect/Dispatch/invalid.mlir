@@ -98,6 +98,24 @@ tdisp.executable @exe {
 
 // -----
 
+tdisp.executable @exe {
+  tdisp.variant @cpu target("cpu") {
+    // expected-error@+1 {{scratch bytes must not be negative}}
+    tdisp.export @k workgroup_count [8, 1, 1] workgroup_size [1, 1, 1] access [1, 2] constants 0 scratch -64
+  }
+}
+
+// -----
+
+tdisp.executable @exe {
+  tdisp.variant @cpu target("cpu") {
+    // expected-error@+1 {{constant count must not be negative}}
+    tdisp.export @k workgroup_count [8, 1, 1] workgroup_size [1, 1, 1] access [1, 2] constants -1
+  }
+}
+
+// -----
+
 // expected-error@+1 {{unknown kernel strategy 'gemv'}}
 func.func @unknown_strategy() attributes {tdisp.lowering_config = #tdisp.lowering_config<gemv, workgroups = 1, tiles = [], register_tile = [], vector_bits = 512>} {
   return

@@ -58,13 +58,13 @@ func.func @packed_matmul(%x: tensor<1x64x256xf32>, %p: tensor<8x256x32xf32>, %y:
   return %r : tensor<1x64x250xf32>
 }
 
-// An export's signature round-trips, with and without the per-binding lengths.
+// An export's signature round-trips, with and without the per-binding lengths and scratch bytes.
 // CHECK-LABEL: tdisp.executable @signed
-// CHECK: tdisp.export @k workgroup_count [8, 1, 1] workgroup_size [1, 1, 1] access [1, 2] bytes [1024, 0] constants 1
+// CHECK: tdisp.export @k workgroup_count [8, 1, 1] workgroup_size [1, 1, 1] access [1, 2] bytes [1024, 0] constants 1 scratch 4096{{$}}
 // CHECK: tdisp.export @l workgroup_count [1, 1, 1] workgroup_size [64, 1, 1] access [3] constants 0
 tdisp.executable @signed {
   tdisp.variant @cpu target("cpu") {
-    tdisp.export @k workgroup_count [8, 1, 1] workgroup_size [1, 1, 1] access [1, 2] bytes [1024, 0] constants 1
+    tdisp.export @k workgroup_count [8, 1, 1] workgroup_size [1, 1, 1] access [1, 2] bytes [1024, 0] constants 1 scratch 4096
     tdisp.export @l workgroup_count [1, 1, 1] workgroup_size [64, 1, 1] access [3] constants 0
   }
 }
