@@ -309,3 +309,53 @@ func.func @softmax_then_scale(%x: tensor<4x8x8xf32>) -> tensor<4x8x8xf32> {
   } -> tensor<4x8x8xf32>
   return %r : tensor<4x8x8xf32>
 }
+
+// -----
+
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+// A large concatenation takes no elementwise consumer: tiling cannot split its inserts, so every
+// workgroup of the consumer's kernel would build the whole tensor. Its inserts stay one region.
+// CHECK-LABEL: func.func @large_concatenation_then_add
+// CHECK: %[[CAT:.*]] = tdisp.region -> tensor<64x1024xf32> {
+// CHECK:   tensor.insert_slice
+// CHECK:   tensor.insert_slice
+// CHECK:   tdisp.return
+// CHECK: }
+// CHECK: %[[SUM:.*]] = tdisp.region -> tensor<64x1024xf32> {
+// CHECK:   linalg.generic {{.*}} ins(%{{.*}}, %[[CAT]]
+// CHECK: return %[[SUM]]
+func.func @large_concatenation_then_add(%a: tensor<64x3xf32>, %b: tensor<64x1021xf32>, %r: tensor<64x1024xf32>) -> tensor<64x1024xf32> {
+  %e = tensor.empty() : tensor<64x1024xf32>
+  %0 = tensor.insert_slice %a into %e[0, 0] [64, 3] [1, 1] : tensor<64x3xf32> into tensor<64x1024xf32>
+  %1 = tensor.insert_slice %b into %0[0, 3] [64, 1021] [1, 1] : tensor<64x1021xf32> into tensor<64x1024xf32>
+  %e2 = tensor.empty() : tensor<64x1024xf32>
+  %s = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%r, %1 : tensor<64x1024xf32>, tensor<64x1024xf32>) outs(%e2 : tensor<64x1024xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %t = arith.addf %x, %y : f32
+    linalg.yield %t : f32
+  } -> tensor<64x1024xf32>
+  return %s : tensor<64x1024xf32>
+}
+
+// A small one does (one kernel instead of two).
+// CHECK-LABEL: func.func @small_concatenation_then_add
+// CHECK: %[[ONE:.*]] = tdisp.region -> tensor<4x8xf32> {
+// CHECK:   tensor.insert_slice
+// CHECK:   tensor.insert_slice
+// CHECK:   linalg.generic
+// CHECK:   tdisp.return
+// CHECK: }
+// CHECK-NOT: tdisp.region
+// CHECK: return %[[ONE]]
+func.func @small_concatenation_then_add(%a: tensor<4x3xf32>, %b: tensor<4x5xf32>, %r: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  %e = tensor.empty() : tensor<4x8xf32>
+  %0 = tensor.insert_slice %a into %e[0, 0] [4, 3] [1, 1] : tensor<4x3xf32> into tensor<4x8xf32>
+  %1 = tensor.insert_slice %b into %0[0, 3] [4, 5] [1, 1] : tensor<4x5xf32> into tensor<4x8xf32>
+  %e2 = tensor.empty() : tensor<4x8xf32>
+  %s = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%r, %1 : tensor<4x8xf32>, tensor<4x8xf32>) outs(%e2 : tensor<4x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %t = arith.addf %x, %y : f32
+    linalg.yield %t : f32
+  } -> tensor<4x8xf32>
+  return %s : tensor<4x8xf32>
+}
