@@ -1,10 +1,17 @@
 //===- ConvertGraphToLinalgPass.cpp - tgraph -> linalg on tensors ---------===//
+//
+// Patterns say why they cannot lower an op (`unsupported`, LoweringUtils.h), and a failed conversion reports
+// one error per op that stayed illegal: "'tgraph.conv' op needs static shapes ...", the reason in place
+// of the conversion's own "failed to legalize operation". A pattern that gives up is no error by
+// itself: another pattern may still lower the op.
+//
 #include "passes/GraphToLinalg/IndexingPatterns.h"
 #include "passes/GraphToLinalg/LoweringUtils.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "llvm/ADT/MapVector.h"
 
 using namespace mlir;
 
@@ -13,6 +20,37 @@ namespace tessera {
 #include "passes/Passes.h.inc"
 
 namespace {
+
+/// The reasons patterns gave for not lowering ops (`unsupported`), by location: the first one at each.
+struct MatchFailureReasons {
+  void record(Diagnostic &reason) { reasons.try_emplace(reason.getLocation(), reason.str()); }
+  DenseMap<Location, std::string> reasons;
+};
+
+/// Runs `convert`, replacing each "failed to legalize operation 'X'" error it emits with one error
+/// at the same location that gives the reason a pattern recorded there.
+LogicalResult reportingReasons(MLIRContext *ctx, const MatchFailureReasons &reasons,
+                               function_ref<LogicalResult()> convert) {
+  constexpr llvm::StringLiteral kPrefix = "failed to legalize operation '";
+  llvm::MapVector<Location, std::string> illegal; // location -> op name
+  LogicalResult result = success();
+  {
+    ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &diag) -> LogicalResult {
+      std::string message = diag.str();
+      StringRef text(message);
+      if (diag.getSeverity() != DiagnosticSeverity::Error || !text.starts_with(kPrefix) ||
+          !reasons.reasons.count(diag.getLocation()))
+        return failure(); // to the handler before this one
+      illegal.insert({diag.getLocation(), text.drop_front(kPrefix.size()).split('\'').first.str()});
+      return success();
+    });
+    result = convert();
+  }
+  for (auto &[loc, name] : illegal)
+    emitError(loc) << "'" << name << "' op " << reasons.reasons.lookup(loc);
+  return result;
+}
+
 struct ConvertGraphToLinalgPass
     : tessera::impl::ConvertGraphToLinalgBase<ConvertGraphToLinalgPass> {
   void runOnOperation() override {
@@ -42,7 +80,13 @@ struct ConvertGraphToLinalgPass
     populateResizeToLinalgPatterns(converter, patterns);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, converter);
     populateReturnOpTypeConversionPattern(patterns, converter);
-    if (failed(applyFullConversion(getOperation(), target, std::move(patterns))))
+    MatchFailureReasons reasons;
+    ConversionConfig config;
+    auto record = [&](Diagnostic &reason) { reasons.record(reason); };
+    config.notifyCallback = record;
+    if (failed(reportingReasons(ctx, reasons, [&] {
+          return applyFullConversion(getOperation(), target, std::move(patterns), config);
+        })))
       signalPassFailure();
   }
 };

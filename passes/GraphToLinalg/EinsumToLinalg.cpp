@@ -15,11 +15,11 @@ struct EinsumLowering : OpConversionPattern<EinsumOp> {
   LogicalResult matchAndRewrite(EinsumOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
     auto type = rankedType(getTypeConverter(), op.getResult());
     if (!type || !type.hasStaticShape())
-      return op.emitOpError("needs static shapes");
+      return unsupported(rewriter, op, "needs static shapes");
     Type elem = type.getElementType();
     bool f = isa<FloatType>(elem);
     if (!f && !isa<IntegerType>(elem))
-      return op.emitOpError("needs a float or integer element type");
+      return unsupported(rewriter, op, "needs a float or integer element type");
     int64_t loops = 0;
     for (Attribute a : op.getOperandDims())
       for (int64_t d : cast<DenseI64ArrayAttr>(a).asArrayRef())

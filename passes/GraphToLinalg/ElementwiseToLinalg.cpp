@@ -286,7 +286,7 @@ struct ElementwiseLowering : public ConversionPattern {
     auto resultType = dyn_cast_or_null<RankedTensorType>(
         getTypeConverter()->convertType(op->getResult(0).getType()));
     if (!resultType)
-      return rewriter.notifyMatchFailure(op, "needs a ranked result");
+      return unsupported(rewriter, op, "needs a ranked result");
     SmallVector<Value> inputs;
     for (Value v : operands)
       if (v)
@@ -305,7 +305,7 @@ struct ElementwiseLowering : public ConversionPattern {
                                     });
     if (failedBody) {
       rewriter.eraseOp(result.getDefiningOp());
-      return op->emitOpError("is not supported for element type ") << elem;
+      return unsupported(rewriter, op, [&](Diagnostic &diag) { diag << "is not supported for element type " << elem; });
     }
     rewriter.replaceOp(op, result);
     return success();

@@ -57,7 +57,7 @@ struct GatherElementsLowering : OpConversionPattern<GatherElementsOp> {
     auto type = staticType(getTypeConverter(), op.getOutput());
     auto dataType = staticType(getTypeConverter(), op.getData());
     if (!type || !dataType)
-      return op.emitOpError("needs static shapes");
+      return unsupported(rewriter, op, "needs static shapes");
     Location loc = op.getLoc();
     int64_t rank = type.getRank(), axis = op.getAxis();
     Value data = adaptor.getData();
@@ -84,7 +84,7 @@ struct ScatterElementsLowering : OpConversionPattern<ScatterElementsOp> {
     auto type = staticType(getTypeConverter(), op.getOutput());
     auto updType = staticType(getTypeConverter(), op.getUpdates());
     if (!type || !updType)
-      return op.emitOpError("needs static shapes");
+      return unsupported(rewriter, op, "needs static shapes");
     Location loc = op.getLoc();
     int64_t rank = type.getRank(), axis = op.getAxis();
     // Loops: output dims [0, rank), update dims [rank, 2 * rank).
@@ -126,7 +126,7 @@ struct GatherNDLowering : OpConversionPattern<GatherNDOp> {
     auto dataType = staticType(getTypeConverter(), op.getData());
     auto idxType = staticType(getTypeConverter(), op.getIndices());
     if (!type || !dataType || !idxType)
-      return op.emitOpError("needs static shapes");
+      return unsupported(rewriter, op, "needs static shapes");
     Location loc = op.getLoc();
     int64_t rank = type.getRank(), batch = op.getBatchDims(), q = idxType.getRank();
     int64_t k = idxType.getDimSize(q - 1);
@@ -164,7 +164,7 @@ struct ScatterNDLowering : OpConversionPattern<ScatterNDOp> {
     auto type = staticType(getTypeConverter(), op.getOutput());
     auto idxType = staticType(getTypeConverter(), op.getIndices());
     if (!type || !idxType || !staticType(getTypeConverter(), op.getUpdates()))
-      return op.emitOpError("needs static shapes");
+      return unsupported(rewriter, op, "needs static shapes");
     Location loc = op.getLoc();
     int64_t rank = type.getRank(), q = idxType.getRank(), k = idxType.getDimSize(q - 1);
     int64_t loops = rank + q - 1;
@@ -212,7 +212,7 @@ struct CumSumLowering : OpConversionPattern<CumSumOp> {
   LogicalResult matchAndRewrite(CumSumOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
     auto type = staticType(getTypeConverter(), op.getOutput());
     if (!type)
-      return op.emitOpError("needs static shapes");
+      return unsupported(rewriter, op, "needs static shapes");
     Location loc = op.getLoc();
     int64_t rank = type.getRank(), axis = op.getAxis();
     Type elem = type.getElementType();
@@ -246,7 +246,7 @@ struct TopKLowering : OpConversionPattern<TopKOp> {
     auto valType = staticType(getTypeConverter(), op.getValues());
     auto idxType = staticType(getTypeConverter(), op.getIndices());
     if (!inType || !valType || !idxType)
-      return op.emitOpError("needs static shapes");
+      return unsupported(rewriter, op, "needs static shapes");
     Location loc = op.getLoc();
     int64_t rank = inType.getRank(), axis = op.getAxis();
     Type elem = inType.getElementType();
@@ -309,16 +309,18 @@ struct PadLowering : OpConversionPattern<PadOp> {
     auto type = staticType(getTypeConverter(), op.getOutput());
     auto inType = staticType(getTypeConverter(), op.getInput());
     if (!type || !inType)
-      return op.emitOpError("needs static shapes");
+      return unsupported(rewriter, op, "needs static shapes");
     PadMode mode = op.getMode();
     if (mode != PadMode::constant && llvm::any_of(inType.getShape(), [](int64_t d) { return d == 0; }))
-      return op.emitOpError(stringifyPadMode(mode)) << " padding of an empty tensor";
+      return unsupported(rewriter, op, [&](Diagnostic &diag) {
+        diag << stringifyPadMode(mode) << " padding of an empty tensor";
+      });
     Location loc = op.getLoc();
     int64_t rank = type.getRank();
     Type elem = type.getElementType();
     Value input = adaptor.getInput();
     if (adaptor.getValue() && cast<RankedTensorType>(adaptor.getValue().getType()).getRank() != 0)
-      return op.emitOpError("expects a scalar pad value");
+      return unsupported(rewriter, op, "expects a scalar pad value");
     // Growing by a constant value is a tensor.pad, which every target lowers as a copy into a filled
     // result (and the CPU splits); cropping, reflecting and repeating edges read clamped indices.
     DenseElementsAttr constantValue;

@@ -9,6 +9,16 @@ using namespace mlir;
 
 namespace tessera {
 
+LogicalResult unsupported(ConversionPatternRewriter &rewriter, Operation *op, function_ref<void(Diagnostic &)> reason) {
+  // Release builds of MLIR pass no match failure to the callback themselves; this one always does.
+  if (const auto &notify = rewriter.getConfig().notifyCallback) {
+    Diagnostic diag(op->getLoc(), DiagnosticSeverity::Error);
+    reason(diag);
+    notify(diag);
+  }
+  return rewriter.notifyMatchFailure(op, reason);
+}
+
 GraphTypeConverter::GraphTypeConverter() {
   addConversion([](Type t) { return t; });
   addConversion([](IntegerType t) -> Type {

@@ -17,6 +17,16 @@ public:
   GraphTypeConverter();
 };
 
+/// Fails the match of `op`, saying why it cannot be lowered. The reason goes to the conversion's
+/// `notifyCallback` (ConvertGraphToLinalgPass reports it as the op's error if no pattern lowers the op)
+/// and to the match-failure log of debug builds.
+mlir::LogicalResult unsupported(mlir::ConversionPatternRewriter &rewriter, mlir::Operation *op,
+                                llvm::function_ref<void(mlir::Diagnostic &)> reason);
+inline mlir::LogicalResult unsupported(mlir::ConversionPatternRewriter &rewriter, mlir::Operation *op,
+                                       const llvm::Twine &reason) {
+  return unsupported(rewriter, op, [&](mlir::Diagnostic &diag) { diag << reason; });
+}
+
 using ScalarBody =
     std::function<mlir::Value(mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
 

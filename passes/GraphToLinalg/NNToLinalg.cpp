@@ -38,7 +38,7 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     auto wType = staticType(getTypeConverter(), op.getWeight());
     auto outType = batchDynamicType(getTypeConverter(), op.getOutput());
     if (!inType || !wType || !outType || !isa<FloatType>(inType.getElementType()))
-      return op.emitOpError("needs static shapes (but the batch) and a float element type");
+      return unsupported(rewriter, op, "needs static shapes (but the batch) and a float element type");
     SmallVector<Value> outDims = batchDims(rewriter, loc, outType, adaptor.getInput());
     int64_t rank = inType.getRank(), group = op.getGroup();
     Type elem = inType.getElementType();
@@ -65,7 +65,7 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
       acc = linalg::DepthwiseConv2DNchwChwOp::create(rewriter, loc, outType, ValueRange{input, weight},
                                                      init, strides, dilations).getResult(0);
     } else if (rank == 4 && !outType.hasStaticShape()) {
-      return op.emitOpError("grouped convolution with a dynamic batch is not supported yet");
+      return unsupported(rewriter, op, "grouped convolution with a dynamic batch is not supported yet");
     } else if (rank == 4) {
       // Grouped: N, G, C/G, H, W against G, F/G, C/G, kh, kw.
       auto pType = cast<RankedTensorType>(input.getType());
@@ -79,7 +79,9 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
       acc = tensor::CollapseShapeOp::create(rewriter, loc, outType, r, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3}, {4}});
     }
     if (!acc)
-      return op.emitOpError("grouped convolution of rank ") << rank << " is not supported yet";
+      return unsupported(rewriter, op, [&](Diagnostic &diag) {
+        diag << "grouped convolution of rank " << rank << " is not supported yet";
+      });
     if (adaptor.getBias())
       acc = addChannelBias(rewriter, loc, acc, adaptor.getBias());
     rewriter.replaceOp(op, acc);
@@ -93,7 +95,7 @@ struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     auto type = rankedType(getTypeConverter(), op.getOutput());
     if (!type || type.getRank() < 2 || !isa<FloatType>(type.getElementType()))
-      return op.emitOpError("needs a float input of rank >= 2");
+      return unsupported(rewriter, op, "needs a float input of rank >= 2");
     Location loc = op.getLoc();
     int64_t rank = type.getRank();
     MLIRContext *ctx = rewriter.getContext();
@@ -189,9 +191,9 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
     auto lt = rankedType(getTypeConverter(), op.getLhs()), rt = rankedType(getTypeConverter(), op.getRhs());
     auto outType = rankedType(getTypeConverter(), op.getOutput());
     if (!lt || !rt || !outType)
-      return op.emitOpError("needs ranked operands");
+      return unsupported(rewriter, op, "needs ranked operands");
     if ((lt.getRank() == 1 || rt.getRank() == 1) && !(lt.hasStaticShape() && rt.hasStaticShape()))
-      return op.emitOpError("1-D operands with dynamic shapes are not supported yet");
+      return unsupported(rewriter, op, "1-D operands with dynamic shapes are not supported yet");
     Location loc = op.getLoc();
     Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
     // Promote 1-D operands to matrices, then drop the promoted dims from the result.
@@ -215,7 +217,7 @@ struct MatMulLowering : OpConversionPattern<MatMulOp> {
     Value result = buildMatmul(rewriter, loc, lhs, rhs, full);
     auto reshaped = reshapeDynamic(rewriter, loc, result, outType);
     if (failed(reshaped))
-      return op.emitOpError("cannot reshape the product to ") << outType;
+      return unsupported(rewriter, op, [&](Diagnostic &diag) { diag << "cannot reshape the product to " << outType; });
     rewriter.replaceOp(op, *reshaped);
     return success();
   }
@@ -227,7 +229,7 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     auto outType = rankedType(getTypeConverter(), op.getOutput());
     if (!outType || !isa<FloatType>(outType.getElementType()))
-      return op.emitOpError("needs a float element type");
+      return unsupported(rewriter, op, "needs a float element type");
     Location loc = op.getLoc();
     Value acc = buildMatmul(rewriter, loc, adaptor.getA(), adaptor.getB(), outType, op.getTransA(), op.getTransB());
     double alpha = op.getAlpha().convertToDouble(), beta = op.getBeta().convertToDouble();
@@ -259,14 +261,14 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
                                 ConversionPatternRewriter &rewriter) const override {
     auto type = rankedType(getTypeConverter(), op.getOutput());
     if (!type || !isa<FloatType>(type.getElementType()))
-      return op.emitOpError("needs a float input");
+      return unsupported(rewriter, op, "needs a float input");
     if (op.getKind() == SoftmaxKind::hardmax)
-      return op.emitOpError("hardmax is not supported yet");
+      return unsupported(rewriter, op, "hardmax is not supported yet");
     Location loc = op.getLoc();
     Type elem = type.getElementType();
     int64_t axis = op.getAxis(), rank = type.getRank();
     if (rank == 0)
-      return op.emitOpError("needs rank >= 1");
+      return unsupported(rewriter, op, "needs rank >= 1");
     Value x = adaptor.getInput();
     if (op.getKind() == SoftmaxKind::softmax) {
       // One op, so a kernel can take whole rows: each target decomposes it where its kernels can hold
@@ -284,7 +286,7 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
     auto keptType = RankedTensorType::get(keptShape, elem);
     auto maxKept = reshapeDynamic(rewriter, loc, max, keptType);
     if (failed(maxKept))
-      return op.emitOpError("cannot keep the reduced dim");
+      return unsupported(rewriter, op, "cannot keep the reduced dim");
     Value shifted = buildElementwise(rewriter, loc, type, ValueRange{x, *maxKept},
                                      [](OpBuilder &b, Location l, ValueRange a) -> Value { return arith::SubFOp::create(b, l, a[0], a[1]); });
     Value exp = buildElementwise(rewriter, loc, type, shifted,

@@ -53,14 +53,14 @@ struct GenericPoolLowering : OpConversionPattern<PoolOp> {
     auto inType = staticType(getTypeConverter(), op.getInput());
     auto outType = staticType(getTypeConverter(), op.getOutput());
     if (!inType || !outType)
-      return rewriter.notifyMatchFailure(op, "dynamic shapes");
+      return failure(); // the named pooling pattern says why
     Type elem = inType.getElementType();
     bool isFloat = isa<FloatType>(elem), isMax = op.getKind() == PoolKind::max;
     int64_t rank = inType.getRank();
     if ((rank == 3 || rank == 4) && isFloat)
-      return rewriter.notifyMatchFailure(op, "handled by the named pooling ops");
+      return failure(); // the named pooling ops
     if (!isFloat && !isMax)
-      return op.emitOpError("average pooling needs a float element type");
+      return unsupported(rewriter, op, "average pooling needs a float element type");
     Location loc = op.getLoc();
     auto inElem = dyn_cast<IntegerType>(cast<ShapedType>(op.getInput().getType()).getElementType());
     bool isUnsigned = inElem && inElem.isUnsigned();
@@ -115,7 +115,7 @@ struct MaxPoolWithIndicesLowering : OpConversionPattern<MaxPoolWithIndicesOp> {
     auto valType = staticType(getTypeConverter(), op.getValues());
     auto idxType = staticType(getTypeConverter(), op.getIndices());
     if (!inType || !valType || !idxType || !isa<FloatType>(inType.getElementType()))
-      return op.emitOpError("needs static shapes and a float element type");
+      return unsupported(rewriter, op, "needs static shapes and a float element type");
     Location loc = op.getLoc();
     Type elem = inType.getElementType();
     int64_t rank = inType.getRank(), n = rank - 2;
@@ -259,11 +259,13 @@ struct PoolLowering : OpConversionPattern<PoolOp> {
     auto inType = batchDynamicType(getTypeConverter(), op.getInput());
     auto outType = batchDynamicType(getTypeConverter(), op.getOutput());
     if (!inType || !outType || !isa<FloatType>(inType.getElementType()))
-      return op.emitOpError("needs static shapes (but the batch) and a float element type");
+      return unsupported(rewriter, op, "needs static shapes (but the batch) and a float element type");
     int64_t rank = inType.getRank();
     SmallVector<Value> outDims = batchDims(rewriter, loc, outType, adaptor.getInput());
     if (rank != 4 && rank != 3)
-      return op.emitOpError("pooling of rank ") << rank << " is not supported yet";
+      return unsupported(rewriter, op, [&](Diagnostic &diag) {
+        diag << "pooling of rank " << rank << " is not supported yet";
+      });
     Type elem = inType.getElementType();
     auto fElem = cast<FloatType>(elem);
     bool isMax = op.getKind() == PoolKind::max;

@@ -22,13 +22,13 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
     auto inType = rankedType(getTypeConverter(), op.getInput());
     auto outType = rankedType(getTypeConverter(), op.getOutput());
     if (!inType || !outType)
-      return op.emitOpError("needs ranked shapes");
+      return unsupported(rewriter, op, "needs ranked shapes");
     Location loc = op.getLoc();
     Type elem = inType.getElementType();
     bool isFloat = isa<FloatType>(elem);
     for (int64_t a : op.getAxes())
       if (inType.isDynamicDim(a) && (op.getKind() == ReduceKind::mean))
-        return op.emitOpError("mean over a dynamic dim is not supported yet");
+        return unsupported(rewriter, op, "mean over a dynamic dim is not supported yet");
     bool isUnsigned = isa<IntegerType>(cast<ShapedType>(op.getInput().getType()).getElementType()) &&
                       cast<IntegerType>(cast<ShapedType>(op.getInput().getType()).getElementType()).isUnsigned();
     ReduceKind kind = op.getKind();
@@ -65,7 +65,7 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
       });
     } else if (kind == ReduceKind::log_sum_exp) {
       if (!isFloat)
-        return op.emitOpError("log_sum_exp needs a float input");
+        return unsupported(rewriter, op, "log_sum_exp needs a float input");
       result = buildReduction(rewriter, loc, input, axes, attrOf(0), [&](OpBuilder &b, Location l, Value a, Value x) {
         return add(b, l, a, math::ExpOp::create(b, l, x));
       });
@@ -89,11 +89,13 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
       });
     }
     if (!result)
-      return op.emitOpError("reduction kind ") << stringifyReduceKind(kind) << " is not supported";
+      return unsupported(rewriter, op, [&](Diagnostic &diag) {
+        diag << "reduction kind " << stringifyReduceKind(kind) << " is not supported";
+      });
     auto rType = cast<RankedTensorType>(result.getType());
     if (kind == ReduceKind::mean || kind == ReduceKind::l2 || kind == ReduceKind::log_sum || kind == ReduceKind::log_sum_exp) {
       if (!isFloat && kind != ReduceKind::mean)
-        return op.emitOpError("needs a float input");
+        return unsupported(rewriter, op, "needs a float input");
       result = buildElementwise(rewriter, loc, rType, result, [&](OpBuilder &b, Location l, ValueRange a) -> Value {
         if (kind == ReduceKind::mean)
           return isFloat ? (Value)arith::DivFOp::create(b, l, a[0], scalarConstant(b, l, elem, count))
@@ -105,7 +107,9 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
     }
     auto reshaped = reshapeDynamic(rewriter, loc, result, outType);
     if (failed(reshaped))
-      return op.emitOpError("cannot reshape the reduction to ") << outType;
+      return unsupported(rewriter, op, [&](Diagnostic &diag) {
+        diag << "cannot reshape the reduction to " << outType;
+      });
     rewriter.replaceOp(op, *reshaped);
     return success();
   }
@@ -116,7 +120,7 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
     int64_t axis = op.getAxes()[0], rank = inType.getRank();
     Type elem = inType.getElementType();
     if (!isa<FloatType>(elem))
-      return op.emitOpError("arg reductions need a float input");
+      return unsupported(rewriter, op, "arg reductions need a float input");
     bool isMax = op.getKind() == ReduceKind::argmax, last = op.getSelectLastIndex();
     SmallVector<int64_t> shape;
     SmallVector<AffineExpr> outExprs;
@@ -159,7 +163,7 @@ struct IntegerArgReduceLowering : OpConversionPattern<ReduceOp> {
     auto inType = staticType(getTypeConverter(), op.getInput());
     auto outType = staticType(getTypeConverter(), op.getOutput());
     if ((kind != ReduceKind::argmax && kind != ReduceKind::argmin) || !inType || !outType || !isa<IntegerType>(inType.getElementType()))
-      return rewriter.notifyMatchFailure(op, "not an integer arg reduction");
+      return failure(); // ReduceLowering's case: it says why if it cannot lower it either
     Location loc = op.getLoc();
     int64_t axis = op.getAxes()[0], rank = inType.getRank();
     Type elem = inType.getElementType();

@@ -22,7 +22,7 @@ struct ResizeLowering : OpConversionPattern<ResizeOp> {
     auto inType = rankedType(getTypeConverter(), op.getInput());
     auto type = rankedType(getTypeConverter(), op.getResult());
     if (!inType || !type || !inType.hasStaticShape() || !type.hasStaticShape() || !isa<FloatType>(type.getElementType()))
-      return op.emitOpError("needs static shapes and a float element type");
+      return unsupported(rewriter, op, "needs static shapes and a float element type");
     ResizeMode mode = op.getMode();
     CoordinateTransform ctm = op.getCoordinateTransformationMode();
     NearestMode nearest = op.getNearestMode();
@@ -158,7 +158,7 @@ struct GridSampleLowering : OpConversionPattern<GridSampleOp> {
     auto type = rankedType(getTypeConverter(), op.getResult());
     if (!inType || !type || !inType.hasStaticShape() || !type.hasStaticShape() || inType.getRank() != 4 ||
         !isa<FloatType>(type.getElementType()))
-      return op.emitOpError("needs static 4-D float shapes");
+      return unsupported(rewriter, op, "needs static 4-D float shapes");
     GridSampleMode mode = op.getMode();
     GridSamplePadding padding = op.getPaddingMode();
     bool align = op.getAlignCorners();
@@ -273,7 +273,7 @@ struct RoiAlignLowering : OpConversionPattern<RoiAlignOp> {
     auto type = rankedType(getTypeConverter(), op.getResult());
     if (!inType || !type || !inType.hasStaticShape() || !type.hasStaticShape() || inType.getRank() != 4 ||
         !isa<FloatType>(type.getElementType()) || op.getSamplingRatio() <= 0)
-      return op.emitOpError("needs static 4-D float shapes and a positive sampling ratio");
+      return unsupported(rewriter, op, "needs static 4-D float shapes and a positive sampling ratio");
     Location loc = op.getLoc();
     Type elem = type.getElementType();
     Value input = adaptor.getInput(), rois = adaptor.getRois(), batchIdx = adaptor.getBatchIndices();

@@ -18,7 +18,7 @@ struct ConstantLowering : OpConversionPattern<ConstantOp> {
     if (auto dense = dyn_cast<DenseElementsAttr>(value))
       value = dense.bitcast(type.getElementType()).reshape(type);
     else if (type != op.getType())
-      return op.emitOpError("unsigned resource constants are not supported yet");
+      return unsupported(rewriter, op, "unsigned resource constants are not supported yet");
     rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, type, cast<TypedAttr>(value));
     return success();
   }
@@ -77,7 +77,7 @@ template <typename OpTy> struct ReshapeLowering : OpConversionPattern<OpTy> {
     if (failed(reshaped))
       reshaped = reshapeDynamic(rewriter, op.getLoc(), adaptor.getInput(), type);
     if (failed(reshaped))
-      return op.emitOpError("this reshape with dynamic dims is not supported yet");
+      return unsupported(rewriter, op, "this reshape with dynamic dims is not supported yet");
     rewriter.replaceOp(op, *reshaped);
     return success();
   }
@@ -88,7 +88,7 @@ struct TransposeLowering : OpConversionPattern<TransposeOp> {
   LogicalResult matchAndRewrite(TransposeOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
     auto type = rankedType(getTypeConverter(), op.getOutput());
     if (!type)
-      return op.emitOpError("needs a ranked result");
+      return unsupported(rewriter, op, "needs a ranked result");
     // Result dim i is input dim perm[i]: dims of run-time size are read from the input.
     SmallVector<Value> dynamicDims;
     for (auto [i, p] : llvm::enumerate(op.getPerm()))
@@ -106,7 +106,7 @@ struct ConcatLowering : OpConversionPattern<ConcatOp> {
   LogicalResult matchAndRewrite(ConcatOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
     auto type = staticType(getTypeConverter(), op.getOutput());
     if (!type)
-      return op.emitOpError("needs static shapes");
+      return unsupported(rewriter, op, "needs static shapes");
     Location loc = op.getLoc();
     Value result = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType());
     int64_t axis = op.getAxis(), offset = 0;
@@ -135,7 +135,7 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
     auto dataType = rankedType(getTypeConverter(), op.getData());
     auto idxType = rankedType(getTypeConverter(), op.getIndices());
     if (!type || !dataType || !idxType)
-      return op.emitOpError("needs ranked shapes");
+      return unsupported(rewriter, op, "needs ranked shapes");
     Location loc = op.getLoc();
     int64_t axis = op.getAxis(), idxRank = idxType.getRank(), rank = type.getRank();
     Value data = adaptor.getData(), indices = adaptor.getIndices();
@@ -180,9 +180,9 @@ struct SliceLowering : OpConversionPattern<SliceOp> {
   LogicalResult matchAndRewrite(SliceOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
     auto type = rankedType(getTypeConverter(), op.getOutput());
     if (!type)
-      return op.emitOpError("needs a ranked result");
+      return unsupported(rewriter, op, "needs a ranked result");
     if (llvm::any_of(op.getSteps(), [](int64_t s) { return s <= 0; }))
-      return op.emitOpError("negative steps are not supported yet");
+      return unsupported(rewriter, op, "negative steps are not supported yet");
     SmallVector<OpFoldResult> offsets, sizes, strides;
     for (int64_t i = 0; i < type.getRank(); ++i) {
       offsets.push_back(rewriter.getIndexAttr(op.getStarts()[i]));
@@ -206,7 +206,7 @@ struct ExpandLowering : OpConversionPattern<ExpandOp> {
     // meet only a 1); with one, the input must be static.
     bool keepsInputDims = !adaptor.getShape();
     if (!type || !inType || (!keepsInputDims && !inType.hasStaticShape()))
-      return op.emitOpError("with a shape operand, needs a static input");
+      return unsupported(rewriter, op, "with a shape operand, needs a static input");
     Location loc = op.getLoc();
     // Dynamic result dims are the shape operand's values, read on the host, or the input's own.
     SmallVector<Value> dims;
@@ -216,7 +216,9 @@ struct ExpandLowering : OpConversionPattern<ExpandOp> {
       int64_t aligned = d - (type.getRank() - inType.getRank());
       if (keepsInputDims) {
         if (aligned < 0 || !inType.isDynamicDim(aligned))
-          return op.emitOpError("dynamic result dim ") << d << " has no shape operand to read";
+          return unsupported(rewriter, op, [&](Diagnostic &diag) {
+            diag << "dynamic result dim " << d << " has no shape operand to read";
+          });
         dims.push_back(tensor::DimOp::create(rewriter, loc, adaptor.getInput(), aligned));
         continue;
       }
@@ -239,7 +241,7 @@ struct RangeLowering : OpConversionPattern<RangeOp> {
     auto countType = rankedType(getTypeConverter(), op.getCount());
     if (!type || type.getRank() != 1 || !countType || countType.getRank() != 0 ||
         !countType.getElementType().isInteger(64))
-      return op.emitOpError("expects a 1-D result and a 0-d int64 count");
+      return unsupported(rewriter, op, "expects a 1-D result and a 0-d int64 count");
     Location loc = op.getLoc();
     Type elem = type.getElementType();
     // The count is read on the host; start and delta are read by the kernel.
@@ -285,10 +287,12 @@ struct ShapeLowering : OpConversionPattern<ShapeOp> {
     auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
     auto type = staticType(getTypeConverter(), op.getOutput());
     if (!type || !type.getElementType().isInteger(64))
-      return op.emitOpError("needs a static int64 result");
+      return unsupported(rewriter, op, "needs a static int64 result");
     auto [start, end] = op.getDimRange();
     if (type.getNumElements() != end - start)
-      return op.emitOpError("result has ") << type.getNumElements() << " elements for " << end - start << " dims";
+      return unsupported(rewriter, op, [&](Diagnostic &diag) {
+        diag << "result has " << type.getNumElements() << " elements for " << end - start << " dims";
+      });
     // A kernel writes the dims: it reads those of run-time size from its own operands (the input's
     // dims reach a kernel with its bindings), so the host never builds a tensor.
     Location loc = op.getLoc();
