@@ -10,6 +10,7 @@
 // `tsr_ukernel_sgemm_packed_f32`, which reads the panels in place.
 //
 #include "codegen/cpu/Passes.h"
+#include "codegen/cpu/ukernels/workspace.h"
 
 #include "dialects/Dispatch/IR/DispatchOps.h"
 
@@ -99,13 +100,14 @@ std::optional<unsigned> resultOf(AffineMap map, unsigned d) {
   return std::nullopt;
 }
 
-/// A fill of `buffer` right before `op` (only side-effect-free ops in between) whose value `isValue`
-/// accepts: the microkernel then overwrites `buffer` instead of folding into it.
+/// A fill of `buffer` right before `op` (only side-effect-free ops and new allocations, such as the call's
+/// workspace, in between) whose value `isValue` accepts: the microkernel then overwrites `buffer` instead
+/// of folding into it.
 linalg::FillOp fillBefore(Operation *op, Value buffer, function_ref<bool(Value)> isValue) {
   for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode()) {
     if (auto fill = dyn_cast<linalg::FillOp>(prev))
       return fill.getOutputs()[0] == buffer && isValue(fill.getInputs()[0]) ? fill : linalg::FillOp();
-    if (!isPure(prev))
+    if (!isPure(prev) && !isa<memref::AllocOp>(prev))
       return {};
   }
   return {};
@@ -128,6 +130,19 @@ func::FuncOp declareUkernel(ModuleOp module, StringRef name, unsigned indexArgs)
   auto fn = func::FuncOp::create(b, module.getLoc(), name, b.getFunctionType(args, {}));
   fn.setPrivate();
   return fn;
+}
+
+/// The address of a workspace of `bytes` for the microkernel calls that replace `op`, allocated before it
+/// and freed after it: tessera-cpu-place-temporaries-in-scratch makes it a view of the worker's scratch,
+/// so the microkernels' packing buffers need no stack (codegen/cpu/ukernels/workspace.h).
+Value workspaceFor(Operation *op, int64_t bytes) {
+  OpBuilder b(op);
+  Location loc = op->getLoc();
+  auto alloc = memref::AllocOp::create(b, loc, MemRefType::get({bytes}, b.getI8Type()), b.getI64IntegerAttr(64));
+  Value address = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, alloc);
+  b.setInsertionPointAfter(op);
+  memref::DeallocOp::create(b, loc, alloc);
+  return address;
 }
 
 /// Base address, offset and strides of a memref, as index values.
@@ -270,6 +285,7 @@ struct ImageCall {
   Image image;
   Operand x, w, y;
   Value accumulate;
+  Value workspace; // the call's workspace address, for microkernels that take one
   Value constant(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value dim(Value memref, int64_t d) { return b.createOrFold<memref::DimOp>(loc, memref, d); }
   Value start(unsigned d) { return getValueOrCreateConstantIndexOp(b, loc, image.start[d]); }
@@ -291,14 +307,15 @@ struct ImageCall {
 /// carries the window's shape (`describeWeights` false): nothing reads it.
 template <typename ConvOp>
 LogicalResult lowerImageLoop(ConvOp conv, StringRef name, unsigned indexArgs, function_ref<bool(Value)> isInitial,
-                             bool describeWeights,
+                             bool describeWeights, int64_t workspaceBytes,
                              function_ref<SmallVector<Value>(ImageCall &, Value, Value)> args) {
   Value x = conv.getInputs()[0], w = conv.getInputs()[1], y = conv.getOutputs()[0];
+  Value workspace = workspaceBytes ? workspaceFor(conv, workspaceBytes) : Value();
   OpBuilder b(conv);
   Location loc = conv.getLoc();
   Image image = imageOf(b, x);
   ImageCall call{b, loc, image, describe(b, loc, image.memref), describeWeights ? describe(b, loc, w) : Operand(),
-                 describe(b, loc, y), Value()};
+                 describe(b, loc, y), Value(), workspace};
   linalg::FillOp fill = fillBefore(conv, y, isInitial);
   call.accumulate = arith::ConstantIntOp::create(b, loc, b.getI32Type(), fill ? 0 : 1);
   func::FuncOp ukernel = declareUkernel(conv->template getParentOfType<ModuleOp>(), name, indexArgs);
@@ -347,7 +364,8 @@ LogicalResult lowerConv(linalg::Conv2DNchwFchwOp conv) {
   auto config = conv->getParentOfType<func::FuncOp>()->getAttrOfType<dispatch::LoweringConfigAttr>(
       dispatch::kLoweringConfigAttr);
   bool direct = config && config.getStrategy() == dispatch::KernelStrategy::conv2d_direct;
-  return lowerImageLoop(conv, kConv2d, 25, isZero, true, [&](ImageCall &c, Value xOffset, Value yOffset) {
+  return lowerImageLoop(conv, kConv2d, 26, isZero, true, TSR_UKERNEL_CONV2D_WORKSPACE_BYTES,
+                        [&](ImageCall &c, Value xOffset, Value yOffset) {
     SmallVector<Value> args{c.dim(y, 1), c.dim(x, 1), c.constant(kh), c.constant(kw), c.dim(y, 2), c.constant(ow)};
     llvm::append_range(args, c.input(strides, dilations, xOffset));
     llvm::append_range(args, c.window());
@@ -356,7 +374,7 @@ LogicalResult lowerConv(linalg::Conv2DNchwFchwOp conv) {
     if (direct)
       flags = arith::ConstantIntOp::create(c.b, c.loc, c.b.getI32Type(), *getConstantIntValue(c.accumulate) | 2);
     llvm::append_range(args, SmallVector<Value>{c.w.pointer, c.w.offset, c.w.strides[0], c.y.pointer, yOffset,
-                                                c.y.strides[1], flags});
+                                                c.y.strides[1], c.workspace, flags});
     return args;
   });
 }
@@ -371,7 +389,7 @@ LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
   if (failed(yStrides) || (*yStrides)[3] != 1)
     return failure();
   auto strides = conv.getStrides(), dilations = conv.getDilations();
-  return lowerImageLoop(conv, kDepthwise, 27, isZero, true, [&](ImageCall &c, Value xOffset, Value yOffset) {
+  return lowerImageLoop(conv, kDepthwise, 27, isZero, true, /*workspaceBytes=*/0, [&](ImageCall &c, Value xOffset, Value yOffset) {
     SmallVector<Value> args{c.dim(y, 1), c.dim(w, 1), c.dim(w, 2), c.dim(y, 2), c.dim(y, 3)};
     llvm::append_range(args, c.input(strides, dilations, xOffset));
     llvm::append_range(args, c.window());
@@ -401,7 +419,7 @@ LogicalResult lowerMaxPool(linalg::PoolingNchwMaxOp pool) {
     llvm::append_range(args, SmallVector<Value>{c.y.pointer, yOffset, c.y.strides[1], c.y.strides[2], c.accumulate});
     return args;
   };
-  if (failed(lowerImageLoop(pool, kMaxPool, 18, isNegativeInfinity, false, arguments)))
+  if (failed(lowerImageLoop(pool, kMaxPool, 18, isNegativeInfinity, false, /*workspaceBytes=*/0, arguments)))
     return failure();
   if (alloc && llvm::all_of(alloc->getUsers(), [](Operation *u) { return isa<memref::DeallocOp>(u); })) {
     for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
@@ -428,7 +446,8 @@ LogicalResult lowerWinograd(dispatch::WinogradConv2DOp op) {
   Operand X = describe(b, loc, x), U = describe(b, loc, u), Y = describe(b, loc, y);
   linalg::FillOp fill = fillBefore(op, y, isZero);
   Value accumulate = arith::ConstantIntOp::create(b, loc, b.getI32Type(), fill ? 0 : 1);
-  func::FuncOp ukernel = declareUkernel(op->getParentOfType<ModuleOp>(), kWinograd, 21);
+  Value workspace = workspaceFor(op, TSR_UKERNEL_WINOGRAD_WORKSPACE_BYTES);
+  func::FuncOp ukernel = declareUkernel(op->getParentOfType<ModuleOp>(), kWinograd, 22);
   auto loop = scf::ForOp::create(b, loc, cst(0), dim(y, 0), cst(1));
   b.setInsertionPointToStart(loop.getBody());
   Value n = loop.getInductionVar();
@@ -438,7 +457,7 @@ LogicalResult lowerWinograd(dispatch::WinogradConv2DOp op) {
                        ValueRange{dim(y, 1), dim(u, 2), dim(y, 2), dim(y, 3), X.pointer, xOffset, X.strides[1],
                                   X.strides[2], X.strides[3], dim(x, 2), dim(x, 3), op.getRow(), op.getCol(),
                                   U.pointer, U.offset, U.strides[0], U.strides[1], Y.pointer, yOffset,
-                                  Y.strides[1], Y.strides[2], accumulate});
+                                  Y.strides[1], Y.strides[2], workspace, accumulate});
   if (fill)
     fill.erase();
   op.erase();
@@ -461,6 +480,7 @@ LogicalResult lowerPackedMatmul(dispatch::PackedMatmulOp op) {
       (*packedStrides)[1] != packedType.getDimSize(2) ||
       (*packedStrides)[0] != packedType.getDimSize(1) * packedType.getDimSize(2))
     return failure();
+  Value workspace = workspaceFor(op, TSR_UKERNEL_SGEMM_WORKSPACE_BYTES);
   OpBuilder b(op);
   Location loc = op.getLoc();
   auto cst = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, loc, v); };
@@ -486,11 +506,11 @@ LogicalResult lowerPackedMatmul(dispatch::PackedMatmulOp op) {
     aOffset = arith::AddIOp::create(b, loc, aOffset, arith::MulIOp::create(b, loc, iv, A.strides[d]));
     cOffset = arith::AddIOp::create(b, loc, cOffset, arith::MulIOp::create(b, loc, iv, C.strides[d]));
   }
-  func::FuncOp ukernel = declareUkernel(op->getParentOfType<ModuleOp>(), kSgemmPacked, 14);
+  func::FuncOp ukernel = declareUkernel(op->getParentOfType<ModuleOp>(), kSgemmPacked, 15);
   func::CallOp::create(b, loc, ukernel,
                        ValueRange{M, dim(init, rank - 1), dim(lhs, rank - 1), A.pointer, aOffset, A.strides[rank - 2],
                                   A.strides[rank - 1], P.pointer, P.offset, cst(packedType.getDimSize(2)),
-                                  op.getCol(), C.pointer, cOffset, C.strides[rank - 2], accumulate});
+                                  op.getCol(), C.pointer, cOffset, C.strides[rank - 2], workspace, accumulate});
   if (fill)
     fill.erase();
   op.erase();
@@ -510,6 +530,7 @@ LogicalResult lower(linalg::LinalgOp op, const GemmDims &dims, func::FuncOp sgem
     if (!map.isProjectedPermutation())
       return failure();
 
+  Value workspace = workspaceFor(op, TSR_UKERNEL_SGEMM_WORKSPACE_BYTES);
   OpBuilder b(op);
   Location loc = op.getLoc();
   auto cst = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, loc, v); };
@@ -598,7 +619,7 @@ LogicalResult lower(linalg::LinalgOp op, const GemmDims &dims, func::FuncOp sgem
   func::CallOp::create(b, loc, sgemm,
                        ValueRange{M, N, K, A.pointer, offsets[0], rowStrideA, stride(A, dims.k), B.pointer,
                                   offsets[1], stride(B, dims.k), stride(B, dims.n), C.pointer, offsets[2],
-                                  rowStrideC, accumulate});
+                                  rowStrideC, workspace, accumulate});
   if (fill)
     fill.erase();
   op.erase();
@@ -661,7 +682,7 @@ struct LowerContractionsToUkernelsPass
       (void)lowerMaxPool(pool);
     if (matches.empty())
       return;
-    func::FuncOp sgemm = declareUkernel(module, kSgemm, 14);
+    func::FuncOp sgemm = declareUkernel(module, kSgemm, 15);
     for (auto &[op, dims] : matches)
       (void)lower(op, dims, sgemm);
   }

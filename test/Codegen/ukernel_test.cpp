@@ -1,6 +1,8 @@
 // The CPU microkernels (codegen/cpu/ukernels) compiled natively and checked against plain loops: full and
 // partial register tiles, K beyond one cache block, transposed and strided operands, accumulation,
 // convolutions with strides and dilations, and the Winograd F(4x4, 3x3) convolution.
+#include "codegen/cpu/ukernels/workspace.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -19,15 +21,16 @@ extern "C" {
 int32_t tsr_ukernel_vector_registers = 32;
 void tsr_ukernel_sgemm_f32(int64_t m, int64_t n, int64_t k, intptr_t a_base, int64_t a_offset, int64_t a_rs,
                            int64_t a_cs, intptr_t b_base, int64_t b_offset, int64_t b_rs, int64_t b_cs,
-                           intptr_t c_base, int64_t c_offset, int64_t c_rs, int32_t accumulate);
+                           intptr_t c_base, int64_t c_offset, int64_t c_rs, intptr_t workspace, int32_t accumulate);
 void tsr_ukernel_sgemm_packed_f32(int64_t m, int64_t n, int64_t k, intptr_t a_base, int64_t a_offset, int64_t a_rs,
                                   int64_t a_cs, intptr_t p_base, int64_t p_offset, int64_t panel, int64_t col,
-                                  intptr_t c_base, int64_t c_offset, int64_t c_rs, int32_t accumulate);
+                                  intptr_t c_base, int64_t c_offset, int64_t c_rs, intptr_t workspace,
+                                  int32_t accumulate);
 void tsr_ukernel_conv2d_nchw_f32(int64_t filters, int64_t channels, int64_t kh, int64_t kw, int64_t oh, int64_t ow,
                                  int64_t sh, int64_t sw, int64_t dh, int64_t dw, intptr_t x_base, int64_t x_offset,
                                  int64_t x_c, int64_t x_h, int64_t x_w, int64_t height, int64_t width, int64_t row0,
                                  int64_t col0, intptr_t w_base, int64_t w_offset, int64_t w_f, intptr_t y_base,
-                                 int64_t y_offset, int64_t y_f, int32_t accumulate);
+                                 int64_t y_offset, int64_t y_f, intptr_t workspace, int32_t accumulate);
 void tsr_ukernel_depthwise_conv2d_nchw_f32(int64_t channels, int64_t kh, int64_t kw, int64_t oh, int64_t ow,
                                            int64_t sh, int64_t sw, int64_t dh, int64_t dw, intptr_t x_base,
                                            int64_t x_offset, int64_t x_c, int64_t x_h, int64_t x_w, int64_t height,
@@ -44,7 +47,7 @@ void tsr_ukernel_conv2d_winograd_f43_nchw_f32(int64_t filters, int64_t channels,
                                               int64_t x_w, int64_t height, int64_t width, int64_t row0,
                                               int64_t col0, intptr_t u_base, int64_t u_offset, int64_t u_t,
                                               int64_t u_f, intptr_t y_base, int64_t y_offset, int64_t y_f,
-                                              int64_t y_h, int32_t accumulate);
+                                              int64_t y_h, intptr_t workspace, int32_t accumulate);
 }
 
 namespace {
@@ -84,6 +87,10 @@ class Guarded {
   float* data_ = nullptr;
 };
 
+/// A microkernel's workspace of `bytes` (64-byte aligned), filled with NaN and ending right before an
+/// inaccessible page: a kernel that reads workspace it did not write, or uses more than it declares, fails.
+Guarded workspace(size_t bytes) { return Guarded(std::vector<float>(bytes / sizeof(float), NAN)); }
+
 struct GemmCase {
   int64_t m, n, k;
   bool transposeB;
@@ -106,8 +113,9 @@ TEST_P(Sgemm, MatchesLoops) {
       want[i * p.n + j] = float(sum);
     }
   Guarded guardedB(b);
+  Guarded ws = workspace(TSR_UKERNEL_SGEMM_WORKSPACE_BYTES);
   tsr_ukernel_sgemm_f32(p.m, p.n, p.k, address(a), aOffset, lda, 1, guardedB.address(), 0, bRs, bCs, address(c), 0,
-                        p.n, p.accumulate);
+                        p.n, ws.address(), p.accumulate);
   for (int64_t i = 0; i < p.m * p.n; ++i)
     ASSERT_NEAR(c[i], want[i], 1e-4 * (1 + p.k)) << "element " << i;
 }
@@ -156,8 +164,9 @@ TEST_P(SgemmPacked, MatchesLoops) {
       want[i * p.n + j] = float(sum);
     }
   Guarded guarded(packed);
+  Guarded ws = workspace(TSR_UKERNEL_SGEMM_WORKSPACE_BYTES);
   tsr_ukernel_sgemm_packed_f32(p.m, p.n, p.k, address(a), aOffset, lda, 1, guarded.address(), 0, p.panel, p.col,
-                               address(c), 0, p.n, p.accumulate);
+                               address(c), 0, p.n, ws.address(), p.accumulate);
   for (int64_t i = 0; i < p.m * p.n; ++i)
     ASSERT_NEAR(c[i], want[i], 1e-4 * (1 + p.k)) << "element " << i;
 }
@@ -220,9 +229,10 @@ void checkConv2d(const ConvCase& p, bool accumulate, bool direct = false) {
         want[(f * oh + i) * ow + j] = float(sum);
       }
   Guarded guardedX(x);
+  Guarded ws = workspace(TSR_UKERNEL_CONV2D_WORKSPACE_BYTES);
   tsr_ukernel_conv2d_nchw_f32(filters, channels, kh, kw, oh, ow, sh, sw, dh, dw, guardedX.address(), 0, h * w, w, 1,
                               h, w, -pad, -pad, address(wt), 0, channels * kh * kw, address(y), 0, oh * ow,
-                              (accumulate ? 1 : 0) | (direct ? 2 : 0));
+                              ws.address(), (accumulate ? 1 : 0) | (direct ? 2 : 0));
   for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], want[i], 1e-4) << "element " << i;
 }
 
@@ -556,9 +566,10 @@ TEST_P(Winograd, MatchesDirectConvolution) {
         bound[o] = magnitude;
       }
   Guarded guardedX(x), guardedU(u);
+  Guarded ws = workspace(TSR_UKERNEL_WINOGRAD_WORKSPACE_BYTES);
   tsr_ukernel_conv2d_winograd_f43_nchw_f32(p.filters, p.channels, p.oh, p.ow, guardedX.address(), 0, xc, xh, xw,
                                            p.height, p.width, p.row0, p.col0, guardedU.address(), uOffset, uT, uF,
-                                           address(y), yOffset, yF, yH, p.accumulate);
+                                           address(y), yOffset, yF, yH, ws.address(), p.accumulate);
   for (size_t i = 0; i < y.size(); ++i) {
     if (bound[i] < 0.0)
       ASSERT_EQ(y[i], want[i]) << "element " << i << " (outside the outputs)";

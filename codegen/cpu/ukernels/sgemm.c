@@ -12,11 +12,14 @@
  * block into contiguous KC x NR panels (a constant B arrives packed already: see
  * tsr_ukernel_sgemm_packed_f32), A once per (n, k, m) block into MR-row panels, so the inner loop
  * reads both operands sequentially; the 8 x 32 register tile keeps 16 accumulators of 16 floats live.
- * Packing and padding buffers live on the stack (under 600 KiB per call): kernels run concurrently, one
- * call per workgroup, on threads with the default 8 MiB stacks.
+ * Packing and padding buffers are the caller's workspace (the worker's scratch, where the kernel puts it:
+ * tessera-cpu-place-temporaries-in-scratch), TSR_UKERNEL_SGEMM_WORKSPACE_BYTES or
+ * TSR_UKERNEL_CONV2D_WORKSPACE_BYTES of it (workspace.h), 64-byte aligned, not on the stack.
  */
 #include <stddef.h>
 #include <stdint.h>
+
+#include "workspace.h"
 
 #define MR 8
 #define NR 32
@@ -230,9 +233,9 @@ static void gemm_rows_bt(int64_t m, int64_t n, int64_t k, const float* a, int64_
  * of a row of A (contiguous) with one of them, four rows at a time. Memory bound: A is read once per
  * column. */
 static void gemm_cols(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, const b_source* src, float* c,
-                      int64_t c_rs, int32_t accumulate) {
-  float panel[KC * NR] __attribute__((aligned(64)));
-  float bt[COLS_MAX] __attribute__((aligned(64)));
+                      int64_t c_rs, int32_t accumulate, float* workspace) {
+  float* panel = workspace;        /* KC * NR */
+  float* bt = workspace + KC * NR; /* COLS_MAX */
   for (int64_t k0 = 0; k0 < k; k0 += KC) {
     int64_t kc = min64(KC, k - k0);
     pack_b(src, k0, 0, kc, n, panel);
@@ -306,8 +309,8 @@ static inline __attribute__((always_inline)) void rows_tile(int rows, int64_t kc
 
 /* Fewer than MR / 2 rows by a packed B: each panel streamed once, every product useful. */
 static void gemm_rows_packed(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, int64_t a_cs,
-                             const b_source* src, float* c, int64_t c_rs, int32_t accumulate) {
-  float bpack[KC * NR] __attribute__((aligned(64)));
+                             const b_source* src, float* c, int64_t c_rs, int32_t accumulate, float* workspace) {
+  float* bpack = workspace; /* KC * NR */
   for (int64_t j = 0; j < n; j += NR) {
     int64_t nr = min64(NR, n - j);
     for (int64_t k0 = 0; k0 < k; k0 += KC) {
@@ -330,9 +333,16 @@ static void gemm_rows_packed(int64_t m, int64_t n, int64_t k, const float* a, in
   }
 }
 
-/* C[m, n] (+)= A[m, k] * B[k, n], B from `src`. */
+/* The floats of workspace gemm uses at most: A and B packing buffers (more than gemm_cols' and
+ * gemm_rows_packed's). */
+#define SGEMM_WORKSPACE_FLOATS (MC * KC + KC * NC)
+_Static_assert(4 * SGEMM_WORKSPACE_FLOATS == TSR_UKERNEL_SGEMM_WORKSPACE_BYTES, "workspace.h is out of date");
+_Static_assert(KC * NR + COLS_MAX <= SGEMM_WORKSPACE_FLOATS, "gemm_cols needs more than gemm");
+
+/* C[m, n] (+)= A[m, k] * B[k, n], B from `src`, with SGEMM_WORKSPACE_FLOATS floats of 64-byte aligned
+ * `workspace`. */
 static void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, int64_t a_cs, const b_source* src,
-                 float* c, int64_t c_rs, int32_t accumulate) {
+                 float* c, int64_t c_rs, int32_t accumulate, float* workspace) {
   if (m <= 0 || n <= 0) return;
   if (k <= 0) {
     if (!accumulate)
@@ -341,7 +351,7 @@ static void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, 
     return;
   }
   if (m < MR / 2 && src->packed) {
-    gemm_rows_packed(m, n, k, a, a_rs, a_cs, src, c, c_rs, accumulate);
+    gemm_rows_packed(m, n, k, a, a_rs, a_cs, src, c, c_rs, accumulate, workspace);
     return;
   }
   if (m < MR / 2 && !src->conv && !src->packed && src->cs == 1) {
@@ -353,13 +363,13 @@ static void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, 
     return;
   }
   if (n < MR / 2 && m >= MR && a_cs == 1 && n * k <= COLS_MAX) {
-    gemm_cols(m, n, k, a, a_rs, src, c, c_rs, accumulate);
+    gemm_cols(m, n, k, a, a_rs, src, c, c_rs, accumulate, workspace);
     return;
   }
   /* B is packed once per (column block, k block); A, unless read in place, once per (column, k, row) block. */
   int b_in_place = m <= B_IN_PLACE_ROWS && !src->conv && !src->packed && src->cs == 1;
-  float apack[MC * KC] __attribute__((aligned(64)));
-  float bpack[KC * NC] __attribute__((aligned(64)));
+  float* apack = workspace;           /* MC * KC */
+  float* bpack = workspace + MC * KC; /* KC * NC */
   for (int64_t n0 = 0; n0 < n; n0 += NC) {
     int64_t nc = min64(NC, n - n0);
     for (int64_t k0 = 0; k0 < k; k0 += KC) {
@@ -399,12 +409,13 @@ static void gemm(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_rs, 
 /* Pointers arrive as integers (base address plus element offset) so callers need no pointer types. */
 void tsr_ukernel_sgemm_f32(int64_t m, int64_t n, int64_t k, intptr_t a_base, int64_t a_offset, int64_t a_rs,
                            int64_t a_cs, intptr_t b_base, int64_t b_offset, int64_t b_rs, int64_t b_cs,
-                           intptr_t c_base, int64_t c_offset, int64_t c_rs, int32_t accumulate) {
+                           intptr_t c_base, int64_t c_offset, int64_t c_rs, intptr_t workspace, int32_t accumulate) {
   b_source src = {0};
   src.b = (const float*)b_base + b_offset;
   src.rs = b_rs;
   src.cs = b_cs;
-  gemm(m, n, k, (const float*)a_base + a_offset, a_rs, a_cs, &src, (float*)c_base + c_offset, c_rs, accumulate);
+  gemm(m, n, k, (const float*)a_base + a_offset, a_rs, a_cs, &src, (float*)c_base + c_offset, c_rs, accumulate,
+       (float*)workspace);
 }
 
 /* C (+)= A * B where B [k, n] is columns [col, col + n) of a matrix packed ahead of time (when the model
@@ -413,18 +424,23 @@ void tsr_ukernel_sgemm_f32(int64_t m, int64_t n, int64_t k, intptr_t a_base, int
  * never repacked at run time. */
 void tsr_ukernel_sgemm_packed_f32(int64_t m, int64_t n, int64_t k, intptr_t a_base, int64_t a_offset, int64_t a_rs,
                                   int64_t a_cs, intptr_t p_base, int64_t p_offset, int64_t panel, int64_t col,
-                                  intptr_t c_base, int64_t c_offset, int64_t c_rs, int32_t accumulate) {
+                                  intptr_t c_base, int64_t c_offset, int64_t c_rs, intptr_t workspace,
+                                  int32_t accumulate) {
   b_source src = {0};
   src.b = (const float*)p_base + p_offset;
   src.packed = 1;
   src.panel = panel;
   src.col = col;
   src.kdim = k;
-  gemm(m, n, k, (const float*)a_base + a_offset, a_rs, a_cs, &src, (float*)c_base + c_offset, c_rs, accumulate);
+  gemm(m, n, k, (const float*)a_base + a_offset, a_rs, a_cs, &src, (float*)c_base + c_offset, c_rs, accumulate,
+       (float*)workspace);
 }
 
-/* Floats of the zero-padded window copy a convolution call may make on the stack (256 KiB). */
+/* Floats of the zero-padded window copy a convolution call may make (256 KiB), at the start of its
+ * workspace; the product's packing buffers follow it. */
 #define CONV_PADDED (64 * 1024)
+_Static_assert(4 * (CONV_PADDED + SGEMM_WORKSPACE_FLOATS) == TSR_UKERNEL_CONV2D_WORKSPACE_BYTES,
+               "workspace.h is out of date");
 
 /* Rows [first, first + rows) and columns [0, cols) of the zero-padded view of a channel (image rows and
  * columns start at row0 and col0 of the view; the image is height x width, columns x_w apart) into
@@ -469,7 +485,7 @@ void tsr_ukernel_conv2d_nchw_f32(int64_t filters, int64_t channels, int64_t kh, 
                                  int64_t sh, int64_t sw, int64_t dh, int64_t dw, intptr_t x_base, int64_t x_offset,
                                  int64_t x_c, int64_t x_h, int64_t x_w, int64_t height, int64_t width, int64_t row0,
                                  int64_t col0, intptr_t w_base, int64_t w_offset, int64_t w_f, intptr_t y_base,
-                                 int64_t y_offset, int64_t y_f, int32_t flags) {
+                                 int64_t y_offset, int64_t y_f, intptr_t workspace, int32_t flags) {
   const int accumulate = flags & CONV_ACCUMULATE;
   const float* x = (const float*)x_base + x_offset;
   b_source src = {0};
@@ -478,7 +494,7 @@ void tsr_ukernel_conv2d_nchw_f32(int64_t filters, int64_t channels, int64_t kh, 
   /* The windows cover rows [row0, row0 + view_h) and columns [col0, col0 + view_w) of the image. */
   int64_t view_h = (oh - 1) * sh + (kh - 1) * dh + 1, view_w = (ow - 1) * sw + (kw - 1) * dw + 1;
   int inside = row0 >= 0 && col0 >= 0 && row0 + view_h <= height && col0 + view_w <= width;
-  float padded[CONV_PADDED] __attribute__((aligned(64)));
+  float* padded = (float*)workspace; /* CONV_PADDED, then the product's packing buffers */
   if ((flags & CONV_DIRECT) &&
       conv_direct(filters, channels, kh, kw, oh, ow, sh, sw, dh, dw, x, x_c, x_h, x_w, height, width, row0, col0,
                   (const float*)w_base + w_offset, w_f, (float*)y_base + y_offset, y_f, accumulate, padded,
@@ -506,5 +522,5 @@ void tsr_ukernel_conv2d_nchw_f32(int64_t filters, int64_t channels, int64_t kh, 
     src.padded = 1;
   }
   gemm(filters, oh * ow, channels * kh * kw, (const float*)w_base + w_offset, w_f, 1, &src,
-       (float*)y_base + y_offset, y_f, accumulate);
+       (float*)y_base + y_offset, y_f, accumulate, padded + CONV_PADDED);
 }

@@ -27,11 +27,13 @@
  * the zero padding: nothing outside the image is read), splits them into the column phases x[4 l + p]
  * with shuffles and applies B^T along the rows, then down the columns. The output transform applies A^T
  * along the rows, then down the columns, interleaves the four phases back into output rows and stores
- * them (masked at the right edge: nothing outside the oh x ow outputs is written). Buffers live on the
- * stack (about 340 KiB per call).
+ * them (masked at the right edge: nothing outside the oh x ow outputs is written). The transformed inputs
+ * and the products (326 KiB) are the caller's workspace (workspace.h), not the stack.
  */
 #include <stddef.h>
 #include <stdint.h>
+
+#include "workspace.h"
 
 /* Most channels per chunk: the transformed input of a block, 36 * WG_CB * NR floats (288 KiB), stays in L2.
  * Each chunk transforms and adds its outputs again: chunks of 32 or 48 measured 10-20 % slower. */
@@ -42,6 +44,8 @@
 #define WG_MT (MR * NR)
 /* Filters per product of a narrow block (at most 16 tiles): the rows of its 16 x 16 register tile. */
 #define WG_NARROW 16
+_Static_assert(4 * (36 * WG_VT + 36 * WG_MT + 16) == TSR_UKERNEL_WINOGRAD_WORKSPACE_BYTES, "workspace.h is out of date");
+_Static_assert(36 * WG_VT % 16 == 0, "the products must start on a cache line");
 
 typedef int32_t v16i __attribute__((vector_size(64)));
 /* The masked load and store builtins take extended vectors (same layout as v16f). */
@@ -328,7 +332,7 @@ void tsr_ukernel_conv2d_winograd_f43_nchw_f32(int64_t filters, int64_t channels,
                                               int64_t x_w, int64_t height, int64_t width, int64_t row0,
                                               int64_t col0, intptr_t u_base, int64_t u_offset, int64_t u_t,
                                               int64_t u_f, intptr_t y_base, int64_t y_offset, int64_t y_f,
-                                              int64_t y_h, int32_t accumulate) {
+                                              int64_t y_h, intptr_t workspace, int32_t accumulate) {
   const float* x = (const float*)x_base + x_offset;
   const float* u = (const float*)u_base + u_offset;
   float* y = (float*)y_base + y_offset;
@@ -343,8 +347,8 @@ void tsr_ukernel_conv2d_winograd_f43_nchw_f32(int64_t filters, int64_t channels,
   const int64_t tw = (ow + 3) / 4, tiles = (oh + 3) / 4 * tw;
   /* Equal chunks: no short last one. */
   const int64_t chunks = (channels + WG_CB - 1) / WG_CB, cb = (channels + chunks - 1) / chunks;
-  float v[36 * WG_VT] __attribute__((aligned(64)));
-  float m[36 * WG_MT + 16] __attribute__((aligned(64))); /* slack: loads of 16 tiles may pass the last */
+  float* v = (float*)workspace;      /* 36 * WG_VT */
+  float* m = v + 36 * WG_VT;         /* 36 * WG_MT + 16: slack, loads of 16 tiles may pass the last */
   for (int64_t i = 36 * WG_MT; i < 36 * WG_MT + 16; ++i) m[i] = 0.0f;
   wg_run runs[NR];
   for (int64_t q0 = 0; q0 < tiles; q0 += NR) {

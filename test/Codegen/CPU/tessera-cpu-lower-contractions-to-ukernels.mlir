@@ -1,8 +1,10 @@
 // RUN: tessera-opt %s -split-input-file -tessera-cpu-lower-contractions-to-ukernels | FileCheck %s
 
 // A zero fill followed by a matmul becomes one overwriting call; A and B are read through their
-// strides (B is transposed: its k stride is its last, its n stride its first).
-// CHECK: func.func private @tsr_ukernel_sgemm_f32(index, index, index, index, index, index, index, index, index, index, index, index, index, index, i32)
+// strides (B is transposed: its k stride is its last, its n stride its first). The call's packing
+// buffers are a workspace allocated around it (304 KiB, workspace.h), which
+// tessera-cpu-place-temporaries-in-scratch later moves into the worker's scratch.
+// CHECK: func.func private @tsr_ukernel_sgemm_f32(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, i32)
 // CHECK-LABEL: func.func @k
 // CHECK-NOT: linalg.fill
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant 0 : i32
@@ -12,7 +14,10 @@
 // CHECK-DAG: %[[PA:.*]] = memref.extract_aligned_pointer_as_index %arg0
 // CHECK-DAG: %[[PB:.*]] = memref.extract_aligned_pointer_as_index %arg1
 // CHECK-DAG: %[[PC:.*]] = memref.extract_aligned_pointer_as_index %arg2
-// CHECK: call @tsr_ukernel_sgemm_f32(%[[C64]], %[[C512]], %[[C256]], %[[PA]], %{{.*}}, %[[SA:strides[_0-9]*]]#0, %[[SA]]#1, %[[PB]], %{{.*}}, %[[SB:strides[_0-9]*]]#1, %[[SB]]#0, %[[PC]], %{{.*}}, %[[SC:strides[_0-9]*]]#0, %[[ZERO]])
+// CHECK-DAG: %[[WS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<311296xi8>
+// CHECK-DAG: %[[PWS:.*]] = memref.extract_aligned_pointer_as_index %[[WS]]
+// CHECK: call @tsr_ukernel_sgemm_f32(%[[C64]], %[[C512]], %[[C256]], %[[PA]], %{{.*}}, %[[SA:strides[_0-9]*]]#0, %[[SA]]#1, %[[PB]], %{{.*}}, %[[SB:strides[_0-9]*]]#1, %[[SB]]#0, %[[PC]], %{{.*}}, %[[SC:strides[_0-9]*]]#0, %[[PWS]], %[[ZERO]])
+// CHECK-NEXT: memref.dealloc %[[WS]]
 // CHECK-NOT: linalg.generic
 func.func @k(%a: memref<64x256xf32>, %b: memref<512x256xf32>, %c: memref<64x512xf32>) {
   %zero = arith.constant 0.0 : f32
@@ -155,7 +160,7 @@ func.func @max_pool(%x: memref<1x8x9x9xf32>, %y: memref<1x8x4x4xf32>) {
 // A Winograd convolution over a slice of filters and rows: a loop over images around its microkernel,
 // with the window origin, the filter slice's tap and filter strides and the output's filter and row
 // strides; the zero fill before it becomes an overwrite.
-// CHECK: func.func private @tsr_ukernel_conv2d_winograd_f43_nchw_f32(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, i32)
+// CHECK: func.func private @tsr_ukernel_conv2d_winograd_f43_nchw_f32(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, i32)
 // CHECK-LABEL: func.func @winograd
 // CHECK-NOT: linalg.fill
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant 0 : i32
@@ -165,7 +170,7 @@ func.func @max_pool(%x: memref<1x8x9x9xf32>, %y: memref<1x8x4x4xf32>) {
 // CHECK-DAG: %[[C56:.*]] = arith.constant 56 : index
 // CHECK-DAG: %[[PX:.*]] = memref.extract_aligned_pointer_as_index %arg0
 // CHECK-DAG: %[[PU:.*]] = memref.extract_aligned_pointer_as_index %[[U:.*]] :
-// CHECK: call @tsr_ukernel_conv2d_winograd_f43_nchw_f32(%[[C32]], %[[C64]], %[[C12]], %[[C56]], %[[PX]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c56{{(_[0-9]+)?}}, %c56{{(_[0-9]+)?}}, %arg3, %arg4, %[[PU]], %{{.*}}, %[[SU:strides[_0-9]*]]#0, %[[SU]]#1, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]])
+// CHECK: call @tsr_ukernel_conv2d_winograd_f43_nchw_f32(%[[C32]], %[[C64]], %[[C12]], %[[C56]], %[[PX]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c56{{(_[0-9]+)?}}, %c56{{(_[0-9]+)?}}, %arg3, %arg4, %[[PU]], %{{.*}}, %[[SU:strides[_0-9]*]]#0, %[[SU]]#1, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]])
 // CHECK-NOT: tdisp.winograd_conv2d
 func.func @winograd(%x: memref<1x64x56x56xf32>, %u: memref<36x64x64xf32>, %y: memref<1x64x56x56xf32>, %row: index, %col: index) {
   %zero = arith.constant 0.0 : f32
@@ -182,7 +187,7 @@ func.func @winograd(%x: memref<1x64x56x56xf32>, %u: memref<36x64x64xf32>, %y: me
 // A product with a packed right operand over a column tile of a [2, 64, N] result whose leading dim is
 // contiguous with its rows: one call over 128 rows, reading the whole packed operand (panel width 32)
 // from column %col, K from the input; the zero fill before it becomes an overwrite.
-// CHECK: func.func private @tsr_ukernel_sgemm_packed_f32(index, index, index, index, index, index, index, index, index, index, index, index, index, index, i32)
+// CHECK: func.func private @tsr_ukernel_sgemm_packed_f32(index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, i32)
 // CHECK-LABEL: func.func @packed
 // CHECK-NOT: linalg.fill
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant 0 : i32
@@ -192,7 +197,7 @@ func.func @winograd(%x: memref<1x64x56x56xf32>, %u: memref<36x64x64xf32>, %y: me
 // CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
 // CHECK-DAG: %[[PX:.*]] = memref.extract_aligned_pointer_as_index %arg0
 // CHECK-DAG: %[[PP:.*]] = memref.extract_aligned_pointer_as_index %arg1
-// CHECK: call @tsr_ukernel_sgemm_packed_f32(%[[C128]], %[[C96]], %[[C256]], %[[PX]], %{{.*}}, %{{.*}}, %{{.*}}, %[[PP]], %{{.*}}, %[[C32]], %arg3, %{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]])
+// CHECK: call @tsr_ukernel_sgemm_packed_f32(%[[C128]], %[[C96]], %[[C256]], %[[PX]], %{{.*}}, %{{.*}}, %{{.*}}, %[[PP]], %{{.*}}, %[[C32]], %arg3, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]])
 // CHECK-NOT: scf.for
 // CHECK-NOT: tdisp.packed_matmul
 func.func @packed(%x: memref<2x64x256xf32>, %p: memref<20x256x32xf32>, %y: memref<2x64x640xf32>, %col: index) {
@@ -223,8 +228,11 @@ func.func @packed_batches(%x: memref<3x8x64xf32>, %p: memref<2x64x32xf32>, %y: m
 // (bit 1 of its last argument, next to bit 0, accumulate); conv2d leaves it clear; a kernel configured
 // for loops keeps its convolution.
 // CHECK-LABEL: func.func @direct
+// CHECK: %[[WS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<573440xi8>
+// CHECK: %[[PWS:.*]] = memref.extract_aligned_pointer_as_index %[[WS]]
 // CHECK: %[[FLAGS:.*]] = arith.constant 2 : i32
-// CHECK: call @tsr_ukernel_conv2d_nchw_f32({{.*}}, %[[FLAGS]])
+// CHECK: call @tsr_ukernel_conv2d_nchw_f32({{.*}}, %[[PWS]], %[[FLAGS]])
+// CHECK: memref.dealloc %[[WS]]
 // CHECK-LABEL: func.func @implicit_gemm
 // CHECK: %[[FLAGS:.*]] = arith.constant 0 : i32
 // CHECK: call @tsr_ukernel_conv2d_nchw_f32({{.*}}, %[[FLAGS]])

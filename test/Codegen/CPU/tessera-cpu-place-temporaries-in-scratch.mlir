@@ -24,6 +24,23 @@ func.func @softmax_sums(%x: memref<1x4x64x64xf32>, %wg: index) attributes {tesse
   return
 }
 
+// A microkernel's workspace (its address passed to the call) goes to scratch too: the call does not
+// keep it.
+// CHECK-LABEL: func.func @workspace(
+// CHECK-SAME: %{{.*}}: index, %[[S:.*]]: memref<311296xi8>)
+// CHECK: %[[V:.*]] = memref.view %[[S]]
+// CHECK: %[[P:.*]] = memref.extract_aligned_pointer_as_index %[[V]]
+// CHECK: call @ukernel(%[[P]])
+// CHECK-NOT: memref.dealloc
+func.func private @ukernel(index)
+func.func @workspace(%wg: index) attributes {tessera.workgroup_count = 1 : i64} {
+  %ws = memref.alloc() {alignment = 64 : i64} : memref<311296xi8>
+  %p = memref.extract_aligned_pointer_as_index %ws : memref<311296xi8> -> index
+  func.call @ukernel(%p) : (index) -> ()
+  memref.dealloc %ws : memref<311296xi8>
+  return
+}
+
 // A workgroup's share of run-time size min(3, 16 - 3 * id) gets the most it can take, 3 x 6 floats.
 // CHECK-LABEL: func.func @share(
 // CHECK-SAME: %[[ID:.*]]: index, %[[S:.*]]: memref<128xi8>)
