@@ -15,7 +15,6 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Interfaces/ValueBoundsOpInterface.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
@@ -27,11 +26,13 @@ namespace tessera::cpu {
 namespace {
 
 constexpr int64_t kScratchAlignment = 64; // the runtime's regions start on cache lines
-/// Larger temporaries stay on the heap: scratch is held by every thread for the session's lifetime.
-constexpr int64_t kMaxTemporaryBytes = int64_t(64) << 20;
+/// A kernel's scratch stays below this; temporaries past it stay on the heap (every thread holds the
+/// largest kernel's scratch for the session's lifetime).
+constexpr int64_t kMaxScratchBytes = int64_t(64) << 20;
 
-/// Whether a use of `v`, or of a view of it, can see the buffer after its block ends (a terminator
-/// yields or returns it) or frees it other than by a plain dealloc of the allocation itself.
+/// Whether a use of `v`, or of a memref derived from it (a view, a cast, extracted metadata), can see the
+/// buffer after its block ends (a terminator yields or returns it) or frees it other than by a plain
+/// dealloc of the allocation itself.
 bool escapes(Value v, Value allocation) {
   for (OpOperand &use : v.getUses()) {
     Operation *user = use.getOwner();
@@ -42,17 +43,16 @@ bool escapes(Value v, Value allocation) {
     }
     if (user->hasTrait<OpTrait::IsTerminator>() || isa<bufferization::DeallocOp>(user))
       return true;
-    if (auto view = dyn_cast<ViewLikeOpInterface>(user); view && view.getViewSource() == v)
-      for (Value result : user->getResults())
-        if (escapes(result, allocation))
-          return true;
+    for (Value result : user->getResults())
+      if (isa<BaseMemRefType>(result.getType()) && escapes(result, allocation))
+        return true;
   }
   return false;
 }
 
 /// The most bytes `alloc` may allocate when it can be a view of i8 scratch: identity layout, default memory
 /// space, integer or float elements (i1 is stored as a byte), and a constant upper bound on each run-time
-/// size (a workgroup's share min(tile, n - offset), say) no larger than the largest temporary placed.
+/// size (a workgroup's share min(tile, n - offset), say); none past kMaxScratchBytes.
 std::optional<int64_t> scratchBytes(memref::AllocOp alloc) {
   MemRefType type = alloc.getType();
   if (!type.getLayout().isIdentity() || type.getMemorySpace() || !type.getElementType().isIntOrFloat())
@@ -67,7 +67,7 @@ std::optional<int64_t> scratchBytes(memref::AllocOp alloc) {
         return std::nullopt;
       d = std::max<int64_t>(*bound, 0);
     }
-    if (llvm::MulOverflow(bytes, d, bytes) || bytes > kMaxTemporaryBytes)
+    if (llvm::MulOverflow(bytes, d, bytes) || bytes > kMaxScratchBytes)
       return std::nullopt;
   }
   return bytes;
@@ -93,8 +93,11 @@ struct PlaceTemporariesInScratchPass : impl::PlaceTemporariesInScratchBase<Place
       uint64_t alignment = alloc.getAlignment().value_or(1);
       if (!bytes || alignment > kScratchAlignment || escapes(alloc.getResult(), alloc.getResult()))
         return;
+      int64_t range = llvm::alignTo(std::max<int64_t>(*bytes, 1), kScratchAlignment);
+      if (total + range > kMaxScratchBytes)
+        return;
       placed.push_back({alloc, total});
-      total += llvm::alignTo(std::max<int64_t>(*bytes, 1), kScratchAlignment);
+      total += range;
     });
     if (placed.empty())
       return success();

@@ -78,6 +78,19 @@ func.func @heap(%n: index, %c: i1, %wg: index) attributes {tessera.workgroup_cou
   return
 }
 
+// A kernel's scratch stays within 64 MiB: a temporary that would take it past stays on the heap.
+// CHECK-LABEL: func.func @capped(
+// CHECK-SAME: %{{.*}}: index, %[[S:.*]]: memref<67108864xi8>)
+// CHECK: memref.view %[[S]]
+// CHECK: memref.alloc() : memref<16xf32>
+func.func @capped(%wg: index) attributes {tessera.workgroup_count = 1 : i64} {
+  %big = memref.alloc() : memref<16777216xf32>
+  %more = memref.alloc() : memref<16xf32>
+  memref.dealloc %more : memref<16xf32>
+  memref.dealloc %big : memref<16777216xf32>
+  return
+}
+
 // Functions that are not kernels (no workgroup count) are left alone.
 // CHECK-LABEL: func.func @helper(
 // CHECK-SAME: %{{.*}}: index)
