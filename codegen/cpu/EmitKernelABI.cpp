@@ -1,8 +1,9 @@
 //===- EmitKernelABI.cpp - wrap kernels in the fixed CPU kernel ABI -------===//
 //
 // Kernels are lowered with MLIR's memref descriptors: `impl(desc binding..., i64 wg_id[, desc scratch])`,
-// where each descriptor is (allocated ptr, aligned ptr, offset, sizes..., strides...) and the scratch is the
-// worker's region (tsr_workgroup_state), which must hold the kernel's `tessera.scratch_bytes`. The exported symbol has the
+// where each descriptor is (allocated ptr, aligned ptr, offset, sizes..., strides...) and the scratch is
+// the worker's region (tsr_workgroup_state), which must hold the kernel's `tessera.scratch_bytes`. The
+// exported symbol has the
 // one fixed signature of kernel_abi.h: it rebuilds every descriptor from the binding's base pointer,
 // its static dims and the dispatch constants (the dynamic dims, binding order then dim order), with
 // dense row-major strides. So the ABI never depends on tensor rank or count, and after inlining LLVM
@@ -131,11 +132,12 @@ struct EmitKernelABIPass : impl::EmitKernelABIBase<EmitKernelABIPass> {
                                         load32(workgroupState, offsetof(tsr_workgroup_state, workgroup_id) + 4 * k),
                                         constant32(0)));
     // The worker's scratch must hold the kernel's temporaries (the session sizes it from the artifact).
+    constexpr size_t scratchField = offsetof(tsr_workgroup_state, scratch);
+    constexpr size_t scratchSizeField = offsetof(tsr_workgroup_state, scratch_size);
     if (scratchBytes)
-      ok = all(ok, LLVM::ICmpOp::create(
-                       b, loc, LLVM::ICmpPredicate::uge,
-                       LLVM::LoadOp::create(b, loc, i64, fieldPtr(workgroupState, offsetof(tsr_workgroup_state, scratch_size))),
-                       constant(scratchBytes.getInt())));
+      ok = all(ok, LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::uge,
+                                        LLVM::LoadOp::create(b, loc, i64, fieldPtr(workgroupState, scratchSizeField)),
+                                        constant(scratchBytes.getInt())));
     LLVM::CondBrOp::create(b, loc, ok, body, mismatch);
 
     b.setInsertionPointToStart(body);
@@ -185,7 +187,7 @@ struct EmitKernelABIPass : impl::EmitKernelABIBase<EmitKernelABIPass> {
     }
     args.push_back(LLVM::ZExtOp::create(b, loc, i64, id));
     if (scratchBytes) {
-      Value scratch = LLVM::LoadOp::create(b, loc, ptrType, fieldPtr(workgroupState, offsetof(tsr_workgroup_state, scratch)));
+      Value scratch = LLVM::LoadOp::create(b, loc, ptrType, fieldPtr(workgroupState, scratchField));
       args.append({scratch, scratch, constant(0), constant(scratchBytes.getInt()), constant(1)});
     }
     LLVM::CondBrOp::create(b, loc, lengthsOk, call, mismatch);

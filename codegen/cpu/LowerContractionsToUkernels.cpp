@@ -389,7 +389,8 @@ LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
   if (failed(yStrides) || (*yStrides)[3] != 1)
     return failure();
   auto strides = conv.getStrides(), dilations = conv.getDilations();
-  return lowerImageLoop(conv, kDepthwise, 27, isZero, true, /*workspaceBytes=*/0, [&](ImageCall &c, Value xOffset, Value yOffset) {
+  return lowerImageLoop(conv, kDepthwise, 27, isZero, true, /*workspaceBytes=*/0,
+                        [&](ImageCall &c, Value xOffset, Value yOffset) {
     SmallVector<Value> args{c.dim(y, 1), c.dim(w, 1), c.dim(w, 2), c.dim(y, 2), c.dim(y, 3)};
     llvm::append_range(args, c.input(strides, dilations, xOffset));
     llvm::append_range(args, c.window());

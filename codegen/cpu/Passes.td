@@ -91,13 +91,15 @@ def VerifyWorkgroupWrites : Pass<"tessera-cpu-verify-workgroup-writes", "mlir::M
 }
 
 def PlaceTemporariesInScratch : Pass<"tessera-cpu-place-temporaries-in-scratch", "mlir::ModuleOp"> {
-  let summary = "Make a kernel's static-size temporaries views of the worker's scratch instead of heap allocations";
+  let summary = "Make a kernel's temporaries views of the worker's scratch instead of heap allocations";
   let description = [{
-    Runs on bufferized kernels. Each `memref.alloc` of static size and identity layout whose buffer
-    does not leave its block (no terminator uses it or a view of it) becomes a `memref.view` at a
-    64-byte aligned offset of a new last argument `memref<Nxi8>`, and its `memref.dealloc` goes. The
-    kernel records N as `tessera.scratch_bytes`; tessera-cpu-emit-kernel-abi binds the argument to
-    the worker's scratch region (kernel_abi.h) and the artifact asks each session for the largest N.
+    Runs on bufferized kernels. Each `memref.alloc` of identity layout whose buffer does not leave its
+    block (no terminator uses it or a memref derived from it), and whose run-time sizes have a constant
+    upper bound, becomes a `memref.view` at a 64-byte aligned offset of a new last argument
+    `memref<Nxi8>`, sized for its bound, and its `memref.dealloc` goes; a kernel's N stays within
+    64 MiB. The kernel records N as `tessera.scratch_bytes`; tessera-cpu-emit-kernel-abi binds the
+    argument to the worker's scratch region (kernel_abi.h) and the artifact asks each session for the
+    largest N.
   }];
   let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::arith::ArithDialect"];
 }

@@ -22,10 +22,7 @@ namespace tessera {
 namespace {
 
 /// The reasons patterns gave for not lowering ops (`unsupported`), by location: the first one at each.
-struct MatchFailureReasons {
-  void record(Diagnostic &reason) { reasons.try_emplace(reason.getLocation(), reason.str()); }
-  DenseMap<Location, std::string> reasons;
-};
+using MatchFailureReasons = DenseMap<Location, std::string>;
 
 /// Runs `convert`, replacing each "failed to legalize operation 'X'" error it emits with one error
 /// at the same location that gives the reason a pattern recorded there.
@@ -39,7 +36,7 @@ LogicalResult reportingReasons(MLIRContext *ctx, const MatchFailureReasons &reas
       std::string message = diag.str();
       StringRef text(message);
       if (diag.getSeverity() != DiagnosticSeverity::Error || !text.starts_with(kPrefix) ||
-          !reasons.reasons.count(diag.getLocation()))
+          !reasons.count(diag.getLocation()))
         return failure(); // to the handler before this one
       illegal.insert({diag.getLocation(), text.drop_front(kPrefix.size()).split('\'').first.str()});
       return success();
@@ -47,7 +44,7 @@ LogicalResult reportingReasons(MLIRContext *ctx, const MatchFailureReasons &reas
     result = convert();
   }
   for (auto &[loc, name] : illegal)
-    emitError(loc) << "'" << name << "' op " << reasons.reasons.lookup(loc);
+    emitError(loc) << "'" << name << "' op " << reasons.lookup(loc);
   return result;
 }
 
@@ -82,7 +79,7 @@ struct ConvertGraphToLinalgPass
     populateReturnOpTypeConversionPattern(patterns, converter);
     MatchFailureReasons reasons;
     ConversionConfig config;
-    auto record = [&](Diagnostic &reason) { reasons.record(reason); };
+    auto record = [&](Diagnostic &reason) { reasons.try_emplace(reason.getLocation(), reason.str()); };
     config.notifyCallback = record;
     if (failed(reportingReasons(ctx, reasons, [&] {
           return applyFullConversion(getOperation(), target, std::move(patterns), config);
