@@ -29,7 +29,9 @@ struct FrontendPipelineOptions {
 };
 
 /// tgraph -> linalg on tensors (graph optimizations first, canonicalization around it).
-void buildGraphToLinalgPipeline(mlir::OpPassManager &pm);
+/// `graphOptimizations` adds a target's own tgraph passes (layouts its kernels prefer) before lowering.
+void buildGraphToLinalgPipeline(mlir::OpPassManager &pm,
+                                llvm::function_ref<void(mlir::OpPassManager &)> graphOptimizations = {});
 /// linalg on tensors -> outlined, deduplicated executables plus a host function of dispatches.
 void buildDispatchCreationPipeline(mlir::OpPassManager &pm, const FrontendPipelineOptions &options);
 
@@ -47,8 +49,9 @@ inline mlir::tensor::InsertSliceOp nextInsertInChain(mlir::tensor::InsertSliceOp
   return next && next.getDest() == result ? next : mlir::tensor::InsertSliceOp();
 }
 
-/// The zero padding of the spatial dims only (dims 2 and up of an NCHW tensor) that `v` is, if it is one.
-mlir::tensor::PadOp spatialZeroPad(mlir::Value v);
+/// The zero padding of the spatial dims only (dims 2 and 3 of an NCHW tensor, 1 and 2 of an NHWC one with
+/// `channelsLast`) that `v` is, if it is one.
+mlir::tensor::PadOp spatialZeroPad(mlir::Value v, bool channelsLast = false);
 
 /// Registers the passes above and the named pipelines `tessera-graph-to-linalg-pipeline` and
 /// `tessera-dispatch-creation-pipeline`.

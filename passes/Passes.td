@@ -46,6 +46,18 @@ def FoldBatchNormIntoConv : Pass<"tessera-fold-batch-norm-into-conv", "mlir::Mod
   }];
 }
 
+def ChooseConvolutionLayout : Pass<"tessera-choose-convolution-layout", "mlir::ModuleOp"> {
+  let summary = "Compute depthwise convolutions channels-last where that cancels transposes";
+  let description = [{
+    A 2-D f32 depthwise `tgraph.conv` becomes `channels_last` (input and result NHWC, filters a derived
+    [kh, kw, 1, C] weight) when every user of its result takes it channels-last (a transpose to NHWC,
+    another such convolution, an elementwise op going channels-last) or its input is already there.
+    Elementwise ops follow when their full-size operands are channels-last and that saves a transpose.
+    Transposes to NHWC of values now available channels-last disappear; users that stay NCHW read the
+    new values through a transpose back. Dense convolutions keep ONNX's NCHW layout.
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Global optimization (linalg on tensors, whole model)
 //===----------------------------------------------------------------------===//

@@ -8,9 +8,11 @@ using namespace mlir;
 
 namespace tessera {
 
-void buildGraphToLinalgPipeline(OpPassManager &pm) {
+void buildGraphToLinalgPipeline(OpPassManager &pm, llvm::function_ref<void(OpPassManager &)> graphOptimizations) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createFoldBatchNormIntoConv());
+  if (graphOptimizations)
+    graphOptimizations(pm);
   pm.addPass(createConvertGraphToLinalg());
   pm.addPass(createCheckDeclaredShapes());
   pm.addPass(createCanonicalizerPass());
@@ -40,7 +42,7 @@ void registerAllTesseraPasses() {
   registerTesseraPasses(); // generated per-pass registration
   PassPipelineRegistration<>("tessera-graph-to-linalg-pipeline",
                              "Canonicalize tgraph and lower it to linalg on tensors",
-                             buildGraphToLinalgPipeline);
+                             [](OpPassManager &pm) { buildGraphToLinalgPipeline(pm); });
   struct DispatchCreationOptions : PassPipelineOptions<DispatchCreationOptions> {
     ListOption<std::string> targets{*this, "targets", llvm::cl::desc("Targets to create a variant for")};
   };

@@ -9,6 +9,7 @@
 
 #include "codegen/cpu/ObjectEmitter.h"
 #include "codegen/cpu/Passes.h"
+#include "passes/Passes.h"
 #include "codegen/target/TargetBackend.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -25,6 +26,11 @@ constexpr llvm::StringLiteral kTargetName = "cpu";
 class ConfiguredCpuTarget : public ConfiguredTarget {
 public:
   explicit ConfiguredCpuTarget(CpuTarget target) : target(std::move(target)) {}
+
+  void buildGraphOptimizationPipeline(OpPassManager &pm) const override {
+    if (hasUkernels()) // the channels-last depthwise microkernel
+      pm.addPass(tessera::createChooseConvolutionLayout());
+  }
 
   void buildGlobalOptimizationPipeline(OpPassManager &pm) const override {
     if (!hasUkernels())

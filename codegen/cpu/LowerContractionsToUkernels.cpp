@@ -27,7 +27,7 @@ namespace tessera::cpu {
 #include "codegen/cpu/Passes.h.inc"
 
 bool isConvolutionInput(Operation *user, Value v) {
-  return isa<linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNchwChwOp>(user) &&
+  return isa<linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNchwChwOp, linalg::DepthwiseConv2DNhwcHwcOp>(user) &&
          cast<linalg::LinalgOp>(user).getDpsInputOperand(0)->get() == v;
 }
 
@@ -36,6 +36,7 @@ namespace {
 constexpr llvm::StringLiteral kSgemm = "tsr_ukernel_sgemm_f32";
 constexpr llvm::StringLiteral kConv2d = "tsr_ukernel_conv2d_nchw_f32";
 constexpr llvm::StringLiteral kDepthwise = "tsr_ukernel_depthwise_conv2d_nchw_f32";
+constexpr llvm::StringLiteral kDepthwiseChannelsLast = "tsr_ukernel_depthwise_conv2d_nhwc_f32";
 constexpr llvm::StringLiteral kMaxPool = "tsr_ukernel_max_pool2d_nchw_f32";
 constexpr llvm::StringLiteral kWinograd = "tsr_ukernel_conv2d_winograd_f43_nchw_f32";
 constexpr llvm::StringLiteral kSgemmPacked = "tsr_ukernel_sgemm_packed_f32";
@@ -195,19 +196,27 @@ Operation *soleCopyInto(Value view) {
   return copy;
 }
 
-Image imageOf(OpBuilder &b, Value input) {
-  Image plain{input, SmallVector<OpFoldResult>(4, b.getIndexAttr(0)), {}};
+/// A zero-padded copy that `input` reads a window of: what was copied in, the window's offsets in the
+/// copy, the interior's (where the source went, all constants) and the allocation.
+struct PaddedCopy {
+  Value source;
+  SmallVector<OpFoldResult> windowOffsets;
+  SmallVector<int64_t> interiorOffsets;
+  memref::AllocOp alloc;
+};
+
+std::optional<PaddedCopy> paddedCopyOf(Value input) {
   Value base = input;
-  SmallVector<OpFoldResult> offsets = plain.start;
+  SmallVector<OpFoldResult> offsets(4, OpFoldResult(IntegerAttr::get(IndexType::get(input.getContext()), 0)));
   if (auto window = input.getDefiningOp<memref::SubViewOp>()) {
     if (!window.hasUnitStride() || window.getSourceType().getRank() != 4 || window.getType().getRank() != 4)
-      return plain;
+      return std::nullopt;
     base = window.getSource();
     offsets = window.getMixedOffsets();
   }
   auto alloc = base.getDefiningOp<memref::AllocOp>();
   if (!alloc)
-    return plain;
+    return std::nullopt;
   linalg::FillOp fill;
   Operation *copy = nullptr;
   memref::SubViewOp interior;
@@ -216,39 +225,55 @@ Image imageOf(OpBuilder &b, Value input) {
       continue;
     if (auto f = dyn_cast<linalg::FillOp>(user)) {
       if (fill || f.getOutputs()[0] != base || !isZero(f.getInputs()[0]))
-        return plain;
+        return std::nullopt;
       fill = f;
       continue;
     }
     auto view = dyn_cast<memref::SubViewOp>(user);
     if (!view)
-      return plain;
+      return std::nullopt;
     if (Operation *writer = soleCopyInto(view)) {
       if (copy)
-        return plain;
+        return std::nullopt;
       copy = writer;
       interior = view;
       continue;
     }
     if (!llvm::all_of(view->getUsers(), [&](Operation *u) { return isConvolutionInput(u, view); }))
-      return plain;
+      return std::nullopt;
   }
   if (!fill || !copy || fill->getBlock() != copy->getBlock() || !fill->isBeforeInBlock(copy) ||
       copy->getBlock() != input.getParentBlock() || !interior.hasUnitStride())
-    return plain;
+    return std::nullopt;
   Value source = copy->getOperand(0);
-  auto sourceType = cast<MemRefType>(source.getType());
-  if (sourceType.getShape() != interior.getType().getShape())
-    return plain;
+  if (cast<MemRefType>(source.getType()).getShape() != interior.getType().getShape())
+    return std::nullopt;
+  SmallVector<int64_t> inner;
+  for (OpFoldResult offset : interior.getMixedOffsets()) {
+    auto constant = getConstantIntValue(offset);
+    if (!constant)
+      return std::nullopt;
+    inner.push_back(*constant);
+  }
+  return PaddedCopy{source, offsets, inner, alloc};
+}
+
+/// The memref a convolution reading `input` gets as its image (nothing is built).
+Value imageMemrefOf(Value input) {
+  std::optional<PaddedCopy> padded = paddedCopyOf(input);
+  return padded ? padded->source : input;
+}
+
+Image imageOf(OpBuilder &b, Value input) {
+  std::optional<PaddedCopy> padded = paddedCopyOf(input);
+  if (!padded)
+    return Image{input, SmallVector<OpFoldResult>(4, b.getIndexAttr(0)), {}};
   // Where the window starts in the source: its offset in the copy minus the interior's.
-  Image image{source, {}, alloc};
+  Image image{padded->source, {}, padded->alloc};
   Location loc = input.getLoc();
-  for (auto [window, inner] : llvm::zip(offsets, interior.getMixedOffsets())) {
-    auto innerConstant = getConstantIntValue(inner);
-    if (!innerConstant)
-      return plain;
+  for (auto [window, inner] : llvm::zip(padded->windowOffsets, padded->interiorOffsets)) {
     Value at = getValueOrCreateConstantIndexOp(b, loc, window);
-    image.start.push_back(b.createOrFold<arith::SubIOp>(loc, at, arith::ConstantIndexOp::create(b, loc, *innerConstant)));
+    image.start.push_back(b.createOrFold<arith::SubIOp>(loc, at, arith::ConstantIndexOp::create(b, loc, inner)));
   }
   return image;
 }
@@ -286,6 +311,7 @@ struct ImageCall {
   Operand x, w, y;
   Value accumulate;
   Value workspace; // the call's workspace address, for microkernels that take one
+  bool channelsLast = false; // NHWC: rows and columns are dims 1 and 2, channels dim 3
   Value constant(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value dim(Value memref, int64_t d) { return b.createOrFold<memref::DimOp>(loc, memref, d); }
   Value start(unsigned d) { return getValueOrCreateConstantIndexOp(b, loc, image.start[d]); }
@@ -296,7 +322,8 @@ struct ImageCall {
   }
   /// The image's extent and where the windows start in it (height, width, row0, col0).
   SmallVector<Value> window() {
-    return {dim(image.memref, 2), dim(image.memref, 3), start(2), start(3)};
+    unsigned row = channelsLast ? 1 : 2;
+    return {dim(image.memref, row), dim(image.memref, row + 1), start(row), start(row + 1)};
   }
 };
 
@@ -308,22 +335,24 @@ struct ImageCall {
 template <typename ConvOp>
 LogicalResult lowerImageLoop(ConvOp conv, StringRef name, unsigned indexArgs, function_ref<bool(Value)> isInitial,
                              bool describeWeights, int64_t workspaceBytes,
-                             function_ref<SmallVector<Value>(ImageCall &, Value, Value)> args) {
+                             function_ref<SmallVector<Value>(ImageCall &, Value, Value)> args,
+                             bool channelsLast = false) {
   Value x = conv.getInputs()[0], w = conv.getInputs()[1], y = conv.getOutputs()[0];
   Value workspace = workspaceBytes ? workspaceFor(conv, workspaceBytes) : Value();
   OpBuilder b(conv);
   Location loc = conv.getLoc();
   Image image = imageOf(b, x);
   ImageCall call{b, loc, image, describe(b, loc, image.memref), describeWeights ? describe(b, loc, w) : Operand(),
-                 describe(b, loc, y), Value(), workspace};
+                 describe(b, loc, y), Value(), workspace, channelsLast};
   linalg::FillOp fill = fillBefore(conv, y, isInitial);
   call.accumulate = arith::ConstantIntOp::create(b, loc, b.getI32Type(), fill ? 0 : 1);
   func::FuncOp ukernel = declareUkernel(conv->template getParentOfType<ModuleOp>(), name, indexArgs);
   // The window's batch and channel start move the image's base (they are never in the padding).
+  unsigned channelDim = channelsLast ? 3 : 1;
   Value xBase = arith::AddIOp::create(
       b, loc, call.x.offset,
       arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, call.start(0), call.x.strides[0]),
-                            arith::MulIOp::create(b, loc, call.start(1), call.x.strides[1])));
+                            arith::MulIOp::create(b, loc, call.start(channelDim), call.x.strides[channelDim])));
   auto loop = scf::ForOp::create(b, loc, call.constant(0), call.dim(y, 0), call.constant(1));
   b.setInsertionPointToStart(loop.getBody());
   Value n = loop.getInductionVar();
@@ -399,6 +428,33 @@ LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
                                                 c.y.strides[2], c.accumulate});
     return args;
   });
+}
+
+/// A 2-D NHWC f32 depthwise convolution (padded input) -> its microkernel, when the channels are
+/// contiguous in the image, the filters and the output.
+LogicalResult lowerDepthwiseChannelsLast(linalg::DepthwiseConv2DNhwcHwcOp conv) {
+  Value x = conv.getInputs()[0], w = conv.getInputs()[1], y = conv.getOutputs()[0];
+  if (!allF32Memrefs({x, w, y}))
+    return failure();
+  auto xStrides = layoutStrides(imageMemrefOf(x)), wStrides = layoutStrides(w), yStrides = layoutStrides(y);
+  if (failed(xStrides) || failed(wStrides) || failed(yStrides) || (*xStrides)[3] != 1 || (*wStrides)[2] != 1 ||
+      (*yStrides)[3] != 1)
+    return failure();
+  auto strides = conv.getStrides(), dilations = conv.getDilations();
+  return lowerImageLoop(
+      conv, kDepthwiseChannelsLast, 25, isZero, true, /*workspaceBytes=*/0,
+      [&](ImageCall &c, Value xOffset, Value yOffset) {
+        SmallVector<Value> args{c.dim(y, 3), c.dim(w, 0), c.dim(w, 1), c.dim(y, 1), c.dim(y, 2),
+                                c.constant(element(strides, 0)), c.constant(element(strides, 1)),
+                                c.constant(element(dilations, 0)), c.constant(element(dilations, 1)),
+                                c.x.pointer, xOffset, c.x.strides[1], c.x.strides[2]};
+        llvm::append_range(args, c.window());
+        llvm::append_range(args, SmallVector<Value>{c.w.pointer, c.w.offset, c.w.strides[0], c.w.strides[1],
+                                                    c.y.pointer, yOffset, c.y.strides[1], c.y.strides[2],
+                                                    c.accumulate});
+        return args;
+      },
+      /*channelsLast=*/true);
 }
 
 /// A 2-D NCHW f32 max pool (padded input) -> its microkernel, when the output rows are contiguous. The
@@ -660,6 +716,13 @@ struct LowerContractionsToUkernelsPass
     });
     for (linalg::DepthwiseConv2DNchwChwOp conv : depthwise)
       (void)lowerDepthwise(conv);
+    SmallVector<linalg::DepthwiseConv2DNhwcHwcOp> depthwiseChannelsLast;
+    module.walk([&](linalg::DepthwiseConv2DNhwcHwcOp conv) {
+      if (!keepsLoops(conv))
+        depthwiseChannelsLast.push_back(conv);
+    });
+    for (linalg::DepthwiseConv2DNhwcHwcOp conv : depthwiseChannelsLast)
+      (void)lowerDepthwiseChannelsLast(conv);
     SmallVector<dispatch::WinogradConv2DOp> winograds;
     module.walk([&](dispatch::WinogradConv2DOp op) { winograds.push_back(op); });
     for (dispatch::WinogradConv2DOp op : winograds)

@@ -203,26 +203,32 @@ constexpr int64_t kDepthwiseChannelGroup = 16;
 /// input rows (a strided filter: fewer) that its neighbour packs too.
 constexpr int64_t kMinDepthwiseRows = 4;
 
-/// For a kernel computing a 2-D NCHW depthwise convolution that `root` is (or writes elementwise, same
-/// loops): how to split it. The microkernel runs 16 channels at a time in the vector lanes, so channel
-/// slices are whole groups of 16 (a split into 3-channel slices left every one to the slower plane by
-/// plane path); with too few groups to share evenly (one, or an odd count under 8) the output rows are
-/// split instead, in bands of at least kMinDepthwiseRows.
+/// For a kernel computing a 2-D depthwise convolution (NCHW or NHWC) that `root` is (or writes
+/// elementwise, same loops): how to split it. The microkernel runs 16 channels at a time in the vector
+/// lanes and packs each group's input rows once per call, so channel slices are whole groups of 16 (a
+/// split into 3-channel slices left every one to the slower plane by plane path; bands of two rows
+/// packed each input row four times); with too few groups to share evenly (one, or an odd count under
+/// 8) the output rows are split instead, in bands of at least kMinDepthwiseRows.
 std::optional<std::pair<unsigned, int64_t>> depthwiseSplit(func::FuncOp func, linalg::LinalgOp root,
                                                            int64_t maxWorkgroups) {
-  linalg::DepthwiseConv2DNchwChwOp conv;
-  func.walk([&](linalg::DepthwiseConv2DNchwChwOp op) { conv = op; });
+  linalg::LinalgOp conv;
+  func.walk([&](Operation *op) {
+    if (isa<linalg::DepthwiseConv2DNchwChwOp, linalg::DepthwiseConv2DNhwcHwcOp>(op))
+      conv = cast<linalg::LinalgOp>(op);
+  });
   if (!conv || !isOrWritesElementwise(conv, root))
     return std::nullopt;
-  auto outType = cast<ShapedType>(conv.getOutputs()[0].getType());
+  auto outType = cast<ShapedType>(conv.getDpsInits()[0].getType());
   if (!outType.hasStaticShape())
     return std::nullopt;
+  bool channelsLast = isa<linalg::DepthwiseConv2DNhwcHwcOp>(conv);
+  unsigned channelDim = channelsLast ? 3 : 1, rowDim = channelsLast ? 1 : 2;
   AffineMap out = root.getIndexingMapMatchingResult(cast<OpResult>(root->getResult(0)));
-  auto channelLoop = dyn_cast<AffineDimExpr>(out.getResult(1));
-  auto rowLoop = dyn_cast<AffineDimExpr>(out.getResult(2));
+  auto channelLoop = dyn_cast<AffineDimExpr>(out.getResult(channelDim));
+  auto rowLoop = dyn_cast<AffineDimExpr>(out.getResult(rowDim));
   if (!channelLoop || !rowLoop)
     return std::nullopt;
-  int64_t channels = outType.getDimSize(1), rows = outType.getDimSize(2);
+  int64_t channels = outType.getDimSize(channelDim), rows = outType.getDimSize(rowDim);
   int64_t wanted = workgroupsForLoops(func, maxWorkgroups);
   int64_t groups = llvm::divideCeilSigned(channels, kDepthwiseChannelGroup);
   if (groups >= 2 && (groups % 2 == 0 || groups >= 8))
@@ -529,7 +535,8 @@ std::pair<dispatch::KernelStrategy, SmallVector<int64_t>> selectStrategy(func::F
                   vectorBits >= 512 ? SmallVector<int64_t>{12, 32} : SmallVector<int64_t>{4, 16}};
       else
         chosen = {KernelStrategy::conv2d, gemmTile};
-    } else if (auto dw = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op); dw && isF32(dw.getOutputs()[0]))
+    } else if (isa<linalg::DepthwiseConv2DNchwChwOp, linalg::DepthwiseConv2DNhwcHwcOp>(op) &&
+               isF32(cast<linalg::LinalgOp>(op).getDpsInits()[0]))
       chosen = {KernelStrategy::depthwise_conv2d, SmallVector<int64_t>{kDepthwiseChannelGroup}};
     else if (auto pool = dyn_cast<linalg::PoolingNchwMaxOp>(op); pool && isF32(pool.getOutputs()[0]))
       chosen = {KernelStrategy::max_pool, SmallVector<int64_t>{}};

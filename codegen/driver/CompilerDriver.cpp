@@ -182,7 +182,10 @@ LogicalResult compile(MLIRContext &context, const CompileOptions &options, std::
     return success();
   }
   beginStage(options, EmitStage::Linalg, "lowering the graph to linalg");
-  if (failed(runPipeline(*module, options, buildGraphToLinalgPipeline)))
+  auto graphToLinalg = [&](OpPassManager &pm) {
+    buildGraphToLinalgPipeline(pm, [&](OpPassManager &nested) { (*target)->buildGraphOptimizationPipeline(nested); });
+  };
+  if (failed(runPipeline(*module, options, graphToLinalg)))
     return failure();
   if (options.emit == EmitStage::Linalg) {
     output = printOp(*module);

@@ -42,6 +42,10 @@ class ConfiguredTarget {
 public:
   virtual ~ConfiguredTarget();
 
+  /// Whole-model passes on tgraph, before it is lowered to linalg: the layouts this target's kernels
+  /// prefer (channels-last depthwise convolutions, say). Nothing by default.
+  virtual void buildGraphOptimizationPipeline(mlir::OpPassManager &pm) const {}
+
   /// Whole-model passes on linalg tensors, before dispatch regions form: the op forms and weight layouts
   /// this target's kernels want (Winograd filters, say). Nothing by default.
   virtual void buildGlobalOptimizationPipeline(mlir::OpPassManager &pm) const {}

@@ -20,11 +20,12 @@ namespace tessera {
 #define GEN_PASS_DEF_FORMDISPATCHREGIONS
 #include "passes/Passes.h.inc"
 
-tensor::PadOp spatialZeroPad(Value v) {
+tensor::PadOp spatialZeroPad(Value v, bool channelsLast) {
   auto pad = v.getDefiningOp<tensor::PadOp>();
-  if (!pad || !pad.getConstantPaddingValue() || !matchPattern(pad.getConstantPaddingValue(), m_AnyZeroFloat()))
+  if (!pad || !pad.getConstantPaddingValue() || !matchPattern(pad.getConstantPaddingValue(), m_AnyZeroFloat()) ||
+      pad.getSourceType().getRank() != 4)
     return {};
-  for (unsigned d = 0; d < 2; ++d)
+  for (unsigned d : channelsLast ? std::initializer_list<unsigned>{0, 3} : std::initializer_list<unsigned>{0, 1})
     for (OpFoldResult amount : {pad.getMixedLowPad()[d], pad.getMixedHighPad()[d]})
       if (!isConstantIntValue(amount, 0))
         return {};
@@ -242,12 +243,13 @@ OpResult fusableProducer(Operation *op, const ProgramOrder &order) {
   // pads it in cache, band by band, instead of a padded copy going through memory between two
   // dispatches. (Dense convolutions read each input element kh x kw times from a packed panel; there a
   // separate pad measured faster than padding inside the kernel.)
-  if (isa<linalg::DepthwiseConv2DNchwChwOp>(op)) {
+  if (isa<linalg::DepthwiseConv2DNchwChwOp, linalg::DepthwiseConv2DNhwcHwcOp>(op)) {
     OpResult input = candidate(cast<linalg::LinalgOp>(op).getDpsInputOperand(0)->get());
     if (!input)
       return nullptr;
     auto ret = cast<dispatch::ReturnOp>(cast<dispatch::RegionOp>(input.getOwner()).getBody().front().getTerminator());
-    return spatialZeroPad(ret.getValues()[input.getResultNumber()]) ? input : nullptr;
+    bool channelsLast = isa<linalg::DepthwiseConv2DNhwcHwcOp>(op);
+    return spatialZeroPad(ret.getValues()[input.getResultNumber()], channelsLast) ? input : nullptr;
   }
   // A reduction joins the region of an elementwise producer that only it reads ((x - mean)^2 before the
   // variance's sum): the kernel fuses the two into one loop nest, and the squares never go to memory.

@@ -37,7 +37,7 @@ Value materialize(OpBuilder &b, Location loc, SymbolTable &symbols, graph::Globa
 /// Folds `norm` into the convolution it normalizes; false when it is not foldable.
 bool fold(graph::BatchNormOp norm, SymbolTable &symbols, SmallVectorImpl<graph::GlobalOp> &replaced) {
   auto conv = norm.getInput().getDefiningOp<graph::ConvOp>();
-  if (!conv || !conv->hasOneUse())
+  if (!conv || !conv->hasOneUse() || conv.getChannelsLast()) // its filters are dim 0 in ONNX's layout only
     return false;
   auto wType = dyn_cast<RankedTensorType>(conv.getWeight().getType());
   if (!wType || !wType.hasStaticShape() || wType.getRank() < 1 || !wType.getElementType().isF32() ||

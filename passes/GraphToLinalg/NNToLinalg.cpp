@@ -12,11 +12,12 @@ namespace tessera {
 namespace {
 
 
-Value addChannelBias(OpBuilder &b, Location loc, Value acc, Value bias) {
+/// `acc` plus `bias` broadcast along `channelDim`.
+Value addChannelBias(OpBuilder &b, Location loc, Value acc, Value bias, int64_t channelDim) {
   auto type = cast<RankedTensorType>(acc.getType());
   int64_t rank = type.getRank();
   SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank),
-                                 AffineMap::get(rank, 0, {b.getAffineDimExpr(1)}, b.getContext()),
+                                 AffineMap::get(rank, 0, {b.getAffineDimExpr(channelDim)}, b.getContext()),
                                  b.getMultiDimIdentityMap(rank)};
   SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
   Value init = tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType(),
@@ -26,6 +27,44 @@ Value addChannelBias(OpBuilder &b, Location loc, Value acc, Value bias) {
                                    [](OpBuilder &nb, Location nl, ValueRange a) {
                                      linalg::YieldOp::create(nb, nl, arith::AddFOp::create(nb, nl, a[0], a[1]).getResult());
                                    })
+      .getResult(0);
+}
+
+/// A channels-last 2-D convolution: input [N, H, W, C], weight [kh, kw, C/group, F]. Dense ones become
+/// linalg.conv_2d_nhwc_hwcf, depthwise ones (one filter per channel) linalg.depthwise_conv_2d_nhwc_hwc.
+Value lowerChannelsLastConv(ConversionPatternRewriter &rewriter, ConvOp op, Value input, Value weight,
+                            RankedTensorType wType, RankedTensorType outType, ValueRange outDims) {
+  Location loc = op.getLoc();
+  Type elem = outType.getElementType();
+  auto type = cast<RankedTensorType>(input.getType());
+  ArrayRef<int64_t> pads = op.getPads();
+  if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
+    SmallVector<OpFoldResult> low(4, rewriter.getIndexAttr(0)), high(4, rewriter.getIndexAttr(0));
+    SmallVector<int64_t> shape(type.getShape());
+    for (int64_t i = 0; i < 2; ++i) {
+      low[i + 1] = rewriter.getIndexAttr(pads[i]);
+      high[i + 1] = rewriter.getIndexAttr(pads[i + 2]);
+      shape[i + 1] += pads[i] + pads[i + 2];
+    }
+    Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getFloatAttr(elem, 0));
+    input = tensor::PadOp::create(rewriter, loc, RankedTensorType::get(shape, elem), input, low, high, zero);
+  }
+  auto strides = rewriter.getI64TensorAttr(op.getStrides());
+  auto dilations = rewriter.getI64TensorAttr(op.getDilations());
+  Value init = buildFilled(rewriter, loc, outType, rewriter.getFloatAttr(elem, 0), outDims);
+  int64_t group = op.getGroup(), channels = type.getDimSize(3), filters = wType.getDimSize(3);
+  if (group == 1)
+    return linalg::Conv2DNhwcHwcfOp::create(rewriter, loc, outType, ValueRange{input, weight}, init, strides,
+                                            dilations)
+        .getResult(0);
+  if (group != channels || filters != channels)
+    return {};
+  // Depthwise: weight [kh, kw, 1, C] -> [kh, kw, C].
+  auto w3 = RankedTensorType::get({wType.getDimSize(0), wType.getDimSize(1), filters}, elem);
+  Value w = tensor::CollapseShapeOp::create(rewriter, loc, w3, weight,
+                                            ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+  return linalg::DepthwiseConv2DNhwcHwcOp::create(rewriter, loc, outType, ValueRange{input, w}, init, strides,
+                                                  dilations)
       .getResult(0);
 }
 
@@ -40,6 +79,16 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
     if (!inType || !wType || !outType || !isa<FloatType>(inType.getElementType()))
       return unsupported(rewriter, op, "needs static shapes (but the batch) and a float element type");
     SmallVector<Value> outDims = batchDims(rewriter, loc, outType, adaptor.getInput());
+    if (op.getChannelsLast()) {
+      Value acc = lowerChannelsLastConv(rewriter, op, adaptor.getInput(), adaptor.getWeight(), wType, outType,
+                                        outDims);
+      if (!acc)
+        return unsupported(rewriter, op, "a channels-last grouped convolution is not supported yet");
+      if (adaptor.getBias())
+        acc = addChannelBias(rewriter, loc, acc, adaptor.getBias(), 3);
+      rewriter.replaceOp(op, acc);
+      return success();
+    }
     int64_t rank = inType.getRank(), group = op.getGroup();
     Type elem = inType.getElementType();
     Value input = padSpatial(rewriter, loc, adaptor.getInput(), op.getPads(), rewriter.getFloatAttr(elem, 0));
@@ -83,7 +132,7 @@ struct ConvLowering : OpConversionPattern<ConvOp> {
         diag << "grouped convolution of rank " << rank << " is not supported yet";
       });
     if (adaptor.getBias())
-      acc = addChannelBias(rewriter, loc, acc, adaptor.getBias());
+      acc = addChannelBias(rewriter, loc, acc, adaptor.getBias(), 1);
     rewriter.replaceOp(op, acc);
     return success();
   }

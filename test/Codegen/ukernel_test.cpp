@@ -38,6 +38,12 @@ void tsr_ukernel_depthwise_conv2d_nchw_f32(int64_t channels, int64_t kh, int64_t
                                            int64_t w_offset, int64_t w_c, int64_t w_h, int64_t w_w,
                                            intptr_t y_base, int64_t y_offset, int64_t y_c, int64_t y_h,
                                            int32_t accumulate);
+void tsr_ukernel_depthwise_conv2d_nhwc_f32(int64_t channels, int64_t kh, int64_t kw, int64_t oh, int64_t ow,
+                                           int64_t sh, int64_t sw, int64_t dh, int64_t dw, intptr_t x_base,
+                                           int64_t x_offset, int64_t x_h, int64_t x_w, int64_t height, int64_t width,
+                                           int64_t row0, int64_t col0, intptr_t w_base, int64_t w_offset,
+                                           int64_t w_h, int64_t w_w, intptr_t y_base, int64_t y_offset, int64_t y_h,
+                                           int64_t y_w, int32_t accumulate);
 void tsr_ukernel_max_pool2d_nchw_f32(int64_t channels, int64_t kh, int64_t kw, int64_t oh, int64_t ow, int64_t sh,
                                      int64_t sw, int64_t dh, int64_t dw, intptr_t x_base, int64_t x_offset,
                                      int64_t x_c, int64_t x_h, int64_t x_w, intptr_t y_base, int64_t y_offset,
@@ -340,6 +346,52 @@ INSTANTIATE_TEST_SUITE_P(Geometries, Depthwise,
                                            ConvCase{0, 3, 3, 3, 57, 61, 2, 2, 1, 1, 1},
                                            ConvCase{0, 2, 5, 5, 60, 98, 2, 2, 1, 1, 2},
                                            ConvCase{0, 2, 3, 3, 400, 50, 2, 2, 1, 1, 1}));
+
+/// The channels-last depthwise kernel on a case, with channel pitch `pitch` >= channels (a workgroup's
+/// share of a wider tensor) and accumulation on or off, against plain loops. The image ends at a guard page.
+class DepthwiseChannelsLast : public ::testing::TestWithParam<std::tuple<ConvCase, int64_t, bool>> {};
+
+TEST_P(DepthwiseChannelsLast, MatchesLoops) {
+  const auto [p, extra, accumulate] = GetParam();
+  const ImageSize image(p);
+  const int64_t h = image.h, w = image.w, c = p.channels, pitch = c + extra;
+  std::vector<float> x = randomVector(h * w * pitch, 16), wt = randomVector(p.kh * p.kw * pitch, 17);
+  std::vector<float> y = randomVector(p.oh * p.ow * pitch, 18), want = y;
+  for (int64_t i = 0; i < p.oh; ++i)
+    for (int64_t j = 0; j < p.ow; ++j)
+      for (int64_t ch = 0; ch < c; ++ch) {
+        double sum = accumulate ? y[(i * p.ow + j) * pitch + ch] : 0.0;
+        for (int64_t r = 0; r < p.kh; ++r)
+          for (int64_t s = 0; s < p.kw; ++s) {
+            int64_t row = i * p.sh + r * p.dh - p.pad, col = j * p.sw + s * p.dw - p.pad;
+            if (row >= 0 && row < h && col >= 0 && col < w)
+              sum += double(wt[(r * p.kw + s) * pitch + ch]) * x[(row * w + col) * pitch + ch];
+          }
+        want[(i * p.ow + j) * pitch + ch] = float(sum);
+      }
+  Guarded guardedX(x);
+  tsr_ukernel_depthwise_conv2d_nhwc_f32(c, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.dh, p.dw, guardedX.address(), 0,
+                                        w * pitch, pitch, h, w, -p.pad, -p.pad, address(wt), 0, p.kw * pitch, pitch,
+                                        address(y), 0, p.ow * pitch, pitch, accumulate);
+  for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], want[i], 1e-4) << "element " << i;
+}
+
+// Channels in whole groups of 16 and a partial group; images with padding, strides and dilations; 3x3,
+// 5x5 and 7x7 filters and ConvNeXt's 7x7 layers; rows too wide for the blocked path's buffers (the loops
+// that remain, with a scalar channel tail).
+INSTANTIATE_TEST_SUITE_P(
+    Geometries, DepthwiseChannelsLast,
+    ::testing::Combine(::testing::Values(ConvCase{0, 16, 3, 3, 5, 9, 1, 1, 1, 1},
+                                         ConvCase{0, 32, 3, 3, 7, 7, 2, 2, 1, 1, 1},
+                                         ConvCase{0, 21, 5, 5, 9, 11, 1, 1, 2, 2},
+                                         ConvCase{0, 3, 3, 3, 4, 4, 1, 1, 1, 1, 1},
+                                         ConvCase{0, 48, 7, 7, 14, 14, 1, 1, 1, 1, 3},
+                                         ConvCase{0, 96, 7, 7, 7, 7, 1, 1, 1, 1, 3},
+                                         ConvCase{0, 32, 5, 5, 10, 19, 1, 1, 1, 1, 2},
+                                         ConvCase{0, 16, 3, 3, 6, 9, 2, 1, 1, 1, 1},
+                                         ConvCase{0, 17, 3, 3, 2, 1100, 1, 1, 1, 1, 1},
+                                         ConvCase{0, 16, 3, 2, 6, 17, 1, 3, 1, 1, 1}),
+                       ::testing::Values(0, 16), ::testing::Bool()));
 
 /// A depthwise case for the channel-blocked path (groups of 16 channels in the vector lanes): the image
 /// and where the windows start in it, row and output pitches, accumulation and the weights' layout.

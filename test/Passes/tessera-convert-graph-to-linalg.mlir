@@ -17,6 +17,23 @@ func.func @conv_bias_relu(%x: tensor<1x2x4x4xf32>, %w: tensor<3x2x3x3xf32>, %b: 
 
 // -----
 
+// Channels-last convolutions: the padding goes on dims 1 and 2, the bias along dim 3; a dense one is
+// linalg.conv_2d_nhwc_hwcf on its [kh, kw, C, F] filters, a depthwise one
+// linalg.depthwise_conv_2d_nhwc_hwc on its [kh, kw, 1, C] filters collapsed to [kh, kw, C].
+// CHECK-LABEL: func.func @conv_channels_last
+// CHECK: %[[PAD:.*]] = tensor.pad %arg0 low[0, 1, 1, 0] high[0, 1, 1, 0]
+// CHECK: %[[DENSE:.*]] = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%[[PAD]], %arg1 {{.*}}) -> tensor<1x2x2x3xf32>
+// CHECK: %[[W:.*]] = tensor.collapse_shape %arg2 {{\[\[}}0], [1], [2, 3]] : tensor<3x3x1x3xf32> into tensor<3x3x3xf32>
+// CHECK: %[[DW:.*]] = linalg.depthwise_conv_2d_nhwc_hwc {{.*}} ins(%{{.*}}, %[[W]] {{.*}}) -> tensor<1x2x2x3xf32>
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[LAST:.*]], #{{.*}}]{{.*}} ins(%[[DW]], %arg3
+func.func @conv_channels_last(%x: tensor<1x4x4x2xf32>, %w: tensor<3x3x2x3xf32>, %d: tensor<3x3x1x3xf32>, %b: tensor<3xf32>) -> tensor<1x2x2x3xf32> {
+  %0 = tgraph.conv %x, %w {channels_last, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1} : tensor<1x4x4x2xf32>, tensor<3x3x2x3xf32>
+  %1 = tgraph.conv %0, %d, %b {channels_last, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 3} : tensor<1x2x2x3xf32>, tensor<3x3x1x3xf32>, tensor<3xf32>
+  return %1 : tensor<1x2x2x3xf32>
+}
+
+// -----
+
 // A constant exponent of 2 squares (one multiply); any other exponent stays a powf.
 // CHECK-LABEL: func.func @pow_constant_exponent
 // CHECK: linalg.generic

@@ -107,6 +107,40 @@ func.func @padded_convolutions(%x: tensor<1x8x6x6xf32>, %w: tensor<8x3x3xf32>, %
 
 // -----
 
+// The same channels-last: the zero padding of dims 1 and 2 joins; a padding of the channels would not.
+// CHECK-LABEL: func.func @padded_depthwise_channels_last
+// CHECK: tdisp.region -> tensor<1x6x6x8xf32> {
+// CHECK:   tensor.pad
+// CHECK:   linalg.depthwise_conv_2d_nhwc_hwc
+// CHECK:   tdisp.return
+// CHECK: %[[PAD:.*]] = tdisp.region -> tensor<1x6x6x10xf32> {
+// CHECK:   tensor.pad
+// CHECK:   tdisp.return
+// CHECK: tdisp.region -> tensor<1x6x6x10xf32> {
+// CHECK:   linalg.depthwise_conv_2d_nhwc_hwc {{.*}} ins(%[[PAD]]
+func.func @padded_depthwise_channels_last(%x: tensor<1x6x6x8xf32>, %w: tensor<3x3x8xf32>, %w2: tensor<1x1x10xf32>) -> (tensor<1x6x6x8xf32>, tensor<1x6x6x10xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %p = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %zero : f32
+  } : tensor<1x6x6x8xf32> to tensor<1x8x8x8xf32>
+  %e = tensor.empty() : tensor<1x6x6x8xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x6x6x8xf32>) -> tensor<1x6x6x8xf32>
+  %dw = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%p, %w : tensor<1x8x8x8xf32>, tensor<3x3x8xf32>) outs(%f : tensor<1x6x6x8xf32>) -> tensor<1x6x6x8xf32>
+  %q = tensor.pad %x low[0, 0, 0, 1] high[0, 0, 0, 1] {
+  ^bb0(%a: index, %b: index, %c: index, %d: index):
+    tensor.yield %zero : f32
+  } : tensor<1x6x6x8xf32> to tensor<1x6x6x10xf32>
+  %e2 = tensor.empty() : tensor<1x6x6x10xf32>
+  %f2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<1x6x6x10xf32>) -> tensor<1x6x6x10xf32>
+  %dw2 = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%q, %w2 : tensor<1x6x6x10xf32>, tensor<1x1x10xf32>) outs(%f2 : tensor<1x6x6x10xf32>) -> tensor<1x6x6x10xf32>
+  return %dw, %dw2 : tensor<1x6x6x8xf32>, tensor<1x6x6x10xf32>
+}
+
+// -----
+
 // Small constants are cloned into the regions that use them; with inline-constant-arrays=false (a target
 // whose kernels cannot index a constant array) only splats are, and a bias array stays a host value that
 // the region captures like a weight.

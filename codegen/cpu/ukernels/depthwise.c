@@ -242,7 +242,7 @@ void tsr_ukernel_depthwise_conv2d_nchw_f32(int64_t channels, int64_t kh, int64_t
   const int64_t blocked = channels % DWB_C >= DWB_MIN_CHANNELS ? channels : channels / DWB_C * DWB_C;
   if (x_w == 1 && blocked > 0 &&
       depthwise_blocked(blocked, kh, kw, oh, ow, sh, sw, dh, dw, x, x_c, x_h, height, width, row0, col0, w, w_c,
-                        w_h, w_w, y, y_c, y_h, accumulate)) {
+                        w_h, w_w, y, y_c, y_h, accumulate, 1, 1, 0)) {
     if (blocked == channels) return;
     channels -= blocked, x += blocked * x_c, w += blocked * w_c, y += blocked * y_c;
   }

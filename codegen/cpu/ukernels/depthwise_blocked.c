@@ -1,5 +1,6 @@
-/* Channel-blocked depthwise convolution (NCHW, unit column stride), the path depthwise.c takes for groups
- * of 16 channels.
+/* Channel-blocked depthwise convolution (NCHW with unit column stride, the path depthwise.c takes for
+ * groups of 16 channels; or channels-last, depthwise_nhwc.c's path, where step 1 copies positions of 16
+ * contiguous channels instead of transposing and step 3 copies them back).
  *
  * Sixteen channels at a time (a group; the last one may have fewer) in the vector lanes, so each tap is
  * one multiply-add of a 16-channel weight vector (loaded once per group) into a 16-channel output position:
@@ -245,6 +246,8 @@ typedef struct dwb_shape {
   int64_t band;      /* output rows per band */
   int64_t clo, chi;  /* the image columns of the view (packed) */
   int64_t height, row0, col0, x_c, x_h;
+  int64_t x_w, y_w;  /* column strides of a channels-last image and output */
+  int channels_last; /* NHWC: a position's 16 channels are contiguous (packing copies, no transposes) */
   int nb;     /* output positions per register block */
   int direct; /* blocks of 16 positions stored straight into the output planes (dwb_rows_direct) */
   int flat;   /* narrow contiguous rows: packed 16 elements at a time across rows (dwb_pack_flat) */
@@ -274,6 +277,16 @@ static inline __attribute__((always_inline)) void dwb_pack_flat(const dwb_shape*
   }
 }
 
+/* n positions of nc (<= 16) contiguous channels, position j's at src + j * stride, into packed positions
+ * from dst (channels past nc zero). */
+static inline __attribute__((always_inline)) void dwb_pack_positions(const float* src, int64_t stride, int64_t nc,
+                                                                     int64_t n, float* dst) {
+  const dwb_m16 mask = dwb_first(nc);
+  for (int64_t j = 0; j < n; ++j, src += stride)
+    *(v16f*)(dst + j * DWB_C) =
+        nc == DWB_C ? *(const v16f*)src : (v16f)__builtin_masked_load(mask, src, (dwb_x16f){0});
+}
+
 /* Packs view rows [first, last] of the group's nc channels (from x) into the ring: image rows transposed,
  * rows outside the image zeroed (the padding columns of every row stay zero from the start). Specialized
  * for full groups (nc a constant 16) where inlined with it. */
@@ -292,6 +305,8 @@ static inline __attribute__((always_inline)) void dwb_pack_rows(const dwb_shape*
       dwb_pack_flat(g, x, nc, row, rows, width, index, ring);
       v += rows - 1;
       index = (index + rows - 1) % g->ring_rows;
+    } else if (width > 0 && g->channels_last) {
+      dwb_pack_positions(x + row * g->x_h + g->clo * g->x_w, g->x_w, nc, width, slot + (g->clo - g->col0) * DWB_C);
     } else if (width > 0) {
       dwb_pack(x + row * g->x_h + g->clo, g->x_c, nc, width, slot + (g->clo - g->col0) * DWB_C);
     }
@@ -302,6 +317,21 @@ static inline __attribute__((always_inline)) void dwb_pack_rows(const dwb_shape*
 static inline __attribute__((always_inline)) void dwb_unpack_band(const dwb_shape* g, const float* out, int64_t nc,
                                                                   int64_t rows, float* y, int64_t y_c, int64_t y_h,
                                                                   int add) {
+  if (g->channels_last) {
+    const dwb_m16 mask = dwb_first(nc);
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < g->ow; ++j) {
+        float* p = y + i * y_h + j * g->y_w;
+        v16f v = *(const v16f*)(out + (i * g->ow + j) * DWB_C);
+        if (nc == DWB_C) {
+          *(v16f*)p = add ? v + *(const v16f*)p : v;
+        } else {
+          if (add) v += (v16f)__builtin_masked_load(mask, p, (dwb_x16f){0});
+          __builtin_masked_store(mask, (dwb_x16f)v, p);
+        }
+      }
+    return;
+  }
   if (y_h == g->ow)
     dwb_unpack(out, y, y_c, nc, rows * g->ow, add);
   else
@@ -379,7 +409,14 @@ extern int32_t tsr_ukernel_vector_registers;
 static void dwb_weights(const float* w, int64_t w_c, int64_t w_h, int64_t w_w, int64_t kh, int64_t kw, int64_t nc,
                         v16f* wv) {
   const int64_t taps = kh * kw;
-  if (w_w == 1 && w_h == kw) {
+  if (w_c == 1) { /* channels-last: a tap's channels are contiguous */
+    const dwb_m16 mask = dwb_first(nc);
+    for (int64_t r = 0; r < kh; ++r)
+      for (int64_t s = 0; s < kw; ++s) {
+        const float* p = w + r * w_h + s * w_w;
+        wv[r * kw + s] = nc == DWB_C ? *(const v16f*)p : (v16f)__builtin_masked_load(mask, p, (dwb_x16f){0});
+      }
+  } else if (w_w == 1 && w_h == kw) {
     for (int64_t t = 0; t < taps; t += 16) {
       v16f v[16];
       dwb_gather(w + t, w_c, nc, taps - t, v);
@@ -413,27 +450,30 @@ static inline __attribute__((always_inline)) void dwb_group(const dwb_shape* g, 
   }
 }
 
-/* The channel-blocked path for unit column stride (x_w = 1); returns 0 (nothing done) when a band of one
- * output row does not fit the buffers. */
+/* The channel-blocked path: NCHW with unit column stride (x_w = y_w = 1), or channels-last (x_c = y_c =
+ * w_c = 1, x_w and y_w the column strides); returns 0 (nothing done) when a band of one output row does
+ * not fit the buffers. */
 static __attribute__((noinline)) int depthwise_blocked(int64_t channels, int64_t kh, int64_t kw, int64_t oh,
                                                        int64_t ow, int64_t sh, int64_t sw, int64_t dh, int64_t dw,
                                                        const float* x, int64_t x_c, int64_t x_h, int64_t height,
                                                        int64_t width, int64_t row0, int64_t col0, const float* w,
                                                        int64_t w_c, int64_t w_h, int64_t w_w, float* y, int64_t y_c,
-                                                       int64_t y_h, int accumulate) {
+                                                       int64_t y_h, int accumulate, int64_t x_w, int64_t y_w,
+                                                       int channels_last) {
   if (kh * kw > DWB_TAPS) return 0;
   dwb_shape g = {.kh = kh, .kw = kw, .sh = sh, .sw = sw, .dh = dh, .dw = dw, .oh = oh, .ow = ow};
   g.height = height, g.row0 = row0, g.col0 = col0, g.x_c = x_c, g.x_h = x_h;
+  g.x_w = x_w, g.y_w = y_w, g.channels_last = channels_last;
   const int64_t view_w = (ow - 1) * sw + (kw - 1) * dw + 1;
   g.span = (kh - 1) * dh + 1;
   g.clo = clamp64(col0, 0, width), g.chi = clamp64(col0 + view_w, g.clo, width);
-  g.flat = x_h == width && g.clo == 0 && g.chi == width && width < DWB_FLAT_WIDTH;
+  g.flat = !channels_last && x_h == width && g.clo == 0 && g.chi == width && width < DWB_FLAT_WIDTH;
   /* Register blocking (see DWB_N). With AVX-512, rows of whole blocks of 16 positions, and rows of 28
    * columns or more under small filters (where the round trip of the packed outputs costs the most), go
    * straight into the output planes; other rows in blocks of 14 where they divide them, else 8 (4 for
    * rows of at most 4). */
   const int avx512 = tsr_ukernel_vector_registers >= 32;
-  g.direct = avx512 && (ow % 16 == 0 || (kh * kw <= 9 && ow >= 28));
+  g.direct = !channels_last && avx512 && (ow % 16 == 0 || (kh * kw <= 9 && ow >= 28));
   g.nb = g.direct ? 16 : !avx512 || ow <= DWB_NNARROW ? DWB_NNARROW : ow % DWB_NWIDE == 0 ? DWB_NWIDE : DWB_N;
   /* Packed columns per row: the view, the reads of the last block's extra positions and the zeros of the
    * last 16-column pack block (all past the image are zero). */

@@ -2,6 +2,7 @@
 #include "sgemm.c"
 #include "depthwise_blocked.c"
 #include "depthwise.c"
+#include "depthwise_nhwc.c"
 #include "direct_conv.c"
 #include "max_pool.c"
 #include "winograd.c"

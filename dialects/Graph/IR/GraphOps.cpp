@@ -86,16 +86,19 @@ LogicalResult ConvOp::verify() {
       static_cast<int64_t>(getPads().size()) != 2 * spatial)
     return emitOpError("expects ") << spatial << " strides and dilations and " << 2 * spatial
                                    << " pads";
+  if (getChannelsLast() && spatial != 2)
+    return emitOpError("channels_last needs a 2-D convolution, got rank ") << input.getRank();
   if (getGroup() < 1)
     return emitOpError("group must be positive");
   if (!allPositive(getStrides()) || !allPositive(getDilations()))
     return emitOpError("strides and dilations must be positive");
   if (!noneNegative(getPads()))
     return emitOpError("pads must be non-negative");
-  int64_t filters = weight.getDimSize(0);
+  bool last = getChannelsLast();
+  int64_t filters = weight.getDimSize(last ? 3 : 0);
   if (!ShapedType::isDynamic(filters) && filters % static_cast<int64_t>(getGroup()) != 0)
     return emitOpError("filters ") << filters << " are not a multiple of group " << getGroup();
-  int64_t c = input.getDimSize(1), wc = weight.getDimSize(1);
+  int64_t c = input.getDimSize(last ? 3 : 1), wc = weight.getDimSize(last ? 2 : 1);
   if (!ShapedType::isDynamic(c) && !ShapedType::isDynamic(wc) && c != wc * static_cast<int64_t>(getGroup()))
     return emitOpError("input channels ") << c << " != weight channels " << wc << " x group "
                                           << getGroup();

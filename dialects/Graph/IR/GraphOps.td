@@ -260,14 +260,18 @@ def Graph_GemmOp : Graph_Op<"gemm", [Pure, Graph_InferTypeOpAdaptor]> {
 }
 
 def Graph_ConvOp : Graph_Op<"conv", [Pure, Graph_InferTypeOpAdaptor]> {
-  let summary = "ONNX Conv (NCHW, any spatial rank)";
+  let summary = "ONNX Conv (NCHW, any spatial rank; or 2-D channels-last)";
   let description = [{
     Attributes are explicit: `pads` is [begin..., end...], auto_pad already resolved at import.
+    Imported convolutions are ONNX's: input [N, C, spatial...], weight [F, C/group, kernel...], output
+    [N, F, spatial...]. With `channels_last` (2-D only, chosen by the layout pass) the input is
+    [N, H, W, C], the weight [kh, kw, C/group, F] and the output [N, H', W', F]; strides, dilations and
+    pads keep their meaning.
   }];
   let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$weight,
                        Optional<AnyRankedTensor>:$bias,
                        DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
-                       DenseI64ArrayAttr:$pads, I64Attr:$group);
+                       DenseI64ArrayAttr:$pads, I64Attr:$group, UnitAttr:$channels_last);
   let results = (outs AnyRankedTensor:$output);
   let assemblyFormat = "$input `,` $weight (`,` $bias^)? attr-dict `:` type(operands)";
   let hasVerifier = 1;

@@ -312,6 +312,19 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
   RankedTensorType input = rankedOf(adaptor.getInput()), weight = rankedOf(adaptor.getWeight());
   if (!input || !weight || weight.getRank() < 2)
     return fail(location, "expected ranked input and weight");
+  if (adaptor.getChannelsLast()) {
+    // [N, H, W, C] and [kh, kw, C/group, F]: the NCHW rule on permuted shapes, its result permuted back.
+    if (input.getRank() != 4 || weight.getRank() != 4)
+      return fail(location, "a channels-last convolution needs rank-4 input and weight");
+    auto nchw = RankedTensorType::get({input.getDimSize(0), input.getDimSize(3), input.getDimSize(1),
+                                       input.getDimSize(2)}, input.getElementType());
+    auto shape = windowedShape(location, nchw, weight.getDimSize(3), weight.getShape().take_front(2),
+                               adaptor.getStrides(), adaptor.getDilations(), adaptor.getPads());
+    if (failed(shape))
+      return failure();
+    SmallVector<int64_t> nhwc{(*shape)[0], (*shape)[2], (*shape)[3], (*shape)[1]};
+    return infer(inferred, nhwc, input.getElementType());
+  }
   auto shape = windowedShape(location, input, weight.getDimSize(0), weight.getShape().drop_front(2),
                              adaptor.getStrides(), adaptor.getDilations(), adaptor.getPads());
   if (failed(shape))

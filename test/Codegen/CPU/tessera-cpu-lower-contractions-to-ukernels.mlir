@@ -137,6 +137,30 @@ func.func @padded_depthwise(%x: memref<1x2x4x4xf32>, %w: memref<2x3x3xf32>, %y: 
 
 // -----
 
+// The same channels-last: rows and columns are dims 1 and 2 (the image is 4x4, the window starts at row
+// %r - 1 and column -1), channels dim 3, read in place; 25 index arguments and the accumulate flag.
+// CHECK-LABEL: func.func @padded_depthwise_channels_last
+// CHECK-NOT: memref.alloc
+// CHECK-NOT: linalg.copy
+// CHECK: %[[ROW:.*]] = arith.subi %{{.*}}, %c1
+// CHECK: call @tsr_ukernel_depthwise_conv2d_nhwc_f32(%c2{{.*}}, %c3{{.*}}, %c3{{.*}}, %c2{{.*}}, %c4{{.*}}, %c1{{.*}}, %c1{{.*}}, %c1{{.*}}, %c1{{.*}}, {{.*}}, %c4{{.*}}, %c4{{.*}}, %[[ROW]], %c-1{{.*}}, %c1_i32)
+func.func @padded_depthwise_channels_last(%x: memref<1x4x4x2xf32>, %w: memref<3x3x2xf32>, %y: memref<1x4x4x2xf32>, %wg: index) {
+  %zero = arith.constant 0.0 : f32
+  %alloc = memref.alloc() {alignment = 64 : i64} : memref<1x6x6x2xf32>
+  linalg.fill ins(%zero : f32) outs(%alloc : memref<1x6x6x2xf32>)
+  %interior = memref.subview %alloc[0, 1, 1, 0] [1, 4, 4, 2] [1, 1, 1, 1] : memref<1x6x6x2xf32> to memref<1x4x4x2xf32, strided<[72, 12, 2, 1], offset: 14>>
+  linalg.copy ins(%x : memref<1x4x4x2xf32>) outs(%interior : memref<1x4x4x2xf32, strided<[72, 12, 2, 1], offset: 14>>)
+  %window = memref.subview %alloc[0, %wg, 0, 0] [1, 4, 6, 2] [1, 1, 1, 1] : memref<1x6x6x2xf32> to memref<1x4x6x2xf32, strided<[72, 12, 2, 1], offset: ?>>
+  %out = memref.subview %y[0, %wg, 0, 0] [1, 2, 4, 2] [1, 1, 1, 1] : memref<1x4x4x2xf32> to memref<1x2x4x2xf32, strided<[32, 8, 2, 1], offset: ?>>
+  linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%window, %w : memref<1x4x6x2xf32, strided<[72, 12, 2, 1], offset: ?>>, memref<3x3x2xf32>)
+      outs(%out : memref<1x2x4x2xf32, strided<[32, 8, 2, 1], offset: ?>>)
+  memref.dealloc %alloc : memref<1x6x6x2xf32>
+  return
+}
+
+// -----
+
 // A max pool whose output was filled with -inf right before: the microkernel overwrites it (accumulate
 // 0); the window operand's buffer, which only carried the window's shape, is gone.
 // CHECK-LABEL: func.func @max_pool

@@ -87,6 +87,29 @@ func.func @depthwise(%x: tensor<1x64x30x30xf32>, %w: tensor<64x3x3xf32>, %b: ten
 
 // -----
 
+// A channels-last depthwise convolution under its bias: the same microkernel and split, along its
+// channel dim (the last one).
+// CHECK-LABEL: func.func @depthwise_channels_last
+// CHECK-SAME: #tdisp.lowering_config<depthwise_conv2d, workgroups = 4, tiles = [0, 0, 0, 16], register_tile = [16], vector_bits = 512>
+func.func @depthwise_channels_last(%x: tensor<1x30x30x64xf32>, %w: tensor<3x3x64xf32>, %b: tensor<64xf32>) -> tensor<1x28x28x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x28x28x64xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x28x28x64xf32>) -> tensor<1x28x28x64xf32>
+  %d = linalg.depthwise_conv_2d_nhwc_hwc {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x30x30x64xf32>, tensor<3x3x64xf32>) outs(%f : tensor<1x28x28x64xf32>) -> tensor<1x28x28x64xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(n, h, w, c) -> (n, h, w, c)>, affine_map<(n, h, w, c) -> (c)>,
+                                        affine_map<(n, h, w, c) -> (n, h, w, c)>],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%d, %b : tensor<1x28x28x64xf32>, tensor<64xf32>) outs(%e : tensor<1x28x28x64xf32>) {
+  ^bb0(%in: f32, %bias: f32, %out: f32):
+    %s = arith.addf %in, %bias : f32
+    linalg.yield %s : f32
+  } -> tensor<1x28x28x64xf32>
+  return %r : tensor<1x28x28x64xf32>
+}
+
+// -----
+
 // A max pool: its microkernel, too small to split.
 // CHECK-LABEL: func.func @max_pool
 // CHECK-SAME: #tdisp.lowering_config<max_pool, workgroups = 1, tiles = [0, 0, 0, 0, 0, 0], register_tile = [], vector_bits = 512>

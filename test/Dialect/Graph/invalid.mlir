@@ -41,6 +41,22 @@ func.func @bad_conv(%x: tensor<1x3x8x8xf32>, %k: tensor<4x2x3x3xf32>) -> tensor<
 
 // -----
 
+func.func @bad_channels_last_conv(%x: tensor<1x8x8x3xf32>, %k: tensor<3x3x2x4xf32>) -> tensor<1x6x6x4xf32> {
+  // expected-error@+1 {{input channels 3 != weight channels 2 x group 1}}
+  %0 = tgraph.conv %x, %k {channels_last, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, group = 1} : tensor<1x8x8x3xf32>, tensor<3x3x2x4xf32>
+  return %0 : tensor<1x6x6x4xf32>
+}
+
+// -----
+
+func.func @channels_last_conv_1d(%x: tensor<1x8x3xf32>, %k: tensor<3x3x4xf32>) {
+  // expected-error@+1 {{a channels-last convolution needs rank-4 input and weight}}
+  %0 = tgraph.conv %x, %k {channels_last, strides = array<i64: 1>, dilations = array<i64: 1>, pads = array<i64: 0, 0>, group = 1} : tensor<1x8x3xf32>, tensor<3x3x4xf32>
+  return
+}
+
+// -----
+
 func.func @bad_reduce(%x: tensor<2x3xf32>) -> tensor<2xf32> {
   // expected-error@+1 {{expected string or keyword containing one of the following enum values for attribute 'kind' [sum, mean, max, min, prod, l1, l2, log_sum, log_sum_exp, sum_square, argmax, argmin]}}
   %0 = tgraph.reduce median %x {axes = array<i64: 1>, keepdims = false} : tensor<2x3xf32>

@@ -18,10 +18,19 @@ func.func @elementwise(%a: tensor<2x3xf32>, %b: tensor<3xf32>) -> tensor<2x3xi1>
 // CHECK: tgraph.global @w : tensor<4xf32> = dense<
 tgraph.global @w : tensor<4xf32> = dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
 
+// A channels-last convolution: [N, H, W, C] by [kh, kw, C / group, F] is [N, H', W', F].
+// CHECK-LABEL: func.func @conv_channels_last
+// CHECK: tgraph.conv %arg0, %arg1 {channels_last, {{.*}}} : tensor<1x8x8x4xf32>, tensor<3x3x4x2xf32>
+func.func @conv_channels_last(%x: tensor<1x8x8x4xf32>, %k: tensor<3x3x4x2xf32>) -> tensor<1x4x4x2xf32> {
+  %0 = tgraph.conv %x, %k {channels_last, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1} : tensor<1x8x8x4xf32>, tensor<3x3x4x2xf32>
+  return %0 : tensor<1x4x4x2xf32>
+}
+
 // CHECK-LABEL: func.func @nn
 func.func @nn(%x: tensor<1x3x8x8xf32>, %k: tensor<4x3x3x3xf32>) -> tensor<1x4xf32> {
   // CHECK: tgraph.conv
   %0 = tgraph.conv %x, %k {strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, group = 1} : tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>
+
   // CHECK: tgraph.pool
   %1 = tgraph.pool avg %0 {kernel_shape = array<i64: 8, 8>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, original_end_pads = array<i64: 0, 0>} : tensor<1x4x8x8xf32>
   // CHECK: tgraph.reshape
