@@ -47,14 +47,16 @@ def FoldBatchNormIntoConv : Pass<"tessera-fold-batch-norm-into-conv", "mlir::Mod
 }
 
 def ChooseConvolutionLayout : Pass<"tessera-choose-convolution-layout", "mlir::ModuleOp"> {
-  let summary = "Compute depthwise convolutions channels-last where that cancels transposes";
+  let summary = "Compute convolutions channels-last where that cancels transposes";
   let description = [{
     A 2-D f32 depthwise `tgraph.conv` becomes `channels_last` (input and result NHWC, filters a derived
-    [kh, kw, 1, C] weight) when every user of its result takes it channels-last (a transpose to NHWC,
-    another such convolution, an elementwise op going channels-last) or its input is already there.
-    Elementwise ops follow when their full-size operands are channels-last and that saves a transpose.
-    Transposes to NHWC of values now available channels-last disappear; users that stay NCHW read the
-    new values through a transpose back. Dense convolutions keep ONNX's NCHW layout.
+    [kh, kw, 1, C] weight), and one whose windows tile its input (kernel = strides > 1, no padding or
+    dilation, one group) a product over positions (space-to-depth transpose, matmul by the filters laid
+    out as a [kh * kw * C, F] weight, bias add), when every user of its result wants it channels-last (a
+    transpose to NHWC, another such convolution, an elementwise op on the way to one) or its input is
+    already there. Elementwise ops follow when their full-size operands are channels-last and that saves
+    a transpose. Transposes to NHWC of values now available channels-last disappear; users that stay
+    NCHW read the new values through a transpose back. Other dense convolutions keep ONNX's NCHW layout.
   }];
 }
 

@@ -12,9 +12,13 @@
 // then the choice and the rewrite (forward). A transpose is left where an NCHW op (a dense convolution, a
 // pool) meets an NHWC value.
 //
+// A dense convolution goes channels-last the same way when its windows tile the input (kernel = strides,
+// no padding: patch embeddings, ConvNeXt's stem and downsampling layers): it is then a
+// product over positions, which the matmul microkernel runs on compile-time packed filters. Other dense
+// convolutions stay NCHW: their microkernels are NCHW ones.
+//
 // The rewrite keeps each value's meaning: an op that goes channels-last gets a transpose back to NCHW
-// for the users that stay there; those transposes vanish when no user is left. Dense convolutions stay
-// NCHW: their microkernels are NCHW ones.
+// for the users that stay there; those transposes vanish when no user is left.
 //
 #include "passes/GlobalOptimization/ConstantWeights.h"
 #include "passes/Passes.h"
@@ -63,6 +67,33 @@ bool isDepthwise(Operation *op) {
          weight.getDimSize(1) == 1;
 }
 
+/// A 2-D f32 NCHW convolution whose windows tile its input exactly (kernel = strides > 1, no padding or
+/// dilation, one group), with static shapes: a patch embedding, ConvNeXt's stem and downsampling
+/// layers. Channels-last it is a product over positions: each window's [kh, kw, C] values are
+/// contiguous after one space-to-depth copy, and the filters are a [kh * kw * C, F] weight the matmul
+/// microkernel packs. (1x1 convolutions are left alone: CNNs are full of them, and whether a whole CNN
+/// is faster channels-last is a question of its dense 3x3 convolutions, which have no NHWC kernel.)
+bool isPatchify(Operation *op) {
+  auto conv = dyn_cast<graph::ConvOp>(op);
+  if (!conv || conv.getChannelsLast() || conv.getGroup() != 1)
+    return false;
+  auto input = rank4(conv.getInput()), weight = rank4(conv.getWeight());
+  if (!input || !weight || !input.hasStaticShape() || !weight.hasStaticShape() || !input.getElementType().isF32() ||
+      !weight.getElementType().isF32())
+    return false;
+  ArrayRef<int64_t> kernel = weight.getShape().drop_front(2);
+  return conv.getStrides() == kernel && kernel[0] * kernel[1] > 1 && llvm::all_of(conv.getDilations(), [](int64_t d) { return d == 1; }) &&
+         llvm::all_of(conv.getPads(), [](int64_t p) { return p == 0; }) && input.getDimSize(2) % kernel[0] == 0 &&
+         input.getDimSize(3) % kernel[1] == 0;
+}
+
+/// Convolutions this pass can compute channels-last.
+bool canGoChannelsLast(Operation *op) { return isDepthwise(op) || isPatchify(op); }
+
+/// Whether `op`, going channels-last, reads its input transposed to NHWC (which later users may share). A
+/// patchifying convolution reads an NCHW input through one transpose straight into its windows instead.
+bool readsTransposedInput(Operation *op) { return isDepthwise(op); }
+
 /// Elementwise ops whose operands and result may all be permuted alike (with numpy broadcasting).
 bool isElementwise(Operation *op) {
   if (op->getNumResults() != 1 || !rank4(op->getResult(0)))
@@ -99,11 +130,13 @@ struct LayoutPlanner {
   llvm::DenseSet<Operation *> chosen;
   /// NCHW values -> the same data channels-last.
   llvm::DenseMap<Value, Value> channelsLastOf;
-  /// Filters -> their channels-last copy (convolutions sharing filters share it).
-  llvm::DenseMap<graph::GlobalOp, graph::GlobalOp> derivedFilters;
+  /// Filters -> their channels-last copy, and their [kh * kw * C, F] matrix (convolutions sharing
+  /// filters share them).
+  llvm::DenseMap<graph::GlobalOp, graph::GlobalOp> derivedFilters, derivedMatrices;
 
   /// Whether `use` wants its value channels-last: a transpose to NHWC, the input of a depthwise
-  /// convolution, or an elementwise op whose result some user wants there. Only real demand counts (a
+  /// convolution or of a patchifying one whose result is wanted there, or an elementwise op whose result
+  /// some user wants there. Only real demand counts (a
   /// transpose the model makes, a convolution that can go): an activation between a depthwise
   /// convolution and NCHW ops wants nothing, even though both could go channels-last together.
   bool wantsChannelsLast(OpOperand &use) {
@@ -112,6 +145,8 @@ struct LayoutPlanner {
       return true;
     if (isDepthwise(user))
       return use.getOperandNumber() == 0;
+    if (isPatchify(user)) // it goes when its result is wanted there
+      return use.getOperandNumber() == 0 && wantedByAll.contains(user->getResult(0));
     return isElementwise(user) && wantedBySome.contains(user->getResult(0)) &&
            llvm::all_of(fullOperands(user), [&](Value v) { return available.contains(v); });
   }
@@ -122,11 +157,12 @@ struct LayoutPlanner {
         available.insert(op.getOperand(0));
       else if (isTransposeOfRank4(&op, kToChannelsFirst))
         available.insert(op.getResult(0));
-      else if (isDepthwise(&op)) {
+      else if (canGoChannelsLast(&op)) {
         available.insert(op.getResult(0));
         // Transposed to NHWC right after: the convolution goes channels-last, its input is transposed
         // once, and later users share that.
-        if (llvm::any_of(op.getResult(0).getUsers(), [](Operation *u) { return isTransposeOfRank4(u, kToChannelsLast); }))
+        if (readsTransposedInput(&op) &&
+            llvm::any_of(op.getResult(0).getUsers(), [](Operation *u) { return isTransposeOfRank4(u, kToChannelsLast); }))
           available.insert(op.getOperand(0));
       }
       else if (isElementwise(&op) &&
@@ -164,11 +200,12 @@ struct LayoutPlanner {
       Value result = op.getNumResults() == 1 ? op.getResult(0) : Value();
       if (isTransposeOfRank4(&op, kToChannelsFirst)) {
         there.insert(result);
-      } else if (isDepthwise(&op)) {
+      } else if (canGoChannelsLast(&op)) {
         if (wantedByAll.contains(result) || there.contains(op.getOperand(0))) {
           chosen.insert(&op);
           there.insert(result);
-          there.insert(op.getOperand(0)); // transposed here if it was not there, for later users too
+          if (readsTransposedInput(&op))
+            there.insert(op.getOperand(0)); // transposed here if it was not there, for later users too
         }
       } else if (isElementwise(&op)) {
         SmallVector<Value> full = fullOperands(&op);
@@ -255,6 +292,62 @@ struct LayoutPlanner {
     replaceWithChannelsLast(b, conv, converted.getResult());
   }
 
+  /// A patchifying convolution channels-last: its windows [N, OH, OW, kh, kw, C] (one transpose, of the
+  /// NHWC input split as [N, OH, kh, OW, kw, C] or of the NCHW one as [N, C, OH, kh, OW, kw]) as
+  /// [N, OH, OW, kh * kw * C], times the filters as a [kh * kw * C, F] matrix (w[f, c, i, j] at
+  /// row (i * kw + j) * C + c), plus the bias.
+  void convertPatchify(OpBuilder &b, graph::ConvOp conv, SymbolTable &symbols) {
+    b.setInsertionPoint(conv);
+    Location loc = conv.getLoc();
+    Type f32 = b.getF32Type();
+    auto reshape = [&](Value v, ArrayRef<int64_t> shape) -> Value {
+      return graph::ReshapeOp::create(b, loc, RankedTensorType::get(shape, f32), v, Value(),
+                                      b.getDenseI64ArrayAttr(shape), false);
+    };
+    ArrayRef<int64_t> w = rank4(conv.getWeight()).getShape();
+    int64_t filters = w[0], channels = w[1], kh = w[2], kw = w[3];
+    Value input = conv.getInput();
+    ArrayRef<int64_t> in = rank4(input).getShape(); // [N, C, H, W]
+    int64_t n = in[0], oh = in[2] / kh, ow = in[3] / kw, depth = kh * kw * channels;
+    // [N, OH, OW, kh, kw, C] in one copy: from the NHWC value where there is one, else from the NCHW one.
+    auto windows = RankedTensorType::get({n, oh, ow, kh, kw, channels}, f32);
+    Value x;
+    if (Value known = channelsLastOf.lookup(input))
+      x = graph::TransposeOp::create(b, loc, windows, reshape(known, {n, oh, kh, ow, kw, channels}),
+                                     b.getDenseI64ArrayAttr({0, 1, 3, 2, 4, 5}));
+    else
+      x = graph::TransposeOp::create(b, loc, windows, reshape(input, {n, channels, oh, kh, ow, kw}),
+                                     b.getDenseI64ArrayAttr({0, 2, 4, 3, 5, 1}));
+    Value patches = reshape(x, {n, oh, ow, depth});
+    auto load = conv.getWeight().getDefiningOp<graph::GlobalLoadOp>();
+    graph::GlobalOp global = load ? symbols.lookup<graph::GlobalOp>(load.getGlobal()) : graph::GlobalOp();
+    auto matrixType = RankedTensorType::get({depth, filters}, f32);
+    graph::GlobalOp unknown, &matrix = global ? derivedMatrices[global] : unknown;
+    std::optional<std::vector<float>> values =
+        !global || matrix ? std::nullopt : constantFloats(conv.getWeight(), symbols);
+    if (!matrix && values && int64_t(values->size()) == filters * depth) {
+      std::vector<float> rows(values->size());
+      for (int64_t f = 0; f < filters; ++f)
+        for (int64_t c = 0; c < channels; ++c)
+          for (int64_t t = 0; t < kh * kw; ++t)
+            rows[(t * channels + c) * filters + f] = (*values)[(f * channels + c) * kh * kw + t];
+      matrix = addDerivedWeight(symbols, global, "matrix", matrixType, rows);
+    }
+    Value weights;
+    if (matrix) {
+      weights = graph::GlobalLoadOp::create(b, loc, matrixType, matrix.getSymName());
+    } else { // filters whose values are not here: the same layout at run time
+      Value hwcf = graph::TransposeOp::create(b, loc, RankedTensorType::get({kh, kw, channels, filters}, f32),
+                                              conv.getWeight(), b.getDenseI64ArrayAttr({2, 3, 1, 0}));
+      weights = reshape(hwcf, {depth, filters});
+    }
+    auto outType = RankedTensorType::get({n, oh, ow, filters}, f32);
+    Value y = graph::MatMulOp::create(b, loc, outType, patches, weights);
+    if (conv.getBias())
+      y = graph::AddOp::create(b, loc, outType, y, conv.getBias());
+    replaceWithChannelsLast(b, conv, y);
+  }
+
   /// An elementwise op channels-last: its full-size operands are there already, the others broadcast.
   void convertElementwise(OpBuilder &b, Operation *op) {
     SmallVector<Value> full = fullOperands(op);
@@ -305,8 +398,10 @@ struct LayoutPlanner {
           op->erase();
         }
       } else if (chosen.contains(op)) {
-        if (auto conv = dyn_cast<graph::ConvOp>(op))
-          convertDepthwise(b, conv, symbols);
+        if (isDepthwise(op))
+          convertDepthwise(b, cast<graph::ConvOp>(op), symbols);
+        else if (isPatchify(op))
+          convertPatchify(b, cast<graph::ConvOp>(op), symbols);
         else
           convertElementwise(b, op);
       }

@@ -106,24 +106,76 @@ func.func @silu_then_nchw(%x: tensor<1x2x3x3xf32>, %w: tensor<2x1x3x3xf32>, %p: 
 
 // -----
 
-// The first block of a ConvNeXt stage: a dense (NCHW) downsampling convolution feeds the depthwise one,
-// whose result the block transposes to NHWC, and the residual add. The dense result is transposed once,
-// for both; the sum stays channels-last for the next transpose to NHWC, which goes.
+// A depthwise convolution after a dense 3x3 one (NCHW: no channels-last kernel), whose result the block
+// transposes to NHWC and also adds to the residual. The dense result is transposed once, for both; the
+// sum stays channels-last for the next transpose to NHWC, which goes.
 // CHECK-LABEL: func.func @stage_start
 // CHECK: %[[D:.*]] = tgraph.conv %arg0, %arg1 {dilations
 // CHECK: %[[T:.*]] = tgraph.transpose %[[D]] {perm = array<i64: 0, 2, 3, 1>}
 // CHECK: %[[C:.*]] = tgraph.conv %[[T]], %{{.*}} {channels_last,
 // CHECK: %[[R:.*]] = tgraph.relu %[[C]]
-// CHECK: %[[A:.*]] = tgraph.add %[[R]], %[[T]] : tensor<1x2x2x4xf32>, tensor<1x2x2x4xf32>
+// CHECK: %[[A:.*]] = tgraph.add %[[R]], %[[T]] : tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>
 // CHECK-NOT: tgraph.transpose
 // CHECK: return %[[A]]
-func.func @stage_start(%x: tensor<1x2x4x4xf32>, %wd: tensor<4x2x2x2xf32>, %w: tensor<4x1x3x3xf32>) -> tensor<1x2x2x4xf32> {
-  %d = tgraph.conv %x, %wd {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x2x4x4xf32>, tensor<4x2x2x2xf32>
-  %c = tgraph.conv %d, %w {dilations = array<i64: 1, 1>, group = 4 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : tensor<1x4x2x2xf32>, tensor<4x1x3x3xf32>
-  %t = tgraph.transpose %c {perm = array<i64: 0, 2, 3, 1>} : tensor<1x4x2x2xf32>
-  %r = tgraph.relu %t : tensor<1x2x2x4xf32>
-  %b = tgraph.transpose %r {perm = array<i64: 0, 3, 1, 2>} : tensor<1x2x2x4xf32>
-  %a = tgraph.add %b, %d : tensor<1x4x2x2xf32>, tensor<1x4x2x2xf32>
-  %n = tgraph.transpose %a {perm = array<i64: 0, 2, 3, 1>} : tensor<1x4x2x2xf32>
-  return %n : tensor<1x2x2x4xf32>
+func.func @stage_start(%x: tensor<1x2x4x4xf32>, %wd: tensor<4x2x3x3xf32>, %w: tensor<4x1x3x3xf32>) -> tensor<1x4x4x4xf32> {
+  %d = tgraph.conv %x, %wd {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : tensor<1x2x4x4xf32>, tensor<4x2x3x3xf32>
+  %c = tgraph.conv %d, %w {dilations = array<i64: 1, 1>, group = 4 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : tensor<1x4x4x4xf32>, tensor<4x1x3x3xf32>
+  %t = tgraph.transpose %c {perm = array<i64: 0, 2, 3, 1>} : tensor<1x4x4x4xf32>
+  %r = tgraph.relu %t : tensor<1x4x4x4xf32>
+  %b = tgraph.transpose %r {perm = array<i64: 0, 3, 1, 2>} : tensor<1x4x4x4xf32>
+  %a = tgraph.add %b, %d : tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>
+  %n = tgraph.transpose %a {perm = array<i64: 0, 2, 3, 1>} : tensor<1x4x4x4xf32>
+  return %n : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// A ConvNeXt downsampling layer between two channels-last LayerNorms: a 2x2 stride-2 convolution whose
+// input comes back from NHWC and whose result goes there. Channels-last it is a product over positions:
+// the windows' values made contiguous by one space-to-depth transpose, times the filters as a
+// [kh * kw * C, F] matrix (w[f, c, i, j] at row (i * kw + j) * C + c), plus the bias; no transpose of
+// the activations is left.
+// CHECK-NOT: tgraph.global @wd :
+// CHECK: tgraph.global @wd_matrix : tensor<8x3xf32>
+// CHECK-LABEL: func.func @downsample
+// CHECK: %[[S:.*]] = tgraph.reshape %arg0 {sizes = array<i64: 1, 1, 2, 1, 2, 2>}
+// CHECK: %[[D:.*]] = tgraph.transpose %[[S]] {perm = array<i64: 0, 1, 3, 2, 4, 5>}
+// CHECK: %[[P:.*]] = tgraph.reshape %[[D]] {sizes = array<i64: 1, 1, 1, 8>}
+// CHECK: %[[W:.*]] = tgraph.global_load @wd_matrix : tensor<8x3xf32>
+// CHECK: %[[M:.*]] = tgraph.matmul %[[P]], %[[W]] : tensor<1x1x1x8xf32>, tensor<8x3xf32>
+// CHECK: %[[Y:.*]] = tgraph.add %[[M]], %arg1 : tensor<1x1x1x3xf32>, tensor<3xf32>
+// CHECK-NOT: tgraph.transpose
+// CHECK: return %[[Y]]
+// The matrix: w = 0..23 as [3, 2, 2, 2]; row (i * 2 + j) * 2 + c, column f holds w[f, c, i, j]: rows
+// [0 8 16], [4 12 20], [1 9 17], ...
+// CHECK: wd_matrix: "0x0400000000000000000000410000804100008040000040410000A0410000803F00001041000088410000A040000050410000A8410000004000002041000090410000C040000060410000B0410000404000003041000098410000E040000070410000B841"
+module {
+  tgraph.global @wd : tensor<3x2x2x2xf32> = dense<[[[[0.0, 1.0], [2.0, 3.0]], [[4.0, 5.0], [6.0, 7.0]]], [[[8.0, 9.0], [10.0, 11.0]], [[12.0, 13.0], [14.0, 15.0]]], [[[16.0, 17.0], [18.0, 19.0]], [[20.0, 21.0], [22.0, 23.0]]]]> : tensor<3x2x2x2xf32>
+  func.func @downsample(%ln: tensor<1x2x2x2xf32>, %b: tensor<3xf32>) -> tensor<1x1x1x3xf32> {
+    %wd = tgraph.global_load @wd : tensor<3x2x2x2xf32>
+    %x = tgraph.transpose %ln {perm = array<i64: 0, 3, 1, 2>} : tensor<1x2x2x2xf32>
+    %c = tgraph.conv %x, %wd, %b {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x2x2x2xf32>, tensor<3x2x2x2xf32>, tensor<3xf32>
+    %t = tgraph.transpose %c {perm = array<i64: 0, 2, 3, 1>} : tensor<1x3x1x1xf32>
+    return %t : tensor<1x1x1x3xf32>
+  }
+}
+
+// -----
+
+// A stem on the model's NCHW input, transposed to NHWC after: its windows come from the NCHW image in one
+// transpose ([N, C, OH, kh, OW, kw] -> [N, OH, OW, kh, kw, C]); filters known only at run time are laid
+// out as the matrix then (transpose to [kh, kw, C, F], reshape).
+// CHECK-LABEL: func.func @stem
+// CHECK: %[[S:.*]] = tgraph.reshape %arg0 {sizes = array<i64: 1, 2, 2, 2, 1, 2>} : tensor<1x2x4x2xf32>
+// CHECK: %[[D:.*]] = tgraph.transpose %[[S]] {perm = array<i64: 0, 2, 4, 3, 5, 1>}
+// CHECK: %[[P:.*]] = tgraph.reshape %[[D]] {sizes = array<i64: 1, 2, 1, 8>}
+// CHECK: %[[T:.*]] = tgraph.transpose %arg1 {perm = array<i64: 2, 3, 1, 0>} : tensor<3x2x2x2xf32>
+// CHECK: %[[W:.*]] = tgraph.reshape %[[T]] {sizes = array<i64: 8, 3>}
+// CHECK: %[[M:.*]] = tgraph.matmul %[[P]], %[[W]]
+// CHECK-NOT: tgraph.transpose
+// CHECK: return %[[M]]
+func.func @stem(%x: tensor<1x2x4x2xf32>, %w: tensor<3x2x2x2xf32>) -> tensor<1x2x1x3xf32> {
+  %c = tgraph.conv %x, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>} : tensor<1x2x4x2xf32>, tensor<3x2x2x2xf32>
+  %t = tgraph.transpose %c {perm = array<i64: 0, 2, 3, 1>} : tensor<1x3x2x1xf32>
+  return %t : tensor<1x2x1x3xf32>
 }
