@@ -683,17 +683,31 @@ LogicalResult lower(linalg::LinalgOp op, const GemmDims &dims, func::FuncOp sgem
   return success();
 }
 
+/// Whether `op`'s kernel keeps loops: its lowering configuration chose them (the optional microkernels).
+bool keepsLoops(Operation *op) {
+  auto func = op->getParentOfType<func::FuncOp>();
+  auto config = func ? func->getAttrOfType<dispatch::LoweringConfigAttr>(dispatch::kLoweringConfigAttr)
+                     : dispatch::LoweringConfigAttr();
+  return config && config.getStrategy() == dispatch::KernelStrategy::loops;
+}
+
+/// Lowers each `OpTy` in `module` whose kernel does not keep loops with `lower`; what a microkernel cannot
+/// take stays on the loop path.
+template <typename OpTy>
+void lowerEach(ModuleOp module, LogicalResult (*lower)(OpTy)) {
+  SmallVector<OpTy> ops;
+  module.walk([&](OpTy op) {
+    if (!keepsLoops(op))
+      ops.push_back(op);
+  });
+  for (OpTy op : ops)
+    (void)lower(op);
+}
+
 struct LowerContractionsToUkernelsPass
     : impl::LowerContractionsToUkernelsBase<LowerContractionsToUkernelsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    // A kernel whose lowering configuration chose loops keeps them (the optional microkernels below).
-    auto keepsLoops = [](Operation *op) {
-      auto func = op->getParentOfType<func::FuncOp>();
-      auto config = func ? func->getAttrOfType<dispatch::LoweringConfigAttr>(dispatch::kLoweringConfigAttr)
-                         : dispatch::LoweringConfigAttr();
-      return config && config.getStrategy() == dispatch::KernelStrategy::loops;
-    };
     SmallVector<std::pair<linalg::LinalgOp, GemmDims>> matches;
     module.walk([&](linalg::LinalgOp op) {
       if (keepsLoops(op))
@@ -701,28 +715,9 @@ struct LowerContractionsToUkernelsPass
       if (auto dims = gemmDims(op); succeeded(dims))
         matches.push_back({op, *dims});
     });
-    SmallVector<linalg::Conv2DNchwFchwOp> convs;
-    module.walk([&](linalg::Conv2DNchwFchwOp conv) {
-      if (!keepsLoops(conv))
-        convs.push_back(conv);
-    });
-    // What a microkernel cannot take stays on the loop path.
-    for (linalg::Conv2DNchwFchwOp conv : convs)
-      (void)lowerConv(conv);
-    SmallVector<linalg::DepthwiseConv2DNchwChwOp> depthwise;
-    module.walk([&](linalg::DepthwiseConv2DNchwChwOp conv) {
-      if (!keepsLoops(conv))
-        depthwise.push_back(conv);
-    });
-    for (linalg::DepthwiseConv2DNchwChwOp conv : depthwise)
-      (void)lowerDepthwise(conv);
-    SmallVector<linalg::DepthwiseConv2DNhwcHwcOp> depthwiseChannelsLast;
-    module.walk([&](linalg::DepthwiseConv2DNhwcHwcOp conv) {
-      if (!keepsLoops(conv))
-        depthwiseChannelsLast.push_back(conv);
-    });
-    for (linalg::DepthwiseConv2DNhwcHwcOp conv : depthwiseChannelsLast)
-      (void)lowerDepthwiseChannelsLast(conv);
+    lowerEach(module, lowerConv);
+    lowerEach(module, lowerDepthwise);
+    lowerEach(module, lowerDepthwiseChannelsLast);
     SmallVector<dispatch::WinogradConv2DOp> winograds;
     module.walk([&](dispatch::WinogradConv2DOp op) { winograds.push_back(op); });
     for (dispatch::WinogradConv2DOp op : winograds)
@@ -737,13 +732,7 @@ struct LowerContractionsToUkernelsPass
         op.emitOpError("has no microkernel for these operand layouts");
         return signalPassFailure();
       }
-    SmallVector<linalg::PoolingNchwMaxOp> pools;
-    module.walk([&](linalg::PoolingNchwMaxOp pool) {
-      if (!keepsLoops(pool))
-        pools.push_back(pool);
-    });
-    for (linalg::PoolingNchwMaxOp pool : pools)
-      (void)lowerMaxPool(pool);
+    lowerEach(module, lowerMaxPool);
     if (matches.empty())
       return;
     func::FuncOp sgemm = declareUkernel(module, kSgemm, 15);
