@@ -418,14 +418,14 @@ LogicalResult lowerDepthwise(linalg::DepthwiseConv2DNchwChwOp conv) {
   if (failed(yStrides) || (*yStrides)[3] != 1)
     return failure();
   auto strides = conv.getStrides(), dilations = conv.getDilations();
-  return lowerImageLoop(conv, kDepthwise, 27, isZero, true, /*workspaceBytes=*/0,
+  return lowerImageLoop(conv, kDepthwise, 28, isZero, true, TSR_UKERNEL_DEPTHWISE_WORKSPACE_BYTES,
                         [&](ImageCall &c, Value xOffset, Value yOffset) {
     SmallVector<Value> args{c.dim(y, 1), c.dim(w, 1), c.dim(w, 2), c.dim(y, 2), c.dim(y, 3)};
     llvm::append_range(args, c.input(strides, dilations, xOffset));
     llvm::append_range(args, c.window());
     llvm::append_range(args, SmallVector<Value>{c.w.pointer, c.w.offset, c.w.strides[0], c.w.strides[1],
                                                 c.w.strides[2], c.y.pointer, yOffset, c.y.strides[1],
-                                                c.y.strides[2], c.accumulate});
+                                                c.y.strides[2], c.workspace, c.accumulate});
     return args;
   });
 }
@@ -442,7 +442,7 @@ LogicalResult lowerDepthwiseChannelsLast(linalg::DepthwiseConv2DNhwcHwcOp conv) 
     return failure();
   auto strides = conv.getStrides(), dilations = conv.getDilations();
   return lowerImageLoop(
-      conv, kDepthwiseChannelsLast, 25, isZero, true, /*workspaceBytes=*/0,
+      conv, kDepthwiseChannelsLast, 26, isZero, true, TSR_UKERNEL_DEPTHWISE_WORKSPACE_BYTES,
       [&](ImageCall &c, Value xOffset, Value yOffset) {
         SmallVector<Value> args{c.dim(y, 3), c.dim(w, 0), c.dim(w, 1), c.dim(y, 1), c.dim(y, 2),
                                 c.constant(element(strides, 0)), c.constant(element(strides, 1)),
@@ -451,7 +451,7 @@ LogicalResult lowerDepthwiseChannelsLast(linalg::DepthwiseConv2DNhwcHwcOp conv) 
         llvm::append_range(args, c.window());
         llvm::append_range(args, SmallVector<Value>{c.w.pointer, c.w.offset, c.w.strides[0], c.w.strides[1],
                                                     c.y.pointer, yOffset, c.y.strides[1], c.y.strides[2],
-                                                    c.accumulate});
+                                                    c.workspace, c.accumulate});
         return args;
       },
       /*channelsLast=*/true);

@@ -37,13 +37,13 @@ void tsr_ukernel_depthwise_conv2d_nchw_f32(int64_t channels, int64_t kh, int64_t
                                            int64_t width, int64_t row0, int64_t col0, intptr_t w_base,
                                            int64_t w_offset, int64_t w_c, int64_t w_h, int64_t w_w,
                                            intptr_t y_base, int64_t y_offset, int64_t y_c, int64_t y_h,
-                                           int32_t accumulate);
+                                           intptr_t workspace, int32_t accumulate);
 void tsr_ukernel_depthwise_conv2d_nhwc_f32(int64_t channels, int64_t kh, int64_t kw, int64_t oh, int64_t ow,
                                            int64_t sh, int64_t sw, int64_t dh, int64_t dw, intptr_t x_base,
                                            int64_t x_offset, int64_t x_h, int64_t x_w, int64_t height, int64_t width,
                                            int64_t row0, int64_t col0, intptr_t w_base, int64_t w_offset,
                                            int64_t w_h, int64_t w_w, intptr_t y_base, int64_t y_offset, int64_t y_h,
-                                           int64_t y_w, int32_t accumulate);
+                                           int64_t y_w, intptr_t workspace, int32_t accumulate);
 void tsr_ukernel_max_pool2d_nchw_f32(int64_t channels, int64_t kh, int64_t kw, int64_t oh, int64_t ow, int64_t sh,
                                      int64_t sw, int64_t dh, int64_t dw, intptr_t x_base, int64_t x_offset,
                                      int64_t x_c, int64_t x_h, int64_t x_w, intptr_t y_base, int64_t y_offset,
@@ -319,10 +319,10 @@ TEST_P(Depthwise, MatchesLoops) {
         sum += double(wt[(c * kh + r) * kw + s]) * image.at(x, c, row + r * dh, col + s * dw, pad);
     return float(sum);
   });
-  Guarded guardedX(x);
+  Guarded guardedX(x), scratch = workspace(TSR_UKERNEL_DEPTHWISE_WORKSPACE_BYTES);
   tsr_ukernel_depthwise_conv2d_nchw_f32(channels, kh, kw, oh, ow, sh, sw, dh, dw, guardedX.address(), 0, h * w, w, 1,
                                         h, w, -pad, -pad, address(wt), 0, kh * kw, kw, 1, address(y), 0, oh * ow, ow,
-                                        /*accumulate=*/1);
+                                        scratch.address(), /*accumulate=*/1);
   for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], want[i], 1e-4) << "element " << i;
 }
 
@@ -369,10 +369,10 @@ TEST_P(DepthwiseChannelsLast, MatchesLoops) {
           }
         want[(i * p.ow + j) * pitch + ch] = float(sum);
       }
-  Guarded guardedX(x);
+  Guarded guardedX(x), scratch = workspace(TSR_UKERNEL_DEPTHWISE_WORKSPACE_BYTES);
   tsr_ukernel_depthwise_conv2d_nhwc_f32(c, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.dh, p.dw, guardedX.address(), 0,
                                         w * pitch, pitch, h, w, -p.pad, -p.pad, address(wt), 0, p.kw * pitch, pitch,
-                                        address(y), 0, p.ow * pitch, pitch, accumulate);
+                                        address(y), 0, p.ow * pitch, pitch, scratch.address(), accumulate);
   for (size_t i = 0; i < y.size(); ++i) ASSERT_NEAR(y[i], want[i], 1e-4) << "element " << i;
 }
 
@@ -436,11 +436,12 @@ TEST_P(DepthwiseBlocked, MatchesLoops) {
           }
         want[c * yc + i * yh + j] = float(sum);
       }
+  Guarded scratch = workspace(TSR_UKERNEL_DEPTHWISE_WORKSPACE_BYTES);
   auto run = [&](intptr_t xAddress) {
     std::vector<float> y = y0;
     tsr_ukernel_depthwise_conv2d_nchw_f32(p.channels, p.kh, p.kw, p.oh, p.ow, p.sh, p.sw, p.dh, p.dw, xAddress, 0,
                                           xc, xh, 1, p.height, p.width, p.row0, p.col0, address(wt), 0, w_c, w_h, w_w,
-                                          address(y), 0, yc, yh, p.accumulate);
+                                          address(y), 0, yc, yh, scratch.address(), p.accumulate);
     for (size_t k = 0; k < y.size(); ++k) {
       const int64_t c = k / yc, row = k % yc / yh, col = k % yc % yh;
       if (row < p.oh && col < p.ow)

@@ -225,14 +225,15 @@ static __attribute__((noinline)) void depthwise_planes(int64_t channels, int64_t
  * x[c][oh * sh + kh * dh + row0][ow * sw + kw * dw + col0], x being height x width with zeros outside
  * (row0, col0: minus the leading pads). Groups of 16 channels take the channel-blocked path (unit column
  * stride, any strides and dilations); channels left over, or a view too wide for its buffers, go plane by
- * plane. The two paths are separate functions, so their stack buffers are never live together. */
+ * plane. The blocked path's buffers are `workspace` (TSR_UKERNEL_DEPTHWISE_WORKSPACE_BYTES, workspace.h);
+ * the plane path keeps its smaller ones on the stack. */
 void tsr_ukernel_depthwise_conv2d_nchw_f32(int64_t channels, int64_t kh, int64_t kw, int64_t oh, int64_t ow,
                                            int64_t sh, int64_t sw, int64_t dh, int64_t dw, intptr_t x_base,
                                            int64_t x_offset, int64_t x_c, int64_t x_h, int64_t x_w, int64_t height,
                                            int64_t width, int64_t row0, int64_t col0, intptr_t w_base,
                                            int64_t w_offset, int64_t w_c, int64_t w_h, int64_t w_w,
                                            intptr_t y_base, int64_t y_offset, int64_t y_c, int64_t y_h,
-                                           int32_t accumulate) {
+                                           intptr_t workspace, int32_t accumulate) {
   const float* x = (const float*)x_base + x_offset;
   const float* w = (const float*)w_base + w_offset;
   float* y = (float*)y_base + y_offset;
@@ -242,7 +243,7 @@ void tsr_ukernel_depthwise_conv2d_nchw_f32(int64_t channels, int64_t kh, int64_t
   const int64_t blocked = channels % DWB_C >= DWB_MIN_CHANNELS ? channels : channels / DWB_C * DWB_C;
   if (x_w == 1 && blocked > 0 &&
       depthwise_blocked(blocked, kh, kw, oh, ow, sh, sw, dh, dw, x, x_c, x_h, height, width, row0, col0, w, w_c,
-                        w_h, w_w, y, y_c, y_h, accumulate, 1, 1, 0)) {
+                        w_h, w_w, y, y_c, y_h, accumulate, 1, 1, 0, (float*)workspace)) {
     if (blocked == channels) return;
     channels -= blocked, x += blocked * x_c, w += blocked * w_c, y += blocked * y_c;
   }

@@ -17,7 +17,7 @@
  *     positions (the direct path), or from a band of packed outputs [position][16] (across rows when the
  *     output rows are contiguous).
  * Packing and unpacking are bound by memory traffic (each a load and a store of every element), the
- * blocks by the multiply-adds. Buffers live on the stack (about 180 KiB). */
+ * blocks by the multiply-adds. The buffers (about 180 KiB) are the caller's workspace (workspace.h). */
 
 /* Most taps a filter may have (7x7 is 49). */
 #define DWB_TAPS 64
@@ -41,6 +41,9 @@
 #define DWB_FLAT_WIDTH 16
 /* Fewest channels for a group of the blocked path (below, the planes one by one are faster). */
 #define DWB_MIN_CHANNELS 6
+
+_Static_assert(4 * (DWB_RING + DWB_OUT + DWB_TAPS * DWB_C) == TSR_UKERNEL_DEPTHWISE_WORKSPACE_BYTES,
+               "workspace.h is out of date");
 
 typedef float dwb_x16f __attribute__((ext_vector_type(16)));
 typedef _Bool dwb_m16 __attribute__((ext_vector_type(16)));
@@ -451,15 +454,16 @@ static inline __attribute__((always_inline)) void dwb_group(const dwb_shape* g, 
 }
 
 /* The channel-blocked path: NCHW with unit column stride (x_w = y_w = 1), or channels-last (x_c = y_c =
- * w_c = 1, x_w and y_w the column strides); returns 0 (nothing done) when a band of one output row does
- * not fit the buffers. */
+ * w_c = 1, x_w and y_w the column strides), its buffers in `workspace` (64-byte aligned,
+ * TSR_UKERNEL_DEPTHWISE_WORKSPACE_BYTES); returns 0 (nothing done) when a band of one output row does not
+ * fit the buffers. */
 static __attribute__((noinline)) int depthwise_blocked(int64_t channels, int64_t kh, int64_t kw, int64_t oh,
                                                        int64_t ow, int64_t sh, int64_t sw, int64_t dh, int64_t dw,
                                                        const float* x, int64_t x_c, int64_t x_h, int64_t height,
                                                        int64_t width, int64_t row0, int64_t col0, const float* w,
                                                        int64_t w_c, int64_t w_h, int64_t w_w, float* y, int64_t y_c,
                                                        int64_t y_h, int accumulate, int64_t x_w, int64_t y_w,
-                                                       int channels_last) {
+                                                       int channels_last, float* workspace) {
   if (kh * kw > DWB_TAPS) return 0;
   dwb_shape g = {.kh = kh, .kw = kw, .sh = sh, .sw = sw, .dh = dh, .dw = dw, .oh = oh, .ow = ow};
   g.height = height, g.row0 = row0, g.col0 = col0, g.x_c = x_c, g.x_h = x_h;
@@ -491,9 +495,9 @@ static __attribute__((noinline)) int depthwise_blocked(int64_t channels, int64_t
   if (g.span * row_floats > DWB_RING || (ow + DWB_NMAX) * DWB_C > DWB_OUT) return 0;
   g.band = band;
   g.ring_rows = (band - 1) * sh + g.span;
-  float ring[DWB_RING] __attribute__((aligned(64)));
-  float out[DWB_OUT] __attribute__((aligned(64)));
-  v16f wv[DWB_TAPS];
+  float* ring = workspace;
+  float* out = ring + DWB_RING;
+  v16f* wv = (v16f*)(out + DWB_OUT);
   /* The padding and slack columns of every ring row stay zero: packing writes the image columns only. */
   for (int64_t k = 0; k < g.ring_rows * row_floats; k += 16) *(v16f*)(ring + k) = (v16f){0};
   for (int64_t c0 = 0; c0 < channels; c0 += DWB_C) {

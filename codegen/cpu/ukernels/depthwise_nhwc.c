@@ -56,19 +56,20 @@ static float dwl_scalar(const float* x, int64_t x_h, int64_t x_w, const float* w
 /* One image of a 2-D NHWC depthwise convolution: y[i][j][c] (+)= sum over (r, s) of w[r][s][c] *
  * x[i * sh + r * dh + row0][j * sw + s * dw + col0][c], x being height x width x channels with zeros
  * outside (row0, col0: minus the leading pads). Channels are contiguous in x, w and y (unit stride);
- * x_h, x_w, w_h, w_w, y_h, y_w are the row and column strides in floats. */
+ * x_h, x_w, w_h, w_w, y_h, y_w are the row and column strides in floats; `workspace` holds
+ * TSR_UKERNEL_DEPTHWISE_WORKSPACE_BYTES (64-byte aligned). */
 void tsr_ukernel_depthwise_conv2d_nhwc_f32(int64_t channels, int64_t kh, int64_t kw, int64_t oh, int64_t ow,
                                            int64_t sh, int64_t sw, int64_t dh, int64_t dw, intptr_t x_base,
                                            int64_t x_offset, int64_t x_h, int64_t x_w, int64_t height, int64_t width,
                                            int64_t row0, int64_t col0, intptr_t w_base, int64_t w_offset,
                                            int64_t w_h, int64_t w_w, intptr_t y_base, int64_t y_offset, int64_t y_h,
-                                           int64_t y_w, int32_t accumulate) {
+                                           int64_t y_w, intptr_t workspace, int32_t accumulate) {
   const float* x = (const float*)x_base + x_offset;
   const float* w = (const float*)w_base + w_offset;
   float* y = (float*)y_base + y_offset;
   if (oh <= 0 || ow <= 0 || channels <= 0) return;
   if (depthwise_blocked(channels, kh, kw, oh, ow, sh, sw, dh, dw, x, 1, x_h, height, width, row0, col0, w, 1, w_h,
-                        w_w, y, 1, y_h, accumulate, x_w, y_w, /*channels_last=*/1))
+                        w_w, y, 1, y_h, accumulate, x_w, y_w, /*channels_last=*/1, (float*)workspace))
     return;
   const int64_t vectors = channels / 16 * 16;
   for (int64_t i = 0; i < oh; ++i) {

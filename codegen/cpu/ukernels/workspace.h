@@ -14,4 +14,9 @@
  * (36 x 8 x 32 + 16 floats). */
 #define TSR_UKERNEL_WINOGRAD_WORKSPACE_BYTES (4 * (36 * (64 * 32 + 16) + 36 * 8 * 32 + 16))
 
+/* tsr_ukernel_depthwise_conv2d_nchw_f32 and tsr_ukernel_depthwise_conv2d_nhwc_f32: the channel-blocked
+ * path's ring of packed input rows (32 K floats), its band of packed outputs (12 K floats) and a group's
+ * weights (64 taps of 16 floats). */
+#define TSR_UKERNEL_DEPTHWISE_WORKSPACE_BYTES (4 * (32 * 1024 + 12 * 1024 + 64 * 16))
+
 #endif

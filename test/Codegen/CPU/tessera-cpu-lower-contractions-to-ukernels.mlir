@@ -113,12 +113,16 @@ func.func @nhwc_rows(%a: memref<1x7x7x64xf32>, %b: memref<64x32xf32>, %c: memref
 
 // A depthwise convolution reading a window of a zero-padded copy made in the kernel reads the image
 // itself: the call gets the image's extent (4x4) and where the window starts in it (row %r - 1, column
-// -1), and the allocation, fill and copy are gone.
+// -1), and the allocation, fill and copy are gone. The channel-blocked path's buffers are a workspace
+// allocated around the call (180 KiB, workspace.h), its address the argument before the last.
 // CHECK-LABEL: func.func @padded_depthwise
-// CHECK-NOT: memref.alloc
+// CHECK-NOT: memref.alloc() {{.*}} : memref<1x2x6x6xf32>
 // CHECK-NOT: linalg.copy
+// CHECK: %[[WS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<184320xi8>
+// CHECK: %[[WSP:.*]] = memref.extract_aligned_pointer_as_index %[[WS]]
 // CHECK: %[[ROW:.*]] = arith.subi %{{.*}}, %c1
-// CHECK: call @tsr_ukernel_depthwise_conv2d_nchw_f32({{.*}}, %c4{{.*}}, %c4{{.*}}, %[[ROW]], %c-1,
+// CHECK: call @tsr_ukernel_depthwise_conv2d_nchw_f32({{.*}}, %c4{{.*}}, %c4{{.*}}, %[[ROW]], %c-1,{{.*}}, %[[WSP]], %c1_i32)
+// CHECK: memref.dealloc %[[WS]]
 // CHECK-NOT: memref.dealloc
 func.func @padded_depthwise(%x: memref<1x2x4x4xf32>, %w: memref<2x3x3xf32>, %y: memref<1x2x4x4xf32>, %wg: index) {
   %zero = arith.constant 0.0 : f32
@@ -138,12 +142,15 @@ func.func @padded_depthwise(%x: memref<1x2x4x4xf32>, %w: memref<2x3x3xf32>, %y: 
 // -----
 
 // The same channels-last: rows and columns are dims 1 and 2 (the image is 4x4, the window starts at row
-// %r - 1 and column -1), channels dim 3, read in place; 25 index arguments and the accumulate flag.
+// %r - 1 and column -1), channels dim 3, read in place; 26 index arguments (the workspace's address
+// last) and the accumulate flag.
 // CHECK-LABEL: func.func @padded_depthwise_channels_last
-// CHECK-NOT: memref.alloc
+// CHECK-NOT: memref.alloc() {{.*}} : memref<1x6x6x2xf32>
 // CHECK-NOT: linalg.copy
+// CHECK: %[[WS:.*]] = memref.alloc() {alignment = 64 : i64} : memref<184320xi8>
+// CHECK: %[[WSP:.*]] = memref.extract_aligned_pointer_as_index %[[WS]]
 // CHECK: %[[ROW:.*]] = arith.subi %{{.*}}, %c1
-// CHECK: call @tsr_ukernel_depthwise_conv2d_nhwc_f32(%c2{{.*}}, %c3{{.*}}, %c3{{.*}}, %c2{{.*}}, %c4{{.*}}, %c1{{.*}}, %c1{{.*}}, %c1{{.*}}, %c1{{.*}}, {{.*}}, %c4{{.*}}, %c4{{.*}}, %[[ROW]], %c-1{{.*}}, %c1_i32)
+// CHECK: call @tsr_ukernel_depthwise_conv2d_nhwc_f32(%c2{{.*}}, %c3{{.*}}, %c3{{.*}}, %c2{{.*}}, %c4{{.*}}, %c1{{.*}}, %c1{{.*}}, %c1{{.*}}, %c1{{.*}}, {{.*}}, %c4{{.*}}, %c4{{.*}}, %[[ROW]], %c-1{{.*}}, %[[WSP]], %c1_i32)
 func.func @padded_depthwise_channels_last(%x: memref<1x4x4x2xf32>, %w: memref<3x3x2xf32>, %y: memref<1x4x4x2xf32>, %wg: index) {
   %zero = arith.constant 0.0 : f32
   %alloc = memref.alloc() {alignment = 64 : i64} : memref<1x6x6x2xf32>
