@@ -28,7 +28,7 @@ public:
   explicit ConfiguredCpuTarget(CpuTarget target) : target(std::move(target)) {}
 
   void buildGraphOptimizationPipeline(OpPassManager &pm) const override {
-    if (hasUkernels()) // the channels-last depthwise microkernel
+    if (hasUkernels()) // channels-last needs the depthwise and matmul microkernels
       pm.addPass(tessera::createChooseConvolutionLayout());
   }
 

@@ -130,9 +130,8 @@ struct LayoutPlanner {
   llvm::DenseSet<Operation *> chosen;
   /// NCHW values -> the same data channels-last.
   llvm::DenseMap<Value, Value> channelsLastOf;
-  /// Filters -> their channels-last copy, and their [kh * kw * C, F] matrix (convolutions sharing
-  /// filters share them).
-  llvm::DenseMap<graph::GlobalOp, graph::GlobalOp> derivedFilters, derivedMatrices;
+  /// (filters, layout) -> the filters laid out so (see hwcfFilters).
+  llvm::DenseMap<std::pair<graph::GlobalOp, Type>, graph::GlobalOp> derivedFilters;
 
   /// Whether `use` wants its value channels-last: a transpose to NHWC, the input of a depthwise
   /// convolution or of a patchifying one whose result is wanted there, or an elementwise op whose result
@@ -260,32 +259,44 @@ struct LayoutPlanner {
                                       b.getDenseI64ArrayAttr(kToChannelsLast));
   }
 
-  /// The depthwise filters [C, 1, kh, kw] as [kh, kw, 1, C]: a derived weight when they are constant.
-  Value channelsLastFilters(OpBuilder &b, Location loc, Value weight, SymbolTable &symbols) {
-    auto type = rank4(weight);
-    ArrayRef<int64_t> s = type.getShape();
-    auto to = RankedTensorType::get({s[2], s[3], s[1], s[0]}, type.getElementType());
+  /// The filters [F, C, kh, kw] laid out as [kh, kw, C, F] (w[f, c, i, j] at ((i * kw + j) * C + c) * F +
+  /// f), stored with the shape of `type` ([kh, kw, C, F] for a depthwise convolution, [kh * kw * C, F] for
+  /// a product): a weight derived now when they are constant (convolutions sharing filters share it),
+  /// else a transpose (and reshape) at run time.
+  Value hwcfFilters(OpBuilder &b, Location loc, Value weight, RankedTensorType type, SymbolTable &symbols) {
+    ArrayRef<int64_t> w = rank4(weight).getShape();
+    int64_t filters = w[0], channels = w[1], taps = w[2] * w[3];
     auto load = weight.getDefiningOp<graph::GlobalLoadOp>();
-    auto global = load ? symbols.lookup<graph::GlobalOp>(load.getGlobal()) : graph::GlobalOp();
-    std::optional<std::vector<float>> values = global ? constantFloats(weight, symbols) : std::nullopt;
-    if (!values || int64_t(values->size()) != type.getNumElements())
-      return graph::TransposeOp::create(b, loc, to, weight, b.getDenseI64ArrayAttr({2, 3, 1, 0}));
-    int64_t channels = s[0], taps = s[2] * s[3];
-    std::vector<float> permuted(values->size());
-    for (int64_t c = 0; c < channels; ++c)
-      for (int64_t t = 0; t < taps; ++t)
-        permuted[t * channels + c] = (*values)[c * taps + t];
-    graph::GlobalOp &derived = derivedFilters[global];
-    if (!derived)
-      derived = addDerivedWeight(symbols, global, "hwcf", to, permuted);
-    return graph::GlobalLoadOp::create(b, loc, to, derived.getSymName());
+    graph::GlobalOp global = load ? symbols.lookup<graph::GlobalOp>(load.getGlobal()) : graph::GlobalOp();
+    graph::GlobalOp derived = global ? derivedFilters.lookup({global, type}) : graph::GlobalOp();
+    std::optional<std::vector<float>> values =
+        global && !derived ? constantFloats(weight, symbols) : std::nullopt;
+    if (values && int64_t(values->size()) == filters * channels * taps) {
+      std::vector<float> permuted(values->size());
+      for (int64_t f = 0; f < filters; ++f)
+        for (int64_t c = 0; c < channels; ++c)
+          for (int64_t t = 0; t < taps; ++t)
+            permuted[(t * channels + c) * filters + f] = (*values)[(f * channels + c) * taps + t];
+      derived = addDerivedWeight(symbols, global, type.getRank() == 4 ? "hwcf" : "matrix", type, permuted);
+      derivedFilters[{global, type}] = derived;
+    }
+    if (derived)
+      return graph::GlobalLoadOp::create(b, loc, type, derived.getSymName());
+    auto hwcf = RankedTensorType::get({w[2], w[3], channels, filters}, type.getElementType());
+    Value transposed = graph::TransposeOp::create(b, loc, hwcf, weight, b.getDenseI64ArrayAttr({2, 3, 1, 0}));
+    if (type == hwcf)
+      return transposed;
+    return graph::ReshapeOp::create(b, loc, type, transposed, Value(), b.getDenseI64ArrayAttr(type.getShape()),
+                                    false);
   }
 
   void convertDepthwise(OpBuilder &b, graph::ConvOp conv, SymbolTable &symbols) {
     b.setInsertionPoint(conv);
     Location loc = conv.getLoc();
     Value input = channelsLastValue(b, loc, conv.getInput());
-    Value filters = channelsLastFilters(b, loc, conv.getWeight(), symbols);
+    ArrayRef<int64_t> w = rank4(conv.getWeight()).getShape(); // [C, 1, kh, kw]
+    auto hwcf = RankedTensorType::get({w[2], w[3], w[1], w[0]}, b.getF32Type());
+    Value filters = hwcfFilters(b, loc, conv.getWeight(), hwcf, symbols);
     auto converted = graph::ConvOp::create(b, loc, channelsLast(rank4(conv.getResult())), input, filters,
                                            conv.getBias(), conv.getStridesAttr(), conv.getDilationsAttr(),
                                            conv.getPadsAttr(), conv.getGroupAttr(), b.getUnitAttr());
@@ -319,28 +330,7 @@ struct LayoutPlanner {
       x = graph::TransposeOp::create(b, loc, windows, reshape(input, {n, channels, oh, kh, ow, kw}),
                                      b.getDenseI64ArrayAttr({0, 2, 4, 3, 5, 1}));
     Value patches = reshape(x, {n, oh, ow, depth});
-    auto load = conv.getWeight().getDefiningOp<graph::GlobalLoadOp>();
-    graph::GlobalOp global = load ? symbols.lookup<graph::GlobalOp>(load.getGlobal()) : graph::GlobalOp();
-    auto matrixType = RankedTensorType::get({depth, filters}, f32);
-    graph::GlobalOp unknown, &matrix = global ? derivedMatrices[global] : unknown;
-    std::optional<std::vector<float>> values =
-        !global || matrix ? std::nullopt : constantFloats(conv.getWeight(), symbols);
-    if (!matrix && values && int64_t(values->size()) == filters * depth) {
-      std::vector<float> rows(values->size());
-      for (int64_t f = 0; f < filters; ++f)
-        for (int64_t c = 0; c < channels; ++c)
-          for (int64_t t = 0; t < kh * kw; ++t)
-            rows[(t * channels + c) * filters + f] = (*values)[(f * channels + c) * kh * kw + t];
-      matrix = addDerivedWeight(symbols, global, "matrix", matrixType, rows);
-    }
-    Value weights;
-    if (matrix) {
-      weights = graph::GlobalLoadOp::create(b, loc, matrixType, matrix.getSymName());
-    } else { // filters whose values are not here: the same layout at run time
-      Value hwcf = graph::TransposeOp::create(b, loc, RankedTensorType::get({kh, kw, channels, filters}, f32),
-                                              conv.getWeight(), b.getDenseI64ArrayAttr({2, 3, 1, 0}));
-      weights = reshape(hwcf, {depth, filters});
-    }
+    Value weights = hwcfFilters(b, loc, conv.getWeight(), RankedTensorType::get({depth, filters}, f32), symbols);
     auto outType = RankedTensorType::get({n, oh, ow, filters}, f32);
     Value y = graph::MatMulOp::create(b, loc, outType, patches, weights);
     if (conv.getBias())

@@ -59,7 +59,8 @@ SmallVector<Value> batchDims(OpBuilder &b, Location loc, RankedTensorType type, 
   return {tensor::DimOp::create(b, loc, source, 0)};
 }
 
-Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> pads, TypedAttr value) {
+Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> pads, TypedAttr value,
+                 int64_t firstSpatialDim) {
   auto type = cast<RankedTensorType>(input.getType());
   size_t n = type.getRank() - 2;
   if (llvm::all_of(pads, [](int64_t p) { return p == 0; }))
@@ -67,9 +68,10 @@ Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> pads
   SmallVector<OpFoldResult> low(type.getRank(), b.getIndexAttr(0)), high(type.getRank(), b.getIndexAttr(0));
   SmallVector<int64_t> shape(type.getShape());
   for (size_t i = 0; i < n; ++i) {
-    low[i + 2] = b.getIndexAttr(pads[i]);
-    high[i + 2] = b.getIndexAttr(pads[i + n]);
-    shape[i + 2] += pads[i] + pads[i + n];
+    size_t d = i + firstSpatialDim;
+    low[d] = b.getIndexAttr(pads[i]);
+    high[d] = b.getIndexAttr(pads[i + n]);
+    shape[d] += pads[i] + pads[i + n];
   }
   Value pad = arith::ConstantOp::create(b, loc, value);
   return tensor::PadOp::create(b, loc, RankedTensorType::get(shape, type.getElementType()), input, low,

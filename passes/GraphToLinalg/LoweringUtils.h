@@ -40,9 +40,10 @@ mlir::RankedTensorType batchDynamicType(const mlir::TypeConverter *converter, ml
 /// The dynamic sizes of `type` (at most its batch dim), read from dim 0 of `source`.
 mlir::SmallVector<mlir::Value> batchDims(mlir::OpBuilder &b, mlir::Location loc,
                                          mlir::RankedTensorType type, mlir::Value source);
-/// Pads the spatial dims (2..) of an NC... tensor: `pads` is [begin..., end...].
-mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
-                       llvm::ArrayRef<int64_t> pads, mlir::TypedAttr value);
+/// Pads the spatial dims of an NC... tensor (dims 2..; of an N...C one, with `firstSpatialDim` 1, dims
+/// 1..rank-2): `pads` is [begin..., end...].
+mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input, llvm::ArrayRef<int64_t> pads,
+                       mlir::TypedAttr value, int64_t firstSpatialDim = 2);
 
 /// An ONNX index into a dim of `size` as an `index`: negative values count from the end; an out-of-range
 /// value fails the kernel (`tdisp.error_if`), and is clamped so that its reads stay in bounds meanwhile.

@@ -37,18 +37,7 @@ Value lowerChannelsLastConv(ConversionPatternRewriter &rewriter, ConvOp op, Valu
   Location loc = op.getLoc();
   Type elem = outType.getElementType();
   auto type = cast<RankedTensorType>(input.getType());
-  ArrayRef<int64_t> pads = op.getPads();
-  if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
-    SmallVector<OpFoldResult> low(4, rewriter.getIndexAttr(0)), high(4, rewriter.getIndexAttr(0));
-    SmallVector<int64_t> shape(type.getShape());
-    for (int64_t i = 0; i < 2; ++i) {
-      low[i + 1] = rewriter.getIndexAttr(pads[i]);
-      high[i + 1] = rewriter.getIndexAttr(pads[i + 2]);
-      shape[i + 1] += pads[i] + pads[i + 2];
-    }
-    Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getFloatAttr(elem, 0));
-    input = tensor::PadOp::create(rewriter, loc, RankedTensorType::get(shape, elem), input, low, high, zero);
-  }
+  input = padSpatial(rewriter, loc, input, op.getPads(), rewriter.getFloatAttr(elem, 0), /*firstSpatialDim=*/1);
   auto strides = rewriter.getI64TensorAttr(op.getStrides());
   auto dilations = rewriter.getI64TensorAttr(op.getDilations());
   Value init = buildFilled(rewriter, loc, outType, rewriter.getFloatAttr(elem, 0), outDims);

@@ -1,17 +1,17 @@
 /* Depthwise convolution microkernel, channels-last (NHWC). The channel-blocked path of the NCHW kernel
  * (depthwise_blocked.c) computes on positions of 16 channels packed with their padding; here a position's
  * channels are already contiguous, so packing a row is a copy of 64-byte vectors (no transposes), and so
- * is storing the outputs. A call whose rows do not fit that path's buffers takes the loops below. */
+ * is storing the outputs. A call whose rows do not fit that path's buffers (rows of some hundreds of
+ * positions) takes the plain loops below. */
 
 /* Output columns computed together on the fallback path. */
 #define DWL_COLS 8
 
 /* One row of 16-channel blocks: y[j][c..c+15] (+)= sum over taps of w[r][s][c..] * x[row(r)][col(j, s)][c..]
- * for output columns j0..j0+n-1. `inside`: every column of every tap lies in the image (no tests). */
-static inline __attribute__((always_inline)) void dwl_columns(
-    const float* x, int64_t x_h, int64_t x_w, const float* w, int64_t w_h, int64_t w_w, float* y, int64_t y_w,
-    int64_t kh, int64_t kw, int64_t row_start, int64_t dh, int64_t height, int64_t col_start, int64_t sw,
-    int64_t dw, int64_t width, int64_t n, int inside, int32_t accumulate) {
+ * for output columns j0..j0+n-1. */
+static void dwl_columns(const float* x, int64_t x_h, int64_t x_w, const float* w, int64_t w_h, int64_t w_w,
+                        float* y, int64_t y_w, int64_t kh, int64_t kw, int64_t row_start, int64_t dh, int64_t height,
+                        int64_t col_start, int64_t sw, int64_t dw, int64_t width, int64_t n, int32_t accumulate) {
   v16f acc[DWL_COLS];
   for (int64_t t = 0; t < DWL_COLS; ++t) acc[t] = (v16f){0};
   if (accumulate)
@@ -24,13 +24,9 @@ static inline __attribute__((always_inline)) void dwl_columns(
     for (int64_t s = 0; s < kw; ++s) {
       const v16f wv = *(const v16f*)(wr + s * w_w);
       const int64_t col = col_start + s * dw;
-      if (inside) {
-        for (int64_t t = 0; t < DWL_COLS; ++t) acc[t] += wv * *(const v16f*)(xr + (col + t * sw) * x_w);
-      } else {
-        for (int64_t t = 0; t < n; ++t) {
-          const int64_t ct = col + t * sw;
-          if (ct >= 0 && ct < width) acc[t] += wv * *(const v16f*)(xr + ct * x_w);
-        }
+      for (int64_t t = 0; t < n; ++t) {
+        const int64_t ct = col + t * sw;
+        if (ct >= 0 && ct < width) acc[t] += wv * *(const v16f*)(xr + ct * x_w);
       }
     }
   }
@@ -78,17 +74,9 @@ void tsr_ukernel_depthwise_conv2d_nhwc_f32(int64_t channels, int64_t kh, int64_t
     for (int64_t j0 = 0; j0 < ow; j0 += DWL_COLS) {
       const int64_t n = ow - j0 < DWL_COLS ? ow - j0 : DWL_COLS;
       const int64_t col_start = j0 * sw + col0;
-      const int inside = n == DWL_COLS && col_start >= 0 && col_start + (n - 1) * sw + (kw - 1) * dw < width;
-      for (int64_t c = 0; c < vectors; c += 16) {
-        const float *xc = x + c, *wc = w + c;
-        float* yc = yr + j0 * y_w + c;
-        if (inside)
-          dwl_columns(xc, x_h, x_w, wc, w_h, w_w, yc, y_w, kh, kw, row_start, dh, height, col_start, sw, dw, width,
-                      DWL_COLS, 1, accumulate);
-        else
-          dwl_columns(xc, x_h, x_w, wc, w_h, w_w, yc, y_w, kh, kw, row_start, dh, height, col_start, sw, dw, width, n,
-                      0, accumulate);
-      }
+      for (int64_t c = 0; c < vectors; c += 16)
+        dwl_columns(x + c, x_h, x_w, w + c, w_h, w_w, yr + j0 * y_w + c, y_w, kh, kw, row_start, dh, height,
+                    col_start, sw, dw, width, n, accumulate);
       for (int64_t c = vectors; c < channels; ++c)
         for (int64_t t = 0; t < n; ++t) {
           float sum = dwl_scalar(x + c, x_h, x_w, w + c, w_h, w_w, kh, kw, row_start, dh, height,
