@@ -46,6 +46,17 @@ def FoldBatchNormIntoConv : Pass<"tessera-fold-batch-norm-into-conv", "mlir::Mod
   }];
 }
 
+def RecognizeLayerNorm : Pass<"tessera-recognize-layer-norm", "mlir::ModuleOp"> {
+  let summary = "Replace the chains exporters decompose LayerNorm into by one tgraph.layer_norm";
+  let description = [{
+    `m = reduce mean(x)` over trailing dims [axis, rank) with keepdims, `d = x - m`, `d ^ 2` (or `d * d`),
+    its mean over the same dims, `+ epsilon` (a constant), `sqrt`, `d / sqrt`, then optionally `* scale`
+    and `+ bias` whose other operand has exactly the normalized dims, become `tgraph.layer_norm(x, scale,
+    bias)` (a splat scale of 1 or bias of 0 where the chain has none), when every intermediate is read
+    only by the next op of the chain. The new op's location fuses the replaced ops' (its ONNX nodes).
+  }];
+}
+
 def ChooseConvolutionLayout : Pass<"tessera-choose-convolution-layout", "mlir::ModuleOp"> {
   let summary = "Compute convolutions channels-last where that cancels transposes";
   let description = [{
@@ -171,17 +182,27 @@ def ReuseInputAsDestination : Pass<"tessera-reuse-input-as-destination", "mlir::
 }
 
 def DecomposeAggregateOps : Pass<"tessera-decompose-aggregate-ops", "mlir::ModuleOp"> {
-  let summary = "Decompose linalg.softmax (and other aggregate ops) into reductions and elementwise generics";
+  let summary = "Decompose linalg.softmax and tdisp.layer_norm into reductions and elementwise generics";
   let description = [{
-    Graph lowering keeps a softmax as one `linalg.softmax`, so dispatch formation sees one op and a CPU
-    kernel splits it by whole rows. Each target decomposes it where its kernels can hold what a row
-    needs: the CPU kernel pipeline after distribution (every workgroup then finds the max, the
-    exponentials and their sum of its own rows, in cache), the Vulkan target before dispatches form
-    (its kernels hold no temporaries, so max, exponentials, sum and division stay four dispatches).
-    The upstream decomposition (AggregatedOpInterface) is used as it is.
+    Graph lowering keeps a softmax as one `linalg.softmax` and a layer normalization as one
+    `tdisp.layer_norm`, so dispatch formation sees one op and a CPU kernel splits it by whole rows. Each
+    target decomposes it where its kernels can hold what a row needs: the CPU kernel pipeline after
+    distribution (every workgroup then finds the statistics of its own rows, in cache), the Vulkan target
+    before dispatches form (its kernels hold no temporaries, so each pass over the rows stays a dispatch
+    of its own). The ops' own decompositions (AggregatedOpInterface) are used as they are.
+
+    With `chunk-rows`, each op is first tiled into a loop over chunks of whole rows of about 16 KiB (a
+    row of run-time length counts as 1 KiB): the passes its decomposition makes over a chunk then read
+    it from L1, and its per-row temporaries are bounded by the chunk, also where the rows' count is only
+    known at run time.
   }];
+  let options = [
+    Option<"chunkRows", "chunk-rows", "bool", /*default=*/"false",
+           "Tile each op into chunks of whole rows before decomposing it (inside a kernel only)">,
+  ];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
-                           "mlir::arith::ArithDialect", "mlir::math::MathDialect"];
+                           "mlir::arith::ArithDialect", "mlir::math::MathDialect", "mlir::scf::SCFDialect",
+                           "mlir::affine::AffineDialect"];
 }
 
 def CollapseContiguousLoops : Pass<"tessera-collapse-contiguous-loops", "mlir::ModuleOp"> {

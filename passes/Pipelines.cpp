@@ -11,6 +11,7 @@ namespace tessera {
 void buildGraphToLinalgPipeline(OpPassManager &pm, llvm::function_ref<void(OpPassManager &)> graphOptimizations) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createFoldBatchNormIntoConv());
+  pm.addPass(createRecognizeLayerNorm());
   if (graphOptimizations)
     graphOptimizations(pm);
   pm.addPass(createConvertGraphToLinalg());

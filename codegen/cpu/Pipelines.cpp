@@ -34,9 +34,10 @@ void buildCpuKernelPipeline(OpPassManager &pm, const CpuKernelPipelineOptions &o
   // A no-op on kernels configured when dispatches formed (each pass finds nothing left to do).
   buildCpuKernelConfigurationPipeline(pm, options);
   pm.addPass(createDistributeToWorkgroups());
-  // A softmax is tiled by whole rows, then decomposed: each workgroup's max, exponentials and sum stay
-  // in its cache. Its exponential gets the polynomial the dispatch pipeline gave every other one.
-  pm.addPass(createDecomposeAggregateOps());
+  // Softmax and layer normalization are tiled by whole rows, then cut into chunks of rows that fit in L1
+  // and decomposed: each chunk's statistics and result are computed while its rows are in cache. A
+  // softmax's exponential gets the polynomial the dispatch pipeline gave every other one.
+  pm.addPass(createDecomposeAggregateOps({/*chunkRows=*/true}));
   pm.addPass(tessera::createExpandMath());
   // Tiling guards a pad's share against an empty source (an scf.if that static sizes fold away): the
   // share's pad must feed the workgroup's insert directly to be decomposed.

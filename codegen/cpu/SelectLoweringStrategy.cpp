@@ -137,8 +137,8 @@ int64_t workgroupsForLoops(func::FuncOp func, int64_t maxWorkgroups) {
   func.walk([&](Operation *op) {
     if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
       iterations = std::max(iterations, staticPart(linalgOp.getStaticLoopRanges()));
-    else if (auto softmax = dyn_cast<linalg::SoftmaxOp>(op))
-      iterations = std::max(iterations, staticPart(softmax.getInputOperandType().getShape()));
+    else if (isa<linalg::AggregatedOpInterface>(op)) // a softmax, a layer normalization: its input's elements
+      iterations = std::max(iterations, staticPart(cast<ShapedType>(op->getOperand(0).getType()).getShape()));
   });
   return std::clamp<int64_t>(iterations / kMinIterationsPerWorkgroup, 1, maxWorkgroups);
 }
@@ -416,7 +416,7 @@ std::pair<SmallVector<int64_t>, int64_t> selectTiles(func::FuncOp func, int64_t 
   if (ret.getNumOperands() != 1)
     return {{}, 1};
   auto op = ret.getOperand(0).getDefiningOp<TilingInterface>();
-  if (!op || !isa<linalg::LinalgOp, linalg::SoftmaxOp, dispatch::WinogradConv2DOp, dispatch::PackedMatmulOp,
+  if (!op || !isa<linalg::LinalgOp, linalg::AggregatedOpInterface, dispatch::WinogradConv2DOp, dispatch::PackedMatmulOp,
                  tensor::PadOp>(op.getOperation()))
     return {{}, 1};
   auto linalgRoot = dyn_cast<linalg::LinalgOp>(op.getOperation());
@@ -453,8 +453,9 @@ std::pair<SmallVector<int64_t>, int64_t> selectTiles(func::FuncOp func, int64_t 
     size = domain[dim];
     fixedTile = split->second;
   }
-  // A softmax splits like a generic: by its rows (its softmax dim is a reduction loop).
-  if (!linalgRoot && !isa<linalg::SoftmaxOp>(op.getOperation()) && dim < 0)
+  // An aggregate op splits like a generic: by its rows (a softmax's or a normalization's dims are
+  // reduction loops).
+  if (!linalgRoot && !isa<linalg::AggregatedOpInterface>(op.getOperation()) && dim < 0)
     return {tiles, 1};
   // A kernel computing a matrix product splits along its columns in whole microkernel panels, so each
   // workgroup runs full register tiles; otherwise along the first parallel loop.

@@ -20,7 +20,7 @@ namespace {
 std::string executableName(dispatch::RegionOp region, unsigned index) {
   std::string root = "copy";
   for (Operation &op : region.getBody().front()) {
-    if (isa<dispatch::WinogradConv2DOp, dispatch::PackedMatmulOp, linalg::SoftmaxOp>(op)) {
+    if (isa<dispatch::WinogradConv2DOp, dispatch::PackedMatmulOp, linalg::AggregatedOpInterface>(op)) {
       root = op.getName().stripDialect().str();
       break;
     }

@@ -59,7 +59,7 @@ struct ConvertGraphToLinalgPass
     target.addIllegalDialect<graph::GraphDialect>();
     // Weights keep their declared types; users see them through a cast to the signless type.
     target.addLegalOp<ModuleOp, graph::GlobalOp, graph::GlobalLoadOp, UnrealizedConversionCastOp,
-                      dispatch::ErrorIfOp>();
+                      dispatch::ErrorIfOp, dispatch::LayerNormOp>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {
       return converter.isSignatureLegal(op.getFunctionType());
     });

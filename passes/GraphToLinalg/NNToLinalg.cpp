@@ -1,6 +1,7 @@
 //===- NNToLinalg.cpp - conv, contractions, BatchNorm, Softmax -> linalg -===//
 #include "passes/GraphToLinalg/LoweringUtils.h"
 
+#include "dialects/Dispatch/IR/DispatchOps.h"
 #include "dialects/Graph/IR/GraphOps.h"
 
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -293,6 +294,26 @@ struct GemmLowering : OpConversionPattern<GemmOp> {
   }
 };
 
+/// One op until a target decomposes it (tessera-decompose-aggregate-ops): a CPU kernel then takes whole
+/// rows and reads each three times while it is in cache.
+struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(LayerNormOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    auto type = rankedType(getTypeConverter(), op.getOutput());
+    if (!type)
+      return unsupported(rewriter, op, "needs a ranked float input");
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType(),
+                                         dynamicDimsFrom(rewriter, loc, type, x));
+    rewriter.replaceOp(op, dispatch::LayerNormOp::create(rewriter, loc, TypeRange{type}, x, adaptor.getScale(),
+                                                         adaptor.getBias(), init, op.getAxisAttr(),
+                                                         op.getEpsilonAttr()));
+    return success();
+  }
+};
+
 struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
@@ -347,7 +368,7 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
 } // namespace
 
 void populateNNToLinalgPatterns(GraphTypeConverter &converter, RewritePatternSet &patterns) {
-  patterns.add<ConvLowering, BatchNormLowering, MatMulLowering, GemmLowering, SoftmaxLowering>(
+  patterns.add<ConvLowering, BatchNormLowering, MatMulLowering, GemmLowering, SoftmaxLowering, LayerNormLowering>(
       converter, patterns.getContext());
 }
 

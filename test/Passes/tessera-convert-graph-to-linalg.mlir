@@ -243,3 +243,17 @@ func.func @softmax_kinds(%x: tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf3
   %1 = tgraph.softmax log_softmax %x {axis = 1} : tensor<?x8xf32>
   return %0, %1 : tensor<?x8xf32>, tensor<?x8xf32>
 }
+
+// -----
+
+// A layer normalization stays one op too, its destination sized like its input.
+// CHECK-LABEL: func.func @layer_norm
+// CHECK: %[[C0:.*]] = arith.constant 0 : index
+// CHECK: %[[ROWS:.*]] = tensor.dim %arg0, %[[C0]]
+// CHECK: %[[INIT:.*]] = tensor.empty(%[[ROWS]]) : tensor<?x64xf32>
+// CHECK: %[[Y:.*]] = tdisp.layer_norm ins(%arg0, %arg1, %arg2 : tensor<?x64xf32>, tensor<64xf32>, tensor<64xf32>) outs(%[[INIT]] : tensor<?x64xf32>) axis(1) epsilon(1.000000e-03)
+// CHECK: return %[[Y]]
+func.func @layer_norm(%x: tensor<?x64xf32>, %s: tensor<64xf32>, %b: tensor<64xf32>) -> tensor<?x64xf32> {
+  %0 = tgraph.layer_norm %x, %s, %b {axis = 1 : i64, epsilon = 1.0e-03 : f32} : tensor<?x64xf32>, tensor<64xf32>, tensor<64xf32>
+  return %0 : tensor<?x64xf32>
+}

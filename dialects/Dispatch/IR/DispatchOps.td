@@ -11,6 +11,7 @@ include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/TilingInterface.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.td"
+include "mlir/Dialect/Linalg/IR/LinalgInterfaces.td"
 
 def Dispatch_RegionOp : Dispatch_Op<"region", [
     SingleBlockImplicitTerminator<"ReturnOp">, RecursiveMemoryEffects]> {
@@ -229,6 +230,42 @@ def Dispatch_PackedMatmulOp : Dispatch_Op<"packed_matmul", [
   }];
   let extraClassDeclaration = [{
     mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
+  }];
+  let hasVerifier = 1;
+}
+
+def Dispatch_LayerNormOp : Dispatch_Op<"layer_norm", [Pure,
+    DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<ReifyRankedShapedTypeOpInterface, ["reifyResultShapes"]>,
+    DeclareOpInterfaceMethods<TilingInterface, ["getLoopIteratorTypes", "getIterationDomain",
+        "getTiledImplementation", "getResultTilePosition", "generateResultTileValue"]>,
+    AggregatedOpInterface]> {
+  let summary = "layer normalization as one op, so a kernel can take whole rows before it is decomposed";
+  let description = [{
+    `result = (input - mean) / sqrt(var + epsilon) * scale + bias`, the mean and the biased variance taken
+    over dims [axis, rank) of `input` (its rows are the dims before `axis`); `scale` and `bias` have those
+    dims. Like `linalg.softmax`, it tiles along its rows only (the normalized dims are reduction loops)
+    and decomposes (AggregatedOpInterface) into a sum, a sum of squared deviations, the reciprocal
+    standard deviation per row and the normalization, which read each row of the tile while it is in
+    cache. Tensors only: it is decomposed before bufferization.
+    ```mlir
+    %y = tdisp.layer_norm ins(%x, %gamma, %beta : tensor<197x192xf32>, tensor<192xf32>, tensor<192xf32>)
+        outs(%init : tensor<197x192xf32>) axis(1) epsilon(1.0e-05) -> tensor<197x192xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$scale, AnyRankedTensor:$bias,
+                       AnyRankedTensor:$init, I64Attr:$axis, F32Attr:$epsilon);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    `ins` `(` $input `,` $scale `,` $bias `:` type($input) `,` type($scale) `,` type($bias) `)`
+    `outs` `(` $init `:` type($init) `)` `axis` `(` $axis `)` `epsilon` `(` $epsilon `)` attr-dict
+    `->` type($result)
+  }];
+  // Declared here rather than through DeclareOpInterfaceMethods: the interface spells its types
+  // without namespaces, for ops inside namespace mlir.
+  let extraClassDeclaration = [{
+    mlir::MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
+    ::mlir::FailureOr<::llvm::SmallVector<::mlir::Value>> decomposeOperation(::mlir::OpBuilder &b);
   }];
   let hasVerifier = 1;
 }

@@ -124,6 +124,26 @@ LogicalResult SoftmaxOp::verify() {
   return verifyAxis(*this, static_cast<int64_t>(getAxis()), rankedType(getInput()).getRank());
 }
 
+LogicalResult LayerNormOp::verify() {
+  auto input = rankedType(getInput());
+  int64_t rank = input.getRank(), axis = getAxis();
+  if (failed(verifyAxis(*this, axis, rank)))
+    return failure();
+  if (!isa<FloatType>(input.getElementType()))
+    return emitOpError("expects a float input, got ") << input.getElementType();
+  ArrayRef<int64_t> normalized = input.getShape().drop_front(axis);
+  for (auto [name, v] : {std::pair<StringRef, Value>{"scale", getScale()}, {"bias", getBias()}}) {
+    auto type = rankedType(v);
+    if (type.getElementType() != input.getElementType())
+      return emitOpError() << name << " has element type " << type.getElementType() << ", the input "
+                           << input.getElementType();
+    if (type.getRank() != rank - axis ||
+        !llvm::all_of(llvm::zip(type.getShape(), normalized), [](auto p) { return dimsAgree(std::get<0>(p), std::get<1>(p)); }))
+      return emitOpError() << name << " " << type << " does not have the normalized dims of " << input;
+  }
+  return success();
+}
+
 LogicalResult ReduceOp::verify() {
   int64_t rank = rankedType(getInput()).getRank();
   int64_t previous = -1;

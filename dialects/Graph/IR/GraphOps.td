@@ -314,6 +314,24 @@ def Graph_SoftmaxOp : Graph_Op<"softmax", [Pure, SameOperandsAndResultType, Infe
   let hasVerifier = 1;
 }
 
+def Graph_LayerNormOp : Graph_Op<"layer_norm", [Pure, Graph_InferTypeOpAdaptor]> {
+  let summary = "ONNX LayerNormalization's Y, or the chain of ops exporters decompose it into";
+  let description = [{
+    `(x - mean) / sqrt(var + epsilon) * scale + bias`, where the mean and the (biased) variance are taken
+    over dims [axis, rank) of `x` (`axis` in [0, rank)) and `scale` and `bias` have exactly those dims.
+    Float types only; the result has the input's type.
+    ```mlir
+    %y = tgraph.layer_norm %x, %gamma, %beta {axis = 2 : i64, epsilon = 1.0e-05 : f32}
+        : tensor<1x197x192xf32>, tensor<192xf32>, tensor<192xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, AnyRankedTensor:$scale, AnyRankedTensor:$bias, I64Attr:$axis,
+                       DefaultValuedAttr<F32Attr, "1e-5">:$epsilon);
+  let results = (outs AnyRankedTensor:$output);
+  let assemblyFormat = "$input `,` $scale `,` $bias attr-dict `:` type(operands)";
+  let hasVerifier = 1;
+}
+
 def Graph_ReduceOp : Graph_Op<"reduce", [Pure, Graph_InferTypeOpAdaptor]> {
   let summary = "ONNX ReduceX and ArgMax/ArgMin";
   let description = [{

@@ -194,3 +194,27 @@ func.func @empty_register_tile() attributes {tdisp.lowering_config = #tdisp.lowe
 func.func @odd_vector_bits() attributes {tdisp.lowering_config = #tdisp.lowering_config<sgemm, workgroups = 1, tiles = [], register_tile = [8, 32], vector_bits = 384>} {
   return
 }
+
+// -----
+
+func.func @layer_norm_axis(%x: tensor<4x8xf32>, %s: tensor<8xf32>, %y: tensor<4x8xf32>) {
+  // expected-error@+1 {{axis 2 is out of range for rank 2}}
+  %r = tdisp.layer_norm ins(%x, %s, %s : tensor<4x8xf32>, tensor<8xf32>, tensor<8xf32>) outs(%y : tensor<4x8xf32>) axis(2) epsilon(1.0e-05) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_scale(%x: tensor<4x8xf32>, %s: tensor<4x8xf32>, %b: tensor<8xf32>, %y: tensor<4x8xf32>) {
+  // expected-error@+1 {{scale and bias must have the normalized dims of the input, got 'tensor<4x8xf32>'}}
+  %r = tdisp.layer_norm ins(%x, %s, %b : tensor<4x8xf32>, tensor<4x8xf32>, tensor<8xf32>) outs(%y : tensor<4x8xf32>) axis(1) epsilon(1.0e-05) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_init(%x: tensor<4x8xf32>, %s: tensor<8xf32>, %y: tensor<4x9xf32>) {
+  // expected-error@+1 {{init 'tensor<4x9xf32>' does not have the input's shape and elements}}
+  %r = tdisp.layer_norm ins(%x, %s, %s : tensor<4x8xf32>, tensor<8xf32>, tensor<8xf32>) outs(%y : tensor<4x9xf32>) axis(1) epsilon(1.0e-05) -> tensor<4x9xf32>
+  return
+}

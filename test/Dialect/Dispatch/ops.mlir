@@ -85,3 +85,11 @@ func.func @whole() attributes {tdisp.lowering_config = #tdisp.lowering_config<lo
 func.func @run_time_split() attributes {tdisp.lowering_config = #tdisp.lowering_config<loops, workgroups = 8, tiles = [0, ?, 0], register_tile = [], vector_bits = 512>} {
   return
 }
+
+// A layer normalization over the last dim, with dynamic rows.
+// CHECK-LABEL: func.func @layer_norm
+// CHECK: tdisp.layer_norm ins(%arg0, %arg1, %arg2 : tensor<?x768xf32>, tensor<768xf32>, tensor<768xf32>) outs(%arg3 : tensor<?x768xf32>) axis(1) epsilon(9.99999974E-6) -> tensor<?x768xf32>
+func.func @layer_norm(%x: tensor<?x768xf32>, %s: tensor<768xf32>, %b: tensor<768xf32>, %y: tensor<?x768xf32>) -> tensor<?x768xf32> {
+  %r = tdisp.layer_norm ins(%x, %s, %b : tensor<?x768xf32>, tensor<768xf32>, tensor<768xf32>) outs(%y : tensor<?x768xf32>) axis(1) epsilon(1.0e-05) -> tensor<?x768xf32>
+  return %r : tensor<?x768xf32>
+}

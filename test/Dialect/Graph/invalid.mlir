@@ -390,3 +390,27 @@ func.func @resize_scales_of_the_wrong_kind(%x: tensor<1x1x2x2xf32>) {
   %0 = tgraph.resize nearest asymmetric floor %x {scales = array<i64: 1, 1, 2, 2>, sizes = array<i64: 1, 1, 4, 4>} : tensor<1x1x2x2xf32>
   return
 }
+
+// -----
+
+func.func @layer_norm_axis(%x: tensor<2x8xf32>, %s: tensor<8xf32>) {
+  // expected-error@+1 {{axis -1 is out of range for rank 2}}
+  %0 = tgraph.layer_norm %x, %s, %s {axis = -1 : i64} : tensor<2x8xf32>, tensor<8xf32>, tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_bias_dims(%x: tensor<2x8xf32>, %s: tensor<8xf32>, %b: tensor<1x8xf32>) {
+  // expected-error@+1 {{bias 'tensor<1x8xf32>' does not have the normalized dims of 'tensor<2x8xf32>'}}
+  %0 = tgraph.layer_norm %x, %s, %b {axis = 1 : i64} : tensor<2x8xf32>, tensor<8xf32>, tensor<1x8xf32>
+  return
+}
+
+// -----
+
+func.func @layer_norm_integers(%x: tensor<2x8xi32>, %s: tensor<8xi32>) {
+  // expected-error@+1 {{expects a float input, got 'i32'}}
+  %0 = tgraph.layer_norm %x, %s, %s {axis = 1 : i64} : tensor<2x8xi32>, tensor<8xi32>, tensor<8xi32>
+  return
+}

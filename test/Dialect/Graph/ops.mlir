@@ -42,6 +42,14 @@ func.func @nn(%x: tensor<1x3x8x8xf32>, %k: tensor<4x3x3x3xf32>) -> tensor<1x4xf3
   return %4 : tensor<1x4xf32>
 }
 
+// A layer normalization over the last two dims prints back the same; its type is the input's.
+// CHECK-LABEL: func.func @layer_norm
+// CHECK: tgraph.layer_norm %arg0, %arg1, %arg2 {axis = 1 : i64, epsilon = 9.99999997E-7 : f32} : tensor<2x4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+func.func @layer_norm(%x: tensor<2x4x8xf32>, %s: tensor<4x8xf32>, %b: tensor<4x8xf32>) -> tensor<2x4x8xf32> {
+  %0 = tgraph.layer_norm %x, %s, %b {axis = 1 : i64, epsilon = 1.0e-06 : f32} : tensor<2x4x8xf32>, tensor<4x8xf32>, tensor<4x8xf32>
+  return %0 : tensor<2x4x8xf32>
+}
+
 // Modes are keywords before the operands and print back the same.
 // CHECK-LABEL: func.func @modes
 // CHECK: tgraph.pad reflect %arg0 {pads = array<i64: 1, 1>}
