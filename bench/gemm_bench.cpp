@@ -6,7 +6,10 @@
 // the file name (mm_M_K_N.tsr: 2*M*K*N; conv_C_F_H_K_S.tsr: 2*F*C*K*K*OH*OW). The peak benchmark runs 16
 // independent FMA chains at the widest vector width the CPU has (AVX-512, else AVX2+FMA), more than the
 // FMA latency times the FMA ports of current x86 cores, so it measures throughput, not latency. Rates are
-// per CPU second (Google Benchmark's default), printed as GFLOP=<rate>/s.
+// per CPU second (Google Benchmark's default), printed as GFLOP=<rate>/s. The clock benchmark runs a chain of
+// dependent one-cycle integer adds and prints the core clock (GHz=<rate>/s): peak / clock is the FLOP per
+// cycle the FMA units reached (64 on Zen 5: two 512-bit FMA pipes; 32 on Zen 4), so a peak that differs
+// from another machine's by its clock alone is told apart from a loop that falls short.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -55,6 +58,24 @@ void peak(benchmark::State& state) {
   } else {
     state.SkipWithError("no FMA vector unit");
   }
+}
+
+void coreClock(benchmark::State& state) {
+#if defined(__x86_64__)
+  const int64_t steps = 1 << 24;
+  for (auto _ : state) {
+    int64_t counter = 0;
+    for (int64_t s = 0; s < steps; s += 8)
+      asm volatile("add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\t"
+                   "add $1, %0\n\tadd $1, %0\n\tadd $1, %0\n\tadd $1, %0"
+                   : "+r"(counter));
+    benchmark::DoNotOptimize(counter);
+  }
+  state.SetLabel("dependent adds, 1 per cycle");
+  state.counters["GHz"] = benchmark::Counter(steps / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+#else
+  state.SkipWithError("the clock loop is x86-64 assembly");
+#endif
 }
 
 double flopsOf(const std::string& stem) {
@@ -126,6 +147,7 @@ int main(int argc, char** argv) {
   }
   std::string dir = argv[1];
   benchmark::RegisterBenchmark("peak_fp32_fma", peak)->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("core_clock", coreClock)->Unit(benchmark::kMillisecond);
   std::vector<std::filesystem::path> artifacts;
   for (const auto& entry : std::filesystem::directory_iterator(dir))
     if (entry.path().extension() == ".tsr") artifacts.push_back(entry.path());
