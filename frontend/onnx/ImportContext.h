@@ -106,6 +106,7 @@ void addRecurrentImporters(llvm::StringMap<NodeImporter> &table);
 void addResizeImporters(llvm::StringMap<NodeImporter> &table);
 void addSignalImporters(llvm::StringMap<NodeImporter> &table);
 void addGroupNormImporter(llvm::StringMap<NodeImporter> &table);
+void addLayerNormImporter(llvm::StringMap<NodeImporter> &table);
 void addTfIdfImporter(llvm::StringMap<NodeImporter> &table);
 void addDetImporter(llvm::StringMap<NodeImporter> &table);
 void addNonZeroImporters(llvm::StringMap<NodeImporter> &table);

@@ -27,6 +27,7 @@ const llvm::StringMap<NodeImporter> &defaultDomainImporters() {
     addResizeImporters(t);
     addSignalImporters(t);
     addGroupNormImporter(t);
+    addLayerNormImporter(t);
     addTfIdfImporter(t);
     addDetImporter(t);
     addNonZeroImporters(t);

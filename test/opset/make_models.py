@@ -278,6 +278,23 @@ case("group_norm_21", 21, [node("GroupNormalization", ["x", "s", "b"], ["y"], nu
 case("group_norm_18", 18, [node("GroupNormalization", ["x", "s", "b"], ["y"], num_groups=2, epsilon=1e-3)],
      [("x", X2633)], [("y", F32, [2, 6, 3, 3])], [("s", randf(41, 2)), ("b", randf(42, 2))])
 
+# --- LayerNormalization: one op where only Y is read; statistics as outputs; axes; broadcast scale ---
+case("layer_norm_y_only_18", 18, [node("LayerNormalization", ["x", "s", "b"], ["y"])],
+     [("x", randf(51, 2, 5, 16))], [("y", F32, [2, 5, 16])], [("s", randf(52, 16)), ("b", randf(53, 16))])
+case("layer_norm_axis1_4d_18", 18, [node("LayerNormalization", ["x", "s", "b"], ["y"], axis=1, epsilon=1e-3)],
+     [("x", randf(54, 2, 3, 4, 5))], [("y", F32, [2, 3, 4, 5])],
+     [("s", randf(55, 3, 4, 5)), ("b", randf(56, 3, 4, 5))])
+case("layer_norm_axis0_no_bias_18", 18, [node("LayerNormalization", ["x", "s"], ["y"], axis=0)],
+     [("x", randf(57, 3, 8))], [("y", F32, [3, 8])], [("s", randf(58, 3, 8))])
+case("layer_norm_broadcast_scale_18", 18, [node("LayerNormalization", ["x", "s", "b"], ["y"], axis=-2)],
+     [("x", randf(59, 2, 4, 6))], [("y", F32, [2, 4, 6])], [("s", randf(60, 6)), ("b", randf(61, 4, 6))])
+case("layer_norm_statistics_18", 18,
+     [node("LayerNormalization", ["x", "s", "b"], ["y", "mean", "inv_std_dev"], axis=-1)],
+     [("x", randf(62, 3, 2, 7))], [("y", F32, [3, 2, 7]), ("mean", F32, [3, 2, 1]), ("inv_std_dev", F32, [3, 2, 1])],
+     [("s", randf(63, 7)), ("b", randf(64, 7))])
+case("layer_norm_large_rows_18", 18, [node("LayerNormalization", ["x", "s", "b"], ["y"])],
+     [("x", randf(65, 1, 300, 96))], [("y", F32, [1, 300, 96])], [("s", randf(66, 96)), ("b", randf(67, 96))])
+
 # --- Version bumps at 22 (mostly bfloat16 types) ---------------------------------------------------
 X1255 = randf(43, 1, 2, 5, 5)
 X1266 = randf(44, 1, 2, 6, 6)
