@@ -130,8 +130,8 @@ inlineFunctionNode(const onnxpb::NodeProto &node, int64_t opset, const onnxpb::M
   if (!body || body->node_size() == 0)
     return std::nullopt;
   // The body is written for its own opset (a libonnx schema's body for the version that defined it),
-  // not the model's: e.g. LayerNormalization-17 uses ReduceMean with an `axes` attribute, which is an
-  // input from opset 18 on.
+  // not the model's: e.g. MeanVarianceNormalization-13 uses ReduceMean with an `axes` attribute, which
+  // is an input from opset 18 on.
   int64_t bodyOpset = schema ? schema->since_version() : opset;
   for (const auto &imp : body->opset_import())
     if (isDefaultDomain(imp.domain()))
