@@ -416,8 +416,8 @@ std::pair<SmallVector<int64_t>, int64_t> selectTiles(func::FuncOp func, int64_t 
   if (ret.getNumOperands() != 1)
     return {{}, 1};
   auto op = ret.getOperand(0).getDefiningOp<TilingInterface>();
-  if (!op || !isa<linalg::LinalgOp, linalg::AggregatedOpInterface, dispatch::WinogradConv2DOp, dispatch::PackedMatmulOp,
-                 tensor::PadOp>(op.getOperation()))
+  if (!op || !isa<linalg::LinalgOp, linalg::AggregatedOpInterface, dispatch::WinogradConv2DOp,
+                 dispatch::PackedMatmulOp, tensor::PadOp>(op.getOperation()))
     return {{}, 1};
   auto linalgRoot = dyn_cast<linalg::LinalgOp>(op.getOperation());
   SmallVector<utils::IteratorType> iterators = op.getLoopIteratorTypes();

@@ -39,15 +39,16 @@ bool isComputeOp(Operation *op) {
     return false; // cloned into its users' regions
   if (op->hasAttr(kInPlaceAttr))
     return false; // a view on the host
-  return isa<linalg::LinalgOp, linalg::AggregatedOpInterface, dispatch::WinogradConv2DOp, dispatch::PackedMatmulOp, tensor::PadOp,
-             tensor::ExtractSliceOp, tensor::InsertSliceOp>(op);
+  return isa<linalg::LinalgOp, linalg::AggregatedOpInterface, dispatch::WinogradConv2DOp, dispatch::PackedMatmulOp,
+             tensor::PadOp, tensor::ExtractSliceOp, tensor::InsertSliceOp>(op);
 }
 
 /// Whether a consumer may join `region`: an aggregate op (a softmax, a layer normalization) cannot be
 /// fused into the tiles of an op that reads it (it computes no slice of its result alone), so its kernel
 /// would compute it whole in every tile.
 bool acceptsConsumers(dispatch::RegionOp region) {
-  return llvm::none_of(region.getBody().front(), [](Operation &op) { return isa<linalg::AggregatedOpInterface>(op); });
+  return llvm::none_of(region.getBody().front(),
+                       [](Operation &op) { return isa<linalg::AggregatedOpInterface>(op); });
 }
 
 /// Elements from which a concatenation takes no consumer into its region. Tiling cannot fuse an

@@ -393,3 +393,28 @@ func.func @small_concatenation_then_add(%a: tensor<4x3xf32>, %b: tensor<4x5xf32>
   } -> tensor<4x8xf32>
   return %s : tensor<4x8xf32>
 }
+
+// -----
+
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// A layer normalization is an aggregate op like a softmax: a region of its own, taking no consumer.
+// CHECK-LABEL: func.func @layer_norm_then_scale
+// CHECK: %[[LN:.*]] = tdisp.region -> tensor<4x8x64xf32> {
+// CHECK:   tdisp.layer_norm
+// CHECK:   tdisp.return
+// CHECK: }
+// CHECK: %[[SCALED:.*]] = tdisp.region -> tensor<4x8x64xf32> {
+// CHECK:   linalg.generic {{.*}} ins(%[[LN]]
+// CHECK: return %[[SCALED]]
+func.func @layer_norm_then_scale(%x: tensor<4x8x64xf32>, %s: tensor<64xf32>, %b: tensor<64xf32>) -> tensor<4x8x64xf32> {
+  %cst = arith.constant 0.5 : f32
+  %e = tensor.empty() : tensor<4x8x64xf32>
+  %ln = tdisp.layer_norm ins(%x, %s, %b : tensor<4x8x64xf32>, tensor<64xf32>, tensor<64xf32>) outs(%e : tensor<4x8x64xf32>) axis(2) epsilon(1.0e-05) -> tensor<4x8x64xf32>
+  %e2 = tensor.empty() : tensor<4x8x64xf32>
+  %r = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%ln : tensor<4x8x64xf32>) outs(%e2 : tensor<4x8x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %cst : f32
+    linalg.yield %m : f32
+  } -> tensor<4x8x64xf32>
+  return %r : tensor<4x8x64xf32>
+}

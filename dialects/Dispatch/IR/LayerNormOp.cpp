@@ -137,39 +137,42 @@ FailureOr<SmallVector<Value>> LayerNormOp::decomposeOperation(OpBuilder &b) {
                                    rowParallel(axis, utils::IteratorType::parallel);
 
   auto rowsType = RankedTensorType::get(type.getShape().take_front(axis), elem);
-  auto sum = linalg::GenericOp::create(b, loc, TypeRange{rowsType}, ValueRange{x}, ValueRange{zeros()},
-                                       ArrayRef<AffineMap>{all, rows}, reduce,
-                                       [](OpBuilder &nb, Location l, ValueRange a) {
-                                         linalg::YieldOp::create(nb, l, arith::AddFOp::create(nb, l, a[1], a[0]).getResult());
-                                       });
-  auto mean = linalg::GenericOp::create(b, loc, TypeRange{sum.getResult(0).getType()}, ValueRange{sum.getResult(0)},
-                                        ValueRange{rowsTensor()}, ArrayRef<AffineMap>{rowsOnly, rowsOnly}, rowParallel,
-                                        [&](OpBuilder &nb, Location l, ValueRange a) {
-                                          linalg::YieldOp::create(nb, l, arith::MulFOp::create(nb, l, a[0], inverseCount).getResult());
-                                        });
-  Value meanValue = mean.getResult(0);
-  auto squares = linalg::GenericOp::create(b, loc, TypeRange{meanValue.getType()}, ValueRange{x, meanValue},
-                                           ValueRange{zeros()}, ArrayRef<AffineMap>{all, rows, rows}, reduce,
-                                           [](OpBuilder &nb, Location l, ValueRange a) {
-                                             Value d = arith::SubFOp::create(nb, l, a[0], a[1]);
-                                             Value sq = arith::MulFOp::create(nb, l, d, d);
-                                             linalg::YieldOp::create(nb, l, arith::AddFOp::create(nb, l, a[2], sq).getResult());
-                                           });
-  auto reciprocal = linalg::GenericOp::create(
-      b, loc, TypeRange{meanValue.getType()}, ValueRange{squares.getResult(0)}, ValueRange{rowsTensor()},
-      ArrayRef<AffineMap>{rowsOnly, rowsOnly}, rowParallel, [&](OpBuilder &nb, Location l, ValueRange a) {
-        Value variance = arith::MulFOp::create(nb, l, a[0], inverseCount);
-        Value root = math::SqrtOp::create(nb, l, arith::AddFOp::create(nb, l, variance, epsilon));
-        linalg::YieldOp::create(nb, l, arith::DivFOp::create(nb, l, one, root).getResult());
-      });
-  auto result = linalg::GenericOp::create(
-      b, loc, TypeRange{getInit().getType()},
-      ValueRange{x, meanValue, reciprocal.getResult(0), getScale(), getBias()}, ValueRange{getInit()},
-      ArrayRef<AffineMap>{all, rows, rows, normalized, normalized, all}, parallel,
-      [](OpBuilder &nb, Location l, ValueRange a) {
-        Value centered = arith::SubFOp::create(nb, l, a[0], a[1]);
-        Value scaled = arith::MulFOp::create(nb, l, arith::MulFOp::create(nb, l, centered, a[2]), a[3]);
-        linalg::YieldOp::create(nb, l, arith::AddFOp::create(nb, l, scaled, a[4]).getResult());
-      });
-  return SmallVector<Value>{result.getResult(0)};
+  // A generic of one result whose body computes `yield` from its block arguments.
+  auto generic = [&](Type resultType, ValueRange ins, Value init, ArrayRef<AffineMap> maps,
+                     ArrayRef<utils::IteratorType> iterators,
+                     function_ref<Value(OpBuilder &, Location, ValueRange)> yield) {
+    return linalg::GenericOp::create(b, loc, TypeRange{resultType}, ins, ValueRange{init}, maps, iterators,
+                                     [&](OpBuilder &nb, Location l, ValueRange a) {
+                                       linalg::YieldOp::create(nb, l, yield(nb, l, a));
+                                     })
+        .getResult(0);
+  };
+  Value sum = generic(rowsType, x, zeros(), {all, rows}, reduce, [](OpBuilder &nb, Location l, ValueRange a) {
+    return arith::AddFOp::create(nb, l, a[1], a[0]).getResult();
+  });
+  Value mean = generic(rowsType, sum, rowsTensor(), {rowsOnly, rowsOnly}, rowParallel,
+                       [&](OpBuilder &nb, Location l, ValueRange a) {
+                         return arith::MulFOp::create(nb, l, a[0], inverseCount).getResult();
+                       });
+  Value squares = generic(rowsType, {x, mean}, zeros(), {all, rows, rows}, reduce,
+                          [](OpBuilder &nb, Location l, ValueRange a) {
+                            Value d = arith::SubFOp::create(nb, l, a[0], a[1]);
+                            return arith::AddFOp::create(nb, l, a[2], arith::MulFOp::create(nb, l, d, d)).getResult();
+                          });
+  Value reciprocal = generic(rowsType, squares, rowsTensor(), {rowsOnly, rowsOnly}, rowParallel,
+                             [&](OpBuilder &nb, Location l, ValueRange a) {
+                               Value variance = arith::MulFOp::create(nb, l, a[0], inverseCount);
+                               Value shifted = arith::AddFOp::create(nb, l, variance, epsilon);
+                               Value root = math::SqrtOp::create(nb, l, shifted);
+                               return arith::DivFOp::create(nb, l, one, root).getResult();
+                             });
+  Value result = generic(getInit().getType(), {x, mean, reciprocal, getScale(), getBias()}, getInit(),
+                         {all, rows, rows, normalized, normalized, all}, parallel,
+                         [](OpBuilder &nb, Location l, ValueRange a) {
+                           Value centered = arith::SubFOp::create(nb, l, a[0], a[1]);
+                           Value standardized = arith::MulFOp::create(nb, l, centered, a[2]);
+                           Value scaled = arith::MulFOp::create(nb, l, standardized, a[3]);
+                           return arith::AddFOp::create(nb, l, scaled, a[4]).getResult();
+                         });
+  return SmallVector<Value>{result};
 }

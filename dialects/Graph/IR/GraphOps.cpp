@@ -137,8 +137,8 @@ LogicalResult LayerNormOp::verify() {
     if (type.getElementType() != input.getElementType())
       return emitOpError() << name << " has element type " << type.getElementType() << ", the input "
                            << input.getElementType();
-    if (type.getRank() != rank - axis ||
-        !llvm::all_of(llvm::zip(type.getShape(), normalized), [](auto p) { return dimsAgree(std::get<0>(p), std::get<1>(p)); }))
+    auto agree = [](auto dims) { return dimsAgree(std::get<0>(dims), std::get<1>(dims)); };
+    if (type.getRank() != rank - axis || !llvm::all_of(llvm::zip(type.getShape(), normalized), agree))
       return emitOpError() << name << " " << type << " does not have the normalized dims of " << input;
   }
   return success();

@@ -439,6 +439,22 @@ func.func @softmax_rows(%x: tensor<1x12x197x197xf32>) -> tensor<1x12x197x197xf32
 
 // -----
 
+// A layer normalization is split by whole rows: each workgroup normalizes 7 of the 56 image rows, all
+// 96 channels of each position (its tiles never cut the normalized dims).
+// CHECK-LABEL: func.func @layer_norm_rows
+// CHECK-SAME: tessera.workgroup_count = 8 : i64
+// CHECK: scf.forall (%[[IV:.*]]) = (0) to (56) step (7) shared_outs
+// CHECK: %[[IN:.*]] = tensor.extract_slice %arg0[0, %[[IV]], 0, 0] [1, 7, 56, 96] [1, 1, 1, 1]
+// CHECK: tdisp.layer_norm ins(%[[IN]], %arg1, %arg2 : tensor<1x7x56x96xf32>, tensor<96xf32>, tensor<96xf32>)
+// CHECK: tensor.parallel_insert_slice
+func.func @layer_norm_rows(%x: tensor<1x56x56x96xf32>, %s: tensor<96xf32>, %b: tensor<96xf32>) -> tensor<1x56x56x96xf32> {
+  %e = tensor.empty() : tensor<1x56x56x96xf32>
+  %r = tdisp.layer_norm ins(%x, %s, %b : tensor<1x56x56x96xf32>, tensor<96xf32>, tensor<96xf32>) outs(%e : tensor<1x56x56x96xf32>) axis(3) epsilon(1.0e-05) -> tensor<1x56x56x96xf32>
+  return %r : tensor<1x56x56x96xf32>
+}
+
+// -----
+
 #id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // A loop of run-time size split at run time: the kernel computes its tile from its dims (work 384 x
 // batch x sequence in workgroups of at least 32768 iterations, at most 8), records how the host

@@ -221,6 +221,18 @@ func.func @softmax_rows(%x: tensor<1x12x197x197xf32>) -> tensor<1x12x197x197xf32
 
 // -----
 
+// A layer normalization splits by whole rows too (its normalized dims are reduction loops): 56 x 56
+// rows of 96 (301 K elements) want 8 workgroups, along its first parallel loop of more than one.
+// CHECK-LABEL: func.func @layer_norm_rows
+// CHECK-SAME: #tdisp.lowering_config<loops, workgroups = 8, tiles = [0, 7, 0, 0], register_tile = [], vector_bits = 512>
+func.func @layer_norm_rows(%x: tensor<1x56x56x96xf32>, %s: tensor<96xf32>, %b: tensor<96xf32>) -> tensor<1x56x56x96xf32> {
+  %e = tensor.empty() : tensor<1x56x56x96xf32>
+  %r = tdisp.layer_norm ins(%x, %s, %b : tensor<1x56x56x96xf32>, tensor<96xf32>, tensor<96xf32>) outs(%e : tensor<1x56x56x96xf32>) axis(3) epsilon(1.0e-05) -> tensor<1x56x56x96xf32>
+  return %r : tensor<1x56x56x96xf32>
+}
+
+// -----
+
 #id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 // Dims known only at run time count as 1 when sizing a split of static loops: a [batch, sequence, 384]
 // kernel is not cut into 12-column slivers; its innermost loop of run-time size is split instead,
