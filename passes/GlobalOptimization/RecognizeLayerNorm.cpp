@@ -135,11 +135,8 @@ std::optional<Match> match(graph::ReduceOp mean, SymbolTable &symbols) {
   return m;
 }
 
-/// A splat constant of the normalized dims (the scale or bias a chain without one means).
-Value splat(OpBuilder &b, Location loc, RankedTensorType input, int64_t axis, double value) {
-  auto type = RankedTensorType::get(input.getShape().drop_front(axis), input.getElementType());
-  if (!type.hasStaticShape())
-    return {};
+/// A splat constant of `type` (the scale or bias a chain without one means).
+Value splat(OpBuilder &b, Location loc, RankedTensorType type, double value) {
   return graph::ConstantOp::create(b, loc, type,
                                    DenseElementsAttr::get(type, b.getFloatAttr(type.getElementType(), value)));
 }
@@ -157,13 +154,14 @@ struct RecognizeLayerNormPass : impl::RecognizeLayerNormBase<RecognizeLayerNormP
       std::optional<Match> m = match(mean, symbols);
       if (!m)
         continue;
+      auto type = cast<RankedTensorType>(m->input.getType());
+      auto normalized = RankedTensorType::get(type.getShape().drop_front(m->axis), type.getElementType());
+      if ((!m->scale || !m->bias) && !normalized.hasStaticShape())
+        continue; // no splat of run-time dims
       OpBuilder b(m->root);
       Location loc = m->root->getLoc();
-      auto type = cast<RankedTensorType>(m->input.getType());
-      Value scale = m->scale ? m->scale : splat(b, loc, type, m->axis, 1.0);
-      Value bias = m->bias ? m->bias : splat(b, loc, type, m->axis, 0.0);
-      if (!scale || !bias)
-        continue;
+      Value scale = m->scale ? m->scale : splat(b, loc, normalized, 1.0);
+      Value bias = m->bias ? m->bias : splat(b, loc, normalized, 0.0);
       // The fused op carries the locations (ONNX node names) of every op it replaces.
       SmallVector<Location> locations = llvm::map_to_vector(m->chain, [](Operation *op) { return op->getLoc(); });
       auto norm = graph::LayerNormOp::create(b, FusedLoc::get(&getContext(), locations), m->input, scale, bias,

@@ -30,27 +30,29 @@ constexpr int64_t kAssumedRowElements = 256;
 /// nothing when one chunk would hold them all. Rows are counted from the innermost parallel loop out:
 /// a loop that fits whole in what is left of the chunk is not cut, the first that does not is cut to
 /// fit, and the loops outside it go one at a time.
-std::optional<SmallVector<int64_t>> chunkTiles(TilingInterface op, OpBuilder &b) {
+std::optional<SmallVector<int64_t>> chunkTiles(TilingInterface op) {
   SmallVector<utils::IteratorType> iterators = op.getLoopIteratorTypes();
-  SmallVector<Range> domain = op.getIterationDomain(b);
-  auto elementType = dyn_cast<ShapedType>(op->getOperand(0).getType());
-  if (!elementType || !elementType.getElementType().isIntOrFloat())
+  // Softmax and layer normalization iterate over their result's dims: its type gives the loop sizes
+  // without building them in the IR.
+  auto result = op->getNumResults() == 1 ? dyn_cast<ShapedType>(op->getResult(0).getType()) : ShapedType();
+  if (!result || result.getRank() != static_cast<int64_t>(iterators.size()) ||
+      !result.getElementType().isIntOrFloat())
     return std::nullopt;
-  int64_t rowBytes = elementType.getElementTypeBitWidth() / 8;
-  for (auto [it, range] : llvm::zip(iterators, domain))
+  ArrayRef<int64_t> sizes = result.getShape();
+  int64_t rowBytes = result.getElementTypeBitWidth() / 8;
+  for (auto [it, size] : llvm::zip(iterators, sizes))
     if (it == utils::IteratorType::reduction)
-      rowBytes *= getConstantIntValue(range.size).value_or(kAssumedRowElements);
+      rowBytes *= ShapedType::isDynamic(size) ? kAssumedRowElements : size;
   int64_t rows = std::max<int64_t>(kChunkBytes / std::max<int64_t>(rowBytes, 1), 1);
-  SmallVector<int64_t> tiles(domain.size(), 0);
+  SmallVector<int64_t> tiles(sizes.size(), 0);
   bool cut = false;
-  for (int64_t d = static_cast<int64_t>(domain.size()) - 1; d >= 0; --d) {
+  for (int64_t d = static_cast<int64_t>(sizes.size()) - 1; d >= 0; --d) {
     if (iterators[d] != utils::IteratorType::parallel)
       continue;
-    std::optional<int64_t> size = getConstantIntValue(domain[d].size);
     if (cut) {
       tiles[d] = 1;
-    } else if (size && *size <= rows) {
-      rows /= std::max<int64_t>(*size, 1);
+    } else if (!ShapedType::isDynamic(sizes[d]) && sizes[d] <= rows) {
+      rows /= std::max<int64_t>(sizes[d], 1);
     } else {
       tiles[d] = rows;
       cut = true;
@@ -67,10 +69,10 @@ Operation *chunk(IRRewriter &rewriter, Operation *op) {
   auto tileable = dyn_cast<TilingInterface>(op);
   if (!tileable)
     return op;
-  rewriter.setInsertionPoint(op);
-  std::optional<SmallVector<int64_t>> tiles = chunkTiles(tileable, rewriter);
+  std::optional<SmallVector<int64_t>> tiles = chunkTiles(tileable);
   if (!tiles)
     return op;
+  rewriter.setInsertionPoint(op);
   scf::SCFTilingOptions options;
   options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), *tiles))
       .setLoopType(scf::SCFTilingOptions::LoopType::ForOp);
