@@ -2,6 +2,8 @@
 // host steps (SHAPE, COPY, BARRIER) itself; it hands each DISPATCH step, with every ref resolved and every byte
 // range checked, to the executor of the step's executable. An executor is created by the loader, one per code
 // section the executables use, and is immutable after that, so one model's executor serves all its sessions.
+// An executor that keeps state per session (device memory, recorded commands) gives each session an
+// ExecutorSession, which may queue dispatches and run them together when the session settles it.
 #ifndef TESSERA_RUNTIME_SRC_EXECUTOR_H
 #define TESSERA_RUNTIME_SRC_EXECUTOR_H
 
@@ -56,12 +58,45 @@ struct Dispatch {
   const uint32_t* constants = nullptr;
 };
 
+// Whether this runtime has an executor that keeps state per session. The size-optimized runtime has only the
+// CPU executor, which keeps none: the session's code for such state compiles away, and so do its members.
+#ifdef TESSERA_HAVE_VULKAN_EXECUTOR
+#define TESSERA_EXECUTOR_SESSIONS 1
+#else
+#define TESSERA_EXECUTOR_SESSIONS 0
+#endif
+inline constexpr bool kExecutorSessions = TESSERA_EXECUTOR_SESSIONS;
+
+// What an executor keeps for one session; used by that session's thread only.
+class ExecutorSession {
+public:
+  virtual ~ExecutorSession() = default;
+  // Host memory the session's arena lives in (schedule.arena_size bytes at schedule.arena_alignment), which
+  // this executor's kernels read and write in place; NULL: the session allocates its arena itself.
+  virtual uint8_t* arena() const { return nullptr; }
+  // Runs `d` (an executable of this executor's code section) or queues it after the dispatches queued before.
+  // Returns NULL or an error status (caller owns) and then sets `failed_step` to the step it is about, which
+  // is `d.step` unless queued work failed.
+  virtual tsr_status* dispatch(const Dispatch& d, const HostThreads& threads, size_t& failed_step) = 0;
+  // Runs what is queued and waits for it: afterwards the host may read what those dispatches wrote and write
+  // what they read. Errors as for dispatch.
+  virtual tsr_status* settle(size_t& failed_step) = 0;
+  // Drops what is queued without running it (the run failed before it settled).
+  virtual void abandon() = 0;
+};
+
 class Executor {
 public:
   virtual ~Executor() = default;
   // Runs every workgroup of `d` (an executable of this executor's code section) and returns when all are done:
-  // NULL or an error status (caller owns). Sessions of one model call this concurrently.
+  // NULL or an error status (caller owns). Sessions of one model call this concurrently. Called only for
+  // sessions that openSession gave no state.
   virtual tsr_status* dispatch(const Dispatch& d, const HostThreads& threads) const = 0;
+  // The state a new session keeps with this executor, or none (out stays NULL): NULL or an error status.
+  virtual tsr_status* openSession(std::unique_ptr<ExecutorSession>& out) const {
+    out.reset();
+    return nullptr;
+  }
 };
 
 // What the loader gives an executor factory: the validated model and the bytes of the executor's code section,

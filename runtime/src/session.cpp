@@ -3,7 +3,9 @@
 //
 // Steps run in order on the calling thread, which already satisfies BARRIER. SHAPE and COPY run here; each
 // DISPATCH goes, resolved, to the executor of its executable (executor.h), which returns when every workgroup
-// is done and may run them in parallel on the session's threads.
+// is done and may run them in parallel on the session's threads. An executor with per-session state may
+// instead queue consecutive dispatches of its own: the session settles them (runs and waits for them) before
+// any other step and at the end of the run, so every host step sees their results.
 //
 // A run binds the input dim symbols from the caller's tensors, then executes the steps in order: SHAPE steps
 // set the other symbols, and every other ref is resolved when its step runs. A buffer whose size is a
@@ -43,6 +45,12 @@ struct tsr_session {
   uint32_t threads = 1;
   std::unique_ptr<ThreadPool> pool;  // only when threads > 1
   Block arena, scratch;              // scratch: one region per thread (see host_threads)
+  bool arena_from_executor = false;  // the arena is an executor session's memory, not the allocator's
+#if TESSERA_EXECUTOR_SESSIONS
+  // Per model executor, its state for this session (or NULL), and per executable, its executor's.
+  std::vector<std::unique_ptr<ExecutorSession>> executor_sessions;
+  std::vector<ExecutorSession*> executable_sessions;
+#endif
   HostThreads host_threads;          // the pool, thread count and scratch regions, as executors see them
   std::vector<Block> output_blocks;   // session-owned outputs, one per model output
   std::vector<Block> staging;         // inputs smaller than their literal-size buffer, one per input
@@ -66,7 +74,11 @@ struct tsr_session {
 
   ~tsr_session() {
     pool.reset();  // join the workers before freeing memory they could touch
-    for (Block* b : {&arena, &scratch}) deallocate(allocator, b->ptr);
+#if TESSERA_EXECUTOR_SESSIONS
+    executor_sessions.clear();  // waits for their devices, frees an executor's arena; before the model goes
+#endif
+    if (!(kExecutorSessions && arena_from_executor)) deallocate(allocator, arena.ptr);
+    deallocate(allocator, scratch.ptr);
     for (auto* list : {&output_blocks, &staging, &dynamic_blocks})
       for (Block& b : *list) deallocate(allocator, b.ptr);
     releaseModel(model);
@@ -342,8 +354,42 @@ tsr_status* resolveRange(tsr_session& s, size_t index, const char* what, long lo
   return nullptr;
 }
 
-// Runs one DISPATCH; `workgroups` receives the size of its grid (for the profile) once it is known.
-tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st, uint64_t& workgroups) {
+// The state executable `e`'s executor keeps for this session, or NULL.
+ExecutorSession* sessionOf([[maybe_unused]] const tsr_session& s, [[maybe_unused]] uint32_t e) {
+#if TESSERA_EXECUTOR_SESSIONS
+  return s.executable_sessions[e];
+#else
+  return nullptr;
+#endif
+}
+
+// Opens the state each executor keeps for session `s`. The arena is the memory of the first that shares
+// its memory with the host (a model has one device), if any.
+tsr_status* openExecutorSessions([[maybe_unused]] tsr_session& s) {
+#if TESSERA_EXECUTOR_SESSIONS
+  const tsr_model& m = *s.model;
+  const Schedule& sc = m.schedule;
+  s.executor_sessions.resize(m.executors.size());
+  s.executable_sessions.assign(sc.executables.size(), nullptr);
+  for (size_t x = 0; x < m.executors.size(); ++x) {
+    if (tsr_status* st = m.executors[x]->openSession(s.executor_sessions[x])) return st;
+    ExecutorSession* es = s.executor_sessions[x].get();
+    for (size_t e = 0; e < sc.executables.size(); ++e)
+      if (m.executable_executors[e] == m.executors[x].get()) s.executable_sessions[e] = es;
+    if (es && es->arena() && !s.arena_from_executor) {
+      s.arena.ptr = es->arena();
+      s.arena.size = sc.arena_size;
+      s.arena_from_executor = true;
+    }
+  }
+#endif
+  return nullptr;
+}
+
+// Runs or queues one DISPATCH; `workgroups` receives the size of its grid (for the profile) once it is known.
+// An error is about step `index` unless queued work failed, when `failed_step` (otherwise left as it is)
+// names the step that did.
+tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st, uint64_t& workgroups, size_t& failed_step) {
   Dispatch d;
   d.step = index;
   d.executable = st.executable;
@@ -397,6 +443,7 @@ tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st, uint64_t& 
   d.binding_lengths = s.binding_lengths.data();
   d.constant_count = static_cast<uint32_t>(s.constants.size());
   d.constants = s.constants.data();
+  if (ExecutorSession* es = sessionOf(s, st.executable)) return es->dispatch(d, s.host_threads, failed_step);
   return s.model->executable_executors[st.executable]->dispatch(d, s.host_threads);
 }
 
@@ -438,8 +485,19 @@ tsr_status* execute(tsr_session& s) {
     s.host_threads.worker_times = s.worker_times.data();
   }
   const uint64_t run_start = s.profiling ? nowNs() : 0;
+  ExecutorSession* queued = nullptr;  // holds dispatches that were queued and not settled yet
+  auto settle = [&]() -> tsr_status* {
+    size_t failed = 0;
+    tsr_status* e = queued ? std::exchange(queued, nullptr)->settle(failed) : nullptr;
+    return e ? namingNodes(s, failed, e) : nullptr;
+  };
   for (size_t i = 0; i < sc.steps.size(); ++i) {
     const Step& st = sc.steps[i];
+    // Queued dispatches run before any step but a BARRIER or a dispatch that joins them (the device orders
+    // those itself).
+    if (queued && st.kind != TSR_STEP_BARRIER &&
+        !(st.kind == TSR_STEP_DISPATCH && sessionOf(s, st.executable) == queued))
+      if (tsr_status* e = settle()) return e;
     if (s.profiling && st.kind != TSR_STEP_BARRIER) {
       tsr_profile_event ev{};
       ev.name = st.kind == TSR_STEP_DISPATCH ? sc.executables[st.executable].name.c_str() : tessera::codec::stepKindName(st.kind);
@@ -449,13 +507,20 @@ tsr_status* execute(tsr_session& s) {
     }
     tsr_status* e = nullptr;
     uint64_t workgroups = 0;
+    size_t failed = i;
     if (st.kind == TSR_STEP_COPY) {
       uint64_t len = 0;
       if (!(e = resolveRange(s, i, "copy source", -1, st.src_buffer, st.src_offset, st.length, len)) &&
           !(e = resolveRange(s, i, "copy destination", -1, st.dst_buffer, st.dst_offset, st.length, len)) && len)
         std::memmove(s.buffer_base[st.dst_buffer] + st.dst_offset, s.buffer_base[st.src_buffer] + st.src_offset, len);
     } else if (st.kind == TSR_STEP_DISPATCH) {
-      e = runDispatch(s, i, st, workgroups);
+      e = runDispatch(s, i, st, workgroups, failed);
+      if (kExecutorSessions && !e && sessionOf(s, st.executable)) {
+        queued = sessionOf(s, st.executable);
+        if (s.profiling) {  // each step's time is its own: run it now
+          e = std::exchange(queued, nullptr)->settle(failed);
+        }
+      }
       if (s.profiling) recordWorkers(s, run_start);
     } else if (st.kind == TSR_STEP_SHAPE) {
       e = runShape(s, i, st);
@@ -466,9 +531,12 @@ tsr_status* execute(tsr_session& s) {
       ev.duration_ns = nowNs() - run_start - ev.start_ns;
       ev.workgroups = static_cast<uint32_t>(workgroups);  // at most 2^32 - 1: runDispatch checked
     }
-    if (e) return namingNodes(s, i, e);
+    if (e) {
+      if (kExecutorSessions && queued) std::exchange(queued, nullptr)->abandon();
+      return namingNodes(s, kExecutorSessions ? failed : i, e);
+    }
   }
-  return nullptr;
+  return kExecutorSessions ? settle() : nullptr;
 }
 
 }  // namespace
@@ -493,8 +561,10 @@ tsr_status* tsr_session_create(const tsr_model* model, const tsr_session_options
     uint32_t threads = o.thread_count ? std::min(o.thread_count, kMaxThreads)
                                       : std::min(availableCpus(), kDefaultMaxThreads);
     const Schedule& sc = model->schedule;
+    if (tsr_status* st = openExecutorSessions(*s)) return st;
     // The arena is allocated once, here: runs never allocate unless shapes are dynamic or outputs new.
-    if (!s->ensure(s->arena, sc.arena_size, sc.arena_alignment)) return outOfMemoryStatus();
+    if (!(kExecutorSessions && s->arena_from_executor) && !s->ensure(s->arena, sc.arena_size, sc.arena_alignment))
+      return outOfMemoryStatus();
     if (threads > 1) {
       s->pool = std::make_unique<ThreadPool>(threads);
       threads = s->pool->threads();  // fewer if the OS would not start them all

@@ -154,6 +154,70 @@ TEST(Vulkan, CpuAndVulkanStepsShareBuffers) {
   tsr_session_release(session);
 }
 
+// a, b float32 [1024] -> y = ((a * b + 3) * b + 5) * b + 1, all in the arena: a and b copied in, three
+// dependent mul_adds (the third overwrites what the first wrote and the second read), the result copied out.
+// With `t_shift` 0 every binding is at an offset the device can bind, so the three run as one command buffer,
+// recorded at the first run and replayed; with 4 the first result is not, and dispatches that bind it copy it.
+ArtifactSpec arenaChainSpec(int64_t t_shift) {
+  constexpr int64_t n = 1024, bytes = n * 4;
+  ArtifactSpec s = mulAddSpec();
+  s.symbols.clear();
+  s.inputs = {{"a", TSR_DTYPE_FLOAT32, {n}, 0}, {"b", TSR_DTYPE_FLOAT32, {n}, 1}};
+  s.outputs = {{"y", TSR_DTYPE_FLOAT32, {n}, 2}};
+  s.arena_size = 4 * bytes + 64;
+  s.buffers = {{TSR_BUFFER_INPUT, 0, 0, bytes},
+               {TSR_BUFFER_INPUT, 1, 0, bytes},
+               {TSR_BUFFER_OUTPUT, 0, 0, bytes},
+               {TSR_BUFFER_ARENA, 0, 0, bytes},
+               {TSR_BUFFER_ARENA, 0, bytes, bytes},
+               {TSR_BUFFER_ARENA, 0, static_cast<uint64_t>(2 * bytes + t_shift), bytes},
+               {TSR_BUFFER_ARENA, 0, 3 * bytes + 64, bytes}};
+  s.steps = {TStep::copy(0, 0, 3, 0, bytes),
+             TStep::copy(1, 0, 4, 0, bytes),
+             TStep::dispatch(0, n / 64, {{3, 0, bytes}, {4, 0, bytes}, {5, 0, bytes}}, {n, 3}),
+             TStep::barrier(),
+             TStep::dispatch(0, n / 64, {{5, 0, bytes}, {4, 0, bytes}, {6, 0, bytes}}, {n, 5}),
+             TStep::barrier(),
+             TStep::dispatch(0, n / 64, {{6, 0, bytes}, {4, 0, bytes}, {5, 0, bytes}}, {n, 1}),
+             TStep::copy(5, 0, 2, 0, bytes)};
+  return s;
+}
+
+void runArenaChain(tsr_session* session, int seed) {
+  constexpr int64_t n = 1024;
+  std::vector<float> a, b, y(n, -1.0f);
+  inputs(n, seed, a, b);
+  const int64_t dims[] = {n};
+  tsr_tensor in[2] = {{TSR_DTYPE_FLOAT32, 1, dims, a.data(), n * 4}, {TSR_DTYPE_FLOAT32, 1, dims, b.data(), n * 4}};
+  tsr_tensor out = {TSR_DTYPE_FLOAT32, 1, dims, y.data(), n * 4};
+  ASSERT_OK(tsr_session_run(session, in, 2, &out, 1));
+  for (int64_t i = 0; i < n; ++i)
+    ASSERT_EQ(y[i], ((a[i] * b[i] + 3) * b[i] + 5) * b[i] + 1) << "seed " << seed << ", element " << i;
+}
+
+// Dispatches on the arena run as one batch, replayed with new inputs, from two sessions in turn, with profiling
+// (each settled on its own) and without, and the same with a binding that must be copied.
+TEST(Vulkan, ArenaDispatchesRunTogetherAndReplay) {
+  for (int64_t shift : {0, 4}) {
+    SCOPED_TRACE("t_shift " + std::to_string(shift));
+    Model m(arenaChainSpec(shift).build());
+    ASSERT_NE(m.model, nullptr);
+    tsr_session *first = nullptr, *second = nullptr;
+    ASSERT_OK(tsr_session_create(m.model, nullptr, &first));
+    ASSERT_OK(tsr_session_create(m.model, nullptr, &second));
+    for (int seed = 0; seed < 3; ++seed) {
+      runArenaChain(first, seed);
+      runArenaChain(second, seed + 7);
+    }
+    tsr_session_set_profiling(first, 1);
+    runArenaChain(first, 4);
+    tsr_session_set_profiling(first, 0);
+    runArenaChain(first, 5);
+    tsr_session_release(first);
+    tsr_session_release(second);
+  }
+}
+
 // Entry points replaced in the runtime's Vulkan function table (vk::setDeviceFunctionsHook): faults injected,
 // calls counted.
 VkResult VKAPI_CALL lostOnSubmit(VkQueue, uint32_t, const VkSubmitInfo*, VkFence) { return VK_ERROR_DEVICE_LOST; }

@@ -185,7 +185,8 @@ size_t tsr_model_info_string(const tsr_model* model, char* buffer, size_t capaci
 typedef struct tsr_session tsr_session;
 
 typedef struct tsr_session_options {
-  tsr_allocator allocator;    /* zero: the model's allocator */
+  tsr_allocator allocator;    /* zero: the model's allocator. A model with Vulkan kernels keeps the session's
+                               * arena in memory its device maps instead */
   /* Threads per dispatch, the caller included: 1 runs everything on the caller; T > 1 adds T - 1 workers owned
    * by the session; 0 (default) means one per CPU this process may use, at most 16. Requests above 256 are
    * clamped; tsr_session_thread_count reports the result. */
@@ -234,7 +235,7 @@ typedef struct tsr_profile_event {
 } tsr_profile_event;
 
 /* Turns step timing on or off for this session's later runs (off by default; on costs two clock reads per
- * step). */
+ * step, and Vulkan dispatches then run one by one instead of in batches, so each is timed alone). */
 void tsr_session_set_profiling(tsr_session* session, int enabled);
 
 /* The events of the last run with profiling on, in step order (barriers are not timed). */

@@ -13,17 +13,6 @@ constexpr VkDeviceSize kGranule = 64 * 1024;
 VkDeviceSize roundUp(VkDeviceSize v, VkDeviceSize a) { return (v + a - 1) / a * a; }
 unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
 
-// Memory for binding slots, best first: device-local memory the host can map (unified memory, resizable BAR),
-// then cached host memory (fast read-back), then any host-visible coherent memory; always mapped.
-MemoryChoices bindingMemory(const VkPhysicalDeviceMemoryProperties& memory, uint32_t type_bits) {
-  MemoryChoices out;
-  for (VkMemoryPropertyFlags extra : {VkMemoryPropertyFlags{VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT},
-                                      VkMemoryPropertyFlags{VK_MEMORY_PROPERTY_HOST_CACHED_BIT}, VkMemoryPropertyFlags{0}})
-    for (uint32_t type : memoryTypesWith(memory, type_bits, kHostCoherent | extra))
-      if (std::find(out.begin(), out.end(), std::make_pair(type, true)) == out.end()) out.push_back({type, true});
-  return out;
-}
-
 }  // namespace
 
 std::vector<uint32_t> memoryTypesWith(const VkPhysicalDeviceMemoryProperties& memory, uint32_t type_bits,
@@ -31,6 +20,19 @@ std::vector<uint32_t> memoryTypesWith(const VkPhysicalDeviceMemoryProperties& me
   std::vector<uint32_t> out;
   for (uint32_t i = 0; i < memory.memoryTypeCount; ++i)
     if ((type_bits & (1u << i)) && (memory.memoryTypes[i].propertyFlags & wanted) == wanted) out.push_back(i);
+  return out;
+}
+
+MemoryChoices hostMappedMemory(const VkPhysicalDeviceMemoryProperties& memory, uint32_t type_bits, bool device_first) {
+  constexpr VkMemoryPropertyFlags kDevice = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT, kCached = VK_MEMORY_PROPERTY_HOST_CACHED_BIT;
+  std::vector<VkMemoryPropertyFlags> order = {kDevice | kCached};
+  if (device_first) order.push_back(kDevice);
+  order.push_back(kCached);
+  order.push_back(0);
+  MemoryChoices out;
+  for (VkMemoryPropertyFlags extra : order)
+    for (uint32_t type : memoryTypesWith(memory, type_bits, kHostCoherent | extra))
+      if (std::find(out.begin(), out.end(), std::make_pair(type, true)) == out.end()) out.push_back({type, true});
   return out;
 }
 
@@ -99,7 +101,7 @@ tsr_status* BufferPool::slot(uint32_t slot, VkDeviceSize bytes, const DeviceBuff
     destroyBuffer(device_, b);
     // Activations have no staging path yet: their buffers are host-visible coherent memory, which Vulkan
     // guarantees a storage buffer can use.
-    auto choose = [&](uint32_t type_bits) { return bindingMemory(device_.memory, type_bits); };
+    auto choose = [&](uint32_t type_bits) { return hostMappedMemory(device_.memory, type_bits, true); };
     if (tsr_status* st = createBuffer(device_, size, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, choose, "binding buffers", b))
       return st;
   }

@@ -31,6 +31,11 @@ std::vector<uint32_t> memoryTypesWith(const VkPhysicalDeviceMemoryProperties& me
 // Where a buffer may live, best first: a memory type and whether the host maps it.
 using MemoryChoices = std::vector<std::pair<uint32_t, bool>>;
 
+// Memory types for buffers the host maps, best first, among coherent ones: device-local and cached (unified
+// memory), then device-local (resizable BAR: fast for the device, slow for host reads) if `device_first`, then
+// cached, then any.
+MemoryChoices hostMappedMemory(const VkPhysicalDeviceMemoryProperties& memory, uint32_t type_bits, bool device_first);
+
 // Creates a buffer of `size` bytes for `usage` in the first of `choose(memoryTypeBits)` that can be allocated (a
 // small heap, such as a 256 MiB BAR, may be full while another is not), binds it and maps it where chosen.
 // Errors name the call and "`size` bytes of `what`".
@@ -42,7 +47,7 @@ void destroyBuffer(const Device& device, DeviceBuffer& b);
 
 class BufferPool {
 public:
-  explicit BufferPool(Device& device) : device_(device) {}
+  explicit BufferPool(const Device& device) : device_(device) {}
   BufferPool(const BufferPool&) = delete;
   BufferPool& operator=(const BufferPool&) = delete;
   ~BufferPool();
@@ -52,7 +57,7 @@ public:
   tsr_status* slot(uint32_t slot, VkDeviceSize bytes, const DeviceBuffer*& out);
 
 private:
-  Device& device_;
+  const Device& device_;
   // A deque: growing it keeps the slots handed out earlier in the same dispatch where they are.
   std::deque<DeviceBuffer> slots_;
 };

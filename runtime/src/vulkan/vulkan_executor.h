@@ -1,7 +1,7 @@
 // The Vulkan executor: runs executables whose code is in the SPIRV section on one Vulkan device, through the
-// system's Vulkan loader (loaded at run time, never linked). Each dispatch copies its bindings into device
-// buffers, runs one vkCmdDispatch and copies the written bindings back; dispatches of all sessions of a model
-// take turns on the device.
+// system's Vulkan loader (loaded at run time, never linked). The model's pipelines and weights are on the
+// device from load on; each session keeps its own arena, descriptor sets and command buffers
+// (vulkan_session.h), and sessions take turns only to submit.
 #ifndef TESSERA_RUNTIME_SRC_VULKAN_VULKAN_EXECUTOR_H
 #define TESSERA_RUNTIME_SRC_VULKAN_VULKAN_EXECUTOR_H
 

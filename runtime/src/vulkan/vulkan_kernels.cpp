@@ -18,7 +18,6 @@ KernelSet::~KernelSet() {
     if (k->set_layout != VK_NULL_HANDLE) api.vkDestroyDescriptorSetLayout(d, k->set_layout, nullptr);
     if (k->module != VK_NULL_HANDLE) api.vkDestroyShaderModule(d, k->module, nullptr);
   }
-  if (pool_ != VK_NULL_HANDLE) api.vkDestroyDescriptorPool(d, pool_, nullptr);  // frees the sets
   if (cache_ != VK_NULL_HANDLE) api.vkDestroyPipelineCache(d, cache_, nullptr);
 }
 
@@ -106,25 +105,8 @@ tsr_status* KernelSet::checkLimits(const Export& x) const {
 tsr_status* KernelSet::create(const std::vector<const Export*>& exports,
                               const std::vector<const std::vector<uint32_t>*>& words, const char* cache_path) {
   if (cache_path && *cache_path) openCache(cache_path);
-  uint32_t sets = 0, descriptors = 0;
-  for (const Export* x : exports) {
+  for (const Export* x : exports)
     if (tsr_status* st = checkLimits(*x)) return st;
-    ++sets;
-    descriptors += static_cast<uint32_t>(x->binding_access.size()) + 1;  // and the status word
-  }
-  if (sets) {
-    VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, descriptors};
-    VkDescriptorPoolCreateInfo info{};
-    info.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO;
-    info.maxSets = sets;
-    info.poolSizeCount = 1;
-    info.pPoolSizes = &size;
-    VkResult r = device_.api.vkCreateDescriptorPool(device_.device, &info, nullptr, &pool_);
-    if (r != VK_SUCCESS) {
-      pool_ = VK_NULL_HANDLE;
-      return resultStatus(r, "vkCreateDescriptorPool");
-    }
-  }
   kernels_.resize(exports.size());
   for (size_t i = 0; i < exports.size(); ++i)
     if (tsr_status* st = createKernel(*exports[i], *words[i], kernels_[i])) return st;
@@ -186,13 +168,6 @@ tsr_status* KernelSet::createKernel(const Export& x, const std::vector<uint32_t>
   r = api.vkCreateComputePipelines(d, cache_, 1, &pipeline_info, nullptr, &k.pipeline);
   if (r != VK_SUCCESS) return failed(r, "vkCreateComputePipelines", k.pipeline);
 
-  VkDescriptorSetAllocateInfo alloc{};
-  alloc.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO;
-  alloc.descriptorPool = pool_;
-  alloc.descriptorSetCount = 1;
-  alloc.pSetLayouts = &k.set_layout;
-  r = api.vkAllocateDescriptorSets(d, &alloc, &k.set);
-  if (r != VK_SUCCESS) return failed(r, "vkAllocateDescriptorSets", k.set);
   return nullptr;
 }
 

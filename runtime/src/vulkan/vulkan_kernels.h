@@ -1,6 +1,6 @@
 // The compute pipelines of a model's SPIR-V exports (the SPIR-V kernel ABI, kernel_abi.h): per export a shader
 // module, a descriptor set layout of one storage buffer per binding, a pipeline layout with the constants as
-// push constants, the pipeline, and one descriptor set that each dispatch rewrites.
+// push constants, and the pipeline (sessions hold the descriptor sets, vulkan_session.h).
 #ifndef TESSERA_RUNTIME_SRC_VULKAN_VULKAN_KERNELS_H
 #define TESSERA_RUNTIME_SRC_VULKAN_VULKAN_KERNELS_H
 
@@ -17,7 +17,6 @@ struct Kernel {
   VkDescriptorSetLayout set_layout = VK_NULL_HANDLE;
   VkPipelineLayout layout = VK_NULL_HANDLE;
   VkPipeline pipeline = VK_NULL_HANDLE;
-  VkDescriptorSet set = VK_NULL_HANDLE;  // the export's bindings, then the status word
 };
 
 class KernelSet {
@@ -45,7 +44,6 @@ private:
   tsr_status* saveCache(const char* path) const;
 
   Device& device_;
-  VkDescriptorPool pool_ = VK_NULL_HANDLE;
   VkPipelineCache cache_ = VK_NULL_HANDLE;
   std::vector<char> cache_read_;  // the cache file's bytes as read
   std::vector<Kernel> kernels_;

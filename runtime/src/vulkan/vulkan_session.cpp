@@ -1,0 +1,515 @@
+#include "vulkan/vulkan_session.h"
+
+#include <cstring>
+#include <map>
+
+#include "status.h"
+
+namespace tessera::rt::vk {
+namespace {
+
+// A batch still running after this much per dispatch is reported rather than waited for forever.
+constexpr uint64_t kDispatchTimeoutNs = 60ull * 1000 * 1000 * 1000;
+// The range bound for a zero-length binding (Vulkan has no empty buffers or ranges).
+constexpr VkDeviceSize kEmptyBindingRange = 16;
+
+unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
+
+bool sameInfo(const VkDescriptorBufferInfo& a, const VkDescriptorBufferInfo& b) {
+  return a.buffer == b.buffer && a.offset == b.offset && a.range == b.range;
+}
+
+// One dispatch as a command buffer records it: its step, kernel, grid, constants and bindings (the status
+// word last).
+struct Op {
+  size_t step = 0;
+  uint32_t slot = 0;
+  const Kernel* kernel = nullptr;
+  uint32_t grid[3] = {1, 1, 1};
+  std::vector<uint32_t> constants;
+  std::vector<VkDescriptorBufferInfo> infos;
+
+  bool operator==(const Op& o) const {
+    if (step != o.step || kernel != o.kernel || std::memcmp(grid, o.grid, sizeof grid) != 0 ||
+        constants != o.constants || infos.size() != o.infos.size())
+      return false;
+    for (size_t i = 0; i < infos.size(); ++i)
+      if (!sameInfo(infos[i], o.infos[i])) return false;
+    return true;
+  }
+};
+
+// A binding's bytes as a recorded dispatch touches them.
+struct Touch {
+  VkDescriptorBufferInfo range;
+  bool written;
+};
+
+bool overlaps(const VkDescriptorBufferInfo& a, const VkDescriptorBufferInfo& b) {
+  return a.buffer == b.buffer && a.offset < b.offset + b.range && b.offset < a.offset + a.range;
+}
+
+// A command buffer and the dispatches it holds recorded (none: it must be recorded before use).
+struct Batch {
+  VkCommandBuffer commands = VK_NULL_HANDLE;
+  std::vector<Op> ops;
+};
+
+// "step 3 (kernel 'k')" or "steps 3-9 (4 kernels)" for messages about a batch; inside parentheses, "step 3,
+// kernel 'k'" or "steps 3-9, 4 kernels".
+std::string describe(const std::vector<Op>& ops, bool in_parentheses = false) {
+  const char* form = in_parentheses ? "%s, %s" : "%s (%s)";
+  if (ops.size() == 1)
+    return format(form, format("step %zu", ops[0].step).c_str(),
+                  format("kernel '%s'", ops[0].kernel->x->symbol.c_str()).c_str());
+  return format(form, format("steps %zu-%zu", ops.front().step, ops.back().step).c_str(),
+                format("%zu kernels", ops.size()).c_str());
+}
+
+class VulkanSession final : public ExecutorSession {
+public:
+  explicit VulkanSession(const SharedDevice& shared) : shared_(shared), device_(shared.device), copies_(device_) {}
+  ~VulkanSession() override;
+
+  tsr_status* open();
+  uint8_t* arena() const override { return arena_host_; }
+  tsr_status* dispatch(const Dispatch& d, const HostThreads& threads, size_t& failed_step) override;
+  tsr_status* settle(size_t& failed_step) override;
+  void abandon() override { queued_.clear(); }
+
+private:
+  tsr_status* checkLimits(const Dispatch& d, const Kernel& k) const;
+  // Runs `op`, whose bindings `copied` (by index) are host memory, alone: copies in, dispatches, copies back.
+  tsr_status* runCopied(const Dispatch& d, Op op, const std::vector<uint32_t>& copied, size_t& failed_step);
+  // Runs `ops` as `batch` (recording it unless it holds them already) and checks their status words.
+  tsr_status* run(Batch& batch, std::vector<Op>& ops, size_t& failed_step);
+  tsr_status* record(Batch& batch, const std::vector<Op>& ops);
+  // Points each op's descriptor set at its bindings, where it does not already.
+  void writeSets(const std::vector<Op>& ops);
+  tsr_status* ensureStatus();
+  VkDescriptorBufferInfo statusInfo(uint32_t slot) const { return {status_.buffer, slot * status_stride_, 4}; }
+
+  const SharedDevice& shared_;
+  const Device& device_;
+  DeviceBuffer arena_;
+  uint8_t* arena_host_ = nullptr;  // the schedule's arena: in arena_, at arena_offset_
+  VkDeviceSize arena_offset_ = 0, arena_size_ = 0;
+  DeviceBuffer status_;  // a word per dispatch slot, status_stride_ bytes apart
+  VkDeviceSize status_stride_ = 4;
+  VkCommandPool command_pool_ = VK_NULL_HANDLE;
+  VkFence fence_ = VK_NULL_HANDLE;
+  VkDescriptorPool descriptor_pool_ = VK_NULL_HANDLE;
+  std::vector<VkDescriptorSet> sets_;                         // per dispatch slot
+  std::vector<std::vector<VkDescriptorBufferInfo>> written_;  // what each set holds
+  std::map<size_t, Batch> batches_;                           // by their first step
+  Batch alone_;                                               // for dispatches with copied bindings
+  BufferPool copies_;
+  std::vector<Op> queued_;
+  bool in_flight_ = false;  // submitted and not waited for (the wait failed)
+};
+
+VulkanSession::~VulkanSession() {
+  const Api& api = device_.api;
+  const VkDevice d = device_.device;
+  if (fence_ != VK_NULL_HANDLE) {
+    // A failed wait (a timeout) leaves a submission behind: the device must be done with this session's
+    // buffers before they go. Waiting for the device needs its queue to itself.
+    if (in_flight_) {
+      std::lock_guard<std::mutex> lock(shared_.queue_mutex);
+      api.vkDeviceWaitIdle(d);
+    }
+    api.vkDestroyFence(d, fence_, nullptr);
+  }
+  if (command_pool_ != VK_NULL_HANDLE) api.vkDestroyCommandPool(d, command_pool_, nullptr);  // frees the buffers
+  if (descriptor_pool_ != VK_NULL_HANDLE) api.vkDestroyDescriptorPool(d, descriptor_pool_, nullptr);
+  destroyBuffer(device_, status_);
+  destroyBuffer(device_, arena_);
+}
+
+tsr_status* VulkanSession::open() {
+  const Api& api = device_.api;
+  const VkDevice d = device_.device;
+  VkCommandPoolCreateInfo pool_info{};
+  pool_info.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO;
+  pool_info.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT;
+  pool_info.queueFamilyIndex = device_.queue_family;
+  VkResult r = api.vkCreateCommandPool(d, &pool_info, nullptr, &command_pool_);
+  if (r != VK_SUCCESS) {
+    command_pool_ = VK_NULL_HANDLE;
+    return resultStatus(r, "vkCreateCommandPool");
+  }
+  VkFenceCreateInfo fence_info{};
+  fence_info.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO;
+  if ((r = api.vkCreateFence(d, &fence_info, nullptr, &fence_)) != VK_SUCCESS) {
+    fence_ = VK_NULL_HANDLE;
+    return resultStatus(r, "vkCreateFence");
+  }
+
+  // A descriptor set per dispatch step of this executor, in its kernel's layout.
+  const Schedule& sc = *shared_.schedule;
+  std::vector<VkDescriptorSetLayout> layouts(shared_.dispatch_count);
+  uint32_t descriptors = 0;
+  for (size_t i = 0; i < sc.steps.size(); ++i) {
+    const uint32_t slot = shared_.dispatch_slot[i];
+    if (slot == UINT32_MAX) continue;
+    Dispatch d;
+    d.executable = sc.steps[i].executable;
+    d.export_index = sc.steps[i].export_index;
+    const Kernel& k = shared_.kernel(d);
+    layouts[slot] = k.set_layout;
+    descriptors += static_cast<uint32_t>(k.x->binding_access.size()) + 1;  // and the status word
+  }
+  if (!layouts.empty()) {
+    VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, descriptors};
+    VkDescriptorPoolCreateInfo info{};
+    info.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO;
+    info.maxSets = static_cast<uint32_t>(layouts.size());
+    info.poolSizeCount = 1;
+    info.pPoolSizes = &size;
+    if ((r = api.vkCreateDescriptorPool(d, &info, nullptr, &descriptor_pool_)) != VK_SUCCESS) {
+      descriptor_pool_ = VK_NULL_HANDLE;
+      return resultStatus(r, "vkCreateDescriptorPool");
+    }
+    VkDescriptorSetAllocateInfo alloc{};
+    alloc.sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO;
+    alloc.descriptorPool = descriptor_pool_;
+    alloc.descriptorSetCount = static_cast<uint32_t>(layouts.size());
+    alloc.pSetLayouts = layouts.data();
+    sets_.resize(layouts.size());
+    if ((r = api.vkAllocateDescriptorSets(d, &alloc, sets_.data())) != VK_SUCCESS)
+      return resultStatus(r, "vkAllocateDescriptorSets");
+    written_.resize(layouts.size());
+  }
+  const VkDeviceSize alignment = device_.properties.limits.minStorageBufferOffsetAlignment;
+  status_stride_ = alignment > 4 ? alignment : 4;
+
+  // The arena: device-local memory the host maps, unless kernels of another executor work on it too, when
+  // memory the host caches comes first (a host read of write-combined memory is slow).
+  if (sc.arena_size) {
+    arena_size_ = sc.arena_size;
+    // Room to align the start, and for a zero-length binding at the end (kEmptyBindingRange).
+    const VkDeviceSize size = arena_size_ + sc.arena_alignment + kEmptyBindingRange;
+    auto choose = [&](uint32_t type_bits) { return hostMappedMemory(device_.memory, type_bits, !shared_.host_dispatches); };
+    if (tsr_status* st = createBuffer(device_, size, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, choose, "the session's arena",
+                                      arena_))
+      return st;
+    auto* mapped = static_cast<uint8_t*>(arena_.mapped);
+    const uintptr_t a = sc.arena_alignment;
+    arena_host_ = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(mapped) + a - 1) & ~(a - 1));
+    arena_offset_ = static_cast<VkDeviceSize>(arena_host_ - mapped);
+  }
+  return nullptr;
+}
+
+tsr_status* VulkanSession::ensureStatus() {
+  if (status_.buffer != VK_NULL_HANDLE) return nullptr;
+  const VkDeviceSize size = status_stride_ * (shared_.dispatch_count ? shared_.dispatch_count : 1);
+  auto choose = [&](uint32_t type_bits) { return hostMappedMemory(device_.memory, type_bits, false); };
+  return createBuffer(device_, size, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, choose, "status words", status_);
+}
+
+tsr_status* VulkanSession::checkLimits(const Dispatch& d, const Kernel& k) const {
+  const VkPhysicalDeviceLimits& limits = device_.properties.limits;
+  const char* symbol = k.x->symbol.c_str();
+  for (int i = 0; i < 3; ++i)
+    if (d.workgroup_count[i] > limits.maxComputeWorkGroupCount[i])
+      return makeStatus(TSR_STATUS_UNSUPPORTED,
+                        format("step %zu (kernel '%s'): workgroup count [%u,%u,%u] exceeds maxComputeWorkGroupCount "
+                               "[%u,%u,%u] of device '%s'",
+                               d.step, symbol, d.workgroup_count[0], d.workgroup_count[1], d.workgroup_count[2],
+                               limits.maxComputeWorkGroupCount[0], limits.maxComputeWorkGroupCount[1],
+                               limits.maxComputeWorkGroupCount[2], device_.properties.deviceName));
+  for (uint32_t j = 0; j < d.binding_count; ++j)
+    if (d.binding_lengths[j] > limits.maxStorageBufferRange)
+      return makeStatus(TSR_STATUS_UNSUPPORTED,
+                        format("step %zu (kernel '%s'): binding %u is %llu bytes, more than maxStorageBufferRange "
+                               "(%u bytes) of device '%s'",
+                               d.step, symbol, j, ull(d.binding_lengths[j]), limits.maxStorageBufferRange,
+                               device_.properties.deviceName));
+  return nullptr;
+}
+
+tsr_status* VulkanSession::dispatch(const Dispatch& d, const HostThreads&, size_t& failed_step) {
+  failed_step = d.step;
+  const Kernel& k = shared_.kernel(d);
+  if (tsr_status* st = shared_.unusable(format("step %zu (kernel '%s')", d.step, k.x->symbol.c_str()))) return st;
+  if (tsr_status* st = checkLimits(d, k)) return st;
+  if (tsr_status* st = ensureStatus()) return st;
+
+  Op op;
+  op.step = d.step;
+  op.slot = shared_.dispatch_slot[d.step];
+  op.kernel = &k;
+  std::memcpy(op.grid, d.workgroup_count, sizeof op.grid);
+  op.constants.assign(d.constants, d.constants + d.constant_count);
+  op.infos.resize(d.binding_count + 1);
+  std::vector<uint32_t> copied;
+  const VkDeviceSize alignment = device_.properties.limits.minStorageBufferOffsetAlignment;
+  for (uint32_t j = 0; j < d.binding_count; ++j) {
+    const uint64_t length = d.binding_lengths[j];
+    if (shared_.findWeights(d, j, op.infos[j])) continue;
+    const auto* p = static_cast<const uint8_t*>(d.bindings[j]);
+    if (arena_host_ && p >= arena_host_ && static_cast<uint64_t>(p - arena_host_) <= arena_size_ &&
+        length <= arena_size_ - static_cast<uint64_t>(p - arena_host_)) {
+      const VkDeviceSize at = arena_offset_ + static_cast<VkDeviceSize>(p - arena_host_);
+      if (alignment <= 1 || at % alignment == 0) {
+        op.infos[j] = {arena_.buffer, at, length ? length : kEmptyBindingRange};
+        continue;
+      }
+    }
+    copied.push_back(j);
+  }
+  // Bindings that overlap where one is written keep the copies they always had (each its own buffer), rather
+  // than aliasing in the arena under a kernel compiled as if they did not.
+  std::vector<bool> own(d.binding_count, false);
+  for (uint32_t j : copied) own[j] = true;
+  for (uint32_t i = 0; i < d.binding_count; ++i)
+    for (uint32_t j = i + 1; j < d.binding_count; ++j) {
+      const bool written = (k.x->binding_access[i] | k.x->binding_access[j]) & TSR_ACCESS_WRITE;
+      if (written && d.binding_lengths[i] && d.binding_lengths[j] && overlaps(op.infos[i], op.infos[j]))
+        own[i] = own[j] = true;
+    }
+  copied.clear();  // in binding order: written bytes are copied back in that order, as they always were
+  for (uint32_t j = 0; j < d.binding_count; ++j)
+    if (own[j]) copied.push_back(j);
+  op.infos[d.binding_count] = statusInfo(op.slot);
+  if (copied.empty()) {
+    queued_.push_back(std::move(op));
+    return nullptr;
+  }
+  // The copies read host memory that queued dispatches may still have to write: run those first.
+  if (tsr_status* st = settle(failed_step)) return st;
+  failed_step = d.step;
+  return runCopied(d, std::move(op), copied, failed_step);
+}
+
+tsr_status* VulkanSession::runCopied(const Dispatch& d, Op op, const std::vector<uint32_t>& copied,
+                                     size_t& failed_step) {
+  std::vector<const DeviceBuffer*> slots(copied.size());
+  for (size_t i = 0; i < copied.size(); ++i) {
+    const uint32_t j = copied[i];
+    const uint64_t length = d.binding_lengths[j];
+    if (tsr_status* st = copies_.slot(static_cast<uint32_t>(i), length ? length : kEmptyBindingRange, slots[i]))
+      return st;
+    // Written bindings are copied in too: a kernel need not write every byte of its output.
+    if (length) std::memcpy(slots[i]->mapped, d.bindings[j], length);
+    op.infos[j] = {slots[i]->buffer, 0, length ? length : kEmptyBindingRange};
+  }
+  // A slot that grew is a new buffer, possibly under a destroyed one's handle: the set is written again.
+  written_[op.slot].clear();
+  std::vector<Op> ops(1, std::move(op));
+  if (tsr_status* st = run(alone_, ops, failed_step)) return st;
+  const Kernel& k = *ops[0].kernel;
+  for (size_t i = 0; i < copied.size(); ++i) {
+    const uint32_t j = copied[i];
+    if ((k.x->binding_access[j] & TSR_ACCESS_WRITE) && d.binding_lengths[j])
+      std::memcpy(d.bindings[j], slots[i]->mapped, d.binding_lengths[j]);
+  }
+  return nullptr;
+}
+
+tsr_status* VulkanSession::settle(size_t& failed_step) {
+  if (queued_.empty()) return nullptr;
+  std::vector<Op> ops;
+  ops.swap(queued_);
+  failed_step = ops.front().step;
+  return run(batches_[ops.front().step], ops, failed_step);
+}
+
+void VulkanSession::writeSets(const std::vector<Op>& ops) {
+  std::vector<VkWriteDescriptorSet> writes;
+  for (const Op& op : ops) {
+    std::vector<VkDescriptorBufferInfo>& held = written_[op.slot];
+    bool same = held.size() == op.infos.size();
+    for (size_t i = 0; same && i < held.size(); ++i) same = sameInfo(held[i], op.infos[i]);
+    if (same) continue;
+    held = op.infos;
+    for (uint32_t j = 0; j < held.size(); ++j) {
+      VkWriteDescriptorSet w{};
+      w.sType = VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET;
+      w.dstSet = sets_[op.slot];
+      w.dstBinding = j;
+      w.descriptorCount = 1;
+      w.descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+      w.pBufferInfo = &held[j];
+      writes.push_back(w);
+    }
+    // Updating a set invalidates the command buffers that bind it: they are recorded again before use.
+    auto forget = [&](Batch& b) {
+      for (const Op& o : b.ops)
+        if (o.slot == op.slot) {
+          b.ops.clear();
+          return;
+        }
+    };
+    for (auto& [first, b] : batches_) forget(b);
+    forget(alone_);
+  }
+  // Every command buffer that used these sets has completed (each run waits for its fence).
+  if (!writes.empty())
+    device_.api.vkUpdateDescriptorSets(device_.device, static_cast<uint32_t>(writes.size()), writes.data(), 0,
+                                       nullptr);
+}
+
+tsr_status* VulkanSession::record(Batch& batch, const std::vector<Op>& ops) {
+  const Api& api = device_.api;
+  batch.ops.clear();  // until the recording is complete
+  if (batch.commands == VK_NULL_HANDLE) {
+    VkCommandBufferAllocateInfo alloc{};
+    alloc.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO;
+    alloc.commandPool = command_pool_;
+    alloc.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+    alloc.commandBufferCount = 1;
+    VkResult r = api.vkAllocateCommandBuffers(device_.device, &alloc, &batch.commands);
+    if (r != VK_SUCCESS) {
+      batch.commands = VK_NULL_HANDLE;
+      return resultStatus(r, "vkAllocateCommandBuffers");
+    }
+  }
+  VkCommandBuffer c = batch.commands;
+  VkCommandBufferBeginInfo begin{};
+  begin.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO;
+  VkResult r = api.vkBeginCommandBuffer(c, &begin);  // implicitly resets the previous recording
+  if (r != VK_SUCCESS) return resultStatus(r, "vkBeginCommandBuffer");
+  VkMemoryBarrier barrier{};
+  barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
+  std::vector<Touch> since_barrier;
+  for (const Op& op : ops) {
+    const Kernel& k = *op.kernel;
+    // A barrier goes where a dispatch reads or writes bytes that one since the last barrier wrote, or writes
+    // bytes one read: the device may overlap the others (schedules order every step).
+    bool conflict = false;
+    for (uint32_t j = 0; j + 1 < op.infos.size() && !conflict; ++j) {
+      const bool writes = k.x->binding_access[j] & TSR_ACCESS_WRITE;
+      for (const Touch& t : since_barrier)
+        if ((writes || t.written) && overlaps(t.range, op.infos[j])) {
+          conflict = true;
+          break;
+        }
+    }
+    if (conflict) {
+      barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
+      barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
+      api.vkCmdPipelineBarrier(c, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1,
+                               &barrier, 0, nullptr, 0, nullptr);
+      since_barrier.clear();
+    }
+    for (uint32_t j = 0; j + 1 < op.infos.size(); ++j)
+      since_barrier.push_back({op.infos[j], (k.x->binding_access[j] & TSR_ACCESS_WRITE) != 0});
+    api.vkCmdBindPipeline(c, VK_PIPELINE_BIND_POINT_COMPUTE, k.pipeline);
+    api.vkCmdBindDescriptorSets(c, VK_PIPELINE_BIND_POINT_COMPUTE, k.layout, 0, 1, &sets_[op.slot], 0, nullptr);
+    if (!op.constants.empty())
+      api.vkCmdPushConstants(c, k.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
+                             static_cast<uint32_t>(op.constants.size() * 4), op.constants.data());
+    api.vkCmdDispatch(c, op.grid[0], op.grid[1], op.grid[2]);
+  }
+  // The fence orders the host after the batch; this makes the shaders' writes visible to host reads.
+  barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
+  barrier.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
+  api.vkCmdPipelineBarrier(c, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &barrier, 0,
+                           nullptr, 0, nullptr);
+  if ((r = api.vkEndCommandBuffer(c)) != VK_SUCCESS) return resultStatus(r, "vkEndCommandBuffer");
+  batch.ops = ops;
+  return nullptr;
+}
+
+tsr_status* VulkanSession::run(Batch& batch, std::vector<Op>& ops, size_t& failed_step) {
+  const std::string what = describe(ops);
+  failed_step = ops.front().step;
+  writeSets(ops);
+  if (batch.ops != ops)
+    if (tsr_status* st = record(batch, ops)) return st;
+  // The status words after the bindings (kernel_abi.h): zero, set by a kernel whose run-time check fails. The
+  // host's writes before the submit are visible to it.
+  auto* words = static_cast<uint8_t*>(status_.mapped);
+  for (const Op& op : ops) std::memset(words + op.slot * status_stride_, 0, 4);
+  if (tsr_status* st = shared_.submitAndWait(batch.commands, fence_, kDispatchTimeoutNs * ops.size(), what,
+                                             describe(ops, true), in_flight_))
+    return st;
+  for (const Op& op : ops) {
+    uint32_t code = 0;
+    std::memcpy(&code, words + op.slot * status_stride_, sizeof code);
+    if (!code) continue;
+    failed_step = op.step;
+    const char* symbol = op.kernel->x->symbol.c_str();
+    if (const char* why = kernelValueError(code))  // the inputs' values
+      return makeStatus(TSR_STATUS_INVALID_ARGUMENT, format("step %zu: %s (kernel '%s')", op.step, why, symbol));
+    return makeStatus(TSR_STATUS_KERNEL_FAILED, format("step %zu: kernel '%s' reported error %u", op.step, symbol, code));
+  }
+  return device_.validationErrors(what);
+}
+
+}  // namespace
+
+bool SharedDevice::findWeights(const Dispatch& d, uint32_t j, VkDescriptorBufferInfo& info) const {
+  const uint64_t length = d.binding_lengths[j];
+  const auto* p = static_cast<const uint8_t*>(d.bindings[j]);
+  if (!length || (kernel(d).x->binding_access[j] & TSR_ACCESS_WRITE) || !weights_base || p < weights_base ||
+      p - weights_base > static_cast<std::ptrdiff_t>(weights_size))
+    return false;
+  VkBuffer buffer = VK_NULL_HANDLE;
+  VkDeviceSize at = 0;
+  if (!weights.find(static_cast<uint64_t>(p - weights_base), length, buffer, at)) return false;
+  info = {buffer, at, length};
+  return true;
+}
+
+tsr_status* SharedDevice::unusable(const std::string& what) const {
+  std::lock_guard<std::mutex> lock(queue_mutex);
+  if (broken.empty()) return nullptr;
+  return makeStatus(TSR_STATUS_KERNEL_FAILED, format("%s: this model's Vulkan device is unusable after an earlier "
+                                                     "failure: %s",
+                                                     what.c_str(), broken.c_str()));
+}
+
+tsr_status* SharedDevice::submitAndWait(VkCommandBuffer commands, VkFence fence, uint64_t timeout_ns,
+                                        const std::string& what, const std::string& in_parentheses,
+                                        bool& in_flight) const {
+  const Api& api = device.api;
+  VkSubmitInfo submit{};
+  submit.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO;
+  submit.commandBufferCount = 1;
+  submit.pCommandBuffers = &commands;
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex);
+    if (!broken.empty())
+      return makeStatus(TSR_STATUS_KERNEL_FAILED, format("%s: this model's Vulkan device is unusable after an "
+                                                         "earlier failure: %s",
+                                                         what.c_str(), broken.c_str()));
+    VkResult r = api.vkQueueSubmit(device.queue, 1, &submit, fence);
+    if (r != VK_SUCCESS) {
+      if (r == VK_ERROR_DEVICE_LOST) broken = "VK_ERROR_DEVICE_LOST";
+      return resultStatus(r, format("vkQueueSubmit (%s)", in_parentheses.c_str()));
+    }
+  }
+  in_flight = true;
+  auto fail = [&](std::string why) {
+    std::lock_guard<std::mutex> lock(queue_mutex);
+    if (broken.empty()) broken = std::move(why);
+  };
+  VkResult r = api.vkWaitForFences(device.device, 1, &fence, VK_TRUE, timeout_ns);
+  if (r == VK_SUCCESS) in_flight = false;
+  if (r == VK_TIMEOUT) {
+    fail("a dispatch timed out");
+    return makeStatus(TSR_STATUS_KERNEL_FAILED, format("Vulkan dispatch timed out: %s did not finish within %llu s",
+                                                       what.c_str(), ull(timeout_ns / 1000000000)));
+  }
+  if (r != VK_SUCCESS) {
+    fail(resultName(r) + " while waiting for a dispatch");
+    return resultStatus(r, format("vkWaitForFences (%s)", in_parentheses.c_str()));
+  }
+  if ((r = api.vkResetFences(device.device, 1, &fence)) != VK_SUCCESS) {
+    fail(resultName(r) + " from vkResetFences");
+    return resultStatus(r, "vkResetFences");
+  }
+  return nullptr;
+}
+
+tsr_status* openVulkanSession(const SharedDevice& shared, std::unique_ptr<ExecutorSession>& out) {
+  auto session = std::make_unique<VulkanSession>(shared);
+  if (tsr_status* st = session->open()) return st;
+  out = std::move(session);
+  return nullptr;
+}
+
+}  // namespace tessera::rt::vk
