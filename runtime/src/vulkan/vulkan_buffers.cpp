@@ -93,9 +93,10 @@ BufferPool::~BufferPool() {
   for (DeviceBuffer& b : slots_) destroyBuffer(device_, b);
 }
 
-tsr_status* BufferPool::slot(uint32_t slot, VkDeviceSize bytes, const DeviceBuffer*& out) {
+tsr_status* BufferPool::slot(uint32_t slot, VkDeviceSize bytes, const DeviceBuffer*& out, bool* grew) {
   if (slot >= slots_.size()) slots_.resize(slot + 1);
   DeviceBuffer& b = slots_[slot];
+  if (grew) *grew = b.size < bytes;
   if (b.size < bytes) {
     const VkDeviceSize size = roundUp(std::max(bytes, b.size + b.size / 2), kGranule);
     destroyBuffer(device_, b);

@@ -53,8 +53,8 @@ public:
   ~BufferPool();
 
   // The buffer of binding slot `slot`, at least `bytes` long (bytes > 0); growing it destroys the old buffer,
-  // so the device must not be using it.
-  tsr_status* slot(uint32_t slot, VkDeviceSize bytes, const DeviceBuffer*& out);
+  // so the device must not be using it (`grew`, if given, says whether it did).
+  tsr_status* slot(uint32_t slot, VkDeviceSize bytes, const DeviceBuffer*& out, bool* grew = nullptr);
 
 private:
   const Device& device_;

@@ -49,6 +49,22 @@ bool overlaps(const VkDescriptorBufferInfo& a, const VkDescriptorBufferInfo& b) 
   return a.buffer == b.buffer && a.offset < b.offset + b.range && b.offset < a.offset + a.range;
 }
 
+// Host bytes [p, p + length).
+struct HostRange {
+  const uint8_t* p;
+  uint64_t length;
+};
+
+bool touches(const HostRange& r, const uint8_t* p, uint64_t length) {
+  return length && r.length && p < r.p + r.length && r.p < p + length;
+}
+
+// A copied binding that a queued dispatch writes: where its bytes go back to.
+struct CopyBack {
+  HostRange host;
+  const DeviceBuffer* slot;
+};
+
 // A command buffer and the dispatches it holds recorded (none: it must be recorded before use).
 struct Batch {
   VkCommandBuffer commands = VK_NULL_HANDLE;
@@ -75,12 +91,12 @@ public:
   uint8_t* arena() const override { return arena_host_; }
   tsr_status* dispatch(const Dispatch& d, const HostThreads& threads, size_t& failed_step) override;
   tsr_status* settle(size_t& failed_step) override;
-  void abandon() override { queued_.clear(); }
+  void abandon() override;
 
 private:
   tsr_status* checkLimits(const Dispatch& d, const Kernel& k) const;
-  // Runs `op`, whose bindings `copied` (by index) are host memory, alone: copies in, dispatches, copies back.
-  tsr_status* runCopied(const Dispatch& d, Op op, const std::vector<uint32_t>& copied, size_t& failed_step);
+  // After a copy buffer was replaced (its handle may be a destroyed one's): every set is written again.
+  void forgetSets();
   // Runs `ops` as `batch` (recording it unless it holds them already) and checks their status words.
   tsr_status* run(Batch& batch, std::vector<Op>& ops, size_t& failed_step);
   tsr_status* record(Batch& batch, const std::vector<Op>& ops);
@@ -102,9 +118,11 @@ private:
   std::vector<VkDescriptorSet> sets_;                         // per dispatch slot
   std::vector<std::vector<VkDescriptorBufferInfo>> written_;  // what each set holds
   std::map<size_t, Batch> batches_;                           // by their first step
-  Batch alone_;                                               // for dispatches with copied bindings
-  BufferPool copies_;
+  BufferPool copies_;  // for bindings the device cannot bind in place, one per copied binding of a batch
   std::vector<Op> queued_;
+  std::vector<HostRange> queued_writes_;  // host bytes the queued dispatches write (in the arena or copied)
+  std::vector<CopyBack> copy_backs_;      // copied bindings they write, copied back when they have run
+  uint32_t copy_slots_ = 0;               // copy buffers they use
   bool in_flight_ = false;  // submitted and not waited for (the wait failed)
 };
 
@@ -273,47 +291,65 @@ tsr_status* VulkanSession::dispatch(const Dispatch& d, const HostThreads&, size_
   for (uint32_t j = 0; j < d.binding_count; ++j)
     if (own[j]) copied.push_back(j);
   op.infos[d.binding_count] = statusInfo(op.slot);
-  if (copied.empty()) {
-    queued_.push_back(std::move(op));
-    return nullptr;
+
+  // A copy reads host memory now, and the arena is read when the batch runs: the queued dispatches that write
+  // those bytes (any, for a copy; through a copy, for the arena) run first.
+  bool wait = false;
+  for (uint32_t j = 0; j < d.binding_count && !wait; ++j) {
+    const auto* p = static_cast<const uint8_t*>(d.bindings[j]);
+    if (own[j])
+      for (const HostRange& r : queued_writes_) wait = wait || touches(r, p, d.binding_lengths[j]);
+    else if (op.infos[j].buffer == arena_.buffer)
+      for (const CopyBack& c : copy_backs_) wait = wait || touches(c.host, p, d.binding_lengths[j]);
   }
-  // The copies read host memory that queued dispatches may still have to write: run those first.
-  if (tsr_status* st = settle(failed_step)) return st;
-  failed_step = d.step;
-  return runCopied(d, std::move(op), copied, failed_step);
+  if (wait) {
+    if (tsr_status* st = settle(failed_step)) return st;
+    failed_step = d.step;
+  }
+  for (uint32_t j : copied) {
+    const uint64_t length = d.binding_lengths[j];
+    const DeviceBuffer* slot = nullptr;
+    bool grew = false;
+    if (tsr_status* st = copies_.slot(copy_slots_++, length ? length : kEmptyBindingRange, slot, &grew)) return st;
+    if (grew) forgetSets();
+    // Written bindings are copied in too: a kernel need not write every byte of its output.
+    if (length) std::memcpy(slot->mapped, d.bindings[j], length);
+    op.infos[j] = {slot->buffer, 0, length ? length : kEmptyBindingRange};
+    if ((k.x->binding_access[j] & TSR_ACCESS_WRITE) && length)
+      copy_backs_.push_back({{static_cast<const uint8_t*>(d.bindings[j]), length}, slot});
+  }
+  for (uint32_t j = 0; j < d.binding_count; ++j)
+    if (k.x->binding_access[j] & TSR_ACCESS_WRITE)
+      queued_writes_.push_back({static_cast<const uint8_t*>(d.bindings[j]), d.binding_lengths[j]});
+  queued_.push_back(std::move(op));
+  return nullptr;
 }
 
-tsr_status* VulkanSession::runCopied(const Dispatch& d, Op op, const std::vector<uint32_t>& copied,
-                                     size_t& failed_step) {
-  std::vector<const DeviceBuffer*> slots(copied.size());
-  for (size_t i = 0; i < copied.size(); ++i) {
-    const uint32_t j = copied[i];
-    const uint64_t length = d.binding_lengths[j];
-    if (tsr_status* st = copies_.slot(static_cast<uint32_t>(i), length ? length : kEmptyBindingRange, slots[i]))
-      return st;
-    // Written bindings are copied in too: a kernel need not write every byte of its output.
-    if (length) std::memcpy(slots[i]->mapped, d.bindings[j], length);
-    op.infos[j] = {slots[i]->buffer, 0, length ? length : kEmptyBindingRange};
-  }
-  // A slot that grew is a new buffer, possibly under a destroyed one's handle: the set is written again.
-  written_[op.slot].clear();
-  std::vector<Op> ops(1, std::move(op));
-  if (tsr_status* st = run(alone_, ops, failed_step)) return st;
-  const Kernel& k = *ops[0].kernel;
-  for (size_t i = 0; i < copied.size(); ++i) {
-    const uint32_t j = copied[i];
-    if ((k.x->binding_access[j] & TSR_ACCESS_WRITE) && d.binding_lengths[j])
-      std::memcpy(d.bindings[j], slots[i]->mapped, d.binding_lengths[j]);
-  }
-  return nullptr;
+void VulkanSession::forgetSets() {
+  for (std::vector<VkDescriptorBufferInfo>& held : written_) held.clear();
+  for (auto& [first, b] : batches_) b.ops.clear();
 }
 
 tsr_status* VulkanSession::settle(size_t& failed_step) {
   if (queued_.empty()) return nullptr;
   std::vector<Op> ops;
   ops.swap(queued_);
+  std::vector<CopyBack> copy_backs;
+  copy_backs.swap(copy_backs_);
+  queued_writes_.clear();
+  copy_slots_ = 0;
   failed_step = ops.front().step;
-  return run(batches_[ops.front().step], ops, failed_step);
+  if (tsr_status* st = run(batches_[ops.front().step], ops, failed_step)) return st;
+  // In dispatch then binding order, as if each dispatch had run alone.
+  for (const CopyBack& c : copy_backs) std::memcpy(const_cast<uint8_t*>(c.host.p), c.slot->mapped, c.host.length);
+  return nullptr;
+}
+
+void VulkanSession::abandon() {
+  queued_.clear();
+  queued_writes_.clear();
+  copy_backs_.clear();
+  copy_slots_ = 0;
 }
 
 void VulkanSession::writeSets(const std::vector<Op>& ops) {
@@ -343,7 +379,6 @@ void VulkanSession::writeSets(const std::vector<Op>& ops) {
         }
     };
     for (auto& [first, b] : batches_) forget(b);
-    forget(alone_);
   }
   // Every command buffer that used these sets has completed (each run waits for its fence).
   if (!writes.empty())

@@ -2,12 +2,14 @@
 //
 // A session's arena lives in memory the host maps and the device reads in place (device-local where the host
 // can map it too: unified memory, lavapipe, resizable BAR), so the dispatches of a run bind its ranges at their
-// offsets instead of copying them. Consecutive dispatches whose bindings are all in the arena or in the weights
-// are queued and run as one command buffer, ordered by barriers, with one submit and one wait; a command
+// offsets instead of copying them. Consecutive dispatches are queued and run as one command buffer, with
+// barriers where one touches what an earlier one wrote, with one submit and one wait; a command
 // buffer is recorded once per run of consecutive dispatches and replayed while their grids, constants and
 // bindings stay the same. Each dispatch step has its own descriptor set and status word in the session. A
 // binding elsewhere (an input, an output, a dynamic buffer, a range not aligned as the device requires) is
-// copied into a host-visible buffer and back around a dispatch run on its own.
+// copied into a host-visible buffer of its own when its dispatch is queued, and its written bytes back when
+// the batch has run; a dispatch whose bindings read bytes that a queued one still has to write to the host
+// (or that it copies) waits for the batch to run first.
 #ifndef TESSERA_RUNTIME_SRC_VULKAN_VULKAN_SESSION_H
 #define TESSERA_RUNTIME_SRC_VULKAN_VULKAN_SESSION_H
 
