@@ -1,4 +1,5 @@
 //===- NodeImportersIndexing.cpp - gathers, scatters, CumSum, TopK, Pad ----===//
+#include "frontend/onnx/GraphBuilders.h"
 #include "frontend/onnx/ImportContext.h"
 
 using namespace mlir;
@@ -303,26 +304,45 @@ static Results importMaxUnpool(NodeContext &c) {
   SmallVector<int64_t> shape(x.getShape().take_front(2));
   for (int64_t i = 0; i < n; ++i)
     shape.push_back((x.getDimSize(i + 2) - 1) * strides[i] + (*kernel)[i] - pads[i] - pads[i + n]);
+  // An output_shape read when the model runs gives the zeros' length (the product of its dims, a small
+  // kernel) and the result's dims.
+  Value runtimeShape;
   if (c.input(2)) {
     auto given = c.constantInts(2);
-    if (!given || (int64_t)given->size() != rank)
-      return c.error() << "an output_shape known only at run time is not supported yet";
-    shape = *given;
+    auto shapeType = dyn_cast<RankedTensorType>(c.input(2).getType());
+    if (given) {
+      if ((int64_t)given->size() != rank)
+        return c.error() << "output_shape has " << given->size() << " dims but X has " << rank;
+      shape = *given;
+    } else if (!shapeType || shapeType.getShape() != ArrayRef<int64_t>{rank} ||
+               !shapeType.getElementType().isInteger(64)) {
+      return c.error() << "a run-time output_shape must be int64 [" << rank << "]";
+    } else {
+      runtimeShape = c.input(2);
+      shape.assign(rank, ShapedType::kDynamic);
+    }
   }
-  int64_t total = 1;
-  for (int64_t d : shape)
-    total *= d;
+  if (!runtimeShape && llvm::any_of(shape, [](int64_t d) { return d < 0; }))
+    return c.error() << "the output shape has a negative dim";
   Type elem = x.getElementType();
   auto scalar = RankedTensorType::get({}, elem);
   Value zero = graph::ConstantOp::create(c.b, c.loc, scalar, DenseElementsAttr::get(scalar, c.b.getZeroAttr(elem)));
-  auto flatType = RankedTensorType::get({total}, elem);
-  Value zeros = graph::ExpandOp::create(c.b, c.loc, flatType, zero);
+  Value zeros;
+  if (runtimeShape) {
+    Value total = graph::ReduceOp::create(c.b, c.loc, runtimeShape, graph::ReduceKind::prod,
+                                          c.b.getDenseI64ArrayAttr({0}), true, false);
+    zeros = graph::ExpandOp::create(c.b, c.loc, RankedTensorType::get({ShapedType::kDynamic}, elem), zero, total);
+  } else {
+    int64_t total = 1;
+    for (int64_t d : shape)
+      total *= d;
+    zeros = graph::ExpandOp::create(c.b, c.loc, RankedTensorType::get({total}, elem), zero);
+  }
   int64_t count = x.getNumElements();
-  Value values = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get({count}, elem), c.input(0), Value());
-  Value indices = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get({count}, idx.getElementType()), c.input(1), Value());
-  Value flat = graph::ScatterElementsOp::create(c.b, c.loc, flatType, zeros, indices, values, 0,
-                                                graph::ScatterReduction::none);
-  return one(graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(shape, elem), flat, Value()));
+  Value values = reshape(c, c.input(0), {count});
+  Value indices = reshape(c, c.input(1), {count});
+  Value flat = graph::ScatterElementsOp::create(c.b, c.loc, zeros, indices, values, 0, graph::ScatterReduction::none);
+  return one(graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(shape, elem), flat, runtimeShape));
 }
 
 void addIndexingImporters(llvm::StringMap<NodeImporter> &t) {

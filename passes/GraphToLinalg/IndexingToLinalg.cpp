@@ -11,6 +11,8 @@
 
 #include "dialects/Graph/IR/GraphOps.h"
 
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 
 using namespace mlir;
@@ -81,10 +83,12 @@ struct GatherElementsLowering : OpConversionPattern<GatherElementsOp> {
 struct ScatterElementsLowering : OpConversionPattern<ScatterElementsOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult matchAndRewrite(ScatterElementsOp op, OpAdaptor adaptor, ConversionPatternRewriter &rewriter) const override {
-    auto type = staticType(getTypeConverter(), op.getOutput());
+    // The data (and so the result) may have dims known only at run time (MaxUnpool's run-time output_shape);
+    // the updates' are the loops that search them.
+    auto type = dyn_cast<RankedTensorType>(getTypeConverter()->convertType(op.getOutput().getType()));
     auto updType = staticType(getTypeConverter(), op.getUpdates());
     if (!type || !updType)
-      return unsupported(rewriter, op, "needs static shapes");
+      return unsupported(rewriter, op, "needs static update and index shapes");
     Location loc = op.getLoc();
     int64_t rank = type.getRank(), axis = op.getAxis();
     // Loops: output dims [0, rank), update dims [rank, 2 * rank).
@@ -95,7 +99,9 @@ struct ScatterElementsLowering : OpConversionPattern<ScatterElementsOp> {
     auto updMap = dimsMap(rewriter, 2 * rank, range(rank, 2 * rank));
     auto outMap = dimsMap(rewriter, 2 * rank, range(0, rank));
     SmallVector<AffineMap> maps = {updMap, updMap, outMap, outMap};
-    Value init = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType());
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, adaptor.getData());
+    Value init = tensor::EmptyOp::create(rewriter, loc, sizes, type.getElementType());
+    Value axisSize = getValueOrCreateConstantIndexOp(rewriter, loc, sizes[axis]);
     SmallVector<utils::IteratorType> iterators(rank, utils::IteratorType::parallel);
     iterators.append(rank, utils::IteratorType::reduction);
     ScatterReduction reduction = op.getReduction();
@@ -107,7 +113,7 @@ struct ScatterElementsLowering : OpConversionPattern<ScatterElementsOp> {
           Value match = arith::ConstantOp::create(b, l, b.getBoolAttr(true));
           for (int64_t d = 0; d < rank; ++d) {
             Value out = linalg::IndexOp::create(b, l, d);
-            Value target = d == axis ? normalizeIndex(b, l, a[0], type.getDimSize(axis))
+            Value target = d == axis ? normalizeIndex(b, l, a[0], axisSize)
                                      : (Value)linalg::IndexOp::create(b, l, rank + d);
             match = arith::AndIOp::create(b, l, match, eqIndex(b, l, out, target));
           }

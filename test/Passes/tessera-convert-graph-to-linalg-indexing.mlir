@@ -33,6 +33,22 @@ func.func @scatter_elements_add(%d: tensor<3x3xf32>, %i: tensor<1x2xi64>, %u: te
 
 // -----
 
+// Data with a dim known only at run time (MaxUnpool's run-time output_shape): the result takes its size, and
+// an index is checked against it.
+// CHECK-LABEL: func.func @scatter_elements_dynamic_data
+// CHECK: %[[N:.*]] = tensor.dim %arg0, %c0 : tensor<?xf32>
+// CHECK: %[[INIT:.*]] = tensor.empty(%[[N]]) : tensor<?xf32>
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK-SAME: outs(%[[INIT]] : tensor<?xf32>)
+// CHECK: arith.cmpi uge, %{{.*}}, %[[N]] : index
+// CHECK: tdisp.error_if
+func.func @scatter_elements_dynamic_data(%d: tensor<?xf32>, %i: tensor<4xi64>, %u: tensor<4xf32>) -> tensor<?xf32> {
+  %0 = tgraph.scatter_elements none %d, %i, %u {axis = 0 : i64} : tensor<?xf32>, tensor<4xi64>, tensor<4xf32>
+  return %0 : tensor<?xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @gather_nd
 // CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<2x2xf32>)
 // CHECK: tensor.extract %arg1

@@ -417,6 +417,11 @@ case("resize_crop_constant_roi_19", 19,
            extrapolation_value=-7.0)],
      [("x", randf(115, 1, 1, 5, 4))], [("y", F32, [1, 1, 7, 6])],
      [("roi", np.array([0, 0, -0.2, 0.1, 1, 1, 0.9, 1.3], np.float32)), ("sc", np.array([1, 1, 1.5, 1.5], np.float32))])
+# MaxUnpool with its output_shape read at run time (flat indices into that shape, as ONNX Runtime and torch
+# read them): larger than the default 4x4 here.
+case("maxunpool_runtime_output_shape_22", 22, [node("MaxUnpool", ["x", "i", "s"], ["y"], kernel_shape=[2, 2], strides=[2, 2])],
+     [("x", randf(117, 1, 2, 2, 2)), ("i", np.array([[[[6, 8], [16, 24]], [[25, 28], [41, 49]]]], np.int64)),
+      ("s", i64(1, 2, 5, 5))], [("y", F32, [1, 2, 5, 5])])
 case("topk_runtime_k_smallest_22", 22, [node("TopK", ["x", "k"], ["v", "i"], axis=0, largest=0)],
      [("x", randf(114, 6, 3)), ("k", i64(4))], [("v", F32, [4, 3]), ("i", I64, [4, 3])])
 # TfIdfVectorizer (opset 9, unchanged since) in the modes the node tests leave out: IDF and TFIDF with
