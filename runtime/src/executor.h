@@ -10,6 +10,7 @@
 #include <ctime>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "model.h"
 #include "tessera/runtime.h"
@@ -67,10 +68,24 @@ struct Dispatch {
 #endif
 inline constexpr bool kExecutorSessions = TESSERA_EXECUTOR_SESSIONS;
 
+// A dispatch's time as the device measured it, placed on the host's clock (nowNs()).
+struct DeviceTime {
+  size_t step = 0;
+  uint64_t start_ns = 0, duration_ns = 0;
+};
+
 // What an executor keeps for one session; used by that session's thread only.
 class ExecutorSession {
 public:
   virtual ~ExecutorSession() = default;
+  // With `on`, times the dispatches it runs on the device's own clock if it can, and says whether it will:
+  // then dispatches stay queued while profiling, and their times come from takeDeviceTimes.
+  virtual bool profileOnDevice(bool on) {
+    (void)on;
+    return false;
+  }
+  // Appends the device times of the dispatches settled since the last call, in step order.
+  virtual void takeDeviceTimes(std::vector<DeviceTime>& out) { (void)out; }
   // Host memory the session's arena lives in (schedule.arena_size bytes at schedule.arena_alignment), which
   // this executor's kernels read and write in place; NULL: the session allocates its arena itself.
   virtual uint8_t* arena() const { return nullptr; }

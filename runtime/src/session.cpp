@@ -50,6 +50,8 @@ struct tsr_session {
   // Per model executor, its state for this session (or NULL), and per executable, its executor's.
   std::vector<std::unique_ptr<ExecutorSession>> executor_sessions;
   std::vector<ExecutorSession*> executable_sessions;
+  std::vector<ExecutorSession*> timed_on_device;  // profiling: those that time dispatches on their device
+  std::vector<DeviceTime> device_times;
 #endif
   HostThreads host_threads;          // the pool, thread count and scratch regions, as executors see them
   std::vector<Block> output_blocks;   // session-owned outputs, one per model output
@@ -386,6 +388,40 @@ tsr_status* openExecutorSessions([[maybe_unused]] tsr_session& s) {
   return nullptr;
 }
 
+// Profiling: asks each executor to time its dispatches on its device (or not, when `on` is false).
+void profileOnDevices([[maybe_unused]] tsr_session& s, [[maybe_unused]] bool on) {
+#if TESSERA_EXECUTOR_SESSIONS
+  s.timed_on_device.clear();
+  for (auto& es : s.executor_sessions)
+    if (es && es->profileOnDevice(on)) s.timed_on_device.push_back(es.get());
+#endif
+}
+
+bool timedOnDevice([[maybe_unused]] const tsr_session& s, [[maybe_unused]] ExecutorSession* es) {
+#if TESSERA_EXECUTOR_SESSIONS
+  return std::find(s.timed_on_device.begin(), s.timed_on_device.end(), es) != s.timed_on_device.end();
+#else
+  return false;
+#endif
+}
+
+// Profiling: the dispatches `es` settled get their device times in place of the host's (the time they were
+// queued).
+void applyDeviceTimes([[maybe_unused]] tsr_session& s, [[maybe_unused]] ExecutorSession* es,
+                      [[maybe_unused]] uint64_t run_start) {
+#if TESSERA_EXECUTOR_SESSIONS
+  s.device_times.clear();
+  es->takeDeviceTimes(s.device_times);
+  for (const DeviceTime& t : s.device_times)
+    for (auto ev = s.profile.rbegin(); ev != s.profile.rend(); ++ev)
+      if (ev->step == t.step) {
+        ev->start_ns = t.start_ns > run_start ? t.start_ns - run_start : 0;
+        ev->duration_ns = t.duration_ns;
+        break;
+      }
+#endif
+}
+
 // Runs or queues one DISPATCH; `workgroups` receives the size of its grid (for the profile) once it is known.
 // An error is about step `index` unless queued work failed, when `failed_step` (otherwise left as it is)
 // names the step that did.
@@ -486,9 +522,13 @@ tsr_status* execute(tsr_session& s) {
   }
   const uint64_t run_start = s.profiling ? nowNs() : 0;
   ExecutorSession* queued = nullptr;  // holds dispatches that were queued and not settled yet
+  if (kExecutorSessions) profileOnDevices(s, s.profiling);
   auto settle = [&]() -> tsr_status* {
+    if (!queued) return nullptr;
     size_t failed = 0;
-    tsr_status* e = queued ? std::exchange(queued, nullptr)->settle(failed) : nullptr;
+    ExecutorSession* es = std::exchange(queued, nullptr);
+    tsr_status* e = es->settle(failed);
+    if (s.profiling && timedOnDevice(s, es)) applyDeviceTimes(s, es, run_start);
     return e ? namingNodes(s, failed, e) : nullptr;
   };
   for (size_t i = 0; i < sc.steps.size(); ++i) {
@@ -517,9 +557,8 @@ tsr_status* execute(tsr_session& s) {
       e = runDispatch(s, i, st, workgroups, failed);
       if (kExecutorSessions && !e && sessionOf(s, st.executable)) {
         queued = sessionOf(s, st.executable);
-        if (s.profiling) {  // each step's time is its own: run it now
+        if (s.profiling && !timedOnDevice(s, queued))  // each step's time is its own: run it now
           e = std::exchange(queued, nullptr)->settle(failed);
-        }
       }
       if (s.profiling) recordWorkers(s, run_start);
     } else if (st.kind == TSR_STEP_SHAPE) {

@@ -196,7 +196,7 @@ void runArenaChain(tsr_session* session, int seed) {
 }
 
 // Dispatches on the arena run as one batch, replayed with new inputs, from two sessions in turn, with profiling
-// (each settled on its own) and without, and the same with a binding that must be copied.
+// (timed on the device) and without, and the same with a binding that must be copied.
 TEST(Vulkan, ArenaDispatchesRunTogetherAndReplay) {
   for (int64_t shift : {0, 4}) {
     SCOPED_TRACE("t_shift " + std::to_string(shift));
@@ -211,6 +211,17 @@ TEST(Vulkan, ArenaDispatchesRunTogetherAndReplay) {
     }
     tsr_session_set_profiling(first, 1);
     runArenaChain(first, 4);
+    // Device timestamps (lavapipe has them): each dispatch's time is its own, in step order.
+    const tsr_profile_event* events = nullptr;
+    const size_t count = tsr_session_profile_events(first, &events);
+    std::vector<const tsr_profile_event*> dispatches;
+    for (size_t i = 0; i < count; ++i)
+      if (events[i].workgroups) dispatches.push_back(&events[i]);
+    ASSERT_EQ(dispatches.size(), 3u);
+    for (size_t i = 0; i < dispatches.size(); ++i) {
+      EXPECT_GT(dispatches[i]->duration_ns, 0u) << "dispatch " << i;
+      if (i) EXPECT_GE(dispatches[i]->start_ns, dispatches[i - 1]->start_ns) << "dispatch " << i;
+    }
     tsr_session_set_profiling(first, 0);
     runArenaChain(first, 5);
     tsr_session_release(first);
@@ -235,10 +246,55 @@ void VKAPI_CALL countedCmdCopyBuffer(VkCommandBuffer commands, VkBuffer src, VkB
   deviceCmdCopyBuffer(commands, src, dst, count, regions);
 }
 
+// Counts submissions and the timestamps recorded, passing them on to the device.
+PFN_vkQueueSubmit deviceQueueSubmit = nullptr;
+PFN_vkCmdWriteTimestamp deviceCmdWriteTimestamp = nullptr;
+std::atomic<int> submits{0}, timestamps{0};
+VkResult VKAPI_CALL countedQueueSubmit(VkQueue queue, uint32_t count, const VkSubmitInfo* submit, VkFence fence) {
+  ++submits;
+  return deviceQueueSubmit(queue, count, submit, fence);
+}
+void VKAPI_CALL countedCmdWriteTimestamp(VkCommandBuffer commands, VkPipelineStageFlagBits stage, VkQueryPool pool,
+                                         uint32_t query) {
+  ++timestamps;
+  deviceCmdWriteTimestamp(commands, stage, pool, query);
+}
+
 struct ApiHook {
   explicit ApiHook(tessera::rt::vk::DeviceFunctionsHook hook) { tessera::rt::vk::setDeviceFunctionsHook(hook); }
   ~ApiHook() { tessera::rt::vk::setDeviceFunctionsHook(nullptr); }
 };
+
+// The three dispatches of a run are one submission, recorded at the first run and replayed; profiling keeps
+// them together and times each on the device (two timestamps each, recorded once), and turning it off records
+// them again without timestamps.
+TEST(Vulkan, ProfilingTimesBatchedDispatchesOnTheDevice) {
+  ApiHook hook([](tessera::rt::vk::Api& api) {
+    deviceQueueSubmit = api.vkQueueSubmit;
+    api.vkQueueSubmit = countedQueueSubmit;
+    deviceCmdWriteTimestamp = api.vkCmdWriteTimestamp;
+    api.vkCmdWriteTimestamp = countedCmdWriteTimestamp;
+  });
+  Model m(arenaChainSpec(0).build());
+  ASSERT_NE(m.model, nullptr);
+  tsr_session* session = nullptr;
+  ASSERT_OK(tsr_session_create(m.model, nullptr, &session));
+  submits = 0, timestamps = 0;
+  runArenaChain(session, 1);
+  runArenaChain(session, 2);
+  EXPECT_EQ(submits.load(), 2);
+  EXPECT_EQ(timestamps.load(), 0);
+  tsr_session_set_profiling(session, 1);
+  runArenaChain(session, 3);
+  runArenaChain(session, 4);
+  EXPECT_EQ(submits.load(), 4);
+  EXPECT_EQ(timestamps.load(), 6);
+  tsr_session_set_profiling(session, 0);
+  runArenaChain(session, 5);
+  EXPECT_EQ(submits.load(), 5);
+  EXPECT_EQ(timestamps.load(), 6);
+  tsr_session_release(session);
+}
 
 // Weights (b here, constant data at an offset into the WEIGHTS section) are copied to the device once, at load,
 // and bound in place by both dispatches on every run: written directly where the device's memory can be mapped,

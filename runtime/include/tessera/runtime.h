@@ -235,7 +235,8 @@ typedef struct tsr_profile_event {
 } tsr_profile_event;
 
 /* Turns step timing on or off for this session's later runs (off by default; on costs two clock reads per
- * step, and Vulkan dispatches then run one by one instead of in batches, so each is timed alone). */
+ * step). Vulkan dispatches are timed by the device (timestamps around each, in the batches they run in) where
+ * its queue keeps timestamps, else run one at a time and timed by the host. */
 void tsr_session_set_profiling(tsr_session* session, int enabled);
 
 /* The events of the last run with profiling on, in step order (barriers are not timed). */

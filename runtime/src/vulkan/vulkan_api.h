@@ -75,6 +75,11 @@ namespace tessera::rt::vk {
   X(vkCmdDispatch)                 \
   X(vkCmdPipelineBarrier)          \
   X(vkCmdCopyBuffer)               \
+  X(vkCmdWriteTimestamp)           \
+  X(vkCmdResetQueryPool)           \
+  X(vkCreateQueryPool)             \
+  X(vkDestroyQueryPool)            \
+  X(vkGetQueryPoolResults)         \
   X(vkCreateFence)                 \
   X(vkDestroyFence)                \
   X(vkResetFences)                 \

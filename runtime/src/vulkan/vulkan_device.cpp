@@ -240,6 +240,13 @@ tsr_status* Device::open(const char* wanted_device, const char* loader_library) 
   properties = chosen->properties;
   queue_family = chosen->queue_family;
   api.vkGetPhysicalDeviceMemoryProperties(physical, &memory);
+  {
+    uint32_t n = 0;
+    api.vkGetPhysicalDeviceQueueFamilyProperties(physical, &n, nullptr);
+    std::vector<VkQueueFamilyProperties> families(n);
+    api.vkGetPhysicalDeviceQueueFamilyProperties(physical, &n, families.data());
+    if (queue_family < n) timestamp_bits = families[queue_family].timestampValidBits;
+  }
 
   // Every optional feature kernels may use (the compiler's profiles) that the device has: Int64, Float64,
   // Int16, Float16, Int8 and 8/16-bit storage. The 1.2 features come through their extensions (the

@@ -42,6 +42,7 @@ struct Device {
   VkPhysicalDeviceProperties properties{};
   VkPhysicalDeviceMemoryProperties memory{};
   uint32_t queue_family = 0;
+  uint32_t timestamp_bits = 0;  // valid bits of the queue's timestamps; 0: it writes none
   VkDevice device = VK_NULL_HANDLE;
   VkQueue queue = VK_NULL_HANDLE;
   std::vector<DeviceCandidate> candidates;  // every physical device, in the loader's order (indices)

@@ -65,10 +65,12 @@ struct CopyBack {
   const DeviceBuffer* slot;
 };
 
-// A command buffer and the dispatches it holds recorded (none: it must be recorded before use).
+// A command buffer and the dispatches it holds recorded (none: it must be recorded before use), with
+// timestamps around each or not.
 struct Batch {
   VkCommandBuffer commands = VK_NULL_HANDLE;
   std::vector<Op> ops;
+  bool timed = false;
 };
 
 // "step 3 (kernel 'k')" or "steps 3-9 (4 kernels)" for messages about a batch; inside parentheses, "step 3,
@@ -92,6 +94,11 @@ public:
   tsr_status* dispatch(const Dispatch& d, const HostThreads& threads, size_t& failed_step) override;
   tsr_status* settle(size_t& failed_step) override;
   void abandon() override;
+  bool profileOnDevice(bool on) override;
+  void takeDeviceTimes(std::vector<DeviceTime>& out) override {
+    out.insert(out.end(), times_.begin(), times_.end());
+    times_.clear();
+  }
 
 private:
   tsr_status* checkLimits(const Dispatch& d, const Kernel& k) const;
@@ -100,6 +107,8 @@ private:
   // Runs `ops` as `batch` (recording it unless it holds them already) and checks their status words.
   tsr_status* run(Batch& batch, std::vector<Op>& ops, size_t& failed_step);
   tsr_status* record(Batch& batch, const std::vector<Op>& ops);
+  // After `batch` ran with timestamps: each op's device time, into times_.
+  void readTimes(const std::vector<Op>& ops, uint64_t submitted_ns);
   // Points each op's descriptor set at its bindings, where it does not already.
   void writeSets(const std::vector<Op>& ops);
   tsr_status* ensureStatus();
@@ -123,6 +132,10 @@ private:
   std::vector<HostRange> queued_writes_;  // host bytes the queued dispatches write (in the arena or copied)
   std::vector<CopyBack> copy_backs_;      // copied bindings they write, copied back when they have run
   uint32_t copy_slots_ = 0;               // copy buffers they use
+  // Profiling on the device: two timestamps per dispatch slot (before, after), and the times read back.
+  bool timed_ = false;
+  VkQueryPool queries_ = VK_NULL_HANDLE;
+  std::vector<DeviceTime> times_;
   bool in_flight_ = false;  // submitted and not waited for (the wait failed)
 };
 
@@ -140,6 +153,7 @@ VulkanSession::~VulkanSession() {
   }
   if (command_pool_ != VK_NULL_HANDLE) api.vkDestroyCommandPool(d, command_pool_, nullptr);  // frees the buffers
   if (descriptor_pool_ != VK_NULL_HANDLE) api.vkDestroyDescriptorPool(d, descriptor_pool_, nullptr);
+  if (queries_ != VK_NULL_HANDLE) api.vkDestroyQueryPool(d, queries_, nullptr);
   destroyBuffer(device_, status_);
   destroyBuffer(device_, arena_);
 }
@@ -352,6 +366,44 @@ void VulkanSession::abandon() {
   copy_slots_ = 0;
 }
 
+bool VulkanSession::profileOnDevice(bool on) {
+  timed_ = false;
+  if (!on || !device_.timestamp_bits || shared_.dispatch_count == 0) return false;
+  if (queries_ == VK_NULL_HANDLE) {
+    VkQueryPoolCreateInfo info{};
+    info.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO;
+    info.queryType = VK_QUERY_TYPE_TIMESTAMP;
+    info.queryCount = 2 * shared_.dispatch_count;
+    if (device_.api.vkCreateQueryPool(device_.device, &info, nullptr, &queries_) != VK_SUCCESS) {
+      queries_ = VK_NULL_HANDLE;
+      return false;  // profiled on the host instead
+    }
+  }
+  timed_ = true;
+  return true;
+}
+
+void VulkanSession::readTimes(const std::vector<Op>& ops, uint64_t submitted_ns) {
+  const uint32_t bits = device_.timestamp_bits;
+  const uint64_t mask = bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
+  const double period = device_.properties.limits.timestampPeriod;  // ns per tick
+  uint64_t first = 0;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    uint64_t ticks[2] = {0, 0};
+    if (device_.api.vkGetQueryPoolResults(device_.device, queries_, 2 * ops[i].slot, 2, sizeof ticks, ticks,
+                                          sizeof(uint64_t), VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT) !=
+        VK_SUCCESS)
+      return;  // no times for this batch: its events keep the host's
+    const uint64_t start = ticks[0] & mask, end = ticks[1] & mask;
+    if (i == 0) first = start;
+    DeviceTime t;
+    t.step = ops[i].step;
+    t.start_ns = submitted_ns + static_cast<uint64_t>(static_cast<double>((start - first) & mask) * period);
+    t.duration_ns = static_cast<uint64_t>(static_cast<double>((end - start) & mask) * period);
+    times_.push_back(t);
+  }
+}
+
 void VulkanSession::writeSets(const std::vector<Op>& ops) {
   std::vector<VkWriteDescriptorSet> writes;
   for (const Op& op : ops) {
@@ -436,7 +488,12 @@ tsr_status* VulkanSession::record(Batch& batch, const std::vector<Op>& ops) {
     if (!op.constants.empty())
       api.vkCmdPushConstants(c, k.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
                              static_cast<uint32_t>(op.constants.size() * 4), op.constants.data());
+    if (timed_) {
+      api.vkCmdResetQueryPool(c, queries_, 2 * op.slot, 2);
+      api.vkCmdWriteTimestamp(c, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, queries_, 2 * op.slot);
+    }
     api.vkCmdDispatch(c, op.grid[0], op.grid[1], op.grid[2]);
+    if (timed_) api.vkCmdWriteTimestamp(c, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_, 2 * op.slot + 1);
   }
   // The fence orders the host after the batch; this makes the shaders' writes visible to host reads.
   barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
@@ -445,6 +502,7 @@ tsr_status* VulkanSession::record(Batch& batch, const std::vector<Op>& ops) {
                            nullptr, 0, nullptr);
   if ((r = api.vkEndCommandBuffer(c)) != VK_SUCCESS) return resultStatus(r, "vkEndCommandBuffer");
   batch.ops = ops;
+  batch.timed = timed_;
   return nullptr;
 }
 
@@ -452,15 +510,17 @@ tsr_status* VulkanSession::run(Batch& batch, std::vector<Op>& ops, size_t& faile
   const std::string what = describe(ops);
   failed_step = ops.front().step;
   writeSets(ops);
-  if (batch.ops != ops)
+  if (batch.ops != ops || batch.timed != timed_)
     if (tsr_status* st = record(batch, ops)) return st;
   // The status words after the bindings (kernel_abi.h): zero, set by a kernel whose run-time check fails. The
   // host's writes before the submit are visible to it.
   auto* words = static_cast<uint8_t*>(status_.mapped);
   for (const Op& op : ops) std::memset(words + op.slot * status_stride_, 0, 4);
+  const uint64_t submitted_ns = nowNs();
   if (tsr_status* st = shared_.submitAndWait(batch.commands, fence_, kDispatchTimeoutNs * ops.size(), what,
                                              describe(ops, true), in_flight_))
     return st;
+  if (batch.timed) readTimes(ops, submitted_ns);
   for (const Op& op : ops) {
     uint32_t code = 0;
     std::memcpy(&code, words + op.slot * status_stride_, sizeof code);
