@@ -13,6 +13,17 @@ def LowerPadsToGenerics : Pass<"tessera-vulkan-lower-pads-to-generics", "mlir::M
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect", "mlir::arith::ArithDialect"];
 }
 
+def ReadOnlyInputs : Pass<"tessera-vulkan-read-only-inputs", "mlir::ModuleOp"> {
+  let summary = "Mark each kernel's tensor arguments not writable, so bufferization never updates an input";
+  let description = [{
+    Inputs are host buffers the dispatch declares read-only (other steps read them too). Sets
+    `bufferization.writable = false` on every tensor argument of every function: one-shot bufferization
+    then writes an op whose destination is an input (an insert_slice into it) to a copy, which becomes
+    the kernel's output, instead of the input binding.
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
+}
+
 def CopiesToLinalg : Pass<"tessera-vulkan-copies-to-linalg", "mlir::ModuleOp"> {
   let summary = "Rewrite memref.copy as linalg.copy, so it becomes a parallel loop nest";
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
