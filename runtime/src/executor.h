@@ -78,12 +78,10 @@ struct DeviceTime {
 class ExecutorSession {
 public:
   virtual ~ExecutorSession() = default;
-  // With `on`, times the dispatches it runs on the device's own clock if it can, and says whether it will:
+  // With `on`, times the dispatches it runs on the device's own clock if it can (timedOnDevice says whether):
   // then dispatches stay queued while profiling, and their times come from takeDeviceTimes.
-  virtual bool profileOnDevice(bool on) {
-    (void)on;
-    return false;
-  }
+  virtual void profileOnDevice(bool on) { (void)on; }
+  virtual bool timedOnDevice() const { return false; }
   // Appends the device times of the dispatches settled since the last call, in step order.
   virtual void takeDeviceTimes(std::vector<DeviceTime>& out) { (void)out; }
   // Host memory the session's arena lives in (schedule.arena_size bytes at schedule.arena_alignment), which

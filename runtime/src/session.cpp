@@ -50,7 +50,6 @@ struct tsr_session {
   // Per model executor, its state for this session (or NULL), and per executable, its executor's.
   std::vector<std::unique_ptr<ExecutorSession>> executor_sessions;
   std::vector<ExecutorSession*> executable_sessions;
-  std::vector<ExecutorSession*> timed_on_device;  // profiling: those that time dispatches on their device
   std::vector<DeviceTime> device_times;
 #endif
   HostThreads host_threads;          // the pool, thread count and scratch regions, as executors see them
@@ -391,17 +390,8 @@ tsr_status* openExecutorSessions([[maybe_unused]] tsr_session& s) {
 // Profiling: asks each executor to time its dispatches on its device (or not, when `on` is false).
 void profileOnDevices([[maybe_unused]] tsr_session& s, [[maybe_unused]] bool on) {
 #if TESSERA_EXECUTOR_SESSIONS
-  s.timed_on_device.clear();
   for (auto& es : s.executor_sessions)
-    if (es && es->profileOnDevice(on)) s.timed_on_device.push_back(es.get());
-#endif
-}
-
-bool timedOnDevice([[maybe_unused]] const tsr_session& s, [[maybe_unused]] ExecutorSession* es) {
-#if TESSERA_EXECUTOR_SESSIONS
-  return std::find(s.timed_on_device.begin(), s.timed_on_device.end(), es) != s.timed_on_device.end();
-#else
-  return false;
+    if (es) es->profileOnDevice(on);
 #endif
 }
 
@@ -528,7 +518,7 @@ tsr_status* execute(tsr_session& s) {
     size_t failed = 0;
     ExecutorSession* es = std::exchange(queued, nullptr);
     tsr_status* e = es->settle(failed);
-    if (s.profiling && timedOnDevice(s, es)) applyDeviceTimes(s, es, run_start);
+    if (s.profiling && es->timedOnDevice()) applyDeviceTimes(s, es, run_start);
     return e ? namingNodes(s, failed, e) : nullptr;
   };
   for (size_t i = 0; i < sc.steps.size(); ++i) {
@@ -557,7 +547,7 @@ tsr_status* execute(tsr_session& s) {
       e = runDispatch(s, i, st, workgroups, failed);
       if (kExecutorSessions && !e && sessionOf(s, st.executable)) {
         queued = sessionOf(s, st.executable);
-        if (s.profiling && !timedOnDevice(s, queued))  // each step's time is its own: run it now
+        if (s.profiling && !queued->timedOnDevice())  // each step's time is its own: run it now
           e = std::exchange(queued, nullptr)->settle(failed);
       }
       if (s.profiling) recordWorkers(s, run_start);
@@ -572,7 +562,7 @@ tsr_status* execute(tsr_session& s) {
     }
     if (e) {
       if (kExecutorSessions && queued) std::exchange(queued, nullptr)->abandon();
-      return namingNodes(s, kExecutorSessions ? failed : i, e);
+      return namingNodes(s, failed, e);
     }
   }
   return kExecutorSessions ? settle() : nullptr;

@@ -1,6 +1,7 @@
 #include "vulkan/vulkan_session.h"
 
 #include <cstring>
+#include <functional>
 #include <map>
 
 #include "status.h"
@@ -94,7 +95,8 @@ public:
   tsr_status* dispatch(const Dispatch& d, const HostThreads& threads, size_t& failed_step) override;
   tsr_status* settle(size_t& failed_step) override;
   void abandon() override;
-  bool profileOnDevice(bool on) override;
+  void profileOnDevice(bool on) override;
+  bool timedOnDevice() const override { return timed_; }
   void takeDeviceTimes(std::vector<DeviceTime>& out) override {
     out.insert(out.end(), times_.begin(), times_.end());
     times_.clear();
@@ -264,7 +266,6 @@ tsr_status* VulkanSession::checkLimits(const Dispatch& d, const Kernel& k) const
 tsr_status* VulkanSession::dispatch(const Dispatch& d, const HostThreads&, size_t& failed_step) {
   failed_step = d.step;
   const Kernel& k = shared_.kernel(d);
-  if (tsr_status* st = shared_.unusable(format("step %zu (kernel '%s')", d.step, k.x->symbol.c_str()))) return st;
   if (tsr_status* st = checkLimits(d, k)) return st;
   if (tsr_status* st = ensureStatus()) return st;
 
@@ -275,7 +276,9 @@ tsr_status* VulkanSession::dispatch(const Dispatch& d, const HostThreads&, size_
   std::memcpy(op.grid, d.workgroup_count, sizeof op.grid);
   op.constants.assign(d.constants, d.constants + d.constant_count);
   op.infos.resize(d.binding_count + 1);
-  std::vector<uint32_t> copied;
+  // Bindings the device cannot bind in place are copied (own[j]): outside the arena and the weights, or at
+  // an offset the device cannot bind.
+  std::vector<bool> own(d.binding_count, false);
   const VkDeviceSize alignment = device_.properties.limits.minStorageBufferOffsetAlignment;
   for (uint32_t j = 0; j < d.binding_count; ++j) {
     const uint64_t length = d.binding_lengths[j];
@@ -289,21 +292,16 @@ tsr_status* VulkanSession::dispatch(const Dispatch& d, const HostThreads&, size_
         continue;
       }
     }
-    copied.push_back(j);
+    own[j] = true;
   }
-  // Bindings that overlap where one is written keep the copies they always had (each its own buffer), rather
-  // than aliasing in the arena under a kernel compiled as if they did not.
-  std::vector<bool> own(d.binding_count, false);
-  for (uint32_t j : copied) own[j] = true;
+  // Bindings that overlap where one is written are copied too (each its own buffer), rather than aliasing in
+  // the arena under a kernel compiled as if they did not.
   for (uint32_t i = 0; i < d.binding_count; ++i)
     for (uint32_t j = i + 1; j < d.binding_count; ++j) {
       const bool written = (k.x->binding_access[i] | k.x->binding_access[j]) & TSR_ACCESS_WRITE;
       if (written && d.binding_lengths[i] && d.binding_lengths[j] && overlaps(op.infos[i], op.infos[j]))
         own[i] = own[j] = true;
     }
-  copied.clear();  // in binding order: written bytes are copied back in that order, as they always were
-  for (uint32_t j = 0; j < d.binding_count; ++j)
-    if (own[j]) copied.push_back(j);
   op.infos[d.binding_count] = statusInfo(op.slot);
 
   // A copy reads host memory now, and the arena is read when the batch runs: the queued dispatches that write
@@ -320,7 +318,8 @@ tsr_status* VulkanSession::dispatch(const Dispatch& d, const HostThreads&, size_
     if (tsr_status* st = settle(failed_step)) return st;
     failed_step = d.step;
   }
-  for (uint32_t j : copied) {
+  for (uint32_t j = 0; j < d.binding_count; ++j) {  // in binding order: written bytes go back in that order
+    if (!own[j]) continue;
     const uint64_t length = d.binding_lengths[j];
     const DeviceBuffer* slot = nullptr;
     bool grew = false;
@@ -366,9 +365,9 @@ void VulkanSession::abandon() {
   copy_slots_ = 0;
 }
 
-bool VulkanSession::profileOnDevice(bool on) {
+void VulkanSession::profileOnDevice(bool on) {
   timed_ = false;
-  if (!on || !device_.timestamp_bits || shared_.dispatch_count == 0) return false;
+  if (!on || !device_.timestamp_bits || shared_.dispatch_count == 0) return;
   if (queries_ == VK_NULL_HANDLE) {
     VkQueryPoolCreateInfo info{};
     info.sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO;
@@ -376,11 +375,10 @@ bool VulkanSession::profileOnDevice(bool on) {
     info.queryCount = 2 * shared_.dispatch_count;
     if (device_.api.vkCreateQueryPool(device_.device, &info, nullptr, &queries_) != VK_SUCCESS) {
       queries_ = VK_NULL_HANDLE;
-      return false;  // profiled on the host instead
+      return;  // profiled on the host instead
     }
   }
   timed_ = true;
-  return true;
 }
 
 void VulkanSession::readTimes(const std::vector<Op>& ops, uint64_t submitted_ns) {
@@ -507,7 +505,6 @@ tsr_status* VulkanSession::record(Batch& batch, const std::vector<Op>& ops) {
 }
 
 tsr_status* VulkanSession::run(Batch& batch, std::vector<Op>& ops, size_t& failed_step) {
-  const std::string what = describe(ops);
   failed_step = ops.front().step;
   writeSets(ops);
   if (batch.ops != ops || batch.timed != timed_)
@@ -517,8 +514,9 @@ tsr_status* VulkanSession::run(Batch& batch, std::vector<Op>& ops, size_t& faile
   auto* words = static_cast<uint8_t*>(status_.mapped);
   for (const Op& op : ops) std::memset(words + op.slot * status_stride_, 0, 4);
   const uint64_t submitted_ns = nowNs();
-  if (tsr_status* st = shared_.submitAndWait(batch.commands, fence_, kDispatchTimeoutNs * ops.size(), what,
-                                             describe(ops, true), in_flight_))
+  if (tsr_status* st = shared_.submitAndWait(batch.commands, fence_, kDispatchTimeoutNs * ops.size(),
+                                             [&](bool in_parentheses) { return describe(ops, in_parentheses); },
+                                             in_flight_))
     return st;
   if (batch.timed) readTimes(ops, submitted_ns);
   for (const Op& op : ops) {
@@ -531,7 +529,7 @@ tsr_status* VulkanSession::run(Batch& batch, std::vector<Op>& ops, size_t& faile
       return makeStatus(TSR_STATUS_INVALID_ARGUMENT, format("step %zu: %s (kernel '%s')", op.step, why, symbol));
     return makeStatus(TSR_STATUS_KERNEL_FAILED, format("step %zu: kernel '%s' reported error %u", op.step, symbol, code));
   }
-  return device_.validationErrors(what);
+  return device_.validation ? device_.validationErrors(describe(ops)) : nullptr;
 }
 
 }  // namespace
@@ -549,16 +547,8 @@ bool SharedDevice::findWeights(const Dispatch& d, uint32_t j, VkDescriptorBuffer
   return true;
 }
 
-tsr_status* SharedDevice::unusable(const std::string& what) const {
-  std::lock_guard<std::mutex> lock(queue_mutex);
-  if (broken.empty()) return nullptr;
-  return makeStatus(TSR_STATUS_KERNEL_FAILED, format("%s: this model's Vulkan device is unusable after an earlier "
-                                                     "failure: %s",
-                                                     what.c_str(), broken.c_str()));
-}
-
 tsr_status* SharedDevice::submitAndWait(VkCommandBuffer commands, VkFence fence, uint64_t timeout_ns,
-                                        const std::string& what, const std::string& in_parentheses,
+                                        const std::function<std::string(bool in_parentheses)>& what,
                                         bool& in_flight) const {
   const Api& api = device.api;
   VkSubmitInfo submit{};
@@ -570,11 +560,11 @@ tsr_status* SharedDevice::submitAndWait(VkCommandBuffer commands, VkFence fence,
     if (!broken.empty())
       return makeStatus(TSR_STATUS_KERNEL_FAILED, format("%s: this model's Vulkan device is unusable after an "
                                                          "earlier failure: %s",
-                                                         what.c_str(), broken.c_str()));
+                                                         what(false).c_str(), broken.c_str()));
     VkResult r = api.vkQueueSubmit(device.queue, 1, &submit, fence);
     if (r != VK_SUCCESS) {
       if (r == VK_ERROR_DEVICE_LOST) broken = "VK_ERROR_DEVICE_LOST";
-      return resultStatus(r, format("vkQueueSubmit (%s)", in_parentheses.c_str()));
+      return resultStatus(r, format("vkQueueSubmit (%s)", what(true).c_str()));
     }
   }
   in_flight = true;
@@ -587,11 +577,11 @@ tsr_status* SharedDevice::submitAndWait(VkCommandBuffer commands, VkFence fence,
   if (r == VK_TIMEOUT) {
     fail("a dispatch timed out");
     return makeStatus(TSR_STATUS_KERNEL_FAILED, format("Vulkan dispatch timed out: %s did not finish within %llu s",
-                                                       what.c_str(), ull(timeout_ns / 1000000000)));
+                                                       what(false).c_str(), ull(timeout_ns / 1000000000)));
   }
   if (r != VK_SUCCESS) {
     fail(resultName(r) + " while waiting for a dispatch");
-    return resultStatus(r, format("vkWaitForFences (%s)", in_parentheses.c_str()));
+    return resultStatus(r, format("vkWaitForFences (%s)", what(true).c_str()));
   }
   if ((r = api.vkResetFences(device.device, 1, &fence)) != VK_SUCCESS) {
     fail(resultName(r) + " from vkResetFences");

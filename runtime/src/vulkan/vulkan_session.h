@@ -13,6 +13,7 @@
 #ifndef TESSERA_RUNTIME_SRC_VULKAN_VULKAN_SESSION_H
 #define TESSERA_RUNTIME_SRC_VULKAN_VULKAN_SESSION_H
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -45,14 +46,13 @@ struct SharedDevice {
   const Kernel& kernel(const Dispatch& d) const { return kernels[first_kernel[d.executable] + d.export_index]; }
   // Binding `j` of `d` as weights already on the device, if it is one (read-only, in the constant data).
   bool findWeights(const Dispatch& d, uint32_t j, VkDescriptorBufferInfo& info) const;
-  // NULL, or why this model's device cannot run `what` ("step 3 (kernel 'k')").
-  tsr_status* unusable(const std::string& what) const;
-  // Submits `commands` and waits for them (at most `timeout_ns`): NULL or an error naming the work as `what`
-  // ("step 3 (kernel 'k')") or, after a call's name, `in_parentheses` ("step 3, kernel 'k'"). A lost device, a
-  // timeout or a failed wait make the device unusable for every session. `in_flight` is left true when the
-  // commands were submitted and not waited for.
-  tsr_status* submitAndWait(VkCommandBuffer commands, VkFence fence, uint64_t timeout_ns, const std::string& what,
-                            const std::string& in_parentheses, bool& in_flight) const;
+  // Submits `commands` and waits for them (at most `timeout_ns`): NULL or an error naming the work as
+  // what(false) ("step 3 (kernel 'k')") or, after a call's name, what(true) ("step 3, kernel 'k'"), called
+  // only on failure. A device that an earlier failure made unusable refuses the work; a lost device, a
+  // timeout or a failed wait make it unusable for every session. `in_flight` is left true when the commands
+  // were submitted and not waited for.
+  tsr_status* submitAndWait(VkCommandBuffer commands, VkFence fence, uint64_t timeout_ns,
+                            const std::function<std::string(bool in_parentheses)>& what, bool& in_flight) const;
 };
 
 // The state of one session on `shared`'s device (its arena first, if the schedule has one).
