@@ -1,7 +1,10 @@
 //===- GraphBuilders.h - small tgraph-building helpers for node importers --===//
 //
 // Importers that compose an ONNX op from existing tgraph ops share these: constants, reshapes, casts,
-// broadcasting binary ops and index vectors.
+// broadcasting binary ops and index vectors. They build through the dialect's inferring builders: the
+// importer has shaped and checked what a composition combines, so an inference that refuses it is an
+// importer bug (reported fatally, like an assertion). Ops over what a node supplies go through
+// NodeContext::make, where a refusal is the node's error.
 //
 #ifndef TESSERA_FRONTEND_ONNX_GRAPHBUILDERS_H
 #define TESSERA_FRONTEND_ONNX_GRAPHBUILDERS_H
@@ -12,7 +15,7 @@ namespace tessera::onnx {
 
 inline mlir::Value i64Constant(NodeContext &c, llvm::ArrayRef<int64_t> values, llvm::ArrayRef<int64_t> shape) {
   auto type = mlir::RankedTensorType::get(shape, c.b.getI64Type());
-  return graph::ConstantOp::create(c.b, c.loc, type, mlir::DenseElementsAttr::get(type, values));
+  return graph::ConstantOp::create(c.b, c.loc, mlir::DenseElementsAttr::get(type, values));
 }
 
 /// A rank-0 constant of `elem` (float, signless, unsigned or bool).
@@ -23,7 +26,7 @@ inline mlir::Value scalarConstant(NodeContext &c, mlir::Type elem, double v) {
           ? (mlir::Attribute)c.b.getFloatAttr(elem, v)
           : (mlir::Attribute)c.b.getIntegerAttr(
                 elem, llvm::APInt(elem.getIntOrFloatBitWidth(), (int64_t)v, /*isSigned=*/!elem.isInteger(1)));
-  return graph::ConstantOp::create(c.b, c.loc, type, mlir::DenseElementsAttr::get(type, a));
+  return graph::ConstantOp::create(c.b, c.loc, mlir::DenseElementsAttr::get(type, a));
 }
 
 /// A reshape to a static shape (none when `v` has it already).
@@ -57,19 +60,13 @@ inline mlir::FailureOr<std::pair<mlir::Value, int64_t>> axisOrFlattened(NodeCont
 }
 
 inline mlir::Value transpose(NodeContext &c, mlir::Value v, llvm::ArrayRef<int64_t> perm) {
-  auto t = mlir::cast<mlir::RankedTensorType>(v.getType());
-  llvm::SmallVector<int64_t> shape;
-  for (int64_t p : perm)
-    shape.push_back(t.getDimSize(p));
-  return graph::TransposeOp::create(c.b, c.loc, mlir::RankedTensorType::get(shape, t.getElementType()), v,
-                                    c.b.getDenseI64ArrayAttr(perm));
+  return graph::TransposeOp::create(c.b, c.loc, v, c.b.getDenseI64ArrayAttr(perm));
 }
 
-/// A broadcasting binary op; `elem` overrides the result element type (comparisons: i1).
+/// A broadcasting binary op (comparisons make i1).
 template <typename OpTy>
-mlir::Value binary(NodeContext &c, mlir::Value a, mlir::Value b, mlir::Type elem = nullptr) {
-  auto type = broadcastResultType(c, a, b, elem);
-  return OpTy::create(c.b, c.loc, *type, a, b);
+mlir::Value binary(NodeContext &c, mlir::Value a, mlir::Value b) {
+  return OpTy::create(c.b, c.loc, a, b);
 }
 
 inline mlir::Value castTo(NodeContext &c, mlir::Value v, mlir::Type elem) {

@@ -72,18 +72,61 @@ public:
   /// An error at this node: "<op> (opset N) node '<name>': <message>".
   mlir::InFlightDiagnostic error();
 
+  /// Builds `OpTy` from `args` (its builder's arguments without result types) with the result types the
+  /// op infers. Where the dialect's inferring builders abort when inference refuses the operands, this
+  /// makes the refusal this node's error and returns failure: ops over what the node supplies (its
+  /// operands and attributes) are built this way.
+  template <typename OpTy, typename... Args>
+  mlir::FailureOr<OpTy> build(Args &&...args) {
+    mlir::OperationState state(loc, OpTy::getOperationName());
+    OpTy::build(b, state, mlir::TypeRange(), std::forward<Args>(args)...);
+    auto infer = [](mlir::MLIRContext *context, std::optional<mlir::Location> location, mlir::ValueRange operands,
+                    mlir::DictionaryAttr attributes, mlir::OpaqueProperties properties, mlir::RegionRange regions,
+                    llvm::SmallVectorImpl<mlir::Type> &types) {
+      return OpTy::inferReturnTypes(context, location, operands, attributes, properties, regions, types);
+    };
+    if (mlir::failed(inferResultTypes(state, infer)))
+      return mlir::failure();
+    return mlir::cast<OpTy>(b.create(state));
+  }
+  /// build() for an op with one result: that result.
+  template <typename OpTy, typename... Args>
+  mlir::FailureOr<mlir::Value> make(Args &&...args) {
+    auto op = build<OpTy>(std::forward<Args>(args)...);
+    if (mlir::failed(op))
+      return mlir::failure();
+    return op->getResult();
+  }
+
   /// Imports a graph attribute's body in place: its inputs bound to `inputs`, its initializers and
   /// node outputs named under `scope` (unique per call), names it does not define taken from the
   /// enclosing graph. Returns the values of its outputs. Set by the model importer.
   std::function<mlir::FailureOr<llvm::SmallVector<mlir::Value>>(const ::onnx::GraphProto &body,
                                                                 mlir::ValueRange inputs, llvm::StringRef scope)>
       importBody;
+
+private:
+  using InferReturnTypes = llvm::function_ref<mlir::LogicalResult(
+      mlir::MLIRContext *, std::optional<mlir::Location>, mlir::ValueRange, mlir::DictionaryAttr,
+      mlir::OpaqueProperties, mlir::RegionRange, llvm::SmallVectorImpl<mlir::Type> &)>;
+  /// Sets `state`'s result types to what `infer` gives; its diagnostic becomes this node's error.
+  mlir::LogicalResult inferResultTypes(mlir::OperationState &state, InferReturnTypes infer);
 };
 
 /// A node's results (one per ONNX output, null for unused optional ones), or failure.
 using Results = mlir::FailureOr<llvm::SmallVector<mlir::Value>>;
 /// The results of a node with one output.
 inline Results one(mlir::Value v) { return llvm::SmallVector<mlir::Value>{v}; }
+template <typename OpTy, typename = std::enable_if_t<std::is_base_of_v<mlir::OpState, OpTy>>>
+Results one(OpTy op) {
+  return one(mlir::Value(op->getResult(0)));
+}
+/// The results of a node with one output that NodeContext::make built, or its failure.
+inline Results one(mlir::FailureOr<mlir::Value> v) {
+  if (mlir::failed(v))
+    return mlir::failure();
+  return one(*v);
+}
 
 /// Converts one node.
 using NodeImporter = std::function<Results(NodeContext &)>;
@@ -217,9 +260,6 @@ int rankOperand(llvm::StringRef op, int64_t opset);
 const ::onnx::ISchemaRegistry *rankGuardedSchemas();
 
 /// Helpers shared by importers.
-mlir::FailureOr<mlir::RankedTensorType> broadcastResultType(NodeContext &c, mlir::Value lhs,
-                                                            mlir::Value rhs,
-                                                            mlir::Type elementType = nullptr);
 /// Explicit [begin..., end...] pads of a window op (Conv, pooling) from its `pads` / `auto_pad`.
 mlir::FailureOr<llvm::SmallVector<int64_t>> resolvePads(NodeContext &c, mlir::RankedTensorType input,
                                                        llvm::ArrayRef<int64_t> kernel,

@@ -390,7 +390,7 @@ LogicalResult ModelImporter::importInitializer(onnxpb::TensorProto &t) {
     } else {
       attr = DenseElementsAttr::getFromRawBuffer(type, ArrayRef<char>((*bytes)->data(), (*bytes)->size()));
     }
-    values[t.name()] = graph::ConstantOp::create(b, loc, type, attr);
+    values[t.name()] = graph::ConstantOp::create(b, loc, attr);
     return success();
   }
   // Large tensors: a global over a resource blob that owns the bytes (no copy of raw_data).

@@ -1,7 +1,7 @@
 //===- NodeContext.cpp - what node importers read and share ---------------===//
 //
 // NodeContext's accessors (attributes, inputs, their constant values) and the helpers importers of every
-// family share: broadcast result types, axis normalization, declared output types, window pads.
+// family share: axis normalization, declared output types, window pads.
 //
 #include "frontend/onnx/ImportContext.h"
 
@@ -112,13 +112,29 @@ InFlightDiagnostic NodeContext::error() {
   return emitError(loc) << node.op_type() << " (opset " << opset << ") node '" << label << "': ";
 }
 
-FailureOr<RankedTensorType> broadcastResultType(NodeContext &c, Value lhs, Value rhs,
-                                                Type elementType) {
-  auto l = cast<RankedTensorType>(lhs.getType()), r = cast<RankedTensorType>(rhs.getType());
-  auto shape = graph::broadcastShapes(l.getShape(), r.getShape());
-  if (failed(shape))
-    return c.error() << "operand shapes " << l << " and " << r << " do not broadcast";
-  return RankedTensorType::get(*shape, elementType ? elementType : l.getElementType());
+LogicalResult NodeContext::inferResultTypes(OperationState &state, InferReturnTypes infer) {
+  std::string message;
+  SmallVector<Type> types;
+  LogicalResult inferred = success();
+  {
+    // Inference reports at this node's location; the message is rephrased as the node's error.
+    ScopedDiagnosticHandler capture(ctx(), [&](Diagnostic &d) {
+      if (d.getSeverity() != DiagnosticSeverity::Error)
+        return failure();
+      if (message.empty())
+        message = d.str();
+      return success();
+    });
+    inferred = infer(ctx(), loc, state.operands, state.attributes.getDictionary(ctx()), state.getRawProperties(),
+                     state.regions, types);
+  }
+  if (failed(inferred)) {
+    if (message.empty())
+      message = "'" + state.name.getStringRef().str() + "' cannot infer its result types";
+    return error() << message;
+  }
+  state.types.assign(types.begin(), types.end());
+  return success();
 }
 
 FailureOr<int64_t> normalizeAxis(NodeContext &c, int64_t axis, int64_t rank) {

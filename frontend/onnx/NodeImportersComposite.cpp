@@ -97,24 +97,20 @@ static Results importRuntimeRange(NodeContext &c) {
     if (!c.input(i) || !scalarType(i) || scalarType(i).getRank() != 0)
       return c.error() << "start, limit and delta must be scalars";
   Type elem = scalarType(0).getElementType();
-  auto scalar = RankedTensorType::get({}, elem);
-  auto i64 = RankedTensorType::get({}, c.b.getI64Type());
-  Value span = graph::SubOp::create(c.b, c.loc, scalar, c.input(1), c.input(0));
+  Type i64 = c.b.getI64Type();
+  Value span = binary<graph::SubOp>(c, c.input(1), c.input(0));
   Value count;
   if (isa<FloatType>(elem)) {
-    Value steps = graph::CeilOp::create(c.b, c.loc, scalar, graph::DivOp::create(c.b, c.loc, scalar, span, c.input(2)));
-    count = graph::CastOp::create(c.b, c.loc, i64, steps);
+    Value steps = graph::CeilOp::create(c.b, c.loc, binary<graph::DivOp>(c, span, c.input(2)));
+    count = castTo(c, steps, i64);
   } else {
     // ceil(a / b) for integers: (a + b - sign(b)) / b with truncating division.
-    Value sign = graph::SignOp::create(c.b, c.loc, scalar, c.input(2));
-    Value adjusted = graph::SubOp::create(c.b, c.loc, scalar,
-                                          graph::AddOp::create(c.b, c.loc, scalar, span, c.input(2)), sign);
-    count = graph::CastOp::create(c.b, c.loc, i64, graph::DivOp::create(c.b, c.loc, scalar, adjusted, c.input(2)));
+    Value sign = graph::SignOp::create(c.b, c.loc, c.input(2));
+    Value adjusted = binary<graph::SubOp>(c, binary<graph::AddOp>(c, span, c.input(2)), sign);
+    count = castTo(c, binary<graph::DivOp>(c, adjusted, c.input(2)), i64);
   }
-  auto zero = graph::ConstantOp::create(c.b, c.loc, i64, DenseElementsAttr::get(i64, {int64_t(0)}));
-  count = graph::MaxOp::create(c.b, c.loc, i64, count, zero);
-  auto type = RankedTensorType::get({ShapedType::kDynamic}, elem);
-  return one(graph::RangeOp::create(c.b, c.loc, type, c.input(0), c.input(2), count));
+  count = binary<graph::MaxOp>(c, count, i64Constant(c, {0}, {}));
+  return one(graph::RangeOp::create(c.b, c.loc, c.input(0), c.input(2), count));
 }
 
 static Results importRange(NodeContext &c) {
@@ -137,12 +133,8 @@ static Results importRange(NodeContext &c) {
     return c.error() << "the range has " << steps << " elements";
   int64_t n = steps > 0 ? (int64_t)steps : 0; // a negative count (as a double, maybe below int64's range) is 0
   auto type = RankedTensorType::get({n}, elem);
-  if (n > graph::kMaxFoldElements) {
-    // Too long to hold as a constant: a kernel writes it, with the count fixed at compile time.
-    auto i64 = RankedTensorType::get({}, c.b.getI64Type());
-    auto count = graph::ConstantOp::create(c.b, c.loc, i64, DenseElementsAttr::get(i64, {n}));
-    return one(graph::RangeOp::create(c.b, c.loc, type, c.input(0), c.input(2), count));
-  }
+  if (n > graph::kMaxFoldElements) // too long to hold as a constant: a kernel writes it, its count fixed here
+    return one(graph::RangeOp::create(c.b, c.loc, c.input(0), c.input(2), i64Constant(c, {n}, {})));
   if (auto floatType = dyn_cast<FloatType>(elem)) {
     SmallVector<APFloat> values;
     bool lossy;
@@ -150,7 +142,7 @@ static Results importRange(NodeContext &c) {
       values.emplace_back(s + i * d);
       values.back().convert(floatType.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lossy);
     }
-    return one(graph::ConstantOp::create(c.b, c.loc, type, DenseElementsAttr::get(type, values)));
+    return one(graph::ConstantOp::create(c.b, c.loc, DenseElementsAttr::get(type, values)));
   }
   // Integers exactly (a double holds 53 bits), wrapping like the element type.
   auto exact = [](DenseElementsAttr a) { return (uint64_t)(*a.getValues<APInt>().begin()).getSExtValue(); };
@@ -159,7 +151,7 @@ static Results importRange(NodeContext &c) {
   unsigned width = elem.getIntOrFloatBitWidth();
   for (int64_t i = 0; i < n; ++i)
     values.emplace_back(width, first + (uint64_t)i * step, /*isSigned=*/false, /*implicitTrunc=*/true);
-  return one(graph::ConstantOp::create(c.b, c.loc, type, DenseElementsAttr::get(type, values)));
+  return one(graph::ConstantOp::create(c.b, c.loc, DenseElementsAttr::get(type, values)));
 }
 
 static Results importEyeLike(NodeContext &c) {
@@ -174,7 +166,7 @@ static Results importEyeLike(NodeContext &c) {
       return c.error() << "unsupported dtype";
   int64_t k = c.getInt("k", 0);
   Value rows = iota(c, in->getDimSize(0), 0, 2, k), cols = iota(c, in->getDimSize(1), 1, 2);
-  return one(castTo(c, binary<graph::EqualOp>(c, cols, rows, c.b.getI1Type()), elem));
+  return one(castTo(c, binary<graph::EqualOp>(c, cols, rows), elem));
 }
 
 //===----------------------------------------------------------------------===//
@@ -189,7 +181,7 @@ static Results importTrilu(NodeContext &c) {
   if (rank < 2)
     return c.error() << "expects rank >= 2";
   if (in->getNumElements() == 0) // nothing to compute (and kernels over empty tensors are avoided)
-    return one(graph::ConstantOp::create(c.b, c.loc, *in, DenseElementsAttr::get(*in, ArrayRef<Attribute>{})));
+    return one(graph::ConstantOp::create(c.b, c.loc, DenseElementsAttr::get(*in, ArrayRef<Attribute>{})));
   // Keep (i, j) where j - i >= k (upper) or j - i <= k (lower); k may be a run-time scalar.
   Value rows = iota(c, in->getDimSize(rank - 2), 0, 2), cols = iota(c, in->getDimSize(rank - 1), 1, 2);
   if (c.input(1)) {
@@ -198,10 +190,10 @@ static Results importTrilu(NodeContext &c) {
       return c.error() << "k must be an int64 scalar";
     rows = binary<graph::AddOp>(c, rows, reshape(c, c.input(1), {}));
   }
-  Value mask = c.getInt("upper", 1) ? binary<graph::GreaterOrEqualOp>(c, cols, rows, c.b.getI1Type())
-                                    : binary<graph::LessOrEqualOp>(c, cols, rows, c.b.getI1Type());
+  Value mask = c.getInt("upper", 1) ? binary<graph::GreaterOrEqualOp>(c, cols, rows)
+                                    : binary<graph::LessOrEqualOp>(c, cols, rows);
   Value zero = scalarConstant(c, in->getElementType(), 0);
-  return one(graph::WhereOp::create(c.b, c.loc, *in, mask, c.input(0), zero));
+  return one(graph::WhereOp::create(c.b, c.loc, mask, c.input(0), zero));
 }
 
 static Results importOneHot(NodeContext &c) {
@@ -226,8 +218,7 @@ static Results importOneHot(NodeContext &c) {
     if (!depthType || depthType.getNumElements() != 1 || !depthType.hasStaticShape())
       return c.error() << "depth must be a single value";
     d = castTo(c, reshape(c, c.input(1), {}), c.b.getI64Type());
-    Value range = graph::RangeOp::create(c.b, c.loc, RankedTensorType::get({ShapedType::kDynamic}, c.b.getI64Type()),
-                                         i64Constant(c, {0}, {}), i64Constant(c, {1}, {}), d);
+    Value range = graph::RangeOp::create(c.b, c.loc, i64Constant(c, {0}, {}), i64Constant(c, {1}, {}), d);
     SmallVector<int64_t> shape(rank, 1);
     shape[*axis] = ShapedType::kDynamic;
     positions = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(shape, c.b.getI64Type()), range, Value());
@@ -235,19 +226,16 @@ static Results importOneHot(NodeContext &c) {
   // Negative indices count from the end of the depth axis.
   Value idx = castTo(c, c.input(0), c.b.getI64Type());
   Value zero = i64Constant(c, {0}, {});
-  Value negative = binary<graph::LessOp>(c, idx, zero, c.b.getI1Type());
-  idx = graph::WhereOp::create(c.b, c.loc, idx.getType(), negative, binary<graph::AddOp>(c, idx, d), idx);
+  Value negative = binary<graph::LessOp>(c, idx, zero);
+  idx = graph::WhereOp::create(c.b, c.loc, negative, binary<graph::AddOp>(c, idx, d), idx);
   SmallVector<int64_t> shape(in->getShape());
   shape.insert(shape.begin() + *axis, 1);
   idx = reshape(c, idx, shape);
-  Value mask = binary<graph::EqualOp>(c, idx, positions, c.b.getI1Type());
-  auto valuesType = c.inputType(2);
-  auto scalar = RankedTensorType::get({}, valuesType.getElementType());
+  Value mask = binary<graph::EqualOp>(c, idx, positions);
   Value flat = reshape(c, c.input(2), {2});
-  Value off = graph::GatherOp::create(c.b, c.loc, scalar, flat, i64Constant(c, {0}, {}), 0);
-  Value on = graph::GatherOp::create(c.b, c.loc, scalar, flat, i64Constant(c, {1}, {}), 0);
-  auto type = RankedTensorType::get(cast<RankedTensorType>(mask.getType()).getShape(), scalar.getElementType());
-  return one(graph::WhereOp::create(c.b, c.loc, type, mask, on, off));
+  Value off = graph::GatherOp::create(c.b, c.loc, flat, i64Constant(c, {0}, {}), 0);
+  Value on = graph::GatherOp::create(c.b, c.loc, flat, i64Constant(c, {1}, {}), 0);
+  return one(graph::WhereOp::create(c.b, c.loc, mask, on, off));
 }
 
 static Results importHardmax(NodeContext &c) {
@@ -269,12 +257,9 @@ static Results importHardmax(NodeContext &c) {
     axis = 1;
   }
   auto xType = cast<RankedTensorType>(x.getType());
-  SmallVector<int64_t> kept(xType.getShape());
-  kept[*axis] = 1;
-  Value arg = graph::ReduceOp::create(c.b, c.loc, RankedTensorType::get(kept, c.b.getI64Type()), x,
-                                      graph::ReduceKind::argmax, c.b.getDenseI64ArrayAttr({*axis}), true, false);
-  Value hot = binary<graph::EqualOp>(c, arg, iota(c, xType.getDimSize(*axis), *axis, xType.getRank()),
-                                     c.b.getI1Type());
+  Value arg = graph::ReduceOp::create(c.b, c.loc, x, graph::ReduceKind::argmax, c.b.getDenseI64ArrayAttr({*axis}),
+                                      true, false);
+  Value hot = binary<graph::EqualOp>(c, arg, iota(c, xType.getDimSize(*axis), *axis, xType.getRank()));
   return one(reshape(c, castTo(c, hot, in->getElementType()), in->getShape()));
 }
 
@@ -289,9 +274,8 @@ static Value hashedUniform(NodeContext &c, ArrayRef<int64_t> shape, int64_t seed
                                        i64Constant(c, {n}, {}));
   Value phase = binary<graph::AddOp>(c, binary<graph::MulOp>(c, castTo(c, index, f64), scalarConstant(c, f64, 12.9898)),
                                      scalarConstant(c, f64, std::fmod(double(seed) * 78.233, 6283.185307179586)));
-  Value wave = binary<graph::MulOp>(c, graph::SinOp::create(c.b, c.loc, phase.getType(), phase),
-                                    scalarConstant(c, f64, 43758.5453));
-  Value u = binary<graph::SubOp>(c, wave, graph::FloorOp::create(c.b, c.loc, wave.getType(), wave));
+  Value wave = binary<graph::MulOp>(c, graph::SinOp::create(c.b, c.loc, phase), scalarConstant(c, f64, 43758.5453));
+  Value u = binary<graph::SubOp>(c, wave, graph::FloorOp::create(c.b, c.loc, wave));
   return reshape(c, u, shape);
 }
 
@@ -306,7 +290,7 @@ static Results importDropout(NodeContext &c) {
   Type maskElem = c.opset >= 10 ? c.b.getI1Type() : in->getElementType();
   bool wantMask = c.node.output_size() > 1 && !c.node.output(1).empty();
   auto allKept = [&]() -> Results {
-    SmallVector<Value> results = {graph::IdentityOp::create(c.b, c.loc, *in, c.input(0))};
+    SmallVector<Value> results = {graph::IdentityOp::create(c.b, c.loc, c.input(0))};
     if (wantMask)
       results.push_back(graph::ExpandOp::create(c.b, c.loc, RankedTensorType::get(in->getShape(), maskElem),
                                                 scalarConstant(c, maskElem, 1)));
@@ -333,15 +317,13 @@ static Results importDropout(NodeContext &c) {
   Type i1 = c.b.getI1Type(), f64 = c.b.getF64Type();
   Value training = reshape(c, castTo(c, c.input(2), i1), {});
   Value ratio = c.input(1) ? castTo(c, reshape(c, c.input(1), {}), f64) : scalarConstant(c, f64, 0.5);
-  Value keep = binary<graph::GreaterOrEqualOp>(c, hashedUniform(c, in->getShape(), c.getInt("seed", 0)), ratio, i1);
+  Value keep = binary<graph::GreaterOrEqualOp>(c, hashedUniform(c, in->getShape(), c.getInt("seed", 0)), ratio);
   Value scale = castTo(c, binary<graph::DivOp>(c, scalarConstant(c, f64, 1), binary<graph::SubOp>(c, scalarConstant(c, f64, 1), ratio)), elem);
-  Value dropped = graph::WhereOp::create(c.b, c.loc, *in, keep, binary<graph::MulOp>(c, c.input(0), scale),
-                                         scalarConstant(c, elem, 0));
-  SmallVector<Value> results = {graph::WhereOp::create(c.b, c.loc, *in, training, dropped, c.input(0))};
-  if (wantMask) {
-    auto maskType = RankedTensorType::get(in->getShape(), i1);
-    results.push_back(graph::OrOp::create(c.b, c.loc, maskType, graph::NotOp::create(c.b, c.loc, training.getType(), training), keep));
-  }
+  Value dropped =
+      graph::WhereOp::create(c.b, c.loc, keep, binary<graph::MulOp>(c, c.input(0), scale), scalarConstant(c, elem, 0));
+  SmallVector<Value> results = {graph::WhereOp::create(c.b, c.loc, training, dropped, c.input(0))};
+  if (wantMask)
+    results.push_back(binary<graph::OrOp>(c, graph::NotOp::create(c.b, c.loc, training), keep));
   return results;
 }
 
@@ -350,12 +332,7 @@ static Results importDropout(NodeContext &c) {
 //===----------------------------------------------------------------------===//
 
 static Value reduceKeep(NodeContext &c, Value x, graph::ReduceKind kind, ArrayRef<int64_t> axes) {
-  auto t = cast<RankedTensorType>(x.getType());
-  SmallVector<int64_t> shape(t.getShape());
-  for (int64_t a : axes)
-    shape[a] = 1;
-  return graph::ReduceOp::create(c.b, c.loc, RankedTensorType::get(shape, t.getElementType()), x, kind,
-                                 c.b.getDenseI64ArrayAttr(axes), true, false);
+  return graph::ReduceOp::create(c.b, c.loc, x, kind, c.b.getDenseI64ArrayAttr(axes), true, false);
 }
 
 static Results importInstanceNorm(NodeContext &c) {
@@ -374,7 +351,7 @@ static Results importInstanceNorm(NodeContext &c) {
   Value centered = binary<graph::SubOp>(c, x, reduceKeep(c, x, graph::ReduceKind::mean, axes));
   Value var = reduceKeep(c, binary<graph::MulOp>(c, centered, centered), graph::ReduceKind::mean, axes);
   Value eps = scalarConstant(c, elem, c.getFloat("epsilon", 1e-5f));
-  Value stddev = graph::SqrtOp::create(c.b, c.loc, var.getType(), binary<graph::AddOp>(c, var, eps));
+  Value stddev = graph::SqrtOp::create(c.b, c.loc, binary<graph::AddOp>(c, var, eps));
   Value y = binary<graph::DivOp>(c, centered, stddev);
   y = binary<graph::MulOp>(c, y, reshape(c, c.input(1), channelShape));
   return one(binary<graph::AddOp>(c, y, reshape(c, c.input(2), channelShape)));
@@ -410,9 +387,8 @@ static Results importLRN(NodeContext &c) {
   Value x = c.input(0);
   Value sq = reshape(c, binary<graph::MulOp>(c, x, x), {n, 1, ch, rest});
   int64_t before = (size - 1) / 2, after = size - 1 - before;
-  auto pooledType = RankedTensorType::get({n, 1, ch, rest}, elem);
   Value avg = graph::PoolOp::create(
-      c.b, c.loc, pooledType, sq, graph::PoolKind::avg, c.b.getDenseI64ArrayAttr({size, 1}),
+      c.b, c.loc, sq, graph::PoolKind::avg, c.b.getDenseI64ArrayAttr({size, 1}),
       c.b.getDenseI64ArrayAttr({1, 1}), c.b.getDenseI64ArrayAttr({1, 1}),
       c.b.getDenseI64ArrayAttr({before, 0, after, 0}), c.b.getDenseI64ArrayAttr({after, 0}), true);
   avg = reshape(c, avg, in->getShape());

@@ -61,13 +61,12 @@ Value take(NodeContext &c, Value v, int64_t axis, int64_t i) {
 /// `parts` (of one type) stacked along a new dim `axis`.
 Value stack(NodeContext &c, ArrayRef<Value> parts, int64_t axis) {
   auto t = cast<RankedTensorType>(parts[0].getType());
-  SmallVector<int64_t> one(t.getShape()), all(t.getShape());
+  SmallVector<int64_t> one(t.getShape());
   one.insert(one.begin() + axis, 1);
-  all.insert(all.begin() + axis, static_cast<int64_t>(parts.size()));
   SmallVector<Value> unsqueezed = llvm::map_to_vector(parts, [&](Value p) { return reshape(c, p, one); });
   if (unsqueezed.size() == 1)
     return unsqueezed[0];
-  return graph::ConcatOp::create(c.b, c.loc, RankedTensorType::get(all, t.getElementType()), unsqueezed, axis);
+  return graph::ConcatOp::create(c.b, c.loc, unsqueezed, axis);
 }
 
 FailureOr<SmallVector<Value>> importScan(NodeContext &c) {
@@ -207,7 +206,7 @@ FailureOr<SmallVector<Value>> importIf(NodeContext &c) {
     if (a.getType() != b.getType())
       return c.error() << "a run-time condition needs branch outputs of one type, got " << a.getType() << " and "
                        << b.getType();
-    results.push_back(graph::WhereOp::create(c.b, c.loc, a.getType(), cond, a, b));
+    results.push_back(graph::WhereOp::create(c.b, c.loc, cond, a, b));
   }
   return results;
 }

@@ -20,15 +20,9 @@ static Value reshapeTo(NodeContext &c, Value v, ArrayRef<int64_t> shape) {
 }
 
 static Value padBy(NodeContext &c, Value v, ArrayRef<int64_t> pads) {
-  auto t = cast<RankedTensorType>(v.getType());
   if (llvm::all_of(pads, [](int64_t p) { return p == 0; }))
     return v;
-  int64_t rank = t.getRank();
-  SmallVector<int64_t> shape;
-  for (int64_t i = 0; i < rank; ++i)
-    shape.push_back(t.getDimSize(i) + pads[i] + pads[i + rank]);
-  return graph::PadOp::create(c.b, c.loc, RankedTensorType::get(shape, t.getElementType()), v, graph::PadMode::constant,
-                              c.b.getDenseI64ArrayAttr(pads), Value());
+  return graph::PadOp::create(c.b, c.loc, v, graph::PadMode::constant, c.b.getDenseI64ArrayAttr(pads), Value());
 }
 
 static Results importConvTranspose(NodeContext &c) {
@@ -84,6 +78,10 @@ static Results importConvTranspose(NodeContext &c) {
     int64_t reach = dilations[i] * (kernel[i] - 1);
     convPads[i + 2] = reach - pads[i];
     convPads[i + 2 + rank] = reach - pads[i + n] + outPad[i] - (strides[i] - 1);
+    // The output size along this dim, the padded input beyond the kernel's reach, must be positive
+    // (checked here, before the Pad, whose result must not have a negative size).
+    if (merged[i + 2] + convPads[i + 2] + convPads[i + 2 + rank] - reach <= 0)
+      return c.error() << "pads leave no output";
   }
   x = padBy(c, x, convPads);
 
@@ -94,8 +92,8 @@ static Results importConvTranspose(NodeContext &c) {
     for (int64_t j = kernel[i] - 1; j >= 0; --j)
       reversed.push_back(j);
     auto idxType = RankedTensorType::get({kernel[i]}, c.b.getI64Type());
-    Value idx = graph::ConstantOp::create(c.b, c.loc, idxType, DenseElementsAttr::get(idxType, ArrayRef<int64_t>(reversed)));
-    w = graph::GatherOp::create(c.b, c.loc, cast<RankedTensorType>(w.getType()), w, idx, i + 2);
+    Value idx = graph::ConstantOp::create(c.b, c.loc, DenseElementsAttr::get(idxType, ArrayRef<int64_t>(reversed)));
+    w = graph::GatherOp::create(c.b, c.loc, w, idx, i + 2);
   }
   SmallVector<int64_t> grouped = {group, channels / group, outPerGroup}, perm = {0, 2, 1};
   for (size_t i = 0; i < n; ++i) {
@@ -103,25 +101,12 @@ static Results importConvTranspose(NodeContext &c) {
     perm.push_back(i + 3);
   }
   w = reshapeTo(c, w, grouped);
-  SmallVector<int64_t> transposed;
-  for (int64_t p : perm)
-    transposed.push_back(grouped[p]);
-  w = graph::TransposeOp::create(c.b, c.loc, RankedTensorType::get(transposed, weight.getElementType()), w,
-                                 c.b.getDenseI64ArrayAttr(perm));
+  w = graph::TransposeOp::create(c.b, c.loc, w, c.b.getDenseI64ArrayAttr(perm));
   SmallVector<int64_t> convWeight = {filters, channels / group};
   llvm::append_range(convWeight, kernel);
   w = reshapeTo(c, w, convWeight);
 
-  auto padded = cast<RankedTensorType>(x.getType());
-  SmallVector<int64_t> shape = {input.getDimSize(0), filters};
-  for (size_t i = 0; i < n; ++i) {
-    int64_t size = padded.getDimSize(i + 2) - dilations[i] * (kernel[i] - 1);
-    if (size <= 0)
-      return c.error() << "pads leave no output";
-    shape.push_back(size);
-  }
-  auto type = RankedTensorType::get(shape, input.getElementType());
-  Value y = graph::ConvOp::create(c.b, c.loc, type, x, w, c.input(2), c.b.getDenseI64ArrayAttr(SmallVector<int64_t>(n, 1)),
+  Value y = graph::ConvOp::create(c.b, c.loc, x, w, c.input(2), c.b.getDenseI64ArrayAttr(SmallVector<int64_t>(n, 1)),
                                   c.b.getDenseI64ArrayAttr(dilations), c.b.getDenseI64ArrayAttr(SmallVector<int64_t>(2 * n, 0)),
                                   group);
   return SmallVector<Value>{y};

@@ -29,8 +29,7 @@ static Results importCenterCropPad(NodeContext &c) {
       axes.push_back(i);
   if (axes.size() != sizes->size())
     return c.error() << "shape has " << sizes->size() << " entries for " << axes.size() << " axes";
-  SmallVector<int64_t> starts(rank, 0), steps(rank, 1), cropped(in.getShape()), pads(2 * rank, 0),
-      padded;
+  SmallVector<int64_t> starts(rank, 0), steps(rank, 1), cropped(in.getShape()), pads(2 * rank, 0);
   for (auto [a, size] : llvm::zip(axes, *sizes)) {
     auto axis = normalizeAxis(c, a, rank);
     if (failed(axis))
@@ -46,19 +45,13 @@ static Results importCenterCropPad(NodeContext &c) {
       pads[*axis + rank] = size - dim - pads[*axis];
     }
   }
-  Type elem = in.getElementType();
   Value x = c.input(0);
   if (ArrayRef<int64_t>(cropped) != in.getShape())
-    x = graph::SliceOp::create(c.b, c.loc, RankedTensorType::get(cropped, elem), x,
-                               c.b.getDenseI64ArrayAttr(starts), c.b.getDenseI64ArrayAttr(steps));
-  if (llvm::any_of(pads, [](int64_t p) { return p != 0; })) {
-    for (int64_t i = 0; i < rank; ++i)
-      padded.push_back(cropped[i] + pads[i] + pads[i + rank]);
-    x = graph::PadOp::create(c.b, c.loc, RankedTensorType::get(padded, elem), x, graph::PadMode::constant,
-                             c.b.getDenseI64ArrayAttr(pads), Value());
-  }
+    x = graph::SliceOp::create(c.b, c.loc, x, starts, steps, cropped);
+  if (llvm::any_of(pads, [](int64_t p) { return p != 0; }))
+    x = graph::PadOp::create(c.b, c.loc, x, graph::PadMode::constant, c.b.getDenseI64ArrayAttr(pads), Value());
   if (x == c.input(0))
-    x = graph::IdentityOp::create(c.b, c.loc, in, x);
+    x = graph::IdentityOp::create(c.b, c.loc, x);
   return SmallVector<Value>{x};
 }
 
@@ -99,11 +92,10 @@ static Results importAffineGrid(NodeContext &c) {
   }
   int64_t n = (*size)[0];
   auto baseType = RankedTensorType::get({1, points, k + 1}, elem);
-  Value grid = graph::ConstantOp::create(c.b, c.loc, baseType, DenseElementsAttr::get(baseType, base));
+  Value grid = graph::ConstantOp::create(c.b, c.loc, DenseElementsAttr::get(baseType, base));
   grid = graph::ExpandOp::create(c.b, c.loc, RankedTensorType::get({n, points, k + 1}, elem), grid);
-  Value thetaT = graph::TransposeOp::create(c.b, c.loc, RankedTensorType::get({n, k + 1, k}, elem),
-                                            c.input(0), c.b.getDenseI64ArrayAttr({0, 2, 1}));
-  Value out = graph::MatMulOp::create(c.b, c.loc, RankedTensorType::get({n, points, k}, elem), grid, thetaT);
+  Value thetaT = graph::TransposeOp::create(c.b, c.loc, c.input(0), c.b.getDenseI64ArrayAttr({0, 2, 1}));
+  Value out = graph::MatMulOp::create(c.b, c.loc, grid, thetaT);
   SmallVector<int64_t> shape = {n};
   llvm::append_range(shape, spatial);
   shape.push_back(k);
@@ -153,7 +145,7 @@ static Results importCol2Im(NodeContext &c) {
     for (int64_t k = 0; k < kernel; ++k)
       ones.push_back(c.b.getFloatAttr(elem, r % kernel == k ? 1.0 : 0.0));
   auto weightType = RankedTensorType::get(weightShape, elem);
-  Value weight = graph::ConstantOp::create(c.b, c.loc, weightType, DenseElementsAttr::get(weightType, ones));
+  Value weight = graph::ConstantOp::create(c.b, c.loc, DenseElementsAttr::get(weightType, ones));
   onnxpb::NodeProto convT = c.node;
   convT.clear_attribute();
   auto addInts = [&](StringRef name, ArrayRef<int64_t> values) {

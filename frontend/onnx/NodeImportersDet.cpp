@@ -34,34 +34,29 @@ FailureOr<SmallVector<Value>> importDet(NodeContext &c) {
   int64_t batch = 1;
   for (int64_t d : batchShape)
     batch *= d;
-  auto typed = [&](ArrayRef<int64_t> shape) { return RankedTensorType::get(shape, elem); };
   auto k = [&](double v) { return scalarConstant(c, elem, v); };
-  Value product = graph::ConstantOp::create(c.b, c.loc, typed({batch, 1, 1}),
-                                           DenseElementsAttr::get(typed({batch, 1, 1}), c.b.getFloatAttr(elem, 1)));
+  Value product = graph::ConstantOp::create(
+      c.b, c.loc, DenseElementsAttr::get(RankedTensorType::get({batch, 1, 1}, elem), c.b.getFloatAttr(elem, 1)));
   Value m = reshape(c, c.input(0), {batch, n, n});
   for (int64_t size = n; size > 0; --size) {
     // The pivot row p (first of the largest), moved to the top by swapping rows 0 and p.
     Value column = slice(c, m, {0, 0, 0}, {batch, size, 1}, {1, 1, 1});
-    Value p = graph::ReduceOp::create(c.b, c.loc, RankedTensorType::get({batch, 1, 1}, c.b.getI64Type()),
-                                      graph::AbsOp::create(c.b, c.loc, column), graph::ReduceKind::argmax,
+    Value p = graph::ReduceOp::create(c.b, c.loc, graph::AbsOp::create(c.b, c.loc, column), graph::ReduceKind::argmax,
                                       c.b.getDenseI64ArrayAttr({1}), true, false);
     Value rows = iota(c, size, 1, 3);
-    Value zero = i64Constant(c, {0}, {}), top = binary<graph::EqualOp>(c, rows, zero, c.b.getI1Type());
+    Value zero = i64Constant(c, {0}, {}), top = binary<graph::EqualOp>(c, rows, zero);
     Value source = graph::WhereOp::create(
-        c.b, c.loc, RankedTensorType::get({batch, size, 1}, c.b.getI64Type()), top, p,
-        graph::WhereOp::create(c.b, c.loc, RankedTensorType::get({batch, size, 1}, c.b.getI64Type()),
-                               binary<graph::EqualOp>(c, rows, p, c.b.getI1Type()), zero, rows));
+        c.b, c.loc, top, p, graph::WhereOp::create(c.b, c.loc, binary<graph::EqualOp>(c, rows, p), zero, rows));
     Value indices = binary<graph::AddOp>(c, source, i64Constant(c, SmallVector<int64_t>(size, 0), {1, 1, size}));
-    m = graph::GatherElementsOp::create(c.b, c.loc, typed({batch, size, size}), m, indices, 1);
-    Value swapped = binary<graph::EqualOp>(c, p, zero, c.b.getI1Type());
-    Value sign = graph::WhereOp::create(c.b, c.loc, typed({batch, 1, 1}), swapped, k(1), k(-1));
+    m = graph::GatherElementsOp::create(c.b, c.loc, m, indices, 1);
+    Value swapped = binary<graph::EqualOp>(c, p, zero);
+    Value sign = graph::WhereOp::create(c.b, c.loc, swapped, k(1), k(-1));
     Value pivot = slice(c, m, {0, 0, 0}, {batch, 1, 1}, {1, 1, 1});
     product = binary<graph::MulOp>(c, product, binary<graph::MulOp>(c, sign, pivot));
     if (size == 1)
       break;
     // The Schur complement: rows 1.. minus their first entry / pivot times row 0, without column 0.
-    Value safePivot = graph::WhereOp::create(c.b, c.loc, typed({batch, 1, 1}),
-                                             binary<graph::EqualOp>(c, pivot, k(0), c.b.getI1Type()), k(1), pivot);
+    Value safePivot = graph::WhereOp::create(c.b, c.loc, binary<graph::EqualOp>(c, pivot, k(0)), k(1), pivot);
     Value below = slice(c, m, {0, 1, 0}, {batch, size - 1, 1}, {1, 1, 1});
     Value right = slice(c, m, {0, 0, 1}, {batch, 1, size - 1}, {1, 1, 1});
     Value rest = slice(c, m, {0, 1, 1}, {batch, size - 1, size - 1}, {1, 1, 1});

@@ -122,24 +122,20 @@ static Results importEinsum(NodeContext &c) {
       if (n == 1)
         out.push_back(ch);
   }
-  SmallVector<int64_t> outDims, shape;
+  SmallVector<int64_t> outDims;
   for (char ch : out) {
     if (ch == '.') {
-      for (int64_t j = 0; j < ellipsisRank; ++j) {
+      for (int64_t j = 0; j < ellipsisRank; ++j)
         outDims.push_back(j);
-        shape.push_back(ellipsisSizes[j]);
-      }
       continue;
     }
     if (!loopOf.count(ch) || llvm::is_contained(outDims, loopOf[ch]))
       return c.error() << "output label '" << ch << "' is not an input label or repeats";
     outDims.push_back(loopOf[ch]);
-    shape.push_back(sizeOf[ch]);
   }
   // Ellipsis dims missing from an explicit output are summed like letters.
-  auto type = RankedTensorType::get(shape, c.inputType(0).getElementType());
-  return SmallVector<Value>{graph::EinsumOp::create(c.b, c.loc, type, c.inputs, c.b.getArrayAttr(operandDims),
-                                                    c.b.getDenseI64ArrayAttr(outDims))};
+  return one(c.make<graph::EinsumOp>(ValueRange(c.inputs), c.b.getArrayAttr(operandDims),
+                                     c.b.getDenseI64ArrayAttr(outDims)));
 }
 
 void addEinsumImporter(llvm::StringMap<NodeImporter> &t) { t["Einsum"] = importEinsum; }

@@ -3,7 +3,7 @@
 // Unary and binary ops with numpy broadcasting, variadic Max/Min/Sum/Mean, Cast, CastLike, Clip and
 // Where (lowered by passes/GraphToLinalg/ElementwiseToLinalg.cpp).
 //
-#include "frontend/onnx/ImportContext.h"
+#include "frontend/onnx/GraphBuilders.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -17,29 +17,24 @@ template <typename OpTy> static NodeImporter unary() {
   return [](NodeContext &c) -> Results {
     if (!c.input(0))
       return c.error() << "missing input";
-    return one(OpTy::create(c.b, c.loc, c.inputType(0), c.input(0)));
+    return one(OpTy::create(c.b, c.loc, c.input(0)));
   };
 }
 
 template <typename OpTy> static NodeImporter unaryAlpha(float dflt) {
   return [dflt](NodeContext &c) -> Results {
-    return one(OpTy::create(c.b, c.loc, c.inputType(0), c.input(0),
-                            c.b.getF32FloatAttr(c.getFloat("alpha", dflt))));
+    return one(OpTy::create(c.b, c.loc, c.input(0), c.b.getF32FloatAttr(c.getFloat("alpha", dflt))));
   };
 }
 
-/// Binary ops with an optional result element type (comparisons give i1).
-template <typename OpTy> static NodeImporter binary(bool boolResult = false) {
-  return [boolResult](NodeContext &c) -> Results {
+/// Binary ops with numpy broadcasting (comparisons give i1).
+template <typename OpTy> static NodeImporter broadcasting() {
+  return [](NodeContext &c) -> Results {
     if (c.numInputs() != 2 || !c.input(0) || !c.input(1))
       return c.error() << "expects 2 inputs";
     if (c.opset < 7 && c.attr("broadcast"))
       return c.error() << "legacy 'broadcast'/'axis' attributes are not supported";
-    auto type = broadcastResultType(c, c.input(0), c.input(1),
-                                    boolResult ? c.b.getI1Type() : Type());
-    if (failed(type))
-      return failure();
-    return one(OpTy::create(c.b, c.loc, *type, c.input(0), c.input(1)));
+    return one(c.make<OpTy>(c.input(0), c.input(1)));
   };
 }
 
@@ -50,21 +45,15 @@ template <typename OpTy> static NodeImporter variadic(bool mean = false) {
       return c.error() << "expects at least one input";
     Value acc = c.input(0);
     for (size_t i = 1; i < c.numInputs(); ++i) {
-      auto type = broadcastResultType(c, acc, c.input(i));
-      if (failed(type))
+      auto next = c.make<OpTy>(acc, c.input(i));
+      if (failed(next))
         return failure();
-      acc = OpTy::create(c.b, c.loc, *type, acc, c.input(i));
+      acc = *next;
     }
-    if (mean && c.numInputs() > 1) {
-      auto elem = cast<RankedTensorType>(acc.getType()).getElementType();
-      auto scalarType = RankedTensorType::get({}, elem);
-      auto count = graph::ConstantOp::create(
-          c.b, c.loc, scalarType,
-          DenseElementsAttr::get(scalarType, c.b.getFloatAttr(elem, (double)c.numInputs())));
-      acc = graph::DivOp::create(c.b, c.loc, acc.getType(), acc, count);
-    }
+    if (mean && c.numInputs() > 1)
+      acc = binary<graph::DivOp>(c, acc, scalarConstant(c, getElementTypeOrSelf(acc.getType()), c.numInputs()));
     if (acc == c.input(0))
-      acc = graph::IdentityOp::create(c.b, c.loc, acc.getType(), acc);
+      acc = graph::IdentityOp::create(c.b, c.loc, acc);
     return one(acc);
   };
 }
@@ -84,26 +73,16 @@ static Results importClip(NodeContext &c) {
   Value min = c.input(1), max = c.input(2);
   if (c.opset < 11) { // bounds were attributes
     auto elem = c.inputType(0).getElementType();
-    auto scalar = RankedTensorType::get({}, elem);
-    auto make = [&](float v) -> Value {
-      return graph::ConstantOp::create(c.b, c.loc, scalar,
-                                       DenseElementsAttr::get(scalar, c.b.getFloatAttr(elem, v)));
-    };
-    if (c.attr("min")) min = make(c.getFloat("min", 0));
-    if (c.attr("max")) max = make(c.getFloat("max", 0));
+    if (c.attr("min"))
+      min = scalarConstant(c, elem, c.getFloat("min", 0));
+    if (c.attr("max"))
+      max = scalarConstant(c, elem, c.getFloat("max", 0));
   }
-  return one(graph::ClipOp::create(c.b, c.loc, c.inputType(0), c.input(0), min, max));
+  return one(c.make<graph::ClipOp>(c.input(0), min, max));
 }
 
 static Results importWhere(NodeContext &c) {
-  auto xy = broadcastResultType(c, c.input(1), c.input(2));
-  if (failed(xy))
-    return failure();
-  auto shape = graph::broadcastShapes(c.inputType(0).getShape(), xy->getShape());
-  if (failed(shape))
-    return c.error() << "condition does not broadcast with the values";
-  auto type = RankedTensorType::get(*shape, xy->getElementType());
-  return one(graph::WhereOp::create(c.b, c.loc, type, c.input(0), c.input(1), c.input(2)));
+  return one(c.make<graph::WhereOp>(c.input(0), c.input(1), c.input(2)));
 }
 
 void addElementwiseImporters(llvm::StringMap<NodeImporter> &t) {
@@ -139,13 +118,10 @@ void addElementwiseImporters(llvm::StringMap<NodeImporter> &t) {
   t["Tan"] = unary<graph::TanOp>();
   t["Tanh"] = unary<graph::TanhOp>();
   t["IsNaN"] = [](NodeContext &c) -> Results {
-    auto type = RankedTensorType::get(c.inputType(0).getShape(), c.b.getI1Type());
-    return one(graph::IsNaNOp::create(c.b, c.loc, type, c.input(0)));
+    return one(graph::IsNaNOp::create(c.b, c.loc, c.input(0)));
   };
   t["IsInf"] = [](NodeContext &c) -> Results {
-    auto type = RankedTensorType::get(c.inputType(0).getShape(), c.b.getI1Type());
-    return one(graph::IsInfOp::create(c.b, c.loc, type, c.input(0),
-                                      c.getInt("detect_negative", 1) != 0,
+    return one(graph::IsInfOp::create(c.b, c.loc, c.input(0), c.getInt("detect_negative", 1) != 0,
                                       c.getInt("detect_positive", 1) != 0));
   };
   t["Celu"] = unaryAlpha<graph::CeluOp>(1.0f);
@@ -153,55 +129,47 @@ void addElementwiseImporters(llvm::StringMap<NodeImporter> &t) {
   t["LeakyRelu"] = unaryAlpha<graph::LeakyReluOp>(0.01f);
   t["ThresholdedRelu"] = unaryAlpha<graph::ThresholdedReluOp>(1.0f);
   t["Selu"] = [](NodeContext &c) -> Results {
-    return one(graph::SeluOp::create(c.b, c.loc, c.inputType(0), c.input(0),
+    return one(graph::SeluOp::create(c.b, c.loc, c.input(0),
                                      c.b.getF32FloatAttr(c.getFloat("alpha", 1.67326319217681884765625f)),
                                      c.b.getF32FloatAttr(c.getFloat("gamma", 1.05070102214813232421875f))));
   };
   t["HardSigmoid"] = [](NodeContext &c) -> Results {
-    return one(graph::HardSigmoidOp::create(c.b, c.loc, c.inputType(0), c.input(0),
+    return one(graph::HardSigmoidOp::create(c.b, c.loc, c.input(0),
                                             c.b.getF32FloatAttr(c.getFloat("alpha", 0.2f)),
                                             c.b.getF32FloatAttr(c.getFloat("beta", 0.5f))));
   };
   t["Shrink"] = [](NodeContext &c) -> Results {
-    return one(graph::ShrinkOp::create(c.b, c.loc, c.inputType(0), c.input(0),
+    return one(graph::ShrinkOp::create(c.b, c.loc, c.input(0),
                                        c.b.getF32FloatAttr(c.getFloat("bias", 0.0f)),
                                        c.b.getF32FloatAttr(c.getFloat("lambd", 0.5f))));
   };
   t["Gelu"] = [](NodeContext &c) -> Results {
-    return one(graph::GeluOp::create(c.b, c.loc, c.inputType(0), c.input(0),
-                                     c.getString("approximate", "none") == "tanh"));
+    return one(graph::GeluOp::create(c.b, c.loc, c.input(0), c.getString("approximate", "none") == "tanh"));
   };
   t["Cast"] = importCast;
   t["CastLike"] = importCastLike;
   t["Clip"] = importClip;
   t["Where"] = importWhere;
 
-  t["Add"] = binary<graph::AddOp>();
-  t["Sub"] = binary<graph::SubOp>();
-  t["Mul"] = binary<graph::MulOp>();
-  t["Div"] = binary<graph::DivOp>();
-  t["Pow"] = binary<graph::PowOp>();
-  t["PRelu"] = binary<graph::PReluOp>();
-  t["And"] = binary<graph::AndOp>(true);
-  t["Or"] = binary<graph::OrOp>(true);
-  t["Xor"] = binary<graph::XorOp>(true);
-  t["Equal"] = binary<graph::EqualOp>(true);
-  t["Less"] = binary<graph::LessOp>(true);
-  t["LessOrEqual"] = binary<graph::LessOrEqualOp>(true);
-  t["Greater"] = binary<graph::GreaterOp>(true);
-  t["GreaterOrEqual"] = binary<graph::GreaterOrEqualOp>(true);
+  t["Add"] = broadcasting<graph::AddOp>();
+  t["Sub"] = broadcasting<graph::SubOp>();
+  t["Mul"] = broadcasting<graph::MulOp>();
+  t["Div"] = broadcasting<graph::DivOp>();
+  t["Pow"] = broadcasting<graph::PowOp>();
+  t["PRelu"] = broadcasting<graph::PReluOp>();
+  t["And"] = broadcasting<graph::AndOp>();
+  t["Or"] = broadcasting<graph::OrOp>();
+  t["Xor"] = broadcasting<graph::XorOp>();
+  t["Equal"] = broadcasting<graph::EqualOp>();
+  t["Less"] = broadcasting<graph::LessOp>();
+  t["LessOrEqual"] = broadcasting<graph::LessOrEqualOp>();
+  t["Greater"] = broadcasting<graph::GreaterOp>();
+  t["GreaterOrEqual"] = broadcasting<graph::GreaterOrEqualOp>();
   t["Mod"] = [](NodeContext &c) -> Results {
-    auto type = broadcastResultType(c, c.input(0), c.input(1));
-    if (failed(type))
-      return failure();
-    return one(graph::ModOp::create(c.b, c.loc, *type, c.input(0), c.input(1), c.getInt("fmod", 0) != 0));
+    return one(c.make<graph::ModOp>(c.input(0), c.input(1), c.getInt("fmod", 0) != 0));
   };
   t["BitShift"] = [](NodeContext &c) -> Results {
-    auto type = broadcastResultType(c, c.input(0), c.input(1));
-    if (failed(type))
-      return failure();
-    return one(graph::BitShiftOp::create(c.b, c.loc, *type, c.input(0), c.input(1),
-                                         c.getString("direction", "") == "LEFT"));
+    return one(c.make<graph::BitShiftOp>(c.input(0), c.input(1), c.getString("direction", "") == "LEFT"));
   };
   t["Max"] = variadic<graph::MaxOp>();
   t["Min"] = variadic<graph::MinOp>();

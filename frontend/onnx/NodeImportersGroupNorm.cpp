@@ -25,21 +25,20 @@ static FailureOr<SmallVector<Value>> importGroupNorm(NodeContext &c) {
   auto reshape = [&](Value v, ArrayRef<int64_t> s) -> Value {
     return graph::ReshapeOp::create(c.b, c.loc, shaped(s), v, Value());
   };
-  auto bin = [&](auto tag, Value a, Value b) -> Value {
-    return decltype(tag)::create(c.b, c.loc, *broadcastResultType(c, a, b), a, b);
-  };
+  // Scale and bias are reshaped to the dims they apply along, so every operand pair below broadcasts.
+  auto bin = [&](auto tag, Value a, Value b) -> Value { return decltype(tag)::create(c.b, c.loc, a, b); };
   int64_t inner = in.getNumElements() / (n * groups);
-  SmallVector<int64_t> grouped = {n, groups, inner}, stat = {n, groups, 1};
+  SmallVector<int64_t> grouped = {n, groups, inner};
   auto mean = [&](Value v) -> Value {
-    return graph::ReduceOp::create(c.b, c.loc, shaped(stat), v, graph::ReduceKind::mean, c.b.getDenseI64ArrayAttr({2}), true, false);
+    return graph::ReduceOp::create(c.b, c.loc, v, graph::ReduceKind::mean, c.b.getDenseI64ArrayAttr({2}), true, false);
   };
   Value x = reshape(c.input(0), grouped);
   Value centered = bin(graph::SubOp(), x, mean(x));
   Value var = mean(bin(graph::MulOp(), centered, centered));
   auto scalarType = shaped({});
-  Value eps = graph::ConstantOp::create(c.b, c.loc, scalarType,
-                                        DenseElementsAttr::get(scalarType, c.b.getFloatAttr(elem, c.getFloat("epsilon", 1e-5f))));
-  Value stddev = graph::SqrtOp::create(c.b, c.loc, shaped(stat), bin(graph::AddOp(), var, eps));
+  Value eps = graph::ConstantOp::create(
+      c.b, c.loc, DenseElementsAttr::get(scalarType, c.b.getFloatAttr(elem, c.getFloat("epsilon", 1e-5f))));
+  Value stddev = graph::SqrtOp::create(c.b, c.loc, bin(graph::AddOp(), var, eps));
   Value y = bin(graph::DivOp(), centered, stddev);
   if (params == groups && groups != ch) {
     y = bin(graph::MulOp(), y, reshape(c.input(1), {1, groups, 1}));

@@ -1,6 +1,5 @@
 //===- NodeImportersIndexing.cpp - gathers, scatters, CumSum, TopK, Pad ----===//
 #include "frontend/onnx/GraphBuilders.h"
-#include "frontend/onnx/ImportContext.h"
 
 using namespace mlir;
 namespace onnxpb = ::onnx;
@@ -19,8 +18,7 @@ static Results importGatherElements(NodeContext &c) {
   auto axis = normalizeAxis(c, c.getInt("axis", 0), data.getRank());
   if (failed(axis))
     return failure();
-  auto type = RankedTensorType::get(indices.getShape(), data.getElementType());
-  return one(graph::GatherElementsOp::create(c.b, c.loc, type, c.input(0), c.input(1), *axis));
+  return one(c.make<graph::GatherElementsOp>(c.input(0), c.input(1), *axis));
 }
 
 /// The node's `reduction` attribute (default none).
@@ -43,8 +41,7 @@ static Results importScatterElements(NodeContext &c) {
   auto reduction = scatterReduction(c);
   if (failed(reduction))
     return failure();
-  return one(graph::ScatterElementsOp::create(c.b, c.loc, data, c.input(0), c.input(1), c.input(2), *axis,
-                                              *reduction));
+  return one(graph::ScatterElementsOp::create(c.b, c.loc, c.input(0), c.input(1), c.input(2), *axis, *reduction));
 }
 
 static Results importGatherND(NodeContext &c) {
@@ -55,10 +52,7 @@ static Results importGatherND(NodeContext &c) {
   int64_t k = indices.getDimSize(q - 1);
   if (batch < 0 || batch >= q || batch + k > data.getRank())
     return c.error() << "indices do not address the data";
-  SmallVector<int64_t> shape(indices.getShape().drop_back());
-  llvm::append_range(shape, data.getShape().drop_front(batch + k));
-  auto type = RankedTensorType::get(shape, data.getElementType());
-  return one(graph::GatherNDOp::create(c.b, c.loc, type, c.input(0), c.input(1), batch));
+  return one(c.make<graph::GatherNDOp>(c.input(0), c.input(1), batch));
 }
 
 static Results importScatterND(NodeContext &c) {
@@ -74,7 +68,7 @@ static Results importScatterND(NodeContext &c) {
   auto reduction = scatterReduction(c);
   if (failed(reduction))
     return failure();
-  return one(graph::ScatterNDOp::create(c.b, c.loc, data, c.input(0), c.input(1), c.input(2), *reduction));
+  return one(graph::ScatterNDOp::create(c.b, c.loc, c.input(0), c.input(1), c.input(2), *reduction));
 }
 
 /// CumSum along an axis known only at run time: one scan per possible axis, selected by the value
@@ -84,21 +78,17 @@ static Results cumSumAnyAxis(NodeContext &c) {
   if (axisType.getNumElements() != 1 || !isIndexType(axisType.getElementType()) || in.getRank() == 0)
     return c.error() << "axis must be an int32/int64 scalar";
   bool exclusive = c.getInt("exclusive", 0) != 0, reverse = c.getInt("reverse", 0) != 0;
-  auto i64 = c.b.getI64Type();
-  auto scalar = RankedTensorType::get({}, i64), mask = RankedTensorType::get({}, c.b.getI1Type());
-  auto constant = [&](int64_t v) -> Value {
-    return graph::ConstantOp::create(c.b, c.loc, scalar, DenseElementsAttr::get(scalar, v));
-  };
+  auto constant = [&](int64_t v) { return i64Constant(c, {v}, {}); };
   Value axis = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get({}, axisType.getElementType()), c.input(1), Value());
-  axis = graph::CastOp::create(c.b, c.loc, scalar, axis);
-  Value negative = graph::LessOp::create(c.b, c.loc, mask, axis, constant(0));
-  Value wrapped = graph::AddOp::create(c.b, c.loc, scalar, axis, constant(in.getRank()));
-  axis = graph::WhereOp::create(c.b, c.loc, scalar, negative, wrapped, axis);
-  Value result = graph::CumSumOp::create(c.b, c.loc, in, c.input(0), in.getRank() - 1, exclusive, reverse);
+  axis = graph::CastOp::create(c.b, c.loc, axis, c.b.getI64Type());
+  Value negative = binary<graph::LessOp>(c, axis, constant(0));
+  Value wrapped = binary<graph::AddOp>(c, axis, constant(in.getRank()));
+  axis = graph::WhereOp::create(c.b, c.loc, negative, wrapped, axis);
+  Value result = graph::CumSumOp::create(c.b, c.loc, c.input(0), in.getRank() - 1, exclusive, reverse);
   for (int64_t d = in.getRank() - 2; d >= 0; --d) {
-    Value scan = graph::CumSumOp::create(c.b, c.loc, in, c.input(0), d, exclusive, reverse);
-    Value is = graph::EqualOp::create(c.b, c.loc, mask, axis, constant(d));
-    result = graph::WhereOp::create(c.b, c.loc, in, is, scan, result);
+    Value scan = graph::CumSumOp::create(c.b, c.loc, c.input(0), d, exclusive, reverse);
+    Value is = binary<graph::EqualOp>(c, axis, constant(d));
+    result = graph::WhereOp::create(c.b, c.loc, is, scan, result);
   }
   return SmallVector<Value>{result};
 }
@@ -113,7 +103,7 @@ static Results importCumSum(NodeContext &c) {
   auto axis = normalizeAxis(c, (*axisValue)[0], in.getRank());
   if (failed(axis))
     return failure();
-  return one(graph::CumSumOp::create(c.b, c.loc, in, c.input(0), *axis, c.getInt("exclusive", 0) != 0,
+  return one(graph::CumSumOp::create(c.b, c.loc, c.input(0), *axis, c.getInt("exclusive", 0) != 0,
                                      c.getInt("reverse", 0) != 0));
 }
 
@@ -162,11 +152,10 @@ static Results padWrap(NodeContext &c, ArrayRef<int64_t> pads) {
     if (!before && !after)
       continue;
     auto part = [&](int64_t start, int64_t size) -> Value {
-      SmallVector<int64_t> starts(rank, 0), steps(rank, 1), shape(t.getShape());
+      SmallVector<int64_t> starts(rank, 0), steps(rank, 1), sizes(t.getShape());
       starts[i] = start;
-      shape[i] = size;
-      return graph::SliceOp::create(c.b, c.loc, RankedTensorType::get(shape, t.getElementType()), x,
-                                    c.b.getDenseI64ArrayAttr(starts), c.b.getDenseI64ArrayAttr(steps));
+      sizes[i] = size;
+      return graph::SliceOp::create(c.b, c.loc, x, starts, steps, sizes);
     };
     SmallVector<Value> parts;
     if (before)
@@ -174,12 +163,10 @@ static Results padWrap(NodeContext &c, ArrayRef<int64_t> pads) {
     parts.push_back(x);
     if (after)
       parts.push_back(part(0, after));
-    SmallVector<int64_t> shape(t.getShape());
-    shape[i] = d + before + after;
-    x = graph::ConcatOp::create(c.b, c.loc, RankedTensorType::get(shape, t.getElementType()), parts, i);
+    x = graph::ConcatOp::create(c.b, c.loc, parts, i);
   }
   if (x == c.input(0))
-    x = graph::IdentityOp::create(c.b, c.loc, x.getType(), x);
+    x = graph::IdentityOp::create(c.b, c.loc, x);
   return SmallVector<Value>{x};
 }
 
@@ -190,11 +177,9 @@ static Results importPad(NodeContext &c) {
   Value value;
   if (c.opset < 11) {
     pads = c.getInts("pads");
-    auto scalar = RankedTensorType::get({}, in.getElementType());
     if (!isa<FloatType>(in.getElementType()))
       return c.error() << "expects a float input";
-    value = graph::ConstantOp::create(
-        c.b, c.loc, scalar, DenseElementsAttr::get(scalar, c.b.getFloatAttr(in.getElementType(), c.getFloat("value", 0))));
+    value = scalarConstant(c, in.getElementType(), c.getFloat("value", 0));
   } else {
     pads = c.constantInts(1);
     if (c.input(2))
@@ -238,23 +223,18 @@ static Results importPad(NodeContext &c) {
   std::optional<graph::PadMode> padMode = graph::symbolizePadMode(mode);
   if (!padMode)
     return c.error() << "unknown mode '" << mode << "'";
-  SmallVector<int64_t> shape;
   for (int64_t i = 0; i < rank; ++i) {
-    int64_t size = in.getDimSize(i) + (*pads)[i] + (*pads)[i + rank];
-    if (size < 0)
+    if (in.getDimSize(i) + (*pads)[i] + (*pads)[i + rank] < 0)
       return c.error() << "negative pads remove more than dim " << i;
     if (mode == "reflect" && ((*pads)[i] >= in.getDimSize(i) || (*pads)[i + rank] >= in.getDimSize(i)))
       return c.error() << "reflect pads must be smaller than the dim";
-    shape.push_back(size);
   }
   if (value && cast<RankedTensorType>(value.getType()).getRank() != 0) {
     if (cast<RankedTensorType>(value.getType()).getNumElements() != 1)
       return c.error() << "constant_value must be a scalar";
-    auto scalar = RankedTensorType::get({}, in.getElementType());
-    value = graph::ReshapeOp::create(c.b, c.loc, scalar, value, Value());
+    value = reshape(c, value, {});
   }
-  auto type = RankedTensorType::get(shape, in.getElementType());
-  return one(graph::PadOp::create(c.b, c.loc, type, c.input(0), *padMode, c.b.getDenseI64ArrayAttr(*pads), value));
+  return one(c.make<graph::PadOp>(c.input(0), *padMode, *pads, value));
 }
 
 /// out[t, b] = in[len[b] - 1 - t, b] for t < len[b], else in[t, b]: a GatherElements along time with
@@ -269,25 +249,17 @@ static Results importReverseSequence(NodeContext &c) {
   if (failed(timeAxis) || failed(batchAxis) || *timeAxis == *batchAxis)
     return failure();
   auto i64 = c.b.getI64Type();
-  int64_t steps = in.getDimSize(*timeAxis), batch = in.getDimSize(*batchAxis);
-  SmallVector<int64_t> timeShape(rank, 1), batchShape(rank, 1), both(rank, 1);
-  timeShape[*timeAxis] = both[*timeAxis] = steps;
-  batchShape[*batchAxis] = both[*batchAxis] = batch;
-  auto timeType = RankedTensorType::get(timeShape, i64);
-  Value t = graph::ConstantOp::create(c.b, c.loc, timeType,
-                                      DenseElementsAttr::get(timeType, ArrayRef<int64_t>(llvm::to_vector(llvm::seq<int64_t>(0, steps)))));
-  auto lensType = RankedTensorType::get(batchShape, i64);
+  SmallVector<int64_t> batchShape(rank, 1);
+  batchShape[*batchAxis] = in.getDimSize(*batchAxis);
+  Value t = iota(c, in.getDimSize(*timeAxis), *timeAxis, rank);
   Value lens = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(batchShape, c.inputType(1).getElementType()), c.input(1), Value());
-  lens = graph::CastOp::create(c.b, c.loc, lensType, lens);
-  auto scalar = RankedTensorType::get({}, i64);
-  Value unit = graph::ConstantOp::create(c.b, c.loc, scalar, DenseElementsAttr::get(scalar, int64_t(1)));
-  auto bothType = RankedTensorType::get(both, i64);
-  Value last = graph::SubOp::create(c.b, c.loc, lensType, lens, unit);
-  Value reversed = graph::SubOp::create(c.b, c.loc, bothType, last, t);
-  Value inside = graph::LessOp::create(c.b, c.loc, RankedTensorType::get(both, c.b.getI1Type()), t, lens);
-  Value idx = graph::WhereOp::create(c.b, c.loc, bothType, inside, reversed, t);
+  lens = graph::CastOp::create(c.b, c.loc, lens, i64);
+  Value last = binary<graph::SubOp>(c, lens, i64Constant(c, {1}, {}));
+  Value reversed = binary<graph::SubOp>(c, last, t);
+  Value inside = binary<graph::LessOp>(c, t, lens);
+  Value idx = graph::WhereOp::create(c.b, c.loc, inside, reversed, t);
   idx = graph::ExpandOp::create(c.b, c.loc, RankedTensorType::get(in.getShape(), i64), idx);
-  return one(graph::GatherElementsOp::create(c.b, c.loc, in, c.input(0), idx, *timeAxis));
+  return one(graph::GatherElementsOp::create(c.b, c.loc, c.input(0), idx, *timeAxis));
 }
 
 /// MaxUnpool: zeros of the unpooled shape with X scattered to its flat indices.
@@ -325,8 +297,7 @@ static Results importMaxUnpool(NodeContext &c) {
   if (!runtimeShape && llvm::any_of(shape, [](int64_t d) { return d < 0; }))
     return c.error() << "the output shape has a negative dim";
   Type elem = x.getElementType();
-  auto scalar = RankedTensorType::get({}, elem);
-  Value zero = graph::ConstantOp::create(c.b, c.loc, scalar, DenseElementsAttr::get(scalar, c.b.getZeroAttr(elem)));
+  Value zero = scalarConstant(c, elem, 0);
   Value zeros;
   if (runtimeShape) {
     Value total = graph::ReduceOp::create(c.b, c.loc, runtimeShape, graph::ReduceKind::prod,

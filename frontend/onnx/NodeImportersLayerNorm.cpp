@@ -38,9 +38,17 @@ static Results importLayerNorm(NodeContext &c) {
   Value shifted = binary<graph::AddOp>(c, variance, scalarConstant(c, stash, c.getFloat("epsilon", 1e-5f)));
   Value stddev = graph::SqrtOp::create(c.b, c.loc, shifted);
   Value y = castTo(c, binary<graph::DivOp>(c, centered, stddev), in.getElementType());
-  y = binary<graph::MulOp>(c, y, c.input(1));
-  if (c.numInputs() > 2 && c.input(2))
-    y = binary<graph::AddOp>(c, y, c.input(2));
+  // Scale and bias come as the model gives them: a shape that does not broadcast is the node's error.
+  auto scaled = c.make<graph::MulOp>(y, c.input(1));
+  if (failed(scaled))
+    return failure();
+  y = *scaled;
+  if (c.numInputs() > 2 && c.input(2)) {
+    auto biased = c.make<graph::AddOp>(y, c.input(2));
+    if (failed(biased))
+      return failure();
+    y = *biased;
+  }
   // Mean and InvStdDev (in the stash type, with the normalized dims kept as 1) only where they are read.
   auto wanted = [&](int i) { return c.node.output_size() > i && !c.node.output(i).empty(); };
   SmallVector<Value> results{y, wanted(1) ? m : Value(),

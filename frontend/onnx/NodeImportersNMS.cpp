@@ -72,11 +72,12 @@ FailureOr<SmallVector<Value>> importNonMaxSuppression(NodeContext &c) {
   Value area = binary<graph::MulOp>(c, binary<graph::SubOp>(c, xMax, xMin), binary<graph::SubOp>(c, yMax, yMin));
   Value inter = binary<graph::MulOp>(c, width, height);
   Value unionArea = binary<graph::SubOp>(c, binary<graph::AddOp>(c, rows(area), cols(area)), inter);
-  auto positive = [&](Value v) { return binary<graph::GreaterOp>(c, v, k(0), i1); };
+  auto positive = [&](Value v) { return binary<graph::GreaterOp>(c, v, k(0)); };
   auto both = [&](Value a, Value b) { return binary<graph::AndOp>(c, a, b); };
   Value overlaps = both(both(positive(width), positive(height)), both(positive(inter), positive(unionArea)));
   overlaps = both(overlaps, both(positive(rows(area)), positive(cols(area))));
-  Value suppresses = both(overlaps, binary<graph::GreaterOp>(c, binary<graph::DivOp>(c, inter, unionArea), iouThreshold, i1));
+  Value suppresses =
+      both(overlaps, binary<graph::GreaterOp>(c, binary<graph::DivOp>(c, inter, unionArea), iouThreshold));
 
   // Visit order per (batch, class), and the pair test in that order: [batch, classes, n, n].
   auto topk = graph::TopKOp::create(c.b, c.loc, c.input(1), n, 2, true, true);
@@ -89,7 +90,7 @@ FailureOr<SmallVector<Value>> importNonMaxSuppression(NodeContext &c) {
   Value sortedPairs = graph::GatherElementsOp::create(c.b, c.loc, pairRows, pairCols, 3);
 
   // Without a score threshold every box is a candidate (NaN scores too).
-  Value candidate = scoreThreshold ? binary<graph::GreaterOp>(c, sortedScores, scoreThreshold, i1)
+  Value candidate = scoreThreshold ? binary<graph::GreaterOp>(c, sortedScores, scoreThreshold)
                                    : graph::ExpandOp::create(c.b, c.loc, RankedTensorType::get({batch, classes, n}, i1),
                                                              scalarConstant(c, i1, 1));
   Value kept = i64Constant(c, SmallVector<int64_t>(batch * classes * n, 0), {batch, classes, n});
@@ -103,21 +104,19 @@ FailureOr<SmallVector<Value>> importNonMaxSuppression(NodeContext &c) {
   };
   for (int64_t p = 0; p < n; ++p) {
     Value row = reshape(c, slice(c, sortedPairs, {0, 0, p, 0}, {batch, classes, 1, n}, {1, 1, 1, 1}), {batch, classes, n});
-    auto keptType = RankedTensorType::get({batch, classes, 1}, i64);
     auto sum = [&](Value v) {
-      return graph::ReduceOp::create(c.b, c.loc, keptType, v, graph::ReduceKind::sum, c.b.getDenseI64ArrayAttr({2}), true,
-                                     false);
+      return graph::ReduceOp::create(c.b, c.loc, v, graph::ReduceKind::sum, c.b.getDenseI64ArrayAttr({2}), true, false);
     };
     Value hit = sum(binary<graph::MulOp>(c, kept, row)), count = sum(kept);
-    Value keep = both(both(at(candidate, p), binary<graph::EqualOp>(c, hit, i64Constant(c, {0}, {}), i1)),
-                      binary<graph::LessOp>(c, count, maxPerClass, i1));
-    Value here = binary<graph::EqualOp>(c, rank, i64Constant(c, {p}, {}), i1);
-    kept = graph::WhereOp::create(c.b, c.loc, kept.getType(), here, castTo(c, keep, i64), kept);
+    Value keep = both(both(at(candidate, p), binary<graph::EqualOp>(c, hit, i64Constant(c, {0}, {}))),
+                      binary<graph::LessOp>(c, count, maxPerClass));
+    Value here = binary<graph::EqualOp>(c, rank, i64Constant(c, {p}, {}));
+    kept = graph::WhereOp::create(c.b, c.loc, here, castTo(c, keep, i64), kept);
   }
 
   // Rows (batch, class, box) of the kept entries, in (batch, class, rank) order.
   int64_t total = batch * classes * n;
-  Value mask = binary<graph::EqualOp>(c, reshape(c, kept, {total}), i64Constant(c, {1}, {}), i1);
+  Value mask = binary<graph::EqualOp>(c, reshape(c, kept, {total}), i64Constant(c, {1}, {}));
   auto positions = positionsOfTrue(c, mask, "the boxes of every batch and class");
   if (failed(positions))
     return failure();
@@ -127,11 +126,9 @@ FailureOr<SmallVector<Value>> importNonMaxSuppression(NodeContext &c) {
                                           i64Constant(c, {classes}, {}));
   Value boxIndex = graph::GatherOp::create(c.b, c.loc, reshape(c, order, {total}), column, 0); // [?, 1]
   Value field = iota(c, 3, 1, 2);
-  auto rowsType = *broadcastResultType(c, column, field);
-  Value out = graph::WhereOp::create(c.b, c.loc, rowsType, binary<graph::EqualOp>(c, field, i64Constant(c, {1}, {}), i1),
+  Value out = graph::WhereOp::create(c.b, c.loc, binary<graph::EqualOp>(c, field, i64Constant(c, {1}, {})),
                                      classIndex, boxIndex);
-  out = graph::WhereOp::create(c.b, c.loc, rowsType, binary<graph::EqualOp>(c, field, i64Constant(c, {0}, {}), i1),
-                               batchIndex, out);
+  out = graph::WhereOp::create(c.b, c.loc, binary<graph::EqualOp>(c, field, i64Constant(c, {0}, {})), batchIndex, out);
   return SmallVector<Value>{out};
 }
 

@@ -1,5 +1,5 @@
 //===- NodeImportersNN.cpp - Conv, MatMul, Gemm, BatchNorm, Softmax -------===//
-#include "frontend/onnx/ImportContext.h"
+#include "frontend/onnx/GraphBuilders.h"
 
 using namespace mlir;
 namespace onnxpb = ::onnx;
@@ -21,19 +21,9 @@ static Results importConv(NodeContext &c) {
   auto pads = resolvePads(c, input, kernel, strides, dilations);
   if (failed(pads))
     return failure();
-  SmallVector<int64_t> shape = {input.getDimSize(0), weight.getDimSize(0)};
-  for (size_t i = 0; i < n; ++i) {
-    int64_t size = input.getDimSize(i + 2);
-    int64_t window = (kernel[i] - 1) * dilations[i] + 1;
-    shape.push_back(ShapedType::isDynamic(size)
-                        ? ShapedType::kDynamic
-                        : (size + (*pads)[i] + (*pads)[i + n] - window) / strides[i] + 1);
-  }
-  auto type = RankedTensorType::get(shape, input.getElementType());
-  return one(graph::ConvOp::create(c.b, c.loc, type, c.input(0), c.input(1), c.input(2),
-                                   c.b.getDenseI64ArrayAttr(strides),
-                                   c.b.getDenseI64ArrayAttr(dilations),
-                                   c.b.getDenseI64ArrayAttr(*pads), c.getInt("group", 1)));
+  return one(c.make<graph::ConvOp>(c.input(0), c.input(1), c.input(2), c.b.getDenseI64ArrayAttr(strides),
+                                   c.b.getDenseI64ArrayAttr(dilations), c.b.getDenseI64ArrayAttr(*pads),
+                                   c.getInt("group", 1)));
 }
 
 static Results importBatchNormTraining(NodeContext &c) {
@@ -47,16 +37,15 @@ static Results importBatchNormTraining(NodeContext &c) {
     axes.push_back(i);
   kept[1] = in.getDimSize(1);
   auto keptType = RankedTensorType::get(kept, elem);
+  // Every operand's shape is checked above, so these compositions infer their types without fail.
   auto bin = [&](auto tag, Value a, Value b) -> Value {
     using OpTy = decltype(tag);
-    return OpTy::create(c.b, c.loc, *broadcastResultType(c, a, b), a, b);
+    return OpTy::create(c.b, c.loc, a, b);
   };
-  auto scalar = [&](double v) -> Value {
-    auto t = RankedTensorType::get({}, elem);
-    return graph::ConstantOp::create(c.b, c.loc, t, DenseElementsAttr::get(t, c.b.getFloatAttr(elem, v)));
-  };
+  auto scalar = [&](double v) -> Value { return scalarConstant(c, elem, v); };
   auto reduceMean = [&](Value v) -> Value {
-    return graph::ReduceOp::create(c.b, c.loc, keptType, v, graph::ReduceKind::mean, c.b.getDenseI64ArrayAttr(axes), true, false);
+    return graph::ReduceOp::create(c.b, c.loc, v, graph::ReduceKind::mean, c.b.getDenseI64ArrayAttr(axes), true,
+                                   false);
   };
   auto channel = [&](Value v) -> Value {
     return graph::ReshapeOp::create(c.b, c.loc, keptType, v, Value());
@@ -68,7 +57,7 @@ static Results importBatchNormTraining(NodeContext &c) {
   Value mean = reduceMean(x);
   Value centered = bin(graph::SubOp(), x, mean);
   Value var = reduceMean(bin(graph::MulOp(), centered, centered));
-  Value denom = graph::SqrtOp::create(c.b, c.loc, keptType, bin(graph::AddOp(), var, scalar(c.getFloat("epsilon", 1e-5f))));
+  Value denom = graph::SqrtOp::create(c.b, c.loc, bin(graph::AddOp(), var, scalar(c.getFloat("epsilon", 1e-5f))));
   Value y = bin(graph::AddOp(), bin(graph::MulOp(), bin(graph::DivOp(), centered, denom), channel(c.input(1))),
                 channel(c.input(2)));
   double momentum = c.getFloat("momentum", 0.9f);
@@ -86,8 +75,7 @@ static Results importBatchNorm(NodeContext &c) {
     return c.error() << "expects 5 inputs";
   if (c.getInt("training_mode", 0) != 0)
     return importBatchNormTraining(c);
-  return one(graph::BatchNormOp::create(c.b, c.loc, c.inputType(0), c.input(0), c.input(1),
-                                        c.input(2), c.input(3), c.input(4),
+  return one(c.make<graph::BatchNormOp>(c.input(0), c.input(1), c.input(2), c.input(3), c.input(4),
                                         c.b.getF32FloatAttr(c.getFloat("epsilon", 1e-5f))));
 }
 
@@ -96,30 +84,14 @@ static Results importGemm(NodeContext &c) {
   if (a.getRank() != 2 || b.getRank() != 2)
     return c.error() << "expects 2-D A and B";
   bool ta = c.getInt("transA", 0), tb = c.getInt("transB", 0);
-  int64_t m = a.getDimSize(ta ? 1 : 0), n = b.getDimSize(tb ? 0 : 1);
-  auto type = RankedTensorType::get({m, n}, a.getElementType());
-  return one(graph::GemmOp::create(c.b, c.loc, type, c.input(0), c.input(1), c.input(2),
+  return one(c.make<graph::GemmOp>(c.input(0), c.input(1), c.input(2),
                                    c.b.getF32FloatAttr(c.getFloat("alpha", 1.0f)),
                                    c.b.getF32FloatAttr(c.getFloat("beta", 1.0f)), c.b.getBoolAttr(ta),
                                    c.b.getBoolAttr(tb)));
 }
 
 static Results importMatMul(NodeContext &c) {
-  auto a = c.inputType(0), b = c.inputType(1);
-  if (a.getRank() < 1 || b.getRank() < 1)
-    return c.error() << "expects operands of rank >= 1";
-  SmallVector<int64_t> aShape(a.getShape()), bShape(b.getShape());
-  if (aShape.size() == 1) aShape.insert(aShape.begin(), 1);
-  if (bShape.size() == 1) bShape.push_back(1);
-  auto batch = graph::broadcastShapes(ArrayRef<int64_t>(aShape).drop_back(2),
-                                      ArrayRef<int64_t>(bShape).drop_back(2));
-  if (failed(batch))
-    return c.error() << "batch dims of " << a << " and " << b << " do not broadcast";
-  SmallVector<int64_t> shape(*batch);
-  if (a.getRank() > 1) shape.push_back(aShape[aShape.size() - 2]);
-  if (b.getRank() > 1) shape.push_back(bShape.back());
-  auto type = RankedTensorType::get(shape, a.getElementType());
-  return one(graph::MatMulOp::create(c.b, c.loc, type, c.input(0), c.input(1)));
+  return one(c.make<graph::MatMulOp>(c.input(0), c.input(1)));
 }
 
 static NodeImporter softmax(graph::SoftmaxKind kind) {
@@ -130,7 +102,7 @@ static NodeImporter softmax(graph::SoftmaxKind kind) {
     if (failed(axis))
       return failure();
     if (c.opset >= 13 || *axis == rank - 1)
-      return one(graph::SoftmaxOp::create(c.b, c.loc, in, c.input(0), kind, *axis));
+      return one(graph::SoftmaxOp::create(c.b, c.loc, c.input(0), kind, *axis));
     // Before opset 13 the input is coerced to 2-D at `axis`.
     if (!in.hasStaticShape())
       return c.error() << "dynamic shapes are not supported yet";
@@ -139,7 +111,7 @@ static NodeImporter softmax(graph::SoftmaxKind kind) {
       (i < *axis ? outer : inner) *= in.getDimSize(i);
     auto flat = RankedTensorType::get({outer, inner}, in.getElementType());
     Value x = graph::ReshapeOp::create(c.b, c.loc, flat, c.input(0), Value());
-    x = graph::SoftmaxOp::create(c.b, c.loc, flat, x, kind, 1);
+    x = graph::SoftmaxOp::create(c.b, c.loc, x, kind, 1);
     return one(graph::ReshapeOp::create(c.b, c.loc, in, x, Value()));
   };
 }

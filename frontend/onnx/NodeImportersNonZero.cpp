@@ -22,13 +22,13 @@ FailureOr<Value> positionsOfTrue(NodeContext &c, Value mask, StringRef what) {
                      << " are supported (the compaction is quadratic in them)";
   auto i64 = c.b.getI64Type();
   Value ones = castTo(c, mask, i64);
-  Value running = graph::CumSumOp::create(c.b, c.loc, ones.getType(), ones, 0, false, false);
-  Value count = graph::ReduceOp::create(c.b, c.loc, RankedTensorType::get({1}, i64), ones, graph::ReduceKind::sum,
-                                        c.b.getDenseI64ArrayAttr({0}), true, false);
+  Value running = graph::CumSumOp::create(c.b, c.loc, ones, 0, false, false);
+  Value count =
+      graph::ReduceOp::create(c.b, c.loc, ones, graph::ReduceKind::sum, c.b.getDenseI64ArrayAttr({0}), true, false);
   // position[k] = #{i : running[i] <= k}: the index of the (k + 1)-th true element (n past the last).
-  Value atMost = binary<graph::LessOrEqualOp>(c, reshape(c, running, {1, n}), iota(c, n, 0, 2), c.b.getI1Type());
-  Value positions = graph::ReduceOp::create(c.b, c.loc, RankedTensorType::get({n}, i64), castTo(c, atMost, i64),
-                                            graph::ReduceKind::sum, c.b.getDenseI64ArrayAttr({1}), false, false);
+  Value atMost = binary<graph::LessOrEqualOp>(c, reshape(c, running, {1, n}), iota(c, n, 0, 2));
+  Value positions = graph::ReduceOp::create(c.b, c.loc, castTo(c, atMost, i64), graph::ReduceKind::sum,
+                                            c.b.getDenseI64ArrayAttr({1}), false, false);
   return takeLeading(c, positions, count, 0);
 }
 
@@ -41,12 +41,8 @@ FailureOr<SmallVector<Value>> importNonZero(NodeContext &c) {
   Type elem = in.getElementType();
   int64_t n = in.getNumElements(), rank = in.getRank();
   Value flat = reshape(c, c.input(0), {n});
-  Value zero = isa<FloatType>(elem) ? scalarConstant(c, elem, 0.0)
-                                    : graph::ConstantOp::create(c.b, c.loc, RankedTensorType::get({}, elem),
-                                                                DenseElementsAttr::get(RankedTensorType::get({}, elem),
-                                                                                       c.b.getIntegerAttr(elem, 0)));
-  Value isZero = binary<graph::EqualOp>(c, flat, zero, c.b.getI1Type());
-  auto positions = positionsOfTrue(c, graph::NotOp::create(c.b, c.loc, isZero.getType(), isZero), "the input");
+  Value isZero = binary<graph::EqualOp>(c, flat, scalarConstant(c, elem, 0));
+  auto positions = positionsOfTrue(c, graph::NotOp::create(c.b, c.loc, isZero), "the input");
   if (failed(positions))
     return failure();
   // Row d of the result: (position / stride_d) mod dim_d, for the row-major strides of the input.

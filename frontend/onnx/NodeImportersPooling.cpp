@@ -42,7 +42,6 @@ static NodeImporter pool(graph::PoolKind kind, bool global) {
     }
     SmallVector<int64_t> originalEnd(pads.begin() + n, pads.end());
     bool ceilMode = c.getInt("ceil_mode", 0) != 0;
-    SmallVector<int64_t> shape(input.getShape().take_front(2));
     for (size_t i = 0; i < n; ++i) {
       int64_t size = input.getDimSize(i + 2);
       if (ShapedType::isDynamic(size))
@@ -55,21 +54,19 @@ static NodeImporter pool(graph::PoolKind kind, bool global) {
         --out;
       // Extend the end padding so that a plain floor-mode window covers every output.
       pads[i + n] = std::max<int64_t>(pads[i + n], (out - 1) * strides[i] + window - size - pads[i]);
-      shape.push_back(out);
     }
-    auto type = RankedTensorType::get(shape, input.getElementType());
     if (withIndices) {
-      auto op = graph::MaxPoolWithIndicesOp::create(
-          c.b, c.loc, type, RankedTensorType::get(shape, c.b.getI64Type()), c.input(0),
-          c.b.getDenseI64ArrayAttr(kernel), c.b.getDenseI64ArrayAttr(strides),
+      auto op = c.build<graph::MaxPoolWithIndicesOp>(
+          c.input(0), c.b.getDenseI64ArrayAttr(kernel), c.b.getDenseI64ArrayAttr(strides),
           c.b.getDenseI64ArrayAttr(dilations), c.b.getDenseI64ArrayAttr(pads), c.getInt("storage_order", 0));
-      return SmallVector<Value>{op.getValues(), op.getIndices()};
+      if (failed(op))
+        return failure();
+      return SmallVector<Value>{op->getValues(), op->getIndices()};
     }
-    return one(graph::PoolOp::create(
-        c.b, c.loc, type, c.input(0), kind, c.b.getDenseI64ArrayAttr(kernel),
-        c.b.getDenseI64ArrayAttr(strides), c.b.getDenseI64ArrayAttr(dilations),
-        c.b.getDenseI64ArrayAttr(pads), c.b.getDenseI64ArrayAttr(originalEnd),
-        c.getInt("count_include_pad", 0) != 0));
+    return one(c.make<graph::PoolOp>(c.input(0), kind, c.b.getDenseI64ArrayAttr(kernel),
+                                     c.b.getDenseI64ArrayAttr(strides), c.b.getDenseI64ArrayAttr(dilations),
+                                     c.b.getDenseI64ArrayAttr(pads), c.b.getDenseI64ArrayAttr(originalEnd),
+                                     c.getInt("count_include_pad", 0) != 0));
   };
 }
 

@@ -14,13 +14,6 @@ namespace {
 struct Quant {
   NodeContext &c;
 
-  Value binaryOp(StringRef kind, Value a, Value b) {
-    auto type = *broadcastResultType(c, a, b);
-    if (kind == "div") return graph::DivOp::create(c.b, c.loc, type, a, b);
-    if (kind == "mul") return graph::MulOp::create(c.b, c.loc, type, a, b);
-    if (kind == "add") return graph::AddOp::create(c.b, c.loc, type, a, b);
-    return graph::SubOp::create(c.b, c.loc, type, a, b);
-  }
   Value castTo(Value v, Type elem) {
     if (getElementTypeOrSelf(v.getType()) == elem)
       return v;
@@ -28,7 +21,7 @@ struct Quant {
   }
   Value scalar(Type elem, double v) {
     auto type = RankedTensorType::get({}, elem);
-    return graph::ConstantOp::create(c.b, c.loc, type, DenseElementsAttr::get(type, c.b.getFloatAttr(elem, v)));
+    return graph::ConstantOp::create(c.b, c.loc, DenseElementsAttr::get(type, c.b.getFloatAttr(elem, v)));
   }
   /// Blocked parameters (opset 21): entry k along `axis` covers input rows [k * block, (k + 1) * block);
   /// repeated to the input's shape ([.., n, ..] -> [.., n, block, ..] -> [.., n * block, ..] -> slice).
@@ -52,8 +45,7 @@ struct Quant {
     x = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(merged, elem), x, Value());
     if (n * block != dim) {
       SmallVector<int64_t> starts(t.getRank(), 0), steps(t.getRank(), 1);
-      x = graph::SliceOp::create(c.b, c.loc, RankedTensorType::get(input.getShape(), elem), x,
-                                 c.b.getDenseI64ArrayAttr(starts), c.b.getDenseI64ArrayAttr(steps));
+      x = graph::SliceOp::create(c.b, c.loc, x, starts, steps, input.getShape());
     }
     return x;
   }
@@ -99,17 +91,16 @@ static Results importQuantizeLinear(NodeContext &c) {
     x = q.castTo(x, f32);
     fl = f32;
   }
-  Value y = graph::RoundOp::create(c.b, c.loc, cast<RankedTensorType>(x.getType()),
-                                   q.binaryOp("div", x, q.castTo(*scale, fl)));
+  // alongAxis shapes the scale and zero point to broadcast against the input.
+  Value y = graph::RoundOp::create(c.b, c.loc, graph::DivOp::create(c.b, c.loc, x, q.castTo(*scale, fl)));
   if (c.input(2)) {
     auto zp = q.alongAxis(c.input(2), in);
     if (failed(zp))
       return failure();
-    y = q.binaryOp("add", y, q.castTo(*zp, fl));
+    y = graph::AddOp::create(c.b, c.loc, y, q.castTo(*zp, fl));
   }
   bool isUnsigned = outInt.isUnsigned();
-  y = graph::ClipOp::create(c.b, c.loc, y.getType(), y, q.scalar(fl, isUnsigned ? 0 : -128),
-                            q.scalar(fl, isUnsigned ? 255 : 127));
+  y = graph::ClipOp::create(c.b, c.loc, y, q.scalar(fl, isUnsigned ? 0 : -128), q.scalar(fl, isUnsigned ? 255 : 127));
   return SmallVector<Value>{q.castTo(y, outElem)};
 }
 
@@ -125,13 +116,14 @@ static Results importDequantizeLinear(NodeContext &c) {
     auto zp = q.alongAxis(c.input(2), in);
     if (failed(zp))
       return failure();
-    x = q.binaryOp("sub", x, q.castTo(*zp, fl));
+    x = graph::SubOp::create(c.b, c.loc, x, q.castTo(*zp, fl));
   }
-  return SmallVector<Value>{q.binaryOp("mul", x, *scale)};
+  return SmallVector<Value>{graph::MulOp::create(c.b, c.loc, x, *scale)};
 }
 
-/// `v - zero_point` in `elem`; a 1-D zero point of `rowsOfA` entries applies per row of a matrix A.
-static Value centered(Quant &q, Value v, Value zp, Type elem, bool perRow) {
+/// `v - zero_point` in `elem`; a 1-D zero point of `rowsOfA` entries applies per row of a matrix A. The
+/// zero point's shape is the model's: one that does not broadcast against `v` is the node's error.
+static FailureOr<Value> centered(Quant &q, Value v, Value zp, Type elem, bool perRow) {
   Value x = q.castTo(v, elem);
   if (!zp)
     return x;
@@ -139,7 +131,7 @@ static Value centered(Quant &q, Value v, Value zp, Type elem, bool perRow) {
   auto zt = cast<RankedTensorType>(z.getType());
   if (perRow && zt.getRank() == 1 && zt.getDimSize(0) != 1)
     z = graph::ReshapeOp::create(q.c.b, q.c.loc, RankedTensorType::get({zt.getDimSize(0), 1}, elem), z, Value());
-  return q.binaryOp("sub", x, z);
+  return q.c.make<graph::SubOp>(x, z);
 }
 
 /// Runs another importer (Conv, MatMul) on substituted operands with this node's attributes.
@@ -151,11 +143,21 @@ static FailureOr<Value> importAs(NodeContext &c, StringRef op, SmallVector<Value
   return (*r)[0];
 }
 
+/// (A - a_zero_point) (B - b_zero_point) as an int32 MatMul.
+static FailureOr<Value> integerMatMul(NodeContext &c, Quant &q, Value a, Value azp, Value b, Value bzp) {
+  Type i32 = c.b.getI32Type();
+  auto ac = centered(q, a, azp, i32, true);
+  if (failed(ac))
+    return failure();
+  auto bc = centered(q, b, bzp, i32, false);
+  if (failed(bc))
+    return failure();
+  return importAs(c, "MatMul", {*ac, *bc});
+}
+
 static Results importMatMulInteger(NodeContext &c) {
   Quant q{c};
-  Type i32 = c.b.getI32Type();
-  auto product = importAs(c, "MatMul", {centered(q, c.input(0), c.input(2), i32, true),
-                                        centered(q, c.input(1), c.input(3), i32, false)});
+  auto product = integerMatMul(c, q, c.input(0), c.input(2), c.input(1), c.input(3));
   if (failed(product))
     return failure();
   return SmallVector<Value>{*product};
@@ -173,9 +175,15 @@ static FailureOr<Value> integerConv(NodeContext &c, Quant &q, Value x, Value xzp
       shape[0] = zt.getDimSize(0);
       z = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(shape, f64), z, Value());
     }
-    wc = q.binaryOp("sub", wc, z);
+    auto shifted = c.make<graph::SubOp>(wc, z);
+    if (failed(shifted))
+      return failure();
+    wc = *shifted;
   }
-  auto y = importAs(c, "Conv", {centered(q, x, xzp, f64, false), wc});
+  auto xc = centered(q, x, xzp, f64, false);
+  if (failed(xc))
+    return failure();
+  auto y = importAs(c, "Conv", {*xc, wc});
   if (failed(y))
     return failure();
   return q.castTo(*y, c.b.getI32Type());
@@ -189,31 +197,39 @@ static Results importConvInteger(NodeContext &c) {
   return SmallVector<Value>{*y};
 }
 
-/// round(acc * a_scale * b_scale / y_scale) + y_zero_point, saturated to y's 8-bit type.
-static Value requantize(Quant &q, Value acc, Value scale, Value yScale, Value yzp, Value perChannel) {
+/// round(acc * a_scale * b_scale / y_scale) + y_zero_point, saturated to y's 8-bit type. The scales and
+/// zero point have the model's shapes: ones that do not broadcast are the node's error.
+static FailureOr<Value> requantize(Quant &q, Value acc, Value scale, Value yScale, Value yzp, Value perChannel) {
   NodeContext &c = q.c;
   Type f32 = c.b.getF32Type();
-  Value s = q.binaryOp("div", q.binaryOp("mul", q.castTo(scale, f32), q.castTo(perChannel, f32)), q.castTo(yScale, f32));
-  Value y = q.binaryOp("mul", q.castTo(acc, f32), s);
-  y = graph::RoundOp::create(c.b, c.loc, cast<RankedTensorType>(y.getType()), y);
-  y = q.binaryOp("add", y, q.castTo(yzp, f32));
+  auto scales = c.make<graph::MulOp>(q.castTo(scale, f32), q.castTo(perChannel, f32));
+  if (failed(scales))
+    return failure();
+  auto s = c.make<graph::DivOp>(*scales, q.castTo(yScale, f32));
+  if (failed(s))
+    return failure();
+  auto y = c.make<graph::MulOp>(q.castTo(acc, f32), *s);
+  if (failed(y))
+    return failure();
+  y = c.make<graph::AddOp>(graph::RoundOp::create(c.b, c.loc, *y), q.castTo(yzp, f32));
+  if (failed(y))
+    return failure();
   auto outElem = cast<IntegerType>(cast<RankedTensorType>(yzp.getType()).getElementType());
   bool isUnsigned = outElem.isUnsigned();
-  y = graph::ClipOp::create(c.b, c.loc, y.getType(), y, q.scalar(f32, isUnsigned ? 0 : -128), q.scalar(f32, isUnsigned ? 255 : 127));
-  return q.castTo(y, outElem);
+  Value clipped =
+      graph::ClipOp::create(c.b, c.loc, *y, q.scalar(f32, isUnsigned ? 0 : -128), q.scalar(f32, isUnsigned ? 255 : 127));
+  return q.castTo(clipped, outElem);
 }
 
 static Results importQLinearMatMul(NodeContext &c) {
   Quant q{c};
-  Type i32 = c.b.getI32Type();
-  auto acc = importAs(c, "MatMul", {centered(q, c.input(0), c.input(2), i32, true),
-                                    centered(q, c.input(3), c.input(5), i32, false)});
+  auto acc = integerMatMul(c, q, c.input(0), c.input(2), c.input(3), c.input(5));
   if (failed(acc))
     return failure();
   Value aScale = c.input(1);
   if (cast<RankedTensorType>(aScale.getType()).getNumElements() != 1)
     return c.error() << "per-row a_scale is not supported";
-  return SmallVector<Value>{requantize(q, *acc, aScale, c.input(6), c.input(7), c.input(4))};
+  return one(requantize(q, *acc, aScale, c.input(6), c.input(7), c.input(4)));
 }
 
 static Results importQLinearConv(NodeContext &c) {
@@ -230,10 +246,12 @@ static Results importQLinearConv(NodeContext &c) {
     shape[1] = t.getDimSize(0);
     return graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(shape, t.getElementType()), v, Value());
   };
-  Value sum = *acc;
-  if (c.input(8))
-    sum = q.binaryOp("add", sum, channel(c.input(8)));
-  return SmallVector<Value>{requantize(q, sum, c.input(1), c.input(6), c.input(7), channel(c.input(4)))};
+  if (c.input(8)) {
+    acc = c.make<graph::AddOp>(*acc, channel(c.input(8)));
+    if (failed(acc))
+      return failure();
+  }
+  return one(requantize(q, *acc, c.input(1), c.input(6), c.input(7), channel(c.input(4))));
 }
 
 void addQuantizeImporters(llvm::StringMap<NodeImporter> &t) {

@@ -25,9 +25,7 @@ struct Unroller {
     auto t = cast<RankedTensorType>(v.getType());
     if (t.getShape() == sizes)
       return v;
-    return graph::SliceOp::create(c.b, c.loc, type(sizes, t.getElementType()), v,
-                                  c.b.getDenseI64ArrayAttr(starts),
-                                  c.b.getDenseI64ArrayAttr(SmallVector<int64_t>(sizes.size(), 1)));
+    return graph::SliceOp::create(c.b, c.loc, v, starts, SmallVector<int64_t>(sizes.size(), 1), sizes);
   }
   Value reshape(Value v, ArrayRef<int64_t> shape) {
     auto t = cast<RankedTensorType>(v.getType());
@@ -45,28 +43,25 @@ struct Unroller {
   }
   /// x [B, K] times w [N, K] transposed: [B, N].
   Value linear(Value x, Value w) {
-    auto xt = cast<RankedTensorType>(x.getType()), wt = cast<RankedTensorType>(w.getType());
-    return graph::GemmOp::create(c.b, c.loc, type({xt.getDimSize(0), wt.getDimSize(0)}), x, w, Value(),
-                                 c.b.getF32FloatAttr(1), c.b.getF32FloatAttr(1), c.b.getBoolAttr(false),
-                                 c.b.getBoolAttr(true));
+    return graph::GemmOp::create(c.b, c.loc, x, w, Value(), c.b.getF32FloatAttr(1), c.b.getF32FloatAttr(1),
+                                 c.b.getBoolAttr(false), c.b.getBoolAttr(true));
   }
   template <typename OpTy> Value bin(Value a, Value b) {
     if (!a) return b;
     if (!b) return a;
-    return OpTy::create(c.b, c.loc, *broadcastResultType(c, a, b), a, b);
+    return OpTy::create(c.b, c.loc, a, b);
   }
   Value add(Value a, Value b) { return bin<graph::AddOp>(a, b); }
   Value mul(Value a, Value b) { return bin<graph::MulOp>(a, b); }
   FailureOr<Value> activate(StringRef name, Value x) {
-    auto t = cast<RankedTensorType>(x.getType());
-    if (name == "Sigmoid") return graph::SigmoidOp::create(c.b, c.loc, t, x).getResult();
-    if (name == "Tanh") return graph::TanhOp::create(c.b, c.loc, t, x).getResult();
-    if (name == "Relu") return graph::ReluOp::create(c.b, c.loc, t, x).getResult();
+    if (name == "Sigmoid") return graph::SigmoidOp::create(c.b, c.loc, x).getResult();
+    if (name == "Tanh") return graph::TanhOp::create(c.b, c.loc, x).getResult();
+    if (name == "Relu") return graph::ReluOp::create(c.b, c.loc, x).getResult();
     return c.error() << "activation '" << name << "' is not supported";
   }
   Value scalar(double v) {
     auto t = type({});
-    return graph::ConstantOp::create(c.b, c.loc, t, DenseElementsAttr::get(t, c.b.getFloatAttr(elem, v)));
+    return graph::ConstantOp::create(c.b, c.loc, DenseElementsAttr::get(t, c.b.getFloatAttr(elem, v)));
   }
 };
 
@@ -74,8 +69,10 @@ struct Unroller {
 
 static Results importRecurrent(NodeContext &c, Cell cell) {
   auto x = c.inputType(0), w = c.inputType(1);
-  if (x.getRank() != 3 || !x.hasStaticShape() || !w.hasStaticShape() || !isa<FloatType>(x.getElementType()))
+  if (x.getRank() != 3 || !x.hasStaticShape() || !isa<FloatType>(x.getElementType()))
     return c.error() << "expects a static float 3-D input";
+  if (w.getRank() != 3 || !w.hasStaticShape())
+    return c.error() << "expects static 3-D weights W, got " << w;
   Unroller u{c, x.getElementType()};
   int64_t hidden = c.getInt("hidden_size", 0), gates = cell == Cell::RNN ? 1 : cell == Cell::GRU ? 3 : 4;
   bool batchMajor = c.getInt("layout", 0) != 0;
@@ -84,6 +81,32 @@ static Results importRecurrent(NodeContext &c, Cell cell) {
   int64_t dirs = direction == "bidirectional" ? 2 : 1;
   if (hidden <= 0 || w.getDimSize(0) != dirs || w.getDimSize(1) != gates * hidden || w.getDimSize(2) != inputSize)
     return c.error() << "weights do not match hidden_size " << hidden << " and direction '" << direction << "'";
+  // The other operands must have the shapes the gate equations read them in (a dim of run-time size is
+  // taken to fit), so that the unrolled steps combine operands that fit.
+  SmallVector<int64_t> initialShape = batchMajor ? SmallVector<int64_t>{batch, dirs, hidden}
+                                                 : SmallVector<int64_t>{dirs, batch, hidden};
+  struct Operand {
+    size_t index;
+    StringRef name;
+    SmallVector<int64_t> shape;
+  };
+  SmallVector<Operand> operands = {{2, "R", {dirs, gates * hidden, hidden}},
+                                   {3, "B", {dirs, 2 * gates * hidden}},
+                                   {4, "sequence_lens", {batch}},
+                                   {5, "initial_h", initialShape}};
+  if (cell == Cell::LSTM)
+    operands.append({{6, "initial_c", initialShape}, {7, "P", {dirs, 3 * hidden}}});
+  auto fits = [](auto dims) {
+    auto [have, want] = dims;
+    return ShapedType::isDynamic(have) || have == want;
+  };
+  for (const Operand &o : operands) {
+    if (!c.input(o.index))
+      continue;
+    auto t = c.inputType(o.index);
+    if (t.getRank() != static_cast<int64_t>(o.shape.size()) || !llvm::all_of(llvm::zip(t.getShape(), o.shape), fits))
+      return c.error() << "expects " << o.name << " of shape [" << ArrayRef<int64_t>(o.shape) << "], got " << t;
+  }
   if (c.attr("clip"))
     return c.error() << "clip is not supported";
   if (cell == Cell::LSTM && c.getInt("input_forget", 0))
@@ -172,24 +195,20 @@ static Results importRecurrent(NodeContext &c, Cell cell) {
       if (lens) { // steps at or past a batch entry's length keep the state and output zeros
         auto lensType = cast<RankedTensorType>(lens.getType());
         auto stepType = u.type({}, lensType.getElementType());
-        Value stepValue = graph::ConstantOp::create(c.b, c.loc, stepType,
-                                                    DenseElementsAttr::get(stepType, c.b.getIntegerAttr(lensType.getElementType(), t)));
-        Value active = graph::LessOp::create(c.b, c.loc, u.type({batch}, c.b.getI1Type()), stepValue, lens);
+        Value stepValue = graph::ConstantOp::create(
+            c.b, c.loc, DenseElementsAttr::get(stepType, c.b.getIntegerAttr(lensType.getElementType(), t)));
+        Value active = graph::LessOp::create(c.b, c.loc, stepValue, lens);
         active = u.reshape(active, {batch, 1});
-        auto bh = u.type({batch, hidden});
-        y = graph::WhereOp::create(c.b, c.loc, bh, active, newH, u.scalar(0));
-        newH = graph::WhereOp::create(c.b, c.loc, bh, active, newH, H);
+        y = graph::WhereOp::create(c.b, c.loc, active, newH, u.scalar(0));
+        newH = graph::WhereOp::create(c.b, c.loc, active, newH, H);
         if (newC)
-          newC = graph::WhereOp::create(c.b, c.loc, bh, active, newC, C);
+          newC = graph::WhereOp::create(c.b, c.loc, active, newC, C);
       }
       H = newH;
       C = newC;
       ys[t] = u.reshape(y, batchMajor ? SmallVector<int64_t>{batch, 1, 1, hidden} : SmallVector<int64_t>{1, 1, batch, hidden});
     }
-    yDirs.push_back(graph::ConcatOp::create(c.b, c.loc,
-                                            u.type(batchMajor ? SmallVector<int64_t>{batch, seq, 1, hidden}
-                                                              : SmallVector<int64_t>{seq, 1, batch, hidden}),
-                                            ys, batchMajor ? 1 : 0));
+    yDirs.push_back(graph::ConcatOp::create(c.b, c.loc, ys, batchMajor ? 1 : 0));
     auto stateShape = batchMajor ? SmallVector<int64_t>{batch, 1, hidden} : SmallVector<int64_t>{1, batch, hidden};
     hLast.push_back(u.reshape(H, stateShape));
     if (C)
@@ -198,10 +217,7 @@ static Results importRecurrent(NodeContext &c, Cell cell) {
   auto concat = [&](ArrayRef<Value> parts, int64_t axis) -> Value {
     if (parts.size() == 1)
       return parts[0];
-    auto t = cast<RankedTensorType>(parts[0].getType());
-    SmallVector<int64_t> shape(t.getShape());
-    shape[axis] *= parts.size();
-    return graph::ConcatOp::create(c.b, c.loc, u.type(shape), parts, axis);
+    return graph::ConcatOp::create(c.b, c.loc, parts, axis);
   };
   SmallVector<Value> results = {concat(yDirs, batchMajor ? 2 : 1), concat(hLast, batchMajor ? 1 : 0)};
   if (cell == Cell::LSTM)

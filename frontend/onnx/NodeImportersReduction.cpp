@@ -42,7 +42,7 @@ static NodeImporter reduce(graph::ReduceKind kind, int64_t axesInputSince) {
         normalized.push_back(*n);
       }
     } else if (noop) {
-      return one(graph::IdentityOp::create(c.b, c.loc, in, c.input(0)));
+      return one(graph::IdentityOp::create(c.b, c.loc, c.input(0)));
     } else {
       for (int64_t i = 0; i < rank; ++i)
         normalized.push_back(i);
@@ -50,26 +50,14 @@ static NodeImporter reduce(graph::ReduceKind kind, int64_t axesInputSince) {
     llvm::sort(normalized);
     normalized.erase(std::unique(normalized.begin(), normalized.end()), normalized.end());
     bool keepdims = c.getInt("keepdims", 1) != 0;
-    SmallVector<int64_t> shape;
-    for (int64_t i = 0; i < rank; ++i) {
-      if (llvm::is_contained(normalized, i)) {
-        if (keepdims)
-          shape.push_back(1);
-      } else {
-        shape.push_back(in.getDimSize(i));
-      }
-    }
-    auto type = RankedTensorType::get(shape, in.getElementType());
+    auto axesAttr = c.b.getDenseI64ArrayAttr(normalized);
     if (in.getElementType().isInteger(1) && (kind == graph::ReduceKind::max || kind == graph::ReduceKind::min)) {
       // Bool max/min (opset 20) as 0/1 integers: a signless i1 reads true as -1.
-      Type i8 = c.b.getIntegerType(8);
-      Value x = graph::CastOp::create(c.b, c.loc, RankedTensorType::get(in.getShape(), i8), c.input(0));
-      Value r = graph::ReduceOp::create(c.b, c.loc, RankedTensorType::get(shape, i8), x, kind,
-                                        c.b.getDenseI64ArrayAttr(normalized), keepdims, false);
-      return one(graph::CastOp::create(c.b, c.loc, type, r));
+      Value x = graph::CastOp::create(c.b, c.loc, c.input(0), c.b.getIntegerType(8));
+      Value r = graph::ReduceOp::create(c.b, c.loc, x, kind, axesAttr, keepdims, false);
+      return one(graph::CastOp::create(c.b, c.loc, r, in.getElementType()));
     }
-    return one(graph::ReduceOp::create(c.b, c.loc, type, c.input(0), kind,
-                                       c.b.getDenseI64ArrayAttr(normalized), keepdims, false));
+    return one(graph::ReduceOp::create(c.b, c.loc, c.input(0), kind, axesAttr, keepdims, false));
   };
 }
 
@@ -79,17 +67,8 @@ static NodeImporter argReduce(graph::ReduceKind kind) {
     auto axis = normalizeAxis(c, c.getInt("axis", 0), in.getRank());
     if (failed(axis))
       return failure();
-    bool keepdims = c.getInt("keepdims", 1) != 0;
-    SmallVector<int64_t> shape;
-    for (int64_t i = 0; i < in.getRank(); ++i)
-      if (i != *axis)
-        shape.push_back(in.getDimSize(i));
-      else if (keepdims)
-        shape.push_back(1);
-    auto type = RankedTensorType::get(shape, c.b.getI64Type());
-    return one(graph::ReduceOp::create(c.b, c.loc, type, c.input(0), kind,
-                                       c.b.getDenseI64ArrayAttr({*axis}), keepdims,
-                                       c.getInt("select_last_index", 0) != 0));
+    return one(graph::ReduceOp::create(c.b, c.loc, c.input(0), kind, c.b.getDenseI64ArrayAttr({*axis}),
+                                       c.getInt("keepdims", 1) != 0, c.getInt("select_last_index", 0) != 0));
   };
 }
 

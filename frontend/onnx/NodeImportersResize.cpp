@@ -5,12 +5,6 @@ using namespace mlir;
 
 namespace tessera::onnx {
 
-static Results one(FailureOr<Value> v) {
-  if (failed(v))
-    return failure();
-  return SmallVector<Value>{*v};
-}
-
 static std::optional<SmallVector<double>> constantFloats(NodeContext &c, size_t i) {
   auto dense = c.constantValue(i);
   if (!dense || !isa<FloatType>(dense.getElementType()))
@@ -44,6 +38,10 @@ static Results importResize(NodeContext &c, bool upsample) {
   if (ctm == "tf_crop_and_resize") {
     if (!present(c, 1))
       return c.error() << "tf_crop_and_resize needs an roi";
+    auto roi = c.inputType(1);
+    if (roi.getRank() != 1 || roi.getDimSize(0) != 2 * rank || !isa<FloatType>(roi.getElementType()))
+      return c.error() << "the roi must be a float vector of " << 2 * rank << " values (starts, then ends), got "
+                       << roi;
     crop = CropAndResize{c.input(1), c.getFloat("extrapolation_value", 0.0f)};
     ctm = "asymmetric"; // unused: the roi gives the coordinates
   }
@@ -98,11 +96,10 @@ static Results importResize(NodeContext &c, bool upsample) {
     if (shape.back() <= 0 || size == 0)
       return c.error() << "resizing dim " << d << " to an empty dim is not supported";
   }
-  auto type = RankedTensorType::get(shape, in.getElementType());
-  return SmallVector<Value>{graph::ResizeOp::create(c.b, c.loc, type, c.input(0), *resizeMode, *transform, *nearestMode,
-                                                    c.b.getDenseF64ArrayAttr(used), c.b.getDenseI64ArrayAttr(shape),
-                                                    llvm::APFloat((double)c.getFloat("cubic_coeff_a", -0.75f)),
-                                                    c.getInt("exclude_outside", 0) != 0)};
+  return one(graph::ResizeOp::create(c.b, c.loc, c.input(0), *resizeMode, *transform, *nearestMode,
+                                     c.b.getDenseF64ArrayAttr(used), c.b.getDenseI64ArrayAttr(shape),
+                                     llvm::APFloat((double)c.getFloat("cubic_coeff_a", -0.75f)),
+                                     c.getInt("exclude_outside", 0) != 0));
 }
 
 static Results importGridSample(NodeContext &c) {
@@ -115,10 +112,8 @@ static Results importGridSample(NodeContext &c) {
   std::optional<graph::GridSamplePadding> paddingMode = graph::symbolizeGridSamplePadding(padding);
   if (!sampleMode || !paddingMode)
     return c.error() << "unknown mode '" << mode << "' or padding_mode '" << padding << "'";
-  auto type = RankedTensorType::get({in.getDimSize(0), in.getDimSize(1), grid.getDimSize(1), grid.getDimSize(2)},
-                                    in.getElementType());
-  return SmallVector<Value>{graph::GridSampleOp::create(c.b, c.loc, type, c.input(0), c.input(1), *sampleMode, *paddingMode,
-                                                        c.getInt("align_corners", 0) != 0)};
+  return one(c.make<graph::GridSampleOp>(c.input(0), c.input(1), *sampleMode, *paddingMode,
+                                         c.getInt("align_corners", 0) != 0));
 }
 
 static Results importRoiAlign(NodeContext &c) {
@@ -135,13 +130,11 @@ static Results importRoiAlign(NodeContext &c) {
   std::string ctm = c.getString("coordinate_transformation_mode", "half_pixel");
   if (ctm != "half_pixel" && ctm != "output_half_pixel")
     return c.error() << "unknown coordinate_transformation_mode '" << ctm << "'";
-  auto type = RankedTensorType::get({rois.getDimSize(0), in.getDimSize(1), c.getInt("output_height", 1),
-                                     c.getInt("output_width", 1)}, in.getElementType());
-  return SmallVector<Value>{graph::RoiAlignOp::create(c.b, c.loc, type, c.input(0), c.input(1), c.input(2),
-                                                      c.b.getBoolAttr(ctm == "half_pixel"),
-                                                      c.b.getI64IntegerAttr(type.getDimSize(2)),
-                                                      c.b.getI64IntegerAttr(type.getDimSize(3)), c.b.getI64IntegerAttr(ratio),
-                                                      c.b.getF32FloatAttr(c.getFloat("spatial_scale", 1.0f)))};
+  return one(c.make<graph::RoiAlignOp>(c.input(0), c.input(1), c.input(2), c.b.getBoolAttr(ctm == "half_pixel"),
+                                        c.b.getI64IntegerAttr(c.getInt("output_height", 1)),
+                                        c.b.getI64IntegerAttr(c.getInt("output_width", 1)),
+                                        c.b.getI64IntegerAttr(ratio),
+                                        c.b.getF32FloatAttr(c.getFloat("spatial_scale", 1.0f))));
 }
 
 void addResizeImporters(llvm::StringMap<NodeImporter> &t) {

@@ -25,12 +25,11 @@ static Results importConstant(NodeContext &c) {
   if (!a)
     return c.error() << "has no value attribute";
   auto scalarTensor = [&](Type elem, Attribute value) -> Results {
-    auto type = RankedTensorType::get({}, elem);
-    return one(graph::ConstantOp::create(c.b, c.loc, type, DenseElementsAttr::get(type, value)));
+    return one(graph::ConstantOp::create(c.b, c.loc, DenseElementsAttr::get(RankedTensorType::get({}, elem), value)));
   };
   auto vectorTensor = [&](Type elem, ArrayRef<Attribute> values) -> Results {
     auto type = RankedTensorType::get({(int64_t)values.size()}, elem);
-    return one(graph::ConstantOp::create(c.b, c.loc, type, DenseElementsAttr::get(type, values)));
+    return one(graph::ConstantOp::create(c.b, c.loc, DenseElementsAttr::get(type, values)));
   };
   if (a->name() == "value_float")
     return scalarTensor(c.b.getF32Type(), c.b.getF32FloatAttr(a->f()));
@@ -161,8 +160,7 @@ static Results importReshapeLike(NodeContext &c) {
 static Results importShape(NodeContext &c) {
   int64_t rank = c.inputType(0).getRank();
   auto [start, end] = graph::shapeDimRange(c.getInt("start", 0), c.getInt("end", rank), rank);
-  auto type = RankedTensorType::get({end - start}, c.b.getI64Type());
-  return one(graph::ShapeOp::create(c.b, c.loc, type, c.input(0), start, end));
+  return one(graph::ShapeOp::create(c.b, c.loc, c.input(0), start, end));
 }
 
 static Results importGather(NodeContext &c) {
@@ -170,10 +168,6 @@ static Results importGather(NodeContext &c) {
   auto axis = normalizeAxis(c, c.getInt("axis", 0), data.getRank());
   if (failed(axis))
     return failure();
-  SmallVector<int64_t> shape(data.getShape().take_front(*axis));
-  llvm::append_range(shape, indices.getShape());
-  llvm::append_range(shape, data.getShape().drop_front(*axis + 1));
-  auto type = RankedTensorType::get(shape, data.getElementType());
   // One constant index into a large tensor (selecting q, k or v from a stacked projection) is a slice:
   // a strided copy instead of an element-by-element gather. Small tensors (shape chains) keep the
   // Gather, which the dialect folds.
@@ -187,9 +181,11 @@ static Results importGather(NodeContext &c) {
       starts[*axis] = i < 0 ? i + size : i;
       sliced[*axis] = 1;
       auto slice = graph::SliceOp::create(c.b, c.loc, c.input(0), starts, steps, sliced);
-      return one(graph::ReshapeOp::create(c.b, c.loc, type, slice, Value()));
+      SmallVector<int64_t> kept(data.getShape());
+      kept.erase(kept.begin() + *axis);
+      return one(reshape(c, slice, kept));
     }
-  return one(graph::GatherOp::create(c.b, c.loc, type, c.input(0), c.input(1), *axis));
+  return one(c.make<graph::GatherOp>(c.input(0), c.input(1), *axis));
 }
 
 static Results importUnsqueeze(NodeContext &c) {
@@ -212,20 +208,7 @@ static Results importUnsqueeze(NodeContext &c) {
     normalized.push_back(*n);
   }
   llvm::sort(normalized);
-  SmallVector<int64_t> shape;
-  auto dims = in.getShape();
-  size_t next = 0;
-  for (int64_t i = 0; i < rank; ++i) {
-    if (llvm::is_contained(normalized, i))
-      shape.push_back(1);
-    else if (next < dims.size())
-      shape.push_back(dims[next++]);
-    else
-      return c.error() << "repeated axes";
-  }
-  auto type = RankedTensorType::get(shape, in.getElementType());
-  return one(graph::UnsqueezeOp::create(c.b, c.loc, type, c.input(0),
-                                        c.b.getDenseI64ArrayAttr(normalized)));
+  return one(c.make<graph::UnsqueezeOp>(c.input(0), c.b.getDenseI64ArrayAttr(normalized)));
 }
 
 static Results importSqueeze(NodeContext &c) {
@@ -279,16 +262,7 @@ static Results importTranspose(NodeContext &c) {
   else
     for (int64_t i = in.getRank() - 1; i >= 0; --i)
       perm.push_back(i);
-  if ((int64_t)perm.size() != in.getRank())
-    return c.error() << "perm has " << perm.size() << " entries for rank " << in.getRank();
-  SmallVector<int64_t> shape;
-  for (int64_t p : perm) {
-    if (p < 0 || p >= in.getRank())
-      return c.error() << "perm entry " << p << " out of range";
-    shape.push_back(in.getDimSize(p));
-  }
-  auto type = RankedTensorType::get(shape, in.getElementType());
-  return one(graph::TransposeOp::create(c.b, c.loc, type, c.input(0), c.b.getDenseI64ArrayAttr(perm)));
+  return one(c.make<graph::TransposeOp>(c.input(0), c.b.getDenseI64ArrayAttr(perm)));
 }
 
 static Results importConcat(NodeContext &c) {
@@ -296,19 +270,7 @@ static Results importConcat(NodeContext &c) {
   auto axis = normalizeAxis(c, c.getInt("axis", 0), first.getRank());
   if (failed(axis))
     return failure();
-  SmallVector<int64_t> shape(first.getShape());
-  shape[*axis] = 0;
-  for (size_t i = 0; i < c.numInputs(); ++i) {
-    auto t = c.inputType(i);
-    if (t.getRank() != first.getRank())
-      return c.error() << "inputs have different ranks";
-    if (t.isDynamicDim(*axis) || ShapedType::isDynamic(shape[*axis]))
-      shape[*axis] = ShapedType::kDynamic;
-    else
-      shape[*axis] += t.getDimSize(*axis);
-  }
-  auto type = RankedTensorType::get(shape, first.getElementType());
-  return one(graph::ConcatOp::create(c.b, c.loc, type, c.inputs, *axis));
+  return one(c.make<graph::ConcatOp>(ValueRange(c.inputs), *axis));
 }
 
 static Results importExpand(NodeContext &c) {
@@ -431,15 +393,10 @@ static Results importSlice(NodeContext &c) {
   for (auto &[axis, idx] : reversed)
     sliced[axis] = in.getDimSize(axis);
   Value result = slice(c, c.input(0), offs, sliced, strides);
-  for (auto &[axis, idx] : reversed) {
-    auto t = cast<RankedTensorType>(result.getType());
-    SmallVector<int64_t> shape(t.getShape());
-    shape[axis] = idx.size();
-    result = graph::GatherOp::create(c.b, c.loc, RankedTensorType::get(shape, t.getElementType()), result,
-                                     i64Constant(c, idx, {(int64_t)idx.size()}), axis);
-  }
+  for (auto &[axis, idx] : reversed)
+    result = graph::GatherOp::create(c.b, c.loc, result, i64Constant(c, idx, {(int64_t)idx.size()}), axis);
   if (result == c.input(0))
-    result = graph::IdentityOp::create(c.b, c.loc, in, result);
+    result = graph::IdentityOp::create(c.b, c.loc, result);
   return one(result);
 }
 
@@ -476,7 +433,7 @@ static Results importSplit(NodeContext &c) {
     sizes[*axis] = size;
     Value part = slice(c, c.input(0), starts, sizes, steps);
     if (part == c.input(0))
-      part = graph::IdentityOp::create(c.b, c.loc, *in, part);
+      part = graph::IdentityOp::create(c.b, c.loc, part);
     results.push_back(part);
     offset += size;
   }
@@ -502,12 +459,10 @@ static Results importRuntimeTile(NodeContext &c, RankedTensorType in) {
   Value x = reshape(c, c.input(0), interleaved);
   Value dims = i64Constant(c, in.getShape(), {rank, 1});
   Value column = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get({rank, 1}, i64), c.input(1), Value());
-  Value pairs = graph::ConcatOp::create(c.b, c.loc, RankedTensorType::get({rank, 2}, i64),
-                                        ValueRange{column, dims}, 1);
+  Value pairs = graph::ConcatOp::create(c.b, c.loc, ValueRange{column, dims}, 1);
   Value shape = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get({2 * rank}, i64), pairs, Value());
   x = graph::ExpandOp::create(c.b, c.loc, RankedTensorType::get(expanded, in.getElementType()), x, shape);
-  Value outDims = graph::MulOp::create(c.b, c.loc, RankedTensorType::get({rank}, i64), c.input(1),
-                                       i64Constant(c, in.getShape(), {rank}));
+  Value outDims = binary<graph::MulOp>(c, c.input(1), i64Constant(c, in.getShape(), {rank}));
   auto type = RankedTensorType::get(SmallVector<int64_t>(rank, ShapedType::kDynamic), in.getElementType());
   return one(graph::ReshapeOp::create(c.b, c.loc, type, x, outDims));
 }

@@ -45,20 +45,17 @@ static Results importDFT(NodeContext &c) {
     if (!length || length->size() != 1 || (*length)[0] <= 0)
       return c.error() << "dft_length must be a positive compile-time constant";
     int64_t have = in.getDimSize(*axis), want = (*length)[0];
-    SmallVector<int64_t> shape(in.getShape());
-    shape[*axis] = want;
-    auto type = RankedTensorType::get(shape, elem);
     if (want < have) {
-      SmallVector<int64_t> starts(rank, 0), steps(rank, 1);
-      signal = graph::SliceOp::create(c.b, c.loc, type, signal, c.b.getDenseI64ArrayAttr(starts),
-                                      c.b.getDenseI64ArrayAttr(steps));
+      SmallVector<int64_t> starts(rank, 0), sizes(in.getShape()), steps(rank, 1);
+      sizes[*axis] = want;
+      signal = graph::SliceOp::create(c.b, c.loc, signal, starts, steps, sizes);
     } else if (want > have) {
       SmallVector<int64_t> pads(2 * rank, 0);
       pads[rank + *axis] = want - have;
-      signal = graph::PadOp::create(c.b, c.loc, type, signal, graph::PadMode::constant, c.b.getDenseI64ArrayAttr(pads),
+      signal = graph::PadOp::create(c.b, c.loc, signal, graph::PadMode::constant, c.b.getDenseI64ArrayAttr(pads),
                                     Value());
     }
-    in = type;
+    in = cast<RankedTensorType>(signal.getType());
   }
   bool inverse = c.getInt("inverse", 0) != 0, onesided = c.getInt("onesided", 0) != 0;
   if (inverse && onesided)
@@ -78,13 +75,9 @@ static Results importDFT(NodeContext &c) {
     SmallVector<int64_t> starts(rank, 0), sizes(in.getShape()), steps(rank, 1);
     starts[rank - 1] = j;
     sizes[rank - 1] = 1;
-    Value s = graph::SliceOp::create(c.b, c.loc, RankedTensorType::get(sizes, elem), signal,
-                                     c.b.getDenseI64ArrayAttr(starts), c.b.getDenseI64ArrayAttr(steps));
+    Value s = graph::SliceOp::create(c.b, c.loc, signal, starts, steps, sizes);
     s = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(partShape, elem), s, Value());
-    SmallVector<int64_t> moved;
-    for (int64_t p : perm)
-      moved.push_back(partShape[p]);
-    return graph::TransposeOp::create(c.b, c.loc, RankedTensorType::get(moved, elem), s, c.b.getDenseI64ArrayAttr(perm));
+    return transpose(c, s, perm);
   };
   Value re = part(0), im = complex ? part(1) : Value();
 
@@ -97,31 +90,24 @@ static Results importDFT(NodeContext &c) {
       sinv.push_back(c.b.getFloatAttr(elem, scale * sign * std::sin(angle)));
     }
   auto tableType = RankedTensorType::get({n, k}, elem);
-  Value cosT = graph::ConstantOp::create(c.b, c.loc, tableType, DenseElementsAttr::get(tableType, cosv));
-  Value sinT = graph::ConstantOp::create(c.b, c.loc, tableType, DenseElementsAttr::get(tableType, sinv));
-  auto movedType = cast<RankedTensorType>(re.getType());
-  SmallVector<int64_t> outMoved(movedType.getShape());
-  outMoved.back() = k;
-  auto outType = RankedTensorType::get(outMoved, elem);
-  auto matmul = [&](Value a, Value t) -> Value { return graph::MatMulOp::create(c.b, c.loc, outType, a, t); };
+  Value cosT = graph::ConstantOp::create(c.b, c.loc, DenseElementsAttr::get(tableType, cosv));
+  Value sinT = graph::ConstantOp::create(c.b, c.loc, DenseElementsAttr::get(tableType, sinv));
+  auto matmul = [&](Value a, Value t) -> Value { return graph::MatMulOp::create(c.b, c.loc, a, t); };
   // (re + i im)(cos + i s) with s = sign * sin: real re cos - im s, imaginary re s + im cos.
   Value outRe = matmul(re, cosT), outIm = matmul(re, sinT);
   if (im) {
-    outRe = graph::SubOp::create(c.b, c.loc, outType, outRe, matmul(im, sinT));
-    outIm = graph::AddOp::create(c.b, c.loc, outType, outIm, matmul(im, cosT));
+    outRe = binary<graph::SubOp>(c, outRe, matmul(im, sinT));
+    outIm = binary<graph::AddOp>(c, outIm, matmul(im, cosT));
   }
   SmallVector<int64_t> outShape(partShape);
   outShape[*axis] = k;
   SmallVector<int64_t> withPart(outShape);
   withPart.push_back(1);
   auto back = [&](Value v) -> Value {
-    v = graph::TransposeOp::create(c.b, c.loc, RankedTensorType::get(outShape, elem), v, c.b.getDenseI64ArrayAttr(inversePerm));
-    return graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(withPart, elem), v, Value());
+    return graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(withPart, elem), transpose(c, v, inversePerm),
+                                    Value());
   };
-  SmallVector<int64_t> finalShape(outShape);
-  finalShape.push_back(2);
-  return SmallVector<Value>{graph::ConcatOp::create(c.b, c.loc, RankedTensorType::get(finalShape, elem),
-                                                    ValueRange{back(outRe), back(outIm)}, rank - 1)};
+  return SmallVector<Value>{graph::ConcatOp::create(c.b, c.loc, ValueRange{back(outRe), back(outIm)}, rank - 1)};
 }
 
 /// 0, 1, ..., count - 1 as a 1-D int64 tensor: static when `count` (rank 0 int64) is a known constant.
@@ -129,8 +115,7 @@ static Value indexVector(NodeContext &c, Value count, std::optional<int64_t> kno
   if (known)
     return reshape(c, iota(c, *known, 0, 1), {*known});
   Value zero = i64Constant(c, {0}, {}), one = i64Constant(c, {1}, {});
-  return graph::RangeOp::create(c.b, c.loc, RankedTensorType::get({ShapedType::kDynamic}, c.b.getI64Type()), zero,
-                                one, count);
+  return graph::RangeOp::create(c.b, c.loc, zero, one, count);
 }
 
 /// Input `i` as a compile-time int64 scalar, if it is one.
@@ -143,7 +128,7 @@ static Results importMelWeightMatrix(NodeContext &c) {
   for (size_t i = 0; i < 5; ++i)
     if (!c.input(i) || c.inputType(i).getNumElements() != 1)
       return c.error() << "input " << i << " must be a scalar";
-  Type f64 = c.b.getF64Type(), i64 = c.b.getI64Type(), i1 = c.b.getI1Type();
+  Type f64 = c.b.getF64Type(), i64 = c.b.getI64Type();
   Type outElem = convertElementType(c.ctx(), static_cast<int>(c.getInt("output_datatype", 1)));
   if (!outElem || !isa<FloatType>(outElem))
     return c.error() << "output_datatype " << c.getInt("output_datatype", 1) << " is not a float type";
@@ -157,7 +142,7 @@ static Results importMelWeightMatrix(NodeContext &c) {
   // Bin edges: num_mel_bins + 2 points evenly spaced in mel between the edge frequencies, as spectrogram bins.
   auto toMel = [&](Value hz) {
     Value ratio = binary<graph::AddOp>(c, k(1), binary<graph::DivOp>(c, hz, k(700)));
-    return binary<graph::MulOp>(c, k(2595 / std::log(10.0)), graph::LogOp::create(c.b, c.loc, ratio.getType(), ratio));
+    return binary<graph::MulOp>(c, k(2595 / std::log(10.0)), graph::LogOp::create(c.b, c.loc, ratio));
   };
   Value low = toMel(scalar(3, f64)), high = toMel(scalar(4, f64));
   Value points = binary<graph::AddOp>(c, mels, i64Constant(c, {2}, {}));
@@ -168,7 +153,7 @@ static Results importMelWeightMatrix(NodeContext &c) {
       c, k(700), binary<graph::SubOp>(c, binary<graph::PowOp>(c, k(10), binary<graph::DivOp>(c, mel, k(2595))), k(1)));
   Value scaled = binary<graph::DivOp>(
       c, binary<graph::MulOp>(c, castTo(c, binary<graph::AddOp>(c, dft, i64Constant(c, {1}, {})), f64), hz), scalar(2, f64));
-  Value edges = castTo(c, graph::FloorOp::create(c.b, c.loc, scaled.getType(), scaled), i64);
+  Value edges = castTo(c, graph::FloorOp::create(c.b, c.loc, scaled), i64);
   // Left, center and right edge of each mel bin as rows; spectrogram bins j as a column.
   Value melIndex = indexVector(c, mels, melCount);
   auto edge = [&](int64_t offset) -> Value {
@@ -182,12 +167,11 @@ static Results importMelWeightMatrix(NodeContext &c) {
   // Rising from the left edge to 1 at the center, falling to 0 at the right edge.
   Value rising = binary<graph::DivOp>(c, binary<graph::SubOp>(c, j, left), binary<graph::SubOp>(c, center, left));
   Value falling = binary<graph::DivOp>(c, binary<graph::SubOp>(c, right, j), binary<graph::SubOp>(c, right, center));
-  Value onRise = binary<graph::AndOp>(c, binary<graph::GreaterOrEqualOp>(c, j, left, i1), binary<graph::LessOp>(c, j, center, i1));
-  Value onFall = binary<graph::AndOp>(c, binary<graph::GreaterOp>(c, j, center, i1), binary<graph::LessOp>(c, j, right, i1));
-  auto type = *broadcastResultType(c, onRise, rising, f64);
-  Value rise = graph::WhereOp::create(c.b, c.loc, type, onRise, rising, k(0));
-  Value peak = graph::WhereOp::create(c.b, c.loc, type, binary<graph::EqualOp>(c, j, center, i1), k(1), rise);
-  Value weights = graph::WhereOp::create(c.b, c.loc, type, onFall, falling, peak);
+  Value onRise = binary<graph::AndOp>(c, binary<graph::GreaterOrEqualOp>(c, j, left), binary<graph::LessOp>(c, j, center));
+  Value onFall = binary<graph::AndOp>(c, binary<graph::GreaterOp>(c, j, center), binary<graph::LessOp>(c, j, right));
+  Value rise = graph::WhereOp::create(c.b, c.loc, onRise, rising, k(0));
+  Value peak = graph::WhereOp::create(c.b, c.loc, binary<graph::EqualOp>(c, j, center), k(1), rise);
+  Value weights = graph::WhereOp::create(c.b, c.loc, onFall, falling, peak);
   return SmallVector<Value>{castTo(c, weights, outElem)};
 }
 
@@ -255,25 +239,21 @@ static Results importSTFT(NodeContext &c) {
   Value turns = binary<graph::ModOp>(c, binary<graph::MulOp>(c, k, t), frameLength);
   Value angle = binary<graph::DivOp>(c, binary<graph::MulOp>(c, castTo(c, turns, f64), scalarConstant(c, f64, 2 * M_PI)),
                                      castTo(c, frameLength, f64));
-  Value cosT = castTo(c, graph::CosOp::create(c.b, c.loc, angle.getType(), angle), elem);
-  Value sinT = castTo(c, graph::SinOp::create(c.b, c.loc, angle.getType(), angle), elem);
+  Value cosT = castTo(c, graph::CosOp::create(c.b, c.loc, angle), elem);
+  Value sinT = castTo(c, graph::SinOp::create(c.b, c.loc, angle), elem);
   auto sum = [&](Value a, Value table) -> Value { // over t: [B, F, K, 1]
-    Value product = binary<graph::MulOp>(c, a, table);
-    SmallVector<int64_t> kept(cast<RankedTensorType>(product.getType()).getShape());
-    kept[3] = 1;
-    return graph::ReduceOp::create(c.b, c.loc, RankedTensorType::get(kept, elem), product, graph::ReduceKind::sum,
+    return graph::ReduceOp::create(c.b, c.loc, binary<graph::MulOp>(c, a, table), graph::ReduceKind::sum,
                                    c.b.getDenseI64ArrayAttr({3}), true, false);
   };
   // e^{-i angle}: (re + i im)(cos - i sin) = re cos + im sin + i (im cos - re sin).
   Value outRe = sum(re, cosT), outIm = sum(re, sinT);
-  outIm = graph::NegOp::create(c.b, c.loc, outIm.getType(), outIm);
+  outIm = graph::NegOp::create(c.b, c.loc, outIm);
   if (im) {
     outRe = binary<graph::AddOp>(c, outRe, sum(im, sinT));
     outIm = binary<graph::AddOp>(c, outIm, sum(im, cosT));
   }
-  Value first = binary<graph::EqualOp>(c, iota(c, 2, 3, 4), zero, c.b.getI1Type());
-  auto outType = *broadcastResultType(c, outRe, first);
-  return SmallVector<Value>{graph::WhereOp::create(c.b, c.loc, RankedTensorType::get(outType.getShape(), elem), first, outRe, outIm)};
+  Value first = binary<graph::EqualOp>(c, iota(c, 2, 3, 4), zero);
+  return SmallVector<Value>{graph::WhereOp::create(c.b, c.loc, first, outRe, outIm)};
 }
 
 void addSignalImporters(llvm::StringMap<NodeImporter> &t) {

@@ -21,12 +21,12 @@ Value integerConstant(NodeContext &c, Type elem, ArrayRef<int64_t> values, Array
   SmallVector<APInt> bits;
   for (int64_t v : values)
     bits.push_back(APInt(elem.getIntOrFloatBitWidth(), v, /*isSigned=*/true, /*implicitTrunc=*/true));
-  return graph::ConstantOp::create(c.b, c.loc, type, DenseElementsAttr::get(type, bits));
+  return graph::ConstantOp::create(c.b, c.loc, DenseElementsAttr::get(type, bits));
 }
 
 Value floatConstant(NodeContext &c, ArrayRef<float> values, ArrayRef<int64_t> shape) {
   auto type = RankedTensorType::get(shape, c.b.getF32Type());
-  return graph::ConstantOp::create(c.b, c.loc, type, DenseElementsAttr::get(type, values));
+  return graph::ConstantOp::create(c.b, c.loc, DenseElementsAttr::get(type, values));
 }
 
 FailureOr<SmallVector<Value>> importTfIdfVectorizer(NodeContext &c) {
@@ -100,31 +100,26 @@ FailureOr<SmallVector<Value>> importTfIdfVectorizer(NodeContext &c) {
         for (int64_t g = 0; g < count; ++g)
           column.push_back((*pool)[offset + g * n + t]);
         Value shifted = reshape(c, slice(c, x, {0, t * gap}, {rows, positions}, {1, 1}), {rows, positions, 1});
-        Value equal = binary<graph::EqualOp>(c, shifted, integerConstant(c, elem, column, {1, 1, count}),
-                                             c.b.getI1Type());
+        Value equal = binary<graph::EqualOp>(c, shifted, integerConstant(c, elem, column, {1, 1, count}));
         match = match ? binary<graph::AndOp>(c, match, equal) : equal;
       }
-      Value found = graph::ReduceOp::create(c.b, c.loc, RankedTensorType::get({rows, count}, f32),
-                                            castTo(c, match, f32), graph::ReduceKind::sum,
+      Value found = graph::ReduceOp::create(c.b, c.loc, castTo(c, match, f32), graph::ReduceKind::sum,
                                             c.b.getDenseI64ArrayAttr({1}), false, false);
       total = binary<graph::AddOp>(c, total, found);
     }
     counts.push_back(total);
   }
   counts.push_back(floatConstant(c, SmallVector<float>(rows, 0.0f), {rows, 1}));
-  auto all = RankedTensorType::get({rows, grams + 1}, f32);
-  Value tf = counts.size() == 1 ? counts[0] : graph::ConcatOp::create(c.b, c.loc, all, counts, 1).getResult();
+  Value tf = counts.size() == 1 ? counts[0] : graph::ConcatOp::create(c.b, c.loc, counts, 1).getResult();
   weights.push_back(0.0f);
   Value weight = floatConstant(c, weights, {1, grams + 1});
   Value scores = tf;
   if (mode == "TFIDF")
     scores = binary<graph::MulOp>(c, tf, weight);
   else if (mode == "IDF")
-    scores = graph::WhereOp::create(c.b, c.loc, all,
-                                    binary<graph::GreaterOp>(c, tf, floatConstant(c, {0.0f}, {}), c.b.getI1Type()),
-                                    weight, floatConstant(c, {0.0f}, {}));
-  Value y = graph::GatherOp::create(c.b, c.loc, RankedTensorType::get({rows, width}, f32), scores,
-                                    i64Constant(c, gramOfColumn, {width}), 1);
+    scores = graph::WhereOp::create(c.b, c.loc, binary<graph::GreaterOp>(c, tf, floatConstant(c, {0.0f}, {})), weight,
+                                    floatConstant(c, {0.0f}, {}));
+  Value y = graph::GatherOp::create(c.b, c.loc, scores, i64Constant(c, gramOfColumn, {width}), 1);
   return SmallVector<Value>{in.getRank() == 2 ? y : reshape(c, y, {width})};
 }
 

@@ -62,7 +62,7 @@ struct TensorUpdate {
   }
   Value k(double v) const { return scalarConstant(c, elem, v); }
   /// T > 0: from the second step on.
-  Value later() const { return binary<graph::GreaterOp>(c, t, k(0), c.b.getI1Type()); }
+  Value later() const { return binary<graph::GreaterOp>(c, t, k(0)); }
 };
 
 FailureOr<SmallVector<Value>> importAdagrad(NodeContext &c) {
@@ -78,7 +78,7 @@ FailureOr<SmallVector<Value>> importAdagrad(NodeContext &c) {
     Value rate = binary<graph::DivOp>(
         c, u.r, binary<graph::AddOp>(c, k(1), binary<graph::MulOp>(c, u.t, k(c.getFloat("decay_factor", 0)))));
     Value hNew = binary<graph::AddOp>(c, h, binary<graph::MulOp>(c, regularized, regularized));
-    Value scale = binary<graph::AddOp>(c, graph::SqrtOp::create(c.b, c.loc, hNew.getType(), hNew),
+    Value scale = binary<graph::AddOp>(c, graph::SqrtOp::create(c.b, c.loc, hNew),
                                        k(c.getFloat("epsilon", 0)));
     Value step = binary<graph::DivOp>(c, binary<graph::MulOp>(c, rate, regularized), scale);
     xs.push_back(binary<graph::SubOp>(c, x, step));
@@ -102,7 +102,7 @@ FailureOr<SmallVector<Value>> importMomentum(NodeContext &c) {
     Value regularized = u.regularized;
     double alpha = c.getFloat("alpha", 0), beta = c.getFloat("beta", 0);
     // The gradient's coefficient is 1 at the first step (T = 0), beta after.
-    Value betaAdjusted = graph::WhereOp::create(c.b, c.loc, RankedTensorType::get({}, u.elem), u.later(), k(beta), k(1));
+    Value betaAdjusted = graph::WhereOp::create(c.b, c.loc, u.later(), k(beta), k(1));
     Value vNew = binary<graph::AddOp>(c, binary<graph::MulOp>(c, k(alpha), v),
                                       binary<graph::MulOp>(c, betaAdjusted, regularized));
     Value direction =
@@ -128,15 +128,14 @@ FailureOr<SmallVector<Value>> importAdam(NodeContext &c) {
                                       binary<graph::MulOp>(c, k(1 - alpha), regularized));
     Value hNew = binary<graph::AddOp>(c, binary<graph::MulOp>(c, k(beta), h),
                                       binary<graph::MulOp>(c, k(1 - beta), binary<graph::MulOp>(c, regularized, regularized)));
-    Value hSqrt = binary<graph::AddOp>(c, graph::SqrtOp::create(c.b, c.loc, hNew.getType(), hNew),
+    Value hSqrt = binary<graph::AddOp>(c, graph::SqrtOp::create(c.b, c.loc, hNew),
                                        k(c.getFloat("epsilon", 1e-6f)));
     // Bias correction from the second step on: r * sqrt(1 - beta^t) / (1 - alpha^t).
-    auto scalar = RankedTensorType::get({}, u.elem);
     Value corrected = binary<graph::DivOp>(
-        c, binary<graph::MulOp>(c, r, graph::SqrtOp::create(c.b, c.loc, scalar,
+        c, binary<graph::MulOp>(c, r, graph::SqrtOp::create(c.b, c.loc,
                                                             binary<graph::SubOp>(c, k(1), binary<graph::PowOp>(c, k(beta), t)))),
         binary<graph::SubOp>(c, k(1), binary<graph::PowOp>(c, k(alpha), t)));
-    Value rate = graph::WhereOp::create(c.b, c.loc, scalar, u.later(), corrected, r);
+    Value rate = graph::WhereOp::create(c.b, c.loc, u.later(), corrected, r);
     Value xNew = binary<graph::SubOp>(c, x, binary<graph::MulOp>(c, rate, binary<graph::DivOp>(c, vNew, hSqrt)));
     xs.push_back(binary<graph::MulOp>(c, k(1 - c.getFloat("norm_coefficient_post", 0)), xNew));
     vs.push_back(vNew);

@@ -39,46 +39,40 @@ FailureOr<SmallVector<Value>> importUnique(NodeContext &c) {
     if (d != axis)
       perm.push_back(d);
   Value rows = reshape(c, transpose(c, x, perm), {n, s});
-  auto i64 = c.b.getI64Type(), i1 = c.b.getI1Type();
+  auto i64 = c.b.getI64Type();
   auto reduce = [&](graph::ReduceKind kind, Value v, int64_t dim) -> Value {
-    auto t = cast<RankedTensorType>(v.getType());
-    SmallVector<int64_t> shape(t.getShape());
-    shape.erase(shape.begin() + dim);
-    return graph::ReduceOp::create(c.b, c.loc, RankedTensorType::get(shape, t.getElementType()), v, kind,
-                                   c.b.getDenseI64ArrayAttr({dim}), false, false);
+    return graph::ReduceOp::create(c.b, c.loc, v, kind, c.b.getDenseI64ArrayAttr({dim}), false, false);
   };
   auto asInt = [&](Value v) { return castTo(c, v, i64); };
   Value a = reshape(c, rows, {n, 1, s}), b = reshape(c, rows, {1, n, s});
-  Value sameElement = binary<graph::EqualOp>(c, a, b, i1);                  // [i, j, e]
+  Value sameElement = binary<graph::EqualOp>(c, a, b);                      // [i, j, e]
   Value equal = reduce(graph::ReduceKind::min, asInt(sameElement), 2);      // [i, j]: 1 if slice i == slice j
   Value i = iota(c, n, 0, 2), j = iota(c, n, 1, 2);                        // [n, 1], [1, n]
   Value earlierCopies = reduce(graph::ReduceKind::sum,
-                               binary<graph::MulOp>(c, equal, asInt(binary<graph::LessOp>(c, j, i, i1))), 1);
-  Value first = asInt(binary<graph::EqualOp>(c, earlierCopies, i64Constant(c, {0}, {}), i1)); // [n]
+                               binary<graph::MulOp>(c, equal, asInt(binary<graph::LessOp>(c, j, i))), 1);
+  Value first = asInt(binary<graph::EqualOp>(c, earlierCopies, i64Constant(c, {0}, {}))); // [n]
   Value firstRow = reshape(c, first, {1, n});
 
   Value before; // [i, j]: 1 if slice j counts before slice i
   if (c.getInt("sorted", 1)) {
     // j < i lexicographically: at the first element where they differ, j's is smaller.
-    Value differ = asInt(graph::NotOp::create(c.b, c.loc, sameElement.getType(), sameElement));
-    Value differedBefore = graph::CumSumOp::create(c.b, c.loc, differ.getType(), differ, 2, true, false);
-    Value decides = binary<graph::EqualOp>(c, differedBefore, i64Constant(c, {0}, {}), i1);
-    Value smaller = binary<graph::AndOp>(c, decides, binary<graph::LessOp>(c, b, a, i1));
+    Value differ = asInt(graph::NotOp::create(c.b, c.loc, sameElement));
+    Value differedBefore = graph::CumSumOp::create(c.b, c.loc, differ, 2, true, false);
+    Value decides = binary<graph::EqualOp>(c, differedBefore, i64Constant(c, {0}, {}));
+    Value smaller = binary<graph::AndOp>(c, decides, binary<graph::LessOp>(c, b, a));
     before = reduce(graph::ReduceKind::max, asInt(smaller), 2);
   } else {
     // j's first occurrence comes before i's.
-    Value firstOf = reduce(graph::ReduceKind::min,
-                           graph::WhereOp::create(c.b, c.loc, RankedTensorType::get({n, n}, i64),
-                                                  binary<graph::EqualOp>(c, equal, i64Constant(c, {1}, {}), i1), j,
-                                                  i64Constant(c, {n}, {})),
-                           1);
-    before = asInt(binary<graph::LessOp>(c, j, reshape(c, firstOf, {n, 1}), i1));
+    Value isEqual = binary<graph::EqualOp>(c, equal, i64Constant(c, {1}, {}));
+    Value equalAt = graph::WhereOp::create(c.b, c.loc, isEqual, j, i64Constant(c, {n}, {})); // [i, j]: j, or n
+    Value firstOf = reduce(graph::ReduceKind::min, equalAt, 1);
+    before = asInt(binary<graph::LessOp>(c, j, reshape(c, firstOf, {n, 1})));
   }
   Value slot = reduce(graph::ReduceKind::sum, binary<graph::MulOp>(c, before, firstRow), 1); // [n]
-  Value count = graph::ReduceOp::create(c.b, c.loc, RankedTensorType::get({1}, i64), first, graph::ReduceKind::sum,
-                                        c.b.getDenseI64ArrayAttr({0}), true, false);
+  Value count =
+      graph::ReduceOp::create(c.b, c.loc, first, graph::ReduceKind::sum, c.b.getDenseI64ArrayAttr({0}), true, false);
   // Per slot k: the first occurrence filling it and how many slices share it.
-  Value inSlot = asInt(binary<graph::EqualOp>(c, reshape(c, slot, {1, n}), i, i1)); // [k, i]
+  Value inSlot = asInt(binary<graph::EqualOp>(c, reshape(c, slot, {1, n}), i)); // [k, i]
   Value firstIndex = reduce(graph::ReduceKind::sum,
                             binary<graph::MulOp>(c, binary<graph::MulOp>(c, inSlot, firstRow), j), 1);
   Value indices = takeLeading(c, firstIndex, count, 0);

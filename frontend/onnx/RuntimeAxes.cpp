@@ -5,7 +5,7 @@
 // is an axis it gets 1, else the next input dim. Squeeze keeps the input dims that are not axes, in
 // order.
 //
-#include "frontend/onnx/ImportContext.h"
+#include "frontend/onnx/GraphBuilders.h"
 
 using namespace mlir;
 
@@ -17,67 +17,49 @@ FailureOr<Value> unsqueezeWithRuntimeAxes(NodeContext &c, Value x, Value axes) {
   if (!in.hasStaticShape() || !axesType || axesType.getRank() != 1 || axesType.isDynamicDim(0) ||
       !axesType.getElementType().isInteger(64))
     return c.error() << "run-time axes need a static input and an int64 axes tensor of known length";
-  OpBuilder &b = c.b;
-  Location loc = c.loc;
   int64_t rank = in.getRank(), count = axesType.getDimSize(0), outRank = rank + count;
-  Type i64 = b.getI64Type(), i1 = b.getI1Type();
-  auto type = [&](ArrayRef<int64_t> shape, Type elem) { return RankedTensorType::get(shape, elem); };
-  auto constant = [&](ArrayRef<int64_t> values, ArrayRef<int64_t> shape) -> Value {
-    auto t = type(shape, i64);
-    return graph::ConstantOp::create(b, loc, t, DenseElementsAttr::get(t, values));
-  };
   if (rank == 0) // every output dim is 1
-    return (Value)graph::ReshapeOp::create(b, loc, type(SmallVector<int64_t>(outRank, 1), in.getElementType()),
-                                           x, Value());
+    return (Value)graph::ReshapeOp::create(
+        c.b, c.loc, RankedTensorType::get(SmallVector<int64_t>(outRank, 1), in.getElementType()), x, Value());
 
   // Normalized axes as a row [1, count], output positions as a column [outRank, 1].
-  Value negative = graph::LessOp::create(b, loc, type({count}, i1), axes, constant({0}, {}));
-  Value wrapped = graph::AddOp::create(b, loc, type({count}, i64), axes, constant({outRank}, {}));
-  Value norm = graph::WhereOp::create(b, loc, type({count}, i64), negative, wrapped, axes);
-  Value row = graph::ReshapeOp::create(b, loc, type({1, count}, i64), norm, Value());
+  Value negative = binary<graph::LessOp>(c, axes, i64Constant(c, {0}, {}));
+  Value wrapped = binary<graph::AddOp>(c, axes, i64Constant(c, {outRank}, {}));
+  Value norm = graph::WhereOp::create(c.b, c.loc, negative, wrapped, axes);
+  Value row = reshape(c, norm, {1, count});
   SmallVector<int64_t> positions;
   for (int64_t i = 0; i < outRank; ++i)
     positions.push_back(i);
-  Value column = constant(positions, {outRank, 1});
+  Value column = i64Constant(c, positions, {outRank, 1});
 
   // isAxis[i] = any(axes == i); before[i] = #(axes < i): the input dim at i is in_dims[i - before[i]].
   auto anyOver = [&](Value mask, graph::ReduceKind kind) -> Value {
-    Value asInt = graph::CastOp::create(b, loc, type({outRank, count}, i64), mask);
-    return graph::ReduceOp::create(b, loc, type({outRank}, i64), asInt, kind,
-                                   b.getDenseI64ArrayAttr({1}), false, false);
+    return graph::ReduceOp::create(c.b, c.loc, castTo(c, mask, c.b.getI64Type()), kind, c.b.getDenseI64ArrayAttr({1}),
+                                   false, false);
   };
-  Value isAxis = anyOver(graph::EqualOp::create(b, loc, type({outRank, count}, i1), column, row), graph::ReduceKind::max);
-  Value before = anyOver(graph::LessOp::create(b, loc, type({outRank, count}, i1), row, column), graph::ReduceKind::sum);
-  Value source = graph::SubOp::create(b, loc, type({outRank}, i64), constant(positions, {outRank}), before);
-  source = graph::MinOp::create(b, loc, type({outRank}, i64), source, constant({rank - 1}, {}));
-  source = graph::MaxOp::create(b, loc, type({outRank}, i64), source, constant({0}, {}));
-  Value inDims = constant(in.getShape(), {rank});
-  Value gathered = graph::GatherOp::create(b, loc, type({outRank}, i64), inDims, source, 0);
-  Value axisMask = graph::CastOp::create(b, loc, type({outRank}, i1), isAxis);
-  Value dims = graph::WhereOp::create(b, loc, type({outRank}, i64), axisMask, constant({1}, {}), gathered);
-  auto result = type(SmallVector<int64_t>(outRank, ShapedType::kDynamic), in.getElementType());
-  return (Value)graph::ReshapeOp::create(b, loc, result, x, dims);
+  Value isAxis = anyOver(binary<graph::EqualOp>(c, column, row), graph::ReduceKind::max);
+  Value before = anyOver(binary<graph::LessOp>(c, row, column), graph::ReduceKind::sum);
+  Value source = binary<graph::SubOp>(c, i64Constant(c, positions, {outRank}), before);
+  source = binary<graph::MinOp>(c, source, i64Constant(c, {rank - 1}, {}));
+  source = binary<graph::MaxOp>(c, source, i64Constant(c, {0}, {}));
+  Value gathered = graph::GatherOp::create(c.b, c.loc, i64Constant(c, in.getShape(), {rank}), source, 0);
+  Value axisMask = castTo(c, isAxis, c.b.getI1Type());
+  Value dims = graph::WhereOp::create(c.b, c.loc, axisMask, i64Constant(c, {1}, {}), gathered);
+  auto result = RankedTensorType::get(SmallVector<int64_t>(outRank, ShapedType::kDynamic), in.getElementType());
+  return (Value)graph::ReshapeOp::create(c.b, c.loc, result, x, dims);
 }
 
 Value squeezedDims(NodeContext &c, ArrayRef<int64_t> inShape, Value axes) {
-  OpBuilder &b = c.b;
-  Location loc = c.loc;
   int64_t rank = inShape.size(), count = cast<RankedTensorType>(axes.getType()).getDimSize(0), outRank = rank - count;
-  Type i64 = b.getI64Type(), i1 = b.getI1Type();
-  auto type = [&](ArrayRef<int64_t> shape, Type elem) { return RankedTensorType::get(shape, elem); };
-  auto constant = [&](ArrayRef<int64_t> values, ArrayRef<int64_t> shape) -> Value {
-    auto t = type(shape, i64);
-    return graph::ConstantOp::create(b, loc, t, DenseElementsAttr::get(t, values));
-  };
-  auto sumOver = [&](Value v, ArrayRef<int64_t> shape) -> Value {
-    return graph::ReduceOp::create(b, loc, type({shape[0]}, i64), v, graph::ReduceKind::sum, b.getDenseI64ArrayAttr({1}),
-                                   false, false);
+  Type i64 = c.b.getI64Type();
+  auto sumOver = [&](Value v) -> Value { // over dim 1 of a matrix
+    return graph::ReduceOp::create(c.b, c.loc, v, graph::ReduceKind::sum, c.b.getDenseI64ArrayAttr({1}), false, false);
   };
 
-  Value negative = graph::LessOp::create(b, loc, type({count}, i1), axes, constant({0}, {}));
-  Value wrapped = graph::AddOp::create(b, loc, type({count}, i64), axes, constant({rank}, {}));
-  Value norm = graph::WhereOp::create(b, loc, type({count}, i64), negative, wrapped, axes);
-  Value row = graph::ReshapeOp::create(b, loc, type({1, count}, i64), norm, Value());
+  Value negative = binary<graph::LessOp>(c, axes, i64Constant(c, {0}, {}));
+  Value wrapped = binary<graph::AddOp>(c, axes, i64Constant(c, {rank}, {}));
+  Value norm = graph::WhereOp::create(c.b, c.loc, negative, wrapped, axes);
+  Value row = reshape(c, norm, {1, count});
   SmallVector<int64_t> inPositions, outPositions, earlier;
   for (int64_t j = 0; j < rank; ++j)
     inPositions.push_back(j);
@@ -87,20 +69,17 @@ Value squeezedDims(NodeContext &c, ArrayRef<int64_t> inShape, Value axes) {
     for (int64_t k = 0; k < rank; ++k)
       earlier.push_back(k < j);
   // keep[j] = input dim j is not an axis; target[j] = number of kept dims before j.
-  Value isAxisMatrix = graph::EqualOp::create(b, loc, type({rank, count}, i1), constant(inPositions, {rank, 1}), row);
-  Value isAxis = sumOver(graph::CastOp::create(b, loc, type({rank, count}, i64), isAxisMatrix), {rank});
-  Value keep = graph::SubOp::create(b, loc, type({rank}, i64), constant({1}, {}),
-                                    graph::MinOp::create(b, loc, type({rank}, i64), isAxis, constant({1}, {})));
-  Value keepRow = graph::ReshapeOp::create(b, loc, type({1, rank}, i64), keep, Value());
-  Value target = sumOver(graph::MulOp::create(b, loc, type({rank, rank}, i64), constant(earlier, {rank, rank}), keepRow),
-                         {rank});
+  Value isAxisMatrix = binary<graph::EqualOp>(c, i64Constant(c, inPositions, {rank, 1}), row);
+  Value isAxis = sumOver(castTo(c, isAxisMatrix, i64));
+  Value keep =
+      binary<graph::SubOp>(c, i64Constant(c, {1}, {}), binary<graph::MinOp>(c, isAxis, i64Constant(c, {1}, {})));
+  Value keepRow = reshape(c, keep, {1, rank});
+  Value target = sumOver(binary<graph::MulOp>(c, i64Constant(c, earlier, {rank, rank}), keepRow));
   // dims[i] = sum_j keep[j] * (target[j] == i) * in_dims[j]
-  Value targetRow = graph::ReshapeOp::create(b, loc, type({1, rank}, i64), target, Value());
-  Value hit = graph::CastOp::create(
-      b, loc, type({outRank, rank}, i64),
-      graph::EqualOp::create(b, loc, type({outRank, rank}, i1), constant(outPositions, {outRank, 1}), targetRow));
-  Value weights = graph::MulOp::create(b, loc, type({1, rank}, i64), keepRow, constant(inShape, {1, rank}));
-  return sumOver(graph::MulOp::create(b, loc, type({outRank, rank}, i64), hit, weights), {outRank});
+  Value targetRow = reshape(c, target, {1, rank});
+  Value hit = castTo(c, binary<graph::EqualOp>(c, i64Constant(c, outPositions, {outRank, 1}), targetRow), i64);
+  Value weights = binary<graph::MulOp>(c, keepRow, i64Constant(c, inShape, {1, rank}));
+  return sumOver(binary<graph::MulOp>(c, hit, weights));
 }
 
 FailureOr<Value> squeezeWithRuntimeAxes(NodeContext &c, Value x, Value axes) {

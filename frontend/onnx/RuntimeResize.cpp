@@ -32,12 +32,9 @@ FailureOr<Value> resizeWithRuntimeScales(NodeContext &c, Value x, Value scales, 
   auto sub = [&](Value a, Value b) { return binary<graph::SubOp>(c, a, b); };
   auto mul = [&](Value a, Value b) { return binary<graph::MulOp>(c, a, b); };
   auto div = [&](Value a, Value b) { return binary<graph::DivOp>(c, a, b); };
-  auto floorOf = [&](Value v) { return (Value)graph::FloorOp::create(c.b, c.loc, v.getType(), v); };
-  auto ceilOf = [&](Value v) { return (Value)graph::CeilOp::create(c.b, c.loc, v.getType(), v); };
-  auto select = [&](Value cond, Value a, Value b) {
-    auto type = broadcastResultType(c, a, b);
-    return (Value)graph::WhereOp::create(c.b, c.loc, *type, cond, a, b);
-  };
+  auto floorOf = [&](Value v) { return (Value)graph::FloorOp::create(c.b, c.loc, v); };
+  auto ceilOf = [&](Value v) { return (Value)graph::CeilOp::create(c.b, c.loc, v); };
+  auto select = [&](Value cond, Value a, Value b) { return (Value)graph::WhereOp::create(c.b, c.loc, cond, a, b); };
   auto at = [&](Value vector, int64_t i) -> Value { // element i, as a rank-0 tensor (inferred type)
     return graph::GatherOp::create(c.b, c.loc, vector, i64Constant(c, {i}, {}), 0);
   };
@@ -54,8 +51,7 @@ FailureOr<Value> resizeWithRuntimeScales(NodeContext &c, Value x, Value scales, 
       scale = div(castTo(c, outSize, f64), f(n));
     }
     Value count = binary<graph::MaxOp>(c, outSize, i64Constant(c, {0}, {}));
-    Value positions = graph::RangeOp::create(c.b, c.loc, RankedTensorType::get({ShapedType::kDynamic}, i64),
-                                             i64Constant(c, {0}, {}), i64Constant(c, {1}, {}), count);
+    Value positions = graph::RangeOp::create(c.b, c.loc, i64Constant(c, {0}, {}), i64Constant(c, {1}, {}), count);
     Value j = castTo(c, positions, f64);
     // The source coordinate of each output position.
     Value src, inside;
@@ -64,23 +60,23 @@ FailureOr<Value> resizeWithRuntimeScales(NodeContext &c, Value x, Value scales, 
       // index); positions that fall outside the input read the extrapolation value.
       Value first = castTo(c, at(crop->roi, d), f64), last = castTo(c, at(crop->roi, rank + d), f64);
       Value span = mul(sub(last, first), f(n - 1));
-      Value several = binary<graph::GreaterOp>(c, outSize, i64Constant(c, {1}, {}), i1);
+      Value several = binary<graph::GreaterOp>(c, outSize, i64Constant(c, {1}, {}));
       Value step = div(span, castTo(c, sub(outSize, i64Constant(c, {1}, {})), f64));
       src = select(several, add(mul(first, f(n - 1)), mul(j, step)), mul(mul(add(first, last), f(0.5)), f(n - 1)));
-      inside = binary<graph::AndOp>(c, binary<graph::GreaterOrEqualOp>(c, src, f(0), i1),
-                                    binary<graph::LessOrEqualOp>(c, src, f(n - 1), i1), i1);
+      inside = binary<graph::AndOp>(c, binary<graph::GreaterOrEqualOp>(c, src, f(0)),
+                                    binary<graph::LessOrEqualOp>(c, src, f(n - 1)));
     } else {
     switch (ctm) {
     case CoordinateTransform::half_pixel:
       src = sub(div(add(j, f(0.5)), scale), f(0.5));
       break;
     case CoordinateTransform::pytorch_half_pixel: {
-      Value several = binary<graph::GreaterOp>(c, outSize, i64Constant(c, {1}, {}), i1);
+      Value several = binary<graph::GreaterOp>(c, outSize, i64Constant(c, {1}, {}));
       src = select(several, sub(div(add(j, f(0.5)), scale), f(0.5)), f(0));
       break;
     }
     case CoordinateTransform::align_corners: { // ONNX uses the unrounded resized length n * scale
-      Value single = binary<graph::EqualOp>(c, outSize, i64Constant(c, {1}, {}), i1);
+      Value single = binary<graph::EqualOp>(c, outSize, i64Constant(c, {1}, {}));
       src = select(single, f(0), mul(j, div(f(n - 1), sub(mul(scale, f(n)), f(1)))));
       break;
     }
@@ -122,8 +118,8 @@ FailureOr<Value> resizeWithRuntimeScales(NodeContext &c, Value x, Value scales, 
       if (excludeOutside) { // zero the taps outside, then renormalize
         Value total = f(0);
         for (int k = 0; k < 4; ++k) {
-          Value inside = binary<graph::AndOp>(c, binary<graph::GreaterOrEqualOp>(c, where[k], f(0), i1),
-                                              binary<graph::LessOrEqualOp>(c, where[k], f(n - 1), i1), i1);
+          Value inside = binary<graph::AndOp>(c, binary<graph::GreaterOrEqualOp>(c, where[k], f(0)),
+                                              binary<graph::LessOrEqualOp>(c, where[k], f(n - 1)));
           weights[k] = select(inside, weights[k], f(0));
           total = add(total, weights[k]);
         }
@@ -138,19 +134,19 @@ FailureOr<Value> resizeWithRuntimeScales(NodeContext &c, Value x, Value scales, 
       taps.push_back({toIndex(x0), sub(f(1), w1)});
       taps.push_back({toIndex(add(x0, f(1))), w1});
     }
-    SmallVector<int64_t> along(rank, 1), shape(cast<RankedTensorType>(data.getType()).getShape());
-    along[d] = shape[d] = ShapedType::kDynamic;
+    SmallVector<int64_t> along(rank, 1);
+    along[d] = ShapedType::kDynamic;
     Value sum;
     for (auto [index, weight] : taps) {
-      Value part = graph::GatherOp::create(c.b, c.loc, RankedTensorType::get(shape, f64), data, index, d);
+      Value part = graph::GatherOp::create(c.b, c.loc, data, index, d);
       if (weight)
         part = mul(part, graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(along, f64), weight, Value()));
       sum = sum ? add(sum, part) : part;
     }
-    if (inside)
-      sum = graph::WhereOp::create(c.b, c.loc, sum.getType(),
-                                   graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(along, i1), inside, Value()),
-                                   sum, f(crop->extrapolation));
+    if (inside) {
+      Value mask = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(along, i1), inside, Value());
+      sum = graph::WhereOp::create(c.b, c.loc, mask, sum, f(crop->extrapolation));
+    }
     data = sum;
   }
   return castTo(c, data, in.getElementType());

@@ -17,19 +17,17 @@ namespace {
 /// Rank-0 int64 arithmetic as tgraph ops.
 struct Scalars {
   NodeContext &c;
-  RankedTensorType i64 = RankedTensorType::get({}, c.b.getI64Type());
-  RankedTensorType i1 = RankedTensorType::get({}, c.b.getI1Type());
 
   Value lit(int64_t v) { return i64Constant(c, {v}, {}); }
-  Value add(Value a, Value b) { return graph::AddOp::create(c.b, c.loc, i64, a, b); }
-  Value sub(Value a, Value b) { return graph::SubOp::create(c.b, c.loc, i64, a, b); }
-  Value div(Value a, Value b) { return graph::DivOp::create(c.b, c.loc, i64, a, b); }
-  Value min(Value a, Value b) { return graph::MinOp::create(c.b, c.loc, i64, a, b); }
-  Value max(Value a, Value b) { return graph::MaxOp::create(c.b, c.loc, i64, a, b); }
+  Value add(Value a, Value b) { return binary<graph::AddOp>(c, a, b); }
+  Value sub(Value a, Value b) { return binary<graph::SubOp>(c, a, b); }
+  Value div(Value a, Value b) { return binary<graph::DivOp>(c, a, b); }
+  Value min(Value a, Value b) { return binary<graph::MinOp>(c, a, b); }
+  Value max(Value a, Value b) { return binary<graph::MaxOp>(c, a, b); }
   Value clamp(Value v, Value lo, Value hi) { return min(max(v, lo), hi); }
-  Value less(Value a, Value b) { return graph::LessOp::create(c.b, c.loc, i1, a, b); }
-  Value select(Value cond, Value a, Value b) { return graph::WhereOp::create(c.b, c.loc, i64, cond, a, b); }
-  Value isTrue(Value flag) { return graph::CastOp::create(c.b, c.loc, i1, flag); }
+  Value less(Value a, Value b) { return binary<graph::LessOp>(c, a, b); }
+  Value select(Value cond, Value a, Value b) { return graph::WhereOp::create(c.b, c.loc, cond, a, b); }
+  Value isTrue(Value flag) { return graph::CastOp::create(c.b, c.loc, flag, c.b.getI1Type()); }
   /// Element `i` of a 1-D integer tensor, as int64.
   Value at(Value vector, int64_t i) {
     Value v = castTo(c, vector, c.b.getI64Type());
@@ -38,7 +36,7 @@ struct Scalars {
   /// Sum over every element of an int64 tensor.
   Value total(Value v) {
     int64_t rank = cast<RankedTensorType>(v.getType()).getRank();
-    return graph::ReduceOp::create(c.b, c.loc, i64, v, graph::ReduceKind::sum,
+    return graph::ReduceOp::create(c.b, c.loc, v, graph::ReduceKind::sum,
                                    c.b.getDenseI64ArrayAttr(llvm::to_vector(llvm::seq<int64_t>(0, rank))), false, false);
   }
 };
@@ -54,8 +52,8 @@ FailureOr<int64_t> vectorLength(NodeContext &c, Value v, StringRef what) {
 /// Normalized run-time axes (negative ones count from `rank`), as int64.
 Value normalizedAxes(NodeContext &c, Scalars &s, Value axes, int64_t rank) {
   Value a = castTo(c, axes, c.b.getI64Type());
-  Value negative = binary<graph::LessOp>(c, a, s.lit(0), c.b.getI1Type());
-  return graph::WhereOp::create(c.b, c.loc, a.getType(), negative, binary<graph::AddOp>(c, a, s.lit(rank)), a);
+  Value negative = binary<graph::LessOp>(c, a, s.lit(0));
+  return graph::WhereOp::create(c.b, c.loc, negative, binary<graph::AddOp>(c, a, s.lit(rank)), a);
 }
 
 /// For dim `d`: whether the run-time axes list it (0/1), and a picker of the matching entry of a
@@ -66,7 +64,7 @@ struct AxisMatch {
 };
 
 AxisMatch matchAxis(NodeContext &c, Scalars &s, Value normAxes, int64_t d) {
-  Value hit = binary<graph::EqualOp>(c, normAxes, s.lit(d), c.b.getI1Type());
+  Value hit = binary<graph::EqualOp>(c, normAxes, s.lit(d));
   Value hits = castTo(c, hit, c.b.getI64Type());
   Value listed = s.min(s.total(hits), s.lit(1));
   auto pick = [&c, &s, hits, listed](Value vector, Value fallback) -> Value {
@@ -84,8 +82,7 @@ Value gatherAlong(NodeContext &c, Value x, Value indices, int64_t d) {
 
 /// start, start + step, ... (`count` elements): a run-time index vector.
 Value indexRange(NodeContext &c, Value start, Value step, Value count) {
-  return graph::RangeOp::create(c.b, c.loc, RankedTensorType::get({ShapedType::kDynamic}, c.b.getI64Type()), start,
-                                step, count);
+  return graph::RangeOp::create(c.b, c.loc, start, step, count);
 }
 
 /// The first index and the element count of an ONNX Slice along a dim of size `n`, for either sign of
@@ -176,7 +173,6 @@ FailureOr<Value> padWithRuntimePads(NodeContext &c, Value x, Value pads, Value v
   if (mode != "constant" && mode != "edge" && mode != "reflect" && mode != "wrap")
     return c.error() << "unknown mode '" << mode << "'";
   Scalars s{c};
-  Type i1 = c.b.getI1Type();
   if (mode == "constant") {
     if (!value)
       value = scalarConstant(c, in.getElementType(), 0);
@@ -194,21 +190,20 @@ FailureOr<Value> padWithRuntimePads(NodeContext &c, Value x, Value pads, Value v
     Value index = clamped;
     if (mode == "reflect" && n > 1) {
       Value period = s.lit(2 * (n - 1));
-      Value folded = graph::ModOp::create(c.b, c.loc, source.getType(), graph::AbsOp::create(c.b, c.loc, source),
-                                          period, false);
-      Value high = binary<graph::GreaterOrEqualOp>(c, folded, s.lit(n), i1);
-      index = graph::WhereOp::create(c.b, c.loc, source.getType(), high, binary<graph::SubOp>(c, period, folded), folded);
+      Value folded = graph::ModOp::create(c.b, c.loc, graph::AbsOp::create(c.b, c.loc, source), period, false);
+      Value high = binary<graph::GreaterOrEqualOp>(c, folded, s.lit(n));
+      index = graph::WhereOp::create(c.b, c.loc, high, binary<graph::SubOp>(c, period, folded), folded);
     } else if (mode == "wrap") {
-      index = graph::ModOp::create(c.b, c.loc, source.getType(), source, s.lit(n), false);
+      index = graph::ModOp::create(c.b, c.loc, source, s.lit(n), false);
     }
     result = gatherAlong(c, result, index, d);
     if (mode == "constant") {
-      Value inside = binary<graph::AndOp>(c, binary<graph::GreaterOrEqualOp>(c, source, s.lit(0), i1),
-                                          binary<graph::LessOp>(c, source, s.lit(n), i1), i1);
+      Value inside = binary<graph::AndOp>(c, binary<graph::GreaterOrEqualOp>(c, source, s.lit(0)),
+                                          binary<graph::LessOp>(c, source, s.lit(n)));
       SmallVector<int64_t> along(in.getRank(), 1);
       along[d] = ShapedType::kDynamic;
-      Value mask = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(along, i1), inside, Value());
-      result = graph::WhereOp::create(c.b, c.loc, result.getType(), mask, result, value);
+      Value mask = graph::ReshapeOp::create(c.b, c.loc, RankedTensorType::get(along, c.b.getI1Type()), inside, Value());
+      result = graph::WhereOp::create(c.b, c.loc, mask, result, value);
     }
   }
   return result;
@@ -238,22 +233,19 @@ FailureOr<Value> reduceWithRuntimeAxes(NodeContext &c, Value x, Value axes, grap
   // Reduce one dim at a time. Kinds that do not compose that way reduce with sum around a map.
   bool squares = kind == graph::ReduceKind::sum_square || kind == graph::ReduceKind::l2;
   graph::ReduceKind step = squares || kind == graph::ReduceKind::log_sum ? graph::ReduceKind::sum : kind;
-  Value data = squares ? graph::MulOp::create(c.b, c.loc, in, x, x) : x;
+  Value data = squares ? binary<graph::MulOp>(c, x, x) : x;
   Value normAxes = normalizedAxes(c, s, axes, rank);
   SmallVector<Value> listed;
   for (int64_t d = 0; d < rank; ++d) {
     listed.push_back(matchAxis(c, s, normAxes, d).listed);
-    SmallVector<int64_t> kept(in.getShape());
-    kept[d] = 1;
-    Value reduced = graph::ReduceOp::create(c.b, c.loc, RankedTensorType::get(kept, in.getElementType()), data, step,
-                                            c.b.getDenseI64ArrayAttr({d}), true, false);
+    Value reduced = graph::ReduceOp::create(c.b, c.loc, data, step, c.b.getDenseI64ArrayAttr({d}), true, false);
     // Where d is an axis every position along it now holds the reduction; elsewhere data is unchanged.
-    data = graph::WhereOp::create(c.b, c.loc, in, s.isTrue(listed.back()), reduced, data);
+    data = graph::WhereOp::create(c.b, c.loc, s.isTrue(listed.back()), reduced, data);
   }
   if (kind == graph::ReduceKind::l2)
-    data = graph::SqrtOp::create(c.b, c.loc, in, data);
+    data = graph::SqrtOp::create(c.b, c.loc, data);
   if (kind == graph::ReduceKind::log_sum)
-    data = graph::LogOp::create(c.b, c.loc, in, data);
+    data = graph::LogOp::create(c.b, c.loc, data);
   // Keep one position along each reduced dim.
   for (int64_t d = 0; d < rank; ++d) {
     if (in.getDimSize(d) == 1)

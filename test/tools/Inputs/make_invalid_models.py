@@ -80,6 +80,16 @@ def main(out):
     save(model([helper.make_node("Concat", ["a", "b"], ["y"], name="concat")],
                [tensor("a", [2, 3]), tensor("b", [2, 3])], [tensor("y", [4, 3])]), out, "concat_no_axis.onnx")
 
+    # Operands the op's own type inference refuses (opset 18: libonnx's shape inference does not run first).
+    save(model([helper.make_node("Add", ["a", "b"], ["y"], name="add")],
+               [tensor("a", [2, 3]), tensor("b", [4])], [tensor("y", None)]), out, "add_no_broadcast.onnx")
+    save(model([helper.make_node("MatMul", ["a", "b"], ["y"], name="matmul")],
+               [tensor("a", [2, 2, 3]), tensor("b", [3, 3, 4])], [tensor("y", None)]), out, "matmul_batch.onnx")
+    save(model([helper.make_node("Concat", ["a", "b"], ["y"], name="concat", axis=0)],
+               [tensor("a", [2, 3]), tensor("b", [3])], [tensor("y", None)]), out, "concat_ranks.onnx")
+    save(model([helper.make_node("Transpose", ["a"], ["y"], name="transpose", perm=[0, 2])],
+               [tensor("a", [2, 3])], [tensor("y", None)]), out, "transpose_perm.onnx")
+
     # Two producers of one value; a node output named like a graph input.
     save(model([helper.make_node("Relu", ["x"], ["y"], name="first"),
                 helper.make_node("Neg", ["x"], ["y"], name="second")],
