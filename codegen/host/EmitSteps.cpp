@@ -50,12 +50,17 @@ LogicalResult bind(DispatchOp d, SymbolTable &symbols, DenseMap<int64_t, Value> 
     ValueRange constants = d.getConstants();
     Value work = literal((*formula)[2]);
     for (int64_t c : formula->drop_front(3))
-      work = shape(ShapeOpKind::mul, work, constants[c]);
+      if (c >= 0)
+        work = shape(ShapeOpKind::mul, work, constants[c]);
     Value wanted = shape(ShapeOpKind::div_ceil, work, literal((*formula)[0]));
     wanted = shape(ShapeOpKind::min, shape(ShapeOpKind::max, wanted, literal(1)), literal((*formula)[1]));
-    Value size = constants[(*formula)[3]];
-    Value tile = shape(ShapeOpKind::max, shape(ShapeOpKind::div_ceil, size, wanted), literal(1));
-    grid.push_back(shape(ShapeOpKind::div_ceil, size, tile));
+    if ((*formula)[3] < 0) { // a grid-stride kernel: as many workgroups as its work wants
+      grid.push_back(wanted);
+    } else {
+      Value size = constants[(*formula)[3]];
+      Value tile = shape(ShapeOpKind::max, shape(ShapeOpKind::div_ceil, size, wanted), literal(1));
+      grid.push_back(shape(ShapeOpKind::div_ceil, size, tile));
+    }
   }
   for (int64_t c : ArrayRef<int64_t>(entry.getWorkgroupCount()).drop_front(grid.size())) {
     Value &value = counts[c];

@@ -17,6 +17,7 @@
 #include "mlir/Dialect/SPIRV/IR/SPIRVAttributes.h"
 #include "mlir/Dialect/SPIRV/IR/SPIRVEnums.h"
 #include "mlir/Dialect/SPIRV/IR/TargetAndABI.h"
+#include "mlir/Dialect/SPIRV/Transforms/SPIRVConversion.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 
@@ -108,13 +109,17 @@ SmallVector<int64_t> bindingBytes(func::FuncOp func, size_t count) {
 
 /// A box of the iteration space that one grid-stride loop walks: `trips` positions per dim from `origin`,
 /// each position standing for `block` elements per dim (copy r of position p along a dim: element
-/// origin + p + r * trips).
+/// origin + p + r * trips). A dim whose trip count is a dispatch constant has it in `runTimeTrips` (the
+/// kernel's index argument; null for the others), its `trips` entry kDynamic and a block of 1.
 struct GridRegion {
   SmallVector<int64_t> origin, trips, block;
+  SmallVector<Value> runTimeTrips;
+  bool runTime() const { return llvm::any_of(runTimeTrips, [](Value v) { return v != nullptr; }); }
+  /// Positions of the static dims.
   int64_t positions() const {
     int64_t n = 1;
     for (int64_t t : trips)
-      n *= t;
+      n *= ShapedType::isDynamic(t) ? 1 : t;
     return n;
   }
 };
@@ -125,13 +130,22 @@ using BodyBuilder = llvm::function_ref<void(OpBuilder &, IRMapping &, const Grid
 /// Replaces `func` by a gpu.func kernel in its own gpu.module for `targetEnv`: the constants, then per region
 /// a grid-stride loop over its positions, each delinearized (innermost dim fastest, so consecutive
 /// invocations touch consecutive elements) and run by `buildBody`. The regions are disjoint, so they need no
-/// barrier between them. `block`, when given, is recorded as the elements a position stands for.
+/// barrier between them. `block`, when given, is recorded as the elements a position stands for. The
+/// function's index arguments (DimsFromConstants) are read from the push constants, in order; a region
+/// with run-time trip counts takes its grid from them when the model runs.
 LogicalResult emitKernel(func::FuncOp func, ArrayRef<Operation *> constants, ArrayRef<GridRegion> regions,
                          ArrayRef<int32_t> access, Attribute targetEnv, int64_t workgroupSize,
                          BodyBuilder buildBody, ArrayRef<int64_t> block = {}) {
   int64_t total = 1;
   for (const GridRegion &region : regions)
     total = std::max(total, region.positions());
+  SmallVector<Type> bindingTypes;
+  SmallVector<BlockArgument> bindingArgs, pushArgs;
+  for (BlockArgument arg : func.getArguments()) {
+    (arg.getType().isIndex() ? pushArgs : bindingArgs).push_back(arg);
+    if (!arg.getType().isIndex())
+      bindingTypes.push_back(arg.getType());
+  }
   MLIRContext *ctx = func.getContext();
   Location loc = func.getLoc();
   auto module = func->getParentOfType<ModuleOp>();
@@ -141,12 +155,26 @@ LogicalResult emitKernel(func::FuncOp func, ArrayRef<Operation *> constants, Arr
   auto gpuModule = gpu::GPUModuleOp::create(b, loc, (func.getName() + "_module").str());
   gpuModule->setAttr(spirv::getTargetEnvAttrName(), targetEnv);
   b.setInsertionPointToStart(gpuModule.getBody());
-  auto kernel = gpu::GPUFuncOp::create(b, loc, func.getName(), func.getFunctionType());
+  auto kernel = gpu::GPUFuncOp::create(b, loc, func.getName(), FunctionType::get(ctx, bindingTypes, {}));
   kernel->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
   int32_t size[3] = {static_cast<int32_t>(workgroupSize), 1, 1};
   kernel->setAttr(spirv::getEntryPointABIAttrName(), spirv::getEntryPointABIAttr(ctx, size));
   int64_t workgroups = std::clamp<int64_t>((total + workgroupSize - 1) / workgroupSize, 1, kMaxWorkgroups);
+  // A run-time grid: the host computes clamp(ceil(S * c... / workgroupSize), 1, 65535) from the dispatch
+  // constants that are the trip counts (the export's run_time_grid; at most one such region).
+  for (const GridRegion &region : regions) {
+    if (!region.runTime())
+      continue;
+    SmallVector<int64_t> formula = {workgroupSize, kMaxWorkgroups, region.positions(), -1};
+    for (Value trip : region.runTimeTrips)
+      if (trip)
+        formula.push_back(llvm::find(pushArgs, trip) - pushArgs.begin());
+    kernel->setAttr(kRunTimeGridAttr, b.getDenseI64ArrayAttr(formula));
+    workgroups = 0;
+  }
   kernel->setAttr(kWorkgroupCountAttr, b.getI64IntegerAttr(workgroups));
+  if (Attribute dispatchConstants = func->getAttr(kDispatchConstantsAttr))
+    kernel->setAttr(kDispatchConstantsAttr, dispatchConstants);
   kernel->setAttr(kWorkgroupSizeAttr, b.getI64IntegerAttr(workgroupSize));
   kernel->setAttr(kBindingAccessAttr, b.getDenseI32ArrayAttr(access));
   kernel->setAttr(kBindingBytesAttr, b.getDenseI64ArrayAttr(bindingBytes(func, access.size())));
@@ -156,7 +184,13 @@ LogicalResult emitKernel(func::FuncOp func, ArrayRef<Operation *> constants, Arr
   Block &entry = kernel.getBody().front();
   b.setInsertionPointToStart(&entry);
   IRMapping map;
-  map.map(func.getArguments(), entry.getArguments());
+  map.map(bindingArgs, entry.getArguments());
+  for (auto [k, arg] : llvm::enumerate(pushArgs)) {
+    Value word = spirv::getPushConstantValue(kernel, pushArgs.size(), k, b.getI32Type(), b);
+    if (!word)
+      return func.emitOpError("cannot read push constant ") << k;
+    map.map(arg, arith::IndexCastUIOp::create(b, loc, b.getIndexType(), word));
+  }
   for (Operation *c : constants)
     b.clone(*c, map);
   auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
@@ -168,13 +202,20 @@ LogicalResult emitKernel(func::FuncOp func, ArrayRef<Operation *> constants, Arr
   Value stride = arith::MulIOp::create(b, loc, groups, perGroup);
   for (const GridRegion &region : regions) {
     OpBuilder::InsertionGuard guard(b);
-    auto loop = scf::ForOp::create(b, loc, first, index(region.positions()), stride);
+    ArrayRef<int64_t> trips = region.trips;
+    auto tripOf = [&](size_t d) {
+      return region.runTime() && region.runTimeTrips[d] ? map.lookup(region.runTimeTrips[d]) : index(trips[d]);
+    };
+    Value positions = index(region.positions());
+    for (size_t d = 0; region.runTime() && d < trips.size(); ++d)
+      if (region.runTimeTrips[d])
+        positions = arith::MulIOp::create(b, loc, positions, tripOf(d));
+    auto loop = scf::ForOp::create(b, loc, first, positions, stride);
     b.setInsertionPointToStart(loop.getBody());
     Value rest = loop.getInductionVar();
-    ArrayRef<int64_t> trips = region.trips;
     SmallVector<Value> position(trips.size());
     for (int64_t d = (int64_t)trips.size() - 1; d >= 0; --d) {
-      Value trip = index(trips[d]);
+      Value trip = tripOf(d);
       position[d] = d == 0 ? rest : arith::RemUIOp::create(b, loc, rest, trip).getResult();
       if (d > 0)
         rest = arith::DivUIOp::create(b, loc, rest, trip);
@@ -195,6 +236,8 @@ FailureOr<SmallVector<int32_t>> bindingAccesses(func::FuncOp func) {
   if (func->hasAttr(kStatusBindingAttr))
     args = args.drop_back();
   for (BlockArgument arg : args) {
+    if (arg.getType().isIndex()) // a push constant, not a binding
+      continue;
     auto a = bindingAccess(func, arg);
     if (failed(a))
       return failure();
@@ -275,6 +318,18 @@ LogicalResult mapSequential(func::FuncOp func, ArrayRef<Operation *> constants, 
                     });
 }
 
+/// Whether `op` is a failed check's store of its code to the status word (LowerKernelErrors) and nothing else.
+bool isStatusCheck(func::FuncOp func, Operation &op) {
+  auto check = dyn_cast<scf::IfOp>(op);
+  if (!check || !func->hasAttr(kStatusBindingAttr) || check.getNumResults() != 0 || !check.getElseRegion().empty())
+    return false;
+  Value status = func.getArguments().back();
+  return llvm::all_of(check.getThenRegion().front().without_terminator(), [&](Operation &inner) {
+    auto store = dyn_cast<memref::StoreOp>(inner);
+    return store ? store.getMemRef() == status : isMemoryEffectFree(&inner);
+  });
+}
+
 /// How invocations are blocked (the pass options).
 struct Blocking {
   int64_t maxAccumulators, minInvocations;
@@ -285,20 +340,39 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
     return func.emitOpError("must return nothing (results become output bindings first)");
   if (failed(checkTypesAllowed(func, cast<spirv::TargetEnvAttr>(targetEnv))))
     return failure();
+  bool pushConstants = func->hasAttr(kDispatchConstantsAttr);
   for (Type t : func.getArgumentTypes()) {
     auto memref = dyn_cast<MemRefType>(t);
-    if (!memref || !memref.hasStaticShape() || !memref.getLayout().isIdentity())
-      return func.emitOpError("binding type ") << t << " is not a static, contiguous memref";
+    if ((t.isIndex() || (memref && !memref.hasStaticShape())) && !pushConstants)
+      return func.emitOpError("reads run-time dims or scalars without their push constants (DimsFromConstants)");
+    if (!t.isIndex() && (!memref || !memref.getLayout().isIdentity()))
+      return func.emitOpError("binding type ") << t << " is not a contiguous memref";
   }
   // Consecutive nests over one iteration space (a fill, the contraction accumulating into it, its
   // epilogue) run fused, element by element; anything else would need a barrier between workgroups, and
   // runs in one invocation when it is small.
   SmallVector<scf::ParallelOp> nests;
   SmallVector<Operation *> constants, body;
-  for (Operation &op : func.getBody().front()) {
+  // Every invocation first computes the constants, the arithmetic on the push constants and the dispatch
+  // checks (DimsFromConstants), in order.
+  llvm::SmallPtrSet<Operation *, 16> prologue;
+  auto inPrologue = [&](Operation &op) {
+    auto fromPrologue = [&](Value v) {
+      return isa<BlockArgument>(v) ? v.getType().isIndex() : prologue.contains(v.getDefiningOp());
+    };
     if (isa<arith::ConstantOp>(op))
+      return true;
+    if (op.getNumRegions() == 0 && !op.hasTrait<OpTrait::IsTerminator>() && isMemoryEffectFree(&op))
+      return llvm::all_of(op.getOperands(), fromPrologue);
+    return isStatusCheck(func, op) && llvm::all_of(op.getOperands(), fromPrologue);
+  };
+  for (Operation &op : func.getBody().front()) {
+    if (inPrologue(op)) {
+      prologue.insert(&op);
       constants.push_back(&op);
-    else if (!isa<func::ReturnOp>(op))
+      continue;
+    }
+    if (!isa<func::ReturnOp>(op))
       body.push_back(&op);
     if (auto parallel = dyn_cast<scf::ParallelOp>(op))
       nests.push_back(parallel);
@@ -325,13 +399,24 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
         return sequential("touches elements an earlier loop nest writes at other indices: a barrier between "
                           "workgroups would be needed");
   SmallVector<int64_t> lower, trips, steps;
+  SmallVector<Value> runTimeTrips;
   int64_t total = 1;
   for (auto [lb, ub, step] : llvm::zip(nest.getLowerBound(), nest.getUpperBound(), nest.getStep())) {
     auto l = getConstantIntValue(lb), u = getConstantIntValue(ub), s = getConstantIntValue(step);
-    if (!l || !u || !s || *s <= 0)
-      return nest.emitOpError("needs constant bounds and positive steps");
+    if (!l || !s || *s <= 0)
+      return nest.emitOpError("needs constant lower bounds and positive steps");
     lower.push_back(*l);
     steps.push_back(*s);
+    if (!u) {
+      // A run-time trip count: a dim the dispatch passes (an index argument), walked from 0 by 1.
+      auto arg = dyn_cast<BlockArgument>(ub);
+      if (*l != 0 || *s != 1 || !arg || arg.getOwner() != &func.getBody().front() || !arg.getType().isIndex())
+        return nest.emitOpError("needs constant bounds, or a dispatch constant walked from 0 by 1");
+      runTimeTrips.push_back(ub);
+      trips.push_back(ShapedType::kDynamic);
+      continue;
+    }
+    runTimeTrips.push_back(nullptr);
     trips.push_back(*u > *l ? (*u - *l + *s - 1) / *s : 0);
     total *= trips.back();
     if (total >= kMaxElements)
@@ -340,20 +425,25 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
   auto access = bindingAccesses(func);
   if (failed(access))
     return failure();
-  SmallVector<int64_t> block =
-      chooseInvocationBlock(nests, trips, blocking.maxAccumulators, blocking.minInvocations);
+  size_t rank = trips.size();
+  bool runTime = llvm::any_of(runTimeTrips, [](Value v) { return v != nullptr; });
+  // Register blocks need trip counts known here.
+  SmallVector<int64_t> block = runTime ? SmallVector<int64_t>(rank, 1)
+                                       : chooseInvocationBlock(nests, trips, blocking.maxAccumulators,
+                                                               blocking.minInvocations);
   // The blocked main region, then, per blocked dim whose trip count the block does not divide, the box of its
   // last elements, one per invocation (later boxes leave out the earlier boxes' elements).
-  size_t rank = trips.size();
-  SmallVector<GridRegion> regions = {{SmallVector<int64_t>(rank, 0), {}, block}};
+  SmallVector<GridRegion> regions = {{SmallVector<int64_t>(rank, 0), {}, block, runTimeTrips}};
   SmallVector<int64_t> covered(trips);
   for (size_t d = 0; d < rank; ++d)
-    regions.front().trips.push_back(trips[d] / block[d]);
+    regions.front().trips.push_back(ShapedType::isDynamic(trips[d]) ? trips[d] : trips[d] / block[d]);
   for (size_t d = 0; d < rank; ++d) {
+    if (block[d] == 1)
+      continue;
     int64_t main = trips[d] / block[d] * block[d];
     if (main == trips[d])
       continue;
-    GridRegion tail{SmallVector<int64_t>(rank, 0), covered, SmallVector<int64_t>(rank, 1)};
+    GridRegion tail{SmallVector<int64_t>(rank, 0), covered, SmallVector<int64_t>(rank, 1), {}};
     tail.origin[d] = main;
     tail.trips[d] = trips[d] - main;
     regions.push_back(tail);

@@ -32,6 +32,14 @@ inline constexpr llvm::StringLiteral kStatusBindingAttr = "tessera.status_bindin
 inline constexpr llvm::StringLiteral kBindingAccessAttr = "tessera.binding_access";
 /// Bytes of each binding, 0 where run-time dims decide (DenseI64ArrayAttr on the gpu.func).
 inline constexpr llvm::StringLiteral kBindingBytesAttr = "tessera.binding_bytes";
+/// Constants the dispatch passes (the dynamic dims of the bindings, then the scalars; I64 attribute on a
+/// kernel that reads them from push constants, which continue with one byte length per binding).
+inline constexpr llvm::StringLiteral kDispatchConstantsAttr = "tessera.dispatch_constants";
+/// Per dispatch constant, the first constant of its class of equal dims (DenseI64ArrayAttr on a tensor
+/// kernel, EqualDims; DimsFromConstants reads it).
+inline constexpr llvm::StringLiteral kEqualDimsAttr = "tessera.equal_dims";
+/// How the host computes a run-time grid (DenseI64ArrayAttr on the gpu.func: the export's run_time_grid).
+inline constexpr llvm::StringLiteral kRunTimeGridAttr = "tessera.run_time_grid";
 /// Elements each invocation computes along each dim of the kernel's iteration space (DenseI64ArrayAttr on
 /// the gpu.func; absent when one).
 inline constexpr llvm::StringLiteral kInvocationBlockAttr = "tessera.invocation_block";

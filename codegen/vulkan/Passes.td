@@ -50,6 +50,44 @@ def OutputOrderLoops : Pass<"tessera-vulkan-output-order-loops", "mlir::ModuleOp
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def EqualDims : Pass<"tessera-vulkan-equal-dims", "mlir::ModuleOp"> {
+  let summary = "Record which run-time dims of each tensor kernel are one value";
+  let description = [{
+    On tensor kernels: the dims a linalg op indexes by one loop, a result and its init, tensor.empty sizes
+    read from a dim or a scalar, slices and casts are equal. Records, per dispatch constant (the dynamic
+    dims of the inputs, then of the results, then the scalars), the first constant equal to it
+    (`tessera.equal_dims`), so that loop nests bounded by different bindings' dims walk one space.
+  }];
+}
+
+def DimsFromConstants : Pass<"tessera-vulkan-dims-from-constants", "mlir::ModuleOp"> {
+  let summary = "Read a kernel's run-time dims and scalars from index arguments in push-constant order";
+  let description = [{
+    A kernel whose bindings have run-time dims, or that takes index scalars, gets them as the dispatch's
+    constants: the dynamic dims of its bindings (binding order, then dim order), then its scalars; the
+    Vulkan executor passes them as push constants followed by each binding's byte length. Each becomes an
+    index argument after the bindings, in that order (`memref.dim` of a binding is replaced by its dim's
+    argument; equal dims, `tessera.equal_dims`, are all read from the first of them), the function is
+    marked `tessera.dispatch_constants` (dims and scalars), and a `tdisp.error_if ..., dispatch_mismatch`
+    at entry fails the dispatch when dims recorded equal differ or a binding of run-time length is shorter
+    than its dims. Kernels needing more than 32 push constants are refused.
+  }];
+  let dependentDialects = ["tessera::dispatch::DispatchDialect", "mlir::arith::ArithDialect"];
+}
+
+def ClampBindingAccesses : Pass<"tessera-vulkan-clamp-binding-accesses", "mlir::ModuleOp"> {
+  let summary = "Keep every access of a kernel with run-time dims inside its binding; linearize run-time shapes";
+  let description = [{
+    For gpu.func kernels that read push constants (`tessera.dispatch_constants`): a binding of run-time
+    shape becomes a 1-D `memref<?xT>` whose loads and stores take the row-major offset from the dims in the
+    push constants (SPIR-V storage buffers need static strides otherwise), clamped to the binding's
+    length (the push constant after the dispatch's constants); indices into static bindings are clamped to
+    their dims. The dims come from the schedule, which a forged artifact controls: the clamps keep the
+    kernel inside its buffers, the entry check reports the mismatch.
+  }];
+  let dependentDialects = ["mlir::spirv::SPIRVDialect", "mlir::arith::ArithDialect", "mlir::memref::MemRefDialect"];
+}
+
 def LowerKernelErrors : Pass<"tessera-vulkan-lower-kernel-errors", "mlir::ModuleOp"> {
   let summary = "Turn tdisp.error_if into a store of its code into a status binding";
   let description = [{

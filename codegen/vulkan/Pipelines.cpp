@@ -49,13 +49,15 @@ void buildVulkanKernelPipeline(OpPassManager &pm, const VulkanKernelPipelineOpti
   pm.addPass(createReuseInputAsDestination());
   pm.addPass(createOutputOrderLoops());
   pm.addPass(createReadOnlyInputs());
+  pm.addPass(createEqualDims());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion = bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  // Results become output bindings, written in place (static allocations of results are hoisted).
+  // Results become output bindings, written in place (allocations of results are hoisted).
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   outParams.hoistStaticAllocs = true;
+  outParams.hoistDynamicAllocs = true;
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   pm.addPass(createCanonicalizerPass());
@@ -64,6 +66,9 @@ void buildVulkanKernelPipeline(OpPassManager &pm, const VulkanKernelPipelineOpti
   // Slices of bindings become offsets in the loads and stores that read them.
   pm.addPass(memref::createFoldMemRefAliasOpsPass());
   pm.addPass(createLowerAffinePass());
+  pm.addPass(createCanonicalizerPass());
+  // Run-time dims and scalars come from push constants; bindings are checked against them at entry.
+  pm.addPass(createDimsFromConstants());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createLowerKernelErrors());
   MapToInvocationsOptions map;
@@ -77,6 +82,7 @@ void buildVulkanKernelPipeline(OpPassManager &pm, const VulkanKernelPipelineOpti
   pm.addPass(createCSEPass());
   // Each element goes from the fill through the contraction to the epilogue in registers.
   pm.addPass(createForwardStores());
+  pm.addPass(createClampBindingAccesses());
   pm.addPass(createRoundDivisionsCorrectly());
   pm.addPass(createConvertMathToSPIRVPass());
   pm.addPass(createConvertGPUToSPIRVPass());

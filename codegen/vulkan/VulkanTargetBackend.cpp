@@ -73,9 +73,12 @@ public:
     OpBuilder b(variant.getContext());
     b.setInsertionPoint(variant.getBody().front().getTerminator());
     auto bytes = kernel->getAttrOfType<DenseI64ArrayAttr>(kBindingBytesAttr);
+    auto constants = kernel->getAttrOfType<IntegerAttr>(kDispatchConstantsAttr);
     dispatch::ExportOp::create(b, variant.getLoc(), name, ArrayRef<int64_t>{count.getInt(), 1, 1},
-                               ArrayRef<int64_t>{size.getInt(), 1, 1}, access.asArrayRef(), bytes, uint64_t{0},
-                               /*run_time_grid=*/nullptr, /*scratch_bytes=*/nullptr);
+                               ArrayRef<int64_t>{size.getInt(), 1, 1}, access.asArrayRef(), bytes,
+                               uint64_t(constants ? constants.getInt() : 0),
+                               kernel->getAttrOfType<DenseI64ArrayAttr>(kRunTimeGridAttr),
+                               /*scratch_bytes=*/nullptr);
     return success();
   }
 

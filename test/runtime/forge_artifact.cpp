@@ -1,10 +1,11 @@
 // Rewrites a compiled artifact's schedule the way a forger would, keeping every hash valid, so tests can
 // check that such an artifact still cannot make a kernel read or write outside its bindings.
-//   tessera-forge-artifact IN OUT shrink-binding|extra-workgroup|swap-kernels [--erase-signatures]
+//   tessera-forge-artifact IN OUT shrink-binding|extra-workgroup|swap-kernels|inflate-constant [--erase-signatures]
 // shrink-binding: the first dispatch with a literal binding length passes 4 bytes fewer for it;
 // extra-workgroup: the first dispatch with a literal grid of more than one workgroup gets one more;
 // swap-kernels: the first two dispatches of different kernels with the same binding and constant counts
-// call each other's kernel.
+// call each other's kernel;
+// inflate-constant: the first dispatch with constants passes 2^20 for its first (a run-time dim).
 // --erase-signatures also clears every export's grid and binding lengths (the loader then cannot tell),
 // so the kernels' own checks on entry are what stops the run.
 #include <algorithm>
@@ -50,6 +51,9 @@ static bool forge(Schedule& schedule, const std::string& how) {
     } else if (how == "extra-workgroup" && isLiteral(step.workgroup_count[0]) && step.workgroup_count[0] > 1) {
       step.workgroup_count[0] += 1;
       return true;
+    } else if (how == "inflate-constant" && !step.constants.empty()) {
+      step.constants[0] = Ref{1} << 20;
+      return true;
     }
   }
   return false;
@@ -58,7 +62,7 @@ static bool forge(Schedule& schedule, const std::string& how) {
 int main(int argc, char** argv) {
   const bool erase = argc == 5 && std::string(argv[4]) == "--erase-signatures";
   if (argc != 4 && !erase)
-    return fail("usage: tessera-forge-artifact IN OUT shrink-binding|extra-workgroup|swap-kernels "
+    return fail("usage: tessera-forge-artifact IN OUT shrink-binding|extra-workgroup|swap-kernels|inflate-constant "
                 "[--erase-signatures]");
   std::ifstream in(argv[1], std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -52,7 +52,9 @@ LogicalResult ExportOp::verify() {
       return emitOpError("run_time_grid needs [I, W, S, c0, ...] and a workgroup count of 0 along x");
     if ((*grid)[0] < 1 || (*grid)[1] < 1 || (*grid)[2] < 1)
       return emitOpError("run_time_grid's iterations, workgroups and static part must be positive");
-    if (llvm::any_of(grid->drop_front(3), [&](int64_t c) { return c < 0 || c >= getConstants(); }))
+    auto constants = static_cast<int64_t>(getConstants());
+    if ((*grid)[3] < -1 || (*grid)[3] >= constants ||
+        llvm::any_of(grid->drop_front(4), [&](int64_t c) { return c < 0 || c >= constants; }))
       return emitOpError("run_time_grid names a dispatch constant the kernel does not read");
   }
   if (std::optional<ArrayRef<int64_t>> bytes = getBindingBytes()) {

@@ -88,7 +88,9 @@ def Dispatch_ExportOp : Dispatch_Op<"export", [Symbol, HasParent<"VariantOp">]> 
     way the kernel splits its loop: `run_time_grid = [I, W, S, c0, c1, ...]` for a loop over dispatch
     constant c0 among loops of S static iterations times constants c1...: the kernel's work
     S * c0 * c1 * ... in workgroups of at least I iterations, at most W of them (w = clamp(ceil(work / I),
-    1, W)), tiles of ceil(c0 / w), and ceil(c0 / tile) workgroups.
+    1, W)), tiles of ceil(c0 / w), and ceil(c0 / tile) workgroups. With c0 = -1 the kernel strides over its
+    work by the grid instead of tiling one loop (a Vulkan kernel's grid-stride loop): w workgroups for
+    S * c1 * c2 * ....
 
     `scratch`, when present, is how many bytes of its worker's scratch region each workgroup uses for
     its temporaries; the artifact asks the session for the largest of its exports'.
@@ -138,8 +140,11 @@ def Dispatch_DispatchOp : Dispatch_Op<"dispatch", [AttrSizedOperandSegments,
 // Values match TSR_KERNEL_ERROR_* in runtime/include/tessera/kernel_abi.h: a kernel returns the code.
 def Dispatch_IndexOutOfRange : I32EnumAttrCase<"index_out_of_range", 1>;
 def Dispatch_DivisionByZero : I32EnumAttrCase<"division_by_zero", 2>;
-def Dispatch_KernelError : I32EnumAttr<"KernelError", "a value error a kernel reports",
-    [Dispatch_IndexOutOfRange, Dispatch_DivisionByZero]> {
+// Not a value error: the dispatch's bindings are shorter than the constants it passes say (a forged or
+// corrupt schedule), found by a kernel that reads its dims from those constants.
+def Dispatch_DispatchMismatch : I32EnumAttrCase<"dispatch_mismatch", 256>;
+def Dispatch_KernelError : I32EnumAttr<"KernelError", "an error a kernel reports",
+    [Dispatch_IndexOutOfRange, Dispatch_DivisionByZero, Dispatch_DispatchMismatch]> {
   let cppNamespace = "::tessera::dispatch";
 }
 

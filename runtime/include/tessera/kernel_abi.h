@@ -15,7 +15,9 @@
  *     (VK_DESCRIPTOR_TYPE_STORAGE_BUFFER) covering exactly that binding's byte range; a zero-length binding
  *     is bound to a small buffer whose contents are unspecified (kernels must not read past a binding's length);
  *   - constants: when constant_count > 0, the dispatch's u32 constants[constant_count] are push constants at
- *     offset 0 (one range of 4 * constant_count bytes, stage COMPUTE), in the same order as for CPU kernels;
+ *     offset 0, in the same order as for CPU kernels, followed by the byte length of each binding (u32, binding
+ *     order): one range of 4 * (constant_count + binding_count) bytes, stage COMPUTE; a kernel of run-time shape
+ *     checks its bindings against its dims with them;
  *   - grid: vkCmdDispatch(workgroup_count[0], workgroup_count[1], workgroup_count[2]).
  *   - status: descriptor set 0, binding binding_count (after the dispatch's own) is a 4-byte storage buffer the
  *     executor zeroes before the dispatch and reads after it; a kernel whose run-time check fails (an index

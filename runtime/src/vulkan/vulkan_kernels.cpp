@@ -87,8 +87,8 @@ tsr_status* KernelSet::checkLimits(const Export& x) const {
                    l.maxPerStageDescriptorStorageBuffers);
   if (bindings > l.maxDescriptorSetStorageBuffers)
     return exceeds("storage buffers", bindings, "maxDescriptorSetStorageBuffers", l.maxDescriptorSetStorageBuffers);
-  if (uint64_t{x.constant_count} * 4 > l.maxPushConstantsSize)
-    return exceeds("bytes of push constants", uint64_t{x.constant_count} * 4, "maxPushConstantsSize",
+  if (uint64_t{pushConstantWords(x)} * 4 > l.maxPushConstantsSize)
+    return exceeds("bytes of push constants", uint64_t{pushConstantWords(x)} * 4, "maxPushConstantsSize",
                    l.maxPushConstantsSize);
   const uint32_t* wg = x.workgroup_size;
   for (int k = 0; k < 3; ++k)
@@ -148,12 +148,12 @@ tsr_status* KernelSet::createKernel(const Export& x, const std::vector<uint32_t>
   r = api.vkCreateDescriptorSetLayout(d, &set_info, nullptr, &k.set_layout);
   if (r != VK_SUCCESS) return failed(r, "vkCreateDescriptorSetLayout", k.set_layout);
 
-  VkPushConstantRange push{VK_SHADER_STAGE_COMPUTE_BIT, 0, x.constant_count * 4u};
+  VkPushConstantRange push{VK_SHADER_STAGE_COMPUTE_BIT, 0, pushConstantWords(x) * 4u};
   VkPipelineLayoutCreateInfo layout_info{};
   layout_info.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO;
   layout_info.setLayoutCount = 1;
   layout_info.pSetLayouts = &k.set_layout;
-  layout_info.pushConstantRangeCount = x.constant_count ? 1 : 0;
+  layout_info.pushConstantRangeCount = pushConstantWords(x) ? 1 : 0;
   layout_info.pPushConstantRanges = &push;
   r = api.vkCreatePipelineLayout(d, &layout_info, nullptr, &k.layout);
   if (r != VK_SUCCESS) return failed(r, "vkCreatePipelineLayout", k.layout);

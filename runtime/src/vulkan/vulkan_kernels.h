@@ -19,6 +19,12 @@ struct Kernel {
   VkPipeline pipeline = VK_NULL_HANDLE;
 };
 
+/// Push-constant words a dispatch of `x` passes: its constants and, when it has any, the byte length of each
+/// binding after them (kernel_abi.h).
+inline uint32_t pushConstantWords(const Export& x) {
+  return x.constant_count ? x.constant_count + static_cast<uint32_t>(x.binding_access.size()) : 0;
+}
+
 class KernelSet {
 public:
   explicit KernelSet(Device& device) : device_(device) {}

@@ -275,6 +275,11 @@ tsr_status* VulkanSession::dispatch(const Dispatch& d, const HostThreads&, size_
   op.kernel = &k;
   std::memcpy(op.grid, d.workgroup_count, sizeof op.grid);
   op.constants.assign(d.constants, d.constants + d.constant_count);
+  // Kernels reading constants also get each binding's byte length (kernel_abi.h). Bindings are at most
+  // maxStorageBufferRange (a u32) long, which checkLimits has checked.
+  if (d.constant_count)
+    for (uint32_t j = 0; j < d.binding_count; ++j)
+      op.constants.push_back(static_cast<uint32_t>(std::min<uint64_t>(d.binding_lengths[j], UINT32_MAX)));
   op.infos.resize(d.binding_count + 1);
   // Bindings the device cannot bind in place are copied (own[j]): outside the arena and the weights, or at
   // an offset the device cannot bind.
@@ -527,6 +532,11 @@ tsr_status* VulkanSession::run(Batch& batch, std::vector<Op>& ops, size_t& faile
     const char* symbol = op.kernel->x->symbol.c_str();
     if (const char* why = kernelValueError(code))  // the inputs' values
       return makeStatus(TSR_STATUS_INVALID_ARGUMENT, format("step %zu: %s (kernel '%s')", op.step, why, symbol));
+    if (code == TSR_KERNEL_ERROR_DISPATCH_MISMATCH)  // the schedule, not the inputs or the kernel
+      return makeStatus(TSR_STATUS_INVALID_ARTIFACT,
+                        format("artifact: step %zu does not match kernel '%s' (a binding shorter than the dims its "
+                               "constants give, or dims it was compiled to read as one that differ)",
+                               op.step, symbol));
     return makeStatus(TSR_STATUS_KERNEL_FAILED, format("step %zu: kernel '%s' reported error %u", op.step, symbol, code));
   }
   return device_.validation ? device_.validationErrors(describe(ops)) : nullptr;

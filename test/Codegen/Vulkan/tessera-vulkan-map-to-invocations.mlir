@@ -262,3 +262,46 @@ func.func @blocked_with_tail(%a: memref<64x32xf32>, %b: memref<32x66xf32>, %c: m
   }
   return
 }
+
+// -----
+
+// Run-time dims (DimsFromConstants): the index arguments are read from the push constants in order (2
+// constants, then the 2 bindings' lengths) and leave the kernel's signature; the grid-stride loop walks
+// 4 * dim positions, without register blocks, and the host computes the grid from constant 0
+// (run_time_grid [workgroup size, 65535 workgroups at most, 4 static positions, a grid-stride kernel,
+// constant 0]).
+// CHECK-LABEL: gpu.module @run_time_dims_module
+// CHECK: spirv.GlobalVariable @__push_constant_var__ : !spirv.ptr<!spirv.struct<(!spirv.array<4 x i32, stride=4> [0])>, PushConstant>
+// CHECK: gpu.func @run_time_dims(%[[A:.*]]: memref<?x4xf32>, %[[Y:.*]]: memref<?x4xf32>) kernel
+// CHECK-SAME: tessera.dispatch_constants = 2
+// CHECK-SAME: tessera.run_time_grid = array<i64: 64, 65535, 4, -1, 0>
+// CHECK-SAME: tessera.workgroup_count = 0
+// CHECK: %[[WORD:.*]] = spirv.Load "PushConstant"
+// CHECK: %[[DIM:.*]] = arith.index_castui %[[WORD]] : i32 to index
+// CHECK: %[[POSITIONS:.*]] = arith.muli %{{.*}}, %[[DIM]] : index
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[POSITIONS]] step
+// BLOCK-LABEL: gpu.func @run_time_dims
+// BLOCK-NOT: tessera.invocation_block
+// BLOCK: gpu.return
+func.func @run_time_dims(%a: memref<?x4xf32>, %y: memref<?x4xf32>, %d: index, %d1: index, %la: index, %ly: index)
+    attributes {tessera.dispatch_constants = 2 : i64} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %two = arith.constant 2.0 : f32
+  scf.parallel (%i, %j) = (%c0, %c0) to (%d, %c4) step (%c1, %c1) {
+    %x = memref.load %a[%i, %j] : memref<?x4xf32>
+    %s = arith.mulf %x, %two : f32
+    memref.store %s, %y[%i, %j] : memref<?x4xf32>
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Index arguments without their push constants recorded are refused.
+// expected-error@+1 {{reads run-time dims or scalars without their push constants (DimsFromConstants)}}
+func.func @unrecorded(%a: memref<?xf32>, %d: index) {
+  return
+}
