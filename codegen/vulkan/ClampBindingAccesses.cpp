@@ -20,9 +20,6 @@ namespace tessera::vulkan {
 
 namespace {
 
-/// Bytes per stored element (booleans are bytes).
-int64_t storedBytes(Type element) { return std::max<int64_t>(1, element.getIntOrFloatBitWidth() / 8); }
-
 /// The indices of a load or store of a binding.
 SmallVector<Value> indicesOf(Operation *access) {
   if (auto load = dyn_cast<memref::LoadOp>(access))

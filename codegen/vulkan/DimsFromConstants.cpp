@@ -30,9 +30,6 @@ constexpr int64_t kMaxPushConstants = 32;
 /// Index math runs in 32 bits on the device, compared as signed.
 constexpr int64_t kMaxElements = (int64_t{1} << 31) - 1;
 
-/// Bytes per stored element (booleans are bytes).
-int64_t storedBytes(Type element) { return std::max<int64_t>(1, element.getIntOrFloatBitWidth() / 8); }
-
 /// Fails the dispatch when a binding of `type` holds fewer bytes than `length` says its `dims` need. The
 /// elements left after each run-time dim are divided down, so no product can overflow; a zero dim needs
 /// nothing.

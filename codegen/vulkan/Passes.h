@@ -12,6 +12,7 @@
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 
+#include <algorithm>
 #include <string>
 
 namespace tessera::vulkan {
@@ -43,6 +44,11 @@ inline constexpr llvm::StringLiteral kRunTimeGridAttr = "tessera.run_time_grid";
 /// Elements each invocation computes along each dim of the kernel's iteration space (DenseI64ArrayAttr on
 /// the gpu.func; absent when one).
 inline constexpr llvm::StringLiteral kInvocationBlockAttr = "tessera.invocation_block";
+
+/// Bytes a binding stores per element of `element` (booleans are bytes).
+inline int64_t storedBytes(mlir::Type element) {
+  return std::max<int64_t>(1, element.getIntOrFloatBitWidth() / 8);
+}
 
 /// A named set of device capabilities kernels are compiled for.
 struct VulkanProfile {

@@ -13,6 +13,16 @@ def LowerPadsToGenerics : Pass<"tessera-vulkan-lower-pads-to-generics", "mlir::M
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect", "mlir::arith::ArithDialect"];
 }
 
+def SplatInsertsAsFills : Pass<"tessera-vulkan-splat-inserts-as-fills", "mlir::ModuleOp"> {
+  let summary = "Rewrite a tensor.insert_slice of a splat constant as a linalg.fill of the slice";
+  let description = [{
+    Bufferized, an inserted constant becomes a memref.global the kernel copies from, which a device kernel
+    cannot hold; `insert_slice(fill(extract_slice(dest)))` writes the same elements from one scalar, in
+    place in the destination (shape vectors concatenated with constant dims).
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect", "mlir::arith::ArithDialect"];
+}
+
 def ReadOnlyInputs : Pass<"tessera-vulkan-read-only-inputs", "mlir::ModuleOp"> {
   let summary = "Mark each kernel's tensor arguments not writable, so bufferization never updates an input";
   let description = [{

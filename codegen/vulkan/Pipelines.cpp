@@ -48,6 +48,7 @@ void buildVulkanKernelPipeline(OpPassManager &pm, const VulkanKernelPipelineOpti
   // Epilogues update their producer's result in place: no temporary between a contraction and its bias.
   pm.addPass(createReuseInputAsDestination());
   pm.addPass(createOutputOrderLoops());
+  pm.addPass(createSplatInsertsAsFills());
   pm.addPass(createReadOnlyInputs());
   pm.addPass(createEqualDims());
   bufferization::OneShotBufferizePassOptions bufferize;
