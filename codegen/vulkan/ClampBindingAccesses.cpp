@@ -80,10 +80,16 @@ LogicalResult clampAccesses(gpu::GPUFuncOp kernel) {
       }
       continue;
     }
+    // Row-major strides: the outermost dim bounds no stride, so it is not read.
     SmallVector<Value> dims;
-    for (int64_t size : type.getShape()) {
-      dims.push_back(ShapedType::isDynamic(size) ? pushConstant(nextDim++) : index(size));
-      if (!dims.back())
+    for (auto [d, size] : llvm::enumerate(type.getShape())) {
+      if (!ShapedType::isDynamic(size)) {
+        dims.push_back(index(size));
+        continue;
+      }
+      int64_t k = nextDim++;
+      dims.push_back(d == 0 ? Value() : pushConstant(k));
+      if (d != 0 && !dims.back())
         return kernel.emitOpError("cannot read the push constants");
     }
     Value length = pushConstant(constants + static_cast<int64_t>(i));
@@ -91,13 +97,13 @@ LogicalResult clampAccesses(gpu::GPUFuncOp kernel) {
       return kernel.emitOpError("cannot read the push constants");
     Value elements = arith::DivUIOp::create(b, loc, length, index(storedBytes(type.getElementType())));
     Value last = arith::SubIOp::create(b, loc, arith::MaxUIOp::create(b, loc, elements, index(1)), index(1));
-    SmallVector<Value> strides(dims.size());
-    for (int64_t d = static_cast<int64_t>(dims.size()) - 1; d >= 0; --d)
-      strides[d] = d + 1 == static_cast<int64_t>(dims.size())
-                       ? index(1)
+    SmallVector<Value> strides(dims.size(), index(1));
+    for (int64_t d = static_cast<int64_t>(dims.size()) - 2; d >= 0; --d)
+      strides[d] = d + 2 == static_cast<int64_t>(dims.size())
+                       ? dims[d + 1]
                        : Value(arith::MulIOp::create(b, loc, strides[d + 1], dims[d + 1]));
-    BlockArgument(binding).setType(MemRefType::get({ShapedType::kDynamic}, type.getElementType(), MemRefLayoutAttrInterface(),
-                                    type.getMemorySpace()));
+    BlockArgument(binding).setType(MemRefType::get({ShapedType::kDynamic}, type.getElementType(),
+                                                   MemRefLayoutAttrInterface(), type.getMemorySpace()));
     for (Operation *access : accesses) {
       OpBuilder at(access);
       Value offset = arith::ConstantIndexOp::create(at, loc, 0);

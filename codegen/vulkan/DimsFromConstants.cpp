@@ -30,20 +30,12 @@ constexpr int64_t kMaxPushConstants = 32;
 /// Index math runs in 32 bits on the device, compared as signed.
 constexpr int64_t kMaxElements = (int64_t{1} << 31) - 1;
 
-/// Fails the dispatch when a binding of `type` holds fewer bytes than `length` says its `dims` need. The
-/// elements left after each run-time dim are divided down, so no product can overflow; a zero dim needs
-/// nothing.
-void checkLength(OpBuilder &b, Location loc, MemRefType type, ArrayRef<Value> dims, Value length) {
+/// Fails the dispatch when a binding holds fewer bytes than `length` says it needs: `staticBytes` (its element
+/// size times its static dims) per element of its `runTimeDims`. The elements left after each run-time dim
+/// are divided down, so no product can overflow; a zero dim needs nothing.
+void checkLength(OpBuilder &b, Location loc, int64_t staticBytes, ArrayRef<Value> runTimeDims, Value length) {
   auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
   auto flag = [&](bool v) { return arith::ConstantIntOp::create(b, loc, b.getI1Type(), v).getResult(); };
-  int64_t staticBytes = storedBytes(type.getElementType());
-  SmallVector<Value> runTimeDims;
-  for (auto [size, dim] : llvm::zip(type.getShape(), dims)) {
-    if (ShapedType::isDynamic(size))
-      runTimeDims.push_back(dim);
-    else
-      staticBytes *= size;
-  }
   if (staticBytes == 0)
     return;
   Value room = arith::DivUIOp::create(b, loc, length, index(staticBytes));
@@ -137,12 +129,17 @@ LogicalResult convert(func::FuncOp func) {
     if (type.hasStaticShape())
       continue;
     int64_t staticBytes = storedBytes(type.getElementType());
-    for (int64_t size : type.getShape())
-      staticBytes *= ShapedType::isDynamic(size) ? 1 : size;
+    SmallVector<Value> runTimeDims;
+    for (auto [size, dim] : llvm::zip(type.getShape(), dimValues)) {
+      if (ShapedType::isDynamic(size))
+        runTimeDims.push_back(dim);
+      else
+        staticBytes *= size;
+    }
     if (staticBytes > kMaxElements)
       return func.emitOpError("binding ") << binding.getArgNumber() << " of type " << type
                                           << " is too large for 32-bit offsets";
-    checkLength(b, loc, type, dimValues, length);
+    checkLength(b, loc, staticBytes, runTimeDims, length);
   }
 
   llvm::BitVector erased(entry.getNumArguments());

@@ -139,13 +139,10 @@ LogicalResult emitKernel(func::FuncOp func, ArrayRef<Operation *> constants, Arr
   int64_t total = 1;
   for (const GridRegion &region : regions)
     total = std::max(total, region.positions());
-  SmallVector<Type> bindingTypes;
   SmallVector<BlockArgument> bindingArgs, pushArgs;
-  for (BlockArgument arg : func.getArguments()) {
+  for (BlockArgument arg : func.getArguments())
     (arg.getType().isIndex() ? pushArgs : bindingArgs).push_back(arg);
-    if (!arg.getType().isIndex())
-      bindingTypes.push_back(arg.getType());
-  }
+  SmallVector<Type> bindingTypes = llvm::map_to_vector(bindingArgs, [](BlockArgument a) { return a.getType(); });
   MLIRContext *ctx = func.getContext();
   Location loc = func.getLoc();
   auto module = func->getParentOfType<ModuleOp>();
