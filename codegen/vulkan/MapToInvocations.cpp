@@ -7,6 +7,7 @@
 #include "codegen/vulkan/InvocationBlocking.h"
 #include "codegen/vulkan/NestDependences.h"
 #include "codegen/vulkan/Passes.h"
+#include "codegen/vulkan/WorkgroupTiling.h"
 #include "dialects/Dispatch/IR/DispatchOps.h"
 
 #include "runtime/include/tessera/artifact_format.h"
@@ -114,6 +115,9 @@ SmallVector<int64_t> bindingBytes(func::FuncOp func, size_t count) {
 struct GridRegion {
   SmallVector<int64_t> origin, trips, block;
   SmallVector<Value> runTimeTrips;
+  /// A region of workgroup tiles (WorkgroupTiling.h): each position is a tile that a workgroup walks
+  /// together, `lanes[d]` invocations along dim d; empty for a region walked one position per invocation.
+  SmallVector<int64_t> lanes;
   bool runTime() const { return llvm::any_of(runTimeTrips, [](Value v) { return v != nullptr; }); }
   /// Positions of the static dims.
   int64_t positions() const {
@@ -135,10 +139,10 @@ using BodyBuilder = llvm::function_ref<void(OpBuilder &, IRMapping &, const Grid
 /// with run-time trip counts takes its grid from them when the model runs.
 LogicalResult emitKernel(func::FuncOp func, ArrayRef<Operation *> constants, ArrayRef<GridRegion> regions,
                          ArrayRef<int32_t> access, Attribute targetEnv, int64_t workgroupSize,
-                         BodyBuilder buildBody, ArrayRef<int64_t> block = {}) {
+                         BodyBuilder buildBody, ArrayRef<int64_t> block = {}, ArrayRef<int64_t> tile = {}) {
   int64_t total = 1;
   for (const GridRegion &region : regions)
-    total = std::max(total, region.positions());
+    total = std::max(total, region.positions() * (region.lanes.empty() ? 1 : workgroupSize));
   SmallVector<BlockArgument> bindingArgs, pushArgs;
   for (BlockArgument arg : func.getArguments())
     (arg.getType().isIndex() ? pushArgs : bindingArgs).push_back(arg);
@@ -177,6 +181,8 @@ LogicalResult emitKernel(func::FuncOp func, ArrayRef<Operation *> constants, Arr
   kernel->setAttr(kBindingBytesAttr, b.getDenseI64ArrayAttr(bindingBytes(func, access.size())));
   if (!block.empty())
     kernel->setAttr(kInvocationBlockAttr, b.getDenseI64ArrayAttr(block));
+  if (!tile.empty())
+    kernel->setAttr(kWorkgroupTileAttr, b.getDenseI64ArrayAttr(tile));
 
   Block &entry = kernel.getBody().front();
   b.setInsertionPointToStart(&entry);
@@ -207,7 +213,9 @@ LogicalResult emitKernel(func::FuncOp func, ArrayRef<Operation *> constants, Arr
     for (size_t d = 0; region.runTime() && d < trips.size(); ++d)
       if (region.runTimeTrips[d])
         positions = arith::MulIOp::create(b, loc, positions, tripOf(d));
-    auto loop = scf::ForOp::create(b, loc, first, positions, stride);
+    // A region of tiles is walked by workgroups: every invocation of one runs the same iterations.
+    auto loop = region.lanes.empty() ? scf::ForOp::create(b, loc, first, positions, stride)
+                                     : scf::ForOp::create(b, loc, group, positions, groups);
     b.setInsertionPointToStart(loop.getBody());
     Value rest = loop.getInductionVar();
     SmallVector<Value> position(trips.size());
@@ -327,9 +335,71 @@ bool isStatusCheck(func::FuncOp func, Operation &op) {
   });
 }
 
+/// The body of a workgroup tile at `position` (per dim, a tile): each invocation computes its block of the
+/// tile, copy r along a tiled dim the element lane + r * lanes from the tile's first; the staged reduction
+/// loop runs in chunks through workgroup memory (WorkgroupTiling.h), the ops before and after it as usual.
+void buildTile(OpBuilder &b, IRMapping &map, const WorkgroupTile &tile, WorkgroupStaging &staging,
+               ArrayRef<int64_t> lower, ArrayRef<int64_t> steps, ArrayRef<Operation *> ops,
+               ArrayRef<Value> position, int64_t workgroupSize) {
+  Location loc = staging.nest.getLoc();
+  auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+  size_t rank = position.size();
+  Value lane = gpu::ThreadIdOp::create(b, loc, gpu::Dimension::x);
+  SmallVector<Value> laneAlong(rank);
+  int64_t inner = tile.lanes[tile.dims.back()];
+  laneAlong[tile.dims.back()] = tile.dims.size() == 1 ? lane : arith::RemUIOp::create(b, loc, lane, index(inner));
+  if (tile.dims.size() == 2)
+    laneAlong[tile.dims.front()] = arith::DivUIOp::create(b, loc, lane, index(inner));
+  // Copies along a dim are the invocation's first element at constant offsets (PromoteAccumulators and
+  // ForwardStores tell their elements apart by those).
+  SmallVector<Value> firstIv, laneIv;
+  for (size_t d = 0; d < rank; ++d) {
+    firstIv.push_back(arith::AddIOp::create(
+        b, loc, index(lower[d]), arith::MulIOp::create(b, loc, position[d], index(tile.extent(d) * steps[d]))));
+    laneIv.push_back(laneAlong[d] ? arith::AddIOp::create(b, loc, firstIv[d],
+                                                          arith::MulIOp::create(b, loc, laneAlong[d], index(steps[d])))
+                                  : firstIv[d]);
+  }
+  int64_t copies = 1;
+  for (int64_t factor : tile.block)
+    copies *= factor;
+  SmallVector<IRMapping> maps(copies, map);
+  SmallVector<SmallVector<Value>> offsets(copies);
+  for (int64_t c = 0; c < copies; ++c) {
+    SmallVector<Value> ivs(rank);
+    offsets[c].assign(rank, index(0));
+    for (int64_t d = (int64_t)rank - 1, rest = c; d >= 0; rest /= tile.block[d], --d) {
+      int64_t r = rest % tile.block[d];
+      if (laneAlong[d])
+        offsets[c][d] = arith::AddIOp::create(b, loc, laneAlong[d], index(r * tile.lanes[d]));
+      ivs[d] = arith::AddIOp::create(b, loc, laneIv[d], index(r * tile.lanes[d] * steps[d]));
+    }
+    for (Operation *op : ops)
+      if (auto nest = dyn_cast<scf::ParallelOp>(op->getParentOp()))
+        maps[c].map(nest.getInductionVars(), ivs);
+  }
+  // The workgroup buffers live for the whole kernel.
+  SmallVector<Value> buffers;
+  {
+    OpBuilder::InsertionGuard guard(b);
+    auto kernel = b.getInsertionBlock()->getParentOp()->getParentOfType<gpu::GPUFuncOp>();
+    b.setInsertionPointToStart(&kernel.getBody().front());
+    auto workgroup = spirv::StorageClassAttr::get(b.getContext(), spirv::StorageClass::Workgroup);
+    for (StagedLoad &staged : staging.loads)
+      buffers.push_back(memref::AllocOp::create(
+          b, loc, MemRefType::get(staged.shape, staged.load.getType(), AffineMap(), workgroup)));
+  }
+  auto reduction = llvm::find(ops, staging.reduction.getOperation());
+  cloneJammed(b, ArrayRef<Operation *>(ops.begin(), reduction), maps);
+  TileInvocation invocation{map, firstIv, steps, lane, workgroupSize, maps, offsets};
+  emitStagedReduction(b, staging, buffers, invocation);
+  cloneJammed(b, ArrayRef<Operation *>(std::next(reduction), ops.end()), maps);
+}
+
 /// How invocations are blocked (the pass options).
 struct Blocking {
   int64_t maxAccumulators, minInvocations;
+  int64_t workgroupMemoryBytes; // 0: no workgroup tiles
 };
 
 LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgroupSize, Blocking blocking) {
@@ -428,16 +498,35 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
   SmallVector<int64_t> block = runTime ? SmallVector<int64_t>(rank, 1)
                                        : chooseInvocationBlock(nests, trips, blocking.maxAccumulators,
                                                                blocking.minInvocations);
-  // The blocked main region, then, per blocked dim whose trip count the block does not divide, the box of its
-  // last elements, one per invocation (later boxes leave out the earlier boxes' elements).
-  SmallVector<GridRegion> regions = {{SmallVector<int64_t>(rank, 0), {}, block, runTimeTrips}};
+  // Workgroup tiles where the profile has them and a reduction loop's operands can be staged (kernels
+  // without dispatch constants).
+  std::optional<WorkgroupTile> tile;
+  std::optional<WorkgroupStaging> staging;
+  bool constantsFree = llvm::none_of(func.getArgumentTypes(), [](Type t) { return t.isIndex(); });
+  if (blocking.workgroupMemoryBytes > 0 && !runTime && constantsFree)
+    tile = chooseWorkgroupTile(nests, trips, blocking.maxAccumulators, workgroupSize);
+  SmallVector<int64_t> unit(block); // elements of a main region's position per dim
+  if (tile) {
+    for (size_t d = 0; d < rank; ++d)
+      unit[d] = tile->extent(d);
+    staging = planWorkgroupStaging(func, nests, unit, blocking.workgroupMemoryBytes);
+    if (staging)
+      block = tile->block;
+    else
+      unit = block;
+  }
+  // The main region (blocked, or tiles), then, per dim whose trip count its unit does not divide, the box
+  // of its last elements, one per invocation (later boxes leave out the earlier boxes' elements).
+  SmallVector<GridRegion, 4> regions = {{SmallVector<int64_t>(rank, 0), {}, block, runTimeTrips}};
+  if (staging)
+    regions.front().lanes = tile->lanes;
   SmallVector<int64_t> covered(trips);
   for (size_t d = 0; d < rank; ++d)
-    regions.front().trips.push_back(ShapedType::isDynamic(trips[d]) ? trips[d] : trips[d] / block[d]);
+    regions.front().trips.push_back(ShapedType::isDynamic(trips[d]) ? trips[d] : trips[d] / unit[d]);
   for (size_t d = 0; d < rank; ++d) {
-    if (block[d] == 1)
+    if (unit[d] == 1)
       continue;
-    int64_t main = trips[d] / block[d] * block[d];
+    int64_t main = trips[d] / unit[d] * unit[d];
     if (main == trips[d])
       continue;
     GridRegion tail{SmallVector<int64_t>(rank, 0), covered, SmallVector<int64_t>(rank, 1), {}};
@@ -456,6 +545,8 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
   auto buildBody = [&](OpBuilder &b, IRMapping &map, const GridRegion &region, ArrayRef<Value> position) {
     Location loc = func.getLoc();
     auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
+    if (!region.lanes.empty())
+      return buildTile(b, map, *tile, *staging, lower, steps, ops, position, workgroupSize);
     // Copy r of a dim blocked by R takes element position + r * trips / R: base + a constant offset.
     SmallVector<Value> base;
     for (size_t d = 0; d < rank; ++d) {
@@ -484,8 +575,9 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
     }
     cloneJammed(b, ops, maps);
   };
+  SmallVector<int64_t> tileExtents = staging ? unit : SmallVector<int64_t>();
   return emitKernel(func, constants, regions, *access, targetEnv, workgroupSize, buildBody,
-                    copies > 1 ? ArrayRef<int64_t>(block) : ArrayRef<int64_t>());
+                    copies > 1 ? ArrayRef<int64_t>(block) : ArrayRef<int64_t>(), tileExtents);
 }
 
 struct MapToInvocationsPass : impl::MapToInvocationsBase<MapToInvocationsPass> {
@@ -500,7 +592,8 @@ struct MapToInvocationsPass : impl::MapToInvocationsBase<MapToInvocationsPass> {
     }
     for (auto func : llvm::to_vector(module.getOps<func::FuncOp>()))
       if (!func.isDeclaration() &&
-          failed(mapFunction(func, envAttr, workgroupSize, Blocking{maxAccumulators, minInvocations})))
+          failed(mapFunction(func, envAttr, workgroupSize,
+                             Blocking{maxAccumulators, minInvocations, workgroupMemoryBytes})))
         return signalPassFailure();
   }
 };

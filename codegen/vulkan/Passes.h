@@ -45,6 +45,10 @@ inline constexpr llvm::StringLiteral kRunTimeGridAttr = "tessera.run_time_grid";
 /// the gpu.func; absent when one).
 inline constexpr llvm::StringLiteral kInvocationBlockAttr = "tessera.invocation_block";
 
+/// Elements of a workgroup's tile per dim of the kernel's iteration space (DenseI64ArrayAttr on the
+/// gpu.func; absent without workgroup tiles).
+inline constexpr llvm::StringLiteral kWorkgroupTileAttr = "tessera.workgroup_tile";
+
 /// Bytes a binding stores per element of `element` (booleans are bytes).
 inline int64_t storedBytes(mlir::Type element) {
   return std::max<int64_t>(1, element.getIntOrFloatBitWidth() / 8);
@@ -55,6 +59,9 @@ struct VulkanProfile {
   const char *name;
   const char *description;
   const char *targetEnv; // #spirv.target_env
+  /// Workgroup memory a tile's staged operands may use; 0 for register blocks only (CPU-like devices,
+  /// where workgroup memory is ordinary memory and its barriers cost more than they save).
+  int64_t workgroupMemoryBytes = 0;
 };
 /// Every profile, baseline first.
 llvm::ArrayRef<VulkanProfile> vulkanProfiles();
@@ -63,6 +70,7 @@ struct VulkanKernelPipelineOptions {
   std::string targetEnv; // the profile's #spirv.target_env
   int64_t workgroupSize = 64;
   int64_t maxAccumulators = 16; // the most output elements one invocation computes
+  int64_t workgroupMemoryBytes = 0; // VulkanProfile::workgroupMemoryBytes
 };
 
 /// Tensor kernel module -> a module holding one spirv.module per kernel.

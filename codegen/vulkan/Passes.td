@@ -126,9 +126,16 @@ def MapToInvocations : Pass<"tessera-vulkan-map-to-invocations", "mlir::ModuleOp
     so consecutive invocations still touch consecutive elements, and the n % R elements left over are a
     second grid-stride loop of the same kernel, one per invocation. At least `min-invocations` blocks are
     left.
+
+    With `workgroup-memory-bytes`, a kernel whose reduction loop reads operands that neighbouring
+    elements share is mapped to workgroup tiles instead (`tessera.workgroup_tile`): a workgroup walks
+    the tiles, each invocation computing a block of up to `max-accumulators` elements of the tile (lane
+    + r * lanes along a tiled dim), and the loop runs in chunks whose operands the workgroup first copies
+    into workgroup memory together, between barriers (WorkgroupTiling.h). The elements that fill no
+    whole tile run one per invocation as above.
   }];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect", "mlir::arith::ArithDialect",
-                           "mlir::spirv::SPIRVDialect"];
+                           "mlir::spirv::SPIRVDialect", "mlir::memref::MemRefDialect"];
   let options = [
     Option<"workgroupSize", "workgroup-size", "int64_t", "64", "Invocations per workgroup">,
     Option<"targetEnv", "target-env", "std::string", "\"\"",
@@ -136,7 +143,9 @@ def MapToInvocations : Pass<"tessera-vulkan-map-to-invocations", "mlir::ModuleOp
     Option<"maxAccumulators", "max-accumulators", "int64_t", "16",
            "Most elements one invocation computes (1: one element per invocation)">,
     Option<"minInvocations", "min-invocations", "int64_t", "1024",
-           "Fewest invocations a blocked kernel keeps">
+           "Fewest invocations a blocked kernel keeps">,
+    Option<"workgroupMemoryBytes", "workgroup-memory-bytes", "int64_t", "0",
+           "Workgroup memory a tile's staged operands may use (0: no workgroup tiles)">
   ];
 }
 

@@ -34,6 +34,15 @@ ArrayRef<VulkanProfile> vulkanProfiles() {
        "SPV_KHR_8bit_storage, SPV_KHR_16bit_storage]>, api=Vulkan, "
        "#spirv.resource_limits<max_compute_workgroup_invocations = 128, "
        "max_compute_workgroup_size = [128, 128, 64]>>"},
+      // 16 KiB is the workgroup memory every Vulkan device has (maxComputeSharedMemorySize).
+      {"discrete",
+       "extended's types, with products and convolutions tiled through workgroup memory (discrete GPUs)",
+       "#spirv.target_env<#spirv.vce<v1.3, [Shader, Int64, Float64, Float16, Int8, Int16, "
+       "StorageBuffer8BitAccess, StorageBuffer16BitAccess], [SPV_KHR_storage_buffer_storage_class, "
+       "SPV_KHR_8bit_storage, SPV_KHR_16bit_storage]>, api=Vulkan, "
+       "#spirv.resource_limits<max_compute_shared_memory_size = 16384, max_compute_workgroup_invocations = 128, "
+       "max_compute_workgroup_size = [128, 128, 64]>>",
+       /*workgroupMemoryBytes=*/16384},
   };
   return profiles;
 }
@@ -76,6 +85,7 @@ void buildVulkanKernelPipeline(OpPassManager &pm, const VulkanKernelPipelineOpti
   map.workgroupSize = options.workgroupSize;
   map.targetEnv = options.targetEnv;
   map.maxAccumulators = options.maxAccumulators;
+  map.workgroupMemoryBytes = options.workgroupMemoryBytes;
   pm.addPass(createMapToInvocations(map));
   pm.addPass(createCanonicalizerPass());
   // A block's copies load what they share once, and keep their accumulators in registers.

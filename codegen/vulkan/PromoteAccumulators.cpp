@@ -55,7 +55,9 @@ SmallVector<Element> promotableElements(scf::ForOp loop) {
       byBuffer[isa<memref::LoadOp>(op) ? cast<memref::LoadOp>(op).getMemRef()
                                        : cast<memref::StoreOp>(op).getMemRef()]
           .push_back(op);
-    else if (!op->hasTrait<OpTrait::HasRecursiveMemoryEffects>() && !isMemoryEffectFree(op))
+    // A workgroup barrier orders what invocations share; the promoted elements are each one invocation's own.
+    else if (!isa<gpu::BarrierOp>(op) && !op->hasTrait<OpTrait::HasRecursiveMemoryEffects>() &&
+             !isMemoryEffectFree(op))
       otherEffects = true;
   });
   SmallVector<Element> elements;

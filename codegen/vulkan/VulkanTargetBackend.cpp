@@ -51,6 +51,7 @@ public:
   void buildVariantPipeline(OpPassManager &pm) const override {
     VulkanKernelPipelineOptions options;
     options.targetEnv = profile.targetEnv;
+    options.workgroupMemoryBytes = profile.workgroupMemoryBytes;
     buildVulkanKernelPipeline(pm, options);
   }
 

@@ -1,5 +1,6 @@
 // RUN: tessera-opt %s -split-input-file -verify-diagnostics -tessera-vulkan-map-to-invocations | FileCheck %s
 // RUN: tessera-opt %s -split-input-file -verify-diagnostics -tessera-vulkan-map-to-invocations="min-invocations=16" | FileCheck %s --check-prefix=BLOCK
+// RUN: tessera-opt %s -split-input-file -verify-diagnostics -tessera-vulkan-map-to-invocations="workgroup-memory-bytes=16384" | FileCheck %s --check-prefix=TILE
 
 // A fill, the contraction accumulating into it and its epilogue: three nests over one iteration space,
 // each touching the output only at the current element, run fused in one grid-stride loop. The 2x3 space
@@ -303,5 +304,109 @@ func.func @run_time_dims(%a: memref<?x4xf32>, %y: memref<?x4xf32>, %d: index, %d
 // Index arguments without their push constants recorded are refused.
 // expected-error@+1 {{reads run-time dims or scalars without their push constants (DimsFromConstants)}}
 func.func @unrecorded(%a: memref<?xf32>, %d: index) {
+  return
+}
+
+// -----
+
+// Workgroup tiles (workgroup-memory-bytes). A 70x64 product with 40 reduction steps: 8x8 invocations of 4x4
+// elements make a 32x32 tile, two tiles along the rows and columns (the last 6 rows run one per
+// invocation: their 384 elements take 6 workgroups). The reduction loop runs in chunks of 32 steps: per chunk the workgroup copies A's 32 rows
+// and B's 32 columns of the chunk into workgroup memory (each invocation every 64th element, the last
+// chunk's steps past 40 left out), waits at a barrier, and each invocation reads its 4 rows and 4 columns
+// from there; a second barrier keeps the next chunk's copies from overwriting what is still read.
+// TILE-LABEL: gpu.func @tiled_matmul
+// TILE-SAME: tessera.invocation_block = array<i64: 4, 4>
+// TILE-SAME: tessera.workgroup_count = 6 : i64
+// TILE-SAME: tessera.workgroup_tile = array<i64: 32, 32>
+// TILE-DAG: %[[SA:.*]] = memref.alloc() : memref<32x32xf32, #spirv.storage_class<Workgroup>>
+// TILE-DAG: %[[SB:.*]] = memref.alloc() : memref<32x32xf32, #spirv.storage_class<Workgroup>>
+// TILE-DAG: %[[GROUP:.*]] = gpu.block_id x
+// TILE-DAG: %[[GROUPS:.*]] = gpu.grid_dim x
+// TILE: scf.for %{{.*}} = %[[GROUP]] to %c4{{.*}} step %[[GROUPS]]
+// TILE-COUNT-16: memref.store %cst
+// TILE: scf.for %[[K0:.*]] = %c0{{.*}} to %c40{{.*}} step %c32
+// TILE: scf.for %[[E:.*]] = %{{.*}} to %c1024{{.*}} step %c64
+// TILE: %[[IN:.*]] = arith.cmpi ult, %{{.*}}, %c40
+// TILE: scf.if %[[IN]]
+// TILE: memref.load %{{.*}} : memref<70x40xf32>
+// TILE: memref.store %{{.*}}, %[[SA]]
+// TILE: scf.for %{{.*}} = %{{.*}} to %c1024{{.*}} step %c64
+// TILE: memref.load %{{.*}} : memref<40x64xf32>
+// TILE: memref.store %{{.*}}, %[[SB]]
+// TILE: gpu.barrier
+// TILE: %[[STEPS:.*]] = arith.minui
+// TILE: scf.for %{{.*}} = %c0{{.*}} to %[[STEPS]] step %c1
+// TILE-COUNT-4: memref.load %[[SA]]
+// TILE-COUNT-4: memref.load %[[SB]]
+// TILE-NOT: memref.load %{{.*}} : memref<70x40xf32>
+// TILE: gpu.barrier
+// The last 6 rows, one element per invocation, loading their operands themselves.
+// TILE: scf.for %{{.*}} = %{{.*}} to %c384{{.*}} step
+// TILE-NOT: gpu.barrier
+// TILE: memref.load %{{.*}} : memref<70x40xf32>
+// TILE: gpu.return
+func.func @tiled_matmul(%a: memref<70x40xf32>, %b: memref<40x64xf32>, %c: memref<70x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c40 = arith.constant 40 : index
+  %c64 = arith.constant 64 : index
+  %c70 = arith.constant 70 : index
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c70, %c64) step (%c1, %c1) {
+    memref.store %zero, %c[%i, %j] : memref<70x64xf32>
+    scf.reduce
+  }
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c70, %c64) step (%c1, %c1) {
+    scf.for %k = %c0 to %c40 step %c1 {
+      %x = memref.load %a[%i, %k] : memref<70x40xf32>
+      %y = memref.load %b[%k, %j] : memref<40x64xf32>
+      %acc = memref.load %c[%i, %j] : memref<70x64xf32>
+      %m = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %m : f32
+      memref.store %s, %c[%i, %j] : memref<70x64xf32>
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// A convolution tiled along output channels (8 lanes of 4) and rows (8 lanes of 1): its input is staged per
+// output row, input channel and filter tap (the 3x3 taps are loops inside the chunked channel loop, so the
+// buffer holds them too), its filter per output channel, input channel and tap.
+// TILE-LABEL: gpu.func @tiled_conv
+// TILE-SAME: tessera.workgroup_tile = array<i64: 32, 8, 1>
+// TILE-DAG: memref.alloc() : memref<8x{{[0-9]+}}x3x3xf32, #spirv.storage_class<Workgroup>>
+// TILE-DAG: memref.alloc() : memref<32x{{[0-9]+}}x3x3xf32, #spirv.storage_class<Workgroup>>
+// TILE: gpu.barrier
+// TILE: gpu.barrier
+func.func @tiled_conv(%x: memref<1x16x10x34xf32>, %w: memref<32x16x3x3xf32>, %y: memref<1x32x8x32xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %c32 = arith.constant 32 : index
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%f, %r, %q) = (%c0, %c0, %c0) to (%c32, %c8, %c32) step (%c1, %c1, %c1) {
+    memref.store %zero, %y[%c0, %f, %r, %q] : memref<1x32x8x32xf32>
+    scf.for %ch = %c0 to %c16 step %c1 {
+      scf.for %kh = %c0 to %c3 step %c1 {
+        scf.for %kw = %c0 to %c3 step %c1 {
+          %ih = arith.addi %r, %kh : index
+          %iw = arith.addi %q, %kw : index
+          %v = memref.load %x[%c0, %ch, %ih, %iw] : memref<1x16x10x34xf32>
+          %k = memref.load %w[%f, %ch, %kh, %kw] : memref<32x16x3x3xf32>
+          %acc = memref.load %y[%c0, %f, %r, %q] : memref<1x32x8x32xf32>
+          %m = arith.mulf %v, %k : f32
+          %s = arith.addf %acc, %m : f32
+          memref.store %s, %y[%c0, %f, %r, %q] : memref<1x32x8x32xf32>
+        }
+      }
+    }
+    scf.reduce
+  }
   return
 }

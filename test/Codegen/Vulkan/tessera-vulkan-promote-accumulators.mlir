@@ -130,3 +130,42 @@ func.func @other_effects(%c: memref<1xf32>) {
   }
   return
 }
+
+// -----
+
+// A workgroup tile's chunk loop: the workgroup copies the chunk into workgroup memory between barriers,
+// and the invocation's accumulator rises above it all. The barriers order what invocations share; the
+// accumulator is this invocation's own. The workgroup buffer, written in a loop of its own, stays memory.
+// CHECK-LABEL: gpu.func @across_barriers
+// CHECK: %[[INIT:.*]] = memref.load %{{.*}}[%[[I:.*]]] : memref<64xf32>
+// CHECK: %[[SUM:.*]] = scf.for %{{.*}} iter_args(%[[ACC:.*]] = %[[INIT]]) -> (f32)
+// CHECK: memref.store %{{.*}}, %[[SHARED:.*]][%{{.*}}] : memref<64xf32, #spirv.storage_class<Workgroup>>
+// CHECK: gpu.barrier
+// CHECK: memref.load %[[SHARED]]
+// CHECK: gpu.barrier
+// CHECK: memref.store %[[SUM]], %{{.*}}[%[[I]]] : memref<64xf32>
+module attributes {gpu.container_module} {
+  gpu.module @m {
+    gpu.func @across_barriers(%x: memref<256xf32>, %c: memref<64xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      %c64 = arith.constant 64 : index
+      %c256 = arith.constant 256 : index
+      %shared = memref.alloc() : memref<64xf32, #spirv.storage_class<Workgroup>>
+      %lane = gpu.thread_id x
+      scf.for %k = %c0 to %c256 step %c64 {
+        scf.for %e = %lane to %c64 step %c64 {
+          %i = arith.addi %k, %e : index
+          %v = memref.load %x[%i] : memref<256xf32>
+          memref.store %v, %shared[%e] : memref<64xf32, #spirv.storage_class<Workgroup>>
+        }
+        gpu.barrier
+        %y = memref.load %shared[%lane] : memref<64xf32, #spirv.storage_class<Workgroup>>
+        %acc = memref.load %c[%lane] : memref<64xf32>
+        %s = arith.addf %acc, %y : f32
+        memref.store %s, %c[%lane] : memref<64xf32>
+        gpu.barrier
+      }
+      gpu.return
+    }
+  }
+}
