@@ -1,9 +1,9 @@
 //===- ClampBindingAccesses.cpp - kernels of run-time shape stay inside their bindings ---===//
 //
-// A kernel whose dims come from push constants (DimsFromConstants) trusts the schedule that computed them,
+// A kernel whose dims come from dispatch parameters (DimsFromConstants) trusts the schedule that computed them,
 // and a forged artifact controls the schedule. Every access of such a kernel is clamped into its binding: a
 // binding of static shape per index, a binding of run-time shape as a row-major offset clamped to the
-// elements its length (the push constant after the dispatch's constants) holds. The binding of run-time
+// elements its length (the parameter after the dispatch's constants) holds. The binding of run-time
 // shape becomes 1-D on the way: SPIR-V storage buffers take offsets, and MLIR lowers loads of n-D memrefs
 // only with static strides. The entry check (DimsFromConstants) reports the mismatch; the clamps keep
 // memory safe meanwhile.
@@ -27,6 +27,7 @@ SmallVector<Value> indicesOf(Operation *access) {
   return cast<memref::StoreOp>(access).getIndices();
 }
 
+
 /// Replaces the load or store `access` by one of `memref` at `indices`.
 void reaccess(OpBuilder &b, Operation *access, Value memref, ValueRange indices) {
   b.setInsertionPoint(access);
@@ -47,17 +48,16 @@ LogicalResult clampAccesses(gpu::GPUFuncOp kernel) {
   Block &entry = kernel.getBody().front();
   if (!access || access.size() > static_cast<int64_t>(entry.getNumArguments()))
     return kernel.emitOpError("lacks the access of its bindings");
-  // The dispatch's bindings (a status word may follow them).
+  // The dispatch's bindings, then the status binding holding the parameters.
+  if (access.size() + 1 != static_cast<int64_t>(entry.getNumArguments()))
+    return kernel.emitOpError("lacks the status binding its dispatch parameters are in");
   ArrayRef<BlockArgument> bindings = entry.getArguments().take_front(access.size());
+  Value status = entry.getArguments().back();
   int64_t constants = constantsAttr.getInt();
-  unsigned count = constants + bindings.size();
   Location loc = kernel.getLoc();
   OpBuilder b = OpBuilder::atBlockBegin(&entry);
   auto index = [&](int64_t v) -> Value { return arith::ConstantIndexOp::create(b, loc, v); };
-  auto pushConstant = [&](int64_t k) -> Value {
-    Value word = spirv::getPushConstantValue(kernel, count, k, b.getI32Type(), b);
-    return word ? Value(arith::IndexCastUIOp::create(b, loc, b.getIndexType(), word)) : Value();
-  };
+  auto parameter = [&](int64_t k) -> Value { return loadDispatchParameter(b, loc, status, k); };
   int64_t nextDim = 0;
   for (auto [i, binding] : llvm::enumerate(bindings)) {
     auto type = dyn_cast<MemRefType>(binding.getType());
@@ -88,13 +88,9 @@ LogicalResult clampAccesses(gpu::GPUFuncOp kernel) {
         continue;
       }
       int64_t k = nextDim++;
-      dims.push_back(d == 0 ? Value() : pushConstant(k));
-      if (d != 0 && !dims.back())
-        return kernel.emitOpError("cannot read the push constants");
+      dims.push_back(d == 0 ? Value() : parameter(k));
     }
-    Value length = pushConstant(constants + static_cast<int64_t>(i));
-    if (!length)
-      return kernel.emitOpError("cannot read the push constants");
+    Value length = parameter(constants + static_cast<int64_t>(i));
     Value elements = arith::DivUIOp::create(b, loc, length, index(storedBytes(type.getElementType())));
     Value last = arith::SubIOp::create(b, loc, arith::MaxUIOp::create(b, loc, elements, index(1)), index(1));
     SmallVector<Value> strides(dims.size(), index(1));

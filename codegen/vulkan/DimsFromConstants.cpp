@@ -1,8 +1,9 @@
-//===- DimsFromConstants.cpp - run-time dims and scalars as push-constant arguments ---===//
+//===- DimsFromConstants.cpp - run-time dims and scalars as dispatch-parameter arguments ---===//
 //
 // A kernel of run-time shape reads its dims and scalars from the dispatch's constants (the dynamic dims of
 // its bindings in binding order then dim order, then its scalar arguments: kernel_abi.h), which the Vulkan
-// executor passes as push constants, followed by the byte length of each binding. Each of them becomes an
+// executor writes after the status word, followed by the byte length of each binding (the dispatch's
+// parameters, written per run so recorded command buffers outlive them). Each of them becomes an
 // index argument after the bindings, in that order: a memref.dim of a binding is its dim's argument, a
 // scalar argument moves after the dims. Dims read one way are one value, so loop nests bounded by the dims
 // of different bindings (which the dispatch passes apart) compare equal only when the same binding gave
@@ -25,8 +26,8 @@ namespace tessera::vulkan {
 
 namespace {
 
-/// Vulkan guarantees maxPushConstantsSize >= 128 bytes.
-constexpr int64_t kMaxPushConstants = 32;
+/// The most dispatch parameters the Vulkan executor passes (kMaxParameterWords in the runtime).
+constexpr int64_t kMaxDispatchParameters = 4096;
 /// Index math runs in 32 bits on the device, compared as signed.
 constexpr int64_t kMaxElements = (int64_t{1} << 31) - 1;
 
@@ -70,10 +71,9 @@ LogicalResult convert(func::FuncOp func) {
   int64_t constants = dims + static_cast<int64_t>(scalars.size());
   if (constants == 0)
     return success();
-  int64_t pushed = constants + static_cast<int64_t>(bindings.size());
-  if (pushed > kMaxPushConstants)
-    return func.emitOpError("needs ") << pushed << " push constants (its dims, scalars and binding lengths); "
-                                      << "Vulkan guarantees " << kMaxPushConstants;
+  if (int64_t parameters = constants + static_cast<int64_t>(bindings.size()); parameters > kMaxDispatchParameters)
+    return func.emitOpError("needs ") << parameters << " dispatch parameters (its dims, scalars and binding "
+                                      << "lengths); the Vulkan executor passes at most " << kMaxDispatchParameters;
   Location loc = func.getLoc();
   IndexType indexType = IndexType::get(func.getContext());
   // One argument per constant; each constant is read as the first of its class of equal dims (EqualDims).

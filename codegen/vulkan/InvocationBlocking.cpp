@@ -2,6 +2,7 @@
 #include "codegen/vulkan/InvocationBlocking.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/BuiltinTypes.h"
 
 using namespace mlir;
 
@@ -58,13 +59,19 @@ SmallVector<uint64_t> reductionLoadDims(ArrayRef<scf::ParallelOp> nests) {
 
 } // namespace
 
-SmallVector<int64_t> chooseInvocationBlock(ArrayRef<scf::ParallelOp> nests, ArrayRef<int64_t> trips,
+SmallVector<int64_t> chooseInvocationBlock(ArrayRef<scf::ParallelOp> nests, ArrayRef<int64_t> runTimeTrips,
                                            int64_t maxAccumulators, int64_t minInvocations) {
-  size_t rank = trips.size();
+  size_t rank = runTimeTrips.size();
   SmallVector<int64_t> block(rank, 1);
   SmallVector<uint64_t> loads = reductionLoadDims(nests);
   if (loads.empty() || rank > 64)
     return block;
+  // A run-time trip count is sized as a typical one for the invocations a block leaves; its dim is not
+  // blocked (its last elements would be known only when the model runs).
+  SmallVector<int64_t> trips;
+  for (int64_t t : runTimeTrips)
+    trips.push_back(ShapedType::isDynamic(t) ? kAssumedRunTimeTrips : t);
+  auto blockable = [&](int64_t d) { return !ShapedType::isDynamic(runTimeTrips[d]); };
   int64_t total = 1;
   for (int64_t t : trips)
     total *= t;
@@ -82,9 +89,9 @@ SmallVector<int64_t> chooseInvocationBlock(ArrayRef<scf::ParallelOp> nests, Arra
   };
   double best = double(loads.size());
   for (int64_t a = 0; a < (int64_t)rank; ++a)
-    for (int64_t fa = 2; fa <= std::min(maxAccumulators, trips[a]); ++fa)
+    for (int64_t fa = 2; blockable(a) && fa <= std::min(maxAccumulators, trips[a]); ++fa)
       for (int64_t b = -1; b < (int64_t)rank; ++b) {
-        if (b == a || (b >= 0 && b < a))
+        if (b == a || (b >= 0 && (b < a || !blockable(b))))
           continue;
         for (int64_t fb = b < 0 ? 1 : 2; fa * fb <= maxAccumulators && (b < 0 || fb <= trips[b]); ++fb) {
           int64_t positions = total / trips[a] * (trips[a] / fa);

@@ -15,8 +15,12 @@
 
 namespace tessera::vulkan {
 
+/// Trip count assumed for a dim whose trip count the dispatch passes, when counting the blocks left.
+inline constexpr int64_t kAssumedRunTimeTrips = 256;
+
 /// Elements per invocation along each dim of the nests' common iteration space (`trips` iterations per
-/// dim), 1 where a dim is not blocked; all ones when no block saves loads. At most two dims are blocked,
+/// dim, ShapedType::kDynamic for a run-time trip count: never blocked, counted as kAssumedRunTimeTrips),
+/// 1 where a dim is not blocked; all ones when no block saves loads. At most two dims are blocked,
 /// at most `maxAccumulators` elements in all, leaving at least `minInvocations` whole blocks. A block need
 /// not divide its dims: the last elements (trips % factor) are computed one per invocation, and counted so.
 /// Only loads inside reduction loops (run once per multiply-add) are counted; a buffer the loop stores to

@@ -3,7 +3,9 @@
 // A device kernel has no return value: a failed run-time check (an index outside its dim) stores its
 // TSR_KERNEL_ERROR_* code into a status word the executor binds after the dispatch's own bindings,
 // zeroes before the dispatch and reads after it (kernel_abi.h). The kernel finishes meanwhile: its
-// accesses stay in bounds on their own (indices are clamped).
+// accesses stay in bounds on their own (indices are clamped). The dispatch's parameters (its constants
+// and binding lengths, DimsFromConstants' index arguments) follow the status word in the same binding,
+// so a kernel that reads them declares it too.
 //
 #include "codegen/vulkan/Passes.h"
 #include "dialects/Dispatch/IR/DispatchOps.h"
@@ -22,12 +24,13 @@ namespace {
 void lowerErrors(func::FuncOp func) {
   SmallVector<dispatch::ErrorIfOp> errors;
   func.walk([&](dispatch::ErrorIfOp op) { errors.push_back(op); });
-  if (errors.empty())
+  Block &entry = func.getBody().front();
+  int64_t parameters = llvm::count_if(entry.getArgumentTypes(), [](Type t) { return t.isIndex(); });
+  if (errors.empty() && parameters == 0)
     return;
   OpBuilder b(func.getContext());
   Type i32 = b.getI32Type();
-  Block &entry = func.getBody().front();
-  Value status = entry.addArgument(MemRefType::get({1}, i32), func.getLoc());
+  Value status = entry.addArgument(MemRefType::get({1 + parameters}, i32), func.getLoc());
   func.setFunctionType(b.getFunctionType(entry.getArgumentTypes(), func.getResultTypes()));
   func->setAttr(kStatusBindingAttr, b.getUnitAttr());
   for (dispatch::ErrorIfOp error : errors) {

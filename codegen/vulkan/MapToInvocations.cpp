@@ -135,8 +135,8 @@ using BodyBuilder = llvm::function_ref<void(OpBuilder &, IRMapping &, const Grid
 /// a grid-stride loop over its positions, each delinearized (innermost dim fastest, so consecutive
 /// invocations touch consecutive elements) and run by `buildBody`. The regions are disjoint, so they need no
 /// barrier between them. `block`, when given, is recorded as the elements a position stands for. The
-/// function's index arguments (DimsFromConstants) are read from the push constants, in order; a region
-/// with run-time trip counts takes its grid from them when the model runs.
+/// function's index arguments (DimsFromConstants) are the dispatch parameters after the status word, in
+/// order; a region with run-time trip counts takes its grid from them when the model runs.
 LogicalResult emitKernel(func::FuncOp func, ArrayRef<Operation *> constants, ArrayRef<GridRegion> regions,
                          ArrayRef<int32_t> access, Attribute targetEnv, int64_t workgroupSize,
                          BodyBuilder buildBody, ArrayRef<int64_t> block = {}, ArrayRef<int64_t> tile = {}) {
@@ -162,10 +162,14 @@ LogicalResult emitKernel(func::FuncOp func, ArrayRef<Operation *> constants, Arr
   kernel->setAttr(spirv::getEntryPointABIAttrName(), spirv::getEntryPointABIAttr(ctx, size));
   int64_t workgroups = std::clamp<int64_t>((total + workgroupSize - 1) / workgroupSize, 1, kMaxWorkgroups);
   // A run-time grid: the host computes clamp(ceil(S * c... / workgroupSize), 1, 65535) from the dispatch
-  // constants that are the trip counts (the export's run_time_grid; at most one such region).
-  for (const GridRegion &region : regions) {
-    if (!region.runTime())
-      continue;
+  // constants that are the trip counts (the export's run_time_grid). Regions of run-time size share those
+  // (they are boxes of one nest's space): the grid is sized for the largest; each walks any grid.
+  const GridRegion *largest = nullptr;
+  for (const GridRegion &region : regions)
+    if (region.runTime() && (!largest || region.positions() > largest->positions()))
+      largest = &region;
+  if (largest) {
+    const GridRegion &region = *largest;
     SmallVector<int64_t> formula = {workgroupSize, kMaxWorkgroups, region.positions(), -1};
     for (Value trip : region.runTimeTrips)
       if (trip)
@@ -188,12 +192,10 @@ LogicalResult emitKernel(func::FuncOp func, ArrayRef<Operation *> constants, Arr
   b.setInsertionPointToStart(&entry);
   IRMapping map;
   map.map(bindingArgs, entry.getArguments());
-  for (auto [k, arg] : llvm::enumerate(pushArgs)) {
-    Value word = spirv::getPushConstantValue(kernel, pushArgs.size(), k, b.getI32Type(), b);
-    if (!word)
-      return func.emitOpError("cannot read push constant ") << k;
-    map.map(arg, arith::IndexCastUIOp::create(b, loc, b.getIndexType(), word));
-  }
+  if (!pushArgs.empty() && !func->hasAttr(kStatusBindingAttr))
+    return func.emitOpError("reads dispatch parameters without its status binding (LowerKernelErrors)");
+  for (auto [k, arg] : llvm::enumerate(pushArgs))
+    map.map(arg, loadDispatchParameter(b, loc, entry.getArguments().back(), k));
   for (Operation *c : constants)
     b.clone(*c, map);
   auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
@@ -241,7 +243,7 @@ FailureOr<SmallVector<int32_t>> bindingAccesses(func::FuncOp func) {
   if (func->hasAttr(kStatusBindingAttr))
     args = args.drop_back();
   for (BlockArgument arg : args) {
-    if (arg.getType().isIndex()) // a push constant, not a binding
+    if (arg.getType().isIndex()) // a dispatch parameter, not a binding
       continue;
     auto a = bindingAccess(func, arg);
     if (failed(a))
@@ -411,7 +413,7 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
   for (Type t : func.getArgumentTypes()) {
     auto memref = dyn_cast<MemRefType>(t);
     if ((t.isIndex() || (memref && !memref.hasStaticShape())) && !pushConstants)
-      return func.emitOpError("reads run-time dims or scalars without their push constants (DimsFromConstants)");
+      return func.emitOpError("reads run-time dims or scalars without their dispatch parameters (DimsFromConstants)");
     if (!t.isIndex() && (!memref || !memref.getLayout().isIdentity()))
       return func.emitOpError("binding type ") << t << " is not a contiguous memref";
   }
@@ -420,7 +422,7 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
   // runs in one invocation when it is small.
   SmallVector<scf::ParallelOp> nests;
   SmallVector<Operation *> constants, body;
-  // Every invocation first computes the constants, the arithmetic on the push constants and the dispatch
+  // Every invocation first computes the constants, the arithmetic on the dispatch parameters and the dispatch
   // checks (DimsFromConstants), in order.
   llvm::SmallPtrSet<Operation *, 16> prologue;
   auto inPrologue = [&](Operation &op) {
@@ -494,10 +496,8 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
     return failure();
   size_t rank = trips.size();
   bool runTime = llvm::any_of(runTimeTrips, [](Value v) { return v != nullptr; });
-  // Register blocks need trip counts known here.
-  SmallVector<int64_t> block = runTime ? SmallVector<int64_t>(rank, 1)
-                                       : chooseInvocationBlock(nests, trips, blocking.maxAccumulators,
-                                                               blocking.minInvocations);
+  // Register blocks along dims whose trip counts are known here.
+  SmallVector<int64_t> block = chooseInvocationBlock(nests, trips, blocking.maxAccumulators, blocking.minInvocations);
   // Workgroup tiles where the profile has them and a reduction loop's operands can be staged (kernels
   // without dispatch constants).
   std::optional<WorkgroupTile> tile;
@@ -529,7 +529,7 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
     int64_t main = trips[d] / unit[d] * unit[d];
     if (main == trips[d])
       continue;
-    GridRegion tail{SmallVector<int64_t>(rank, 0), covered, SmallVector<int64_t>(rank, 1), {}};
+    GridRegion tail{SmallVector<int64_t>(rank, 0), covered, SmallVector<int64_t>(rank, 1), runTimeTrips};
     tail.origin[d] = main;
     tail.trips[d] = trips[d] - main;
     regions.push_back(tail);

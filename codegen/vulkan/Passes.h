@@ -34,7 +34,7 @@ inline constexpr llvm::StringLiteral kBindingAccessAttr = "tessera.binding_acces
 /// Bytes of each binding, 0 where run-time dims decide (DenseI64ArrayAttr on the gpu.func).
 inline constexpr llvm::StringLiteral kBindingBytesAttr = "tessera.binding_bytes";
 /// Constants the dispatch passes (the dynamic dims of the bindings, then the scalars; I64 attribute on a
-/// kernel that reads them from push constants, which continue with one byte length per binding).
+/// kernel that reads them from its dispatch parameters, which continue with one byte length per binding).
 inline constexpr llvm::StringLiteral kDispatchConstantsAttr = "tessera.dispatch_constants";
 /// Per dispatch constant, the first constant of its class of equal dims (DenseI64ArrayAttr on a tensor
 /// kernel, EqualDims; DimsFromConstants reads it).
@@ -48,6 +48,14 @@ inline constexpr llvm::StringLiteral kInvocationBlockAttr = "tessera.invocation_
 /// Elements of a workgroup's tile per dim of the kernel's iteration space (DenseI64ArrayAttr on the
 /// gpu.func; absent without workgroup tiles).
 inline constexpr llvm::StringLiteral kWorkgroupTileAttr = "tessera.workgroup_tile";
+
+/// Dispatch parameter `k` (a constant, or a binding's byte length after the constants: kernel_abi.h) as an
+/// index, loaded from the kernel's status binding `status` where it follows the status word.
+inline mlir::Value loadDispatchParameter(mlir::OpBuilder &b, mlir::Location loc, mlir::Value status, int64_t k) {
+  mlir::Value at = mlir::arith::ConstantIndexOp::create(b, loc, 1 + k);
+  mlir::Value word = mlir::memref::LoadOp::create(b, loc, status, mlir::ValueRange{at});
+  return mlir::arith::IndexCastUIOp::create(b, loc, b.getIndexType(), word);
+}
 
 /// Bytes a binding stores per element of `element` (booleans are bytes).
 inline int64_t storedBytes(mlir::Type element) {

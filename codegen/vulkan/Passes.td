@@ -71,16 +71,17 @@ def EqualDims : Pass<"tessera-vulkan-equal-dims", "mlir::ModuleOp"> {
 }
 
 def DimsFromConstants : Pass<"tessera-vulkan-dims-from-constants", "mlir::ModuleOp"> {
-  let summary = "Read a kernel's run-time dims and scalars from index arguments in push-constant order";
+  let summary = "Read a kernel's run-time dims and scalars from index arguments in dispatch-parameter order";
   let description = [{
     A kernel whose bindings have run-time dims, or that takes index scalars, gets them as the dispatch's
     constants: the dynamic dims of its bindings (binding order, then dim order), then its scalars; the
-    Vulkan executor passes them as push constants followed by each binding's byte length. Each becomes an
+    Vulkan executor writes them after the status word, followed by each binding's byte length (the
+    dispatch's parameters, kernel_abi.h). Each becomes an
     index argument after the bindings, in that order (`memref.dim` of a binding is replaced by its dim's
     argument; equal dims, `tessera.equal_dims`, are all read from the first of them), the function is
     marked `tessera.dispatch_constants` (dims and scalars), and a `tdisp.error_if ..., dispatch_mismatch`
     at entry fails the dispatch when dims recorded equal differ or a binding of run-time length is shorter
-    than its dims. Kernels needing more than 32 push constants are refused.
+    than its dims.
   }];
   let dependentDialects = ["tessera::dispatch::DispatchDialect", "mlir::arith::ArithDialect"];
 }
@@ -88,10 +89,10 @@ def DimsFromConstants : Pass<"tessera-vulkan-dims-from-constants", "mlir::Module
 def ClampBindingAccesses : Pass<"tessera-vulkan-clamp-binding-accesses", "mlir::ModuleOp"> {
   let summary = "Keep every access of a kernel with run-time dims inside its binding; linearize run-time shapes";
   let description = [{
-    For gpu.func kernels that read push constants (`tessera.dispatch_constants`): a binding of run-time
+    For gpu.func kernels that read dispatch parameters (`tessera.dispatch_constants`): a binding of run-time
     shape becomes a 1-D `memref<?xT>` whose loads and stores take the row-major offset from the dims in the
-    push constants (SPIR-V storage buffers need static strides otherwise), clamped to the binding's
-    length (the push constant after the dispatch's constants); indices into static bindings are clamped to
+    parameters (SPIR-V storage buffers need static strides otherwise), clamped to the binding's length
+    (the parameter after the dispatch's constants); indices into static bindings are clamped to
     their dims. The dims come from the schedule, which a forged artifact controls: the clamps keep the
     kernel inside its buffers, the entry check reports the mismatch.
   }];
@@ -125,7 +126,7 @@ def MapToInvocations : Pass<"tessera-vulkan-map-to-invocations", "mlir::ModuleOp
     most loads between them; copy r of a dim of n elements blocked by R computes element i + r * (n / R),
     so consecutive invocations still touch consecutive elements, and the n % R elements left over are a
     second grid-stride loop of the same kernel, one per invocation. At least `min-invocations` blocks are
-    left.
+    left. Dims whose trip count is a dispatch constant are not blocked (and count as 256 elements).
 
     With `workgroup-memory-bytes`, a kernel whose reduction loop reads operands that neighbouring
     elements share is mapped to workgroup tiles instead (`tessera.workgroup_tile`): a workgroup walks

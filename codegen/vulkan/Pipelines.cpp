@@ -77,7 +77,7 @@ void buildVulkanKernelPipeline(OpPassManager &pm, const VulkanKernelPipelineOpti
   pm.addPass(memref::createFoldMemRefAliasOpsPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createCanonicalizerPass());
-  // Run-time dims and scalars come from push constants; bindings are checked against them at entry.
+  // Run-time dims and scalars are dispatch parameters; bindings are checked against them at entry.
   pm.addPass(createDimsFromConstants());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createLowerKernelErrors());

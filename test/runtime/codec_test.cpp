@@ -182,7 +182,7 @@ TEST(Codec, ReadContainerReportsUnsupportedVersions) {
   std::vector<tsr_section_entry> sections;
   std::string error;
   EXPECT_EQ(codec::readContainer(b.data(), b.size(), h, sections, error), codec::ContainerStatus::Unsupported);
-  EXPECT_EQ(error, "kernel ABI version 7 is not supported (this runtime implements version 1)");
+  EXPECT_EQ(error, "kernel ABI version 7 is not supported (this runtime implements version 2)");
 }
 
 TEST(Codec, Names) {

@@ -260,6 +260,14 @@ void VKAPI_CALL countedCmdWriteTimestamp(VkCommandBuffer commands, VkPipelineSta
   deviceCmdWriteTimestamp(commands, stage, pool, query);
 }
 
+// Counts the command buffers recorded, passing them on to the device.
+PFN_vkBeginCommandBuffer deviceBeginCommandBuffer = nullptr;
+std::atomic<int> recordings{0};
+VkResult VKAPI_CALL countedBeginCommandBuffer(VkCommandBuffer commands, const VkCommandBufferBeginInfo* info) {
+  ++recordings;
+  return deviceBeginCommandBuffer(commands, info);
+}
+
 struct ApiHook {
   explicit ApiHook(tessera::rt::vk::DeviceFunctionsHook hook) { tessera::rt::vk::setDeviceFunctionsHook(hook); }
   ~ApiHook() { tessera::rt::vk::setDeviceFunctionsHook(nullptr); }
@@ -293,6 +301,31 @@ TEST(Vulkan, ProfilingTimesBatchedDispatchesOnTheDevice) {
   runArenaChain(session, 5);
   EXPECT_EQ(submits.load(), 5);
   EXPECT_EQ(timestamps.load(), 6);
+  tsr_session_release(session);
+}
+
+// A kernel's dims and grid change with the input's size, but they are parameters the executor writes before each
+// submission (kernel_abi.h), not part of what it records: once the copy buffers have grown to the largest input,
+// runs at other sizes replay the command buffers the first run recorded. (An empty input batches differently:
+// its second dispatch reads no bytes the first writes, so both run in one submission.)
+TEST(Vulkan, RecordingsOutliveNewSizes) {
+  ApiHook hook([](tessera::rt::vk::Api& api) {
+    deviceBeginCommandBuffer = api.vkBeginCommandBuffer;
+    api.vkBeginCommandBuffer = countedBeginCommandBuffer;
+  });
+  Model m(mulAddSpec().build());
+  ASSERT_NE(m.model, nullptr);
+  tsr_session* session = nullptr;
+  ASSERT_OK(tsr_session_create(m.model, nullptr, &session));
+  recordings = 0;
+  runAndCheck(session, 5000, 1);
+  const int recorded = recordings.load();
+  EXPECT_GT(recorded, 0);
+  for (size_t n : {1000, 10, 3001, 5000, 77}) runAndCheck(session, n, static_cast<int>(n % 5));
+  EXPECT_EQ(recordings.load(), recorded);
+  // A larger input grows the copy buffers, whose bindings the recordings hold: recorded once more.
+  runAndCheck(session, 20000, 2);
+  EXPECT_GT(recordings.load(), recorded);
   tsr_session_release(session);
 }
 

@@ -14,14 +14,17 @@
  *   - bindings: descriptor set 0, binding i = dispatch binding i, a storage buffer
  *     (VK_DESCRIPTOR_TYPE_STORAGE_BUFFER) covering exactly that binding's byte range; a zero-length binding
  *     is bound to a small buffer whose contents are unspecified (kernels must not read past a binding's length);
- *   - constants: when constant_count > 0, the dispatch's u32 constants[constant_count] are push constants at
- *     offset 0, in the same order as for CPU kernels, followed by the byte length of each binding (u32, binding
- *     order): one range of 4 * (constant_count + binding_count) bytes, stage COMPUTE; a kernel of run-time shape
- *     checks its bindings against its dims with them;
- *   - grid: vkCmdDispatch(workgroup_count[0], workgroup_count[1], workgroup_count[2]).
- *   - status: descriptor set 0, binding binding_count (after the dispatch's own) is a 4-byte storage buffer the
- *     executor zeroes before the dispatch and reads after it; a kernel whose run-time check fails (an index
- *     outside its dim) stores its TSR_KERNEL_ERROR_* code there. Kernels without checks do not declare it.
+ *   - status: descriptor set 0, binding binding_count (after the dispatch's own) is a storage buffer whose first
+ *     u32 the executor zeroes before the dispatch and reads after it; a kernel whose run-time check fails (an
+ *     index outside its dim) stores its TSR_KERNEL_ERROR_* code there. Kernels without checks or constants
+ *     do not declare it;
+ *   - parameters: when constant_count > 0, the status word is followed in that binding by the dispatch's u32
+ *     constants[constant_count], in the same order as for CPU kernels, then the byte length of each binding
+ *     (u32, binding order): 4 * (1 + constant_count + binding_count) bytes in all; a kernel of run-time shape
+ *     checks its bindings against its dims with them. The executor writes them before each submission, so
+ *     command buffers recorded once stay valid when they change (no push constants);
+ *   - grid: vkCmdDispatch(workgroup_count[0], workgroup_count[1], workgroup_count[2]); with parameters, the
+ *     executor may dispatch indirectly, the same counts read from its own memory.
  * A SPIR-V kernel must stay inside its bindings on its own (indices clamped, bounds checked against the constants
  * it is given): a failed check reports through the status word, it does not stop the kernel. */
 #ifndef TESSERA_KERNEL_ABI_H
@@ -34,7 +37,7 @@
 extern "C" {
 #endif
 
-#define TSR_KERNEL_ABI_VERSION 1u
+#define TSR_KERNEL_ABI_VERSION 2u
 
 /* Process-wide services a kernel may use. Reserved; kernels must not rely on any field yet. */
 typedef struct tsr_kernel_env {

@@ -73,6 +73,7 @@ namespace tessera::rt::vk {
   X(vkCmdBindDescriptorSets)       \
   X(vkCmdPushConstants)            \
   X(vkCmdDispatch)                 \
+  X(vkCmdDispatchIndirect)         \
   X(vkCmdPipelineBarrier)          \
   X(vkCmdCopyBuffer)               \
   X(vkCmdWriteTimestamp)           \

@@ -87,9 +87,11 @@ tsr_status* KernelSet::checkLimits(const Export& x) const {
                    l.maxPerStageDescriptorStorageBuffers);
   if (bindings > l.maxDescriptorSetStorageBuffers)
     return exceeds("storage buffers", bindings, "maxDescriptorSetStorageBuffers", l.maxDescriptorSetStorageBuffers);
-  if (uint64_t{pushConstantWords(x)} * 4 > l.maxPushConstantsSize)
-    return exceeds("bytes of push constants", uint64_t{pushConstantWords(x)} * 4, "maxPushConstantsSize",
-                   l.maxPushConstantsSize);
+  if (x.constant_count > kMaxParameterWords || parameterWords(x) > kMaxParameterWords)
+    return makeStatus(TSR_STATUS_UNSUPPORTED,
+                      format("Vulkan: kernel '%s' takes %llu dispatch parameters, more than the %u the executor passes",
+                             sym, static_cast<unsigned long long>(x.constant_count) + x.binding_access.size(),
+                             kMaxParameterWords));
   const uint32_t* wg = x.workgroup_size;
   for (int k = 0; k < 3; ++k)
     if (wg[k] > l.maxComputeWorkGroupSize[k])
@@ -132,7 +134,7 @@ tsr_status* KernelSet::createKernel(const Export& x, const std::vector<uint32_t>
   VkResult r = api.vkCreateShaderModule(d, &module_info, nullptr, &k.module);
   if (r != VK_SUCCESS) return failed(r, "vkCreateShaderModule", k.module);
 
-  // The dispatch's bindings, then the status word (kernel_abi.h).
+  // The dispatch's bindings, then the status word and parameters (kernel_abi.h).
   std::vector<VkDescriptorSetLayoutBinding> bindings(x.binding_access.size() + 1);
   for (size_t i = 0; i < bindings.size(); ++i) {
     bindings[i] = {};
@@ -148,13 +150,10 @@ tsr_status* KernelSet::createKernel(const Export& x, const std::vector<uint32_t>
   r = api.vkCreateDescriptorSetLayout(d, &set_info, nullptr, &k.set_layout);
   if (r != VK_SUCCESS) return failed(r, "vkCreateDescriptorSetLayout", k.set_layout);
 
-  VkPushConstantRange push{VK_SHADER_STAGE_COMPUTE_BIT, 0, pushConstantWords(x) * 4u};
   VkPipelineLayoutCreateInfo layout_info{};
   layout_info.sType = VK_STRUCTURE_TYPE_PIPELINE_LAYOUT_CREATE_INFO;
   layout_info.setLayoutCount = 1;
   layout_info.pSetLayouts = &k.set_layout;
-  layout_info.pushConstantRangeCount = pushConstantWords(x) ? 1 : 0;
-  layout_info.pPushConstantRanges = &push;
   r = api.vkCreatePipelineLayout(d, &layout_info, nullptr, &k.layout);
   if (r != VK_SUCCESS) return failed(r, "vkCreatePipelineLayout", k.layout);
 

@@ -1,6 +1,7 @@
 // The compute pipelines of a model's SPIR-V exports (the SPIR-V kernel ABI, kernel_abi.h): per export a shader
-// module, a descriptor set layout of one storage buffer per binding, a pipeline layout with the constants as
-// push constants, and the pipeline (sessions hold the descriptor sets, vulkan_session.h).
+// module, a descriptor set layout of one storage buffer per binding and one for the status word and the
+// dispatch's parameters, a pipeline layout, and the pipeline (sessions hold the descriptor sets,
+// vulkan_session.h).
 #ifndef TESSERA_RUNTIME_SRC_VULKAN_VULKAN_KERNELS_H
 #define TESSERA_RUNTIME_SRC_VULKAN_VULKAN_KERNELS_H
 
@@ -19,11 +20,13 @@ struct Kernel {
   VkPipeline pipeline = VK_NULL_HANDLE;
 };
 
-/// Push-constant words a dispatch of `x` passes: its constants and, when it has any, the byte length of each
-/// binding after them (kernel_abi.h).
-inline uint32_t pushConstantWords(const Export& x) {
+/// Parameter words a dispatch of `x` passes after its status word: its constants and, when it has any, the
+/// byte length of each binding after them (kernel_abi.h).
+inline uint32_t parameterWords(const Export& x) {
   return x.constant_count ? x.constant_count + static_cast<uint32_t>(x.binding_access.size()) : 0;
 }
+/// The most parameter words an export may take (a forged constant count cannot size the status buffers).
+constexpr uint32_t kMaxParameterWords = 4096;
 
 class KernelSet {
 public:

@@ -20,19 +20,23 @@ bool sameInfo(const VkDescriptorBufferInfo& a, const VkDescriptorBufferInfo& b) 
   return a.buffer == b.buffer && a.offset == b.offset && a.range == b.range;
 }
 
-// One dispatch as a command buffer records it: its step, kernel, grid, constants and bindings (the status
-// word last).
+// One dispatch: its step, kernel, grid, parameters (its constants, then its bindings' byte lengths) and
+// bindings (the status word last). A kernel with parameters reads them, and the device its grid
+// (vkCmdDispatchIndirect), from the dispatch's slot of the status buffer, written before each submit: a
+// recording holds neither, so it outlives new sizes (kernel_abi.h).
 struct Op {
   size_t step = 0;
   uint32_t slot = 0;
   const Kernel* kernel = nullptr;
   uint32_t grid[3] = {1, 1, 1};
-  std::vector<uint32_t> constants;
+  std::vector<uint32_t> parameters;
   std::vector<VkDescriptorBufferInfo> infos;
 
+  bool indirect() const { return !parameters.empty(); }
+  // Whether a command buffer recording `o` runs this dispatch.
   bool operator==(const Op& o) const {
-    if (step != o.step || kernel != o.kernel || std::memcmp(grid, o.grid, sizeof grid) != 0 ||
-        constants != o.constants || infos.size() != o.infos.size())
+    if (step != o.step || kernel != o.kernel || indirect() != o.indirect() ||
+        (!indirect() && std::memcmp(grid, o.grid, sizeof grid) != 0) || infos.size() != o.infos.size())
       return false;
     for (size_t i = 0; i < infos.size(); ++i)
       if (!sameInfo(infos[i], o.infos[i])) return false;
@@ -114,14 +118,18 @@ private:
   // Points each op's descriptor set at its bindings, where it does not already.
   void writeSets(const std::vector<Op>& ops);
   tsr_status* ensureStatus();
-  VkDescriptorBufferInfo statusInfo(uint32_t slot) const { return {status_.buffer, slot * status_stride_, 4}; }
+  // A dispatch slot's status word and parameters (its grid follows them, for the device only).
+  VkDescriptorBufferInfo statusInfo(uint32_t slot, const Kernel& k) const {
+    return {status_.buffer, slot * status_stride_, 4 * (1 + VkDeviceSize{parameterWords(*k.x)})};
+  }
+  VkDeviceSize gridOffset(const Op& op) const { return op.slot * status_stride_ + 4 * (1 + op.parameters.size()); }
 
   const SharedDevice& shared_;
   const Device& device_;
   DeviceBuffer arena_;
   uint8_t* arena_host_ = nullptr;  // the schedule's arena: in arena_, at arena_offset_
   VkDeviceSize arena_offset_ = 0, arena_size_ = 0;
-  DeviceBuffer status_;  // a word per dispatch slot, status_stride_ bytes apart
+  DeviceBuffer status_;  // per dispatch slot, status_stride_ bytes apart: status word, parameters, grid
   VkDeviceSize status_stride_ = 4;
   VkCommandPool command_pool_ = VK_NULL_HANDLE;
   VkFence fence_ = VK_NULL_HANDLE;
@@ -183,6 +191,7 @@ tsr_status* VulkanSession::open() {
   const Schedule& sc = *shared_.schedule;
   std::vector<VkDescriptorSetLayout> layouts(shared_.dispatch_count);
   uint32_t descriptors = 0;
+  VkDeviceSize slot_words = 1;
   for (size_t i = 0; i < sc.steps.size(); ++i) {
     const uint32_t slot = shared_.dispatch_slot[i];
     if (slot == UINT32_MAX) continue;
@@ -192,6 +201,7 @@ tsr_status* VulkanSession::open() {
     const Kernel& k = shared_.kernel(d);
     layouts[slot] = k.set_layout;
     descriptors += static_cast<uint32_t>(k.x->binding_access.size()) + 1;  // and the status word
+    if (parameterWords(*k.x)) slot_words = std::max<VkDeviceSize>(slot_words, 1 + parameterWords(*k.x) + 3);
   }
   if (!layouts.empty()) {
     VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, descriptors};
@@ -215,7 +225,8 @@ tsr_status* VulkanSession::open() {
     written_.resize(layouts.size());
   }
   const VkDeviceSize alignment = device_.properties.limits.minStorageBufferOffsetAlignment;
-  status_stride_ = alignment > 4 ? alignment : 4;
+  const VkDeviceSize unit = alignment > 4 ? alignment : 4;
+  status_stride_ = (4 * slot_words + unit - 1) / unit * unit;
 
   // The arena: device-local memory the host maps, unless kernels of another executor work on it too, when
   // memory the host caches comes first (a host read of write-combined memory is slow).
@@ -239,7 +250,8 @@ tsr_status* VulkanSession::ensureStatus() {
   if (status_.buffer != VK_NULL_HANDLE) return nullptr;
   const VkDeviceSize size = status_stride_ * (shared_.dispatch_count ? shared_.dispatch_count : 1);
   auto choose = [&](uint32_t type_bits) { return hostMappedMemory(device_.memory, type_bits, false); };
-  return createBuffer(device_, size, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, choose, "status words", status_);
+  return createBuffer(device_, size, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_INDIRECT_BUFFER_BIT,
+                      choose, "status words", status_);
 }
 
 tsr_status* VulkanSession::checkLimits(const Dispatch& d, const Kernel& k) const {
@@ -274,12 +286,12 @@ tsr_status* VulkanSession::dispatch(const Dispatch& d, const HostThreads&, size_
   op.slot = shared_.dispatch_slot[d.step];
   op.kernel = &k;
   std::memcpy(op.grid, d.workgroup_count, sizeof op.grid);
-  op.constants.assign(d.constants, d.constants + d.constant_count);
+  op.parameters.assign(d.constants, d.constants + d.constant_count);
   // Kernels reading constants also get each binding's byte length (kernel_abi.h). Bindings are at most
   // maxStorageBufferRange (a u32) long, which checkLimits has checked.
   if (d.constant_count)
     for (uint32_t j = 0; j < d.binding_count; ++j)
-      op.constants.push_back(static_cast<uint32_t>(std::min<uint64_t>(d.binding_lengths[j], UINT32_MAX)));
+      op.parameters.push_back(static_cast<uint32_t>(std::min<uint64_t>(d.binding_lengths[j], UINT32_MAX)));
   op.infos.resize(d.binding_count + 1);
   // Bindings the device cannot bind in place are copied (own[j]): outside the arena and the weights, or at
   // an offset the device cannot bind.
@@ -307,7 +319,7 @@ tsr_status* VulkanSession::dispatch(const Dispatch& d, const HostThreads&, size_
       if (written && d.binding_lengths[i] && d.binding_lengths[j] && overlaps(op.infos[i], op.infos[j]))
         own[i] = own[j] = true;
     }
-  op.infos[d.binding_count] = statusInfo(op.slot);
+  op.infos[d.binding_count] = statusInfo(op.slot, k);
 
   // A copy reads host memory now, and the arena is read when the batch runs: the queued dispatches that write
   // those bytes (any, for a copy; through a copy, for the arena) run first.
@@ -332,7 +344,9 @@ tsr_status* VulkanSession::dispatch(const Dispatch& d, const HostThreads&, size_
     if (grew) forgetSets();
     // Written bindings are copied in too: a kernel need not write every byte of its output.
     if (length) std::memcpy(slot->mapped, d.bindings[j], length);
-    op.infos[j] = {slot->buffer, 0, length ? length : kEmptyBindingRange};
+    // Bound whole: a kernel of run-time shape reads its lengths from its parameters, and the set (with the
+    // recordings binding it) stays as it is while the slot does not grow.
+    op.infos[j] = {slot->buffer, 0, op.indirect() ? slot->size : (length ? length : kEmptyBindingRange)};
     if ((k.x->binding_access[j] & TSR_ACCESS_WRITE) && length)
       copy_backs_.push_back({{static_cast<const uint8_t*>(d.bindings[j]), length}, slot});
   }
@@ -488,14 +502,14 @@ tsr_status* VulkanSession::record(Batch& batch, const std::vector<Op>& ops) {
       since_barrier.push_back({op.infos[j], (k.x->binding_access[j] & TSR_ACCESS_WRITE) != 0});
     api.vkCmdBindPipeline(c, VK_PIPELINE_BIND_POINT_COMPUTE, k.pipeline);
     api.vkCmdBindDescriptorSets(c, VK_PIPELINE_BIND_POINT_COMPUTE, k.layout, 0, 1, &sets_[op.slot], 0, nullptr);
-    if (!op.constants.empty())
-      api.vkCmdPushConstants(c, k.layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
-                             static_cast<uint32_t>(op.constants.size() * 4), op.constants.data());
     if (timed_) {
       api.vkCmdResetQueryPool(c, queries_, 2 * op.slot, 2);
       api.vkCmdWriteTimestamp(c, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, queries_, 2 * op.slot);
     }
-    api.vkCmdDispatch(c, op.grid[0], op.grid[1], op.grid[2]);
+    if (op.indirect())
+      api.vkCmdDispatchIndirect(c, status_.buffer, gridOffset(op));
+    else
+      api.vkCmdDispatch(c, op.grid[0], op.grid[1], op.grid[2]);
     if (timed_) api.vkCmdWriteTimestamp(c, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_, 2 * op.slot + 1);
   }
   // The fence orders the host after the batch; this makes the shaders' writes visible to host reads.
@@ -514,10 +528,15 @@ tsr_status* VulkanSession::run(Batch& batch, std::vector<Op>& ops, size_t& faile
   writeSets(ops);
   if (batch.ops != ops || batch.timed != timed_)
     if (tsr_status* st = record(batch, ops)) return st;
-  // The status words after the bindings (kernel_abi.h): zero, set by a kernel whose run-time check fails. The
-  // host's writes before the submit are visible to it.
+  // The status words after the bindings (kernel_abi.h): zero, set by a kernel whose run-time check fails; then
+  // the parameters and the grid. The host's writes before the submit are visible to the device.
   auto* words = static_cast<uint8_t*>(status_.mapped);
-  for (const Op& op : ops) std::memset(words + op.slot * status_stride_, 0, 4);
+  for (const Op& op : ops) {
+    std::memset(words + op.slot * status_stride_, 0, 4);
+    if (!op.indirect()) continue;
+    std::memcpy(words + op.slot * status_stride_ + 4, op.parameters.data(), 4 * op.parameters.size());
+    std::memcpy(words + gridOffset(op), op.grid, sizeof op.grid);
+  }
   const uint64_t submitted_ns = nowNs();
   if (tsr_status* st = shared_.submitAndWait(batch.commands, fence_, kDispatchTimeoutNs * ops.size(),
                                              [&](bool in_parentheses) { return describe(ops, in_parentheses); },

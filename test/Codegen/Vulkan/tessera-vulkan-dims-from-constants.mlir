@@ -42,13 +42,14 @@ func.func @static(%a: memref<4xf32>) {
 
 // -----
 
-// Vulkan guarantees 128 bytes of push constants: 17 run-time dims and their 17 bindings' lengths exceed them.
-// expected-error@+1 {{needs 34 push constants (its dims, scalars and binding lengths); Vulkan guarantees 32}}
-func.func @too_many(%a0: memref<?xf32>, %a1: memref<?xf32>, %a2: memref<?xf32>, %a3: memref<?xf32>,
-                    %a4: memref<?xf32>, %a5: memref<?xf32>, %a6: memref<?xf32>, %a7: memref<?xf32>,
-                    %a8: memref<?xf32>, %a9: memref<?xf32>, %a10: memref<?xf32>, %a11: memref<?xf32>,
-                    %a12: memref<?xf32>, %a13: memref<?xf32>, %a14: memref<?xf32>, %a15: memref<?xf32>,
-                    %a16: memref<?xf32>) {
+// The parameters are words of a storage buffer: any number of run-time dims fits (17 dims and 17 lengths).
+// CHECK-LABEL: func.func @many
+// CHECK-SAME: tessera.dispatch_constants = 17
+func.func @many(%a0: memref<?xf32>, %a1: memref<?xf32>, %a2: memref<?xf32>, %a3: memref<?xf32>,
+                %a4: memref<?xf32>, %a5: memref<?xf32>, %a6: memref<?xf32>, %a7: memref<?xf32>,
+                %a8: memref<?xf32>, %a9: memref<?xf32>, %a10: memref<?xf32>, %a11: memref<?xf32>,
+                %a12: memref<?xf32>, %a13: memref<?xf32>, %a14: memref<?xf32>, %a15: memref<?xf32>,
+                %a16: memref<?xf32>) {
   return
 }
 

@@ -38,3 +38,15 @@ func.func @gather_check(%x: memref<4xf32>, %i: memref<2xi64>, %y: memref<2xf32>)
 func.func @no_check(%y: memref<2xf32>) {
   return
 }
+
+// -----
+
+// The dispatch's parameters (DimsFromConstants' index arguments: a constant and two binding lengths) follow the
+// status word in its binding: a kernel reading them declares it without checks too, one word each after it.
+// CHECK-LABEL: func.func @parameters
+// CHECK-SAME: (%{{.*}}: memref<?xf32>, %{{.*}}: memref<2xf32>, %{{.*}}: index, %{{.*}}: index, %{{.*}}: index, %{{.*}}: memref<4xi32>)
+// CHECK-SAME: tessera.status_binding
+func.func @parameters(%x: memref<?xf32>, %y: memref<2xf32>, %n: index, %lx: index, %ly: index)
+    attributes {tessera.dispatch_constants = 1 : i64} {
+  return
+}

@@ -266,26 +266,25 @@ func.func @blocked_with_tail(%a: memref<64x32xf32>, %b: memref<32x66xf32>, %c: m
 
 // -----
 
-// Run-time dims (DimsFromConstants): the index arguments are read from the push constants in order (2
-// constants, then the 2 bindings' lengths) and leave the kernel's signature; the grid-stride loop walks
-// 4 * dim positions, without register blocks, and the host computes the grid from constant 0
-// (run_time_grid [workgroup size, 65535 workgroups at most, 4 static positions, a grid-stride kernel,
-// constant 0]).
+// Run-time dims (DimsFromConstants): the index arguments are read from the status binding, after the status
+// word (2 constants, then the 2 bindings' lengths: the dispatch's parameters), and leave the kernel's
+// signature; the grid-stride loop walks 4 * dim positions (no reduction: no register blocks), and the host
+// computes the grid from constant 0 (run_time_grid [workgroup size, 65535 workgroups at most, 4 static
+// positions, a grid-stride kernel, constant 0]).
 // CHECK-LABEL: gpu.module @run_time_dims_module
-// CHECK: spirv.GlobalVariable @__push_constant_var__ : !spirv.ptr<!spirv.struct<(!spirv.array<4 x i32, stride=4> [0])>, PushConstant>
-// CHECK: gpu.func @run_time_dims(%[[A:.*]]: memref<?x4xf32>, %[[Y:.*]]: memref<?x4xf32>) kernel
+// CHECK: gpu.func @run_time_dims(%[[A:.*]]: memref<?x4xf32>, %[[Y:.*]]: memref<?x4xf32>, %[[S:.*]]: memref<5xi32>) kernel
 // CHECK-SAME: tessera.dispatch_constants = 2
 // CHECK-SAME: tessera.run_time_grid = array<i64: 64, 65535, 4, -1, 0>
 // CHECK-SAME: tessera.workgroup_count = 0
-// CHECK: %[[WORD:.*]] = spirv.Load "PushConstant"
+// CHECK: %[[WORD:.*]] = memref.load %[[S]][%c1{{.*}}] : memref<5xi32>
 // CHECK: %[[DIM:.*]] = arith.index_castui %[[WORD]] : i32 to index
 // CHECK: %[[POSITIONS:.*]] = arith.muli %{{.*}}, %[[DIM]] : index
 // CHECK: scf.for %{{.*}} = %{{.*}} to %[[POSITIONS]] step
 // BLOCK-LABEL: gpu.func @run_time_dims
 // BLOCK-NOT: tessera.invocation_block
 // BLOCK: gpu.return
-func.func @run_time_dims(%a: memref<?x4xf32>, %y: memref<?x4xf32>, %d: index, %d1: index, %la: index, %ly: index)
-    attributes {tessera.dispatch_constants = 2 : i64} {
+func.func @run_time_dims(%a: memref<?x4xf32>, %y: memref<?x4xf32>, %d: index, %d1: index, %la: index, %ly: index,
+                         %status: memref<5xi32>) attributes {tessera.dispatch_constants = 2 : i64, tessera.status_binding} {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c4 = arith.constant 4 : index
@@ -301,8 +300,46 @@ func.func @run_time_dims(%a: memref<?x4xf32>, %y: memref<?x4xf32>, %d: index, %d
 
 // -----
 
-// Index arguments without their push constants recorded are refused.
-// expected-error@+1 {{reads run-time dims or scalars without their push constants (DimsFromConstants)}}
+// A product with a run-time row count is blocked along its columns, whose count is known: 13 columns per
+// invocation share each load of A. The blocks leave the last of 53 columns, a second region of run-time
+// size (1 * rows positions); the host sizes the grid for the larger (4 blocks per row).
+// BLOCK-LABEL: gpu.func @run_time_rows_blocked
+// BLOCK-SAME: tessera.invocation_block = array<i64: 1, 13>
+// BLOCK-SAME: tessera.run_time_grid = array<i64: 64, 65535, 4, -1, 0>
+// BLOCK: %[[ROWS:.*]] = arith.index_castui
+// BLOCK: %[[MAIN:.*]] = arith.muli %c4{{.*}}, %[[ROWS]] : index
+// BLOCK: %[[TAIL:.*]] = arith.muli %c1{{.*}}, %[[ROWS]] : index
+// BLOCK: scf.for %{{.*}} = %{{.*}} to %[[TAIL]] step
+// BLOCK-COUNT-1: arith.mulf
+// BLOCK-NOT: arith.mulf
+// BLOCK: gpu.return
+func.func @run_time_rows_blocked(%a: memref<?x32xf32>, %b: memref<32x53xf32>, %y: memref<?x53xf32>, %d: index,
+                                 %la: index, %lb: index, %ly: index, %status: memref<5xi32>)
+    attributes {tessera.dispatch_constants = 1 : i64, tessera.status_binding} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c32 = arith.constant 32 : index
+  %c53 = arith.constant 53 : index
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%i, %j) = (%c0, %c0) to (%d, %c53) step (%c1, %c1) {
+    memref.store %zero, %y[%i, %j] : memref<?x53xf32>
+    scf.for %k = %c0 to %c32 step %c1 {
+      %x = memref.load %a[%i, %k] : memref<?x32xf32>
+      %w = memref.load %b[%k, %j] : memref<32x53xf32>
+      %acc = memref.load %y[%i, %j] : memref<?x53xf32>
+      %m = arith.mulf %x, %w : f32
+      %s = arith.addf %acc, %m : f32
+      memref.store %s, %y[%i, %j] : memref<?x53xf32>
+    }
+    scf.reduce
+  }
+  return
+}
+
+// -----
+
+// Index arguments without their dispatch parameters recorded are refused.
+// expected-error@+1 {{reads run-time dims or scalars without their dispatch parameters (DimsFromConstants)}}
 func.func @unrecorded(%a: memref<?xf32>, %d: index) {
   return
 }
