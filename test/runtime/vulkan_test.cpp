@@ -268,6 +268,15 @@ VkResult VKAPI_CALL countedBeginCommandBuffer(VkCommandBuffer commands, const Vk
   return deviceBeginCommandBuffer(commands, info);
 }
 
+// Counts the buffers created, passing them on to the device.
+PFN_vkCreateBuffer deviceCreateBuffer = nullptr;
+std::atomic<int> buffersCreated{0};
+VkResult VKAPI_CALL countedCreateBuffer(VkDevice device, const VkBufferCreateInfo* info,
+                                        const VkAllocationCallbacks* allocator, VkBuffer* buffer) {
+  ++buffersCreated;
+  return deviceCreateBuffer(device, info, allocator, buffer);
+}
+
 struct ApiHook {
   explicit ApiHook(tessera::rt::vk::DeviceFunctionsHook hook) { tessera::rt::vk::setDeviceFunctionsHook(hook); }
   ~ApiHook() { tessera::rt::vk::setDeviceFunctionsHook(nullptr); }
@@ -327,6 +336,32 @@ TEST(Vulkan, RecordingsOutliveNewSizes) {
   runAndCheck(session, 20000, 2);
   EXPECT_GT(recordings.load(), recorded);
   tsr_session_release(session);
+}
+
+// Where the device's own memory cannot be mapped (TESSERA_VULKAN_DEVICE_ARENA=1 takes that path on any device),
+// the arena buffers only Vulkan dispatches touch live in a device-local arena of each session: in the chain,
+// buffer 6 (written by the second dispatch, read by the third); the buffers the host copies in and out stay in
+// the host's arena. The results are the same, and each session creates the one buffer more.
+TEST(Vulkan, DeviceOnlyBuffersLiveInADeviceLocalArena) {
+  ApiHook hook([](tessera::rt::vk::Api& api) {
+    deviceCreateBuffer = api.vkCreateBuffer;
+    api.vkCreateBuffer = countedCreateBuffer;
+  });
+  int created[2] = {0, 0};
+  for (int forced : {0, 1}) {
+    SCOPED_TRACE(forced ? "device-local arena" : "host arena only");
+    setenv("TESSERA_VULKAN_DEVICE_ARENA", forced ? "1" : "0", 1);
+    Model m(arenaChainSpec(0).build());
+    ASSERT_NE(m.model, nullptr);
+    tsr_session* session = nullptr;
+    buffersCreated = 0;
+    ASSERT_OK(tsr_session_create(m.model, nullptr, &session));
+    for (int seed = 0; seed < 3; ++seed) runArenaChain(session, seed);
+    created[forced] = buffersCreated.load();
+    tsr_session_release(session);
+  }
+  unsetenv("TESSERA_VULKAN_DEVICE_ARENA");
+  EXPECT_EQ(created[1], created[0] + 1);
 }
 
 // Weights (b here, constant data at an offset into the WEIGHTS section) are copied to the device once, at load,

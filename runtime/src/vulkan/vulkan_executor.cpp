@@ -1,5 +1,6 @@
 #include "vulkan/vulkan_executor.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include <cstring>
@@ -123,6 +124,45 @@ tsr_status* findModules(const ExecutorLoad& load, const std::vector<codec::Spirv
   return nullptr;
 }
 
+// Marks the arena buffers only this executor's dispatches touch (no CPU kernel, copy or shape read), bound at
+// offsets the device can bind and never twice by one dispatch, and whether sessions keep them in a device-local
+// arena: where no device-local memory can be mapped (the host arena is then host memory), or when
+// TESSERA_VULKAN_DEVICE_ARENA=1 asks for it (tests run that path on any device).
+void findDeviceOnlyBuffers(vk::SharedDevice& shared) {
+  const Schedule& sc = *shared.schedule;
+  const uint64_t alignment = shared.device.properties.limits.minStorageBufferOffsetAlignment;
+  std::vector<bool>& only = shared.device_only;
+  only.assign(sc.buffers.size(), false);
+  for (size_t b = 0; b < sc.buffers.size(); ++b) only[b] = sc.buffers[b].kind == TSR_BUFFER_ARENA;
+  for (size_t i = 0; i < sc.steps.size(); ++i) {
+    const Step& step = sc.steps[i];
+    if (step.kind == TSR_STEP_COPY) {
+      only[step.src_buffer] = only[step.dst_buffer] = false;
+    } else if (step.kind == TSR_STEP_SHAPE && step.op == TSR_SHAPE_READ_I64 && isLiteral(step.a) &&
+               static_cast<uint64_t>(step.a) < only.size()) {
+      only[static_cast<size_t>(step.a)] = false;
+    } else if (step.kind == TSR_STEP_DISPATCH) {
+      const bool ours = shared.dispatch_slot[i] != UINT32_MAX;
+      for (size_t j = 0; j < step.bindings.size(); ++j) {
+        const Binding& bj = step.bindings[j];
+        const uint64_t at = sc.buffers[bj.buffer].offset + bj.offset;
+        bool ok = ours && (alignment <= 1 || at % alignment == 0);
+        for (size_t k = 0; k < step.bindings.size() && ok; ++k) ok = k == j || step.bindings[k].buffer != bj.buffer;
+        if (!ok) only[bj.buffer] = false;
+      }
+    }
+  }
+  const char* force = std::getenv("TESSERA_VULKAN_DEVICE_ARENA");
+  bool mappable = false;  // some device-local memory the host can map
+  const VkPhysicalDeviceMemoryProperties& memory = shared.device.memory;
+  for (uint32_t t = 0; t < memory.memoryTypeCount; ++t) {
+    const VkMemoryPropertyFlags f = memory.memoryTypes[t].propertyFlags;
+    mappable = mappable || ((f & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT) && (f & vk::kHostCoherent) == vk::kHostCoherent);
+  }
+  shared.device_arena = sc.arena_size && std::find(only.begin(), only.end(), true) != only.end() &&
+                        ((force && std::strcmp(force, "1") == 0) || !mappable);
+}
+
 }  // namespace
 
 std::string describeVulkanDevices() {
@@ -193,6 +233,7 @@ tsr_status* createVulkanExecutor(const ExecutorLoad& load, std::unique_ptr<Execu
     else
       shared.host_dispatches = true;
   }
+  findDeviceOnlyBuffers(shared);
   out = std::move(vulkan);
   return nullptr;
 }

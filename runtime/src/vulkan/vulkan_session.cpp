@@ -128,6 +128,7 @@ private:
   const Device& device_;
   DeviceBuffer arena_;
   uint8_t* arena_host_ = nullptr;  // the schedule's arena: in arena_, at arena_offset_
+  DeviceBuffer device_arena_;      // the device-only buffers (SharedDevice::device_only), at their arena offsets
   VkDeviceSize arena_offset_ = 0, arena_size_ = 0;
   DeviceBuffer status_;  // per dispatch slot, status_stride_ bytes apart: status word, parameters, grid
   VkDeviceSize status_stride_ = 4;
@@ -166,6 +167,7 @@ VulkanSession::~VulkanSession() {
   if (queries_ != VK_NULL_HANDLE) api.vkDestroyQueryPool(d, queries_, nullptr);
   destroyBuffer(device_, status_);
   destroyBuffer(device_, arena_);
+  destroyBuffer(device_, device_arena_);
 }
 
 tsr_status* VulkanSession::open() {
@@ -243,6 +245,18 @@ tsr_status* VulkanSession::open() {
     arena_host_ = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(mapped) + a - 1) & ~(a - 1));
     arena_offset_ = static_cast<VkDeviceSize>(arena_host_ - mapped);
   }
+  if (shared_.device_arena) {
+    // Device-local memory the host never maps; its offsets are the arena's (the buffer's start is aligned).
+    auto choose = [&](uint32_t type_bits) {
+      MemoryChoices choices;
+      for (uint32_t t : memoryTypesWith(device_.memory, type_bits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT))
+        choices.push_back({t, false});
+      return choices;
+    };
+    if (tsr_status* st = createBuffer(device_, arena_size_ + kEmptyBindingRange, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
+                                      choose, "the session's device-local arena", device_arena_))
+      return st;
+  }
   return nullptr;
 }
 
@@ -297,10 +311,19 @@ tsr_status* VulkanSession::dispatch(const Dispatch& d, const HostThreads&, size_
   // an offset the device cannot bind.
   std::vector<bool> own(d.binding_count, false);
   const VkDeviceSize alignment = device_.properties.limits.minStorageBufferOffsetAlignment;
+  const Step& step = shared_.schedule->steps[d.step];
+  // Device-only buffers: in the device-local arena, where no host step reads or writes them.
+  std::vector<bool> device_only(d.binding_count, false);
+  for (uint32_t j = 0; j < d.binding_count && device_arena_.buffer != VK_NULL_HANDLE; ++j)
+    device_only[j] = shared_.device_only[step.bindings[j].buffer];
   for (uint32_t j = 0; j < d.binding_count; ++j) {
     const uint64_t length = d.binding_lengths[j];
     if (shared_.findWeights(d, j, op.infos[j])) continue;
     const auto* p = static_cast<const uint8_t*>(d.bindings[j]);
+    if (device_only[j]) {
+      op.infos[j] = {device_arena_.buffer, static_cast<VkDeviceSize>(p - arena_host_), length ? length : kEmptyBindingRange};
+      continue;
+    }
     if (arena_host_ && p >= arena_host_ && static_cast<uint64_t>(p - arena_host_) <= arena_size_ &&
         length <= arena_size_ - static_cast<uint64_t>(p - arena_host_)) {
       const VkDeviceSize at = arena_offset_ + static_cast<VkDeviceSize>(p - arena_host_);
@@ -316,7 +339,8 @@ tsr_status* VulkanSession::dispatch(const Dispatch& d, const HostThreads&, size_
   for (uint32_t i = 0; i < d.binding_count; ++i)
     for (uint32_t j = i + 1; j < d.binding_count; ++j) {
       const bool written = (k.x->binding_access[i] | k.x->binding_access[j]) & TSR_ACCESS_WRITE;
-      if (written && d.binding_lengths[i] && d.binding_lengths[j] && overlaps(op.infos[i], op.infos[j]))
+      if (written && !device_only[i] && !device_only[j] && d.binding_lengths[i] && d.binding_lengths[j] &&
+          overlaps(op.infos[i], op.infos[j]))
         own[i] = own[j] = true;
     }
   op.infos[d.binding_count] = statusInfo(op.slot, k);
@@ -351,7 +375,7 @@ tsr_status* VulkanSession::dispatch(const Dispatch& d, const HostThreads&, size_
       copy_backs_.push_back({{static_cast<const uint8_t*>(d.bindings[j]), length}, slot});
   }
   for (uint32_t j = 0; j < d.binding_count; ++j)
-    if (k.x->binding_access[j] & TSR_ACCESS_WRITE)
+    if ((k.x->binding_access[j] & TSR_ACCESS_WRITE) && !device_only[j])
       queued_writes_.push_back({static_cast<const uint8_t*>(d.bindings[j]), d.binding_lengths[j]});
   queued_.push_back(std::move(op));
   return nullptr;

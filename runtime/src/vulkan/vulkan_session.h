@@ -9,7 +9,10 @@
 // binding elsewhere (an input, an output, a dynamic buffer, a range not aligned as the device requires) is
 // copied into a host-visible buffer of its own when its dispatch is queued, and its written bytes back when
 // the batch has run; a dispatch whose bindings read bytes that a queued one still has to write to the host
-// (or that it copies) waits for the batch to run first.
+// (or that it copies) waits for the batch to run first. Where the device's own memory cannot be mapped (a
+// discrete GPU without resizable BAR), the arena buffers that only this executor's dispatches touch live in
+// a device-local arena of their own at the same offsets (the host arena is then host memory the device
+// would read over its bus): they never cross to the host.
 #ifndef TESSERA_RUNTIME_SRC_VULKAN_VULKAN_SESSION_H
 #define TESSERA_RUNTIME_SRC_VULKAN_VULKAN_SESSION_H
 
@@ -35,6 +38,10 @@ struct SharedDevice {
   std::vector<uint32_t> dispatch_slot;  // per step: its index among this executor's dispatches, or UINT32_MAX
   uint32_t dispatch_count = 0;
   bool host_dispatches = false;  // another executor runs some dispatches (they read and write the arena)
+  // Per buffer of the schedule: an arena buffer that only this executor's dispatches touch, each binding of it
+  // at an offset the device can bind and none beside another binding of it in one dispatch.
+  std::vector<bool> device_only;
+  bool device_arena = false;  // sessions keep the device-only buffers in a device-local arena
   // The model's constant data, and the ranges of it that dispatches read, on the device since load.
   const uint8_t* weights_base = nullptr;
   uint64_t weights_size = 0;
