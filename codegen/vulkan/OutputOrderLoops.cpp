@@ -21,11 +21,15 @@ namespace tessera::vulkan {
 namespace {
 
 /// The loop order that puts `op`'s output dims first, in output order, then the other loops in their
-/// order; empty if the output map is not a projected permutation or the order is already that.
+/// order; empty if the outputs' maps differ (an argmax's value and index share theirs) or are not a
+/// projected permutation, or the order is already that.
 SmallVector<unsigned> outputOrder(linalg::GenericOp op) {
-  if (op.getNumDpsInits() != 1)
+  if (op.getNumDpsInits() == 0)
     return {};
   AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  for (OpOperand &init : op.getDpsInitsMutable())
+    if (op.getMatchingIndexingMap(&init) != out)
+      return {};
   if (!out.isProjectedPermutation())
     return {};
   SmallVector<unsigned> order;

@@ -95,7 +95,8 @@ void buildVulkanKernelPipeline(OpPassManager &pm, const VulkanKernelPipelineOpti
   pm.addPass(createForwardStores());
   pm.addPass(createClampBindingAccesses());
   pm.addPass(createRoundDivisionsCorrectly());
-  pm.addPass(createConvertMathToSPIRVPass());
+  // On each kernel module: its target environment says which float widths the profile has (f64 floor).
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertMathToSPIRVPass());
   pm.addPass(createConvertGPUToSPIRVPass());
   OpPassManager &spirvModule = pm.nest<spirv::ModuleOp>();
   spirvModule.addPass(spirv::createSPIRVLowerABIAttributesPass());

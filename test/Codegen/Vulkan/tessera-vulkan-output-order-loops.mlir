@@ -58,3 +58,28 @@ func.func @row_sum(%x: tensor<3x4xf32>, %init: tensor<3xf32>) -> tensor<3xf32> {
   } -> tensor<3xf32>
   return %r : tensor<3xf32>
 }
+
+// -----
+
+// An argmax over the outer dim writes two outputs (the largest value and its index) through one map: both
+// follow it, the reduction ends innermost, and the index it reads (linalg.index 0 before) is renumbered.
+// CHECK-DAG: #[[X:.*]] = affine_map<(d0, d1) -> (d1, d0)>
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func.func @argmax
+// CHECK: linalg.generic {indexing_maps = [#[[X]], #[[ROW]], #[[ROW]]], iterator_types = ["parallel", "reduction"]}
+// CHECK: linalg.index 1
+#x = affine_map<(i, j) -> (i, j)>
+#row = affine_map<(i, j) -> (j)>
+func.func @argmax(%x: tensor<3x4xf32>, %max: tensor<4xf32>, %arg: tensor<4xi64>) -> (tensor<4xf32>, tensor<4xi64>) {
+  %r:2 = linalg.generic {indexing_maps = [#x, #row, #row], iterator_types = ["reduction", "parallel"]}
+      ins(%x : tensor<3x4xf32>) outs(%max, %arg : tensor<4xf32>, tensor<4xi64>) {
+  ^bb0(%a: f32, %m: f32, %i: i64):
+    %k = linalg.index 0 : index
+    %ki = arith.index_cast %k : index to i64
+    %gt = arith.cmpf ogt, %a, %m : f32
+    %nm = arith.select %gt, %a, %m : f32
+    %ni = arith.select %gt, %ki, %i : i64
+    linalg.yield %nm, %ni : f32, i64
+  } -> (tensor<4xf32>, tensor<4xi64>)
+  return %r#0, %r#1 : tensor<4xf32>, tensor<4xi64>
+}
