@@ -66,6 +66,9 @@ SmallVector<Element> promotableElements(scf::ForOp loop) {
   for (auto &[memref, accesses] : byBuffer) {
     if (!llvm::any_of(accesses, [](Operation *op) { return isa<memref::StoreOp>(op); }))
       continue;
+    // Workgroup memory is shared by the workgroup's invocations (the barriers order it): never promoted.
+    if (cast<MemRefType>(memref.getType()).getMemorySpace())
+      continue;
     SmallVector<Element> found;
     bool promotable = true;
     for (Operation *op : accesses) {

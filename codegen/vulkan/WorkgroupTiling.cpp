@@ -22,7 +22,7 @@ std::optional<int64_t> constantTrip(scf::ForOp loop) {
   return *u > *l ? (*u - *l + *s - 1) / *s : 0;
 }
 
-bool writtenBy(func::FuncOp func, Value memref) {
+bool writtenBy(Value memref) {
   return llvm::any_of(memref.getUsers(), [&](Operation *user) {
     auto store = dyn_cast<memref::StoreOp>(user);
     return store && store.getMemRef() == memref;
@@ -36,9 +36,14 @@ std::optional<StagedLoad> stageable(func::FuncOp func, scf::ParallelOp nest, scf
                                     ArrayRef<int64_t> tile) {
   auto binding = dyn_cast<BlockArgument>(load.getMemRef());
   Type element = load.getType();
-  if (!binding || binding.getOwner() != &func.getBody().front() || writtenBy(func, binding) ||
+  if (!binding || binding.getOwner() != &func.getBody().front() || writtenBy(binding) ||
       !(element.isF32() || element.isInteger(32)))
     return std::nullopt;
+  // The workgroup copies every element the loops can reach: a load under a condition (which may guard its
+  // indices) is left where it is.
+  for (Operation *parent = load->getParentOp(); parent != loop.getOperation(); parent = parent->getParentOp())
+    if (!isa<scf::ForOp>(parent))
+      return std::nullopt;
   llvm::SmallSetVector<int64_t, 4> dims;
   llvm::SmallPtrSet<Operation *, 16> slice, inner;
   bool chunked = false;

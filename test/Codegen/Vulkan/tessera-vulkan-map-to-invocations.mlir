@@ -447,3 +447,45 @@ func.func @tiled_conv(%x: memref<1x16x10x34xf32>, %w: memref<32x16x3x3xf32>, %y:
   }
   return
 }
+
+// -----
+
+// A load under a condition may have indices the condition guards: the workgroup does not copy it (A here,
+// read only for even steps), while B is staged as usual.
+// TILE-LABEL: gpu.func @tiled_conditional_load
+// TILE-SAME: tessera.workgroup_tile = array<i64: 32, 32>
+// TILE-COUNT-1: memref.alloc()
+// TILE-NOT: memref.alloc()
+// TILE: memref.load %{{.*}} : memref<40x64xf32>
+// TILE: gpu.barrier
+// TILE: scf.if
+// TILE: memref.load %{{.*}} : memref<64x40xf32>
+// TILE: gpu.return
+func.func @tiled_conditional_load(%a: memref<64x40xf32>, %b: memref<40x64xf32>, %c: memref<64x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c40 = arith.constant 40 : index
+  %c64 = arith.constant 64 : index
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%i, %j) = (%c0, %c0) to (%c64, %c64) step (%c1, %c1) {
+    memref.store %zero, %c[%i, %j] : memref<64x64xf32>
+    scf.for %k = %c0 to %c40 step %c1 {
+      %r = arith.remui %k, %c2 : index
+      %even = arith.cmpi eq, %r, %c0 : index
+      %x = scf.if %even -> f32 {
+        %v = memref.load %a[%i, %k] : memref<64x40xf32>
+        scf.yield %v : f32
+      } else {
+        scf.yield %zero : f32
+      }
+      %y = memref.load %b[%k, %j] : memref<40x64xf32>
+      %acc = memref.load %c[%i, %j] : memref<64x64xf32>
+      %m = arith.mulf %x, %y : f32
+      %s = arith.addf %acc, %m : f32
+      memref.store %s, %c[%i, %j] : memref<64x64xf32>
+    }
+    scf.reduce
+  }
+  return
+}

@@ -169,3 +169,36 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+// An element of workgroup memory that a loop stores at a fixed index is what other invocations read (after
+// the loop here): it stays in memory.
+// CHECK-LABEL: gpu.func @shared_element
+// CHECK: scf.for
+// CHECK-NOT: iter_args
+// CHECK: memref.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<64xf32, #spirv.storage_class<Workgroup>>
+// CHECK: gpu.barrier
+module attributes {gpu.container_module} {
+  gpu.module @m {
+    gpu.func @shared_element(%x: memref<256xf32>, %c: memref<64xf32>) kernel {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %c4 = arith.constant 4 : index
+      %c63 = arith.constant 63 : index
+      %shared = memref.alloc() : memref<64xf32, #spirv.storage_class<Workgroup>>
+      %lane = gpu.thread_id x
+      scf.for %k = %c0 to %c4 step %c1 {
+        %v = memref.load %x[%lane] : memref<256xf32>
+        %old = memref.load %shared[%lane] : memref<64xf32, #spirv.storage_class<Workgroup>>
+        %s = arith.addf %old, %v : f32
+        memref.store %s, %shared[%lane] : memref<64xf32, #spirv.storage_class<Workgroup>>
+        gpu.barrier
+      }
+      %other = arith.subi %c63, %lane : index
+      %w = memref.load %shared[%other] : memref<64xf32, #spirv.storage_class<Workgroup>>
+      memref.store %w, %c[%lane] : memref<64xf32>
+      gpu.return
+    }
+  }
+}
