@@ -341,8 +341,8 @@ bool isStatusCheck(func::FuncOp func, Operation &op) {
 /// tile, copy r along a tiled dim the element lane + r * lanes from the tile's first; the staged reduction
 /// loop runs in chunks through workgroup memory (WorkgroupTiling.h), the ops before and after it as usual.
 void buildTile(OpBuilder &b, IRMapping &map, const WorkgroupTile &tile, WorkgroupStaging &staging,
-               ArrayRef<int64_t> lower, ArrayRef<int64_t> steps, ArrayRef<Operation *> ops,
-               ArrayRef<Value> position, int64_t workgroupSize) {
+               ArrayRef<int64_t> lower, ArrayRef<int64_t> steps, ArrayRef<scf::ParallelOp> nests,
+               ArrayRef<Operation *> ops, ArrayRef<Value> position, int64_t workgroupSize) {
   Location loc = staging.nest.getLoc();
   auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
   size_t rank = position.size();
@@ -376,9 +376,8 @@ void buildTile(OpBuilder &b, IRMapping &map, const WorkgroupTile &tile, Workgrou
         offsets[c][d] = arith::AddIOp::create(b, loc, laneAlong[d], index(r * tile.lanes[d]));
       ivs[d] = arith::AddIOp::create(b, loc, laneIv[d], index(r * tile.lanes[d] * steps[d]));
     }
-    for (Operation *op : ops)
-      if (auto nest = dyn_cast<scf::ParallelOp>(op->getParentOp()))
-        maps[c].map(nest.getInductionVars(), ivs);
+    for (scf::ParallelOp nest : nests)
+      maps[c].map(nest.getInductionVars(), ivs);
   }
   // The workgroup buffers live for the whole kernel.
   SmallVector<Value> buffers;
@@ -495,15 +494,14 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
   if (failed(access))
     return failure();
   size_t rank = trips.size();
-  bool runTime = llvm::any_of(runTimeTrips, [](Value v) { return v != nullptr; });
   // Register blocks along dims whose trip counts are known here.
   SmallVector<int64_t> block = chooseInvocationBlock(nests, trips, blocking.maxAccumulators, blocking.minInvocations);
   // Workgroup tiles where the profile has them and a reduction loop's operands can be staged (kernels
-  // without dispatch constants).
+  // without dispatch parameters, so of static trip counts too).
   std::optional<WorkgroupTile> tile;
   std::optional<WorkgroupStaging> staging;
-  bool constantsFree = llvm::none_of(func.getArgumentTypes(), [](Type t) { return t.isIndex(); });
-  if (blocking.workgroupMemoryBytes > 0 && !runTime && constantsFree)
+  bool parameterFree = llvm::none_of(func.getArgumentTypes(), [](Type t) { return t.isIndex(); });
+  if (blocking.workgroupMemoryBytes > 0 && parameterFree)
     tile = chooseWorkgroupTile(nests, trips, blocking.maxAccumulators, workgroupSize);
   SmallVector<int64_t> unit(block); // elements of a main region's position per dim
   if (tile) {
@@ -517,9 +515,8 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
   }
   // The main region (blocked, or tiles), then, per dim whose trip count its unit does not divide, the box
   // of its last elements, one per invocation (later boxes leave out the earlier boxes' elements).
-  SmallVector<GridRegion, 4> regions = {{SmallVector<int64_t>(rank, 0), {}, block, runTimeTrips}};
-  if (staging)
-    regions.front().lanes = tile->lanes;
+  SmallVector<GridRegion, 4> regions = {
+      {SmallVector<int64_t>(rank, 0), {}, block, runTimeTrips, staging ? tile->lanes : SmallVector<int64_t>()}};
   SmallVector<int64_t> covered(trips);
   for (size_t d = 0; d < rank; ++d)
     regions.front().trips.push_back(ShapedType::isDynamic(trips[d]) ? trips[d] : trips[d] / unit[d]);
@@ -529,7 +526,7 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
     int64_t main = trips[d] / unit[d] * unit[d];
     if (main == trips[d])
       continue;
-    GridRegion tail{SmallVector<int64_t>(rank, 0), covered, SmallVector<int64_t>(rank, 1), runTimeTrips};
+    GridRegion tail{SmallVector<int64_t>(rank, 0), covered, SmallVector<int64_t>(rank, 1), runTimeTrips, {}};
     tail.origin[d] = main;
     tail.trips[d] = trips[d] - main;
     regions.push_back(tail);
@@ -546,7 +543,7 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
     Location loc = func.getLoc();
     auto index = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v).getResult(); };
     if (!region.lanes.empty())
-      return buildTile(b, map, *tile, *staging, lower, steps, ops, position, workgroupSize);
+      return buildTile(b, map, *tile, *staging, lower, steps, nests, ops, position, workgroupSize);
     // Copy r of a dim blocked by R takes element position + r * trips / R: base + a constant offset.
     SmallVector<Value> base;
     for (size_t d = 0; d < rank; ++d) {

@@ -94,6 +94,8 @@ void buildVulkanKernelPipeline(OpPassManager &pm, const VulkanKernelPipelineOpti
   // Each element goes from the fill through the contraction to the epilogue in registers.
   pm.addPass(createForwardStores());
   pm.addPass(createClampBindingAccesses());
+  // The clamps read the dims and lengths the kernel's entry already read: each parameter is loaded once.
+  pm.addPass(createCSEPass());
   pm.addPass(createRoundDivisionsCorrectly());
   // On each kernel module: its target environment says which float widths the profile has (f64 floor).
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertMathToSPIRVPass());

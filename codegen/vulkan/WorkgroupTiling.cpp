@@ -162,10 +162,10 @@ std::optional<WorkgroupStaging> planWorkgroupStaging(func::FuncOp func, ArrayRef
       // Bytes of every buffer per iteration of the chunk; the chunk is as long as the budget allows.
       int64_t perIteration = 0;
       for (StagedLoad &s : plan.loads) {
-        int64_t elements = 4;
+        int64_t bytes = 4; // 32-bit elements; the chunk's extent (still 0) counted as 1
         for (int64_t extent : s.shape)
-          elements *= extent ? extent : 1;
-        perIteration += elements;
+          bytes *= extent ? extent : 1;
+        perIteration += bytes;
       }
       plan.chunk = std::min<int64_t>(32, *trip);
       while (plan.chunk > 0 && plan.chunk * perIteration > budgetBytes)
