@@ -250,7 +250,12 @@ LogicalResult compile(MLIRContext &context, const CompileOptions &options, std::
   }
 
   beginStage(options, EmitStage::Schedule, "building the host schedule");
-  if (failed(runPipeline(*module, options, host::buildHostSchedulePipeline)))
+  std::vector<std::string> deviceTargets;
+  for (TargetBackend *b : {backend, fallbackBackend})
+    if (b && b->hasDeviceMemory())
+      deviceTargets.push_back(b->name().str());
+  if (failed(runPipeline(*module, options,
+                         [&](OpPassManager &pm) { host::buildHostSchedulePipeline(pm, deviceTargets); })))
     return failure();
   auto programs = llvm::to_vector(module->getOps<schedule::ProgramOp>());
   if (programs.size() != 1)

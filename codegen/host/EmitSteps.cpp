@@ -35,7 +35,7 @@ LogicalResult bind(DispatchOp d, SymbolTable &symbols, DenseMap<int64_t, Value> 
   if (entry.getAccess() != d.getAccess())
     return d.emitOpError("binds ") << d.getBindings().size() << " buffers but export '" << entry.getSymName()
                                    << "' expects a different binding signature";
-  if (entry.getConstants() != static_cast<int64_t>(d.getConstants().size()))
+  if (entry.getConstants() != d.getConstants().size())
     return d.emitOpError("passes ") << d.getConstants().size() << " constants but export '"
                                     << entry.getSymName() << "' reads " << entry.getConstants();
   // Workgroup counts are literals, made once at the top of the program, except a grid of run-time size:

@@ -23,7 +23,8 @@ namespace tessera::host {
 inline constexpr uint64_t kArenaAlignment = 64;
 
 /// Host function of dispatches (with compiled executables) -> `tsched.program`, ready to serialize.
-void buildHostSchedulePipeline(mlir::OpPassManager &pm);
+/// Dispatches of `deviceTargets` work on device memory: transfers move bytes they share with host steps.
+void buildHostSchedulePipeline(mlir::OpPassManager &pm, llvm::ArrayRef<std::string> deviceTargets = {});
 
 /// Registers the passes and the named pipeline `tessera-host-schedule-pipeline`.
 void registerHostPasses();

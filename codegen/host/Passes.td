@@ -3,7 +3,7 @@
 
 include "mlir/Pass/PassBase.td"
 
-// The host function becomes the artifact's schedule in four passes, run in this order by
+// The host function becomes the artifact's schedule in five passes, run in this order by
 // `tessera-host-schedule-pipeline`; serialization then walks the resulting `tsched.program`.
 
 def LowerShapes : Pass<"tessera-host-lower-shapes", "mlir::ModuleOp"> {
@@ -46,6 +46,24 @@ def EmitSteps : Pass<"tessera-host-emit-steps", "mlir::ModuleOp"> {
     (`@exe::@variant::@export`), whose signature (binding access, constant count) it must match, and gets
     the export's workgroup count; a barrier follows each dispatch that later steps may depend on.
   }];
+}
+
+def InsertTransfers : Pass<"tessera-host-insert-transfers", "mlir::ModuleOp"> {
+  let summary = "Move bytes between host and device memory where steps on the two sides share them";
+  let description = [{
+    Dispatches of the targets in `device-targets` (targets whose kernels work on memory of their own)
+    run on the device side; CPU kernels, `tsched.copy`, `tsched.read_i64` and the caller (inputs, outputs)
+    on the host side. Before a step touches bytes whose newest contents are on the other side, a
+    `tsched.transfer` makes its side's copy current; outputs whose newest bytes are on the device get one
+    at the end. Ranges of literal length are tracked exactly (a concatenation written in parts by device
+    kernels and read whole by a CPU kernel moves its parts); one of run-time length is taken to overlap
+    every range of its buffer. Runs after tessera-host-emit-steps (it needs each dispatch's variant).
+  }];
+  let options = [
+    ListOption<"deviceTargets", "device-targets", "std::string",
+               "targets whose kernels work on memory of their own (e.g. vulkan)">
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
 }
 
 #endif

@@ -350,6 +350,22 @@ LogicalResult Serializer::step(Operation &op) {
         out.schedule.steps.push_back(st);
         return success();
       })
+      .Case([&](TransferOp t) -> LogicalResult {
+        TargetBackend *backend = lookupTargetBackend(t.getTarget());
+        if (!backend || !backend->hasDeviceMemory())
+          return t.emitOpError("target '") << t.getTarget() << "' is not a registered target with memory of its own";
+        codec::Step st;
+        st.kind = TSR_STEP_TRANSFER;
+        st.code_section = backend->codeSection();
+        st.direction = t.getDirection() == TransferDirection::to_host ? TSR_TRANSFER_TO_HOST : TSR_TRANSFER_TO_DEVICE;
+        auto at = place(t.getBuffer(), t);
+        if (failed(at) || failed(refOr(t.getLength(), st.length)))
+          return failure();
+        st.src_buffer = at->first;
+        st.src_offset = at->second + static_cast<uint64_t>(t.getOffset());
+        out.schedule.steps.push_back(st);
+        return success();
+      })
       .Case([&](ViewOp) { return success(); }) // addressed where bindings and copies use it
       .Case([&](BarrierOp) {
         codec::Step st;

@@ -90,6 +90,9 @@ public:
   virtual llvm::StringRef description() const = 0;
   /// The artifact section that holds this target's code.
   virtual uint32_t codeSection() const = 0;
+  /// Whether this target's kernels work on memory of their own (a device's): the schedule then moves the
+  /// bytes they share with host steps by TRANSFER steps.
+  virtual bool hasDeviceMemory() const { return false; }
   virtual std::vector<TargetOptionInfo> options() const { return {}; }
   /// Name of the stage `--emit=` shows for this target's code ("llvm-ir"), or "" if none.
   virtual llvm::StringRef textStageName() const { return ""; }

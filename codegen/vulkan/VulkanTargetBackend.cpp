@@ -115,6 +115,7 @@ public:
     return "SPIR-V compute shaders for Vulkan devices (kernels the device cannot run stay on the CPU)";
   }
   uint32_t codeSection() const override { return TSR_SECTION_SPIRV; }
+  bool hasDeviceMemory() const override { return true; }
   StringRef textStageName() const override { return "spirv"; }
   StringRef fallbackTarget() const override { return "cpu"; }
   std::vector<TargetOptionInfo> options() const override {

@@ -85,15 +85,20 @@ struct Step {
   uint32_t kind = 0;  // TSR_STEP_*
   // DISPATCH
   uint32_t executable = 0, export_index = 0;
+  uint32_t code_section = 0;  // TRANSFER: TSR_SECTION_* (here it fills what would be padding)
   Ref workgroup_count[3] = {1, 1, 1};
   std::vector<Binding> bindings;
   std::vector<Ref> constants;
-  // COPY
+  // COPY; TRANSFER (src_buffer, src_offset and length are its range)
   uint32_t src_buffer = 0, dst_buffer = 0;
   uint64_t src_offset = 0, dst_offset = 0;
   Ref length = 0;
-  // SHAPE
-  uint32_t op = 0, symbol = 0;
+  // SHAPE; a TRANSFER's direction (TSR_TRANSFER_*) takes op's place
+  union {
+    uint32_t op = 0;
+    uint32_t direction;
+  };
+  uint32_t symbol = 0;
   Ref a = 0, b = 0;
 };
 
@@ -141,8 +146,9 @@ bool decodeSpirvSection(const uint8_t* data, size_t size, std::vector<SpirvModul
 
 // Cross-checks metadata against the schedule, the executable table and the weights section size: indices in
 // range, literal byte ranges inside their buffers, dispatches matching their export's signature (binding and
-// constant counts, the grid, literal binding lengths; no write to an input or constant buffer), every symbol
-// set before it is read.
+// constant counts, the grid, literal binding lengths; no write to an input or constant buffer), transfers
+// naming a code section whose kernels work on memory of their own (SPIRV) that some executable uses, every
+// symbol set before it is read.
 bool validateModel(const Metadata& md, const Schedule& sc, uint64_t weights_size, std::string& error);
 
 // Container header fields the writer sets.

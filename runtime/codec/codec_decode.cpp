@@ -42,13 +42,18 @@ public:
     error_ = format("%s %u: %s", item, i, error_.c_str());
   }
 
+  // The next `n` bytes into `out`, or passed over when it is NULL.
+  bool take(void* out, size_t n, const char* what) {
+    if (failed_) return false;
+    if (remaining() < n) return fail(format("truncated while reading %s", what));
+    if (out) std::memcpy(out, p_, n);  // the format is little-endian, like every host we build for
+    p_ += n;
+    return true;
+  }
+
   template <typename T>
   bool read(T& out, const char* what) {
-    if (failed_) return false;
-    if (remaining() < sizeof(T)) return fail(format("truncated while reading %s", what));
-    std::memcpy(&out, p_, sizeof(T));  // the format is little-endian, like every host we build for
-    p_ += sizeof(T);
-    return true;
+    return take(&out, sizeof(T), what);
   }
 
   bool readString(std::string& out, const char* what) {
@@ -261,6 +266,17 @@ bool decodeSchedule(const uint8_t* data, size_t size, size_t symbol_count, Sched
             r.fail(format("read_i64 buffer %lld out of range (%zu buffers)", static_cast<long long>(s.a),
                           sc.buffers.size()));
         }
+      } else if (s.kind == TSR_STEP_TRANSFER) {
+#ifndef TESSERA_CPU_ONLY_RUNTIME
+        const char* what = "transfer step";
+        if (r.read(s.code_section, what) && r.read(s.direction, what) && r.read(s.src_buffer, what) &&
+            r.read(s.src_offset, what) && readRef(s.length, what) && s.direction != TSR_TRANSFER_TO_DEVICE &&
+            s.direction != TSR_TRANSFER_TO_HOST)
+          r.fail(format("unknown transfer direction %u", s.direction));
+#else
+        // Its session skips transfers, and no other step refers to them: their payload is passed over.
+        r.take(nullptr, 3 * 4 + 2 * 8, "transfer step");
+#endif
       } else if (s.kind != TSR_STEP_BARRIER) {
         r.fail(format("step %u has unknown kind %u", i, s.kind));
       }

@@ -74,6 +74,8 @@ std::string encodeSchedule(const Schedule& sc) {
       w.put(s.src_buffer).put(s.src_offset).put(s.dst_buffer).put(s.dst_offset).put(s.length);
     } else if (s.kind == TSR_STEP_SHAPE) {
       w.put(s.op).put(s.symbol).put(s.a).put(s.b);
+    } else if (s.kind == TSR_STEP_TRANSFER) {
+      w.put(s.code_section).put(s.direction).put(s.src_buffer).put(s.src_offset).put(s.length);
     }
     // BARRIER has no payload; an unknown kind is written bare, for the decoder to reject.
   }

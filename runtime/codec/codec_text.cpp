@@ -49,6 +49,9 @@ const char* stepKindName(uint32_t kind) {
   case TSR_STEP_COPY: return "copy";
   case TSR_STEP_BARRIER: return "barrier";
   case TSR_STEP_SHAPE: return "shape";
+#ifndef TESSERA_CPU_ONLY_RUNTIME  // which passes transfers over
+  case TSR_STEP_TRANSFER: return "transfer";
+#endif
   }
   return "unknown";
 }

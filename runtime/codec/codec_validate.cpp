@@ -214,6 +214,21 @@ bool validateModel(const Metadata& md, const Schedule& sc, uint64_t weights_size
       if (readOnly(k))
         return fail(error, format("step %zu: copy writes to read-only %s buffer %u", i, bufferKindName(k),
                                   s.dst_buffer));
+#ifndef TESSERA_CPU_ONLY_RUNTIME  // whose session skips transfers: it never follows their indices
+    } else if (s.kind == TSR_STEP_TRANSFER) {
+      // Only SPIRV kernels work on memory of their own, and only an executable's section has an executor.
+      bool used = false;
+      for (const Executable& e : sc.executables) used = used || e.code_section == s.code_section;
+      if (s.code_section != TSR_SECTION_SPIRV || !used)
+        return fail(error, format("step %zu: transfer for section %s, which no executable with memory of its own "
+                                  "uses",
+                                  i, sectionKindName(s.code_section)));
+      if (!checkRange("transfer", s.src_buffer, s.src_offset, s.length)) return false;
+      const uint32_t k = sc.buffers[s.src_buffer].kind;
+      if (s.direction == TSR_TRANSFER_TO_HOST && readOnly(k))
+        return fail(error, format("step %zu: transfer to the host writes to read-only %s buffer %u", i,
+                                  bufferKindName(k), s.src_buffer));
+#endif
     } else if (s.kind == TSR_STEP_SHAPE) {
       if (s.op == TSR_SHAPE_READ_I64) {
         uint32_t buffer = static_cast<uint32_t>(s.a);  // decodeSchedule checked the index

@@ -1,6 +1,7 @@
 // The seam between the session and the targets that run code. The session walks the schedule and runs the
 // host steps (SHAPE, COPY, BARRIER) itself; it hands each DISPATCH step, with every ref resolved and every byte
-// range checked, to the executor of the step's executable. An executor is created by the loader, one per code
+// range checked, to the executor of the step's executable, and each TRANSFER step to the session state of the
+// executor of its code section. An executor is created by the loader, one per code
 // section the executables use, and is immutable after that, so one model's executor serves all its sessions.
 // An executor that keeps state per session (device memory, recorded commands) gives each session an
 // ExecutorSession, which may queue dispatches and run them together when the session settles it.
@@ -55,6 +56,7 @@ struct Dispatch {
   uint32_t binding_count = 0;
   void* const* bindings = nullptr;  // host addresses, offsets applied
   const uint64_t* binding_lengths = nullptr;
+  const uint64_t* buffer_sizes = nullptr;  // per binding: the size of the schedule buffer it lies in
   uint32_t constant_count = 0;
   const uint32_t* constants = nullptr;
 };
@@ -74,6 +76,17 @@ struct DeviceTime {
   uint64_t start_ns = 0, duration_ns = 0;
 };
 
+// One TRANSFER step as the session resolved it: `length` bytes of schedule buffer `buffer` from `offset` on,
+// which are at `host` in host memory (its range checked).
+struct Transfer {
+  size_t step = 0;
+  uint32_t direction = 0;  // TSR_TRANSFER_*
+  uint32_t buffer = 0;
+  uint64_t offset = 0, length = 0;
+  uint64_t buffer_size = 0;  // the whole buffer's, this run
+  uint8_t* host = nullptr;
+};
+
 // What an executor keeps for one session; used by that session's thread only.
 class ExecutorSession {
 public:
@@ -91,6 +104,14 @@ public:
   // Returns NULL or an error status (caller owns) and then sets `failed_step` to the step it is about, which
   // is `d.step` unless queued work failed.
   virtual tsr_status* dispatch(const Dispatch& d, const HostThreads& threads, size_t& failed_step) = 0;
+  // Makes the device's copy (TSR_TRANSFER_TO_DEVICE) or the host's (TO_HOST) of `t`'s bytes current, or queues
+  // that after the dispatches queued before. Nothing to do for an executor whose device works on the host's
+  // bytes in place. Errors as for dispatch.
+  virtual tsr_status* transfer(const Transfer& t, size_t& failed_step) {
+    (void)t;
+    (void)failed_step;
+    return nullptr;
+  }
   // Runs what is queued and waits for it: afterwards the host may read what those dispatches wrote and write
   // what they read. Errors as for dispatch.
   virtual tsr_status* settle(size_t& failed_step) = 0;

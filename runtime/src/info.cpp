@@ -103,6 +103,9 @@ std::string describeModel(const tsr_model& m) {
                   s.dst_offset, refString(md, s.length).c_str());
     } else if (s.kind == TSR_STEP_SHAPE) {
       o += ": " + shapeString(md, s);
+    } else if (s.kind == TSR_STEP_TRANSFER) {
+      o += format(" %s b%u+%" PRIu64 " (%s bytes, %s)", s.direction == TSR_TRANSFER_TO_HOST ? "to host" : "to device",
+                  s.src_buffer, s.src_offset, refString(md, s.length).c_str(), sectionKindName(s.code_section));
     }
     if (i < m.step_sources.size() && !m.step_sources[i].empty()) o += " from " + m.step_sources[i];
     o += "\n";

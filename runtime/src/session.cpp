@@ -67,6 +67,9 @@ struct tsr_session {
   std::vector<tsr_tensor> caller_outputs;  // the caller's output descriptors (data == NULL: session-owned)
   std::vector<void*> binding_ptrs;
   std::vector<uint64_t> binding_lengths;
+#if TESSERA_EXECUTOR_SESSIONS
+  std::vector<uint64_t> binding_buffer_sizes;  // what executors with sessions get as Dispatch::buffer_sizes
+#endif
   std::vector<uint32_t> constants;
   bool profiling = false;
   std::vector<tsr_profile_event> profile;  // the last run's steps when profiling
@@ -364,6 +367,16 @@ ExecutorSession* sessionOf([[maybe_unused]] const tsr_session& s, [[maybe_unused
 #endif
 }
 
+// The state the executor of code section `section` keeps for this session, or NULL.
+ExecutorSession* sessionOfSection([[maybe_unused]] const tsr_session& s, [[maybe_unused]] uint32_t section) {
+#if TESSERA_EXECUTOR_SESSIONS
+  const Schedule& sc = s.model->schedule;
+  for (uint32_t e = 0; e < sc.executables.size(); ++e)
+    if (sc.executables[e].code_section == section) return sessionOf(s, e);
+#endif
+  return nullptr;
+}
+
 // Opens the state each executor keeps for session `s`. The arena is the memory of the first that shares
 // its memory with the host (a model has one device), if any.
 tsr_status* openExecutorSessions([[maybe_unused]] tsr_session& s) {
@@ -443,6 +456,9 @@ tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st, uint64_t& 
   const size_t n = st.bindings.size();
   s.binding_ptrs.resize(n);
   s.binding_lengths.resize(n);
+#if TESSERA_EXECUTOR_SESSIONS
+  s.binding_buffer_sizes.resize(n);
+#endif
   for (size_t j = 0; j < n; ++j) {
     const Binding& bd = st.bindings[j];
     if (tsr_status* e = resolveRange(s, index, "binding", static_cast<long long>(j), bd.buffer, bd.offset, bd.length,
@@ -452,6 +468,9 @@ tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st, uint64_t& 
       return badArtifact(format("step %zu: binding %zu is %llu bytes but kernel '%s' was compiled for %llu", index,
                                 j, ull(s.binding_lengths[j]), ex.symbol.c_str(), ull(ex.bindingBytes(j))));
     s.binding_ptrs[j] = s.buffer_base[bd.buffer] + bd.offset;
+#if TESSERA_EXECUTOR_SESSIONS
+    s.binding_buffer_sizes[j] = s.buffer_size[bd.buffer];
+#endif
   }
   s.constants.resize(st.constants.size());
   for (size_t j = 0; j < st.constants.size(); ++j) {
@@ -467,6 +486,9 @@ tsr_status* runDispatch(tsr_session& s, size_t index, const Step& st, uint64_t& 
   d.binding_count = static_cast<uint32_t>(n);
   d.bindings = s.binding_ptrs.data();
   d.binding_lengths = s.binding_lengths.data();
+#if TESSERA_EXECUTOR_SESSIONS
+  d.buffer_sizes = s.binding_buffer_sizes.data();
+#endif
   d.constant_count = static_cast<uint32_t>(s.constants.size());
   d.constants = s.constants.data();
   if (ExecutorSession* es = sessionOf(s, st.executable)) return es->dispatch(d, s.host_threads, failed_step);
@@ -523,10 +545,11 @@ tsr_status* execute(tsr_session& s) {
   };
   for (size_t i = 0; i < sc.steps.size(); ++i) {
     const Step& st = sc.steps[i];
-    // Queued dispatches run before any step but a BARRIER or a dispatch that joins them (the device orders
-    // those itself).
+    // Queued dispatches run before any step but a BARRIER or a dispatch or transfer that joins them (the
+    // device orders those itself).
     if (queued && st.kind != TSR_STEP_BARRIER &&
-        !(st.kind == TSR_STEP_DISPATCH && sessionOf(s, st.executable) == queued))
+        !(st.kind == TSR_STEP_DISPATCH && sessionOf(s, st.executable) == queued) &&
+        !(kExecutorSessions && st.kind == TSR_STEP_TRANSFER && sessionOfSection(s, st.code_section) == queued))
       if (tsr_status* e = settle()) return e;
     if (s.profiling && st.kind != TSR_STEP_BARRIER) {
       tsr_profile_event ev{};
@@ -553,6 +576,20 @@ tsr_status* execute(tsr_session& s) {
       if (s.profiling) recordWorkers(s, run_start);
     } else if (st.kind == TSR_STEP_SHAPE) {
       e = runShape(s, i, st);
+    } else if (kExecutorSessions && st.kind == TSR_STEP_TRANSFER) {
+      // (Only an executor with sessions has memory of its own: the validator refuses transfers for others.)
+      Transfer t;
+      t.step = i;
+      t.direction = st.direction;
+      t.buffer = st.src_buffer;
+      t.offset = st.src_offset;
+      ExecutorSession* es = kExecutorSessions ? sessionOfSection(s, st.code_section) : nullptr;
+      if (!(e = resolveRange(s, i, "transfer", -1, st.src_buffer, st.src_offset, st.length, t.length)) && es) {
+        t.host = s.buffer_base[st.src_buffer] + st.src_offset;
+        t.buffer_size = s.buffer_size[st.src_buffer];
+        e = es->transfer(t, failed);
+        if (!e) queued = es;
+      }
     }
     // BARRIER: nothing to wait for: a dispatch returns only when all its workgroups are done.
     if (s.profiling && st.kind != TSR_STEP_BARRIER) {

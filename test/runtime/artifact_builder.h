@@ -36,6 +36,14 @@ struct TStep : codec::Step {
     s.src_buffer = src, s.src_offset = so, s.dst_buffer = dst, s.dst_offset = doff, s.length = len;
     return s;
   }
+  // Bytes [offset, offset + len) of `buffer` made current on the Vulkan device (TSR_TRANSFER_TO_DEVICE) or host.
+  static TStep transfer(uint32_t direction, uint32_t buffer, uint64_t offset, int64_t len) {
+    TStep s;
+    s.kind = TSR_STEP_TRANSFER;
+    s.code_section = TSR_SECTION_SPIRV;
+    s.direction = direction, s.src_buffer = buffer, s.src_offset = offset, s.length = len;
+    return s;
+  }
   static TStep barrier() {
     TStep s;
     s.kind = TSR_STEP_BARRIER;

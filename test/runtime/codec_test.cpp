@@ -37,6 +37,56 @@ TEST(Codec, ScheduleAndMetadataRoundTrip) {
   }
 }
 
+// A TRANSFER step keeps its section, direction and range; the validator refuses one for a section whose kernels
+// use host memory or that no executable uses, into a read-only buffer, or outside its buffer.
+TEST(Codec, TransferSteps) {
+  ArtifactSpec s = sampleSpec();
+  s.kernels[0].code_section = TSR_SECTION_SPIRV;
+  s.steps.insert(s.steps.begin(), TStep::transfer(TSR_TRANSFER_TO_DEVICE, 0, 8, 16));
+  codec::Schedule sc = s.schedule();
+  const std::string bytes = codec::encodeSchedule(sc);
+  codec::Schedule back;
+  std::string error;
+  ASSERT_TRUE(codec::decodeSchedule(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(),
+                                    s.metadata().symbols.size(), back, error))
+      << error;
+  EXPECT_EQ(codec::encodeSchedule(back), bytes);
+  const codec::Step& t = back.steps[0];
+  EXPECT_EQ(t.kind, uint32_t{TSR_STEP_TRANSFER});
+  EXPECT_EQ(t.code_section, uint32_t{TSR_SECTION_SPIRV});
+  EXPECT_EQ(t.direction, uint32_t{TSR_TRANSFER_TO_DEVICE});
+  EXPECT_EQ(t.src_buffer, 0u);
+  EXPECT_EQ(t.src_offset, 8u);
+  EXPECT_EQ(t.length, 16);
+  EXPECT_TRUE(codec::validateModel(s.metadata(), sc, s.weights.size(), error)) << error;
+
+  auto refused = [&](codec::Schedule bad) {
+    std::string why;
+    EXPECT_FALSE(codec::validateModel(s.metadata(), bad, s.weights.size(), why));
+    return why;
+  };
+  codec::Schedule bad = sc;
+  bad.steps[0].code_section = TSR_SECTION_CPU_CODE;
+  EXPECT_EQ(refused(bad), "step 0: transfer for section CPU_CODE, which no executable with memory of its own uses");
+  bad = sc;
+  bad.executables[0].code_section = TSR_SECTION_CPU_CODE;
+  bad.executables[1].code_section = TSR_SECTION_CPU_CODE;
+  EXPECT_EQ(refused(bad), "step 0: transfer for section SPIRV, which no executable with memory of its own uses");
+  bad = sc;
+  bad.steps[0].direction = TSR_TRANSFER_TO_HOST;
+  EXPECT_EQ(refused(bad), "step 0: transfer to the host writes to read-only input buffer 0");
+  bad = sc;
+  bad.steps[0].length = 64;
+  EXPECT_EQ(refused(bad), "step 0: transfer range [8, +64) exceeds buffer 0 size 32");
+
+  bad = sc;
+  bad.steps[0].direction = 3;
+  const std::string unknown = codec::encodeSchedule(bad);
+  EXPECT_FALSE(codec::decodeSchedule(reinterpret_cast<const uint8_t*>(unknown.data()), unknown.size(),
+                                     s.metadata().symbols.size(), back, error));
+  EXPECT_NE(error.find("unknown transfer direction 3"), std::string::npos) << error;
+}
+
 TEST(Codec, SourcesRoundTrip) {
   const codec::StepSources sources = {{"/conv1/Conv", "/relu1/Relu"}, {}, {"name, with \"quotes\""}};
   const std::string bytes = codec::encodeSources(sources);

@@ -157,7 +157,7 @@ TEST(Dynamic, InfoShowsRefsAndShapeSteps) {
   std::string text(n, '\0');
   tsr_model_info_string(m.model, text.data(), n + 1);
   for (const char* part :
-       {"format 5, kernel abi 2", "N in [0, 16]", "0 x: float32 [N,4] (buffer 0)",
+       {"format 6, kernel abi 2", "N in [0, 16]", "0 x: float32 [N,4] (buffer 0)",
         "b0 input    index 0 offset 0 size B", "b2 dynamic  index 0 offset 0 size B", "0 shape: B = mul(N, 16)",
         "1 dispatch rows_affine_f32::rows_affine_f32 workgroups [N,1,1] bindings {b0+0:B, b2+0:B} constants [N,N]",
         "0 rows_affine_f32 workgroup size [1,1,1] bindings [r,w] constants 2"})
@@ -525,10 +525,10 @@ TEST(DynamicLoad, CheckEqIgnoresItsSymbol) {
 
 TEST(DynamicLoad, EarlierFormatVersionsAreRejected) {
   ArtifactSpec s = sampleSpec();
-  for (uint32_t v : {1u, 2u, 3u, 4u}) {
+  for (uint32_t v : {1u, 2u, 3u, 4u, 5u}) {
     s.format_version = v;
     EXPECT_LOAD_ERROR(loadResult(s.build()), TSR_STATUS_UNSUPPORTED,
-                      "format version " + std::to_string(v) + ", expected 5");
+                      "format version " + std::to_string(v) + ", expected 6");
   }
 }
 

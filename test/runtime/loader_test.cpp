@@ -74,10 +74,10 @@ TEST(Loader, FileSizeMismatch) {
 
 TEST(Loader, WrongFormatVersion) {
   Bytes b = sampleSpec().build();
-  editHeader(b, [](tsr_artifact_header& h) { h.format_version = 4; });
-  EXPECT_LOAD_ERROR(loadResult(b), kUnsupported, "format version 4, expected 5");
-  editHeader(b, [](tsr_artifact_header& h) { h.format_version = 6; });
-  EXPECT_LOAD_ERROR(loadResult(b), kUnsupported, "format version 6, expected 5");
+  editHeader(b, [](tsr_artifact_header& h) { h.format_version = 5; });
+  EXPECT_LOAD_ERROR(loadResult(b), kUnsupported, "format version 5, expected 6");
+  editHeader(b, [](tsr_artifact_header& h) { h.format_version = 7; });
+  EXPECT_LOAD_ERROR(loadResult(b), kUnsupported, "format version 7, expected 6");
 }
 
 TEST(Loader, WrongKernelAbiVersion) {

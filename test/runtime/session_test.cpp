@@ -146,7 +146,7 @@ TEST(Session, InfoStringShowsMetadataAndSchedule) {
   std::string text(n, '\0');
   EXPECT_EQ(tsr_model_info_string(m.model, text.data(), n + 1), n);
   for (const char* part :
-       {"format 5, kernel abi 2", "x86_64-unknown-linux-gnu", "0 a: float32 [2,4] (buffer 0)",
+       {"format 6, kernel abi 2", "x86_64-unknown-linux-gnu", "0 a: float32 [2,4] (buffer 0)",
         "6 buffers, 2 executables, 4 steps", "b3 constant", "executables:\n  e0 add_f32 (CPU_CODE)\n",
         "  e1 scale_f32 (CPU_CODE)\n    0 scale_f32 workgroup size [1,1,1] bindings [r,r,w] constants 1\n",
         "0 dispatch add_f32::add_f32 workgroups [2,1,1] bindings {b0+0:32, b1+0:32, b4+0:32} constants [4]",

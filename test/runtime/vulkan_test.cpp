@@ -172,13 +172,17 @@ ArtifactSpec arenaChainSpec(int64_t t_shift) {
                {TSR_BUFFER_ARENA, 0, bytes, bytes},
                {TSR_BUFFER_ARENA, 0, static_cast<uint64_t>(2 * bytes + t_shift), bytes},
                {TSR_BUFFER_ARENA, 0, 3 * bytes + 64, bytes}};
+  // The transfers around the host's copies are what tessera-host-insert-transfers would put there.
   s.steps = {TStep::copy(0, 0, 3, 0, bytes),
              TStep::copy(1, 0, 4, 0, bytes),
+             TStep::transfer(TSR_TRANSFER_TO_DEVICE, 3, 0, bytes),
+             TStep::transfer(TSR_TRANSFER_TO_DEVICE, 4, 0, bytes),
              TStep::dispatch(0, n / 64, {{3, 0, bytes}, {4, 0, bytes}, {5, 0, bytes}}, {n, 3}),
              TStep::barrier(),
              TStep::dispatch(0, n / 64, {{5, 0, bytes}, {4, 0, bytes}, {6, 0, bytes}}, {n, 5}),
              TStep::barrier(),
              TStep::dispatch(0, n / 64, {{6, 0, bytes}, {4, 0, bytes}, {5, 0, bytes}}, {n, 1}),
+             TStep::transfer(TSR_TRANSFER_TO_HOST, 5, 0, bytes),
              TStep::copy(5, 0, 2, 0, bytes)};
   return s;
 }
@@ -339,13 +343,18 @@ TEST(Vulkan, RecordingsOutliveNewSizes) {
 }
 
 // Where the device's own memory cannot be mapped (TESSERA_VULKAN_DEVICE_ARENA=1 takes that path on any device),
-// the arena buffers only Vulkan dispatches touch live in a device-local arena of each session: in the chain,
-// buffer 6 (written by the second dispatch, read by the third); the buffers the host copies in and out stay in
-// the host's arena. The results are the same, and each session creates the one buffer more.
-TEST(Vulkan, DeviceOnlyBuffersLiveInADeviceLocalArena) {
+// the arena buffers Vulkan dispatches bind live, for them, in a device-local arena of each session, and the
+// schedule's transfers move their bytes to and from the host arena where the host copies them: in the chain,
+// buffers 3 and 4 (copied in by the host) go to the device, buffer 5 (copied out) comes back, buffer 6 never
+// crosses. The results are the same; each session creates the one buffer more, and its one recording holds the
+// three transfers as buffer copies. Without that arena the device works on the host arena and transfers are
+// nothing to do.
+TEST(Vulkan, DeviceResidentBuffersLiveInADeviceLocalArena) {
   ApiHook hook([](tessera::rt::vk::Api& api) {
     deviceCreateBuffer = api.vkCreateBuffer;
     api.vkCreateBuffer = countedCreateBuffer;
+    deviceCmdCopyBuffer = api.vkCmdCopyBuffer;
+    api.vkCmdCopyBuffer = countedCmdCopyBuffer;
   });
   int created[2] = {0, 0};
   for (int forced : {0, 1}) {
@@ -355,13 +364,57 @@ TEST(Vulkan, DeviceOnlyBuffersLiveInADeviceLocalArena) {
     ASSERT_NE(m.model, nullptr);
     tsr_session* session = nullptr;
     buffersCreated = 0;
+    copyCommands = 0;
     ASSERT_OK(tsr_session_create(m.model, nullptr, &session));
     for (int seed = 0; seed < 3; ++seed) runArenaChain(session, seed);
     created[forced] = buffersCreated.load();
+    EXPECT_EQ(copyCommands.load(), forced ? 3 : 0);
     tsr_session_release(session);
   }
   unsetenv("TESSERA_VULKAN_DEVICE_ARENA");
   EXPECT_EQ(created[1], created[0] + 1);
+}
+
+// Inputs, outputs and buffers sized at run time are device-resident too where the device's memory is its own:
+// each session keeps a device-local copy of each, the inputs' transfers upload them through a staging buffer
+// and the output's reads it back, all in one batch with the dispatches: one submission per run, where copying
+// the bindings instead (the path of a device that maps its memory, where transfers are skipped) submits twice,
+// since the second kernel reads what the first wrote through a copy. Across sizes the copies grow with the
+// input, and the results match.
+TEST(Vulkan, InputsAndOutputsCrossByTransfers) {
+  ApiHook hook([](tessera::rt::vk::Api& api) {
+    deviceCmdCopyBuffer = api.vkCmdCopyBuffer;
+    api.vkCmdCopyBuffer = countedCmdCopyBuffer;
+    deviceQueueSubmit = api.vkQueueSubmit;
+    api.vkQueueSubmit = countedQueueSubmit;
+  });
+  ArtifactSpec spec = mulAddSpec();
+  // Where tessera-host-insert-transfers puts them: the inputs before the first kernel, the output at the end.
+  spec.steps.insert(spec.steps.begin() + 3, TStep::transfer(TSR_TRANSFER_TO_DEVICE, 0, 0, sym(1)));
+  spec.steps.insert(spec.steps.begin() + 4, TStep::transfer(TSR_TRANSFER_TO_DEVICE, 1, 0, sym(1)));
+  spec.steps.push_back(TStep::transfer(TSR_TRANSFER_TO_HOST, 2, 0, sym(1)));
+  for (int forced : {0, 1}) {
+    SCOPED_TRACE(forced ? "device-local copies" : "host memory in place");
+    setenv("TESSERA_VULKAN_DEVICE_ARENA", forced ? "1" : "0", 1);
+    Model m(spec.build());
+    ASSERT_NE(m.model, nullptr);
+    tsr_session* session = nullptr;
+    ASSERT_OK(tsr_session_create(m.model, nullptr, &session));
+    copyCommands = 0;
+    submits = 0;
+    const std::vector<size_t> sizes = {1000, 5000, 10, 0, 64, 5000};
+    for (size_t n : sizes) runAndCheck(session, n, static_cast<int>(n % 5));
+    const int runs = static_cast<int>(sizes.size());
+    if (forced) {
+      EXPECT_EQ(submits.load(), runs);
+      EXPECT_GE(copyCommands.load(), 3);  // recorded again at each new size (a copy's length is recorded)
+    } else {
+      EXPECT_GT(submits.load(), runs);
+      EXPECT_EQ(copyCommands.load(), 0);
+    }
+    tsr_session_release(session);
+  }
+  unsetenv("TESSERA_VULKAN_DEVICE_ARENA");
 }
 
 // Weights (b here, constant data at an offset into the WEIGHTS section) are copied to the device once, at load,

@@ -157,6 +157,25 @@ def Schedule_CopyOp : Schedule_Op<"copy"> {
   let assemblyFormat = "$source `to` $dest `length` `(` $length `)` attr-dict";
 }
 
+def Schedule_TransferOp : Schedule_Op<"transfer"> {
+  let summary = "moves bytes between host memory and a device's own memory (a TRANSFER step)";
+  let description = [{
+    Kernels of a target with memory of its own (`target`, e.g. "vulkan") work on a copy of each buffer
+    in it; host steps (CPU kernels, copies, shape reads, the caller) on the host's. A transfer makes the
+    copy on one side current for bytes `[offset, offset + length)` of `buffer`, whose newest contents
+    are on the other side. Inserted by tessera-host-insert-transfers; a runtime whose device reaches host
+    memory in place may skip them.
+    ```mlir
+    tsched.transfer to_host %t offset(0) length(%c4096) target "vulkan"
+    ```
+  }];
+  let arguments = (ins Schedule_TransferDirection:$direction, Schedule_BufferType:$buffer, I64Attr:$offset,
+                       Index:$length, StrAttr:$target);
+  let assemblyFormat = [{
+    $direction $buffer `offset` `(` $offset `)` `length` `(` $length `)` `target` $target attr-dict
+  }];
+}
+
 def Schedule_BarrierOp : Schedule_Op<"barrier"> {
   let summary = "every earlier step completes before any later one starts";
   let assemblyFormat = "attr-dict";

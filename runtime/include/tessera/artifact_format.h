@@ -1,4 +1,4 @@
-/* Tessera artifact container, format version 5. Defined once here and coded once, by the artifact codec
+/* Tessera artifact container, format version 6. Defined once here and coded once, by the artifact codec
  * (runtime/codec/artifact_codec.h), which the compiler's writer, the runtime's loader and the tests share.
  *
  * Layout (all integers little-endian):
@@ -52,6 +52,12 @@
  *                 u32 constant_count; constant_count × ref   (each must fit in u32 at run time)
  *       COPY:     u32 src_buffer; u64 src_offset; u32 dst_buffer; u64 dst_offset; ref length
  *       BARRIER:  no payload (all earlier steps complete before later ones start)
+ *       TRANSFER: u32 code_section; u32 direction (TSR_TRANSFER_*); u32 buffer; u64 offset; ref length
+ *                 the executor of code_section (one whose kernels work on memory of their own: SPIRV) makes its
+ *                 copy (TO_DEVICE) or the host's (TO_HOST) of bytes [offset, offset + length) of buffer current;
+ *                 the compiler puts one wherever bytes cross between host steps (the caller, CPU kernels, COPY,
+ *                 shape reads) and that executor's kernels. An executor whose device works on host memory in
+ *                 place may skip them.
  *       SHAPE:    u32 op (TSR_SHAPE_*); u32 symbol; ref a; ref b
  *                 sets dim symbol `symbol` (except CHECK_EQ); an error at run time (bad value,
  *                 division by zero, overflow, out-of-bounds read) fails the run with a message
@@ -78,7 +84,7 @@ extern "C" {
 
 #define TSR_ARTIFACT_MAGIC "TESSERA\x1a"
 #define TSR_ARTIFACT_MAGIC_SIZE 8
-#define TSR_ARTIFACT_FORMAT_VERSION 5u
+#define TSR_ARTIFACT_FORMAT_VERSION 6u
 #define TSR_SECTION_ALIGNMENT 4096u
 #define TSR_WEIGHT_ALIGNMENT 64u
 #define TSR_SPIRV_MAGIC 0x07230203u
@@ -124,7 +130,10 @@ enum {
 /* How an export uses a binding: a dispatch may not bind an INPUT or CONSTANT buffer to a binding it writes. */
 enum { TSR_ACCESS_READ = 1, TSR_ACCESS_WRITE = 2, TSR_ACCESS_READ_WRITE = 3 };
 
-enum { TSR_STEP_DISPATCH = 1, TSR_STEP_COPY = 2, TSR_STEP_BARRIER = 3, TSR_STEP_SHAPE = 4 };
+enum { TSR_STEP_DISPATCH = 1, TSR_STEP_COPY = 2, TSR_STEP_BARRIER = 3, TSR_STEP_SHAPE = 4, TSR_STEP_TRANSFER = 5 };
+
+/* TRANSFER step directions. */
+enum { TSR_TRANSFER_TO_DEVICE = 1, TSR_TRANSFER_TO_HOST = 2 };
 
 /* SHAPE step operations: symbol = f(a, b) on int64 values (refs resolved first). */
 enum {

@@ -103,7 +103,10 @@ tsr_status* BufferPool::slot(uint32_t slot, VkDeviceSize bytes, const DeviceBuff
     // Activations have no staging path yet: their buffers are host-visible coherent memory, which Vulkan
     // guarantees a storage buffer can use.
     auto choose = [&](uint32_t type_bits) { return hostMappedMemory(device_.memory, type_bits, true); };
-    if (tsr_status* st = createBuffer(device_, size, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, choose, "binding buffers", b))
+    // Bound by dispatches, or a staging buffer for a transfer.
+    const VkBufferUsageFlags usage =
+        VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
+    if (tsr_status* st = createBuffer(device_, size, usage, choose, "binding buffers", b))
       return st;
   }
   out = &b;

@@ -124,34 +124,35 @@ tsr_status* findModules(const ExecutorLoad& load, const std::vector<codec::Spirv
   return nullptr;
 }
 
-// Marks the arena buffers only this executor's dispatches touch (no CPU kernel, copy or shape read), bound at
-// offsets the device can bind and never twice by one dispatch, and whether sessions keep them in a device-local
-// arena: where no device-local memory can be mapped (the host arena is then host memory), or when
-// TESSERA_VULKAN_DEVICE_ARENA=1 asks for it (tests run that path on any device).
-void findDeviceOnlyBuffers(vk::SharedDevice& shared) {
+// Marks the buffers (arena, inputs, outputs, buffers sized at run time; not weights) that this executor's
+// dispatches bind, each binding at an offset the device can bind and none beside another binding of the same
+// buffer in one dispatch, and whether sessions keep them in device-local memory: where no device-local memory
+// can be mapped (the host arena is then host memory), or when TESSERA_VULKAN_DEVICE_ARENA=1 asks for it (tests
+// run that path on any device). Host steps work on such a buffer's bytes in host memory; the schedule's
+// TRANSFER steps move them between the two.
+void findDeviceResidentBuffers(vk::SharedDevice& shared) {
   const Schedule& sc = *shared.schedule;
   const uint64_t alignment = shared.device.properties.limits.minStorageBufferOffsetAlignment;
-  std::vector<bool>& only = shared.device_only;
-  only.assign(sc.buffers.size(), false);
-  for (size_t b = 0; b < sc.buffers.size(); ++b) only[b] = sc.buffers[b].kind == TSR_BUFFER_ARENA;
+  std::vector<bool>& resident = shared.device_resident;
+  std::vector<bool> refused(sc.buffers.size(), false);
+  resident.assign(sc.buffers.size(), false);
   for (size_t i = 0; i < sc.steps.size(); ++i) {
     const Step& step = sc.steps[i];
-    if (step.kind == TSR_STEP_COPY) {
-      only[step.src_buffer] = only[step.dst_buffer] = false;
-    } else if (step.kind == TSR_STEP_SHAPE && step.op == TSR_SHAPE_READ_I64 && isLiteral(step.a) &&
-               static_cast<uint64_t>(step.a) < only.size()) {
-      only[static_cast<size_t>(step.a)] = false;
-    } else if (step.kind == TSR_STEP_DISPATCH) {
-      const bool ours = shared.dispatch_slot[i] != UINT32_MAX;
-      for (size_t j = 0; j < step.bindings.size(); ++j) {
-        const Binding& bj = step.bindings[j];
-        const uint64_t at = sc.buffers[bj.buffer].offset + bj.offset;
-        bool ok = ours && (alignment <= 1 || at % alignment == 0);
-        for (size_t k = 0; k < step.bindings.size() && ok; ++k) ok = k == j || step.bindings[k].buffer != bj.buffer;
-        if (!ok) only[bj.buffer] = false;
-      }
+    if (step.kind != TSR_STEP_DISPATCH || shared.dispatch_slot[i] == UINT32_MAX) continue;
+    for (size_t j = 0; j < step.bindings.size(); ++j) {
+      const Binding& bj = step.bindings[j];
+      const uint32_t kind = sc.buffers[bj.buffer].kind;
+      if (kind == TSR_BUFFER_CONSTANT) continue;
+      // An arena buffer's device copy is at its arena offset; another's is a device buffer of its own.
+      const uint64_t at = (kind == TSR_BUFFER_ARENA ? sc.buffers[bj.buffer].offset : 0) + bj.offset;
+      bool ok = alignment <= 1 || at % alignment == 0;
+      for (size_t k = 0; k < step.bindings.size() && ok; ++k) ok = k == j || step.bindings[k].buffer != bj.buffer;
+      resident[bj.buffer] = true;
+      refused[bj.buffer] = refused[bj.buffer] || !ok;
     }
   }
+  for (size_t b = 0; b < resident.size(); ++b) resident[b] = resident[b] && !refused[b];
+  const std::vector<bool>& only = resident;
   const char* force = std::getenv("TESSERA_VULKAN_DEVICE_ARENA");
   bool mappable = false;  // some device-local memory the host can map
   const VkPhysicalDeviceMemoryProperties& memory = shared.device.memory;
@@ -159,7 +160,7 @@ void findDeviceOnlyBuffers(vk::SharedDevice& shared) {
     const VkMemoryPropertyFlags f = memory.memoryTypes[t].propertyFlags;
     mappable = mappable || ((f & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT) && (f & vk::kHostCoherent) == vk::kHostCoherent);
   }
-  shared.device_arena = sc.arena_size && std::find(only.begin(), only.end(), true) != only.end() &&
+  shared.device_arena = std::find(only.begin(), only.end(), true) != only.end() &&
                         ((force && std::strcmp(force, "1") == 0) || !mappable);
 }
 
@@ -233,7 +234,7 @@ tsr_status* createVulkanExecutor(const ExecutorLoad& load, std::unique_ptr<Execu
     else
       shared.host_dispatches = true;
   }
-  findDeviceOnlyBuffers(shared);
+  findDeviceResidentBuffers(shared);
   out = std::move(vulkan);
   return nullptr;
 }

@@ -13,6 +13,9 @@ namespace {
 constexpr uint64_t kDispatchTimeoutNs = 60ull * 1000 * 1000 * 1000;
 // The range bound for a zero-length binding (Vulkan has no empty buffers or ranges).
 constexpr VkDeviceSize kEmptyBindingRange = 16;
+// Arenas are bound by dispatches and copied between by transfers.
+constexpr VkBufferUsageFlags kArenaUsage =
+    VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT;
 
 unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
 
@@ -23,16 +26,22 @@ bool sameInfo(const VkDescriptorBufferInfo& a, const VkDescriptorBufferInfo& b) 
 // One dispatch: its step, kernel, grid, parameters (its constants, then its bindings' byte lengths) and
 // bindings (the status word last). A kernel with parameters reads them, and the device its grid
 // (vkCmdDispatchIndirect), from the dispatch's slot of the status buffer, written before each submit: a
-// recording holds neither, so it outlives new sizes (kernel_abi.h).
+// recording holds neither, so it outlives new sizes (kernel_abi.h). Or one transfer (no kernel): a copy from
+// infos[0] to infos[1].
 struct Op {
   size_t step = 0;
-  uint32_t slot = 0;
+  uint32_t slot = UINT32_MAX;
   const Kernel* kernel = nullptr;
   uint32_t grid[3] = {1, 1, 1};
   std::vector<uint32_t> parameters;
   std::vector<VkDescriptorBufferInfo> infos;
 
   bool indirect() const { return !parameters.empty(); }
+  bool isTransfer() const { return kernel == nullptr; }
+  // Whether the op writes infos[j].
+  bool writes(size_t j) const {
+    return isTransfer() ? j == 1 : (kernel->x->binding_access[j] & TSR_ACCESS_WRITE) != 0;
+  }
   // Whether a command buffer recording `o` runs this dispatch.
   bool operator==(const Op& o) const {
     if (step != o.step || kernel != o.kernel || indirect() != o.indirect() ||
@@ -79,14 +88,17 @@ struct Batch {
 };
 
 // "step 3 (kernel 'k')" or "steps 3-9 (4 kernels)" for messages about a batch; inside parentheses, "step 3,
-// kernel 'k'" or "steps 3-9, 4 kernels".
+// kernel 'k'" or "steps 3-9, 4 kernels" (transfers count as "transfers").
 std::string describe(const std::vector<Op>& ops, bool in_parentheses = false) {
   const char* form = in_parentheses ? "%s, %s" : "%s (%s)";
   if (ops.size() == 1)
     return format(form, format("step %zu", ops[0].step).c_str(),
-                  format("kernel '%s'", ops[0].kernel->x->symbol.c_str()).c_str());
-  return format(form, format("steps %zu-%zu", ops.front().step, ops.back().step).c_str(),
-                format("%zu kernels", ops.size()).c_str());
+                  ops[0].isTransfer() ? "transfer" : format("kernel '%s'", ops[0].kernel->x->symbol.c_str()).c_str());
+  size_t transfers = 0;
+  for (const Op& op : ops) transfers += op.isTransfer();
+  std::string what = format("%zu kernels", ops.size() - transfers);
+  if (transfers) what += format(" and %zu transfers", transfers);
+  return format(form, format("steps %zu-%zu", ops.front().step, ops.back().step).c_str(), what.c_str());
 }
 
 class VulkanSession final : public ExecutorSession {
@@ -97,6 +109,9 @@ public:
   tsr_status* open();
   uint8_t* arena() const override { return arena_host_; }
   tsr_status* dispatch(const Dispatch& d, const HostThreads& threads, size_t& failed_step) override;
+  tsr_status* transfer(const Transfer& t, size_t& failed_step) override;
+  // A transfer of a device-resident buffer outside the arena: through a host-visible staging buffer.
+  tsr_status* transferThroughStaging(const Transfer& t, size_t& failed_step);
   tsr_status* settle(size_t& failed_step) override;
   void abandon() override;
   void profileOnDevice(bool on) override;
@@ -118,6 +133,9 @@ private:
   // Points each op's descriptor set at its bindings, where it does not already.
   void writeSets(const std::vector<Op>& ops);
   tsr_status* ensureStatus();
+  // The device copy of device-resident buffer `buffer` outside the arena, for a buffer of `size` bytes this
+  // run: grown when it is smaller.
+  tsr_status* ensureMirror(uint32_t buffer, uint64_t size, const DeviceBuffer*& out);
   // A dispatch slot's status word and parameters (its grid follows them, for the device only).
   VkDescriptorBufferInfo statusInfo(uint32_t slot, const Kernel& k) const {
     return {status_.buffer, slot * status_stride_, 4 * (1 + VkDeviceSize{parameterWords(*k.x)})};
@@ -128,7 +146,8 @@ private:
   const Device& device_;
   DeviceBuffer arena_;
   uint8_t* arena_host_ = nullptr;  // the schedule's arena: in arena_, at arena_offset_
-  DeviceBuffer device_arena_;      // the device-only buffers (SharedDevice::device_only), at their arena offsets
+  DeviceBuffer device_arena_;      // the device-resident arena buffers (SharedDevice), at their arena offsets
+  std::vector<DeviceBuffer> mirrors_;  // per schedule buffer: a device-resident one's own device copy
   VkDeviceSize arena_offset_ = 0, arena_size_ = 0;
   DeviceBuffer status_;  // per dispatch slot, status_stride_ bytes apart: status word, parameters, grid
   VkDeviceSize status_stride_ = 4;
@@ -168,6 +187,7 @@ VulkanSession::~VulkanSession() {
   destroyBuffer(device_, status_);
   destroyBuffer(device_, arena_);
   destroyBuffer(device_, device_arena_);
+  for (DeviceBuffer& b : mirrors_) destroyBuffer(device_, b);
 }
 
 tsr_status* VulkanSession::open() {
@@ -237,15 +257,14 @@ tsr_status* VulkanSession::open() {
     // Room to align the start, and for a zero-length binding at the end (kEmptyBindingRange).
     const VkDeviceSize size = arena_size_ + sc.arena_alignment + kEmptyBindingRange;
     auto choose = [&](uint32_t type_bits) { return hostMappedMemory(device_.memory, type_bits, !shared_.host_dispatches); };
-    if (tsr_status* st = createBuffer(device_, size, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT, choose, "the session's arena",
-                                      arena_))
+    if (tsr_status* st = createBuffer(device_, size, kArenaUsage, choose, "the session's arena", arena_))
       return st;
     auto* mapped = static_cast<uint8_t*>(arena_.mapped);
     const uintptr_t a = sc.arena_alignment;
     arena_host_ = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(mapped) + a - 1) & ~(a - 1));
     arena_offset_ = static_cast<VkDeviceSize>(arena_host_ - mapped);
   }
-  if (shared_.device_arena) {
+  if (shared_.device_arena && arena_size_) {
     // Device-local memory the host never maps; its offsets are the arena's (the buffer's start is aligned).
     auto choose = [&](uint32_t type_bits) {
       MemoryChoices choices;
@@ -253,10 +272,33 @@ tsr_status* VulkanSession::open() {
         choices.push_back({t, false});
       return choices;
     };
-    if (tsr_status* st = createBuffer(device_, arena_size_ + kEmptyBindingRange, VK_BUFFER_USAGE_STORAGE_BUFFER_BIT,
-                                      choose, "the session's device-local arena", device_arena_))
+    if (tsr_status* st = createBuffer(device_, arena_size_ + kEmptyBindingRange, kArenaUsage, choose,
+                                      "the session's device-local arena", device_arena_))
       return st;
   }
+  return nullptr;
+}
+
+tsr_status* VulkanSession::ensureMirror(uint32_t buffer, uint64_t size, const DeviceBuffer*& out) {
+  if (mirrors_.empty()) mirrors_.resize(shared_.schedule->buffers.size());
+  DeviceBuffer& b = mirrors_[buffer];
+  const VkDeviceSize needed = size + kEmptyBindingRange;  // room for an empty binding at its end
+  if (b.size < needed) {
+    // A buffer's size is fixed within a run: it grows at its first use in a run, which no queued work binds
+    // yet (every batch was waited for). Recordings and sets that held the old one are made again.
+    destroyBuffer(device_, b);
+    forgetSets();
+    auto choose = [&](uint32_t type_bits) {
+      MemoryChoices choices;
+      for (uint32_t t : memoryTypesWith(device_.memory, type_bits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT))
+        choices.push_back({t, false});
+      return choices;
+    };
+    if (tsr_status* st = createBuffer(device_, std::max(needed, b.size + b.size / 2), kArenaUsage, choose,
+                                      "a device-local buffer", b))
+      return st;
+  }
+  out = &b;
   return nullptr;
 }
 
@@ -312,16 +354,29 @@ tsr_status* VulkanSession::dispatch(const Dispatch& d, const HostThreads&, size_
   std::vector<bool> own(d.binding_count, false);
   const VkDeviceSize alignment = device_.properties.limits.minStorageBufferOffsetAlignment;
   const Step& step = shared_.schedule->steps[d.step];
-  // Device-only buffers: in the device-local arena, where no host step reads or writes them.
+  // Device-resident buffers: in device-local memory (host steps work on the host's bytes; the schedule's
+  // transfers move them).
   std::vector<bool> device_only(d.binding_count, false);
-  for (uint32_t j = 0; j < d.binding_count && device_arena_.buffer != VK_NULL_HANDLE; ++j)
-    device_only[j] = shared_.device_only[step.bindings[j].buffer];
+  for (uint32_t j = 0; j < d.binding_count && shared_.device_arena; ++j)
+    device_only[j] = shared_.device_resident[step.bindings[j].buffer];
   for (uint32_t j = 0; j < d.binding_count; ++j) {
     const uint64_t length = d.binding_lengths[j];
     if (shared_.findWeights(d, j, op.infos[j])) continue;
     const auto* p = static_cast<const uint8_t*>(d.bindings[j]);
-    if (device_only[j]) {
+    const Binding& b = step.bindings[j];
+    if (device_only[j] && shared_.schedule->buffers[b.buffer].kind == TSR_BUFFER_ARENA) {
       op.infos[j] = {device_arena_.buffer, static_cast<VkDeviceSize>(p - arena_host_), length ? length : kEmptyBindingRange};
+      continue;
+    }
+    if (device_only[j]) {
+      const DeviceBuffer* mirror = nullptr;
+      if (tsr_status* st = ensureMirror(b.buffer, d.buffer_sizes[j], mirror)) return st;
+      // Bound to its end when the kernel reads its lengths from its parameters, as copied bindings are: the
+      // recording stays valid at other sizes.
+      const VkDeviceSize range =
+          op.indirect() ? std::min<VkDeviceSize>(mirror->size - b.offset, device_.properties.limits.maxStorageBufferRange)
+                        : (length ? length : kEmptyBindingRange);
+      op.infos[j] = {mirror->buffer, b.offset, range};
       continue;
     }
     if (arena_host_ && p >= arena_host_ && static_cast<uint64_t>(p - arena_host_) <= arena_size_ &&
@@ -370,13 +425,74 @@ tsr_status* VulkanSession::dispatch(const Dispatch& d, const HostThreads&, size_
     if (length) std::memcpy(slot->mapped, d.bindings[j], length);
     // Bound whole: a kernel of run-time shape reads its lengths from its parameters, and the set (with the
     // recordings binding it) stays as it is while the slot does not grow.
-    op.infos[j] = {slot->buffer, 0, op.indirect() ? slot->size : (length ? length : kEmptyBindingRange)};
+    op.infos[j] = {slot->buffer, 0,
+                   op.indirect() ? std::min<VkDeviceSize>(slot->size, device_.properties.limits.maxStorageBufferRange)
+                                 : (length ? length : kEmptyBindingRange)};
     if ((k.x->binding_access[j] & TSR_ACCESS_WRITE) && length)
       copy_backs_.push_back({{static_cast<const uint8_t*>(d.bindings[j]), length}, slot});
   }
   for (uint32_t j = 0; j < d.binding_count; ++j)
     if ((k.x->binding_access[j] & TSR_ACCESS_WRITE) && !device_only[j])
       queued_writes_.push_back({static_cast<const uint8_t*>(d.bindings[j]), d.binding_lengths[j]});
+  queued_.push_back(std::move(op));
+  return nullptr;
+}
+
+tsr_status* VulkanSession::transfer(const Transfer& t, size_t& failed_step) {
+  failed_step = t.step;
+  // Without a device-local arena the device works on the host arena in place, and a buffer that is not
+  // device-resident is only ever there.
+  if (!shared_.device_arena || !shared_.device_resident[t.buffer] || !t.length) return nullptr;
+  if (shared_.schedule->buffers[t.buffer].kind != TSR_BUFFER_ARENA) return transferThroughStaging(t, failed_step);
+  const VkDeviceSize at = static_cast<VkDeviceSize>(t.host - arena_host_);
+  const VkDescriptorBufferInfo host{arena_.buffer, arena_offset_ + at, t.length}, device{device_arena_.buffer, at, t.length};
+  const HostRange bytes{t.host, t.length};
+  if (t.direction == TSR_TRANSFER_TO_DEVICE) {
+    // The copy reads the host arena when the batch runs: bytes a queued copied binding still writes back
+    // must be there first.
+    bool wait = false;
+    for (const CopyBack& c : copy_backs_) wait = wait || touches(c.host, bytes.p, bytes.length);
+    if (wait) {
+      if (tsr_status* st = settle(failed_step)) return st;
+      failed_step = t.step;
+    }
+  } else {
+    queued_writes_.push_back(bytes);  // host bytes written when the batch runs
+  }
+  Op op;
+  op.step = t.step;
+  op.infos = t.direction == TSR_TRANSFER_TO_DEVICE ? std::vector<VkDescriptorBufferInfo>{host, device}
+                                                   : std::vector<VkDescriptorBufferInfo>{device, host};
+  queued_.push_back(std::move(op));
+  return nullptr;
+}
+
+tsr_status* VulkanSession::transferThroughStaging(const Transfer& t, size_t& failed_step) {
+  const DeviceBuffer* mirror = nullptr;
+  if (tsr_status* st = ensureMirror(t.buffer, t.buffer_size, mirror)) return st;
+  // The staging copy reads the host's bytes now (to the device): queued work that writes them runs first.
+  bool wait = false;
+  if (t.direction == TSR_TRANSFER_TO_DEVICE)
+    for (const HostRange& r : queued_writes_) wait = wait || touches(r, t.host, t.length);
+  if (wait) {
+    if (tsr_status* st = settle(failed_step)) return st;
+    failed_step = t.step;
+  }
+  const DeviceBuffer* staging = nullptr;
+  bool grew = false;
+  if (tsr_status* st = copies_.slot(copy_slots_++, t.length, staging, &grew)) return st;
+  if (grew) forgetSets();
+  const VkDescriptorBufferInfo host{staging->buffer, 0, t.length}, device{mirror->buffer, t.offset, t.length};
+  Op op;
+  op.step = t.step;
+  if (t.direction == TSR_TRANSFER_TO_DEVICE) {
+    std::memcpy(staging->mapped, t.host, t.length);
+    op.infos = {host, device};
+  } else {
+    op.infos = {device, host};
+    copy_backs_.push_back({{t.host, t.length}, staging});  // to the host's bytes when the batch has run
+    queued_writes_.push_back({t.host, t.length});
+  }
   queued_.push_back(std::move(op));
   return nullptr;
 }
@@ -429,14 +545,17 @@ void VulkanSession::readTimes(const std::vector<Op>& ops, uint64_t submitted_ns)
   const uint64_t mask = bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
   const double period = device_.properties.limits.timestampPeriod;  // ns per tick
   uint64_t first = 0;
+  bool have_first = false;
   for (size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].isTransfer()) continue;  // timed with the host step it belongs to
     uint64_t ticks[2] = {0, 0};
     if (device_.api.vkGetQueryPoolResults(device_.device, queries_, 2 * ops[i].slot, 2, sizeof ticks, ticks,
                                           sizeof(uint64_t), VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT) !=
         VK_SUCCESS)
       return;  // no times for this batch: its events keep the host's
     const uint64_t start = ticks[0] & mask, end = ticks[1] & mask;
-    if (i == 0) first = start;
+    if (!have_first) first = start;
+    have_first = true;
     DeviceTime t;
     t.step = ops[i].step;
     t.start_ns = submitted_ns + static_cast<uint64_t>(static_cast<double>((start - first) & mask) * period);
@@ -448,6 +567,7 @@ void VulkanSession::readTimes(const std::vector<Op>& ops, uint64_t submitted_ns)
 void VulkanSession::writeSets(const std::vector<Op>& ops) {
   std::vector<VkWriteDescriptorSet> writes;
   for (const Op& op : ops) {
+    if (op.isTransfer()) continue;
     std::vector<VkDescriptorBufferInfo>& held = written_[op.slot];
     bool same = held.size() == op.infos.size();
     for (size_t i = 0; same && i < held.size(); ++i) same = sameInfo(held[i], op.infos[i]);
@@ -502,28 +622,32 @@ tsr_status* VulkanSession::record(Batch& batch, const std::vector<Op>& ops) {
   VkMemoryBarrier barrier{};
   barrier.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER;
   std::vector<Touch> since_barrier;
+  constexpr VkPipelineStageFlags kWork = VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT;
   for (const Op& op : ops) {
-    const Kernel& k = *op.kernel;
-    // A barrier goes where a dispatch reads or writes bytes that one since the last barrier wrote, or writes
+    // A barrier goes where an op reads or writes bytes that one since the last barrier wrote, or writes
     // bytes one read: the device may overlap the others (schedules order every step).
+    const size_t touched = op.isTransfer() ? 2 : op.infos.size() - 1;  // not the status word
     bool conflict = false;
-    for (uint32_t j = 0; j + 1 < op.infos.size() && !conflict; ++j) {
-      const bool writes = k.x->binding_access[j] & TSR_ACCESS_WRITE;
+    for (uint32_t j = 0; j < touched && !conflict; ++j)
       for (const Touch& t : since_barrier)
-        if ((writes || t.written) && overlaps(t.range, op.infos[j])) {
+        if ((op.writes(j) || t.written) && overlaps(t.range, op.infos[j])) {
           conflict = true;
           break;
         }
-    }
     if (conflict) {
-      barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
-      barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT;
-      api.vkCmdPipelineBarrier(c, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1,
-                               &barrier, 0, nullptr, 0, nullptr);
+      barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
+      barrier.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT |
+                              VK_ACCESS_TRANSFER_WRITE_BIT;
+      api.vkCmdPipelineBarrier(c, kWork, kWork, 0, 1, &barrier, 0, nullptr, 0, nullptr);
       since_barrier.clear();
     }
-    for (uint32_t j = 0; j + 1 < op.infos.size(); ++j)
-      since_barrier.push_back({op.infos[j], (k.x->binding_access[j] & TSR_ACCESS_WRITE) != 0});
+    for (uint32_t j = 0; j < touched; ++j) since_barrier.push_back({op.infos[j], op.writes(j)});
+    if (op.isTransfer()) {
+      const VkBufferCopy region{op.infos[0].offset, op.infos[1].offset, op.infos[0].range};
+      api.vkCmdCopyBuffer(c, op.infos[0].buffer, op.infos[1].buffer, 1, &region);
+      continue;
+    }
+    const Kernel& k = *op.kernel;
     api.vkCmdBindPipeline(c, VK_PIPELINE_BIND_POINT_COMPUTE, k.pipeline);
     api.vkCmdBindDescriptorSets(c, VK_PIPELINE_BIND_POINT_COMPUTE, k.layout, 0, 1, &sets_[op.slot], 0, nullptr);
     if (timed_) {
@@ -537,10 +661,9 @@ tsr_status* VulkanSession::record(Batch& batch, const std::vector<Op>& ops) {
     if (timed_) api.vkCmdWriteTimestamp(c, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, queries_, 2 * op.slot + 1);
   }
   // The fence orders the host after the batch; this makes the shaders' writes visible to host reads.
-  barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT;
+  barrier.srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT;
   barrier.dstAccessMask = VK_ACCESS_HOST_READ_BIT;
-  api.vkCmdPipelineBarrier(c, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &barrier, 0,
-                           nullptr, 0, nullptr);
+  api.vkCmdPipelineBarrier(c, kWork, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &barrier, 0, nullptr, 0, nullptr);
   if ((r = api.vkEndCommandBuffer(c)) != VK_SUCCESS) return resultStatus(r, "vkEndCommandBuffer");
   batch.ops = ops;
   batch.timed = timed_;
@@ -556,6 +679,7 @@ tsr_status* VulkanSession::run(Batch& batch, std::vector<Op>& ops, size_t& faile
   // the parameters and the grid. The host's writes before the submit are visible to the device.
   auto* words = static_cast<uint8_t*>(status_.mapped);
   for (const Op& op : ops) {
+    if (op.isTransfer()) continue;
     std::memset(words + op.slot * status_stride_, 0, 4);
     if (!op.indirect()) continue;
     std::memcpy(words + op.slot * status_stride_ + 4, op.parameters.data(), 4 * op.parameters.size());
@@ -568,6 +692,7 @@ tsr_status* VulkanSession::run(Batch& batch, std::vector<Op>& ops, size_t& faile
     return st;
   if (batch.timed) readTimes(ops, submitted_ns);
   for (const Op& op : ops) {
+    if (op.isTransfer()) continue;
     uint32_t code = 0;
     std::memcpy(&code, words + op.slot * status_stride_, sizeof code);
     if (!code) continue;

@@ -10,9 +10,11 @@
 // copied into a host-visible buffer of its own when its dispatch is queued, and its written bytes back when
 // the batch has run; a dispatch whose bindings read bytes that a queued one still has to write to the host
 // (or that it copies) waits for the batch to run first. Where the device's own memory cannot be mapped (a
-// discrete GPU without resizable BAR), the arena buffers that only this executor's dispatches touch live in
-// a device-local arena of their own at the same offsets (the host arena is then host memory the device
-// would read over its bus): they never cross to the host.
+// discrete GPU without resizable BAR), the buffers this executor's dispatches bind live, for them, in
+// device-local memory (the host arena is then host memory the device would read over its bus): arena buffers
+// in a device-local arena at the same offsets, inputs, outputs and buffers sized at run time in device
+// buffers of their own. The schedule's TRANSFER steps, queued with the dispatches as vkCmdCopyBuffers (through
+// a host-visible staging buffer for memory outside the arena), move their bytes where host steps share them.
 #ifndef TESSERA_RUNTIME_SRC_VULKAN_VULKAN_SESSION_H
 #define TESSERA_RUNTIME_SRC_VULKAN_VULKAN_SESSION_H
 
@@ -38,10 +40,12 @@ struct SharedDevice {
   std::vector<uint32_t> dispatch_slot;  // per step: its index among this executor's dispatches, or UINT32_MAX
   uint32_t dispatch_count = 0;
   bool host_dispatches = false;  // another executor runs some dispatches (they read and write the arena)
-  // Per buffer of the schedule: an arena buffer that only this executor's dispatches touch, each binding of it
-  // at an offset the device can bind and none beside another binding of it in one dispatch.
-  std::vector<bool> device_only;
-  bool device_arena = false;  // sessions keep the device-only buffers in a device-local arena
+  // Per buffer of the schedule: one that this executor's dispatches bind (not weights), each binding of it at
+  // an offset the device can bind and none beside another binding of it in one dispatch.
+  std::vector<bool> device_resident;
+  // Sessions keep the device-resident buffers in device-local memory: arena buffers in a device-local arena,
+  // the others (inputs, outputs, buffers sized at run time) in device buffers of their own.
+  bool device_arena = false;
   // The model's constant data, and the ranges of it that dispatches read, on the device since load.
   const uint8_t* weights_base = nullptr;
   uint64_t weights_size = 0;
