@@ -77,6 +77,21 @@ LogicalResult bind(DispatchOp d, SymbolTable &symbols, DenseMap<int64_t, Value> 
   return success();
 }
 
+} // namespace
+
+FailureOr<dispatch::VariantOp> boundVariant(DispatchOp d, SymbolTable &symbols) {
+  ArrayRef<FlatSymbolRefAttr> nested = d.getTarget().getNestedReferences();
+  if (nested.size() != 2)
+    return d.emitOpError("is not bound to an export (run tessera-host-emit-steps)");
+  if (auto exe = symbols.lookup<dispatch::ExecutableOp>(d.getTarget().getRootReference()))
+    for (auto v : exe.getBody().front().getOps<dispatch::VariantOp>())
+      if (v.getSymName() == nested[0].getValue())
+        return v;
+  return d.emitOpError("'") << d.getTarget() << "' does not name a compiled variant";
+}
+
+namespace {
+
 LogicalResult emit(ProgramOp program, SymbolTable &symbols) {
   Block &body = program.getBody().front();
   SmallVector<DispatchOp> dispatches(body.getOps<DispatchOp>());

@@ -118,18 +118,10 @@ private:
   }
 
   FailureOr<Side> sideOf(DispatchOp d) {
-    ArrayRef<FlatSymbolRefAttr> nested = d.getTarget().getNestedReferences();
-    if (nested.size() != 2)
-      return d.emitOpError("is not bound to an export (run tessera-host-emit-steps)");
-    auto exe = symbols.lookup<dispatch::ExecutableOp>(d.getTarget().getRootReference());
-    dispatch::VariantOp variant;
-    if (exe)
-      for (auto v : exe.getBody().front().getOps<dispatch::VariantOp>())
-        if (v.getSymName() == nested[0].getValue())
-          variant = v;
-    if (!variant)
-      return d.emitOpError("'") << d.getTarget() << "' does not name a compiled variant";
-    StringRef target = variant.getTarget();
+    FailureOr<dispatch::VariantOp> variant = boundVariant(d, symbols);
+    if (failed(variant))
+      return failure();
+    StringRef target = variant->getTarget();
     if (!llvm::is_contained(deviceTargets, target.str()))
       return Side::Host;
     if (device.empty())

@@ -19,6 +19,10 @@ namespace tessera::host {
 #define GEN_PASS_REGISTRATION
 #include "codegen/host/Passes.h.inc"
 
+/// The compiled variant a dispatch bound by tessera-host-emit-steps (`@exe::@variant::@export`) runs, or an
+/// error on `d` when it is not bound or names no variant.
+mlir::FailureOr<dispatch::VariantOp> boundVariant(schedule::DispatchOp d, mlir::SymbolTable &symbols);
+
 /// Alignment of every arena slice (and of the arena itself), in bytes.
 inline constexpr uint64_t kArenaAlignment = 64;
 

@@ -157,17 +157,12 @@ LogicalResult Serializer::constant(ConstantOp op) {
 }
 
 FailureOr<std::pair<uint32_t, uint32_t>> Serializer::exportIndex(DispatchOp d) {
-  ArrayRef<FlatSymbolRefAttr> nested = d.getTarget().getNestedReferences();
-  if (nested.size() != 2)
-    return d.emitOpError("is not bound to an export (run tessera-host-emit-steps)");
-  auto exe = symbols.lookup<dispatch::ExecutableOp>(d.getTarget().getRootReference());
-  dispatch::VariantOp variant;
-  if (exe)
-    for (auto v : exe.getBody().front().getOps<dispatch::VariantOp>())
-      if (v.getSymName() == nested[0].getValue())
-        variant = v;
-  if (!variant)
-    return d.emitOpError("'") << d.getTarget() << "' does not name a compiled variant";
+  FailureOr<dispatch::VariantOp> bound = boundVariant(d, symbols);
+  if (failed(bound))
+    return failure();
+  dispatch::VariantOp variant = *bound;
+  auto exe = variant->getParentOfType<dispatch::ExecutableOp>();
+  StringRef exportName = d.getTarget().getNestedReferences()[1].getValue();
   TargetBackend *backend = lookupTargetBackend(variant.getTarget());
   if (!backend)
     return d.emitOpError("variant target '") << variant.getTarget() << "' is not a registered target";
@@ -195,9 +190,9 @@ FailureOr<std::pair<uint32_t, uint32_t>> Serializer::exportIndex(DispatchOp d) {
   }
   const codec::Executable &e = out.schedule.executables[it->second];
   for (auto [i, x] : llvm::enumerate(e.exports))
-    if (x.symbol == nested[1].getValue())
+    if (x.symbol == exportName)
       return std::make_pair(it->second, static_cast<uint32_t>(i));
-  return d.emitOpError("export '") << nested[1].getValue() << "' not found in its variant";
+  return d.emitOpError("export '") << exportName << "' not found in its variant";
 }
 
 LogicalResult Serializer::step(Operation &op) {
