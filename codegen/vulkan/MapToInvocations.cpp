@@ -38,7 +38,9 @@ constexpr int64_t kMaxElements = int64_t{1} << 31;
 /// How the kernel uses `arg`: a binding it stores to is an output (it may read back what it wrote: a
 /// contraction accumulates there), any other binding is read. Other uses are not supported yet.
 FailureOr<int32_t> bindingAccess(func::FuncOp func, BlockArgument arg) {
-  bool writes = false;
+  // An output binding no op touches (an empty output) is still written, as its dispatch says.
+  auto firstResult = func->getAttrOfType<IntegerAttr>(kFirstResultBindingAttr);
+  bool writes = firstResult && arg.use_empty() && arg.getArgNumber() >= firstResult.getInt();
   for (Operation *user : arg.getUsers()) {
     if (auto store = dyn_cast<memref::StoreOp>(user); store && store.getMemRef() == arg)
       writes = true;
@@ -146,7 +148,15 @@ LogicalResult emitKernel(func::FuncOp func, ArrayRef<Operation *> constants, Arr
   SmallVector<BlockArgument> bindingArgs, pushArgs;
   for (BlockArgument arg : func.getArguments())
     (arg.getType().isIndex() ? pushArgs : bindingArgs).push_back(arg);
-  SmallVector<Type> bindingTypes = llvm::map_to_vector(bindingArgs, [](BlockArgument a) { return a.getType(); });
+  // SPIR-V has no empty arrays: a binding without elements that nothing uses (an empty output) is declared
+  // with one (the runtime binds 16 bytes for an empty binding).
+  SmallVector<Type> bindingTypes = llvm::map_to_vector(bindingArgs, [](BlockArgument a) -> Type {
+    auto type = dyn_cast<MemRefType>(a.getType());
+    if (!type || !type.hasStaticShape() || type.getNumElements() != 0 || !a.use_empty())
+      return a.getType();
+    return MemRefType::get(SmallVector<int64_t>(type.getRank(), 1), type.getElementType(), MemRefLayoutAttrInterface(),
+                           type.getMemorySpace());
+  });
   MLIRContext *ctx = func.getContext();
   Location loc = func.getLoc();
   auto module = func->getParentOfType<ModuleOp>();
@@ -445,11 +455,12 @@ LogicalResult mapFunction(func::FuncOp func, Attribute targetEnv, int64_t workgr
     if (auto parallel = dyn_cast<scf::ParallelOp>(op))
       nests.push_back(parallel);
   }
-  if (body.empty())
-    return func.emitOpError("has no loop nest to map");
   auto sequential = [&](StringRef why) {
     return mapSequential(func, constants, body, why, targetEnv, workgroupSize);
   };
+  // Loop nests without iterations fold away (an empty output): one workgroup does nothing but the checks.
+  if (body.empty())
+    return sequential("computes nothing");
   if (nests.size() != body.size())
     return sequential("holds code outside parallel loop nests");
   scf::ParallelOp nest = nests.front();

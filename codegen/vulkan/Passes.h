@@ -27,6 +27,10 @@ namespace tessera::vulkan {
 inline constexpr llvm::StringLiteral kWorkgroupCountAttr = "tessera.workgroup_count";
 /// Invocations per workgroup along x (I64 attribute on the gpu.func).
 inline constexpr llvm::StringLiteral kWorkgroupSizeAttr = "tessera.workgroup_size";
+/// The argument index at which bufferization appends a kernel's results as output bindings (I64 attribute on
+/// a kernel with results, ReadOnlyInputs): a binding from there on that no op touches (an empty output) is
+/// still one the dispatch writes.
+inline constexpr llvm::StringLiteral kFirstResultBindingAttr = "tessera.first_result_binding";
 /// Unit attribute on a kernel whose last argument is the status word (not a dispatch binding).
 inline constexpr llvm::StringLiteral kStatusBindingAttr = "tessera.status_binding";
 /// TSR_ACCESS_* of each binding (DenseI32ArrayAttr on the gpu.func).

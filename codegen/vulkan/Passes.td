@@ -29,7 +29,8 @@ def ReadOnlyInputs : Pass<"tessera-vulkan-read-only-inputs", "mlir::ModuleOp"> {
     Inputs are host buffers the dispatch declares read-only (other steps read them too). Sets
     `bufferization.writable = false` on every tensor argument of every function: one-shot bufferization
     then writes an op whose destination is an input (an insert_slice into it) to a copy, which becomes
-    the kernel's output, instead of the input binding.
+    the kernel's output, instead of the input binding. A function with results gets
+    `tessera.first_result_binding`, the index their output bindings will start at.
   }];
   let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
 }

@@ -5,7 +5,8 @@
 // told otherwise, so an op whose destination is an input (an insert_slice into it, say) would update the
 // input binding in place, and the compiled export would no longer match its dispatch. Marking every
 // tensor argument `bufferization.writable = false` makes such an op write a copy, which becomes the
-// kernel's output.
+// kernel's output. The results become output bindings appended after the arguments: their first index is
+// recorded, since an empty output is a binding no op touches, which the dispatch still writes.
 //
 #include "codegen/vulkan/Passes.h"
 
@@ -27,6 +28,9 @@ struct ReadOnlyInputsPass : impl::ReadOnlyInputsBase<ReadOnlyInputsPass> {
       for (unsigned i = 0; i < func.getNumArguments(); ++i)
         if (isa<TensorType>(func.getArgument(i).getType()))
           func.setArgAttr(i, bufferization::BufferizationDialect::kWritableAttrName, readOnly);
+      if (func.getNumResults())
+        func->setAttr(kFirstResultBindingAttr,
+                      IntegerAttr::get(IntegerType::get(&getContext(), 64), func.getNumArguments()));
     });
   }
 };

@@ -80,6 +80,22 @@ func.func @large(%x: memref<5000000xf32>, %y: memref<5000000xf32>) {
 
 // -----
 
+// An empty output: its loop nest folded away, the kernel computes nothing and runs as one workgroup. Its
+// binding, which has no elements (SPIR-V has no empty arrays), is declared with one, and it is still
+// written as its dispatch says (it is a result: tessera.first_result_binding); the empty input is read.
+// CHECK-LABEL: gpu.func @empty_output
+// CHECK-SAME: (%{{.*}}: memref<1xf32>, %{{.*}}: memref<1x1xi32>)
+// CHECK-SAME: tessera.binding_access = array<i32: 1, 2>
+// CHECK-SAME: tessera.binding_bytes = array<i64: 0, 0>
+// CHECK-SAME: tessera.workgroup_count = 1 : i64
+// CHECK-NOT: memref.store
+// CHECK: gpu.return
+func.func @empty_output(%x: memref<0xf32>, %y: memref<0x3xi32>) attributes {tessera.first_result_binding = 1 : i64} {
+  return
+}
+
+// -----
+
 // A second nest reading the first's output at another element (a transpose) needs every workgroup of the
 // first to finish. Small, the kernel runs in one invocation: both nests as sequential loops, in order.
 // CHECK-LABEL: gpu.func @transpose_after_write

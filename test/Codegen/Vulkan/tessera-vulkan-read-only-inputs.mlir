@@ -2,8 +2,10 @@
 // RUN: tessera-opt %s -tessera-vulkan-read-only-inputs -one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" | FileCheck %s --check-prefix=BUFFERIZED
 
 // Every tensor argument is marked read-only; index arguments (dims) are left as they are.
+// The result will be an output binding after the three arguments.
 // CHECK-LABEL: func.func @insert_into_input
 // CHECK-SAME: (%{{.*}}: tensor<1xi64> {bufferization.writable = false}, %{{.*}}: tensor<3xi64> {bufferization.writable = false}, %{{.*}}: index)
+// CHECK-SAME: attributes {tessera.first_result_binding = 3 : i64}
 
 // Bufferized, the insert into the input goes to a new buffer (the kernel's result), which takes a copy of
 // the input: the input binding is only read.
