@@ -107,16 +107,6 @@ private:
     return Range{offset, length, getConstantIntValue(length)};
   }
 
-  /// `buffer`'s root (following views) and the offset of `buffer` in it.
-  static Value rootOf(Value buffer, int64_t &offset) {
-    offset = 0;
-    while (auto view = buffer.getDefiningOp<ViewOp>()) {
-      offset += view.getOffset();
-      buffer = view.getSource();
-    }
-    return buffer;
-  }
-
   FailureOr<Side> sideOf(DispatchOp d) {
     FailureOr<dispatch::VariantOp> variant = boundVariant(d, symbols);
     if (failed(variant))
@@ -143,7 +133,7 @@ private:
   void touch(Operation *op, Value buffer, Value length, Side side, int64_t extra = 0,
              std::optional<int64_t> bytes = std::nullopt) {
     int64_t offset = 0;
-    Value root = rootOf(buffer, offset);
+    Value root = viewRoot(buffer, &offset);
     if (root.getDefiningOp<ConstantOp>())
       return; // weights: the same on both sides, written by nothing
     Range touched = length ? rangeOf(length, offset + extra) : Range{offset + extra, Value(), bytes};
@@ -160,7 +150,7 @@ private:
   /// After a step on `side` wrote `buffer`'s first `length` bytes: they are newer there.
   void wrote(Value buffer, Value length, Side side) {
     int64_t offset = 0;
-    Value root = rootOf(buffer, offset);
+    Value root = viewRoot(buffer, &offset);
     Range written = rangeOf(length, offset);
     SmallVector<Range> &mine = stale[root].newerOn(side);
     if (llvm::none_of(mine, [&](const Range &r) { return r.sameAs(written); }))

@@ -63,7 +63,6 @@ def InsertTransfers : Pass<"tessera-host-insert-transfers", "mlir::ModuleOp"> {
     ListOption<"deviceTargets", "device-targets", "std::string",
                "targets whose kernels work on memory of their own (e.g. vulkan)">
   ];
-  let dependentDialects = ["mlir::arith::ArithDialect"];
 }
 
 #endif

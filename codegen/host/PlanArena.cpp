@@ -39,9 +39,7 @@ LogicalResult plan(ProgramOp program) {
   }
   int64_t step = 0;
   auto use = [&](Value buffer, int64_t at) {
-    while (auto view = buffer.getDefiningOp<ViewOp>()) // a view keeps its source alive
-      buffer = view.getSource();
-    auto it = intervalOf.find(buffer);
+    auto it = intervalOf.find(viewRoot(buffer)); // a view keeps its source alive
     if (it == intervalOf.end())
       return;
     Interval &iv = intervals[it->second];

@@ -119,15 +119,11 @@ FailureOr<uint32_t> Serializer::buffer(Value v, Operation *user) {
 }
 
 FailureOr<std::pair<uint32_t, uint64_t>> Serializer::place(Value v, Operation *user) {
-  uint64_t offset = 0;
-  while (auto view = v.getDefiningOp<ViewOp>()) {
-    offset += view.getOffset();
-    v = view.getSource();
-  }
-  auto id = buffer(v, user);
+  int64_t offset = 0;
+  auto id = buffer(viewRoot(v, &offset), user);
   if (failed(id))
     return failure();
-  return std::make_pair(*id, offset);
+  return std::make_pair(*id, static_cast<uint64_t>(offset));
 }
 
 LogicalResult Serializer::constant(ConstantOp op) {

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <iterator>
 #include <memory>
 #include <utility>
 
@@ -50,6 +51,7 @@ struct tsr_session {
   // Per model executor, its state for this session (or NULL), and per executable, its executor's.
   std::vector<std::unique_ptr<ExecutorSession>> executor_sessions;
   std::vector<ExecutorSession*> executable_sessions;
+  ExecutorSession* section_sessions[TSR_SECTION_SPIRV + 1] = {};  // per code section (TRANSFER steps name one)
   std::vector<DeviceTime> device_times;
 #endif
   HostThreads host_threads;          // the pool, thread count and scratch regions, as executors see them
@@ -370,11 +372,10 @@ ExecutorSession* sessionOf([[maybe_unused]] const tsr_session& s, [[maybe_unused
 // The state the executor of code section `section` keeps for this session, or NULL.
 ExecutorSession* sessionOfSection([[maybe_unused]] const tsr_session& s, [[maybe_unused]] uint32_t section) {
 #if TESSERA_EXECUTOR_SESSIONS
-  const Schedule& sc = s.model->schedule;
-  for (uint32_t e = 0; e < sc.executables.size(); ++e)
-    if (sc.executables[e].code_section == section) return sessionOf(s, e);
-#endif
+  return section < std::size(s.section_sessions) ? s.section_sessions[section] : nullptr;
+#else
   return nullptr;
+#endif
 }
 
 // Opens the state each executor keeps for session `s`. The arena is the memory of the first that shares
@@ -389,7 +390,10 @@ tsr_status* openExecutorSessions([[maybe_unused]] tsr_session& s) {
     if (tsr_status* st = m.executors[x]->openSession(s.executor_sessions[x])) return st;
     ExecutorSession* es = s.executor_sessions[x].get();
     for (size_t e = 0; e < sc.executables.size(); ++e)
-      if (m.executable_executors[e] == m.executors[x].get()) s.executable_sessions[e] = es;
+      if (m.executable_executors[e] == m.executors[x].get()) {
+        s.executable_sessions[e] = es;
+        s.section_sessions[sc.executables[e].code_section] = es;  // a code section the loader knows
+      }
     if (es && es->arena() && !s.arena_from_executor) {
       s.arena.ptr = es->arena();
       s.arena.size = sc.arena_size;
@@ -583,7 +587,7 @@ tsr_status* execute(tsr_session& s) {
       t.direction = st.direction;
       t.buffer = st.src_buffer;
       t.offset = st.src_offset;
-      ExecutorSession* es = kExecutorSessions ? sessionOfSection(s, st.code_section) : nullptr;
+      ExecutorSession* es = sessionOfSection(s, st.code_section);
       if (!(e = resolveRange(s, i, "transfer", -1, st.src_buffer, st.src_offset, st.length, t.length)) && es) {
         t.host = s.buffer_base[st.src_buffer] + st.src_offset;
         t.buffer_size = s.buffer_size[st.src_buffer];

@@ -113,5 +113,16 @@ LogicalResult DispatchOp::verify() {
   return success();
 }
 
+Value tessera::schedule::viewRoot(Value buffer, int64_t *offset) {
+  int64_t at = 0;
+  while (auto view = buffer.getDefiningOp<ViewOp>()) {
+    at += view.getOffset();
+    buffer = view.getSource();
+  }
+  if (offset)
+    *offset = at;
+  return buffer;
+}
+
 #define GET_OP_CLASSES
 #include "dialects/Schedule/IR/ScheduleOps.cpp.inc"

@@ -21,4 +21,10 @@
 #define GET_OP_CLASSES
 #include "dialects/Schedule/IR/ScheduleOps.h.inc"
 
+namespace tessera::schedule {
+/// The buffer `buffer` is a view of, following views (`buffer` itself if it is none), and, when `offset` is
+/// given, `buffer`'s byte offset in it.
+mlir::Value viewRoot(mlir::Value buffer, int64_t *offset = nullptr);
+} // namespace tessera::schedule
+
 #endif

@@ -36,6 +36,12 @@ MemoryChoices hostMappedMemory(const VkPhysicalDeviceMemoryProperties& memory, u
   return out;
 }
 
+MemoryChoices deviceLocalMemory(const VkPhysicalDeviceMemoryProperties& memory, uint32_t type_bits) {
+  MemoryChoices out;
+  for (uint32_t type : memoryTypesWith(memory, type_bits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT)) out.push_back({type, false});
+  return out;
+}
+
 tsr_status* createBuffer(const Device& device, VkDeviceSize size, VkBufferUsageFlags usage,
                          const std::function<MemoryChoices(uint32_t type_bits)>& choose, const char* what,
                          DeviceBuffer& out) {

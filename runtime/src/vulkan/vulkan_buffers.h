@@ -35,6 +35,8 @@ using MemoryChoices = std::vector<std::pair<uint32_t, bool>>;
 // memory), then device-local (resizable BAR: fast for the device, slow for host reads) if `device_first`, then
 // cached, then any.
 MemoryChoices hostMappedMemory(const VkPhysicalDeviceMemoryProperties& memory, uint32_t type_bits, bool device_first);
+// Device-local memory types, none mapped (buffers only the device reads and writes; transfers fill them).
+MemoryChoices deviceLocalMemory(const VkPhysicalDeviceMemoryProperties& memory, uint32_t type_bits);
 
 // Creates a buffer of `size` bytes for `usage` in the first of `choose(memoryTypeBits)` that can be allocated (a
 // small heap, such as a 256 MiB BAR, may be full while another is not), binds it and maps it where chosen.

@@ -151,8 +151,8 @@ void findDeviceResidentBuffers(vk::SharedDevice& shared) {
       refused[bj.buffer] = refused[bj.buffer] || !ok;
     }
   }
-  for (size_t b = 0; b < resident.size(); ++b) resident[b] = resident[b] && !refused[b];
-  const std::vector<bool>& only = resident;
+  bool any = false;
+  for (size_t b = 0; b < resident.size(); ++b) any = any || (resident[b] = resident[b] && !refused[b]);
   const char* force = std::getenv("TESSERA_VULKAN_DEVICE_ARENA");
   bool mappable = false;  // some device-local memory the host can map
   const VkPhysicalDeviceMemoryProperties& memory = shared.device.memory;
@@ -160,8 +160,7 @@ void findDeviceResidentBuffers(vk::SharedDevice& shared) {
     const VkMemoryPropertyFlags f = memory.memoryTypes[t].propertyFlags;
     mappable = mappable || ((f & VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT) && (f & vk::kHostCoherent) == vk::kHostCoherent);
   }
-  shared.device_arena = std::find(only.begin(), only.end(), true) != only.end() &&
-                        ((force && std::strcmp(force, "1") == 0) || !mappable);
+  shared.device_arena = any && ((force && std::strcmp(force, "1") == 0) || !mappable);
 }
 
 }  // namespace

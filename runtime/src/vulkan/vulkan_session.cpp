@@ -266,12 +266,7 @@ tsr_status* VulkanSession::open() {
   }
   if (shared_.device_arena && arena_size_) {
     // Device-local memory the host never maps; its offsets are the arena's (the buffer's start is aligned).
-    auto choose = [&](uint32_t type_bits) {
-      MemoryChoices choices;
-      for (uint32_t t : memoryTypesWith(device_.memory, type_bits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT))
-        choices.push_back({t, false});
-      return choices;
-    };
+    auto choose = [&](uint32_t type_bits) { return deviceLocalMemory(device_.memory, type_bits); };
     if (tsr_status* st = createBuffer(device_, arena_size_ + kEmptyBindingRange, kArenaUsage, choose,
                                       "the session's device-local arena", device_arena_))
       return st;
@@ -288,12 +283,7 @@ tsr_status* VulkanSession::ensureMirror(uint32_t buffer, uint64_t size, const De
     // yet (every batch was waited for). Recordings and sets that held the old one are made again.
     destroyBuffer(device_, b);
     forgetSets();
-    auto choose = [&](uint32_t type_bits) {
-      MemoryChoices choices;
-      for (uint32_t t : memoryTypesWith(device_.memory, type_bits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT))
-        choices.push_back({t, false});
-      return choices;
-    };
+    auto choose = [&](uint32_t type_bits) { return deviceLocalMemory(device_.memory, type_bits); };
     if (tsr_status* st = createBuffer(device_, std::max(needed, b.size + b.size / 2), kArenaUsage, choose,
                                       "a device-local buffer", b))
       return st;
@@ -356,19 +346,19 @@ tsr_status* VulkanSession::dispatch(const Dispatch& d, const HostThreads&, size_
   const Step& step = shared_.schedule->steps[d.step];
   // Device-resident buffers: in device-local memory (host steps work on the host's bytes; the schedule's
   // transfers move them).
-  std::vector<bool> device_only(d.binding_count, false);
+  std::vector<bool> resident(d.binding_count, false);
   for (uint32_t j = 0; j < d.binding_count && shared_.device_arena; ++j)
-    device_only[j] = shared_.device_resident[step.bindings[j].buffer];
+    resident[j] = shared_.device_resident[step.bindings[j].buffer];
   for (uint32_t j = 0; j < d.binding_count; ++j) {
     const uint64_t length = d.binding_lengths[j];
     if (shared_.findWeights(d, j, op.infos[j])) continue;
     const auto* p = static_cast<const uint8_t*>(d.bindings[j]);
     const Binding& b = step.bindings[j];
-    if (device_only[j] && shared_.schedule->buffers[b.buffer].kind == TSR_BUFFER_ARENA) {
+    if (resident[j] && shared_.schedule->buffers[b.buffer].kind == TSR_BUFFER_ARENA) {
       op.infos[j] = {device_arena_.buffer, static_cast<VkDeviceSize>(p - arena_host_), length ? length : kEmptyBindingRange};
       continue;
     }
-    if (device_only[j]) {
+    if (resident[j]) {
       const DeviceBuffer* mirror = nullptr;
       if (tsr_status* st = ensureMirror(b.buffer, d.buffer_sizes[j], mirror)) return st;
       // Bound to its end when the kernel reads its lengths from its parameters, as copied bindings are: the
@@ -394,7 +384,7 @@ tsr_status* VulkanSession::dispatch(const Dispatch& d, const HostThreads&, size_
   for (uint32_t i = 0; i < d.binding_count; ++i)
     for (uint32_t j = i + 1; j < d.binding_count; ++j) {
       const bool written = (k.x->binding_access[i] | k.x->binding_access[j]) & TSR_ACCESS_WRITE;
-      if (written && !device_only[i] && !device_only[j] && d.binding_lengths[i] && d.binding_lengths[j] &&
+      if (written && !resident[i] && !resident[j] && d.binding_lengths[i] && d.binding_lengths[j] &&
           overlaps(op.infos[i], op.infos[j]))
         own[i] = own[j] = true;
     }
@@ -432,7 +422,7 @@ tsr_status* VulkanSession::dispatch(const Dispatch& d, const HostThreads&, size_
       copy_backs_.push_back({{static_cast<const uint8_t*>(d.bindings[j]), length}, slot});
   }
   for (uint32_t j = 0; j < d.binding_count; ++j)
-    if ((k.x->binding_access[j] & TSR_ACCESS_WRITE) && !device_only[j])
+    if ((k.x->binding_access[j] & TSR_ACCESS_WRITE) && !resident[j])
       queued_writes_.push_back({static_cast<const uint8_t*>(d.bindings[j]), d.binding_lengths[j]});
   queued_.push_back(std::move(op));
   return nullptr;

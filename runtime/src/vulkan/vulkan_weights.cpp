@@ -24,7 +24,8 @@ MemoryChoices weightMemory(const VkPhysicalDeviceMemoryProperties& memory, uint3
   if (!force_staging)
     for (uint32_t t : memoryTypesWith(memory, type_bits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT | kHostCoherent))
       out.push_back({t, true});
-  for (uint32_t t : memoryTypesWith(memory, type_bits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT)) out.push_back({t, false});
+  const MemoryChoices local = deviceLocalMemory(memory, type_bits);
+  out.insert(out.end(), local.begin(), local.end());
   for (uint32_t t : memoryTypesWith(memory, type_bits, force_staging ? 0 : kHostCoherent))
     out.push_back({t, !force_staging});
   return out;
